@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Text folding and name keys shared by the gazetteer and its build script.
+
+Nothing here knows about the data: these are pure string functions, so that
+the build script (``scripts/build_places.py``) and the run-time gazetteer
+compute exactly the same keys.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["fold", "name_key", "arrondissement_key", "split_cedex"]
+
+# Letters that Unicode decomposition does not reduce to ASCII.
+_SPECIAL = str.maketrans(
+    {
+        "œ": "oe",
+        "Œ": "oe",
+        "æ": "ae",
+        "Æ": "ae",
+        "ß": "ss",
+        "ø": "o",
+        "Ø": "o",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+    }
+)
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Fold ``text`` for matching: the form used by every name comparison.
+
+    Lower-cases, strips accents and diacritics, expands ``œ``/``æ``/``ß``
+    (``ø``, ``ł``… too), turns apostrophes, hyphens and any other character
+    that is neither an ASCII letter nor a digit into a space, and collapses
+    runs of spaces. ``fold("Vandœuvre-lès-Nancy") == "vandoeuvre les nancy"``,
+    ``fold("L’Haÿ-les-Roses") == "l hay les roses"``.
+    """
+    text = text.translate(_SPECIAL)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower().translate(_SPECIAL)
+    return _NON_WORD.sub(" ", text).strip()
+
+
+_SAINTS = {"saint": "st", "sainte": "ste", "saints": "sts", "saintes": "stes"}
+_ARR_CITIES = ("paris", "lyon", "marseille")
+_ARR = re.compile(
+    r"^(paris|lyon|marseille) 0*([1-9][0-9]?) ?"
+    r"(?:er|ere|e|eme|ieme|em|me|nd|d)?"
+    r"(?: (?:arrondissement|arrondissements|arr|arrt|arrdt|ardt))?$"
+)
+
+
+def arrondissement_key(folded: str) -> str | None:
+    """``"lyon 3"`` for ``"lyon 3e arrondissement"``, ``"lyon 03"``, ``"lyon 3eme"``…
+
+    Takes an already folded string; returns ``None`` when it does not name
+    a municipal arrondissement of Paris, Lyon or Marseille.
+    """
+    if not folded.startswith(_ARR_CITIES):
+        return None
+    m = _ARR.match(folded)
+    if m is None:
+        return None
+    return f"{m.group(1)} {int(m.group(2))}"
+
+
+@lru_cache(maxsize=65536)
+def name_key(text: str) -> str:
+    """Canonical key of a place name, for exact comparisons between sources.
+
+    The folded text with ``saint``/``sainte`` shortened to ``st``/``ste``
+    and arrondissement spellings reduced to ``"<city> <n>"``, so that
+    ``"Saint-Étienne"``, ``"st etienne"`` and ``"ST ETIENNE"`` share a key, as
+    do ``"Lyon 3e Arrondissement"`` (INSEE), ``"Lyon 03"`` (GeoNames) and
+    ``"lyon 3"`` (a resident).
+    """
+    folded = fold(text)
+    arr = arrondissement_key(folded)
+    if arr is not None:
+        return arr
+    return " ".join(_SAINTS.get(tok, tok) for tok in folded.split())
+
+
+_CEDEX = re.compile(r"\b(?:cedex|cdx)(?: ?[0-9]{1,3})?\b", re.IGNORECASE)
+
+
+def split_cedex(text: str) -> tuple[str, bool]:
+    """Remove ``CEDEX``/``Cedex 08`` mentions; tell whether one was present."""
+    cleaned, n = _CEDEX.subn(" ", text)
+    return " ".join(cleaned.split()), n > 0

@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The canonical model: venues, offers, vocabularies, opening hours, validation.
+
+No I/O and no import from the rest of ``directory``.
+"""
+
+from .hours import HoursError, OpeningHours, OpenState
+from .legacy import is_legacy, migrate_legacy
+from .problems import MESSAGES, Problem, Severity
+from .territory import CommuneLookup, in_france
+from .validation import ParseResult, clean_text, parse_venue
+from .venue import NATIONAL_FIELDS, PLACEHOLDER_PIVOT, VENUE_FIELDS, Offer, Venue
+from .vocabularies import (
+    LIST_VOCABULARIES,
+    ConditionFrais,
+    DispositifProgramme,
+    FormationLabel,
+    Frais,
+    Itinerance,
+    ModaliteAcces,
+    ModaliteAccompagnement,
+    PriseEnCharge,
+    Public,
+    Service,
+    Typologie,
+)
+from ._vocabulary import Vocabulary, fold_key
+
+__all__ = [
+    "ConditionFrais", "CommuneLookup", "DispositifProgramme", "FormationLabel", "Frais",
+    "HoursError", "Itinerance", "LIST_VOCABULARIES", "MESSAGES", "ModaliteAcces",
+    "ModaliteAccompagnement", "NATIONAL_FIELDS", "Offer", "OpenState", "OpeningHours",
+    "PLACEHOLDER_PIVOT", "ParseResult", "PriseEnCharge", "Problem", "Public", "Service",
+    "Severity", "Typologie", "VENUE_FIELDS", "Venue", "Vocabulary", "clean_text", "fold_key",
+    "in_france", "is_legacy", "migrate_legacy", "parse_venue",
+]  # fmt: skip

@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Opening hours in OSM ``opening_hours`` syntax, evaluated by opening-hours-py.
+
+Times are local wall-clock times of the venue (naive datetimes); French public
+holidays (``PH``) come from the parser's calendar for country ``FR``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+import opening_hours
+
+__all__ = ["OpeningHours", "HoursError", "OpenState"]
+
+# A change further away than this counts as "never" (keeps evaluation cheap).
+_HORIZON_DAYS = 366
+
+
+class HoursError(ValueError):
+    """The text is not valid OSM opening_hours syntax."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenState:
+    """Whether a venue is open at a given time, and when that changes."""
+
+    is_open: bool
+    unknown: bool
+    until: datetime | None  # next change: closing time if open, opening time if closed
+    comment: str
+
+
+class OpeningHours:
+    """A parsed, validated opening-hours expression."""
+
+    __slots__ = ("text", "_parsed")
+
+    def __init__(self, text: str) -> None:
+        self.text = text.strip()
+        self._parsed = _parse(self.text)
+
+    @staticmethod
+    def check(text: str) -> str | None:
+        """None when ``text`` parses, else the parser's reason (one line)."""
+        try:
+            _parse(text.strip())
+        except HoursError as err:
+            return str(err)
+        return None
+
+    def state(self, at: datetime) -> OpenState:
+        """Open or closed at ``at``, and until when / from when."""
+        state, comment = self._parsed.state(at)
+        until = self._parsed.next_change(at)
+        if until is not None and until - at > timedelta(days=_HORIZON_DAYS - 1):
+            until = None
+        return OpenState(
+            is_open=state == opening_hours.State.OPEN,
+            unknown=state == opening_hours.State.UNKNOWN,
+            until=until,
+            comment=comment or "",
+        )
+
+    def next_opening(self, at: datetime) -> datetime | None:
+        """The next time the venue opens at or after ``at`` (``at`` if open)."""
+        for start, _end, state, _comment in self._parsed.intervals(at, at + timedelta(days=_HORIZON_DAYS)):
+            if state == opening_hours.State.OPEN:
+                return max(start, at)
+        return None
+
+    def intervals(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """The open intervals between ``start`` and ``end``."""
+        return [
+            (a, b)
+            for a, b, state, _comment in self._parsed.intervals(start, end)
+            if state == opening_hours.State.OPEN
+        ]
+
+    def __repr__(self) -> str:
+        return f"OpeningHours({self.text!r})"
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> opening_hours.OpeningHours:
+    if not text:
+        raise HoursError("expression vide")
+    try:
+        return opening_hours.OpeningHours(text, country="FR", max_interval_days=_HORIZON_DAYS)
+    except (opening_hours.ParserError, SyntaxError, ValueError) as err:
+        # The parser's message is a multi-line caret diagram; keep its gist.
+        lines = [line.strip() for line in str(err).splitlines() if line.strip().startswith("=")]
+        raise HoursError(lines[0].lstrip("= ") if lines else "syntaxe non reconnue") from err

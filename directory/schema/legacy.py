@@ -1,0 +1,186 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Migration of legacy records (national standard v0.1, and the 2022
+pre-standard form of the national map) to v1.
+
+The value tables follow ``reference/standards.md`` §1.6. What v1 cannot say
+is kept: « Accepte le Pass numérique » and APTIC become the ``conditions_frais``
+extension, unknown labels go to ``autres_formations_labels``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ._vocabulary import fold_key
+from .problems import Problem, Severity
+
+__all__ = ["is_legacy", "migrate_legacy"]
+
+_LEGACY_KEYS = frozenset(
+    {"publics_accueillis", "conditions_acces", "conditions_access", "labels_nationaux",
+     "labels_autres", "courriel", "accessibilite", "cle_ban"}
+)  # fmt: skip
+
+# v0.1 value (short form, before " : ") → list of (v1 field, v1 value).
+_SERVICES = {
+    "Devenir autonome dans les démarches administratives": "Aide aux démarches administratives",
+    "Réaliser des démarches administratives avec un accompagnement": "Aide aux démarches administratives",
+    "Accompagner les démarches de santé": "Aide aux démarches administratives",
+    "Prendre en main un smartphone ou une tablette": "Maîtrise des outils numériques du quotidien",
+    "Prendre en main un ordinateur": "Maîtrise des outils numériques du quotidien",
+    "Utiliser le numérique au quotidien": "Maîtrise des outils numériques du quotidien",
+    "Favoriser mon insertion professionnelle": "Insertion professionnelle via le numérique",
+    "Créer et développer mon entreprise": "Insertion professionnelle via le numérique",
+    "Approfondir ma culture numérique": "Compréhension du monde numérique",
+    "Promouvoir la citoyenneté numérique": "Compréhension du monde numérique",
+    "Accéder à une connexion internet": "Accès internet et matériel informatique",
+    "Accéder à du matériel": "Accès internet et matériel informatique",
+    "S'équiper en matériel informatique": "Acquisition de matériel informatique à prix solidaire",
+    "Créer avec le numérique": "Loisirs et créations numériques",
+    "Soutenir la parentalité et l'éducation avec le numérique": "Parentalité et éducation avec le numérique",
+}
+_PUBLICS = {
+    "Seniors (+ 65 ans)": ("publics_specifiquement_adresses", "Seniors"),
+    "Familles/enfants": ("publics_specifiquement_adresses", "Familles et/ou enfants"),
+    "Jeunes (16-26 ans)": ("publics_specifiquement_adresses", "Jeunes"),
+    "Uniquement femmes": ("publics_specifiquement_adresses", "Femmes"),
+    "Adultes": None,  # v1 default: everyone is welcome
+    "Déficience visuelle": ("prise_en_charge_specifique", "Déficience visuelle"),
+    "Surdité": ("prise_en_charge_specifique", "Surdité"),
+    "Handicaps mentaux": ("prise_en_charge_specifique", "Handicaps mentaux"),
+    # v1 has no psychic-disability value; the closest is kept (derived).
+    "Handicaps psychiques": ("prise_en_charge_specifique", "Handicaps mentaux"),
+    "Public langues étrangères": ("prise_en_charge_specifique", "Langues étrangères (autres)"),
+    "Personnes en situation d'illettrisme": ("prise_en_charge_specifique", "Illettrisme"),
+}
+_CONDITIONS = {
+    "Gratuit": [("frais_a_charge", "Gratuit")],
+    "Gratuit sous condition": [("frais_a_charge", "Gratuit sous condition")],
+    "Payant": [("frais_a_charge", "Payant")],
+    "Accepte le Pass numérique": [("frais_a_charge", "Gratuit sous condition"), ("conditions_frais", "pass-numerique")],
+    # Ambiguous in the sources (see standards.md §1.6): paying a membership is paying.
+    "Adhésion": [("frais_a_charge", "Payant"), ("conditions_frais", "adhesion")],
+}
+_LABELS = {
+    "CNFS": [("dispositif_programmes_nationaux", "Conseillers numériques")],
+    "Conseiller numérique": [("dispositif_programmes_nationaux", "Conseillers numériques")],
+    "France Services": [("dispositif_programmes_nationaux", "France Services")],
+    "Aidants Connect": [("dispositif_programmes_nationaux", "Aidants Connect")],
+    "Grandes écoles du numérique": [("dispositif_programmes_nationaux", "Grande école du numérique")],
+    "Point numérique CAF": [("dispositif_programmes_nationaux", "Point d'accès numérique CAF")],
+    "Point relais CAF": [("dispositif_programmes_nationaux", "Point d'accès numérique CAF")],
+    "Fabriques de Territoire": [("formations_labels", "Fabriques de Territoire")],
+    "APTIC": [("conditions_frais", "pass-numerique"), ("autres_formations_labels", "APTIC")],
+    "Relais pôle emploi": [("autres_formations_labels", "Relais pôle emploi")],
+    "French Tech": [("autres_formations_labels", "French Tech")],
+    "Campus connecté": [("autres_formations_labels", "Campus connecté")],
+}
+_ACCOMPAGNEMENT = {
+    "Seul": "En autonomie",
+    "Avec de l'aide": "Accompagnement individuel",
+    "Dans un atelier": "Dans un atelier collectif",
+    # « À ma place » (delegation) has no v1 value; ANCT maps it this way.
+    "A ma place": "Accompagnement individuel",
+}
+
+
+def _folded(table: Mapping[str, Any]) -> dict[str, Any]:
+    return {fold_key(k): v for k, v in table.items()}
+
+
+_F_SERVICES, _F_PUBLICS, _F_CONDITIONS, _F_LABELS, _F_ACCOMPAGNEMENT = map(
+    _folded, (_SERVICES, _PUBLICS, _CONDITIONS, _LABELS, _ACCOMPAGNEMENT)
+)
+
+
+def is_legacy(record: Mapping[str, Any]) -> bool:
+    """True when the record uses v0.1 (or 2022 pre-standard) field names or values."""
+    if _LEGACY_KEYS & record.keys():
+        return True
+    services = record.get("services")
+    if isinstance(services, str) and services:
+        first = re.split(r"[;|]|, (?=[A-ZÀ-Ý])", services)[0]
+        return fold_key(first) in _F_SERVICES
+    return False
+
+
+def _split_legacy(value: Any) -> list[str]:
+    """v0.1 lists use `;`; the 2022 national file used `, ` between capitalised labels."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    text = str(value)
+    parts = re.split(r"\s*[;|]\s*", text) if re.search(r"[;|]", text) else re.split(r",\s+(?=[A-ZÀ-Ý])", text)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _short(value: str) -> str:
+    """Long-form v0.1 labels are « Short : explanation »."""
+    return value.split(" : ", 1)[0].split(" :", 1)[0].strip()
+
+
+def migrate_legacy(record: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """A v1-shaped copy of a legacy record (list fields as lists), and notes.
+
+    Values without a v1 equivalent are reported as warnings, never silently
+    dropped; unknown values are passed through for the v1 validation to judge.
+    """
+    out: dict[str, Any] = {k: v for k, v in record.items() if k not in _LEGACY_KEYS}
+    notes: list[Problem] = []
+    lists: dict[str, list[str]] = {}
+
+    def add(field: str, value: str) -> None:
+        bucket = lists.setdefault(field, [])
+        if value not in bucket:
+            bucket.append(value)
+
+    for value in _split_legacy(record.get("services")):
+        add("services", _F_SERVICES.get(fold_key(value), value))
+
+    for value in _split_legacy(record.get("publics_accueillis")):
+        key = fold_key(_short(value))
+        if key in _F_PUBLICS:
+            if (target := _F_PUBLICS[key]) is not None:
+                add(*target)
+        else:
+            notes.append(_dropped("publics_accueillis", value))
+
+    conditions = record.get("conditions_acces", record.get("conditions_access"))
+    for value in _split_legacy(conditions):
+        targets = _F_CONDITIONS.get(fold_key(_short(value)))
+        if targets is None:
+            notes.append(_dropped("conditions_acces", value))
+        for target in targets or ():
+            add(*target)
+
+    for value in _split_legacy(record.get("labels_nationaux")):
+        targets = _F_LABELS.get(fold_key(value))
+        if targets is None:
+            add("autres_formations_labels", value)
+        for target in targets or ():
+            add(*target)
+    for value in _split_legacy(record.get("labels_autres")):
+        add("autres_formations_labels", value)
+
+    if "modalites_accompagnement" in record:
+        out.pop("modalites_accompagnement")
+        for value in _split_legacy(record["modalites_accompagnement"]):
+            add("modalites_accompagnement", _F_ACCOMPAGNEMENT.get(fold_key(_short(value)), value))
+
+    if record.get("courriel") and not record.get("courriels"):
+        out["courriels"] = _split_legacy(record["courriel"])
+    if record.get("accessibilite") and not record.get("fiche_acces_libre"):
+        out["fiche_acces_libre"] = record["accessibilite"]
+    if isinstance(record.get("site_web"), str):
+        out["site_web"] = _split_legacy(record["site_web"])
+
+    for field, values in lists.items():
+        out[field] = ", ".join(values) if field == "autres_formations_labels" else values
+    return out, notes
+
+
+def _dropped(field: str, value: str) -> Problem:
+    return Problem(field, "legacy_term_dropped", value, Severity.WARNING)

@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""What validation finds wrong with a record, in words a person understands.
+
+Every message lives in ``MESSAGES``, keyed by a stable code; the same problem
+objects feed the import report, the harvest quarantine, the curation screens
+and the API's problem+json ``errors`` list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["Problem", "Severity", "MESSAGES"]
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # the record cannot be stored as it is
+    WARNING = "warning"  # stored, flagged for a curator
+
+
+MESSAGES: dict[str, str] = {
+    "required": "ce champ est obligatoire et il est vide",
+    "too_long": "le texte est trop long ({length} caractères, {max} au plus)",
+    "markup": "le texte contient du balisage HTML ou un script, ce qui n'a pas sa place ici",
+    "pattern_pivot": "le pivot doit être un SIRET (14 chiffres), un RNA (W + 9 caractères) ou un RIDET, sans espaces",
+    "pivot_missing": "pivot absent : remplacé par 00000000000000 (aucun SIRET connu)",
+    "siret_checksum": "ce SIRET ne passe pas la clé de contrôle : il est gardé mais ne sert pas à rapprocher les lieux",
+    "pattern_postcode": "le code postal doit compter 5 chiffres",
+    "postcode_padded": "le code postal avait perdu son zéro initial : {fixed}",
+    "unknown_postcode": "ce code postal n'existe pas dans la table des communes",
+    "pattern_insee": "le code INSEE doit compter 5 caractères (ex. 69123, 2A004, 97411)",
+    "unknown_insee": "ce code INSEE ne correspond à aucune commune connue",
+    "postcode_insee_mismatch": "le code postal {postcode} ne dessert pas la commune INSEE {insee}",
+    "not_a_number": "ce n'est pas un nombre",
+    "coordinates_incomplete": "latitude et longitude vont ensemble : l'une manque",
+    "coordinates_zero": "les coordonnées (0, 0) ne désignent pas un lieu réel",
+    "coordinates_out_of_range": "la latitude doit être entre -90 et 90 et la longitude entre -180 et 180",
+    "coordinates_outside_france": "ce point ({lat}, {lon}) n'est ni en France métropolitaine ni outre-mer",
+    "coordinates_swapped": "latitude et longitude étaient inversées : corrigé",
+    "coordinates_far_from_commune": "ce point est à {km} km de la commune {commune} : les coordonnées semblent fausses",
+    "coordinates_other_departement": "ce point tombe dans le département {found}, pas dans le {expected} de l'adresse",
+    "unknown_term": "« {value} » ne fait pas partie du vocabulaire « {vocabulary} »",
+    "unknown_term_dropped": "« {value} » ne fait pas partie du vocabulaire « {vocabulary} » : valeur ignorée",
+    "phone": "numéro de téléphone illisible (attendu un numéro français, par exemple +33180059880 ou 01 80 05 98 80) : valeur ignorée",
+    "email": "adresse e-mail invalide : valeur ignorée",
+    "url": "adresse web invalide (attendu une URL complète commençant par https://) : valeur ignorée",
+    "date": "date illisible ; attendue au format AAAA-MM-JJ",
+    "date_future": "cette date de mise à jour est dans le futur",
+    "hours": "horaires illisibles au format OSM opening_hours ({reason}) : texte gardé tel quel, à corriger",
+    "legacy_term_dropped": "la valeur ancienne « {value} » n'a pas d'équivalent dans la version 1 du standard",
+    "not_an_object": "l'enregistrement n'est pas un objet JSON (clé : valeur)",
+    "duplicate_id": "l'identifiant « {value} » apparaît déjà plus haut dans le fichier",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one field of one record."""
+
+    field: str
+    code: str
+    value: Any = None
+    severity: Severity = Severity.ERROR
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def message(self) -> str:
+        return MESSAGES[self.code].format(value=self.value, **dict(self.params))
+
+    def as_dict(self) -> dict[str, Any]:
+        value = self.value
+        if isinstance(value, str) and len(value) > 200:
+            value = value[:200] + "…"
+        return {
+            "field": self.field,
+            "code": self.code,
+            "severity": self.severity.value,
+            "value": value,
+            "message": self.message,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.field} : {self.message}"

@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Where France is, and what validation needs to know about communes.
+
+``CommuneLookup`` is the shape of the gazetteer that ``directory.places``
+provides; the schema only states what it needs, so it stays free of I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+__all__ = ["CommuneLookup", "CommuneLike", "in_france", "far_threshold_km", "departement_of_insee"]
+
+# (south, north, west, east) boxes: mainland + Corsica, then overseas.
+_FRANCE_BOXES: tuple[tuple[float, float, float, float], ...] = (
+    (41.2, 51.2, -5.3, 9.7),  # métropole et Corse
+    (15.8, 16.6, -61.9, -60.9),  # Guadeloupe
+    (14.3, 14.95, -61.3, -60.7),  # Martinique
+    (2.0, 5.9, -54.7, -51.5),  # Guyane
+    (-21.5, -20.8, 55.1, 55.9),  # La Réunion
+    (-13.1, -12.5, 44.9, 45.4),  # Mayotte
+    (46.7, 47.2, -56.5, -56.1),  # Saint-Pierre-et-Miquelon
+    (17.8, 18.2, -63.2, -62.7),  # Saint-Barthélemy, Saint-Martin
+    (-23.0, -19.0, 163.0, 169.0),  # Nouvelle-Calédonie
+    (-28.0, -7.0, -155.0, -134.0),  # Polynésie française
+    (-14.4, -13.1, -178.3, -176.1),  # Wallis-et-Futuna
+)
+
+
+def in_france(lat: float, lon: float) -> bool:
+    """True when the point lies in mainland France, Corsica or an overseas territory."""
+    return any(s <= lat <= n and w <= lon <= e for s, n, w, e in _FRANCE_BOXES)
+
+
+def departement_of_insee(insee: str) -> str:
+    """Département part of an INSEE code: 3 characters overseas (97x, 98x)."""
+    return insee[:3] if insee.startswith(("97", "98")) else insee[:2]
+
+
+def far_threshold_km(departement: str) -> float:
+    """How far from its commune's point a venue may lie before it is flagged.
+
+    Mainland communes are at most ~20 km across; Guyane's and the Pacific's
+    span islands or forests the size of départements.
+    """
+    return {"973": 150.0, "987": 1500.0, "988": 150.0, "986": 150.0}.get(departement, 20.0)
+
+
+class CommuneLike(Protocol):
+    insee: str
+    nom: str
+    departement: str
+    lat: float | None
+    lon: float | None
+
+
+class CommuneLookup(Protocol):
+    """What validation asks of a gazetteer."""
+
+    def commune(self, insee: str) -> CommuneLike | None: ...
+    def communes_for_postcode(self, postcode: str) -> list[CommuneLike]: ...
+    def is_known_postcode(self, postcode: str) -> bool: ...
+    def postcode_matches_insee(self, postcode: str, insee: str) -> bool: ...
+    def distance_to_commune_km(self, insee: str, lat: float, lon: float) -> float | None: ...

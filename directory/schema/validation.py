@@ -1,0 +1,416 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Turn a record (a dict of national-standard fields) into a ``Venue``.
+
+Lenient reader, strict result: separators, spacing, accents and phone formats
+are normalised. Anything that makes the record unfit to describe a real place
+in the standard's terms (identity, address, coordinates, vocabularies, lengths,
+markup) is an error. A contact detail that cannot be read (phone, e-mail, URL)
+is dropped with a warning rather than losing the venue; doubtful values
+(coordinates far from the commune, unparsable hours) are kept and flagged.
+Every problem is returned, not just the first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import phonenumbers
+from stdnum import luhn
+
+from .hours import OpeningHours
+from .legacy import is_legacy, migrate_legacy
+from .problems import Problem, Severity
+from .territory import CommuneLookup, departement_of_insee, far_threshold_km, in_france
+from .venue import PLACEHOLDER_PIVOT, Venue
+from .vocabularies import LIST_VOCABULARIES
+
+__all__ = ["ParseResult", "parse_venue", "clean_text"]
+
+_MAX_LENGTH = {
+    "id": 200, "pivot": 14, "nom": 250, "commune": 120, "adresse": 250, "complement_adresse": 250,
+    "presentation_resume": 280, "presentation_detail": 10_000, "source": 200,
+    "structure_parente": 500, "autres_formations_labels": 1000, "horaires": 1000,
+}  # fmt: skip
+_DEFAULT_MAX = 2000
+_NO_MARKUP = ("id", "nom", "commune", "adresse", "complement_adresse", "source", "structure_parente")
+_MULTILINE = ("presentation_resume", "presentation_detail")
+_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|javascript:", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PIVOT = re.compile(r"^[a-zA-Z0-9]{9,14}$")
+_INSEE = re.compile(r"^([013-9]\d|2[AB1-9])\d{3}$")
+_EMAIL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._%+'-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_PHONE_PREFIXES = {"33", "590", "594", "262", "596", "269", "687", "689", "508", "681"}
+_PHONE_REGION = {
+    "971": "GP", "972": "MQ", "973": "GF", "974": "RE", "976": "YT", "975": "PM",
+    "977": "BL", "978": "MF", "986": "WF", "987": "PF", "988": "NC",
+}  # fmt: skip
+
+
+@dataclass(slots=True)
+class ParseResult:
+    venue: Venue | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return self.venue is not None
+
+
+def clean_text(value: Any, *, multiline: bool = False) -> str | None:
+    """NFC-normalised text without control characters; None when empty."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", str(value))
+    text = _CONTROL.sub("", text)
+    if not multiline:
+        text = " ".join(text.split())
+    text = text.strip()
+    return text or None
+
+
+def parse_venue(
+    record: Mapping[str, Any],
+    *,
+    places: CommuneLookup | None = None,
+    today: date | None = None,
+) -> ParseResult:
+    """Validate and normalise one record.
+
+    :param record: field name → value, national standard v1 or legacy v0.1.
+    :param places: a gazetteer, for the postcode/INSEE/coordinates checks.
+    :param today: the date "now" (runs are pure functions of their inputs).
+    :returns: the venue (None when any error was found) and every problem.
+    """
+    if not isinstance(record, Mapping):
+        return ParseResult(None, [Problem("*", "not_an_object", type(record).__name__)])
+    problems: list[Problem] = []
+    if is_legacy(record):
+        record, notes = migrate_legacy(record)
+        problems.extend(notes)
+    p = _Parser(record, problems)
+
+    values: dict[str, Any] = {}
+    for name in ("id", "nom", "commune", "adresse"):
+        values[name] = p.text(name, required=True)
+    for name in ("complement_adresse", "presentation_resume", "presentation_detail", "source",
+                 "structure_parente", "autres_formations_labels"):  # fmt: skip
+        values[name] = p.text(name)
+    values["pivot"] = p.pivot()
+    values["code_postal"] = p.postcode()
+    values["code_insee"] = p.insee()
+    values["latitude"], values["longitude"] = p.coordinates()
+    values["date_maj"] = p.date_maj(today)
+    values["telephone"] = p.phone(values["code_postal"])
+    values["courriels"] = p.emails()
+    values["site_web"] = p.urls("site_web")
+    values["fiche_acces_libre"] = next(iter(p.urls("fiche_acces_libre")), None)
+    values["prise_rdv"] = next(iter(p.urls("prise_rdv")), None)
+    values["horaires"] = p.hours()
+    for name, (vocabulary, enforced) in LIST_VOCABULARIES.items():
+        values[name] = p.terms(name, vocabulary, enforced)
+
+    if places is not None and values["code_postal"]:
+        _check_territory(values, places, problems)
+
+    if any(pr.severity is Severity.ERROR for pr in problems):
+        return ParseResult(None, problems)
+    return ParseResult(Venue(**values), problems)
+
+
+class _Parser:
+    """Field readers sharing the record and the problem list."""
+
+    def __init__(self, record: Mapping[str, Any], problems: list[Problem]) -> None:
+        self.record = record
+        self.problems = problems
+
+    def problem(self, field: str, code: str, value: Any = None, severity: Severity = Severity.ERROR, **params: Any) -> None:
+        self.problems.append(Problem(field, code, value, severity, tuple(params.items())))
+
+    def raw(self, name: str) -> Any:
+        value = self.record.get(name)
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    def text(self, name: str, *, required: bool = False) -> str | None:
+        raw = self.raw(name)
+        if isinstance(raw, list):
+            raw = ", ".join(str(v) for v in raw)
+        value = clean_text(raw, multiline=name in _MULTILINE)
+        if value is None:
+            if required:
+                self.problem(name, "required")
+            return None
+        limit = _MAX_LENGTH.get(name, _DEFAULT_MAX)
+        if len(value) > limit:
+            self.problem(name, "too_long", value, length=len(value), max=limit)
+            return None
+        if name in _NO_MARKUP and _MARKUP.search(value):
+            self.problem(name, "markup", value)
+            return None
+        return value
+
+    def pivot(self) -> str:
+        value = clean_text(self.raw("pivot"))
+        if value is None:
+            self.problem("pivot", "pivot_missing", None, Severity.WARNING)
+            return PLACEHOLDER_PIVOT
+        value = value.replace(" ", "").replace(".", "")
+        if not _PIVOT.match(value):
+            self.problem("pivot", "pattern_pivot", value)
+            return value
+        # La Poste's establishments (SIREN 356000000) use their own checksum.
+        if len(value) == 14 and value.isdigit() and value != PLACEHOLDER_PIVOT:
+            valid = luhn.is_valid(value) or (value.startswith("356000000") and sum(map(int, value)) % 5 == 0)
+            if not valid:
+                self.problem("pivot", "siret_checksum", value, Severity.WARNING)
+        return value
+
+    def postcode(self) -> str | None:
+        value = clean_text(self.raw("code_postal"))
+        if value is None:
+            self.problem("code_postal", "required")
+            return None
+        value = value.replace(" ", "")
+        if value.endswith(".0"):  # spreadsheets turn codes into floats
+            value = value[:-2]
+        value = re.sub(r"(?i)cedex\s*\d*$", "", value)
+        if value.isdigit() and len(value) == 4:
+            fixed = "0" + value
+            self.problem("code_postal", "postcode_padded", value, Severity.WARNING, fixed=fixed)
+            return fixed
+        if not (value.isdigit() and len(value) == 5):
+            self.problem("code_postal", "pattern_postcode", value)
+            return None
+        return value
+
+    def insee(self) -> str | None:
+        value = clean_text(self.raw("code_insee"))
+        if value is None:
+            return None
+        value = value.replace(" ", "").upper()
+        if value.isdigit() and len(value) == 4:
+            value = "0" + value
+        if not _INSEE.match(value):
+            self.problem("code_insee", "pattern_insee", value)
+            return None
+        return value
+
+    def number(self, name: str) -> float | None:
+        raw = self.raw(name)
+        if raw is None:
+            return None
+        if isinstance(raw, bool):
+            self.problem(name, "not_a_number", raw)
+            return None
+        try:
+            value = float(str(raw).strip().replace(",", ".")) if not isinstance(raw, (int, float)) else float(raw)
+        except ValueError:
+            self.problem(name, "not_a_number", raw)
+            return None
+        if value != value or value in (float("inf"), float("-inf")):
+            self.problem(name, "not_a_number", raw)
+            return None
+        return value
+
+    def coordinates(self) -> tuple[float | None, float | None]:
+        lat, lon = self.number("latitude"), self.number("longitude")
+        if lat is None and lon is None:
+            return None, None
+        if lat is None or lon is None:
+            self.problem("latitude" if lat is None else "longitude", "coordinates_incomplete")
+            return None, None
+        if lat == 0 and lon == 0:
+            self.problem("latitude", "coordinates_zero", f"{lat}, {lon}")
+            return None, None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            if -90 <= lon <= 90 and -180 <= lat <= 180 and in_france(lon, lat):
+                self.problem("latitude", "coordinates_swapped", f"{lat}, {lon}", Severity.WARNING)
+                return lon, lat
+            self.problem("latitude", "coordinates_out_of_range", f"{lat}, {lon}")
+            return None, None
+        if in_france(lat, lon):
+            return lat, lon
+        if in_france(lon, lat):
+            self.problem("latitude", "coordinates_swapped", f"{lat}, {lon}", Severity.WARNING)
+            return lon, lat
+        self.problem("latitude", "coordinates_outside_france", f"{lat}, {lon}", lat=lat, lon=lon)
+        return None, None
+
+    def date_maj(self, today: date | None) -> date | None:
+        raw = self.raw("date_maj")
+        if raw is None:
+            self.problem("date_maj", "required")
+            return None
+        value = _parse_date(raw)
+        if value is None:
+            self.problem("date_maj", "date", raw)
+            return None
+        if today is not None and value > today:
+            self.problem("date_maj", "date_future", value.isoformat(), Severity.WARNING)
+        return value
+
+    def phone(self, postcode: str | None) -> str | None:
+        raw = clean_text(self.raw("telephone"))
+        if raw is None:
+            return None
+        region = _PHONE_REGION.get((postcode or "")[:3], "FR")
+        number = _parse_phone(raw, region)
+        if number is None:
+            self.problem("telephone", "phone", raw, Severity.WARNING)
+            return None
+        return number
+
+    def items(self, name: str) -> list[str]:
+        raw = self.raw(name)
+        if raw is None:
+            return []
+        if isinstance(raw, str) and raw.lstrip().startswith("["):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                pass
+        if isinstance(raw, (list, tuple)):
+            parts = [str(v) for v in raw]
+        else:
+            text = str(raw)
+            parts = text.split("|") if "|" in text else re.split(r"[;\n]", text)
+        return [t for t in (clean_text(part) for part in parts) if t]
+
+    def emails(self) -> list[str]:
+        found: list[str] = []
+        for item in self.items("courriels"):
+            for address in re.split(r"[\s,]+", item):
+                address = address.strip().strip("<>").removeprefix("mailto:")
+                if not address:
+                    continue
+                if not _EMAIL.match(address):
+                    self.problem("courriels", "email", address, Severity.WARNING)
+                    continue
+                local, _, domain = address.rpartition("@")
+                address = f"{local}@{domain.lower()}"
+                if address not in found:
+                    found.append(address)
+        return found
+
+    def urls(self, name: str) -> list[str]:
+        found: list[str] = []
+        for item in self.items(name):
+            url = _normalise_url(item)
+            if url is None:
+                self.problem(name, "url", item, Severity.WARNING)
+            elif url not in found:
+                found.append(url)
+        return found
+
+    def hours(self) -> str | None:
+        value = self.text("horaires")
+        if value is None:
+            return None
+        reason = OpeningHours.check(value)
+        if reason is not None:
+            self.problem("horaires", "hours", value, Severity.WARNING, reason=reason)
+        return value
+
+    def terms(self, name: str, vocabulary: type, enforced: bool) -> list[Any]:
+        found: list[Any] = []
+        for item in self.items(name):
+            term = vocabulary.parse(item)
+            if term is None:
+                if enforced:
+                    self.problem(name, "unknown_term", item, vocabulary=vocabulary.title())
+                else:
+                    self.problem(name, "unknown_term_dropped", item, Severity.WARNING, vocabulary=vocabulary.title())
+            elif term not in found:
+                found.append(term)
+        return found
+
+
+def _parse_date(raw: Any) -> date | None:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    text = str(raw).strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d"):
+        try:
+            return datetime.strptime(text[:10], fmt).date()
+        except ValueError:
+            continue
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def _parse_phone(raw: str, region: str) -> str | None:
+    candidates = [raw]
+    candidates += [m.raw_string for m in phonenumbers.PhoneNumberMatcher(raw, region)]
+    for text in candidates:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number) and str(number.country_code) in _PHONE_PREFIXES:
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def _normalise_url(text: str) -> str | None:
+    text = text.strip()
+    if " " in text or _MARKUP.search(text):
+        return None
+    if "://" not in text:
+        if not re.match(r"^(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(/|$)", text, re.IGNORECASE):
+            return None
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or "." not in parts.netloc:
+        return None
+    return parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()).geturl()
+
+
+def _check_territory(values: dict[str, Any], places: CommuneLookup, problems: list[Problem]) -> None:
+    """Postcode, INSEE code and coordinates must agree with each other."""
+    postcode, insee = values["code_postal"], values["code_insee"]
+
+    def warn(field: str, code: str, value: Any, **params: Any) -> None:
+        problems.append(Problem(field, code, value, Severity.WARNING, tuple(params.items())))
+
+    if not places.is_known_postcode(postcode):
+        warn("code_postal", "unknown_postcode", postcode)
+    if insee is not None:
+        if places.commune(insee) is None:
+            warn("code_insee", "unknown_insee", insee)
+            insee = None
+        elif places.is_known_postcode(postcode) and not places.postcode_matches_insee(postcode, insee):
+            warn("code_postal", "postcode_insee_mismatch", postcode, postcode=postcode, insee=insee)
+    if values["latitude"] is None:
+        return
+    lat, lon = values["latitude"], values["longitude"]
+    candidates = [places.commune(insee)] if insee else places.communes_for_postcode(postcode)
+    distances = [
+        (d, c) for c in candidates
+        if c is not None and (d := places.distance_to_commune_km(c.insee, lat, lon)) is not None
+    ]  # fmt: skip
+    if not distances:
+        return
+    km, commune = min(distances, key=lambda pair: pair[0])
+    if km > far_threshold_km(departement_of_insee(commune.insee)):
+        warn("latitude", "coordinates_far_from_commune", f"{lat}, {lon}", km=round(km), commune=commune.nom)
