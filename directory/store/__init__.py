@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Persistence: venues, sources, raw records, provenance, history.
+
+``open_store(url)`` picks the backend from the URL: ``sqlite:///path`` (the
+embedded default) or ``postgresql+psycopg://…`` (PostGIS).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ._base import (
+    EARTH_RADIUS_M,
+    ApplyOutcome,
+    Nearby,
+    Provenance,
+    RawRecord,
+    SourceInfo,
+    Store,
+    StoredVenue,
+    VenueFilter,
+    Writer,
+    haversine_m,
+    utcnow,
+)
+from ._postgis import PostgisStore
+from ._sqlite import SqliteStore
+from .ids import is_venue_id, new_venue_id
+
+__all__ = [
+    "ApplyOutcome", "EARTH_RADIUS_M", "Nearby", "PostgisStore", "Provenance", "RawRecord",
+    "SourceInfo", "SqliteStore", "Store", "StoredVenue", "VenueFilter", "Writer", "haversine_m",
+    "is_venue_id", "new_venue_id", "open_store", "utcnow",
+]  # fmt: skip
+
+#: Backends by URL dialect.
+BACKENDS: dict[str, type[Store]] = {"sqlite": SqliteStore, "postgresql": PostgisStore}
+
+
+def open_store(url: str, *, upgrade: bool = False) -> Store:
+    """Connect to the database at ``url``; with ``upgrade``, apply migrations first."""
+    parsed = sa.make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    backend = BACKENDS.get(parsed.get_backend_name())
+    if backend is None:
+        raise ValueError(f"unsupported database: {parsed.get_backend_name()}")
+    if backend is SqliteStore:
+        engine = _sqlite_engine(parsed)
+    else:
+        engine = sa.create_engine(parsed, pool_pre_ping=True)
+    store = backend(engine)
+    if upgrade:
+        store.upgrade()
+    return store
+
+
+def _sqlite_engine(url: sa.URL) -> sa.Engine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    return engine

@@ -1,0 +1,498 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The store: SQL shared by both backends; only nearest-venue search differs."""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+
+from directory.schema import LIST_VOCABULARIES, Venue
+
+from .codec import field_value, values_to_venue, venue_to_values
+from .ids import new_venue_id
+from .migrate import current_revision, head_revision, upgrade
+from .tables import (
+    ChangeRow,
+    FieldProvenanceRow,
+    OfferRow,
+    RawRecordRow,
+    RunRow,
+    SourceLinkRow,
+    SourceRow,
+    VenueRow,
+    VenueTermRow,
+)
+
+__all__ = [
+    "Store", "Writer", "VenueFilter", "Nearby", "StoredVenue", "SourceInfo", "RawRecord",
+    "ApplyOutcome", "Provenance", "EARTH_RADIUS_M", "haversine_m", "utcnow",
+]  # fmt: skip
+
+venue_t = VenueRow.__table__
+term_t = VenueTermRow.__table__
+offer_t = OfferRow.__table__
+source_t = SourceRow.__table__
+link_t = SourceLinkRow.__table__
+raw_t = RawRecordRow.__table__
+prov_t = FieldProvenanceRow.__table__
+change_t = ChangeRow.__table__
+run_t = RunRow.__table__
+
+#: Mean Earth radius (IUGG), the sphere PostGIS uses with use_spheroid=false.
+EARTH_RADIUS_M = 6371008.8
+
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres on the mean sphere."""
+    from math import asin, cos, radians, sin, sqrt
+
+    p1, p2 = radians(lat1), radians(lat2)
+    dp, dl = p2 - p1, radians(lon2 - lon1)
+    h = sin(dp / 2) ** 2 + cos(p1) * cos(p2) * sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * asin(min(1.0, sqrt(h)))
+
+
+@dataclass(frozen=True, slots=True)
+class VenueFilter:
+    """Restricts which venues a query returns.
+
+    ``terms`` maps a list field (``services``, ``frais_a_charge``…) to codes:
+    a venue matches a field when it has any of its codes, and must match every
+    field given. Territory filters are exact codes.
+    """
+
+    terms: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    departement: str | None = None
+    code_insee: str | None = None
+    code_postal: str | None = None
+
+    def __post_init__(self) -> None:
+        unknown = set(self.terms) - set(LIST_VOCABULARIES)
+        if unknown:
+            raise ValueError(f"unknown filter fields: {sorted(unknown)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Nearby:
+    venue: Venue
+    distance_m: float
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    source_id: str | None
+    actor: str | None
+    locked: bool
+    at: datetime
+
+
+@dataclass(slots=True)
+class StoredVenue:
+    """A venue with what the store knows about it beyond the standard's fields."""
+
+    venue: Venue
+    status: str
+    merged_into: str | None
+    flags: list[dict[str, Any]]
+    created_at: datetime
+    updated_at: datetime
+    provenance: dict[str, Provenance] = field(default_factory=dict)
+    sources: list[tuple[str, str]] = field(default_factory=list)  # (source id, record id)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    id: str
+    name: str
+    kind: str = "file"
+    publisher: str | None = None
+    url: str | None = None
+    format: str | None = None
+    licence: str | None = None
+    trust: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """A record as received, before anything else happens to it."""
+
+    position: int
+    record_id: str | None
+    payload: str
+    status: str  # stored | unchanged | quarantined
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyOutcome:
+    venue_id: str
+    action: str  # created | updated | unchanged | restored
+    changed_fields: tuple[str, ...] = ()
+
+
+def fingerprint(values: Mapping[str, Any]) -> str:
+    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+class Store(abc.ABC):
+    """Persistence of venues, sources, raw records, provenance and history.
+
+    Built by ``open_store``; subclasses only say how to find nearest venues.
+    """
+
+    dialect: str
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    # -- schema ------------------------------------------------------------
+
+    def upgrade(self) -> None:
+        """Apply pending migrations."""
+        upgrade(self.engine)
+
+    def is_current(self) -> bool:
+        return current_revision(self.engine) == head_revision()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writing -----------------------------------------------------------
+
+    @contextmanager
+    def writer(self) -> Iterator[Writer]:
+        """One transaction: what is written inside appears all at once or not at all."""
+        with self.engine.begin() as connection:
+            yield Writer(connection)
+
+    def start_run(self, source: SourceInfo, at: datetime | None = None) -> int:
+        with self.writer() as w:
+            w.ensure_source(source, at)
+            return w.start_run(source.id, at)
+
+    def finish_run(self, run_id: int, status: str, counts: Mapping[str, int], error: str | None = None) -> None:
+        with self.engine.begin() as c:
+            c.execute(
+                run_t.update()
+                .where(run_t.c.id == run_id)
+                .values(status=status, counts=dict(counts), error=error, finished_at=utcnow())
+            )
+
+    # -- reading -----------------------------------------------------------
+
+    def get_venue(self, venue_id: str) -> StoredVenue | None:
+        """The venue with this id, whatever its status (merged ones point on)."""
+        with self.engine.connect() as c:
+            row = c.execute(sa.select(venue_t).where(venue_t.c.id == venue_id)).mappings().first()
+            if row is None:
+                return None
+            provenance = {
+                p.field: Provenance(p.source_id, p.actor, p.locked, p.at)
+                for p in c.execute(sa.select(prov_t).where(prov_t.c.venue_pk == row["pk"]))
+            }
+            sources = [
+                (s.source_id, s.record_id)
+                for s in c.execute(
+                    sa.select(link_t.c.source_id, link_t.c.record_id)
+                    .where(link_t.c.venue_pk == row["pk"])
+                    .order_by(link_t.c.source_id, link_t.c.record_id)
+                )
+            ]
+        return StoredVenue(
+            venue=values_to_venue(row["id"], row),
+            status=row["status"],
+            merged_into=row["merged_into"],
+            flags=list(row["flags"] or ()),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            provenance=provenance,
+            sources=sources,
+        )
+
+    def venues(self, ids: Sequence[str]) -> dict[str, Venue]:
+        """Active venues by id (missing ids are left out)."""
+        if not ids:
+            return {}
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(venue_t).where(venue_t.c.id.in_(list(ids)))).mappings()
+            return {r["id"]: values_to_venue(r["id"], r) for r in rows}
+
+    def history(self, venue_id: str) -> list[dict[str, Any]]:
+        """The change log of one venue, oldest first."""
+        with self.engine.connect() as c:
+            rows = c.execute(
+                sa.select(change_t).where(change_t.c.venue_id == venue_id).order_by(change_t.c.seq)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def count_venues(self, status: str = "active") -> int:
+        with self.engine.connect() as c:
+            return c.execute(sa.select(sa.func.count()).select_from(venue_t).where(venue_t.c.status == status)).scalar_one()
+
+    def stats(self) -> dict[str, Any]:
+        """Counts a person running the directory wants to see."""
+        with self.engine.connect() as c:
+            by_status = dict(c.execute(sa.select(venue_t.c.status, sa.func.count()).group_by(venue_t.c.status)).all())
+            dept = sa.func.substr(venue_t.c.code_postal, 1, 2)
+            by_dept = c.execute(
+                sa.select(dept, sa.func.count())
+                .where(venue_t.c.status == "active")
+                .group_by(dept)
+                .order_by(sa.func.count().desc(), dept)
+                .limit(10)
+            ).all()
+            with_point = c.execute(
+                sa.select(sa.func.count()).where(venue_t.c.status == "active", venue_t.c.latitude.is_not(None))
+            ).scalar_one()
+            flagged = c.execute(
+                sa.select(sa.func.count()).where(venue_t.c.status == "active", venue_t.c.flags != sa.JSON.NULL)
+            ).scalar_one()
+            raw = dict(c.execute(sa.select(raw_t.c.status, sa.func.count()).group_by(raw_t.c.status)).all())
+            sources = c.execute(sa.select(sa.func.count()).select_from(source_t)).scalar_one()
+            runs = c.execute(sa.select(sa.func.count()).select_from(run_t)).scalar_one()
+            changes = c.execute(sa.select(sa.func.count()).select_from(change_t)).scalar_one()
+        return {
+            "venues": by_status,
+            "with_coordinates": with_point,
+            "flagged": flagged,
+            "top_postcode_prefixes": [(d, n) for d, n in by_dept],
+            "raw_records": raw,
+            "sources": sources,
+            "runs": runs,
+            "changes": changes,
+        }
+
+    # -- nearest -----------------------------------------------------------
+
+    @abc.abstractmethod
+    def nearest(
+        self,
+        lat: float,
+        lon: float,
+        *,
+        limit: int = 10,
+        radius_km: float | None = None,
+        filter: VenueFilter | None = None,
+    ) -> list[Nearby]:
+        """The ``limit`` active venues nearest to (lat, lon), closest first.
+
+        :param radius_km: leave out venues further than this.
+        :param filter: restrict by vocabulary codes and territory.
+        :returns: venues with their great-circle distance in metres; ties are
+            broken by venue id so both backends give the same order.
+        """
+
+    def _filter_clauses(self, filter: VenueFilter | None) -> list[sa.ColumnElement[bool]]:
+        clauses: list[sa.ColumnElement[bool]] = [venue_t.c.status == "active"]
+        if filter is None:
+            return clauses
+        for name, codes in filter.terms.items():
+            if codes:
+                clauses.append(
+                    sa.exists().where(
+                        term_t.c.venue_pk == venue_t.c.pk,
+                        term_t.c.field == name,
+                        term_t.c.code.in_(list(codes)),
+                    )
+                )
+        if filter.code_insee:
+            clauses.append(venue_t.c.code_insee == filter.code_insee)
+        if filter.code_postal:
+            clauses.append(venue_t.c.code_postal == filter.code_postal)
+        if filter.departement:
+            clauses.append(venue_t.c.code_postal.startswith(_postcode_prefix(filter.departement)))
+        return clauses
+
+    def _load(self, c: sa.Connection, scored: Sequence[tuple[float, int]]) -> list[Nearby]:
+        if not scored:
+            return []
+        rows = c.execute(sa.select(venue_t).where(venue_t.c.pk.in_([pk for _, pk in scored]))).mappings()
+        by_pk = {r["pk"]: r for r in rows}
+        return [Nearby(values_to_venue(by_pk[pk]["id"], by_pk[pk]), d) for d, pk in scored]
+
+
+def _postcode_prefix(departement: str) -> str:
+    """Postcodes of Corsica start with 20; others with the département code."""
+    return "20" if departement.upper() in ("2A", "2B") else departement
+
+
+class Writer:
+    """Writes inside one transaction (see ``Store.writer``)."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self.c = connection
+
+    def ensure_source(self, source: SourceInfo, at: datetime | None = None) -> None:
+        values = {
+            "name": source.name, "kind": source.kind, "publisher": source.publisher, "url": source.url,
+            "format": source.format, "licence": source.licence, "trust": source.trust,
+        }  # fmt: skip
+        exists = self.c.execute(sa.select(source_t.c.id).where(source_t.c.id == source.id)).first()
+        if exists:
+            self.c.execute(source_t.update().where(source_t.c.id == source.id).values(**values))
+        else:
+            self.c.execute(source_t.insert().values(id=source.id, created_at=at or utcnow(), **values))
+
+    def start_run(self, source_id: str, at: datetime | None = None) -> int:
+        result = self.c.execute(run_t.insert().values(source_id=source_id, started_at=at or utcnow(), status="running"))
+        return result.inserted_primary_key[0]
+
+    def add_raw_records(self, run_id: int, source_id: str, records: Sequence[RawRecord], at: datetime) -> None:
+        if not records:
+            return
+        self.c.execute(
+            raw_t.insert(),
+            [
+                {
+                    "run_id": run_id, "source_id": source_id, "record_id": r.record_id,
+                    "position": r.position, "payload": r.payload, "content_hash": r.content_hash,
+                    "fetched_at": at, "status": r.status, "problems": r.problems or None,
+                }  # fmt: skip
+                for r in records
+            ],
+        )
+
+    def apply(
+        self,
+        source_id: str,
+        record_id: str,
+        venue: Venue,
+        *,
+        flags: Sequence[dict[str, Any]] = (),
+        at: datetime,
+    ) -> ApplyOutcome:
+        """Create or update the venue fed by (source, record id).
+
+        Unchanged input costs one lookup. Fields a curator locked are left as
+        they are. Every changed field gets a change-log entry and provenance.
+        """
+        values = venue_to_values(venue)
+        values["flags"] = list(flags) or None
+        print_ = fingerprint(values)
+        link = self.c.execute(
+            sa.select(link_t.c.venue_pk, link_t.c.fingerprint)
+            .where(link_t.c.source_id == source_id, link_t.c.record_id == record_id)
+        ).first()  # fmt: skip
+        if link is None:
+            return self._create(source_id, record_id, venue, values, print_, at)
+        row = self.c.execute(sa.select(venue_t).where(venue_t.c.pk == link.venue_pk)).mappings().one()
+        if link.fingerprint == print_ and row["status"] == "active":
+            self.c.execute(
+                link_t.update()
+                .where(link_t.c.source_id == source_id, link_t.c.record_id == record_id)
+                .values(last_seen=at)
+            )
+            return ApplyOutcome(row["id"], "unchanged")
+        return self._update(source_id, record_id, row, venue, values, print_, at)
+
+    def _create(self, source_id: str, record_id: str, venue: Venue, values: dict[str, Any], print_: str, at: datetime) -> ApplyOutcome:
+        venue_id = new_venue_id()
+        pk = self.c.execute(
+            venue_t.insert().values(id=venue_id, status="active", created_at=at, updated_at=at, **values)
+        ).inserted_primary_key[0]
+        self._write_terms(pk, venue)
+        self.c.execute(
+            link_t.insert().values(
+                source_id=source_id, record_id=record_id, venue_pk=pk, fingerprint=print_, first_seen=at, last_seen=at
+            )
+        )
+        filled = [name for name, value in values.items() if name != "flags" and value not in (None, [], "")]
+        self.c.execute(
+            prov_t.insert(), [{"venue_pk": pk, "field": name, "source_id": source_id, "locked": False, "at": at} for name in filled]
+        )
+        self.c.execute(
+            change_t.insert().values(
+                venue_pk=pk, venue_id=venue_id, at=at, action="create", source_id=source_id,
+                new={k: _jsonable(v) for k, v in values.items() if k in filled},
+            )  # fmt: skip
+        )
+        return ApplyOutcome(venue_id, "created", tuple(filled))
+
+    def _update(
+        self, source_id: str, record_id: str, row: Mapping[str, Any], venue: Venue,
+        values: dict[str, Any], print_: str, at: datetime,
+    ) -> ApplyOutcome:  # fmt: skip
+        pk, venue_id = row["pk"], row["id"]
+        locked = {
+            name for (name,) in self.c.execute(
+                sa.select(prov_t.c.field).where(prov_t.c.venue_pk == pk, prov_t.c.locked.is_(True))
+            )
+        }  # fmt: skip
+        changes = {
+            name: (_jsonable(row[name]), _jsonable(value))
+            for name, value in values.items()
+            if name not in locked and _jsonable(row[name]) != _jsonable(value)
+        }
+        action = "updated"
+        update: dict[str, Any] = {name: values[name] for name in changes}
+        if row["status"] != "active":
+            update["status"] = "active"
+            action = "restored"
+        if update:
+            self.c.execute(venue_t.update().where(venue_t.c.pk == pk).values(updated_at=at, **update))
+            if any(name in LIST_VOCABULARIES for name in changes):
+                self._write_terms(pk, values_to_venue(venue_id, {**row, **update}))
+        self.c.execute(
+            link_t.update()
+            .where(link_t.c.source_id == source_id, link_t.c.record_id == record_id)
+            .values(fingerprint=print_, last_seen=at, withdrawn_at=None)
+        )
+        content = [name for name in changes if name != "flags"]
+        for name in content:
+            self.c.execute(prov_t.delete().where(prov_t.c.venue_pk == pk, prov_t.c.field == name))
+        if content:
+            self.c.execute(
+                prov_t.insert(),
+                [{"venue_pk": pk, "field": name, "source_id": source_id, "locked": False, "at": at} for name in content],
+            )
+            self.c.execute(
+                change_t.insert(),
+                [
+                    {"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "update", "field": name,
+                     "old": changes[name][0], "new": changes[name][1], "source_id": source_id}  # fmt: skip
+                    for name in content
+                ],
+            )
+        if action == "restored":
+            self.c.execute(
+                change_t.insert().values(venue_pk=pk, venue_id=venue_id, at=at, action="restore", source_id=source_id)
+            )
+        if not content and action == "updated":
+            action = "unchanged"  # only the flags moved
+        return ApplyOutcome(venue_id, action, tuple(content))
+
+    def _write_terms(self, pk: int, venue: Venue) -> None:
+        self.c.execute(term_t.delete().where(term_t.c.venue_pk == pk))
+        self.c.execute(offer_t.delete().where(offer_t.c.venue_pk == pk))
+        terms = [
+            {"venue_pk": pk, "field": name, "code": code}
+            for name in LIST_VOCABULARIES
+            for code in field_value(venue, name)
+        ]
+        if terms:
+            self.c.execute(term_t.insert(), terms)
+        offers = [{"venue_pk": pk, "service": offer.service.code} for offer in venue.offers()]
+        if offers:
+            self.c.execute(offer_t.insert(), offers)

@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""SQLite backend: nearest venues through an R*Tree, with a box that grows.
+
+A fixed search box is either too small (few results) or, in a city, holds
+thousands of venues; so start small around the point and double the box until
+the ``limit`` nearest are certain: every result lies within the circle the
+box contains (``reference/performance.md`` §2).
+"""
+
+from __future__ import annotations
+
+from math import cos, radians
+
+import sqlalchemy as sa
+
+from ._base import EARTH_RADIUS_M, Nearby, Store, VenueFilter, haversine_m, venue_t
+
+__all__ = ["SqliteStore"]
+
+_M_PER_DEG = EARTH_RADIUS_M * 3.141592653589793 / 180
+_FIRST_HALF_SIDE_M = 2_000.0
+_WORLD_HALF_SIDE_M = 20_100_000.0
+
+rtree_t = sa.table(
+    "venue_rtree",
+    sa.column("pk"), sa.column("min_lat"), sa.column("max_lat"), sa.column("min_lon"), sa.column("max_lon"),
+)  # fmt: skip
+
+
+class SqliteStore(Store):
+    dialect = "sqlite"
+
+    def nearest(
+        self,
+        lat: float,
+        lon: float,
+        *,
+        limit: int = 10,
+        radius_km: float | None = None,
+        filter: VenueFilter | None = None,
+    ) -> list[Nearby]:
+        radius_m = radius_km * 1000 if radius_km is not None else None
+        clauses = self._filter_clauses(filter)
+        half = _FIRST_HALF_SIDE_M if radius_m is None else min(_FIRST_HALF_SIDE_M, radius_m)
+        with self.engine.connect() as c:
+            while True:
+                scored = self._scan_box(c, lat, lon, half, clauses)
+                if radius_m is not None:
+                    scored = [(d, pk) for d, pk in scored if d <= radius_m]
+                # Inside the circle of radius `half`, nothing outside the box can be nearer.
+                certain = [(d, pk) for d, pk in scored if d <= half]
+                covers = half >= _WORLD_HALF_SIDE_M or (radius_m is not None and half >= radius_m)
+                if len(certain) >= limit or covers:
+                    return self._load(c, (scored if covers else certain)[:limit])
+                half = self._grow(half, len(certain), limit)
+                if radius_m is not None:
+                    half = min(half, radius_m)
+
+    @staticmethod
+    def _grow(half: float, found: int, wanted: int) -> float:
+        """Double, or jump further when the box was nearly empty."""
+        factor = 2.0 if found else 4.0
+        if found and found < wanted:
+            factor = min(4.0, max(2.0, (wanted / found) ** 0.5 * 1.2))
+        return min(half * factor, _WORLD_HALF_SIDE_M)
+
+    def _scan_box(
+        self, c: sa.Connection, lat: float, lon: float, half: float, clauses: list[sa.ColumnElement[bool]]
+    ) -> list[tuple[float, int]]:
+        dlat = half / _M_PER_DEG
+        south, north = max(-90.0, lat - dlat), min(90.0, lat + dlat)
+        # The box must hold the whole circle: widen longitudes at its most polar edge.
+        polar = max(abs(south), abs(north))
+        if polar >= 89.0 or half >= _WORLD_HALF_SIDE_M / 2:
+            west, east = -180.0, 180.0
+        else:
+            dlon = half / (_M_PER_DEG * cos(radians(polar)))
+            west, east = lon - dlon, lon + dlon
+        lon_ranges = _split_antimeridian(west, east)
+        lon_clause = sa.or_(*(sa.and_(rtree_t.c.min_lon >= w, rtree_t.c.max_lon <= e) for w, e in lon_ranges))
+        query = (
+            sa.select(venue_t.c.pk, venue_t.c.id, venue_t.c.latitude, venue_t.c.longitude)
+            .select_from(rtree_t.join(venue_t, venue_t.c.pk == rtree_t.c.pk))
+            .where(rtree_t.c.min_lat >= south, rtree_t.c.max_lat <= north, lon_clause, *clauses)
+        )
+        rows = c.execute(query).all()
+        scored = sorted(((haversine_m(lat, lon, r.latitude, r.longitude), r.id, r.pk) for r in rows))
+        return [(d, pk) for d, _id, pk in scored]
+
+
+def _split_antimeridian(west: float, east: float) -> list[tuple[float, float]]:
+    if west < -180.0:
+        return [(west + 360.0, 180.0), (-180.0, east)]
+    if east > 180.0:
+        return [(west, 180.0), (-180.0, east - 360.0)]
+    return [(west, east)]

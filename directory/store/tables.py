@@ -1,0 +1,184 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The tables, declared once with SQLModel for both backends.
+
+Dialect-specific pieces (SQLite's R*Tree and its triggers, PostGIS's
+geography column and GiST index) live in the migrations, so the application
+only ever writes ``latitude``/``longitude``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "VenueRow", "OfferRow", "VenueTermRow", "SourceRow", "SourceLinkRow",
+    "RawRecordRow", "FieldProvenanceRow", "ChangeRow", "RunRow", "metadata",
+]  # fmt: skip
+
+Json = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+def _json(**kwargs: Any) -> Any:
+    return Field(default=None, sa_column=sa.Column(Json, **kwargs))
+
+
+class VenueRow(SQLModel, table=True):
+    """A venue as this directory publishes it (the merged, curated view)."""
+
+    __tablename__ = "venue"
+    pk: int | None = Field(default=None, primary_key=True)
+    id: str = Field(max_length=32, unique=True, description="permanent opaque id minted here")
+    status: str = Field(default="active", max_length=16, index=True)  # active | withdrawn | merged
+    merged_into: str | None = Field(default=None, max_length=32)
+    pivot: str = Field(max_length=14)
+    nom: str
+    commune: str
+    code_postal: str = Field(max_length=5, index=True)
+    code_insee: str | None = Field(default=None, max_length=5, index=True)
+    adresse: str
+    complement_adresse: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    typologie: list[str] | None = _json()
+    telephone: str | None = None
+    courriels: list[str] | None = _json()
+    site_web: list[str] | None = _json()
+    horaires: str | None = None
+    presentation_resume: str | None = None
+    presentation_detail: str | None = None
+    source: str | None = None
+    itinerance: list[str] | None = _json()
+    structure_parente: str | None = None
+    date_maj: date
+    services: list[str] | None = _json()
+    publics_specifiquement_adresses: list[str] | None = _json()
+    prise_en_charge_specifique: list[str] | None = _json()
+    frais_a_charge: list[str] | None = _json()
+    conditions_frais: list[str] | None = _json()
+    dispositif_programmes_nationaux: list[str] | None = _json()
+    formations_labels: list[str] | None = _json()
+    autres_formations_labels: str | None = None
+    modalites_acces: list[str] | None = _json()
+    modalites_accompagnement: list[str] | None = _json()
+    fiche_acces_libre: str | None = None
+    prise_rdv: str | None = None
+    flags: list[dict[str, Any]] | None = _json()  # warnings found by validation
+    created_at: datetime
+    updated_at: datetime
+
+
+class OfferRow(SQLModel, table=True):
+    """One service offered by a venue."""
+
+    __tablename__ = "offer"
+    pk: int | None = Field(default=None, primary_key=True)
+    venue_pk: int = Field(foreign_key="venue.pk", index=True, ondelete="CASCADE")
+    service: str = Field(max_length=80, index=True)
+    description: str | None = None
+    horaires: str | None = None
+    details: dict[str, Any] | None = _json()
+
+
+class VenueTermRow(SQLModel, table=True):
+    """(venue, list field, vocabulary code): what filters query."""
+
+    __tablename__ = "venue_term"
+    venue_pk: int = Field(foreign_key="venue.pk", primary_key=True, ondelete="CASCADE")
+    field: str = Field(max_length=40, primary_key=True)
+    code: str = Field(max_length=80, primary_key=True)
+    __table_args__ = (sa.Index("ix_venue_term_field_code", "field", "code", "venue_pk"),)
+
+
+class SourceRow(SQLModel, table=True):
+    """Where records come from: a file, a commune, a network, another instance."""
+
+    __tablename__ = "source"
+    id: str = Field(primary_key=True, max_length=80)
+    name: str
+    kind: str = Field(max_length=32)  # file | commune | association | network | instance
+    publisher: str | None = None
+    url: str | None = None
+    format: str | None = Field(default=None, max_length=32)
+    licence: str | None = None
+    trust: int = 50
+    config: dict[str, Any] | None = _json()
+    created_at: datetime
+
+
+class SourceLinkRow(SQLModel, table=True):
+    """(source, record id in that source) → the venue it feeds."""
+
+    __tablename__ = "source_link"
+    source_id: str = Field(foreign_key="source.id", primary_key=True, max_length=80)
+    record_id: str = Field(primary_key=True, max_length=200)
+    venue_pk: int = Field(foreign_key="venue.pk", index=True)
+    fingerprint: str = Field(max_length=64)  # hash of the normalised record last applied
+    first_seen: datetime
+    last_seen: datetime
+    withdrawn_at: datetime | None = None
+
+
+class RawRecordRow(SQLModel, table=True):
+    """A record exactly as received, kept whatever happens to it next."""
+
+    __tablename__ = "raw_record"
+    pk: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="run.id", index=True)
+    source_id: str = Field(foreign_key="source.id", max_length=80)
+    record_id: str | None = Field(default=None, max_length=200)
+    position: int  # row number in the file (1 = first data row)
+    payload: str
+    content_hash: str = Field(max_length=64)
+    fetched_at: datetime
+    status: str = Field(max_length=16)  # stored | quarantined | unchanged
+    problems: list[dict[str, Any]] | None = _json()
+    __table_args__ = (sa.Index("ix_raw_record_source_record", "source_id", "record_id"),)
+
+
+class FieldProvenanceRow(SQLModel, table=True):
+    """Who gave the current value of one field of one venue, and when."""
+
+    __tablename__ = "field_provenance"
+    venue_pk: int = Field(foreign_key="venue.pk", primary_key=True, ondelete="CASCADE")
+    field: str = Field(primary_key=True, max_length=40)
+    source_id: str | None = Field(default=None, max_length=80)
+    actor: str | None = Field(default=None, max_length=120)  # a person, when curated
+    locked: bool = False  # a curator's value that harvests must not overwrite
+    at: datetime
+
+
+class ChangeRow(SQLModel, table=True):
+    """One change to one venue: the history, and later the change feed."""
+
+    __tablename__ = "change_log"
+    seq: int | None = Field(default=None, primary_key=True)
+    venue_pk: int = Field(foreign_key="venue.pk", index=True)
+    venue_id: str = Field(max_length=32)
+    at: datetime
+    action: str = Field(max_length=16)  # create | update | withdraw | restore | merge
+    field: str | None = Field(default=None, max_length=40)
+    old: Any = _json()
+    new: Any = _json()
+    source_id: str | None = Field(default=None, max_length=80)
+    actor: str | None = Field(default=None, max_length=120)
+
+
+class RunRow(SQLModel, table=True):
+    """One import or harvest of one source."""
+
+    __tablename__ = "run"
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(foreign_key="source.id", index=True, max_length=80)
+    started_at: datetime
+    finished_at: datetime | None = None
+    status: str = Field(default="running", max_length=16)  # running | complete | failed
+    counts: dict[str, int] | None = _json()
+    error: str | None = None
+
+
+metadata = SQLModel.metadata
