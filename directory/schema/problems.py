@@ -51,6 +51,7 @@ MESSAGES: dict[str, str] = {
     "hours": "horaires illisibles au format OSM opening_hours ({reason}) : texte gardé tel quel, à corriger",
     "legacy_term_dropped": "la valeur ancienne « {value} » n'a pas d'équivalent dans la version 1 du standard",
     "not_an_object": "l'enregistrement n'est pas un objet JSON (clé : valeur)",
+    "unreadable_row": "enregistrement illisible ({reason})",
     "duplicate_id": "l'identifiant « {value} » apparaît déjà plus haut dans le fichier",
 }
 

@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The ``directory`` command: one click group, one module per command group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from directory.config import Settings
+
+from . import db, importing, serving, stats
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--database", "database_url", envvar="DATABASE_URL", help="URL de la base (défaut : SQLite dans le dossier de données).")
+@click.option("--data-dir", type=click.Path(file_okay=False), envvar="DIRECTORY_DATA_DIR", help="Dossier des données (défaut : ./data).")
+@click.version_option(package_name="directory")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None, data_dir: str | None) -> None:
+    """Annuaire fédéré des lieux de médiation numérique."""
+    ctx.obj = Settings.from_env(database_url=database_url, data_dir=Path(data_dir) if data_dir else None)
+
+
+main.add_command(db.db)
+main.add_command(importing.import_)
+main.add_command(serving.serve)
+main.add_command(serving.demo)
+main.add_command(stats.stats)

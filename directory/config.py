@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Instance settings, read once (by the CLI or the app factory) and passed down.
+
+Every setting comes from an environment variable ``DIRECTORY_<NAME>``, except
+``DATABASE_URL`` which keeps its conventional name. Nothing below ``web/``
+and ``cli/`` reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+__all__ = ["Settings", "SETTINGS_HELP"]
+
+#: Each setting with its help text (French, for people running an instance).
+SETTINGS_HELP: dict[str, str] = {
+    "database_url": "Base de données : sqlite:///chemin (défaut, dans le dossier de données) ou postgresql://… (PostGIS).",
+    "data_dir": "Dossier des données de l'instance (base SQLite, index).",
+    "host": "Adresse d'écoute du serveur web.",
+    "port": "Port du serveur web.",
+    "public_url": "Adresse publique de l'instance (liens absolus, flux, exports).",
+    "tile_url": "Modèle d'URL des tuiles de la carte ({z}/{x}/{y}) ; vide : pas de fond de carte.",
+    "tile_attribution": "Mention des sources du fond de carte.",
+    "geocoder_url": "Adresse de l'API de géocodage BAN (api-adresse) ; vide : table des communes hors ligne seulement.",
+    "meili_url": "Adresse d'un serveur Meilisearch (profil serveur) ; vide : index embarqué.",
+    "meili_key": "Clé de l'API Meilisearch.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = "© les contributeurs d'OpenStreetMap"
+    geocoder_url: str = ""
+    meili_url: str = ""
+    meili_key: str = ""
+
+    @property
+    def database(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data folder."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'directory.db').resolve()}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            key = "DATABASE_URL" if f.name == "database_url" else f"DIRECTORY_{f.name.upper()}"
+            if key in environ:
+                raw = environ[key]
+                values[f.name] = Path(raw) if f.name == "data_dir" else int(raw) if f.name == "port" else raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

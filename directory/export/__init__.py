@@ -1,0 +1,6 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Open data out: writers per format (more formats and the change feed come later)."""
+
+from .national import national_row, write_national_csv
+
+__all__ = ["national_row", "write_national_csv"]

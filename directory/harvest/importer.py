@@ -1,0 +1,175 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""``directory import FILE``: read, validate row by row, store what is valid.
+
+Every record is kept as received (raw_record), whether it was stored or
+quarantined; the valid ones are applied in one transaction, so a reader of
+the directory sees the whole file or nothing of it.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from directory.schema import CommuneLookup, Problem, Severity, parse_venue
+from directory.store import RawRecord, SourceInfo, Store, utcnow
+
+from .readers import ReadError, reader_for
+
+__all__ = ["ImportReport", "RowProblem", "import_file", "source_for_file"]
+
+_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    position: int  # record number, 1 = first
+    record_id: str | None
+    problem: Problem
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did, for people (CLI) and machines (JSON)."""
+
+    path: str
+    source_id: str
+    run_id: int | None = None
+    encoding: str | None = None
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    flagged: int = 0
+    seconds: float = 0.0
+    file_problems: list[str] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def stored(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected == 0 and not self.file_problems
+
+    def top_reasons(self, severity: Severity = Severity.ERROR, limit: int = 10) -> list[tuple[str, int]]:
+        counts = Counter(
+            f"{p.problem.field} : {p.problem.code}" for p in self.problems if p.problem.severity is severity
+        )
+        return counts.most_common(limit)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "read": self.read, "created": self.created, "updated": self.updated,
+            "unchanged": self.unchanged, "rejected": self.rejected, "flagged": self.flagged,
+        }  # fmt: skip
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path, "source": self.source_id, "run": self.run_id, "encoding": self.encoding,
+            "counts": self.counts(), "seconds": round(self.seconds, 3), "file_problems": self.file_problems,
+            "problems": [
+                {"position": p.position, "record_id": p.record_id, **p.problem.as_dict()} for p in self.problems
+            ],
+        }  # fmt: skip
+
+
+def source_for_file(path: Path) -> SourceInfo:
+    """A file imported by hand is a source of its own, named after the file."""
+    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:60] or "fichier"
+    return SourceInfo(id=f"fichier-{slug}", name=path.name, kind="file", url=path.resolve().as_uri())
+
+
+def import_file(
+    store: Store,
+    path: Path,
+    *,
+    places: CommuneLookup | None = None,
+    format: str | None = None,
+    source: SourceInfo | None = None,
+    today: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import one national-standard file (CSV or JSON, v1 or v0.1).
+
+    :param progress: called with the number of records handled since the last call.
+    :raises ReadError: the file cannot be read at all (message in French).
+    """
+    started = time.perf_counter()
+    source = source or source_for_file(path)
+    report = ImportReport(path=str(path), source_id=source.id)
+    reader = reader_for(path, format)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ReadError(f"impossible de lire « {path} » : {err.strerror}") from err
+    items = reader.read(data)
+    at = utcnow()
+    report.run_id = store.start_run(source, at)
+    status = "failed"
+    try:
+        with store.writer() as writer:
+            seen: set[str] = set()
+            raw: list[RawRecord] = []
+            for item in items:
+                report.read += 1
+                problems = list(item.problems)
+                record_id = _record_id(item.record)
+                result = None
+                if item.record is not None:
+                    result = parse_venue(item.record, places=places, today=today or at.date())
+                    problems.extend(result.problems)
+                    if record_id is not None and record_id in seen:
+                        problems.append(Problem("id", "duplicate_id", record_id))
+                    if record_id is not None:
+                        seen.add(record_id)
+                errors = [p for p in problems if p.severity is Severity.ERROR]
+                report.problems.extend(RowProblem(item.position, record_id, p) for p in problems)
+                if result is None or result.venue is None or errors or record_id is None:
+                    report.rejected += 1
+                    found = [p.as_dict() for p in problems]
+                    raw.append(RawRecord(item.position, record_id, item.payload, "quarantined", found))
+                else:
+                    warnings = [p.as_dict() for p in problems]
+                    report.flagged += bool(warnings)
+                    outcome = writer.apply(source.id, record_id, result.venue, flags=warnings, at=at)
+                    action = "updated" if outcome.action == "restored" else outcome.action
+                    setattr(report, action, getattr(report, action) + 1)
+                    stored = "unchanged" if action == "unchanged" else "stored"
+                    raw.append(RawRecord(item.position, record_id, item.payload, stored, warnings))
+                if len(raw) >= _BATCH:
+                    writer.add_raw_records(report.run_id, source.id, raw, at)
+                    if progress:
+                        progress(len(raw))
+                    raw = []
+            writer.add_raw_records(report.run_id, source.id, raw, at)
+            if progress and raw:
+                progress(len(raw))
+        status = "complete"
+    except ReadError as err:
+        report.file_problems.append(str(err))
+        raise
+    finally:
+        report.encoding = reader.encoding
+        report.file_problems.extend(reader.file_problems)
+        report.seconds = time.perf_counter() - started
+        store.finish_run(report.run_id, status, report.counts(), "; ".join(report.file_problems) or None)
+    return report
+
+
+def _record_id(record: dict[str, Any] | None) -> str | None:
+    if record is None:
+        return None
+    value = record.get("id")
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text[:200] or None

@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Readers, one per input format, found by name or by file extension."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .base import ReadError, ReadItem, Reader
+from .national_csv import NationalCsvReader
+from .national_json import NationalJsonReader
+
+__all__ = ["READERS", "ReadError", "ReadItem", "Reader", "reader_for"]
+
+#: Short format name → reader class. Built-ins are registered like any other.
+READERS: dict[str, type[Reader]] = {
+    NationalCsvReader.format: NationalCsvReader,
+    NationalJsonReader.format: NationalJsonReader,
+}
+
+
+def reader_for(path: str | Path | None = None, format: str | None = None) -> Reader:
+    """A new reader for ``format``, or guessed from the file's extension."""
+    if format is not None:
+        if format not in READERS:
+            raise ReadError(f"format inconnu « {format} » (formats connus : {', '.join(sorted(READERS))})")
+        return READERS[format]()
+    suffix = Path(path or "").suffix.lower()
+    for reader in READERS.values():
+        if suffix in reader.extensions:
+            return reader()
+    raise ReadError(
+        f"impossible de deviner le format de « {Path(path or '').name} » : "
+        f"extension attendue parmi {', '.join(sorted(e for r in READERS.values() for e in r.extensions))}"
+    )

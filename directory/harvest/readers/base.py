@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The reader contract: bytes in, records (or per-record problems) out."""
+
+from __future__ import annotations
+
+import abc
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from directory.schema import Problem
+
+from ..encoding import DecodedText, decode
+
+__all__ = ["Reader", "ReadItem", "ReadError"]
+
+
+class ReadError(Exception):
+    """The file as a whole cannot be read (not CSV, not JSON…); message in French."""
+
+
+@dataclass(slots=True)
+class ReadItem:
+    """One record of a file, as a dict of fields, and its text as received."""
+
+    position: int  # 1 = first record
+    record: dict[str, Any] | None
+    payload: str
+    problems: list[Problem] = field(default_factory=list)
+
+
+class Reader(abc.ABC):
+    """Turns the bytes of one file into records.
+
+    A reader never stops on a bad record: it yields the record with its
+    problems, and the import goes on. ``ReadError`` is for a file that cannot
+    be read at all.
+    """
+
+    #: Short name in the registry and in source files (``format = "csv"``).
+    format: ClassVar[str]
+    media_types: ClassVar[tuple[str, ...]] = ()
+    extensions: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        self.encoding: str | None = None
+        self.file_problems: list[str] = []  # French sentences about the whole file
+
+    def read(self, data: bytes, declared_encoding: str | None = None) -> Iterator[ReadItem]:
+        decoded = decode(data, declared_encoding)
+        self.encoding = decoded.encoding
+        return self.read_text(decoded)
+
+    @abc.abstractmethod
+    def read_text(self, decoded: DecodedText) -> Iterator[ReadItem]:
+        """Yield every record of the decoded file, in order."""
+
+
+def payload_of(record: Any) -> str:
+    return json.dumps(record, ensure_ascii=False, sort_keys=False, default=str)

@@ -1,0 +1,603 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The offline gazetteer: communes, postcodes, name resolution, nearest commune.
+
+Data comes from ``data/communes.csv.gz`` and ``data/postcodes.csv.gz``, built
+by ``scripts/build_places.py`` (see ``data/README.md`` for sources and
+licences). Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import gzip
+import heapq
+import io
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from ._geo import haversine_m
+from ._text import fold, name_key, split_cedex
+
+__all__ = ["Commune", "Place", "Postcode", "Gazetteer", "load_gazetteer"]
+
+KIND_COMMUNE = "commune"
+KIND_ARRONDISSEMENT = "arrondissement"
+KIND_DELEGUEE = "deleguee"
+KIND_ASSOCIEE = "associee"
+_CSV_KINDS = {
+    "actuelle": KIND_COMMUNE,
+    "arrondissement": KIND_ARRONDISSEMENT,
+    "deleguee": KIND_DELEGUEE,
+    "associee": KIND_ASSOCIEE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Commune:
+    """A commune of INSEE's Code officiel géographique.
+
+    ``kind`` is ``"commune"`` for a current commune, ``"arrondissement"`` for a
+    municipal arrondissement of Paris, Lyon or Marseille (``parent`` is then the
+    city's code), ``"deleguee"`` or ``"associee"`` for a former commune merged
+    into ``parent``. ``epci`` is the SIREN of the intercommunality (the parent's
+    for arrondissements and déléguées). ``lat``/``lon`` is a representative
+    point (GeoNames), ``None`` for the few territories GeoNames lacks.
+    """
+
+    insee: str
+    nom: str
+    kind: str
+    departement: str
+    region: str | None
+    epci: str | None
+    parent: str | None
+    postcodes: tuple[str, ...]
+    population: int | None
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """What a resident's text resolves to: a labelled point.
+
+    ``label`` is shown back in French, e.g. ``"Lyon 3e Arrondissement (69003)"``
+    or ``"Nancy (54000)"``. ``kind`` is ``"postcode"`` when the text was a
+    postcode, ``"commune"`` when it named a commune.
+    """
+
+    label: str
+    lat: float
+    lon: float
+    kind: str
+    insee: str | None
+    postcode: str | None
+    departement: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Postcode:
+    """One postcode: its point, GeoNames place name and the communes it serves.
+
+    ``is_cedex`` marks codes that are not ordinary distribution codes of the
+    official list (CEDEX, military ``SP``…); their ``insee`` codes are inferred
+    from the GeoNames place name, or failing that the nearest commune.
+    """
+
+    code: str
+    lat: float | None
+    lon: float | None
+    name: str
+    is_cedex: bool
+    insee: tuple[str, ...]
+    departement: str | None
+
+
+_POSTCODE_RE = re.compile(r"^\d{5}$")
+_SPLIT_POSTCODE_RE = re.compile(r"^(\d{2}) (\d{3})$")
+_DEPT_TOKEN_RE = re.compile(r"^(?:\d{2}|2a|2b|9[78]\d)$")
+_CELL_DEG = 0.1
+_MAX_RING = 30
+_KM_PER_DEG = 111.195
+_SUGGEST_CACHE_MAX = 4096
+
+
+def _normalize_postcode(text: str) -> str:
+    return "".join(text.split())
+
+
+# Column positions in the packaged CSV files (see scripts/build_places.py).
+_C_INSEE, _C_NOM, _C_TYPE, _C_PARENT, _C_DEP, _C_REGION, _C_EPCI, _C_PCS, _C_POP, _C_LAT, _C_LON, _C_FORMER = range(12)
+_P_CODE, _P_LAT, _P_LON, _P_NAME, _P_CEDEX, _P_INSEE, _P_DEP = range(7)
+_MAIN_TYPES = ("actuelle", "arrondissement")
+
+
+class Gazetteer:
+    """French communes and postcodes, queried offline.
+
+    Use :func:`load_gazetteer`, which builds one over the packaged data once.
+    The constructor takes the rows of ``communes.csv.gz`` and
+    ``postcodes.csv.gz`` (header excluded, columns as written by
+    ``scripts/build_places.py``); :class:`Commune` and :class:`Postcode`
+    objects are made on demand and cached, which keeps loading fast.
+    """
+
+    def __init__(self, commune_rows: Iterable[list[str]], postcode_rows: Iterable[list[str]]):
+        rows = list(commune_rows)
+        # rank order: current communes and arrondissements by decreasing
+        # population, then déléguées/associées; suggestions and ambiguous
+        # names are answered in this order.
+        rows.sort(key=lambda r: (r[_C_TYPE] not in _MAIN_TYPES, -int(r[_C_POP] or 0), r[_C_INSEE]))
+        self._rows = rows
+        self._objects: dict[int, Commune] = {}
+        self._main: dict[str, int] = {}
+        self._secondary: dict[str, list[int]] = {}
+        self._children: dict[str, list[str]] = {}
+        for i, r in enumerate(rows):
+            if r[_C_TYPE] in _MAIN_TYPES:
+                self._main[r[_C_INSEE]] = i
+                if r[_C_TYPE] == "arrondissement":
+                    self._children.setdefault(r[_C_PARENT], []).append(r[_C_INSEE])
+            else:
+                self._secondary.setdefault(r[_C_INSEE], []).append(i)
+        self._former: dict[str, str] = {}
+        for r in rows:
+            if r[_C_FORMER] and r[_C_TYPE] == "actuelle":
+                for code in r[_C_FORMER].split():
+                    if code not in self._main:
+                        self._former.setdefault(code, r[_C_INSEE])
+        self._departements = frozenset(r[_C_DEP] for r in rows)
+        self._pc_rows: dict[str, list[str]] = {r[_P_CODE]: r for r in postcode_rows}
+        self._pc_objects: dict[str, Postcode] = {}
+        self._regular_codes = sorted(c for c, r in self._pc_rows.items() if r[_P_CEDEX] != "1")
+        self._cedex_codes = sorted(c for c, r in self._pc_rows.items() if r[_P_CEDEX] == "1")
+        self._build_name_index()
+        self._build_grid()
+        self._suggest_cache: dict[str, list[int]] = {}
+
+    # ------------------------------------------------------------------ index
+    def _build_name_index(self) -> None:
+        rows = self._rows
+        main = self._main
+        self._by_key: dict[str, list[int]] = {}
+        pairs: list[tuple[str, int]] = []
+        for i, r in enumerate(rows):
+            nom = r[_C_NOM]
+            key = name_key(nom)
+            if r[_C_TYPE] not in _MAIN_TYPES:
+                p = main.get(r[_C_PARENT])
+                if p is not None and name_key(rows[p][_C_NOM]) == key:
+                    continue  # the chef-lieu déléguée repeats its commune nouvelle
+            self._by_key.setdefault(key, []).append(i)
+            folded = fold(nom)
+            pairs.append((folded, i))
+            if key != folded:
+                pairs.append((key, i))
+        pairs.sort()
+        self._prefix_keys = [k for k, _ in pairs]
+        self._prefix_ids = [i for _, i in pairs]
+
+    def _build_grid(self) -> None:
+        self._grid: dict[tuple[int, int], list[tuple[float, float, int]]] = {}
+        self._grid_all: list[tuple[float, float, int]] = []
+        children = self._children
+        for i in self._main.values():
+            r = self._rows[i]
+            if not r[_C_LAT] or r[_C_INSEE] in children:
+                continue
+            lat, lon = float(r[_C_LAT]), float(r[_C_LON])
+            item = (lat, lon, i)
+            self._grid.setdefault((int(lat // _CELL_DEG), int(lon // _CELL_DEG)), []).append(item)
+            self._grid_all.append(item)
+
+    def _at(self, i: int) -> Commune:
+        c = self._objects.get(i)
+        if c is None:
+            r = self._rows[i]
+            c = Commune(
+                insee=r[_C_INSEE],
+                nom=r[_C_NOM],
+                kind=_CSV_KINDS[r[_C_TYPE]],
+                departement=r[_C_DEP],
+                region=r[_C_REGION] or None,
+                epci=r[_C_EPCI] or None,
+                parent=r[_C_PARENT] or None,
+                postcodes=tuple(r[_C_PCS].split()),
+                population=int(r[_C_POP]) if r[_C_POP] else None,
+                lat=float(r[_C_LAT]) if r[_C_LAT] else None,
+                lon=float(r[_C_LON]) if r[_C_LON] else None,
+            )
+            self._objects[i] = c
+        return c
+
+    # ---------------------------------------------------------------- lookups
+    def commune(self, insee: str) -> Commune | None:
+        """The commune with this INSEE code, or ``None``.
+
+        Current communes and arrondissements come first; a code only used by a
+        commune déléguée/associée returns that; a former code (merged or
+        renumbered commune) returns the current commune that absorbed it.
+        """
+        code = insee.strip().upper()
+        i = self._main.get(code)
+        if i is None:
+            sec = self._secondary.get(code)
+            if sec:
+                i = sec[0]
+            else:
+                new = self._former.get(code)
+                i = self._main.get(new) if new else None
+        return None if i is None else self._at(i)
+
+    def _main_commune(self, insee: str) -> Commune | None:
+        i = self._main.get(insee)
+        return None if i is None else self._at(i)
+
+    def postcode(self, postcode: str) -> Postcode | None:
+        """Everything known about a postcode, or ``None`` if unknown."""
+        code = _normalize_postcode(postcode)
+        p = self._pc_objects.get(code)
+        if p is None:
+            r = self._pc_rows.get(code)
+            if r is None:
+                return None
+            p = Postcode(
+                code=code,
+                lat=float(r[_P_LAT]) if r[_P_LAT] else None,
+                lon=float(r[_P_LON]) if r[_P_LON] else None,
+                name=r[_P_NAME],
+                is_cedex=r[_P_CEDEX] == "1",
+                insee=tuple(r[_P_INSEE].split()),
+                departement=r[_P_DEP] or None,
+            )
+            self._pc_objects[code] = p
+        return p
+
+    def communes_for_postcode(self, postcode: str) -> list[Commune]:
+        """Communes served by a postcode: arrondissements first, then by population.
+
+        For Paris, Lyon and Marseille both the arrondissement and the city are
+        returned. CEDEX codes resolve through the communes inferred at build
+        time from their GeoNames place name; unknown codes give ``[]``.
+        """
+        info = self.postcode(postcode)
+        if info is None:
+            return []
+        return [c for c in (self._main_commune(i) for i in info.insee) if c is not None]
+
+    def postcode_point(self, postcode: str) -> tuple[float, float] | None:
+        """``(lat, lon)`` of a postcode, or ``None`` if unknown."""
+        info = self.postcode(postcode)
+        if info is None or info.lat is None or info.lon is None:
+            return None
+        return (info.lat, info.lon)
+
+    def is_known_postcode(self, postcode: str) -> bool:
+        """Whether the postcode exists, ordinary or CEDEX."""
+        return _normalize_postcode(postcode) in self._pc_rows
+
+    def postcode_matches_insee(self, postcode: str, insee: str) -> bool:
+        """Whether a venue's postcode and INSEE code agree.
+
+        True when the postcode serves the commune, and also for: the city code
+        of Paris/Lyon/Marseille with any of its arrondissements' postcodes; a
+        commune déléguée or associée (or a former code) with a postcode of the
+        commune nouvelle; a CEDEX code inferred to belong to the commune;
+        overseas codes (97x/98x) as listed. An arrondissement code only agrees
+        with its own postcodes.
+        """
+        info = self.postcode(postcode)
+        if info is None:
+            return False
+        code = insee.strip().upper()
+        targets = {code}
+        c = self.commune(code)
+        if c is not None:
+            targets.add(c.insee)
+            if c.kind in (KIND_DELEGUEE, KIND_ASSOCIEE) and c.parent:
+                targets.add(c.parent)
+            targets.update(self._children.get(c.insee, ()))
+        for i in self._secondary.get(code, ()):
+            if self._rows[i][_C_PARENT]:
+                targets.add(self._rows[i][_C_PARENT])
+        return not targets.isdisjoint(info.insee)
+
+    def departement_of_postcode(self, postcode: str) -> str | None:
+        """Département code of a postcode (``"54"``, ``"2A"``, ``"974"``, ``"988"``).
+
+        Known postcodes answer from the data (so ``97133`` is Saint-Barthélemy,
+        ``977``); other five-digit codes from their digits (``20xxx`` below
+        ``20200`` is Corse-du-Sud). ``None`` for malformed or foreign codes
+        (``98000`` is Monaco).
+        """
+        code = _normalize_postcode(postcode)
+        r = self._pc_rows.get(code)
+        if r is not None and r[_P_DEP]:
+            return r[_P_DEP]
+        if not _POSTCODE_RE.match(code):
+            return None
+        if code.startswith("20"):
+            return "2A" if int(code) < 20200 else "2B"
+        dep = code[:3] if code.startswith(("97", "98")) else code[:2]
+        return dep if dep in self._departements else None
+
+    # ------------------------------------------------------------- resolution
+    def _commune_point(self, c: Commune) -> tuple[float, float] | None:
+        if c.lat is not None and c.lon is not None:
+            return (c.lat, c.lon)
+        parent = self._main_commune(c.parent or "")
+        if parent is not None and parent.lat is not None and parent.lon is not None:
+            return (parent.lat, parent.lon)
+        return None
+
+    def _commune_place(self, c: Commune, postcode: str | None = None) -> Place | None:
+        point = self._commune_point(c)
+        if point is None:
+            return None
+        if postcode is None:
+            if c.insee in self._children or not c.postcodes:
+                shown = c.departement
+            else:
+                shown = c.postcodes[0]
+                postcode = shown
+        else:
+            shown = postcode
+        return Place(
+            label=f"{c.nom} ({shown})",
+            lat=point[0],
+            lon=point[1],
+            kind="commune",
+            insee=c.insee,
+            postcode=postcode,
+            departement=c.departement,
+        )
+
+    def _postcode_place(self, code: str) -> Place | None:
+        info = self.postcode(code)
+        if info is None or info.lat is None or info.lon is None:
+            return None
+        communes = self.communes_for_postcode(code)
+        display = [c for c in communes if c.insee not in self._children] or communes
+        name = display[0].nom if display else info.name
+        label = f"{name} CEDEX ({code})" if info.is_cedex else f"{name} ({code})"
+        return Place(
+            label=label,
+            lat=info.lat,
+            lon=info.lon,
+            kind="postcode",
+            insee=display[0].insee if len(display) == 1 else None,
+            postcode=code,
+            departement=self.departement_of_postcode(code),
+        )
+
+    def _name_candidates(self, folded: str) -> list[int]:
+        """Row indices (rank order) for a folded name: exact key, then word prefix."""
+        ids = self._by_key.get(name_key(folded))
+        if ids:
+            return ids
+        out: list[int] = []
+        for q in dict.fromkeys((folded, name_key(folded))):
+            lo = bisect.bisect_left(self._prefix_keys, q + " ")
+            hi = bisect.bisect_left(self._prefix_keys, q + " \uffff")
+            out.extend(self._prefix_ids[lo:hi])
+        if not out and len(folded) >= 4:
+            out = self._prefix_range(folded)
+        return sorted(set(out))
+
+    def _resolve_name(self, folded: str, departement: str | None = None) -> Place | None:
+        ids = self._name_candidates(folded)
+        if departement is not None:
+            ids = [i for i in ids if self._rows[i][_C_DEP] == departement]
+        for i in ids:  # best rank first: current communes by population
+            place = self._commune_place(self._at(i))
+            if place is not None:
+                return place
+        return None
+
+    def resolve(self, text: str) -> Place | None:
+        """Resolve what a resident typed into a :class:`Place`, or ``None``.
+
+        Understands a postcode (``"69003"``, ``"69 003"``, CEDEX codes), a
+        commune name with accents, case, hyphens, apostrophes and ``œ`` folded
+        and ``Saint``/``St`` equated (``"vandoeuvre les nancy"``,
+        ``"st etienne"``), a word prefix of a name (``"vandoeuvre"``),
+        arrondissements (``"Lyon 3"``, ``"Lyon 3e"``, ``"Paris 19e"``,
+        ``"Marseille 1er"``), a name with a postcode (``"Nancy 54000"``) or
+        with a département (``"Saint-Denis 974"``). An ambiguous name resolves
+        to its most populous commune.
+        """
+        cleaned, _ = split_cedex(text or "")
+        folded = fold(cleaned)
+        if not folded:
+            return None
+        m = _SPLIT_POSTCODE_RE.match(folded)
+        if m:
+            folded = m.group(1) + m.group(2)
+        tokens = folded.split()
+        codes = [t for t in tokens if _POSTCODE_RE.match(t)]
+        rest = " ".join(t for t in tokens if not _POSTCODE_RE.match(t))
+        if codes:
+            code = codes[0]
+            if not rest:
+                return self._postcode_place(code)
+            return self._resolve_name_with_postcode(rest, code)
+        place = self._resolve_name(folded)
+        if place is not None:
+            return place
+        if len(tokens) > 1 and _DEPT_TOKEN_RE.match(tokens[-1]):
+            dep = tokens[-1].upper()
+            if dep in self._departements:
+                return self._resolve_name(" ".join(tokens[:-1]), dep)
+        return None
+
+    def _resolve_name_with_postcode(self, folded: str, code: str) -> Place | None:
+        key = name_key(folded)
+        served = self.communes_for_postcode(code)
+        for c in served:
+            if name_key(c.nom) == key:
+                if c.insee in self._children:  # "Lyon 69003": the arrondissement
+                    return self._postcode_place(code)
+                return self._commune_place(c, code)
+        served_ids = {c.insee for c in served}
+        for i in self._by_key.get(key, ()):  # a déléguée of a commune the code serves
+            c = self._at(i)
+            if c.parent in served_ids or c.insee in served_ids:
+                return self._commune_place(c, code)
+        for c in served:
+            if fold(c.nom).startswith(folded + " "):
+                return self._commune_place(c, code)
+        dep = self.departement_of_postcode(code)
+        place = self._resolve_name(folded, dep) if dep else None
+        return place or self._postcode_place(code) or self._resolve_name(folded)
+
+    # ----------------------------------------------------------- suggestions
+    def _prefix_range(self, q: str) -> list[int]:
+        lo = bisect.bisect_left(self._prefix_keys, q)
+        hi = bisect.bisect_left(self._prefix_keys, q + "\uffff")
+        return self._prefix_ids[lo:hi]
+
+    def _top_for_prefix(self, q: str, n: int) -> list[int]:
+        cached = self._suggest_cache.get(q)
+        if cached is not None and len(cached) >= n:
+            return cached[:n]
+        ids: set[int] = set()
+        for query in dict.fromkeys((q, name_key(q))):
+            ids.update(self._prefix_range(query))
+        top = heapq.nsmallest(max(n, 20), ids)
+        if len(ids) > 64:  # only big ranges are worth caching
+            if len(self._suggest_cache) >= _SUGGEST_CACHE_MAX:
+                self._suggest_cache.clear()
+            self._suggest_cache[q] = top
+        return top[:n]
+
+    def suggest(self, text: str, limit: int = 10) -> list[Place]:
+        """Autocompletion: postcodes by prefix, or communes by name prefix.
+
+        Digits alone complete postcodes (ordinary codes first, then CEDEX). A
+        name prefix gives communes (arrondissements and déléguées included),
+        most populous first; digits after a name narrow to that département or
+        postcode prefix (``"saint denis 97"``).
+        """
+        if limit <= 0:
+            return []
+        cleaned, _ = split_cedex(text or "")
+        folded = fold(cleaned)
+        if not folded:
+            return []
+        compact = folded.replace(" ", "")
+        if compact.isdigit():
+            if len(compact) > 5:
+                return []
+            out: list[Place] = []
+            for codes in (self._regular_codes, self._cedex_codes):
+                i = bisect.bisect_left(codes, compact)
+                while i < len(codes) and codes[i].startswith(compact) and len(out) < limit:
+                    place = self._postcode_place(codes[i])
+                    if place is not None:
+                        out.append(place)
+                    i += 1
+            return out
+        tokens = folded.split()
+        digits = [t for t in tokens if t.isdigit()]
+        name = " ".join(t for t in tokens if not t.isdigit())
+        if not name:
+            return []
+        if digits:
+            prefix = digits[0]
+            ids: set[int] = set()
+            for query in dict.fromkeys((name, name_key(name))):
+                ids.update(self._prefix_range(query))
+            keep = [
+                i
+                for i in sorted(ids)
+                if self._rows[i][_C_DEP].startswith(prefix)
+                or any(pc.startswith(prefix) for pc in self._rows[i][_C_PCS].split())
+            ]
+        else:
+            keep = self._top_for_prefix(name, limit + 8)
+        out = []
+        for i in keep:
+            c = self._at(i)
+            code = next((pc for pc in c.postcodes if digits and pc.startswith(digits[0])), None)
+            place = self._commune_place(c, code)
+            if place is not None:
+                out.append(place)
+                if len(out) >= limit:
+                    break
+        return out
+
+    # -------------------------------------------------------------- geometry
+    def nearest_commune(self, lat: float, lon: float) -> Commune | None:
+        """The current commune (or arrondissement) whose point is nearest.
+
+        Paris, Lyon and Marseille answer with their arrondissements. Uses a
+        0.1° grid searched in growing rings, so typically a few dozen distance
+        computations; far from every commune it falls back to a full scan.
+        """
+        if not self._grid_all or math.isnan(lat) or math.isnan(lon):
+            return None
+        ci, cj = int(lat // _CELL_DEG), int(lon // _CELL_DEG)
+        best = -1
+        best_m = math.inf
+        grid = self._grid
+        for r in range(_MAX_RING + 1):
+            for cell in _ring(ci, cj, r):
+                for plat, plon, i in grid.get(cell, ()):
+                    d = haversine_m(lat, lon, plat, plon)
+                    if d < best_m:
+                        best, best_m = i, d
+            # every point outside rings 0..r is at least r cells away on one axis
+            cos_lat = math.cos(math.radians(min(89.0, abs(lat) + (r + 1) * _CELL_DEG)))
+            if best >= 0 and best_m <= r * _CELL_DEG * _KM_PER_DEG * 1000 * cos_lat:
+                return self._at(best)
+        for plat, plon, i in self._grid_all:
+            d = haversine_m(lat, lon, plat, plon)
+            if d < best_m:
+                best, best_m = i, d
+        return self._at(best) if best >= 0 else None
+
+    def distance_to_commune_km(self, insee: str, lat: float, lon: float) -> float | None:
+        """Kilometres from a point to a commune's representative point.
+
+        Déléguées without a point of their own use their parent's. ``None`` if
+        the commune is unknown or has no point.
+        """
+        c = self.commune(insee)
+        if c is None:
+            return None
+        point = self._commune_point(c)
+        if point is None:
+            return None
+        return haversine_m(lat, lon, point[0], point[1]) / 1000.0
+
+
+def _ring(ci: int, cj: int, r: int) -> Iterable[tuple[int, int]]:
+    if r == 0:
+        yield (ci, cj)
+        return
+    for dj in range(-r, r + 1):
+        yield (ci - r, cj + dj)
+        yield (ci + r, cj + dj)
+    for di in range(-r + 1, r):
+        yield (ci + di, cj - r)
+        yield (ci + di, cj + r)
+
+
+# --------------------------------------------------------------------- loading
+def _read_csv(name: str) -> list[list[str]]:
+    data = resources.files(__package__).joinpath("data", name).read_bytes()
+    text = gzip.decompress(data).decode("utf-8")
+    reader = csv.reader(io.StringIO(text))
+    next(reader)  # header
+    return list(reader)
+
+
+@cache
+def load_gazetteer() -> Gazetteer:
+    """The gazetteer over the packaged data, loaded on first call and cached."""
+    return Gazetteer(_read_csv("communes.csv.gz"), _read_csv("postcodes.csv.gz"))
