@@ -15,6 +15,7 @@ import heapq
 import io
 import math
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -156,15 +157,42 @@ class Gazetteer:
         self._pc_objects: dict[str, Postcode] = {}
         self._regular_codes = sorted(c for c, r in self._pc_rows.items() if r[_P_CEDEX] != "1")
         self._cedex_codes = sorted(c for c, r in self._pc_rows.items() if r[_P_CEDEX] == "1")
-        self._build_name_index()
-        self._build_grid()
         self._suggest_cache: dict[str, list[int]] = {}
+        # The name and grid indexes are built on first use (under a lock, for
+        # threaded servers): validation needs neither, and loading stays fast.
+        self._lock = threading.Lock()
+        self._names_ready = False
+        self._grid_ready = False
+        self._by_key: dict[str, list[int]] = {}
+        self._prefix_keys: list[str] = []
+        self._prefix_ids: list[int] = []
+        self._grid: dict[tuple[int, int], list[tuple[float, float, int]]] = {}
+        self._grid_all: list[tuple[float, float, int]] = []
+
+    def warm_up(self) -> None:
+        """Build the name and grid indexes now rather than on first query."""
+        self._ensure_names()
+        self._ensure_grid()
+
+    def _ensure_names(self) -> None:
+        if not self._names_ready:
+            with self._lock:
+                if not self._names_ready:
+                    self._build_name_index()
+                    self._names_ready = True
+
+    def _ensure_grid(self) -> None:
+        if not self._grid_ready:
+            with self._lock:
+                if not self._grid_ready:
+                    self._build_grid()
+                    self._grid_ready = True
 
     # ------------------------------------------------------------------ index
     def _build_name_index(self) -> None:
         rows = self._rows
         main = self._main
-        self._by_key: dict[str, list[int]] = {}
+        by_key: dict[str, list[int]] = {}
         pairs: list[tuple[str, int]] = []
         for i, r in enumerate(rows):
             nom = r[_C_NOM]
@@ -173,7 +201,7 @@ class Gazetteer:
                 p = main.get(r[_C_PARENT])
                 if p is not None and name_key(rows[p][_C_NOM]) == key:
                     continue  # the chef-lieu déléguée repeats its commune nouvelle
-            self._by_key.setdefault(key, []).append(i)
+            by_key.setdefault(key, []).append(i)
             folded = fold(nom)
             pairs.append((folded, i))
             if key != folded:
@@ -181,10 +209,11 @@ class Gazetteer:
         pairs.sort()
         self._prefix_keys = [k for k, _ in pairs]
         self._prefix_ids = [i for _, i in pairs]
+        self._by_key = by_key
 
     def _build_grid(self) -> None:
-        self._grid: dict[tuple[int, int], list[tuple[float, float, int]]] = {}
-        self._grid_all: list[tuple[float, float, int]] = []
+        grid: dict[tuple[int, int], list[tuple[float, float, int]]] = {}
+        everything: list[tuple[float, float, int]] = []
         children = self._children
         for i in self._main.values():
             r = self._rows[i]
@@ -192,8 +221,10 @@ class Gazetteer:
                 continue
             lat, lon = float(r[_C_LAT]), float(r[_C_LON])
             item = (lat, lon, i)
-            self._grid.setdefault((int(lat // _CELL_DEG), int(lon // _CELL_DEG)), []).append(item)
-            self._grid_all.append(item)
+            grid.setdefault((int(lat // _CELL_DEG), int(lon // _CELL_DEG)), []).append(item)
+            everything.append(item)
+        self._grid_all = everything
+        self._grid = grid
 
     def _at(self, i: int) -> Commune:
         c = self._objects.get(i)
@@ -377,6 +408,7 @@ class Gazetteer:
 
     def _name_candidates(self, folded: str) -> list[int]:
         """Row indices (rank order) for a folded name: exact key, then word prefix."""
+        self._ensure_names()
         ids = self._by_key.get(name_key(folded))
         if ids:
             return ids
@@ -436,6 +468,7 @@ class Gazetteer:
         return None
 
     def _resolve_name_with_postcode(self, folded: str, code: str) -> Place | None:
+        self._ensure_names()
         key = name_key(folded)
         served = self.communes_for_postcode(code)
         for c in served:
@@ -457,6 +490,7 @@ class Gazetteer:
 
     # ----------------------------------------------------------- suggestions
     def _prefix_range(self, q: str) -> list[int]:
+        self._ensure_names()
         lo = bisect.bisect_left(self._prefix_keys, q)
         hi = bisect.bisect_left(self._prefix_keys, q + "\uffff")
         return self._prefix_ids[lo:hi]
@@ -507,6 +541,8 @@ class Gazetteer:
         name = " ".join(t for t in tokens if not t.isdigit())
         if not name:
             return []
+        if digits and self._prefix_range(folded):  # "lyon 3", "paris 1"
+            digits, name = [], folded
         if digits:
             prefix = digits[0]
             ids: set[int] = set()
@@ -539,6 +575,7 @@ class Gazetteer:
         0.1° grid searched in growing rings, so typically a few dozen distance
         computations; far from every commune it falls back to a full scan.
         """
+        self._ensure_grid()
         if not self._grid_all or math.isnan(lat) or math.isnan(lon):
             return None
         ci, cj = int(lat // _CELL_DEG), int(lon // _CELL_DEG)

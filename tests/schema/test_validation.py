@@ -1,0 +1,234 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+import csv
+import json
+from datetime import date
+
+import pytest
+
+from directory.schema import (
+    NATIONAL_FIELDS,
+    PLACEHOLDER_PIVOT,
+    VENUE_FIELDS,
+    ConditionFrais,
+    DispositifProgramme,
+    Frais,
+    ModaliteAccompagnement,
+    PriseEnCharge,
+    Public,
+    Service,
+    Severity,
+    Typologie,
+    parse_venue,
+)
+
+BASE = {
+    "id": "lieu-1",
+    "pivot": "43493312300029",
+    "nom": "Médiathèque Jean Macé",
+    "commune": "Lyon",
+    "code_postal": "69003",
+    "code_insee": "69383",
+    "adresse": "12 rue Chaponnay",
+    "latitude": "45.7597",
+    "longitude": "4.8490",
+    "date_maj": "2024-04-02",
+}
+
+
+def codes(result):
+    return {(p.field, p.code, p.severity) for p in result.problems}
+
+
+def test_every_field_of_the_official_schema_is_in_the_model(shared_datasets):
+    schema = json.loads((shared_datasets.parent / "reference" / "national-standard.schema.json").read_text())
+    official = tuple(f["name"] for f in schema["fields"])
+    assert len(official) == 32
+    assert official == NATIONAL_FIELDS
+    assert set(official) <= set(VENUE_FIELDS)
+
+
+def test_vocabularies_match_the_official_patterns(shared_datasets):
+    schema = json.loads((shared_datasets.parent / "reference" / "national-standard.schema.json").read_text())
+    patterns = {f["name"]: f.get("constraints", {}).get("pattern", "") for f in schema["fields"]}
+    for field, vocabulary in [
+        ("services", Service), ("publics_specifiquement_adresses", Public),
+        ("prise_en_charge_specifique", PriseEnCharge), ("frais_a_charge", Frais),
+        ("dispositif_programmes_nationaux", DispositifProgramme),
+        ("modalites_accompagnement", ModaliteAccompagnement),
+    ]:  # fmt: skip
+        alternatives = patterns[field].split("(?:^|\\|)(", 1)[1].rsplit("))+$", 1)[0]
+        official = {a.replace("\\(", "(").replace("\\)", ")") for a in alternatives.split("|")}
+        assert {term.national for term in vocabulary} == official, field
+
+
+def test_official_example_parses_and_is_flagged_far_from_its_commune(shared_datasets, places):
+    row = next(csv.DictReader((shared_datasets / "lamednum" / "exemple-valide.csv").open(encoding="utf-8")))
+    result = parse_venue(row, places=places)
+    assert result.venue is not None
+    assert result.venue.services == [Service.OUTILS_QUOTIDIEN, Service.INSERTION_PRO, Service.LOISIRS]
+    assert result.venue.typologie == [Typologie.TIERS_LIEUX, Typologie.ASSO]
+    far = [p for p in result.warnings if p.code == "coordinates_far_from_commune"]
+    assert far and "Reims" in far[0].message
+
+
+def test_all_problems_are_reported_at_once_in_french():
+    record = {**BASE, "nom": "", "code_postal": "6900", "latitude": "95", "services": "Réparer des vélos"}
+    result = parse_venue(record)
+    assert result.venue is None
+    found = codes(result)
+    assert ("nom", "required", Severity.ERROR) in found
+    assert ("code_postal", "postcode_padded", Severity.WARNING) in found
+    assert ("latitude", "coordinates_out_of_range", Severity.ERROR) in found
+    assert ("services", "unknown_term", Severity.ERROR) in found
+    message = next(p for p in result.problems if p.code == "unknown_term").message
+    assert "« Réparer des vélos » ne fait pas partie du vocabulaire « Services »" == message
+
+
+def test_placeholder_pivot_means_no_siret():
+    venue = parse_venue({**BASE, "pivot": PLACEHOLDER_PIVOT}).venue
+    assert venue is not None and not venue.has_siret
+    assert parse_venue(BASE).venue.has_siret
+    missing = parse_venue({**BASE, "pivot": ""})
+    assert missing.venue.pivot == PLACEHOLDER_PIVOT
+    assert ("pivot", "pivot_missing", Severity.WARNING) in codes(missing)
+
+
+def test_la_poste_siret_passes_its_own_checksum():
+    assert "siret_checksum" not in {p.code for p in parse_venue({**BASE, "pivot": "35600000063516"}).problems}
+    assert "siret_checksum" in {p.code for p in parse_venue({**BASE, "pivot": "43493312300028"}).problems}
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "expected", "code"),
+    [
+        ("4.8490", "45.7597", (45.7597, 4.849), "coordinates_swapped"),
+        ("45,7597", "4,8490", (45.7597, 4.849), None),
+        ("-22.2339", "166.4681", (-22.2339, 166.4681), None),  # Nouméa
+        ("40.7128", "-74.0060", None, "coordinates_outside_france"),
+        ("0", "0", None, "coordinates_zero"),
+        ("nan", "4.8", None, "not_a_number"),
+        ("45.7", "", None, "coordinates_incomplete"),
+    ],
+)
+def test_coordinates(lat, lon, expected, code):
+    result = parse_venue({**BASE, "latitude": lat, "longitude": lon})
+    if expected is None:
+        assert result.venue is None
+    else:
+        assert result.venue.point == pytest.approx(expected)
+    if code:
+        assert code in {p.code for p in result.problems}
+
+
+def test_lenient_reading_strict_values():
+    record = {
+        **BASE,
+        "telephone": "04 28 67 33 10",
+        "courriels": "Contact@Exemple.FR; autre@exemple.fr",
+        "site_web": "www.exemple.fr",
+        "services": "aide aux demarches administratives | Maîtrise des outils numériques du quotidien",
+        "modalites_accompagnement": "Dans un atelier collectif : j'apprends collectivement à utiliser le numérique",
+        "formations_labels": "Étapes numériques (La Poste)",
+    }
+    venue = parse_venue(record).venue
+    assert venue.telephone == "+33428673310"
+    assert venue.courriels == ["Contact@exemple.fr", "autre@exemple.fr"]
+    assert venue.site_web == ["https://www.exemple.fr"]
+    assert venue.services == [Service.DEMARCHES, Service.OUTILS_QUOTIDIEN]
+    assert venue.modalites_accompagnement == [ModaliteAccompagnement.ATELIER]
+    assert venue.formations_labels[0].national == "Étapes numériques(La Poste)"
+
+
+def test_overseas_phone_uses_the_territory_of_the_postcode():
+    venue = parse_venue({**BASE, "code_postal": "98800", "code_insee": "98818", "latitude": "-22.27",
+                         "longitude": "166.44", "telephone": "44 57 28"}).venue  # fmt: skip
+    assert venue.telephone == "+687445728"
+
+
+def test_unreadable_contact_is_dropped_with_a_warning_not_the_venue():
+    result = parse_venue({**BASE, "telephone": "+33", "courriels": "secretariat.", "site_web": "pas un site"})
+    assert result.venue is not None
+    assert result.venue.telephone is None and result.venue.courriels == [] and result.venue.site_web == []
+    assert {p.code for p in result.warnings} == {"phone", "email", "url"}
+
+
+def test_hostile_text():
+    assert "markup" in {p.code for p in parse_venue({**BASE, "nom": "<script>alert(1)</script>"}).errors}
+    long = parse_venue({**BASE, "presentation_detail": "x" * 2_000_000})
+    assert [p.code for p in long.errors] == ["too_long"]
+    assert len(long.errors[0].as_dict()["value"]) < 300  # reports never echo 2 MB back
+    quoted = parse_venue({**BASE, "nom": 'Espace "Le Lien" | 🖥️ ; ça va', "presentation_detail": "<b>gras</b>\nligne 2"})
+    assert quoted.venue.nom == 'Espace "Le Lien" | 🖥️ ; ça va'
+    assert quoted.venue.presentation_detail == "<b>gras</b>\nligne 2"
+    assert parse_venue({**BASE, "nom": "Maison\x00 du\x07 numérique"}).venue.nom == "Maison du numérique"
+
+
+def test_malformed_hours_are_kept_and_flagged():
+    result = parse_venue({**BASE, "horaires": "Lundi 9h-12h"})
+    assert result.venue.horaires == "Lundi 9h-12h"
+    assert [p.code for p in result.warnings] == ["hours"]
+    assert "OSM" in result.warnings[0].message
+
+
+def test_presentation_resume_over_280_is_an_error():
+    result = parse_venue({**BASE, "presentation_resume": "é" * 281})
+    assert [(p.field, p.code) for p in result.errors] == [("presentation_resume", "too_long")]
+
+
+def test_postcode_and_insee_must_agree(places):
+    result = parse_venue({**BASE, "code_postal": "75019", "latitude": None, "longitude": None}, places=places)
+    assert "postcode_insee_mismatch" in {p.code for p in result.warnings}
+    assert not parse_venue(BASE, places=places).warnings  # Lyon 3e: 69003 ↔ 69383
+
+
+def test_future_date_is_flagged():
+    result = parse_venue({**BASE, "date_maj": "2030-01-01"}, today=date(2026, 11, 25))
+    assert [p.code for p in result.warnings] == ["date_future"]
+    assert parse_venue({**BASE, "date_maj": "02/04/2024"}).venue.date_maj == date(2024, 4, 2)
+
+
+def test_legacy_v01_record_is_migrated_without_losing_the_pass_numerique():
+    legacy = {
+        **BASE,
+        "services": "Accéder à une connexion internet;Prendre en main un smartphone ou une tablette",
+        "publics_accueillis": "Adultes;Seniors (+ 65 ans);Surdité;Handicaps mentaux : déficiences limitant les activités d'une personne",
+        "conditions_acces": "Gratuit : Je peux accéder gratuitement au lieu et à ses services;"
+        "Accepte le Pass numérique : Il est possible d'utiliser un Pass numérique pour accéder au lieu",
+        "labels_nationaux": "CNFS;APTIC;France Services",
+        "modalites_accompagnement": "Seul : j'ai accès à du matériel et une connexion",
+        "courriel": "contact@exemple.fr",
+    }
+    venue = parse_venue(legacy).venue
+    assert venue.services == [Service.ACCES_INTERNET, Service.OUTILS_QUOTIDIEN]
+    assert venue.publics_specifiquement_adresses == [Public.SENIORS]
+    assert venue.prise_en_charge_specifique == [PriseEnCharge.SURDITE, PriseEnCharge.HANDICAPS_MENTAUX]
+    assert venue.frais_a_charge == [Frais.GRATUIT, Frais.GRATUIT_SOUS_CONDITION]
+    assert venue.conditions_frais == [ConditionFrais.PASS_NUMERIQUE]
+    assert venue.dispositif_programmes_nationaux == [
+        DispositifProgramme.CONSEILLERS_NUMERIQUES, DispositifProgramme.FRANCE_SERVICES,
+    ]  # fmt: skip
+    assert venue.autres_formations_labels == "APTIC"
+    assert venue.modalites_accompagnement == [ModaliteAccompagnement.AUTONOMIE]
+    assert venue.courriels == ["contact@exemple.fr"]
+
+
+def test_2022_national_map_form_with_comma_lists():
+    record = {**BASE, "services": "Prendre en main un ordinateur, Approfondir ma culture numérique",
+              "conditions_access": "Gratuit", "labels_nationaux": "CNFS, Aidants Connect"}  # fmt: skip
+    venue = parse_venue(record).venue
+    assert venue.services == [Service.OUTILS_QUOTIDIEN, Service.COMPREHENSION]
+    assert venue.dispositif_programmes_nationaux == [DispositifProgramme.CONSEILLERS_NUMERIQUES, DispositifProgramme.AIDANTS_CONNECT]
+
+
+@pytest.mark.parametrize(
+    ("path", "total", "valid"),
+    [
+        ("hinaura/source.json", 687, 687),
+        ("nouvelle-caledonie/20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json", 90, 78),
+        ("conseiller-numerique/lieux-cnfs-2022.json", 2733, 2727),
+    ],
+)
+def test_real_files(shared_datasets, path, total, valid):
+    records = json.loads((shared_datasets / path).read_text(encoding="utf-8"))
+    results = [parse_venue(r) for r in records]
+    assert (len(results), sum(r.ok for r in results)) == (total, valid)

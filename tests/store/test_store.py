@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The store's contract, run once per backend (SQLite and PostGIS)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import date, datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from directory.schema import Service, parse_venue
+from directory.store import SourceInfo, VenueFilter, haversine_m, is_venue_id
+
+AT = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+LATER = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+
+
+def venue(record_id: str, lat: float, lon: float, **fields):
+    record = {
+        "id": record_id, "pivot": "00000000000000", "nom": f"Lieu {record_id}", "commune": "Lyon",
+        "code_postal": "69003", "adresse": "1 rue de la Gare", "date_maj": "2024-01-01",
+        "latitude": lat, "longitude": lon, **fields,
+    }  # fmt: skip
+    result = parse_venue(record)
+    assert result.venue is not None, result.problems
+    return result.venue
+
+
+def fill(store, venues, source="src"):
+    with store.writer() as w:
+        w.ensure_source(SourceInfo(source, source))
+        return [w.apply(source, v.id, v, at=AT) for v in venues]
+
+
+def test_ids_are_minted_here_and_opaque(store):
+    outcome = fill(store, [venue("cnfs-123", 45.76, 4.85)])[0]
+    assert outcome.action == "created"
+    assert is_venue_id(outcome.venue_id) and "123" not in outcome.venue_id
+    stored = store.get_venue(outcome.venue_id)
+    assert stored.venue.nom == "Lieu cnfs-123"
+    assert stored.sources == [("src", "cnfs-123")]
+
+
+def test_reapplying_the_same_record_changes_nothing(store):
+    v = venue("a", 45.76, 4.85, services="Aide aux démarches administratives")
+    first = fill(store, [v])[0]
+    with store.writer() as w:
+        again = w.apply("src", "a", v, at=LATER)
+    assert again.action == "unchanged" and again.venue_id == first.venue_id
+    assert len(store.history(first.venue_id)) == 1
+
+
+def test_an_update_is_logged_field_by_field_with_provenance(store):
+    v = venue("a", 45.76, 4.85, telephone="0478000000")
+    venue_id = fill(store, [v])[0].venue_id
+    changed = replace(v, telephone="+33478111111", services=[Service.DEMARCHES])
+    with store.writer() as w:
+        outcome = w.apply("src", "a", changed, at=LATER)
+    assert outcome.action == "updated"
+    assert set(outcome.changed_fields) == {"telephone", "services"}
+    history = store.history(venue_id)
+    assert [h["action"] for h in history] == ["create", "update", "update"]
+    phone = next(h for h in history if h["field"] == "telephone")
+    assert (phone["old"], phone["new"], phone["source_id"]) == ("+33478000000", "+33478111111", "src")
+    stored = store.get_venue(venue_id)
+    assert stored.provenance["telephone"].at == LATER
+    assert stored.provenance["nom"].at == AT
+
+
+def test_curator_locked_field_survives_a_harvest(store):
+    v = venue("a", 45.76, 4.85)
+    venue_id = fill(store, [v])[0].venue_id
+    with store.engine.begin() as c:  # what the curation screen will do
+        c.execute(sa.text("UPDATE venue SET nom = 'Nom corrigé' WHERE id = :id"), {"id": venue_id})
+        c.execute(sa.text("UPDATE field_provenance SET locked = true, actor = 'animatrice' "
+                          "WHERE field = 'nom' AND venue_pk = (SELECT pk FROM venue WHERE id = :id)"), {"id": venue_id})  # fmt: skip
+    with store.writer() as w:
+        w.apply("src", "a", replace(v, nom="Nom de la source", adresse="2 rue Neuve"), at=LATER)
+    stored = store.get_venue(venue_id)
+    assert stored.venue.nom == "Nom corrigé" and stored.venue.adresse == "2 rue Neuve"
+
+
+def test_a_transaction_that_fails_leaves_nothing(store):
+    with pytest.raises(RuntimeError):
+        with store.writer() as w:
+            w.ensure_source(SourceInfo("src", "src"))
+            w.apply("src", "a", venue("a", 45.76, 4.85), at=AT)
+            raise RuntimeError("source coupée en plein milieu")
+    assert store.count_venues() == 0
+
+
+def test_nearest_with_radius_and_filters(store):
+    lyon = (45.7597, 4.8422)
+    fill(store, [
+        venue("bellecour", 45.7578, 4.8320, services="Aide aux démarches administratives"),
+        venue("part-dieu", 45.7606, 4.8590),
+        venue("villeurbanne", 45.7719, 4.8902, services="Aide aux démarches administratives", code_postal="69100"),
+        venue("nancy", 48.6921, 6.1844, code_postal="54000", commune="Nancy"),
+    ])  # fmt: skip
+    found = store.nearest(*lyon, limit=3)
+    names = [n.venue.nom for n in found]
+    assert names == ["Lieu bellecour", "Lieu part-dieu", "Lieu villeurbanne"]
+    assert found[0].distance_m == pytest.approx(haversine_m(*lyon, 45.7578, 4.8320), abs=0.5)
+    assert [n.venue.nom for n in store.nearest(*lyon, limit=10, radius_km=2)] == ["Lieu bellecour", "Lieu part-dieu"]
+    demarches = VenueFilter(terms={"services": [Service.DEMARCHES.code]})
+    assert [n.venue.nom for n in store.nearest(*lyon, limit=10, filter=demarches)] == ["Lieu bellecour", "Lieu villeurbanne"]
+    assert [n.venue.nom for n in store.nearest(*lyon, limit=10, filter=VenueFilter(departement="54"))] == ["Lieu nancy"]
+    assert store.nearest(*lyon, limit=10, radius_km=0.1) == []
+
+
+def test_nearest_far_away_and_overseas(store):
+    fill(store, [venue("noumea", -22.27, 166.44, code_postal="98800"), venue("lyon", 45.76, 4.85)])
+    found = store.nearest(-21.0, 55.5, limit=2)  # from La Réunion
+    assert [n.venue.nom for n in found] == ["Lieu lyon", "Lieu noumea"]  # ~9,200 km vs ~11,300 km
+    assert 9_000_000 < found[0].distance_m < found[1].distance_m
+
+
+def test_withdrawn_venues_are_not_near(store):
+    venue_id = fill(store, [venue("a", 45.76, 4.85)])[0].venue_id
+    with store.engine.begin() as c:
+        c.execute(sa.text("UPDATE venue SET status = 'withdrawn' WHERE id = :id"), {"id": venue_id})
+    assert store.nearest(45.76, 4.85) == []
+
+
+def test_nearest_matches_a_brute_force_scan(store):
+    """Random venues over France: the index answers as a full scan would."""
+    rng = random.Random(7)
+    points = [(rng.uniform(42.5, 50.5), rng.uniform(-4.0, 7.5)) for _ in range(400)]
+    fill(store, [venue(f"v{i:03}", lat, lon) for i, (lat, lon) in enumerate(points)])
+    for _ in range(25):
+        q = (rng.uniform(43, 50), rng.uniform(-3, 7))
+        radius = rng.choice([None, 50, 150])
+        expected = sorted((haversine_m(*q, lat, lon), f"Lieu v{i:03}") for i, (lat, lon) in enumerate(points))
+        if radius:
+            expected = [e for e in expected if e[0] <= radius * 1000]
+        got = store.nearest(*q, limit=7, radius_km=radius)
+        assert [n.venue.nom for n in got] == [name for _, name in expected[:7]]
+        assert [n.distance_m for n in got] == pytest.approx([d for d, _ in expected[:7]], abs=1.0)
+
+
+def test_stats(store):
+    fill(store, [venue("a", 45.76, 4.85), venue("b", 48.69, 6.18, code_postal="54000")])
+    figures = store.stats()
+    assert figures["venues"] == {"active": 2}
+    assert figures["with_coordinates"] == 2
+    assert dict(figures["top_postcode_prefixes"]) == {"69": 1, "54": 1}
+
+
+def test_migrations_are_current(store):
+    assert store.is_current()
