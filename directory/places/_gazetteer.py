@@ -22,9 +22,9 @@ from functools import cache
 from importlib import resources
 
 from ._geo import haversine_m
-from ._text import fold, name_key, split_cedex
+from ._text import fold, key_of_folded, name_key, split_cedex
 
-__all__ = ["Commune", "Place", "Postcode", "Gazetteer", "load_gazetteer"]
+__all__ = ["Commune", "Gazetteer", "Place", "Postcode", "load_gazetteer"]
 
 KIND_COMMUNE = "commune"
 KIND_ARRONDISSEMENT = "arrondissement"
@@ -195,14 +195,13 @@ class Gazetteer:
         by_key: dict[str, list[int]] = {}
         pairs: list[tuple[str, int]] = []
         for i, r in enumerate(rows):
-            nom = r[_C_NOM]
-            key = name_key(nom)
+            folded = fold(r[_C_NOM])
+            key = key_of_folded(folded)
             if r[_C_TYPE] not in _MAIN_TYPES:
                 p = main.get(r[_C_PARENT])
                 if p is not None and name_key(rows[p][_C_NOM]) == key:
                     continue  # the chef-lieu déléguée repeats its commune nouvelle
             by_key.setdefault(key, []).append(i)
-            folded = fold(nom)
             pairs.append((folded, i))
             if key != folded:
                 pairs.append((key, i))
@@ -417,8 +416,6 @@ class Gazetteer:
             lo = bisect.bisect_left(self._prefix_keys, q + " ")
             hi = bisect.bisect_left(self._prefix_keys, q + " \uffff")
             out.extend(self._prefix_ids[lo:hi])
-        if not out and len(folded) >= 4:
-            out = self._prefix_range(folded)
         return sorted(set(out))
 
     def _resolve_name(self, folded: str, departement: str | None = None) -> Place | None:
@@ -451,6 +448,9 @@ class Gazetteer:
         if m:
             folded = m.group(1) + m.group(2)
         tokens = folded.split()
+        while len(tokens) > 1 and tokens[-1] == "france":  # "Nancy, France"
+            tokens.pop()
+            folded = " ".join(tokens)
         codes = [t for t in tokens if _POSTCODE_RE.match(t)]
         rest = " ".join(t for t in tokens if not _POSTCODE_RE.match(t))
         if codes:

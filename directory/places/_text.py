@@ -12,7 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["fold", "name_key", "arrondissement_key", "split_cedex"]
+__all__ = ["arrondissement_key", "fold", "key_of_folded", "name_key", "split_cedex"]
 
 # Letters that Unicode decomposition does not reduce to ASCII.
 _SPECIAL = str.maketrans(
@@ -91,7 +91,11 @@ def name_key(text: str) -> str:
     do ``"Lyon 3e Arrondissement"`` (INSEE), ``"Lyon 03"`` (GeoNames) and
     ``"lyon 3"`` (a resident).
     """
-    folded = fold(text)
+    return key_of_folded(fold(text))
+
+
+def key_of_folded(folded: str) -> str:
+    """:func:`name_key` of a string that is already :func:`fold`-ed."""
     arr = arrondissement_key(folded)
     if arr is not None:
         return arr

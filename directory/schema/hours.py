@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+import re
 from functools import lru_cache
 
 import opening_hours
@@ -90,6 +91,9 @@ def _parse(text: str) -> opening_hours.OpeningHours:
     try:
         return opening_hours.OpeningHours(text, country="FR", max_interval_days=_HORIZON_DAYS)
     except (opening_hours.ParserError, SyntaxError, ValueError) as err:
-        # The parser's message is a multi-line caret diagram; keep its gist.
-        lines = [line.strip() for line in str(err).splitlines() if line.strip().startswith("=")]
-        raise HoursError(lines[0].lstrip("= ") if lines else "syntaxe non reconnue") from err
+        # The parser's message is an English caret diagram; keep where it stopped.
+        where = re.search(r"--> \d+:(\d+)", str(err))
+        if where is None:
+            raise HoursError("syntaxe non reconnue") from err
+        column = int(where.group(1))
+        raise HoursError(f"syntaxe non reconnue à partir de « {text[column - 1:column + 11]} » (caractère {column})") from err

@@ -98,7 +98,7 @@ def open_label(horaires: str | None, now: datetime) -> OpenLabel | None:
 
 
 def week_hours(horaires: str | None, today: date) -> list[tuple[str, str]] | None:
-    """The next seven days as ("lundi 3 mars", "9 h – 12 h, 14 h – 18 h" or "fermé")."""
+    """The next seven days as ("Lundi 3 mars", "9 h – 12 h, 14 h – 18 h" or "fermé")."""
     if not horaires:
         return None
     try:
@@ -113,7 +113,7 @@ def week_hours(horaires: str | None, today: date) -> list[tuple[str, str]] | Non
             if spans == [(day_start, day_end)]:
                 text = "ouvert toute la journée"
             first = "1er" if day_start.day == 1 else str(day_start.day)
-            label = f"{WEEKDAYS[day_start.weekday()]} {first} {MONTHS[day_start.month - 1]}"
+            label = f"{WEEKDAYS[day_start.weekday()].capitalize()} {first} {MONTHS[day_start.month - 1]}"
             days.append((label, text or "fermé"))
     except (HoursError, ValueError):
         return None

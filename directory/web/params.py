@@ -18,7 +18,7 @@ from starlette.datastructures import QueryParams
 
 from directory.errors import FieldError, InvalidQuery
 
-__all__ = ["NearbyQuery", "read_nearby_query", "read_place_text", "MAX_LIMIT", "DEFAULT_LIMIT"]
+__all__ = ["NearbyQuery", "read_nearby_query", "read_place_text", "printable", "MAX_LIMIT", "DEFAULT_LIMIT"]
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -85,7 +85,7 @@ class _Collector:
             self.fail(name, f"« {name} » doit être un nombre fini.", value)
             return None
         if not low <= number <= high:  # type: ignore[operator]
-            self.fail(name, f"« {name} » doit être compris entre {low} et {high}.", value)
+            self.fail(name, f"« {name} » doit être compris entre {low:g} et {high:g}.", value)
             return None
         return number
 
@@ -93,6 +93,11 @@ class _Collector:
         if self.errors:
             fields = ", ".join(dict.fromkeys(e.field for e in self.errors))
             raise InvalidQuery(detail=f"Paramètre(s) invalide(s) : {fields}.", errors=self.errors)
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters, cut to the longest accepted length (to echo it back)."""
+    return _CONTROL.sub(" ", text)[:MAX_TEXT]
 
 
 def _decimal(text: str) -> float:

@@ -1,0 +1,409 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Benchmark ``Store.nearest`` against the bare SQL that does the same job.
+
+    .venv/bin/python bench/nearest.py [--venues 100000] [--queries 1000]
+                                      [--backends sqlite,postgis] [--seed 1]
+
+Generates synthetic venues spread over France like real ones (``_synthetic``),
+bulk-loads them into each backend (SQLAlchemy Core executemany on SQLite, COPY
+on PostgreSQL: the R*Tree triggers and the generated ``geog`` column fill the
+spatial indexes), then times, per backend, two query kinds through the store's
+API and through bare SQL on the same engine:
+
+A. nearest 20, no filter;
+B. nearest 20 within 30 km offering "aide-aux-demarches-administratives".
+
+See ``bench/README.md`` for what "bare" means on each backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from math import cos, radians
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import sqlalchemy as sa  # noqa: E402
+
+from _synthetic import generate, sample_points  # noqa: E402
+from directory.schema import Service  # noqa: E402
+from directory.store import EARTH_RADIUS_M, VenueFilter, haversine_m, open_store  # noqa: E402
+from directory.store.tables import VenueRow, VenueTermRow  # noqa: E402
+
+venue_t = VenueRow.__table__
+term_t = VenueTermRow.__table__
+
+LIMIT = 20
+RADIUS_KM = 30.0
+SERVICE = Service.DEMARCHES.code
+BATCH = 5000
+WARMUP = 100
+PARITY = 100
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+KINDS = {
+    "A": ("A nearest 20", dict(limit=LIMIT)),
+    "B": ("B 20 in 30 km + service", dict(limit=LIMIT, radius_km=RADIUS_KM, filter=VenueFilter(terms={"services": [SERVICE]}))),
+}  # fmt: skip
+
+
+# -- loading ------------------------------------------------------------------
+
+
+def _batches(data: Sequence[tuple[dict[str, Any], list[tuple[str, str]]]]) -> Iterator[tuple[list[dict], list[dict]]]:
+    for start in range(0, len(data), BATCH):
+        venues, terms = [], []
+        for pk, (row, row_terms) in enumerate(data[start : start + BATCH], start + 1):
+            venues.append({**row, "pk": pk})
+            terms.extend({"venue_pk": pk, "field": f, "code": c} for f, c in row_terms)
+        yield venues, terms
+
+
+def load_executemany(engine: sa.Engine, data: Sequence) -> None:
+    """One transaction, Core executemany in batches (the R*Tree triggers fire per row)."""
+    with engine.begin() as c:
+        for venues, terms in _batches(data):
+            c.execute(venue_t.insert(), venues)
+            c.execute(term_t.insert(), terms)
+
+
+def load_copy(engine: sa.Engine, data: Sequence) -> None:
+    """One transaction, COPY through psycopg (``geog`` is computed by the server), then ANALYZE."""
+    columns = [c.name for c in venue_t.columns]
+    json_columns = {c.name for c in venue_t.columns if isinstance(c.type, sa.JSON)}
+    with engine.begin() as c:
+        cursor = c.connection.dbapi_connection.cursor()
+        with cursor.copy(f"COPY venue ({', '.join(columns)}) FROM STDIN") as copy:
+            for pk, (row, _terms) in enumerate(data, 1):
+                values = {**row, "pk": pk}
+                copy.write_row(
+                    [json.dumps(values[n]) if n in json_columns and values[n] is not None else values[n] for n in columns]
+                )
+        with cursor.copy("COPY venue_term (venue_pk, field, code) FROM STDIN") as copy:
+            for pk, (_row, terms) in enumerate(data, 1):
+                for f, code in terms:
+                    copy.write_row((pk, f, code))
+        cursor.execute("SELECT setval(pg_get_serial_sequence('venue', 'pk'), (SELECT max(pk) FROM venue))")
+        cursor.close()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.exec_driver_sql("ANALYZE venue")
+        c.exec_driver_sql("ANALYZE venue_term")
+
+
+# -- bare SQL -------------------------------------------------------------------
+
+_M_PER_DEG = EARTH_RADIUS_M * 3.141592653589793 / 180
+_FIRST_HALF_SIDE_M = 2_000.0  # as the store
+
+_SQLITE_BOX = (
+    "SELECT v.pk, v.id, v.latitude, v.longitude FROM venue_rtree r JOIN venue v ON v.pk = r.pk "
+    "WHERE r.min_lat >= ? AND r.max_lat <= ? AND r.min_lon >= ? AND r.max_lon <= ? AND v.status = 'active'"
+)
+_SQLITE_FILTER = (
+    " AND EXISTS (SELECT 1 FROM venue_term t WHERE t.venue_pk = v.pk AND t.field = 'services' AND t.code = ?)"
+)
+
+_PG_POINT = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography"
+_PG_A = (
+    f"SELECT pk, id, ST_Distance(geog, {_PG_POINT}, false) FROM venue "
+    f"WHERE status = 'active' AND geog IS NOT NULL ORDER BY geog <-> {_PG_POINT} LIMIT {LIMIT}"
+)
+_PG_B = (
+    f"SELECT v.pk, v.id, ST_Distance(v.geog, {_PG_POINT}, false) FROM venue v "
+    f"WHERE v.status = 'active' AND v.geog IS NOT NULL AND ST_DWithin(v.geog, {_PG_POINT}, %(radius)s, false) "
+    "AND EXISTS (SELECT 1 FROM venue_term t WHERE t.venue_pk = v.pk AND t.field = 'services' AND t.code = %(code)s) "
+    f"ORDER BY v.geog <-> {_PG_POINT} LIMIT {LIMIT}"
+)
+
+
+@dataclass
+class BoxStats:
+    """What the grow-the-box loop did for one query."""
+
+    rounds: int = 0
+    rows: int = 0  # rows the R*Tree join returned, summed over rounds
+    half: float = 0.0  # final half side, metres
+
+
+def _box(lat: float, lon: float, half: float) -> tuple[float, float, float, float]:
+    """South, north, west, east of the box holding the circle (France: no antimeridian, no pole)."""
+    dlat = half / _M_PER_DEG
+    south, north = lat - dlat, lat + dlat
+    dlon = half / (_M_PER_DEG * cos(radians(max(abs(south), abs(north)))))
+    return south, north, lon - dlon, lon + dlon
+
+
+def _scan(cur: sqlite3.Cursor, sql: str, lat: float, lon: float, half: float, extra: tuple) -> list[tuple[float, str, int]]:
+    rows = cur.execute(sql, (*_box(lat, lon, half), *extra)).fetchall()
+    return sorted((haversine_m(lat, lon, r[2], r[3]), r[1], r[0]) for r in rows)
+
+
+def sqlite_bare_loop(
+    cur: sqlite3.Cursor, lat: float, lon: float, radius_m: float | None, code: str | None, stats: BoxStats
+) -> list[tuple[float, str, int]]:
+    """The store's grow-the-box loop (same first box, same growth) in plain sqlite3."""
+    sql = _SQLITE_BOX + (_SQLITE_FILTER if code else "")
+    extra = (code,) if code else ()
+    half = _FIRST_HALF_SIDE_M if radius_m is None else min(_FIRST_HALF_SIDE_M, radius_m)
+    while True:
+        scored = _scan(cur, sql, lat, lon, half, extra)
+        stats.rounds += 1
+        stats.rows += len(scored)
+        stats.half = half
+        if radius_m is not None:
+            scored = [s for s in scored if s[0] <= radius_m]
+        certain = [s for s in scored if s[0] <= half]
+        covers = half >= 20_100_000.0 or (radius_m is not None and half >= radius_m)
+        if len(certain) >= LIMIT or covers:
+            return (scored if covers else certain)[:LIMIT]
+        found = len(certain)
+        factor = 2.0 if found else 4.0
+        if found and found < LIMIT:
+            factor = min(4.0, max(2.0, (LIMIT / found) ** 0.5 * 1.2))
+        half = min(half * factor, 20_100_000.0)
+        if radius_m is not None:
+            half = min(half, radius_m)
+
+
+def sqlite_bare_box(
+    cur: sqlite3.Cursor, lat: float, lon: float, radius_m: float | None, code: str | None, half: float
+) -> list[tuple[float, str, int]]:
+    """One R*Tree box query with the box the loop ended up needing (a lower bound)."""
+    sql = _SQLITE_BOX + (_SQLITE_FILTER if code else "")
+    scored = _scan(cur, sql, lat, lon, half, (code,) if code else ())
+    if radius_m is not None:
+        scored = [s for s in scored if s[0] <= radius_m]
+    return scored[:LIMIT]
+
+
+# -- timing -----------------------------------------------------------------------
+
+
+@dataclass
+class Timings:
+    api: list[float] = field(default_factory=list)
+    bare: list[float] = field(default_factory=list)
+    oracle: list[float] = field(default_factory=list)
+    api_ids: list[list[str]] = field(default_factory=list)
+    bare_ids: list[list[str]] = field(default_factory=list)
+    boxes: list[BoxStats] = field(default_factory=list)
+    results: list[int] = field(default_factory=list)
+
+
+def _pct(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def _clock(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    result = fn()
+    return (time.perf_counter() - t0) * 1000, result
+
+
+def run_sqlite(store, points: Sequence[tuple[float, float]]) -> dict[str, Timings]:
+    out: dict[str, Timings] = {}
+    with store.engine.connect() as c:
+        cur = c.connection.dbapi_connection.cursor()
+        for key, (_label, kwargs) in KINDS.items():
+            radius_m = kwargs.get("radius_km") and kwargs["radius_km"] * 1000
+            code = SERVICE if "filter" in kwargs else None
+            for lat, lon in points[:WARMUP]:
+                store.nearest(lat, lon, **kwargs)
+                sqlite_bare_loop(cur, lat, lon, radius_m, code, BoxStats())
+            t = out[key] = Timings()
+            for i, (lat, lon) in enumerate(points):
+                stats = BoxStats()
+                calls = [
+                    ("api", lambda: store.nearest(lat, lon, **kwargs)),
+                    ("bare", lambda: sqlite_bare_loop(cur, lat, lon, radius_m, code, stats)),
+                ]
+                for name, fn in calls if i % 2 == 0 else calls[::-1]:
+                    ms, result = _clock(fn)
+                    getattr(t, name).append(ms)
+                    if name == "api":
+                        api_result = [n.venue.id for n in result]
+                    else:
+                        bare_result = [r[1] for r in result]
+                t.boxes.append(stats)
+                t.results.append(len(api_result))
+                if i < PARITY:
+                    t.api_ids.append(api_result)
+                    t.bare_ids.append(bare_result)
+            for (lat, lon), stats in zip(points, t.boxes):
+                ms, _ = _clock(lambda: sqlite_bare_box(cur, lat, lon, radius_m, code, stats.half))
+                t.oracle.append(ms)
+        cur.close()
+    return out
+
+
+def run_postgis(store, points: Sequence[tuple[float, float]]) -> dict[str, Timings]:
+    out: dict[str, Timings] = {}
+    with store.engine.connect() as c:
+        for key, (_label, kwargs) in KINDS.items():
+            sql = _PG_A if key == "A" else _PG_B
+
+            def bare(lat: float, lon: float) -> list[tuple]:
+                params = {"lat": lat, "lon": lon, "radius": RADIUS_KM * 1000, "code": SERVICE}
+                return c.exec_driver_sql(sql, params).fetchall()
+
+            for lat, lon in points[:WARMUP]:
+                store.nearest(lat, lon, **kwargs)
+                bare(lat, lon)
+            t = out[key] = Timings()
+            for i, (lat, lon) in enumerate(points):
+                calls = [("api", lambda: store.nearest(lat, lon, **kwargs)), ("bare", lambda: bare(lat, lon))]
+                for name, fn in calls if i % 2 == 0 else calls[::-1]:
+                    ms, result = _clock(fn)
+                    getattr(t, name).append(ms)
+                    if name == "api":
+                        api_result = [n.venue.id for n in result]
+                    else:
+                        bare_result = [r[1] for r in result]
+                t.results.append(len(api_result))
+                if i < PARITY:
+                    t.api_ids.append(api_result)
+                    t.bare_ids.append(bare_result)
+        c.rollback()
+    return out
+
+
+# -- backends ------------------------------------------------------------------------
+
+
+@contextmanager
+def sqlite_url() -> Iterator[str]:
+    directory = tempfile.mkdtemp(prefix="bench-nearest-")
+    try:
+        yield f"sqlite:///{directory}/venues.db"
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def postgis_url() -> Iterator[str]:
+    name = f"bench_nearest_{os.getpid()}"
+    admin = sa.create_engine(f"postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.connect() as c:
+            c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
+BACKENDS = {
+    "sqlite": (sqlite_url, load_executemany, run_sqlite),
+    "postgis": (postgis_url, load_copy, run_postgis),
+}
+
+
+# -- report ------------------------------------------------------------------------------
+
+
+def _fmt3(values: Sequence[float]) -> str:
+    return "/".join(f"{_pct(values, p):.2f}" for p in (50, 95, 99))
+
+
+def _engine_version(store) -> str:
+    with store.engine.connect() as c:
+        if store.dialect == "sqlite":
+            return f"SQLite {sqlite3.sqlite_version}"
+        pg = c.exec_driver_sql("SHOW server_version").scalar_one().split()[0]
+        postgis = c.exec_driver_sql("SELECT extversion FROM pg_extension WHERE extname = 'postgis'").scalar_one()
+        return f"PostgreSQL {pg} + PostGIS {postgis}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--venues", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--backends", default="sqlite,postgis")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = set(backends) - set(BACKENDS)
+    if unknown:
+        parser.error(f"unknown backends: {sorted(unknown)}")
+
+    print(f"bench/nearest.py --venues {args.venues} --queries {args.queries} --backends {','.join(backends)} --seed {args.seed}")
+    print(f"Python {platform.python_version()}, SQLAlchemy {sa.__version__}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}")
+    ms, data = _clock(lambda: list(generate(args.venues, args.seed)))
+    points = sample_points(args.queries, args.seed)
+    print(f"generated {len(data):,} venues, {sum(len(t) for _r, t in data):,} terms in {ms / 1000:.1f} s")
+
+    report: dict[str, dict[str, Timings]] = {}
+    for backend in backends:
+        make_url, load, run = BACKENDS[backend]
+        with make_url() as url:
+            store = open_store(url, upgrade=True)
+            try:
+                ms, _ = _clock(lambda: load(store.engine, data))
+                count = store.count_venues()
+                assert count == len(data), (count, len(data))
+                print(
+                    f"{backend:8} {_engine_version(store)}: loaded {count:,} venues in {ms / 1000:.1f} s "
+                    f"({count / (ms / 1000):,.0f} venues/s, {load.__doc__.split('(')[0].strip().rstrip(',')})"
+                )
+                report[backend] = run(store, points)
+            finally:
+                store.close()
+
+    print()
+    header = f"{'backend':8} {'query':26} {'api p50/p95/p99 ms':>20} {'bare p50/p95/p99 ms':>21} {'ratio p50/p95':>14}"
+    print(header)
+    print("-" * len(header))
+    for backend, kinds in report.items():
+        for key, t in kinds.items():
+            ratio = f"{_pct(t.api, 50) / _pct(t.bare, 50):.1f}/{_pct(t.api, 95) / _pct(t.bare, 95):.1f}"
+            print(f"{backend:8} {KINDS[key][0]:26} {_fmt3(t.api):>20} {_fmt3(t.bare):>21} {ratio:>14}")
+            if t.oracle:
+                ratio = f"{_pct(t.api, 50) / _pct(t.oracle, 50):.1f}/{_pct(t.api, 95) / _pct(t.oracle, 95):.1f}"
+                print(f"{'':8} {'  same, one final box':26} {'':>20} {_fmt3(t.oracle):>21} {ratio:>14}")
+    print()
+    for backend, kinds in report.items():
+        for key, t in kinds.items():
+            same = sum(a == b for a, b in zip(t.api_ids, t.bare_ids))
+            line = (
+                f"{backend:8} {key}: api = bare ids on {same}/{len(t.api_ids)} queries; "
+                f"results per query mean {statistics.mean(t.results):.1f}, short of {LIMIT} on "
+                f"{sum(r < LIMIT for r in t.results)}/{len(t.results)}"
+            )
+            if t.boxes:
+                rounds = [b.rounds for b in t.boxes]
+                rows = [b.rows for b in t.boxes]
+                line += (
+                    f"; box rounds mean {statistics.mean(rounds):.2f} max {max(rounds)}, "
+                    f"rows scanned mean {statistics.mean(rows):.0f} p95 {_pct(rows, 95):.0f} max {max(rows)}"
+                )
+            print(line)
+    if len(report) >= 2:
+        first, second = list(report)[:2]
+        for key in KINDS:
+            a, b = report[first][key].api_ids, report[second][key].api_ids
+            same = sum(x == y for x, y in zip(a, b))
+            print(f"parity {first} vs {second}, {key}: same ids in the same order on {same}/{min(len(a), len(b))} queries")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

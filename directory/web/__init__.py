@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The web face of the directory: public pages and the JSON API (Starlette).
+
+``create_app(settings, store, places)`` builds the ASGI application; all routes
+are listed in ``web/app.py``.
+"""
+
+from .app import create_app
+
+__all__ = ["create_app"]

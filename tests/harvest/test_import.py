@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""``import_file`` on real national-standard files and on hostile ones."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from directory.harvest import ReadError, import_file
+from directory.schema import ConditionFrais, Severity
+
+from ..conftest import FIXTURES
+
+HOSTILE = FIXTURES / "hostile"
+
+
+def reasons(report, severity=Severity.ERROR):
+    return {(p.record_id, p.problem.field, p.problem.code) for p in report.problems if p.problem.severity is severity}
+
+
+def raw_statuses(store, run_id):
+    with store.engine.connect() as c:
+        return dict(c.execute(sa.text("SELECT record_id, status FROM raw_record WHERE run_id = :r"), {"r": run_id}).all())
+
+
+@pytest.mark.parametrize(
+    ("path", "read", "stored", "rejected"),
+    [
+        ("lamednum/exemple-valide.csv", 1, 1, 0),
+        ("hinaura/source.json", 687, 687, 0),
+        ("nouvelle-caledonie/20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json", 90, 78, 12),
+    ],
+)
+def test_every_national_standard_file_of_the_shared_datasets(store, places, shared_datasets, path, read, stored, rejected):
+    report = import_file(store, shared_datasets / path, places=places)
+    assert (report.read, report.stored, report.rejected) == (read, stored, rejected)
+    assert store.count_venues() == stored
+    assert sorted(raw_statuses(store, report.run_id).values()).count("quarantined") == rejected
+
+
+def test_official_example_is_flagged(store, places, shared_datasets):
+    report = import_file(store, shared_datasets / "lamednum" / "exemple-valide.csv", places=places)
+    assert ("structure-1", "latitude", "coordinates_far_from_commune") in reasons(report, Severity.WARNING)
+    venue_id = store.nearest(43.52609, 5.41423, limit=1)[0].venue.id
+    flags = store.get_venue(venue_id).flags
+    assert [f["code"] for f in flags] == ["coordinates_far_from_commune"]
+
+
+def test_second_import_of_the_same_file_changes_nothing(store, places, shared_datasets):
+    path = shared_datasets / "hinaura" / "source.json"
+    import_file(store, path, places=places)
+    with store.engine.connect() as c:
+        changes = c.execute(sa.text("SELECT count(*) FROM change_log")).scalar_one()
+    again = import_file(store, path, places=places)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 687)
+    with store.engine.connect() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM change_log")).scalar_one() == changes
+
+
+def test_pass_numerique_stays_findable(store, places, shared_datasets):
+    import_file(store, shared_datasets / "hinaura" / "source.json", places=places)
+    with store.engine.connect() as c:
+        count = c.execute(sa.text(
+            "SELECT count(*) FROM venue_term WHERE field = 'conditions_frais' AND code = :c"
+        ), {"c": ConditionFrais.PASS_NUMERIQUE.code}).scalar_one()  # fmt: skip
+    source = json.loads((shared_datasets / "hinaura" / "source.json").read_text())
+    assert count == sum("Pass numérique" in (r.get("conditions_acces") or "") for r in source) > 0
+
+
+def test_wrong_encodings_are_read(store, places):
+    report = import_file(store, HOSTILE / "cp1252.csv", places=places)
+    assert (report.encoding, report.stored) == ("cp1252", 2)
+    names = {n.venue.nom for n in store.nearest(48.6936, 6.1832, limit=5)}
+    assert "Médiathèque de l'Île — Œuvre sociale" in names
+    report = import_file(store, HOSTILE / "bom-semicolon.csv", places=places)
+    assert (report.encoding, report.stored, report.rejected) == ("utf-8-sig", 2, 0)
+
+
+def test_missing_required_columns(store, places):
+    report = import_file(store, HOSTILE / "missing-columns.csv", places=places)
+    assert report.rejected == 2 and report.stored == 0
+    assert report.file_problems == ["colonnes obligatoires absentes : adresse, date_maj"]
+    assert ("m1", "adresse", "required") in reasons(report)
+
+
+def test_unknown_codes_reject_the_row_only(store, places):
+    report = import_file(store, HOSTILE / "unknown-codes.csv", places=places)
+    assert (report.stored, report.rejected) == (1, 2)
+    assert reasons(report) == {("u1", "services", "unknown_term"), ("u2", "frais_a_charge", "unknown_term")}
+    assert raw_statuses(store, report.run_id) == {"u1": "quarantined", "u2": "quarantined", "u3": "stored"}
+
+
+def test_coordinates(store, places):
+    report = import_file(store, HOSTILE / "coordinates.csv", places=places)
+    assert reasons(report) == {
+        ("c2", "latitude", "coordinates_outside_france"),
+        ("c3", "latitude", "coordinates_zero"),
+        ("c5", "latitude", "coordinates_out_of_range"),
+    }
+    assert reasons(report, Severity.WARNING) == {
+        ("c1", "latitude", "coordinates_swapped"),
+        ("c4", "latitude", "coordinates_far_from_commune"),
+    }
+    swapped = [n for n in store.nearest(48.6936, 6.1832, limit=5) if n.venue.nom == "Inversées"]
+    assert swapped and swapped[0].distance_m < 1
+
+
+def test_malformed_hours_are_kept_as_text(store, places):
+    report = import_file(store, HOSTILE / "bad-hours.csv", places=places)
+    assert report.stored == 3 and report.rejected == 0
+    warned = {p.record_id: p.problem.message for p in report.problems}
+    assert set(warned) == {"o1", "o2"}
+    assert "« -13:45 »" in warned["o2"]
+
+
+def test_two_megabyte_field(store, places):
+    report = import_file(store, HOSTILE / "huge-field.csv", places=places)
+    assert reasons(report) == {("x1", "presentation_detail", "too_long")}
+    assert report.stored == 1
+    with store.engine.connect() as c:  # the raw record is kept whole, nothing is lost
+        payload = c.execute(sa.text("SELECT payload FROM raw_record WHERE record_id = 'x1'")).scalar_one()
+    assert len(payload) > 2_000_000
+
+
+def test_script_tags_and_hostile_text(store, places):
+    report = import_file(store, HOSTILE / "script-tags.json", places=places)
+    assert reasons(report) == {("s1", "nom", "markup"), (None, "*", "not_an_object"), ("s1", "id", "duplicate_id")}
+    names = sorted(n.venue.nom for n in store.nearest(48.6936, 6.1832, limit=5))
+    assert names == ["Espace \"Le Lien\" | 🖥️ ; ça va", "Lien"]
+
+
+@pytest.mark.parametrize("name", ["not-json.json", "binary.csv"])
+def test_unreadable_files_raise_a_french_error_and_store_nothing(store, places, name):
+    with pytest.raises(ReadError) as info:
+        import_file(store, HOSTILE / name, places=places)
+    assert "JSON illisible" in str(info.value) or "pas un fichier texte" in str(info.value)
+    assert store.count_venues() == 0
+    with store.engine.connect() as c:
+        assert c.execute(sa.text("SELECT status FROM run")).scalars().all() == ["failed"]
+
+
+def test_demo_fixtures_cover_the_required_territories(tmp_path, places):
+    """The demo must answer around Lyon, Nantes, Metz, Grand Nancy and Grand Paris."""
+    from directory.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'demo.db'}", upgrade=True)
+    for path in sorted((FIXTURES / "demo").glob("*.csv")):
+        report = import_file(store, path, places=places)
+        assert report.rejected == 0, report.top_reasons()
+    for place in ("69003", "Nantes", "Metz", "Nancy", "75019"):
+        point = places.resolve(place)
+        nearby = store.nearest(point.lat, point.lon, limit=5, radius_km=10)
+        assert len(nearby) == 5, place
