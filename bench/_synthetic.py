@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Synthetic venues spread over France like real ones, deterministic from a seed.
 
 ~70 % clustered around 100 cities (weighted by urban-area population, spread

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Benchmark ``Store.nearest`` against the bare SQL that does the same job.
 
     .venv/bin/python bench/nearest.py [--venues 100000] [--queries 1000]

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Instance settings, read once (by the CLI or the app factory) and passed down.
 
 Every setting comes from an environment variable ``DIRECTORY_<NAME>``, except

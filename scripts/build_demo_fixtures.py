@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Build fixtures/demo/*.csv: real open data converted to the national standard v1.0.2.
 
     .venv/bin/python scripts/build_demo_fixtures.py ../shared/datasets

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Build the offline gazetteer data shipped in ``directory/places/data/``.
 
 Joins two open sources, at build time only:

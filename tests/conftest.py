@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Shared fixtures: each store backend that is available, real data paths.
 
 PostGIS tests need a PostgreSQL server with the PostGIS extension

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """The ``directory`` command: one click group, one module per command group."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Venues → national standard v1.0.2 rows (strict writer).
 
 Columns in the standard's order, every field quoted, lists joined with `|`,

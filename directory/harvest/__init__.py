@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Getting records in: readers per format, file import (harvest runs later)."""
 
 from .importer import ImportReport, RowProblem, import_file, source_for_file

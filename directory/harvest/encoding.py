@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Bytes → text for files whose encoding nobody states.
 
 UTF-8 (with or without a byte-order mark) first; files that are not valid

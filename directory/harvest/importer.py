@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """``directory import FILE``: read, validate row by row, store what is valid.
 
 Every record is kept as received (raw_record), whether it was stored or

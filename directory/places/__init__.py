@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Offline French commune and postcode gazetteer.
 
 Resolves what a resident types (``"69003"``, ``"Nancy"``, ``"Lyon 3e"``,

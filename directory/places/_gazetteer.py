@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """The offline gazetteer: communes, postcodes, name resolution, nearest commune.
 
 Data comes from ``data/communes.csv.gz`` and ``data/postcodes.csv.gz``, built

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Text folding and name keys shared by the gazetteer and its build script.
 
 Nothing here knows about the data: these are pure string functions, so that

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """The canonical model: venues, offers, vocabularies, opening hours, validation.
 
 No I/O and no import from the rest of ``directory``.

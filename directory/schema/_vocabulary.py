@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """The base of every controlled vocabulary.
 
 A member's value is a stable code (a slug used in URLs, filters and the

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Opening hours in OSM ``opening_hours`` syntax, evaluated by opening-hours-py.
 
 Times are local wall-clock times of the venue (naive datetimes); French public

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Migration of legacy records (national standard v0.1, and the 2022
 pre-standard form of the national map) to v1.
 

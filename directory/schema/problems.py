@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """What validation finds wrong with a record, in words a person understands.
 
 Every message lives in ``MESSAGES``, keyed by a stable code; the same problem

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Where France is, and what validation needs to know about communes.
 
 ``CommuneLookup`` is the shape of the gazetteer that ``directory.places``

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Turn a record (a dict of national-standard fields) into a ``Venue``.
 
 Lenient reader, strict result: separators, spacing, accents and phone formats

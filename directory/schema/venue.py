@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """The canonical venue (« lieu ») and the offers it makes.
 
 Field names are the national standard's (v1.0.2), in the standard's order;

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Vocabularies of the national standard v1.0.2 (and one extension).
 
 Labels are the exact strings of the Table Schema patterns

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Persistence: venues, sources, raw records, provenance, history.
 
 ``open_store(url)`` picks the backend from the URL: ``sqlite:///path`` (the

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """PostgreSQL + PostGIS backend: KNN on a GiST-indexed geography point.
 
 ``venue.geog`` is a stored generated column (see the migrations) so the

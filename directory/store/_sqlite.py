@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """SQLite backend: nearest venues through an R*Tree, with a box that grows.
 
 A fixed search box is either too small (few results) or, in a city, holds

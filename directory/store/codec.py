@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Venue ↔ database values: vocabulary members are stored as their codes."""
 
 from __future__ import annotations

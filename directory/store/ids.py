@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Permanent opaque venue ids, minted here and never derived from source ids."""
 
 from __future__ import annotations

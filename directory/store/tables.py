@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """The tables, declared once with SQLModel for both backends.
 
 Dialect-specific pieces (SQLite's R*Tree and its triggers, PostGIS's

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """The web face of the directory: public pages and the JSON API (Starlette).
 
 ``create_app(settings, store, places)`` builds the ASGI application; all routes

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """The Starlette application: every route in one list, errors handled in one place."""
 
 from __future__ import annotations

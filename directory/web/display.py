@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """French text for people: distances, times, dates, opening state, phones.
 
 Numbers and units are joined by a no-break space (French typography), so

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """"Venues near a place": the one function the search page and the API share."""
 
 from __future__ import annotations

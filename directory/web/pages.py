@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Public pages: the search page and the venue page (server-rendered, no JavaScript)."""
 
 from __future__ import annotations

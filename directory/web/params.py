@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Strict reading of query parameters: every problem is reported, by field.
 
 Handlers never parse ``request.query_params`` themselves: they call one of the

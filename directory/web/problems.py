@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """One error, two renderings: problem+json (RFC 9457) under ``/api/``, a French page elsewhere.
 
 ``DirectoryError`` knows its status, code and French title; Starlette's own

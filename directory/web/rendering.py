@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Templates (Jinja2, autoescaped) and the two response shapes: HTML and JSON."""
 
 from __future__ import annotations

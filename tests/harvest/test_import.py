@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """``import_file`` on real national-standard files and on hostile ones."""
 
 from __future__ import annotations

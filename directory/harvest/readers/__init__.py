@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Readers, one per input format, found by name or by file extension."""
 
 from __future__ import annotations

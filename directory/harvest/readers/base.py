@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """The reader contract: bytes in, records (or per-record problems) out."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """National-standard CSV (v1 with `|` lists, or legacy v0.1 with `;`)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """National-standard JSON: the flat form (one object per CSV row), the ANCT
 model's nested form, or either wrapped in ``{"data": [...]}``-like envelopes."""
 

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """Alembic environment: runs on the connection handed over by ``migrate.upgrade``."""
 
 from alembic import context

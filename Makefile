@@ -1,0 +1,36 @@
+# The two commands of the README: `make demo` and `make test`.
+# Everything is installed into .venv (Python) and node_modules (axe-core);
+# system packages (PostGIS, Chromium) by scripts/system-deps.sh when run as root.
+
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+
+.PHONY: install demo test test-quick system-deps clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+system-deps:
+	bash scripts/system-deps.sh
+
+demo: install
+	$(VENV)/bin/directory demo
+
+test: install node_modules/.installed system-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-quick: install
+	$(PY) -m pytest -m "not browser and not postgis" $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules data .pytest_cache

@@ -1,0 +1,178 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The real app under uvicorn, driven by headless Chromium, checked with axe-core.
+
+Needs Debian's Chromium (``apt-get install chromium``) and axe-core in
+``node_modules`` (``npm install axe-core@4``). Without them the tests are
+skipped with a reason, except when ``CI`` is set: then they fail.
+
+Set ``SCREENSHOTS_DIR`` (e.g. ``docs/screenshots``) to keep the screenshots of
+the results page; otherwise they go to the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: browser tests must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def server(app: Starlette) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, in a thread."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not uv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        uv.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    if not AXE.exists():
+        _missing(f"{AXE} is missing: npm install axe-core@4")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    # The pages' CSP forbids inline scripts; axe is injected inline, so let the test bypass it.
+    context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="fr-FR", bypass_csp=True)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def serious_violations(page: Any) -> list[str]:
+    """axe-core's violations of impact serious or critical, one line each."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def search_with_keyboard(page: Any, server: str, text: str) -> None:
+    page.goto(server + "/")
+    page.get_by_label("Code postal ou commune").fill(text)
+    with page.expect_navigation():
+        page.get_by_label("Code postal ou commune").press("Enter")
+
+
+def test_home_page_has_no_serious_accessibility_violation(page: Any, server: str) -> None:
+    page.goto(server + "/")
+    assert page.locator("h1").count() == 1
+    assert serious_violations(page) == []
+
+
+def test_search_from_the_keyboard_lists_venues(page: Any, server: str) -> None:
+    search_with_keyboard(page, server, "69003")
+    assert "lieu=69003" in page.url  # the state is in the URL: back and sharing work
+    assert page.get_by_role("heading", name="Autour de Lyon 3e Arrondissement (69003)").is_visible()
+    cards = page.locator(".results-list > li")
+    assert cards.count() >= 10
+    distances = cards.locator(".card-distance").all_inner_texts()
+    assert all(d.startswith("à ") and d.rstrip().endswith(("m", "km")) for d in distances)
+    assert serious_violations(page) == []
+
+
+def test_skip_link_is_first_and_visible_on_focus(page: Any, server: str) -> None:
+    page.goto(server + "/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused.strip() == "Aller au contenu"
+    box = page.locator(".skip-link").bounding_box()
+    assert box is not None and box["y"] >= 0
+
+
+def test_venue_and_error_pages_are_accessible(page: Any, server: str) -> None:
+    search_with_keyboard(page, server, "Paris 19e")
+    with page.expect_navigation():
+        page.locator(".results-list .card-title a").first.click()
+    assert "/lieux/" in page.url
+    assert serious_violations(page) == []
+    page.goto(server + "/lieux/l0000000000")
+    assert serious_violations(page) == []
+    search_with_keyboard(page, server, "Nancyy")
+    assert serious_violations(page) == []
+
+
+def test_results_screenshots(browser: Any, server: str, tmp_path: Path) -> None:
+    folder = Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path)
+    if not folder.is_absolute():
+        folder = ROOT / folder
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, viewport in VIEWPORTS.items():
+        context = browser.new_context(viewport=viewport, locale="fr-FR", device_scale_factor=1)
+        try:
+            page = context.new_page()
+            page.goto(server + "/?lieu=69003")
+            # No horizontal scrolling on a phone (WCAG 1.4.10 reflow).
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+            page.screenshot(path=str(folder / f"results-69003-{name}.png"))
+        finally:
+            context.close()
+
+
+@pytest.mark.parametrize("path", ["/?lieu=69003", "/?lieu=Nancyy"])
+def test_reflows_at_320_css_pixels(browser: Any, server: str, path: str) -> None:
+    """400 % zoom of a 1280 px window is 320 CSS px: no horizontal scrolling (WCAG 1.4.10)."""
+    context = browser.new_context(viewport={"width": 320, "height": 640}, locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.goto(server + path)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    finally:
+        context.close()
