@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The command line, through click's runner on a SQLite database in tmp."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from directory.cli import main
+
+from ..conftest import FIXTURES
+
+
+@pytest.fixture
+def run(tmp_path):
+    runner = CliRunner()
+    env = {"DIRECTORY_DATA_DIR": str(tmp_path), "DATABASE_URL": ""}
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def test_db_upgrade_then_status(run):
+    result = run("db", "upgrade")
+    assert result.exit_code == 0 and "Base à jour (révision 0001)" in result.output
+    assert run("db", "status").exit_code == 0
+
+
+def test_commands_refuse_an_unmigrated_database(run):
+    result = run("stats")
+    assert result.exit_code == 1
+    assert "directory db upgrade" in result.output
+
+
+def test_import_reports_rows_and_exits_1_on_rejections(run):
+    result = run("import", str(FIXTURES / "hostile" / "unknown-codes.csv"))
+    assert result.exit_code == 1
+    assert "3 lus, 1 enregistrés" in result.output and "2 rejetés" in result.output
+    assert "ligne 1 id=u1 · rejet · services : « Réparation de vélos » ne fait pas partie" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_import_json_report(run):
+    result = run("import", "--json", str(FIXTURES / "hostile" / "coordinates.csv"))
+    report = json.loads(result.stdout)[0]
+    assert report["counts"]["rejected"] == 3
+    swapped = next(p for p in report["problems"] if p["code"] == "coordinates_swapped")
+    assert swapped == {
+        "position": 1, "record_id": "c1", "field": "latitude", "code": "coordinates_swapped",
+        "severity": "warning", "value": "6.1832, 48.6936",
+        "message": "latitude et longitude étaient inversées : corrigé",
+    }  # fmt: skip
+
+
+def test_clean_import_exits_0_and_stats_count_it(run):
+    result = run("import", str(FIXTURES / "hostile" / "cp1252.csv"))
+    assert result.exit_code == 0, result.output
+    stats = json.loads(run("stats", "--json").output)
+    assert stats["venues"] == {"active": 2}
+    assert stats["raw_records"] == {"stored": 2}
+
+
+def test_unreadable_file_is_a_french_error(run):
+    result = run("import", str(FIXTURES / "hostile" / "not-json.json"))
+    assert result.exit_code == 1
+    assert "JSON illisible ligne 1" in result.output
+
+
+def test_demo_loads_the_fixtures_once(run):
+    result = run("demo", "--no-serve")
+    assert result.exit_code == 0, result.output
+    assert "3414 lieux dans l'annuaire" in result.output
+    again = run("demo", "--no-serve")
+    assert "Chargement" not in again.output and "3414 lieux" in again.output
