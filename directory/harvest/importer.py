@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from directory.schema import CommuneLookup, Problem, Severity, parse_venue
-from directory.store import RawRecord, SourceInfo, Store, utcnow
+from directory.store import Incoming, RawRecord, SourceInfo, Store, Writer, utcnow
 
 from .readers import ReadError, reader_for
 
@@ -117,42 +117,30 @@ def import_file(
     status = "failed"
     try:
         with store.writer() as writer:
+            batch = _Batch(writer, source.id, report, at, progress)
             seen: set[str] = set()
-            raw: list[RawRecord] = []
             for item in items:
                 report.read += 1
                 problems = list(item.problems)
                 record_id = _record_id(item.record)
-                result = None
+                venue = None
                 if item.record is not None:
                     result = parse_venue(item.record, places=places, today=today or at.date())
                     problems.extend(result.problems)
+                    venue = result.venue
                     if record_id is not None and record_id in seen:
                         problems.append(Problem("id", "duplicate_id", record_id))
                     if record_id is not None:
                         seen.add(record_id)
-                errors = [p for p in problems if p.severity is Severity.ERROR]
                 report.problems.extend(RowProblem(item.position, record_id, p) for p in problems)
-                if result is None or result.venue is None or errors or record_id is None:
+                found = [p.as_dict() for p in problems]
+                if venue is None or record_id is None or any(p.severity is Severity.ERROR for p in problems):
                     report.rejected += 1
-                    found = [p.as_dict() for p in problems]
-                    raw.append(RawRecord(item.position, record_id, item.payload, "quarantined", found))
+                    batch.quarantine(RawRecord(item.position, record_id, item.payload, "quarantined", found))
                 else:
-                    warnings = [p.as_dict() for p in problems]
-                    report.flagged += bool(warnings)
-                    outcome = writer.apply(source.id, record_id, result.venue, flags=warnings, at=at)
-                    action = "updated" if outcome.action == "restored" else outcome.action
-                    setattr(report, action, getattr(report, action) + 1)
-                    stored = "unchanged" if action == "unchanged" else "stored"
-                    raw.append(RawRecord(item.position, record_id, item.payload, stored, warnings))
-                if len(raw) >= _BATCH:
-                    writer.add_raw_records(report.run_id, source.id, raw, at)
-                    if progress:
-                        progress(len(raw))
-                    raw = []
-            writer.add_raw_records(report.run_id, source.id, raw, at)
-            if progress and raw:
-                progress(len(raw))
+                    report.flagged += bool(found)
+                    batch.add(item.position, item.payload, Incoming(record_id, venue, found))
+            batch.flush()
         status = "complete"
     except ReadError as err:
         report.file_problems.append(str(err))
@@ -163,6 +151,41 @@ def import_file(
         report.seconds = time.perf_counter() - started
         store.finish_run(report.run_id, status, report.counts(), "; ".join(report.file_problems) or None)
     return report
+
+
+class _Batch:
+    """Valid records wait here and are applied a few hundred at a time."""
+
+    def __init__(self, writer: Writer, source_id: str, report: ImportReport, at: datetime,
+                 progress: Callable[[int], None] | None) -> None:  # fmt: skip
+        self.writer, self.source_id, self.report, self.at, self.progress = writer, source_id, report, at, progress
+        self.incoming: list[tuple[int, str, Incoming]] = []
+        self.raw: list[RawRecord] = []
+
+    def quarantine(self, raw: RawRecord) -> None:
+        self.raw.append(raw)
+        self._maybe_flush()
+
+    def add(self, position: int, payload: str, incoming: Incoming) -> None:
+        self.incoming.append((position, payload, incoming))
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        if len(self.incoming) + len(self.raw) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        outcomes = self.writer.apply_many(self.source_id, [i for _, _, i in self.incoming], at=self.at)
+        for (position, payload, incoming), outcome in zip(self.incoming, outcomes):
+            action = "updated" if outcome.action == "restored" else outcome.action
+            setattr(self.report, action, getattr(self.report, action) + 1)
+            status = "unchanged" if action == "unchanged" else "stored"
+            self.raw.append(RawRecord(position, incoming.record_id, payload, status, list(incoming.flags)))
+        self.raw.sort(key=lambda r: r.position)
+        self.writer.add_raw_records(self.report.run_id, self.source_id, self.raw, self.at)
+        if self.progress and self.raw:
+            self.progress(len(self.raw))
+        self.incoming, self.raw = [], []
 
 
 def _record_id(record: dict[str, Any] | None) -> str | None:

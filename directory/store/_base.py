@@ -10,14 +10,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from directory.schema import LIST_VOCABULARIES, Venue
 
-from .codec import field_value, values_to_venue, venue_to_values
-from .ids import new_venue_id
+from .codec import values_to_venue
 from .migrate import current_revision, head_revision, upgrade
 from .tables import (
     ChangeRow,
@@ -31,8 +30,11 @@ from .tables import (
     VenueTermRow,
 )
 
+if TYPE_CHECKING:
+    from ._writer import Writer
+
 __all__ = [
-    "Store", "Writer", "VenueFilter", "Nearby", "StoredVenue", "SourceInfo", "RawRecord",
+    "Store", "VenueFilter", "Nearby", "StoredVenue", "SourceInfo", "RawRecord",
     "ApplyOutcome", "Provenance", "EARTH_RADIUS_M", "haversine_m", "utcnow",
 ]  # fmt: skip
 
@@ -152,7 +154,7 @@ def fingerprint(values: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
@@ -184,6 +186,8 @@ class Store(abc.ABC):
     @contextmanager
     def writer(self) -> Iterator[Writer]:
         """One transaction: what is written inside appears all at once or not at all."""
+        from ._writer import Writer
+
         with self.engine.begin() as connection:
             yield Writer(connection)
 
@@ -336,163 +340,3 @@ class Store(abc.ABC):
 def _postcode_prefix(departement: str) -> str:
     """Postcodes of Corsica start with 20; others with the département code."""
     return "20" if departement.upper() in ("2A", "2B") else departement
-
-
-class Writer:
-    """Writes inside one transaction (see ``Store.writer``)."""
-
-    def __init__(self, connection: sa.Connection) -> None:
-        self.c = connection
-
-    def ensure_source(self, source: SourceInfo, at: datetime | None = None) -> None:
-        values = {
-            "name": source.name, "kind": source.kind, "publisher": source.publisher, "url": source.url,
-            "format": source.format, "licence": source.licence, "trust": source.trust,
-        }  # fmt: skip
-        exists = self.c.execute(sa.select(source_t.c.id).where(source_t.c.id == source.id)).first()
-        if exists:
-            self.c.execute(source_t.update().where(source_t.c.id == source.id).values(**values))
-        else:
-            self.c.execute(source_t.insert().values(id=source.id, created_at=at or utcnow(), **values))
-
-    def start_run(self, source_id: str, at: datetime | None = None) -> int:
-        result = self.c.execute(run_t.insert().values(source_id=source_id, started_at=at or utcnow(), status="running"))
-        return result.inserted_primary_key[0]
-
-    def add_raw_records(self, run_id: int, source_id: str, records: Sequence[RawRecord], at: datetime) -> None:
-        if not records:
-            return
-        self.c.execute(
-            raw_t.insert(),
-            [
-                {
-                    "run_id": run_id, "source_id": source_id, "record_id": r.record_id,
-                    "position": r.position, "payload": r.payload, "content_hash": r.content_hash,
-                    "fetched_at": at, "status": r.status, "problems": r.problems or None,
-                }  # fmt: skip
-                for r in records
-            ],
-        )
-
-    def apply(
-        self,
-        source_id: str,
-        record_id: str,
-        venue: Venue,
-        *,
-        flags: Sequence[dict[str, Any]] = (),
-        at: datetime,
-    ) -> ApplyOutcome:
-        """Create or update the venue fed by (source, record id).
-
-        Unchanged input costs one lookup. Fields a curator locked are left as
-        they are. Every changed field gets a change-log entry and provenance.
-        """
-        values = venue_to_values(venue)
-        values["flags"] = list(flags) or None
-        print_ = fingerprint(values)
-        link = self.c.execute(
-            sa.select(link_t.c.venue_pk, link_t.c.fingerprint)
-            .where(link_t.c.source_id == source_id, link_t.c.record_id == record_id)
-        ).first()  # fmt: skip
-        if link is None:
-            return self._create(source_id, record_id, venue, values, print_, at)
-        row = self.c.execute(sa.select(venue_t).where(venue_t.c.pk == link.venue_pk)).mappings().one()
-        if link.fingerprint == print_ and row["status"] == "active":
-            self.c.execute(
-                link_t.update()
-                .where(link_t.c.source_id == source_id, link_t.c.record_id == record_id)
-                .values(last_seen=at)
-            )
-            return ApplyOutcome(row["id"], "unchanged")
-        return self._update(source_id, record_id, row, venue, values, print_, at)
-
-    def _create(self, source_id: str, record_id: str, venue: Venue, values: dict[str, Any], print_: str, at: datetime) -> ApplyOutcome:
-        venue_id = new_venue_id()
-        pk = self.c.execute(
-            venue_t.insert().values(id=venue_id, status="active", created_at=at, updated_at=at, **values)
-        ).inserted_primary_key[0]
-        self._write_terms(pk, venue)
-        self.c.execute(
-            link_t.insert().values(
-                source_id=source_id, record_id=record_id, venue_pk=pk, fingerprint=print_, first_seen=at, last_seen=at
-            )
-        )
-        filled = [name for name, value in values.items() if name != "flags" and value not in (None, [], "")]
-        self.c.execute(
-            prov_t.insert(), [{"venue_pk": pk, "field": name, "source_id": source_id, "locked": False, "at": at} for name in filled]
-        )
-        self.c.execute(
-            change_t.insert().values(
-                venue_pk=pk, venue_id=venue_id, at=at, action="create", source_id=source_id,
-                new={k: _jsonable(v) for k, v in values.items() if k in filled},
-            )  # fmt: skip
-        )
-        return ApplyOutcome(venue_id, "created", tuple(filled))
-
-    def _update(
-        self, source_id: str, record_id: str, row: Mapping[str, Any], venue: Venue,
-        values: dict[str, Any], print_: str, at: datetime,
-    ) -> ApplyOutcome:  # fmt: skip
-        pk, venue_id = row["pk"], row["id"]
-        locked = {
-            name for (name,) in self.c.execute(
-                sa.select(prov_t.c.field).where(prov_t.c.venue_pk == pk, prov_t.c.locked.is_(True))
-            )
-        }  # fmt: skip
-        changes = {
-            name: (_jsonable(row[name]), _jsonable(value))
-            for name, value in values.items()
-            if name not in locked and _jsonable(row[name]) != _jsonable(value)
-        }
-        action = "updated"
-        update: dict[str, Any] = {name: values[name] for name in changes}
-        if row["status"] != "active":
-            update["status"] = "active"
-            action = "restored"
-        if update:
-            self.c.execute(venue_t.update().where(venue_t.c.pk == pk).values(updated_at=at, **update))
-            if any(name in LIST_VOCABULARIES for name in changes):
-                self._write_terms(pk, values_to_venue(venue_id, {**row, **update}))
-        self.c.execute(
-            link_t.update()
-            .where(link_t.c.source_id == source_id, link_t.c.record_id == record_id)
-            .values(fingerprint=print_, last_seen=at, withdrawn_at=None)
-        )
-        content = [name for name in changes if name != "flags"]
-        for name in content:
-            self.c.execute(prov_t.delete().where(prov_t.c.venue_pk == pk, prov_t.c.field == name))
-        if content:
-            self.c.execute(
-                prov_t.insert(),
-                [{"venue_pk": pk, "field": name, "source_id": source_id, "locked": False, "at": at} for name in content],
-            )
-            self.c.execute(
-                change_t.insert(),
-                [
-                    {"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "update", "field": name,
-                     "old": changes[name][0], "new": changes[name][1], "source_id": source_id}  # fmt: skip
-                    for name in content
-                ],
-            )
-        if action == "restored":
-            self.c.execute(
-                change_t.insert().values(venue_pk=pk, venue_id=venue_id, at=at, action="restore", source_id=source_id)
-            )
-        if not content and action == "updated":
-            action = "unchanged"  # only the flags moved
-        return ApplyOutcome(venue_id, action, tuple(content))
-
-    def _write_terms(self, pk: int, venue: Venue) -> None:
-        self.c.execute(term_t.delete().where(term_t.c.venue_pk == pk))
-        self.c.execute(offer_t.delete().where(offer_t.c.venue_pk == pk))
-        terms = [
-            {"venue_pk": pk, "field": name, "code": code}
-            for name in LIST_VOCABULARIES
-            for code in field_value(venue, name)
-        ]
-        if terms:
-            self.c.execute(term_t.insert(), terms)
-        offers = [{"venue_pk": pk, "service": offer.service.code} for offer in venue.offers()]
-        if offers:
-            self.c.execute(offer_t.insert(), offers)
