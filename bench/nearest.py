@@ -77,6 +77,9 @@ def _batches(data: Sequence[tuple[dict[str, Any], list[tuple[str, str]]]]) -> It
 def load_executemany(engine: sa.Engine, data: Sequence) -> None:
     """One transaction, Core executemany in batches (the R*Tree triggers fire per row)."""
     with engine.begin() as c:
+        # 256 MB page cache for this connection (the default 2 MB makes the load 1.6x slower);
+        # the engine is disposed after loading, so queries run with the store's own settings.
+        c.exec_driver_sql("PRAGMA cache_size = -262144")
         for venues, terms in _batches(data):
             c.execute(venue_t.insert(), venues)
             c.execute(term_t.insert(), terms)
@@ -110,8 +113,9 @@ def load_copy(engine: sa.Engine, data: Sequence) -> None:
 _M_PER_DEG = EARTH_RADIUS_M * 3.141592653589793 / 180
 _FIRST_HALF_SIDE_M = 2_000.0  # as the store
 
+# CROSS JOIN makes SQLite drive the join from the R*Tree whatever its statistics say.
 _SQLITE_BOX = (
-    "SELECT v.pk, v.id, v.latitude, v.longitude FROM venue_rtree r JOIN venue v ON v.pk = r.pk "
+    "SELECT v.pk, v.id, v.latitude, v.longitude FROM venue_rtree r CROSS JOIN venue v ON v.pk = r.pk "
     "WHERE r.min_lat >= ? AND r.max_lat <= ? AND r.min_lon >= ? AND r.max_lon <= ? AND v.status = 'active'"
 )
 _SQLITE_FILTER = (

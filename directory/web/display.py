@@ -52,9 +52,9 @@ def format_time(at: datetime) -> str:
 
 
 def format_date(day: date) -> str:
-    """``"16 juin 2022"`` (``"1er"`` for the first of the month)."""
+    """``"16 juin 2022"`` (``"1er"`` for the first of the month; no break after the day)."""
     first = "1er" if day.day == 1 else str(day.day)
-    return f"{first} {MONTHS[day.month - 1]} {day.year}"
+    return f"{first}{NBSP}{MONTHS[day.month - 1]} {day.year}"
 
 
 def _when(at: datetime, now: datetime) -> str:

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
+# SPDX-License-Identifier: Apache-2.0
 """The real app under uvicorn, driven by headless Chromium, checked with axe-core.
 
 Needs Debian's Chromium (``apt-get install chromium``) and axe-core in
@@ -118,6 +118,8 @@ def test_home_page_has_no_serious_accessibility_violation(page: Any, server: str
 
 
 def test_search_from_the_keyboard_lists_venues(page: Any, server: str) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     search_with_keyboard(page, server, "69003")
     assert "lieu=69003" in page.url  # the state is in the URL: back and sharing work
     assert page.get_by_role("heading", name="Autour de Lyon 3e Arrondissement (69003)").is_visible()
@@ -125,6 +127,7 @@ def test_search_from_the_keyboard_lists_venues(page: Any, server: str) -> None:
     assert cards.count() >= 10
     distances = cards.locator(".card-distance").all_inner_texts()
     assert all(d.startswith("à ") and d.rstrip().endswith(("m", "km")) for d in distances)
+    assert dialogs == []  # the venue named <script>alert('x')</script> stayed text
     assert serious_violations(page) == []
 
 
