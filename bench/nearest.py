@@ -207,6 +207,7 @@ class Timings:
     bare_ids: list[list[str]] = field(default_factory=list)
     boxes: list[BoxStats] = field(default_factory=list)
     results: list[int] = field(default_factory=list)
+    plan: list[str] = field(default_factory=list)
 
 
 def _pct(values: Sequence[float], p: float) -> float:
@@ -222,71 +223,116 @@ def _clock(fn: Callable[[], Any]) -> tuple[float, Any]:
     return (time.perf_counter() - t0) * 1000, result
 
 
-def run_sqlite(store, points: Sequence[tuple[float, float]]) -> dict[str, Timings]:
+@contextmanager
+def _capture(engine: sa.Engine, marker: str) -> Iterator[list[tuple[str, Any]]]:
+    """The statements (and parameters) the store sends that contain ``marker``."""
+    seen: list[tuple[str, Any]] = []
+
+    def listener(_conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        if marker in statement:
+            seen.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+
+
+def _store_plan(store, lat: float, lon: float, kwargs: dict[str, Any]) -> list[str]:
+    """The query plan of the first spatial statement ``store.nearest`` runs."""
+    marker = "venue_rtree" if store.dialect == "sqlite" else "ORDER BY"
+    with _capture(store.engine, marker) as seen:
+        store.nearest(lat, lon, **kwargs)
+    statement, parameters = seen[0]
+    with store.engine.connect() as c:
+        if store.dialect == "sqlite":
+            rows = c.connection.dbapi_connection.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
+            return [r[3] for r in rows]
+        rows = c.exec_driver_sql("EXPLAIN (COSTS OFF) " + statement, parameters).all()
+        return [r[0] for r in rows]
+
+
+def run_kinds(
+    store, points: Sequence[tuple[float, float]], budget_s: float,
+    bare_for: Callable[[str, dict[str, Any], Any], Callable[[float, float, BoxStats], list]],
+    oracle_for: Callable[[str, dict[str, Any], Any], Callable[[float, float, BoxStats], list]] | None = None,
+) -> dict[str, Timings]:  # fmt: skip
+    """Time every kind: API and bare interleaved per point (alternating which goes first).
+
+    Stops a kind after ``budget_s`` seconds of timed queries, so a pathological
+    plan still finishes; the table says how many queries were timed.
+    """
     out: dict[str, Timings] = {}
     with store.engine.connect() as c:
-        cur = c.connection.dbapi_connection.cursor()
         for key, (_label, kwargs) in KINDS.items():
-            radius_m = kwargs.get("radius_km") and kwargs["radius_km"] * 1000
-            code = SERVICE if "filter" in kwargs else None
+            t = out[key] = Timings()
+            t.plan = _store_plan(store, *points[0], kwargs)
+            bare = bare_for(key, kwargs, c)
+            warm_until = time.perf_counter() + budget_s / 6
             for lat, lon in points[:WARMUP]:
                 store.nearest(lat, lon, **kwargs)
-                sqlite_bare_loop(cur, lat, lon, radius_m, code, BoxStats())
-            t = out[key] = Timings()
+                bare(lat, lon, BoxStats())
+                if time.perf_counter() > warm_until:
+                    break
+            stop_at = time.perf_counter() + budget_s
             for i, (lat, lon) in enumerate(points):
+                if time.perf_counter() > stop_at:
+                    break
                 stats = BoxStats()
-                calls = [
-                    ("api", lambda: store.nearest(lat, lon, **kwargs)),
-                    ("bare", lambda: sqlite_bare_loop(cur, lat, lon, radius_m, code, stats)),
-                ]
+                calls = [("api", lambda: store.nearest(lat, lon, **kwargs)), ("bare", lambda: bare(lat, lon, stats))]
+                ids: dict[str, list[str]] = {}
                 for name, fn in calls if i % 2 == 0 else calls[::-1]:
                     ms, result = _clock(fn)
                     getattr(t, name).append(ms)
-                    if name == "api":
-                        api_result = [n.venue.id for n in result]
-                    else:
-                        bare_result = [r[1] for r in result]
-                t.boxes.append(stats)
-                t.results.append(len(api_result))
+                    ids[name] = [n.venue.id for n in result] if name == "api" else [r[1] for r in result]
+                t.results.append(len(ids["api"]))
+                if stats.rounds:
+                    t.boxes.append(stats)
                 if i < PARITY:
-                    t.api_ids.append(api_result)
-                    t.bare_ids.append(bare_result)
-            for (lat, lon), stats in zip(points, t.boxes):
-                ms, _ = _clock(lambda: sqlite_bare_box(cur, lat, lon, radius_m, code, stats.half))
-                t.oracle.append(ms)
-        cur.close()
-    return out
-
-
-def run_postgis(store, points: Sequence[tuple[float, float]]) -> dict[str, Timings]:
-    out: dict[str, Timings] = {}
-    with store.engine.connect() as c:
-        for key, (_label, kwargs) in KINDS.items():
-            sql = _PG_A if key == "A" else _PG_B
-
-            def bare(lat: float, lon: float) -> list[tuple]:
-                params = {"lat": lat, "lon": lon, "radius": RADIUS_KM * 1000, "code": SERVICE}
-                return c.exec_driver_sql(sql, params).fetchall()
-
-            for lat, lon in points[:WARMUP]:
-                store.nearest(lat, lon, **kwargs)
-                bare(lat, lon)
-            t = out[key] = Timings()
-            for i, (lat, lon) in enumerate(points):
-                calls = [("api", lambda: store.nearest(lat, lon, **kwargs)), ("bare", lambda: bare(lat, lon))]
-                for name, fn in calls if i % 2 == 0 else calls[::-1]:
-                    ms, result = _clock(fn)
-                    getattr(t, name).append(ms)
-                    if name == "api":
-                        api_result = [n.venue.id for n in result]
-                    else:
-                        bare_result = [r[1] for r in result]
-                t.results.append(len(api_result))
-                if i < PARITY:
-                    t.api_ids.append(api_result)
-                    t.bare_ids.append(bare_result)
+                    t.api_ids.append(ids["api"])
+                    t.bare_ids.append(ids["bare"])
+            if oracle_for is not None:
+                oracle = oracle_for(key, kwargs, c)
+                for (lat, lon), stats in zip(points, t.boxes):
+                    t.oracle.append(_clock(lambda: oracle(lat, lon, stats))[0])
         c.rollback()
     return out
+
+
+def _sqlite_args(kwargs: dict[str, Any]) -> tuple[float | None, str | None]:
+    radius_km = kwargs.get("radius_km")
+    return (radius_km * 1000 if radius_km is not None else None), (SERVICE if "filter" in kwargs else None)
+
+
+def sqlite_bare_for(_key: str, kwargs: dict[str, Any], c: sa.Connection) -> Callable:
+    cur = c.connection.dbapi_connection.cursor()
+    radius_m, code = _sqlite_args(kwargs)
+    return lambda lat, lon, stats: sqlite_bare_loop(cur, lat, lon, radius_m, code, stats)
+
+
+def sqlite_oracle_for(_key: str, kwargs: dict[str, Any], c: sa.Connection) -> Callable:
+    cur = c.connection.dbapi_connection.cursor()
+    radius_m, code = _sqlite_args(kwargs)
+    return lambda lat, lon, stats: sqlite_bare_box(cur, lat, lon, radius_m, code, stats.half)
+
+
+def postgis_bare_for(key: str, _kwargs: dict[str, Any], c: sa.Connection) -> Callable:
+    sql = _PG_A if key == "A" else _PG_B
+
+    def bare(lat: float, lon: float, _stats: BoxStats) -> list:
+        params = {"lat": lat, "lon": lon, "radius": RADIUS_KM * 1000, "code": SERVICE}
+        return c.exec_driver_sql(sql, params).fetchall()
+
+    return bare
+
+
+def run_sqlite(store, points: Sequence[tuple[float, float]], budget_s: float) -> dict[str, Timings]:
+    return run_kinds(store, points, budget_s, sqlite_bare_for, sqlite_oracle_for)
+
+
+def run_postgis(store, points: Sequence[tuple[float, float]], budget_s: float) -> dict[str, Timings]:
+    return run_kinds(store, points, budget_s, postgis_bare_for)
 
 
 # -- backends ------------------------------------------------------------------------
@@ -337,23 +383,42 @@ def _engine_version(store) -> str:
         return f"PostgreSQL {pg} + PostGIS {postgis}"
 
 
+def _analyze_sqlite(store) -> None:
+    """ANALYZE, then drop pooled connections: the R*Tree reads its row count when a connection opens it."""
+    with store.engine.begin() as c:
+        c.exec_driver_sql("ANALYZE")
+    store.engine.dispose()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--venues", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--backends", default="sqlite,postgis")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--budget", type=float, default=45.0,
+        help="seconds of timed queries per backend and query kind (a slow plan is cut short; default 45)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--no-analyze", action="store_true",
+        help="do not re-run the SQLite queries after ANALYZE (the store itself never runs ANALYZE)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = set(backends) - set(BACKENDS)
     if unknown:
         parser.error(f"unknown backends: {sorted(unknown)}")
 
-    print(f"bench/nearest.py --venues {args.venues} --queries {args.queries} --backends {','.join(backends)} --seed {args.seed}")
+    print(
+        f"bench/nearest.py --venues {args.venues} --queries {args.queries} --backends {','.join(backends)} "
+        f"--seed {args.seed} --budget {args.budget:g}{' --no-analyze' if args.no_analyze else ''}"
+    )
     print(f"Python {platform.python_version()}, SQLAlchemy {sa.__version__}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}")
+    started = time.perf_counter()
     ms, data = _clock(lambda: list(generate(args.venues, args.seed)))
     points = sample_points(args.queries, args.seed)
-    print(f"generated {len(data):,} venues, {sum(len(t) for _r, t in data):,} terms in {ms / 1000:.1f} s")
+    print(f"generated {len(data):,} venues, {sum(len(t) for _r, t in data):,} terms, {len(points):,} query points in {ms / 1000:.1f} s")
 
     report: dict[str, dict[str, Timings]] = {}
     for backend in backends:
@@ -362,50 +427,65 @@ def main(argv: Sequence[str] | None = None) -> int:
             store = open_store(url, upgrade=True)
             try:
                 ms, _ = _clock(lambda: load(store.engine, data))
+                store.engine.dispose()
                 count = store.count_venues()
                 assert count == len(data), (count, len(data))
                 print(
                     f"{backend:8} {_engine_version(store)}: loaded {count:,} venues in {ms / 1000:.1f} s "
-                    f"({count / (ms / 1000):,.0f} venues/s, {load.__doc__.split('(')[0].strip().rstrip(',')})"
+                    f"({count / (ms / 1000):,.0f} venues/s; {load.__doc__.split('(')[0].strip().rstrip(',')})",
+                    flush=True,
                 )
-                report[backend] = run(store, points)
+                report[backend] = run(store, points, args.budget)
+                if backend == "sqlite" and not args.no_analyze:
+                    ms, _ = _clock(lambda: _analyze_sqlite(store))
+                    print(f"sqlite   ANALYZE in {ms / 1000:.1f} s", flush=True)
+                    report["sqlite+ANALYZE"] = run(store, points, args.budget)
             finally:
                 store.close()
 
     print()
-    header = f"{'backend':8} {'query':26} {'api p50/p95/p99 ms':>20} {'bare p50/p95/p99 ms':>21} {'ratio p50/p95':>14}"
+    header = (
+        f"{'backend':14} {'query':25} {'n':>5} {'api p50/p95/p99 ms':>22} "
+        f"{'bare p50/p95/p99 ms':>20} {'ratio p50/p95':>14}"
+    )
     print(header)
     print("-" * len(header))
     for backend, kinds in report.items():
         for key, t in kinds.items():
             ratio = f"{_pct(t.api, 50) / _pct(t.bare, 50):.1f}/{_pct(t.api, 95) / _pct(t.bare, 95):.1f}"
-            print(f"{backend:8} {KINDS[key][0]:26} {_fmt3(t.api):>20} {_fmt3(t.bare):>21} {ratio:>14}")
+            print(f"{backend:14} {KINDS[key][0]:25} {len(t.api):>5} {_fmt3(t.api):>22} {_fmt3(t.bare):>20} {ratio:>14}")
             if t.oracle:
                 ratio = f"{_pct(t.api, 50) / _pct(t.oracle, 50):.1f}/{_pct(t.api, 95) / _pct(t.oracle, 95):.1f}"
-                print(f"{'':8} {'  same, one final box':26} {'':>20} {_fmt3(t.oracle):>21} {ratio:>14}")
+                label = "  bare: one final box"
+                print(f"{'':14} {label:25} {len(t.oracle):>5} {'':>22} {_fmt3(t.oracle):>20} {ratio:>14}")
     print()
     for backend, kinds in report.items():
         for key, t in kinds.items():
             same = sum(a == b for a, b in zip(t.api_ids, t.bare_ids))
             line = (
-                f"{backend:8} {key}: api = bare ids on {same}/{len(t.api_ids)} queries; "
-                f"results per query mean {statistics.mean(t.results):.1f}, short of {LIMIT} on "
-                f"{sum(r < LIMIT for r in t.results)}/{len(t.results)}"
+                f"{backend:14} {key}: api = bare ids on {same}/{len(t.api_ids)}; "
+                f"{statistics.mean(t.results):.1f} results/query, < {LIMIT} on {sum(r < LIMIT for r in t.results)}"
             )
             if t.boxes:
                 rounds = [b.rounds for b in t.boxes]
                 rows = [b.rows for b in t.boxes]
                 line += (
-                    f"; box rounds mean {statistics.mean(rounds):.2f} max {max(rounds)}, "
-                    f"rows scanned mean {statistics.mean(rows):.0f} p95 {_pct(rows, 95):.0f} max {max(rows)}"
+                    f"; box rounds mean {statistics.mean(rounds):.2f} max {max(rounds)}; "
+                    f"R*Tree rows mean {statistics.mean(rows):.0f} p95 {_pct(rows, 95):.0f} max {max(rows)}"
                 )
             print(line)
-    if len(report) >= 2:
-        first, second = list(report)[:2]
-        for key in KINDS:
-            a, b = report[first][key].api_ids, report[second][key].api_ids
-            same = sum(x == y for x, y in zip(a, b))
-            print(f"parity {first} vs {second}, {key}: same ids in the same order on {same}/{min(len(a), len(b))} queries")
+    if "postgis" in report:
+        for other in (b for b in report if b != "postgis"):
+            for key in KINDS:
+                a, b = report[other][key].api_ids, report["postgis"][key].api_ids
+                same = sum(x == y for x, y in zip(a, b))
+                print(f"parity {other} vs postgis, {key}: same ids in the same order on {same}/{min(len(a), len(b))} queries")
+    print()
+    for backend, kinds in report.items():
+        for key, t in kinds.items():
+            plan = " | ".join(line.strip() for line in t.plan)
+            print(f"plan {backend} {key}: {plan}")
+    print(f"\ntotal {time.perf_counter() - started:.0f} s")
     return 0
 
 

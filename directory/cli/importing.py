@@ -35,7 +35,7 @@ def import_(settings: Settings, files: tuple[Path, ...], format_: str | None, as
     """
     store = open_settings_store(settings, upgrade=True)
     places = load_gazetteer()
-    console = Console(stderr=as_json)
+    console = Console(stderr=as_json, soft_wrap=True)
     reports: list[ImportReport] = []
     failed = False
     for path in files:

@@ -49,7 +49,7 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
 def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool) -> None:
     """Charge les lieux de démonstration (si la base est vide), puis lance le site."""
     store = open_settings_store(settings, upgrade=True)
-    console = Console()
+    console = Console(soft_wrap=True)
     if store.count_venues() == 0:
         files = sorted(DEMO_DIR.glob("*.csv"))
         if not files:
