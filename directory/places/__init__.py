@@ -14,7 +14,7 @@ codes, CC-BY 4.0 — see ``data/README.md``); nothing is fetched at run time.
 """
 
 from ._gazetteer import Commune, Gazetteer, Place, Postcode, load_gazetteer
-from ._geo import haversine_m
+from directory.schema.geometry import haversine_m
 from ._text import fold
 
 __all__ = [

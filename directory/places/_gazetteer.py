@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from ._geo import haversine_m
+from directory.schema.geometry import haversine_m
 from ._text import fold, key_of_folded, name_key, split_cedex
 
 __all__ = ["Commune", "Gazetteer", "Place", "Postcode", "load_gazetteer"]

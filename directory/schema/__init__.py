@@ -4,6 +4,7 @@
 No I/O and no import from the rest of ``directory``.
 """
 
+from .geometry import EARTH_RADIUS_M, haversine_m
 from .hours import HoursError, OpeningHours, OpenState
 from .legacy import is_legacy, migrate_legacy
 from .problems import MESSAGES, Problem, Severity
@@ -27,10 +28,10 @@ from .vocabularies import (
 from ._vocabulary import Vocabulary, fold_key
 
 __all__ = [
-    "ConditionFrais", "CommuneLookup", "DispositifProgramme", "FormationLabel", "Frais",
+    "ConditionFrais", "CommuneLookup", "EARTH_RADIUS_M", "DispositifProgramme", "FormationLabel", "Frais",
     "HoursError", "Itinerance", "LIST_VOCABULARIES", "MESSAGES", "ModaliteAcces",
     "ModaliteAccompagnement", "NATIONAL_FIELDS", "Offer", "OpenState", "OpeningHours",
     "PLACEHOLDER_PIVOT", "ParseResult", "PriseEnCharge", "Problem", "Public", "Service",
     "Severity", "Typologie", "VENUE_FIELDS", "Venue", "Vocabulary", "clean_text", "fold_key",
-    "in_france", "is_legacy", "migrate_legacy", "parse_venue",
+    "haversine_m", "in_france", "is_legacy", "migrate_legacy", "parse_venue",
 ]  # fmt: skip

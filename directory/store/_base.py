@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from directory.schema import LIST_VOCABULARIES, Venue
+from directory.schema.geometry import EARTH_RADIUS_M, haversine_m
 
 from .codec import values_to_venue
 from .migrate import current_revision, head_revision, upgrade
@@ -48,23 +49,8 @@ prov_t = FieldProvenanceRow.__table__
 change_t = ChangeRow.__table__
 run_t = RunRow.__table__
 
-#: Mean Earth radius (IUGG), the sphere PostGIS uses with use_spheroid=false.
-EARTH_RADIUS_M = 6371008.8
-
-
-
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres on the mean sphere."""
-    from math import asin, cos, radians, sin, sqrt
-
-    p1, p2 = radians(lat1), radians(lat2)
-    dp, dl = p2 - p1, radians(lon2 - lon1)
-    h = sin(dp / 2) ** 2 + cos(p1) * cos(p2) * sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * asin(min(1.0, sqrt(h)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Small spherical-geometry helpers."""
+"""Distances on the sphere: the one formula every stage uses (PostGIS's
+geography with ``use_spheroid=false`` computes on the same sphere)."""
 
 from __future__ import annotations
 
