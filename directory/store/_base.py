@@ -294,8 +294,11 @@ class Store(abc.ABC):
             broken by venue id so both backends give the same order.
         """
 
+    def _active(self) -> sa.ColumnElement[bool]:
+        return venue_t.c.status == "active"
+
     def _filter_clauses(self, filter: VenueFilter | None) -> list[sa.ColumnElement[bool]]:
-        clauses: list[sa.ColumnElement[bool]] = [venue_t.c.status == "active"]
+        clauses: list[sa.ColumnElement[bool]] = [self._active()]
         if filter is None:
             return clauses
         for name, codes in filter.terms.items():
