@@ -127,11 +127,11 @@ _PG_A = (
     f"SELECT pk, id, ST_Distance(geog, {_PG_POINT}, false) FROM venue "
     f"WHERE status = 'active' AND geog IS NOT NULL ORDER BY geog <-> {_PG_POINT} LIMIT {LIMIT}"
 )
-_PG_B = (
-    f"SELECT v.pk, v.id, ST_Distance(v.geog, {_PG_POINT}, false) FROM venue v "
-    f"WHERE v.status = 'active' AND v.geog IS NOT NULL AND ST_DWithin(v.geog, {_PG_POINT}, %(radius)s, false) "
+_PG_B = (  # the store's shape: KNN with the filters inside, the radius outside
+    f"SELECT pk, id, d FROM (SELECT v.pk, v.id, ST_Distance(v.geog, {_PG_POINT}, false) AS d FROM venue v "
+    "WHERE v.status = 'active' AND v.geog IS NOT NULL "
     "AND EXISTS (SELECT 1 FROM venue_term t WHERE t.venue_pk = v.pk AND t.field = 'services' AND t.code = %(code)s) "
-    f"ORDER BY v.geog <-> {_PG_POINT} LIMIT {LIMIT}"
+    f"ORDER BY v.geog <-> {_PG_POINT} LIMIT {LIMIT}) nearest WHERE d <= %(radius)s"
 )
 
 

@@ -17,7 +17,8 @@ from ._base import Nearby, Store, VenueFilter, venue_t
 
 __all__ = ["PostgisStore"]
 
-geog = sa.column("geog", Geography(geometry_type="POINT", srid=4326))
+POINT = Geography(geometry_type="POINT", srid=4326)
+geog = sa.column("geog", POINT)
 
 
 class PostgisStore(Store):
@@ -42,20 +43,25 @@ class PostgisStore(Store):
     def nearest_query(
         self, lat: float, lon: float, *, limit: int, radius_km: float | None, filter: VenueFilter | None
     ) -> sa.Select:
-        """The SQL ``nearest`` runs, for inspection and benchmarks."""
-        point = sa.cast(gf.ST_SetSRID(gf.ST_MakePoint(lon, lat), 4326), Geography)
-        distance = gf.ST_Distance(geog, point, False).label("distance")
-        clauses = self._filter_clauses(filter)
-        clauses.append(geog.is_not(None))
-        if radius_km is not None:
-            clauses.append(gf.ST_DWithin(geog, point, radius_km * 1000, False))
-        return (
-            sa.select(venue_t.c.pk, venue_t.c.id, distance)
+        """The SQL ``nearest`` runs, for inspection and benchmarks.
+
+        The radius is applied outside a KNN subquery, never as ``ST_DWithin``
+        beside ``<->``: the planner then underestimates the rows in the circle
+        and sorts every one of them (130 ms around Paris at 100k venues,
+        against 2 ms walking the index nearest-first; see bench/README.md).
+        """
+        point = sa.cast(gf.ST_SetSRID(gf.ST_MakePoint(lon, lat), 4326), POINT)
+        nearest_first = (
+            sa.select(venue_t.c.pk, venue_t.c.id, gf.ST_Distance(geog, point, False).label("distance"))
             .select_from(venue_t)
-            .where(*clauses)
-            # Only the bare `<->` lets the GiST index answer (a second sort key
-            # turns KNN into a sort of every match); spare rows let ties at the
-            # edge be broken by id in Python.
+            .where(geog.is_not(None), *self._filter_clauses(filter))
+            # Only the bare `<->` lets the GiST index answer; spare rows let
+            # ties at the edge be broken by id in Python.
             .order_by(geog.distance_centroid(point))
             .limit(limit + 5)
+            .subquery()
         )
+        query = sa.select(nearest_first.c.pk, nearest_first.c.id, nearest_first.c.distance)
+        if radius_km is not None:
+            query = query.where(nearest_first.c.distance <= radius_km * 1000)
+        return query
