@@ -11,7 +11,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-__all__ = ["upgrade", "current_revision", "head_revision"]
+__all__ = ["upgrade", "downgrade", "current_revision", "head_revision"]
 
 _SCRIPTS = Path(__file__).with_name("migrations")
 
@@ -28,6 +28,12 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Bring the schema of ``engine``'s database up to ``revision``."""
     with engine.begin() as connection:
         command.upgrade(_config(connection), revision)
+
+
+def downgrade(engine: sa.Engine, revision: str) -> None:
+    """Undo migrations down to ``revision``."""
+    with engine.begin() as connection:
+        command.downgrade(_config(connection), revision)
 
 
 def current_revision(engine: sa.Engine) -> str | None:

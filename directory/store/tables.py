@@ -16,8 +16,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 __all__ = [
-    "VenueRow", "OfferRow", "VenueTermRow", "SourceRow", "SourceLinkRow",
-    "RawRecordRow", "FieldProvenanceRow", "ChangeRow", "RunRow", "metadata",
+    "VenueRow", "OfferRow", "VenueTermRow", "SourceRow", "SourceStateRow", "SourceLinkRow",
+    "RawRecordRow", "FieldProvenanceRow", "ChangeRow", "RunRow", "GeocodeCacheRow",
+    "MatchDecisionRow", "ReviewItemRow", "metadata",
 ]  # fmt: skip
 
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
@@ -68,6 +69,7 @@ class VenueRow(SQLModel, table=True):
     fiche_acces_libre: str | None = None
     prise_rdv: str | None = None
     flags: list[dict[str, Any]] | None = _json()  # warnings found by validation
+    geo_method: str | None = Field(default=None, max_length=16)  # producteur | ban | commune
     created_at: datetime
     updated_at: datetime
 
@@ -110,14 +112,36 @@ class SourceRow(SQLModel, table=True):
     created_at: datetime
 
 
+class SourceStateRow(SQLModel, table=True):
+    """What the harvester remembers of a source between runs."""
+
+    __tablename__ = "source_state"
+    source_id: str = Field(foreign_key="source.id", primary_key=True, max_length=80)
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = Field(default=None, max_length=64)
+    cursor: str | None = None  # position in another instance's change feed
+    last_run_id: int | None = None
+    last_complete_run_id: int | None = None
+    last_complete_count: int | None = None  # records in the last complete run
+    next_due_at: datetime | None = None
+
+
 class SourceLinkRow(SQLModel, table=True):
-    """(source, record id in that source) → the venue it feeds."""
+    """(source, record id in that source) → the venue it feeds, and what it says."""
 
     __tablename__ = "source_link"
     source_id: str = Field(foreign_key="source.id", primary_key=True, max_length=80)
     record_id: str = Field(primary_key=True, max_length=200)
     venue_pk: int = Field(foreign_key="venue.pk", index=True)
     fingerprint: str = Field(max_length=64)  # hash of the normalised record last applied
+    record: dict[str, Any] | None = _json()  # the normalised values this source gives
+    origin: str | None = Field(default=None, max_length=200)  # first publisher of the record
+    lineage: list[str] | None = _json()  # aggregators it came through, origin first
+    geo_method: str | None = Field(default=None, max_length=16)
+    geo_score: float | None = None
+    geo_latitude: float | None = None  # the geocoder's point, beside the producer's in `record`
+    geo_longitude: float | None = None
     first_seen: datetime
     last_seen: datetime
     withdrawn_at: datetime | None = None
@@ -176,9 +200,53 @@ class RunRow(SQLModel, table=True):
     source_id: str = Field(foreign_key="source.id", index=True, max_length=80)
     started_at: datetime
     finished_at: datetime | None = None
-    status: str = Field(default="running", max_length=16)  # running | complete | failed
+    status: str = Field(default="running", max_length=16)  # running | complete | failed | partial
+    kind: str = Field(default="import", max_length=16)  # import | harvest
     counts: dict[str, int] | None = _json()
+    report: dict[str, Any] | None = _json()  # per-source quality report
     error: str | None = None
+
+
+class GeocodeCacheRow(SQLModel, table=True):
+    """Answers of the geocoder, by normalised address: never ask twice."""
+
+    __tablename__ = "geocode_cache"
+    address_key: str = Field(primary_key=True, max_length=400)
+    query: str
+    citycode: str | None = Field(default=None, max_length=5)
+    latitude: float | None = None
+    longitude: float | None = None
+    score: float | None = None
+    result_type: str | None = Field(default=None, max_length=32)  # housenumber | street | locality | municipality
+    label: str | None = None
+    result_citycode: str | None = Field(default=None, max_length=5)
+    at: datetime
+
+
+class MatchDecisionRow(SQLModel, table=True):
+    """A person's decision on a pair of records: sticky, harvests never undo it."""
+
+    __tablename__ = "match_decision"
+    left_key: str = Field(primary_key=True, max_length=300)  # "source:record" keys, left < right
+    right_key: str = Field(primary_key=True, max_length=300)
+    decision: str = Field(max_length=16)  # match | distinct
+    actor: str = Field(max_length=120)
+    at: datetime
+
+
+class ReviewItemRow(SQLModel, table=True):
+    """A doubtful pair waiting for a person, with the score and its parts."""
+
+    __tablename__ = "review_item"
+    pk: int | None = Field(default=None, primary_key=True)
+    left_key: str = Field(max_length=300, index=True)
+    right_key: str = Field(max_length=300, index=True)
+    score: float
+    parts: dict[str, Any] | None = _json()
+    status: str = Field(default="open", max_length=16, index=True)  # open | decided | obsolete
+    run_id: int | None = Field(default=None, foreign_key="run.id")
+    created_at: datetime
+    __table_args__ = (sa.UniqueConstraint("left_key", "right_key", name="uq_review_item_pair"),)
 
 
 metadata = SQLModel.metadata

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from directory.cli import main
+from directory.store.migrate import head_revision
 
 from ..conftest import FIXTURES
 
@@ -26,7 +27,7 @@ def run(tmp_path):
 
 def test_db_upgrade_then_status(run):
     result = run("db", "upgrade")
-    assert result.exit_code == 0 and "Base à jour (révision 0001)" in result.output
+    assert result.exit_code == 0 and f"Base à jour (révision {head_revision()})" in result.output
     assert run("db", "status").exit_code == 0
 
 

@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from directory.schema import Service, parse_venue
-from directory.store import SourceInfo, VenueFilter, haversine_m, is_venue_id
+from directory.store import SourceInfo, VenueFilter, haversine_m, is_venue_id, open_store
+from directory.store.migrate import current_revision, downgrade
 
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 LATER = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
@@ -150,3 +151,14 @@ def test_stats(store):
 
 def test_migrations_are_current(store):
     assert store.is_current()
+
+
+def test_migrations_go_down_and_up_again(tmp_path):
+    """Every migration can be undone; the R*Tree survives the round trip."""
+    store = open_store(f"sqlite:///{tmp_path / 'm.db'}", upgrade=True)
+    fill(store, [venue("a", 45.76, 4.85)])
+    downgrade(store.engine, "0001")
+    assert current_revision(store.engine) == "0001"
+    store.upgrade()
+    assert store.is_current()
+    assert [n.venue.nom for n in store.nearest(45.76, 4.85)] == ["Lieu a"]

@@ -6,10 +6,20 @@ from alembic import context
 from directory.store.tables import metadata
 
 connection = context.config.attributes["connection"]
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    """The R*Tree (and its shadow tables) and PostGIS's own tables are not ours to autogenerate."""
+    if type_ == "table" and (name.startswith("venue_rtree") or name == "spatial_ref_sys"):
+        return False
+    return not (type_ == "column" and name == "geog")
+
+
 context.configure(
     connection=connection,
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
+    include_object=include_object,
 )
 with context.begin_transaction():
     context.run_migrations()
