@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from directory.schema import LIST_VOCABULARIES, Venue
+from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Venue
 
 from ._base import (
     ApplyOutcome,
@@ -35,27 +35,53 @@ from ._base import (
     utcnow,
     venue_t,
 )
+from ._merge import Contribution, merge_records
 from .codec import field_value, values_to_venue, venue_to_values
 from .ids import new_venue_id
 
 __all__ = ["Writer", "Incoming"]
 
+#: The venue's own fields (what provenance and the change log are about).
+_CONTENT = tuple(name for name in VENUE_FIELDS if name != "id") + ("geo_method",)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def _venue_values(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values for the venue table from a stored record (dates as dates)."""
+    values = {name: record.get(name) for name in (*_CONTENT, "flags")}
+    if isinstance(values["date_maj"], str):
+        values["date_maj"] = date.fromisoformat(values["date_maj"])
+    return values
+
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """One valid record to apply: the venue it describes and its warnings."""
+    """One valid record to apply: the venue it describes and what comes with it."""
 
     record_id: str
     venue: Venue
     flags: Sequence[dict[str, Any]] = ()
+    #: Attach the record to this existing venue (matching said: the same place).
+    attach_to: str | None = None
+    origin: str | None = None  # first publisher
+    lineage: Sequence[str] = ()  # aggregators it came through, origin first
+    geo_method: str | None = None  # producteur | ban | commune
+    geo_score: float | None = None
+    geo_point: tuple[float, float] | None = None  # the geocoder's, when it answered
 
 
 @dataclass(slots=True)
 class _Prepared:
-    record_id: str
-    venue: Venue
-    values: dict[str, Any]
+    incoming: Incoming
+    record: dict[str, Any]  # stored forms, JSON-ready
     fingerprint: str
+
+    @property
+    def record_id(self) -> str:
+        return self.incoming.record_id
 
 
 class Writer:
@@ -101,11 +127,13 @@ class Writer:
         return self.apply_many(source_id, [Incoming(record_id, venue, flags)], at=at)[0]
 
     def apply_many(self, source_id: str, incoming: Sequence[Incoming], *, at: datetime) -> list[ApplyOutcome]:
-        """Create or update the venues fed by these records of one source.
+        """Store what these records of one source say, and the venues they feed.
 
-        Unchanged input costs nothing but its lookup. Fields a curator locked
-        are left as they are. Every changed field gets a change-log entry and
-        provenance. Outcomes come back in the order of ``incoming``.
+        A record seen before updates its link; a new one creates a venue, or
+        joins the venue named by ``attach_to``. Each venue touched is then
+        recomputed from all its records (``merge_records``): curator locks
+        first, then source trust, then recency. Unchanged input costs its
+        lookup only. Outcomes come back in the order of ``incoming``.
         """
         outcomes: list[ApplyOutcome] = []
         batch: list[_Prepared] = []
@@ -114,9 +142,13 @@ class Writer:
             if item.record_id in ids_in_batch:  # the same record twice: the second sees the first
                 outcomes += self._apply_batch(source_id, batch, at)
                 batch, ids_in_batch = [], set()
-            values = venue_to_values(item.venue)
-            values["flags"] = list(item.flags) or None
-            batch.append(_Prepared(item.record_id, item.venue, values, fingerprint(values)))
+            record = {k: jsonable(v) for k, v in venue_to_values(item.venue).items()}
+            record["flags"] = list(item.flags) or None
+            record["geo_method"] = item.geo_method
+            if item.geo_point is not None and item.geo_method in ("ban", "commune"):
+                record["latitude"], record["longitude"] = item.geo_point
+            print_ = fingerprint({**record, "attach_to": item.attach_to, "lineage": list(item.lineage)})
+            batch.append(_Prepared(item, record, print_))
             ids_in_batch.add(item.record_id)
         return outcomes + self._apply_batch(source_id, batch, at)
 
@@ -126,94 +158,148 @@ class Writer:
         links = {
             r.record_id: r
             for r in self.c.execute(
-                sa.select(link_t.c.record_id, link_t.c.venue_pk, link_t.c.fingerprint).where(
+                sa.select(link_t.c.record_id, link_t.c.venue_pk, link_t.c.fingerprint, link_t.c.withdrawn_at).where(
                     link_t.c.source_id == source_id, link_t.c.record_id.in_([p.record_id for p in batch])
                 )
             )
         }
-        rows = {
-            r["pk"]: r
-            for r in self.c.execute(
-                sa.select(venue_t).where(venue_t.c.pk.in_([link.venue_pk for link in links.values()]))
-            ).mappings()
-        } if links else {}  # fmt: skip
-        created = self._create_many(source_id, [p for p in batch if p.record_id not in links], at)
-        outcomes: dict[str, ApplyOutcome] = dict(zip((p.record_id for p in batch if p.record_id not in links), created))
-        unchanged: list[str] = []
+        targets = self._venue_pks([p.incoming.attach_to for p in batch if p.incoming.attach_to])
+        fresh = [p for p in batch if p.record_id not in links and targets.get(p.incoming.attach_to or "") is None]
+        outcomes: dict[str, ApplyOutcome] = dict(zip((p.record_id for p in fresh), self._create_many(source_id, fresh, at)))
+        touched: dict[int, list[str]] = {}  # venue pk → record ids of this batch that touched it
+        left: dict[int, int] = {}  # venue a record moved away from → where it went
         for p in batch:
-            link = links.get(p.record_id)
-            if link is None:
+            if p.record_id in outcomes:
                 continue
-            row = rows[link.venue_pk]
-            if link.fingerprint == p.fingerprint and row["status"] == "active":
-                unchanged.append(p.record_id)
-                outcomes[p.record_id] = ApplyOutcome(row["id"], "unchanged")
+            link = links.get(p.record_id)
+            target = targets.get(p.incoming.attach_to or "")
+            if link is not None and link.fingerprint == p.fingerprint and link.withdrawn_at is None:
+                outcomes[p.record_id] = ApplyOutcome("", "unchanged")
+                touched.setdefault(link.venue_pk, [])
+                continue
+            pk = target if target is not None else link.venue_pk
+            values = self._link_values(p, pk, at)
+            if link is None:
+                self.c.execute(link_t.insert().values(source_id=source_id, record_id=p.record_id, first_seen=at, **values))
             else:
-                outcomes[p.record_id] = self._update(source_id, p, row, at)
+                self.c.execute(
+                    link_t.update()
+                    .where(link_t.c.source_id == source_id, link_t.c.record_id == p.record_id)
+                    .values(withdrawn_at=None, **values)
+                )
+                if link.venue_pk != pk:
+                    left[link.venue_pk] = pk
+            touched.setdefault(pk, []).append(p.record_id)
+        unchanged = [p.record_id for p in batch if outcomes.get(p.record_id, ApplyOutcome("", "")).action == "unchanged"]
         if unchanged:
             self.c.execute(
                 link_t.update()
                 .where(link_t.c.source_id == source_id, link_t.c.record_id.in_(unchanged))
                 .values(last_seen=at)
             )
+        results = self._remerge(set(touched) | set(left), source_id, at)
+        for old, new in left.items():
+            if results[old].action == "emptied":
+                self._redirect(old, new, source_id, at)
+        for pk, record_ids in touched.items():
+            result = results[pk]
+            for record_id in record_ids:
+                attached = links.get(record_id) is None or links[record_id].venue_pk != pk
+                outcomes[record_id] = ApplyOutcome(
+                    result.venue_id, "attached" if attached else result.action, result.changed_fields
+                )
+        for p in batch:  # fill the venue id of unchanged records
+            if outcomes[p.record_id].venue_id == "":
+                outcomes[p.record_id] = ApplyOutcome(results[links[p.record_id].venue_pk].venue_id, "unchanged")
         return [outcomes[p.record_id] for p in batch]
+
+    def _link_values(self, p: _Prepared, venue_pk: int, at: datetime) -> dict[str, Any]:
+        point = p.incoming.geo_point
+        return {
+            "venue_pk": venue_pk, "fingerprint": p.fingerprint, "record": p.record, "last_seen": at,
+            "origin": p.incoming.origin, "lineage": list(p.incoming.lineage) or None,
+            "geo_method": p.incoming.geo_method, "geo_score": p.incoming.geo_score,
+            "geo_latitude": point[0] if point else None, "geo_longitude": point[1] if point else None,
+        }  # fmt: skip
+
+    def _venue_pks(self, venue_ids: Sequence[str]) -> dict[str, int]:
+        if not venue_ids:
+            return {}
+        rows = self.c.execute(sa.select(venue_t.c.id, venue_t.c.pk).where(venue_t.c.id.in_(list(set(venue_ids)))))
+        return dict(rows.all())
 
     def _create_many(self, source_id: str, batch: list[_Prepared], at: datetime) -> list[ApplyOutcome]:
         if not batch:
             return []
         ids = [new_venue_id() for _ in batch]
-        self.c.execute(
-            venue_t.insert(),
-            [{"id": i, "status": "active", "created_at": at, "updated_at": at, **p.values} for i, p in zip(ids, batch)],
-        )
+        rows = [{"id": i, "status": "active", "created_at": at, "updated_at": at, **_venue_values(p.record)} for i, p in zip(ids, batch)]
+        self.c.execute(venue_t.insert(), rows)
         pks = dict(self.c.execute(sa.select(venue_t.c.id, venue_t.c.pk).where(venue_t.c.id.in_(ids))).all())
         links, provenance, changes, outcomes = [], [], [], []
-        for venue_id, p in zip(ids, batch):
+        for venue_id, p, row in zip(ids, batch, rows):
             pk = pks[venue_id]
-            filled = [name for name, value in p.values.items() if name != "flags" and value not in (None, [], "")]
-            links.append({"source_id": source_id, "record_id": p.record_id, "venue_pk": pk,
-                          "fingerprint": p.fingerprint, "first_seen": at, "last_seen": at})  # fmt: skip
+            filled = [name for name in _CONTENT if not _empty(row.get(name))]
+            links.append({"source_id": source_id, "record_id": p.record_id, "first_seen": at, **self._link_values(p, pk, at)})
             provenance += [{"venue_pk": pk, "field": name, "source_id": source_id, "locked": False, "at": at} for name in filled]
             changes.append({"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "create", "source_id": source_id,
-                            "new": {k: jsonable(p.values[k]) for k in filled}})  # fmt: skip
+                            "new": {k: p.record[k] for k in filled}})  # fmt: skip
             outcomes.append(ApplyOutcome(venue_id, "created", tuple(filled)))
-        self._write_terms({pks[i]: p.venue for i, p in zip(ids, batch)}, replace=False)
+        self._write_terms({pks[i]: p.incoming.venue for i, p in zip(ids, batch)}, replace=False)
         self.c.execute(link_t.insert(), links)
         self.c.execute(prov_t.insert(), provenance)
         self.c.execute(change_t.insert(), changes)
         return outcomes
 
-    def _update(self, source_id: str, p: _Prepared, row: Mapping[str, Any], at: datetime) -> ApplyOutcome:
+    def _remerge(self, pks: set[int], source_id: str, at: datetime) -> dict[int, ApplyOutcome]:
+        """Recompute these venues from their active records; log what changed."""
+        if not pks:
+            return {}
+        rows = {r["pk"]: r for r in self.c.execute(sa.select(venue_t).where(venue_t.c.pk.in_(list(pks)))).mappings()}
+        contributions: dict[int, list[Contribution]] = {pk: [] for pk in pks}
+        query = (
+            sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id, link_t.c.record, source_t.c.trust)
+            .join(source_t, source_t.c.id == link_t.c.source_id)
+            .where(link_t.c.venue_pk.in_(list(pks)), link_t.c.withdrawn_at.is_(None), link_t.c.record.is_not(None))
+        )
+        for r in self.c.execute(query):
+            contributions[r.venue_pk].append(Contribution(r.source_id, r.record_id, r.trust, r.record))
+        locks: dict[int, set[str]] = {}
+        for pk, name in self.c.execute(
+            sa.select(prov_t.c.venue_pk, prov_t.c.field).where(prov_t.c.venue_pk.in_(list(pks)), prov_t.c.locked.is_(True))
+        ):
+            locks.setdefault(pk, set()).add(name)
+        return {pk: self._write_merged(rows[pk], contributions[pk], locks.get(pk, set()), source_id, at) for pk in sorted(pks)}
+
+    def _write_merged(
+        self, row: Mapping[str, Any], contributions: list[Contribution], locked: set[str], source_id: str, at: datetime
+    ) -> ApplyOutcome:
         pk, venue_id = row["pk"], row["id"]
-        locked = {
-            name for (name,) in self.c.execute(
-                sa.select(prov_t.c.field).where(prov_t.c.venue_pk == pk, prov_t.c.locked.is_(True))
-            )
-        }  # fmt: skip
+        if not contributions:  # every record moved to another venue or was withdrawn
+            return ApplyOutcome(venue_id, "emptied")
+        merged = merge_records(contributions, current=row, locked=locked)
+        new = _venue_values(merged.values)
         changes = {
             name: (jsonable(row[name]), jsonable(value))
-            for name, value in p.values.items()
-            if name not in locked and jsonable(row[name]) != jsonable(value)
+            for name, value in new.items()
+            if jsonable(row[name]) != jsonable(value)
         }
-        update: dict[str, Any] = {name: p.values[name] for name in changes}
+        update: dict[str, Any] = {name: new[name] for name in changes}
         restored = row["status"] != "active"
         if restored:
-            update["status"] = "active"
+            update.update(status="active", merged_into=None)
         if update:
             self.c.execute(venue_t.update().where(venue_t.c.pk == pk).values(updated_at=at, **update))
             if any(name in LIST_VOCABULARIES for name in changes):
                 self._write_terms({pk: values_to_venue(venue_id, {**row, **update})}, replace=True)
-        self.c.execute(
-            link_t.update()
-            .where(link_t.c.source_id == source_id, link_t.c.record_id == p.record_id)
-            .values(fingerprint=p.fingerprint, last_seen=at, withdrawn_at=None)
-        )
-        content = [name for name in changes if name != "flags"]
+        content = [name for name in changes if name in _CONTENT]
         if content:
-            self.c.execute(prov_t.delete().where(prov_t.c.venue_pk == pk, prov_t.c.field.in_(content)))
+            self.c.execute(
+                prov_t.delete().where(prov_t.c.venue_pk == pk, prov_t.c.field.in_(content), prov_t.c.locked.is_(False))
+            )
             self.c.execute(
                 prov_t.insert(),
-                [{"venue_pk": pk, "field": name, "source_id": source_id, "locked": False, "at": at} for name in content],
+                [{"venue_pk": pk, "field": name, "source_id": merged.winners.get(name), "locked": False, "at": at}
+                 for name in content if name not in locked],  # fmt: skip
             )
             self.c.execute(
                 change_t.insert(),
@@ -229,6 +315,23 @@ class Writer:
             )
             return ApplyOutcome(venue_id, "restored", tuple(content))
         return ApplyOutcome(venue_id, "updated" if content else "unchanged", tuple(content))
+
+    def _redirect(self, pk: int, into_pk: int, source_id: str | None, at: datetime, actor: str | None = None) -> None:
+        """``pk`` became part of ``into_pk``: it stays, as a pointer (its URL keeps working)."""
+        into = self.c.execute(sa.select(venue_t.c.id).where(venue_t.c.pk == into_pk)).scalar_one()
+        venue_id = self.c.execute(
+            venue_t.update().where(venue_t.c.pk == pk).values(status="merged", merged_into=into, updated_at=at)
+            .returning(venue_t.c.id)
+        ).scalar_one()  # fmt: skip
+        self.c.execute(
+            venue_t.update().where(venue_t.c.merged_into == venue_id).values(merged_into=into)
+        )  # pointers to the old venue now point on
+        self.c.execute(
+            change_t.insert().values(
+                venue_pk=pk, venue_id=venue_id, at=at, action="merge", new={"merged_into": into},
+                source_id=source_id, actor=actor,
+            )  # fmt: skip
+        )
 
     def _write_terms(self, venues: Mapping[int, Venue], *, replace: bool) -> None:
         """The filterable terms and the offers of these venues (by pk)."""

@@ -1,0 +1,192 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Normalised forms of what two records are compared on: names, streets, hosts.
+
+Private to :mod:`directory.harvest.matching`. Every function is a pure string
+function over :func:`directory.places.fold` output, cached because a harvest
+compares the same few thousand names many times.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from directory.places import fold
+
+__all__ = [
+    "GENERIC_HOSTS",
+    "SERVICE_KEYWORDS",
+    "address_number",
+    "name_core",
+    "name_keywords",
+    "normalise_address",
+    "normalise_name",
+    "website_host",
+]
+
+# ── names ────────────────────────────────────────────────────────────────────
+# Each service family becomes one canonical token. Underscores never come out of
+# ``fold``, so a canonical token cannot collide with a word of a real name.
+# Order matters: longer phrases first (« maison des jeunes et de la culture »
+# before « maison »; « centre communal d'action sociale » before « centre »).
+_SERVICE_PHRASES: tuple[tuple[str, str], ...] = (
+    (r"centre (?:inter)?communal d action sociale|c c a s|c i a s|ccas|cias", "ccas"),
+    (r"espaces? publics? numeriques?|epn", "epn"),
+    (r"cyber ?base|cyber ?espace|cyber ?centre|cybercentre|espace cyber|point cyber|cyber", "cyber_base"),
+    (
+        r"maisons? (?:de |des )?services? (?:au |aux )?publics?|msap|"
+        r"(?:maison |espace |antenne |bus )?frances? services?|mfs|efs",
+        "france_services",
+    ),
+    (r"maison des jeunes et de la culture|mjc", "mjc"),
+    (r"(?:point|bureau|espace) (?:d )?info(?:rmation)? jeune(?:s|sse)?|info jeunes?|pij|bij", "info_jeunesse"),
+    (r"espace de vie sociale|evs", "espace_vie_sociale"),
+    (r"centre (?:social|socio ?culturel|socioculturel)(?: et culturel)?|csc|espace socio ?culturel", "centre_social"),
+    (r"maisons? de quartier|maison des habitants", "maison_quartier"),
+    (r"missions? locales?(?: jeunes?)?", "mission_locale"),
+    (r"pole emploi|france travail", "france_travail"),
+    (r"fab ?labs?", "fablab"),
+    (r"tiers lieux?", "tiers_lieu"),
+    (r"mediatheques?|bibliotheques?", "mediatheque"),
+    (
+        r"maisons? (?:departementales? )?(?:de la |des )?solidarites?(?: departementales?)?|"
+        r"maison de la metropole(?: pour les solidarites)?|mdm|mds",
+        "maison_solidarites",
+    ),
+    (r"la poste|bureau de poste|agence postale(?: communale)?", "la_poste"),
+    (r"pimms(?: mediation)?", "pimms"),
+)
+_SERVICE_RE = [(re.compile(rf"\b(?:{pattern})\b"), f" {token} ") for pattern, token in _SERVICE_PHRASES]
+
+#: The canonical service tokens :func:`normalise_name` emits. Two names whose
+#: sets of these differ describe different services (see ``matching.score``).
+SERVICE_KEYWORDS: frozenset[str] = frozenset(token for _, token in _SERVICE_PHRASES)
+
+# Administrative wrappers that say who runs the place, not which place it is.
+_ADMIN_RE = re.compile(
+    r"\b(?:mairie(?: annexe)?|hotel de ville|ville|commune|association|assoc|asso|ass)"
+    r"(?: (?:de|d|du|des))?\b"
+)
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "av": "avenue", "bd": "boulevard",
+                  "cc": "communaute communes", "ca": "communaute agglomeration",
+                  "agglo": "agglomeration"}  # fmt: skip
+_ARTICLES = frozenset("a au aux d de des du en et l la le les pour sur un une".split())
+
+
+@lru_cache(maxsize=65536)
+def normalise_name(nom: str) -> str:
+    """Fold a venue name and strip what does not tell two venues apart.
+
+    Accents and case are folded; administrative wrappers (« mairie de », « ville
+    de », « commune de », « association », « asso »…) and articles are removed;
+    ``st`` becomes ``saint``, ``av`` ``avenue``; each service family becomes
+    one canonical token from :data:`SERVICE_KEYWORDS` (« centre communal
+    d'action sociale » and « CCAS » both give ``ccas``, « MSAP » and « Espace
+    France Services » both give ``france_services``).
+
+    >>> normalise_name("Mairie de St-Jean (Espace Public Numérique)")
+    'saint jean epn'
+    """
+    text = f" {fold(nom)} "
+    text = " ".join(_ABBREVIATIONS.get(word, word) for word in text.split())
+    for pattern, token in _SERVICE_RE:
+        text = pattern.sub(token, text)
+    text = _ADMIN_RE.sub(" ", text)
+    words = [w for w in text.split() if w not in _ARTICLES]
+    return " ".join(words)
+
+
+def name_keywords(normalised: str) -> frozenset[str]:
+    """The service tokens present in an already normalised name."""
+    return frozenset(w for w in normalised.split() if w in SERVICE_KEYWORDS)
+
+
+def name_core(normalised: str) -> str:
+    """The normalised name without its service tokens: the proper-name part."""
+    return " ".join(w for w in normalised.split() if w not in SERVICE_KEYWORDS)
+
+
+# ── addresses ────────────────────────────────────────────────────────────────
+_STREET_TYPES = {
+    "av": "avenue", "ave": "avenue", "bd": "boulevard", "bld": "boulevard", "boul": "boulevard",
+    "pl": "place", "r": "rue", "ch": "chemin", "chem": "chemin", "rte": "route", "imp": "impasse",
+    "all": "allee", "fg": "faubourg", "fbg": "faubourg", "mte": "montee", "sq": "square",
+    "crs": "cours", "res": "residence", "qu": "quai", "qua": "quai", "pas": "passage",
+    "pass": "passage", "prom": "promenade", "espl": "esplanade", "lot": "lotissement",
+    "rpt": "rond point", "sent": "sentier", "che": "chemin", "grande rue": "grande rue",
+}  # fmt: skip
+_WORD_ABBREVIATIONS = {
+    "st": "saint", "ste": "sainte", "gal": "general", "gen": "general", "pdt": "president",
+    "mal": "marechal", "dr": "docteur", "prof": "professeur", "cdt": "commandant",
+    "lt": "lieutenant", "n": "", "no": "",
+}  # fmt: skip
+_TAIL = re.compile(r"\b\d{5}\b.*$")  # « … 26000 Valence »: the postcode and what follows
+_CEDEX = re.compile(r"\b(?:cedex|bp|cs)\b.*$")
+_NUMBER = re.compile(r"^(\d{1,4})(?: ?(?:bis|ter|quater|[a-d]))?\b")
+
+
+@lru_cache(maxsize=65536)
+def normalise_address(adresse: str) -> str:
+    """Fold a street address: no postcode/commune tail, street types spelled out.
+
+    >>> normalise_address("1242 AV AVENUE DU GENERAL DE GAULLE 26260 SAINT DONAT")
+    '1242 avenue general gaulle'
+    """
+    text = _CEDEX.sub("", _TAIL.sub("", fold(adresse))).strip()
+    words = text.split()
+    out: list[str] = []
+    for i, word in enumerate(words):
+        # A street-type abbreviation is only read as such where a type stands:
+        # first word, or right after the house number (« 9 pas du pré »).
+        at_type = i == 0 or (i == 1 and words[0].isdigit()) or (i == 2 and words[1] in ("bis", "ter"))
+        if at_type and word in _STREET_TYPES:
+            word = _STREET_TYPES[word]
+        else:
+            word = _WORD_ABBREVIATIONS.get(word, word)
+        if word and word not in _ARTICLES and (not out or out[-1] != word):
+            out.append(word)
+    return " ".join(out)
+
+
+def address_number(normalised: str) -> str | None:
+    """The house number at the start of a normalised address (« 12 », « 12 bis »)."""
+    m = _NUMBER.match(normalised)
+    return m.group(1) if m else None
+
+
+def street_part(normalised: str) -> str:
+    """A normalised address without its house number."""
+    return _NUMBER.sub("", normalised, count=1).strip()
+
+
+# ── websites ─────────────────────────────────────────────────────────────────
+#: Hosts shared by unrelated sites: a page there does not identify a venue.
+GENERIC_HOSTS: frozenset[str] = frozenset(
+    """facebook.com fb.com fb.me m.facebook.com instagram.com twitter.com x.com linkedin.com
+    youtube.com linktr.ee sites.google.com google.com goo.gl maps.google.com docs.google.com
+    free.fr pagesperso-orange.fr perso.orange.fr wanadoo.fr over-blog.com e-monsite.com
+    jimdo.com jimdofree.com wix.com wixsite.com blogspot.com wordpress.com site-solocal.com
+    business.site helloasso.com calameo.com padlet.com service-public.fr
+    lannuaire.service-public.fr france-services.gouv.fr conseiller-numerique.gouv.fr
+    cartographie.conseiller-numerique.gouv.fr societenumerique.gouv.fr
+    centres-sociaux.fr pole-emploi.fr francetravail.fr laposte.fr lapostegroupe.com
+    caf.fr msa.fr ameli.fr""".split()
+)
+
+
+@lru_cache(maxsize=65536)
+def website_host(url: str) -> str | None:
+    """The host of ``url`` without ``www.``; None for a generic host.
+
+    A sub-domain of a hosting service (``mosaic26130.wixsite.com``) is kept:
+    it names one site. The bare hosting host (``sites.google.com``) is not.
+    """
+    if "://" not in url:
+        url = "https://" + url
+    host = (urlsplit(url.strip()).hostname or "").lower().rstrip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    if not host or "." not in host or host in GENERIC_HOSTS:
+        return None
+    return host

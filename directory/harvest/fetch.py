@@ -1,0 +1,407 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Getting a source's bytes: over HTTP(S) with httpx, or from a local file.
+
+A :class:`Fetcher` is the harvest's only door to the network. It
+
+- sends a clear ``User-Agent`` on every request and follows (a bounded number
+  of) redirects;
+- makes conditional requests (``If-None-Match`` / ``If-Modified-Since``) and
+  answers ``not_modified`` on a 304, or when the body it received hashes to
+  the previous run's hash (servers that ignore validators);
+- retries, with exponential backoff, connection errors, timeouts, truncated
+  bodies, 429 (honouring ``Retry-After`` up to a cap) and 5xx, never other 4xx;
+- streams the body and stops as soon as it exceeds ``max_bytes``;
+- turns every failure into :class:`~directory.errors.SourceUnavailable` whose
+  ``detail`` says in French what happened, chained from the cause.
+
+The transport is injected (STYLE.md §2): pass any ``httpx.Client`` (a
+``MockTransport``, an ASGI app, a proxy…); without one, the fetcher builds and
+owns its own client.
+
+It never decodes text: ``body`` is the bytes as received, and
+``declared_encoding`` is the server's claim, to be checked by
+:func:`directory.harvest.encoding.decode`.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DEFAULT_USER_AGENT", "FetchResult", "Fetcher"]
+
+import email.utils
+import hashlib
+import logging
+import mimetypes
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from os import PathLike
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+from urllib.request import url2pathname
+
+import httpx
+
+from directory.errors import SourceUnavailable
+
+log = logging.getLogger(__name__)
+
+#: Sent on every request. An instance should pass its own, naming its public
+#: address and a contact, so that a source's operator knows whom to call.
+DEFAULT_USER_AGENT = "directory-mediation-numerique/0.1 (moissonneur de l'annuaire des lieux de médiation numérique)"
+
+_MB = 1_000_000
+_NUMBER_WORDS = {2: "deux", 3: "trois", 4: "quatre", 5: "cinq", 6: "six", 7: "sept", 8: "huit", 9: "neuf", 10: "dix"}
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one :meth:`Fetcher.fetch` got.
+
+    ``status`` is ``"ok"`` (``body`` holds the new bytes) or ``"not_modified"``
+    (``body`` is ``b""`` and ``content_hash`` is ``""``: keep what you have).
+    ``url`` is the final URL after redirects, or the absolute path of a local
+    file. ``etag`` and ``last_modified`` are the validators to send next time.
+    ``declared_encoding`` is the charset of ``Content-Type``, not to be trusted.
+    ``requests`` counts the HTTP requests made, retries included (0 for files).
+    """
+
+    status: Literal["ok", "not_modified"]
+    body: bytes
+    url: str
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    declared_encoding: str | None
+    content_hash: str
+    elapsed_s: float
+    requests: int
+
+
+class _AttemptFailed(Exception):
+    """One attempt failed; ``what`` is the French account of it."""
+
+    def __init__(self, what: str, *, retryable: bool, retry_after_s: float | None = None) -> None:
+        super().__init__(what)
+        self.what = what
+        self.retryable = retryable
+        self.retry_after_s = retry_after_s
+
+
+class Fetcher:
+    """Fetches sources over HTTP(S) or from local files; see the module docstring.
+
+    :param client: the ``httpx.Client`` to use; built (and closed by
+        :meth:`close`) when omitted.
+    :param timeout_s: connect and read timeout of each request, in seconds.
+    :param max_bytes: a body larger than this is refused (default 20 MB).
+    :param retries: how many times a failed request is tried again, so at most
+        ``retries + 1`` requests per fetch.
+    :param backoff_s: the first wait between attempts; it doubles each time.
+    :param user_agent: sent on every request.
+    :param sleep: how to wait between attempts (tests pass a no-op).
+    :param max_redirects: redirects followed before giving up.
+    :param retry_after_cap_s: longest ``Retry-After`` honoured; a server asking
+        for more is not retried (we would only come back too early).
+    """
+
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        *,
+        timeout_s: float = 30,
+        max_bytes: int = 20_000_000,
+        retries: int = 3,
+        backoff_s: float = 1.0,
+        user_agent: str = DEFAULT_USER_AGENT,
+        sleep: Callable[[float], None] = time.sleep,
+        max_redirects: int = 10,
+        retry_after_cap_s: float = 60,
+    ) -> None:
+        if retries < 0 or max_bytes < 0 or timeout_s <= 0:
+            raise ValueError("retries and max_bytes must be >= 0, timeout_s > 0")
+        self.timeout_s = timeout_s
+        self.max_bytes = max_bytes
+        self.retries = retries
+        self.backoff_s = backoff_s
+        self.user_agent = user_agent
+        self.sleep = sleep
+        self.retry_after_cap_s = retry_after_cap_s
+        self._timeout = httpx.Timeout(timeout_s)
+        self._owns_client = client is None
+        self.client = client or httpx.Client(
+            timeout=self._timeout,
+            follow_redirects=True,
+            max_redirects=max_redirects,
+            headers={"User-Agent": user_agent},
+        )
+
+    def close(self) -> None:
+        """Close the HTTP client if this fetcher built it."""
+        if self._owns_client:
+            self.client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def fetch(
+        self,
+        location: str | PathLike[str],
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        previous_hash: str | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> FetchResult:
+        """Fetch ``location``: an ``http(s)://`` URL, a ``file://`` URL or a local path.
+
+        :param etag: the ``ETag`` of the previous fetch, sent as ``If-None-Match``.
+        :param last_modified: its ``Last-Modified``, sent as ``If-Modified-Since``.
+        :param previous_hash: the sha256 of the previous body; an identical body
+            gives ``not_modified`` too.
+        :param params: query parameters added to the URL.
+        :param headers: extra request headers (they may override the defaults).
+        :returns: a :class:`FetchResult`.
+        :raises SourceUnavailable: on any failure, with a French ``detail``.
+        """
+        started = time.perf_counter()
+        target = str(location)
+        scheme = urlsplit(target).scheme.lower()
+        if scheme in ("http", "https"):
+            return self._fetch_http(target, started, etag, last_modified, previous_hash, params, headers)
+        if scheme == "file":
+            return self._fetch_file(_file_url_path(target), started, previous_hash)
+        if len(scheme) > 1:  # one letter is a Windows drive
+            raise SourceUnavailable(detail=f"protocole non pris en charge : « {scheme} » ({target})")
+        return self._fetch_file(Path(target), started, previous_hash)
+
+    # -- HTTP -------------------------------------------------------------
+
+    def _fetch_http(
+        self,
+        url: str,
+        started: float,
+        etag: str | None,
+        last_modified: str | None,
+        previous_hash: str | None,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+    ) -> FetchResult:
+        request_headers = {"User-Agent": self.user_agent}
+        if etag:
+            request_headers["If-None-Match"] = etag
+        if last_modified:
+            request_headers["If-Modified-Since"] = last_modified
+        request_headers.update(headers or {})
+        failures: list[_AttemptFailed] = []
+        for attempt in range(self.retries + 1):
+            try:
+                result = self._attempt(url, params, request_headers, etag, last_modified)
+            except _AttemptFailed as failure:
+                failures.append(failure)
+                log.warning("%s : tentative %d : %s", _safe_url(url), attempt + 1, failure.what, exc_info=failure.__cause__)
+                if not failure.retryable or attempt == self.retries:
+                    break
+                self.sleep(max(self.backoff_s * 2**attempt, failure.retry_after_s or 0))
+                continue
+            if result.status == "ok" and previous_hash and result.content_hash == previous_hash:
+                result = replace(result, status="not_modified", body=b"", content_hash="")
+            return replace(result, elapsed_s=time.perf_counter() - started, requests=attempt + 1)
+        last = failures[-1]
+        raise SourceUnavailable(detail=f"{_summary(failures)} ({_safe_url(url)})") from (last.__cause__ or last)
+
+    def _attempt(
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+        etag: str | None,
+        last_modified: str | None,
+    ) -> FetchResult:
+        try:
+            with self.client.stream(
+                "GET", url, params=params, headers=headers, timeout=self._timeout, follow_redirects=True
+            ) as response:
+                if response.status_code == 304:
+                    return FetchResult(
+                        status="not_modified", body=b"", url=str(response.url),
+                        etag=response.headers.get("etag", etag),
+                        last_modified=response.headers.get("last-modified", last_modified),
+                        content_type=response.headers.get("content-type"),
+                        declared_encoding=response.charset_encoding,
+                        content_hash="", elapsed_s=0.0, requests=1,
+                    )  # fmt: skip
+                if not response.is_success:
+                    self._refuse(response)
+                body = self._read(response)
+                return FetchResult(
+                    status="ok", body=body, url=str(response.url),
+                    etag=response.headers.get("etag"),
+                    last_modified=response.headers.get("last-modified"),
+                    content_type=response.headers.get("content-type"),
+                    declared_encoding=response.charset_encoding,
+                    content_hash=hashlib.sha256(body).hexdigest(), elapsed_s=0.0, requests=1,
+                )  # fmt: skip
+        except httpx.TimeoutException as err:
+            during = "pour se connecter" if isinstance(err, httpx.ConnectTimeout) else "en attendant le serveur"
+            raise _AttemptFailed(f"délai dépassé après {_seconds(self.timeout_s)} {during}", retryable=True) from err
+        except httpx.TooManyRedirects as err:
+            raise _AttemptFailed("trop de redirections", retryable=False) from err
+        except httpx.UnsupportedProtocol as err:
+            raise _AttemptFailed(f"adresse non prise en charge : {err}", retryable=False) from err
+        except httpx.DecodingError as err:
+            raise _AttemptFailed("réponse illisible : compression invalide", retryable=False) from err
+        except httpx.ConnectError as err:
+            raise _AttemptFailed(f"connexion impossible : {err}", retryable=True) from err
+        except httpx.TransportError as err:
+            raise _AttemptFailed(f"échange interrompu : {err}", retryable=True) from err
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as err:
+            raise _AttemptFailed(f"requête impossible : {err}", retryable=False) from err
+
+    def _refuse(self, response: httpx.Response) -> None:
+        code = response.status_code
+        what = f"le serveur a répondu {code} ({response.reason_phrase or 'sans motif'})"
+        try:
+            response.raise_for_status()
+        except httpx.HTTPStatusError as err:
+            cause: Exception = err
+        else:  # a 1xx or 3xx that is not a redirect httpx could follow
+            cause = httpx.HTTPError(what)
+        if code != 429 and code < 500:
+            raise _AttemptFailed(what, retryable=False) from cause
+        wait = _retry_after_s(response.headers.get("retry-after"))
+        if wait is not None and wait > self.retry_after_cap_s:
+            what += f" et demande d'attendre {_seconds(wait)}, plus que la limite de {_seconds(self.retry_after_cap_s)}"
+            raise _AttemptFailed(what, retryable=False) from cause
+        raise _AttemptFailed(what, retryable=True, retry_after_s=wait) from cause
+
+    def _read(self, response: httpx.Response) -> bytes:
+        announced = _content_length(response)
+        if announced is not None and announced > self.max_bytes:
+            raise _AttemptFailed(
+                f"fichier trop gros : plus de {_size(self.max_bytes)} ({_size(announced)} annoncés)", retryable=False
+            )
+        body = bytearray()
+        try:
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > self.max_bytes:
+                    raise _AttemptFailed(f"fichier trop gros : plus de {_size(self.max_bytes)}", retryable=False)
+        except (httpx.RemoteProtocolError, httpx.ReadError) as err:
+            raise _AttemptFailed(_truncated(response.num_bytes_downloaded, announced), retryable=True) from err
+        if announced is not None and response.num_bytes_downloaded < announced:
+            # h11 already refuses a short body; this guards other transports.
+            raise _AttemptFailed(_truncated(response.num_bytes_downloaded, announced), retryable=True)
+        return bytes(body)
+
+    # -- local files ------------------------------------------------------
+
+    def _fetch_file(self, path: Path, started: float, previous_hash: str | None) -> FetchResult:
+        path = path.expanduser().absolute()
+        try:
+            stat = path.stat()
+            if not path.is_file():
+                raise SourceUnavailable(detail=f"ce n'est pas un fichier : {path}")
+            if stat.st_size > self.max_bytes:
+                raise SourceUnavailable(detail=f"fichier trop gros : plus de {_size(self.max_bytes)} ({path})")
+            with path.open("rb") as file:
+                body = file.read(self.max_bytes + 1)
+        except FileNotFoundError as err:
+            raise SourceUnavailable(detail=f"fichier introuvable : {path}") from err
+        except OSError as err:
+            raise SourceUnavailable(detail=f"fichier illisible : {path} ({err.strerror or err})") from err
+        if len(body) > self.max_bytes:  # it grew while we looked
+            raise SourceUnavailable(detail=f"fichier trop gros : plus de {_size(self.max_bytes)} ({path})")
+        content_hash = hashlib.sha256(body).hexdigest()
+        unchanged = previous_hash is not None and previous_hash == content_hash
+        return FetchResult(
+            status="not_modified" if unchanged else "ok",
+            body=b"" if unchanged else body,
+            url=str(path),
+            etag=None,
+            last_modified=email.utils.formatdate(stat.st_mtime, usegmt=True),
+            content_type=mimetypes.guess_type(path.name)[0],
+            declared_encoding=None,
+            content_hash="" if unchanged else content_hash,
+            elapsed_s=time.perf_counter() - started,
+            requests=0,
+        )
+
+
+# -- helpers ----------------------------------------------------------------
+
+
+def _file_url_path(url: str) -> Path:
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise SourceUnavailable(detail=f"fichier sur une autre machine non pris en charge : {url}")
+    return Path(url2pathname(parts.path))
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    try:
+        length = int(response.headers["content-length"])
+    except (KeyError, ValueError):
+        return None
+    return length if length >= 0 else None
+
+
+def _retry_after_s(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _summary(failures: list[_AttemptFailed]) -> str:
+    last = failures[-1].what
+    count = len(failures)
+    if count == 1:
+        return last
+    times = _NUMBER_WORDS.get(count, str(count))
+    if all(f.what == last for f in failures):
+        return f"{last}, {times} fois de suite"
+    return f"{last} (dernière de {count} tentatives)"
+
+
+def _safe_url(url: str) -> str:
+    """The URL without credentials nor query string (it may carry an API key)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _truncated(received: int, announced: int | None) -> str:
+    if announced is None:
+        return f"réponse tronquée : connexion coupée après {_number(received)} octets"
+    return f"réponse tronquée : {_number(received)} octets reçus sur {_number(announced)} annoncés"
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
+
+
+def _seconds(s: float) -> str:
+    return f"{s:g} s".replace(".", ",")
+
+
+def _size(n: int) -> str:
+    if n < _MB:
+        return f"{_number(n)} octets"
+    return f"{n / _MB:.1f}".rstrip("0").rstrip(".").replace(".", ",") + " Mo"

@@ -1,0 +1,350 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Find records that describe the same venue.
+
+Three steps, all pure functions of their inputs (no I/O, no clock):
+
+1. :func:`block_keys` gives each venue a few cheap keys (place, identifiers,
+   a ~500 m grid cell); :func:`candidate_pairs` pairs only venues that share a
+   key, so each record meets a bounded number of others instead of all of them
+   (performance.md §6: the national pipeline's all-pairs-per-commune scan took
+   245 s for 16k records).
+2. :func:`score` compares two venues field by field and combines the parts
+   into one number in 0..1.
+3. Two thresholds turn the number into a decision: ``match`` (merge without
+   asking), ``review`` (a curator decides) or ``distinct``. A veto forces
+   ``distinct`` when the names name different services.
+
+The weights and thresholds were chosen on hand-labelled pairs of real records
+(``fixtures/matching/``, whose README says how); ``tests/harvest/test_matching.py``
+measures precision and recall on them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rapidfuzz import fuzz
+
+from directory.schema import Venue, haversine_m
+from directory.schema.geometry import EARTH_RADIUS_M
+
+from ._names import (
+    SERVICE_KEYWORDS,
+    address_number,
+    name_core,
+    name_keywords,
+    normalise_address,
+    normalise_name,
+    street_part,
+    website_host,
+)
+
+__all__ = [
+    "CELL_M",
+    "T_HIGH",
+    "T_LOW",
+    "WEIGHTS",
+    "BlockingStats",
+    "Candidate",
+    "Decision",
+    "SERVICE_KEYWORDS",
+    "Score",
+    "block_keys",
+    "candidate_pairs",
+    "normalise_name",
+    "score",
+]
+
+log = logging.getLogger(__name__)
+
+Decision = Literal["match", "review", "distinct"]
+
+#: Side of a grid cell, in metres (north–south; east–west it is the same length
+#: at the latitude of the cell's row).
+CELL_M = 500.0
+
+#: Weight of each part in the weighted mean. A part that does not apply (a
+#: field missing on either side) is left out of both sums: a missing point is
+#: never a free match, and a missing phone is no evidence either way.
+WEIGHTS: dict[str, float] = {
+    "name": 3.0,
+    "address": 2.0,
+    "distance": 2.0,
+    "phone": 1.5,
+    "email": 1.5,
+    "website": 1.0,
+    "siret": 1.0,
+}
+
+#: At or above: ``match``. Below :data:`T_LOW`: ``distinct``. Between: ``review``.
+T_HIGH = 0.80
+T_LOW = 0.55
+
+_PLACEHOLDER_KINDS = ("place", "cell")  # the generic keys (anything nearby)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """What matching needs of a record or a stored venue.
+
+    :param key: stable identity in the caller's terms, e.g. ``"source:record_id"``
+        or a venue id; used to order pairs and in reports.
+    :param venue: the parsed venue.
+    """
+
+    key: str
+    venue: Venue
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """How alike two venues are, and what to do about it.
+
+    :param total: weighted mean of ``parts``, 0..1.
+    :param parts: the similarity of each compared field, 0..1; only the fields
+        present on both sides appear (``name``, ``address``, ``distance``,
+        ``phone``, ``email``, ``website``, ``siret``).
+    :param veto: a French reason when a rule forced ``distinct``, else None.
+    :param decision: ``match``, ``review`` or ``distinct``.
+    """
+
+    total: float
+    parts: dict[str, float]
+    veto: str | None
+    decision: Decision
+
+
+@dataclass(slots=True)
+class BlockingStats:
+    """What :func:`candidate_pairs` did: for reports and the benchmark."""
+
+    items: int = 0
+    pairs: int = 0
+    blocks: int = 0
+    largest_block: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)  # key kind → blocks skipped
+
+    @property
+    def all_pairs(self) -> int:
+        """n(n-1)/2: what comparing everything with everything would cost."""
+        return self.items * (self.items - 1) // 2
+
+
+# ── blocking ─────────────────────────────────────────────────────────────────
+_DLAT = CELL_M / (EARTH_RADIUS_M * math.pi / 180)  # degrees of latitude per cell
+
+
+def _row(lat: float) -> int:
+    return math.floor(lat / _DLAT)
+
+
+def _col(lon: float, row: int) -> int:
+    # Each row of cells has its own longitude step, so cells stay ~square.
+    centre = (row + 0.5) * _DLAT
+    dlon = _DLAT / max(math.cos(math.radians(centre)), 0.01)
+    return math.floor(lon / dlon)
+
+
+def _cells(lat: float, lon: float) -> tuple[str, list[str]]:
+    row = _row(lat)
+    home = f"{row}:{_col(lon, row)}"
+    near = []
+    for r in (row - 1, row, row + 1):
+        c = _col(lon, r)  # the point's column in that row's own grid
+        near += [f"{r}:{c + dc}" for dc in (-1, 0, 1) if (r, c + dc) != (row, _col(lon, row))]
+    return home, near
+
+
+def block_keys(v: Venue) -> set[str]:
+    """The blocking keys of a venue; two venues sharing one are compared.
+
+    ``insee:`` code (``cp:`` postcode when the INSEE code is missing),
+    ``tel:`` E.164 phone, ``mail:`` each e-mail (lower-cased), ``web:`` each
+    website host (generic hosts such as facebook.com or sites.google.com
+    ignored), ``siret:`` a real SIRET (never the placeholder), ``cell:`` the
+    ~500 m grid cell of the point and ``near:`` its eight neighbours. A
+    ``near:X`` key meets only ``cell:X`` keys (see :func:`candidate_pairs`), so
+    two points less than ~500 m apart always meet, even across a cell edge.
+    """
+    keys = {f"insee:{v.code_insee}" if v.code_insee else f"cp:{v.code_postal}"}
+    if v.telephone:
+        keys.add(f"tel:{v.telephone}")
+    keys.update(f"mail:{e.strip().lower()}" for e in v.courriels if e.strip())
+    keys.update(f"web:{h}" for url in v.site_web if (h := website_host(url)))
+    if v.has_siret:
+        keys.add(f"siret:{v.pivot}")
+    if v.point is not None:
+        home, near = _cells(*v.point)
+        keys.add(f"cell:{home}")
+        keys.update(f"near:{n}" for n in near)
+    return keys
+
+
+def _kind(key: str) -> str:
+    prefix = key.split(":", 1)[0]
+    return {"insee": "place", "cp": "place", "cell": "cell", "near": "cell"}.get(prefix, prefix)
+
+
+def candidate_pairs(
+    items: Iterable[Candidate],
+    *,
+    max_block: int = 200,
+    stats: BlockingStats | None = None,
+) -> Iterator[tuple[Candidate, Candidate]]:
+    """Each unordered pair of candidates that share a blocking key, once.
+
+    A block (the candidates sharing one key) larger than ``max_block`` is
+    skipped and counted in ``stats.skipped`` by kind (``place``, ``cell``,
+    ``tel``, ``mail``, ``web``, ``siret``), with a log line: a postcode of a
+    big city or a hotline number shared by a whole network says nothing about
+    which two records are alike, and skipping it keeps the number of records
+    each one meets bounded (at most ~``max_block`` per key). A ``near:X`` key
+    pairs with the ``cell:X`` block only, and is skipped with it.
+
+    Pairs come in the order of the input (the earlier candidate first), so
+    the same input always gives the same pairs in the same order.
+
+    :param items: the candidates (a harvest's records, stored venues, or both).
+    :param max_block: largest block still paired.
+    :param stats: filled in when given.
+    """
+    cands = list(items)
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, cand in enumerate(cands):
+        for key in sorted(block_keys(cand.venue)):
+            blocks[key].append(i)
+
+    st = stats if stats is not None else BlockingStats()
+    st.items = len(cands)
+    seen: set[tuple[int, int]] = set()
+    for key in sorted(blocks):
+        if key.startswith("near:"):
+            continue
+        members = blocks[key]
+        neighbours = blocks.get("near:" + key[5:], []) if key.startswith("cell:") else []
+        if len(members) + (1 if neighbours else 0) < 2:
+            continue
+        st.blocks += 1
+        st.largest_block = max(st.largest_block, len(members))
+        if len(members) > max_block:
+            st.skipped[_kind(key)] += 1
+            log.info("bloc %s ignoré : %d fiches (plus de %d)", key, len(members), max_block)
+            continue
+        for x, i in enumerate(members):
+            for j in members[x + 1 :]:
+                seen.add((i, j))
+            for j in neighbours:
+                seen.add((min(i, j), max(i, j)))
+    st.pairs = len(seen)
+    for i, j in sorted(seen):
+        yield cands[i], cands[j]
+
+
+# ── scoring ──────────────────────────────────────────────────────────────────
+def distance_score(metres: float) -> float:
+    """1 up to 50 m, 0 from 1 km, falling with the logarithm of the distance."""
+    if metres <= 50:
+        return 1.0
+    if metres >= 1000:
+        return 0.0
+    return 1.0 - math.log(metres / 50) / math.log(1000 / 50)
+
+
+def _name_score(na: str, nb: str) -> float:
+    ca, cb = name_core(na), name_core(nb)
+    if not ca and not cb:  # two bare service names (« Médiathèque »)
+        return 1.0 if na == nb else 0.5
+    if not ca or not cb:
+        return 0.5
+    return max(fuzz.token_sort_ratio(ca, cb), 0.9 * fuzz.token_set_ratio(ca, cb)) / 100
+
+
+def _address_score(a: str, b: str) -> float | None:
+    na, nb = normalise_address(a), normalise_address(b)
+    if not na or not nb:
+        return None
+    num_a, num_b = address_number(na), address_number(nb)
+    if num_a and num_b and num_a != num_b:
+        return 0.0
+    sa, sb = street_part(na), street_part(nb)
+    if not sa or not sb:
+        return None
+    sim = fuzz.token_sort_ratio(sa, sb) / 100
+    return sim if (num_a and num_b) or not (num_a or num_b) else 0.9 * sim
+
+
+def score(a: Venue, b: Venue) -> Score:
+    """Compare two venues.
+
+    Parts (each 0..1, present only when both sides have the field): ``name``
+    (token ratios on :func:`normalise_name` forms, service words aside),
+    ``address`` (normalised street; 0 when both have a house number and they
+    differ), ``distance`` (:func:`distance_score`), ``phone``, ``email``,
+    ``website`` host, ``siret`` (real SIRETs only). ``total`` is their
+    weighted mean (:data:`WEIGHTS`).
+
+    Veto: when one name carries a service word (:data:`SERVICE_KEYWORDS`) the
+    other lacks, and the two share none, they are different services of one
+    place (a mairie and its EPN, a médiathèque and the CCAS upstairs):
+    ``distinct`` whatever the total, unless both carry the same real SIRET and
+    the same normalised name.
+    """
+    parts: dict[str, float] = {}
+    na, nb = normalise_name(a.nom), normalise_name(b.nom)
+    parts["name"] = _name_score(na, nb)
+    if (addr := _address_score(a.adresse, b.adresse)) is not None:
+        parts["address"] = addr
+    if a.point is not None and b.point is not None:
+        parts["distance"] = distance_score(haversine_m(*a.point, *b.point))
+    if a.telephone and b.telephone:
+        parts["phone"] = 1.0 if a.telephone == b.telephone else 0.0
+    mails_a = {m.strip().lower() for m in a.courriels}
+    mails_b = {m.strip().lower() for m in b.courriels}
+    if mails_a and mails_b:
+        parts["email"] = 1.0 if mails_a & mails_b else 0.0
+    hosts_a = {h for u in a.site_web if (h := website_host(u))}
+    hosts_b = {h for u in b.site_web if (h := website_host(u))}
+    if hosts_a and hosts_b:
+        parts["website"] = 1.0 if hosts_a & hosts_b else 0.0
+    same_siret = a.has_siret and b.has_siret and a.pivot == b.pivot
+    if a.has_siret and b.has_siret:
+        parts["siret"] = 1.0 if same_siret else 0.0
+
+    weight = sum(WEIGHTS[k] for k in parts)
+    total = round(sum(WEIGHTS[k] * v for k, v in parts.items()) / weight, 4)
+
+    veto = _veto(na, nb)
+    if veto is not None and same_siret and na == nb:
+        veto = None
+    if veto is not None:
+        decision: Decision = "distinct"
+    elif total >= T_HIGH:
+        decision = "match"
+    elif total >= T_LOW:
+        decision = "review"
+    else:
+        decision = "distinct"
+    return Score(total=total, parts=parts, veto=veto, decision=decision)
+
+
+_LABELS = {
+    "ccas": "CCAS", "epn": "EPN", "cyber_base": "cyber-base", "france_services": "France Services",
+    "mjc": "MJC", "info_jeunesse": "information jeunesse", "espace_vie_sociale": "espace de vie sociale",
+    "centre_social": "centre social", "maison_quartier": "maison de quartier",
+    "mission_locale": "mission locale", "france_travail": "France Travail", "fablab": "fablab",
+    "tiers_lieu": "tiers-lieu", "mediatheque": "médiathèque", "maison_solidarites": "maison des solidarités",
+    "la_poste": "La Poste", "pimms": "PIMMS",
+}  # fmt: skip
+
+
+def _veto(na: str, nb: str) -> str | None:
+    ka, kb = name_keywords(na), name_keywords(nb)
+    if ka == kb or ka & kb:
+        return None
+    only = sorted(ka ^ kb)
+    return f"« {_LABELS.get(only[0], only[0])} » d'un côté seulement"

@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Several records, one venue: precedence, unions, locks, redirects (both backends)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+
+from directory.schema import Service
+from directory.store import Incoming, SourceInfo
+
+from .test_store import venue
+
+AT = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+LATER = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+
+COMMUNE = SourceInfo("commune", "Ville de Lyon", kind="commune", trust=80)
+NETWORK = SourceInfo("reseau", "Réseau régional", kind="network", trust=40)
+
+
+def sources(store):
+    with store.writer() as w:
+        w.ensure_source(COMMUNE)
+        w.ensure_source(NETWORK)
+
+
+def apply(store, source, *items, at=AT):
+    with store.writer() as w:
+        return w.apply_many(source.id, list(items), at=at)
+
+
+def test_two_sources_one_venue_trust_wins_lists_union(store):
+    sources(store)
+    official = venue("c1", 45.7597, 4.8422, telephone="0478000000", services="Aide aux démarches administratives")
+    aggregated = venue("r1", 45.7598, 4.8423, telephone="0478999999", nom="EPN Lyon 3e",
+                       services="Maîtrise des outils numériques du quotidien", courriels="epn@exemple.fr")  # fmt: skip
+    venue_id = apply(store, COMMUNE, Incoming("c1", official))[0].venue_id
+    outcome = apply(store, NETWORK, Incoming("r1", aggregated, attach_to=venue_id))[0]
+    assert (outcome.venue_id, outcome.action) == (venue_id, "attached")
+    stored = store.get_venue(venue_id)
+    assert store.count_venues() == 1
+    assert stored.venue.telephone == "+33478000000"  # the commune is trusted more
+    assert stored.venue.nom == "Lieu c1"
+    assert stored.venue.services == [Service.DEMARCHES, Service.OUTILS_QUOTIDIEN]
+    assert stored.venue.courriels == ["epn@exemple.fr"]  # only the network knows it
+    assert stored.provenance["telephone"].source_id == "commune"
+    assert stored.provenance["courriels"].source_id == "reseau"
+    assert stored.sources == [("commune", "c1"), ("reseau", "r1")]
+    assert [n.venue.nom for n in store.nearest(45.7597, 4.8422, limit=5)] == ["Lieu c1"]
+
+
+def test_a_less_trusted_change_does_not_override(store):
+    sources(store)
+    official = venue("c1", 45.76, 4.84, telephone="0478000000")
+    venue_id = apply(store, COMMUNE, Incoming("c1", official))[0].venue_id
+    apply(store, NETWORK, Incoming("r1", venue("r1", 45.76, 4.84, telephone="0478111111"), attach_to=venue_id))
+    apply(store, NETWORK, Incoming("r1", venue("r1", 45.76, 4.84, telephone="0478222222", date_maj="2026-01-01"),
+                                   attach_to=venue_id), at=LATER)  # fmt: skip
+    assert store.get_venue(venue_id).venue.telephone == "+33478000000"
+    apply(store, COMMUNE, Incoming("c1", replace(official, telephone="+33478333333")), at=LATER)
+    assert store.get_venue(venue_id).venue.telephone == "+33478333333"
+
+
+def test_a_record_moving_to_another_venue_leaves_a_redirect(store):
+    sources(store)
+    first = apply(store, COMMUNE, Incoming("c1", venue("c1", 45.76, 4.84)))[0].venue_id
+    duplicate = apply(store, NETWORK, Incoming("r1", venue("r1", 45.76, 4.84)))[0].venue_id
+    assert store.count_venues() == 2
+    apply(store, NETWORK, Incoming("r1", venue("r1", 45.76, 4.84), attach_to=first), at=LATER)
+    assert store.count_venues() == 1
+    gone = store.get_venue(duplicate)
+    assert (gone.status, gone.merged_into) == ("merged", first)
+    assert [h["action"] for h in store.history(duplicate)][-1] == "merge"
+
+
+def test_merge_is_deterministic_whatever_the_order(store):
+    sources(store)
+    a = venue("c1", 45.76, 4.84, telephone="0478000000")
+    b = venue("r1", 45.76, 4.84, telephone="0478111111", services="Aide aux démarches administratives")
+    venue_id = apply(store, NETWORK, Incoming("r1", b))[0].venue_id
+    apply(store, COMMUNE, Incoming("c1", a, attach_to=venue_id))
+    forward = store.get_venue(venue_id).venue
+
+    with store.engine.begin() as c:
+        for table in ("change_log", "field_provenance", "venue_term", "offer", "source_link", "raw_record", "run"):
+            c.execute(sa.text(f"DELETE FROM {table}"))
+        c.execute(sa.text("DELETE FROM venue"))
+    other_id = apply(store, COMMUNE, Incoming("c1", a))[0].venue_id
+    apply(store, NETWORK, Incoming("r1", b, attach_to=other_id))
+    backward = store.get_venue(other_id).venue
+    assert replace(forward, id="x") == replace(backward, id="x")
+
+
+def test_curator_lock_wins_over_every_source(store):
+    sources(store)
+    venue_id = apply(store, COMMUNE, Incoming("c1", venue("c1", 45.76, 4.84)))[0].venue_id
+    with store.engine.begin() as c:
+        c.execute(sa.text("UPDATE venue SET nom = 'Nom corrigé' WHERE id = :id"), {"id": venue_id})
+        c.execute(sa.text("UPDATE field_provenance SET locked = true, actor = 'animatrice' WHERE field = 'nom'"))
+    apply(store, NETWORK, Incoming("r1", venue("r1", 45.76, 4.84, nom="Autre nom"), attach_to=venue_id))
+    apply(store, COMMUNE, Incoming("c1", venue("c1", 45.76, 4.84, nom="Nom officiel")), at=LATER)
+    stored = store.get_venue(venue_id)
+    assert stored.venue.nom == "Nom corrigé"
+    assert stored.provenance["nom"].actor == "animatrice"
