@@ -1,5 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Imports run downstream only (DESIGN.md): schema ← store ← harvest/search/export ← web, cli."""
+"""Imports run downstream only (DESIGN.md): schema ← store ← harvest/search/export ← web, cli.
+
+``errors`` (the error tree, importing nothing) and ``places`` (reference data)
+may be used below the web layer.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +18,10 @@ PACKAGE = Path(__file__).resolve().parents[2] / "directory"
 ALLOWED = {
     "schema": set(),
     "places": {"schema"},
-    "store": {"schema"},
-    "harvest": {"schema", "store", "places"},
-    "search": {"schema", "store", "places"},
-    "export": {"schema", "store"},
+    "store": {"schema", "errors"},
+    "harvest": {"schema", "store", "places", "errors"},
+    "search": {"schema", "store", "places", "errors"},
+    "export": {"schema", "store", "errors"},
     "web": {"schema", "store", "places", "harvest", "search", "export", "config", "errors"},
     "cli": {"schema", "store", "places", "harvest", "search", "export", "config", "errors", "web"},
 }
