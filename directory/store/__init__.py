@@ -26,12 +26,13 @@ from ._base import (
 )
 from ._postgis import PostgisStore
 from ._sqlite import SqliteStore
+from ._sources import RunSummary, SourceBook, SourceState
 from ._writer import Incoming, Writer
 from .ids import is_venue_id, new_venue_id
 
 __all__ = [
     "ApplyOutcome", "EARTH_RADIUS_M", "Incoming", "Nearby", "PostgisStore", "Provenance", "RawRecord",
-    "SourceInfo", "SqliteStore", "Store", "StoredVenue", "VenueFilter", "Writer", "haversine_m",
+    "RunSummary", "SourceBook", "SourceInfo", "SourceState", "SqliteStore", "Store", "StoredVenue", "VenueFilter", "Writer", "haversine_m",
     "is_venue_id", "new_venue_id", "open_store", "utcnow",
 ]  # fmt: skip
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from directory.schema import LIST_VOCABULARIES, Venue
 from directory.schema.geometry import EARTH_RADIUS_M, haversine_m
 
+from ._sources import SourceBook
 from .codec import values_to_venue
 from .migrate import current_revision, head_revision, upgrade
 from .tables import (
@@ -154,6 +155,7 @@ class Store(abc.ABC):
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        self.sources = SourceBook(engine)
 
     # -- schema ------------------------------------------------------------
 
@@ -177,17 +179,26 @@ class Store(abc.ABC):
         with self.engine.begin() as connection:
             yield Writer(connection)
 
-    def start_run(self, source: SourceInfo, at: datetime | None = None) -> int:
+    def start_run(self, source: SourceInfo, at: datetime | None = None, *, kind: str = "import") -> int:
+        """Record the source (created or updated) and open a run for it."""
         with self.writer() as w:
             w.ensure_source(source, at)
-            return w.start_run(source.id, at)
+            return w.start_run(source.id, at, kind=kind)
 
-    def finish_run(self, run_id: int, status: str, counts: Mapping[str, int], error: str | None = None) -> None:
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        counts: Mapping[str, int],
+        error: str | None = None,
+        report: Mapping[str, Any] | None = None,
+    ) -> None:
         with self.engine.begin() as c:
             c.execute(
                 run_t.update()
                 .where(run_t.c.id == run_id)
-                .values(status=status, counts=dict(counts), error=error, finished_at=utcnow())
+                .values(status=status, counts=dict(counts), error=error, report=dict(report or {}) or None,
+                        finished_at=utcnow())  # fmt: skip
             )
 
     # -- reading -----------------------------------------------------------

@@ -36,6 +36,7 @@ from ._base import (
     venue_t,
 )
 from ._merge import Contribution, merge_records
+from ._sources import SourceState, state_t
 from .codec import field_value, values_to_venue, venue_to_values
 from .ids import new_venue_id
 
@@ -43,6 +44,10 @@ __all__ = ["Writer", "Incoming"]
 
 #: The venue's own fields (what provenance and the change log are about).
 _CONTENT = tuple(name for name in VENUE_FIELDS if name != "id") + ("geo_method",)
+
+
+def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _empty(value: Any) -> bool:
@@ -101,9 +106,46 @@ class Writer:
         else:
             self.c.execute(source_t.insert().values(id=source.id, created_at=at or utcnow(), **values))
 
-    def start_run(self, source_id: str, at: datetime | None = None) -> int:
-        result = self.c.execute(run_t.insert().values(source_id=source_id, started_at=at or utcnow(), status="running"))
+    def start_run(self, source_id: str, at: datetime | None = None, *, kind: str = "import") -> int:
+        result = self.c.execute(
+            run_t.insert().values(source_id=source_id, started_at=at or utcnow(), status="running", kind=kind)
+        )
         return result.inserted_primary_key[0]
+
+    def save_state(self, state: SourceState) -> None:
+        """Remember validators, cursor and run ids of a source for its next run."""
+        self.c.execute(state_t.delete().where(state_t.c.source_id == state.source_id))
+        self.c.execute(state_t.insert().values(**state.values()))
+
+    def withdraw_missing(self, source_id: str, seen: set[str], at: datetime) -> list[str]:
+        """Records of ``source_id`` absent from ``seen`` are withdrawn; so are venues left with none.
+
+        Call only after a complete, successful run: a failed or truncated one
+        must withdraw nothing. Returns the ids of the venues withdrawn.
+        """
+        current = self.c.execute(
+            sa.select(link_t.c.record_id, link_t.c.venue_pk)
+            .where(link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None))
+        ).all()  # fmt: skip
+        missing = [(r.record_id, r.venue_pk) for r in current if r.record_id not in seen]
+        if not missing:
+            return []
+        for chunk in _chunks([record_id for record_id, _ in missing], 500):
+            self.c.execute(
+                link_t.update()
+                .where(link_t.c.source_id == source_id, link_t.c.record_id.in_(chunk))
+                .values(withdrawn_at=at)
+            )
+        results = self._remerge({pk for _, pk in missing}, source_id, at)
+        withdrawn = []
+        for pk, result in sorted(results.items()):
+            if result.action == "emptied":
+                self.c.execute(venue_t.update().where(venue_t.c.pk == pk).values(status="withdrawn", updated_at=at))
+                self.c.execute(
+                    change_t.insert().values(venue_pk=pk, venue_id=result.venue_id, at=at, action="withdraw", source_id=source_id)
+                )
+                withdrawn.append(result.venue_id)
+        return withdrawn
 
     def add_raw_records(self, run_id: int, source_id: str, records: Sequence[RawRecord], at: datetime) -> None:
         if not records:

@@ -104,3 +104,27 @@ def test_curator_lock_wins_over_every_source(store):
     stored = store.get_venue(venue_id)
     assert stored.venue.nom == "Nom corrigé"
     assert stored.provenance["nom"].actor == "animatrice"
+
+
+def test_withdrawal_keeps_the_venue_and_a_return_restores_it(store):
+    sources(store)
+    kept, gone = apply(store, NETWORK, Incoming("r1", venue("r1", 45.76, 4.84)), Incoming("r2", venue("r2", 45.77, 4.85)))
+    with store.writer() as w:
+        assert w.withdraw_missing("reseau", {"r1"}, LATER) == [gone.venue_id]
+    assert store.get_venue(gone.venue_id).status == "withdrawn"  # kept, not deleted
+    assert store.get_venue(kept.venue_id).status == "active"
+    assert [n.venue.nom for n in store.nearest(45.77, 4.85, limit=5)] == ["Lieu r1"]
+    back = apply(store, NETWORK, Incoming("r2", venue("r2", 45.77, 4.85)), at=LATER)[0]
+    assert (back.venue_id, back.action) == (gone.venue_id, "restored")
+    assert [h["action"] for h in store.history(gone.venue_id)] == ["create", "withdraw", "restore"]
+
+
+def test_a_venue_fed_by_two_sources_survives_one_withdrawal(store):
+    sources(store)
+    venue_id = apply(store, COMMUNE, Incoming("c1", venue("c1", 45.76, 4.84, telephone="0478000000")))[0].venue_id
+    apply(store, NETWORK, Incoming("r1", venue("r1", 45.76, 4.84, courriels="a@exemple.fr"), attach_to=venue_id))
+    with store.writer() as w:
+        assert w.withdraw_missing("commune", set(), LATER) == []
+    stored = store.get_venue(venue_id)
+    assert stored.status == "active"
+    assert stored.venue.telephone is None and stored.venue.courriels == ["a@exemple.fr"]

@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What the store knows of sources: their state between runs, and their runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from .tables import RunRow, SourceLinkRow, SourceRow, SourceStateRow
+
+__all__ = ["SourceBook", "SourceState", "RunSummary"]
+
+run_t = RunRow.__table__
+source_t = SourceRow.__table__
+state_t = SourceStateRow.__table__
+link_t = SourceLinkRow.__table__
+
+
+@dataclass(slots=True)
+class SourceState:
+    """Validators of the last fetch, feed cursor, last runs, next due time."""
+
+    source_id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    cursor: str | None = None
+    last_run_id: int | None = None
+    last_complete_run_id: int | None = None
+    last_complete_count: int | None = None
+    next_due_at: datetime | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    id: int
+    source_id: str
+    kind: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    counts: dict[str, int]
+    report: dict[str, Any]
+    error: str | None
+
+
+def _run(row: Any) -> RunSummary:
+    return RunSummary(
+        row.id, row.source_id, row.kind, row.status, row.started_at, row.finished_at,
+        dict(row.counts or {}), dict(row.report or {}), row.error,
+    )  # fmt: skip
+
+
+class SourceBook:
+    """Read access to sources, their state and their runs (``store.sources``)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def state(self, source_id: str) -> SourceState:
+        with self.engine.connect() as c:
+            row = c.execute(sa.select(state_t).where(state_t.c.source_id == source_id)).mappings().first()
+        return SourceState(**row) if row else SourceState(source_id)
+
+    def run(self, run_id: int) -> RunSummary | None:
+        with self.engine.connect() as c:
+            row = c.execute(sa.select(run_t).where(run_t.c.id == run_id)).first()
+        return _run(row) if row else None
+
+    def runs(self, source_id: str | None = None, limit: int = 20) -> list[RunSummary]:
+        """The latest runs, newest first."""
+        query = sa.select(run_t).order_by(run_t.c.id.desc()).limit(limit)
+        if source_id is not None:
+            query = query.where(run_t.c.source_id == source_id)
+        with self.engine.connect() as c:
+            return [_run(r) for r in c.execute(query)]
+
+    def last_runs(self) -> dict[str, RunSummary]:
+        """The latest run of each source."""
+        latest = sa.select(sa.func.max(run_t.c.id)).group_by(run_t.c.source_id).scalar_subquery()
+        with self.engine.connect() as c:
+            return {r.source_id: _run(r) for r in c.execute(sa.select(run_t).where(run_t.c.id.in_(latest)))}
+
+    def record_counts(self) -> dict[str, int]:
+        """Records per source that are not withdrawn."""
+        with self.engine.connect() as c:
+            rows = c.execute(
+                sa.select(link_t.c.source_id, sa.func.count())
+                .where(link_t.c.withdrawn_at.is_(None))
+                .group_by(link_t.c.source_id)
+            )
+            return dict(rows.all())
