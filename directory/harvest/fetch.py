@@ -47,9 +47,10 @@ from directory.errors import SourceUnavailable
 
 log = logging.getLogger(__name__)
 
-#: Sent on every request. An instance should pass its own, naming its public
-#: address and a contact, so that a source's operator knows whom to call.
-DEFAULT_USER_AGENT = "directory-mediation-numerique/0.1 (moissonneur de l'annuaire des lieux de médiation numérique)"
+#: Sent on every request (HTTP headers are ASCII). An instance should pass its
+#: own, naming its public address and a contact, so that a source's operator
+#: knows whom to call: ``"directory-mediation-numerique/0.1 (+https://… ; contact@…)"``.
+DEFAULT_USER_AGENT = "directory-mediation-numerique/0.1 (open-data harvester of digital-mediation venues)"
 
 _MB = 1_000_000
 _NUMBER_WORDS = {2: "deux", 3: "trois", 4: "quatre", 5: "cinq", 6: "six", 7: "sept", 8: "huit", 9: "neuf", 10: "dix"}
@@ -64,7 +65,8 @@ class FetchResult:
     ``url`` is the final URL after redirects, or the absolute path of a local
     file. ``etag`` and ``last_modified`` are the validators to send next time.
     ``declared_encoding`` is the charset of ``Content-Type``, not to be trusted.
-    ``requests`` counts the HTTP requests made, retries included (0 for files).
+    ``requests`` counts the HTTP requests made, retries and redirects included
+    (0 for files).
     """
 
     status: Literal["ok", "not_modified"]
@@ -99,7 +101,7 @@ class Fetcher:
     :param retries: how many times a failed request is tried again, so at most
         ``retries + 1`` requests per fetch.
     :param backoff_s: the first wait between attempts; it doubles each time.
-    :param user_agent: sent on every request.
+    :param user_agent: sent on every request; ASCII only.
     :param sleep: how to wait between attempts (tests pass a no-op).
     :param max_redirects: redirects followed before giving up.
     :param retry_after_cap_s: longest ``Retry-After`` honoured; a server asking
@@ -121,6 +123,8 @@ class Fetcher:
     ) -> None:
         if retries < 0 or max_bytes < 0 or timeout_s <= 0:
             raise ValueError("retries and max_bytes must be >= 0, timeout_s > 0")
+        if not user_agent.isascii():
+            raise ValueError("user_agent must be ASCII (an HTTP header)")
         self.timeout_s = timeout_s
         self.max_bytes = max_bytes
         self.retries = retries
@@ -171,7 +175,10 @@ class Fetcher:
         """
         started = time.perf_counter()
         target = str(location)
-        scheme = urlsplit(target).scheme.lower()
+        try:
+            scheme = urlsplit(target).scheme.lower()
+        except ValueError as err:  # e.g. an unclosed IPv6 bracket
+            raise SourceUnavailable(detail=f"adresse invalide : {target}") from err
         if scheme in ("http", "https"):
             return self._fetch_http(target, started, etag, last_modified, previous_hash, params, headers)
         if scheme == "file":
@@ -204,16 +211,19 @@ class Fetcher:
                 result = self._attempt(url, params, request_headers, etag, last_modified)
             except _AttemptFailed as failure:
                 failures.append(failure)
-                log.warning("%s : tentative %d : %s", _safe_url(url), attempt + 1, failure.what, exc_info=failure.__cause__)
+                cause = f" ({failure.__cause__!r})" if failure.__cause__ else ""
+                log.warning(
+                    "%s : tentative %d sur %d : %s%s", _safe_url(url), attempt + 1, self.retries + 1, failure.what, cause
+                )
                 if not failure.retryable or attempt == self.retries:
                     break
                 self.sleep(max(self.backoff_s * 2**attempt, failure.retry_after_s or 0))
                 continue
             if result.status == "ok" and previous_hash and result.content_hash == previous_hash:
                 result = replace(result, status="not_modified", body=b"", content_hash="")
-            return replace(result, elapsed_s=time.perf_counter() - started, requests=attempt + 1)
+            return replace(result, elapsed_s=time.perf_counter() - started, requests=attempt + result.requests)
         last = failures[-1]
-        raise SourceUnavailable(detail=f"{_summary(failures)} ({_safe_url(url)})") from (last.__cause__ or last)
+        raise SourceUnavailable(detail=f"{_summary(failures)} ({_safe_url(url)})") from last.__cause__
 
     def _attempt(
         self,
@@ -234,7 +244,7 @@ class Fetcher:
                         last_modified=response.headers.get("last-modified", last_modified),
                         content_type=response.headers.get("content-type"),
                         declared_encoding=response.charset_encoding,
-                        content_hash="", elapsed_s=0.0, requests=1,
+                        content_hash="", elapsed_s=0.0, requests=len(response.history) + 1,
                     )  # fmt: skip
                 if not response.is_success:
                     self._refuse(response)
@@ -245,22 +255,23 @@ class Fetcher:
                     last_modified=response.headers.get("last-modified"),
                     content_type=response.headers.get("content-type"),
                     declared_encoding=response.charset_encoding,
-                    content_hash=hashlib.sha256(body).hexdigest(), elapsed_s=0.0, requests=1,
+                    content_hash=hashlib.sha256(body).hexdigest(), elapsed_s=0.0,
+                    requests=len(response.history) + 1,
                 )  # fmt: skip
         except httpx.TimeoutException as err:
             during = "pour se connecter" if isinstance(err, httpx.ConnectTimeout) else "en attendant le serveur"
             raise _AttemptFailed(f"délai dépassé après {_seconds(self.timeout_s)} {during}", retryable=True) from err
         except httpx.TooManyRedirects as err:
             raise _AttemptFailed("trop de redirections", retryable=False) from err
-        except httpx.UnsupportedProtocol as err:
-            raise _AttemptFailed(f"adresse non prise en charge : {err}", retryable=False) from err
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as err:
+            raise _AttemptFailed("adresse invalide ou protocole non pris en charge", retryable=False) from err
         except httpx.DecodingError as err:
             raise _AttemptFailed("réponse illisible : compression invalide", retryable=False) from err
         except httpx.ConnectError as err:
             raise _AttemptFailed(f"connexion impossible : {err}", retryable=True) from err
         except httpx.TransportError as err:
             raise _AttemptFailed(f"échange interrompu : {err}", retryable=True) from err
-        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as err:
+        except (httpx.HTTPError, httpx.StreamError) as err:
             raise _AttemptFailed(f"requête impossible : {err}", retryable=False) from err
 
     def _refuse(self, response: httpx.Response) -> None:
@@ -284,7 +295,7 @@ class Fetcher:
         announced = _content_length(response)
         if announced is not None and announced > self.max_bytes:
             raise _AttemptFailed(
-                f"fichier trop gros : plus de {_size(self.max_bytes)} ({_size(announced)} annoncés)", retryable=False
+                f"fichier trop gros : plus de {_size(self.max_bytes)}, {_size(announced)} annoncés", retryable=False
             )
         body = bytearray()
         try:
@@ -380,10 +391,13 @@ def _summary(failures: list[_AttemptFailed]) -> str:
 
 def _safe_url(url: str) -> str:
     """The URL without credentials nor query string (it may carry an API key)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+    except ValueError:  # a bad port: httpx refused it already
+        return url.split("?", 1)[0]
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 

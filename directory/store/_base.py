@@ -22,6 +22,8 @@ from .codec import values_to_venue
 from .migrate import current_revision, head_revision, upgrade
 from .tables import (
     ChangeRow,
+    MatchDecisionRow,
+    ReviewItemRow,
     FieldProvenanceRow,
     OfferRow,
     RawRecordRow,
@@ -49,6 +51,8 @@ raw_t = RawRecordRow.__table__
 prov_t = FieldProvenanceRow.__table__
 change_t = ChangeRow.__table__
 run_t = RunRow.__table__
+decision_t = MatchDecisionRow.__table__
+review_t = ReviewItemRow.__table__
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -284,6 +288,38 @@ class Store(abc.ABC):
             "runs": runs,
             "changes": changes,
         }
+
+    # -- matching ----------------------------------------------------------
+
+    def match_projection(self) -> Iterator[tuple[str, Venue, list[str]]]:
+        """Every active venue with the keys (``source:record``) of its records, for matching."""
+        with self.engine.connect() as c:
+            keys: dict[int, list[str]] = {}
+            for r in c.execute(
+                sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id)
+                .where(link_t.c.withdrawn_at.is_(None))
+                .order_by(link_t.c.source_id, link_t.c.record_id)
+            ):
+                keys.setdefault(r.venue_pk, []).append(f"{r.source_id}:{r.record_id}")
+            for r in c.execute(sa.select(venue_t).where(venue_t.c.status == "active").order_by(venue_t.c.pk)).mappings():
+                yield r["id"], values_to_venue(r["id"], r), keys.get(r["pk"], [])
+
+    def match_decisions(self, keys: Sequence[str]) -> dict[tuple[str, str], str]:
+        """People's decisions (match / distinct) on pairs involving these record keys."""
+        if not keys:
+            return {}
+        with self.engine.connect() as c:
+            rows = c.execute(
+                sa.select(decision_t).where(sa.or_(decision_t.c.left_key.in_(list(keys)), decision_t.c.right_key.in_(list(keys))))
+            )
+            return {(r.left_key, r.right_key): r.decision for r in rows}
+
+    def review_items(self, status: str = "open", limit: int = 100) -> list[dict[str, Any]]:
+        with self.engine.connect() as c:
+            rows = c.execute(
+                sa.select(review_t).where(review_t.c.status == status).order_by(review_t.c.score.desc()).limit(limit)
+            ).mappings()
+            return [dict(r) for r in rows]
 
     # -- nearest -----------------------------------------------------------
 

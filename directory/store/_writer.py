@@ -23,12 +23,14 @@ from ._base import (
     RawRecord,
     SourceInfo,
     change_t,
+    decision_t,
     fingerprint,
     jsonable,
     link_t,
     offer_t,
     prov_t,
     raw_t,
+    review_t,
     run_t,
     source_t,
     term_t,
@@ -116,6 +118,31 @@ class Writer:
         """Remember validators, cursor and run ids of a source for its next run."""
         self.c.execute(state_t.delete().where(state_t.c.source_id == state.source_id))
         self.c.execute(state_t.insert().values(**state.values()))
+
+    def decide(self, left_key: str, right_key: str, decision: str, actor: str, at: datetime) -> None:
+        """A person says two records are (``match``) or are not (``distinct``) one venue. Sticky."""
+        left, right = sorted((left_key, right_key))
+        self.c.execute(decision_t.delete().where(decision_t.c.left_key == left, decision_t.c.right_key == right))
+        self.c.execute(decision_t.insert().values(left_key=left, right_key=right, decision=decision, actor=actor, at=at))
+        self.c.execute(
+            review_t.update().where(review_t.c.left_key == left, review_t.c.right_key == right).values(status="decided")
+        )
+
+    def add_review_items(self, items: Sequence[Mapping[str, Any]], run_id: int | None, at: datetime) -> int:
+        """Queue doubtful pairs (``left_key``, ``right_key``, ``score``, ``parts``); known pairs are skipped."""
+        added = 0
+        for item in items:
+            left, right = sorted((item["left_key"], item["right_key"]))
+            known = self.c.execute(
+                sa.select(review_t.c.pk).where(review_t.c.left_key == left, review_t.c.right_key == right)
+            ).first()
+            if known is None:
+                self.c.execute(review_t.insert().values(
+                    left_key=left, right_key=right, score=item["score"], parts=dict(item["parts"]),
+                    status="open", run_id=run_id, created_at=at,
+                ))  # fmt: skip
+                added += 1
+        return added
 
     def withdraw_missing(self, source_id: str, seen: set[str], at: datetime) -> list[str]:
         """Records of ``source_id`` absent from ``seen`` are withdrawn; so are venues left with none.

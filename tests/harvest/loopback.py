@@ -144,8 +144,9 @@ class Loopback:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         config = uvicorn.Config(
-            self._record, log_level="warning", lifespan="off", http="h11", timeout_graceful_shutdown=2
-        )
+            self._record, interface="asgi3", http="h11", lifespan="off",
+            log_level="warning", timeout_graceful_shutdown=2,
+        )  # fmt: skip
         self._server = uvicorn.Server(config)
         self._socket = sock
         self._thread = threading.Thread(
@@ -212,11 +213,11 @@ class Loopback:
         validators = {"etag": etag, "last-modified": email.utils.formatdate(mtime, usegmt=True)}
         if _not_modified(request, etag, mtime):
             return Response(status_code=304, headers=validators)
-        return Response(data, media_type=_media_type(path), headers=validators)
+        return _file_response(path, data, validators)
 
     async def _no_etag(self, request: Request) -> Response:
         path = self._file(request)
-        return Response(path.read_bytes(), media_type=_media_type(path))
+        return _file_response(path, path.read_bytes())
 
     async def _status(self, request: Request) -> Response:
         code = request.path_params["code"]
@@ -261,7 +262,7 @@ class Loopback:
 
         async def chunks() -> AsyncIterator[bytes]:
             left = total
-            while left > 0:
+            while left > 0 and not await request.is_disconnected():  # stop when the client gives up
                 yield _CHUNK[: min(left, len(_CHUNK))]
                 left -= len(_CHUNK)
 
@@ -317,6 +318,14 @@ def _not_modified(request: Request, etag: str, mtime: int) -> bool:
         except (TypeError, ValueError):
             return False
     return False
+
+
+def _file_response(path: Path, data: bytes, headers: dict[str, str] | None = None) -> Response:
+    """The bytes with the file's media type, claiming no charset (Starlette adds one to ``text/*``)."""
+    response = Response(data, headers=headers)
+    if media_type := _media_type(path):
+        response.headers["content-type"] = media_type
+    return response
 
 
 def _media_type(path: Path) -> str | None:

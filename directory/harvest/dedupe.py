@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Which incoming records are venues the directory already has, or each other.
+
+Identifiers first (a record seen before keeps its venue: links are handled
+by the store); for new records, a scored comparison (``matching.score``)
+against the venues that share a blocking key with them, and against the
+other new records of the run. Sure matches join the venue; doubtful ones go
+to the review queue with the score and its parts; people's decisions are
+sticky and win over any score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from directory.schema import Venue
+from directory.store import Store
+
+from .matching import block_keys, score
+
+__all__ = ["MatchIndex", "Resolution", "resolve"]
+
+#: A block holding more venues than this says nothing about which two are alike.
+MAX_BLOCK = 200
+
+
+@dataclass(slots=True)
+class _Entry:
+    venue: Venue
+    record_keys: list[str]
+
+
+class MatchIndex:
+    """Blocking keys of the directory's venues, in memory for one run."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, _Entry] = {}
+        self.blocks: dict[str, list[str]] = {}
+
+    @classmethod
+    def from_store(cls, store: Store) -> MatchIndex:
+        index = cls()
+        for venue_id, venue, keys in store.match_projection():
+            index.add(venue_id, venue, keys)
+        return index
+
+    def add(self, venue_id: str, venue: Venue, record_keys: Iterable[str]) -> None:
+        entry = self.entries.get(venue_id)
+        if entry is not None:
+            entry.record_keys.extend(k for k in record_keys if k not in entry.record_keys)
+            return
+        self.entries[venue_id] = _Entry(venue, list(record_keys))
+        for key in block_keys(venue):
+            if not key.startswith("near:"):
+                self.blocks.setdefault(key, []).append(venue_id)
+
+    def candidates(self, venue: Venue) -> list[str]:
+        """Venue ids sharing a blocking key with ``venue`` (a point's neighbour cells included)."""
+        found: dict[str, None] = {}
+        for key in sorted(block_keys(venue)):
+            block = self.blocks.get("cell:" + key[5:] if key.startswith("near:") else key, ())
+            if len(block) <= MAX_BLOCK:
+                found.update(dict.fromkeys(block))
+        return list(found)
+
+
+@dataclass(slots=True)
+class Resolution:
+    """What matching decided for the new records of a run."""
+
+    attach_to: dict[str, str] = field(default_factory=dict)  # record id → existing venue id
+    follows: dict[str, str] = field(default_factory=dict)  # record id → record id of the same run it joins
+    review: list[dict[str, Any]] = field(default_factory=list)  # doubtful pairs for people
+
+
+def resolve(
+    index: MatchIndex,
+    source_id: str,
+    new: Sequence[tuple[str, Venue]],
+    decisions: dict[tuple[str, str], str],
+) -> Resolution:
+    """Decide, for each new record (id, venue), whether it is a venue already known.
+
+    Records are taken in the order given; a record matching an earlier new
+    record of the same run follows it, so the second of two twins joins the
+    venue the first creates.
+    """
+    result = Resolution()
+    pending = MatchIndex()  # new records of this run, keyed by a provisional id
+    for record_id, venue in new:
+        key = f"{source_id}:{record_id}"
+        best = _best_match(index, key, venue, decisions, result) or _best_match(pending, key, venue, decisions, result)
+        if best is None:
+            pending.add(f"run:{record_id}", venue, [key])
+        elif best.startswith("run:"):
+            leader = best[4:]
+            result.follows[record_id] = result.follows.get(leader, leader)
+            pending.add(best, venue, [key])
+        else:
+            result.attach_to[record_id] = best
+            index.add(best, venue, [key])
+    for record_id, leader in list(result.follows.items()):
+        if leader in result.attach_to:  # the leader joined a stored venue: so do its followers
+            result.attach_to[record_id] = result.attach_to[leader]
+            del result.follows[record_id]
+    return result
+
+
+def _best_match(
+    index: MatchIndex, key: str, venue: Venue, decisions: dict[tuple[str, str], str], result: Resolution
+) -> str | None:
+    best: tuple[float, str] | None = None
+    for venue_id in index.candidates(venue):
+        entry = index.entries[venue_id]
+        said = {decisions.get(tuple(sorted((key, other)))) for other in entry.record_keys}  # type: ignore[arg-type]
+        if "distinct" in said:
+            continue
+        if "match" in said:
+            return venue_id
+        s = score(venue, entry.venue)
+        if s.decision == "match" and (best is None or (s.total, venue_id) > best):
+            best = (s.total, venue_id)
+        elif s.decision == "review" and entry.record_keys:
+            result.review.append(
+                {"left_key": key, "right_key": entry.record_keys[0], "score": round(s.total, 3), "parts": s.parts}
+            )
+    return best[1] if best else None

@@ -1,0 +1,327 @@
+# SPDX-License-Identifier: Apache-2.0
+"""One harvest run of one source: fetch, keep, read, validate, geocode, match, apply.
+
+Everything a run writes (raw records, venues, withdrawals, the source's state)
+is written in one transaction: readers of the directory see the whole run or
+nothing of it. A run that fails, or brings far fewer records than the last
+complete one, withdraws nothing. Runs are pure functions of their inputs and
+of the ``now`` they are given.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from directory.errors import SourceUnavailable
+from directory.schema import CommuneLookup, Problem, Severity, Venue, parse_venue
+from directory.store import Incoming, RawRecord, SourceInfo, SourceState, Store, Writer, utcnow
+
+from .dedupe import MatchIndex, resolve
+from .fetch import Fetcher, FetchResult
+from .importer import RowProblem
+from .readers import ReadItem, reader_for
+
+__all__ = ["HarvestReport", "HarvestSource", "Geocoder", "harvest_source", "SUSPICIOUS_RATIO"]
+
+#: A complete run bringing fewer records than this share of the last complete
+#: one is suspect (a truncated export, a filter left on): it withdraws nothing.
+SUSPICIOUS_RATIO = 0.5
+_BATCH = 1000
+
+
+class HarvestSource(Protocol):
+    """What a run needs of a source's configuration (see ``sources.SourceConfig``)."""
+
+    id: str
+    format: str
+    interval: timedelta
+    origin: str | None
+
+    def source_info(self) -> SourceInfo: ...
+    def location(self) -> str: ...
+    def map_record(self, raw: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]: ...
+    def pages(self, first: FetchResult) -> Iterator[str]: ...
+
+
+class Geocoder(Protocol):
+    def geocode(self, requests: Sequence[Any]) -> dict[str, Any]: ...
+
+
+@dataclass(slots=True)
+class HarvestReport:
+    """What a run did: counts, duration, errors, and what a producer should fix."""
+
+    source_id: str
+    run_id: int
+    status: str = "running"  # complete | unchanged | partial | failed
+    fetched: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    geocoded: int = 0
+    merged: int = 0
+    to_review: int = 0
+    withdrawn: int = 0
+    skipped: int = 0  # records already harvested from their origin, or published by this instance
+    requests: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # French sentences for people
+    problems: list[RowProblem] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        names = ("fetched", "new", "updated", "unchanged", "quarantined", "geocoded", "merged",
+                 "to_review", "withdrawn", "skipped", "requests")  # fmt: skip
+        return {name: getattr(self, name) for name in names}
+
+    def quality(self) -> dict[str, Any]:
+        """The report a producer can be sent: what was rejected or doubtful, and why."""
+        rejected = [p for p in self.problems if p.problem.severity is Severity.ERROR]
+        reasons = Counter(f"{p.problem.field} : {p.problem.message}" for p in rejected)
+        warnings = Counter(
+            f"{p.problem.field} : {p.problem.code}" for p in self.problems if p.problem.severity is Severity.WARNING
+        )
+        return {
+            "rejected_reasons": reasons.most_common(20),
+            "warning_reasons": warnings.most_common(20),
+            "rejected": [{"position": p.position, "record_id": p.record_id, **p.problem.as_dict()} for p in rejected[:500]],
+        }
+
+
+def harvest_source(
+    store: Store,
+    source: HarvestSource,
+    *,
+    fetcher: Fetcher,
+    places: CommuneLookup | None = None,
+    geocoder: Geocoder | None = None,
+    now: datetime | None = None,
+    direct_origins: frozenset[str] = frozenset(),
+    instance_name: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> HarvestReport:
+    """Harvest one source now.
+
+    :param direct_origins: publishers harvested directly by another source:
+        their records reaching us through an aggregator are not taken twice.
+    :param instance_name: this instance's name in lineages; records it
+        published itself are never taken back (no echo between instances).
+    """
+    started = time.perf_counter()
+    at = now or utcnow()
+    info = source.source_info()
+    state = store.sources.state(source.id)
+    report = HarvestReport(source.id, store.start_run(info, at, kind="harvest"))
+    try:
+        bodies = _fetch(fetcher, source, state, report)
+        if bodies is None:
+            report.status = "unchanged"
+            report.notes.append("rien n'a changé depuis la dernière moisson : la source répond « non modifié »")
+            _save_state(store, source, state, report, at)
+        else:
+            _apply(store, source, state, bodies, report, at, places, geocoder, direct_origins, instance_name, progress)
+    except SourceUnavailable as err:
+        report.status = "failed"
+        report.notes.append(f"{err.detail} — rien n'a été retiré de l'annuaire")
+        _save_state(store, source, state, report, at)
+    finally:
+        report.seconds = time.perf_counter() - started
+        error = "; ".join(report.notes) if report.status == "failed" else None
+        store.finish_run(report.run_id, report.status, report.counts(), error, {"notes": report.notes, **report.quality()})
+    return report
+
+
+def _fetch(fetcher: Fetcher, source: HarvestSource, state: SourceState, report: HarvestReport) -> list[FetchResult] | None:
+    """Every page of the source, or None when the source says nothing changed."""
+    first = fetcher.fetch(
+        source.location(), etag=state.etag, last_modified=state.last_modified, previous_hash=state.content_hash
+    )
+    report.requests += first.requests
+    if first.status == "not_modified":
+        return None
+    pages = [first]
+    for url in source.pages(first):
+        page = fetcher.fetch(url)
+        report.requests += page.requests
+        pages.append(page)
+    state.etag, state.last_modified, state.content_hash = first.etag, first.last_modified, first.content_hash
+    return pages
+
+
+def _items(source: HarvestSource, pages: list[FetchResult]) -> Iterator[ReadItem]:
+    position = 0
+    for page in pages:
+        reader = reader_for(format=source.format)
+        for item in reader.read(page.body, page.declared_encoding):
+            position += 1
+            item.position = position
+            yield item
+
+
+def _apply(
+    store: Store, source: HarvestSource, state: SourceState, pages: list[FetchResult], report: HarvestReport,
+    at: datetime, places: CommuneLookup | None, geocoder: Geocoder | None, direct_origins: frozenset[str],
+    instance_name: str | None, progress: Callable[[int], None] | None,
+) -> None:  # fmt: skip
+    index = MatchIndex.from_store(store)
+    linked = store.sources.record_ids(source.id)
+    seen: set[str] = set()
+    batch = _RunBatch(store, source, report, at, index, linked, geocoder)
+    with store.writer() as writer:
+        batch.writer = writer
+        for item in _items(source, pages):
+            report.fetched += 1
+            problems = list(item.problems)
+            mapped: dict[str, Any] | None = None
+            if item.record is not None:
+                mapped, mapping_problems = source.map_record(item.record)
+                problems.extend(mapping_problems)
+            record_id = str(mapped.get("id") or "").strip()[:200] or None if mapped else None
+            lineage = _lineage(source, mapped or {})
+            if record_id is not None:
+                seen.add(record_id)
+            if instance_name and instance_name in lineage[1:]:
+                report.skipped += 1
+                continue
+            if source.origin is None and lineage[0] in direct_origins - {lineage[0]} or (
+                source.origin is not None and lineage[0] in direct_origins
+            ):
+                report.skipped += 1
+                continue
+            venue = None
+            if mapped is not None:
+                result = parse_venue(mapped, places=places, today=at.date())
+                problems.extend(result.problems)
+                venue = result.venue
+            report.problems.extend(RowProblem(item.position, record_id, p) for p in problems)
+            found = [p.as_dict() for p in problems]
+            if venue is None or record_id is None or any(p.severity is Severity.ERROR for p in problems):
+                report.quarantined += 1
+                batch.raw.append(RawRecord(item.position, record_id, item.payload, "quarantined", found))
+            else:
+                batch.add(item, record_id, venue, found, lineage)
+            if batch.full():
+                batch.flush()
+                if progress:
+                    progress(_BATCH)
+        batch.flush()
+        _withdraw_or_not(writer, source, state, report, seen, at)
+        report.status = report.status if report.status == "partial" else "complete"
+        state.last_run_id = report.run_id
+        if report.status == "complete":
+            state.last_complete_run_id, state.last_complete_count = report.run_id, report.fetched
+        state.next_due_at = at + source.interval
+        writer.save_state(state)
+
+
+def _lineage(source: HarvestSource, record: dict[str, Any]) -> list[str]:
+    """Origin first, then the aggregators the record came through, this source's publisher last."""
+    publisher = source.source_info().publisher or source.id
+    carried = [part for part in str(record.get("lignee") or "").split("|") if part]
+    origin = str(record.get("origine") or "") or (carried[0] if carried else None) or source.origin or publisher
+    chain = carried or [origin]
+    if chain[-1] != publisher:
+        chain.append(publisher)
+    return chain
+
+
+def _withdraw_or_not(writer: Writer, source: HarvestSource, state: SourceState, report: HarvestReport,
+                     seen: set[str], at: datetime) -> None:  # fmt: skip
+    previous = state.last_complete_count
+    if previous and previous >= 10 and report.fetched < previous * SUSPICIOUS_RATIO:
+        report.status = "partial"
+        report.notes.append(
+            f"moisson suspecte : {report.fetched} enregistrements au lieu de {previous} lors de la dernière "
+            "moisson complète — rien n'a été retiré de l'annuaire"
+        )
+        return
+    withdrawn = writer.withdraw_missing(source.id, seen, at)
+    report.withdrawn = len(withdrawn)
+    if withdrawn:
+        report.notes.append(f"{len(withdrawn)} lieux retirés : ils ne figurent plus dans la source")
+
+
+def _save_state(store: Store, source: HarvestSource, state: SourceState, report: HarvestReport, at: datetime) -> None:
+    state.last_run_id = report.run_id
+    state.next_due_at = at + source.interval
+    with store.writer() as writer:
+        writer.save_state(state)
+
+
+class _RunBatch:
+    """Valid records of a run wait here; they are geocoded, matched and applied together."""
+
+    def __init__(self, store: Store, source: HarvestSource, report: HarvestReport, at: datetime,
+                 index: MatchIndex, linked: set[str], geocoder: Geocoder | None) -> None:  # fmt: skip
+        self.store, self.source, self.report, self.at = store, source, report, at
+        self.index, self.linked, self.geocoder = index, linked, geocoder
+        self.writer: Writer | None = None
+        self.items: list[tuple[ReadItem, str, Venue, list[dict[str, Any]], list[str]]] = []
+        self.raw: list[RawRecord] = []
+
+    def add(self, item: ReadItem, record_id: str, venue: Venue, flags: list[dict[str, Any]], lineage: list[str]) -> None:
+        self.items.append((item, record_id, venue, flags, lineage))
+
+    def full(self) -> bool:
+        return len(self.items) + len(self.raw) >= _BATCH
+
+    def flush(self) -> None:
+        assert self.writer is not None
+        geo = self._geocode()
+        new = [(record_id, venue) for _, record_id, venue, _, _ in self.items if record_id not in self.linked]
+        keys = [f"{self.source.id}:{record_id}" for record_id, _ in new]
+        resolution = resolve(self.index, self.source.id, new, self.store.match_decisions(keys))
+        leaders, followers = [], []
+        for item, record_id, venue, flags, lineage in self.items:
+            method, point, score = geo.get(record_id, ("producteur" if venue.point else None, None, None))
+            incoming = Incoming(
+                record_id, venue, flags, attach_to=resolution.attach_to.get(record_id), origin=lineage[0],
+                lineage=lineage, geo_method=method, geo_point=point, geo_score=score,
+            )  # fmt: skip
+            (followers if record_id in resolution.follows else leaders).append((item, incoming))
+        outcomes = dict(zip((i.record_id for _, i in leaders), self.writer.apply_many(self.source.id, [i for _, i in leaders], at=self.at)))
+        if followers:
+            attached = [
+                Incoming(**{**_fields(i), "attach_to": outcomes[resolution.follows[i.record_id]].venue_id})
+                for _, i in followers
+            ]
+            outcomes.update(zip((i.record_id for i in attached), self.writer.apply_many(self.source.id, attached, at=self.at)))
+        for item, incoming in leaders + followers:
+            outcome = outcomes[incoming.record_id]
+            action = {"created": "new", "restored": "updated", "attached": "merged"}.get(outcome.action, outcome.action)
+            setattr(self.report, action, getattr(self.report, action) + 1)
+            self.linked.add(incoming.record_id)
+            if outcome.action in ("created", "attached"):
+                self.index.add(outcome.venue_id, incoming.venue, [f"{self.source.id}:{incoming.record_id}"])
+            status = "unchanged" if outcome.action == "unchanged" else "stored"
+            self.raw.append(RawRecord(item.position, incoming.record_id, item.payload, status, list(incoming.flags)))
+        self.report.to_review += self.writer.add_review_items(resolution.review, self.report.run_id, self.at)
+        self.raw.sort(key=lambda r: r.position)
+        self.writer.add_raw_records(self.report.run_id, self.source.id, self.raw, self.at)
+        self.items, self.raw = [], []
+
+    def _geocode(self) -> dict[str, tuple[str, tuple[float, float] | None, float | None]]:
+        """Records without a trustworthy point get one from the geocoder (or their commune)."""
+        if self.geocoder is None:
+            return {}
+        from .geocode import GeocodeRequest, needs_geocoding
+
+        wanted = {
+            record_id: GeocodeRequest(record_id, venue.adresse, venue.code_postal, venue.commune, venue.code_insee)
+            for _, record_id, venue, flags, _ in self.items
+            if needs_geocoding(venue, flags)
+        }
+        if not wanted:
+            return {}
+        answers = self.geocoder.geocode(list(wanted.values()))
+        self.report.geocoded += sum(1 for a in answers.values() if a.method == "ban")
+        return {key: (a.method, (a.latitude, a.longitude), a.score) for key, a in answers.items()}
+
+
+def _fields(incoming: Incoming) -> dict[str, Any]:
+    return {name: getattr(incoming, name) for name in incoming.__dataclass_fields__}
