@@ -1,0 +1,535 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Geocoding venues with the national address base (BAN), in batches, cached.
+
+The BAN geocoder (``api-adresse`` / Géoplateforme) answers 50 requests per
+second per address at most, so :class:`BanGeocoder` uses its batch endpoint,
+``POST {base_url}/search/csv/``: one multipart request carries a CSV of up to
+``batch_size`` rows and the answer is the same CSV with result columns added
+(``latitude``, ``longitude``, ``result_label``, ``result_score``,
+``result_type``, ``result_citycode``, ``result_postcode``, ``result_status``…).
+Each row is filtered on its commune (``citycode``), or on its postcode when
+the INSEE code is missing or names Paris, Lyon or Marseille as a whole (the
+BAN files their addresses under the arrondissements' codes).
+
+An answer is accepted only when its score reaches ``min_score``, its type is
+``housenumber`` or ``street`` and it lies in the record's département;
+otherwise the venue gets its commune's point from the offline gazetteer, with
+a French reason (« score 0,52 < 0,75 », « résultat de type municipality »,
+« résultat dans le 13 au lieu du 51 »). A geocoder that cannot be reached
+never fails the harvest: after bounded retries its rows get the commune's
+point too, with the reason « géocodeur indisponible ».
+
+Every answer the BAN gives, refused ones included, is kept in the store's
+``geocode_cache`` table under :func:`address_key`, and is never asked again;
+the acceptance rules are applied when reading, so changing ``min_score``
+takes effect without a single request.
+
+    geocoder = BanGeocoder("https://api-adresse.data.gouv.fr", client=client,
+                           cache=GeocodeCache(store), places=load_gazetteer())
+    results = geocoder.geocode([GeocodeRequest("v1", "12 bis rue de Leclercq",
+                                               "51100", "Reims", "51454")])
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BanAnswer", "BanGeocoder", "GeocodeCache", "GeocodeRequest", "GeocodeResult", "Geocoder",
+    "REQUEST_COLUMNS", "RESULT_COLUMNS", "UNAVAILABLE", "address_key", "needs_geocoding",
+]  # fmt: skip
+
+import csv
+import email.utils
+import hashlib
+import io
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Literal, Protocol
+
+import httpx
+import sqlalchemy as sa
+
+from directory.errors import SourceUnavailable
+from directory.places import Commune, Gazetteer, fold
+from directory.schema.territory import departement_of_insee
+from directory.schema.venue import Venue
+from directory.store import Store, utcnow
+from directory.store.tables import GeocodeCacheRow
+
+log = logging.getLogger(__name__)
+
+#: Columns of the CSV sent to the BAN; the address is read from the middle three.
+REQUEST_COLUMNS = ("key", "adresse", "code_postal", "commune", "citycode")
+_ADDRESS_COLUMNS = ("adresse", "code_postal", "commune")
+#: Columns of the BAN's answer that this module reads.
+RESULT_COLUMNS = (
+    "latitude", "longitude", "result_label", "result_score", "result_type",
+    "result_citycode", "result_postcode", "result_status",
+)  # fmt: skip
+#: Reason given when the geocoder could not be reached.
+UNAVAILABLE = "géocodeur indisponible"
+
+_ACCEPTED_TYPES = frozenset({"housenumber", "street"})
+#: Paris, Lyon, Marseille: BAN addresses carry the arrondissement's code, not these.
+_PLM_CITYCODES = frozenset({"75056", "69123", "13055"})
+_SUBDIVISIONS = frozenset({"commune", "arrondissement"})
+_KEY_MAX = 400
+_RETRY_AFTER_CAP_S = 60.0
+_SQL_CHUNK = 500
+
+_cache_t: sa.Table = GeocodeCacheRow.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class GeocodeRequest:
+    """One address to place. ``key`` is the caller's (a venue or record id)."""
+
+    key: str
+    adresse: str
+    code_postal: str
+    commune: str
+    code_insee: str | None = None
+
+
+@dataclass(frozen=True)
+class GeocodeResult:
+    """Where a request was placed, and how.
+
+    ``method`` is ``"ban"`` when the BAN's answer was accepted, ``"commune"``
+    when the point is the commune's (then ``reason`` says why, in French).
+    ``score``, ``result_type`` and ``label`` are the BAN's answer, also when
+    it was refused (``None`` when there was none).
+    """
+
+    key: str
+    latitude: float
+    longitude: float
+    method: Literal["ban", "commune"]
+    score: float | None = None
+    result_type: str | None = None
+    label: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class BanAnswer:
+    """The BAN's raw answer for one address, as cached (one ``geocode_cache`` row).
+
+    ``latitude`` is ``None`` when the BAN found nothing for the address.
+    """
+
+    address_key: str
+    query: str
+    citycode: str | None
+    latitude: float | None = None
+    longitude: float | None = None
+    score: float | None = None
+    result_type: str | None = None
+    label: str | None = None
+    result_citycode: str | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+class Geocoder(Protocol):
+    """The geocoding edge: requests in, one result per placeable request out."""
+
+    def geocode(self, requests: Sequence[GeocodeRequest]) -> dict[str, GeocodeResult]:
+        """Results by request key; a request that cannot be placed at all is absent."""
+        ...
+
+
+def address_key(req: GeocodeRequest) -> str:
+    """The cache key of an address: ``fold(adresse)|code_postal|code_insee``.
+
+    Case, accents, punctuation and runs of spaces do not matter, so
+    ``"12 BIS RUE  de Leclercq"`` and ``"12 bis rue de leclercq"`` share one
+    entry. Keys longer than the column (400) end with a hash of the whole.
+    """
+    key = f"{fold(req.adresse)}|{req.code_postal.strip()}|{(req.code_insee or '').strip().upper()}"
+    if len(key) > _KEY_MAX:
+        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        key = f"{key[: _KEY_MAX - 33]}#{digest}"
+    return key
+
+
+def needs_geocoding(venue: Venue, flags: Sequence[Mapping[str, Any]]) -> bool:
+    """True when the venue has no coordinates, or validation found them far from its commune."""
+    if venue.point is None:
+        return True
+    return any(flag.get("code") == "coordinates_far_from_commune" for flag in flags)
+
+
+class GeocodeCache:
+    """The store's ``geocode_cache`` table, through ``store.engine`` (SQLAlchemy Core)."""
+
+    def __init__(self, store: Store) -> None:
+        self.engine = store.engine
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, BanAnswer]:
+        """The cached answers for those of ``keys`` that have one."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, BanAnswer] = {}
+        with self.engine.connect() as c:
+            for start in range(0, len(wanted), _SQL_CHUNK):
+                chunk = wanted[start : start + _SQL_CHUNK]
+                rows = c.execute(sa.select(_cache_t).where(_cache_t.c.address_key.in_(chunk))).mappings()
+                for row in rows:
+                    found[row["address_key"]] = BanAnswer(
+                        address_key=row["address_key"],
+                        query=row["query"],
+                        citycode=row["citycode"],
+                        latitude=row["latitude"],
+                        longitude=row["longitude"],
+                        score=row["score"],
+                        result_type=row["result_type"],
+                        label=row["label"],
+                        result_citycode=row["result_citycode"],
+                    )
+        return found
+
+    def put_many(self, rows: Iterable[BanAnswer], at: datetime | None = None) -> int:
+        """Store answers (replacing any under the same key) in one transaction; returns the count."""
+        latest = {row.address_key: row for row in rows}
+        if not latest:
+            return 0
+        when = at or utcnow()
+        values = [
+            {
+                "address_key": a.address_key,
+                "query": a.query,
+                "citycode": a.citycode,
+                "latitude": a.latitude,
+                "longitude": a.longitude,
+                "score": a.score,
+                "result_type": a.result_type,
+                "label": a.label,
+                "result_citycode": a.result_citycode,
+                "at": when,
+            }
+            for a in latest.values()
+        ]
+        keys = list(latest)
+        with self.engine.begin() as c:
+            for start in range(0, len(keys), _SQL_CHUNK):
+                c.execute(sa.delete(_cache_t).where(_cache_t.c.address_key.in_(keys[start : start + _SQL_CHUNK])))
+            c.execute(sa.insert(_cache_t), values)
+        return len(values)
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One distinct address to send: what the BAN sees, and how to filter it."""
+
+    address_key: str
+    query: str
+    request: GeocodeRequest
+    citycode: str | None  # the citycode filter's value, None → filter on the postcode
+    departement: str | None  # the record's, for the acceptance check
+    commune: Commune | None
+
+
+class BanGeocoder:
+    """Geocodes with the BAN's batch CSV endpoint, caches, and falls back to the commune's point.
+
+    :param base_url: the API root, e.g. ``https://api-adresse.data.gouv.fr``.
+    :param client: the ``httpx.Client`` to send through (its timeouts apply).
+    :param cache: where answers are kept; ``None`` asks every time.
+    :param places: the offline gazetteer, for départements and commune points.
+    :param batch_size: rows per request (the BAN accepts far more; 1,000 keeps each short).
+    :param min_score: the lowest accepted score.
+    :param max_retries: retries per batch after a 429, a 5xx or a network error.
+    :param backoff_s: first wait between tries, doubled each time (``Retry-After`` wins, capped).
+    :param sleep: how to wait (tests pass a recorder).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        client: httpx.Client,
+        cache: GeocodeCache | None,
+        places: Gazetteer,
+        batch_size: int = 1000,
+        min_score: float = 0.75,
+        max_retries: int = 3,
+        backoff_s: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.url = f"{base_url.rstrip('/')}/search/csv/"
+        self.client = client
+        self.cache = cache
+        self.places = places
+        self.batch_size = batch_size
+        self.min_score = min_score
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.sleep = sleep
+
+    # -- the contract -----------------------------------------------------
+
+    def geocode(self, requests: Sequence[GeocodeRequest]) -> dict[str, GeocodeResult]:
+        """Place every request; results by request key.
+
+        Cached addresses are not sent again; each distinct uncached address is
+        sent once, in batches. A request whose BAN answer is refused or missing
+        gets its commune's point (``method="commune"``); one whose commune is
+        unknown too is absent from the result.
+        """
+        rows: dict[str, _Row] = {}
+        keys_of: list[tuple[GeocodeRequest, str]] = []
+        for req in requests:
+            key = address_key(req)
+            if key not in rows:
+                rows[key] = self._row(key, req)
+            keys_of.append((req, key))
+
+        answers: dict[str, BanAnswer] = self.cache.get_many(rows) if self.cache is not None else {}
+        to_send = [row for key, row in rows.items() if key not in answers and fold(row.request.adresse)]
+        fresh, unavailable = self._ask(to_send)
+        if self.cache is not None and fresh:
+            self.cache.put_many(fresh.values())
+        answers.update(fresh)
+
+        results: dict[str, GeocodeResult] = {}
+        for req, key in keys_of:
+            row = rows[key]
+            if key in unavailable:
+                result = self._fallback(req, row, None, UNAVAILABLE)
+            elif not fold(req.adresse):
+                result = self._fallback(req, row, None, "adresse absente")
+            else:
+                result = self._judge(req, row, answers.get(key))
+            if result is not None:
+                results[req.key] = result
+        return results
+
+    # -- acceptance -------------------------------------------------------
+
+    def _judge(self, req: GeocodeRequest, row: _Row, answer: BanAnswer | None) -> GeocodeResult | None:
+        reason = self.refusal(answer, row.departement)
+        if reason is None and answer is not None:
+            assert answer.latitude is not None and answer.longitude is not None
+            return GeocodeResult(
+                key=req.key,
+                latitude=answer.latitude,
+                longitude=answer.longitude,
+                method="ban",
+                score=answer.score,
+                result_type=answer.result_type,
+                label=answer.label,
+            )
+        return self._fallback(req, row, answer, reason)
+
+    def refusal(self, answer: BanAnswer | None, departement: str | None) -> str | None:
+        """Why ``answer`` is refused for a record of ``departement``, in French; ``None`` if accepted."""
+        if answer is None or not answer.found:
+            return "adresse introuvable dans la BAN"
+        if answer.score is None or answer.score < self.min_score:
+            shown = "absent" if answer.score is None else _decimal(answer.score)
+            return f"score {shown} < {_decimal(self.min_score)}"
+        if answer.result_type not in _ACCEPTED_TYPES:
+            return f"résultat de type {answer.result_type or 'inconnu'}"
+        found_dep = departement_of_insee(answer.result_citycode) if answer.result_citycode else None
+        if departement is None or found_dep is None:
+            return "département du résultat invérifiable"
+        if found_dep != departement:
+            return f"résultat dans le {found_dep} au lieu du {departement}"
+        return None
+
+    def _fallback(
+        self, req: GeocodeRequest, row: _Row, answer: BanAnswer | None, reason: str | None
+    ) -> GeocodeResult | None:
+        point = self._commune_point(row.commune)
+        if point is None:
+            return None
+        return GeocodeResult(
+            key=req.key,
+            latitude=point[0],
+            longitude=point[1],
+            method="commune",
+            score=answer.score if answer else None,
+            result_type=answer.result_type if answer else None,
+            label=answer.label if answer else None,
+            reason=reason,
+        )
+
+    # -- the record's commune ---------------------------------------------
+
+    def _row(self, key: str, req: GeocodeRequest) -> _Row:
+        commune = self._commune(req)
+        insee = (req.code_insee or "").strip().upper() or None
+        citycode: str | None = None
+        if commune is not None and insee is not None:
+            citycode = commune.insee if commune.kind in _SUBDIVISIONS else (commune.parent or commune.insee)
+        elif insee is not None and len(insee) == 5:
+            citycode = insee
+        if citycode in _PLM_CITYCODES:
+            citycode = None
+        departement = (
+            commune.departement
+            if commune is not None
+            else departement_of_insee(insee)
+            if insee
+            else self.places.departement_of_postcode(req.code_postal)
+        )
+        query = " ".join(part.strip() for part in (req.adresse, req.code_postal, req.commune) if part.strip())
+        return _Row(key, query, req, citycode, departement, commune)
+
+    def _commune(self, req: GeocodeRequest) -> Commune | None:
+        if req.code_insee and (c := self.places.commune(req.code_insee)) is not None:
+            return c
+        candidates = self.places.communes_for_postcode(req.code_postal) if req.code_postal.strip() else []
+        name = fold(req.commune)
+        for c in candidates:
+            if name and fold(c.nom) == name:
+                return c
+        return candidates[0] if candidates else None
+
+    def _commune_point(self, commune: Commune | None) -> tuple[float, float] | None:
+        if commune is None:
+            return None
+        if commune.lat is not None and commune.lon is not None:
+            return (commune.lat, commune.lon)
+        parent = self.places.commune(commune.parent) if commune.parent else None
+        if parent is not None and parent.lat is not None and parent.lon is not None:
+            return (parent.lat, parent.lon)
+        return None
+
+    # -- talking to the BAN -----------------------------------------------
+
+    def _ask(self, rows: Sequence[_Row]) -> tuple[dict[str, BanAnswer], set[str]]:
+        """Send ``rows`` in batches: the answers got, and the keys left unanswered."""
+        answers: dict[str, BanAnswer] = {}
+        unavailable: set[str] = set()
+        by_city = [r for r in rows if r.citycode is not None]
+        by_postcode = [r for r in rows if r.citycode is None]
+        for group, filter_name, column in ((by_city, "citycode", "citycode"), (by_postcode, "postcode", "code_postal")):
+            for start in range(0, len(group), self.batch_size):
+                batch = group[start : start + self.batch_size]
+                try:
+                    got = self._send(batch, filter_name, column)
+                except SourceUnavailable as err:
+                    log.warning("géocodage de %d adresses impossible : %s", len(batch), err.detail)
+                    unavailable.update(r.address_key for r in batch)
+                    continue
+                answers.update(got)
+                unavailable.update(r.address_key for r in batch if r.address_key not in got)
+        return answers, unavailable
+
+    def _send(self, batch: Sequence[_Row], filter_name: str, column: str) -> dict[str, BanAnswer]:
+        body = _request_csv(batch)
+        data = {"columns": list(_ADDRESS_COLUMNS), filter_name: column}
+        files = {"data": ("adresses.csv", body, "text/csv")}
+        response = self._post(data, files)
+        try:
+            return _parse_answer(response.content, batch)
+        except (csv.Error, UnicodeDecodeError, ValueError) as err:
+            raise SourceUnavailable(detail=f"réponse illisible du géocodeur ({err})") from err
+
+    def _post(self, data: dict[str, Any], files: dict[str, Any]) -> httpx.Response:
+        tries = self.max_retries + 1
+        for attempt in range(1, tries + 1):
+            wait = self.backoff_s * 2 ** (attempt - 1)
+            try:
+                response = self.client.post(self.url, data=data, files=files)
+            except httpx.TransportError as err:
+                problem = f"{type(err).__name__} : {err}" if str(err) else type(err).__name__
+                if attempt == tries:
+                    raise SourceUnavailable(detail=f"géocodeur injoignable ({problem})") from err
+                log.info("géocodeur injoignable (%s), nouvel essai dans %.1f s", problem, wait)
+                self.sleep(wait)
+                continue
+            status = response.status_code
+            if status == 200:
+                return response
+            if status != 429 and status < 500:
+                raise SourceUnavailable(detail=f"le géocodeur a répondu {status}")
+            if attempt == tries:
+                raise SourceUnavailable(detail=f"le géocodeur a répondu {status} après {tries} essais")
+            wait = _retry_after(response) or wait
+            log.info("le géocodeur a répondu %d, nouvel essai dans %.1f s", status, wait)
+            self.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _request_csv(batch: Sequence[_Row]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(REQUEST_COLUMNS)
+    for i, row in enumerate(batch):
+        req = row.request
+        address = (_one_line(req.adresse), req.code_postal.strip(), _one_line(req.commune))
+        writer.writerow((str(i), *address, row.citycode or ""))
+    return out.getvalue().encode("utf-8")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _parse_answer(content: bytes, batch: Sequence[_Row]) -> dict[str, BanAnswer]:
+    """The BAN's CSV answer, by address key; rows with ``result_status`` ``error`` are left out."""
+    text = content.decode("utf-8-sig")
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    if reader.fieldnames is None or "key" not in reader.fieldnames or "latitude" not in reader.fieldnames:
+        raise ValueError(f"colonnes inattendues : {reader.fieldnames}")
+    answers: dict[str, BanAnswer] = {}
+    for record in reader:
+        try:
+            row = batch[int(record["key"])]
+        except (ValueError, IndexError, TypeError):
+            continue
+        status = (record.get("result_status") or "").strip()
+        if status == "error":
+            continue
+        lat, lon = _float(record.get("latitude")), _float(record.get("longitude"))
+        found = lat is not None and lon is not None and status in ("", "ok")
+        answers[row.address_key] = BanAnswer(
+            address_key=row.address_key,
+            query=row.query,
+            citycode=row.citycode,
+            latitude=lat if found else None,
+            longitude=lon if found else None,
+            score=_float(record.get("result_score")) if found else None,
+            result_type=(record.get("result_type") or None) if found else None,
+            label=(record.get("result_label") or None) if found else None,
+            result_citycode=((record.get("result_citycode") or "").strip()[:5] or None) if found else None,
+        )
+    return answers
+
+
+def _float(value: str | None) -> float | None:
+    if value is None or not value.strip():
+        return None
+    return float(value)
+
+
+def _decimal(value: float) -> str:
+    """``0.52`` → ``"0,52"``: the French way."""
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - datetime.now(timezone.utc)).total_seconds()
+    return min(max(seconds, 0.0), _RETRY_AFTER_CAP_S)
