@@ -12,16 +12,22 @@ import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from rapidfuzz import fuzz
+
 from directory.places import fold
 
 __all__ = [
     "GENERIC_HOSTS",
     "SERVICE_KEYWORDS",
     "address_number",
+    "commune_key",
+    "is_town_hall",
     "name_core",
     "name_keywords",
     "normalise_address",
     "normalise_name",
+    "same_commune",
+    "street_part",
     "website_host",
 ]
 
@@ -42,7 +48,7 @@ _SERVICE_PHRASES: tuple[tuple[str, str], ...] = (
     (r"maison des jeunes et de la culture|mjc", "mjc"),
     (r"(?:point|bureau|espace) (?:d )?info(?:rmation)? jeune(?:s|sse)?|info jeunes?|pij|bij", "info_jeunesse"),
     (r"espace de vie sociale|evs", "espace_vie_sociale"),
-    (r"centre (?:social|socio ?culturel|socioculturel)(?: et culturel)?|csc|espace socio ?culturel", "centre_social"),
+    (r"centre (?:sociale?|socio ?culturel(?:le)?|socioculturel(?:le)?)(?: et culturel)?|csc|espace socio ?culturel", "centre_social"),
     (r"maisons? de quartier|maison des habitants", "maison_quartier"),
     (r"missions? locales?(?: jeunes?)?", "mission_locale"),
     (r"pole emploi|france travail", "france_travail"),
@@ -51,6 +57,7 @@ _SERVICE_PHRASES: tuple[tuple[str, str], ...] = (
     (r"mediatheques?|bibliotheques?", "mediatheque"),
     (
         r"maisons? (?:departementales? )?(?:de la |des )?solidarites?(?: departementales?)?|"
+        r"poles? (?:de la )?solidarites?(?: departementales?)?|"
         r"maison de la metropole(?: pour les solidarites)?|mdm|mds",
         "maison_solidarites",
     ),
@@ -59,17 +66,22 @@ _SERVICE_PHRASES: tuple[tuple[str, str], ...] = (
 )
 _SERVICE_RE = [(re.compile(rf"\b(?:{pattern})\b"), f" {token} ") for pattern, token in _SERVICE_PHRASES]
 
-#: The canonical service tokens :func:`normalise_name` emits. Two names whose
-#: sets of these differ describe different services (see ``matching.score``).
+#: The canonical service tokens :func:`normalise_name` emits, one per family of
+#: surface forms above (« EPN » and « espace public numérique » → ``epn``,
+#: « médiathèque » and « bibliothèque » → ``mediatheque``, « MSAP » and « France
+#: Services » → ``france_services``, « Pôle emploi » and « France Travail » →
+#: ``france_travail``…). Names carrying different ones describe different
+#: services (the veto of ``matching.score``).
 SERVICE_KEYWORDS: frozenset[str] = frozenset(token for _, token in _SERVICE_PHRASES)
 
 # Administrative wrappers that say who runs the place, not which place it is.
+# « ville » and « commune » only as a prefix or before « de » (« Centre-Ville » stays).
 _ADMIN_RE = re.compile(
-    r"\b(?:mairie(?: annexe)?|hotel de ville|ville|commune|association|assoc|asso|ass)"
-    r"(?: (?:de|d|du|des))?\b"
+    r"\b(?:mairie(?: annexe)?|hotel de ville|association|assoc|asso|ass)(?: (?:de|d|du|des))?\b"
+    r"|\b(?:ville|commune) (?:de|d|du)\b|^ *(?:ville|commune)\b"
 )
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "av": "avenue", "bd": "boulevard",
-                  "cc": "communaute communes", "ca": "communaute agglomeration",
+                  "ctre": "centre", "cc": "communaute communes", "ca": "communaute agglomeration",
                   "agglo": "agglomeration"}  # fmt: skip
 _ARTICLES = frozenset("a au aux d de des du en et l la le les pour sur un une".split())
 
@@ -97,14 +109,68 @@ def normalise_name(nom: str) -> str:
     return " ".join(words)
 
 
+_TOWN_HALL = re.compile(r"^(?:mairie|hotel de ville|commune|ville)\b(?! (?:annexe|deleguee))")
+
+
+def is_town_hall(nom: str) -> bool:
+    """« Mairie de X », « Commune de X », « Hôtel de ville »: the town hall itself."""
+    return bool(_TOWN_HALL.match(fold(nom)))
+
+
 def name_keywords(normalised: str) -> frozenset[str]:
     """The service tokens present in an already normalised name."""
     return frozenset(w for w in normalised.split() if w in SERVICE_KEYWORDS)
 
 
-def name_core(normalised: str) -> str:
-    """The normalised name without its service tokens: the proper-name part."""
-    return " ".join(w for w in normalised.split() if w not in SERVICE_KEYWORDS)
+# Words that qualify a service without naming it (« médiathèque intercommunale »).
+_QUALIFIERS = frozenset(
+    """municipal municipale municipaux intercommunal intercommunale communal communale
+    departemental departementale agglomeration communaute""".split()
+)
+
+
+def name_core(normalised: str, communes: tuple[str, ...] = ()) -> str:
+    """The proper part of a normalised name.
+
+    Service tokens and qualifiers go, and so does the name of the commune when
+    it appears whole (``communes``: :func:`commune_key` forms): « Médiathèque
+    de Riom » in Riom has no proper part, « Mairie de Bâgé » in Bâgé-Dommartin
+    keeps ``bage``.
+    """
+    text = f" {normalised} "
+    for commune in communes:
+        if commune:
+            text = text.replace(f" {commune} ", " ")
+    return " ".join(w for w in text.split() if w not in SERVICE_KEYWORDS and w not in _QUALIFIERS)
+
+
+# ── communes ─────────────────────────────────────────────────────────────────
+_PARENS = re.compile(r"\([^)]*\)")
+_COMMUNE_NOISE = re.compile(r"\b(?:cedex(?: \d+)?|\d+(?:e|er|eme)?|arrondissement|arr)\b")
+
+
+@lru_cache(maxsize=65536)
+def commune_key(commune: str) -> str:
+    """A commune name folded for comparison: no « (Loire) », CEDEX or arrondissement number."""
+    text = _COMMUNE_NOISE.sub(" ", fold(_PARENS.sub(" ", commune)))
+    return " ".join(_ABBREVIATIONS.get(w, w) for w in text.split() if w not in _ARTICLES)
+
+
+@lru_cache(maxsize=65536)
+def same_commune(a: str, b: str) -> bool:
+    """Whether two commune fields name one commune.
+
+    Equal keys, or the words of one contained in the other (« Cran-Gevrier -
+    Annecy » and « Cran-Gevrier », « Lyon 9eme » and « Lyon »), or a one-letter
+    typo (« Rion-ès-Montagnes »).
+    """
+    ka, kb = commune_key(a), commune_key(b)
+    if not ka or not kb:
+        return True  # unknown: no evidence either way
+    if ka == kb:
+        return True
+    wa, wb = set(ka.split()), set(kb.split())
+    return wa <= wb or wb <= wa or fuzz.ratio(ka, kb) >= 90
 
 
 # ── addresses ────────────────────────────────────────────────────────────────
@@ -114,7 +180,7 @@ _STREET_TYPES = {
     "all": "allee", "fg": "faubourg", "fbg": "faubourg", "mte": "montee", "sq": "square",
     "crs": "cours", "res": "residence", "qu": "quai", "qua": "quai", "pas": "passage",
     "pass": "passage", "prom": "promenade", "espl": "esplanade", "lot": "lotissement",
-    "rpt": "rond point", "sent": "sentier", "che": "chemin", "grande rue": "grande rue",
+    "rpt": "rond point", "sent": "sentier", "che": "chemin",
 }  # fmt: skip
 _WORD_ABBREVIATIONS = {
     "st": "saint", "ste": "sainte", "gal": "general", "gen": "general", "pdt": "president",

@@ -1,0 +1,367 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Matching: blocking, the veto, the score, and precision/recall on labelled pairs.
+
+The labelled pairs and their records are in ``fixtures/matching/`` (see its
+README). Run with ``pytest -s`` (or ``-rA``) to see the measured figures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import random
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from directory.harvest.matching import (
+    CELL_M,
+    MISMATCH_WEIGHTS,
+    SERVICE_KEYWORDS,
+    T_HIGH,
+    T_LOW,
+    WEIGHTS,
+    BlockingStats,
+    Candidate,
+    Score,
+    block_keys,
+    candidate_pairs,
+    normalise_name,
+    score,
+)
+from directory.schema import PLACEHOLDER_PIVOT, EARTH_RADIUS_M, Venue, haversine_m, parse_venue
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "matching"
+DLAT = CELL_M / (EARTH_RADIUS_M * math.pi / 180)  # degrees of latitude per grid cell
+
+
+def venue(**fields: object) -> Venue:
+    base: dict[str, object] = {
+        "id": "v",
+        "pivot": PLACEHOLDER_PIVOT,
+        "nom": "Lieu",
+        "commune": "Valence",
+        "code_postal": "26000",
+        "adresse": "1 rue de la Paix",
+        "date_maj": date(2024, 1, 1),
+    }
+    base.update(fields)
+    return Venue(**base)  # type: ignore[arg-type]
+
+
+def pair_keys(items: list[Candidate], **kw: object) -> set[frozenset[str]]:
+    return {frozenset((a.key, b.key)) for a, b in candidate_pairs(items, **kw)}  # type: ignore[arg-type]
+
+
+# ── names ────────────────────────────────────────────────────────────────────
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("Mairie de Lapte", "COMMUNE DE LAPTE"),
+        ("Ville de Saint-Fons", "Mairie de St Fons"),
+        ("Centre Communal d'Action Sociale de Seyssins", "CCAS de Seyssins"),
+        ("Maison de Services au Public d'Abondance", "France Services Abondance"),
+        ("Espace Public Numérique Alboussière", "EPN Alboussière"),
+        ("Association Familles Rurales Ambierle", "Asso familles rurales d'Ambierle"),
+        ("Médiathèque La Passerelle", "MEDIATHEQUE LA PASSERELLE"),
+    ],
+)
+def test_normalise_name_makes_variants_equal(left, right):
+    assert normalise_name(left) == normalise_name(right)
+
+
+def test_normalise_name_keeps_service_words():
+    assert normalise_name("Mairie de St-Jean (Espace Public Numérique)") == "saint jean epn"
+    assert set(normalise_name("Bibliothèque municipale - CCAS").split()) & SERVICE_KEYWORDS == {"mediatheque", "ccas"}
+    assert normalise_name("Médiathèque de Riom") != normalise_name("CCAS de Riom")
+
+
+# ── blocking ─────────────────────────────────────────────────────────────────
+def test_block_keys_use_identifiers_but_not_the_placeholder_siret():
+    keys = block_keys(venue(pivot=PLACEHOLDER_PIVOT, telephone="+33475000000", courriels=["Contact@Lieu.fr"]))
+    assert "tel:+33475000000" in keys and "mail:contact@lieu.fr" in keys
+    assert not any(k.startswith("siret:") for k in keys)
+    assert "siret:21260362600011" in block_keys(venue(pivot="21260362600011"))
+
+
+def test_block_keys_place_is_insee_or_else_postcode():
+    assert "insee:26362" in block_keys(venue(code_insee="26362"))
+    assert not any(k.startswith("cp:") for k in block_keys(venue(code_insee="26362")))
+    assert "cp:26000" in block_keys(venue())
+
+
+def test_block_keys_ignore_generic_website_hosts():
+    keys = block_keys(venue(site_web=["https://www.facebook.com/monlieu", "https://sites.google.com/x", "https://www.mjc-valence.fr/a"]))
+    assert {k for k in keys if k.startswith("web:")} == {"web:mjc-valence.fr"}
+    assert "web:mosaic26130.wixsite.com" in block_keys(venue(site_web=["https://mosaic26130.wixsite.com/sp3c"]))
+
+
+def test_points_on_both_sides_of_a_cell_edge_meet():
+    edge_lat = (math.floor(45.75 / DLAT) + 1) * DLAT  # a row boundary near Lyon
+    a = venue(id="a", latitude=edge_lat - 0.0002, longitude=4.85, code_postal="69003")
+    b = venue(id="b", latitude=edge_lat + 0.0002, longitude=4.85, code_postal="69006")
+    assert haversine_m(*a.point, *b.point) < 50
+    cell = lambda v: next(k for k in block_keys(v) if k.startswith("cell:"))  # noqa: E731
+    assert cell(a) != cell(b)  # different cells…
+    assert pair_keys([Candidate("a", a), Candidate("b", b)]) == {frozenset({"a", "b"})}  # …still a pair
+
+
+def test_points_within_the_cell_size_always_meet():
+    rng = random.Random(7)
+    for _ in range(300):
+        lat, lon = rng.uniform(42.5, 50.5), rng.uniform(-4.5, 7.5)
+        bearing, metres = rng.uniform(0, 2 * math.pi), rng.uniform(0, CELL_M * 0.95)
+        lat2 = lat + metres * math.cos(bearing) / 111_195
+        lon2 = lon + metres * math.sin(bearing) / (111_195 * math.cos(math.radians(lat)))
+        a = venue(id="a", latitude=lat, longitude=lon, code_postal="01000")
+        b = venue(id="b", latitude=lat2, longitude=lon2, code_postal="02000")
+        assert pair_keys([Candidate("a", a), Candidate("b", b)]), (lat, lon, lat2, lon2)
+
+
+def test_far_points_with_nothing_in_common_do_not_meet():
+    a = venue(id="a", latitude=45.75, longitude=4.85, code_postal="69003")
+    b = venue(id="b", latitude=45.78, longitude=4.85, code_postal="69004")  # 3.3 km north
+    assert pair_keys([Candidate("a", a), Candidate("b", b)]) == set()
+
+
+def test_wrong_insee_but_same_phone_meet():
+    a = venue(id="a", code_insee="26362", telephone="+33475434852", latitude=44.93, longitude=4.89)
+    b = venue(id="b", code_insee="38185", code_postal="38000", telephone="+33475434852", latitude=45.19, longitude=5.72)
+    assert pair_keys([Candidate("a", a), Candidate("b", b)]) == {frozenset({"a", "b"})}
+
+
+def test_placeholder_siret_does_not_block():
+    a = venue(id="a", pivot=PLACEHOLDER_PIVOT, code_postal="26000", latitude=44.93, longitude=4.89)
+    b = venue(id="b", pivot=PLACEHOLDER_PIVOT, code_postal="38000", latitude=45.19, longitude=5.72)
+    assert pair_keys([Candidate("a", a), Candidate("b", b)]) == set()
+    c = dataclasses.replace(a, pivot="21260362600011")
+    d = dataclasses.replace(b, pivot="21260362600011")
+    assert pair_keys([Candidate("c", c), Candidate("d", d)]) == {frozenset({"c", "d"})}
+
+
+def test_each_pair_once_even_when_it_shares_many_keys():
+    a = venue(id="a", telephone="+33475434852", courriels=["x@y.fr"], latitude=44.93, longitude=4.89)
+    b = dataclasses.replace(a, id="b")
+    assert len(list(candidate_pairs([Candidate("a", a), Candidate("b", b)]))) == 1
+
+
+def test_oversized_blocks_are_skipped_and_counted():
+    # 30 venues of one postcode, far apart: only the postcode block links them.
+    items = [Candidate(f"v{i}", venue(id=f"v{i}", latitude=44.0 + i * 0.05, longitude=4.9)) for i in range(30)]
+    stats = BlockingStats()
+    assert list(candidate_pairs(items, max_block=10, stats=stats)) == []
+    assert stats.skipped["place"] == 1 and stats.pairs == 0
+    assert len(list(candidate_pairs(items, max_block=30))) == 30 * 29 // 2
+
+
+# ── scoring ──────────────────────────────────────────────────────────────────
+def test_veto_mairie_and_its_epn():
+    mairie = venue(nom="Mairie de Tence", adresse="Place de l'Hôtel de Ville", code_postal="43190", commune="Tence",
+                   latitude=45.1143, longitude=4.2905)  # fmt: skip
+    epn = dataclasses.replace(mairie, nom="Espace Public Numérique de Tence")
+    s = score(mairie, epn)
+    assert s.total >= T_HIGH  # everything else agrees…
+    assert s.decision == "distinct" and s.veto == "« EPN » d'un côté seulement"  # …yet two services
+
+
+def test_veto_mediatheque_and_ccas_in_one_building():
+    media = venue(nom="Médiathèque de Riom", adresse="10 rue Antoine Arnaud", commune="Riom", code_postal="63200",
+                  latitude=45.894, longitude=3.113, telephone="+33473645370")  # fmt: skip
+    ccas = dataclasses.replace(media, nom="Centre communal d'action sociale de Riom")
+    s = score(media, ccas)
+    assert s.decision == "distinct"
+    assert s.veto == "« médiathèque » d'un côté, « CCAS » de l'autre"
+
+
+def test_veto_lifted_by_same_siret_and_same_name():
+    a = venue(nom="CCAS de Challes-les-Eaux", pivot="26730125700015", latitude=45.55, longitude=5.98)
+    b = dataclasses.replace(a, nom="Centre communal d'action sociale de Challes-les-Eaux")
+    assert score(a, b).veto is None  # same normalised name anyway
+    c = dataclasses.replace(a, nom="Mairie de Challes-les-Eaux")
+    assert score(a, c).veto is not None  # same SIRET, different names: still vetoed
+
+
+def test_no_veto_when_the_names_share_a_service_word():
+    a = venue(nom="Maison France Services de Rochefort (Maison des solidarités)", adresse="12 route de Bordas")
+    b = venue(nom="Maison des solidarités de Rochefort", adresse="12 route de Bordas")
+    assert score(a, b).veto is None
+
+
+def test_no_point_no_distance_term():
+    a = venue(nom="Centre social Nocaze", adresse="14 rue Étienne Marcel", latitude=44.56, longitude=4.75)
+    b = dataclasses.replace(a, latitude=None, longitude=None)
+    s = score(a, b)
+    assert "distance" not in s.parts
+    weights = {k: WEIGHTS[k] for k in s.parts}
+    assert s.total == pytest.approx(sum(weights[k] * v for k, v in s.parts.items()) / sum(weights.values()), abs=1e-4)
+    # A far point counts against; a missing one neither for nor against.
+    far = dataclasses.replace(a, latitude=44.60)
+    assert score(a, far).parts["distance"] == 0.0
+    assert score(a, far).total < s.total
+
+
+def test_name_alone_is_not_a_match():
+    a = venue(nom="Médiathèque Les Passerelles", adresse="93 rue du Geyser")
+    b = venue(nom="Médiathèque Les Passerelles", adresse="4 place de la Mairie")
+    assert score(a, b).decision != "match"
+
+
+def test_shared_siret_alone_is_not_a_match():
+    # One SIRET (the commune) for the library and the town hall, 200 m apart.
+    media = venue(nom="Médiathèque de Craponne", adresse="1 chemin des Jardins d'Eole", pivot="21690069600016",
+                  commune="Craponne", code_postal="69290", latitude=45.7452, longitude=4.7248)  # fmt: skip
+    other = venue(nom="Espace Eole", adresse="17 avenue Jean Bergeron", pivot="21690069600016",
+                  commune="Craponne", code_postal="69290", latitude=45.7448, longitude=4.7222)  # fmt: skip
+    s = score(media, other)
+    assert s.parts["siret"] == 1.0 and s.decision == "distinct"
+
+
+def test_different_house_numbers_disagree():
+    a = venue(nom="Maison des associations", adresse="240 rue Jean Jaurès")
+    b = venue(nom="Maison des associations", adresse="89 rue Jean Jaures")
+    assert score(a, b).parts["address"] == 0.0
+    c = venue(nom="Maison des associations", adresse="240 RUE JEAN JAURES 63700 SAINT-ELOY")
+    assert score(a, c).parts["address"] == 1.0
+
+
+def test_two_communes_are_never_merged_automatically():
+    a = venue(nom="Club informatique", adresse="Le Bourg", commune="Manthes", code_postal="26210",
+              courriels=["club@info.fr"], telephone="+33475000000")  # fmt: skip
+    b = dataclasses.replace(a, commune="Moras-en-Valloire")
+    assert score(a, b).decision != "match"
+
+
+def test_an_identifier_that_differs_weighs_less_than_one_that_agrees():
+    assert all(MISMATCH_WEIGHTS[k] < WEIGHTS[k] for k in MISMATCH_WEIGHTS)
+    a = venue(nom="MJC Robert Martin", adresse="87 avenue Adolphe Figuet", telephone="+33475712600")
+    b = dataclasses.replace(a, telephone="+33612345678")
+    assert score(a, b).parts["phone"] == 0.0 and score(a, b).decision == "match"
+
+
+# ── determinism ──────────────────────────────────────────────────────────────
+def test_same_input_same_output(labelled):
+    records, _ = labelled
+    items = [Candidate(k, v) for k, v in sorted(records.items())]
+    first = [(a.key, b.key) for a, b in candidate_pairs(items)]
+    assert first == [(a.key, b.key) for a, b in candidate_pairs(items)]
+    shuffled = items[:]
+    random.Random(3).shuffle(shuffled)
+    assert {frozenset(p) for p in first} == pair_keys(shuffled)  # order changes nothing but order
+    for a, b in first[:300]:
+        s1, s2 = score(records[a], records[b]), score(records[b], records[a])
+        assert s1 == score(records[a], records[b])
+        assert (s1.total, s1.decision) == (s2.total, s2.decision)
+
+
+# ── the labelled set ─────────────────────────────────────────────────────────
+@pytest.fixture(scope="module")
+def labelled() -> tuple[dict[str, Venue], list[dict[str, str]]]:
+    raw = json.loads((FIXTURES / "records.json").read_text(encoding="utf-8"))
+    records = {}
+    for source, rows in raw.items():
+        for row in rows:
+            parsed = parse_venue(row)
+            assert parsed.venue is not None, parsed.errors
+            records[f"{source}:{row['id']}"] = parsed.venue
+    pairs = json.loads((FIXTURES / "pairs.json").read_text(encoding="utf-8"))
+    return records, pairs
+
+
+def evaluate(records: dict[str, Venue], pairs: list[dict[str, str]], strip_right_point: bool = False) -> dict[str, float]:
+    """Precision and recall of ``match`` decisions (unsure pairs left out), review-queue size."""
+    outcome: Counter[tuple[str, str]] = Counter()
+    for p in pairs:
+        left, right = records[p["left"]], records[p["right"]]
+        if strip_right_point:
+            right = dataclasses.replace(right, latitude=None, longitude=None)
+        outcome[(p["label"], score(left, right).decision)] += 1
+    tp, fp = outcome[("match", "match")], outcome[("distinct", "match")]
+    matches = sum(n for (label, _), n in outcome.items() if label == "match")
+    return {
+        "precision": tp / (tp + fp) if tp + fp else 1.0,
+        "recall": tp / matches,
+        "tp": tp,
+        "fp": fp,
+        "matches": matches,
+        "review": sum(n for (_, decision), n in outcome.items() if decision == "review"),
+        "pairs": len(pairs),
+    }
+
+
+def report(title: str, m: dict[str, float]) -> str:
+    return (
+        f"{title}: précision {m['precision']:.3f} ({m['tp']}/{m['tp'] + m['fp']}), "
+        f"rappel {m['recall']:.3f} ({m['tp']}/{m['matches']}), "
+        f"file de revue {m['review']} paires sur {m['pairs']} (seuils {T_LOW} / {T_HIGH})"
+    )
+
+
+def test_labelled_set_is_well_formed(labelled):
+    records, pairs = labelled
+    labels = Counter(p["label"] for p in pairs)
+    print(f"\npaires étiquetées : {dict(labels)}")
+    assert set(labels) == {"match", "distinct", "unsure"}
+    assert len({frozenset((p["left"], p["right"])) for p in pairs}) == len(pairs)
+    assert all(p["left"] in records and p["right"] in records and p["note"] for p in pairs)
+
+
+def test_precision_and_recall_on_labelled_pairs(labelled):
+    records, pairs = labelled
+    m = evaluate(records, pairs)
+    print("\n" + report("Auvergne-Rhône-Alpes", m))
+    assert m["precision"] >= 0.95
+    assert m["recall"] >= 0.8
+
+
+def test_precision_holds_without_coordinates(labelled):
+    """The same pairs with one point removed: fewer matches, never free ones."""
+    records, pairs = labelled
+    m = evaluate(records, pairs, strip_right_point=True)
+    print("\n" + report("sans coordonnées à droite", m))
+    assert m["precision"] >= 0.95
+
+
+def test_precision_on_the_holdout(labelled):
+    """Pairs from other regions, labelled after the thresholds were fixed."""
+    records, _ = labelled
+    holdout = json.loads((FIXTURES / "holdout.json").read_text(encoding="utf-8"))
+    m = evaluate(records, holdout)
+    print("\n" + report("contrôle hors région", m))
+    assert m["precision"] >= 0.95
+
+
+def test_blocking_finds_every_labelled_pair(labelled):
+    records, pairs = labelled
+    found = pair_keys([Candidate(k, v) for k, v in records.items()])
+    assert all(frozenset((p["left"], p["right"])) in found for p in pairs if p["label"] == "match")
+
+
+def test_blocking_on_the_real_files(shared_datasets):
+    """~3.4k real records (Hinaura + conseillers numériques): pairs compared vs n²."""
+    items = []
+    for source, path in (("hinaura", "hinaura/source.json"), ("cnfs", "conseiller-numerique/lieux-cnfs-2022.json")):
+        for row in json.loads((shared_datasets / path).read_text(encoding="utf-8")):
+            if (v := parse_venue(row).venue) is not None:
+                items.append(Candidate(f"{source}:{row['id']}", v))
+    stats = BlockingStats()
+    partners: Counter[str] = Counter()
+    for a, b in candidate_pairs(items, stats=stats):
+        partners[a.key] += 1
+        partners[b.key] += 1
+    print(
+        f"\nblocage : {stats.items} fiches, {stats.pairs} paires comparées sur {stats.all_pairs} "
+        f"({stats.pairs / stats.all_pairs:.3%}), plus gros bloc {stats.largest_block}, "
+        f"au plus {max(partners.values())} voisins par fiche, blocs ignorés {dict(stats.skipped)}"
+    )
+    assert stats.items > 3000
+    assert stats.pairs < 0.01 * stats.all_pairs
+
+
+def test_score_is_a_frozen_value():
+    s = score(venue(), venue())
+    assert isinstance(s, Score) and s.decision == "match"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.total = 0.0  # type: ignore[misc]
