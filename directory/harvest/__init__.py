@@ -1,7 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Getting records in: readers per format, file import (harvest runs later)."""
+"""Getting records in: source files, fetching, readers per format, mapping,
+validation, geocoding, matching and merging, runs and their reports."""
 
 from .importer import ImportReport, RowProblem, import_file, source_for_file
 from .readers import READERS, ReadError, Reader, reader_for
+from .run import HarvestReport, harvest_source
+from .sources import SourceConfig, SourceConfigError, check_samples, load_source, load_sources
 
-__all__ = ["ImportReport", "READERS", "ReadError", "Reader", "RowProblem", "import_file", "reader_for", "source_for_file"]
+__all__ = [
+    "HarvestReport", "ImportReport", "READERS", "ReadError", "Reader", "RowProblem", "SourceConfig",
+    "SourceConfigError", "check_samples", "harvest_source", "import_file", "load_source", "load_sources",
+    "reader_for", "source_for_file",
+]  # fmt: skip

@@ -10,6 +10,7 @@ of the ``now`` they are given.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -22,30 +23,20 @@ from directory.schema import CommuneLookup, Problem, Severity, Venue, parse_venu
 from directory.store import Incoming, RawRecord, SourceInfo, SourceState, Store, Writer, utcnow
 
 from .dedupe import MatchIndex, resolve
+from .encoding import decode
 from .fetch import Fetcher, FetchResult
 from .importer import RowProblem
-from .readers import ReadItem, reader_for
+from .readers import ReadItem
+from .mapping import resolve as resolve_path
+from .sources import SourceConfig
 
-__all__ = ["HarvestReport", "HarvestSource", "Geocoder", "harvest_source", "SUSPICIOUS_RATIO"]
+__all__ = ["HarvestReport", "Geocoder", "harvest_source", "SUSPICIOUS_RATIO"]
 
 #: A complete run bringing fewer records than this share of the last complete
 #: one is suspect (a truncated export, a filter left on): it withdraws nothing.
 SUSPICIOUS_RATIO = 0.5
 _BATCH = 1000
-
-
-class HarvestSource(Protocol):
-    """What a run needs of a source's configuration (see ``sources.SourceConfig``)."""
-
-    id: str
-    format: str
-    interval: timedelta
-    origin: str | None
-
-    def source_info(self) -> SourceInfo: ...
-    def location(self) -> str: ...
-    def map_record(self, raw: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]: ...
-    def pages(self, first: FetchResult) -> Iterator[str]: ...
+_MAX_PAGES = 10_000  # a loop of "next" links must end
 
 
 class Geocoder(Protocol):
@@ -95,7 +86,7 @@ class HarvestReport:
 
 def harvest_source(
     store: Store,
-    source: HarvestSource,
+    source: SourceConfig,
     *,
     fetcher: Fetcher,
     places: CommuneLookup | None = None,
@@ -136,16 +127,22 @@ def harvest_source(
     return report
 
 
-def _fetch(fetcher: Fetcher, source: HarvestSource, state: SourceState, report: HarvestReport) -> list[FetchResult] | None:
+def _fetch(fetcher: Fetcher, source: SourceConfig, state: SourceState, report: HarvestReport) -> list[FetchResult] | None:
     """Every page of the source, or None when the source says nothing changed."""
-    first = fetcher.fetch(
-        source.location(), etag=state.etag, last_modified=state.last_modified, previous_hash=state.content_hash
-    )
+    paginated = source.pagination is not None and (source.pagination.next or source.pagination.page_param)
+    url = source.pagination.first_url(source.location()) if paginated else source.location()
+    first = fetcher.fetch(url, etag=state.etag, last_modified=state.last_modified, previous_hash=state.content_hash)
     report.requests += first.requests
     if first.status == "not_modified":
         return None
     pages = [first]
-    for url in source.pages(first):
+    while paginated and len(pages) <= _MAX_PAGES:
+        page = pages[-1]
+        document = json.loads(decode(page.body, page.declared_encoding).text)
+        count = len(resolve_path(document, source.pagination.items) or ()) if source.pagination.items else 0
+        url = source.pagination.next_url(document, page.url, source.pagination.first_page + len(pages) - 1, count)
+        if url is None:
+            break
         page = fetcher.fetch(url)
         report.requests += page.requests
         pages.append(page)
@@ -153,10 +150,10 @@ def _fetch(fetcher: Fetcher, source: HarvestSource, state: SourceState, report: 
     return pages
 
 
-def _items(source: HarvestSource, pages: list[FetchResult]) -> Iterator[ReadItem]:
+def _items(source: SourceConfig, pages: list[FetchResult]) -> Iterator[ReadItem]:
     position = 0
     for page in pages:
-        reader = reader_for(format=source.format)
+        reader = source.make_reader()
         for item in reader.read(page.body, page.declared_encoding):
             position += 1
             item.position = position
@@ -164,7 +161,7 @@ def _items(source: HarvestSource, pages: list[FetchResult]) -> Iterator[ReadItem
 
 
 def _apply(
-    store: Store, source: HarvestSource, state: SourceState, pages: list[FetchResult], report: HarvestReport,
+    store: Store, source: SourceConfig, state: SourceState, pages: list[FetchResult], report: HarvestReport,
     at: datetime, places: CommuneLookup | None, geocoder: Geocoder | None, direct_origins: frozenset[str],
     instance_name: str | None, progress: Callable[[int], None] | None,
 ) -> None:  # fmt: skip
@@ -179,18 +176,13 @@ def _apply(
             problems = list(item.problems)
             mapped: dict[str, Any] | None = None
             if item.record is not None:
-                mapped, mapping_problems = source.map_record(item.record)
+                mapped, mapping_problems = source.map(item.record, today=at.date())
                 problems.extend(mapping_problems)
             record_id = str(mapped.get("id") or "").strip()[:200] or None if mapped else None
             lineage = _lineage(source, mapped or {})
             if record_id is not None:
                 seen.add(record_id)
-            if instance_name and instance_name in lineage[1:]:
-                report.skipped += 1
-                continue
-            if source.origin is None and lineage[0] in direct_origins - {lineage[0]} or (
-                source.origin is not None and lineage[0] in direct_origins
-            ):
+            if _already_had(lineage, source, direct_origins, instance_name):
                 report.skipped += 1
                 continue
             venue = None
@@ -219,7 +211,7 @@ def _apply(
         writer.save_state(state)
 
 
-def _lineage(source: HarvestSource, record: dict[str, Any]) -> list[str]:
+def _lineage(source: SourceConfig, record: dict[str, Any]) -> list[str]:
     """Origin first, then the aggregators the record came through, this source's publisher last."""
     publisher = source.source_info().publisher or source.id
     carried = [part for part in str(record.get("lignee") or "").split("|") if part]
@@ -230,7 +222,15 @@ def _lineage(source: HarvestSource, record: dict[str, Any]) -> list[str]:
     return chain
 
 
-def _withdraw_or_not(writer: Writer, source: HarvestSource, state: SourceState, report: HarvestReport,
+def _already_had(lineage: list[str], source: SourceConfig, direct_origins: frozenset[str], instance: str | None) -> bool:
+    """Echoes and detours: what this instance published itself, or what
+    another source of this directory brings straight from its origin."""
+    if instance and instance in lineage:
+        return True
+    return lineage[0] != source.publisher and lineage[0] in direct_origins
+
+
+def _withdraw_or_not(writer: Writer, source: SourceConfig, state: SourceState, report: HarvestReport,
                      seen: set[str], at: datetime) -> None:  # fmt: skip
     previous = state.last_complete_count
     if previous and previous >= 10 and report.fetched < previous * SUSPICIOUS_RATIO:
@@ -246,7 +246,7 @@ def _withdraw_or_not(writer: Writer, source: HarvestSource, state: SourceState, 
         report.notes.append(f"{len(withdrawn)} lieux retirés : ils ne figurent plus dans la source")
 
 
-def _save_state(store: Store, source: HarvestSource, state: SourceState, report: HarvestReport, at: datetime) -> None:
+def _save_state(store: Store, source: SourceConfig, state: SourceState, report: HarvestReport, at: datetime) -> None:
     state.last_run_id = report.run_id
     state.next_due_at = at + source.interval
     with store.writer() as writer:
@@ -256,7 +256,7 @@ def _save_state(store: Store, source: HarvestSource, state: SourceState, report:
 class _RunBatch:
     """Valid records of a run wait here; they are geocoded, matched and applied together."""
 
-    def __init__(self, store: Store, source: HarvestSource, report: HarvestReport, at: datetime,
+    def __init__(self, store: Store, source: SourceConfig, report: HarvestReport, at: datetime,
                  index: MatchIndex, linked: set[str], geocoder: Geocoder | None) -> None:  # fmt: skip
         self.store, self.source, self.report, self.at = store, source, report, at
         self.index, self.linked, self.geocoder = index, linked, geocoder

@@ -1,0 +1,159 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Whole harvest runs against sources served over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from directory.harvest import harvest_source, load_source
+from directory.harvest.fetch import Fetcher
+
+from ..conftest import FIXTURES
+from .loopback import Loopback
+
+NOW = datetime(2026, 11, 25, 6, 0, tzinfo=timezone.utc)
+DEMO = FIXTURES / "demo" / "hinaura-2021.csv"
+
+
+def rows(path: Path = DEMO) -> list[dict[str, str]]:
+    return list(csv.DictReader(path.open(encoding="utf-8")))
+
+
+def write_csv(path: Path, records: list[dict[str, str]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(records[0]), quoting=csv.QUOTE_ALL)
+    writer.writeheader()
+    writer.writerows(records)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def source_file(folder: Path, url: str, *, id: str = "hinaura", publisher: str = "Hinaura", trust: int = 60,
+                fmt: str = "national-csv", origin: str | None = None) -> Path:  # fmt: skip
+    toml = folder / f"{id}.toml"
+    lines = [f'id = "{id}"', f'name = "{id}"', f'publisher = "{publisher}"', 'kind = "network"', f'url = "{url}"',
+             f'format = "{fmt}"', 'licence = "etalab-2.0"', f"trust = {trust}", 'interval = "1d"']  # fmt: skip
+    if origin:
+        lines.append(f'origin = "{origin}"')
+    toml.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return toml
+
+
+@pytest.fixture
+def served(tmp_path):
+    root = tmp_path / "www"
+    root.mkdir()
+    with Loopback(root) as server:
+        yield root, server
+
+
+@pytest.fixture
+def fetcher():
+    with Fetcher(retries=1, backoff_s=0, timeout_s=5, sleep=lambda s: None) as f:
+        yield f
+
+
+def harvest(store, config, fetcher, places, now=NOW, **kwargs):
+    return harvest_source(store, config, fetcher=fetcher, places=places, now=now, **kwargs)
+
+
+def test_first_harvest_then_nothing_changed(store, places, served, fetcher, tmp_path):
+    root, server = served
+    write_csv(root / "lieux.csv", rows()[:120])
+    config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))
+    first = harvest(store, config, fetcher, places)
+    assert (first.status, first.fetched, first.new, first.quarantined) == ("complete", 120, 120, 0)
+    assert store.count_venues() == 120
+    with store.engine.connect() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM raw_record WHERE run_id = :r"), {"r": first.run_id}).scalar_one() == 120
+    server.reset()
+    again = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
+    assert again.status == "unchanged" and again.requests == 1
+    assert server.count("files/lieux.csv") == 1
+    assert "rien n'a changé" in again.notes[0]
+    assert store.sources.run(again.run_id).status == "unchanged"
+
+
+def test_a_failing_source_withdraws_nothing(store, places, served, fetcher, tmp_path):
+    root, server = served
+    write_csv(root / "lieux.csv", rows()[:50])
+    harvest(store, load_source(source_file(tmp_path, server.url("files/lieux.csv"))), fetcher, places)
+    broken = load_source(source_file(tmp_path, server.url("status/500")))
+    report = harvest(store, broken, fetcher, places, now=NOW + timedelta(days=1))
+    assert report.status == "failed" and report.withdrawn == 0
+    assert "500" in report.notes[0] and "rien n'a été retiré" in report.notes[0]
+    assert store.count_venues() == 50
+    truncated = load_source(source_file(tmp_path, server.url("truncated/lieux.csv")))
+    assert harvest(store, truncated, fetcher, places, now=NOW + timedelta(days=2)).status == "failed"
+    assert store.count_venues() == 50
+
+
+def test_withdrawal_after_a_complete_run_and_not_after_a_suspicious_one(store, places, served, fetcher, tmp_path):
+    root, server = served
+    records = rows()[:100]
+    write_csv(root / "lieux.csv", records)
+    config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))
+    harvest(store, config, fetcher, places)
+    write_csv(root / "lieux.csv", records[:95])
+    report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
+    assert (report.status, report.withdrawn, report.unchanged) == ("complete", 5, 95)
+    assert store.count_venues() == 95 and store.count_venues("withdrawn") == 5
+    write_csv(root / "lieux.csv", records[:20])  # a truncated export
+    report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=2))
+    assert (report.status, report.withdrawn) == ("partial", 0)
+    assert "moisson suspecte : 20 enregistrements au lieu de 95" in report.notes[0]
+    assert store.count_venues() == 95
+
+
+def test_changed_records_are_updated_and_invalid_ones_quarantined(store, places, served, fetcher, tmp_path):
+    root, server = served
+    records = rows()[:30]
+    write_csv(root / "lieux.csv", records)
+    config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))
+    harvest(store, config, fetcher, places)
+    records[0] = {**records[0], "telephone": "0478000000"}
+    records[1] = {**records[1], "services": "Réparation de vélos"}
+    write_csv(root / "lieux.csv", records)
+    report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
+    assert (report.updated, report.quarantined, report.unchanged, report.withdrawn) == (1, 1, 28, 0)
+    assert report.quality()["rejected_reasons"][0][0].startswith("services : « Réparation de vélos »")
+    assert store.count_venues() == 30  # the quarantined record keeps its last good version
+
+
+def test_two_overlapping_sources_merge_into_one_directory(store, places, served, fetcher, tmp_path):
+    """Hinaura and the Conseillers numériques file overlap in Auvergne-Rhône-Alpes."""
+    root, server = served
+    hinaura = [r for r in rows() if r["code_postal"].startswith("74")]
+    cnfs = [r for r in rows(FIXTURES / "demo" / "conseillers-numeriques-2022.csv") if r["code_postal"].startswith("74")]
+    write_csv(root / "hinaura.csv", hinaura)
+    write_csv(root / "cnfs.csv", cnfs)
+    a = harvest(store, load_source(source_file(tmp_path, server.url("files/hinaura.csv"))), fetcher, places)
+    b = harvest(store, load_source(source_file(tmp_path, server.url("files/cnfs.csv"), id="cnfs",
+                                               publisher="ANCT", trust=40)), fetcher, places)  # fmt: skip
+    print(f"\nHaute-Savoie: Hinaura {a.new} new, {a.merged} twins within the file; CNFS {b.fetched} read, {b.new} new, {b.merged} merged, "
+          f"{b.to_review} to review")  # fmt: skip
+    assert a.new + a.merged == len(hinaura) and b.merged > 0 and b.new + b.merged == b.fetched
+    assert store.count_venues() == a.new + b.new
+    merged = store.sources.record_counts()
+    assert merged == {"hinaura": len(hinaura), "cnfs": len(cnfs)}
+    again = harvest(store, load_source(tmp_path / "cnfs.toml"), fetcher, places, now=NOW + timedelta(days=1))
+    assert again.status == "unchanged"
+
+
+def test_records_already_harvested_at_their_origin_are_not_taken_twice(store, places, served, fetcher, tmp_path):
+    root, server = served
+    write_csv(root / "lieux.csv", rows()[:10])
+    aggregator = load_source(source_file(tmp_path, server.url("files/lieux.csv"), id="agregateur",
+                                         publisher="Agrégateur national", origin="Hinaura"))  # fmt: skip
+    report = harvest(store, aggregator, fetcher, places, direct_origins=frozenset({"Hinaura", "Agrégateur national"}))
+    assert (report.skipped, report.new) == (10, 0)
+    echo = harvest(store, load_source(source_file(tmp_path, server.url("files/lieux.csv"), id="autre",
+                                                  publisher="Instance B", origin="Instance A"))  # fmt: skip
+                   , fetcher, places, instance_name="Instance A")
+    assert (echo.skipped, echo.new) == (10, 0)
