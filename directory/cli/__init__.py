@@ -9,7 +9,7 @@ import click
 
 from directory.config import Settings
 
-from . import db, importing, serving, stats
+from . import db, harvesting, importing, serving, stats
 
 __all__ = ["main"]
 
@@ -29,3 +29,6 @@ main.add_command(importing.import_)
 main.add_command(serving.serve)
 main.add_command(serving.demo)
 main.add_command(stats.stats)
+main.add_command(harvesting.sources)
+main.add_command(harvesting.harvest)
+main.add_command(harvesting.worker)

@@ -77,3 +77,30 @@ def test_demo_loads_the_fixtures_once(run):
     assert "3414 lieux dans l'annuaire" in result.output
     again = run("demo", "--no-serve")
     assert "Chargement" not in again.output and "3414 lieux" in again.output
+
+
+def test_sources_harvest_and_report(tmp_path):
+    """Five real sources of three kinds in source files, one command, one merged directory."""
+    runner = CliRunner()
+    env = {"DIRECTORY_DATA_DIR": str(tmp_path), "DATABASE_URL": "", "DIRECTORY_SOURCES_DIR": str(FIXTURES / "sources")}
+
+    def run(*args: str):
+        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
+
+    listing = run("sources")
+    assert listing.exit_code == 0 and "grand-lyon" in listing.output and "jamais" in listing.output
+    assert run("sources", "check").exit_code == 0
+    first = run("harvest", "--all")  # the 2022 snapshot is disabled in its file: named below
+    assert first.exit_code == 0, first.output
+    for source in ("grand-lyon", "hinaura", "nouvelle-caledonie", "res-in"):
+        assert f"✓ {source} (moisson" in first.output
+    snapshot = run("harvest", "conseillers-numeriques")
+    assert "✓ conseillers-numeriques (moisson 5" in snapshot.output
+    assert " 0 fusionnés" not in snapshot.output  # it overlaps Hinaura in Auvergne-Rhône-Alpes
+    again = run("harvest", "--all")
+    assert again.output.count("rien n'a changé") == 4
+    assert run("harvest", "--due").output.strip() == ""  # nothing is due a second time today
+    report = run("harvest", "report", "1")
+    assert report.exit_code == 0 and "Moisson 1" in report.output
+    assert run("harvest", "report", "999").exit_code == 1
+    assert run("harvest", "inconnue").exit_code == 1

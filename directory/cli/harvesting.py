@@ -1,0 +1,218 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``directory sources``, ``directory harvest …`` and ``directory worker``."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from directory.config import Settings
+from directory.harvest import HarvestReport, SourceConfig, SourceConfigError, check_samples, harvest_source, load_sources
+from directory.harvest.fetch import Fetcher
+from directory.places import load_gazetteer
+from directory.store import Store, utcnow
+
+from ._common import fail, open_settings_store
+
+__all__ = ["sources", "harvest", "worker"]
+
+_STATUS = {"complete": "complète", "unchanged": "inchangée", "partial": "partielle", "failed": "échec", "running": "en cours"}
+
+
+def _load(settings: Settings) -> list[SourceConfig]:
+    try:
+        return load_sources(settings.sources_dir)
+    except SourceConfigError as err:
+        raise fail(str(err)) from err
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def sources(ctx: click.Context) -> None:
+    """Liste les sources moissonnées, leur état et leur dernière moisson."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings: Settings = ctx.obj
+    configs = _load(settings)
+    store = open_settings_store(settings, upgrade=True)
+    last = store.sources.last_runs()
+    counts = store.sources.record_counts()
+    table = Table(title=f"Sources ({settings.sources_dir})")
+    for column in ("source", "type", "fréquence", "enregistrements", "dernière moisson", "état", "prochaine"):
+        table.add_column(column)
+    for config in configs:
+        run = last.get(config.id)
+        state = store.sources.state(config.id)
+        table.add_row(
+            config.id, config.kind, _interval(config.interval), str(counts.get(config.id, 0)),
+            _when(run.started_at) if run else "jamais", _STATUS.get(run.status, run.status) if run else "—",
+            _when(state.next_due_at) if state.next_due_at else "maintenant",
+        )  # fmt: skip
+    Console(soft_wrap=True).print(table)
+
+
+@sources.command("check")
+@click.pass_obj
+def check(settings: Settings) -> None:
+    """Vérifie chaque fichier de source et ses exemples (entrée → résultat attendu)."""
+    failures = 0
+    for config in _load(settings):
+        problems = check_samples(config)
+        failures += len(problems)
+        click.echo(f"{'✓' if not problems else '✗'} {config.id} : {len(config.samples)} exemples")
+        for problem in problems:
+            click.echo(f"    {problem}")
+    if failures:
+        raise SystemExit(1)
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Toutes les sources actives.")
+@click.option("--due", is_flag=True, help="Les sources dont l'intervalle est écoulé (pour cron).")
+@click.option("--json", "as_json", is_flag=True, help="Rapports en JSON.")
+@click.pass_obj
+def harvest(settings: Settings, names: tuple[str, ...], all_: bool, due: bool, as_json: bool) -> None:
+    """Moissonne des sources : « directory harvest SOURCE… », « --all » ou « --due ».
+
+    « directory harvest report [RUN] » affiche le rapport d'une moisson
+    (la dernière de chaque source sans numéro).
+    """
+    if names and names[0] == "report":
+        _report(settings, names[1:], as_json)
+        return
+    configs = _load(settings)
+    if all_ or due:
+        chosen = [c for c in configs if c.enabled]
+    else:
+        by_id = {c.id: c for c in configs}
+        unknown = [n for n in names if n not in by_id]
+        if unknown or not names:
+            raise fail(
+                f"source inconnue : {', '.join(unknown)} (sources : {', '.join(by_id) or 'aucune'})"
+                if unknown else "indiquez une ou plusieurs sources, --all ou --due"
+            )  # fmt: skip
+        chosen = [by_id[n] for n in names]
+    store = open_settings_store(settings, upgrade=True)
+    if due:
+        chosen = [c for c in chosen if _is_due(store, c.id)]
+    reports = run_harvests(settings, store, configs, chosen, console=Console(stderr=as_json, soft_wrap=True))
+    if as_json:
+        click.echo(json.dumps([{"source": r.source_id, "run": r.run_id, "status": r.status, "counts": r.counts(),
+                                "notes": r.notes} for r in reports], ensure_ascii=False, indent=2))  # fmt: skip
+    if any(r.status == "failed" for r in reports):
+        raise SystemExit(1)
+
+
+def run_harvests(
+    settings: Settings, store: Store, configs: list[SourceConfig], chosen: list[SourceConfig], console: Console
+) -> list[HarvestReport]:
+    """Harvest each chosen source in turn and print its summary."""
+    places = load_gazetteer()
+    direct = frozenset(c.publisher for c in configs if c.origin is None and c.publisher)
+    reports = []
+    with Fetcher() as fetcher:
+        for config in chosen:
+            with Progress(TextColumn(f"[bold]{config.id}"), BarColumn(), TextColumn("{task.completed} enregistrements"),
+                          TimeElapsedColumn(), console=console, transient=True) as bar:  # fmt: skip
+                task = bar.add_task("harvest", total=None)
+                report = harvest_source(
+                    store, config, fetcher=fetcher, places=places, geocoder=_geocoder(settings, store, places),
+                    direct_origins=direct, instance_name=settings.instance_name or None,
+                    progress=lambda n: bar.advance(task, n),
+                )  # fmt: skip
+            _print_summary(console, report)
+            reports.append(report)
+    return reports
+
+
+def _geocoder(settings: Settings, store: Store, places):  # type: ignore[no-untyped-def]
+    if not settings.geocoder_url:
+        return None
+    import httpx
+
+    from directory.harvest.geocode import BanGeocoder, GeocodeCache
+
+    return BanGeocoder(settings.geocoder_url, client=httpx.Client(timeout=60), cache=GeocodeCache(store), places=places)
+
+
+def _print_summary(console: Console, r: HarvestReport) -> None:
+    mark = {"complete": "[green]✓[/green]", "unchanged": "[green]=[/green]", "partial": "[yellow]![/yellow]"}.get(
+        r.status, "[red]✗[/red]"
+    )
+    console.print(
+        f"{mark} {r.source_id} (moisson {r.run_id}, {_STATUS.get(r.status, r.status)}) : {r.fetched} reçus, "
+        f"{r.new} nouveaux, {r.updated} modifiés, {r.unchanged} inchangés, {r.quarantined} en quarantaine, "
+        f"{r.geocoded} géocodés, {r.merged} fusionnés, {r.to_review} à vérifier, {r.withdrawn} retirés"
+        + (f", {r.skipped} ignorés (déjà moissonnés à la source)" if r.skipped else "")
+        + f" — {r.requests} requêtes, {r.seconds:.1f} s",
+        highlight=False,
+    )
+    for note in r.notes:
+        console.print(f"    {note}", highlight=False)
+
+
+def _report(settings: Settings, runs: tuple[str, ...], as_json: bool) -> None:
+    store = open_settings_store(settings, upgrade=True)
+    if runs:
+        try:
+            found = [store.sources.run(int(n)) for n in runs]
+        except ValueError as err:
+            raise fail("le numéro de moisson doit être un nombre") from err
+        if None in found:
+            raise fail("moisson introuvable")
+    else:
+        found = sorted(store.sources.last_runs().values(), key=lambda r: r.source_id)
+    if as_json:
+        click.echo(json.dumps([{"run": r.id, "source": r.source_id, "kind": r.kind, "status": r.status,
+                                "started_at": r.started_at.isoformat(), "counts": r.counts, "report": r.report}
+                               for r in found if r], ensure_ascii=False, indent=2, default=str))  # fmt: skip
+        return
+    for r in found:
+        assert r is not None
+        click.echo(f"Moisson {r.id} — {r.source_id} — {_when(r.started_at)} — {_STATUS.get(r.status, r.status)}")
+        click.echo("  " + ", ".join(f"{k} : {v}" for k, v in r.counts.items()))
+        for note in r.report.get("notes", []):
+            click.echo(f"  {note}")
+        for reason, n in r.report.get("rejected_reasons", []):
+            click.echo(f"  rejet ×{n} · {reason}")
+        for reason, n in r.report.get("warning_reasons", []):
+            click.echo(f"  avertissement ×{n} · {reason}")
+
+
+def _is_due(store: Store, source_id: str) -> bool:
+    state = store.sources.state(source_id)
+    return state.next_due_at is None or state.next_due_at <= utcnow()
+
+
+def _interval(delta) -> str:  # type: ignore[no-untyped-def]
+    hours = delta.total_seconds() / 3600
+    return f"{hours / 24:g} j" if hours >= 24 else f"{hours:g} h"
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%d/%m/%Y %H:%M")
+
+
+@click.command()
+@click.option("--every", default=300, show_default=True, help="Secondes entre deux passages.")
+@click.option("--once", is_flag=True, help="Un seul passage (pour les tests).")
+@click.pass_obj
+def worker(settings: Settings, every: int, once: bool) -> None:
+    """Moissonne en continu les sources dues, selon leur fréquence."""
+    console = Console(soft_wrap=True)
+    while True:
+        configs = _load(settings)
+        store = open_settings_store(settings, upgrade=True)
+        due = [c for c in configs if c.enabled and _is_due(store, c.id)]
+        if due:
+            run_harvests(settings, store, configs, due, console)
+        if once:
+            return
+        time.sleep(every)
