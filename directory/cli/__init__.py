@@ -9,7 +9,7 @@ import click
 
 from directory.config import Settings
 
-from . import db, harvesting, importing, serving, stats
+from . import db, harvesting, importing, reviewing, serving, stats
 
 __all__ = ["main"]
 
@@ -32,3 +32,4 @@ main.add_command(stats.stats)
 main.add_command(harvesting.sources)
 main.add_command(harvesting.harvest)
 main.add_command(harvesting.worker)
+main.add_command(reviewing.review)

@@ -100,6 +100,13 @@ def test_sources_harvest_and_report(tmp_path):
     again = run("harvest", "--all")
     assert again.output.count("rien n'a changé") == 4
     assert run("harvest", "--due").output.strip() == ""  # nothing is due a second time today
+    queue = run("review")
+    first_pair = queue.output.splitlines()[0].split()
+    assert first_pair[2] == "⟷"
+    decided = run("review", "different", first_pair[1], first_pair[3], "--par", "Camille")
+    assert "Décision enregistrée (lieux différents)" in decided.output
+    assert first_pair[1] not in run("review").output.split("⟷")[0]
+    assert run("review", "same", "x:1", "y:2", "--par", "Camille").exit_code == 1
     report = run("harvest", "report", "1")
     assert report.exit_code == 0 and "Moisson 1" in report.output
     assert run("harvest", "report", "999").exit_code == 1

@@ -157,3 +157,24 @@ def test_records_already_harvested_at_their_origin_are_not_taken_twice(store, pl
                                                   publisher="Instance B", origin="Instance A"))  # fmt: skip
                    , fetcher, places, instance_name="Instance A")
     assert (echo.skipped, echo.new) == (10, 0)
+
+
+def test_decisions_by_people_are_sticky(store, places, served, fetcher, tmp_path):
+    """A pair a person called distinct is never merged; one called the same always is."""
+    root, server = served
+    base = rows()[0]
+    twin = {**base, "id": "twin", "nom": base["nom"] + " (annexe)"}
+    write_csv(root / "a.csv", [base])
+    write_csv(root / "b.csv", [twin])
+    harvest(store, load_source(source_file(tmp_path, server.url("files/a.csv"), id="a", publisher="A")), fetcher, places)
+    b = load_source(source_file(tmp_path, server.url("files/b.csv"), id="b", publisher="B"))
+    first = harvest(store, b, fetcher, places)
+    assert first.merged == 1  # same address, same point, same name but for "(annexe)"
+    with store.writer() as w:
+        w.decide(f"a:{base['id']}", "b:twin", "distinct", "animatrice", NOW)
+    with store.engine.begin() as c:  # start the second source again from nothing
+        c.execute(sa.text("DELETE FROM source_link WHERE source_id = 'b'"))
+        c.execute(sa.text("DELETE FROM source_state WHERE source_id = 'b'"))
+    again = harvest(store, b, fetcher, places, now=NOW + timedelta(days=1))
+    assert (again.merged, again.new) == (0, 1)
+    assert store.count_venues() == 2
