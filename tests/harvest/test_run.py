@@ -178,3 +178,42 @@ def test_decisions_by_people_are_sticky(store, places, served, fetcher, tmp_path
     again = harvest(store, b, fetcher, places, now=NOW + timedelta(days=1))
     assert (again.merged, again.new) == (0, 1)
     assert store.count_venues() == 2
+
+
+def test_records_without_a_trustworthy_point_are_geocoded(store, places, served, fetcher, tmp_path):
+    """Against a fake BAN on loopback: the national geocoder cannot be reached from here."""
+    import httpx
+
+    from directory.harvest.geocode import BanGeocoder, GeocodeCache
+
+    from .fake_ban import FakeBan
+
+    root, server = served
+    base = rows()[0]
+    records = [
+        {**base, "id": "lyon", "adresse": "39 RUE D AUBIGNY", "code_postal": "69003", "code_insee": "69383",
+         "commune": "Lyon", "latitude": "", "longitude": ""},
+        {**base, "id": "reims", "adresse": "12 BIS RUE DE LECLERCQ", "code_postal": "51100", "code_insee": "51454",
+         "commune": "Reims", "latitude": "43.52609", "longitude": "5.41423"},  # the official example's trap
+        {**base, "id": "inconnu", "adresse": "3 impasse Inconnue", "code_postal": "54000", "code_insee": "54395",
+         "commune": "Nancy", "latitude": "", "longitude": ""},
+    ]  # fmt: skip
+    write_csv(root / "lieux.csv", records)
+    config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))
+    with FakeBan() as ban, httpx.Client() as client:
+        geocoder = BanGeocoder(ban.base_url, client=client, cache=GeocodeCache(store), places=places)
+        report = harvest(store, config, fetcher, places, geocoder=geocoder)
+        assert (report.new, report.geocoded) == (3, 2)
+        assert ban.rows == 3
+        by_name = {n.venue.id: n for n in store.nearest(49.2497, 4.0396, limit=1)}
+        reims = store.get_venue(next(iter(by_name)))
+        assert reims.venue.commune == "Reims" and by_name[reims.venue.id].distance_m < 5
+        assert reims.venue.latitude == pytest.approx(49.249712)  # the geocoder's point won over the producer's
+        with store.engine.connect() as c:
+            links = {r.record_id: r for r in c.execute(sa.text("SELECT * FROM source_link"))}
+        assert links["reims"].geo_method == "ban" and links["reims"].geo_score == pytest.approx(0.91)
+        assert links["inconnu"].geo_method == "commune"  # not in the BAN: the commune's point, flagged
+        records[0] = {**records[0], "telephone": "0478000000"}
+        write_csv(root / "lieux.csv", records)
+        harvest(store, config, fetcher, places, geocoder=geocoder, now=NOW + timedelta(days=1))
+        assert ban.rows == 3  # unchanged addresses are never geocoded twice
