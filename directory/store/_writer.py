@@ -215,6 +215,8 @@ class Writer:
             record["flags"] = list(item.flags) or None
             record["geo_method"] = item.geo_method
             if item.geo_point is not None and item.geo_method in ("ban", "commune"):
+                # The producer's point stays beside the one that replaces it.
+                record["producer_latitude"], record["producer_longitude"] = record["latitude"], record["longitude"]
                 record["latitude"], record["longitude"] = item.geo_point
             print_ = fingerprint({**record, "attach_to": item.attach_to, "lineage": list(item.lineage)})
             batch.append(_Prepared(item, record, print_))

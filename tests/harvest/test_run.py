@@ -212,6 +212,8 @@ def test_records_without_a_trustworthy_point_are_geocoded(store, places, served,
         with store.engine.connect() as c:
             links = {r.record_id: r for r in c.execute(sa.text("SELECT * FROM source_link"))}
         assert links["reims"].geo_method == "ban" and links["reims"].geo_score == pytest.approx(0.91)
+        kept = links["reims"].record if isinstance(links["reims"].record, dict) else json.loads(links["reims"].record)
+        assert (kept["producer_latitude"], kept["latitude"]) == (43.52609, 49.249712)  # side by side
         assert links["inconnu"].geo_method == "commune"  # not in the BAN: the commune's point, flagged
         records[0] = {**records[0], "telephone": "0478000000"}
         write_csv(root / "lieux.csv", records)
