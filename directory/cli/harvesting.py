@@ -10,7 +10,6 @@ from datetime import datetime
 import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from directory.config import Settings
 from directory.harvest import HarvestReport, SourceConfig, SourceConfigError, check_samples, harvest_source, load_sources
@@ -43,18 +42,17 @@ def sources(ctx: click.Context) -> None:
     store = open_settings_store(settings, upgrade=True)
     last = store.sources.last_runs()
     counts = store.sources.record_counts()
-    table = Table(title=f"Sources ({settings.sources_dir})")
-    for column in ("source", "type", "fréquence", "enregistrements", "dernière moisson", "état", "prochaine"):
-        table.add_column(column)
+    click.echo(f"Sources ({settings.sources_dir}) :")
     for config in configs:
         run = last.get(config.id)
         state = store.sources.state(config.id)
-        table.add_row(
-            config.id, config.kind, _interval(config.interval), str(counts.get(config.id, 0)),
-            _when(run.started_at) if run else "jamais", _STATUS.get(run.status, run.status) if run else "—",
-            _when(state.next_due_at) if state.next_due_at else "maintenant",
-        )  # fmt: skip
-    Console(soft_wrap=True).print(table)
+        done = f"{_when(run.started_at)} ({_STATUS.get(run.status, run.status)})" if run else "jamais"
+        due = _when(state.next_due_at) if state.next_due_at else "maintenant"
+        enabled = "" if config.enabled else " · désactivée"
+        click.echo(
+            f"  {config.id} — {config.kind}, tous les {_interval(config.interval)}{enabled} — "
+            f"{counts.get(config.id, 0)} fiches — dernière moisson : {done} — prochaine : {due}"
+        )
 
 
 @sources.command("check")

@@ -154,7 +154,8 @@ def _items(source: SourceConfig, pages: list[FetchResult]) -> Iterator[ReadItem]
     position = 0
     for page in pages:
         reader = source.make_reader()
-        for item in reader.read(page.body, page.declared_encoding):
+        encoding = page.declared_encoding if source.encoding == "auto" else source.encoding
+        for item in reader.read(page.body, encoding):
             position += 1
             item.position = position
             yield item

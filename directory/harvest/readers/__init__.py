@@ -6,15 +6,28 @@ from __future__ import annotations
 from pathlib import Path
 
 from .base import ReadError, ReadItem, Reader
+from .dinclusion import DataInclusionReader
+from .geojson import GeoJsonReader
 from .national_csv import NationalCsvReader
 from .national_json import NationalJsonReader
+from .table_csv import TableCsvReader
+from .table_json import TableJsonReader
+from .xlsx import XlsxReader
 
 __all__ = ["READERS", "ReadError", "ReadItem", "Reader", "reader_for"]
 
 #: Short format name → reader class. Built-ins are registered like any other.
+#: The national readers come first: ``reader_for("x.csv")`` picks them.
 READERS: dict[str, type[Reader]] = {
-    NationalCsvReader.format: NationalCsvReader,
-    NationalJsonReader.format: NationalJsonReader,
+    NationalCsvReader.format: NationalCsvReader,  # "csv"
+    NationalJsonReader.format: NationalJsonReader,  # "json"
+    "national-csv": NationalCsvReader,  # explicit names for source files
+    "national-json": NationalJsonReader,
+    TableCsvReader.format: TableCsvReader,  # any columns, for a [mapping]
+    TableJsonReader.format: TableJsonReader,
+    GeoJsonReader.format: GeoJsonReader,
+    XlsxReader.format: XlsxReader,
+    DataInclusionReader.format: DataInclusionReader,
 }
 
 

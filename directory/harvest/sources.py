@@ -1,0 +1,374 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Source files: one TOML file per source, so that adding a commune's
+spreadsheet needs a file and never code.
+
+A source file says where the data is (``url`` or ``path``), how to read it
+(``format``, ``encoding``, ``[reader]``, ``[pagination]``), how its columns
+become national-standard fields (``[mapping]``, see :mod:`.mapping`), who
+publishes it and how far to trust it, and carries ``[[samples]]``: raw records
+with the national fields they must give, checked by :func:`check_samples`.
+``docs/sources.md`` documents every key for the animators who write them.
+
+>>> config = load_source(Path("fixtures/sources/grand-lyon.toml"))
+>>> config.source_info().id
+'grand-lyon'
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from directory.schema import CommuneLookup, Problem, VENUE_FIELDS, parse_venue
+from directory.store import SourceInfo
+
+from ._samples import SampleFailure, compare_sample
+from .mapping import MappingError, RecordMapping
+from .readers import READERS, Reader
+
+__all__ = [
+    "Pagination", "Sample", "SampleFailure", "SourceConfig", "SourceConfigError",
+    "check_samples", "load_source", "load_sources", "parse_interval",
+]  # fmt: skip
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_INTERVAL = re.compile(r"^\s*(\d+)\s*(min|m|h|d|j|w|sem)\s*$", re.IGNORECASE)
+_UNITS = {"min": "minutes", "m": "minutes", "h": "hours", "d": "days", "j": "days", "w": "weeks", "sem": "weeks"}
+_JSON_FORMATS = {"json", "national-json", "table-json", "geojson", "dinclusion"}
+
+
+class SourceConfigError(ValueError):
+    """A source file that cannot be used. ``problems`` are French sentences,
+    each naming the file and the field; ``str()`` lists them all."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def parse_interval(text: str) -> timedelta:
+    """``"6h"``, ``"1d"`` (or ``"1j"``), ``"7d"``, ``"2w"``, ``"30min"`` → timedelta."""
+    match = _INTERVAL.match(str(text))
+    if match is None or int(match.group(1)) == 0:
+        raise ValueError(f"intervalle « {text} » illisible : écrire par exemple \"6h\", \"1d\" ou \"7d\"")
+    return timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
+
+
+class Pagination(BaseModel):
+    """How a JSON API spreads its records over pages."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: str | None = None  # dotted path to the list in each page (also for one-page files)
+    next: str | None = None  # dotted path to the next page's URL
+    page_param: str | None = None  # query parameter carrying the page number
+    page_size_param: str | None = None
+    page_size: int | None = Field(default=None, gt=0)
+    first_page: int = 1
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Pagination:
+        if self.next and self.page_param:
+            raise ValueError("« next » et « page_param » s'excluent : une API donne l'adresse de la page suivante, ou un numéro de page")
+        if (self.page_size_param or self.page_size) and not self.page_param:
+            raise ValueError("« page_size_param » et « page_size » vont avec « page_param »")
+        if bool(self.page_size_param) != bool(self.page_size):
+            raise ValueError("« page_size_param » et « page_size » vont ensemble")
+        return self
+
+    def next_url(self, document: Any, url: str, page: int, count: int) -> str | None:
+        """The URL of the page after ``url`` (page number ``page``, which gave
+        ``count`` records), or None when this was the last one."""
+        if self.next:
+            from .mapping import resolve
+
+            link = resolve(document, self.next)
+            return urljoin(url, link) if isinstance(link, str) and link.strip() else None
+        if not self.page_param or count == 0 or (self.page_size and count < self.page_size):
+            return None
+        return _with_query(url, {self.page_param: str(page + 1)})
+
+    def first_url(self, url: str) -> str:
+        if not self.page_param:
+            return url
+        query = {self.page_param: str(self.first_page)}
+        if self.page_size_param and self.page_size:
+            query[self.page_size_param] = str(self.page_size)
+        return _with_query(url, query)
+
+
+def _with_query(url: str, values: dict[str, str]) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query.update(values)
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+class Sample(BaseModel):
+    """A raw record of the source and national fields it must give."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = None
+    input: dict[str, Any]
+    expected: dict[str, Any]
+
+    @field_validator("expected")
+    @classmethod
+    def _national(cls, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(value) - set(VENUE_FIELDS))
+        if unknown:
+            raise ValueError(f"« {unknown[0]} » n'est pas un champ du standard national")
+        if not value:
+            raise ValueError("indiquer au moins un champ attendu")
+        return value
+
+
+class SourceConfig(BaseModel):
+    """One source, as its TOML file describes it (validated)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    id: str = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=200)
+    publisher: str = Field(min_length=1, max_length=200)
+    kind: Literal["commune", "association", "network", "instance", "file"]
+    url: str | None = None
+    path: str | None = None
+    format: str
+    encoding: str = "auto"
+    licence: str = Field(min_length=1)
+    trust: int = Field(default=50, ge=0, le=100)
+    interval: timedelta = timedelta(days=1)
+    enabled: bool = True
+    origin: str | None = None
+    description: str | None = None
+    reader: dict[str, Any] = Field(default_factory=dict)
+    pagination: Pagination | None = None
+    mapping: RecordMapping | None = None
+    samples: list[Sample] = Field(default_factory=list)
+
+    _file: Path | None = PrivateAttr(default=None)
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError(f"« {value} » n'est pas un identifiant court : minuscules, chiffres et tirets (ex. « grand-lyon »)")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"« {value} » n'est pas une adresse web http(s) ; pour un fichier local, écrire path = …")
+        return value
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in READERS:
+            raise ValueError(f"format inconnu « {value} » (formats connus : {', '.join(READERS)})")
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _codec(cls, value: str) -> str:
+        if value != "auto":
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(f"encodage inconnu « {value} » (écrire \"auto\", \"utf-8\", \"cp1252\"…)") from None
+        return value
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _interval(cls, value: Any) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        if not isinstance(value, str):
+            raise ValueError("attendu un texte comme \"6h\", \"1d\" ou \"7d\"")
+        return parse_interval(value)
+
+    @field_validator("mapping", mode="before")
+    @classmethod
+    def _mapping(cls, value: Any) -> RecordMapping | None:
+        if value is None or isinstance(value, RecordMapping):
+            return value
+        try:
+            return RecordMapping.from_table(value)
+        except MappingError as err:
+            raise ValueError(str(err).removeprefix("mapping.").removeprefix("mapping : ")) from err
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SourceConfig:
+        if (self.url is None) == (self.path is None):
+            raise ValueError("indiquer soit « url » (une adresse web), soit « path » (un fichier), et un seul des deux")
+        allowed = getattr(READERS[self.format], "options", ())
+        unknown = sorted(set(self.reader) - set(allowed))
+        if unknown:
+            accepted = f"options possibles : {', '.join(allowed)}" if allowed else "ce format n'en a aucune"
+            raise ValueError(f"[reader] : option « {unknown[0]} » inconnue pour le format « {self.format} » ({accepted})")
+        if self.pagination is not None and self.format not in _JSON_FORMATS:
+            raise ValueError(f"[pagination] ne vaut que pour les formats JSON, pas pour « {self.format} »")
+        if self.pagination is not None and self.pagination.items and "items" not in allowed:
+            raise ValueError(f"[pagination] items : le format « {self.format} » trouve ses enregistrements seul, utiliser « table-json »")
+        return self
+
+    # ------------------------------------------------------------ behaviour
+
+    @property
+    def file(self) -> Path | None:
+        """The TOML file this configuration was read from."""
+        return self._file
+
+    def location(self, base: str | Path | None = None) -> str:
+        """The URL, or the absolute path of the data file (``path`` is relative
+        to ``base``, by default the folder of the source file)."""
+        if self.url is not None:
+            return self.url
+        assert self.path is not None
+        folder = Path(base) if base is not None else (self._file.parent if self._file else Path.cwd())
+        return str((folder / self.path).resolve())
+
+    def source_info(self) -> SourceInfo:
+        """What the store records about this source."""
+        location = self.location()
+        url = location if self.url is not None else Path(location).as_uri()
+        return SourceInfo(
+            id=self.id, name=self.name, kind=self.kind, publisher=self.publisher, url=url,
+            format=self.format, licence=self.licence, trust=self.trust,
+        )  # fmt: skip
+
+    def make_reader(self) -> Reader:
+        """A reader for this source's format, with its ``[reader]`` options."""
+        options = dict(self.reader)
+        if self.pagination is not None and self.pagination.items:
+            options.setdefault("items", self.pagination.items)
+        return READERS[self.format](**options)
+
+    def map(self, raw: Mapping[str, Any], *, today: date | None = None) -> tuple[dict[str, Any], list[Problem]]:
+        """The national record for one raw record (unchanged when there is no ``[mapping]``)."""
+        if self.mapping is None:
+            return dict(raw), []
+        return self.mapping.apply(raw, today=today)
+
+
+def load_source(path: str | Path) -> SourceConfig:
+    """Read and validate one source file.
+
+    :raises SourceConfigError: with every problem found, in French, each
+        naming the file and the field.
+    """
+    path = Path(path)
+    name = path.name
+    try:
+        with path.open("rb") as handle:
+            table = tomllib.load(handle)
+    except OSError as err:
+        raise SourceConfigError([f"{name} : fichier illisible ({err.strerror})"]) from err
+    except tomllib.TOMLDecodeError as err:
+        raise SourceConfigError([f"{name} : syntaxe TOML invalide{_toml_where(str(err))}"]) from err
+    try:
+        config = SourceConfig.model_validate(table)
+    except ValidationError as err:
+        raise SourceConfigError([f"{name} : {_french(e)}" for e in err.errors()]) from err
+    config._file = path.resolve()
+    return config
+
+
+def load_sources(folder: str | Path) -> list[SourceConfig]:
+    """Every ``*.toml`` source file of ``folder``, sorted by id.
+
+    :raises SourceConfigError: listing the problems of every invalid file, and
+        ids used by two files.
+    """
+    problems: list[str] = []
+    configs: list[SourceConfig] = []
+    for path in sorted(Path(folder).glob("*.toml")):
+        try:
+            configs.append(load_source(path))
+        except SourceConfigError as err:
+            problems.extend(err.problems)
+    seen: dict[str, SourceConfig] = {}
+    for config in configs:
+        if config.id in seen:
+            first = seen[config.id].file
+            problems.append(
+                f"{config.file.name if config.file else '?'} : champ « id » : l'identifiant « {config.id} » "
+                f"est déjà celui de {first.name if first else '?'}"
+            )
+        seen.setdefault(config.id, config)
+    if problems:
+        raise SourceConfigError(problems)
+    return sorted(configs, key=lambda c: c.id)
+
+
+def check_samples(
+    config: SourceConfig, *, places: CommuneLookup | None = None, today: date | None = None
+) -> list[SampleFailure]:
+    """Run every ``[[samples]]`` input through the mapping and ``parse_venue``;
+    an empty list means every sample gives what it expects."""
+    failures: list[SampleFailure] = []
+    for number, sample in enumerate(config.samples, start=1):
+        record, mapping_problems = config.map(sample.input, today=today)
+        result = parse_venue(record, places=places, today=today)
+        failures.extend(compare_sample(config.id, number, sample.expected, result, mapping_problems))
+    return failures
+
+
+_FRENCH = {
+    "missing": "champ obligatoire absent du fichier",
+    "extra_forbidden": "clé inconnue (faute de frappe ?)",
+    "string_type": "attendu un texte entre guillemets",
+    "int_type": "attendu un nombre entier",
+    "int_parsing": "attendu un nombre entier",
+    "int_from_float": "attendu un nombre entier",
+    "bool_type": "attendu true ou false",
+    "bool_parsing": "attendu true ou false",
+    "dict_type": "attendu une table",
+    "list_type": "attendu une liste",
+    "model_type": "attendu une table",
+    "string_too_short": "ne doit pas être vide",
+    "string_too_long": "texte trop long",
+}
+
+
+def _french(error: Mapping[str, Any]) -> str:
+    location = ".".join(str(part) for part in error["loc"])
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind == "value_error":
+        message = str(context.get("error", error["msg"])).removeprefix("Value error, ")
+    elif kind == "literal_error":
+        expected = str(context.get("expected", "")).replace("'", "").replace(" or ", " ou ")
+        message = f"valeur « {error.get('input')} » inconnue (valeurs possibles : {expected})"
+    elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        message = {
+            "trust": "la confiance est un nombre entre 0 et 100",
+        }.get(location, f"valeur hors limites ({error['msg']})")
+    else:
+        message = _FRENCH.get(kind, error["msg"])
+    if not location:
+        return message
+    if location.startswith("samples.") and location.count(".") >= 1:
+        parts = location.split(".")
+        location = f"[[samples]] n° {int(parts[1]) + 1}" + (f", {'.'.join(parts[2:])}" if len(parts) > 2 else "")
+        return f"{location} : {message}"
+    if location == "mapping":
+        return f"[mapping] : {message}"
+    return f"champ « {location} » : {message}"
+
+
+def _toml_where(message: str) -> str:
+    match = re.search(r"line (\d+), column (\d+)", message)
+    if match is None:
+        return f" ({message})"
+    return f" ligne {match.group(1)}, colonne {match.group(2)} : vérifier les guillemets, les « = » et les crochets"
