@@ -214,7 +214,7 @@ def _apply(
 
 def _lineage(source: SourceConfig, record: dict[str, Any]) -> list[str]:
     """Origin first, then the aggregators the record came through, this source's publisher last."""
-    publisher = source.source_info().publisher or source.id
+    publisher = source.publisher
     carried = [part for part in str(record.get("lignee") or "").split("|") if part]
     origin = str(record.get("origine") or "") or (carried[0] if carried else None) or source.origin or publisher
     chain = carried or [origin]

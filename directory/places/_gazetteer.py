@@ -155,6 +155,7 @@ class Gazetteer:
         self._departements = frozenset(r[_C_DEP] for r in rows)
         self._pc_rows: dict[str, list[str]] = {r[_P_CODE]: r for r in postcode_rows}
         self._pc_objects: dict[str, Postcode] = {}
+        self._communes_by_postcode: dict[str, tuple[Commune, ...]] = {}
         self._regular_codes = sorted(c for c, r in self._pc_rows.items() if r[_P_CEDEX] != "1")
         self._cedex_codes = sorted(c for c, r in self._pc_rows.items() if r[_P_CEDEX] == "1")
         self._suggest_cache: dict[str, list[int]] = {}
@@ -295,10 +296,12 @@ class Gazetteer:
         returned. CEDEX codes resolve through the communes inferred at build
         time from their GeoNames place name; unknown codes give ``[]``.
         """
-        info = self.postcode(postcode)
-        if info is None:
-            return []
-        return [c for c in (self._main_commune(i) for i in info.insee) if c is not None]
+        found = self._communes_by_postcode.get(postcode)
+        if found is None:
+            info = self.postcode(postcode)
+            found = () if info is None else tuple(c for c in map(self._main_commune, info.insee) if c is not None)
+            self._communes_by_postcode[postcode] = found
+        return list(found)
 
     def postcode_point(self, postcode: str) -> tuple[float, float] | None:
         """``(lat, lon)`` of a postcode, or ``None`` if unknown."""

@@ -360,15 +360,23 @@ def _parse_date(raw: Any) -> date | None:
 
 
 def _parse_phone(raw: str, region: str) -> str | None:
-    candidates = [raw]
-    candidates += [m.raw_string for m in phonenumbers.PhoneNumberMatcher(raw, region)]
-    for text in candidates:
-        try:
-            number = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number) and str(number.country_code) in _PHONE_PREFIXES:
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    """E.164 form of the first valid number in ``raw`` ("04 … / 06 …" keeps the first)."""
+    number = _e164(raw, region)
+    if number is not None:
+        return number
+    for match in phonenumbers.PhoneNumberMatcher(raw, region):
+        if (number := _e164(match.raw_string, region)) is not None:
+            return number
+    return None
+
+
+def _e164(text: str, region: str) -> str | None:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_valid_number(number) and str(number.country_code) in _PHONE_PREFIXES:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return None
 
 
