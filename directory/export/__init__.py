@@ -1,6 +1,17 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Open data out: writers per format (more formats and the change feed come later)."""
+"""Open data out: one writer per format, the vocabularies, the DCAT catalogue.
 
+``WRITERS`` maps a format name to its writer class; a writer streams
+``ExportVenue`` objects to a text stream (``Writer.write``). The change feed
+comes later.
+"""
+
+from .base import DEFAULT_BASE_URL, WRITERS, ExportVenue, Writer, get_writer, register_writer, venue_iri
 from .national import national_row, write_national_csv
+from .writers import CsvWriter, DataInclusionWriter, GeoJsonWriter, JsonLdWriter, JsonWriter, TurtleWriter
 
-__all__ = ["national_row", "write_national_csv"]
+__all__ = [
+    "CsvWriter", "DEFAULT_BASE_URL", "DataInclusionWriter", "ExportVenue", "GeoJsonWriter", "JsonLdWriter",
+    "JsonWriter", "TurtleWriter", "WRITERS", "Writer", "get_writer", "national_row", "register_writer",
+    "venue_iri", "write_national_csv",
+]  # fmt: skip

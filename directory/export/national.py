@@ -3,6 +3,12 @@
 
 Columns in the standard's order, every field quoted, lists joined with `|`,
 vocabulary values in the exact spelling of the Table Schema patterns.
+
+A `|` inside a free-text field is fine (the field is quoted), but inside one
+item of a list it would split the item in two when read back: the only list
+whose items are free strings is `site_web` (e-mail addresses cannot hold a
+`|` once validated), and there it is written percent-encoded (`%7C`), which
+names the same resource.
 """
 
 from __future__ import annotations
@@ -13,26 +19,49 @@ from typing import Any, TextIO
 
 from directory.schema import LIST_VOCABULARIES, NATIONAL_FIELDS, Venue
 
-__all__ = ["national_row", "write_national_csv", "EXTENSION_FIELDS"]
+__all__ = ["national_row", "national_values", "write_national_csv", "EXTENSION_FIELDS"]
 
 #: Fields this directory adds after the standard's 32 when asked to
 #: (``extensions=True``): what v1 cannot say but partners need (Pass numérique).
 EXTENSION_FIELDS: tuple[str, ...] = ("conditions_frais",)
 
 
+_TERMS, _TEXTS, _DATE, _PLAIN = range(4)
+
+
+def _kind(name: str) -> int:
+    if name in LIST_VOCABULARIES:
+        return _TERMS
+    if name in ("courriels", "site_web"):
+        return _TEXTS
+    return _DATE if name == "date_maj" else _PLAIN
+
+
+_FIELDS = tuple((name, _kind(name)) for name in NATIONAL_FIELDS)
+_EXTENDED = _FIELDS + tuple((name, _kind(name)) for name in EXTENSION_FIELDS)
+
+
+def national_values(venue: Venue, *, extensions: bool = False) -> list[Any]:
+    """The row's values in column order (strings and numbers, ``""`` when empty)."""
+    values: list[Any] = []
+    for name, kind in _EXTENDED if extensions else _FIELDS:
+        value = getattr(venue, name)
+        if value is None:
+            value = ""
+        elif kind == _TERMS:
+            value = "|".join([term.national for term in value])
+        elif kind == _TEXTS:
+            value = "|".join([item.replace("|", "%7C") for item in value])
+        elif kind == _DATE:
+            value = value.isoformat()
+        values.append(value)
+    return values
+
+
 def national_row(venue: Venue, *, extensions: bool = False) -> dict[str, Any]:
     """One venue as a flat national-standard record (strings and numbers)."""
-    row: dict[str, Any] = {}
-    for name in NATIONAL_FIELDS + (EXTENSION_FIELDS if extensions else ()):
-        value = getattr(venue, name)
-        if name in LIST_VOCABULARIES:
-            value = "|".join(term.national for term in value)
-        elif isinstance(value, list):
-            value = "|".join(value)
-        elif name == "date_maj":
-            value = value.isoformat()
-        row[name] = "" if value is None else value
-    return row
+    names = NATIONAL_FIELDS + (EXTENSION_FIELDS if extensions else ())
+    return dict(zip(names, national_values(venue, extensions=extensions)))
 
 
 def write_national_csv(venues: Iterable[Venue], stream: TextIO, *, extensions: bool = False) -> Iterator[int]:
