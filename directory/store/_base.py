@@ -71,6 +71,8 @@ class VenueFilter:
     departement: str | None = None
     code_insee: str | None = None
     code_postal: str | None = None
+    communes: tuple[str, ...] = ()  # INSEE codes (an EPCI's communes, say)
+    bbox: tuple[float, float, float, float] | None = None  # south, west, north, east
 
     def __post_init__(self) -> None:
         unknown = set(self.terms) - set(LIST_VOCABULARIES)
@@ -244,6 +246,42 @@ class Store(abc.ABC):
             rows = c.execute(sa.select(venue_t).where(venue_t.c.id.in_(list(ids)))).mappings()
             return {r["id"]: values_to_venue(r["id"], r) for r in rows}
 
+    def iter_venues(self, filter: VenueFilter | None = None, *, batch: int = 1000) -> Iterator[StoredVenue]:
+        """Every active venue matching ``filter``, in a stable order, a batch at a time.
+
+        Memory does not grow with the directory (keyset pagination on the
+        primary key); provenance is left out, the record keys are in ``sources``.
+        """
+        last = 0
+        clauses = self._filter_clauses(filter)
+        while True:
+            with self.engine.connect() as c:
+                rows = c.execute(
+                    sa.select(venue_t).where(venue_t.c.pk > last, *clauses).order_by(venue_t.c.pk).limit(batch)
+                ).mappings().all()  # fmt: skip
+                if not rows:
+                    return
+                sources: dict[int, list[tuple[str, str]]] = {}
+                for r in c.execute(
+                    sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id)
+                    .where(link_t.c.venue_pk.in_([r["pk"] for r in rows]), link_t.c.withdrawn_at.is_(None))
+                    .order_by(link_t.c.source_id, link_t.c.record_id)
+                ):
+                    sources.setdefault(r.venue_pk, []).append((r.source_id, r.record_id))
+            for r in rows:
+                yield StoredVenue(
+                    venue=values_to_venue(r["id"], r), status=r["status"], merged_into=r["merged_into"],
+                    flags=list(r["flags"] or ()), created_at=r["created_at"], updated_at=r["updated_at"],
+                    sources=sources.get(r["pk"], []),
+                )  # fmt: skip
+            last = rows[-1]["pk"]
+
+    def last_change(self) -> tuple[int, datetime | None]:
+        """The newest change-log sequence number and its time: a version for caches (ETag)."""
+        with self.engine.connect() as c:
+            row = c.execute(sa.select(change_t.c.seq, change_t.c.at).order_by(change_t.c.seq.desc()).limit(1)).first()
+        return (row.seq, row.at) if row else (0, None)
+
     def history(self, venue_id: str) -> list[dict[str, Any]]:
         """The change log of one venue, oldest first."""
         with self.engine.connect() as c:
@@ -363,6 +401,11 @@ class Store(abc.ABC):
             clauses.append(venue_t.c.code_postal == filter.code_postal)
         if filter.departement:
             clauses.append(venue_t.c.code_postal.startswith(_postcode_prefix(filter.departement)))
+        if filter.communes:
+            clauses.append(venue_t.c.code_insee.in_(list(filter.communes)))
+        if filter.bbox is not None:
+            south, west, north, east = filter.bbox
+            clauses += [venue_t.c.latitude.between(south, north), venue_t.c.longitude.between(west, east)]
         return clauses
 
     def _load(self, c: sa.Connection, scored: Sequence[tuple[float, int]]) -> list[Nearby]:

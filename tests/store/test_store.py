@@ -162,3 +162,16 @@ def test_migrations_go_down_and_up_again(tmp_path):
     store.upgrade()
     assert store.is_current()
     assert [n.venue.nom for n in store.nearest(45.76, 4.85)] == ["Lieu a"]
+
+
+def test_iter_venues_streams_every_active_venue_with_filters(store):
+    fill(store, [venue(f"v{i}", 45.0 + i / 100, 4.8, code_postal="69003" if i % 2 else "54000") for i in range(25)])
+    every = list(store.iter_venues(batch=7))
+    assert len(every) == 25 and len({s.venue.id for s in every}) == 25
+    assert all(s.sources and s.sources[0][0] == "src" for s in every)
+    lyon = list(store.iter_venues(VenueFilter(departement="69"), batch=4))
+    assert len(lyon) == 12 and all(s.venue.code_postal == "69003" for s in lyon)
+    boxed = list(store.iter_venues(VenueFilter(bbox=(45.0, 4.7, 45.095, 4.9))))
+    assert len(boxed) == 10
+    seq, at = store.last_change()
+    assert seq > 0 and at is not None
