@@ -9,13 +9,11 @@ written (trimmed); a ``[mapping]`` then says which column is which field.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 
-from directory.schema import Problem
-
 from ..encoding import DecodedText
-from .base import ReadError, ReadItem, Reader, payload_of
+from ._csv import csv_items, open_csv
+from .base import ReadError, ReadItem, Reader
 
 __all__ = ["TableCsvReader", "unique_header"]
 
@@ -35,34 +33,8 @@ class TableCsvReader(Reader):
         self.delimiter = delimiter
 
     def read_text(self, decoded: DecodedText) -> Iterator[ReadItem]:
-        text = decoded.text
-        if "\x00" in text[:4096]:
-            raise ReadError("ce fichier n'est pas un fichier texte CSV (octets binaires)")
-        delimiter = self.delimiter or sniff_delimiter(text)
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        try:
-            header = unique_header(next(reader))
-        except StopIteration:
-            raise ReadError("le fichier est vide") from None
-        except csv.Error as err:
-            raise ReadError(f"la ligne d'en-tête CSV est illisible ({err})") from err
-        position = 0
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as err:
-                position += 1
-                yield ReadItem(position, None, "", [Problem("*", "unreadable_row", None, params=(("reason", str(err)),))])
-                continue
-            if not any(cell.strip() for cell in row):
-                continue
-            position += 1
-            if len(row) != len(header):
-                self.file_problems.append(f"ligne {position + 1} : {len(row)} cellules pour {len(header)} colonnes")
-            record = dict(zip(header, row))
-            yield ReadItem(position, record, payload_of(record))
+        header, rows = open_csv(decoded.text, self.delimiter or sniff_delimiter(decoded.text))
+        yield from csv_items(rows, unique_header(header), self.file_problems)
 
 
 def sniff_delimiter(text: str) -> str:
