@@ -15,12 +15,12 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from directory.errors import SourceUnavailable
-from directory.schema import CommuneLookup, Problem, Severity, Venue, parse_venue
-from directory.store import Incoming, RawRecord, SourceInfo, SourceState, Store, Writer, utcnow
+from directory.schema import CommuneLookup, Severity, Venue, parse_venue
+from directory.store import Incoming, RawRecord, SourceState, Store, Writer, utcnow
 
 from .dedupe import MatchIndex, resolve
 from .encoding import decode

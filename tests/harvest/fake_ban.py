@@ -32,14 +32,12 @@ __all__ = ["BAN_TABLE", "BanEntry", "FakeBan", "ReceivedBatch"]
 import asyncio
 import csv
 import io
-import socket
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -47,6 +45,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from directory.places import fold
+
+from ..serving import ServerThread
 
 BAN_TABLE = Path(__file__).resolve().parents[2] / "fixtures" / "ban" / "addresses.csv"
 
@@ -113,9 +113,7 @@ class FakeBan:
         self._retry_after: str | None = None
         self._hang_s: float | None = None
         self._app = Starlette(routes=[Route("/search/csv/", self._search_csv, methods=["POST"])])
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
+        self._serving: ServerThread | None = None
 
     # -- what tests use ---------------------------------------------------
 
@@ -162,36 +160,15 @@ class FakeBan:
 
     def start(self) -> FakeBan:
         """Bind a free port on 127.0.0.1 and serve in a daemon thread; wait until it is up."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        config = uvicorn.Config(
-            self._app, log_level="warning", lifespan="off", http="h11", timeout_graceful_shutdown=2
-        )
-        self._server = uvicorn.Server(config)
-        self._socket = sock
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="fake-ban", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                self.stop()
-                raise RuntimeError("the fake BAN did not start")
-            time.sleep(0.02)
-        self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self._serving = ServerThread(self._app, name="fake-ban")
+        self.base_url = self._serving.start()
         return self
 
     def stop(self) -> None:
         """Ask uvicorn to exit and wait for its thread."""
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        if self._socket is not None:
-            self._socket.close()
-        self._server = self._thread = self._socket = None
+        if self._serving is not None:
+            self._serving.stop()
+        self._serving = None
 
     def __enter__(self) -> FakeBan:
         return self.start()

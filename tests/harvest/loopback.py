@@ -48,7 +48,6 @@ import email.utils
 import hashlib
 import json
 import mimetypes
-import socket
 import threading
 import time
 from collections import Counter
@@ -57,13 +56,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
+
+from ..serving import ServerThread
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -104,9 +104,7 @@ class Loopback:
         self._requests: list[RecordedRequest] = []
         self._flaky: Counter[str] = Counter()
         self._app = Starlette(routes=self._routes())
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
+        self._serving: ServerThread | None = None
 
     # -- what tests use ---------------------------------------------------
 
@@ -139,38 +137,15 @@ class Loopback:
 
     def start(self) -> Loopback:
         """Bind a free port on 127.0.0.1 and serve in a daemon thread; wait until it answers."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self._record, interface="asgi3", http="h11", lifespan="off",
-            log_level="warning", timeout_graceful_shutdown=2,
-        )  # fmt: skip
-        self._server = uvicorn.Server(config)
-        self._socket = sock
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="loopback", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                self.stop()
-                raise RuntimeError("the loopback server did not start")
-            time.sleep(0.02)
-        self.base_url = f"http://127.0.0.1:{port}"
+        self._serving = ServerThread(self._record, name="loopback")
+        self.base_url = self._serving.start()
         return self
 
     def stop(self) -> None:
         """Ask uvicorn to exit and wait for its thread."""
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        if self._socket is not None:
-            self._socket.close()
-        self._server = self._thread = self._socket = None
+        if self._serving is not None:
+            self._serving.stop()
+        self._serving = None
 
     def __enter__(self) -> Loopback:
         return self.start()

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: Apache-2.0
+"""An ASGI app under uvicorn on a free 127.0.0.1 port, in a daemon thread (STYLE.md §7)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+from starlette.types import ASGIApp
+
+__all__ = ["ServerThread"]
+
+
+class ServerThread:
+    """Start with ``with ServerThread(app) as base_url`` or :meth:`start`; nothing beyond loopback."""
+
+    def __init__(self, app: ASGIApp, *, name: str = "test-server") -> None:
+        self.app, self.name = app, name
+        self.base_url = ""
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    def start(self) -> str:
+        """Bind a free port, serve, wait until uvicorn says it started; the base URL."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        config = uvicorn.Config(
+            self.app, interface="asgi3", http="h11", lifespan="off", log_level="warning", timeout_graceful_shutdown=2
+        )
+        self._server, self._socket = uvicorn.Server(config), sock
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, name=self.name, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                self.stop()
+                raise RuntimeError(f"{self.name} did not start")
+            time.sleep(0.02)
+        self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        return self.base_url
+
+    def stop(self) -> None:
+        """Ask uvicorn to exit and wait for its thread."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = self._socket = None
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
