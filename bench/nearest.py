@@ -19,14 +19,12 @@ See ``bench/README.md`` for what "bare" means on each backend.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import platform
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -352,7 +350,7 @@ def sqlite_url() -> Iterator[str]:
 @contextmanager
 def postgis_url() -> Iterator[str]:
     name = f"bench_nearest_{os.getpid()}"
-    admin = sa.create_engine(f"postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.exec_driver_sql(f"CREATE DATABASE {name}")
     try:

@@ -14,6 +14,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -66,9 +67,11 @@ def demo_venues(demo_store: Store) -> list[DemoVenue]:
     return out
 
 
-def _embedded(folder: Path, store: Store) -> Iterator[SearchIndex]:
-    index = Fts5Index(folder / "search.db")
-    rebuild(index, store)
+@pytest.fixture(scope="session")
+def embedded_demo(tmp_path_factory: pytest.TempPathFactory, demo_store: Store) -> Iterator[Fts5Index]:
+    """The demo store in the embedded index (read-only for tests)."""
+    index = Fts5Index(tmp_path_factory.mktemp("index") / "search.db")
+    rebuild(index, demo_store)
     yield index
     index.close()
 
@@ -88,12 +91,28 @@ def _meilisearch(store: Store) -> Iterator[SearchIndex]:
 
 
 @pytest.fixture(scope="session", params=["embedded", "meilisearch"])
-def index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, demo_store: Store) -> Iterator[SearchIndex]:
+def index(request: pytest.FixtureRequest, demo_store: Store) -> Iterator[SearchIndex]:
     """The demo store indexed by each available backend (read-only for tests)."""
     if request.param == "embedded":
-        yield from _embedded(tmp_path_factory.mktemp("index"), demo_store)
+        yield request.getfixturevalue("embedded_demo")
     else:
         yield from _meilisearch(demo_store)
+
+
+@pytest.fixture(params=["embedded", "meilisearch"])
+def blank(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchIndex]:
+    """An empty index of each available backend, for tests that write."""
+    if request.param == "embedded":
+        index: SearchIndex = Fts5Index(tmp_path / "search.db")
+        yield index
+        index.close()
+        return
+    if not MEILI_URL:
+        pytest.skip("Meilisearch : MEILI_URL non défini (aucun serveur sur cette machine)")
+    meili = MeiliIndex(MEILI_URL, MEILI_KEY, uid=f"test_{uuid.uuid4().hex[:8]}")
+    yield meili
+    for uid in (meili.uid, f"{meili.uid}_meta"):
+        meili.client.delete_index(uid)
 
 
 @pytest.fixture
@@ -105,4 +124,19 @@ def embedded(tmp_path: Path) -> Iterator[Fts5Index]:
 
 
 def words_of(text: str) -> str:
+    """Folded text between spaces: ``" mediatheque " in words_of(name)`` tests a whole word."""
     return f" {fold(text)} "
+
+
+def make_venue(venue_id: str, nom: str, **values: object) -> Venue:
+    """A minimal valid venue for write tests."""
+    base: dict[str, object] = dict(
+        pivot="00000000000000", commune="Nancy", code_postal="54000", adresse="1 rue Test", date_maj=date(2026, 1, 1),
+        latitude=48.69, longitude=6.18,
+    )  # fmt: skip
+    base.update(values)
+    return Venue(id=venue_id, nom=nom, **base)  # type: ignore[arg-type]
+
+
+def doc(venue_id: str, nom: str, **values: object) -> IndexDocument:
+    return IndexDocument.from_venue(venue_id, make_venue(venue_id, nom, **values))

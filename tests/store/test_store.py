@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
