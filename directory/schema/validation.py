@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 from stdnum import luhn
 
+from ._vocabulary import fold_key
 from .hours import OpeningHours
 from .legacy import is_legacy, migrate_legacy
 from .problems import Problem, Severity
@@ -394,6 +395,24 @@ def _normalise_url(text: str) -> str | None:
     return parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()).geturl()
 
 
+def _infer_insee(places: CommuneLookup, postcode: str, commune: str) -> str | None:
+    """The INSEE code a postcode and a commune name designate together, when only one fits.
+
+    Real files rarely carry the INSEE code; exports by commune, matching and
+    geocoding need it. Arrondissements come first among a city's communes.
+    """
+    candidates = places.communes_for_postcode(postcode)
+    if len(candidates) == 1:
+        return candidates[0].insee
+    name = fold_key(commune)
+    # Paris, Lyon, Marseille: the postcode names the arrondissement ("LYON", "Lyon 3e", "MARSEILLE 11").
+    districts = [c for c in candidates if "arrondissement" in fold_key(c.nom)]
+    if len(districts) == 1 and name.split(" ")[0] == fold_key(districts[0].nom).split(" ")[0]:
+        return districts[0].insee
+    named = [c for c in candidates if fold_key(c.nom) == name]
+    return named[0].insee if len(named) == 1 else None
+
+
 def _check_territory(values: dict[str, Any], places: CommuneLookup, problems: list[Problem]) -> None:
     """Postcode, INSEE code and coordinates must agree with each other."""
     postcode, insee = values["code_postal"], values["code_insee"]
@@ -403,7 +422,9 @@ def _check_territory(values: dict[str, Any], places: CommuneLookup, problems: li
 
     if not places.is_known_postcode(postcode):
         warn("code_postal", "unknown_postcode", postcode)
-    if insee is not None:
+    if insee is None and values["commune"]:
+        insee = values["code_insee"] = _infer_insee(places, postcode, values["commune"])
+    elif insee is not None:
         if places.commune(insee) is None:
             warn("code_insee", "unknown_insee", insee)
             insee = None
