@@ -1,7 +1,139 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The search index behind the public search (embedded FTS5 + R*Tree, or
-Meilisearch), derived from the store and rebuildable from it.
+"""The search index behind the public search, derived from the store and rebuildable from it.
 
-Not built yet: the foundation answers "nearest venues" from the store itself
-(``Store.nearest``); the index comes with the search issue.
+One interface (``SearchIndex``), two backends chosen by configuration:
+
+- ``embedded`` (default): ``Fts5Index``, SQLite FTS5 + R*Tree in
+  ``<data_dir>/search.db``, no server;
+- ``meilisearch``: ``MeiliIndex``, when ``meili_url`` is set.
+
+>>> index = open_index(settings)                      # doctest: +SKIP
+>>> rebuild(index, store)                             # doctest: +SKIP
+>>> index.query(SearchQuery(text="caf", lat=48.88, lon=2.38, radius_km=3))  # doctest: +SKIP
+
+``rebuild`` replaces everything from the store's active venues; ``sync``
+applies what changed in the store since the index was last built or synced
+(from the store's change log), so the index follows harvests and curators'
+edits without a full rebuild.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Protocol
+
+import sqlalchemy as sa
+
+from directory.schema import Venue
+from directory.store import Store
+from directory.store.tables import ChangeRow, VenueRow
+
+from .base import (
+    CANDIDATE_CAP,
+    FILTER_FIELDS,
+    MAX_PER_PAGE,
+    Hit,
+    IndexDocument,
+    SearchIndex,
+    SearchQuery,
+    SearchResult,
+)
+from .embedded import Fts5Index
+from .meili import MeiliIndex
+
+__all__ = [
+    "CANDIDATE_CAP", "FILTER_FIELDS", "Fts5Index", "Hit", "INDEXES", "IndexDocument", "MAX_PER_PAGE",
+    "MeiliIndex", "SearchIndex", "SearchQuery", "SearchResult", "open_index", "rebuild", "sync",
+]  # fmt: skip
+
+#: Backends by the name configuration uses.
+INDEXES: dict[str, type[SearchIndex]] = {"embedded": Fts5Index, "meilisearch": MeiliIndex}
+
+#: The embedded index's file, inside the instance's data folder.
+EMBEDDED_FILE = "search.db"
+
+
+class IndexSettings(Protocol):
+    """What ``open_index`` reads from the instance settings (``directory.config.Settings``)."""
+
+    @property
+    def data_dir(self) -> Path: ...
+    @property
+    def meili_url(self) -> str: ...
+    @property
+    def meili_key(self) -> str: ...
+
+
+def open_index(settings: IndexSettings) -> SearchIndex:
+    """The index the settings name: Meilisearch when ``meili_url`` is set, else the
+    embedded index in ``data_dir/search.db``."""
+    if settings.meili_url:
+        return INDEXES["meilisearch"](settings.meili_url, settings.meili_key or None)  # type: ignore[call-arg]
+    return INDEXES["embedded"](Path(settings.data_dir) / EMBEDDED_FILE)  # type: ignore[call-arg]
+
+
+Progress = Callable[[int], None]
+
+
+def rebuild(index: SearchIndex, store: Store, progress: Progress | None = None) -> int:
+    """Replace the index's content with the store's active venues.
+
+    :param progress: called with the number of documents read so far, every 1,000.
+    :returns: how many documents the index holds.
+    """
+    seq = _last_seq(store)  # read first: changes made during the rebuild are applied by the next sync
+    docs = (IndexDocument.from_venue(venue_id, venue) for venue_id, venue, _keys in store.match_projection())
+    count = index.replace_all(_counting(docs, progress))
+    index.set_last_change(seq)
+    return count
+
+
+def sync(index: SearchIndex, store: Store) -> int:
+    """Apply the store's changes since the index's position (a rebuild if it has none).
+
+    Venues created, updated or restored are upserted; withdrawn or merged ones deleted.
+
+    :returns: how many venues were upserted or deleted.
+    """
+    since = index.last_change()
+    if since is None:
+        return rebuild(index, store)
+    change_t, venue_t = ChangeRow.__table__, VenueRow.__table__
+    with store.engine.connect() as c:
+        rows = c.execute(
+            sa.select(change_t.c.seq, change_t.c.venue_id).where(change_t.c.seq > since).order_by(change_t.c.seq)
+        ).all()
+        if not rows:
+            return 0
+        ids = list(dict.fromkeys(r.venue_id for r in rows))
+        status: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            found = c.execute(sa.select(venue_t.c.id, venue_t.c.status).where(venue_t.c.id.in_(chunk)))
+            status.update((r.id, r.status) for r in found)
+    active = [i for i in ids if status.get(i) == "active"]
+    gone = [i for i in ids if status.get(i) != "active"]
+    venues: dict[str, Venue] = {}
+    for start in range(0, len(active), 500):
+        venues.update(store.venues(active[start : start + 500]))
+    index.upsert(IndexDocument.from_venue(i, venues[i]) for i in active if i in venues)
+    index.delete(gone)
+    index.set_last_change(rows[-1].seq)
+    return len(ids)
+
+
+def _last_seq(store: Store) -> int:
+    change_t = ChangeRow.__table__
+    with store.engine.connect() as c:
+        return c.execute(sa.select(sa.func.coalesce(sa.func.max(change_t.c.seq), 0))).scalar_one()
+
+
+def _counting(docs: Iterable[IndexDocument], progress: Progress | None) -> Iterator[IndexDocument]:
+    n = 0
+    for n, doc in enumerate(docs, 1):
+        if progress is not None and n % 1000 == 0:
+            progress(n)
+        yield doc
+    if progress is not None:
+        progress(n)

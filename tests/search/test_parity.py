@@ -1,0 +1,241 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The parity suite: every available backend, the same answers, checked by brute force
+over the demo store (~3,400 real venues)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from directory.schema import Frais, HoursError, OpeningHours, Public, Service, haversine_m
+from directory.search import CANDIDATE_CAP, Hit, SearchIndex, SearchQuery, SearchResult
+from directory.search.base import departement_of
+from directory.store import Store, VenueFilter
+
+from .conftest import DemoVenue, doc, words_of
+
+LYON = (45.7640, 4.8357)
+DEMARCHES = Service.DEMARCHES.code
+
+
+def run(index: SearchIndex, **params: object) -> SearchResult:
+    return index.query(SearchQuery(**params))  # type: ignore[arg-type]
+
+
+def every_hit(index: SearchIndex, **params: object) -> list[Hit]:
+    """All hits of a query, page after page (within the candidate cap)."""
+    hits: list[Hit] = []
+    page = 1
+    while page * 100 <= CANDIDATE_CAP:
+        result = run(index, **params, page=page, per_page=100)
+        hits.extend(result.hits)
+        if len(result.hits) < 100:
+            break
+        page += 1
+    return hits
+
+
+def ids(index: SearchIndex, **params: object) -> set[str]:
+    return {h.venue_id for h in every_hit(index, **params)}
+
+
+def with_word(venues: list[DemoVenue], word: str) -> set[str]:
+    return {v.id for v in venues if f" {word} " in v.text}
+
+
+# -- text -------------------------------------------------------------------------
+
+
+def test_folding_finds_oe_ae_and_accents(index, demo_venues):
+    coeur = {v.id for v in demo_venues if "cœur" in v.venue.nom.lower()}
+    oeil = {v.id for v in demo_venues if "œil" in v.venue.nom.lower()}
+    mediatheques = {v.id for v in demo_venues if "médiathèque" in v.venue.nom.lower()}
+    assert coeur and oeil and mediatheques
+    assert coeur <= ids(index, text="coeur")
+    assert oeil <= ids(index, text="oeil")
+    assert mediatheques <= ids(index, text="mediatheque")
+    assert ids(index, text="Médiathèque") == ids(index, text="mediatheque") == ids(index, text="MÉDIATHÈQUE")
+
+
+def test_vandoeuvre_finds_vandœuvre(blank):
+    blank.upsert([doc("lvand", "Espace numérique", commune="Vandœuvre-lès-Nancy"), doc("lother", "Espace numérique")])
+    assert [h.venue_id for h in run(blank, text="vandoeuvre").hits] == ["lvand"]
+    assert [h.venue_id for h in run(blank, text="Vandœuvre-lès-Nancy").hits] == ["lvand"]
+
+
+def test_prefix_of_the_last_word(index, demo_venues):
+    found = every_hit(index, text="médiath")
+    assert with_word(demo_venues, "mediatheque") <= {h.venue_id for h in found}
+    by_id = {v.id: v for v in demo_venues}
+    assert all(" mediath" in by_id[h.venue_id].text for h in found)
+
+
+def test_one_typo_from_five_letters_two_from_nine(index, demo_venues):
+    assert with_word(demo_venues, "mediatheque") <= ids(index, text="mediatheqe")  # 10 letters, 1 typo
+    assert with_word(demo_venues, "mairie") <= ids(index, text="mairje")  # 6 letters, 1 typo
+    transposed = run(index, text="numerqiue", per_page=20)  # 9 letters, 2 typos
+    assert transposed.total >= min(len(with_word(demo_venues, "numerique")), CANDIDATE_CAP)
+    by_id = {v.id: v for v in demo_venues}
+    assert all(" numerique " in by_id[h.venue_id].text for h in transposed.hits)
+
+
+def test_no_typo_in_short_words(index):
+    assert run(index, text="cqf").total == 0  # 3 letters: "caf" is not offered
+
+
+def test_synonyms_of_needs(index, demo_venues):
+    offering = {v.id for v in demo_venues if Service.DEMARCHES in v.venue.services}
+    named_caf = {v.id for v in demo_venues if " caf " in words_of(v.venue.nom)}
+    assert offering and named_caf
+    caf = ids(index, text="caf")
+    assert offering <= caf and named_caf <= caf
+    assert offering <= ids(index, text="impôts")
+    assert offering <= ids(index, text="démarches")
+
+
+def test_every_word_must_match(index, demo_venues):
+    both = {v.id for v in demo_venues if " centre " in v.text and " soc" in v.text}
+    assert ids(index, text="centre soc") == both
+
+
+# -- filters and facets --------------------------------------------------------------
+
+
+def test_filters_and_facets_match_a_brute_force_count(index, demo_venues):
+    facets = ["services", "frais_a_charge", "publics_specifiquement_adresses"]
+    q = dict(departement="69", filters={"services": [DEMARCHES]}, facets=facets)
+    result = run(index, **q, per_page=100)
+    expected = [
+        v for v in demo_venues
+        if departement_of(v.venue.code_insee, v.venue.code_postal) == "69" and Service.DEMARCHES in v.venue.services
+    ]  # fmt: skip
+    assert expected and result.total == len(expected) and result.total_exact
+    assert ids(index, **q) == {v.id for v in expected}
+    for name in facets:
+        counts = Counter(code for v in expected for code in v.codes[name])
+        assert result.facets[name] == dict(counts), name
+
+
+def test_codes_of_one_field_or_together_fields_and_together(index, demo_venues):
+    filters = {"frais_a_charge": [Frais.GRATUIT.code, Frais.PAYANT.code], "publics_specifiquement_adresses": [Public.SENIORS.code]}
+    expected = {
+        v.id for v in demo_venues
+        if v.codes["frais_a_charge"] & {"gratuit", "payant"} and "seniors" in v.codes["publics_specifiquement_adresses"]
+    }  # fmt: skip
+    assert expected
+    assert ids(index, filters=filters) == expected
+
+
+def test_facets_around_a_point_match_a_brute_force_count(index, demo_venues):
+    result = run(index, lat=LYON[0], lon=LYON[1], radius_km=15, facets=["typologie", "services"], per_page=10)
+    inside = [v for v in demo_venues if v.venue.point and haversine_m(*LYON, *v.venue.point) <= 15_000]
+    assert result.total == len(inside) and result.total_exact
+    for name in ("typologie", "services"):
+        assert result.facets[name] == dict(Counter(c for v in inside for c in v.codes[name]))
+
+
+# -- distance ---------------------------------------------------------------------------
+
+
+def test_distance_sort_agrees_with_haversine_and_the_store(index, demo_venues, demo_store: Store):
+    result = run(index, lat=LYON[0], lon=LYON[1], per_page=50)
+    by_id = {v.id: v for v in demo_venues}
+    distances = [h.distance_m for h in result.hits]
+    assert distances == sorted(distances)
+    for hit in result.hits:
+        assert hit.distance_m == pytest.approx(haversine_m(*LYON, *by_id[hit.venue_id].venue.point), abs=0.01)
+    brute = sorted((haversine_m(*LYON, *v.venue.point), v.id) for v in demo_venues if v.venue.point)[:50]
+    assert [h.venue_id for h in result.hits] == [i for _d, i in brute]
+    assert [h.venue_id for h in result.hits] == [n.venue.id for n in demo_store.nearest(*LYON, limit=50)]
+
+
+def test_radius(index, demo_venues):
+    inside = {v.id for v in demo_venues if v.venue.point and haversine_m(*LYON, *v.venue.point) <= 10_000}
+    result = run(index, lat=LYON[0], lon=LYON[1], radius_km=10, per_page=100)
+    assert result.total == len(inside) and result.total_exact
+    assert ids(index, lat=LYON[0], lon=LYON[1], radius_km=10) == inside
+    assert all(h.distance_m <= 10_000 for h in result.hits)
+
+
+def test_text_within_a_radius(index, demo_venues):
+    found = every_hit(index, text="mediatheque", lat=LYON[0], lon=LYON[1], radius_km=40)
+    expected = {
+        v.id for v in demo_venues
+        if " mediatheque" in v.text and v.venue.point and haversine_m(*LYON, *v.venue.point) <= 40_000
+    }  # fmt: skip
+    assert expected and {h.venue_id for h in found} == expected
+
+
+def test_75019_and_demarches_near_first(index, demo_venues, demo_store: Store, places):
+    place = places.resolve("75019")
+    result = run(index, text="démarches", lat=place.lat, lon=place.lon, per_page=20)
+    assert result.hits and [h.distance_m for h in result.hits] == sorted(h.distance_m for h in result.hits)
+    by_id = {v.id: v for v in demo_venues}
+    group = (" demarche", " papiers ", " administratif ", " administratives ")
+    for hit in result.hits:
+        v = by_id[hit.venue_id]
+        assert Service.DEMARCHES in v.venue.services or any(w in v.text for w in group), v.venue.nom
+    # every venue offering the service nearer than the last hit is among the hits
+    last = result.hits[-1].distance_m
+    offering = {
+        v.id for v in demo_venues
+        if Service.DEMARCHES in v.venue.services and v.venue.point and haversine_m(place.lat, place.lon, *v.venue.point) < last
+    }  # fmt: skip
+    assert offering and offering <= {h.venue_id for h in result.hits}
+    # the service as a filter gives the store's own answer
+    filtered = run(index, lat=place.lat, lon=place.lon, filters={"services": [DEMARCHES]}, per_page=20)
+    nearest = demo_store.nearest(place.lat, place.lon, limit=20, filter=VenueFilter(terms={"services": [DEMARCHES]}))
+    assert [h.venue_id for h in filtered.hits] == [n.venue.id for n in nearest]
+
+
+# -- opening hours -------------------------------------------------------------------------
+
+
+def _open_at(text: str | None, at: datetime) -> bool:
+    try:
+        return bool(text) and OpeningHours(text).state(at).is_open  # type: ignore[arg-type]
+    except HoursError:
+        return False
+
+
+def test_open_now(index, demo_venues):
+    at = datetime(2026, 3, 3, 10, 30)  # a Tuesday morning, no public holiday
+    near = [v for v in demo_venues if v.venue.point and haversine_m(*LYON, *v.venue.point) <= 30_000]
+    expected = {v.id for v in near if _open_at(v.venue.horaires, at)}
+    closed = {v.id for v in near} - expected
+    assert expected and closed
+    result = run(index, lat=LYON[0], lon=LYON[1], radius_km=30, open_at=at, per_page=100)
+    assert result.total == len(expected)
+    assert ids(index, lat=LYON[0], lon=LYON[1], radius_km=30, open_at=at) == expected
+
+
+def test_open_on_a_day(index, demo_venues):
+    monday = date(2026, 3, 2)
+    sunday = datetime(2026, 3, 8)
+    near = [v for v in demo_venues if v.venue.point and haversine_m(*LYON, *v.venue.point) <= 30_000]
+    expected = set()
+    for v in near:
+        try:
+            if v.venue.horaires and OpeningHours(v.venue.horaires).intervals(sunday, sunday + timedelta(days=1)):
+                expected.add(v.id)
+        except HoursError:
+            pass
+    assert ids(index, lat=LYON[0], lon=LYON[1], radius_km=30, open_day=6, today=monday) == expected
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("params", [dict(lat=LYON[0], lon=LYON[1]), dict(text="mediatheque"), dict(departement="74")])
+def test_pages_are_stable(index, params):
+    whole = run(index, **params, per_page=30).hits
+    pages = [h for page in (1, 2, 3) for h in run(index, **params, page=page, per_page=10).hits]
+    assert [h.venue_id for h in pages] == [h.venue_id for h in whole]
+    assert len(set(h.venue_id for h in whole)) == len(whole) == 30
+
+
+def test_rebuilt_from_the_store(index, demo_store: Store):
+    assert index.count() == demo_store.count_venues() > 3_000
+    assert index.last_change() is not None
