@@ -9,7 +9,7 @@ import click
 
 from directory.config import Settings
 
-from . import db, harvesting, importing, reviewing, serving, stats
+from . import db, exporting, harvesting, importing, reviewing, serving, stats
 
 __all__ = ["main"]
 
@@ -26,6 +26,7 @@ def main(ctx: click.Context, database_url: str | None, data_dir: str | None) -> 
 
 main.add_command(db.db)
 main.add_command(importing.import_)
+main.add_command(exporting.export)
 main.add_command(serving.serve)
 main.add_command(serving.demo)
 main.add_command(stats.stats)

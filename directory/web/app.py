@@ -13,7 +13,7 @@ from directory.config import Settings
 from directory.places import Gazetteer
 from directory.store import Store
 
-from . import api, pages
+from . import api, opendata, pages
 from .problems import EXCEPTION_HANDLERS
 from .rendering import HERE, make_templates
 
@@ -24,6 +24,12 @@ routes = [
     Route("/lieux/{venue_id}", pages.venue_page, methods=["GET"], name="venue"),
     Route("/api/lieux/proches", api.nearby, methods=["GET"], name="api_nearby"),
     Route("/api/sante", api.health, methods=["GET"], name="api_health"),
+    Route("/donnees", opendata.open_data_page, methods=["GET"], name="open_data"),
+    Route("/export/{file}", opendata.export, methods=opendata.METHODS, name="export", middleware=opendata.MIDDLEWARE),
+    Route("/catalogue.ttl", opendata.catalogue_turtle, methods=opendata.METHODS, name="catalogue_ttl", middleware=opendata.MIDDLEWARE),
+    Route("/catalogue.jsonld", opendata.catalogue_jsonld, methods=opendata.METHODS, name="catalogue_jsonld", middleware=opendata.MIDDLEWARE),
+    Route("/.well-known/dcat", opendata.catalogue_negotiated, methods=opendata.METHODS, name="well_known_dcat", middleware=opendata.MIDDLEWARE),
+    Route("/vocabulaires.ttl", opendata.vocabularies, methods=opendata.METHODS, name="vocabularies_ttl", middleware=opendata.MIDDLEWARE),
     Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
 ]
 
