@@ -19,11 +19,14 @@ from .rendering import HERE, make_templates
 
 __all__ = ["create_app", "routes"]
 
+#: Reads of the API are open to every origin (partner sites call them from browsers).
+API_READS = [Middleware(opendata.CorsReads)]
+
 routes = [
     Route("/", pages.home, methods=["GET"], name="home"),
     Route("/lieux/{venue_id}", pages.venue_page, methods=["GET"], name="venue"),
-    Route("/api/lieux/proches", api.nearby, methods=["GET"], name="api_nearby"),
-    Route("/api/sante", api.health, methods=["GET"], name="api_health"),
+    Route("/api/lieux/proches", api.nearby, methods=opendata.METHODS, name="api_nearby", middleware=API_READS),
+    Route("/api/sante", api.health, methods=opendata.METHODS, name="api_health", middleware=API_READS),
     Route("/donnees", opendata.open_data_page, methods=["GET"], name="open_data"),
     Route("/export/{file}", opendata.export, methods=opendata.METHODS, name="export", middleware=opendata.MIDDLEWARE),
     Route("/catalogue.ttl", opendata.catalogue_turtle, methods=opendata.METHODS, name="catalogue_ttl", middleware=opendata.MIDDLEWARE),

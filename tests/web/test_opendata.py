@@ -355,3 +355,8 @@ async def test_picker_refuses_control_characters(client: httpx.AsyncClient) -> N
     r = await client.get("/donnees", params={"lieu": "Lyon\x00"})
     assert r.status_code == 400
     assert 'aria-invalid="true"' in r.text
+
+
+async def test_api_reads_are_open_to_other_origins(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/sante", headers={"Origin": "https://partenaire.example"})
+    assert response.headers["access-control-allow-origin"] == "*"
