@@ -18,6 +18,7 @@ from directory.places import load_gazetteer
 from directory.store import Store, utcnow
 
 from ._common import fail, open_settings_store
+from .indexing import sync_index
 
 __all__ = ["sources", "harvest", "worker"]
 
@@ -127,6 +128,7 @@ def run_harvests(
                 )  # fmt: skip
             _print_summary(console, report)
             reports.append(report)
+    sync_index(settings, store)
     return reports
 
 

@@ -16,6 +16,7 @@ from directory.places import load_gazetteer
 from directory.schema import Severity
 
 from ._common import open_settings_store
+from .indexing import sync_index
 
 __all__ = ["import_"]
 
@@ -54,6 +55,7 @@ def import_(settings: Settings, files: tuple[Path, ...], format_: str | None, as
         failed |= not report.ok
         if not as_json:
             _print_report(console, report, details)
+    sync_index(settings, store)
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
     if failed:

@@ -13,6 +13,7 @@ from directory.harvest import import_file
 from directory.places import load_gazetteer
 
 from ._common import open_settings_store
+from .indexing import sync_index
 
 __all__ = ["serve", "demo", "DEMO_DIR"]
 
@@ -59,6 +60,7 @@ def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool)
             for path in files:
                 report = import_file(store, path, places=places)
                 console.print(f"  {path.name} : {report.stored} lieux, {report.rejected} rejetés")
+    sync_index(settings, store)
     console.print(f"{store.count_venues()} lieux dans l'annuaire.")
     if not no_serve:
         _run(settings, host, port)

@@ -110,3 +110,15 @@ def test_sources_harvest_and_report(tmp_path):
     assert report.exit_code == 0 and "Moisson 1" in report.output
     assert run("harvest", "report", "999").exit_code == 1
     assert run("harvest", "inconnue").exit_code == 1
+
+
+def test_the_search_index_follows_imports_and_reindex_rebuilds_it(run, tmp_path):
+    from directory.config import Settings
+    from directory.search import SearchQuery, open_index
+
+    run("import", str(FIXTURES / "hostile" / "cp1252.csv"))
+    index = open_index(Settings(data_dir=tmp_path))
+    found = index.query(SearchQuery(text="mediatheque ile"))
+    assert found.total == 1
+    result = run("reindex")
+    assert result.exit_code == 0 and "Index reconstruit : 2 lieux." in result.output

@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``directory reindex``, and keeping the search index in step after writes."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from directory.config import Settings
+from directory.search import open_index, rebuild, sync
+from directory.store import Store
+
+from ._common import open_settings_store
+
+__all__ = ["reindex", "sync_index"]
+
+
+def sync_index(settings: Settings, store: Store) -> int:
+    """Bring the search index up to the store's change log (a rebuild the first time)."""
+    index = open_index(settings)
+    try:
+        return sync(index, store)
+    finally:
+        close = getattr(index, "close", None)
+        if close:
+            close()
+
+
+@click.command()
+@click.pass_obj
+def reindex(settings: Settings) -> None:
+    """Reconstruit l'index de recherche à partir de la base."""
+    store = open_settings_store(settings, upgrade=True)
+    index = open_index(settings)
+    with Progress(SpinnerColumn(), TextColumn("Indexation : {task.completed} lieux"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:  # fmt: skip
+        task = bar.add_task("index", total=None)
+        count = rebuild(index, store, progress=lambda n: bar.update(task, completed=n))
+    click.echo(f"Index reconstruit : {count} lieux.")
