@@ -17,7 +17,8 @@ from directory.errors import InvalidQuery
 from directory.export import DEFAULT_BASE_URL, WRITERS, Writer, get_writer
 from directory.places import load_gazetteer
 from directory.store import Store, VenueFilter
-from directory.web.opendata import export_chunks, read_territory
+from directory.export.streaming import export_chunks
+from directory.web.opendata import read_territory
 
 from ._common import fail, open_settings_store
 

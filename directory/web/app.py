@@ -14,13 +14,14 @@ from directory.places import Gazetteer
 from directory.store import Store
 
 from . import api, opendata, pages
+from .cors import CorsReads
 from .problems import EXCEPTION_HANDLERS
 from .rendering import HERE, make_templates
 
 __all__ = ["create_app", "routes"]
 
 #: Reads of the API are open to every origin (partner sites call them from browsers).
-API_READS = [Middleware(opendata.CorsReads)]
+API_READS = [Middleware(CorsReads)]
 
 routes = [
     Route("/", pages.home, methods=["GET"], name="home"),

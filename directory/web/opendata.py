@@ -17,22 +17,22 @@ built from the store's version (``Store.last_change``) and the query,
 one sync flush per chunk) and CORS for reads. Their errors are always
 problem+json: they are addresses for programs, even outside ``/api/``.
 
-``read_territory`` and ``export_chunks`` know nothing of HTTP: the
-``directory export`` command calls them too.
+``read_territory`` knows nothing of HTTP: the ``directory export`` command
+calls it too (it belongs in ``directory.export`` once the gazetteer can list
+an EPCI's communes publicly); the streaming is ``directory.export.streaming``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
 from importlib import metadata
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import urlencode
 
 from rdflib import DCAT, Graph, URIRef
@@ -41,24 +41,25 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from directory.errors import DirectoryError, FieldError, InvalidQuery
-from directory.export import DEFAULT_BASE_URL, WRITERS, ExportVenue, Writer, get_writer
+from directory.export import WRITERS, Writer, get_writer
+from directory.export.streaming import export_chunks
 from directory.export.dcat import ETALAB_2, CatalogMetadata, ContactPoint, Publisher, catalog_graph
 from directory.export.vocabularies import vocabularies_graph
 from directory.places import Gazetteer, Place
 from directory.store import Store, VenueFilter
 
+from .cors import CorsReads
 from .display import PARIS
 from .params import printable, read_place_text
 from .problems import HTTP_TITLES
 from .rendering import problem_response, render
 
 __all__ = [
-    "CHUNK_CHARS", "EXPLANATIONS", "FILE_NAMES", "MESSAGES", "METHODS", "MIDDLEWARE", "TERRITORY_PARAMETERS",
-    "CorsReads", "Download", "Picked", "Territory", "catalogue_graph", "catalogue_jsonld", "catalogue_metadata",
-    "catalogue_negotiated", "catalogue_turtle", "download_for", "downloads", "export", "export_chunks",
+    "EXPLANATIONS", "FILE_NAMES", "MESSAGES", "METHODS", "MIDDLEWARE", "TERRITORY_PARAMETERS",
+    "Download", "Picked", "Territory", "catalogue_graph", "catalogue_jsonld", "catalogue_metadata",
+    "catalogue_negotiated", "catalogue_turtle", "download_for", "downloads", "export",
     "open_data_page", "pick_territory", "read_territory", "territory_from_query", "vocabularies",
 ]  # fmt: skip
 
@@ -315,47 +316,6 @@ def territory_from_query(params: QueryParams, places: Gazetteer) -> tuple[Territ
     return result
 
 
-# -- streaming ---------------------------------------------------------------------
-
-CHUNK_CHARS = 64 * 1024
-_SPOOL_MAX = 1024 * 1024  # a writer's longer tail (data·inclusion services) goes to disk
-BATCH = 1000
-
-
-def export_chunks(
-    store: Store,
-    writer: Writer,
-    venue_filter: VenueFilter | None = None,
-    *,
-    base_url: str = DEFAULT_BASE_URL,
-    progress: Callable[[int], None] | None = None,
-) -> Iterator[bytes]:
-    """The writer's document as UTF-8 chunks of about ``CHUNK_CHARS`` characters.
-
-    Venues are read from the store a batch at a time and written one by one
-    into a buffer, which is handed out and emptied whenever it is full: memory
-    stays flat whatever the size of the directory.
-
-    :param progress: called with the number of venues written so far.
-    """
-    venues = (ExportVenue.from_stored(s, base_url=base_url) for s in store.iter_venues(venue_filter, batch=BATCH))
-    with tempfile.SpooledTemporaryFile(_SPOOL_MAX, mode="w+", encoding="utf-8", newline="") as buffer:
-        for count in writer.write(venues, buffer):  # type: ignore[arg-type]
-            if progress is not None:
-                progress(count)
-            if buffer.tell() >= CHUNK_CHARS:
-                yield from _drain(buffer)  # type: ignore[arg-type]
-        yield from _drain(buffer)  # type: ignore[arg-type]
-
-
-def _drain(buffer: TextIO) -> Iterator[bytes]:
-    buffer.seek(0)
-    while piece := buffer.read(CHUNK_CHARS):
-        yield piece.encode("utf-8")
-    buffer.seek(0)
-    buffer.truncate()
-
-
 # -- HTTP: versions, CORS, gzip ----------------------------------------------------
 
 
@@ -423,49 +383,6 @@ def _not_found(request: Request, detail: str) -> Response:
 
 
 #: CORS headers of a read: any page may fetch these files and see their version.
-_CORS = [
-    (b"access-control-allow-origin", b"*"),
-    (b"access-control-expose-headers", b"ETag, Content-Disposition, Content-Encoding"),
-]
-_PREFLIGHT = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, HEAD",
-    "Access-Control-Allow-Headers": "Accept, If-None-Match, If-Modified-Since",
-    "Access-Control-Max-Age": "86400",
-}
-
-
-class CorsReads:
-    """``Access-Control-Allow-Origin: *`` on GET and HEAD, and the answer to their preflight.
-
-    Only reads are opened: other methods pass through untouched. A
-    conditional ``fetch`` (``If-None-Match``) is not a simple request, hence
-    the ``OPTIONS`` answer; give the route the ``OPTIONS`` method.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        method = scope.get("method", "")
-        if scope["type"] != "http" or method not in ("GET", "HEAD", "OPTIONS"):
-            await self.app(scope, receive, send)
-            return
-        if method == "OPTIONS":
-            asked = Headers(scope=scope).get("access-control-request-method", "").upper()
-            headers = {"Allow": "GET, HEAD, OPTIONS", **(_PREFLIGHT if asked in ("GET", "HEAD") else {})}
-            await Response(status_code=204, headers=headers)(scope, receive, send)
-            return
-
-        async def send_with_cors(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *_CORS]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_cors)
-
-
-#: For the machine routes: CORS outermost, then gzip (level 6: exports are large).
 MIDDLEWARE = [Middleware(CorsReads), Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)]
 #: The methods of the machine routes (HEAD comes with GET).
 METHODS = ["GET", "OPTIONS"]

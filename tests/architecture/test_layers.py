@@ -21,7 +21,7 @@ ALLOWED = {
     "store": {"schema", "errors"},
     "harvest": {"schema", "store", "places", "errors"},
     "search": {"schema", "store", "places", "errors"},
-    "export": {"schema", "store", "errors"},
+    "export": {"schema", "store", "errors", "places"},
     "web": {"schema", "store", "places", "harvest", "search", "export", "config", "errors"},
     "cli": {"schema", "store", "places", "harvest", "search", "export", "config", "errors", "web"},
 }

@@ -28,7 +28,8 @@ from directory.harvest import import_file
 from directory.places import Gazetteer
 from directory.store import Store, VenueFilter, open_store
 from directory.web import create_app
-from directory.web.opendata import CHUNK_CHARS, FILE_NAMES, downloads, export_chunks, read_territory
+from directory.export.streaming import CHUNK_CHARS, export_chunks
+from directory.web.opendata import FILE_NAMES, downloads, read_territory
 
 from ..conftest import FIXTURES
 
