@@ -20,13 +20,14 @@ day » in OSM) and is reported.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from directory.schema import fold_key
 
-__all__ = ["DAYS", "DayHours", "day_key", "format_week", "parse_cell", "parse_json_day"]
+__all__ = ["DAYS", "DayHours", "day_key", "format_week", "parse_cell", "parse_json_day", "text_to_osm"]
 
 #: OSM day codes in week order, with the names producers use for them.
 DAYS: tuple[str, ...] = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
@@ -204,3 +205,52 @@ def _first(mapping: Mapping[str, Any], *keys: str) -> Any:
         if mapping.get(key) not in (None, ""):
             return mapping[key]
     return None
+
+
+_DAY_WORDS = {
+    "lundi": "Mo", "lun": "Mo", "mardi": "Tu", "mar": "Tu", "mercredi": "We", "mer": "We",
+    "jeudi": "Th", "jeu": "Th", "vendredi": "Fr", "ven": "Fr", "samedi": "Sa", "sam": "Sa",
+    "dimanche": "Su", "dim": "Su",
+}  # fmt: skip
+_ORDER = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+_DAY_RANGE = re.compile(r"^(?:du |de )?(\w+)\.? (?:au|a|-) (\w+)\.?$")
+
+
+def text_to_osm(text: str) -> str | None:
+    """French free text (« du lundi au vendredi de 9h à 12h et de 14h à 17h ;
+    samedi 9h-12h ») as OSM opening hours, or None when it is not unambiguous.
+
+    Every clause must name its days and give readable times; anything else
+    (« sur rendez-vous », « selon saison ») leaves the text as it is.
+    """
+    week: dict[str, DayHours] = {}
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    plain = re.sub(r"\b(lun|mar|mer|jeu|ven|sam|dim)\.", r"\1", plain)
+    clauses = [c for c in re.split(r"\s*(?:[;\n]|\. |/(?=\s*[a-z]))\s*", plain) if c.strip()]
+    if not clauses:
+        return None
+    for clause in clauses:
+        match = re.match(r"^(.*?)\s*(?:de |:|,)?\s*(\d.*)$", clause)
+        if match is None:
+            return None
+        days = _days(match.group(1).strip(" ,:"))
+        hours = parse_cell(match.group(2))
+        if not days or not hours.ranges or hours.comments or hours.unreadable:
+            return None
+        for day in days:
+            week.setdefault(day, DayHours()).add(hours)
+    return format_week(week)
+
+
+def _days(text: str) -> list[str] | None:
+    if text in ("tous les jours", "7j/7", "7 jours sur 7"):
+        return list(_ORDER)
+    text = re.sub(r"^(?:le |les |tous les )", "", text).replace(" et ", ", ")
+    if (span := _DAY_RANGE.match(text)) is not None:
+        first, last = _DAY_WORDS.get(span.group(1)), _DAY_WORDS.get(span.group(2))
+        if first is None or last is None:
+            return None
+        i, j = _ORDER.index(first), _ORDER.index(last)
+        return list(_ORDER[i : j + 1]) if i <= j else None
+    days = [_DAY_WORDS.get(word.strip(" .").removesuffix("s")) for word in text.split(",") if word.strip()]
+    return days if days and None not in days else None  # type: ignore[return-value]

@@ -19,9 +19,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from directory.errors import SourceUnavailable
-from directory.schema import CommuneLookup, Severity, Venue, parse_venue
+from directory.schema import CommuneLookup, OpeningHours, Problem, Severity, Venue, parse_venue
 from directory.store import Incoming, RawRecord, SourceState, Store, Writer, utcnow
 
+from ._hours import text_to_osm
 from .dedupe import MatchIndex, resolve
 from .encoding import decode
 from .fetch import Fetcher, FetchResult
@@ -188,6 +189,7 @@ def _apply(
                 continue
             venue = None
             if mapped is not None:
+                problems.extend(_osm_hours(mapped))
                 result = parse_venue(mapped, places=places, today=at.date())
                 problems.extend(result.problems)
                 venue = result.venue
@@ -221,6 +223,18 @@ def _lineage(source: SourceConfig, record: dict[str, Any]) -> list[str]:
     if chain[-1] != publisher:
         chain.append(publisher)
     return chain
+
+
+def _osm_hours(record: dict[str, Any]) -> list[Problem]:
+    """Free-text hours become OSM syntax when the text is unambiguous (the text is kept in the raw record)."""
+    text = record.get("horaires")
+    if not isinstance(text, str) or not text.strip() or OpeningHours.check(text) is None:
+        return []
+    converted = text_to_osm(text)
+    if converted is None:
+        return []  # validation keeps the text and flags it
+    record["horaires"] = converted
+    return [Problem("horaires", "hours_converted", text, Severity.WARNING, (("converted", converted),))]
 
 
 def _already_had(lineage: list[str], source: SourceConfig, direct_origins: frozenset[str], instance: str | None) -> bool:

@@ -49,6 +49,7 @@ MESSAGES: dict[str, str] = {
     "date": "date illisible ; attendue au format AAAA-MM-JJ",
     "date_future": "cette date de mise à jour est dans le futur",
     "hours": "horaires illisibles au format OSM opening_hours ({reason}) : texte gardé tel quel, à corriger",
+    "hours_converted": "horaires écrits en texte, convertis au format OSM : « {converted} »",
     "legacy_term_dropped": "la valeur ancienne « {value} » n'a pas d'équivalent dans la version 1 du standard",
     "not_an_object": "l'enregistrement n'est pas un objet JSON (clé : valeur)",
     "unreadable_row": "enregistrement illisible ({reason})",

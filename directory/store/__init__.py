@@ -24,6 +24,7 @@ from ._base import (
     haversine_m,
     utcnow,
 )
+from ._feed import ChangeFeed, FeedItem, FeedPage, decode_cursor, encode_cursor
 from ._postgis import PostgisStore
 from ._sqlite import SqliteStore
 from ._sources import RunSummary, SourceBook, SourceState
@@ -31,7 +32,7 @@ from ._writer import Incoming, Writer
 from .ids import is_venue_id, new_venue_id
 
 __all__ = [
-    "ApplyOutcome", "EARTH_RADIUS_M", "Incoming", "Nearby", "PostgisStore", "Provenance", "RawRecord",
+    "ApplyOutcome", "ChangeFeed", "EARTH_RADIUS_M", "FeedItem", "FeedPage", "decode_cursor", "encode_cursor", "Incoming", "Nearby", "PostgisStore", "Provenance", "RawRecord",
     "RunSummary", "SourceBook", "SourceInfo", "SourceState", "SqliteStore", "Store", "StoredVenue", "VenueFilter", "Writer", "haversine_m",
     "is_venue_id", "new_venue_id", "open_store", "utcnow",
 ]  # fmt: skip

@@ -219,3 +219,19 @@ def test_records_without_a_trustworthy_point_are_geocoded(store, places, served,
         write_csv(root / "lieux.csv", records)
         harvest(store, config, fetcher, places, geocoder=geocoder, now=NOW + timedelta(days=1))
         assert ban.rows == 3  # unchanged addresses are never geocoded twice
+
+
+def test_free_text_hours_become_osm_when_unambiguous(store, places, served, fetcher, tmp_path):
+    root, server = served
+    base = rows()[0]
+    write_csv(root / "lieux.csv", [
+        {**base, "id": "texte", "horaires": "Du lundi au vendredi de 9h à 12h et de 14h à 17h ; samedi 9h30-12h"},
+        {**base, "id": "flou", "horaires": "sur rendez-vous le matin", "nom": "Autre lieu", "adresse": "2 rue Autre",
+         "latitude": str(float(base["latitude"]) + 0.01)},
+    ])  # fmt: skip
+    report = harvest(store, load_source(source_file(tmp_path, server.url("files/lieux.csv"))), fetcher, places)
+    by_id = {p.record_id: p.problem for p in report.problems if p.problem.field == "horaires"}
+    assert by_id["texte"].code == "hours_converted"
+    assert by_id["flou"].code == "hours"  # kept as text, flagged
+    hours = {n.venue.horaires for n in store.nearest(float(base["latitude"]), float(base["longitude"]), limit=5)}
+    assert "Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:30-12:00" in hours and "sur rendez-vous le matin" in hours
