@@ -285,7 +285,7 @@ class Fetcher:
             cause = httpx.HTTPError(what)
         if code != 429 and code < 500:
             raise _AttemptFailed(what, retryable=False) from cause
-        wait = _retry_after_s(response.headers.get("retry-after"))
+        wait = retry_after_s(response.headers.get("retry-after"))
         if wait is not None and wait > self.retry_after_cap_s:
             what += f" et demande d'attendre {_seconds(wait)}, plus que la limite de {_seconds(self.retry_after_cap_s)}"
             raise _AttemptFailed(what, retryable=False) from cause
@@ -362,7 +362,7 @@ def _content_length(response: httpx.Response) -> int | None:
     return length if length >= 0 else None
 
 
-def _retry_after_s(value: str | None) -> float | None:
+def retry_after_s(value: str | None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP date (RFC 9110 §10.2.3)."""
     if not value:
         return None

@@ -38,14 +38,13 @@ __all__ = [
 ]  # fmt: skip
 
 import csv
-import email.utils
 import hashlib
 import io
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 import httpx
@@ -57,6 +56,8 @@ from directory.schema.territory import departement_of_insee
 from directory.schema.venue import Venue
 from directory.store import Store, utcnow
 from directory.store.tables import GeocodeCacheRow
+
+from .fetch import retry_after_s
 
 log = logging.getLogger(__name__)
 
@@ -519,17 +520,5 @@ def _decimal(value: float) -> str:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        seconds = (when - datetime.now(timezone.utc)).total_seconds()
-    return min(max(seconds, 0.0), _RETRY_AFTER_CAP_S)
+    seconds = retry_after_s(response.headers.get("retry-after"))
+    return None if seconds is None else min(seconds, _RETRY_AFTER_CAP_S)
