@@ -22,6 +22,7 @@ from directory.errors import SourceUnavailable
 from directory.schema import CommuneLookup, OpeningHours, Problem, Severity, Venue, parse_venue
 from directory.store import Incoming, RawRecord, SourceState, Store, Writer, utcnow
 
+from . import federation
 from ._hours import text_to_osm
 from .dedupe import MatchIndex, resolve
 from .encoding import decode
@@ -110,7 +111,8 @@ def harvest_source(
     state = store.sources.state(source.id)
     report = HarvestReport(source.id, store.start_run(info, at, kind="harvest"))
     try:
-        bodies = _fetch(fetcher, source, state, report)
+        feed = source.format == federation.FORMAT
+        bodies = (federation.fetch_feed if feed else _fetch)(fetcher, source, state, report)
         if bodies is None:
             report.status = "unchanged"
             report.notes.append("rien n'a changé depuis la dernière moisson : la source répond « non modifié »")
@@ -205,7 +207,10 @@ def _apply(
                 if progress:
                     progress(_BATCH)
         batch.flush()
-        _withdraw_or_not(writer, source, state, report, seen, at)
+        if source.format == federation.FORMAT:  # a feed says what to withdraw; absence means nothing
+            federation.finish_feed(writer, source, state, pages, report, linked | seen, at)
+        else:
+            _withdraw_or_not(writer, source, state, report, seen, at)
         report.status = report.status if report.status == "partial" else "complete"
         state.last_run_id = report.run_id
         if report.status == "complete":

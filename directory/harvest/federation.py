@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Following another instance's change feed (``format = "instance-feed"``).
+
+A source of kind ``instance`` whose ``url`` is the other instance's
+``/api/changes`` is harvested incrementally: the first run takes everything,
+later runs only what changed since the cursor saved by the previous run
+(``SourceState.cursor``, written in the run's transaction), following
+``next`` while ``more``. Items carrying a venue are read like any harvested
+record (record id = the other instance's venue id; its ``origine``/``lignee``
+are kept and this source's publisher appended by the run). Tombstones
+(``withdraw``) and ``merge`` items withdraw that record only: a feed run
+never withdraws by absence. Echoes are stopped by the run: a record whose
+lineage names this instance is skipped.
+
+For echoes to stop, the source's ``publisher`` must be the other instance's
+``instance_name`` (it is what the other instance recognises as itself).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from directory.errors import SourceUnavailable
+from directory.store import SourceState
+
+from .encoding import DecodedText
+from .fetch import Fetcher, FetchResult
+from .readers import READERS
+from .readers.base import ReadError, ReadItem, Reader, payload_of
+
+if TYPE_CHECKING:
+    from directory.store import Writer
+
+    from .run import HarvestReport
+    from .sources import SourceConfig
+
+__all__ = ["FORMAT", "FeedReader", "fetch_feed", "finish_feed"]
+
+FORMAT = "instance-feed"
+_MAX_PAGES = 10_000
+_TOMBSTONES = ("withdraw", "merge")
+
+
+class FeedReader(Reader):
+    """One page of a change feed: the venues of its ``upsert`` items (tombstones are handled by the run)."""
+
+    format = FORMAT
+    media_types = ("application/json",)
+    extensions = ()
+
+    def read_text(self, decoded: DecodedText) -> Iterator[ReadItem]:
+        for position, item in enumerate(_page(decoded.text)["items"], start=1):
+            venue = item.get("venue") if isinstance(item, dict) else None
+            if not isinstance(venue, dict):
+                continue
+            record = {**venue, "id": str(item.get("venue_id") or venue.get("id") or "")}
+            yield ReadItem(position, record, payload_of(item))
+
+
+READERS.setdefault(FORMAT, FeedReader)
+
+
+def _page(text: str | bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ReadError(f"flux de changements illisible : {err.msg}") from err
+    if not isinstance(document, dict) or not isinstance(document.get("items"), list):
+        raise ReadError("ce n'est pas un flux de changements (attendu {\"items\": [...], \"next\": …, \"more\": …})")
+    return document
+
+
+def _with_since(url: str, cursor: str | None) -> str:
+    if not cursor:
+        return url
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query["since"] = cursor
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def fetch_feed(fetcher: Fetcher, source: SourceConfig, state: SourceState, report: HarvestReport) -> list[FetchResult] | None:
+    """Every page since the saved cursor, or None when the feed has nothing new.
+
+    The state's cursor is not touched here: :func:`finish_feed` moves it in the
+    transaction that applies the changes.
+    """
+    cursor = state.cursor
+    pages: list[FetchResult] = []
+    while len(pages) < _MAX_PAGES:
+        page = fetcher.fetch(_with_since(source.location(), cursor))
+        report.requests += page.requests
+        try:
+            document = _page(page.body)
+        except ReadError as err:
+            raise SourceUnavailable(detail=f"{err} ({page.url})") from err
+        pages.append(page)
+        following = document.get("next")
+        if not document.get("more") or not isinstance(following, str) or not following or following == cursor:
+            break
+        cursor = following
+    if len(pages) == 1 and not _page(pages[0].body)["items"]:
+        return None
+    return pages
+
+
+def finish_feed(writer: Writer, source: SourceConfig, state: SourceState, pages: list[FetchResult],
+                report: HarvestReport, known: set[str], at: datetime) -> None:  # fmt: skip
+    """Withdraw the records the feed tombstoned, and keep its cursor (same transaction as the changes)."""
+    last: dict[str, str] = {}  # venue id → its latest action in the run
+    cursor = state.cursor
+    merges = 0
+    for page in pages:
+        document = _page(page.body)
+        for item in document["items"]:
+            if isinstance(item, dict) and item.get("venue_id"):
+                venue_id = str(item["venue_id"])
+                last.pop(venue_id, None)
+                last[venue_id] = str(item.get("action") or "")
+        if isinstance(document.get("next"), str) and document["next"]:
+            cursor = document["next"]
+    gone = {venue_id for venue_id, action in last.items() if action in _TOMBSTONES}
+    if gone:
+        withdrawn = writer.withdraw_missing(source.id, known - gone, at)
+        report.withdrawn += len(withdrawn)
+        merges = sum(1 for venue_id in gone if last[venue_id] == "merge")
+        if withdrawn:
+            report.notes.append(
+                f"{len(withdrawn)} lieux retirés : l'instance suivie les a retirés"
+                + (f" ou fusionnés ({merges} fusions)" if merges else "")
+            )
+    state.cursor = cursor
