@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 
 import click
 from rich.console import Console
@@ -15,7 +15,7 @@ from directory.config import Settings
 from directory.harvest import HarvestReport, SourceConfig, SourceConfigError, check_samples, harvest_source, load_sources
 from directory.harvest.fetch import Fetcher
 from directory.places import load_gazetteer
-from directory.store import Store, utcnow
+from directory.store import Store, UnknownSource, utcnow
 
 from ._common import fail, open_settings_store
 from .indexing import sync_index
@@ -69,6 +69,38 @@ def check(settings: Settings) -> None:
             click.echo(f"    {problem}")
     if failures:
         raise SystemExit(1)
+
+
+@sources.command("feedback")
+@click.argument("source_id")
+@click.option("--depuis", "since", help="Corrections faites depuis cette date (AAAA-MM-JJ).")
+@click.option("--json", "as_json", is_flag=True, help="Retours en JSON.")
+@click.pass_obj
+def feedback(settings: Settings, source_id: str, since: str | None, as_json: bool) -> None:
+    """Retours au producteur : fiches en quarantaine et corrections des curateurs."""
+    try:
+        moment = datetime.strptime(since, "%Y-%m-%d").replace(tzinfo=timezone.utc) if since else None
+    except ValueError as err:
+        raise fail("« --depuis » doit être une date AAAA-MM-JJ, par exemple 2025-01-31") from err
+    store = open_settings_store(settings, upgrade=True)
+    try:
+        result = store.feedback(source_id, moment)
+    except UnknownSource as err:
+        raise fail(f"source inconnue : {source_id}") from err
+    if as_json:
+        click.echo(json.dumps(result.as_json(people=True), ensure_ascii=False, indent=2, default=str))
+        return
+    run = f"moisson {result.run_id}" if result.run_id is not None else "aucune moisson"
+    click.echo(f"Retours pour {source_id} — {len(result.quarantined)} fiche(s) en quarantaine ({run}) :")
+    for q in result.quarantined:
+        click.echo(f"  ligne {q.position} · {q.record_id or 'sans identifiant'}")
+        for p in q.problems:
+            click.echo(f"    {p.get('field') or '—'} : {p.get('message') or p.get('code')}")
+    depuis = f" depuis le {moment:%d/%m/%Y}" if moment else ""
+    click.echo(f"{len(result.corrections)} correction(s) des curateurs{depuis} :")
+    for c in result.corrections:
+        click.echo(f"  {_when(c.at)} · {c.actor} · lieu {c.venue_id} (fiche {c.record_id}) · "
+                   f"{c.field or '—'} : {json.dumps(c.old, ensure_ascii=False)} → {json.dumps(c.new, ensure_ascii=False)}")  # fmt: skip
 
 
 @click.command()

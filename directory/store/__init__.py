@@ -25,6 +25,7 @@ from ._base import (
     utcnow,
 )
 from ._feed import ChangeFeed, FeedItem, FeedPage, decode_cursor, encode_cursor
+from ._feedback import Correction, QuarantinedRecord, SourceFeedback, UnknownSource
 from ._postgis import PostgisStore
 from ._sqlite import SqliteStore
 from ._sources import RunSummary, SourceBook, SourceState
@@ -35,7 +36,9 @@ __all__ = [
     "ApplyOutcome", "ChangeFeed", "EARTH_RADIUS_M", "FeedItem", "FeedPage", "decode_cursor", "encode_cursor", "Incoming", "Nearby", "PostgisStore", "Provenance", "RawRecord",
     "RunSummary", "SourceBook", "SourceInfo", "SourceState", "SqliteStore", "Store", "StoredVenue", "VenueFilter", "Writer", "haversine_m",
     "is_venue_id", "new_venue_id", "open_store", "utcnow",
+    "Correction", "QuarantinedRecord", "SourceFeedback", "UnknownSource",
 ]  # fmt: skip
+
 
 #: Backends by URL dialect.
 BACKENDS: dict[str, type[Store]] = {"sqlite": SqliteStore, "postgresql": PostgisStore}

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from directory.schema import LIST_VOCABULARIES, Venue
 from directory.schema.geometry import EARTH_RADIUS_M, haversine_m
 
+from ._feedback import SourceFeedback, source_feedback
 from ._sources import SourceBook
 from .codec import values_to_venue
 from .migrate import current_revision, head_revision, upgrade
@@ -341,6 +342,14 @@ class Store(abc.ABC):
                 keys.setdefault(r.venue_pk, []).append(f"{r.source_id}:{r.record_id}")
             for r in c.execute(sa.select(venue_t).where(venue_t.c.status == "active").order_by(venue_t.c.pk)).mappings():
                 yield r["id"], values_to_venue(r["id"], r), keys.get(r["pk"], [])
+
+    def feedback(self, source_id: str, since: datetime | None = None) -> SourceFeedback:
+        """What to send back to a source's producer: quarantined records of its
+        last run, and curators' corrections since ``since`` (see ``_feedback``).
+
+        :raises UnknownSource: no source has this id.
+        """
+        return source_feedback(self.engine, source_id, since)
 
     def match_decisions(self, keys: Sequence[str]) -> dict[tuple[str, str], str]:
         """People's decisions (match / distinct) on pairs involving these record keys."""

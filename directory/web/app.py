@@ -13,7 +13,7 @@ from directory.config import Settings
 from directory.places import Gazetteer
 from directory.store import Store
 
-from . import api, feed, opendata, pages
+from . import api, feed, opendata, pages, producers
 from .cors import CorsReads
 from .problems import EXCEPTION_HANDLERS
 from .rendering import HERE, make_templates
@@ -28,6 +28,7 @@ routes = [
     Route("/lieux/{venue_id}", pages.venue_page, methods=["GET"], name="venue"),
     Route("/api/lieux/proches", api.nearby, methods=opendata.METHODS, name="api_nearby", middleware=API_READS),
     Route("/api/changes", feed.changes, methods=opendata.METHODS, name="api_changes", middleware=API_READS),
+    Route("/api/sources/{source_id}/retours", producers.feedback, methods=opendata.METHODS, name="api_source_feedback", middleware=API_READS),
     Route("/api/sante", api.health, methods=opendata.METHODS, name="api_health", middleware=API_READS),
     Route("/donnees", opendata.open_data_page, methods=["GET"], name="open_data"),
     Route("/export/{file}", opendata.export, methods=opendata.METHODS, name="export", middleware=opendata.MIDDLEWARE),

@@ -122,3 +122,13 @@ def test_the_search_index_follows_imports_and_reindex_rebuilds_it(run, tmp_path)
     assert found.total == 1
     result = run("reindex")
     assert result.exit_code == 0 and "Index reconstruit : 2 lieux." in result.output
+
+
+def test_sources_feedback_names_the_source_and_its_quarantine(tmp_path):
+    runner = CliRunner()
+    env = {"DIRECTORY_DATA_DIR": str(tmp_path), "DATABASE_URL": "", "DIRECTORY_SOURCES_DIR": str(FIXTURES / "sources")}
+    runner.invoke(main, ["harvest", "conseillers-numeriques"], env=env, catch_exceptions=False)
+    result = runner.invoke(main, ["sources", "feedback", "conseillers-numeriques", "--json"], env=env)
+    body = json.loads(result.output)
+    assert body["source"] == "conseillers-numeriques" and len(body["quarantaine"]) == 6
+    assert runner.invoke(main, ["sources", "feedback", "inconnue"], env=env).exit_code == 1
