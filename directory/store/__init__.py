@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
+import psycopg.types.json
 import sqlalchemy as sa
 
 from ._base import (
@@ -56,17 +58,27 @@ def open_store(url: str, *, upgrade: bool = False) -> Store:
         engine = _sqlite_engine(parsed)
     else:
         # JIT compilation costs ~100 ms on short spatial queries and saves nothing.
-        engine = sa.create_engine(parsed, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
+        engine = sa.create_engine(
+            parsed, pool_pre_ping=True, connect_args={"options": "-c jit=off"}, json_serializer=_dumps
+        )
+        psycopg.types.json.set_json_loads(orjson.loads)  # jsonb values arrive decoded by the driver
     store = backend(engine)
     if upgrade:
         store.upgrade()
     return store
 
 
+def _dumps(value: object) -> str:
+    """JSON columns, encoded by orjson: venues carry 14 of them (10× faster than json)."""
+    return orjson.dumps(value).decode()
+
+
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+    engine = sa.create_engine(
+        url, connect_args={"check_same_thread": False}, json_serializer=_dumps, json_deserializer=orjson.loads
+    )
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

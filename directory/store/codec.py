@@ -25,18 +25,17 @@ def venue_to_values(venue: Venue) -> dict[str, Any]:
     return {name: field_value(venue, name) for name in VENUE_FIELDS if name != "id"}
 
 
+#: For each list field, its vocabulary's members by code (unknown codes are left out).
+_MEMBERS = {name: vocabulary._value2member_map_ for name, (vocabulary, _) in LIST_VOCABULARIES.items()}
+_SCALARS = tuple(name for name in VENUE_FIELDS if name != "id" and name not in _MEMBERS and name not in ("courriels", "site_web"))
+
+
 def values_to_venue(venue_id: str, row: Any) -> Venue:
-    """Rebuild a ``Venue`` from a row (mapping or object with the columns)."""
-    get = row.__getitem__ if isinstance(row, dict) else (lambda name: getattr(row, name))
-    values: dict[str, Any] = {}
-    for name in VENUE_FIELDS:
-        if name == "id":
-            continue
-        value = get(name)
-        if name in LIST_VOCABULARIES:
-            vocabulary = LIST_VOCABULARIES[name][0]
-            value = [vocabulary(code) for code in value or () if code in vocabulary._value2member_map_]
-        elif name in ("courriels", "site_web"):
-            value = list(value or ())
-        values[name] = value
+    """Rebuild a ``Venue`` from a row (a mapping, or an object with the columns as attributes)."""
+    get = row.__getitem__ if hasattr(row, "__getitem__") and not hasattr(row, "_fields") else row.__getattribute__
+    values: dict[str, Any] = {name: get(name) for name in _SCALARS}
+    for name, members in _MEMBERS.items():
+        values[name] = [members[code] for code in get(name) or () if code in members]
+    values["courriels"] = list(get("courriels") or ())
+    values["site_web"] = list(get("site_web") or ())
     return Venue(id=venue_id, **values)
