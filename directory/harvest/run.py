@@ -24,7 +24,7 @@ from directory.store import Incoming, RawRecord, SourceState, Store, Writer, utc
 
 from . import federation
 from ._hours import text_to_osm
-from .dedupe import MatchIndex, resolve
+from .dedupe import MatchIndex, Resolution, resolve
 from .encoding import decode
 from .fetch import Fetcher, FetchResult
 from .importer import RowProblem
@@ -169,10 +169,9 @@ def _apply(
     at: datetime, places: CommuneLookup | None, geocoder: Geocoder | None, direct_origins: frozenset[str],
     instance_name: str | None, progress: Callable[[int], None] | None,
 ) -> None:  # fmt: skip
-    index = MatchIndex.from_store(store)
     linked = store.sources.record_ids(source.id)
     seen: set[str] = set()
-    batch = _RunBatch(store, source, report, at, index, linked, geocoder)
+    batch = _RunBatch(store, source, report, at, linked, geocoder)
     with store.writer() as writer:
         batch.writer = writer
         for item in _items(source, pages):
@@ -277,12 +276,21 @@ class _RunBatch:
     """Valid records of a run wait here; they are geocoded, matched and applied together."""
 
     def __init__(self, store: Store, source: SourceConfig, report: HarvestReport, at: datetime,
-                 index: MatchIndex, linked: set[str], geocoder: Geocoder | None) -> None:  # fmt: skip
+                 linked: set[str], geocoder: Geocoder | None) -> None:  # fmt: skip
         self.store, self.source, self.report, self.at = store, source, report, at
-        self.index, self.linked, self.geocoder = index, linked, geocoder
+        self.linked, self.geocoder = linked, geocoder
+        self._index: MatchIndex | None = None
         self.writer: Writer | None = None
         self.items: list[tuple[ReadItem, str, Venue, list[dict[str, Any]], list[str]]] = []
         self.raw: list[RawRecord] = []
+
+    @property
+    def index(self) -> MatchIndex:
+        """The directory's venues for matching, read once per run and only if a record is new:
+        a run that only updates known records never pays for it."""
+        if self._index is None:
+            self._index = MatchIndex.from_store(self.store)
+        return self._index
 
     def add(self, item: ReadItem, record_id: str, venue: Venue, flags: list[dict[str, Any]], lineage: list[str]) -> None:
         self.items.append((item, record_id, venue, flags, lineage))
@@ -295,7 +303,7 @@ class _RunBatch:
         geo = self._geocode()
         new = [(record_id, venue) for _, record_id, venue, _, _ in self.items if record_id not in self.linked]
         keys = [f"{self.source.id}:{record_id}" for record_id, _ in new]
-        resolution = resolve(self.index, self.source.id, new, self.store.match_decisions(keys))
+        resolution = resolve(self.index, self.source.id, new, self.store.match_decisions(keys)) if new else Resolution()
         leaders, followers = [], []
         for item, record_id, venue, flags, lineage in self.items:
             method, point, score = geo.get(record_id, ("producteur" if venue.point else None, None, None))
@@ -318,6 +326,7 @@ class _RunBatch:
             self.linked.add(incoming.record_id)
             if outcome.action in ("created", "attached"):
                 self.index.add(outcome.venue_id, incoming.venue, [f"{self.source.id}:{incoming.record_id}"])
+
             status = "unchanged" if outcome.action == "unchanged" else "stored"
             self.raw.append(RawRecord(item.position, incoming.record_id, item.payload, status, list(incoming.flags)))
         self.report.to_review += self.writer.add_review_items(resolution.review, self.report.run_id, self.at)
