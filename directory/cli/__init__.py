@@ -9,7 +9,7 @@ import click
 
 from directory.config import Settings
 
-from . import db, indexing, exporting, harvesting, importing, reviewing, serving, stats
+from . import db, exporting, harvesting, importing, indexing, reviewing, serving, stats
 
 __all__ = ["main"]
 
