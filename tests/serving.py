@@ -7,11 +7,12 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Self
 
 import uvicorn
 from starlette.types import ASGIApp
 
-__all__ = ["ServerThread"]
+__all__ = ["LoopbackService", "ServerThread"]
 
 
 class ServerThread:
@@ -55,6 +56,41 @@ class ServerThread:
         self._server = self._thread = self._socket = None
 
     def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class LoopbackService:
+    """A test server object (a fake source, a fake geocoder) with a start/stop lifecycle.
+
+    Subclasses set ``name`` and return their ASGI app from :meth:`asgi_app`;
+    ``with Subclass(...) as server`` serves it and gives ``server.base_url``.
+    """
+
+    name = "test-server"
+    base_url = ""
+    _serving: ServerThread | None = None
+
+    def asgi_app(self) -> ASGIApp:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        """Serve on a free 127.0.0.1 port in a daemon thread; wait until it is up."""
+        self._serving = ServerThread(self.asgi_app(), name=self.name)
+        self.base_url = self._serving.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask uvicorn to exit and wait for its thread."""
+        if self._serving is not None:
+            self._serving.stop()
+        self._serving = None
+
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(

@@ -36,17 +36,17 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from directory.places import fold
 
-from ..serving import ServerThread
+from ..serving import LoopbackService
 
 BAN_TABLE = Path(__file__).resolve().parents[2] / "fixtures" / "ban" / "addresses.csv"
 
@@ -99,8 +99,10 @@ def load_table(path: Path = BAN_TABLE) -> list[BanEntry]:
     return sorted(entries, key=lambda e: -len(e.adresse))
 
 
-class FakeBan:
+class FakeBan(LoopbackService):
     """The fake geocoder: ``with FakeBan() as ban`` (or :meth:`start` / :meth:`stop`)."""
+
+    name = "fake-ban"
 
     def __init__(self, table: Path = BAN_TABLE) -> None:
         self.entries = load_table(table)
@@ -113,7 +115,6 @@ class FakeBan:
         self._retry_after: str | None = None
         self._hang_s: float | None = None
         self._app = Starlette(routes=[Route("/search/csv/", self._search_csv, methods=["POST"])])
-        self._serving: ServerThread | None = None
 
     # -- what tests use ---------------------------------------------------
 
@@ -156,27 +157,10 @@ class FakeBan:
             self._requests = 0
             self._fail_status = self._fail_left = self._retry_after = self._hang_s = None
 
-    # -- lifecycle --------------------------------------------------------
+    # -- lifecycle (LoopbackService) --------------------------------------
 
-    def start(self) -> FakeBan:
-        """Bind a free port on 127.0.0.1 and serve in a daemon thread; wait until it is up."""
-        self._serving = ServerThread(self._app, name="fake-ban")
-        self.base_url = self._serving.start()
-        return self
-
-    def stop(self) -> None:
-        """Ask uvicorn to exit and wait for its thread."""
-        if self._serving is not None:
-            self._serving.stop()
-        self._serving = None
-
-    def __enter__(self) -> FakeBan:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    def asgi_app(self) -> ASGIApp:
+        return self._app
 
     # -- the API ----------------------------------------------------------
 

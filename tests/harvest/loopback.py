@@ -54,16 +54,15 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..serving import ServerThread
+from ..serving import LoopbackService
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -94,8 +93,10 @@ class _TruncatedResponse(Response):
         # Returning with more_body pending makes uvicorn log an error and drop the connection.
 
 
-class Loopback:
+class Loopback(LoopbackService):
     """The server: start it with ``with Loopback(root) as server`` (or :meth:`start`)."""
+
+    name = "loopback"
 
     def __init__(self, root: Path = FIXTURES) -> None:
         self.root = root.resolve()
@@ -104,7 +105,6 @@ class Loopback:
         self._requests: list[RecordedRequest] = []
         self._flaky: Counter[str] = Counter()
         self._app = Starlette(routes=self._routes())
-        self._serving: ServerThread | None = None
 
     # -- what tests use ---------------------------------------------------
 
@@ -133,27 +133,10 @@ class Loopback:
             self._requests.clear()
             self._flaky.clear()
 
-    # -- lifecycle --------------------------------------------------------
+    # -- lifecycle (LoopbackService) --------------------------------------
 
-    def start(self) -> Loopback:
-        """Bind a free port on 127.0.0.1 and serve in a daemon thread; wait until it answers."""
-        self._serving = ServerThread(self._record, name="loopback")
-        self.base_url = self._serving.start()
-        return self
-
-    def stop(self) -> None:
-        """Ask uvicorn to exit and wait for its thread."""
-        if self._serving is not None:
-            self._serving.stop()
-        self._serving = None
-
-    def __enter__(self) -> Loopback:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+    def asgi_app(self) -> ASGIApp:
+        return self._record
 
     # -- the app ----------------------------------------------------------
 
