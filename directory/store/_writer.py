@@ -245,8 +245,7 @@ class Writer:
             link = links.get(p.record_id)
             target = targets.get(p.incoming.attach_to or "")
             if link is not None and link.fingerprint == p.fingerprint and link.withdrawn_at is None:
-                outcomes[p.record_id] = ApplyOutcome("", "unchanged")
-                touched.setdefault(link.venue_pk, [])
+                outcomes[p.record_id] = ApplyOutcome("", "unchanged")  # its venue id is filled below
                 continue
             pk = target if target is not None else link.venue_pk
             values = self._link_values(p, pk, at)
@@ -279,9 +278,11 @@ class Writer:
                 outcomes[record_id] = ApplyOutcome(
                     result.venue_id, "attached" if attached else result.action, result.changed_fields
                 )
-        for p in batch:  # fill the venue id of unchanged records
+        quiet = {links[p.record_id].venue_pk for p in batch if outcomes[p.record_id].venue_id == ""}
+        ids = dict(self.c.execute(sa.select(venue_t.c.pk, venue_t.c.id).where(venue_t.c.pk.in_(list(quiet)))).all()) if quiet else {}
+        for p in batch:  # unchanged records: their venue is not merged again, only named
             if outcomes[p.record_id].venue_id == "":
-                outcomes[p.record_id] = ApplyOutcome(results[links[p.record_id].venue_pk].venue_id, "unchanged")
+                outcomes[p.record_id] = ApplyOutcome(ids[links[p.record_id].venue_pk], "unchanged")
         return [outcomes[p.record_id] for p in batch]
 
     def _link_values(self, p: _Prepared, venue_pk: int, at: datetime) -> dict[str, Any]:
