@@ -2,7 +2,7 @@
 """Benchmark a whole harvest run of a national-standard CSV file against bare CSV parsing.
 
     .venv/bin/python bench/harvest.py [--records 100000] [--duplicates 0.10] [--seed 1]
-                                      [--no-scales] [--no-profile] [--keep DIR]
+                                      [--no-scales] [--no-profile] [--profile-rewritten] [--keep DIR]
 
 Writes ``--records`` synthetic national-standard records (32 columns, real
 communes, postcodes and INSEE codes from the gazetteer's data, points near
@@ -20,8 +20,12 @@ product's own writer (``write_national_csv``), then measures:
    column order, minimal quoting and LF line ends (the hash changes, each
    record is the same: every record costs its lookup), each as a fraction of
    the full harvest;
-4. cProfile of a harvest of N/10 records (its own file and empty store): the
-   15 most expensive functions by cumulative time, and the 15 by own time.
+4. cProfile of a harvest of N/10 records (a subset file, its own empty store):
+   the 15 most expensive functions by cumulative time, and the 15 by own time
+   (``--profile-rewritten``: also of one more re-harvest of N in new bytes).
+
+The default (100k) takes about 10 minutes on 2 vCPUs; ``--records`` makes it
+smaller. See ``bench/README.md`` for the figures.
 
 Everything is deterministic from ``--seed``; runs use a fixed ``now``.
 """
@@ -283,8 +287,11 @@ def generate(n: int, seed: int, duplicate_share: float, communes, cum_weights) -
     return originals, duplicates
 
 
-def subset(originals: list[Venue], duplicates: list[tuple[int, Venue]], k: int, share: float, seed: int) -> tuple[list[Venue], int]:
-    """``k`` records in file order: a prefix of the originals and the duplicates of those, shuffled."""
+def subset(
+    originals: list[Venue], duplicates: list[tuple[int, Venue]], k: int, share: float, seed: int
+) -> tuple[list[Venue], list[tuple[str, str]]]:
+    """``k`` records in file order (a prefix of the originals and the duplicates of those,
+    shuffled), and the (duplicate id, original id) pairs planted in them."""
     k_dup = round(k * share)
     k_orig = k - k_dup
     chosen = [(index, v) for index, v in duplicates if index < k_orig][:k_dup]
