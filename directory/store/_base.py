@@ -22,17 +22,16 @@ from ._sources import SourceBook
 from .codec import values_to_venue
 from .migrate import current_revision, head_revision, upgrade
 from .tables import (
-    ChangeRow,
-    MatchDecisionRow,
-    ReviewItemRow,
-    FieldProvenanceRow,
-    OfferRow,
-    RawRecordRow,
-    RunRow,
-    SourceLinkRow,
-    SourceRow,
-    VenueRow,
-    VenueTermRow,
+    change_t,
+    decision_t,
+    link_t,
+    prov_t,
+    raw_t,
+    review_t,
+    run_t,
+    source_t,
+    term_t,
+    venue_t,
 )
 
 if TYPE_CHECKING:
@@ -43,17 +42,6 @@ __all__ = [
     "ApplyOutcome", "Provenance", "EARTH_RADIUS_M", "haversine_m", "utcnow",
 ]  # fmt: skip
 
-venue_t = VenueRow.__table__
-term_t = VenueTermRow.__table__
-offer_t = OfferRow.__table__
-source_t = SourceRow.__table__
-link_t = SourceLinkRow.__table__
-raw_t = RawRecordRow.__table__
-prov_t = FieldProvenanceRow.__table__
-change_t = ChangeRow.__table__
-run_t = RunRow.__table__
-decision_t = MatchDecisionRow.__table__
-review_t = ReviewItemRow.__table__
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)

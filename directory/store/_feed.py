@@ -42,13 +42,14 @@ import sqlalchemy as sa
 from directory.schema import Venue
 
 from .codec import values_to_venue
-from .tables import ChangeRow, SourceLinkRow, VenueRow
+from .tables import (
+    change_t,
+    link_t,
+    venue_t,
+)
 
 __all__ = ["ChangeFeed", "FeedItem", "FeedPage", "decode_cursor", "encode_cursor"]
 
-change_t = ChangeRow.__table__
-venue_t = VenueRow.__table__
-link_t = SourceLinkRow.__table__
 
 MAX_PAGE = 1000
 _BATCH = 1000

@@ -13,16 +13,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .tables import ChangeRow, RawRecordRow, RunRow, SourceLinkRow, SourceRow, SourceStateRow
+from .tables import (
+    change_t,
+    link_t,
+    raw_t,
+    run_t,
+    source_t,
+    state_t,
+)
 
 __all__ = ["Correction", "QuarantinedRecord", "SourceFeedback", "UnknownSource", "source_feedback"]
 
-raw_t = RawRecordRow.__table__
-change_t = ChangeRow.__table__
-link_t = SourceLinkRow.__table__
-source_t = SourceRow.__table__
-state_t = SourceStateRow.__table__
-run_t = RunRow.__table__
 
 
 class UnknownSource(LookupError):

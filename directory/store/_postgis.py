@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from geoalchemy2 import Geography
 from geoalchemy2 import functions as gf
 
-from ._base import Nearby, Store, VenueFilter, venue_t
+from ._base import Nearby, Store, VenueFilter
+from .tables import venue_t
 
 __all__ = ["PostgisStore"]
 

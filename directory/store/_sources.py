@@ -9,14 +9,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .tables import RunRow, SourceLinkRow, SourceRow, SourceStateRow
+from .tables import (
+    link_t,
+    run_t,
+    state_t,
+)
 
 __all__ = ["SourceBook", "SourceState", "RunSummary"]
 
-run_t = RunRow.__table__
-source_t = SourceRow.__table__
-state_t = SourceStateRow.__table__
-link_t = SourceLinkRow.__table__
 
 
 @dataclass(slots=True)

@@ -13,7 +13,8 @@ from math import cos, radians
 
 import sqlalchemy as sa
 
-from ._base import EARTH_RADIUS_M, Nearby, Store, VenueFilter, haversine_m, venue_t
+from ._base import EARTH_RADIUS_M, Nearby, Store, VenueFilter, haversine_m
+from .tables import venue_t
 
 __all__ = ["SqliteStore"]
 

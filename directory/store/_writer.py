@@ -18,14 +18,14 @@ import sqlalchemy as sa
 
 from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Venue
 
-from ._base import (
-    ApplyOutcome,
-    RawRecord,
-    SourceInfo,
+from ._base import ApplyOutcome, RawRecord, SourceInfo, fingerprint, jsonable, utcnow
+from ._merge import Contribution, merge_records
+from ._sources import SourceState
+from .codec import field_value, values_to_venue, venue_to_values
+from .ids import new_venue_id
+from .tables import (
     change_t,
     decision_t,
-    fingerprint,
-    jsonable,
     link_t,
     offer_t,
     prov_t,
@@ -33,14 +33,10 @@ from ._base import (
     review_t,
     run_t,
     source_t,
+    state_t,
     term_t,
-    utcnow,
     venue_t,
 )
-from ._merge import Contribution, merge_records
-from ._sources import SourceState, state_t
-from .codec import field_value, values_to_venue, venue_to_values
-from .ids import new_venue_id
 
 __all__ = ["Writer", "Incoming"]
 

@@ -19,6 +19,7 @@ __all__ = [
     "VenueRow", "OfferRow", "VenueTermRow", "SourceRow", "SourceStateRow", "SourceLinkRow",
     "RawRecordRow", "FieldProvenanceRow", "ChangeRow", "RunRow", "GeocodeCacheRow",
     "MatchDecisionRow", "ReviewItemRow", "metadata",
+    "venue_t", "offer_t", "term_t", "source_t", "state_t", "link_t", "raw_t", "prov_t", "change_t", "run_t", "geocode_t", "decision_t", "review_t",
 ]  # fmt: skip
 
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
@@ -250,3 +251,18 @@ class ReviewItemRow(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
+
+#: The tables themselves, for the statements written with SQLAlchemy Core.
+venue_t = VenueRow.__table__
+offer_t = OfferRow.__table__
+term_t = VenueTermRow.__table__
+source_t = SourceRow.__table__
+state_t = SourceStateRow.__table__
+link_t = SourceLinkRow.__table__
+raw_t = RawRecordRow.__table__
+prov_t = FieldProvenanceRow.__table__
+change_t = ChangeRow.__table__
+run_t = RunRow.__table__
+geocode_t = GeocodeCacheRow.__table__
+decision_t = MatchDecisionRow.__table__
+review_t = ReviewItemRow.__table__
