@@ -32,6 +32,7 @@ from directory.store.tables import ChangeRow, VenueRow
 from .base import (
     CANDIDATE_CAP,
     FILTER_FIELDS,
+    MAP_CAP,
     MAX_PER_PAGE,
     Hit,
     IndexDocument,
@@ -43,7 +44,7 @@ from .embedded import Fts5Index
 from .meili import MeiliIndex
 
 __all__ = [
-    "CANDIDATE_CAP", "FILTER_FIELDS", "Fts5Index", "Hit", "INDEXES", "IndexDocument", "MAX_PER_PAGE",
+    "CANDIDATE_CAP", "FILTER_FIELDS", "Fts5Index", "Hit", "INDEXES", "IndexDocument", "MAP_CAP", "MAX_PER_PAGE",
     "MeiliIndex", "SearchIndex", "SearchQuery", "SearchResult", "open_index", "rebuild", "sync",
 ]  # fmt: skip
 

@@ -17,7 +17,7 @@ read, and takes the cheapest:
   box would read more rows than the cheapest other plan, that plan finishes
   the query (``area>text``, ``area>filter``).
 
-Without a point, a text or filter plan reads at most ``CANDIDATE_CAP`` + 1
+Without a point, a text or filter plan reads at most the query's ``cap`` + 1
 rows and ranks those (ranking cost is per matching row: a word found in most
 documents must not rank them all); the total then says it is capped.
 
@@ -41,7 +41,7 @@ from directory.schema.geometry import EARTH_RADIUS_M
 
 from ._text import NAME_BOOST, TextPlan
 from ._vocab import IndexStats
-from .base import CANDIDATE_CAP, SearchQuery
+from .base import SearchQuery
 
 __all__ = [
     "BITS_PER_COLUMN", "FIRST_HALF_SIDE_M", "MASK_COLUMNS", "Plan", "Statement", "WORLD_HALF_SIDE_M", "box",
@@ -151,7 +151,7 @@ class Plan:
 
     @property
     def capped_scan(self) -> bool:
-        """Without a point, at most ``CANDIDATE_CAP`` + 1 rows are read and ranked."""
+        """Without a point, at most ``q.cap`` + 1 rows are read and ranked."""
         return not self.q.has_point
 
     def statement(self, half_m: float | None = None) -> Statement:
@@ -181,7 +181,7 @@ class Plan:
         if self.capped_scan:
             if self.strategy == "filter" and self.text is None:
                 s.add("ORDER BY d.sort_name, d.id")
-            s.add("LIMIT ?", CANDIDATE_CAP + 1)
+            s.add("LIMIT ?", q.cap + 1)
         return s.done()
 
     def _score(self, s: _Sql) -> None:
@@ -251,7 +251,7 @@ def _ranges(sql: str, ranges: list[tuple[float, float]], pad: float = 0.0) -> tu
 def make_plan(q: SearchQuery, text: TextPlan | None, stats: IndexStats, bits: Bits, force: str | None = None) -> Plan:
     """Choose the strategy for ``q`` from the document counts in ``stats``."""
     n = max(1, stats.n_docs)
-    need = CANDIDATE_CAP if (q.facets or q.effective_sort == "relevance") else q.wanted
+    need = q.cap if (q.facets or q.effective_sort == "relevance") else q.wanted
     shares: list[float] = []
     estimates: dict[str, float] = {}
     if text is not None:

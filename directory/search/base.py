@@ -14,7 +14,7 @@ import abc
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -24,7 +24,7 @@ from directory.schema import LIST_VOCABULARIES, Venue
 from directory.schema.territory import departement_of_insee
 
 __all__ = [
-    "CANDIDATE_CAP", "FILTER_FIELDS", "MAX_PER_PAGE", "Hit", "IndexDocument", "SearchIndex",
+    "CANDIDATE_CAP", "FILTER_FIELDS", "MAP_CAP", "MAX_PER_PAGE", "Hit", "IndexDocument", "SearchIndex",
     "SearchQuery", "SearchResult", "departement_of",
 ]  # fmt: skip
 
@@ -34,6 +34,8 @@ FILTER_FIELDS: tuple[str, ...] = tuple(LIST_VOCABULARIES)
 #: At most this many candidates are ranked, counted and paged through: beyond
 #: it, totals and facet counts say they are capped (reference/performance.md §2.3).
 CANDIDATE_CAP = 2_000
+#: A map asks for every result at once (``SearchIndex.map_hits``), up to this many.
+MAP_CAP = 20_000
 MAX_PER_PAGE = 100
 MAX_RADIUS_KM = 1_000.0
 MAX_TEXT = 200
@@ -148,8 +150,10 @@ class SearchQuery:
         on the first such day from ``today`` (default: the current date).
     :param sort: ``"distance"`` (the default with a point) or ``"relevance"``.
     :param page, per_page: 1-based page of at most ``MAX_PER_PAGE`` hits, within
-        the first ``CANDIDATE_CAP`` results.
+        the first ``cap`` results; ``per_page == cap`` asks for them all at once.
     :param facets: fields whose codes are counted over the matching venues.
+    :param cap: how many results are ranked at most (``CANDIDATE_CAP`` up to
+        ``MAP_CAP``); totals and facets beyond it say they are capped.
     """
 
     text: str = ""
@@ -167,6 +171,7 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
     facets: Sequence[str] = ()
+    cap: int = CANDIDATE_CAP
 
     def __post_init__(self) -> None:
         errors: list[FieldError] = []
@@ -253,14 +258,16 @@ class SearchQuery:
             _problem(errors, "open_day", "Jour de la semaine attendu : de 0 (lundi) à 6 (dimanche).", self.open_day)
 
     def _check_paging(self, errors: list[FieldError]) -> None:
-        if not isinstance(self.per_page, int) or not 1 <= self.per_page <= MAX_PER_PAGE:
+        if not isinstance(self.cap, int) or not CANDIDATE_CAP <= self.cap <= MAP_CAP:
+            _problem(errors, "cap", f"Plafond de résultats entre {CANDIDATE_CAP} et {MAP_CAP}.", self.cap)
+        elif not isinstance(self.per_page, int) or not (1 <= self.per_page <= MAX_PER_PAGE or self.per_page == self.cap):
             _problem(errors, "per_page", f"Nombre de résultats par page entre 1 et {MAX_PER_PAGE}.", self.per_page)
         elif not isinstance(self.page, int) or self.page < 1:
             _problem(errors, "page", "Numéro de page à partir de 1.", self.page)
-        elif self.page * self.per_page > CANDIDATE_CAP:
+        elif self.page * self.per_page > self.cap:
             _problem(
                 errors, "page",
-                f"Page au-delà des {CANDIDATE_CAP} premiers résultats : précisez la recherche.", self.page,
+                f"Page au-delà des {self.cap} premiers résultats : précisez la recherche.", self.page,
             )  # fmt: skip
 
     # -- derived ---------------------------------------------------------------
@@ -289,11 +296,13 @@ class SearchQuery:
 
 
 class Hit(NamedTuple):
-    """One result: the venue id, its distance to the query point, its score."""
+    """One result: the venue id, its distance to the query point, its score, its point."""
 
     venue_id: str
     distance_m: float | None
     score: float
+    lat: float | None = None
+    lon: float | None = None
 
 
 @dataclass(slots=True)
@@ -367,6 +376,12 @@ class SearchIndex(abc.ABC):
         :raises InvalidQuery: never for a built ``SearchQuery`` (it validated
             itself); backends raise it only for limits of their own.
         """
+
+    def map_hits(self, q: SearchQuery) -> list[Hit]:
+        """Every result of ``q`` that has a point, up to ``MAP_CAP``, in result
+        order, without facets: what a map of the results shows."""
+        whole = replace(q, page=1, per_page=MAP_CAP, cap=MAP_CAP, facets=())
+        return [h for h in self.query(whole).hits if h.lat is not None and h.lon is not None]
 
     @abc.abstractmethod
     def explain(self, q: SearchQuery) -> str:

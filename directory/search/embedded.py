@@ -50,7 +50,7 @@ from ._plan import (
 )
 from ._text import analyze
 from ._vocab import IndexStats
-from .base import CANDIDATE_CAP, Hit, IndexDocument, SearchIndex, SearchQuery, SearchResult
+from .base import Hit, IndexDocument, SearchIndex, SearchQuery, SearchResult
 
 __all__ = ["Fts5Index", "PRAGMAS"]
 
@@ -351,13 +351,13 @@ class Fts5Index(SearchIndex):
                 matched, exact = self._fetch(plan, hours, trace)
             fetched = time.perf_counter()
             ordered = _order(q, matched)
-            if len(ordered) > CANDIDATE_CAP:
-                ordered = ordered[:CANDIDATE_CAP]
+            if len(ordered) > q.cap:
+                ordered = ordered[: q.cap]
                 if plan.capped_scan:
                     matched, exact = ordered, False
             facets = self._facets(q, matched, trace) if q.facets else {}
             done = time.perf_counter()
-        hits = [Hit(row[1], distance, row[6]) for distance, row in ordered[q.offset : q.offset + q.per_page]]
+        hits = [Hit(row[1], distance, row[6], row[2], row[3]) for distance, row in ordered[q.offset : q.offset + q.per_page]]
         return SearchResult(
             total=len(matched),
             total_exact=exact,
@@ -378,7 +378,7 @@ class Fts5Index(SearchIndex):
     def _fetch(self, plan: Plan, hours: HoursCheck | None, trace: list[Statement] | None) -> tuple[list[Candidate], bool]:
         q = plan.q
         rows = self._execute(plan.statement(), trace)
-        exact = not (plan.capped_scan and len(rows) > CANDIDATE_CAP)
+        exact = not (plan.capped_scan and len(rows) > q.cap)
         if hours is not None:
             rows = [r for r in rows if hours(r[4])]
         if q.lat is None or q.lon is None:

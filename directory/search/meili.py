@@ -11,14 +11,15 @@ Documents carry the same folded text as the embedded index (Meilisearch folds
 - stop words: elided articles and function words (``_text.STOP_WORDS``);
 - synonyms: ``synonyms.meili_synonyms()``;
 - ranking rules: ``sort`` first, so "nearest first" dominates a text query;
-- ``pagination.maxTotalHits`` = ``CANDIDATE_CAP``: totals at the cap are capped;
+- ``pagination.maxTotalHits`` = ``MAP_CAP`` (maps ask for every result); totals
+  are reported up to the query's ``cap``, as the embedded index does;
 - every query uses ``matchingStrategy: all`` (every word must match, as in FTS5).
 
 Writes go in batches of ``BATCH`` documents and wait once, on the last task
 (one task per document manages ~271 documents/s; reference/performance.md §3).
 ``replace_all`` fills a twin index and swaps it in, so searches never see a
-half-built index. Opening hours are filtered in Python on up to
-``CANDIDATE_CAP`` hits, as in the embedded index.
+half-built index. Opening hours are filtered in Python on up to the query's
+``cap`` hits, as in the embedded index.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from directory.schema.geometry import haversine_m
 
 from ._hours import HoursCheck
 from ._text import STOP_WORDS
-from .base import CANDIDATE_CAP, FILTER_FIELDS, Hit, IndexDocument, SearchIndex, SearchQuery, SearchResult
+from .base import MAP_CAP, FILTER_FIELDS, Hit, IndexDocument, SearchIndex, SearchQuery, SearchResult
 from .synonyms import meili_synonyms
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def settings(server_version: tuple[int, ...] = (1, 15)) -> dict[str, Any]:
         "stopWords": sorted(STOP_WORDS),
         "synonyms": meili_synonyms(),
         "typoTolerance": typos,
-        "pagination": {"maxTotalHits": CANDIDATE_CAP},
+        "pagination": {"maxTotalHits": MAP_CAP},
         "faceting": {"maxValuesPerFacet": 200},
     }
 
@@ -121,7 +122,7 @@ def search_request(q: SearchQuery) -> dict[str, Any]:
     if q.has_hours_filter:
         # Hours are filtered here: fetch every candidate, count facets on what is left.
         retrieve += ["horaires", *q.facets]
-        page, per_page = 1, CANDIDATE_CAP
+        page, per_page = 1, q.cap
     else:
         page, per_page = q.page, q.per_page
     body: dict[str, Any] = {
@@ -268,8 +269,9 @@ class MeiliIndex(SearchIndex):
         response = self._index().search(text, body)
         searched = time.perf_counter()
         raw_hits: list[dict[str, Any]] = response.get("hits", [])
-        total = int(response.get("totalHits", response.get("estimatedTotalHits", len(raw_hits))))
-        exact = total < CANDIDATE_CAP
+        # The server counts up to MAP_CAP; report what the embedded index would: at most the cap.
+        total = min(q.cap, int(response.get("totalHits", response.get("estimatedTotalHits", len(raw_hits)))))
+        exact = total < q.cap
         facets: dict[str, dict[str, int]] = dict(response.get("facetDistribution") or {})
         if q.has_hours_filter:
             check = HoursCheck(q)
@@ -278,7 +280,7 @@ class MeiliIndex(SearchIndex):
             facets = _count_facets(q.facets, raw_hits)
             raw_hits = raw_hits[q.offset : q.offset + q.per_page]
         facets = {name: dict(sorted(facets.get(name, {}).items(), key=lambda kv: (-kv[1], kv[0]))) for name in q.facets}
-        hits = [Hit(h["id"], _distance(q, h), float(h.get("_rankingScore", 0.0))) for h in raw_hits]
+        hits = [Hit(h["id"], _distance(q, h), float(h.get("_rankingScore", 0.0)), *_point(h)) for h in raw_hits]
         return SearchResult(
             total=total,
             total_exact=exact,
@@ -294,6 +296,11 @@ def _distance(q: SearchQuery, hit: dict[str, Any]) -> float | None:
     if q.lat is None or q.lon is None or not geo:
         return None
     return haversine_m(q.lat, q.lon, float(geo["lat"]), float(geo["lng"]))
+
+
+def _point(hit: dict[str, Any]) -> tuple[float | None, float | None]:
+    geo = hit.get("_geo")
+    return (float(geo["lat"]), float(geo["lng"])) if geo else (None, None)
 
 
 def _count_facets(names: Iterable[str], hits: list[dict[str, Any]]) -> dict[str, dict[str, int]]:

@@ -239,3 +239,22 @@ def test_pages_are_stable(index, params):
 def test_rebuilt_from_the_store(index, demo_store: Store):
     assert index.count() == demo_store.count_venues() > 3_000
     assert index.last_change() is not None
+
+
+# -- map ----------------------------------------------------------------------------
+
+
+def test_map_hits_hold_every_result_beyond_the_candidate_cap(index, demo_venues):
+    # 3,400 demo venues, no condition: more than the 2,000 a list ranks.
+    with_point = {v.id: v.venue.point for v in demo_venues if v.venue.point}
+    assert len(with_point) > CANDIDATE_CAP
+    hits = index.map_hits(SearchQuery(lat=LYON[0], lon=LYON[1]))
+    assert [h.venue_id for h in hits][:20] == run(index, lat=LYON[0], lon=LYON[1]).ids
+    assert {h.venue_id for h in hits} == set(with_point)
+    assert all((h.lat, h.lon) == pytest.approx(with_point[h.venue_id], abs=1e-6) for h in hits)
+
+
+def test_map_hits_follow_the_filters_of_the_list(index, demo_venues):
+    q = SearchQuery(text="mediatheque", filters={"services": [DEMARCHES]}, departement="69")
+    listed = {h.venue_id for h in every_hit(index, text="mediatheque", filters={"services": [DEMARCHES]}, departement="69")}
+    assert listed and {h.venue_id for h in index.map_hits(q)} == listed

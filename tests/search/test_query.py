@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from directory.errors import InvalidQuery
-from directory.search import CANDIDATE_CAP, MAX_PER_PAGE, SearchQuery
+from directory.search import CANDIDATE_CAP, MAP_CAP, MAX_PER_PAGE, SearchQuery
 
 
 def problems(**params: object) -> dict[str, str]:
@@ -51,6 +51,13 @@ def test_pages():
     found = problems(page=CANDIDATE_CAP // 20 + 1, per_page=20)
     assert "précisez" in found["page"]
     assert SearchQuery(page=CANDIDATE_CAP // 20, per_page=20).offset == CANDIDATE_CAP - 20
+
+
+def test_a_map_asks_for_everything_up_to_its_cap():
+    assert SearchQuery(per_page=MAP_CAP, cap=MAP_CAP).wanted == MAP_CAP
+    assert "per_page" in problems(per_page=MAP_CAP - 1, cap=MAP_CAP)  # all at once, or pages of 100
+    assert "cap" in problems(cap=MAP_CAP + 1)
+    assert "cap" in problems(cap=10)
 
 
 def test_territory_and_hours():
