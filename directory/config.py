@@ -24,6 +24,7 @@ SETTINGS_HELP: dict[str, str] = {
     "host": "Adresse d'écoute du serveur web.",
     "port": "Port du serveur web.",
     "public_url": "Adresse publique de l'instance (liens absolus, flux, exports).",
+    "contact_email": "Adresse électronique de l'équipe de l'instance, pour « Signaler une erreur » sur les fiches ; vide : les fiches renvoient vers le lieu lui-même.",
     "tile_url": "Modèle d'URL des tuiles de la carte ({z}/{x}/{y}) ; vide : pas de fond de carte.",
     "tile_attribution": "Mention des sources du fond de carte.",
     "geocoder_url": "Adresse de l'API de géocodage BAN (api-adresse) ; vide : table des communes hors ligne seulement.",
@@ -41,6 +42,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = ""
+    contact_email: str = ""
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tile_attribution: str = "© les contributeurs d'OpenStreetMap"
     geocoder_url: str = ""

@@ -13,7 +13,7 @@ from directory.config import Settings
 from directory.places import Gazetteer
 from directory.store import Store
 
-from . import api, feed, opendata, pages, producers
+from . import api, feed, opendata, pages, producers, venue
 from .cors import CorsReads
 from .problems import EXCEPTION_HANDLERS
 from .rendering import HERE, make_templates
@@ -25,7 +25,8 @@ API_READS = [Middleware(CorsReads)]
 
 routes = [
     Route("/", pages.home, methods=["GET"], name="home"),
-    Route("/lieux/{venue_id}", pages.venue_page, methods=["GET"], name="venue"),
+    Route("/lieux/{venue_id}", venue.venue_page, methods=["GET"], name="venue"),
+    Route("/lieux/{venue_id}/fiche", venue.venue_slip, methods=["GET"], name="venue_slip"),
     Route("/api/lieux/proches", api.nearby, methods=opendata.METHODS, name="api_nearby", middleware=API_READS),
     Route("/api/changes", feed.changes, methods=opendata.METHODS, name="api_changes", middleware=API_READS),
     Route("/api/sources/{source_id}/retours", producers.feedback, methods=opendata.METHODS, name="api_source_feedback", middleware=API_READS),
