@@ -92,7 +92,7 @@ def fetch_feed(fetcher: Fetcher, source: SourceConfig, state: SourceState, repor
     cursor = state.cursor
     pages: list[FetchResult] = []
     while len(pages) < _MAX_PAGES:
-        page = fetcher.fetch(_with_since(source.location(), cursor))
+        page = fetcher.fetch(_with_since(source.location(), cursor), max_bytes=source.max_size)
         report.requests += page.requests
         try:
             document = _page(page.body)

@@ -10,7 +10,9 @@ A :class:`Fetcher` is the harvest's only door to the network. It
   the previous run's hash (servers that ignore validators);
 - retries, with exponential backoff, connection errors, timeouts, truncated
   bodies, 429 (honouring ``Retry-After`` up to a cap) and 5xx, never other 4xx;
-- streams the body and stops as soon as it exceeds ``max_bytes``;
+- streams the body into a :class:`~directory.harvest._body.Body` (hashed on
+  the way, spooled to a temporary file when large) and stops as soon as it
+  exceeds ``max_bytes`` (the fetcher's, or the one given for a source);
 - turns every failure into :class:`~directory.errors.SourceUnavailable` whose
   ``detail`` says in French what happened, chained from the cause.
 
@@ -18,7 +20,7 @@ The transport is injected (STYLE.md §2): pass any ``httpx.Client`` (a
 ``MockTransport``, an ASGI app, a proxy…); without one, the fetcher builds and
 owns its own client.
 
-It never decodes text: ``body`` is the bytes as received, and
+It never decodes text: ``content`` holds the bytes as received, and
 ``declared_encoding`` is the server's claim, to be checked by
 :func:`directory.harvest.encoding.decode`.
 """
@@ -28,7 +30,6 @@ from __future__ import annotations
 __all__ = ["DEFAULT_USER_AGENT", "FetchResult", "Fetcher"]
 
 import email.utils
-import hashlib
 import logging
 import mimetypes
 import time
@@ -45,6 +46,8 @@ import httpx
 
 from directory.errors import SourceUnavailable
 
+from ._body import Body
+
 log = logging.getLogger(__name__)
 
 #: Sent on every request (HTTP headers are ASCII). An instance should pass its
@@ -53,6 +56,7 @@ log = logging.getLogger(__name__)
 DEFAULT_USER_AGENT = "directory-mediation-numerique/0.1 (open-data harvester of digital-mediation venues)"
 
 _MB = 1_000_000
+_CHUNK = 1 << 20  # bytes read from a local file at a time
 _NUMBER_WORDS = {2: "deux", 3: "trois", 4: "quatre", 5: "cinq", 6: "six", 7: "sept", 8: "huit", 9: "neuf", 10: "dix"}
 
 
@@ -60,8 +64,8 @@ _NUMBER_WORDS = {2: "deux", 3: "trois", 4: "quatre", 5: "cinq", 6: "six", 7: "se
 class FetchResult:
     """What one :meth:`Fetcher.fetch` got.
 
-    ``status`` is ``"ok"`` (``body`` holds the new bytes) or ``"not_modified"``
-    (``body`` is ``b""`` and ``content_hash`` is ``""``: keep what you have).
+    ``status`` is ``"ok"`` (``content`` holds the new bytes) or ``"not_modified"``
+    (``content`` is empty and ``content_hash`` is ``""``: keep what you have).
     ``url`` is the final URL after redirects, or the absolute path of a local
     file. ``etag`` and ``last_modified`` are the validators to send next time.
     ``declared_encoding`` is the charset of ``Content-Type``, not to be trusted.
@@ -70,7 +74,7 @@ class FetchResult:
     """
 
     status: Literal["ok", "not_modified"]
-    body: bytes
+    content: Body
     url: str
     etag: str | None
     last_modified: str | None
@@ -79,6 +83,11 @@ class FetchResult:
     content_hash: str
     elapsed_s: float
     requests: int
+
+    @property
+    def body(self) -> bytes:
+        """The whole body in memory: for small documents only (use ``content.open()``)."""
+        return self.content.read()
 
 
 class _AttemptFailed(Exception):
@@ -161,6 +170,7 @@ class Fetcher:
         previous_hash: str | None = None,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
     ) -> FetchResult:
         """Fetch ``location``: an ``http(s)://`` URL, a ``file://`` URL or a local path.
 
@@ -170,22 +180,24 @@ class Fetcher:
             gives ``not_modified`` too.
         :param params: query parameters added to the URL.
         :param headers: extra request headers (they may override the defaults).
+        :param max_bytes: this fetch's size limit, instead of the fetcher's.
         :returns: a :class:`FetchResult`.
         :raises SourceUnavailable: on any failure, with a French ``detail``.
         """
         started = time.perf_counter()
+        limit = self.max_bytes if max_bytes is None else max_bytes
         target = str(location)
         try:
             scheme = urlsplit(target).scheme.lower()
         except ValueError as err:  # e.g. an unclosed IPv6 bracket
             raise SourceUnavailable(detail=f"adresse invalide : {target}") from err
         if scheme in ("http", "https"):
-            return self._fetch_http(target, started, etag, last_modified, previous_hash, params, headers)
+            return self._fetch_http(target, started, etag, last_modified, previous_hash, params, headers, limit)
         if scheme == "file":
-            return self._fetch_file(_file_url_path(target), started, previous_hash)
+            return self._fetch_file(_file_url_path(target), started, previous_hash, limit)
         if len(scheme) > 1:  # one letter is a Windows drive
             raise SourceUnavailable(detail=f"protocole non pris en charge : « {scheme} » ({target})")
-        return self._fetch_file(Path(target), started, previous_hash)
+        return self._fetch_file(Path(target), started, previous_hash, limit)
 
     # -- HTTP -------------------------------------------------------------
 
@@ -198,6 +210,7 @@ class Fetcher:
         previous_hash: str | None,
         params: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
+        max_bytes: int,
     ) -> FetchResult:
         request_headers = {"User-Agent": self.user_agent}
         if etag:
@@ -208,7 +221,7 @@ class Fetcher:
         failures: list[_AttemptFailed] = []
         for attempt in range(self.retries + 1):
             try:
-                result = self._attempt(url, params, request_headers, etag, last_modified)
+                result = self._attempt(url, params, request_headers, etag, last_modified, max_bytes)
             except _AttemptFailed as failure:
                 failures.append(failure)
                 cause = f" ({failure.__cause__!r})" if failure.__cause__ else ""
@@ -220,7 +233,7 @@ class Fetcher:
                 self.sleep(max(self.backoff_s * 2**attempt, failure.retry_after_s or 0))
                 continue
             if result.status == "ok" and previous_hash and result.content_hash == previous_hash:
-                result = replace(result, status="not_modified", body=b"", content_hash="")
+                result = replace(result, status="not_modified", content=Body(), content_hash="")
             return replace(result, elapsed_s=time.perf_counter() - started, requests=attempt + result.requests)
         last = failures[-1]
         raise SourceUnavailable(detail=f"{_summary(failures)} ({_safe_url(url)})") from last.__cause__
@@ -232,6 +245,7 @@ class Fetcher:
         headers: Mapping[str, str],
         etag: str | None,
         last_modified: str | None,
+        max_bytes: int,
     ) -> FetchResult:
         try:
             with self.client.stream(
@@ -239,7 +253,7 @@ class Fetcher:
             ) as response:
                 if response.status_code == 304:
                     return FetchResult(
-                        status="not_modified", body=b"", url=str(response.url),
+                        status="not_modified", content=Body(), url=str(response.url),
                         etag=response.headers.get("etag", etag),
                         last_modified=response.headers.get("last-modified", last_modified),
                         content_type=response.headers.get("content-type"),
@@ -248,14 +262,14 @@ class Fetcher:
                     )  # fmt: skip
                 if not response.is_success:
                     self._refuse(response)
-                body = self._read(response)
+                body = self._read(response, max_bytes)
                 return FetchResult(
-                    status="ok", body=body, url=str(response.url),
+                    status="ok", content=body, url=str(response.url),
                     etag=response.headers.get("etag"),
                     last_modified=response.headers.get("last-modified"),
                     content_type=response.headers.get("content-type"),
                     declared_encoding=response.charset_encoding,
-                    content_hash=hashlib.sha256(body).hexdigest(), elapsed_s=0.0,
+                    content_hash=body.content_hash, elapsed_s=0.0,
                     requests=len(response.history) + 1,
                 )  # fmt: skip
         except httpx.TimeoutException as err:
@@ -291,48 +305,52 @@ class Fetcher:
             raise _AttemptFailed(what, retryable=False) from cause
         raise _AttemptFailed(what, retryable=True, retry_after_s=wait) from cause
 
-    def _read(self, response: httpx.Response) -> bytes:
+    def _read(self, response: httpx.Response, max_bytes: int) -> Body:
         announced = _content_length(response)
-        if announced is not None and announced > self.max_bytes:
+        if announced is not None and announced > max_bytes:
             raise _AttemptFailed(
-                f"fichier trop gros : plus de {_size(self.max_bytes)}, {_size(announced)} annoncés", retryable=False
+                f"fichier trop gros : plus de {_size(max_bytes)}, {_size(announced)} annoncés", retryable=False
             )
-        body = bytearray()
+        body = Body()
         try:
             for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > self.max_bytes:
-                    raise _AttemptFailed(f"fichier trop gros : plus de {_size(self.max_bytes)}", retryable=False)
+                body.write(chunk)
+                if body.size > max_bytes:
+                    body.close()
+                    raise _AttemptFailed(f"fichier trop gros : plus de {_size(max_bytes)}", retryable=False)
         except (httpx.RemoteProtocolError, httpx.ReadError) as err:
             raise _AttemptFailed(_truncated(response.num_bytes_downloaded, announced), retryable=True) from err
         if announced is not None and response.num_bytes_downloaded < announced:
             # h11 already refuses a short body; this guards other transports.
             raise _AttemptFailed(_truncated(response.num_bytes_downloaded, announced), retryable=True)
-        return bytes(body)
+        return body
 
     # -- local files ------------------------------------------------------
 
-    def _fetch_file(self, path: Path, started: float, previous_hash: str | None) -> FetchResult:
+    def _fetch_file(self, path: Path, started: float, previous_hash: str | None, max_bytes: int) -> FetchResult:
         path = path.expanduser().absolute()
+        too_big = SourceUnavailable(detail=f"fichier trop gros : plus de {_size(max_bytes)} ({path})")
         try:
             stat = path.stat()
             if not path.is_file():
                 raise SourceUnavailable(detail=f"ce n'est pas un fichier : {path}")
-            if stat.st_size > self.max_bytes:
-                raise SourceUnavailable(detail=f"fichier trop gros : plus de {_size(self.max_bytes)} ({path})")
-            with path.open("rb") as file:
-                body = file.read(self.max_bytes + 1)
+            if stat.st_size > max_bytes:
+                raise too_big
+            body = _copy(path, max_bytes)
         except FileNotFoundError as err:
             raise SourceUnavailable(detail=f"fichier introuvable : {path}") from err
         except OSError as err:
             raise SourceUnavailable(detail=f"fichier illisible : {path} ({err.strerror or err})") from err
-        if len(body) > self.max_bytes:  # it grew while we looked
-            raise SourceUnavailable(detail=f"fichier trop gros : plus de {_size(self.max_bytes)} ({path})")
-        content_hash = hashlib.sha256(body).hexdigest()
+        if body.size > max_bytes:  # it grew while we looked
+            body.close()
+            raise too_big
+        content_hash = body.content_hash
         unchanged = previous_hash is not None and previous_hash == content_hash
+        if unchanged:
+            body.close()
         return FetchResult(
             status="not_modified" if unchanged else "ok",
-            body=b"" if unchanged else body,
+            content=Body() if unchanged else body,
             url=str(path),
             etag=None,
             last_modified=email.utils.formatdate(stat.st_mtime, usegmt=True),
@@ -345,6 +363,16 @@ class Fetcher:
 
 
 # -- helpers ----------------------------------------------------------------
+
+
+def _copy(path: Path, max_bytes: int) -> Body:
+    """The file's bytes as they are now (up to ``max_bytes + 1``): the run reads this copy,
+    which matches the hash even if the file changes meanwhile."""
+    body = Body()
+    with path.open("rb") as file:
+        while body.size <= max_bytes and (chunk := file.read(min(_CHUNK, max_bytes + 1 - body.size))):
+            body.write(chunk)
+    return body
 
 
 def _file_url_path(url: str) -> Path:

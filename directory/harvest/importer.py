@@ -108,15 +108,15 @@ def import_file(
     report = ImportReport(path=str(path), source_id=source.id)
     reader = reader_for(path, format)
     try:
-        data = path.read_bytes()
+        stream = path.open("rb")
     except OSError as err:
         raise ReadError(f"impossible de lire « {path} » : {err.strerror}") from err
-    items = reader.read(data)
     at = utcnow()
     report.run_id = store.start_run(source, at)
     status = "failed"
     try:
-        with store.writer() as writer:
+        with stream, store.writer() as writer:
+            items = reader.read_stream(stream)
             batch = _Batch(writer, source.id, report, at, progress)
             seen: set[str] = set()
             for item in items:

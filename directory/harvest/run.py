@@ -134,7 +134,10 @@ def _fetch(fetcher: Fetcher, source: SourceConfig, state: SourceState, report: H
     """Every page of the source, or None when the source says nothing changed."""
     paginated = source.pagination is not None and (source.pagination.next or source.pagination.page_param)
     url = source.pagination.first_url(source.location()) if paginated else source.location()
-    first = fetcher.fetch(url, etag=state.etag, last_modified=state.last_modified, previous_hash=state.content_hash)
+    first = fetcher.fetch(
+        url, etag=state.etag, last_modified=state.last_modified, previous_hash=state.content_hash,
+        max_bytes=source.max_size,
+    )  # fmt: skip
     report.requests += first.requests
     if first.status == "not_modified":
         return None
@@ -146,7 +149,7 @@ def _fetch(fetcher: Fetcher, source: SourceConfig, state: SourceState, report: H
         url = source.pagination.next_url(document, page.url, source.pagination.first_page + len(pages) - 1, count)
         if url is None:
             break
-        page = fetcher.fetch(url)
+        page = fetcher.fetch(url, max_bytes=source.max_size)
         report.requests += page.requests
         pages.append(page)
     state.etag, state.last_modified, state.content_hash = first.etag, first.last_modified, first.content_hash
@@ -158,10 +161,11 @@ def _items(source: SourceConfig, pages: list[FetchResult]) -> Iterator[ReadItem]
     for page in pages:
         reader = source.make_reader()
         encoding = page.declared_encoding if source.encoding == "auto" else source.encoding
-        for item in reader.read(page.body, encoding):
-            position += 1
-            item.position = position
-            yield item
+        with page.content.open() as stream:
+            for item in reader.read_stream(stream, encoding):
+                position += 1
+                item.position = position
+                yield item
 
 
 def _apply(

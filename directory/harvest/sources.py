@@ -36,12 +36,16 @@ from .readers import READERS, Reader
 
 __all__ = [
     "Pagination", "Sample", "SampleFailure", "SourceConfig", "SourceConfigError",
-    "check_samples", "load_source", "load_sources", "parse_interval",
+    "check_samples", "load_source", "load_sources", "parse_interval", "parse_size",
 ]  # fmt: skip
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*(min|m|h|d|j|w|sem)\s*$", re.IGNORECASE)
 _UNITS = {"min": "minutes", "m": "minutes", "h": "hours", "d": "days", "j": "days", "w": "weeks", "sem": "weeks"}
+_SIZE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(o|b|ko|kb|mo|mb|go|gb)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"o": 1, "b": 1, "ko": 1_000, "kb": 1_000, "mo": 1_000_000, "mb": 1_000_000, "go": 10**9, "gb": 10**9}
+#: Largest body fetched for a source unless its file says otherwise (``max_size``).
+DEFAULT_MAX_SIZE = 20_000_000
 _JSON_FORMATS = {"json", "national-json", "table-json", "geojson", "dinclusion"}
 
 
@@ -60,6 +64,20 @@ def parse_interval(text: str) -> timedelta:
     if match is None or int(match.group(1)) == 0:
         raise ValueError(f"intervalle « {text} » illisible : écrire par exemple \"6h\", \"1d\" ou \"7d\"")
     return timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
+
+
+def parse_size(text: str | int) -> int:
+    """``"20MB"`` (or ``"20 Mo"``), ``"500ko"``, ``"1GB"``, a number of bytes → bytes."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        size = text
+    else:
+        match = _SIZE.match(str(text))
+        if match is None:
+            raise ValueError(f"taille « {text} » illisible : écrire par exemple \"20MB\", \"500ko\" ou \"1GB\"")
+        size = int(float(match.group(1).replace(",", ".")) * _SIZE_UNITS[(match.group(2) or "o").lower()])
+    if size <= 0:
+        raise ValueError(f"taille « {text} » : attendu une taille positive")
+    return size
 
 
 class Pagination(BaseModel):
@@ -148,6 +166,7 @@ class SourceConfig(BaseModel):
     licence: str = Field(min_length=1)
     trust: int = Field(default=50, ge=0, le=100)
     interval: timedelta = timedelta(days=1)
+    max_size: int = DEFAULT_MAX_SIZE  # bytes; the TOML says "200MB"
     enabled: bool = True
     origin: str | None = None
     description: str | None = None
@@ -197,6 +216,11 @@ class SourceConfig(BaseModel):
         if not isinstance(value, str):
             raise ValueError("attendu un texte comme \"6h\", \"1d\" ou \"7d\"")
         return parse_interval(value)
+
+    @field_validator("max_size", mode="before")
+    @classmethod
+    def _max_size(cls, value: Any) -> int:
+        return parse_size(value)
 
     @field_validator("mapping", mode="before")
     @classmethod

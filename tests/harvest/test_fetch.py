@@ -185,6 +185,23 @@ def test_huge_stream_stops_at_the_limit_without_filling_memory(loopback: Loopbac
     assert loopback.count("huge/50") == 1  # not retried
 
 
+def test_a_large_body_within_its_limit_is_spooled_to_disk_not_memory(loopback: Loopback, fetcher: Fetcher):
+    tracemalloc.start()
+    try:
+        result = fetcher.fetch(loopback.url("huge/30"), max_bytes=40_000_000)  # beyond the fetcher's 20 MB
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.status == "ok" and result.content.size == 30_000_000
+    assert peak < 5_000_000, f"peak {peak:,} bytes"
+    with result.content.open() as stream:
+        hashed = hashlib.sha256()
+        while chunk := stream.read(1 << 20):
+            hashed.update(chunk)
+    assert result.content_hash == hashed.hexdigest()
+    result.content.close()
+
+
 def test_huge_announced_length_is_refused_before_reading(loopback: Loopback, make_fetcher):
     error = unavailable(make_fetcher(max_bytes=5_000_000), loopback.url("huge/50?content_length=1"))
     assert "fichier trop gros : plus de 5 Mo, 50 Mo annoncés" in error.detail
@@ -238,6 +255,7 @@ def test_local_file_missing_or_too_big(make_fetcher, tmp_path):
     assert "fichier introuvable" in unavailable(fetcher, (tmp_path / "absent.csv").as_uri()).detail
     error = unavailable(fetcher, str(FIXTURES / CSV))
     assert "fichier trop gros : plus de 1 000 octets" in error.detail
+    assert fetcher.fetch(str(FIXTURES / CSV), max_bytes=len(CSV_BYTES)).body == CSV_BYTES  # a source's own limit
 
 
 def test_user_agent_reaches_the_server(loopback: Loopback, fetcher: Fetcher, make_fetcher):

@@ -18,6 +18,7 @@ from directory.harvest.sources import (
     load_source,
     load_sources,
     parse_interval,
+    parse_size,
 )
 from directory.schema import Severity, parse_venue
 
@@ -110,6 +111,12 @@ def test_intervals(text, delta):
     assert parse_interval(text) == delta
 
 
+@pytest.mark.parametrize(("text", "size"), [("20MB", 20_000_000), ("20 Mo", 20_000_000), ("500ko", 500_000),
+                                            ("1,5GB", 1_500_000_000), (1234, 1234)])
+def test_sizes(text, size):
+    assert parse_size(text) == size
+
+
 # ------------------------------------------------------------ broken source files
 
 
@@ -143,6 +150,8 @@ def problems_of(tmp_path, text):
 def test_a_good_file_loads(tmp_path):
     config = load_source(write(tmp_path, GOOD))
     assert config.id == "ma-commune" and config.trust == 50 and config.enabled and config.encoding == "auto"
+    assert config.max_size == 20_000_000
+    assert load_source(write(tmp_path, GOOD.replace('interval = "1d"', 'max_size = "200MB"'))).max_size == 200_000_000
     assert config.location() == "https://data.example.org/lieux.csv"
     assert config.map({"Nom du lieu": "EPN"}) == ({"nom": "EPN"}, [])
 
@@ -169,6 +178,8 @@ def test_a_good_file_loads(tmp_path):
         (lambda t: t.replace('interval = "1d"', 'interval = "1d"\nlicense = "MIT"'), "ma-commune.toml : champ « license » : clé inconnue (faute de frappe ?)"),
         (lambda t: t.replace('"https://data.example.org/lieux.csv"', '"ftp://x.org/a.csv"'), "ma-commune.toml : champ « url » : « ftp://x.org/a.csv » n'est pas une adresse web http(s)"),
         (lambda t: t.replace('interval = "1d"', 'interval = "1d"\nencoding = "klingon"'), "ma-commune.toml : champ « encoding » : encodage inconnu « klingon »"),
+        (lambda t: t.replace('interval = "1d"', 'interval = "1d"\nmax_size = "beaucoup"'),
+         "ma-commune.toml : champ « max_size » : taille « beaucoup » illisible : écrire par exemple \"20MB\""),
         (lambda t: t.replace('nom = "Nom du lieu"', 'nomm = "Nom du lieu"'),
          "ma-commune.toml : [mapping] : nomm : « nomm » n'est pas un champ du standard national"),
         (lambda t: t.replace('nom = "Nom du lieu"', 'services = { column = "s", valeurs = {} }'),

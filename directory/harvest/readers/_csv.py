@@ -1,29 +1,59 @@
 # SPDX-License-Identifier: Apache-2.0
-"""What every CSV reader does: split the text, read the header, yield rows as records."""
+"""What every CSV reader does: read the text a line at a time, read the
+header, yield rows as records. A large file is never held whole in memory."""
 
 from __future__ import annotations
 
+import abc
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain, islice
+from typing import BinaryIO
 
 from directory.schema import Problem
 
-from .base import ReadError, ReadItem, payload_of
+from ..encoding import DecodedText, open_text
+from .base import ReadError, ReadItem, Reader, payload_of
 
-__all__ = ["open_csv", "csv_items"]
+__all__ = ["CsvReader", "open_csv", "csv_items"]
 
 csv.field_size_limit(16 * 1024 * 1024)
 
+#: Lines looked at to guess the delimiter.
+HEAD_LINES = 20
 
-def open_csv(text: str, delimiter: str) -> tuple[list[str], Iterator[list[str]]]:
+
+class CsvReader(Reader):
+    """A reader of delimited text: subclasses say how to turn lines into records."""
+
+    def read_stream(self, stream: BinaryIO, declared_encoding: str | None = None) -> Iterator[ReadItem]:
+        text, self.encoding = open_text(stream, declared_encoding)
+        return self.read_lines(text)
+
+    def read_text(self, decoded: DecodedText) -> Iterator[ReadItem]:
+        return self.read_lines(io.StringIO(decoded.text, newline=""))
+
+    @abc.abstractmethod
+    def read_lines(self, lines: Iterable[str]) -> Iterator[ReadItem]:
+        """Yield every record of the text given line by line (line ends kept)."""
+
+
+def peek_lines(lines: Iterable[str]) -> tuple[list[str], Iterator[str]]:
+    """The first lines (to sniff the format) and an iterator over all of them, those included."""
+    rest = iter(lines)
+    head = list(islice(rest, HEAD_LINES))
+    return head, chain(head, rest)
+
+
+def open_csv(head: list[str], lines: Iterator[str], delimiter: str) -> tuple[list[str], Iterator[list[str]]]:
     """The header cells and an iterator over the remaining rows.
 
     :raises ReadError: binary content, an empty file, an unreadable header.
     """
-    if "\x00" in text[:4096]:
+    if "\x00" in "".join(head)[:4096]:
         raise ReadError("ce fichier n'est pas un fichier texte CSV (octets binaires)")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import abc
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 from directory.schema import Problem
 
@@ -48,7 +49,16 @@ class Reader(abc.ABC):
         self.file_problems: list[str] = []  # French sentences about the whole file
 
     def read(self, data: bytes, declared_encoding: str | None = None) -> Iterator[ReadItem]:
-        decoded = decode(data, declared_encoding)
+        """Every record of a file held in memory."""
+        return self.read_stream(io.BytesIO(data), declared_encoding)
+
+    def read_stream(self, stream: BinaryIO, declared_encoding: str | None = None) -> Iterator[ReadItem]:
+        """Every record of a binary stream, which must stay open while the records are read.
+
+        This default reads the whole document at once, as a JSON document must
+        be; formats read record by record override it (CSV).
+        """
+        decoded = decode(stream.read(), declared_encoding)
         self.encoding = decoded.encoding
         return self.read_text(decoded)
 

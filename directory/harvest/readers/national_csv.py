@@ -3,28 +3,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from directory.schema import NATIONAL_FIELDS
 
-from ..encoding import DecodedText
-from ._csv import csv_items, open_csv
-from .base import ReadError, ReadItem, Reader
+from ._csv import CsvReader, csv_items, open_csv, peek_lines
+from .base import ReadError, ReadItem
 
 __all__ = ["NationalCsvReader"]
 
 _REQUIRED = ("id", "nom", "commune", "code_postal", "adresse", "date_maj")
 
 
-class NationalCsvReader(Reader):
+class NationalCsvReader(CsvReader):
     format = "csv"
     media_types = ("text/csv", "application/csv")
     extensions = (".csv",)
 
-    def read_text(self, decoded: DecodedText) -> Iterator[ReadItem]:
-        first_line = decoded.text.split("\n", 1)[0]
+    def read_lines(self, lines: Iterable[str]) -> Iterator[ReadItem]:
+        head, lines = peek_lines(lines)
+        first_line = head[0] if head else ""
         delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-        header, rows = open_csv(decoded.text, delimiter)
+        header, rows = open_csv(head, lines, delimiter)
         header = [h.strip().lstrip("\ufeff").strip('"').strip() for h in header]
         if not any(h in NATIONAL_FIELDS for h in header):
             raise ReadError(

@@ -9,18 +9,17 @@ written (trimmed); a ``[mapping]`` then says which column is which field.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from ..encoding import DecodedText
-from ._csv import csv_items, open_csv
-from .base import ReadError, ReadItem, Reader
+from ._csv import CsvReader, csv_items, open_csv, peek_lines
+from .base import ReadError, ReadItem
 
 __all__ = ["TableCsvReader", "unique_header"]
 
 _DELIMITERS = (",", ";", "\t", "|")
 
 
-class TableCsvReader(Reader):
+class TableCsvReader(CsvReader):
     format = "table-csv"
     media_types = ("text/csv",)
     extensions = (".csv", ".tsv")
@@ -32,8 +31,9 @@ class TableCsvReader(Reader):
             raise ReadError(f"séparateur CSV invalide « {delimiter} » : un seul caractère attendu")
         self.delimiter = delimiter
 
-    def read_text(self, decoded: DecodedText) -> Iterator[ReadItem]:
-        header, rows = open_csv(decoded.text, self.delimiter or sniff_delimiter(decoded.text))
+    def read_lines(self, lines: Iterable[str]) -> Iterator[ReadItem]:
+        head, lines = peek_lines(lines)
+        header, rows = open_csv(head, lines, self.delimiter or sniff_delimiter("".join(head)))
         yield from csv_items(rows, unique_header(header), self.file_problems)
 
 

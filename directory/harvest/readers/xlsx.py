@@ -10,11 +10,10 @@ floats become integers (a postcode typed as a number: ``69003``, not
 
 from __future__ import annotations
 
-import io
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..encoding import DecodedText
 from .base import ReadError, ReadItem, Reader, payload_of
@@ -33,7 +32,7 @@ class XlsxReader(Reader):
         super().__init__()
         self.sheet = sheet
 
-    def read(self, data: bytes, declared_encoding: str | None = None) -> Iterator[ReadItem]:
+    def read_stream(self, stream: BinaryIO, declared_encoding: str | None = None) -> Iterator[ReadItem]:
         try:
             import openpyxl
             from openpyxl.utils.exceptions import InvalidFileException
@@ -41,7 +40,7 @@ class XlsxReader(Reader):
             raise ReadError("lecture des classeurs XLSX impossible : le paquet openpyxl n'est pas installé") from err
         self.encoding = None
         try:
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as err:
             raise ReadError("ce fichier n'est pas un classeur Excel (.xlsx) lisible") from err
         if self.sheet is not None and self.sheet not in workbook.sheetnames:
