@@ -1,5 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The JSON API: parse, call one function, render. Errors leave as problem+json."""
+"""The JSON API: parse, call one function, render. Errors leave as problem+json.
+
+Search takes the same parameters as the search page (``params.read_search``);
+venues are given as national-standard records (``export.national``) with the
+directory's id, distance and opening state around them.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +15,21 @@ import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import Response
 
-from directory.errors import StoreNotReady
+from directory.errors import FieldError, InvalidQuery, StoreNotReady, VenueNotFound
+from directory.export.national import national_row
 from directory.places import Place
-from directory.store import Nearby
+from directory.store import Nearby, is_venue_id
 
+from .display import local_now
+from .finder import Card, Found, find
 from .nearby import find_nearby
-from .params import read_nearby_query
-from .rendering import json_response
+from .params import read_nearby_query, read_place_text, read_search
+from .rendering import cached_json, json_response
 
-__all__ = ["health", "nearby"]
+__all__ = ["health", "nearby", "places", "search", "venue"]
 
 log = logging.getLogger("directory.web")
+MAX_PLACES = 10
 
 
 def place_json(place: Place) -> dict[str, Any]:
@@ -50,10 +59,67 @@ def nearby_json(found: Nearby) -> dict[str, Any]:
     }
 
 
+def card_json(request: Request, card: Card) -> dict[str, Any]:
+    """One search result: the national record, plus where it is and whether it is open."""
+    return {
+        "rang": card.rank,
+        "id": card.venue.id,
+        "url": str(request.url_for("venue", venue_id=card.venue.id)),
+        "distance_m": round(card.distance_m) if card.distance_m is not None else None,
+        "ouvert": {"maintenant": card.open.is_open, "texte": card.open.text} if card.open else None,
+        "lieu": national_row(card.venue),
+    }
+
+
+def search_json(request: Request, found: Found) -> dict[str, Any]:
+    result = found.result
+    return {
+        "lieu": place_json(found.place) if found.place else None,
+        "total": result.total,
+        "total_exact": result.total_exact,
+        "page": found.request.page,
+        "par_page": found.request.par_page,
+        "pages": found.pages,
+        "resultats": [card_json(request, c) for c in found.cards],
+        "facettes": result.facets,
+    }
+
+
+def search(request: Request) -> Response:
+    """``GET /api/lieux?q=caf&lieu=75019&services=…``: the search of the home page, as JSON."""
+    state = request.app.state
+    found = find(state.store, state.index, state.locator, read_search(request.query_params), local_now())
+    return cached_json(request, search_json(request, found))
+
+
+def venue(request: Request) -> Response:
+    """``GET /api/lieux/{id}``: one active venue as a national-standard record."""
+    venue_id: str = request.path_params["venue_id"]
+    stored = request.app.state.store.get_venue(venue_id) if is_venue_id(venue_id) else None
+    if stored is None or stored.status != "active":
+        raise VenueNotFound(
+            detail="Aucun lieu de l'annuaire ne porte cet identifiant. Il a peut-être été retiré ou fusionné.",
+            errors=[FieldError("id", "Identifiant inconnu.", venue_id[:80])],
+        )
+    return cached_json(request, {"id": venue_id, "lieu": national_row(stored.venue)}, max_age=300)
+
+
+def places(request: Request) -> Response:
+    """``GET /api/communes?q=lyo``: communes and postcodes completing what was typed."""
+    text = read_place_text(request.query_params, name="q")
+    if text is None:
+        raise InvalidQuery(
+            detail="Paramètre(s) invalide(s) : q.",
+            errors=[FieldError("q", "Indiquez le début d'un nom de commune ou d'un code postal.")],
+        )
+    found = request.app.state.locator.suggest(text, MAX_PLACES)
+    return cached_json(request, {"resultats": [place_json(p) for p in found]}, max_age=3600)
+
+
 def nearby(request: Request) -> Response:
     """``GET /api/lieux/proches?lieu=69003&limite=20`` (or ``lat`` and ``lon``)."""
     query = read_nearby_query(request.query_params)
-    result = find_nearby(request.app.state.store, request.app.state.places, query)
+    result = find_nearby(request.app.state.store, request.app.state.locator, query)
     return json_response({"place": place_json(result.place), "results": [nearby_json(n) for n in result.results]})
 
 

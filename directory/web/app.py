@@ -3,31 +3,47 @@
 
 from __future__ import annotations
 
+import logging
+
+import sqlalchemy as sa
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from directory.config import Settings
 from directory.places import Gazetteer
+from directory.search import SearchIndex, open_index, sync
 from directory.store import Store
 
-from . import api, feed, opendata, pages, producers, venue
+from . import api, embed, feed, maps, opendata, pages, producers, venue
 from .cors import CorsReads
+from .security import SecurityHeaders, content_security_policy
+from .locate import Locator
 from .problems import EXCEPTION_HANDLERS
 from .rendering import HERE, make_templates
 
 __all__ = ["create_app", "routes"]
+
+log = logging.getLogger("directory.web")
 
 #: Reads of the API are open to every origin (partner sites call them from browsers).
 API_READS = [Middleware(CorsReads)]
 
 routes = [
     Route("/", pages.home, methods=["GET"], name="home"),
+    Route("/imprimer", pages.print_results, methods=["GET"], name="print_results"),
+    Route("/embed", embed.widget, methods=["GET"], name="embed"),
+    Route("/embed/configurer", embed.configure, methods=["GET"], name="embed_configure"),
+    Route("/carte/lieux/{venue_id}", maps.map_card, methods=["GET"], name="map_card"),
     Route("/lieux/{venue_id}", venue.venue_page, methods=["GET"], name="venue"),
     Route("/lieux/{venue_id}/fiche", venue.venue_slip, methods=["GET"], name="venue_slip"),
+    Route("/api/lieux", api.search, methods=opendata.METHODS, name="api_search", middleware=API_READS),
     Route("/api/lieux/proches", api.nearby, methods=opendata.METHODS, name="api_nearby", middleware=API_READS),
+    Route("/api/lieux/{venue_id}", api.venue, methods=opendata.METHODS, name="api_venue", middleware=API_READS),
+    Route("/api/carte", maps.points, methods=opendata.METHODS, name="api_map", middleware=API_READS),
+    Route("/api/communes", api.places, methods=opendata.METHODS, name="api_places", middleware=API_READS),
     Route("/api/changes", feed.changes, methods=opendata.METHODS, name="api_changes", middleware=API_READS),
     Route("/api/sources/{source_id}/retours", producers.feedback, methods=opendata.METHODS, name="api_source_feedback", middleware=API_READS),
     Route("/api/sante", api.health, methods=opendata.METHODS, name="api_health", middleware=API_READS),
@@ -40,49 +56,33 @@ routes = [
     Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
 ]
 
-#: Sent with every response. Pages need nothing from another origin.
-SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"strict-origin-when-cross-origin"),
-    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'"),
-]  # fmt: skip
-
-
-class SecurityHeaders:
-    """Adds ``SECURITY_HEADERS`` to every HTTP response (pure ASGI, no buffering)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-def create_app(settings: Settings, store: Store, places: Gazetteer) -> Starlette:
+def create_app(settings: Settings, store: Store, places: Gazetteer, index: SearchIndex | None = None) -> Starlette:
     """Build the web application around an open store and a gazetteer.
 
     :param settings: the instance settings (read once by the caller).
     :param store: where venues are read from; the app does not close it.
     :param places: resolves what people type ("69003", "Nancy") into points.
+    :param index: the search index; by default the one the settings name,
+        brought up to date with the store now (a rebuild the first time).
     """
+    if index is None:
+        index = open_index(settings)
+        try:
+            sync(index, store)
+        except sa.exc.SQLAlchemyError as err:  # the store is not ready: /api/sante says so
+            log.error("search index not synced with the store: %s", err)
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[
+            Middleware(SecurityHeaders, csp=content_security_policy(settings)),
+            Middleware(GZipMiddleware, minimum_size=500, compresslevel=6),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
     )
     app.state.settings = settings
     app.state.store = store
     app.state.places = places
+    app.state.index = index
+    app.state.locator = Locator(places, settings.geocoder_url)
     app.state.templates = make_templates()
     return app

@@ -1,65 +1,174 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Public pages: the search page (server-rendered, no JavaScript); the venue page is in ``venue.py``."""
+"""The search page: form, results, filters with counts, pages, map; server-rendered.
+
+Every state (need, place, filters, page, list or map view) is in the address,
+so "back" and a shared link give the same page. The venue page is in ``venue.py``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
 from directory.errors import InvalidQuery, PlaceNotFound
-from directory.places import Place
-from directory.schema import Venue
-from directory.store import Nearby
+from directory.schema import LIST_VOCABULARIES
 
-from .display import OpenLabel, local_now, open_label
-from .nearby import find_nearby, suggest_places
-from .params import DEFAULT_LIMIT, NearbyQuery, printable, read_place_text
+from .display import local_now, week_hours
+from .finder import FACETS, Found, find
+from .params import WEEKDAY_PARAMS, SearchRequest, printable, read_search
 from .rendering import render
 
-__all__ = ["home"]
+__all__ = ["FacetGroup", "FacetOption", "home", "search_context"]
+
+#: What the page calls each filter.
+FACET_TITLES = {
+    "services": "Besoin",
+    "frais_a_charge": "Frais",
+    "publics_specifiquement_adresses": "Publics",
+    "modalites_accompagnement": "Façon d'être accompagné",
+    "prise_en_charge_specifique": "Accompagnement adapté",
+    "modalites_acces": "Comment y accéder",
+    "dispositif_programmes_nationaux": "Dispositifs nationaux",
+}
+#: Values of ``ouvert`` as the form offers them.
+OPEN_CHOICES = [("", "Peu importe"), ("maintenant", "Ouvert maintenant"), *((d, f"Ouvert le {d}") for d in WEEKDAY_PARAMS)]
 
 
 @dataclass(frozen=True, slots=True)
-class Card:
-    """One search result as the page shows it."""
+class FacetOption:
+    code: str
+    label: str
+    count: int
+    selected: bool
 
-    venue: Venue
-    distance_m: float
-    open: OpenLabel | None
+
+@dataclass(frozen=True, slots=True)
+class FacetGroup:
+    name: str
+    title: str
+    options: list[FacetOption]
 
 
-def _cards(found: list[Nearby]) -> list[Card]:
-    now = local_now()
-    return [Card(n.venue, n.distance_m, open_label(n.venue.horaires, now)) for n in found]
+@dataclass(frozen=True, slots=True)
+class ActiveFilter:
+    """A chosen filter, with the link that removes it."""
+
+    label: str
+    remove_url: str
+
+
+def _url(request: Request, search: SearchRequest, route: str = "home", **changes: object) -> str:
+    query = urlencode(search.params(**changes))
+    return request.url_for(route).path + (f"?{query}" if query else "")
+
+
+def _facet_groups(found: Found) -> list[FacetGroup]:
+    groups = []
+    chosen = found.request.filters
+    for name in FACETS:
+        vocabulary = LIST_VOCABULARIES[name][0]
+        counts = found.result.facets.get(name, {})
+        selected = set(chosen.get(name, ()))
+        options = [
+            FacetOption(m.code, m.label, counts.get(m.code, 0), m.code in selected)
+            for m in vocabulary
+            if counts.get(m.code) or m.code in selected
+        ]
+        if options:
+            groups.append(FacetGroup(name, FACET_TITLES[name], options))
+    return groups
+
+
+def _active_filters(request: Request, search: SearchRequest) -> list[ActiveFilter]:
+    active = []
+    for name, codes in search.filters.items():
+        vocabulary = LIST_VOCABULARIES[name][0]
+        for code in codes:
+            rest = {**search.filters, name: tuple(c for c in codes if c != code)}
+            member = vocabulary.parse(code)
+            label = member.label if member is not None else code
+            active.append(ActiveFilter(label, _url(request, search, filters=rest, page=1)))
+    if search.ouvert:
+        label = "Ouvert maintenant" if search.ouvert == "maintenant" else f"Ouvert le {search.ouvert}"
+        active.append(ActiveFilter(label, _url(request, search, ouvert=None, page=1)))
+    return active
+
+
+def _pages(request: Request, found: Found) -> list[tuple[int, str]]:
+    """Links to the pages around the current one (first, last, two on each side)."""
+    current, last = found.request.page, found.pages
+    shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    return [(n, _url(request, found.request, page=n)) for n in shown]
+
+
+def search_context(
+    request: Request, params: QueryParams, route: str = "home", *, browse_all: bool = False
+) -> tuple[dict[str, object], int]:
+    """Everything a results template needs, and the status code; shared by ``/`` and ``/embed``.
+
+    :param browse_all: list every venue (by name) when nothing is asked, instead of only the form.
+    """
+    context: dict[str, object] = {
+        "search": SearchRequest(), "errors": {}, "found": None, "suggestions": [], "facets": [],
+        "active": [], "page_links": [], "open_choices": OPEN_CHOICES, "lieu": "", "besoin": "",
+        "url": lambda **changes: _url(request, context["search"], route, **changes),  # type: ignore[arg-type]
+        "map_url": "", "print_url": "", "empty_store": False, "not_found": False,
+        "hidden_territory": ("departement", "code_insee", "code_postal"),
+        "tile_url": request.app.state.settings.tile_url,
+        "tile_attribution": request.app.state.settings.tile_attribution,
+    }  # fmt: skip
+    try:
+        search = read_search(params, strict=False)
+    except InvalidQuery as err:
+        context.update(
+            errors={e.field: e.message for e in err.errors},
+            lieu=printable(params.get("lieu", "")),
+            besoin=printable(params.get("q", "")),
+        )
+        return context, 400
+    context.update(search=search, lieu=search.lieu or "", besoin=search.besoin or "")
+    if not search.is_search and not browse_all:
+        if "lieu" in params or "q" in params:  # the form was sent empty
+            context.update(errors={"lieu": "Indiquez un code postal, une commune ou une adresse."})
+        return context, 200
+    state = request.app.state
+    try:
+        found = find(state.store, state.index, state.locator, search, local_now())
+    except PlaceNotFound:
+        assert search.lieu is not None
+        context.update(suggestions=state.locator.suggest(search.lieu), not_found=True)
+        return context, 200
+    except InvalidQuery as err:
+        context.update(errors={e.field: e.message for e in err.errors})
+        return context, 400
+    context.update(
+        found=found,
+        facets=_facet_groups(found),
+        active=_active_filters(request, search),
+        page_links=_pages(request, found),
+        map_url=request.url_for("api_map").path + "?" + urlencode(search.params(page=1, par_page=20, vue="liste")),
+        print_url=_url(request, search, "print_results", vue="liste"),
+        empty_store=not found.cards and state.store.count_venues() == 0,
+    )
+    return context, 200
 
 
 def home(request: Request) -> Response:
-    """``GET /``: the search form and, with ``?lieu=``, the nearest venues."""
-    context: dict[str, object] = {
-        "lieu": "", "error": None, "place": None, "cards": [], "suggestions": [], "searched": False,
-        "empty_store": False,
-    }  # fmt: skip
-    try:
-        lieu = read_place_text(request.query_params)
-    except InvalidQuery as err:
-        context.update(error=err.errors[0].message, lieu=printable(request.query_params.get("lieu", "")))
-        return render(request, "home.html", context, status=400)
-    if lieu is None:
-        if "lieu" in request.query_params:  # the form was sent empty
-            context.update(error="Indiquez un code postal ou le nom d'une commune.")
-        return render(request, "home.html", context)
-    store = request.app.state.store
-    places = request.app.state.places
-    context.update(lieu=lieu, searched=True)
-    try:
-        result = find_nearby(store, places, NearbyQuery(lieu=lieu, lat=None, lon=None, limit=DEFAULT_LIMIT))
-    except PlaceNotFound:
-        suggestions: list[Place] = suggest_places(places, lieu)
-        context.update(suggestions=suggestions)
-        return render(request, "home.html", context)
-    context.update(place=result.place, cards=_cards(result.results))
-    if not result.results:
-        context.update(empty_store=store.count_venues() == 0)
-    return render(request, "home.html", context)
+    """``GET /``: the search form and, once something is asked, the results."""
+    context, status = search_context(request, request.query_params)
+    return render(request, "home.html", context, status=status)
+
+
+def print_results(request: Request) -> Response:
+    """``GET /imprimer?…``: the current page of results to print for someone,
+    with each venue's hours for the coming week."""
+    context, status = search_context(request, request.query_params)
+    found: Found | None = context["found"]  # type: ignore[assignment]
+    today = local_now().date()
+    weeks = {c.venue.id: week_hours(c.venue.horaires, today) for c in found.cards} if found else {}
+    context.update(weeks=weeks, printed_on=today)
+    return render(request, "print_list.html", context, status=status)

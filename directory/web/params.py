@@ -11,19 +11,30 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from starlette.datastructures import QueryParams
 
 from directory.errors import FieldError, InvalidQuery
+from directory.schema import LIST_VOCABULARIES
 
-__all__ = ["NearbyQuery", "read_nearby_query", "read_place_text", "printable", "MAX_LIMIT", "DEFAULT_LIMIT"]
+__all__ = [
+    "DEFAULT_LIMIT", "FILTER_PARAMS", "MAX_LIMIT", "NearbyQuery", "SearchRequest", "WEEKDAY_PARAMS",
+    "printable", "read_nearby_query", "read_place_text", "read_search",
+]  # fmt: skip
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_TEXT = 200
 _ECHO_MAX = 80  # longest value echoed back in an error
+MAX_RADIUS_KM = 200
+#: Filters of the search, named as the national standard's fields.
+FILTER_PARAMS: tuple[str, ...] = tuple(LIST_VOCABULARIES)
+#: ``ouvert=``: now, or a day of the week (0 = Monday).
+WEEKDAY_PARAMS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+SORT_PARAMS = {"distance": "distance", "pertinence": "relevance"}
+VIEWS = ("liste", "carte")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # tab is tolerated, then folded
 T = TypeVar("T")
 
@@ -36,6 +47,65 @@ class NearbyQuery:
     lat: float | None
     lon: float | None
     limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """A search as the page and the API take it (``?q=…&lieu=…&services=…``).
+
+    Parameter names are French where people see them in the address bar, and
+    the national standard's field names for filters.
+    """
+
+    besoin: str | None = None  # q: what the person needs, in their words
+    lieu: str | None = None  # a postcode, a commune or an address
+    lat: float | None = None
+    lon: float | None = None
+    rayon_km: float | None = None
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    departement: str | None = None
+    code_insee: str | None = None
+    code_postal: str | None = None
+    ouvert: str | None = None  # "maintenant" or a weekday of WEEKDAY_PARAMS
+    tri: str | None = None  # a key of SORT_PARAMS
+    page: int = 1
+    par_page: int = DEFAULT_LIMIT
+    vue: str = "liste"
+
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+    @property
+    def is_search(self) -> bool:
+        """Whether anything was asked (the bare home page asks nothing)."""
+        return bool(
+            self.besoin or self.lieu or self.has_point or self.filters or self.departement
+            or self.code_insee or self.code_postal or self.ouvert
+        )  # fmt: skip
+
+    def params(self, **changes: object) -> list[tuple[str, str]]:
+        """The query string of this search (with ``changes``), for links: pages,
+        filters to add or remove, the map view. Defaults are left out."""
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        values.update(changes)
+        out: list[tuple[str, str]] = []
+        simple = (("q", "besoin"), ("lieu", "lieu"), ("lat", "lat"), ("lon", "lon"), ("rayon", "rayon_km"),
+                  ("departement", "departement"), ("code_insee", "code_insee"), ("code_postal", "code_postal"),
+                  ("ouvert", "ouvert"), ("tri", "tri"))  # fmt: skip
+        for param, name in simple:
+            value = values[name]
+            if value is not None:
+                out.append((param, f"{value:g}" if isinstance(value, float) else str(value)))
+        filters: dict[str, tuple[str, ...]] = values["filters"]  # type: ignore[assignment]
+        out.extend((name, code) for name in FILTER_PARAMS for code in filters.get(name, ()))
+        if values["par_page"] != DEFAULT_LIMIT:
+            out.append(("par_page", str(values["par_page"])))
+        if values["page"] != 1:
+            out.append(("page", str(values["page"])))
+        if values["vue"] != "liste":
+            out.append(("vue", str(values["vue"])))
+        return out
 
 
 class _Collector:
@@ -89,6 +159,35 @@ class _Collector:
             return None
         return number
 
+    def choice(self, name: str, allowed: tuple[str, ...] | dict[str, str]) -> str | None:
+        value = self.text(name)
+        if value is None:
+            return None
+        if value.lower() not in allowed:
+            self.fail(name, f"« {name} » vaut {', '.join(f'« {a} »' for a in allowed)}.", value)
+            return None
+        return value.lower()
+
+    def codes(self, name: str) -> tuple[str, ...]:
+        """Codes of a vocabulary (repeated parameter or comma list; labels and aliases accepted)."""
+        vocabulary = LIST_VOCABULARIES[name][0]
+        codes: list[str] = []
+        for raw in self.params.getlist(name):
+            for value in raw.split(","):
+                if not value.strip():
+                    continue
+                member = vocabulary.parse(value.strip()) if not _CONTROL.search(value) else None
+                if member is None:
+                    self.fail(name, f"Valeur inconnue pour « {vocabulary.title()} ».", value)
+                else:
+                    codes.append(member.code)
+        return tuple(sorted(set(codes)))
+
+    def unknown(self, known: set[str]) -> None:
+        for name in self.params:
+            if name not in known:
+                self.fail(name, f"Paramètre inconnu : « {name} ».", name)
+
     def done(self) -> None:
         if self.errors:
             fields = ", ".join(dict.fromkeys(e.field for e in self.errors))
@@ -114,12 +213,12 @@ def _integer(text: str) -> int:
     return int(text)
 
 
-def read_place_text(params: QueryParams) -> str | None:
-    """The ``lieu`` text of the search page, cleaned; ``None`` when empty."""
+def read_place_text(params: QueryParams, name: str = "lieu") -> str | None:
+    """The place text of parameter ``name``, cleaned; ``None`` when empty."""
     c = _Collector(params)
-    lieu = c.text("lieu")
+    text = c.text(name)
     c.done()
-    return lieu
+    return text
 
 
 def read_nearby_query(params: QueryParams) -> NearbyQuery:
@@ -139,3 +238,48 @@ def read_nearby_query(params: QueryParams) -> NearbyQuery:
             c.fail("lieu", "Indiquez un code postal ou une commune (« lieu »), ou un point (« lat » et « lon »).")
     c.done()
     return NearbyQuery(lieu=lieu, lat=lat, lon=lon, limit=limit if limit is not None else DEFAULT_LIMIT)
+
+
+_SEARCH_PARAMS = {
+    "q", "lieu", "lat", "lon", "rayon", "departement", "code_insee", "code_postal", "ouvert", "tri",
+    "page", "par_page", "vue", *FILTER_PARAMS,
+}  # fmt: skip
+
+
+def read_search(params: QueryParams, *, strict: bool = True) -> SearchRequest:
+    """A search from the query string; every fault named, by parameter.
+
+    :param strict: refuse unknown parameters (the API); pages ignore them, so
+        that a link shared with a tracking parameter still works.
+    """
+    c = _Collector(params)
+    if strict:
+        c.unknown(_SEARCH_PARAMS)
+    besoin = c.text("q")
+    lieu = c.text("lieu")
+    lat = c.number("lat", _decimal, -90.0, 90.0, "un nombre décimal (latitude en degrés)")
+    lon = c.number("lon", _decimal, -180.0, 180.0, "un nombre décimal (longitude en degrés)")
+    rayon = c.number("rayon", _decimal, 0.1, float(MAX_RADIUS_KM), "un nombre de kilomètres")
+    filters = {name: codes for name in FILTER_PARAMS if (codes := c.codes(name))}
+    departement, code_insee, code_postal = c.text("departement"), c.text("code_insee"), c.text("code_postal")
+    ouvert = c.choice("ouvert", ("maintenant", *WEEKDAY_PARAMS))
+    tri = c.choice("tri", SORT_PARAMS)
+    page = c.number("page", _integer, 1, 1000, "un nombre entier")
+    par_page = c.number("par_page", _integer, 1, MAX_LIMIT, "un nombre entier")
+    vue = c.choice("vue", VIEWS)
+    has_point = lat is not None or lon is not None
+    if not c.errors:
+        if lieu is not None and has_point:
+            c.fail("lieu", "Donnez soit « lieu », soit « lat » et « lon », pas les deux.", lieu)
+        elif has_point and (lat is None or lon is None):
+            c.fail("lon" if lon is None else "lat", "« lat » et « lon » vont ensemble : donnez les deux.")
+        elif rayon is not None and lieu is None and not has_point:
+            c.fail("rayon", "Un rayon demande un lieu ou un point.", rayon)
+        elif tri == "distance" and lieu is None and not has_point:
+            c.fail("tri", "Le tri par distance demande un lieu ou un point.", tri)
+    c.done()
+    return SearchRequest(
+        besoin=besoin, lieu=lieu, lat=lat, lon=lon, rayon_km=rayon, filters=filters,
+        departement=departement, code_insee=code_insee, code_postal=code_postal, ouvert=ouvert, tri=tri,
+        page=page or 1, par_page=par_page or DEFAULT_LIMIT, vue=vue or "liste",
+    )  # fmt: skip

@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.templating import Jinja2Templates
 
 from .display import format_date, format_distance, phone_display
 
-__all__ = ["HERE", "PROBLEM_JSON", "json_response", "make_templates", "problem_response", "render"]
+__all__ = ["HERE", "PROBLEM_JSON", "cached_json", "json_response", "make_templates", "problem_response", "render"]
 
 HERE = Path(__file__).parent
 PROBLEM_JSON = "application/problem+json"
@@ -43,3 +45,17 @@ def json_response(body: Any, status: int = 200) -> JSONResponse:
 
 def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
+
+
+def cached_json(request: Request, body: Any, max_age: int = 60) -> Response:
+    """JSON with a weak ``ETag`` of its bytes and ``max-age`` caching; ``304`` when
+    the client's ``If-None-Match`` already names these bytes."""
+    content = orjson.dumps(body)
+    etag = f'W/"{hashlib.sha256(content).hexdigest()[:20]}"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        if "*" in tags or etag.removeprefix("W/") in tags:
+            return Response(status_code=304, headers=headers)
+    return Response(content, media_type="application/json", headers=headers)

@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: Apache-2.0
+""""Find the places that help with my need, near me": the one search the page,
+the API, the map and the embed share.
+
+A ``SearchRequest`` (what the address bar says) becomes a place (postcode,
+commune, address or point), then a ``SearchQuery`` for the index; the page of
+hits is read back from the store, so what people see is the store's truth and
+the index only chooses and orders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from directory.places import Place
+from directory.schema import Venue
+from directory.search import Hit, SearchIndex, SearchQuery, SearchResult
+from directory.store import Store
+
+from .display import OpenLabel, open_label
+from .locate import Locator
+from .params import SORT_PARAMS, WEEKDAY_PARAMS, SearchRequest
+
+__all__ = ["FACETS", "Card", "Found", "find", "map_points", "to_query"]
+
+#: The filters offered with counts, in the order the page shows them.
+FACETS: tuple[str, ...] = (
+    "services", "frais_a_charge", "publics_specifiquement_adresses", "modalites_accompagnement",
+    "prise_en_charge_specifique", "modalites_acces", "dispositif_programmes_nationaux",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One result as pages and the API show it."""
+
+    rank: int  # 1-based position in the whole result list
+    venue: Venue
+    distance_m: float | None
+    open: OpenLabel | None
+
+
+@dataclass(slots=True)
+class Found:
+    """The answer to one search."""
+
+    request: SearchRequest
+    place: Place | None
+    result: SearchResult
+    cards: list[Card] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        per_page = self.request.par_page
+        return max(1, -(-self.result.total // per_page))
+
+
+def to_query(request: SearchRequest, place: Place | None, now: datetime, *, facets: bool = True) -> SearchQuery:
+    """The index query of a search around ``place`` (None: no point)."""
+    open_at = now if request.ouvert == "maintenant" else None
+    open_day = WEEKDAY_PARAMS.index(request.ouvert) if request.ouvert in WEEKDAY_PARAMS else None
+    return SearchQuery(
+        text=request.besoin or "",
+        lat=place.lat if place else None,
+        lon=place.lon if place else None,
+        radius_km=request.rayon_km if place else None,
+        filters=request.filters,
+        departement=request.departement,
+        code_insee=request.code_insee,
+        code_postal=request.code_postal,
+        open_at=open_at,
+        open_day=open_day,
+        today=now.date(),
+        sort=SORT_PARAMS[request.tri] if request.tri else None,
+        page=request.page,
+        per_page=request.par_page,
+        facets=FACETS if facets else (),
+    )
+
+
+def locate_request(request: SearchRequest, locator: Locator) -> Place | None:
+    """The place of a search: its point, its ``lieu`` resolved, or None.
+
+    :raises PlaceNotFound: ``lieu`` names nothing known.
+    """
+    if request.lat is not None and request.lon is not None:
+        return locator.point(request.lat, request.lon)
+    if request.lieu is not None:
+        return locator.locate(request.lieu)
+    return None
+
+
+def find(store: Store, index: SearchIndex, locator: Locator, request: SearchRequest, now: datetime) -> Found:
+    """Run a search and read its page of venues from the store.
+
+    :raises PlaceNotFound: the ``lieu`` names nothing known.
+    :raises InvalidQuery: the request breaks a limit of the index (page too far…).
+    """
+    place = locate_request(request, locator)
+    result = index.query(to_query(request, place, now))
+    venues = store.venues(result.ids)
+    cards = [
+        Card((request.page - 1) * request.par_page + i, venues[h.venue_id], h.distance_m,
+             open_label(venues[h.venue_id].horaires, now))
+        for i, h in enumerate(result.hits, 1)
+        if h.venue_id in venues  # withdrawn since the index was synced: left out
+    ]  # fmt: skip
+    return Found(request, place, result, cards)
+
+
+def map_points(index: SearchIndex, locator: Locator, request: SearchRequest, now: datetime) -> tuple[Place | None, list[Hit]]:
+    """Every result of a search with a point (up to ``MAP_CAP``), in list order."""
+    place = locate_request(request, locator)
+    return place, index.map_hits(to_query(request, place, now, facets=False))

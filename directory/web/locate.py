@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Where is the person: what they typed (postcode, commune, address) or their point.
+
+Postcodes and communes resolve offline, from the gazetteer. Anything else is
+sent to the national address geocoder (BAN, ``geocoder_url``) when one is
+configured; if it is not, or does not answer in time, the text is "not found"
+and the page offers the communes whose names come closest.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+
+from directory.errors import FieldError, PlaceNotFound
+from directory.places import Gazetteer, Place, fold
+from directory.schema import in_france
+
+__all__ = ["Locator", "suggest_places"]
+
+log = logging.getLogger("directory.web")
+
+#: An address answer below this score is more likely wrong than right.
+MIN_ADDRESS_SCORE = 0.5
+TIMEOUT_S = 3.0
+_MIN_PREFIX = 3
+
+
+def suggest_places(places: Gazetteer, text: str, limit: int = 5) -> list[Place]:
+    """Places close to a text that resolved to nothing.
+
+    ``suggest`` completes prefixes; a typo at the end ("Nancyy") has none, so
+    shorten the text until something completes (down to three characters).
+    """
+    folded = fold(text)
+    while len(folded) >= _MIN_PREFIX:
+        found = places.suggest(folded, limit)
+        if found:
+            return found
+        folded = folded[:-1].rstrip()
+    return []
+
+
+class Locator:
+    """Turns a text or a point into a labelled ``Place``.
+
+    :param places: the offline gazetteer.
+    :param geocoder_url: the BAN API root (``https://api-adresse.data.gouv.fr``);
+        empty: addresses are not understood, only postcodes and communes.
+    :param client: the HTTP client for the geocoder (tests give one).
+    """
+
+    def __init__(self, places: Gazetteer, geocoder_url: str = "", client: httpx.Client | None = None) -> None:
+        self.places = places
+        self.geocoder_url = geocoder_url.rstrip("/")
+        self._client = client
+
+    def locate(self, text: str) -> Place:
+        """The place named by ``text``.
+
+        :raises PlaceNotFound: naming the ``lieu`` field, when nothing matches.
+        """
+        place = self.places.resolve(text) or self._address(text)
+        if place is None:
+            raise PlaceNotFound(
+                detail=f"Aucune commune, aucun code postal ni aucune adresse ne correspond à « {text} ».",
+                errors=[FieldError("lieu", "Vérifiez l'orthographe ou essayez le code postal.", text)],
+            )
+        return place
+
+    def point(self, lat: float, lon: float) -> Place:
+        """A place for a bare point (« autour de moi »), named after the nearest commune."""
+        commune = self.places.nearest_commune(lat, lon)
+        label = f"votre position ({commune.nom})" if commune is not None else "votre position"
+        return Place(label=label, lat=lat, lon=lon, kind="point", insee=None, postcode=None, departement=None)
+
+    def suggest(self, text: str, limit: int = 5) -> list[Place]:
+        return suggest_places(self.places, text, limit)
+
+    def _address(self, text: str) -> Place | None:
+        """Ask the BAN for an address (None when not configured, unsure or unreachable)."""
+        if not self.geocoder_url or not any(ch.isalpha() for ch in text):
+            return None
+        try:
+            client = self._client or httpx.Client(timeout=TIMEOUT_S)
+            try:
+                response = client.get(f"{self.geocoder_url}/search/", params={"q": text, "limit": 1})
+            finally:
+                if self._client is None:
+                    client.close()
+            response.raise_for_status()
+            features = response.json().get("features") or []
+        except (httpx.HTTPError, ValueError, AttributeError) as err:
+            log.warning("geocoder unavailable for a search: %s", err)
+            return None
+        if not features:
+            return None
+        props, geometry = features[0].get("properties") or {}, features[0].get("geometry") or {}
+        try:
+            lon, lat = (float(v) for v in geometry["coordinates"][:2])
+            score = float(props.get("score", 0))
+        except (KeyError, TypeError, ValueError):
+            return None
+        if score < MIN_ADDRESS_SCORE or not in_france(lat, lon):
+            return None
+        citycode = props.get("citycode")
+        return Place(
+            label=str(props.get("label") or text)[:200], lat=lat, lon=lon, kind="adresse",
+            insee=citycode, postcode=props.get("postcode"), departement=None,
+        )  # fmt: skip

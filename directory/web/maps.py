@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What the map of results loads: every result's point, and one venue's card on demand.
+
+The page lists a page of results; its map shows them numbered and, clustered
+around them, every other result of the same search (up to ``MAP_CAP``). Points
+come as compact rows ``[lat, lon, id]`` (~35 bytes each, so 10,000 venues weigh
+about 350 KB before compression); a marker's card is fetched by id when opened,
+never shipped with the points.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from directory.errors import VenueNotFound
+from directory.search import MAP_CAP
+from directory.store import is_venue_id
+
+from .display import local_now, open_label
+from .finder import map_points
+from .params import read_search
+from .rendering import cached_json, render
+
+__all__ = ["map_card", "points"]
+
+
+def points(request: Request) -> Response:
+    """``GET /api/carte?…``: the search's results as ``[lat, lon, id]`` rows."""
+    state = request.app.state
+    search = read_search(request.query_params)
+    place, hits = map_points(state.index, state.locator, search, local_now())
+    body = {
+        "lieu": {"label": place.label, "latitude": place.lat, "longitude": place.lon} if place else None,
+        "total": len(hits),
+        "complet": len(hits) < MAP_CAP,
+        "points": [[round(h.lat, 5), round(h.lon, 5), h.venue_id] for h in hits],  # type: ignore[arg-type]
+    }
+    return cached_json(request, body, max_age=60)
+
+
+def map_card(request: Request) -> Response:
+    """``GET /carte/lieux/{id}``: the short card a map marker opens (an HTML fragment)."""
+    venue_id: str = request.path_params["venue_id"]
+    stored = request.app.state.store.get_venue(venue_id) if is_venue_id(venue_id) else None
+    if stored is None or stored.status != "active":
+        raise VenueNotFound(detail="Aucun lieu de l'annuaire ne porte cet identifiant. Il a peut-être été retiré.")
+    venue = stored.venue
+    context = {"venue": venue, "open": open_label(venue.horaires, local_now())}
+    return render(request, "_map_card.html", context)

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+// The map of results, added to a page that works without it.
+//
+// The list's cards carry their id, rank and point: they become numbered markers,
+// and the map fits them (and the searched place). Every other result of the same
+// search comes from data-points-url as [lat, lon, id] rows, clustered. A marker's
+// card is fetched by id when its popup opens. Without tiles the markers still show.
+(function () {
+  "use strict";
+  var box = document.getElementById("carte");
+  if (!box || !window.L) { return; }
+  var data = box.dataset;
+  var fallback = box.querySelector(".map-fallback");
+  if (fallback) { fallback.remove(); }
+
+  var map = L.map(box, { scrollWheelZoom: false, keyboard: true });
+  map.attributionControl.setPrefix(false);
+  if (data.tiles) {
+    var tiles = L.tileLayer(data.tiles, { maxZoom: 19, attribution: data.attribution || "" });
+    tiles.on("tileerror", function () { box.classList.add("map-no-tiles"); });
+    tiles.addTo(map);
+  } else {
+    box.classList.add("map-no-tiles");
+  }
+
+  function numberedIcon(rank) {
+    return L.divIcon({ className: "marker-rank", html: "<span>" + rank + "</span>", iconSize: [30, 30], iconAnchor: [15, 15], popupAnchor: [0, -12] });
+  }
+  var plainIcon = L.divIcon({ className: "marker-dot", iconSize: [16, 16], iconAnchor: [8, 8], popupAnchor: [0, -6] });
+
+  function cardUrl(id) { return data.cardUrl.replace("ID", encodeURIComponent(id)); }
+
+  // The popup is filled from the server's card the first time it opens.
+  function bindCard(marker, id) {
+    marker.bindPopup("Chargement…", { maxWidth: 280 });
+    marker.on("popupopen", function (event) {
+      if (marker._cardLoaded) { return; }
+      fetch(cardUrl(id), { headers: { Accept: "text/html" } })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+        .then(function (html) { marker._cardLoaded = true; event.popup.setContent(html); })
+        .catch(function () { event.popup.setContent("Fiche indisponible pour le moment."); });
+    });
+  }
+
+  var bounds = [];
+  var onPage = {};
+  var pageLayer = L.layerGroup().addTo(map);
+  document.querySelectorAll("[data-results] > li[data-lat]").forEach(function (card) {
+    var id = card.dataset.id;
+    var point = [parseFloat(card.dataset.lat), parseFloat(card.dataset.lon)];
+    var title = card.querySelector(".card-title a");
+    var marker = L.marker(point, {
+      icon: numberedIcon(card.dataset.rank),
+      title: card.dataset.rank + ". " + (title ? title.textContent.trim() : ""),
+      alt: card.dataset.rank + ". " + (title ? title.textContent.trim() : ""),
+      riseOnHover: true,
+      zIndexOffset: 1000
+    });
+    marker.on("add", function () {
+      var el = marker.getElement();
+      if (el) { el.dataset.id = id; el.setAttribute("role", "button"); el.setAttribute("aria-label", marker.options.title); }
+    });
+    bindCard(marker, id);
+    marker.addTo(pageLayer);
+    onPage[id] = true;
+    bounds.push(point);
+  });
+
+  if (data.placeLat) {
+    var here = [parseFloat(data.placeLat), parseFloat(data.placeLon)];
+    L.circleMarker(here, { radius: 8, color: "#b34000", weight: 3, fillColor: "#fff", fillOpacity: 1 })
+      .bindTooltip(data.placeLabel || "Lieu recherché")
+      .addTo(map);
+    bounds.push(here);
+  }
+
+  if (bounds.length) {
+    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
+  } else {
+    map.setView([46.6, 2.4], 5);
+  }
+
+  // Every other result, clustered, loaded after the page is shown.
+  if (data.pointsUrl && L.markerClusterGroup) {
+    var others = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50 });
+    fetch(data.pointsUrl, { headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (body) {
+        var markers = [];
+        body.points.forEach(function (row) {
+          if (onPage[row[2]]) { return; }
+          var marker = L.marker([row[0], row[1]], { icon: plainIcon, title: "Autre lieu : ouvrir sa fiche" });
+          marker.on("add", function () {
+            var el = marker.getElement();
+            if (el) { el.dataset.id = row[2]; el.setAttribute("aria-label", "Autre lieu : ouvrir sa fiche"); }
+          });
+          bindCard(marker, row[2]);
+          markers.push(marker);
+        });
+        others.addLayers(markers);
+        map.addLayer(others);
+        box.dataset.loaded = String(body.points.length);
+        if (!bounds.length && markers.length) { map.fitBounds(others.getBounds(), { padding: [24, 24] }); }
+      })
+      .catch(function () { box.dataset.loaded = "error"; });
+  }
+  box.dataset.ready = "true";
+})();
