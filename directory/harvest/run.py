@@ -10,6 +10,7 @@ of the ``now`` they are given.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import Counter
@@ -17,6 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+
+import orjson
 
 from directory.errors import SourceUnavailable
 from directory.schema import CommuneLookup, OpeningHours, Problem, Severity, Venue, parse_venue
@@ -176,6 +179,7 @@ def _apply(
     linked = store.sources.record_ids(source.id)
     seen: set[str] = set()
     batch = _RunBatch(store, source, report, at, linked, geocoder)
+    known = store.sources.raw_hashes(source.id)
     with store.writer() as writer:
         batch.writer = writer
         for item in _items(source, pages):
@@ -192,19 +196,11 @@ def _apply(
             if _already_had(lineage, source, direct_origins, instance_name):
                 report.skipped += 1
                 continue
-            venue = None
-            if mapped is not None:
-                problems.extend(_osm_hours(mapped))
-                result = parse_venue(mapped, places=places, today=at.date())
-                problems.extend(result.problems)
-                venue = result.venue
-            report.problems.extend(RowProblem(item.position, record_id, p) for p in problems)
-            found = [p.as_dict() for p in problems]
-            if venue is None or record_id is None or any(p.severity is Severity.ERROR for p in problems):
-                report.quarantined += 1
-                batch.raw.append(RawRecord(item.position, record_id, item.payload, "quarantined", found))
+            raw_hash = _raw_hash(mapped, lineage, geocoder) if mapped is not None else None
+            if record_id is not None and raw_hash is not None and known.get(record_id) == raw_hash:
+                batch.keep(item, record_id)
             else:
-                batch.add(item, record_id, venue, found, lineage)
+                _parse(batch, item, record_id, mapped, problems, lineage, raw_hash, places)
             if batch.full():
                 batch.flush()
                 if progress:
@@ -220,6 +216,34 @@ def _apply(
             state.last_complete_run_id, state.last_complete_count = report.run_id, report.fetched
         state.next_due_at = at + source.interval
         writer.save_state(state)
+
+
+def _parse(
+    batch: _RunBatch, item: ReadItem, record_id: str | None, mapped: dict[str, Any] | None, problems: list[Problem],
+    lineage: list[str], raw_hash: str | None, places: CommuneLookup | None,
+) -> None:  # fmt: skip
+    """Validate one record: it waits in the batch, or is quarantined with its reasons."""
+    report, today = batch.report, batch.at.date()
+    venue = None
+    if mapped is not None:
+        problems.extend(_osm_hours(mapped))
+        result = parse_venue(mapped, places=places, today=today)
+        problems.extend(result.problems)
+        venue = result.venue
+    report.problems.extend(RowProblem(item.position, record_id, p) for p in problems)
+    found = [p.as_dict() for p in problems]
+    if venue is None or record_id is None or any(p.severity is Severity.ERROR for p in problems):
+        report.quarantined += 1
+        batch.raw.append(RawRecord(item.position, record_id, item.payload, "quarantined", found))
+    else:
+        batch.add(_Valid(item, record_id, venue, found, lineage, raw_hash))
+
+
+def _raw_hash(mapped: dict[str, Any], lineage: list[str], geocoder: Geocoder | None) -> str:
+    """What a record says before parsing, whatever its column order or quoting: when it says the
+    same as at the last run, parsing, matching and merging it again would change nothing."""
+    canonical = orjson.dumps([mapped, lineage, geocoder is not None], option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.sha256(canonical).hexdigest()
 
 
 def _lineage(source: SourceConfig, record: dict[str, Any]) -> list[str]:
@@ -276,6 +300,18 @@ def _save_state(store: Store, source: SourceConfig, state: SourceState, report: 
         writer.save_state(state)
 
 
+@dataclass(slots=True)
+class _Valid:
+    """A record that passed validation, waiting for its batch."""
+
+    item: ReadItem
+    record_id: str
+    venue: Venue
+    flags: list[dict[str, Any]]
+    lineage: list[str]
+    raw_hash: str | None
+
+
 class _RunBatch:
     """Valid records of a run wait here; they are geocoded, matched and applied together."""
 
@@ -285,8 +321,9 @@ class _RunBatch:
         self.linked, self.geocoder = linked, geocoder
         self._index: MatchIndex | None = None
         self.writer: Writer | None = None
-        self.items: list[tuple[ReadItem, str, Venue, list[dict[str, Any]], list[str]]] = []
+        self.items: list[_Valid] = []
         self.raw: list[RawRecord] = []
+        self.kept: list[str] = []  # ids of records read exactly as last time
 
     @property
     def index(self) -> MatchIndex:
@@ -296,26 +333,34 @@ class _RunBatch:
             self._index = MatchIndex.from_store(self.store)
         return self._index
 
-    def add(self, item: ReadItem, record_id: str, venue: Venue, flags: list[dict[str, Any]], lineage: list[str]) -> None:
-        self.items.append((item, record_id, venue, flags, lineage))
+    def add(self, valid: _Valid) -> None:
+        self.items.append(valid)
+
+    def keep(self, item: ReadItem, record_id: str) -> None:
+        """A record read exactly as at the last run: kept as received, nothing else to do.
+        (Its warnings were reported by the run that first read it.)"""
+        self.report.unchanged += 1
+        self.kept.append(record_id)
+        self.raw.append(RawRecord(item.position, record_id, item.payload, "unchanged"))
 
     def full(self) -> bool:
         return len(self.items) + len(self.raw) >= _BATCH
 
     def flush(self) -> None:
         assert self.writer is not None
+        self.writer.keep_unchanged(self.source.id, self.kept, self.at)
         geo = self._geocode()
-        new = [(record_id, venue) for _, record_id, venue, _, _ in self.items if record_id not in self.linked]
+        new = [(v.record_id, v.venue) for v in self.items if v.record_id not in self.linked]
         keys = [f"{self.source.id}:{record_id}" for record_id, _ in new]
         resolution = resolve(self.index, self.source.id, new, self.store.match_decisions(keys)) if new else Resolution()
         leaders, followers = [], []
-        for item, record_id, venue, flags, lineage in self.items:
-            method, point, score = geo.get(record_id, ("producteur" if venue.point else None, None, None))
+        for v in self.items:
+            method, point, score = geo.get(v.record_id, ("producteur" if v.venue.point else None, None, None))
             incoming = Incoming(
-                record_id, venue, flags, attach_to=resolution.attach_to.get(record_id), origin=lineage[0],
-                lineage=lineage, geo_method=method, geo_point=point, geo_score=score,
+                v.record_id, v.venue, v.flags, attach_to=resolution.attach_to.get(v.record_id), origin=v.lineage[0],
+                lineage=v.lineage, geo_method=method, geo_point=point, geo_score=score, raw_hash=v.raw_hash,
             )  # fmt: skip
-            (followers if record_id in resolution.follows else leaders).append((item, incoming))
+            (followers if v.record_id in resolution.follows else leaders).append((v.item, incoming))
         outcomes = dict(zip((i.record_id for _, i in leaders), self.writer.apply_many(self.source.id, [i for _, i in leaders], at=self.at)))
         if followers:
             attached = [
@@ -336,7 +381,7 @@ class _RunBatch:
         self.report.to_review += self.writer.add_review_items(resolution.review, self.report.run_id, self.at)
         self.raw.sort(key=lambda r: r.position)
         self.writer.add_raw_records(self.report.run_id, self.source.id, self.raw, self.at)
-        self.items, self.raw = [], []
+        self.items, self.raw, self.kept = [], [], []
 
     def _geocode(self) -> dict[str, tuple[str, tuple[float, float] | None, float | None]]:
         """Records without a trustworthy point get one from the geocoder (or their commune)."""
@@ -345,9 +390,9 @@ class _RunBatch:
         from .geocode import GeocodeRequest, needs_geocoding
 
         wanted = {
-            record_id: GeocodeRequest(record_id, venue.adresse, venue.code_postal, venue.commune, venue.code_insee)
-            for _, record_id, venue, flags, _ in self.items
-            if needs_geocoding(venue, flags)
+            v.record_id: GeocodeRequest(v.record_id, v.venue.adresse, v.venue.code_postal, v.venue.commune, v.venue.code_insee)
+            for v in self.items
+            if needs_geocoding(v.venue, v.flags)
         }
         if not wanted:
             return {}

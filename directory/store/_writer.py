@@ -74,6 +74,8 @@ class Incoming:
     geo_method: str | None = None  # producteur | ban | commune
     geo_score: float | None = None
     geo_point: tuple[float, float] | None = None  # the geocoder's, when it answered
+    #: The record as read, before parsing: the next run skips it when it reads the same.
+    raw_hash: str | None = None
 
 
 @dataclass(slots=True)
@@ -256,13 +258,8 @@ class Writer:
                 if link.venue_pk != pk:
                     left[link.venue_pk] = pk
             touched.setdefault(pk, []).append(p.record_id)
-        unchanged = [p.record_id for p in batch if outcomes.get(p.record_id, ApplyOutcome("", "")).action == "unchanged"]
-        if unchanged:
-            self.c.execute(
-                link_t.update()
-                .where(link_t.c.source_id == source_id, link_t.c.record_id.in_(unchanged))
-                .values(last_seen=at)
-            )
+        unchanged = [p for p in batch if outcomes.get(p.record_id, ApplyOutcome("", "")).action == "unchanged"]
+        self._seen_again(source_id, unchanged, at)
         results = self._remerge(set(touched) | set(left), source_id, at)
         for old, new in left.items():
             if results[old].action == "emptied":
@@ -281,10 +278,31 @@ class Writer:
                 outcomes[p.record_id] = ApplyOutcome(ids[links[p.record_id].venue_pk], "unchanged")
         return [outcomes[p.record_id] for p in batch]
 
+    def keep_unchanged(self, source_id: str, record_ids: Sequence[str], at: datetime) -> None:
+        """These records were read again exactly as last time: only say when they were seen."""
+        for chunk in _chunks(record_ids, 500):
+            self.c.execute(
+                link_t.update()
+                .where(link_t.c.source_id == source_id, link_t.c.record_id.in_(chunk))
+                .values(last_seen=at)
+            )
+
+    def _seen_again(self, source_id: str, unchanged: list[_Prepared], at: datetime) -> None:
+        """Records read differently but meaning the same: remember how they were read this time."""
+        if not unchanged:
+            return
+        self.c.execute(
+            link_t.update()
+            .where(link_t.c.source_id == source_id, link_t.c.record_id == sa.bindparam("b_record_id"))
+            .values(last_seen=at, raw_hash=sa.bindparam("b_raw_hash")),
+            [{"b_record_id": p.record_id, "b_raw_hash": p.incoming.raw_hash} for p in unchanged],
+        )
+
     def _link_values(self, p: _Prepared, venue_pk: int, at: datetime) -> dict[str, Any]:
         point = p.incoming.geo_point
         return {
-            "venue_pk": venue_pk, "fingerprint": p.fingerprint, "record": p.record, "last_seen": at,
+            "venue_pk": venue_pk, "fingerprint": p.fingerprint, "raw_hash": p.incoming.raw_hash,
+            "record": p.record, "last_seen": at,
             "origin": p.incoming.origin, "lineage": list(p.incoming.lineage) or None,
             "geo_method": p.incoming.geo_method, "geo_score": p.incoming.geo_score,
             "geo_latitude": point[0] if point else None, "geo_longitude": point[1] if point else None,

@@ -136,6 +136,7 @@ class SourceLinkRow(SQLModel, table=True):
     record_id: str = Field(primary_key=True, max_length=200)
     venue_pk: int = Field(foreign_key="venue.pk", index=True)
     fingerprint: str = Field(max_length=64)  # hash of the normalised record last applied
+    raw_hash: str | None = Field(default=None, max_length=64)  # hash of the record as last read, before parsing
     record: dict[str, Any] | None = _json()  # the normalised values this source gives
     origin: str | None = Field(default=None, max_length=200)  # first publisher of the record
     lineage: list[str] | None = _json()  # aggregators it came through, origin first

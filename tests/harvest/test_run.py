@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from directory.harvest import harvest_source, load_source
 from directory.harvest.fetch import Fetcher
+from directory.schema import parse_venue
 
 from ..conftest import FIXTURES
 from .loopback import Loopback
@@ -78,6 +79,30 @@ def test_first_harvest_then_nothing_changed(store, places, served, fetcher, tmp_
     assert server.count("files/lieux.csv") == 1
     assert "rien n'a changé" in again.notes[0]
     assert store.sources.run(again.run_id).status == "unchanged"
+
+
+def test_records_read_as_last_time_are_not_parsed_again(store, places, served, fetcher, tmp_path, monkeypatch):
+    """New bytes (columns reordered, a new hash) but the same records: no record is validated again."""
+    root, server = served
+    records = rows()[:40]
+    write_csv(root / "lieux.csv", records)
+    config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))
+    harvest(store, config, fetcher, places)
+    reordered = [dict(reversed(list(r.items()))) for r in records]
+    reordered[0]["telephone"] = "0478000000"
+    write_csv(root / "lieux.csv", reordered)
+    from directory.harvest import run
+
+    parsed = []
+    monkeypatch.setattr(run, "parse_venue", lambda record, **kw: parsed.append(record) or parse_venue(record, **kw))
+    report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
+    assert (report.status, report.updated, report.unchanged, report.withdrawn) == ("complete", 1, 39, 0)
+    assert [r["id"] for r in parsed] == [records[0]["id"]]
+    with store.engine.connect() as c:
+        statuses = c.execute(
+            sa.text("SELECT status, count(*) FROM raw_record WHERE run_id = :r GROUP BY status"), {"r": report.run_id}
+        ).all()
+    assert dict(statuses) == {"stored": 1, "unchanged": 39}  # every record is still kept as received
 
 
 def test_a_failing_source_withdraws_nothing(store, places, served, fetcher, tmp_path):
