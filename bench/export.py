@@ -6,8 +6,7 @@
 Loads N synthetic venues (``_synthetic.generate``, ``nearest.load_executemany``)
 into a SQLite store, plus one ``create`` row per venue in ``change_log`` (the
 bulk loader writes none, and the change feed reads only the log). The web app
-(``create_app``) is served by ``tests/serving.ServerThread`` in a *subprocess*
-(``--serve``), so its memory can be read from ``/proc/<pid>/status``:
+(``create_app``) is served in a *subprocess* (``_server.AppServer``), so its memory can be read from ``/proc/<pid>/status``:
 
 * every ``/export/<file>`` is downloaded with httpx streaming
   (``Accept-Encoding: identity``, the document as the writer makes it; plus
@@ -34,7 +33,6 @@ import csv
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,62 +49,12 @@ import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from _synthetic import generate  # noqa: E402
+from _server import AppServer as Server  # noqa: E402
 from nearest import load_executemany  # noqa: E402
 
 from directory.store import open_store  # noqa: E402
 
 CHUNK = 64 * 1024
-
-
-# -- the server, in its own process ---------------------------------------------------
-
-
-def serve(db: str) -> int:
-    """``--serve DB``: serve the app on loopback, print the base URL, run until stdin closes."""
-    from directory.config import Settings
-    from directory.places import load_gazetteer
-    from directory.web.app import create_app
-    from tests.serving import ServerThread
-
-    store = open_store(f"sqlite:///{db}")
-    app = create_app(Settings(instance_name="Bench A", database_url=f"sqlite:///{db}"), store, load_gazetteer())
-    server = ServerThread(app, name="bench-export")
-    base = server.start()
-    print(base, flush=True)
-    sys.stdin.read()  # the parent closes stdin to stop us
-    server.stop()
-    store.close()
-    return 0
-
-
-class Server:
-    def __init__(self, db: Path) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-        assert self.proc.stdout is not None
-        self.base = self.proc.stdout.readline().strip()
-        if not self.base.startswith("http"):
-            raise RuntimeError("the server did not start")
-
-    def status(self, key: str) -> int:
-        """``VmRSS``/``VmHWM`` of the server process, in kB."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-        raise KeyError(key)
-
-    def reset_peak(self) -> None:
-        Path(f"/proc/{self.proc.pid}/clear_refs").write_text("5")
-
-    def stop(self) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 # -- loading -----------------------------------------------------------------------------
@@ -251,10 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--change", type=float, default=0.01, help="share of venues changed before the incremental sync")
     parser.add_argument("--quarter", action="store_true", help="repeat the downloads on N/4 venues (memory vs size)")
     parser.add_argument("--no-federation", action="store_true")
-    parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve:
-        return serve(args.serve)
 
     from directory.web.opendata import downloads
 

@@ -76,17 +76,23 @@ _RESUMES = (
 )
 
 
-def documents(n: int, seed: int) -> Iterator[IndexDocument]:
-    """The synthetic venues as index documents, with varied French descriptions."""
+def described(n: int, seed: int) -> Iterator[tuple[dict, list]]:
+    """The synthetic venues (store rows and terms) with varied French descriptions."""
     rng = random.Random(f"descriptions-{seed}")
     templates = [t for t, _w in _RESUMES]
     weights = [w for _t, w in _RESUMES]
-    for row, _terms in generate(n, seed):
+    for row, terms in generate(n, seed):
         words = [rng.choice(_POOL) for _ in range(rng.randint(20, 60))]
         if rng.random() < 0.002:
             words.insert(rng.randrange(len(words)), "généalogie")
         row["presentation_resume"] = rng.choices(templates, weights)[0].format(commune=row["commune"])
         row["presentation_detail"] = " ".join(words).capitalize() + "."
+        yield row, terms
+
+
+def documents(n: int, seed: int) -> Iterator[IndexDocument]:
+    """The synthetic venues as index documents."""
+    for row, _terms in described(n, seed):
         yield IndexDocument.from_venue(row["id"], values_to_venue(row["id"], row))
 
 
