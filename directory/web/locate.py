@@ -10,6 +10,7 @@ and the page offers the communes whose names come closest.
 from __future__ import annotations
 
 import logging
+import re
 
 import httpx
 
@@ -25,6 +26,18 @@ log = logging.getLogger("directory.web")
 MIN_ADDRESS_SCORE = 0.5
 TIMEOUT_S = 3.0
 _MIN_PREFIX = 3
+
+
+#: A number then a word ("12 bis rue…"), or a street word: the BAN is asked before the gazetteer
+#: (which would settle for the postcode or commune inside the address).
+_ADDRESS = re.compile(
+    r"^\s*\d+\s*(?:bis|ter|[a-d])?\b\s*,?\s*[^\d\s]|\b(?:rue|avenue|av|bd|boulevard|place|chemin|allee|impasse|"
+    r"quai|route|cours|square|passage|lotissement|residence|hameau|lieu[ -]dit)\b"
+)
+
+
+def looks_like_address(text: str) -> bool:
+    return bool(_ADDRESS.search(fold(text)))
 
 
 def suggest_places(places: Gazetteer, text: str, limit: int = 5) -> list[Place]:
@@ -61,7 +74,10 @@ class Locator:
 
         :raises PlaceNotFound: naming the ``lieu`` field, when nothing matches.
         """
-        place = self.places.resolve(text) or self._address(text)
+        if looks_like_address(text):
+            place = self._address(text) or self.places.resolve(text)
+        else:
+            place = self.places.resolve(text) or self._address(text)
         if place is None:
             raise PlaceNotFound(
                 detail=f"Aucune commune, aucun code postal ni aucune adresse ne correspond à « {text} ».",

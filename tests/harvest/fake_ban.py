@@ -2,7 +2,8 @@
 """A fake: the national geocoder cannot be reached from this machine.
 
 It speaks the BAN's batch CSV API (``POST /search/csv/``, as ``addok-csv``
-and ``api-adresse`` do) for the fixed table ``fixtures/ban/addresses.csv``,
+and ``api-adresse`` do), and its one-address search (``GET /search/?q=``,
+GeoJSON), for the fixed table ``fixtures/ban/addresses.csv``,
 served by uvicorn in a background thread on 127.0.0.1 (STYLE.md §7):
 
 - ``data`` is the CSV file; ``columns`` (repeated) the address columns,
@@ -32,6 +33,7 @@ __all__ = ["BAN_TABLE", "BanEntry", "FakeBan", "ReceivedBatch"]
 import asyncio
 import csv
 import io
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -114,7 +116,12 @@ class FakeBan(LoopbackService):
         self._fail_left: int | None = None
         self._retry_after: str | None = None
         self._hang_s: float | None = None
-        self._app = Starlette(routes=[Route("/search/csv/", self._search_csv, methods=["POST"])])
+        self._app = Starlette(
+            routes=[
+                Route("/search/csv/", self._search_csv, methods=["POST"]),
+                Route("/search/", self._search_one, methods=["GET"]),
+            ]
+        )
 
     # -- what tests use ---------------------------------------------------
 
@@ -213,6 +220,32 @@ class FakeBan(LoopbackService):
             out.getvalue().encode("utf-8"),
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": 'attachment; filename="adresses.geocoded.csv"'},
+        )
+
+    async def _search_one(self, request: Request) -> Response:
+        """``GET /search/?q=…``: the first known address the folded text starts with, as GeoJSON."""
+        with self._lock:
+            self._requests += 1
+            failure = self._fail_status if self._fail_left is None or self._fail_left > 0 else None
+            if failure is not None and self._fail_left is not None:
+                self._fail_left -= 1
+        if failure is not None:
+            return PlainTextResponse(f"statut {failure}", status_code=failure)
+        query = fold(request.query_params.get("q", ""))
+        entry = next((e for e in self.entries if query == e.adresse or query.startswith(e.adresse + " ")), None)
+        features = []
+        if entry is not None:
+            a = entry.answer
+            features.append({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [float(a["longitude"]), float(a["latitude"])]},
+                "properties": {
+                    "label": a["result_label"], "score": float(a["result_score"]), "type": a["result_type"],
+                    "postcode": a["result_postcode"], "citycode": a["result_citycode"], "city": a["result_city"],
+                },
+            })  # fmt: skip
+        return Response(
+            json.dumps({"type": "FeatureCollection", "features": features}), media_type="application/json"
         )
 
     def _lookup(self, row: dict[str, str], columns: list[str], filters: dict[str, str]) -> BanEntry | None:

@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Where is the person: postcodes and communes offline, addresses through the BAN.
+
+The national geocoder cannot be reached from here: ``tests/harvest/fake_ban.py``
+stands in for it (its one-address ``GET /search/``) on loopback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from directory.config import Settings
+from directory.errors import PlaceNotFound
+from directory.places import Gazetteer
+from directory.web import create_app
+from directory.web.locate import Locator
+
+from ..harvest.fake_ban import FakeBan
+from .seeding import Seeded
+
+
+@pytest.fixture(scope="module")
+def ban() -> Iterator[FakeBan]:
+    with FakeBan() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fresh_ban(ban: FakeBan) -> FakeBan:
+    ban.reset()
+    return ban
+
+
+def test_postcodes_and_communes_never_ask_the_geocoder(places: Gazetteer, fresh_ban: FakeBan) -> None:
+    locator = Locator(places, fresh_ban.base_url)
+    assert locator.locate("69003").label == "Lyon 3e Arrondissement (69003)"
+    assert locator.locate("Nancy").kind == "commune"
+    assert fresh_ban.requests == 0
+
+
+def test_an_address_is_placed_by_the_geocoder(places: Gazetteer, fresh_ban: FakeBan) -> None:
+    place = Locator(places, fresh_ban.base_url).locate("39 rue d'Aubigny 69003 Lyon")
+    assert (place.kind, place.label, place.insee) == ("adresse", "39 Rue d'Aubigny 69003 Lyon", "69383")
+    assert (round(place.lat, 4), round(place.lon, 4)) == (45.7614, 4.8668)
+    assert fresh_ban.requests == 1
+
+
+def test_unknown_address_or_failing_geocoder_is_not_found(places: Gazetteer, fresh_ban: FakeBan) -> None:
+    locator = Locator(places, fresh_ban.base_url)
+    with pytest.raises(PlaceNotFound) as caught:
+        locator.locate("1 impasse qui n'existe pas")
+    assert caught.value.errors[0].field == "lieu"
+    with pytest.raises(PlaceNotFound):  # no geocoder configured: addresses are not understood
+        Locator(places).locate("1 impasse des Lilas")
+
+
+def test_failing_geocoder_falls_back_to_the_postcode_in_the_address(places: Gazetteer, fresh_ban: FakeBan) -> None:
+    fresh_ban.fail_with(503)
+    place = Locator(places, fresh_ban.base_url).locate("39 rue d'Aubigny 69003 Lyon")
+    assert (place.kind, place.postcode) == ("postcode", "69003")
+
+
+def test_a_point_is_named_after_its_commune(places: Gazetteer) -> None:
+    assert Locator(places).point(48.6921, 6.1844).label == "votre position (Nancy)"
+
+
+@pytest.mark.anyio
+async def test_search_page_around_an_address(seeded: Seeded, places: Gazetteer, fresh_ban: FakeBan, tmp_path) -> None:
+    settings = Settings(data_dir=tmp_path, geocoder_url=fresh_ban.base_url)
+    app = create_app(settings, seeded.store, places)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        r = await client.get("/", params={"lieu": "39 rue d'Aubigny 69003 Lyon"})
+    assert r.status_code == 200
+    assert "Autour de 39 Rue d&#39;Aubigny 69003 Lyon" in r.text
+    assert 'class="card-distance">à ' in r.text
