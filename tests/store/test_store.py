@@ -53,6 +53,14 @@ def test_reapplying_the_same_record_changes_nothing(store):
     assert len(store.history(first.venue_id)) == 1
 
 
+def test_a_new_venue_has_provenance_for_each_filled_field_and_no_other(store):
+    v = venue("a", 45.76, 4.85, telephone="0478000000", services="Aide aux démarches administratives")
+    stored = store.get_venue(fill(store, [v])[0].venue_id)
+    assert set(stored.provenance) == {"pivot", "nom", "commune", "code_postal", "adresse", "date_maj", "latitude",
+                                      "longitude", "telephone", "services"}  # fmt: skip
+    assert {(p.source_id, p.locked, p.at) for p in stored.provenance.values()} == {("src", False, AT)}
+
+
 def test_an_update_is_logged_field_by_field_with_provenance(store):
     v = venue("a", 45.76, 4.85, telephone="0478000000")
     venue_id = fill(store, [v])[0].venue_id
