@@ -6,6 +6,11 @@ around them, every other result of the same search (up to ``MAP_CAP``). Points
 come as compact rows ``[lat, lon, id]`` (~35 bytes each, so 10,000 venues weigh
 about 350 KB before compression); a marker's card is fetched by id when opened,
 never shipped with the points.
+
+The map itself is drawn in the browser by ``static/map.js`` with Leaflet and
+Leaflet.markercluster, served by the app: folium, which wraps the same
+libraries, writes its maps as inline scripts that load them from CDNs, which the
+site's Content-Security-Policy and offline use both rule out.
 """
 
 from __future__ import annotations
