@@ -13,7 +13,8 @@
   var fallback = box.querySelector(".map-fallback");
   if (fallback) { fallback.remove(); }
 
-  var map = L.map(box, { scrollWheelZoom: false, keyboard: true });
+  var map = L.map(box, { scrollWheelZoom: false, keyboard: true, zoomControl: false });
+  L.control.zoom({ zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière" }).addTo(map);  // Leaflet's titles are English
   map.attributionControl.setPrefix(false);
   if (data.tiles) {
     var tiles = L.tileLayer(data.tiles, { maxZoom: 19, attribution: data.attribution || "" });
@@ -30,15 +31,32 @@
 
   function cardUrl(id) { return data.cardUrl.replace("ID", encodeURIComponent(id)); }
 
-  // The popup is filled from the server's card the first time it opens.
+  // The popup is filled from the server's card the first time it opens. Opened
+  // from the keyboard, it takes the focus (its link), and gives it back on closing.
   function bindCard(marker, id) {
     marker.bindPopup("Chargement…", { maxWidth: 280 });
+    var fromKeyboard = false;
     marker.on("popupopen", function (event) {
-      if (marker._cardLoaded) { return; }
+      var popup = event.popup;
+      var icon = marker.getElement();
+      fromKeyboard = !!icon && document.activeElement === icon;
+      var close = popup.getElement() && popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close) { close.setAttribute("aria-label", "Fermer la fiche"); }
+      function focusCard() {
+        var link = fromKeyboard && popup.getElement() && popup.getElement().querySelector(".leaflet-popup-content a");
+        if (link) { link.focus(); }
+      }
+      if (marker._cardLoaded) { focusCard(); return; }
       fetch(cardUrl(id), { headers: { Accept: "text/html" } })
         .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
-        .then(function (html) { marker._cardLoaded = true; event.popup.setContent(html); })
-        .catch(function () { event.popup.setContent("Fiche indisponible pour le moment."); });
+        .then(function (html) { marker._cardLoaded = true; popup.setContent(html); focusCard(); })
+        .catch(function () { popup.setContent("Fiche indisponible pour le moment."); });
+    });
+    marker.on("popupclose", function (event) {
+      var icon = marker.getElement();
+      var shown = event.popup.getElement();
+      var focused = document.activeElement;
+      if (fromKeyboard && icon && (!focused || focused === document.body || (shown && shown.contains(focused)))) { icon.focus(); }
     });
   }
 
@@ -82,7 +100,16 @@
 
   // Every other result, clustered, loaded after the page is shown.
   if (data.pointsUrl && L.markerClusterGroup) {
-    var others = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50 });
+    // A cluster is a button whose name says what it holds and does (not just "12").
+    var clusterIcon = function (cluster) {
+      var n = cluster.getChildCount();
+      return L.divIcon({
+        html: "<div><span>" + n + "<span class=\"visually-hidden\"> lieux : zoomer sur ce groupe</span></span></div>",
+        className: "marker-cluster marker-cluster-" + (n < 10 ? "small" : n < 100 ? "medium" : "large"),
+        iconSize: L.point(40, 40)
+      });
+    };
+    var others = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50, iconCreateFunction: clusterIcon });
     fetch(data.pointsUrl, { headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (body) {
