@@ -27,7 +27,7 @@ __all__ = ["FACETS", "Card", "Found", "find", "map_points", "to_query"]
 #: The filters offered with counts, in the order the page shows them.
 FACETS: tuple[str, ...] = (
     "services", "frais_a_charge", "publics_specifiquement_adresses", "modalites_accompagnement",
-    "prise_en_charge_specifique", "modalites_acces", "dispositif_programmes_nationaux",
+    "prise_en_charge_specifique", "modalites_acces", "dispositif_programmes_nationaux", "formations_labels",
 )  # fmt: skip
 
 

@@ -33,6 +33,7 @@ FACET_TITLES = {
     "prise_en_charge_specifique": "Accompagnement adapté",
     "modalites_acces": "Comment y accéder",
     "dispositif_programmes_nationaux": "Dispositifs nationaux",
+    "formations_labels": "Labels",
 }
 #: Values of ``ouvert`` as the form offers them.
 OPEN_CHOICES = [("", "Peu importe"), ("maintenant", "Ouvert maintenant"), *((d, f"Ouvert le {d}") for d in WEEKDAY_PARAMS)]
