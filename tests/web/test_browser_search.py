@@ -310,6 +310,26 @@ def test_map_markers_and_list_agree(open_tab: Callable[..., Tab], server: str) -
     tab.assert_healthy()
 
 
+def test_list_and_map_toggle_on_a_phone(open_tab: Callable[..., Tab], server: str) -> None:
+    """On a phone the toggle shows one of list or map, and the one chosen is on screen at once."""
+    tab = open_tab(PHONE)
+    page = tab.page
+    page.goto(server + SEARCH)
+    assert page.locator("#carte").is_hidden() and page.locator("[data-results]").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Carte", exact=True).click()
+    assert query_of(page.url)["vue"] == ["carte"]
+    wait_for_map(page)
+    assert page.locator("[data-results]").is_hidden()
+    box = page.locator("#carte").bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
+    assert page.locator("#carte .marker-rank").count() == 20
+    with page.expect_navigation():
+        page.get_by_role("link", name="Liste", exact=True).click()
+    assert page.locator("[data-results]").is_visible() and page.locator("#carte").is_hidden()
+    tab.assert_healthy()
+
+
 # --- 4. Back from a venue page ----------------------------------------------------------------
 
 
@@ -471,7 +491,7 @@ def test_screenshots_of_the_search(browser: Any, server: str, tmp_path: Path) ->
     shots = [
         ("home-phone", "/", PHONE),
         ("results-list-phone", SEARCH, PHONE),
-        ("results-map-phone", SEARCH + "&vue=carte", PHONE),
+        ("results-map-phone", SEARCH + "&vue=carte#resultats-titre", PHONE),  # as the "Carte" link leads
         ("home-desktop", "/", DESKTOP),
         ("results-desktop", SEARCH, DESKTOP),
     ]
