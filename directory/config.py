@@ -20,6 +20,7 @@ SETTINGS_HELP: dict[str, str] = {
     "database_url": "Base de données : sqlite:///chemin (défaut, dans le dossier de données) ou postgresql://… (PostGIS).",
     "data_dir": "Dossier des données de l'instance (base SQLite, index).",
     "sources_dir": "Dossier des fichiers de sources (un fichier TOML par source moissonnée).",
+    "catalogue_file": "Fichier TOML décrivant les données publiées (titre, éditeur, contact du catalogue DCAT) ; absent : valeurs par défaut.",
     "instance_name": "Nom de cette instance dans la lignée des enregistrements (évite de reprendre ce qu'elle a publié).",
     "host": "Adresse d'écoute du serveur web.",
     "port": "Port du serveur web.",
@@ -37,6 +38,7 @@ SETTINGS_HELP: dict[str, str] = {
 class Settings:
     data_dir: Path = Path("data")
     sources_dir: Path = Path("sources")
+    catalogue_file: Path = Path("catalogue.toml")
     instance_name: str = ""
     database_url: str = ""
     host: str = "127.0.0.1"
@@ -62,6 +64,6 @@ class Settings:
             key = "DATABASE_URL" if f.name == "database_url" else f"DIRECTORY_{f.name.upper()}"
             if key in environ:
                 raw = environ[key]
-                values[f.name] = Path(raw) if f.name.endswith("_dir") else int(raw) if f.name == "port" else raw
+                values[f.name] = Path(raw) if f.name.endswith(("_dir", "_file")) else int(raw) if f.name == "port" else raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

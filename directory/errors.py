@@ -6,7 +6,8 @@
     ├── VenueNotFound         404  no venue has this id
     ├── PlaceNotFound         404  the place typed matches no commune or postcode
     ├── SourceUnavailable     502  a harvest source failed
-    └── StoreNotReady         503  the database needs ``directory db upgrade``
+    ├── StoreNotReady         503  the database needs ``directory db upgrade``
+    └── InvalidCatalogue      500  the instance's catalogue file has errors (at start)
 
 The web layer renders them as problem+json (RFC 9457) for the API and as an
 accessible French page for people; the CLI prints the title and detail.
@@ -19,7 +20,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "DirectoryError", "InvalidQuery", "VenueNotFound", "PlaceNotFound",
-    "SourceUnavailable", "StoreNotReady", "FieldError",
+    "SourceUnavailable", "StoreNotReady", "InvalidCatalogue", "FieldError",
 ]  # fmt: skip
 
 
@@ -91,3 +92,12 @@ class StoreNotReady(DirectoryError):
     status: ClassVar[int] = 503
     code: ClassVar[str] = "base-non-initialisee"
     title: ClassVar[str] = "Base de données non initialisée"
+
+
+@dataclass
+class InvalidCatalogue(DirectoryError):
+    """The instance's catalogue file cannot be used (found when the app starts)."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "catalogue-invalide"
+    title: ClassVar[str] = "Fichier de catalogue invalide"

@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 
 from directory.config import Settings
+from directory.errors import DirectoryError
 from directory.harvest import import_file
 from directory.places import load_gazetteer
 
@@ -27,7 +28,11 @@ def _run(settings: Settings, host: str | None, port: int | None) -> None:
     from directory.web import create_app
 
     store = open_settings_store(settings)
-    app = create_app(settings, store, load_gazetteer())
+    try:
+        app = create_app(settings, store, load_gazetteer())
+    except DirectoryError as err:  # a faulty catalogue file: say which keys, in French
+        lines = [str(err), *(f"  {e.field} : {e.message}" for e in err.errors)]
+        raise click.ClickException("\n".join(lines)) from err
     host, port = host or settings.host, port or settings.port
     click.echo(f"Annuaire en ligne : http://{host}:{port}/  (Ctrl+C pour arrêter)")
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -13,11 +13,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from directory.config import Settings
+from directory.export.catalogue_file import read_catalogue_file
 from directory.places import Gazetteer
 from directory.search import SearchIndex, open_index, sync
 from directory.store import Store
 
-from . import api, embed, feed, maps, opendata, pages, producers, venue
+from . import api, apidocs, embed, feed, maps, opendata, openapi, pages, producers, venue
 from .cors import CorsReads
 from .security import SecurityHeaders, content_security_policy
 from .locate import Locator
@@ -47,6 +48,8 @@ routes = [
     Route("/api/changes", feed.changes, methods=opendata.METHODS, name="api_changes", middleware=API_READS),
     Route("/api/sources/{source_id}/retours", producers.feedback, methods=opendata.METHODS, name="api_source_feedback", middleware=API_READS),
     Route("/api/sante", api.health, methods=opendata.METHODS, name="api_health", middleware=API_READS),
+    Route("/api/openapi.json", openapi.openapi_document, methods=opendata.METHODS, name="api_openapi", middleware=API_READS),
+    Route("/api/docs", apidocs.api_docs, methods=["GET"], name="api_docs"),
     Route("/donnees", opendata.open_data_page, methods=["GET"], name="open_data"),
     Route("/export/{file}", opendata.export, methods=opendata.METHODS, name="export", middleware=opendata.MIDDLEWARE),
     Route("/catalogue.ttl", opendata.catalogue_turtle, methods=opendata.METHODS, name="catalogue_ttl", middleware=opendata.MIDDLEWARE),
@@ -83,6 +86,7 @@ def create_app(settings: Settings, store: Store, places: Gazetteer, index: Searc
     app.state.store = store
     app.state.places = places
     app.state.index = index
+    app.state.catalogue = read_catalogue_file(settings.catalogue_file)
     app.state.locator = Locator(places, settings.geocoder_url)
     app.state.templates = make_templates()
     return app

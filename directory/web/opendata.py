@@ -45,6 +45,7 @@ from starlette.responses import Response, StreamingResponse
 from directory.errors import DirectoryError, FieldError, InvalidQuery
 from directory.export import WRITERS, Writer, get_writer
 from directory.export.streaming import export_chunks
+from directory.export.catalogue_file import CatalogueFile
 from directory.export.dcat import ETALAB_2, CatalogMetadata, ContactPoint, Publisher, catalog_graph
 from directory.export.vocabularies import vocabularies_graph
 from directory.places import Gazetteer, Place
@@ -425,24 +426,37 @@ TURTLE = "text/turtle; charset=utf-8"
 JSON_LD = "application/ld+json"
 
 
-def catalogue_metadata(settings: Any, base_url: str, modified: datetime | None) -> CatalogMetadata:
-    """What the catalogue says about the data.
-
-    TODO: read it from the instance's catalogue file (STYLE.md §4) once there is one.
-    """
+def catalogue_metadata(
+    settings: Any, base_url: str, modified: datetime | None, catalogue: CatalogueFile | None = None
+) -> CatalogMetadata:
+    """What the catalogue says about the data: the instance's catalogue file
+    (``catalogue_file.py``) over defaults drawn from the instance's name."""
+    file = catalogue or CatalogueFile()
     name = settings.instance_name or "Annuaire des lieux de médiation numérique"
+    publisher = Publisher(file.publisher.get("name", name), file.publisher.get("url"))
+    contact = ContactPoint(
+        file.contact.get("name", publisher.name),
+        email=file.contact.get("email") or settings.contact_email or None,
+        url=file.contact.get("url", f"{base_url}/donnees"),
+    )
+    optional = {
+        key: value
+        for key in ("keywords", "spatial", "themes", "accrual_periodicity", "issued", "identifier")
+        if (value := getattr(file, key))
+    }
     return CatalogMetadata(
-        title="Lieux de médiation numérique",
-        description=(
+        title=file.title or "Lieux de médiation numérique",
+        description=file.description or (
             "Les lieux où l'on aide chacun à utiliser le numérique (ordinateur, téléphone, démarches en ligne), "
             "au standard national des lieux de médiation numérique : adresses, horaires, services, publics."
         ),
-        publisher=Publisher(name),
-        contact=ContactPoint(name, url=f"{base_url}/donnees"),
+        publisher=publisher,
+        contact=contact,
         licence=ETALAB_2,
         licence_id=LICENCE_ID,
         modified=modified,
-        landing_page=f"{base_url}/donnees",
+        landing_page=file.landing_page or f"{base_url}/donnees",
+        **optional,
     )
 
 
@@ -453,14 +467,16 @@ def _catalogue(request: Request, rdf_format: str, *, negotiated: bool = False) -
     headers = {**version.headers(), **({"Vary": "Accept"} if negotiated else {})}
     if version.matches(request.headers):
         return Response(status_code=304, headers=headers)
-    graph = catalogue_graph(request.app.state.settings, base, version.last_modified)
+    graph = catalogue_graph(request.app.state.settings, base, version.last_modified, request.app.state.catalogue)
     media_type = JSON_LD if rdf_format == "json-ld" else TURTLE
     return Response(graph.serialize(format=rdf_format), media_type=media_type, headers=headers)
 
 
-def catalogue_graph(settings: Any, base_url: str, modified: datetime | None) -> Graph:
+def catalogue_graph(
+    settings: Any, base_url: str, modified: datetime | None, catalogue: CatalogueFile | None = None
+) -> Graph:
     """The DCAT-AP catalogue, each distribution pointing at its ``/export/{file}``."""
-    graph = catalog_graph(catalogue_metadata(settings, base_url, modified), base_url=base_url)
+    graph = catalog_graph(catalogue_metadata(settings, base_url, modified, catalogue), base_url=base_url)
     for download in downloads():
         # dcat.py names distributions {base}/catalogue/lieux/{writer name}.
         distribution = URIRef(f"{base_url}/catalogue/lieux/{download.name}")

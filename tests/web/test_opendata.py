@@ -18,10 +18,13 @@ from pathlib import Path
 import httpx
 import pytest
 from frictionless import Schema, system, validate
-from rdflib import DCAT, RDF, SKOS, Graph
+from rdflib import DCAT, DCTERMS, FOAF, RDF, SKOS, Graph, URIRef
 from starlette.applications import Starlette
 
 from directory.config import Settings
+from directory.errors import InvalidCatalogue
+from directory.export.catalogue_file import read_catalogue_file
+from directory.export.dcat import VCARD
 from directory.export import WRITERS, CsvWriter
 from directory.export.schemas import NATIONAL_SCHEMA_PATH
 from directory.harvest import import_file
@@ -267,8 +270,8 @@ async def test_catalogue_points_at_the_export_routes(client: httpx.AsyncClient) 
     assert cached.status_code == 304
 
 
-async def test_catalogue_uses_the_public_url(demo_store: Store, places: Gazetteer) -> None:
-    app = create_app(Settings(public_url="https://lieux.example.org/"), demo_store, places)
+async def test_catalogue_uses_the_public_url(demo_store: Store, places: Gazetteer, tmp_path: Path) -> None:
+    app = create_app(Settings(public_url="https://lieux.example.org/", data_dir=tmp_path), demo_store, places)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
         text = (await c.get("/catalogue.jsonld")).text
     graph = Graph().parse(data=text, format="json-ld")
@@ -361,3 +364,39 @@ async def test_picker_refuses_control_characters(client: httpx.AsyncClient) -> N
 async def test_api_reads_are_open_to_other_origins(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/sante", headers={"Origin": "https://partenaire.example"})
     assert response.headers["access-control-allow-origin"] == "*"
+
+
+async def test_catalogue_says_what_the_instance_file_says(seeded, places: Gazetteer, tmp_path: Path) -> None:
+    file = tmp_path / "catalogue.toml"
+    file.write_text(
+        'title = "Lieux de médiation numérique de la Métropole de Lyon"\n'
+        'keywords = ["médiation numérique", "Lyon"]\n'
+        'spatial = ["http://id.insee.fr/geo/departement/69"]\n'
+        'accrual_periodicity = "WEEKLY"\n'
+        '[publisher]\nname = "Métropole de Lyon"\nurl = "https://www.grandlyon.com"\n'
+        '[contact]\nemail = "inclusion@example.org"\n',
+        encoding="utf-8",
+    )
+    app = create_app(Settings(data_dir=tmp_path, catalogue_file=file), seeded.store, places)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+        graph = Graph().parse(data=(await c.get("/catalogue.ttl")).text, format="turtle")
+    (dataset,) = graph.subjects(RDF.type, DCAT.Dataset)
+    assert str(graph.value(dataset, DCTERMS.title)) == "Lieux de médiation numérique de la Métropole de Lyon"
+    assert {str(k) for k in graph.objects(dataset, DCAT.keyword)} == {"médiation numérique", "Lyon"}
+    assert str(graph.value(dataset, DCTERMS.accrualPeriodicity)).endswith("/WEEKLY")
+    assert URIRef("http://id.insee.fr/geo/departement/69") in set(graph.objects(dataset, DCTERMS.spatial))
+    publisher = graph.value(dataset, DCTERMS.publisher)
+    assert str(graph.value(publisher, FOAF.name)) == "Métropole de Lyon"
+    assert "mailto:inclusion@example.org" in {str(o) for o in graph.objects(None, VCARD.hasEmail)}
+
+
+def test_a_faulty_catalogue_file_names_each_fault(tmp_path: Path) -> None:
+    file = tmp_path / "catalogue.toml"
+    file.write_text('titre = "x"\naccrual_periodicity = "SOUVENT"\nkeywords = "un seul"\n[publisher]\nnom = "x"\n', encoding="utf-8")
+    with pytest.raises(InvalidCatalogue) as caught:
+        read_catalogue_file(file)
+    assert [e.field for e in caught.value.errors] == ["titre", "accrual_periodicity", "keywords", "publisher.nom"]
+    file.write_text("title = \"non fermé\n", encoding="utf-8")
+    with pytest.raises(InvalidCatalogue, match="TOML"):
+        read_catalogue_file(file)
+    assert read_catalogue_file(tmp_path / "absent.toml").title is None  # no file: the defaults
