@@ -87,9 +87,9 @@ def serious_violations(page: Any) -> list[str]:
 
 def search_with_keyboard(page: Any, server: str, text: str) -> None:
     page.goto(server + "/")
-    page.get_by_label("Code postal ou commune").fill(text)
+    page.get_by_label("Où ?").fill(text)
     with page.expect_navigation():
-        page.get_by_label("Code postal ou commune").press("Enter")
+        page.get_by_label("Où ?").press("Enter")
 
 
 def test_home_page_has_no_serious_accessibility_violation(page: Any, server: str) -> None:
