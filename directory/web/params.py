@@ -20,12 +20,15 @@ from directory.errors import FieldError, InvalidQuery
 from directory.schema import LIST_VOCABULARIES
 
 __all__ = [
-    "DEFAULT_LIMIT", "FILTER_PARAMS", "MAX_LIMIT", "NearbyQuery", "SearchRequest", "WEEKDAY_PARAMS",
+    "DEFAULT_LIMIT", "FILTER_PARAMS", "MAX_LIMIT", "MAX_PAGE", "MAX_RADIUS_KM", "MAX_TEXT", "NearbyQuery",
+    "SEARCH_PARAMS", "SORT_PARAMS", "SearchRequest", "VIEWS", "WEEKDAY_PARAMS",
     "printable", "read_nearby_query", "read_place_text", "read_search",
 ]  # fmt: skip
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+#: The last page a search may ask for (``page=``).
+MAX_PAGE = 1000
 MAX_TEXT = 200
 _ECHO_MAX = 80  # longest value echoed back in an error
 MAX_RADIUS_KM = 200
@@ -240,7 +243,8 @@ def read_nearby_query(params: QueryParams) -> NearbyQuery:
     return NearbyQuery(lieu=lieu, lat=lat, lon=lon, limit=limit if limit is not None else DEFAULT_LIMIT)
 
 
-_SEARCH_PARAMS = {
+#: Every parameter ``read_search`` knows (the API refuses any other).
+SEARCH_PARAMS = {
     "q", "lieu", "lat", "lon", "rayon", "departement", "code_insee", "code_postal", "ouvert", "tri",
     "page", "par_page", "vue", *FILTER_PARAMS,
 }  # fmt: skip
@@ -254,7 +258,7 @@ def read_search(params: QueryParams, *, strict: bool = True) -> SearchRequest:
     """
     c = _Collector(params)
     if strict:
-        c.unknown(_SEARCH_PARAMS)
+        c.unknown(SEARCH_PARAMS)
     besoin = c.text("q")
     lieu = c.text("lieu")
     lat = c.number("lat", _decimal, -90.0, 90.0, "un nombre décimal (latitude en degrés)")
@@ -264,7 +268,7 @@ def read_search(params: QueryParams, *, strict: bool = True) -> SearchRequest:
     departement, code_insee, code_postal = c.text("departement"), c.text("code_insee"), c.text("code_postal")
     ouvert = c.choice("ouvert", ("maintenant", *WEEKDAY_PARAMS))
     tri = c.choice("tri", SORT_PARAMS)
-    page = c.number("page", _integer, 1, 1000, "un nombre entier")
+    page = c.number("page", _integer, 1, MAX_PAGE, "un nombre entier")
     par_page = c.number("par_page", _integer, 1, MAX_LIMIT, "un nombre entier")
     vue = c.choice("vue", VIEWS)
     has_point = lat is not None or lon is not None
