@@ -9,7 +9,8 @@ later runs only what changed since the cursor saved by the previous run
 record (record id = the other instance's venue id; its ``origine``/``lignee``
 are kept and this source's publisher appended by the run). Tombstones
 (``withdraw``) and ``merge`` items withdraw that record only: a feed run
-never withdraws by absence. Echoes are stopped by the run: a record whose
+never withdraws by absence. A venue left empty by a ``merge`` points to the
+venue of the record it was merged into (a merge here too), not withdrawn. Echoes are stopped by the run: a record whose
 lineage names this instance is skipped.
 
 For echoes to stop, the source's ``publisher`` must be the other instance's
@@ -112,8 +113,8 @@ def finish_feed(writer: Writer, source: SourceConfig, state: SourceState, pages:
                 report: HarvestReport, known: set[str], at: datetime) -> None:  # fmt: skip
     """Withdraw the records the feed tombstoned, and keep its cursor (same transaction as the changes)."""
     last: dict[str, str] = {}  # venue id → its latest action in the run
+    merged_into: dict[str, str] = {}  # venue id → the venue that absorbed it over there
     cursor = state.cursor
-    merges = 0
     for page in pages:
         document = _page(page.body)
         for item in document["items"]:
@@ -121,16 +122,18 @@ def finish_feed(writer: Writer, source: SourceConfig, state: SourceState, pages:
                 venue_id = str(item["venue_id"])
                 last.pop(venue_id, None)
                 last[venue_id] = str(item.get("action") or "")
+                if last[venue_id] == "merge" and item.get("merged_into"):
+                    merged_into[venue_id] = str(item["merged_into"])
         if isinstance(document.get("next"), str) and document["next"]:
             cursor = document["next"]
     gone = {venue_id for venue_id, action in last.items() if action in _TOMBSTONES}
     if gone:
-        withdrawn = writer.withdraw_missing(source.id, known - gone, at)
+        merged_into = {k: v for k, v in merged_into.items() if last[k] == "merge"}
+        withdrawn = writer.withdraw_missing(source.id, known - gone, at, merged_into)
         report.withdrawn += len(withdrawn)
         merges = sum(1 for venue_id in gone if last[venue_id] == "merge")
         if withdrawn:
-            report.notes.append(
-                f"{len(withdrawn)} lieux retirés : l'instance suivie les a retirés"
-                + (f" ou fusionnés ({merges} fusions)" if merges else "")
-            )
+            report.notes.append(f"{len(withdrawn)} lieux retirés : l'instance suivie les a retirés")
+        if merges:
+            report.notes.append(f"{merges} fusions suivies : l'instance suivie a fusionné ces lieux avec d'autres")
     state.cursor = cursor

@@ -151,11 +151,18 @@ class Writer:
                 added += 1
         return added
 
-    def withdraw_missing(self, source_id: str, seen: set[str], at: datetime) -> list[str]:
+    def withdraw_missing(
+        self, source_id: str, seen: set[str], at: datetime, merged_into: Mapping[str, str] | None = None
+    ) -> list[str]:
         """Records of ``source_id`` absent from ``seen`` are withdrawn; so are venues left with none.
 
         Call only after a complete, successful run: a failed or truncated one
         must withdraw nothing. Returns the ids of the venues withdrawn.
+
+        :param merged_into: record id → the record of the same source it was
+            merged into there (another instance's feed says so): a venue left
+            empty then points to that record's venue, as a merge, instead of
+            being withdrawn, so its address keeps leading somewhere.
         """
         current = self.c.execute(
             sa.select(link_t.c.record_id, link_t.c.venue_pk)
@@ -171,15 +178,32 @@ class Writer:
                 .values(withdrawn_at=at)
             )
         results = self._remerge({pk for _, pk in missing}, source_id, at)
+        successors = self._successors(source_id, missing, merged_into or {})
         withdrawn = []
         for pk, result in sorted(results.items()):
-            if result.action == "emptied":
+            if result.action == "emptied" and successors.get(pk) not in (None, pk):
+                self._redirect(pk, successors[pk], source_id, at)
+            elif result.action == "emptied":
                 self.c.execute(venue_t.update().where(venue_t.c.pk == pk).values(status="withdrawn", updated_at=at))
                 self.c.execute(
                     change_t.insert().values(venue_pk=pk, venue_id=result.venue_id, at=at, action="withdraw", source_id=source_id)
                 )
                 withdrawn.append(result.venue_id)
         return withdrawn
+
+    def _successors(self, source_id: str, missing: list[tuple[str, int]], merged_into: Mapping[str, str]) -> dict[int, int]:
+        """Venue pk of each withdrawn record → the active venue of the record it was merged into."""
+        wanted = {record_id: into for record_id, _pk in missing if (into := merged_into.get(record_id))}
+        if not wanted:
+            return {}
+        rows = self.c.execute(
+            sa.select(link_t.c.record_id, link_t.c.venue_pk)
+            .join(venue_t, venue_t.c.pk == link_t.c.venue_pk)
+            .where(link_t.c.source_id == source_id, link_t.c.record_id.in_(set(wanted.values())),
+                   link_t.c.withdrawn_at.is_(None), venue_t.c.status == "active")
+        ).all()  # fmt: skip
+        live = {r.record_id: r.venue_pk for r in rows}
+        return {pk: live[wanted[record_id]] for record_id, pk in missing if wanted.get(record_id) in live}
 
     def add_raw_records(self, run_id: int, source_id: str, records: Sequence[RawRecord], at: datetime) -> None:
         if not records:
