@@ -454,7 +454,7 @@ def paths() -> dict[str, Any]:
             "Service", [_example("L'état du service", "/api/sante")],
         ),
         "/api/openapi.json": _operation(
-            "openapi", "Ce document", "La description OpenAPI 3.1 de l'API, construite à partir du code.", [],
+            "openapi", "Le document OpenAPI", "La description OpenAPI 3.1 de l'API, construite à partir du code ; /api/docs la présente en HTML.", [],
             {"200": {"description": "Le document OpenAPI.", "content": {JSON: {"schema": {"type": "object"}}}},
              "304": _NOT_MODIFIED},
             "Service", [_example("Le document OpenAPI", "/api/openapi.json")],
