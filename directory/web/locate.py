@@ -16,7 +16,7 @@ import httpx
 
 from directory.errors import FieldError, PlaceNotFound
 from directory.places import Gazetteer, Place, fold
-from directory.schema import in_france
+from directory.schema import haversine_m, in_france
 
 __all__ = ["Locator", "suggest_places"]
 
@@ -25,6 +25,8 @@ log = logging.getLogger("directory.web")
 #: An address answer below this score is more likely wrong than right.
 MIN_ADDRESS_SCORE = 0.5
 TIMEOUT_S = 3.0
+#: A point is named after its nearest commune only that close to the commune's point.
+NAMED_WITHIN_M = 20_000
 _MIN_PREFIX = 3
 
 
@@ -86,9 +88,14 @@ class Locator:
         return place
 
     def point(self, lat: float, lon: float) -> Place:
-        """A place for a bare point (« autour de moi »), named after the nearest commune."""
+        """A place for a bare point (« autour de moi »), named after the nearest commune
+        when there is one within ``NAMED_WITHIN_M``."""
         commune = self.places.nearest_commune(lat, lon)
-        label = f"votre position ({commune.nom})" if commune is not None else "votre position"
+        near = (
+            commune is not None and commune.lat is not None and commune.lon is not None
+            and haversine_m(lat, lon, commune.lat, commune.lon) <= NAMED_WITHIN_M
+        )  # fmt: skip
+        label = f"votre position ({commune.nom})" if near and commune is not None else "votre position"
         return Place(label=label, lat=lat, lon=lon, kind="point", insee=None, postcode=None, departement=None)
 
     def suggest(self, text: str, limit: int = 5) -> list[Place]:

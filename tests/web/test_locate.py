@@ -65,6 +65,7 @@ def test_failing_geocoder_falls_back_to_the_postcode_in_the_address(places: Gaze
 
 def test_a_point_is_named_after_its_commune(places: Gazetteer) -> None:
     assert Locator(places).point(48.6921, 6.1844).label == "votre position (Nancy)"
+    assert Locator(places).point(90.0, 0.0).label == "votre position"  # no commune anywhere near
 
 
 @pytest.mark.anyio
