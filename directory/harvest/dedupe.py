@@ -46,20 +46,21 @@ class MatchIndex:
             index.add(venue_id, venue, keys)
         return index
 
-    def add(self, venue_id: str, venue: Venue, record_keys: Iterable[str]) -> None:
+    def add(self, venue_id: str, venue: Venue, record_keys: Iterable[str], keys: set[str] | None = None) -> None:
+        """Index a venue; ``keys``: its blocking keys when already computed (they cost)."""
         entry = self.entries.get(venue_id)
         if entry is not None:
             entry.record_keys.extend(k for k in record_keys if k not in entry.record_keys)
             return
         self.entries[venue_id] = _Entry(venue, list(record_keys))
-        for key in block_keys(venue):
+        for key in keys if keys is not None else block_keys(venue):
             if not key.startswith("near:"):
                 self.blocks.setdefault(key, []).append(venue_id)
 
-    def candidates(self, venue: Venue) -> list[str]:
+    def candidates(self, venue: Venue, keys: set[str] | None = None) -> list[str]:
         """Venue ids sharing a blocking key with ``venue`` (a point's neighbour cells included)."""
         found: dict[str, None] = {}
-        for key in sorted(block_keys(venue)):
+        for key in sorted(keys if keys is not None else block_keys(venue)):
             block = self.blocks.get("cell:" + key[5:] if key.startswith("near:") else key, ())
             if len(block) <= MAX_BLOCK:
                 found.update(dict.fromkeys(block))
@@ -73,6 +74,7 @@ class Resolution:
     attach_to: dict[str, str] = field(default_factory=dict)  # record id → existing venue id
     follows: dict[str, str] = field(default_factory=dict)  # record id → record id of the same run it joins
     review: list[dict[str, Any]] = field(default_factory=list)  # doubtful pairs for people
+    keys: dict[str, set[str]] = field(default_factory=dict)  # record id → its blocking keys, computed once
 
 
 def resolve(
@@ -91,9 +93,12 @@ def resolve(
     pending = MatchIndex()  # new records of this run, keyed by a provisional id
     for record_id, venue in new:
         key = f"{source_id}:{record_id}"
-        best = _best_match(index, key, venue, decisions, result) or _best_match(pending, key, venue, decisions, result)
+        keys = result.keys[record_id] = block_keys(venue)
+        best = _best_match(index, key, venue, keys, decisions, result) or _best_match(
+            pending, key, venue, keys, decisions, result
+        )
         if best is None:
-            pending.add(f"run:{record_id}", venue, [key])
+            pending.add(f"run:{record_id}", venue, [key], keys)
         elif best.startswith("run:"):
             leader = best[4:]
             result.follows[record_id] = result.follows.get(leader, leader)
@@ -109,10 +114,11 @@ def resolve(
 
 
 def _best_match(
-    index: MatchIndex, key: str, venue: Venue, decisions: dict[tuple[str, str], str], result: Resolution
+    index: MatchIndex, key: str, venue: Venue, keys: set[str], decisions: dict[tuple[str, str], str],
+    result: Resolution,
 ) -> str | None:
     best: tuple[float, str] | None = None
-    for venue_id in index.candidates(venue):
+    for venue_id in index.candidates(venue, keys):
         entry = index.entries[venue_id]
         said = {decisions.get(tuple(sorted((key, other)))) for other in entry.record_keys}  # type: ignore[arg-type]
         if "distinct" in said:

@@ -374,7 +374,8 @@ class _RunBatch:
             setattr(self.report, action, getattr(self.report, action) + 1)
             self.linked.add(incoming.record_id)
             if outcome.action in ("created", "attached"):
-                self.index.add(outcome.venue_id, incoming.venue, [f"{self.source.id}:{incoming.record_id}"])
+                key = f"{self.source.id}:{incoming.record_id}"
+                self.index.add(outcome.venue_id, incoming.venue, [key], resolution.keys.get(incoming.record_id))
 
             status = "unchanged" if outcome.action == "unchanged" else "stored"
             self.raw.append(RawRecord(item.position, incoming.record_id, item.payload, status, list(incoming.flags)))
