@@ -377,10 +377,10 @@ class SearchIndex(abc.ABC):
             itself); backends raise it only for limits of their own.
         """
 
-    def map_hits(self, q: SearchQuery) -> list[Hit]:
-        """Every result of ``q`` that has a point, up to ``MAP_CAP``, in result
-        order, without facets: what a map of the results shows."""
-        whole = replace(q, page=1, per_page=MAP_CAP, cap=MAP_CAP, facets=())
+    def map_hits(self, q: SearchQuery, cap: int = MAP_CAP) -> list[Hit]:
+        """Every result of ``q`` that has a point, up to ``cap`` (``CANDIDATE_CAP``
+        to ``MAP_CAP``), in result order, without facets: what a map of the results shows."""
+        whole = replace(q, page=1, per_page=cap, cap=cap, facets=())
         return [h for h in self.query(whole).hits if h.lat is not None and h.lon is not None]
 
     @abc.abstractmethod

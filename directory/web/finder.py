@@ -15,20 +15,24 @@ from datetime import datetime
 
 from directory.places import Place
 from directory.schema import Venue
-from directory.search import Hit, SearchIndex, SearchQuery, SearchResult
+from directory.search import CANDIDATE_CAP, MAP_CAP, Hit, SearchIndex, SearchQuery, SearchResult
 from directory.store import Store
 
 from .display import OpenLabel, open_label
 from .locate import Locator
 from .params import SORT_PARAMS, WEEKDAY_PARAMS, SearchRequest
 
-__all__ = ["FACETS", "Card", "Found", "find", "map_points", "to_query"]
+__all__ = ["FACETS", "FAR_M", "Card", "Found", "find", "map_points", "to_query"]
 
 #: The filters offered with counts, in the order the page shows them.
 FACETS: tuple[str, ...] = (
     "services", "frais_a_charge", "publics_specifiquement_adresses", "modalites_accompagnement",
     "prise_en_charge_specifique", "modalites_acces", "dispositif_programmes_nationaux", "formations_labels",
 )  # fmt: skip
+
+
+#: Beyond this, "the nearest" is no longer near: the page says so.
+FAR_M = 15_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,12 @@ class Found:
     place: Place | None
     result: SearchResult
     cards: list[Card] = field(default_factory=list)
+
+    @property
+    def nearest_is_far(self) -> bool:
+        """Around a place, even the nearest result is further than ``FAR_M``."""
+        first = self.cards[0].distance_m if self.cards and self.request.page == 1 else None
+        return first is not None and first > FAR_M
 
     @property
     def pages(self) -> int:
@@ -110,6 +120,12 @@ def find(store: Store, index: SearchIndex, locator: Locator, request: SearchRequ
 
 
 def map_points(index: SearchIndex, locator: Locator, request: SearchRequest, now: datetime) -> tuple[Place | None, list[Hit]]:
-    """Every result of a search with a point (up to ``MAP_CAP``), in list order."""
+    """The results of a search that a map shows, in list order.
+
+    Around a place, the ones the list can page through (``CANDIDATE_CAP``, the
+    nearest): a word found all over France must not ship the whole country to
+    a phone. Without a place (a territory, an embed), all of them up to ``MAP_CAP``.
+    """
     place = locate_request(request, locator)
-    return place, index.map_hits(to_query(request, place, now, facets=False))
+    cap = CANDIDATE_CAP if place is not None else MAP_CAP
+    return place, index.map_hits(to_query(request, place, now, facets=False), cap)

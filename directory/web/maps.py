@@ -2,7 +2,9 @@
 """What the map of results loads: every result's point, and one venue's card on demand.
 
 The page lists a page of results; its map shows them numbered and, clustered
-around them, every other result of the same search (up to ``MAP_CAP``). Points
+around them, the other results of the same search: around a place, the 2,000
+nearest (what the list can page through); over a territory, all of them (up
+to ``MAP_CAP``). Points
 come as compact rows ``[lat, lon, id]`` (~35 bytes each, so 10,000 venues weigh
 about 350 KB before compression); a marker's card is fetched by id when opened,
 never shipped with the points.
@@ -19,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from directory.errors import VenueNotFound
-from directory.search import MAP_CAP
+from directory.search import CANDIDATE_CAP, MAP_CAP
 from directory.store import is_venue_id
 
 from .display import local_now, open_label
@@ -38,7 +40,7 @@ def points(request: Request) -> Response:
     body = {
         "lieu": {"label": place.label, "latitude": place.lat, "longitude": place.lon} if place else None,
         "total": len(hits),
-        "complet": len(hits) < MAP_CAP,
+        "complet": len(hits) < (MAP_CAP if place is None else CANDIDATE_CAP),
         "points": [[round(h.lat, 5), round(h.lon, 5), h.venue_id] for h in hits],  # type: ignore[arg-type]
     }
     return cached_json(request, body, max_age=60)

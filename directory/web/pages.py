@@ -18,7 +18,7 @@ from directory.errors import InvalidQuery, PlaceNotFound
 from directory.schema import LIST_VOCABULARIES
 
 from .display import local_now, week_hours
-from .finder import FACETS, Found, find
+from .finder import FACETS, FAR_M, Found, find
 from .params import WEEKDAY_PARAMS, SearchRequest, printable, read_search
 from .rendering import render
 
@@ -117,7 +117,7 @@ def search_context(
         "search": SearchRequest(), "errors": {}, "found": None, "suggestions": [], "facets": [],
         "active": [], "page_links": [], "open_choices": OPEN_CHOICES, "lieu": "", "besoin": "",
         "url": lambda **changes: _url(request, context["search"], route, **changes),  # type: ignore[arg-type]
-        "map_url": "", "print_url": "", "empty_store": False, "not_found": False,
+        "map_url": "", "print_url": "", "empty_store": False, "not_found": False, "far_km": FAR_M // 1000,
         "hidden_territory": ("departement", "code_insee", "code_postal"),
         "tile_url": request.app.state.settings.tile_url,
         "tile_attribution": request.app.state.settings.tile_attribution,

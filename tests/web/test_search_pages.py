@@ -199,3 +199,12 @@ def test_to_query_maps_open_day_and_sort() -> None:
     q = to_query(SearchRequest(lieu="75019", ouvert="mardi", tri="pertinence", rayon_km=5), place, datetime(2026, 11, 25, 10))
     assert isinstance(q, SearchQuery)
     assert (q.open_day, q.sort, q.radius_km, q.lat) == (1, "relevance", 5, 48.88)
+
+
+async def test_a_far_nearest_result_is_said_to_be_far(client: httpx.AsyncClient) -> None:
+    near = await client.get("/", params={"lieu": "69003"})
+    assert "far-notice" not in near.text
+    # Only Lyon, Nancy and Paris venues: around Marseille the nearest is hundreds of km away.
+    far = await client.get("/", params={"lieu": "13001"})
+    notice = text_of(re.search(r'<p class="notice notice-warning far-notice">(.*?)</p>', far.text, flags=re.S).group(1))
+    assert notice.startswith("Aucun lieu ne correspond à moins de 15 km : le plus proche est à ")
