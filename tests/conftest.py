@@ -40,6 +40,20 @@ def places():
 
 
 @pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory, places) -> Iterator[Store]:
+    """The demo fixtures (~3,400 real venues) imported as a harvest would, once per
+    session; tests only read it."""
+    from directory.harvest import import_file
+
+    folder = tmp_path_factory.mktemp("demo-store")
+    store = open_store(f"sqlite:///{folder / 'directory.db'}", upgrade=True)
+    for path in sorted((FIXTURES / "demo").glob("*.csv")):
+        import_file(store, path, places=places)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
 def postgis_database() -> Iterator[str]:
     """A throw-away database with PostGIS, migrated once for the session."""
     admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")

@@ -19,13 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from directory.harvest import import_file
 from directory.places import fold
 from directory.schema import Venue
 from directory.search import Fts5Index, IndexDocument, MeiliIndex, SearchIndex, rebuild
-from directory.store import Store, open_store
+from directory.store import Store
 
-from ..conftest import FIXTURES, unavailable
+from ..conftest import unavailable
 
 MEILI_URL = os.environ.get("MEILI_URL", "")
 MEILI_KEY = os.environ.get("MEILI_KEY") or None
@@ -45,17 +44,6 @@ class DemoVenue:
 
 
 _FIELDS = ("services", "frais_a_charge", "publics_specifiquement_adresses", "typologie", "modalites_accompagnement")
-
-
-@pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory, places) -> Iterator[Store]:
-    """A SQLite store holding the demo fixtures (~3,400 venues); never modified by tests."""
-    folder = tmp_path_factory.mktemp("demo-store")
-    store = open_store(f"sqlite:///{folder / 'directory.db'}", upgrade=True)
-    for path in sorted((FIXTURES / "demo").glob("*.csv")):
-        import_file(store, path, places=places)
-    yield store
-    store.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """The real app under uvicorn, driven by headless Chromium, checked with axe-core.
 
-Needs Debian's Chromium (``apt-get install chromium``) and axe-core in
-``node_modules`` (``npm install axe-core@4``). Without them the tests are
-skipped with a reason, except when ``CI`` is set: then they fail.
+Chromium and axe-core come through ``browsing.py`` (skipped without them,
+failed under ``CI``).
 
 Set ``SCREENSHOTS_DIR`` (e.g. ``docs/screenshots``) to keep the screenshots of
 the results page; otherwise they go to the test's temporary folder.
@@ -12,77 +11,16 @@ the results page; otherwise they go to the test's temporary folder.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.applications import Starlette
 
-from ..serving import ServerThread
+from .browsing import VIEWPORTS, serious_violations
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
-VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-
-
-def _missing(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: browser tests must run)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def server(app: Starlette) -> Iterator[str]:
-    """The app served by uvicorn on a free loopback port, in a thread."""
-    with ServerThread(app, name="browser-app") as base_url:
-        yield base_url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    if not AXE.exists():
-        _missing(f"{AXE} is missing: npm install axe-core@4")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    # The pages' CSP forbids inline scripts; axe is injected inline, so let the test bypass it.
-    context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="fr-FR", bypass_csp=True)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def serious_violations(page: Any) -> list[str]:
-    """axe-core's violations of impact serious or critical, one line each."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def search_with_keyboard(page: Any, server: str, text: str) -> None:

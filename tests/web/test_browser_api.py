@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """The API docs page in headless Chromium: axe-core, phone width, no CSP fault, examples that answer.
 
-Same needs as ``test_browser.py`` (Debian's Chromium, axe-core in
-``node_modules``); its fixtures are reused.
+Chromium and axe-core come through ``browsing.py`` (the ``browser``, ``server``
+and ``page`` fixtures are in ``conftest.py``).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from .test_browser import VIEWPORTS, browser, page, serious_violations, server  # noqa: F401 (fixtures)
+from .browsing import VIEWPORTS, serious_violations
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
-def test_the_docs_page_has_no_serious_accessibility_violation(page: Any, server: str, viewport: str) -> None:  # noqa: F811
+def test_the_docs_page_has_no_serious_accessibility_violation(page: Any, server: str, viewport: str) -> None:
     page.set_viewport_size(VIEWPORTS[viewport])
     page.goto(server + "/api/docs")
     assert page.locator("h1").inner_text() == "Documentation de l'API"
@@ -27,7 +27,7 @@ def test_the_docs_page_has_no_serious_accessibility_violation(page: Any, server:
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-def test_the_docs_page_respects_the_csp_and_its_examples_answer(browser: Any, server: str) -> None:  # noqa: F811
+def test_the_docs_page_respects_the_csp_and_its_examples_answer(browser: Any, server: str) -> None:
     context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="fr-FR")  # the real CSP
     try:
         tab = context.new_page()

@@ -31,23 +31,16 @@ import pytest
 from starlette.applications import Starlette
 
 from directory.config import Settings
-from directory.harvest import import_file
 from directory.places import Gazetteer
-from directory.store import Store, open_store
+from directory.store import Store
 from directory.web import create_app
 
-from ..conftest import FIXTURES
 from ..serving import ServerThread
+from .browsing import serious_violations
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -58,24 +51,7 @@ DISTANCE = re.compile(r"^à\s\d+(,\d+)?\s(m|km)$")  # "à 850 m", "à 7,6 km" (n
 OPEN_STATE = re.compile(r"^(Ouvert|Fermé)\b")
 
 
-def _missing(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: browser tests must run)")
-    pytest.skip(reason)
-
-
 # --- The server: the demo data behind the real app ------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory, places: Gazetteer) -> Iterator[Store]:
-    """The demo fixtures (~3,400 venues) imported as a harvest would; read-only for the tests."""
-    folder = tmp_path_factory.mktemp("browser-demo-store")
-    store = open_store(f"sqlite:///{folder / 'directory.db'}", upgrade=True)
-    for path in sorted((FIXTURES / "demo").glob("*.csv")):
-        import_file(store, path, places=places)
-    yield store
-    store.close()
 
 
 @pytest.fixture(scope="module")
@@ -89,24 +65,6 @@ def demo_app(demo_store: Store, places: Gazetteer, tmp_path_factory: pytest.Temp
 def server(demo_app: Starlette) -> Iterator[str]:
     with ServerThread(demo_app, name="browser-search") as base_url:
         yield base_url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    if not AXE.exists():
-        _missing(f"{AXE} is missing: npm install axe-core@4")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 # --- Pages: loopback only, JavaScript errors and CSP reports collected ---------------------
@@ -168,17 +126,6 @@ def open_tab(browser: Any) -> Iterator[Callable[..., Tab]]:
 
 
 # --- Helpers ----------------------------------------------------------------------------------
-
-
-def serious_violations(page: Any) -> list[str]:
-    """axe-core's violations of impact serious or critical, one line each."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def query_of(url: str) -> dict[str, list[str]]:

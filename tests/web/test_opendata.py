@@ -27,26 +27,16 @@ from directory.export.catalogue_file import read_catalogue_file
 from directory.export.dcat import VCARD
 from directory.export import WRITERS, CsvWriter
 from directory.export.schemas import NATIONAL_SCHEMA_PATH
-from directory.harvest import import_file
 from directory.places import Gazetteer
-from directory.store import Store, VenueFilter, open_store
+from directory.store import Store, VenueFilter
 from directory.web import create_app
 from directory.export.streaming import CHUNK_CHARS, export_chunks
 from directory.web.opendata import FILE_NAMES, downloads, read_territory
 
-from ..conftest import FIXTURES
 
 pytestmark = pytest.mark.anyio
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory, places: Gazetteer) -> Store:
-    store = open_store("sqlite:///" + str(tmp_path_factory.mktemp("opendata") / "demo.db"), upgrade=True)
-    for path in sorted((FIXTURES / "demo").glob("*.csv")):
-        import_file(store, path, places=places)
-    return store
 
 
 @pytest.fixture(scope="module")

@@ -59,6 +59,7 @@ from directory.web.venue import (
 )
 
 from ..serving import ServerThread
+from .browsing import VIEWPORTS, serious_violations
 from .seeding import HOSTILE_NAME, Seeded, fill_store, make_store
 from .test_pages import text_of
 
@@ -424,19 +425,6 @@ async def test_unknown_venue_is_a_french_404(client: httpx.AsyncClient, path: st
 # -- in a real browser ------------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
-VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-
-
-def _missing(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: browser tests must run)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -445,28 +433,10 @@ def small_server(small: tuple[Starlette, dict[str, str]]) -> Iterator[str]:
         yield base_url
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        _missing(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    if not AXE.exists():
-        _missing(f"{AXE} is missing: npm install axe-core@4")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 @pytest.fixture
-def tab(chromium: Any) -> Iterator[Any]:
+def tab(browser: Any) -> Iterator[Any]:
     """A page that keeps the site's CSP (print.js must load under it); axe is added as a file."""
-    context = chromium.new_context(viewport=VIEWPORTS["desktop"], locale="fr-FR")
+    context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="fr-FR")
     try:
         page = context.new_page()
         page.csp_errors = []
@@ -474,17 +444,6 @@ def tab(chromium: Any) -> Iterator[Any]:
         yield page
     finally:
         context.close()
-
-
-def serious_violations(page: Any) -> list[str]:
-    """axe-core's violations of impact serious or critical, one line each (needs a context that bypasses the CSP)."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def pdf_pages(pdf: bytes) -> int:
@@ -508,21 +467,15 @@ def test_slip_prints_on_one_a4_page(tab: Any, small_server: str, small: tuple[St
 
 
 @pytest.mark.browser
-def test_seeded_slips_print_on_one_page(chromium: Any, server_seeded: str, seeded: Seeded) -> None:
-    context = chromium.new_context(locale="fr-FR")
+def test_seeded_slips_print_on_one_page(browser: Any, server: str, seeded: Seeded) -> None:
+    context = browser.new_context(locale="fr-FR")
     try:
         page = context.new_page()
         for record_id in ("62aaf0cb8255a806e299c518", "62b1751fdd51e705b1806fb7", "943", "hostile-1"):
-            page.goto(f"{server_seeded}/lieux/{seeded.ids[record_id]}/fiche")
+            page.goto(f"{server}/lieux/{seeded.ids[record_id]}/fiche")
             assert pdf_pages(page.pdf(format="A4")) == 1, record_id
     finally:
         context.close()
-
-
-@pytest.fixture(scope="module")
-def server_seeded(app: Starlette) -> Iterator[str]:
-    with ServerThread(app, name="venue-seeded") as base_url:
-        yield base_url
 
 
 @pytest.mark.browser
@@ -559,8 +512,8 @@ def test_print_button_works_under_the_csp(tab: Any, small_server: str, small: tu
 
 
 @pytest.mark.browser
-def test_slip_without_javascript_hides_the_button(chromium: Any, small_server: str, small: tuple[Starlette, dict[str, str]]) -> None:
-    context = chromium.new_context(java_script_enabled=False, locale="fr-FR")
+def test_slip_without_javascript_hides_the_button(browser: Any, small_server: str, small: tuple[Starlette, dict[str, str]]) -> None:
+    context = browser.new_context(java_script_enabled=False, locale="fr-FR")
     try:
         page = context.new_page()
         page.goto(f"{small_server}/lieux/{small[1]['complet-1']}/fiche")
@@ -574,9 +527,9 @@ def test_slip_without_javascript_hides_the_button(chromium: Any, small_server: s
 @pytest.mark.parametrize("path", ["/lieux/{id}", "/lieux/{id}/fiche"])
 @pytest.mark.parametrize("key", ["complet-1", "nu-1"])
 def test_venue_page_and_slip_have_no_serious_accessibility_violation(
-    chromium: Any, small_server: str, small: tuple[Starlette, dict[str, str]], path: str, key: str
+    browser: Any, small_server: str, small: tuple[Starlette, dict[str, str]], path: str, key: str
 ) -> None:
-    context = chromium.new_context(viewport=VIEWPORTS["desktop"], locale="fr-FR", bypass_csp=True)
+    context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="fr-FR", bypass_csp=True)
     try:
         page = context.new_page()
         page.goto(small_server + path.format(id=small[1][key]))
@@ -588,8 +541,8 @@ def test_venue_page_and_slip_have_no_serious_accessibility_violation(
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", ["/lieux/{id}", "/lieux/{id}/fiche"])
-def test_venue_page_and_slip_reflow_at_320_css_pixels(chromium: Any, small_server: str, small: tuple[Starlette, dict[str, str]], path: str) -> None:
-    context = chromium.new_context(viewport={"width": 320, "height": 640}, locale="fr-FR")
+def test_venue_page_and_slip_reflow_at_320_css_pixels(browser: Any, small_server: str, small: tuple[Starlette, dict[str, str]], path: str) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 640}, locale="fr-FR")
     try:
         page = context.new_page()
         page.goto(small_server + path.format(id=small[1]["long-1"]))
@@ -599,14 +552,14 @@ def test_venue_page_and_slip_reflow_at_320_css_pixels(chromium: Any, small_serve
 
 
 @pytest.mark.browser
-def test_venue_and_slip_screenshots(chromium: Any, small_server: str, small: tuple[Starlette, dict[str, str]], tmp_path: Path) -> None:
+def test_venue_and_slip_screenshots(browser: Any, small_server: str, small: tuple[Starlette, dict[str, str]], tmp_path: Path) -> None:
     folder = Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path)
     if not folder.is_absolute():
         folder = ROOT / folder
     folder.mkdir(parents=True, exist_ok=True)
     venue_id = small[1]["complet-1"]
     for name, viewport in VIEWPORTS.items():
-        context = chromium.new_context(viewport=viewport, locale="fr-FR", device_scale_factor=1)
+        context = browser.new_context(viewport=viewport, locale="fr-FR", device_scale_factor=1)
         try:
             page = context.new_page()
             for kind, path in (("venue", f"/lieux/{venue_id}"), ("fiche", f"/lieux/{venue_id}/fiche")):

@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What the browser tests share: Debian's Chromium driven by Playwright, and axe-core.
+
+Needs Debian's Chromium (``apt-get install chromium``) and axe-core in
+``node_modules`` (``npm ci``). Without them the tests are skipped with a
+reason, except when ``CI`` is set: then they fail. The ``browser`` fixture
+(one Chromium per module) is in ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+__all__ = ["AXE", "CHROMIUM", "CHROMIUM_ARGS", "VIEWPORTS", "launch_chromium", "serious_violations"]
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: browser tests must run)")
+    pytest.skip(reason)
+
+
+@contextmanager
+def launch_chromium() -> Iterator[Any]:
+    """Headless Chromium, or a skip (a failure under CI) saying what is missing."""
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    if not AXE.exists():
+        _missing(f"{AXE} is missing: npm install axe-core@4")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def serious_violations(page: Any) -> list[str]:
+    """axe-core's violations of impact serious or critical, one line each."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
