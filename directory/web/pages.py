@@ -7,6 +7,7 @@ so "back" and a shared link give the same page. The venue page is in ``venue.py`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -84,7 +85,7 @@ def _facet_groups(found: Found) -> list[FacetGroup]:
     return groups
 
 
-def _active_filters(request: Request, search: SearchRequest) -> list[ActiveFilter]:
+def _active_filters(search: SearchRequest, link: Callable[..., str]) -> list[ActiveFilter]:
     active = []
     for name, codes in search.filters.items():
         vocabulary = LIST_VOCABULARIES[name][0]
@@ -92,18 +93,18 @@ def _active_filters(request: Request, search: SearchRequest) -> list[ActiveFilte
             rest = {**search.filters, name: tuple(c for c in codes if c != code)}
             member = vocabulary.parse(code)
             label = member.label if member is not None else code
-            active.append(ActiveFilter(label, _url(request, search, filters=rest, page=1)))
+            active.append(ActiveFilter(label, link(filters=rest, page=1)))
     if search.ouvert:
         label = "Ouvert maintenant" if search.ouvert == "maintenant" else f"Ouvert le {search.ouvert}"
-        active.append(ActiveFilter(label, _url(request, search, ouvert=None, page=1)))
+        active.append(ActiveFilter(label, link(ouvert=None, page=1)))
     return active
 
 
-def _pages(request: Request, found: Found) -> list[tuple[int, str]]:
+def _pages(found: Found, link: Callable[..., str]) -> list[tuple[int, str]]:
     """Links to the pages around the current one (first, last, two on each side)."""
     current, last = found.request.page, found.pages
     shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
-    return [(n, _url(request, found.request, page=n)) for n in shown]
+    return [(n, link(page=n)) for n in shown]
 
 
 def search_context(
@@ -146,11 +147,12 @@ def search_context(
     except InvalidQuery as err:
         context.update(errors={e.field: e.message for e in err.errors})
         return context, 400
+    link = context["url"]
     context.update(
         found=found,
         facets=_facet_groups(found),
-        active=_active_filters(request, search),
-        page_links=_pages(request, found),
+        active=_active_filters(search, link),  # type: ignore[arg-type]
+        page_links=_pages(found, link),  # type: ignore[arg-type]
         map_url=request.url_for("api_map").path + "?" + urlencode(search.params(page=1, par_page=20, vue="liste")),
         print_url=_url(request, search, "print_results", vue="liste"),
         empty_store=not found.cards and state.store.count_venues() == 0,

@@ -208,3 +208,12 @@ async def test_a_far_nearest_result_is_said_to_be_far(client: httpx.AsyncClient)
     far = await client.get("/", params={"lieu": "13001"})
     notice = text_of(re.search(r'<p class="notice notice-warning far-notice">(.*?)</p>', far.text, flags=re.S).group(1))
     assert notice.startswith("Aucun lieu ne correspond à moins de 15 km : le plus proche est à ")
+
+
+async def test_embed_links_stay_in_the_embed(client: httpx.AsyncClient) -> None:
+    r = await client.get("/embed", params={"lieu": "69003", "par_page": 5, "services": DEMARCHES})
+    links = [unescape(h) for h in re.findall(r'<a href="([^"]+)"', r.text)]
+    pages = [h for h in links if re.search(r"[?&]page=", h)]
+    chips = re.findall(r'<ul class="active-filters".*?<a href="([^"]+)"', r.text, flags=re.S)
+    assert chips and all(unescape(h).startswith("/embed") for h in chips)
+    assert all(h.startswith("/embed") for h in pages)
