@@ -172,7 +172,9 @@ class Store(abc.ABC):
         from ._writer import Writer
 
         with self.engine.begin() as connection:
-            yield Writer(connection)
+            writer = Writer(connection)
+            yield writer
+            writer.flush_changes()
 
     def start_run(self, source: SourceInfo, at: datetime | None = None, *, kind: str = "import") -> int:
         """Record the source (created or updated) and open a run for it."""

@@ -7,26 +7,12 @@ item carrying the venue's *current* state (consumers want states, not field
 diffs), items ordered by the venue's latest sequence number in the page.
 
 The cursor is opaque to clients (``encode_cursor``): it only says "the last
-sequence number handed out". For it never to skip nor repeat a change, a page
-must stop before any sequence number a still-running transaction may hold:
-
-* SQLite has one writer at a time, so commit order is sequence order: every
-  visible row is settled.
-* PostgreSQL hands out sequence values at ``nextval`` time, not at commit: a
-  transaction may hold seq 5 uncommitted while seq 6 is already committed and
-  visible. Reading up to 6 then would skip 5 for good. So the page is bounded
-  at a *stable* seq: the highest seq among rows whose writing transaction
-  (the row's ``xmin``) is older than the oldest transaction still running
-  (``pg_snapshot_xmin(pg_current_snapshot())``). Those rows' transactions have
-  all ended, and the rows at or below that bound are handed out; newer rows
-  wait for the next call. ``xmin`` is a 32-bit xid, the snapshot's a 64-bit
-  one (epoch in the high bits): the snapshot's is taken modulo 2**32 and the
-  two are compared circularly (as PostgreSQL's ``TransactionIdPrecedes``), so
-  an epoch change does not stall the feed. Xids below 3 (bootstrap, frozen)
-  are always old. Residual limit (no column can be added here): a
-  transaction whose xid is older than another's but that draws its sequence
-  number later is still ordered by its xid; writers that take their change-log
-  numbers as they write (the normal case) are covered.
+sequence number handed out". For it never to skip nor repeat a change, no
+transaction may still be about to commit a number below one already visible.
+SQLite has one writer at a time, and on PostgreSQL writers take a lock before
+drawing their numbers and keep it until they end (``Writer.flush_changes``):
+on both, numbers follow commit order, and a page may run up to the highest
+visible one.
 """
 
 from __future__ import annotations
@@ -54,20 +40,6 @@ __all__ = ["ChangeFeed", "FeedItem", "FeedPage", "decode_cursor", "encode_cursor
 MAX_PAGE = 1000
 _BATCH = 1000
 _CURSOR = re.compile(r"c1\.(0|[1-9]\d{0,17})")
-
-#: The running transactions' horizon, as a 32-bit xid, compared circularly with the row's xmin.
-_PG_STABLE = sa.text(
-    """
-    SELECT seq FROM change_log
-    WHERE seq > :since AND (
-        xmin::text::bigint < 3
-        OR ((pg_snapshot_xmin(pg_current_snapshot())::text::bigint % 4294967296)
-            - xmin::text::bigint + 4294967296) % 4294967296 BETWEEN 1 AND 2147483647
-    )
-    ORDER BY seq DESC LIMIT 1
-    """
-)
-
 
 def encode_cursor(seq: int) -> str:
     return base64.urlsafe_b64encode(f"c1.{seq}".encode()).decode().rstrip("=")
@@ -123,11 +95,8 @@ class ChangeFeed:
         self.engine: sa.Engine = store.engine
 
     def stable_seq(self, c: sa.Connection, since: int = 0) -> int:
-        """The highest seq that no running transaction can still precede (``since`` if none is newer)."""
-        if c.dialect.name == "postgresql":
-            seq = c.execute(_PG_STABLE, {"since": since}).scalar()
-        else:
-            seq = c.execute(sa.select(sa.func.max(change_t.c.seq)).where(change_t.c.seq > since)).scalar()
+        """The highest visible seq (``since`` if none is newer): every change below it is committed."""
+        seq = c.execute(sa.select(sa.func.max(change_t.c.seq)).where(change_t.c.seq > since)).scalar()
         return since if seq is None else int(seq)
 
     def page(self, since: int = 0, limit: int = 500) -> FeedPage:

@@ -98,11 +98,52 @@ class _Prepared:
         return self.incoming.record_id
 
 
+#: Change-log rows kept in memory before they are written: see ``Writer.flush_changes``.
+CHANGE_BUFFER = 5_000
+#: The PostgreSQL advisory lock that orders change-log writers (any constant key of ours).
+CHANGE_LOG_LOCK = 0x6C69_6575
+_CHANGE_KEYS = ("venue_pk", "venue_id", "at", "action", "field", "old", "new", "source_id", "actor")
+
+
 class Writer:
-    """Returned by ``Store.writer()``; everything it writes commits together."""
+    """Returned by ``Store.writer()``; everything it writes commits together.
+
+    Change-log rows are buffered and written last (``flush_changes``, called
+    by ``Store.writer()`` before it commits), so that their sequence numbers
+    follow commit order on every backend; readers of the log (the change feed,
+    the search index) may then take everything up to the highest visible
+    number without skipping a change still being committed.
+    """
 
     def __init__(self, connection: sa.Connection) -> None:
         self.c = connection
+        self._changes: list[dict[str, Any]] = []
+        self._ordered = False
+
+    def _log(self, *rows: Mapping[str, Any]) -> None:
+        self._changes.extend({key: row.get(key) for key in _CHANGE_KEYS} for row in rows)
+        if len(self._changes) >= CHANGE_BUFFER:
+            self.flush_changes()
+
+    def flush_changes(self) -> None:
+        """Write the buffered change-log rows.
+
+        SQLite has one writer at a time: numbers drawn in a transaction all
+        precede those of the next one. PostgreSQL draws sequence numbers when
+        asked, not at commit, so writers first take ``CHANGE_LOG_LOCK``, held
+        until their transaction ends: a transaction's numbers are then drawn
+        after every earlier writer has committed. Small transactions hold it
+        for their last moment only; one writing more than ``CHANGE_BUFFER``
+        changes (a large harvest) holds it from its first flush, as SQLite's
+        single writer would.
+        """
+        if not self._changes:
+            return
+        if self.c.dialect.name == "postgresql" and not self._ordered:
+            self.c.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
+            self._ordered = True
+        self.c.execute(change_t.insert(), self._changes)
+        self._changes = []
 
     def ensure_source(self, source: SourceInfo, at: datetime | None = None) -> None:
         values = {
@@ -185,9 +226,7 @@ class Writer:
                 self._redirect(pk, successors[pk], source_id, at)
             elif result.action == "emptied":
                 self.c.execute(venue_t.update().where(venue_t.c.pk == pk).values(status="withdrawn", updated_at=at))
-                self.c.execute(
-                    change_t.insert().values(venue_pk=pk, venue_id=result.venue_id, at=at, action="withdraw", source_id=source_id)
-                )
+                self._log({"venue_pk": pk, "venue_id": result.venue_id, "at": at, "action": "withdraw", "source_id": source_id})
                 withdrawn.append(result.venue_id)
         return withdrawn
 
@@ -365,7 +404,7 @@ class Writer:
         self._write_terms({pks[i]: p.incoming.venue for i, p in zip(ids, batch)}, replace=False)
         self.c.execute(link_t.insert(), links)
         self._first_provenance(list(pks.values()), source_id, at)
-        self.c.execute(change_t.insert(), changes)
+        self._log(*changes)
         return outcomes
 
     def _first_provenance(self, pks: list[int], source_id: str, at: datetime) -> None:
@@ -429,18 +468,13 @@ class Writer:
                 [{"venue_pk": pk, "field": name, "source_id": merged.winners.get(name), "locked": False, "at": at}
                  for name in content if name not in locked],  # fmt: skip
             )
-            self.c.execute(
-                change_t.insert(),
-                [
-                    {"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "update", "field": name,
-                     "old": changes[name][0], "new": changes[name][1], "source_id": source_id}  # fmt: skip
-                    for name in content
-                ],
-            )
+            self._log(*(
+                {"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "update", "field": name,
+                 "old": changes[name][0], "new": changes[name][1], "source_id": source_id}
+                for name in content
+            ))  # fmt: skip
         if restored:
-            self.c.execute(
-                change_t.insert().values(venue_pk=pk, venue_id=venue_id, at=at, action="restore", source_id=source_id)
-            )
+            self._log({"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "restore", "source_id": source_id})
             return ApplyOutcome(venue_id, "restored", tuple(content))
         return ApplyOutcome(venue_id, "updated" if content else "unchanged", tuple(content))
 
@@ -454,12 +488,10 @@ class Writer:
         self.c.execute(
             venue_t.update().where(venue_t.c.merged_into == venue_id).values(merged_into=into)
         )  # pointers to the old venue now point on
-        self.c.execute(
-            change_t.insert().values(
-                venue_pk=pk, venue_id=venue_id, at=at, action="merge", new={"merged_into": into},
-                source_id=source_id, actor=actor,
-            )  # fmt: skip
-        )
+        self._log({
+            "venue_pk": pk, "venue_id": venue_id, "at": at, "action": "merge", "new": {"merged_into": into},
+            "source_id": source_id, "actor": actor,
+        })  # fmt: skip
 
     def _write_terms(self, venues: Mapping[int, Venue], *, replace: bool) -> None:
         """The filterable terms and the offers of these venues (by pk)."""

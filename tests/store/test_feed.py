@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import sqlalchemy as sa
 
 from directory.store import ChangeFeed, Incoming, SourceInfo, decode_cursor, encode_cursor
 
@@ -95,9 +94,13 @@ def test_cursors_are_opaque_and_checked():
 
 
 @pytest.mark.postgis
-def test_an_uncommitted_change_holds_the_cursor_back(store):
+def test_a_change_committed_later_is_never_skipped(store):
+    """PostgreSQL draws sequence numbers when asked, not at commit. Writers that
+    overlap must still hand the feed their changes in commit order."""
     if store.dialect != "postgresql":
         pytest.skip("PostgreSQL only: SQLite has one writer at a time")
+    from directory.store import Writer
+
     a = apply(store, COMMUNE, Incoming("c1", venue("c1", 45.76, 4.84)))[0].venue_id
     feed = ChangeFeed(store)
     start = feed.page(0)
@@ -105,21 +108,52 @@ def test_an_uncommitted_change_holds_the_cursor_back(store):
     slow = store.engine.connect()
     slow_tx = slow.begin()
     try:
-        # The slow writer takes its sequence number first and does not commit yet.
-        from directory.store import Writer
-
-        Writer(slow).ensure_source(NETWORK, AT)
-        slow_id = Writer(slow).apply_many("reseau", [Incoming("r1", venue("r1", 45.7, 4.8))], at=AT)[0].venue_id
+        # The slow writer (the older transaction) writes its venue first and commits last.
+        writer = Writer(slow)
+        writer.ensure_source(NETWORK, AT)
+        slow_id = writer.apply_many("reseau", [Incoming("r1", venue("r1", 45.7, 4.8))], at=AT)[0].venue_id
         fast_id = apply(store, COMMUNE, Incoming("c2", venue("c2", 45.71, 4.81)))[0].venue_id
-        with store.engine.connect() as c:
-            slow_seq = c.execute(sa.text("SELECT max(seq) FROM change_log")).scalar()
-        held = feed.page(start.next_seq)
-        assert held.items == []  # the committed later change waits
-        assert held.next_seq == start.next_seq  # the cursor stops before the uncommitted one
+        seen = feed.page(start.next_seq)
+        assert [i.venue_id for i in seen.items] == [fast_id]  # committed: handed out at once
+        writer.flush_changes()  # its numbers come after the fast writer's, which committed
         slow_tx.commit()
     finally:
         slow.close()
-    items, end = drain(feed, start.next_seq)
-    assert [i.venue_id for i in items] == [slow_id, fast_id]  # both, none skipped, in order
-    assert end >= slow_seq
+    rest, end = drain(feed, seen.next_seq)
+    assert [i.venue_id for i in rest] == [slow_id]  # not skipped
     assert feed.page(end).items == []
+
+
+@pytest.mark.postgis
+def test_a_writer_waits_for_the_one_drawing_numbers(store):
+    """While a transaction holds drawn numbers uncommitted, another cannot draw higher ones."""
+    if store.dialect != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has one writer at a time")
+    import threading
+
+    from directory.store import Writer
+
+    apply(store, COMMUNE, Incoming("c0", venue("c0", 45.76, 4.84)))
+    feed = ChangeFeed(store)
+    since = feed.page(0).next_seq
+    first = store.engine.connect()
+    first_tx = first.begin()
+    try:
+        writer = Writer(first)
+        writer.ensure_source(NETWORK, AT)
+        first_id = writer.apply_many("reseau", [Incoming("r1", venue("r1", 45.7, 4.8))], at=AT)[0].venue_id
+        writer.flush_changes()  # numbers drawn, not committed: the lock is held
+        result: list[str] = []
+        other = threading.Thread(
+            target=lambda: result.append(apply(store, COMMUNE, Incoming("c2", venue("c2", 45.71, 4.81)))[0].venue_id)
+        )
+        other.start()
+        other.join(timeout=1.0)
+        assert other.is_alive() and feed.page(since).items == []  # waiting, and nothing visible out of order
+        first_tx.commit()
+        other.join(timeout=10)
+        assert not other.is_alive()
+    finally:
+        first.close()
+    items, _end = drain(feed, since)
+    assert [i.venue_id for i in items] == [first_id, result[0]]
