@@ -43,7 +43,7 @@ class Vocabulary(StrEnum):
 
     @property
     def code(self) -> str:
-        return self.value
+        return self._value_  # not ``self.value``: Enum's descriptor costs, and codes are read per term per record
 
     @property
     def national(self) -> str:
