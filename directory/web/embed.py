@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
 from directory.errors import InvalidQuery
 from directory.schema import LIST_VOCABULARIES
 
-from .pages import FACETS, FACET_TITLES, search_context
+from .pages import FACET_TITLES, search_context
 from .params import SearchRequest, read_search
 from .rendering import render
 from .security import embed_csp
@@ -43,7 +44,7 @@ def configure(request: Request) -> Response:
     errors: dict[str, str] = {}
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "hauteur" and v.strip()]
     try:
-        search = read_search(request.query_params.__class__(params))
+        search = read_search(QueryParams(params))
     except InvalidQuery as err:
         errors = {e.field: e.message for e in err.errors}
         search = SearchRequest()
@@ -55,8 +56,8 @@ def configure(request: Request) -> Response:
     query = urlencode(search.params())
     src = f"{base}{request.url_for('embed').path}" + (f"?{query}" if query else "")
     choices = {
-        name: (FACET_TITLES.get(name, name), [(m.code, m.label, m.code in search.filters.get(name, ())) for m in LIST_VOCABULARIES[name][0]])
-        for name in CONFIGURABLE if name in FACETS
+        name: (FACET_TITLES[name], [(m.code, m.label, m.code in search.filters.get(name, ())) for m in LIST_VOCABULARIES[name][0]])
+        for name in CONFIGURABLE
     }  # fmt: skip
     context = {
         "search": search, "errors": errors, "height": height, "src": src, "choices": choices,
