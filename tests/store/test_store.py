@@ -131,6 +131,7 @@ def test_withdrawn_venues_are_not_near(store):
     with store.engine.begin() as c:
         c.execute(sa.text("UPDATE venue SET status = 'withdrawn' WHERE id = :id"), {"id": venue_id})
     assert store.nearest(45.76, 4.85) == []
+    assert store.venues([venue_id]) == {}  # nor read back for a page of search results
 
 
 def test_nearest_matches_a_brute_force_scan(store):
