@@ -61,12 +61,26 @@ def _filled(column: sa.Column) -> sa.ColumnElement[bool]:
     return column.is_not(None)
 
 
+def _first_provenance_statement() -> sa.Insert:
+    """One ``INSERT … SELECT`` of a provenance row per filled field of the venues ``:pks``."""
+    batch = sa.select(venue_t).where(venue_t.c.pk.in_(sa.bindparam("pks", expanding=True))).cte("batch")
+    source_id, at = sa.bindparam("source_id", type_=prov_t.c.source_id.type), sa.bindparam("at", type_=prov_t.c.at.type)
+    rows = [
+        sa.select(batch.c.pk, sa.literal(name, sa.String), source_id, sa.false(), at).where(_filled(batch.c[name]))
+        for name in _CONTENT
+    ]
+    return prov_t.insert().from_select(["venue_pk", "field", "source_id", "locked", "at"], sa.union_all(*rows))
+
+
 def _venue_values(record: Mapping[str, Any]) -> dict[str, Any]:
     """Column values for the venue table from a stored record (dates as dates)."""
     values = {name: record.get(name) for name in (*_CONTENT, "flags")}
     if isinstance(values["date_maj"], str):
         values["date_maj"] = date.fromisoformat(values["date_maj"])
     return values
+
+
+_FIRST_PROVENANCE = _first_provenance_statement()
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,14 +422,9 @@ class Writer:
         return outcomes
 
     def _first_provenance(self, pks: list[int], source_id: str, at: datetime) -> None:
-        """Every filled field of these new venues comes from ``source_id``: one ``INSERT … SELECT``
-        per field lets the database write the ~20 rows of each venue, with no work per row here."""
-        for name in _CONTENT:
-            column = venue_t.c[name]
-            chosen = sa.select(
-                venue_t.c.pk, sa.literal(name), sa.literal(source_id), sa.false(), sa.literal(at, prov_t.c.at.type)
-            ).where(venue_t.c.pk.in_(pks), _filled(column))
-            self.c.execute(prov_t.insert().from_select(["venue_pk", "field", "source_id", "locked", "at"], chosen))
+        """Every filled field of these new venues comes from ``source_id``: the database writes
+        the ~20 rows of each venue (:data:`_FIRST_PROVENANCE`), with no work per row here."""
+        self.c.execute(_FIRST_PROVENANCE, {"pks": pks, "source_id": source_id, "at": at})
 
     def _remerge(self, pks: set[int], source_id: str, at: datetime) -> dict[int, ApplyOutcome]:
         """Recompute these venues from their active records; log what changed."""
