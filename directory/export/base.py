@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import abc
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
 from directory.schema import Venue
+from directory.store.codec import values_to_venue
+
+from .national import stored_values
 
 if TYPE_CHECKING:
     from directory.store import StoredVenue
@@ -41,12 +43,16 @@ def venue_iri(base_url: str, venue_id: str) -> str:
     return f"{base_url.rstrip('/')}/lieux/{venue_id}"
 
 
-@dataclass(frozen=True, slots=True)
 class ExportVenue:
     """A venue and what exports need beyond the standard's 32 fields.
 
-    ``venue.id`` is the permanent id minted by the store (never a source id):
-    it is what the national ``id`` column and every IRI carry.
+    ``id`` is the permanent id minted by the store (never a source id): it
+    is what the national ``id`` column and every IRI carry.
+
+    An export venue holds either a ``Venue`` or the store's values of one
+    (``from_row``, the whole-directory exports): writers that only need the
+    national values read ``values`` and no ``Venue`` is ever built; ``venue``
+    is built from the values the first time a writer asks for it.
 
     :param source: where the venue came from, written in the national
         ``source`` column (« structure collectant la donnée »).
@@ -54,33 +60,88 @@ class ExportVenue:
     :param url: the venue's public page (also its IRI).
     """
 
-    venue: Venue
-    source: str | None = None
-    updated_at: datetime | None = None
-    url: str | None = None
+    __slots__ = ("_venue", "_values", "source", "updated_at", "url")
+
+    def __init__(
+        self,
+        venue: Venue | None = None,
+        source: str | None = None,
+        updated_at: datetime | None = None,
+        url: str | None = None,
+        *,
+        values: Mapping[str, Any] | None = None,
+    ) -> None:
+        if venue is None and values is None:
+            raise TypeError("ExportVenue needs a venue or its stored values")
+        self._venue = venue
+        self._values = values
+        self.source = source
+        self.updated_at = updated_at
+        self.url = url
+
+    def __repr__(self) -> str:
+        return f"ExportVenue(id={self.id!r}, source={self.source!r}, updated_at={self.updated_at!r}, url={self.url!r})"
 
     @property
     def id(self) -> str:
-        return self.venue.id
+        return self._venue.id if self._venue is not None else self._values["id"]  # type: ignore[index]
+
+    @property
+    def venue(self) -> Venue:
+        if self._venue is None:
+            self._venue = values_to_venue(self._values["id"], self._values)  # type: ignore[index]
+        return self._venue
+
+    @property
+    def values(self) -> Mapping[str, Any]:
+        """The venue in the store's form, ``id`` included (``national.stored_values``)."""
+        if self._values is None:
+            self._values = stored_values(self._venue)  # type: ignore[arg-type]
+        return self._values
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        """(latitude, longitude), or None: ``Venue.point`` without building the venue."""
+        if self._venue is not None:
+            return self._venue.point
+        latitude, longitude = self._values["latitude"], self._values["longitude"]  # type: ignore[index]
+        return None if latitude is None or longitude is None else (latitude, longitude)
 
     @classmethod
     def from_stored(cls, stored: StoredVenue, *, base_url: str = DEFAULT_BASE_URL) -> ExportVenue:
         """From the store's view: the venue's own ``source`` if it has one,
         else the ids of the sources that feed it."""
-        source = stored.venue.source
-        if not source and stored.sources:
-            source = ", ".join(dict.fromkeys(source_id for source_id, _ in stored.sources))
         return cls(
             venue=stored.venue,
-            source=source,
+            source=_source(stored.venue.source, stored.sources),
             updated_at=stored.updated_at,
             url=venue_iri(base_url, stored.venue.id),
+        )
+
+    @classmethod
+    def from_row(
+        cls, values: Mapping[str, Any], sources: Sequence[tuple[str, str]], *, base_url: str = DEFAULT_BASE_URL
+    ) -> ExportVenue:
+        """From one of the store's ``iter_venue_rows``: the same as ``from_stored``
+        on the same venue, without building a ``Venue``."""
+        return cls(
+            values=values,
+            source=_source(values["source"], sources),
+            updated_at=values["updated_at"],
+            url=venue_iri(base_url, values["id"]),
         )
 
     @classmethod
     def from_venue(cls, venue: Venue, *, base_url: str = DEFAULT_BASE_URL) -> ExportVenue:
         """A bare venue (tests, files converted without a store)."""
         return cls(venue=venue, source=venue.source, url=venue_iri(base_url, venue.id))
+
+
+def _source(own: str | None, sources: Sequence[tuple[str, str]]) -> str | None:
+    """The venue's own ``source``, else the ids of the sources feeding it, once each."""
+    if not own and sources:
+        return ", ".join(dict.fromkeys(source_id for source_id, _ in sources))
+    return own
 
 
 class Writer(abc.ABC):

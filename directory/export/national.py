@@ -14,12 +14,16 @@ names the same resource.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
 from directory.schema import LIST_VOCABULARIES, NATIONAL_FIELDS, Venue
+from directory.store.codec import venue_to_values
 
-__all__ = ["national_row", "national_values", "write_national_csv", "EXTENSION_FIELDS"]
+__all__ = [
+    "national_row", "national_values", "stored_national_values", "stored_values", "write_national_csv",
+    "EXTENSION_FIELDS",
+]  # fmt: skip
 
 #: Fields this directory adds after the standard's 32 when asked to
 #: (``extensions=True``): what v1 cannot say but partners need (Pass numérique).
@@ -41,20 +45,45 @@ _FIELDS = tuple((name, _kind(name)) for name in NATIONAL_FIELDS)
 _EXTENDED = _FIELDS + tuple((name, _kind(name)) for name in EXTENSION_FIELDS)
 
 
-def national_values(venue: Venue, *, extensions: bool = False) -> list[Any]:
-    """The row's values in column order (strings and numbers, ``""`` when empty)."""
-    values: list[Any] = []
+#: For each list field, the national spelling of each stored code. A code the
+#: vocabulary no longer knows is left out, as ``values_to_venue`` leaves it out.
+_SPELLINGS: dict[str, dict[str, str]] = {
+    name: {member.code: member.national for member in vocabulary} for name, (vocabulary, _) in LIST_VOCABULARIES.items()
+}
+
+
+def stored_national_values(values: Mapping[str, Any], *, extensions: bool = False) -> list[Any]:
+    """The row's values in column order, from a venue's stored values.
+
+    ``values`` is the store's form of a venue (``venue_to_values`` plus
+    ``id``: vocabulary codes, lists as lists, ``date_maj`` a date), as the
+    store's ``iter_venue_rows`` reads it: a whole export needs no ``Venue``.
+    """
+    row: list[Any] = []
     for name, kind in _EXTENDED if extensions else _FIELDS:
-        value = getattr(venue, name)
+        value = values[name]
         if value is None:
             value = ""
         elif kind == _TERMS:
-            value = "|".join([term.national for term in value])
+            spellings = _SPELLINGS[name]
+            value = "|".join([spellings[code] for code in value if code in spellings])
         elif kind == _TEXTS:
             value = "|".join([item.replace("|", "%7C") for item in value])
         elif kind == _DATE:
             value = value.isoformat()
-        values.append(value)
+        row.append(value)
+    return row
+
+
+def national_values(venue: Venue, *, extensions: bool = False) -> list[Any]:
+    """The row's values in column order (strings and numbers, ``""`` when empty)."""
+    return stored_national_values(stored_values(venue), extensions=extensions)
+
+
+def stored_values(venue: Venue) -> dict[str, Any]:
+    """The venue in the store's form, ``id`` included (what ``stored_national_values`` reads)."""
+    values = venue_to_values(venue)
+    values["id"] = venue.id
     return values
 
 

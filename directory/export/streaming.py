@@ -34,7 +34,10 @@ def export_chunks(
 
     :param progress: called with the number of venues written so far.
     """
-    venues = (ExportVenue.from_stored(s, base_url=base_url) for s in store.iter_venues(venue_filter, batch=BATCH))
+    venues = (
+        ExportVenue.from_row(row, sources, base_url=base_url)
+        for row, sources in store.iter_venue_rows(venue_filter, batch=BATCH)
+    )
     with tempfile.SpooledTemporaryFile(_SPOOL_MAX, mode="w+", encoding="utf-8", newline="") as buffer:
         for count in writer.write(venues, buffer):  # type: ignore[arg-type]
             if progress is not None:

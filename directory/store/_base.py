@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import sqlalchemy as sa
 
 from directory.schema import LIST_VOCABULARIES, Venue
@@ -243,29 +244,50 @@ class Store(abc.ABC):
         Memory does not grow with the directory (keyset pagination on the
         primary key); provenance is left out, the record keys are in ``sources``.
         """
+        for row, sources in self.iter_venue_rows(filter, batch=batch):
+            yield StoredVenue(
+                venue=values_to_venue(row["id"], row), status=row["status"], merged_into=row["merged_into"],
+                flags=list(row["flags"] or ()), created_at=row["created_at"], updated_at=row["updated_at"],
+                sources=sources,
+            )  # fmt: skip
+
+    def iter_venue_rows(
+        self, filter: VenueFilter | None = None, *, batch: int = 1000
+    ) -> Iterator[tuple[dict[str, Any], list[tuple[str, str]]]]:
+        """``iter_venues`` without building venues: each venue's row as a dict
+        (every ``venue`` column, as ``select(venue_t)`` would give it: JSON
+        columns decoded, dates as dates) and its record keys (source id, record
+        id) from sources that have not withdrawn it.
+
+        What whole-directory exports read. JSON columns are fetched as text and
+        decoded here (``orjson``), not by SQLAlchemy's per-column processing;
+        each batch is one query on a connection held only while it is read.
+        """
         last = 0
         clauses = self._filter_clauses(filter)
+        query = sa.select(*_ROW_COLUMNS)
         while True:
             with self.engine.connect() as c:
                 rows = c.execute(
-                    sa.select(venue_t).where(venue_t.c.pk > last, *clauses).order_by(venue_t.c.pk).limit(batch)
-                ).mappings().all()  # fmt: skip
+                    query.where(venue_t.c.pk > last, *clauses).order_by(venue_t.c.pk).limit(batch)
+                ).all()  # fmt: skip
                 if not rows:
                     return
+                first, last = rows[0][0], rows[-1][0]
                 sources: dict[int, list[tuple[str, str]]] = {}
-                for r in c.execute(
+                for venue_pk, source_id, record_id in c.execute(
                     sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id)
-                    .where(link_t.c.venue_pk.in_([r["pk"] for r in rows]), link_t.c.withdrawn_at.is_(None))
+                    .where(link_t.c.venue_pk.between(first, last), link_t.c.withdrawn_at.is_(None))
                     .order_by(link_t.c.source_id, link_t.c.record_id)
                 ):
-                    sources.setdefault(r.venue_pk, []).append((r.source_id, r.record_id))
-            for r in rows:
-                yield StoredVenue(
-                    venue=values_to_venue(r["id"], r), status=r["status"], merged_into=r["merged_into"],
-                    flags=list(r["flags"] or ()), created_at=r["created_at"], updated_at=r["updated_at"],
-                    sources=sources.get(r["pk"], []),
-                )  # fmt: skip
-            last = rows[-1]["pk"]
+                    sources.setdefault(venue_pk, []).append((source_id, record_id))
+            for row in rows:
+                values = dict(zip(_ROW_NAMES, row))
+                for name in _JSON_NAMES:
+                    text = values[name]
+                    if text is not None:
+                        values[name] = [] if text == "[]" else _loads(text)
+                yield values, sources.get(values["pk"], [])
 
     def last_change(self) -> tuple[int, datetime | None]:
         """The newest change-log sequence number and its time: a version for caches (ETag)."""
@@ -413,6 +435,17 @@ class Store(abc.ABC):
         rows = c.execute(sa.select(venue_t).where(venue_t.c.pk.in_([pk for _, pk in scored]))).mappings()
         by_pk = {r["pk"]: r for r in rows}
         return [Nearby(values_to_venue(by_pk[pk]["id"], by_pk[pk]), d) for d, pk in scored]
+
+
+#: The ``venue`` columns ``iter_venue_rows`` reads: JSON ones as text, decoded
+#: by ``_loads`` (SQLAlchemy's JSON processing is most of reading a venue).
+_JSON_NAMES = tuple(column.name for column in venue_t.c if isinstance(column.type, sa.JSON))
+_ROW_COLUMNS = tuple(
+    sa.cast(column, sa.Text).label(column.name) if column.name in _JSON_NAMES else column for column in venue_t.c
+)
+_ROW_NAMES = tuple(column.name for column in venue_t.c)
+assert _ROW_NAMES[0] == "pk"
+_loads = orjson.loads
 
 
 def _postcode_prefix(departement: str) -> str:

@@ -184,3 +184,28 @@ def test_iter_venues_streams_every_active_venue_with_filters(store):
     assert len(boxed) == 10
     seq, at = store.last_change()
     assert seq > 0 and at is not None
+
+
+def test_venue_rows_are_the_venue_columns_as_sqlalchemy_reads_them(store):
+    """``iter_venue_rows`` decodes the JSON columns itself: the same values, the same types."""
+    fill(store, [
+        venue("full", 45.0, 4.8, services="Aide aux démarches administratives|Loisirs et créations numériques",
+              courriels="contact@example.org", site_web="https://example.org/a|https://example.org/b",
+              frais_a_charge="Gratuit", complement_adresse="Bât. B"),
+        venue("bare", 45.1, 4.8),
+        venue("far", 48.0, 2.3, code_postal="75001", commune="Paris"),
+    ])  # fmt: skip
+    from directory.store.tables import venue_t
+
+    with store.engine.connect() as c:
+        expected = {r["id"]: dict(r) for r in c.execute(sa.select(venue_t)).mappings()}
+    rows = list(store.iter_venue_rows(batch=2))
+    assert {row["id"]: row for row, _ in rows} == expected
+    for row, _ in rows:
+        for name, value in row.items():
+            assert type(value) is type(expected[row["id"]][name]), name
+    assert sorted(sources[0][1] for _, sources in rows) == ["bare", "far", "full"]
+    assert all(len(sources) == 1 and sources[0][0] == "src" for _, sources in rows)
+    assert [row["id"] for row, _ in store.iter_venue_rows(VenueFilter(departement="75"))] == [
+        s.venue.id for s in store.iter_venues(VenueFilter(departement="75"))
+    ]

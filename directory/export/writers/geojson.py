@@ -28,7 +28,7 @@ def feature(venue: ExportVenue, url: str) -> dict[str, Any]:
     """One venue as a GeoJSON Feature (``geometry`` None when it has no point)."""
     properties = {k: (None if v == "" else v) for k, v in national_record(venue).items()}
     properties["url"] = url
-    point = venue.venue.point
+    point = venue.point
     geometry = None if point is None else {"type": "Point", "coordinates": [point[1], point[0]]}
     return {"type": "Feature", "id": venue.id, "geometry": geometry, "properties": properties}
 
@@ -54,6 +54,6 @@ class GeoJsonWriter(Writer):
         features = (
             feature(venue, self.url_of(venue))
             for venue in venues
-            if not (self.located_only and venue.venue.point is None)
+            if not (self.located_only and venue.point is None)
         )
         yield from write_json_array(features, stream, prefix=_HEADER, suffix="]}")

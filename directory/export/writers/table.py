@@ -16,7 +16,7 @@ from typing import Any, ClassVar, TextIO
 from directory.schema import NATIONAL_FIELDS
 
 from ..base import DEFAULT_BASE_URL, ExportVenue, Writer, write_json_array
-from ..national import EXTENSION_FIELDS, national_values
+from ..national import EXTENSION_FIELDS, stored_national_values
 from ..schemas import NATIONAL_SCHEMA_URI
 
 __all__ = ["CsvWriter", "JsonWriter", "national_record", "national_list"]
@@ -33,7 +33,7 @@ def national_record(venue: ExportVenue, *, extensions: bool = False) -> dict[str
 
 def national_list(venue: ExportVenue, *, extensions: bool = False) -> list[Any]:
     """The same values as ``national_record``, in column order."""
-    values = national_values(venue.venue, extensions=extensions)
+    values = stored_national_values(venue.values, extensions=extensions)
     values[_SOURCE] = venue.source or ""
     return values
 
