@@ -42,6 +42,9 @@ __all__ = ["HarvestReport", "Geocoder", "harvest_source", "SUSPICIOUS_RATIO"]
 SUSPICIOUS_RATIO = 0.5
 _BATCH = 1000
 _MAX_PAGES = 10_000  # a loop of "next" links must end
+#: Part of each record's raw hash: bump it when validation or normalisation changes what a
+#: record gives, so that the next run parses every record again instead of skipping it.
+_PARSING_VERSION = 1
 
 
 class Geocoder(Protocol):
@@ -239,10 +242,16 @@ def _parse(
         batch.add(_Valid(item, record_id, venue, found, lineage, raw_hash))
 
 
-def _raw_hash(mapped: dict[str, Any], lineage: list[str], geocoder: Geocoder | None) -> str:
+def _raw_hash(mapped: dict[str, Any], lineage: list[str], geocoder: Geocoder | None) -> str | None:
     """What a record says before parsing, whatever its column order or quoting: when it says the
-    same as at the last run, parsing, matching and merging it again would change nothing."""
-    canonical = orjson.dumps([mapped, lineage, geocoder is not None], option=orjson.OPT_SORT_KEYS, default=str)
+    same as at the last run, parsing, matching and merging it again would change nothing.
+    None when it cannot be hashed (an integer beyond 64 bits…): it is then parsed every time."""
+    try:
+        canonical = orjson.dumps(
+            [_PARSING_VERSION, mapped, lineage, geocoder is not None], option=orjson.OPT_SORT_KEYS, default=str
+        )
+    except orjson.JSONEncodeError:
+        return None
     return hashlib.sha256(canonical).hexdigest()
 
 

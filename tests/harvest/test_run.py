@@ -105,6 +105,13 @@ def test_records_read_as_last_time_are_not_parsed_again(store, places, served, f
     assert dict(statuses) == {"stored": 1, "unchanged": 39}  # every record is still kept as received
 
 
+def test_a_record_that_cannot_be_hashed_is_parsed_every_time():
+    from directory.harvest.run import _raw_hash
+
+    assert _raw_hash({"id": "a", "b": 1}, ["X"], None) == _raw_hash({"b": 1, "id": "a"}, ["X"], None)
+    assert _raw_hash({"id": "a", "siret": 2**70}, ["X"], None) is None
+
+
 def test_a_failing_source_withdraws_nothing(store, places, served, fetcher, tmp_path):
     root, server = served
     write_csv(root / "lieux.csv", rows()[:50])

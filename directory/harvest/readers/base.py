@@ -73,5 +73,5 @@ def payload_of(record: Any) -> str:
     """The record as received, as JSON text, keys in their order (orjson: this runs once per record)."""
     try:
         return orjson.dumps(record, default=str).decode()
-    except (orjson.JSONEncodeError, TypeError):  # lone surrogates, integers beyond 64 bits
+    except orjson.JSONEncodeError:  # lone surrogates, integers beyond 64 bits
         return json.dumps(record, ensure_ascii=False, sort_keys=False, default=str)
