@@ -18,6 +18,7 @@ from ._base import (
     ApplyOutcome,
     Nearby,
     Provenance,
+    ROW_COLUMNS,
     RawRecord,
     SourceInfo,
     Store,
@@ -35,7 +36,7 @@ from ._writer import Incoming, Writer
 from .ids import is_venue_id, new_venue_id
 
 __all__ = [
-    "ApplyOutcome", "ChangeFeed", "EARTH_RADIUS_M", "FeedItem", "FeedPage", "decode_cursor", "encode_cursor", "Incoming", "Nearby", "PostgisStore", "Provenance", "RawRecord",
+    "ApplyOutcome", "ChangeFeed", "EARTH_RADIUS_M", "FeedItem", "FeedPage", "decode_cursor", "encode_cursor", "Incoming", "Nearby", "PostgisStore", "Provenance", "ROW_COLUMNS", "RawRecord",
     "RunSummary", "SourceBook", "SourceInfo", "SourceState", "SqliteStore", "Store", "StoredVenue", "VenueFilter", "Writer", "haversine_m",
     "is_venue_id", "new_venue_id", "open_store", "utcnow",
     "Correction", "QuarantinedRecord", "SourceFeedback", "UnknownSource",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import sqlalchemy as sa
 
-from directory.schema import LIST_VOCABULARIES, Venue
+from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Venue
 from directory.schema.geometry import EARTH_RADIUS_M, haversine_m
 
 from ._feedback import SourceFeedback, source_feedback
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Store", "VenueFilter", "Nearby", "StoredVenue", "SourceInfo", "RawRecord",
-    "ApplyOutcome", "Provenance", "EARTH_RADIUS_M", "haversine_m", "utcnow",
+    "ApplyOutcome", "Provenance", "ROW_COLUMNS", "EARTH_RADIUS_M", "haversine_m", "utcnow",
 ]  # fmt: skip
 
 
@@ -139,6 +139,40 @@ def fingerprint(values: Mapping[str, Any]) -> str:
 
 def jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+#: What ``iter_venue_rows`` reads unless told otherwise: a venue's fields, its
+#: ``pk`` and ``updated_at`` (everything an export needs).
+ROW_COLUMNS: tuple[str, ...] = ("pk", *VENUE_FIELDS, "updated_at")
+_ALL_COLUMNS = tuple(column.name for column in venue_t.c)
+_JSON_NAMES = frozenset(column.name for column in venue_t.c if isinstance(column.type, sa.JSON))
+_DECODED_MAX = 4096  # distinct raw dates or times remembered per column
+_loads = orjson.loads
+
+
+def _reader(
+    dialect: sa.Dialect, names: Sequence[str]
+) -> tuple[list[sa.ColumnElement[Any]], list[tuple[str, Any, dict[Any, Any]]]]:
+    """What ``iter_venue_rows`` selects for ``names``, and the date and time
+    columns it decodes itself: (name, SQLAlchemy's result processor for the
+    column on this dialect, decoded values by raw value)."""
+    selected: list[sa.ColumnElement[Any]] = []
+    decoders: list[tuple[str, Any, dict[Any, Any]]] = []
+    for name in names:
+        column = venue_t.c[name]
+        if name in _JSON_NAMES:
+            selected.append(sa.cast(column, sa.Text).label(name))
+            continue
+        process = None
+        kind = column.type.impl if isinstance(column.type, sa.TypeDecorator) else column.type  # sqlmodel's UTCDateTime
+        if isinstance(kind, (sa.Date, sa.DateTime)):  # immutable values: decoded ones can be shared
+            process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        if process is None:
+            selected.append(column)
+        else:
+            selected.append(sa.type_coerce(column, sa.String).label(name))
+            decoders.append((name, process, {}))
+    return selected, decoders
 
 
 class Store(abc.ABC):
@@ -244,7 +278,7 @@ class Store(abc.ABC):
         Memory does not grow with the directory (keyset pagination on the
         primary key); provenance is left out, the record keys are in ``sources``.
         """
-        for row, sources in self.iter_venue_rows(filter, batch=batch):
+        for row, sources in self.iter_venue_rows(filter, batch=batch, columns=_ALL_COLUMNS):
             yield StoredVenue(
                 venue=values_to_venue(row["id"], row), status=row["status"], merged_into=row["merged_into"],
                 flags=list(row["flags"] or ()), created_at=row["created_at"], updated_at=row["updated_at"],
@@ -252,20 +286,27 @@ class Store(abc.ABC):
             )  # fmt: skip
 
     def iter_venue_rows(
-        self, filter: VenueFilter | None = None, *, batch: int = 1000
+        self, filter: VenueFilter | None = None, *, batch: int = 1000, columns: Sequence[str] = ROW_COLUMNS
     ) -> Iterator[tuple[dict[str, Any], list[tuple[str, str]]]]:
         """``iter_venues`` without building venues: each venue's row as a dict
-        (every ``venue`` column, as ``select(venue_t)`` would give it: JSON
+        (``columns`` of ``venue``, as ``select(venue_t)`` would give them: JSON
         columns decoded, dates as dates) and its record keys (source id, record
         id) from sources that have not withdrawn it.
 
-        What whole-directory exports read. JSON columns are fetched as text and
-        decoded here (``orjson``), not by SQLAlchemy's per-column processing;
-        each batch is one query on a connection held only while it is read.
+        What whole-directory exports read, so the work per row is kept down:
+        by default only the model's fields, ``pk`` and ``updated_at``
+        (``ROW_COLUMNS``); JSON columns are fetched as text and decoded here
+        (``orjson``); a date or time column is fetched raw and each distinct
+        raw value decoded once by SQLAlchemy's own processor for the column
+        (a batch holds few distinct ``date_maj``: a run stamps its venues
+        alike). Each batch is one query on a connection held only while it is read.
         """
-        last = 0
+        names = ("pk", *(name for name in columns if name != "pk"))
+        selected, decoders = _reader(self.engine.dialect, names)
+        json_names = [name for name in names if name in _JSON_NAMES]
         clauses = self._filter_clauses(filter)
-        query = sa.select(*_ROW_COLUMNS)
+        query = sa.select(*selected)
+        last = 0
         while True:
             with self.engine.connect() as c:
                 rows = c.execute(
@@ -281,12 +322,22 @@ class Store(abc.ABC):
                     .order_by(link_t.c.source_id, link_t.c.record_id)
                 ):
                     sources.setdefault(venue_pk, []).append((source_id, record_id))
+            for name, process, decoded in decoders:
+                if len(decoded) > _DECODED_MAX:
+                    decoded.clear()
             for row in rows:
-                values = dict(zip(_ROW_NAMES, row))
-                for name in _JSON_NAMES:
+                values = dict(zip(names, row))
+                for name in json_names:
                     text = values[name]
                     if text is not None:
                         values[name] = [] if text == "[]" else _loads(text)
+                for name, process, decoded in decoders:
+                    raw = values[name]
+                    if raw is not None:
+                        value = decoded.get(raw)
+                        if value is None:
+                            value = decoded[raw] = process(raw)
+                        values[name] = value
                 yield values, sources.get(values["pk"], [])
 
     def last_change(self) -> tuple[int, datetime | None]:
@@ -435,17 +486,6 @@ class Store(abc.ABC):
         rows = c.execute(sa.select(venue_t).where(venue_t.c.pk.in_([pk for _, pk in scored]))).mappings()
         by_pk = {r["pk"]: r for r in rows}
         return [Nearby(values_to_venue(by_pk[pk]["id"], by_pk[pk]), d) for d, pk in scored]
-
-
-#: The ``venue`` columns ``iter_venue_rows`` reads: JSON ones as text, decoded
-#: by ``_loads`` (SQLAlchemy's JSON processing is most of reading a venue).
-_JSON_NAMES = tuple(column.name for column in venue_t.c if isinstance(column.type, sa.JSON))
-_ROW_COLUMNS = tuple(
-    sa.cast(column, sa.Text).label(column.name) if column.name in _JSON_NAMES else column for column in venue_t.c
-)
-_ROW_NAMES = tuple(column.name for column in venue_t.c)
-assert _ROW_NAMES[0] == "pk"
-_loads = orjson.loads
 
 
 def _postcode_prefix(departement: str) -> str:

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from directory.schema import Service, parse_venue
-from directory.store import SourceInfo, VenueFilter, haversine_m, is_venue_id, open_store
+from directory.store import ROW_COLUMNS, SourceInfo, VenueFilter, haversine_m, is_venue_id, open_store
 from directory.store.migrate import current_revision, downgrade
 
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
@@ -199,11 +199,17 @@ def test_venue_rows_are_the_venue_columns_as_sqlalchemy_reads_them(store):
 
     with store.engine.connect() as c:
         expected = {r["id"]: dict(r) for r in c.execute(sa.select(venue_t)).mappings()}
-    rows = list(store.iter_venue_rows(batch=2))
-    assert {row["id"]: row for row, _ in rows} == expected
-    for row, _ in rows:
-        for name, value in row.items():
-            assert type(value) is type(expected[row["id"]][name]), name
+    every = [column.name for column in venue_t.c]
+    for columns in (ROW_COLUMNS, every):
+        rows = list(store.iter_venue_rows(batch=2, columns=columns))
+        assert {row["id"]: row for row, _ in rows} == {
+            venue_id: {name: values[name] for name in columns} for venue_id, values in expected.items()
+        }
+        for row, _ in rows:
+            assert list(row) == list(columns)
+            for name, value in row.items():
+                assert type(value) is type(expected[row["id"]][name]), name
+    assert ROW_COLUMNS != tuple(every) and rows[0][0]["updated_at"].tzinfo is not None
     assert sorted(sources[0][1] for _, sources in rows) == ["bare", "far", "full"]
     assert all(len(sources) == 1 and sources[0][0] == "src" for _, sources in rows)
     assert [row["id"] for row, _ in store.iter_venue_rows(VenueFilter(departement="75"))] == [
