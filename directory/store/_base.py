@@ -269,7 +269,7 @@ class Store(abc.ABC):
         if not ids:
             return {}
         with self.engine.connect() as c:
-            rows = c.execute(sa.select(venue_t).where(venue_t.c.id.in_(list(ids)), venue_t.c.status == "active")).mappings()
+            rows = c.execute(sa.select(venue_t).where(venue_t.c.id.in_(list(ids)), self._active())).mappings()
             return {r["id"]: values_to_venue(r["id"], r) for r in rows}
 
     def iter_venues(self, filter: VenueFilter | None = None, *, batch: int = 1000) -> Iterator[StoredVenue]:
