@@ -13,7 +13,7 @@ from .base import DEFAULT_BASE_URL, ExportVenue, Writer
 
 __all__ = ["CHUNK_CHARS", "export_chunks"]
 
-CHUNK_CHARS = 64 * 1024
+CHUNK_CHARS = 128 * 1024  # each chunk is a thread hop in a streamed response (~0.3 ms): fewer, larger ones
 _SPOOL_MAX = 1024 * 1024  # a writer's longer tail (data·inclusion services) goes to disk
 BATCH = 1000
 
