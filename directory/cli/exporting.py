@@ -18,7 +18,7 @@ from directory.export import DEFAULT_BASE_URL, WRITERS, Writer, get_writer
 from directory.places import load_gazetteer
 from directory.store import Store, VenueFilter
 from directory.export.streaming import export_chunks
-from directory.web.opendata import read_territory
+from directory.export.territory import read_territory
 
 from ._common import fail, open_settings_store
 

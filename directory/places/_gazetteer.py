@@ -139,6 +139,7 @@ class Gazetteer:
         self._main: dict[str, int] = {}
         self._secondary: dict[str, list[int]] = {}
         self._children: dict[str, list[str]] = {}
+        self._by_epci: dict[str, tuple[str, ...]] | None = None  # built on first use
         for i, r in enumerate(rows):
             if r[_C_TYPE] in _MAIN_TYPES:
                 self._main[r[_C_INSEE]] = i
@@ -264,6 +265,26 @@ class Gazetteer:
                 new = self._former.get(code)
                 i = self._main.get(new) if new else None
         return None if i is None else self._at(i)
+
+    def arrondissements_of(self, insee: str) -> tuple[str, ...]:
+        """The INSEE codes of a city's municipal arrondissements (Paris, Lyon,
+        Marseille); empty for any other commune."""
+        return tuple(sorted(set(self._children.get(insee.strip().upper(), ()))))
+
+    def communes_of_epci(self, siren: str) -> tuple[str, ...]:
+        """Every INSEE code in an intercommunality: its communes, their
+        arrondissements and former (delegated, associated) communes. Empty when
+        the SIREN names none."""
+        if self._by_epci is None:
+            with self._lock:
+                if self._by_epci is None:
+                    by_epci: dict[str, set[str]] = {}
+                    for code in [*self._main, *self._secondary]:
+                        commune = self.commune(code)
+                        if commune is not None and commune.epci:
+                            by_epci.setdefault(commune.epci, set()).add(code)
+                    self._by_epci = {k: tuple(sorted(v)) for k, v in by_epci.items()}
+        return self._by_epci.get(siren.strip(), ())
 
     def _main_commune(self, insee: str) -> Commune | None:
         i = self._main.get(insee)

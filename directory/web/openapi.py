@@ -23,12 +23,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from directory.export.schemas import NATIONAL_SCHEMA_PATH, NATIONAL_SCHEMA_URI, NATIONAL_SCHEMA_VERSION
+from directory.export.territory import TERRITORY_PARAMETERS
 from directory.schema import LIST_VOCABULARIES, NATIONAL_FIELDS
 
 from . import feed
 from .api import MAX_PLACES
 from .finder import FACETS
-from .opendata import LICENCE_ID, LICENCE_NAME, TERRITORY_PARAMETERS, downloads
+from .opendata import LICENCE_ID, LICENCE_NAME, downloads
 from .params import (
     DEFAULT_LIMIT, FILTER_PARAMS, MAX_LIMIT, MAX_PAGE, MAX_RADIUS_KM, MAX_TEXT, SORT_PARAMS, VIEWS, WEEKDAY_PARAMS,
 )  # fmt: skip

@@ -25,9 +25,7 @@ an EPCI's communes publicly); the streaming is ``directory.export.streaming``.
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
@@ -36,20 +34,23 @@ from typing import Any
 from urllib.parse import urlencode
 
 from rdflib import DCAT, Graph, URIRef
-from starlette.datastructures import Headers, QueryParams
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from directory.errors import DirectoryError, FieldError, InvalidQuery
+from directory.errors import DirectoryError, InvalidQuery
 from directory.export import WRITERS, Writer, get_writer
 from directory.export.streaming import export_chunks
+from directory.export.territory import (
+    DEPARTEMENT, INSEE, MESSAGES, POSTCODE, SIREN, TERRITORY_PARAMETERS, Territory, territory_from_query,
+)  # fmt: skip
 from directory.export.catalogue_file import CatalogueFile
 from directory.export.dcat import ETALAB_2, CatalogMetadata, ContactPoint, Publisher, catalog_graph
 from directory.export.vocabularies import vocabularies_graph
 from directory.places import Gazetteer, Place
-from directory.store import Store, VenueFilter
+from directory.store import Store
 
 from .cors import CorsReads
 from .display import PARIS
@@ -58,10 +59,10 @@ from .problems import HTTP_TITLES
 from .rendering import problem_response, render
 
 __all__ = [
-    "EXPLANATIONS", "FILE_NAMES", "MESSAGES", "METHODS", "MIDDLEWARE", "TERRITORY_PARAMETERS",
-    "Download", "Picked", "Territory", "catalogue_graph", "catalogue_jsonld", "catalogue_metadata",
+    "EXPLANATIONS", "FILE_NAMES", "METHODS", "MIDDLEWARE",
+    "Download", "Picked", "catalogue_graph", "catalogue_jsonld", "catalogue_metadata",
     "catalogue_negotiated", "catalogue_turtle", "download_for", "downloads", "export",
-    "open_data_page", "pick_territory", "read_territory", "territory_from_query", "vocabularies",
+    "open_data_page", "pick_territory", "vocabularies",
 ]  # fmt: skip
 
 # -- what is published ---------------------------------------------------------
@@ -122,199 +123,6 @@ def downloads() -> list[Download]:
 
 def download_for(file: str) -> Download | None:
     return next((d for d in downloads() if d.file == file), None)
-
-
-# -- territory -------------------------------------------------------------------
-
-TERRITORY_PARAMETERS = ("departement", "commune", "code_postal", "epci", "bbox")
-_DEPARTEMENT = re.compile(r"0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97[1-8]|98[4-9]")
-_INSEE = re.compile(r"(\d{2}|2[AB])\d{3}")
-_POSTCODE = re.compile(r"\d{5}")
-_SIREN = re.compile(r"\d{9}")
-_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-_ECHO_MAX = 80
-
-
-@dataclass(frozen=True, slots=True)
-class Territory:
-    """Which venues an export holds. Nothing set: all of them; several filters combine."""
-
-    departement: str | None = None
-    commune: str | None = None  # INSEE code
-    code_postal: str | None = None
-    epci: str | None = None  # SIREN
-    bbox: tuple[float, float, float, float] | None = None  # south, west, north, east
-
-    @property
-    def everything(self) -> bool:
-        return not self.query()
-
-    def query(self) -> dict[str, str]:
-        """The query parameters that ask for this territory, in a fixed order."""
-        out = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value is not None:
-                out[f.name] = ",".join(_number(v) for v in value) if f.name == "bbox" else value
-        return out
-
-    def slug(self) -> str:
-        """For file names: ``-departement-69``, ``-commune-69383``, ``-emprise``…"""
-        parts = [f"{name.replace('_', '-')}-{value}" for name, value in self.query().items() if name != "bbox"]
-        if self.bbox is not None:
-            parts.append("emprise")
-        return "".join(f"-{p}" for p in parts)
-
-
-def _number(value: float) -> str:
-    """``45.7``, ``4``: six decimals at most (a decimetre), no trailing zeros."""
-    return f"{value:.6f}".rstrip("0").rstrip(".")
-
-
-@dataclass(frozen=True, slots=True)
-class _Groups:
-    by_epci: dict[str, tuple[str, ...]]
-    arrondissements: dict[str, tuple[str, ...]]
-
-
-@lru_cache(maxsize=4)
-def _groups(places: Gazetteer) -> _Groups:
-    # The gazetteer answers commune by commune but lists none: read its codes
-    # once. TODO: a public ``Gazetteer.communes_of_epci`` would replace this.
-    codes = [*getattr(places, "_main", {}), *getattr(places, "_secondary", {})]
-    by_epci: dict[str, list[str]] = {}
-    children: dict[str, list[str]] = {}
-    for code in codes:
-        commune = places.commune(code)
-        if commune is None:
-            continue
-        if commune.epci:
-            by_epci.setdefault(commune.epci, []).append(code)
-        if commune.kind == "arrondissement" and commune.parent:
-            children.setdefault(commune.parent, []).append(code)
-    return _Groups(
-        {k: tuple(sorted(set(v))) for k, v in by_epci.items()},
-        {k: tuple(sorted(set(v))) for k, v in children.items()},
-    )
-
-
-#: What is wrong with a territory parameter, in French (``{name}``: the parameter).
-MESSAGES: dict[str, str] = {
-    "departement": "« departement » doit être un code de département : 69, 2A, 974…",
-    "commune": "« commune » doit être le code INSEE d'une commune (5 caractères, par exemple 69383).",
-    "code_postal": "« code_postal » doit compter 5 chiffres (par exemple 69003).",
-    "epci": "« epci » doit être le numéro SIREN (9 chiffres) d'une intercommunalité connue, par exemple 200046977.",
-    "commune+epci": "Donnez soit « commune », soit « epci », pas les deux.",
-    "bbox": "« bbox » attend quatre nombres décimaux séparés par des virgules : "
-            "sud,ouest,nord,est (par exemple 45.70,4.78,45.80,4.90).",
-    "bbox-range": "« bbox » : les latitudes vont de -90 à 90, les longitudes de -180 à 180.",
-    "bbox-order": "« bbox » : donnez sud,ouest,nord,est, avec le sud sous le nord et l'ouest avant l'est.",
-    "unknown": "Paramètre inconnu « {name} » : les paramètres possibles sont " + ", ".join(TERRITORY_PARAMETERS) + ".",
-    "repeated": "Le paramètre « {name} » est donné plusieurs fois ; donnez-le une seule fois.",
-    "not-found": "Nous n'avons trouvé aucun territoire pour « {name} ». "
-                 "Vérifiez l'orthographe, ou essayez un code postal ou un numéro de département.",
-}  # fmt: skip
-
-
-def _echo(value: str) -> str:
-    value = printable(value)
-    return value if len(value) <= _ECHO_MAX else value[:_ECHO_MAX] + "…"
-
-
-def _invalid(errors: list[FieldError]) -> InvalidQuery:
-    names = ", ".join(dict.fromkeys(e.field for e in errors))
-    return InvalidQuery(detail=f"Paramètre(s) invalide(s) : {names}.", errors=errors)
-
-
-def _bbox(text: str) -> tuple[float, float, float, float] | str:
-    """Four decimals, or the key of the reason they are not a bounding box."""
-    parts = [p.strip() for p in text.split(",")]
-    if len(parts) != 4 or not all(_DECIMAL.fullmatch(p) for p in parts):
-        return "bbox"
-    south, west, north, east = (float(p) for p in parts)
-    if not (-90 <= south <= 90 and -90 <= north <= 90 and -180 <= west <= 180 and -180 <= east <= 180):
-        return "bbox-range"
-    if south > north or west > east:
-        return "bbox-order"
-    return (south, west, north, east)
-
-
-def read_territory(values: Mapping[str, str | None], places: Gazetteer) -> tuple[Territory, VenueFilter]:
-    """Check the territory parameters and turn them into a store filter.
-
-    :param values: ``departement``, ``commune`` (INSEE), ``code_postal``,
-        ``epci`` (SIREN) and ``bbox`` (``south,west,north,east``); empty or
-        missing ones are left out.
-    :param places: resolves a commune's arrondissements and an EPCI's communes.
-    :raises InvalidQuery: listing every parameter at fault, in French.
-    """
-    raw = {name: (values.get(name) or "").strip() or None for name in TERRITORY_PARAMETERS}
-    errors: list[FieldError] = []
-    found: dict[str, Any] = {}
-    communes: tuple[str, ...] = ()
-
-    def fail(name: str, value: str, key: str | None = None) -> None:
-        errors.append(FieldError(name, MESSAGES[key or name], _echo(value)))
-
-    if (d := raw["departement"]) is not None:
-        if _DEPARTEMENT.fullmatch(d.upper()):
-            found["departement"] = d.upper()
-        else:
-            fail("departement", d)
-    if (c := raw["commune"]) is not None:
-        commune = places.commune(c) if _INSEE.fullmatch(c.upper()) else None
-        if commune is None:
-            fail("commune", c)
-        else:
-            found["commune"] = c.upper()
-            arrondissements = _groups(places).arrondissements.get(commune.insee, ())
-            communes = tuple(sorted({c.upper(), commune.insee, *arrondissements}))
-    if (p := raw["code_postal"]) is not None:
-        if _POSTCODE.fullmatch(p):
-            found["code_postal"] = p
-        else:
-            fail("code_postal", p)
-    if (e := raw["epci"]) is not None:
-        members = _groups(places).by_epci.get(e, ()) if _SIREN.fullmatch(e) else ()
-        if not members:
-            fail("epci", e)
-        elif "commune" in found:
-            fail("epci", e, "commune+epci")
-        else:
-            found["epci"], communes = e, members
-    if (b := raw["bbox"]) is not None:
-        box = _bbox(b)
-        if isinstance(box, str):
-            fail("bbox", b, box)
-        else:
-            found["bbox"] = box
-    if errors:
-        raise _invalid(errors)
-    territory = Territory(**found)
-    venue_filter = VenueFilter(
-        departement=territory.departement, code_postal=territory.code_postal, communes=communes, bbox=territory.bbox
-    )
-    return territory, venue_filter
-
-
-def territory_from_query(params: QueryParams, places: Gazetteer) -> tuple[Territory, VenueFilter]:
-    """``read_territory`` over a query string: unknown or repeated parameters are errors too."""
-    errors: list[FieldError] = []
-    values: dict[str, str] = {}
-    for name in dict.fromkeys(params.keys()):
-        if name not in TERRITORY_PARAMETERS:
-            errors.append(FieldError(_echo(name), MESSAGES["unknown"].format(name=_echo(name))))
-        elif len(params.getlist(name)) > 1:
-            errors.append(FieldError(name, MESSAGES["repeated"].format(name=name)))
-        else:
-            values[name] = params[name]
-    try:
-        result = read_territory(values, places)
-    except InvalidQuery as err:
-        errors += err.errors
-    if errors:
-        raise _invalid(errors)
-    return result
 
 
 # -- HTTP: versions, CORS, gzip ----------------------------------------------------
@@ -551,14 +359,14 @@ class Picked:
 def pick_territory(places: Gazetteer, text: str) -> Picked | None:
     """A département code, a SIREN, a postcode, an INSEE code or a commune name; ``None`` if unknown."""
     code = text.strip().upper()
-    if _DEPARTEMENT.fullmatch(code):
+    if DEPARTEMENT.fullmatch(code):
         return Picked(f"Département {code}", Territory(departement=code))
-    if _SIREN.fullmatch(code) and code in _groups(places).by_epci:
+    if SIREN.fullmatch(code) and places.communes_of_epci(code):
         return Picked(f"Intercommunalité (SIREN {code})", Territory(epci=code))
-    if _POSTCODE.fullmatch(code) and places.postcode(code) is not None:
+    if POSTCODE.fullmatch(code) and places.postcode(code) is not None:
         place = places.resolve(code)
         return Picked(place.label if place else f"Code postal {code}", Territory(code_postal=code))
-    if _INSEE.fullmatch(code) and (commune := places.commune(code)) is not None:
+    if INSEE.fullmatch(code) and (commune := places.commune(code)) is not None:
         return Picked(f"{commune.nom} (code INSEE {commune.insee})", Territory(commune=commune.insee))
     place: Place | None = places.resolve(text)
     if place is None:

@@ -311,3 +311,11 @@ def test_suggest_is_fast(g: Gazetteer) -> None:
     per_call = (time.perf_counter() - start) / (20 * len(queries))
     print(f"\nsuggest(): {per_call * 1e6:.0f} µs per call")
     assert per_call < 0.005
+
+
+def test_intercommunalities_and_arrondissements_are_listed(places):
+    metropole = places.communes_of_epci("200046977")  # Métropole de Lyon
+    assert "69123" in metropole and "69383" in metropole and len(metropole) > 50
+    assert places.communes_of_epci("000000000") == ()
+    assert places.arrondissements_of("13055") == tuple(f"132{n:02d}" for n in range(1, 17))
+    assert places.arrondissements_of("54395") == ()

@@ -31,7 +31,8 @@ from directory.places import Gazetteer
 from directory.store import Store, VenueFilter
 from directory.web import create_app
 from directory.export.streaming import CHUNK_CHARS, export_chunks
-from directory.web.opendata import FILE_NAMES, downloads, read_territory
+from directory.export.territory import read_territory
+from directory.web.opendata import FILE_NAMES, downloads
 
 
 pytestmark = pytest.mark.anyio
