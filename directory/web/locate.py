@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections import OrderedDict
 
 import httpx
 
@@ -25,6 +27,7 @@ log = logging.getLogger("directory.web")
 #: An address answer below this score is more likely wrong than right.
 MIN_ADDRESS_SCORE = 0.5
 TIMEOUT_S = 3.0
+ADDRESS_CACHE = 2_000
 #: A point is named after its nearest commune only that close to the commune's point.
 NAMED_WITHIN_M = 20_000
 _MIN_PREFIX = 3
@@ -70,6 +73,10 @@ class Locator:
         self.places = places
         self.geocoder_url = geocoder_url.rstrip("/")
         self._client = client
+        # Addresses the BAN placed: a results page, its map data, its next page and
+        # each filter ask again for the same text. Failures are not kept (they may pass).
+        self._found: OrderedDict[str, Place] = OrderedDict()
+        self._lock = threading.Lock()
 
     def locate(self, text: str) -> Place:
         """The place named by ``text``.
@@ -105,6 +112,21 @@ class Locator:
         """Ask the BAN for an address (None when not configured, unsure or unreachable)."""
         if not self.geocoder_url or not any(ch.isalpha() for ch in text):
             return None
+        key = fold(text)
+        with self._lock:
+            if key in self._found:
+                self._found.move_to_end(key)
+                return self._found[key]
+        place = self._ask_ban(text)
+        if place is not None:
+            with self._lock:
+                self._found[key] = place
+                while len(self._found) > ADDRESS_CACHE:
+                    self._found.popitem(last=False)
+        return place
+
+    def _ask_ban(self, text: str) -> Place | None:
+        """One ``GET /search/`` (limit 1); the answer only if sure enough and in France."""
         try:
             client = self._client or httpx.Client(timeout=TIMEOUT_S)
             try:

@@ -46,6 +46,10 @@ def test_an_address_is_placed_by_the_geocoder(places: Gazetteer, fresh_ban: Fake
     assert (place.kind, place.label, place.insee) == ("adresse", "39 Rue d'Aubigny 69003 Lyon", "69383")
     assert (round(place.lat, 4), round(place.lon, 4)) == (45.7614, 4.8668)
     assert fresh_ban.requests == 1
+    locator = Locator(places, fresh_ban.base_url)
+    for text in ("39 rue d'Aubigny 69003 Lyon", "39 RUE D'AUBIGNY 69003 LYON"):  # next page, map data…
+        assert locator.locate(text) == place
+    assert fresh_ban.requests == 2  # asked once more, by the new locator only
 
 
 def test_unknown_address_or_failing_geocoder_is_not_found(places: Gazetteer, fresh_ban: FakeBan) -> None:
