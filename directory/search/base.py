@@ -41,9 +41,9 @@ MAX_RADIUS_KM = 1_000.0
 MAX_TEXT = 200
 
 SORTS = ("distance", "relevance")
-_DEPARTEMENT = re.compile(r"^(?:\d{2}|2[AB]|9[78]\d)$")
-_INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
-_POSTCODE = re.compile(r"^\d{5}$")
+_DEPARTEMENT = re.compile(r"^(?:\d{2}|2[AB]|9[78]\d)$", re.ASCII)
+_INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$", re.ASCII)
+_POSTCODE = re.compile(r"^\d{5}$", re.ASCII)
 
 
 def departement_of(code_insee: str | None, code_postal: str | None) -> str | None:

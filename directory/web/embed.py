@@ -10,6 +10,7 @@ and page through the results. Links open the full venue page in a new tab.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
@@ -49,7 +50,7 @@ def configure(request: Request) -> Response:
         errors = {e.field: e.message for e in err.errors}
         search = SearchRequest()
     height = request.query_params.get("hauteur", str(DEFAULT_HEIGHT))
-    if not height.isdigit() or not 300 <= int(height) <= 2000:
+    if not re.fullmatch(r"[0-9]{3,4}", height) or not 300 <= int(height) <= 2000:
         errors["hauteur"] = "La hauteur est un nombre de pixels entre 300 et 2000."
         height = str(DEFAULT_HEIGHT)
     base = (request.app.state.settings.public_url or str(request.base_url)).rstrip("/")

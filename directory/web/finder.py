@@ -62,8 +62,9 @@ class Found:
 
     @property
     def pages(self) -> int:
+        """Pages of results, within the first ``CANDIDATE_CAP`` (the index pages no further)."""
         per_page = self.request.par_page
-        return max(1, -(-self.result.total // per_page))
+        return max(1, min(-(-self.result.total // per_page), CANDIDATE_CAP // per_page))
 
 
 def to_query(request: SearchRequest, place: Place | None, now: datetime, *, facets: bool = True) -> SearchQuery:
@@ -119,13 +120,17 @@ def find(store: Store, index: SearchIndex, locator: Locator, request: SearchRequ
     return Found(request, place, result, cards)
 
 
-def map_points(index: SearchIndex, locator: Locator, request: SearchRequest, now: datetime) -> tuple[Place | None, list[Hit]]:
+def map_points(
+    index: SearchIndex, locator: Locator, request: SearchRequest, now: datetime
+) -> tuple[Place | None, list[Hit], int]:
     """The results of a search that a map shows, in list order.
 
     Around a place, the ones the list can page through (``CANDIDATE_CAP``, the
     nearest): a word found all over France must not ship the whole country to
     a phone. Without a place (a territory, an embed), all of them up to ``MAP_CAP``.
+
+    :returns: the place, the hits with a point, and the cap that applied.
     """
     place = locate_request(request, locator)
     cap = CANDIDATE_CAP if place is not None else MAP_CAP
-    return place, index.map_hits(to_query(request, place, now, facets=False), cap)
+    return place, index.map_hits(to_query(request, place, now, facets=False), cap), cap

@@ -139,9 +139,11 @@ class Locator:
         except (httpx.HTTPError, ValueError, AttributeError) as err:
             log.warning("geocoder unavailable for a search: %s", err)
             return None
-        if not features:
+        if not features or not isinstance(features[0], dict):
             return None
-        props, geometry = features[0].get("properties") or {}, features[0].get("geometry") or {}
+        props, geometry = features[0].get("properties"), features[0].get("geometry")
+        if not isinstance(props, dict) or not isinstance(geometry, dict):
+            return None
         try:
             lon, lat = (float(v) for v in geometry["coordinates"][:2])
             score = float(props.get("score", 0))
@@ -149,8 +151,13 @@ class Locator:
             return None
         if score < MIN_ADDRESS_SCORE or not in_france(lat, lon):
             return None
-        citycode = props.get("citycode")
         return Place(
-            label=str(props.get("label") or text)[:200], lat=lat, lon=lon, kind="adresse",
-            insee=citycode, postcode=props.get("postcode"), departement=None,
+            label=(_text(props, "label") or text)[:200], lat=lat, lon=lon, kind="adresse",
+            insee=_text(props, "citycode"), postcode=_text(props, "postcode"), departement=None,
         )  # fmt: skip
+
+
+def _text(props: dict[str, object], key: str) -> str | None:
+    """A text property of the geocoder's answer (anything else is ignored: it is not ours)."""
+    value = props.get(key)
+    return value if isinstance(value, str) and value else None

@@ -21,7 +21,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from directory.errors import VenueNotFound
-from directory.search import CANDIDATE_CAP, MAP_CAP
 from directory.store import is_venue_id
 
 from .display import local_now, open_label
@@ -36,11 +35,11 @@ def points(request: Request) -> Response:
     """``GET /api/carte?…``: the search's results as ``[lat, lon, id]`` rows."""
     state = request.app.state
     search = read_search(request.query_params)
-    place, hits = map_points(state.index, state.locator, search, local_now())
+    place, hits, cap = map_points(state.index, state.locator, search, local_now())
     body = {
         "lieu": {"label": place.label, "latitude": place.lat, "longitude": place.lon} if place else None,
         "total": len(hits),
-        "complet": len(hits) < (MAP_CAP if place is None else CANDIDATE_CAP),
+        "complet": len(hits) < cap,  # at the cap, more results may lie beyond it
         "points": [[round(h.lat, 5), round(h.lon, 5), h.venue_id] for h in hits],  # type: ignore[arg-type]
     }
     return cached_json(request, body, max_age=60)

@@ -119,7 +119,6 @@ def search_context(
         "active": [], "page_links": [], "open_choices": OPEN_CHOICES, "lieu": "", "besoin": "",
         "url": lambda **changes: _url(request, context["search"], route, **changes),  # type: ignore[arg-type]
         "map_url": "", "print_url": "", "empty_store": False, "not_found": False, "far_km": FAR_M // 1000,
-        "hidden_territory": ("departement", "code_insee", "code_postal"),
         "tile_url": request.app.state.settings.tile_url,
         "tile_attribution": request.app.state.settings.tile_attribution,
     }  # fmt: skip
@@ -154,7 +153,8 @@ def search_context(
         active=_active_filters(search, link),  # type: ignore[arg-type]
         page_links=_pages(found, link),  # type: ignore[arg-type]
         map_url=request.url_for("api_map").path + "?" + urlencode(search.params(page=1, par_page=20, vue="liste")),
-        print_url=_url(request, search, "print_results", vue="liste"),
+        # The printable list is a page of the site: a partner's frame may not show it.
+        print_url=_url(request, search, "print_results", vue="liste") if route != "embed" else "",
         empty_store=not found.cards and state.store.count_venues() == 0,
     )
     return context, 200

@@ -99,7 +99,7 @@ class SearchRequest:
         for param, name in simple:
             value = values[name]
             if value is not None:
-                out.append((param, f"{value:g}" if isinstance(value, float) else str(value)))
+                out.append((param, _decimal_text(value) if isinstance(value, float) else str(value)))
         filters: dict[str, tuple[str, ...]] = values["filters"]  # type: ignore[assignment]
         out.extend((name, code) for name in FILTER_PARAMS for code in filters.get(name, ()))
         if values["par_page"] != DEFAULT_LIMIT:
@@ -200,6 +200,11 @@ class _Collector:
 def printable(text: str) -> str:
     """``text`` without control characters, cut to the longest accepted length (to echo it back)."""
     return _CONTROL.sub(" ", text)[:MAX_TEXT]
+
+
+def _decimal_text(value: float) -> str:
+    """``45.764041``, ``30``: six decimals at most (10 cm), so that links keep the searched point."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 def _decimal(text: str) -> float:

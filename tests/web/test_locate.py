@@ -81,3 +81,20 @@ async def test_search_page_around_an_address(seeded: Seeded, places: Gazetteer, 
     assert r.status_code == 200
     assert "Autour de 39 Rue d&#39;Aubigny 69003 Lyon" in r.text
     assert 'class="card-distance">à ' in r.text
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"features": ["x"]}, {"features": [{"properties": "x", "geometry": {}}]}, {"features": [{"geometry": 3}]},
+     {"features": [{"properties": {"score": 0.9, "label": 7}, "geometry": {"coordinates": [2.38, 48.88]}}]}],
+)
+def test_a_malformed_geocoder_answer_is_no_answer(places: Gazetteer, answer: dict) -> None:
+    """The geocoder's answers are not ours: anything odd means "not placed", never a crash.
+    (``httpx.MockTransport`` stands in for the BAN, which cannot be reached from here.)"""
+    client = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200, json=answer)))
+    locator = Locator(places, "http://ban.invalid", client=client)
+    try:
+        place = locator.locate("12 rue de Meaux")
+    except PlaceNotFound:
+        return
+    assert place.label == "12 rue de Meaux" and place.kind == "adresse"  # a label that is not text is not used

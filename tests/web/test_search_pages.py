@@ -217,3 +217,51 @@ async def test_embed_links_stay_in_the_embed(client: httpx.AsyncClient) -> None:
     chips = re.findall(r'<ul class="active-filters".*?<a href="([^"]+)"', r.text, flags=re.S)
     assert chips and all(unescape(h).startswith("/embed") for h in chips)
     assert all(h.startswith("/embed") for h in pages)
+
+
+# -- found in review --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("params", [{"departement": "1٩"}, {"code_postal": "٦٩٠٠٣"}, {"commune": "٦٩٣٨٣"}])
+async def test_digits_of_other_scripts_are_refused_not_crashed_on(client: httpx.AsyncClient, params) -> None:
+    r = await client.get("/export/lieux.csv", params=params)
+    assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
+
+
+async def test_embed_height_of_other_digits_is_refused(client: httpx.AsyncClient) -> None:
+    r = await client.get("/embed/configurer", params={"hauteur": "²"})
+    assert r.status_code == 400 and "entre 300 et 2000" in unescape(r.text)
+
+
+async def test_links_keep_the_searched_point(client: httpx.AsyncClient) -> None:
+    r = await client.get("/", params={"lat": "45.764041", "lon": "4.835659", "par_page": 5})
+    following = unescape(re.search(r'<a href="([^"]+)" rel="next"', r.text).group(1))
+    assert parse_qs(urlsplit(following).query)["lat"] == ["45.764041"]
+
+
+async def test_the_last_page_link_answers(client: httpx.AsyncClient) -> None:
+    from directory.web.finder import Found
+    from directory.search import SearchResult
+
+    capped = Found(SearchRequest(lieu="69003", par_page=7), None, SearchResult(total=2000, total_exact=False, hits=[]))
+    assert capped.pages == 285  # 285 × 7 = 1,995 ≤ 2,000: page 286 would be refused
+    r = await client.get("/", params={"lieu": "69003", "par_page": 7, "page": 3})
+    assert r.status_code == 200
+
+
+async def test_the_embed_sends_no_link_into_pages_that_refuse_frames(client: httpx.AsyncClient) -> None:
+    r = await client.get("/embed", params={"lieu": "69003"})
+    assert "/imprimer" not in r.text
+    assert 'data-link-target="_blank"' in r.text  # map popups open venue pages outside the frame
+
+
+async def test_forms_keep_what_they_do_not_show(client: httpx.AsyncClient) -> None:
+    r = await client.get("/", params={"lieu": "69003", "ouvert": "maintenant", "tri": "pertinence", "par_page": 5,
+                                      "services": DEMARCHES, "page": 2})
+    search_form = r.text.split('id="recherche"', 1)[1].split("</form>", 1)[0]
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', search_form))
+    assert hidden == {"services": DEMARCHES, "ouvert": "maintenant", "tri": "pertinence", "par_page": "5"}
+    embed = await client.get("/embed", params={"departement": "69", "ouvert": "maintenant", "rayon": "10", "lieu": "69003"})
+    form = embed.text.split('role="search"', 1)[1].split("</form>", 1)[0]
+    kept = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
+    assert kept == {"departement": "69", "ouvert": "maintenant", "rayon": "10"}

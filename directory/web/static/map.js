@@ -29,6 +29,9 @@
   }
   var plainIcon = L.divIcon({ className: "marker-dot", iconSize: [16, 16], iconAnchor: [8, 8], popupAnchor: [0, -6] });
 
+  // Leaflet reads a string as HTML: the place's label (typed, or from the geocoder) goes in as text.
+  function textNode(text) { var span = document.createElement("span"); span.textContent = text; return span; }
+
   function cardUrl(id) { return data.cardUrl.replace("ID", encodeURIComponent(id)); }
 
   // The popup is filled from the server's card the first time it opens. Opened
@@ -49,7 +52,14 @@
       if (marker._cardLoaded) { focusCard(); return; }
       fetch(cardUrl(id), { headers: { Accept: "text/html" } })
         .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
-        .then(function (html) { marker._cardLoaded = true; popup.setContent(html); focusCard(); })
+        .then(function (html) {
+          marker._cardLoaded = true;
+          popup.setContent(html);
+          if (data.linkTarget && popup.getElement()) {  // in a partner's frame: pages open outside it
+            popup.getElement().querySelectorAll(".leaflet-popup-content a[href^='/']").forEach(function (a) { a.target = data.linkTarget; });
+          }
+          focusCard();
+        })
         .catch(function () { popup.setContent("Fiche indisponible pour le moment."); });
     });
     marker.on("popupclose", function (event) {
@@ -87,7 +97,7 @@
   if (data.placeLat) {
     var here = [parseFloat(data.placeLat), parseFloat(data.placeLon)];
     L.circleMarker(here, { radius: 8, color: "#b34000", weight: 3, fillColor: "#fff", fillOpacity: 1 })
-      .bindTooltip(data.placeLabel || "Lieu recherché")
+      .bindTooltip(textNode(data.placeLabel || "Lieu recherché"))
       .addTo(map);
     bounds.push(here);
   }

@@ -12,6 +12,13 @@
   var lat = form.querySelector("[data-geo=lat]");
   var lon = form.querySelector("[data-geo=lon]");
 
+  // Back from the results, the page may come out of the back-forward cache as
+  // the script left it (place disabled, point enabled): give the typed place back.
+  window.addEventListener("pageshow", function () {
+    if (place) { place.disabled = false; }
+    if (lat && lon) { lat.disabled = true; lon.disabled = true; }
+  });
+
   if (button && navigator.geolocation) {
     button.hidden = false;
     button.addEventListener("click", function () {
