@@ -24,7 +24,7 @@ from .display import local_now
 from .finder import Card, Found, find
 from .nearby import find_nearby
 from .params import read_nearby_query, read_place_text, read_search
-from .rendering import cached_json, json_response
+from .rendering import absolute_url, cached_json, json_response
 
 __all__ = ["health", "nearby", "places", "search", "venue"]
 
@@ -64,7 +64,7 @@ def card_json(request: Request, card: Card) -> dict[str, Any]:
     return {
         "rang": card.rank,
         "id": card.venue.id,
-        "url": str(request.url_for("venue", venue_id=card.venue.id)),
+        "url": absolute_url(request, "venue", venue_id=card.venue.id),
         "distance_m": round(card.distance_m) if card.distance_m is not None else None,
         "ouvert": {"maintenant": card.open.is_open, "texte": card.open.text} if card.open else None,
         "lieu": national_row(card.venue),

@@ -22,7 +22,7 @@ from directory.schema import LIST_VOCABULARIES
 
 from .pages import FACET_TITLES, search_context
 from .params import SearchRequest, read_search
-from .rendering import render
+from .rendering import public_base, render
 from .security import embed_csp
 
 __all__ = ["configure", "widget"]
@@ -53,7 +53,7 @@ def configure(request: Request) -> Response:
     if not re.fullmatch(r"[0-9]{3,4}", height) or not 300 <= int(height) <= 2000:
         errors["hauteur"] = "La hauteur est un nombre de pixels entre 300 et 2000."
         height = str(DEFAULT_HEIGHT)
-    base = (request.app.state.settings.public_url or str(request.base_url)).rstrip("/")
+    base = public_base(request)
     query = urlencode(search.params())
     src = f"{base}{request.url_for('embed').path}" + (f"?{query}" if query else "")
     choices = {

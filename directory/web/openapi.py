@@ -33,7 +33,7 @@ from .opendata import LICENCE_ID, LICENCE_NAME, downloads
 from .params import (
     DEFAULT_LIMIT, FILTER_PARAMS, MAX_LIMIT, MAX_PAGE, MAX_RADIUS_KM, MAX_TEXT, SORT_PARAMS, VIEWS, WEEKDAY_PARAMS,
 )  # fmt: skip
-from .rendering import cached_json
+from .rendering import cached_json, public_base
 
 __all__ = ["API_VERSION", "build_openapi", "openapi_document"]
 
@@ -509,7 +509,7 @@ def build_openapi() -> dict[str, Any]:
 
 def document_for(request: Request) -> dict[str, Any]:
     """The document with this server's address in ``servers``."""
-    base = (request.app.state.settings.public_url or str(request.base_url)).rstrip("/")
+    base = public_base(request)
     return {**build_openapi(), "servers": [{"url": base, "description": "Cette instance de l'annuaire"}]}
 
 

@@ -56,7 +56,7 @@ from .cors import CorsReads
 from .display import PARIS
 from .params import printable, read_place_text
 from .problems import HTTP_TITLES
-from .rendering import problem_response, render
+from .rendering import problem_response, public_base, render
 
 __all__ = [
     "EXPLANATIONS", "FILE_NAMES", "METHODS", "MIDDLEWARE",
@@ -177,10 +177,6 @@ def _version(store: Store, *parts: str) -> _Version:
     return _Version(f'W/"{seq}-{digest}"', at)
 
 
-def _base_url(request: Request) -> str:
-    return (request.app.state.settings.public_url or str(request.base_url)).rstrip("/")
-
-
 def _problem(request: Request, problem: dict[str, Any]) -> Response:
     problem.setdefault("instance", request.url.path)
     return problem_response(problem)
@@ -211,7 +207,7 @@ def export(request: Request) -> Response:
     except DirectoryError as err:
         return _problem(request, err.as_problem())
     store: Store = request.app.state.store
-    base = _base_url(request)
+    base = public_base(request)
     version = _version(store, "export", download.file, base, urlencode(territory.query()))
     if version.matches(request.headers):
         return Response(status_code=304, headers=version.headers())
@@ -270,7 +266,7 @@ def catalogue_metadata(
 
 def _catalogue(request: Request, rdf_format: str, *, negotiated: bool = False) -> Response:
     store: Store = request.app.state.store
-    base = _base_url(request)
+    base = public_base(request)
     version = _version(store, "catalogue", rdf_format, base)
     headers = {**version.headers(), **({"Vary": "Accept"} if negotiated else {})}
     if version.matches(request.headers):
@@ -332,7 +328,7 @@ def catalogue_negotiated(request: Request) -> Response:
 
 def vocabularies(request: Request) -> Response:
     """``GET /vocabulaires.ttl``: the SKOS concept schemes of the national enumerations."""
-    base = _base_url(request)
+    base = public_base(request)
     text = _vocabularies_turtle(base)
     version = _Version(f'W/"{hashlib.sha256(text.encode()).hexdigest()[:16]}"', None)
     if version.matches(request.headers):
@@ -393,7 +389,7 @@ def open_data_page(request: Request) -> Response:
     """``GET /donnees``: what is published, under which licence, and where; ``?lieu=`` narrows the links."""
     places: Gazetteer = request.app.state.places
     store: Store = request.app.state.store
-    base = _base_url(request)
+    base = public_base(request)
     _, changed = store.last_change()
     context: dict[str, Any] = {
         "lieu": "", "error": None, "picked": None, "suggestions": [], "base": base,

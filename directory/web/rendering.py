@@ -15,7 +15,10 @@ from starlette.templating import Jinja2Templates
 
 from .display import format_date, format_distance, phone_display
 
-__all__ = ["HERE", "PROBLEM_JSON", "cached_json", "json_response", "make_templates", "problem_response", "render"]
+__all__ = [
+    "HERE", "PROBLEM_JSON", "absolute_url", "cached_json", "json_response", "make_templates", "problem_response",
+    "public_base", "render",
+]  # fmt: skip
 
 HERE = Path(__file__).parent
 PROBLEM_JSON = "application/problem+json"
@@ -32,6 +35,19 @@ def make_templates() -> Jinja2Templates:
     )
     env.filters.update(distance=format_distance, date_fr=format_date, phone=phone_display)
     return Jinja2Templates(env=env)
+
+
+def public_base(request: Request) -> str:
+    """The instance's public address (``public_url``; else the host the request came to), no final slash.
+
+    Behind a proxy, the request's host is the internal one: links that leave the
+    page (API results, exports, catalogue, QR codes, embed snippets) use this."""
+    return (request.app.state.settings.public_url or str(request.base_url)).rstrip("/")
+
+
+def absolute_url(request: Request, route: str, **path_params: str) -> str:
+    """The public address of one of the app's routes."""
+    return public_base(request) + request.url_for(route, **path_params).path
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:

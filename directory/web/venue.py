@@ -26,7 +26,7 @@ from directory.schema import Frais, Service, Typologie, Venue
 from directory.store import is_venue_id
 
 from .display import format_date, local_now, open_label, week_hours
-from .rendering import render
+from .rendering import absolute_url, render
 
 __all__ = [
     "STALE_AFTER", "WHAT_TO_BRING", "Directions", "directions", "is_stale", "json_ld", "json_ld_script",
@@ -212,15 +212,6 @@ def _load(request: Request, route: str) -> Venue | RedirectResponse:
     return stored.venue
 
 
-def _absolute(request: Request, route: str, venue_id: str) -> str:
-    """The public address of a page: the instance's ``public_url`` if set, else the request's host."""
-    settings: Settings = request.app.state.settings
-    path = request.url_for(route, venue_id=venue_id).path
-    if settings.public_url:
-        return settings.public_url.rstrip("/") + path
-    return str(request.url_for(route, venue_id=venue_id))
-
-
 @dataclass(frozen=True, slots=True)
 class Report:
     """Where "Signaler une erreur" writes to: the instance's team, else the venue itself."""
@@ -261,7 +252,7 @@ def venue_page(request: Request) -> Response:
     venue = _load(request, "venue")
     if isinstance(venue, Response):
         return venue
-    page_url = _absolute(request, "venue", venue.id)
+    page_url = absolute_url(request, "venue", venue_id=venue.id)
     report = report_link(request.app.state.settings, venue, page_url)
     context = {
         **_common(venue),
@@ -283,7 +274,7 @@ def venue_slip(request: Request) -> Response:
     venue = _load(request, "venue_slip")
     if isinstance(venue, Response):
         return venue
-    page_url = _absolute(request, "venue", venue.id)
+    page_url = absolute_url(request, "venue", venue_id=venue.id)
     context = {
         **_common(venue),
         "page_url": page_url,

@@ -265,3 +265,13 @@ async def test_forms_keep_what_they_do_not_show(client: httpx.AsyncClient) -> No
     form = embed.text.split('role="search"', 1)[1].split("</form>", 1)[0]
     kept = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
     assert kept == {"departement": "69", "ouvert": "maintenant", "rayon": "10"}
+
+
+async def test_api_results_link_to_the_public_address(seeded: Seeded, places, tmp_path) -> None:
+    from directory.config import Settings
+    from directory.web import create_app
+
+    app = create_app(Settings(data_dir=tmp_path, public_url="https://lieux.example.org/"), seeded.store, places)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://interne:8000") as c:
+        body = (await c.get("/api/lieux", params={"lieu": "69003", "par_page": 2})).json()
+    assert all(r["url"].startswith("https://lieux.example.org/lieux/l") for r in body["resultats"])
