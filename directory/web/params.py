@@ -229,21 +229,26 @@ def read_place_text(params: QueryParams, name: str = "lieu") -> str | None:
     return text
 
 
-def read_nearby_query(params: QueryParams) -> NearbyQuery:
-    """``lieu`` or ``lat`` + ``lon``, and ``limite`` (1 to 100, default 20)."""
-    c = _Collector(params)
+def _place(c: _Collector) -> tuple[str | None, float | None, float | None]:
+    """``lieu``, or a point (``lat`` and ``lon`` together), never both. Empty values count as absent."""
     lieu = c.text("lieu")
     lat = c.number("lat", _decimal, -90.0, 90.0, "un nombre décimal (latitude en degrés)")
     lon = c.number("lon", _decimal, -180.0, 180.0, "un nombre décimal (longitude en degrés)")
+    has_point = lat is not None or lon is not None
+    if lieu is not None and has_point:
+        c.fail("lieu", "Donnez soit « lieu », soit « lat » et « lon », pas les deux.", lieu)
+    elif has_point and (lat is None or lon is None) and not c.errors:
+        c.fail("lon" if lon is None else "lat", "« lat » et « lon » vont ensemble : donnez les deux.")
+    return lieu, lat, lon
+
+
+def read_nearby_query(params: QueryParams) -> NearbyQuery:
+    """``lieu`` or ``lat`` + ``lon``, and ``limite`` (1 to 100, default 20)."""
+    c = _Collector(params)
+    lieu, lat, lon = _place(c)
     limit = c.number("limite", _integer, 1, MAX_LIMIT, "un nombre entier")
-    has_point = "lat" in params or "lon" in params
-    if not c.errors:
-        if lieu is not None and has_point:
-            c.fail("lieu", "Donnez soit « lieu », soit « lat » et « lon », pas les deux.", lieu)
-        elif has_point and (lat is None or lon is None):
-            c.fail("lon" if lon is None else "lat", "« lat » et « lon » vont ensemble : donnez les deux.")
-        elif lieu is None and not has_point:
-            c.fail("lieu", "Indiquez un code postal ou une commune (« lieu »), ou un point (« lat » et « lon »).")
+    if not c.errors and lieu is None and lat is None:
+        c.fail("lieu", "Indiquez un code postal ou une commune (« lieu »), ou un point (« lat » et « lon »).")
     c.done()
     return NearbyQuery(lieu=lieu, lat=lat, lon=lon, limit=limit if limit is not None else DEFAULT_LIMIT)
 
@@ -265,9 +270,7 @@ def read_search(params: QueryParams, *, strict: bool = True) -> SearchRequest:
     if strict:
         c.unknown(SEARCH_PARAMS)
     besoin = c.text("q")
-    lieu = c.text("lieu")
-    lat = c.number("lat", _decimal, -90.0, 90.0, "un nombre décimal (latitude en degrés)")
-    lon = c.number("lon", _decimal, -180.0, 180.0, "un nombre décimal (longitude en degrés)")
+    lieu, lat, lon = _place(c)
     rayon = c.number("rayon", _decimal, 0.1, float(MAX_RADIUS_KM), "un nombre de kilomètres")
     filters = {name: codes for name in FILTER_PARAMS if (codes := c.codes(name))}
     departement, code_insee, code_postal = c.text("departement"), c.text("code_insee"), c.text("code_postal")
@@ -276,15 +279,11 @@ def read_search(params: QueryParams, *, strict: bool = True) -> SearchRequest:
     page = c.number("page", _integer, 1, MAX_PAGE, "un nombre entier")
     par_page = c.number("par_page", _integer, 1, MAX_LIMIT, "un nombre entier")
     vue = c.choice("vue", VIEWS)
-    has_point = lat is not None or lon is not None
+    has_place = lieu is not None or lat is not None
     if not c.errors:
-        if lieu is not None and has_point:
-            c.fail("lieu", "Donnez soit « lieu », soit « lat » et « lon », pas les deux.", lieu)
-        elif has_point and (lat is None or lon is None):
-            c.fail("lon" if lon is None else "lat", "« lat » et « lon » vont ensemble : donnez les deux.")
-        elif rayon is not None and lieu is None and not has_point:
+        if rayon is not None and not has_place:
             c.fail("rayon", "Un rayon demande un lieu ou un point.", rayon)
-        elif tri == "distance" and lieu is None and not has_point:
+        elif tri == "distance" and not has_place:
             c.fail("tri", "Le tri par distance demande un lieu ou un point.", tri)
     c.done()
     return SearchRequest(
