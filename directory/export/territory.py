@@ -17,6 +17,9 @@ from typing import Any, Protocol
 
 from directory.errors import FieldError, InvalidQuery
 from directory.places import Gazetteer
+from directory.schema.territory import DEPARTEMENT_CODE as DEPARTEMENT
+from directory.schema.territory import INSEE_CODE as INSEE
+from directory.schema.territory import POSTCODE, SIREN
 from directory.store import VenueFilter
 
 __all__ = [
@@ -25,11 +28,6 @@ __all__ = [
 ]  # fmt: skip
 
 TERRITORY_PARAMETERS = ("departement", "commune", "code_postal", "epci", "bbox")
-# re.ASCII: \d would take any script's digits ("٦٩٠٠٣"), which no code has and no header can carry.
-DEPARTEMENT = re.compile(r"0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97[1-8]|98[4-9]", re.ASCII)
-INSEE = re.compile(r"(\d{2}|2[AB])\d{3}", re.ASCII)
-POSTCODE = re.compile(r"\d{5}", re.ASCII)
-SIREN = re.compile(r"\d{9}", re.ASCII)
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
 _ECHO_MAX = 80
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

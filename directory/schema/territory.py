@@ -7,9 +7,23 @@ provides; the schema only states what it needs, so it stays free of I/O.
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
-__all__ = ["CommuneLookup", "CommuneLike", "in_france", "far_threshold_km", "departement_of_insee"]
+__all__ = [
+    "DEPARTEMENT_CODE", "INSEE_CODE", "POSTCODE", "SIREN", "CommuneLookup", "CommuneLike", "in_france",
+    "far_threshold_km", "departement_of_insee",
+]  # fmt: skip
+
+# Codes as people and filters give them (use ``fullmatch``). re.ASCII: ``\d`` would
+# take any script's digits ("٦٩٠٠٣"), which no code has.
+#: A département: 01–19, 2A, 2B, 21–95, 971–978, 984–989 (no "20" since 1976).
+DEPARTEMENT_CODE = re.compile(r"0[1-9]|1\d|2[1-9AB]|[3-8]\d|9[0-5]|97[1-8]|98[4-9]", re.ASCII)
+#: A commune's INSEE code (Corsica's with 2A/2B).
+INSEE_CODE = re.compile(r"(\d{2}|2[AB])\d{3}", re.ASCII)
+POSTCODE = re.compile(r"\d{5}", re.ASCII)
+#: An intercommunality's (or any organisation's) SIREN.
+SIREN = re.compile(r"\d{9}", re.ASCII)
 
 # (south, north, west, east) boxes: mainland + Corsica, then overseas.
 _FRANCE_BOXES: tuple[tuple[float, float, float, float], ...] = (

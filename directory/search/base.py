@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import abc
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -21,7 +20,7 @@ from typing import Any, NamedTuple
 from directory.errors import FieldError, InvalidQuery
 from directory.places import fold
 from directory.schema import LIST_VOCABULARIES, Venue
-from directory.schema.territory import departement_of_insee
+from directory.schema.territory import DEPARTEMENT_CODE, INSEE_CODE, POSTCODE, departement_of_insee
 
 __all__ = [
     "CANDIDATE_CAP", "FILTER_FIELDS", "MAP_CAP", "MAX_PER_PAGE", "Hit", "IndexDocument", "SearchIndex",
@@ -41,9 +40,6 @@ MAX_RADIUS_KM = 1_000.0
 MAX_TEXT = 200
 
 SORTS = ("distance", "relevance")
-_DEPARTEMENT = re.compile(r"^(?:\d{2}|2[AB]|9[78]\d)$", re.ASCII)
-_INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$", re.ASCII)
-_POSTCODE = re.compile(r"^\d{5}$", re.ASCII)
 
 
 def departement_of(code_insee: str | None, code_postal: str | None) -> str | None:
@@ -235,15 +231,15 @@ class SearchQuery:
     def _check_territory(self, errors: list[FieldError]) -> None:
         if self.departement is not None:
             self._set("departement", self.departement.strip().upper())
-            if not _DEPARTEMENT.match(self.departement):
+            if not DEPARTEMENT_CODE.fullmatch(self.departement):
                 _problem(errors, "departement", "Code de département invalide (ex. 69, 2A, 974).", self.departement)
         if self.code_insee is not None:
             self._set("code_insee", self.code_insee.strip().upper())
-            if not _INSEE.match(self.code_insee):
+            if not INSEE_CODE.fullmatch(self.code_insee):
                 _problem(errors, "code_insee", "Code INSEE invalide (5 caractères, ex. 69383).", self.code_insee)
         if self.code_postal is not None:
             self._set("code_postal", self.code_postal.strip())
-            if not _POSTCODE.match(self.code_postal):
+            if not POSTCODE.fullmatch(self.code_postal):
                 _problem(errors, "code_postal", "Code postal invalide (5 chiffres).", self.code_postal)
 
     def _check_hours(self, errors: list[FieldError]) -> None:
