@@ -4,7 +4,9 @@
 Identifiers first (a record seen before keeps its venue: links are handled
 by the store); for new records, a scored comparison (``matching.score``)
 against the venues that share a blocking key with them, and against the
-other new records of the run. Sure matches join the venue; doubtful ones go
+other new records of the batch. The directory's venues are looked up in the
+store's ``match_key`` table, a batch at a time (:class:`StoredIndex`): memory
+holds the candidates of one batch, whatever the size of the directory. Sure matches join the venue; doubtful ones go
 to the review queue with the score and its parts; people's decisions are
 sticky and win over any score.
 """
@@ -16,11 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from directory.schema import Venue
-from directory.store import Store
+from directory.store import Store, Writer
 
 from .matching import block_keys, score
 
-__all__ = ["MatchIndex", "Resolution", "resolve"]
+__all__ = ["MatchIndex", "Resolution", "StoredIndex", "resolve"]
 
 #: A block holding more venues than this says nothing about which two are alike.
 MAX_BLOCK = 200
@@ -57,14 +59,51 @@ class MatchIndex:
             if not key.startswith("near:"):
                 self.blocks.setdefault(key, []).append(venue_id)
 
+    def prepare(self, keys: Iterable[set[str]]) -> None:
+        """Nothing to read: everything is in memory."""
+
     def candidates(self, venue: Venue, keys: set[str] | None = None) -> list[str]:
         """Venue ids sharing a blocking key with ``venue`` (a point's neighbour cells included)."""
         found: dict[str, None] = {}
         for key in sorted(keys if keys is not None else block_keys(venue)):
-            block = self.blocks.get("cell:" + key[5:] if key.startswith("near:") else key, ())
+            block = self.blocks.get(_lookup(key), ())
             if len(block) <= MAX_BLOCK:
                 found.update(dict.fromkeys(block))
         return list(found)
+
+
+def _lookup(key: str) -> str:
+    """The key a venue's blocking key meets in an index: ``near:X`` meets ``cell:X``."""
+    return "cell:" + key[5:] if key.startswith("near:") else key
+
+
+class StoredIndex(MatchIndex):
+    """The directory's venues for matching, read from the store a batch at a time.
+
+    :meth:`prepare` reads, through the run's writer (its transaction sees the
+    venues the run created in earlier batches), the venues sharing a blocking
+    key with the batch's records (``match_key``; a key held by more than
+    :data:`MAX_BLOCK` venues is skipped, as in memory), with the fields
+    compared and the keys of their records. Venues come in pk order within a
+    block, the order in which a whole-directory index would hold them.
+    """
+
+    def __init__(self, writer: Writer) -> None:
+        super().__init__()
+        self.writer = writer
+
+    def prepare(self, keys: Iterable[set[str]]) -> None:
+        blocks = self.writer.match_blocks({_lookup(k) for ks in keys for k in ks}, MAX_BLOCK)
+        venues = self.writer.match_venues({pk for pks in blocks.values() for pk in pks})
+        self.entries = {venue_id: _Entry(venue, record_keys) for venue_id, venue, record_keys in venues.values()}
+        self.blocks = {key: [venues[pk][0] for pk in pks if pk in venues] for key, pks in blocks.items()}
+
+    def add(self, venue_id: str, venue: Venue, record_keys: Iterable[str], keys: set[str] | None = None) -> None:
+        """A record of the batch joined a stored venue: later records of the batch see its key.
+        (Venues created by the batch are read from the store by the next one.)"""
+        entry = self.entries.get(venue_id)
+        if entry is not None:
+            entry.record_keys.extend(k for k in record_keys if k not in entry.record_keys)
 
 
 @dataclass(slots=True)
@@ -90,10 +129,13 @@ def resolve(
     venue the first creates.
     """
     result = Resolution()
-    pending = MatchIndex()  # new records of this run, keyed by a provisional id
+    pending = MatchIndex()  # new records of this batch, keyed by a provisional id
+    for record_id, venue in new:
+        result.keys[record_id] = block_keys(venue)
+    index.prepare(result.keys.values())
     for record_id, venue in new:
         key = f"{source_id}:{record_id}"
-        keys = result.keys[record_id] = block_keys(venue)
+        keys = result.keys[record_id]
         best = _best_match(index, key, venue, keys, decisions, result) or _best_match(
             pending, key, venue, keys, decisions, result
         )

@@ -24,13 +24,13 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
-from directory.schema import Venue, haversine_m
+from directory.schema import PLACEHOLDER_PIVOT, Venue, haversine_m
 from directory.schema.geometry import EARTH_RADIUS_M
 
 from ._names import (
@@ -60,6 +60,7 @@ __all__ = [
     "SIRET_AT_SAME_PLACE_WEIGHT",
     "Score",
     "block_keys",
+    "stored_block_keys",
     "candidate_pairs",
     "distance_score",
     "normalise_name",
@@ -186,17 +187,37 @@ def block_keys(v: Venue) -> set[str]:
     ``near:X`` key meets only ``cell:X`` keys (see :func:`candidate_pairs`), so
     two points less than ~500 m apart always meet, even across a cell edge.
     """
-    keys = {f"insee:{v.code_insee}" if v.code_insee else f"cp:{v.code_postal}"}
-    if v.telephone:
-        keys.add(f"tel:{v.telephone}")
-    keys.update(f"mail:{e.strip().lower()}" for e in v.courriels if e.strip())
-    keys.update(f"web:{h}" for url in v.site_web if (h := website_host(url)))
-    if v.has_siret:
-        keys.add(f"siret:{v.pivot}")
-    if v.point is not None:
-        home, near = _cells(*v.point)
+    return _keys(v.code_insee, v.code_postal, v.telephone, v.courriels, v.site_web, v.pivot if v.has_siret else None, v.point)
+
+
+def stored_block_keys(row: Mapping[str, Any]) -> set[str]:
+    """:func:`block_keys` of a venue from its stored columns (no ``Venue`` built), ``near:`` keys left
+    out: what the store's ``match_key`` table holds for it (a ``near:X`` key only looks up ``cell:X``)."""
+    pivot = row["pivot"] or ""
+    siret = pivot if len(pivot) == 14 and pivot.isdigit() and pivot != PLACEHOLDER_PIVOT else None
+    lat, lon = row["latitude"], row["longitude"]
+    point = (lat, lon) if lat is not None and lon is not None else None
+    keys = _keys(row["code_insee"], row["code_postal"], row["telephone"], row["courriels"] or (),
+                 row["site_web"] or (), siret, point, near=False)  # fmt: skip
+    return keys
+
+
+def _keys(
+    code_insee: str | None, code_postal: str, telephone: str | None, courriels: Iterable[str],
+    site_web: Iterable[str], siret: str | None, point: tuple[float, float] | None, near: bool = True,
+) -> set[str]:  # fmt: skip
+    keys = {f"insee:{code_insee}" if code_insee else f"cp:{code_postal}"}
+    if telephone:
+        keys.add(f"tel:{telephone}")
+    keys.update(f"mail:{e.strip().lower()}" for e in courriels if e.strip())
+    keys.update(f"web:{h}" for url in site_web if (h := website_host(url)))
+    if siret:
+        keys.add(f"siret:{siret}")
+    if point is not None:
+        home, neighbours = _cells(*point)
         keys.add(f"cell:{home}")
-        keys.update(f"near:{n}" for n in near)
+        if near:
+            keys.update(f"near:{n}" for n in neighbours)
     return keys
 
 

@@ -27,7 +27,7 @@ from directory.store import Incoming, RawRecord, SourceState, Store, Writer, utc
 
 from . import federation
 from ._hours import text_to_osm
-from .dedupe import MatchIndex, Resolution, resolve
+from .dedupe import Resolution, StoredIndex, resolve
 from .encoding import decode
 from .fetch import Fetcher, FetchResult
 from .importer import RowProblem
@@ -328,19 +328,10 @@ class _RunBatch:
                  linked: set[str], geocoder: Geocoder | None) -> None:  # fmt: skip
         self.store, self.source, self.report, self.at = store, source, report, at
         self.linked, self.geocoder = linked, geocoder
-        self._index: MatchIndex | None = None
         self.writer: Writer | None = None
         self.items: list[_Valid] = []
         self.raw: list[RawRecord] = []
         self.kept: list[str] = []  # ids of records read exactly as last time
-
-    @property
-    def index(self) -> MatchIndex:
-        """The directory's venues for matching, read once per run and only if a record is new:
-        a run that only updates known records never pays for it."""
-        if self._index is None:
-            self._index = MatchIndex.from_store(self.store)
-        return self._index
 
     def add(self, valid: _Valid) -> None:
         self.items.append(valid)
@@ -361,7 +352,11 @@ class _RunBatch:
         geo = self._geocode()
         new = [(v.record_id, v.venue) for v in self.items if v.record_id not in self.linked]
         keys = [f"{self.source.id}:{record_id}" for record_id, _ in new]
-        resolution = resolve(self.index, self.source.id, new, self.store.match_decisions(keys)) if new else Resolution()
+        # The directory's venues are read per batch, only those sharing a blocking key with a new record:
+        # memory follows the batch, not the directory; a run that only updates known records reads none.
+        resolution = (
+            resolve(StoredIndex(self.writer), self.source.id, new, self.store.match_decisions(keys)) if new else Resolution()
+        )
         leaders, followers = [], []
         for v in self.items:
             method, point, score = geo.get(v.record_id, ("producteur" if v.venue.point else None, None, None))
@@ -382,10 +377,6 @@ class _RunBatch:
             action = {"created": "new", "restored": "updated", "attached": "merged"}.get(outcome.action, outcome.action)
             setattr(self.report, action, getattr(self.report, action) + 1)
             self.linked.add(incoming.record_id)
-            if outcome.action in ("created", "attached"):
-                key = f"{self.source.id}:{incoming.record_id}"
-                self.index.add(outcome.venue_id, incoming.venue, [key], resolution.keys.get(incoming.record_id))
-
             status = "unchanged" if outcome.action == "unchanged" else "stored"
             self.raw.append(RawRecord(item.position, incoming.record_id, item.payload, status, list(incoming.flags)))
         self.report.to_review += self.writer.add_review_items(resolution.review, self.report.run_id, self.at)

@@ -9,16 +9,17 @@ by one (their change log is per field).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Venue
 
-from ._base import ApplyOutcome, RawRecord, SourceInfo, fingerprint, jsonable, utcnow
+from ._base import ApplyOutcome, RawRecord, SourceInfo, _reader, fingerprint, jsonable, utcnow
 from ._merge import Contribution, merge_records
 from ._sources import SourceState
 from .codec import field_value, values_to_venue, venue_to_values
@@ -27,6 +28,7 @@ from .tables import (
     change_t,
     decision_t,
     link_t,
+    match_key_t,
     offer_t,
     prov_t,
     raw_t,
@@ -111,6 +113,11 @@ class _Prepared:
     def record_id(self) -> str:
         return self.incoming.record_id
 
+
+#: The columns a venue's blocking keys come from (``harvest.matching.stored_block_keys``).
+_KEY_COLUMNS = ("pivot", "code_insee", "code_postal", "telephone", "courriels", "site_web", "latitude", "longitude")
+#: What matching compares (``harvest.matching.score``), besides those.
+_MATCH_COLUMNS = (*_KEY_COLUMNS, "nom", "commune", "adresse", "date_maj")
 
 #: Change-log rows kept in memory before they are written: see ``Writer.flush_changes``.
 CHANGE_BUFFER = 5_000
@@ -240,6 +247,7 @@ class Writer:
                 self._redirect(pk, successors[pk], source_id, at)
             elif result.action == "emptied":
                 self.c.execute(venue_t.update().where(venue_t.c.pk == pk).values(status="withdrawn", updated_at=at))
+                self._set_match_keys({pk: None})
                 self._log({"venue_pk": pk, "venue_id": result.venue_id, "at": at, "action": "withdraw", "source_id": source_id})
                 withdrawn.append(result.venue_id)
         return withdrawn
@@ -416,6 +424,7 @@ class Writer:
                             "new": {k: p.record[k] for k in filled}})  # fmt: skip
             outcomes.append(ApplyOutcome(venue_id, "created", tuple(filled)))
         self._write_terms({pks[i]: p.incoming.venue for i, p in zip(ids, batch)}, replace=False)
+        self._set_match_keys({pks[i]: row for i, row in zip(ids, rows)}, replace=False)
         self.c.execute(link_t.insert(), links)
         self._first_provenance(list(pks.values()), source_id, at)
         self._log(*changes)
@@ -444,11 +453,18 @@ class Writer:
             sa.select(prov_t.c.venue_pk, prov_t.c.field).where(prov_t.c.venue_pk.in_(list(pks)), prov_t.c.locked.is_(True))
         ):
             locks.setdefault(pk, set()).add(name)
-        return {pk: self._write_merged(rows[pk], contributions[pk], locks.get(pk, set()), source_id, at) for pk in sorted(pks)}
+        keys: dict[int, Mapping[str, Any]] = {}  # venues whose blocking keys may have changed
+        results = {
+            pk: self._write_merged(rows[pk], contributions[pk], locks.get(pk, set()), source_id, at, keys)
+            for pk in sorted(pks)
+        }
+        self._set_match_keys(keys)
+        return results
 
     def _write_merged(
-        self, row: Mapping[str, Any], contributions: list[Contribution], locked: set[str], source_id: str, at: datetime
-    ) -> ApplyOutcome:
+        self, row: Mapping[str, Any], contributions: list[Contribution], locked: set[str], source_id: str, at: datetime,
+        keys: dict[int, Mapping[str, Any]],
+    ) -> ApplyOutcome:  # fmt: skip
         pk, venue_id = row["pk"], row["id"]
         if not contributions:  # every record moved to another venue or was withdrawn
             return ApplyOutcome(venue_id, "emptied")
@@ -467,6 +483,8 @@ class Writer:
             self.c.execute(venue_t.update().where(venue_t.c.pk == pk).values(updated_at=at, **update))
             if any(name in LIST_VOCABULARIES for name in changes):
                 self._write_terms({pk: values_to_venue(venue_id, {**row, **update})}, replace=True)
+            if restored or any(name in _KEY_COLUMNS for name in changes):
+                keys[pk] = {**row, **update}
         content = [name for name in changes if name in _CONTENT]
         if content:
             self.c.execute(
@@ -494,6 +512,7 @@ class Writer:
             venue_t.update().where(venue_t.c.pk == pk).values(status="merged", merged_into=into, updated_at=at)
             .returning(venue_t.c.id)
         ).scalar_one()  # fmt: skip
+        self._set_match_keys({pk: None})
         self.c.execute(
             venue_t.update().where(venue_t.c.merged_into == venue_id).values(merged_into=into)
         )  # pointers to the old venue now point on
@@ -518,3 +537,76 @@ class Writer:
             self.c.execute(term_t.insert(), terms)
         if offers:
             self.c.execute(offer_t.insert(), offers)
+
+    # -- matching: blocking keys in the store ------------------------------
+
+    def _set_match_keys(self, venues: Mapping[int, Mapping[str, Any] | None], *, replace: bool = True) -> None:
+        """The blocking keys of these venues (pk → stored values; None: no longer active, no keys)."""
+        from directory.harvest.matching import stored_block_keys  # the harvest's own definition of a key
+
+        if not venues:
+            return
+        if replace:
+            for chunk in _chunks(list(venues), 500):
+                self.c.execute(match_key_t.delete().where(match_key_t.c.venue_pk.in_(chunk)))
+        rows = [
+            {"kind": kind, "key": value, "venue_pk": pk}
+            for pk, values in venues.items()
+            if values is not None
+            for kind, _, value in (key.partition(":") for key in stored_block_keys(values))
+        ]
+        if rows:
+            self.c.execute(match_key_t.insert(), rows)
+
+    def match_blocks(self, keys: Iterable[str], max_block: int) -> dict[str, list[int]]:
+        """The active venues (pks, ascending) holding each of these blocking keys (``kind:value``).
+
+        A key held by more than ``max_block`` venues says nothing about which two are alike: it is
+        left out, and so is a key no venue holds. Reads through this transaction, so the venues a
+        run created in its earlier batches are there.
+        """
+        by_kind: dict[str, list[str]] = {}
+        for key in sorted(set(keys)):
+            kind, _, value = key.partition(":")
+            by_kind.setdefault(kind, []).append(value)
+        mk = match_key_t.c
+        blocks: dict[str, list[int]] = {}
+        for kind, values in by_kind.items():
+            for chunk in _chunks(values, 2000):
+                for value, pk in self.c.execute(
+                    sa.select(mk.key, mk.venue_pk).where(mk.kind == kind, mk.key.in_(chunk)).order_by(mk.venue_pk)
+                ):
+                    blocks.setdefault(f"{kind}:{value}", []).append(pk)
+        return {key: pks for key, pks in blocks.items() if len(pks) <= max_block}
+
+    def match_venues(self, pks: Iterable[int]) -> dict[int, tuple[str, Venue, list[str]]]:
+        """For matching: each of these active venues by pk, as (id, the fields compared, the keys
+        ``source:record`` of its records in source and record order). JSON columns are read as text
+        and decoded by ``orjson``, ``date_maj`` decoded once per distinct value (as ``iter_venue_rows``)."""
+        found: dict[int, tuple[str, Venue, list[str]]] = {}
+        selected, decoders = _reader(self.c.dialect, _MATCH_COLUMNS)
+        # date_maj comes raw where the dialect decodes dates in Python (SQLite), decoded by the driver elsewhere
+        decode_date, dates = (decoders[0][1], decoders[0][2]) if decoders else (lambda raw: raw, {})
+        loads = orjson.loads
+        for chunk in _chunks(sorted(set(pks)), 2000):
+            record_keys: dict[int, list[str]] = {}
+            for venue_pk, source_id, record_id in self.c.execute(
+                sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id)
+                .where(link_t.c.venue_pk.in_(chunk), link_t.c.withdrawn_at.is_(None))
+                .order_by(link_t.c.source_id, link_t.c.record_id)
+            ):
+                record_keys.setdefault(venue_pk, []).append(f"{source_id}:{record_id}")
+            rows = self.c.execute(
+                sa.select(venue_t.c.pk, venue_t.c.id, *selected).where(venue_t.c.pk.in_(chunk), venue_t.c.status == "active")
+            )
+            for pk, venue_id, pivot, insee, postcode, phone, mails, sites, lat, lon, nom, commune, adresse, raw_date in rows:
+                date_maj = dates.get(raw_date)
+                if date_maj is None:
+                    date_maj = dates[raw_date] = decode_date(raw_date)
+                venue = Venue(
+                    id=venue_id, pivot=pivot, nom=nom, commune=commune, code_postal=postcode, adresse=adresse,
+                    date_maj=date_maj, code_insee=insee, latitude=lat, longitude=lon, telephone=phone,
+                    courriels=list(loads(mails) or ()) if mails else [], site_web=list(loads(sites) or ()) if sites else [],
+                )  # fmt: skip
+                found[pk] = (venue_id, venue, record_keys.get(pk, []))
+        return found

@@ -18,8 +18,8 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "VenueRow", "OfferRow", "VenueTermRow", "SourceRow", "SourceStateRow", "SourceLinkRow",
     "RawRecordRow", "FieldProvenanceRow", "ChangeRow", "RunRow", "GeocodeCacheRow",
-    "MatchDecisionRow", "ReviewItemRow", "metadata",
-    "venue_t", "offer_t", "term_t", "source_t", "state_t", "link_t", "raw_t", "prov_t", "change_t", "run_t", "geocode_t", "decision_t", "review_t",
+    "MatchDecisionRow", "MatchKeyRow", "ReviewItemRow", "metadata",
+    "venue_t", "offer_t", "term_t", "source_t", "state_t", "link_t", "raw_t", "prov_t", "change_t", "run_t", "geocode_t", "decision_t", "review_t", "match_key_t",
 ]  # fmt: skip
 
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
@@ -236,6 +236,16 @@ class MatchDecisionRow(SQLModel, table=True):
     at: datetime
 
 
+class MatchKeyRow(SQLModel, table=True):
+    """A blocking key of an active venue (``harvest.matching.stored_block_keys``): the harvest looks up
+    the keys of a batch's new records here instead of holding every venue in memory."""
+
+    __tablename__ = "match_key"
+    kind: str = Field(primary_key=True, max_length=8)  # insee | cp | tel | mail | web | siret | cell
+    key: str = Field(primary_key=True, max_length=320)
+    venue_pk: int = Field(foreign_key="venue.pk", primary_key=True, index=True, ondelete="CASCADE")
+
+
 class ReviewItemRow(SQLModel, table=True):
     """A doubtful pair waiting for a person, with the score and its parts."""
 
@@ -267,3 +277,4 @@ run_t = RunRow.__table__
 geocode_t = GeocodeCacheRow.__table__
 decision_t = MatchDecisionRow.__table__
 review_t = ReviewItemRow.__table__
+match_key_t = MatchKeyRow.__table__
