@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz
 
 from directory.places import fold
+from directory.schema.blocking import GENERIC_HOSTS, website_host
 
 __all__ = [
     "GENERIC_HOSTS",
@@ -226,33 +226,4 @@ def street_part(normalised: str) -> str:
     return _NUMBER.sub("", normalised, count=1).strip()
 
 
-# ── websites ─────────────────────────────────────────────────────────────────
-#: Hosts shared by unrelated sites: a page there does not identify a venue.
-GENERIC_HOSTS: frozenset[str] = frozenset(
-    """facebook.com fb.com fb.me m.facebook.com instagram.com twitter.com x.com linkedin.com
-    youtube.com linktr.ee sites.google.com google.com goo.gl maps.google.com docs.google.com
-    free.fr pagesperso-orange.fr perso.orange.fr wanadoo.fr over-blog.com e-monsite.com
-    jimdo.com jimdofree.com wix.com wixsite.com blogspot.com wordpress.com site-solocal.com
-    business.site helloasso.com calameo.com padlet.com service-public.fr
-    lannuaire.service-public.fr france-services.gouv.fr conseiller-numerique.gouv.fr
-    cartographie.conseiller-numerique.gouv.fr societenumerique.gouv.fr
-    centres-sociaux.fr pole-emploi.fr francetravail.fr laposte.fr lapostegroupe.com
-    caf.fr msa.fr ameli.fr""".split()
-)
-
-
-@lru_cache(maxsize=65536)
-def website_host(url: str) -> str | None:
-    """The host of ``url`` without ``www.``; None for a generic host.
-
-    A sub-domain of a hosting service (``mosaic26130.wixsite.com``) is kept:
-    it names one site. The bare hosting host (``sites.google.com``) is not.
-    """
-    if "://" not in url:
-        url = "https://" + url
-    host = (urlsplit(url.strip()).hostname or "").lower().rstrip(".")
-    if host.startswith("www."):
-        host = host[4:]
-    if not host or "." not in host or host in GENERIC_HOSTS:
-        return None
-    return host
+# ── websites: see directory.schema.blocking (the store keeps website keys too) ─

@@ -24,14 +24,14 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from rapidfuzz import fuzz
 
-from directory.schema import PLACEHOLDER_PIVOT, Venue, haversine_m
-from directory.schema.geometry import EARTH_RADIUS_M
+from directory.schema import Venue, haversine_m
+from directory.schema.blocking import CELL_M, block_keys_of, stored_block_keys, website_host
 
 from ._names import (
     SERVICE_KEYWORDS,
@@ -44,7 +44,6 @@ from ._names import (
     normalise_name,
     same_commune,
     street_part,
-    website_host,
 )
 
 __all__ = [
@@ -70,10 +69,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 Decision = Literal["match", "review", "distinct"]
-
-#: Side of a grid cell, in metres (north–south; east–west it is the same length
-#: at the latitude of the cell's row).
-CELL_M = 500.0
 
 #: Weight of each part in the weighted mean. A part that does not apply (a
 #: field missing on either side) is left out of both sums: a missing point is
@@ -150,32 +145,6 @@ class BlockingStats:
         return self.items * (self.items - 1) // 2
 
 
-# ── blocking ─────────────────────────────────────────────────────────────────
-_DLAT = CELL_M / (EARTH_RADIUS_M * math.pi / 180)  # degrees of latitude per cell
-
-
-def _row(lat: float) -> int:
-    return math.floor(lat / _DLAT)
-
-
-def _col(lon: float, row: int) -> int:
-    # Each row of cells has its own longitude step, so cells stay ~square.
-    centre = (row + 0.5) * _DLAT
-    dlon = _DLAT / max(math.cos(math.radians(centre)), 0.01)
-    return math.floor(lon / dlon)
-
-
-def _cells(lat: float, lon: float) -> tuple[str, list[str]]:
-    """The point's cell and its eight neighbours (``"row:col"``)."""
-    row = _row(lat)
-    col = _col(lon, row)
-    near = []
-    for r in (row - 1, row, row + 1):
-        c = _col(lon, r)  # the point's column in that row's own grid
-        near += [f"{r}:{c + dc}" for dc in (-1, 0, 1) if (r, c + dc) != (row, col)]
-    return f"{row}:{col}", near
-
-
 def block_keys(v: Venue) -> set[str]:
     """The blocking keys of a venue; two venues sharing one are compared.
 
@@ -187,38 +156,9 @@ def block_keys(v: Venue) -> set[str]:
     ``near:X`` key meets only ``cell:X`` keys (see :func:`candidate_pairs`), so
     two points less than ~500 m apart always meet, even across a cell edge.
     """
-    return _keys(v.code_insee, v.code_postal, v.telephone, v.courriels, v.site_web, v.pivot if v.has_siret else None, v.point)
+    return block_keys_of(v.code_insee, v.code_postal, v.telephone, v.courriels, v.site_web, v.pivot if v.has_siret else None, v.point)
 
 
-def stored_block_keys(row: Mapping[str, Any]) -> set[str]:
-    """:func:`block_keys` of a venue from its stored columns (no ``Venue`` built), ``near:`` keys left
-    out: what the store's ``match_key`` table holds for it (a ``near:X`` key only looks up ``cell:X``)."""
-    pivot = row["pivot"] or ""
-    siret = pivot if len(pivot) == 14 and pivot.isdigit() and pivot != PLACEHOLDER_PIVOT else None
-    lat, lon = row["latitude"], row["longitude"]
-    point = (lat, lon) if lat is not None and lon is not None else None
-    keys = _keys(row["code_insee"], row["code_postal"], row["telephone"], row["courriels"] or (),
-                 row["site_web"] or (), siret, point, near=False)  # fmt: skip
-    return keys
-
-
-def _keys(
-    code_insee: str | None, code_postal: str, telephone: str | None, courriels: Iterable[str],
-    site_web: Iterable[str], siret: str | None, point: tuple[float, float] | None, near: bool = True,
-) -> set[str]:  # fmt: skip
-    keys = {f"insee:{code_insee}" if code_insee else f"cp:{code_postal}"}
-    if telephone:
-        keys.add(f"tel:{telephone}")
-    keys.update(f"mail:{e.strip().lower()}" for e in courriels if e.strip())
-    keys.update(f"web:{h}" for url in site_web if (h := website_host(url)))
-    if siret:
-        keys.add(f"siret:{siret}")
-    if point is not None:
-        home, neighbours = _cells(*point)
-        keys.add(f"cell:{home}")
-        if near:
-            keys.update(f"near:{n}" for n in neighbours)
-    return keys
 
 
 def _kind(key: str) -> str:

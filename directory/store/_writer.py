@@ -18,6 +18,7 @@ import orjson
 import sqlalchemy as sa
 
 from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Venue
+from directory.schema.blocking import stored_block_keys
 
 from ._base import ApplyOutcome, RawRecord, SourceInfo, _reader, fingerprint, jsonable, utcnow
 from ._merge import Contribution, merge_records
@@ -114,7 +115,7 @@ class _Prepared:
         return self.incoming.record_id
 
 
-#: The columns a venue's blocking keys come from (``harvest.matching.stored_block_keys``).
+#: The columns a venue's blocking keys come from (``schema.blocking.stored_block_keys``).
 _KEY_COLUMNS = ("pivot", "code_insee", "code_postal", "telephone", "courriels", "site_web", "latitude", "longitude")
 #: What matching compares (``harvest.matching.score``), besides those.
 _MATCH_COLUMNS = (*_KEY_COLUMNS, "nom", "commune", "adresse", "date_maj")
@@ -542,8 +543,6 @@ class Writer:
 
     def _set_match_keys(self, venues: Mapping[int, Mapping[str, Any] | None], *, replace: bool = True) -> None:
         """The blocking keys of these venues (pk → stored values; None: no longer active, no keys)."""
-        from directory.harvest.matching import stored_block_keys  # the harvest's own definition of a key
-
         if not venues:
             return
         if replace:
