@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from directory.places import Place
 from directory.schema import Venue
@@ -90,7 +91,18 @@ def to_query(request: SearchRequest, place: Place | None, now: datetime, *, face
     )
 
 
-def locate_request(request: SearchRequest, locator: Locator) -> Place | None:
+class WhereAsked(Protocol):
+    """What a request says of its place (``SearchRequest``, ``NearbyQuery``)."""
+
+    @property
+    def lieu(self) -> str | None: ...
+    @property
+    def lat(self) -> float | None: ...
+    @property
+    def lon(self) -> float | None: ...
+
+
+def locate_request(request: WhereAsked, locator: Locator) -> Place | None:
     """The place of a search: its point, its ``lieu`` resolved, or None.
 
     :raises PlaceNotFound: ``lieu`` names nothing known.

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from directory.places import Place
 from directory.store import Nearby, Store
 
+from .finder import locate_request
 from .locate import Locator
 from .params import NearbyQuery
 
@@ -22,9 +23,6 @@ class NearbyResult:
 
 def find_nearby(store: Store, locator: Locator, query: NearbyQuery) -> NearbyResult:
     """Resolve the query's place (or point) and list the nearest active venues."""
-    if query.lieu is not None:
-        place = locator.locate(query.lieu)
-    else:
-        assert query.lat is not None and query.lon is not None  # guaranteed by read_nearby_query
-        place = locator.point(query.lat, query.lon)
+    place = locate_request(query, locator)
+    assert place is not None  # read_nearby_query asks for a place or a point
     return NearbyResult(place, store.nearest(place.lat, place.lon, limit=query.limit))
