@@ -222,20 +222,12 @@ class DataInclusionWriter(Writer):
     def write(self, venues: Iterable[ExportVenue], stream: TextIO) -> Iterator[int]:
         """``{"structures": [...], "services": [...]}``; services wait in a temporary file."""
         with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool:
-            stream.write('{"structures":[')
-            count = 0
-            for venue in venues:
-                url = self.url_of(venue)
-                separator = "\n" if count == 0 else ",\n"
-                stream.write(separator + dump_json(structure_record(venue, producer=self.producer, url=url)))
-                spool.write(separator + dump_json(service_record(venue, producer=self.producer, url=url)))
-                count += 1
-                yield count
-            stream.write("\n],\n" if count else "],\n")
-            stream.write('"services":[')
+            stream.write('{"structures":')
+            yield from self.write_pair(venues, stream, spool)
+            stream.write(',\n"services":')
             spool.seek(0)
             shutil.copyfileobj(spool, stream)
-            stream.write("\n]}" if count else "]}")
+            stream.write("}")
 
     def write_pair(self, venues: Iterable[ExportVenue], structures: TextIO, services: TextIO) -> Iterator[int]:
         """Two JSON arrays, ``structures.json`` and ``services.json``, written side by side."""
