@@ -4,7 +4,6 @@ model's nested form, or either wrapped in ``{"data": [...]}``-like envelopes."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +11,7 @@ from directory.schema import Problem
 
 from ..encoding import DecodedText
 from .base import ReadError, ReadItem, Reader, payload_of
+from .table_json import enveloped, load_json
 
 __all__ = ["NationalJsonReader", "flatten_anct"]
 
@@ -24,11 +24,7 @@ class NationalJsonReader(Reader):
     extensions = (".json",)
 
     def read_text(self, decoded: DecodedText) -> Iterator[ReadItem]:
-        try:
-            document = json.loads(decoded.text)
-        except json.JSONDecodeError as err:
-            raise ReadError(f"JSON illisible ligne {err.lineno}, colonne {err.colno} : {err.msg}") from err
-        records = _records_of(document)
+        records = enveloped(load_json(decoded.text), _ENVELOPES)
         if records is None:
             raise ReadError("le JSON ne contient pas de liste de lieux (attendu un tableau d'objets)")
         for position, record in enumerate(records, start=1):
@@ -36,16 +32,6 @@ class NationalJsonReader(Reader):
                 yield ReadItem(position, None, payload_of(record), [Problem("*", "not_an_object", type(record).__name__)])
                 continue
             yield ReadItem(position, flatten_anct(record), payload_of(record))
-
-
-def _records_of(document: Any) -> list[Any] | None:
-    if isinstance(document, list):
-        return document
-    if isinstance(document, dict):
-        for key in _ENVELOPES:
-            if isinstance(document.get(key), list):
-                return document[key]
-    return None
 
 
 def flatten_anct(record: dict[str, Any]) -> dict[str, Any]:

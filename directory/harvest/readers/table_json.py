@@ -17,7 +17,7 @@ from directory.schema import Problem
 from ..encoding import DecodedText
 from .base import ReadError, ReadItem, Reader, payload_of
 
-__all__ = ["TableJsonReader", "records_at"]
+__all__ = ["TableJsonReader", "enveloped", "load_json", "records_at"]
 
 _ENVELOPES = ("data", "results", "items", "features", "records", "structures", "lieux")
 
@@ -64,10 +64,18 @@ def records_at(document: Any, items: str | None) -> list[Any]:
         if not isinstance(found, list):
             raise ReadError(f"l'emplacement « {items} » du JSON ne contient pas une liste mais {type(found).__name__}")
         return found
+    records = enveloped(document, _ENVELOPES)
+    if records is None:
+        raise ReadError("le JSON ne contient pas de liste d'enregistrements (indiquer son emplacement avec items = …)")
+    return records
+
+
+def enveloped(document: Any, envelopes: tuple[str, ...]) -> list[Any] | None:
+    """The document if it is a list, else the first list under one of the ``envelopes`` keys."""
     if isinstance(document, list):
         return document
     if isinstance(document, dict):
-        for key in _ENVELOPES:
+        for key in envelopes:
             if isinstance(document.get(key), list):
                 return document[key]
-    raise ReadError("le JSON ne contient pas de liste d'enregistrements (indiquer son emplacement avec items = …)")
+    return None
