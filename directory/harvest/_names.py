@@ -86,7 +86,7 @@ _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "av": "avenue
 _ARTICLES = frozenset("a au aux d de des du en et l la le les pour sur un une".split())
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def normalise_name(nom: str) -> str:
     """Fold a venue name and strip what does not tell two venues apart.
 
@@ -149,14 +149,14 @@ _PARENS = re.compile(r"\([^)]*\)")
 _COMMUNE_NOISE = re.compile(r"\b(?:cedex(?: \d+)?|\d+(?:e|er|eme)?|arrondissement|arr)\b")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def commune_key(commune: str) -> str:
     """A commune name folded for comparison: no « (Loire) », CEDEX or arrondissement number."""
     text = _COMMUNE_NOISE.sub(" ", fold(_PARENS.sub(" ", commune)))
     return " ".join(_ABBREVIATIONS.get(w, w) for w in text.split() if w not in _ARTICLES)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def same_commune(a: str, b: str) -> bool:
     """Whether two commune fields name one commune.
 
@@ -192,7 +192,7 @@ _CEDEX = re.compile(r"\b(?:cedex|bp|cs)\b.*$")
 _NUMBER = re.compile(r"^(\d{1,4})(?: ?(?:bis|ter|quater|[a-d]))?\b")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def normalise_address(adresse: str) -> str:
     """Fold a street address: no postcode/commune tail, street types spelled out.
 

@@ -10,11 +10,13 @@ of the ``now`` they are given.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -111,6 +113,31 @@ def harvest_source(
     :param instance_name: this instance's name in lineages; records it
         published itself are never taken back (no echo between instances).
     """
+    with _heap_frozen():
+        return _harvest(store, source, fetcher, places, geocoder, now, direct_origins, instance_name, progress)
+
+
+@contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """Keep the cyclic garbage collector off the objects that exist before the run.
+
+    A run allocates millions of short-lived objects, and each full collection
+    walked the whole heap again (the gazetteer alone is ~200,000 objects): a
+    quarter of a harvest's time. Frozen objects are only skipped by the
+    collector, not kept alive; they go back to it when the run ends.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _harvest(
+    store: Store, source: SourceConfig, fetcher: Fetcher, places: CommuneLookup | None, geocoder: Geocoder | None,
+    now: datetime | None, direct_origins: frozenset[str], instance_name: str | None,
+    progress: Callable[[int], None] | None,
+) -> HarvestReport:  # fmt: skip
     started = time.perf_counter()
     at = now or utcnow()
     info = source.source_info()

@@ -39,7 +39,7 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Fold ``text`` for matching: the form used by every name comparison.
 
@@ -81,7 +81,7 @@ def arrondissement_key(folded: str) -> str | None:
     return f"{m.group(1)} {int(m.group(2))}"
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def name_key(text: str) -> str:
     """Canonical key of a place name, for exact comparisons between sources.
 

@@ -18,7 +18,7 @@ from typing import Self
 __all__ = ["Vocabulary", "fold_key"]
 
 
-@lru_cache(maxsize=65536)  # real files repeat the same few hundred values
+@lru_cache(maxsize=8192)  # real files repeat the same few hundred values
 def fold_key(text: str) -> str:
     """Case-, accent- and punctuation-insensitive key for vocabulary lookups."""
     text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")

@@ -43,7 +43,7 @@ GENERIC_HOSTS: frozenset[str] = frozenset(
 )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def website_host(url: str) -> str | None:
     """The host of ``url`` without ``www.``; None for a generic host.
 

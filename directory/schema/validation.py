@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -76,8 +77,9 @@ def clean_text(value: Any, *, multiline: bool = False) -> str | None:
     """NFC-normalised text without control characters; None when empty."""
     if value is None:
         return None
-    text = unicodedata.normalize("NFC", str(value))
-    text = _CONTROL.sub("", text)
+    text = value if isinstance(value, str) else str(value)
+    if not (text.isascii() and text.isprintable()):  # printable ASCII is NFC and has no control character
+        text = _CONTROL.sub("", unicodedata.normalize("NFC", text))
     if not multiline:
         text = " ".join(text.split())
     text = text.strip()
@@ -330,17 +332,38 @@ class _Parser:
         return value
 
     def terms(self, name: str, vocabulary: type, enforced: bool) -> list[Any]:
-        found: list[Any] = []
-        for item in self.items(name):
-            term = vocabulary.parse(item)
-            if term is None:
-                if enforced:
-                    self.problem(name, "unknown_term", item, vocabulary=vocabulary.title())
-                else:
-                    self.problem(name, "unknown_term_dropped", item, Severity.WARNING, vocabulary=vocabulary.title())
-            elif term not in found:
-                found.append(term)
-        return found
+        raw = self.raw(name)
+        if raw is None:
+            return []
+        if isinstance(raw, str):  # files repeat the same few combinations: each is read once
+            found, problems = _read_terms(name, vocabulary, enforced, raw)
+        else:
+            found, problems = _terms_of(name, vocabulary, enforced, self.items(name))
+        self.problems.extend(problems)
+        return list(found)
+
+
+@lru_cache(maxsize=4096)
+def _read_terms(name: str, vocabulary: type, enforced: bool, raw: str) -> tuple[tuple[Any, ...], tuple[Problem, ...]]:
+    return _terms_of(name, vocabulary, enforced, _Parser({name: raw}, []).items(name))
+
+
+def _terms_of(name: str, vocabulary: type, enforced: bool, items: list[str]) -> tuple[tuple[Any, ...], tuple[Problem, ...]]:
+    """The vocabulary's members named by ``items`` (each once, in order) and the problems of the others."""
+    found: list[Any] = []
+    problems: list[Problem] = []
+    for item in items:
+        term = vocabulary.parse(item)
+        if term is None:
+            if enforced:
+                problems.append(Problem(name, "unknown_term", item, Severity.ERROR, (("vocabulary", vocabulary.title()),)))
+            else:
+                problems.append(
+                    Problem(name, "unknown_term_dropped", item, Severity.WARNING, (("vocabulary", vocabulary.title()),))
+                )
+        elif term not in found:
+            found.append(term)
+    return tuple(found), tuple(problems)
 
 
 def _parse_date(raw: Any) -> date | None:
@@ -349,6 +372,11 @@ def _parse_date(raw: Any) -> date | None:
     if isinstance(raw, date):
         return raw
     text = str(raw).strip()
+    if len(text) == 10 and text[4] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d"):
         try:
             return datetime.strptime(text[:10], fmt).date()

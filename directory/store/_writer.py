@@ -20,10 +20,11 @@ import sqlalchemy as sa
 from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Venue
 from directory.schema.blocking import stored_block_keys
 
+from ._bulk import insert_rows
 from ._base import ApplyOutcome, RawRecord, SourceInfo, _reader, fingerprint, jsonable, utcnow
 from ._merge import Contribution, merge_records
 from ._sources import SourceState
-from .codec import field_value, values_to_venue, venue_to_values
+from .codec import venue_to_values
 from .ids import new_venue_id
 from .tables import (
     change_t,
@@ -164,7 +165,7 @@ class Writer:
         if self.c.dialect.name == "postgresql" and not self._ordered:
             self.c.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
             self._ordered = True
-        self.c.execute(change_t.insert(), self._changes)
+        insert_rows(self.c, change_t, self._changes)
         self._changes = []
 
     def ensure_source(self, source: SourceInfo, at: datetime | None = None) -> None:
@@ -270,8 +271,9 @@ class Writer:
     def add_raw_records(self, run_id: int, source_id: str, records: Sequence[RawRecord], at: datetime) -> None:
         if not records:
             return
-        self.c.execute(
-            raw_t.insert(),
+        insert_rows(
+            self.c,
+            raw_t,
             [
                 {
                     "run_id": run_id, "source_id": source_id, "record_id": r.record_id,
@@ -414,7 +416,7 @@ class Writer:
             return []
         ids = [new_venue_id() for _ in batch]
         rows = [{"id": i, "status": "active", "created_at": at, "updated_at": at, **_venue_values(p.record)} for i, p in zip(ids, batch)]
-        self.c.execute(venue_t.insert(), rows)
+        insert_rows(self.c, venue_t, rows)
         pks = dict(self.c.execute(sa.select(venue_t.c.id, venue_t.c.pk).where(venue_t.c.id.in_(ids))).all())
         links, changes, outcomes = [], [], []
         for venue_id, p, row in zip(ids, batch, rows):
@@ -424,9 +426,9 @@ class Writer:
             changes.append({"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "create", "source_id": source_id,
                             "new": {k: p.record[k] for k in filled}})  # fmt: skip
             outcomes.append(ApplyOutcome(venue_id, "created", tuple(filled)))
-        self._write_terms({pks[i]: p.incoming.venue for i, p in zip(ids, batch)}, replace=False)
+        self._write_terms({pks[i]: p.record for i, p in zip(ids, batch)}, replace=False)
         self._set_match_keys({pks[i]: row for i, row in zip(ids, rows)}, replace=False)
-        self.c.execute(link_t.insert(), links)
+        insert_rows(self.c, link_t, links)
         self._first_provenance(list(pks.values()), source_id, at)
         self._log(*changes)
         return outcomes
@@ -483,7 +485,7 @@ class Writer:
         if update:
             self.c.execute(venue_t.update().where(venue_t.c.pk == pk).values(updated_at=at, **update))
             if any(name in LIST_VOCABULARIES for name in changes):
-                self._write_terms({pk: values_to_venue(venue_id, {**row, **update})}, replace=True)
+                self._write_terms({pk: {**row, **update}}, replace=True)
             if restored or any(name in _KEY_COLUMNS for name in changes):
                 keys[pk] = {**row, **update}
         content = [name for name in changes if name in _CONTENT]
@@ -491,8 +493,9 @@ class Writer:
             self.c.execute(
                 prov_t.delete().where(prov_t.c.venue_pk == pk, prov_t.c.field.in_(content), prov_t.c.locked.is_(False))
             )
-            self.c.execute(
-                prov_t.insert(),
+            insert_rows(
+                self.c,
+                prov_t,
                 [{"venue_pk": pk, "field": name, "source_id": merged.winners.get(name), "locked": False, "at": at}
                  for name in content if name not in locked],  # fmt: skip
             )
@@ -522,22 +525,20 @@ class Writer:
             "source_id": source_id, "actor": actor,
         })  # fmt: skip
 
-    def _write_terms(self, venues: Mapping[int, Venue], *, replace: bool) -> None:
-        """The filterable terms and the offers of these venues (by pk)."""
+    def _write_terms(self, venues: Mapping[int, Mapping[str, Any]], *, replace: bool) -> None:
+        """The filterable terms and the offers (one per service) of these venues (pk → stored values)."""
         if replace:
             self.c.execute(term_t.delete().where(term_t.c.venue_pk.in_(list(venues))))
             self.c.execute(offer_t.delete().where(offer_t.c.venue_pk.in_(list(venues))))
         terms = [
             {"venue_pk": pk, "field": name, "code": code}
-            for pk, venue in venues.items()
+            for pk, values in venues.items()
             for name in LIST_VOCABULARIES
-            for code in field_value(venue, name)
+            for code in values[name] or ()
         ]
-        offers = [{"venue_pk": pk, "service": offer.service.code} for pk, venue in venues.items() for offer in venue.offers()]
-        if terms:
-            self.c.execute(term_t.insert(), terms)
-        if offers:
-            self.c.execute(offer_t.insert(), offers)
+        offers = [{"venue_pk": pk, "service": code} for pk, values in venues.items() for code in values["services"] or ()]
+        insert_rows(self.c, term_t, terms)
+        insert_rows(self.c, offer_t, offers)
 
     # -- matching: blocking keys in the store ------------------------------
 
@@ -555,7 +556,7 @@ class Writer:
             for kind, _, value in (key.partition(":") for key in stored_block_keys(values))
         ]
         if rows:
-            self.c.execute(match_key_t.insert(), rows)
+            insert_rows(self.c, match_key_t, rows)
 
     def match_blocks(self, keys: Iterable[str], max_block: int) -> dict[str, list[int]]:
         """The active venues (pks, ascending) holding each of these blocking keys (``kind:value``).

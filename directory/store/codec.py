@@ -20,9 +20,18 @@ def field_value(venue: Venue, name: str) -> Any:
     return value
 
 
+#: Every model field but ``id`` (minted by the store), and whether it holds vocabulary terms.
+_STORED = tuple((name, name in LIST_VOCABULARIES) for name in VENUE_FIELDS if name != "id")
+
+
 def venue_to_values(venue: Venue) -> dict[str, Any]:
-    """Column values for every model field except ``id`` (minted by the store)."""
-    return {name: field_value(venue, name) for name in VENUE_FIELDS if name != "id"}
+    """Column values for every model field except ``id``: :func:`field_value` of each, inlined
+    (a harvest stores every record it reads through here)."""
+    values: dict[str, Any] = {}
+    for name, terms in _STORED:
+        value = getattr(venue, name)
+        values[name] = [term.code for term in value] if terms else list(value) if isinstance(value, list) else value
+    return values
 
 
 #: For each list field, its vocabulary's members by code (unknown codes are left out).

@@ -13,7 +13,8 @@ _LENGTH = 10  # 50 bits: no collision in any realistic directory
 
 
 def new_venue_id() -> str:
-    return "l" + "".join(secrets.choice(_ALPHABET) for _ in range(_LENGTH))
+    bits = secrets.randbits(5 * _LENGTH)  # one draw, cut into 5-bit characters
+    return "l" + "".join(_ALPHABET[(bits >> (5 * i)) & 31] for i in range(_LENGTH))
 
 
 def is_venue_id(text: str) -> bool:
