@@ -206,10 +206,8 @@ def _apply(
     at: datetime, places: CommuneLookup | None, geocoder: Geocoder | None, direct_origins: frozenset[str],
     instance_name: str | None, progress: Callable[[int], None] | None,
 ) -> None:  # fmt: skip
-    linked = store.sources.record_ids(source.id)
     seen: set[str] = set()
-    batch = _RunBatch(store, source, report, at, linked, geocoder)
-    known = store.sources.raw_hashes(source.id)
+    batch = _RunBatch(store, source, report, at, places, geocoder)
     with store.writer() as writer:
         batch.writer = writer
         for item in _items(source, pages):
@@ -227,17 +225,14 @@ def _apply(
                 report.skipped += 1
                 continue
             raw_hash = _raw_hash(mapped, lineage, geocoder) if mapped is not None else None
-            if record_id is not None and raw_hash is not None and known.get(record_id) == raw_hash:
-                batch.keep(item, record_id)
-            else:
-                _parse(batch, item, record_id, mapped, problems, lineage, raw_hash, places)
+            batch.read.append(_Read(item, record_id, mapped, problems, lineage, raw_hash))
             if batch.full():
                 batch.flush()
                 if progress:
                     progress(_BATCH)
         batch.flush()
         if source.format == federation.FORMAT:  # a feed says what to withdraw; absence means nothing
-            federation.finish_feed(writer, source, state, pages, report, linked | seen, at)
+            federation.finish_feed(writer, source, state, pages, report, store.sources.record_ids(source.id) | seen, at)
         else:
             _withdraw_or_not(writer, source, state, report, seen, at)
         report.status = report.status if report.status == "partial" else "complete"
@@ -248,25 +243,22 @@ def _apply(
         writer.save_state(state)
 
 
-def _parse(
-    batch: _RunBatch, item: ReadItem, record_id: str | None, mapped: dict[str, Any] | None, problems: list[Problem],
-    lineage: list[str], raw_hash: str | None, places: CommuneLookup | None,
-) -> None:  # fmt: skip
+def _parse(batch: _RunBatch, read: _Read) -> None:
     """Validate one record: it waits in the batch, or is quarantined with its reasons."""
-    report, today = batch.report, batch.at.date()
+    report, today, item, problems = batch.report, batch.at.date(), read.item, read.problems
     venue = None
-    if mapped is not None:
-        problems.extend(_osm_hours(mapped))
-        result = parse_venue(mapped, places=places, today=today)
+    if read.mapped is not None:
+        problems.extend(_osm_hours(read.mapped))
+        result = parse_venue(read.mapped, places=batch.places, today=today)
         problems.extend(result.problems)
         venue = result.venue
-    report.problems.extend(RowProblem(item.position, record_id, p) for p in problems)
+    report.problems.extend(RowProblem(item.position, read.record_id, p) for p in problems)
     found = [p.as_dict() for p in problems]
-    if venue is None or record_id is None or any(p.severity is Severity.ERROR for p in problems):
+    if venue is None or read.record_id is None or any(p.severity is Severity.ERROR for p in problems):
         report.quarantined += 1
-        batch.raw.append(RawRecord(item.position, record_id, item.payload, "quarantined", found))
+        batch.raw.append(RawRecord(item.position, read.record_id, item.payload, "quarantined", found))
     else:
-        batch.add(_Valid(item, record_id, venue, found, lineage, raw_hash))
+        batch.items.append(_Valid(item, read.record_id, venue, found, read.lineage, read.raw_hash))
 
 
 def _raw_hash(mapped: dict[str, Any], lineage: list[str], geocoder: Geocoder | None) -> str | None:
@@ -337,6 +329,18 @@ def _save_state(store: Store, source: SourceConfig, state: SourceState, report: 
 
 
 @dataclass(slots=True)
+class _Read:
+    """A record as read and mapped, waiting for its batch to know whether it changed."""
+
+    item: ReadItem
+    record_id: str | None
+    mapped: dict[str, Any] | None
+    problems: list[Problem]
+    lineage: list[str]
+    raw_hash: str | None
+
+
+@dataclass(slots=True)
 class _Valid:
     """A record that passed validation, waiting for its batch."""
 
@@ -349,19 +353,19 @@ class _Valid:
 
 
 class _RunBatch:
-    """Valid records of a run wait here; they are geocoded, matched and applied together."""
+    """Records of a run wait here a thousand at a time: what the store says of their ids is read
+    once for all of them (memory follows the batch, not the source); they are then parsed,
+    geocoded, matched and applied together."""
 
     def __init__(self, store: Store, source: SourceConfig, report: HarvestReport, at: datetime,
-                 linked: set[str], geocoder: Geocoder | None) -> None:  # fmt: skip
+                 places: CommuneLookup | None, geocoder: Geocoder | None) -> None:  # fmt: skip
         self.store, self.source, self.report, self.at = store, source, report, at
-        self.linked, self.geocoder = linked, geocoder
+        self.places, self.geocoder = places, geocoder
         self.writer: Writer | None = None
+        self.read: list[_Read] = []
         self.items: list[_Valid] = []
         self.raw: list[RawRecord] = []
         self.kept: list[str] = []  # ids of records read exactly as last time
-
-    def add(self, valid: _Valid) -> None:
-        self.items.append(valid)
 
     def keep(self, item: ReadItem, record_id: str) -> None:
         """A record read exactly as at the last run: kept as received, nothing else to do.
@@ -371,13 +375,20 @@ class _RunBatch:
         self.raw.append(RawRecord(item.position, record_id, item.payload, "unchanged"))
 
     def full(self) -> bool:
-        return len(self.items) + len(self.raw) >= _BATCH
+        return len(self.read) >= _BATCH
 
     def flush(self) -> None:
         assert self.writer is not None
+        # Every link of these ids, withdrawn ones included: hash of the record as last read (None once withdrawn)
+        links = self.writer.link_hashes(self.source.id, [r.record_id for r in self.read if r.record_id is not None])
+        for read in self.read:
+            if read.record_id is not None and read.raw_hash is not None and links.get(read.record_id) == read.raw_hash:
+                self.keep(read.item, read.record_id)
+            else:
+                _parse(self, read)
         self.writer.keep_unchanged(self.source.id, self.kept, self.at)
         geo = self._geocode()
-        new = [(v.record_id, v.venue) for v in self.items if v.record_id not in self.linked]
+        new = [(v.record_id, v.venue) for v in self.items if v.record_id not in links]
         keys = [f"{self.source.id}:{record_id}" for record_id, _ in new]
         # The directory's venues are read per batch, only those sharing a blocking key with a new record:
         # memory follows the batch, not the directory; a run that only updates known records reads none.
@@ -403,13 +414,12 @@ class _RunBatch:
             outcome = outcomes[incoming.record_id]
             action = {"created": "new", "restored": "updated", "attached": "merged"}.get(outcome.action, outcome.action)
             setattr(self.report, action, getattr(self.report, action) + 1)
-            self.linked.add(incoming.record_id)
             status = "unchanged" if outcome.action == "unchanged" else "stored"
             self.raw.append(RawRecord(item.position, incoming.record_id, item.payload, status, list(incoming.flags)))
         self.report.to_review += self.writer.add_review_items(resolution.review, self.report.run_id, self.at)
         self.raw.sort(key=lambda r: r.position)
         self.writer.add_raw_records(self.report.run_id, self.source.id, self.raw, self.at)
-        self.items, self.raw, self.kept = [], [], []
+        self.read, self.items, self.raw, self.kept = [], [], [], []
 
     def _geocode(self) -> dict[str, tuple[str, tuple[float, float] | None, float | None]]:
         """Records without a trustworthy point get one from the geocoder (or their commune)."""

@@ -92,14 +92,6 @@ class SourceBook:
         with self.engine.connect() as c:
             return set(c.execute(sa.select(link_t.c.record_id).where(link_t.c.source_id == source_id)).scalars())
 
-    def raw_hashes(self, source_id: str) -> dict[str, str]:
-        """Record id → hash of the record as last read, for the records of a source that feed a venue now."""
-        query = sa.select(link_t.c.record_id, link_t.c.raw_hash).where(
-            link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None), link_t.c.raw_hash.is_not(None)
-        )
-        with self.engine.connect() as c:
-            return dict(c.execute(query).all())
-
     def record_counts(self) -> dict[str, int]:
         """Records per source that are not withdrawn."""
         with self.engine.connect() as c:

@@ -375,6 +375,18 @@ class Writer:
                 outcomes[p.record_id] = ApplyOutcome(ids[links[p.record_id].venue_pk], "unchanged")
         return [outcomes[p.record_id] for p in batch]
 
+    def link_hashes(self, source_id: str, record_ids: Sequence[str]) -> dict[str, str | None]:
+        """Which of these records of ``source_id`` feed a venue or did (withdrawn ones included): record
+        id → hash of the record as last read, None once withdrawn. Read through this transaction."""
+        found: dict[str, str | None] = {}
+        for chunk in _chunks(sorted(set(record_ids)), 2000):
+            for record_id, raw_hash, withdrawn_at in self.c.execute(
+                sa.select(link_t.c.record_id, link_t.c.raw_hash, link_t.c.withdrawn_at)
+                .where(link_t.c.source_id == source_id, link_t.c.record_id.in_(chunk))
+            ):  # fmt: skip
+                found[record_id] = None if withdrawn_at is not None else raw_hash
+        return found
+
     def keep_unchanged(self, source_id: str, record_ids: Sequence[str], at: datetime) -> None:
         """These records were read again exactly as last time: only say when they were seen."""
         for chunk in _chunks(record_ids, 500):
