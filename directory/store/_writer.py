@@ -10,7 +10,7 @@ by one (their change log is per field).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -114,6 +114,17 @@ class _Prepared:
     @property
     def record_id(self) -> str:
         return self.incoming.record_id
+
+
+@dataclass(slots=True)
+class _MergeWrites:
+    """The writes of re-merged venues, gathered to be made together (``Writer._apply_merge_writes``)."""
+
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = field(default_factory=dict)  # columns set → rows
+    terms: dict[int, Mapping[str, Any]] = field(default_factory=dict)  # venues whose terms changed
+    keys: dict[int, Mapping[str, Any]] = field(default_factory=dict)  # venues whose blocking keys may have changed
+    cleared: list[dict[str, Any]] = field(default_factory=list)  # provenance rows to replace
+    provenance: list[dict[str, Any]] = field(default_factory=list)
 
 
 #: The columns a venue's blocking keys come from (``schema.blocking.stored_block_keys``).
@@ -468,17 +479,38 @@ class Writer:
             sa.select(prov_t.c.venue_pk, prov_t.c.field).where(prov_t.c.venue_pk.in_(list(pks)), prov_t.c.locked.is_(True))
         ):
             locks.setdefault(pk, set()).add(name)
-        keys: dict[int, Mapping[str, Any]] = {}  # venues whose blocking keys may have changed
+        writes = _MergeWrites()
         results = {
-            pk: self._write_merged(rows[pk], contributions[pk], locks.get(pk, set()), source_id, at, keys)
+            pk: self._write_merged(rows[pk], contributions[pk], locks.get(pk, set()), source_id, at, writes)
             for pk in sorted(pks)
         }
-        self._set_match_keys(keys)
+        self._apply_merge_writes(writes)
         return results
+
+    def _apply_merge_writes(self, writes: _MergeWrites) -> None:
+        """What :meth:`_write_merged` decided for a batch of venues, a statement per kind of write."""
+        for columns, rows in writes.updates.items():
+            self.c.execute(
+                venue_t.update().where(venue_t.c.pk == sa.bindparam("b_pk"))
+                .values({name: sa.bindparam(f"b_{name}") for name in columns}),
+                rows,
+            )  # fmt: skip
+        if writes.terms:
+            self._write_terms(writes.terms, replace=True)
+        if writes.cleared:
+            self.c.execute(
+                prov_t.delete().where(
+                    prov_t.c.venue_pk == sa.bindparam("b_pk"), prov_t.c.field == sa.bindparam("b_field"),
+                    prov_t.c.locked.is_(False),
+                ),
+                writes.cleared,
+            )  # fmt: skip
+        insert_rows(self.c, prov_t, writes.provenance)
+        self._set_match_keys(writes.keys)
 
     def _write_merged(
         self, row: Mapping[str, Any], contributions: list[Contribution], locked: set[str], source_id: str, at: datetime,
-        keys: dict[int, Mapping[str, Any]],
+        writes: _MergeWrites,
     ) -> ApplyOutcome:  # fmt: skip
         pk, venue_id = row["pk"], row["id"]
         if not contributions:  # every record moved to another venue or was withdrawn
@@ -495,22 +527,21 @@ class Writer:
         if restored:
             update.update(status="active", merged_into=None)
         if update:
-            self.c.execute(venue_t.update().where(venue_t.c.pk == pk).values(updated_at=at, **update))
+            update["updated_at"] = at
+            writes.updates.setdefault(tuple(sorted(update)), []).append(
+                {"b_pk": pk, **{f"b_{name}": value for name, value in update.items()}}
+            )
             if any(name in LIST_VOCABULARIES for name in changes):
-                self._write_terms({pk: {**row, **update}}, replace=True)
+                writes.terms[pk] = {**row, **update}
             if restored or any(name in _KEY_COLUMNS for name in changes):
-                keys[pk] = {**row, **update}
+                writes.keys[pk] = {**row, **update}
         content = [name for name in changes if name in _CONTENT]
         if content:
-            self.c.execute(
-                prov_t.delete().where(prov_t.c.venue_pk == pk, prov_t.c.field.in_(content), prov_t.c.locked.is_(False))
-            )
-            insert_rows(
-                self.c,
-                prov_t,
-                [{"venue_pk": pk, "field": name, "source_id": merged.winners.get(name), "locked": False, "at": at}
-                 for name in content if name not in locked],  # fmt: skip
-            )
+            writes.cleared += ({"b_pk": pk, "b_field": name} for name in content)
+            writes.provenance += (
+                {"venue_pk": pk, "field": name, "source_id": merged.winners.get(name), "locked": False, "at": at}
+                for name in content if name not in locked
+            )  # fmt: skip
             self._log(*(
                 {"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "update", "field": name,
                  "old": changes[name][0], "new": changes[name][1], "source_id": source_id}
