@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import abc
 import hashlib
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -133,8 +132,8 @@ class ApplyOutcome:
 
 
 def fingerprint(values: Mapping[str, Any]) -> str:
-    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """What a record gives once parsed: a link whose fingerprint is unchanged is not merged again."""
+    return hashlib.sha256(orjson.dumps(values, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
 
 
 def jsonable(value: Any) -> Any:
