@@ -110,7 +110,7 @@ def fetch_feed(fetcher: Fetcher, source: SourceConfig, state: SourceState, repor
 
 
 def finish_feed(writer: Writer, source: SourceConfig, state: SourceState, pages: list[FetchResult],
-                report: HarvestReport, known: set[str], at: datetime) -> None:  # fmt: skip
+                report: HarvestReport, at: datetime) -> None:  # fmt: skip
     """Withdraw the records the feed tombstoned, and keep its cursor (same transaction as the changes)."""
     last: dict[str, str] = {}  # venue id → its latest action in the run
     merged_into: dict[str, str] = {}  # venue id → the venue that absorbed it over there
@@ -129,7 +129,7 @@ def finish_feed(writer: Writer, source: SourceConfig, state: SourceState, pages:
     gone = {venue_id for venue_id, action in last.items() if action in _TOMBSTONES}
     if gone:
         merged_into = {k: v for k, v in merged_into.items() if last[k] == "merge"}
-        withdrawn = writer.withdraw_missing(source.id, known - gone, at, merged_into)
+        withdrawn = writer.withdraw_missing(source.id, set(), at, merged_into, only=gone)
         report.withdrawn += len(withdrawn)
         merges = sum(1 for venue_id in gone if last[venue_id] == "merge")
         if withdrawn:

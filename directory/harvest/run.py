@@ -206,8 +206,8 @@ def _apply(
     at: datetime, places: CommuneLookup | None, geocoder: Geocoder | None, direct_origins: frozenset[str],
     instance_name: str | None, progress: Callable[[int], None] | None,
 ) -> None:  # fmt: skip
-    seen: set[str] = set()
-    batch = _RunBatch(store, source, report, at, places, geocoder)
+    seen: set[str] = set()  # ids of the records read but not stored (skipped, quarantined): the others get last_seen
+    batch = _RunBatch(store, source, report, at, places, geocoder, seen)
     with store.writer() as writer:
         batch.writer = writer
         for item in _items(source, pages):
@@ -219,10 +219,10 @@ def _apply(
                 problems.extend(mapping_problems)
             record_id = str(mapped.get("id") or "").strip()[:200] or None if mapped else None
             lineage = _lineage(source, mapped or {})
-            if record_id is not None:
-                seen.add(record_id)
             if _already_had(lineage, source, direct_origins, instance_name):
                 report.skipped += 1
+                if record_id is not None:
+                    seen.add(record_id)
                 continue
             raw_hash = _raw_hash(mapped, lineage, geocoder) if mapped is not None else None
             batch.read.append(_Read(item, record_id, mapped, problems, lineage, raw_hash))
@@ -232,7 +232,7 @@ def _apply(
                     progress(_BATCH)
         batch.flush()
         if source.format == federation.FORMAT:  # a feed says what to withdraw; absence means nothing
-            federation.finish_feed(writer, source, state, pages, report, store.sources.record_ids(source.id) | seen, at)
+            federation.finish_feed(writer, source, state, pages, report, at)
         else:
             _withdraw_or_not(writer, source, state, report, seen, at)
         report.status = report.status if report.status == "partial" else "complete"
@@ -256,6 +256,8 @@ def _parse(batch: _RunBatch, read: _Read) -> None:
     found = [p.as_dict() for p in problems]
     if venue is None or read.record_id is None or any(p.severity is Severity.ERROR for p in problems):
         report.quarantined += 1
+        if read.record_id is not None:  # a bad version of a known record withdraws nothing
+            batch.unstored.add(read.record_id)
         batch.raw.append(RawRecord(item.position, read.record_id, item.payload, "quarantined", found))
     else:
         batch.items.append(_Valid(item, read.record_id, venue, found, read.lineage, read.raw_hash))
@@ -315,7 +317,7 @@ def _withdraw_or_not(writer: Writer, source: SourceConfig, state: SourceState, r
             "moisson complète — rien n'a été retiré de l'annuaire"
         )
         return
-    withdrawn = writer.withdraw_missing(source.id, seen, at)
+    withdrawn = writer.withdraw_missing(source.id, seen, at, seen_since=at)
     report.withdrawn = len(withdrawn)
     if withdrawn:
         report.notes.append(f"{len(withdrawn)} lieux retirés : ils ne figurent plus dans la source")
@@ -358,9 +360,9 @@ class _RunBatch:
     geocoded, matched and applied together."""
 
     def __init__(self, store: Store, source: SourceConfig, report: HarvestReport, at: datetime,
-                 places: CommuneLookup | None, geocoder: Geocoder | None) -> None:  # fmt: skip
+                 places: CommuneLookup | None, geocoder: Geocoder | None, unstored: set[str]) -> None:  # fmt: skip
         self.store, self.source, self.report, self.at = store, source, report, at
-        self.places, self.geocoder = places, geocoder
+        self.places, self.geocoder, self.unstored = places, geocoder, unstored
         self.writer: Writer | None = None
         self.index: StoredIndex | None = None  # the directory's venues for matching, kept across batches
         self.read: list[_Read] = []

@@ -87,11 +87,6 @@ class SourceBook:
         with self.engine.connect() as c:
             return {r.source_id: _run(r) for r in c.execute(sa.select(run_t).where(run_t.c.id.in_(latest)))}
 
-    def record_ids(self, source_id: str) -> set[str]:
-        """Ids of the records of a source that already feed a venue (withdrawn ones included)."""
-        with self.engine.connect() as c:
-            return set(c.execute(sa.select(link_t.c.record_id).where(link_t.c.source_id == source_id)).scalars())
-
     def record_counts(self) -> dict[str, int]:
         """Records per source that are not withdrawn."""
         with self.engine.connect() as c:

@@ -234,22 +234,35 @@ class Writer:
         return added
 
     def withdraw_missing(
-        self, source_id: str, seen: set[str], at: datetime, merged_into: Mapping[str, str] | None = None
-    ) -> list[str]:
+        self, source_id: str, seen: set[str], at: datetime, merged_into: Mapping[str, str] | None = None,
+        *, seen_since: datetime | None = None, only: set[str] | None = None,
+    ) -> list[str]:  # fmt: skip
         """Records of ``source_id`` absent from ``seen`` are withdrawn; so are venues left with none.
 
         Call only after a complete, successful run: a failed or truncated one
         must withdraw nothing. Returns the ids of the venues withdrawn.
+
+        :param seen_since: records whose link was seen at or after this time
+            count as seen too (a harvest stamps ``last_seen`` on every record
+            it stores or keeps, and only names in ``seen`` those it could not
+            store: memory then follows the bad records, not the source).
+        :param only: withdraw these records only (another instance's feed
+            names what it withdrew; every other record stays).
 
         :param merged_into: record id → the record of the same source it was
             merged into there (another instance's feed says so): a venue left
             empty then points to that record's venue, as a merge, instead of
             being withdrawn, so its address keeps leading somewhere.
         """
-        current = self.c.execute(
-            sa.select(link_t.c.record_id, link_t.c.venue_pk)
-            .where(link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None))
-        ).all()  # fmt: skip
+        query = sa.select(link_t.c.record_id, link_t.c.venue_pk).where(
+            link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None)
+        )
+        if seen_since is not None:
+            query = query.where(link_t.c.last_seen < seen_since)
+        if only is not None:
+            current = [row for chunk in _chunks(sorted(only), 500) for row in self.c.execute(query.where(link_t.c.record_id.in_(chunk)))]
+        else:
+            current = self.c.execute(query).all()
         missing = [(r.record_id, r.venue_pk) for r in current if r.record_id not in seen]
         if not missing:
             return []
