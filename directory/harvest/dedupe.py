@@ -89,12 +89,12 @@ class StoredIndex(MatchIndex):
     block, the order in which a whole-directory index would hold them.
 
     One index serves a whole run: the venues read for a batch stay for the next
-    ones (up to ``kept`` of them, ~2 KB each, least recently needed dropped first), since a
+    ones (up to ``kept`` of them, least recently needed dropped first), since a
     big commune's venues are candidates of every batch that brings one more;
     those the writer changed since (``Writer.take_remerged``) are read again.
     """
 
-    def __init__(self, writer: Writer, kept: int = 10_000) -> None:
+    def __init__(self, writer: Writer, kept: int = 20_000) -> None:
         super().__init__()
         self.writer, self.kept = writer, kept
         self._read: OrderedDict[int, tuple[str, Venue, tuple[str, ...]]] = OrderedDict()
