@@ -13,7 +13,6 @@ sticky and win over any score.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,33 +86,16 @@ class StoredIndex(MatchIndex):
     :data:`MAX_BLOCK` venues is skipped, as in memory), with the fields
     compared and the keys of their records. Venues come in pk order within a
     block, the order in which a whole-directory index would hold them.
-
-    One index serves a whole run: the venues read for a batch stay for the next
-    ones (up to ``kept`` of them, least recently needed dropped first), since a
-    big commune's venues are candidates of every batch that brings one more;
-    those the writer changed since (``Writer.take_remerged``) are read again.
     """
 
-    def __init__(self, writer: Writer, kept: int = 20_000) -> None:
+    def __init__(self, writer: Writer) -> None:
         super().__init__()
-        self.writer, self.kept = writer, kept
-        self._read: OrderedDict[int, tuple[str, Venue, tuple[str, ...]]] = OrderedDict()
+        self.writer = writer
 
     def prepare(self, keys: Iterable[set[str]]) -> None:
         blocks = self.writer.match_blocks({_lookup(k) for ks in keys for k in ks}, MAX_BLOCK)
-        for pk in self.writer.take_remerged():
-            self._read.pop(pk, None)
-        wanted = sorted({pk for pks in blocks.values() for pk in pks})
-        fresh = self.writer.match_venues([pk for pk in wanted if pk not in self._read])
-        self._read.update((pk, (venue_id, venue, tuple(keys))) for pk, (venue_id, venue, keys) in fresh.items())
-        venues = {}
-        for pk in wanted:
-            if (found := self._read.get(pk)) is not None:
-                self._read.move_to_end(pk)
-                venues[pk] = found
-        while len(self._read) > self.kept:
-            self._read.popitem(last=False)
-        self.entries = {venue_id: _Entry(venue, list(record_keys)) for venue_id, venue, record_keys in venues.values()}
+        venues = self.writer.match_venues({pk for pks in blocks.values() for pk in pks})
+        self.entries = {venue_id: _Entry(venue, record_keys) for venue_id, venue, record_keys in venues.values()}
         self.blocks = {key: [venues[pk][0] for pk in pks if pk in venues] for key, pks in blocks.items()}
 
     def add(self, venue_id: str, venue: Venue, record_keys: Iterable[str], keys: set[str] | None = None) -> None:

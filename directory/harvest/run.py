@@ -364,7 +364,6 @@ class _RunBatch:
         self.store, self.source, self.report, self.at = store, source, report, at
         self.places, self.geocoder, self.unstored = places, geocoder, unstored
         self.writer: Writer | None = None
-        self.index: StoredIndex | None = None  # the directory's venues for matching, kept across batches
         self.read: list[_Read] = []
         self.items: list[_Valid] = []
         self.raw: list[RawRecord] = []
@@ -396,7 +395,7 @@ class _RunBatch:
         # The directory's venues are read per batch, only those sharing a blocking key with a new record:
         # memory follows the batch, not the directory; a run that only updates known records reads none.
         resolution = (
-            resolve(self._index(), self.source.id, new, self.store.match_decisions(keys)) if new else Resolution()
+            resolve(StoredIndex(self.writer), self.source.id, new, self.store.match_decisions(keys)) if new else Resolution()
         )
         leaders, followers = [], []
         for v in self.items:
@@ -423,12 +422,6 @@ class _RunBatch:
         self.raw.sort(key=lambda r: r.position)
         self.writer.add_raw_records(self.report.run_id, self.source.id, self.raw, self.at)
         self.read, self.items, self.raw, self.kept = [], [], [], []
-
-    def _index(self) -> StoredIndex:
-        if self.index is None:
-            assert self.writer is not None
-            self.index = StoredIndex(self.writer)
-        return self.index
 
     def _geocode(self) -> dict[str, tuple[str, tuple[float, float] | None, float | None]]:
         """Records without a trustworthy point get one from the geocoder (or their commune)."""

@@ -153,13 +153,6 @@ class Writer:
         self.c = connection
         self._changes: list[dict[str, Any]] = []
         self._ordered = False
-        self._remerged: set[int] = set()  # see take_remerged
-
-    def take_remerged(self) -> set[int]:
-        """The venues (pks) this writer re-merged, redirected or withdrew since the last call: what a
-        reader holding venues across batches (the harvest's matching) must read again."""
-        taken, self._remerged = self._remerged, set()
-        return taken
 
     def _log(self, *rows: Mapping[str, Any]) -> None:
         self._changes.extend({key: row.get(key) for key in _CHANGE_KEYS} for row in rows)
@@ -485,7 +478,6 @@ class Writer:
         """Recompute these venues from their active records; log what changed."""
         if not pks:
             return {}
-        self._remerged |= pks
         rows = {r["pk"]: r for r in self.c.execute(sa.select(venue_t).where(venue_t.c.pk.in_(list(pks)))).mappings()}
         contributions: dict[int, list[Contribution]] = {pk: [] for pk in pks}
         query = (
@@ -575,7 +567,6 @@ class Writer:
 
     def _redirect(self, pk: int, into_pk: int, source_id: str | None, at: datetime, actor: str | None = None) -> None:
         """``pk`` became part of ``into_pk``: it stays, as a pointer (its URL keeps working)."""
-        self._remerged.add(pk)
         into = self.c.execute(sa.select(venue_t.c.id).where(venue_t.c.pk == into_pk)).scalar_one()
         venue_id = self.c.execute(
             venue_t.update().where(venue_t.c.pk == pk).values(status="merged", merged_into=into, updated_at=at)
