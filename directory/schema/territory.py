@@ -41,9 +41,15 @@ _FRANCE_BOXES: tuple[tuple[float, float, float, float], ...] = (
 )
 
 
+#: Around each box (~11 km): a point a little off a coast, as an island's producer may place it,
+#: is then checked against its commune (flagged when far) instead of rejecting the venue.
+_MARGIN_DEG = 0.1
+
+
 def in_france(lat: float, lon: float) -> bool:
-    """True when the point lies in mainland France, Corsica or an overseas territory."""
-    return any(s <= lat <= n and w <= lon <= e for s, n, w, e in _FRANCE_BOXES)
+    """True when the point lies in mainland France, Corsica or an overseas territory (or just off them)."""
+    m = _MARGIN_DEG
+    return any(s - m <= lat <= n + m and w - m <= lon <= e + m for s, n, w, e in _FRANCE_BOXES)
 
 
 def departement_of_insee(insee: str) -> str:
