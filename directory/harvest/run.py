@@ -214,8 +214,8 @@ def _apply(
     at: datetime, places: CommuneLookup | None, geocoder: Geocoder | None, direct_origins: frozenset[str],
     instance_name: str | None, progress: Callable[[int], None] | None,
 ) -> None:  # fmt: skip
-    seen: set[str] = set()  # ids of the records read but not stored (skipped, quarantined): the others get last_seen
-    batch = _RunBatch(store, source, report, at, places, geocoder, seen)
+    unstored: set[str] = set()  # ids of the records read but not stored (skipped, quarantined): the others get last_seen
+    batch = _RunBatch(store, source, report, at, places, geocoder, unstored)
     with store.writer() as writer:
         batch.writer = writer
         for item in _items(source, pages):
@@ -230,7 +230,7 @@ def _apply(
             if _already_had(lineage, source, direct_origins, instance_name):
                 report.skipped += 1
                 if record_id is not None:
-                    seen.add(record_id)
+                    unstored.add(record_id)
                 continue
             raw_hash = _raw_hash(mapped, lineage, geocoder) if mapped is not None else None
             batch.read.append(_Read(item, record_id, mapped, problems, lineage, raw_hash))
@@ -242,7 +242,7 @@ def _apply(
         if source.format == federation.FORMAT:  # a feed says what to withdraw; absence means nothing
             federation.finish_feed(writer, source, state, pages, report, at)
         else:
-            _withdraw_or_not(writer, source, state, report, seen, at)
+            _withdraw_or_not(writer, source, state, report, unstored, at)
         report.status = report.status if report.status == "partial" else "complete"
         state.last_run_id = report.run_id
         if report.status == "complete":
@@ -316,7 +316,8 @@ def _already_had(lineage: list[str], source: SourceConfig, direct_origins: froze
 
 
 def _withdraw_or_not(writer: Writer, source: SourceConfig, state: SourceState, report: HarvestReport,
-                     seen: set[str], at: datetime) -> None:  # fmt: skip
+                     unstored: set[str], at: datetime) -> None:  # fmt: skip
+    """Withdraw what the source no longer has: records neither stamped by this run nor in ``unstored``."""
     previous = state.last_complete_count
     if previous and previous >= 10 and report.fetched < previous * SUSPICIOUS_RATIO:
         report.status = "partial"
@@ -325,7 +326,7 @@ def _withdraw_or_not(writer: Writer, source: SourceConfig, state: SourceState, r
             "moisson complète — rien n'a été retiré de l'annuaire"
         )
         return
-    withdrawn = writer.withdraw_missing(source.id, seen, at, seen_since=at)
+    withdrawn = writer.withdraw_missing(source.id, unstored, at, seen_since=at)
     report.withdrawn = len(withdrawn)
     if withdrawn:
         report.notes.append(f"{len(withdrawn)} lieux retirés : ils ne figurent plus dans la source")

@@ -3,8 +3,9 @@
 
 Records are applied in batches: one query finds the links of a whole batch,
 new venues and their terms, offers, links, provenance and history are
-inserted with one statement per table; only changed venues are handled one
-by one (their change log is per field).
+inserted with one statement per table (``_bulk.insert_rows``); venues that
+change are merged again one by one in Python (their change log is per
+field) and written together, a statement per kind of write.
 """
 
 from __future__ import annotations
