@@ -20,6 +20,7 @@ from typing import Any
 from directory.schema import CommuneLookup, Problem, Severity, parse_venue
 from directory.store import Incoming, RawRecord, SourceInfo, Store, Writer, utcnow
 
+from ._collector import collector_tuned
 from .readers import ReadError, reader_for
 
 __all__ = ["ImportReport", "RowProblem", "import_file", "source_for_file"]
@@ -115,7 +116,7 @@ def import_file(
     report.run_id = store.start_run(source, at)
     status = "failed"
     try:
-        with stream, store.writer() as writer:
+        with stream, collector_tuned(), store.writer() as writer:
             items = reader.read_stream(stream)
             batch = _Batch(writer, source.id, report, at, progress)
             seen: set[str] = set()
