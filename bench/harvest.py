@@ -412,7 +412,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
             out["phases"][phase] = {
                 "seconds": seconds, "cpu": cpu, "status": report.status, **report.counts(), "curve": curve,
                 "rss_before_kb": rss_before, "peak_kb": _status_kb("VmHWM"), "peak_reset": reset,
-                "warnings": sum(1 for p in report.problems if p.problem.severity.value != "error"),
+                "warnings": sum(report.warning_reasons.values()),
                 "warning_reasons": report.quality()["warning_reasons"][:5],
             }  # fmt: skip
 

@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -46,6 +46,9 @@ _MAX_PAGES = 10_000  # a loop of "next" links must end
 #: Part of each record's raw hash: bump it when validation or normalisation changes what a
 #: record gives, so that the next run parses every record again instead of skipping it.
 _PARSING_VERSION = 1
+#: Problems a run's report keeps one by one: every problem is counted by reason, and stays with its
+#: record's raw row in the store, so a file full of warnings does not grow a run's memory with each.
+KEPT_PROBLEMS = 10_000
 
 
 class Geocoder(Protocol):
@@ -72,7 +75,23 @@ class HarvestReport:
     requests: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # French sentences for people
+    #: The first :data:`KEPT_PROBLEMS` problems, in reading order (every one is counted by reason).
     problems: list[RowProblem] = field(default_factory=list)
+    rejected_reasons: Counter[str] = field(default_factory=Counter)
+    warning_reasons: Counter[str] = field(default_factory=Counter)
+    _rejected: list[RowProblem] = field(default_factory=list)  # the first 500 errors
+
+    def note_problems(self, position: int, record_id: str | None, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            row = RowProblem(position, record_id, problem)
+            if problem.severity is Severity.ERROR:
+                self.rejected_reasons[f"{problem.field} : {problem.message}"] += 1
+                if len(self._rejected) < 500:
+                    self._rejected.append(row)
+            else:
+                self.warning_reasons[f"{problem.field} : {problem.code}"] += 1
+            if len(self.problems) < KEPT_PROBLEMS:
+                self.problems.append(row)
 
     def counts(self) -> dict[str, int]:
         names = ("fetched", "new", "updated", "unchanged", "quarantined", "geocoded", "merged",
@@ -81,15 +100,10 @@ class HarvestReport:
 
     def quality(self) -> dict[str, Any]:
         """The report a producer can be sent: what was rejected or doubtful, and why."""
-        rejected = [p for p in self.problems if p.problem.severity is Severity.ERROR]
-        reasons = Counter(f"{p.problem.field} : {p.problem.message}" for p in rejected)
-        warnings = Counter(
-            f"{p.problem.field} : {p.problem.code}" for p in self.problems if p.problem.severity is Severity.WARNING
-        )
         return {
-            "rejected_reasons": reasons.most_common(20),
-            "warning_reasons": warnings.most_common(20),
-            "rejected": [{"position": p.position, "record_id": p.record_id, **p.problem.as_dict()} for p in rejected[:500]],
+            "rejected_reasons": self.rejected_reasons.most_common(20),
+            "warning_reasons": self.warning_reasons.most_common(20),
+            "rejected": [{"position": p.position, "record_id": p.record_id, **p.problem.as_dict()} for p in self._rejected],
         }
 
 
@@ -235,7 +249,7 @@ def _parse(batch: _RunBatch, read: _Read) -> None:
         result = parse_venue(read.mapped, places=batch.places, today=today)
         problems.extend(result.problems)
         venue = result.venue
-    report.problems.extend(RowProblem(item.position, read.record_id, p) for p in problems)
+    report.note_problems(item.position, read.record_id, problems)
     found = [p.as_dict() for p in problems]
     if venue is None or read.record_id is None or any(p.severity is Severity.ERROR for p in problems):
         report.quarantined += 1

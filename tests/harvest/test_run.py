@@ -253,6 +253,23 @@ def test_records_without_a_trustworthy_point_are_geocoded(store, places, served,
         assert ban.rows == 3  # unchanged addresses are never geocoded twice
 
 
+def test_a_report_counts_every_problem_but_keeps_a_bounded_number(store, places, served, fetcher, tmp_path, monkeypatch):
+    """A file full of warnings must not grow a run's memory with each of them."""
+    import directory.harvest.run as run
+
+    monkeypatch.setattr(run, "KEPT_PROBLEMS", 3)
+    root, server = served
+    records = [{**r, "pivot": ""} for r in rows()[:20]]  # each record: « pivot missing », a warning
+    records[0] = {**records[0], "services": "Réparation de vélos"}  # an error
+    write_csv(root / "lieux.csv", records)
+    report = harvest(store, load_source(source_file(tmp_path, server.url("files/lieux.csv"))), fetcher, places)
+    assert len(report.problems) == 3
+    assert report.warning_reasons["pivot : pivot_missing"] == 20
+    quality = report.quality()
+    assert quality["rejected_reasons"][0][1] == 1 and [r["record_id"] for r in quality["rejected"]] == [records[0]["id"]]
+    assert (report.quarantined, report.new + report.merged) == (1, 19)
+
+
 def test_free_text_hours_become_osm_when_unambiguous(store, places, served, fetcher, tmp_path):
     root, server = served
     base = rows()[0]
