@@ -282,19 +282,7 @@ class _Parser:
 
     def items(self, name: str) -> list[str]:
         raw = self.raw(name)
-        if raw is None:
-            return []
-        if isinstance(raw, str) and raw.lstrip().startswith("["):
-            try:
-                raw = json.loads(raw)
-            except ValueError:
-                pass
-        if isinstance(raw, (list, tuple)):
-            parts = [str(v) for v in raw]
-        else:
-            text = str(raw)
-            parts = text.split("|") if "|" in text else re.split(r"[;\n]", text)
-        return [t for t in (clean_text(part) for part in parts) if t]
+        return [] if raw is None else _split_items(raw)
 
     def emails(self) -> list[str]:
         found: list[str] = []
@@ -338,14 +326,29 @@ class _Parser:
         if isinstance(raw, str):  # files repeat the same few combinations: each is read once
             found, problems = _read_terms(name, vocabulary, enforced, raw)
         else:
-            found, problems = _terms_of(name, vocabulary, enforced, self.items(name))
+            found, problems = _terms_of(name, vocabulary, enforced, _split_items(raw))
         self.problems.extend(problems)
         return list(found)
 
 
+def _split_items(raw: Any) -> list[str]:
+    """The items of a list field: a list, a JSON list in text, or text cut at « | » (else « ; » and new lines)."""
+    if isinstance(raw, str) and raw.lstrip().startswith("["):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            pass
+    if isinstance(raw, (list, tuple)):
+        parts = [str(v) for v in raw]
+    else:
+        text = str(raw)
+        parts = text.split("|") if "|" in text else re.split(r"[;\n]", text)
+    return [t for t in (clean_text(part) for part in parts) if t]
+
+
 @lru_cache(maxsize=4096)
 def _read_terms(name: str, vocabulary: type, enforced: bool, raw: str) -> tuple[tuple[Any, ...], tuple[Problem, ...]]:
-    return _terms_of(name, vocabulary, enforced, _Parser({name: raw}, []).items(name))
+    return _terms_of(name, vocabulary, enforced, _split_items(raw))
 
 
 def _terms_of(name: str, vocabulary: type, enforced: bool, items: list[str]) -> tuple[tuple[Any, ...], tuple[Problem, ...]]:
@@ -355,12 +358,8 @@ def _terms_of(name: str, vocabulary: type, enforced: bool, items: list[str]) -> 
     for item in items:
         term = vocabulary.parse(item)
         if term is None:
-            if enforced:
-                problems.append(Problem(name, "unknown_term", item, Severity.ERROR, (("vocabulary", vocabulary.title()),)))
-            else:
-                problems.append(
-                    Problem(name, "unknown_term_dropped", item, Severity.WARNING, (("vocabulary", vocabulary.title()),))
-                )
+            code, severity = ("unknown_term", Severity.ERROR) if enforced else ("unknown_term_dropped", Severity.WARNING)
+            problems.append(Problem(name, code, item, severity, (("vocabulary", vocabulary.title()),)))
         elif term not in found:
             found.append(term)
     return tuple(found), tuple(problems)

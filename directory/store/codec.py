@@ -7,26 +7,14 @@ from typing import Any
 
 from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Venue
 
-__all__ = ["venue_to_values", "values_to_venue", "field_value"]
-
-
-def field_value(venue: Venue, name: str) -> Any:
-    """The stored form of one field: codes for vocabularies, lists as lists."""
-    value = getattr(venue, name)
-    if name in LIST_VOCABULARIES:
-        return [term.code for term in value]
-    if isinstance(value, list):
-        return list(value)
-    return value
-
+__all__ = ["venue_to_values", "values_to_venue"]
 
 #: Every model field but ``id`` (minted by the store), and whether it holds vocabulary terms.
 _STORED = tuple((name, name in LIST_VOCABULARIES) for name in VENUE_FIELDS if name != "id")
 
 
 def venue_to_values(venue: Venue) -> dict[str, Any]:
-    """Column values for every model field except ``id``: :func:`field_value` of each, inlined
-    (a harvest stores every record it reads through here)."""
+    """Column values for every model field except ``id``: codes for vocabularies, lists as new lists."""
     values: dict[str, Any] = {}
     for name, terms in _STORED:
         value = getattr(venue, name)
