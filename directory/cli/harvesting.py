@@ -32,6 +32,13 @@ def _load(settings: Settings) -> list[SourceConfig]:
         raise fail(str(err)) from err
 
 
+def _no_sources(settings: Settings) -> str:
+    where = settings.sources_dir
+    missing = "" if where.is_dir() else " (ce dossier n'existe pas)"
+    return (f"aucune source dans {where}{missing} : un fichier TOML par source (docs/sources.md), "
+            "ou un autre dossier avec DIRECTORY_SOURCES_DIR")  # fmt: skip
+
+
 @click.group(invoke_without_command=True)
 @click.pass_context
 def sources(ctx: click.Context) -> None:
@@ -44,6 +51,8 @@ def sources(ctx: click.Context) -> None:
     last = store.sources.last_runs()
     counts = store.sources.record_counts()
     click.echo(f"Sources ({settings.sources_dir}) :")
+    if not configs:
+        click.echo(f"  {_no_sources(settings)}")
     for config in configs:
         run = last.get(config.id)
         state = store.sources.state(config.id)
@@ -119,6 +128,8 @@ def harvest(settings: Settings, names: tuple[str, ...], all_: bool, due: bool, a
         _report(settings, names[1:], as_json)
         return
     configs = _load(settings)
+    if (all_ or due) and not configs:
+        raise fail(_no_sources(settings))
     if all_ or due:
         chosen = [c for c in configs if c.enabled]
     else:

@@ -112,6 +112,15 @@ def test_sources_harvest_and_report(tmp_path):
     assert run("harvest", "inconnue").exit_code == 1
 
 
+def test_an_empty_sources_folder_is_said_not_silently_harvested(run, tmp_path):
+    listing = run("sources")
+    assert listing.exit_code == 0 and "aucune source dans" in listing.output
+    for flag in ("--all", "--due"):
+        result = run("harvest", flag)
+        assert result.exit_code == 1
+        assert "aucune source dans" in result.output and "n'existe pas" in result.output
+
+
 def test_the_search_index_follows_imports_and_reindex_rebuilds_it(run, tmp_path):
     from directory.config import Settings
     from directory.search import SearchQuery, open_index
