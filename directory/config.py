@@ -28,7 +28,7 @@ SETTINGS_HELP: dict[str, str] = {
     "contact_email": "Adresse électronique de l'équipe de l'instance, pour « Signaler une erreur » sur les fiches ; vide : les fiches renvoient vers le lieu lui-même.",
     "tile_url": "Modèle d'URL des tuiles de la carte ({z}/{x}/{y}) ; vide : pas de fond de carte.",
     "tile_attribution": "Mention des sources du fond de carte.",
-    "geocoder_url": "Adresse de l'API de géocodage BAN (api-adresse) ; vide : table des communes hors ligne seulement.",
+    "geocoder_url": "Adresse de l'API de géocodage BAN (api-adresse) ; vide : table des communes hors ligne seulement (les lieux sans coordonnées sûres sont placés au centre de leur commune).",
     "meili_url": "Adresse d'un serveur Meilisearch (profil serveur) ; vide : index embarqué.",
     "meili_key": "Clé de l'API Meilisearch.",
 }

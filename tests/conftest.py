@@ -87,7 +87,7 @@ def _truncate(store: Store) -> None:
     with store.engine.begin() as c:
         c.exec_driver_sql(
             "TRUNCATE venue, venue_term, offer, source, source_link, raw_record, "
-            "field_provenance, change_log, run RESTART IDENTITY CASCADE"
+            "field_provenance, change_log, run, match_decision, geocode_cache RESTART IDENTITY CASCADE"
         )
 
 

@@ -99,7 +99,8 @@ def feedback(settings: Settings, source_id: str, since: str | None, as_json: boo
     if as_json:
         click.echo(json.dumps(result.as_json(people=True), ensure_ascii=False, indent=2, default=str))
         return
-    run = f"moisson {result.run_id}" if result.run_id is not None else "aucune moisson"
+    run = (f"moisson {result.run_id} du {_when(result.run_at)}, la dernière qui a lu la source" if result.run_at
+           else "aucune moisson n'a lu la source")  # fmt: skip
     click.echo(f"Retours pour {source_id} — {len(result.quarantined)} fiche(s) en quarantaine ({run}) :")
     for q in result.quarantined:
         click.echo(f"  ligne {q.position} · {q.record_id or 'sans identifiant'}")
@@ -157,7 +158,7 @@ def run_harvests(
 ) -> list[HarvestReport]:
     """Harvest each chosen source in turn and print its summary."""
     places = load_gazetteer()
-    direct = frozenset(c.publisher for c in configs if c.origin is None and c.publisher)
+    direct = frozenset(c.publisher for c in configs if c.enabled and c.origin is None and c.publisher)
     reports = []
     with Fetcher() as fetcher:
         for config in chosen:
@@ -192,7 +193,8 @@ def _print_summary(console: Console, r: HarvestReport) -> None:
     console.print(
         f"{mark} {r.source_id} (moisson {r.run_id}, {_STATUS.get(r.status, r.status)}) : {r.fetched} reçus, "
         f"{r.new} nouveaux, {r.updated} modifiés, {r.unchanged} inchangés, {r.quarantined} en quarantaine, "
-        f"{r.geocoded} géocodés, {r.merged} fusionnés, {r.to_review} à vérifier, {r.withdrawn} retirés"
+        f"{r.geocoded} géocodés, {r.placed_at_commune} placés au centre de leur commune, {r.merged} fusionnés, "
+        f"{r.to_review} à vérifier, {r.withdrawn} retirés"
         + (f", {r.skipped} ignorés (déjà moissonnés à la source)" if r.skipped else "")
         + f" — {r.requests} requêtes, {r.seconds:.1f} s",
         highlight=False,

@@ -32,14 +32,20 @@ def review(ctx: click.Context, limit: int) -> None:
 
 
 def _decide(settings: Settings, left: str, right: str, decision: str, actor: str) -> None:
+    if left == right:
+        raise fail("les deux clés désignent la même fiche")
     store = open_settings_store(settings, upgrade=True)
-    known = {key for item in store.review_items(limit=100_000) for key in (item["left_key"], item["right_key"])}
-    if left not in known or right not in known:
-        raise fail("ces fiches ne sont pas dans la liste à vérifier (clés au format source:identifiant)")
     with store.writer() as writer:
-        writer.decide(left, right, decision, actor, utcnow())
+        done = writer.decide(left, right, decision, actor, utcnow())
+        if done.unknown:  # raised inside the transaction: nothing is recorded
+            raise fail(f"fiches inconnues de l'annuaire : {', '.join(done.unknown)} (clés au format source:identifiant)")
     click.echo(f"Décision enregistrée ({'même lieu' if decision == 'match' else 'lieux différents'}) : "
                "les prochaines moissons la respecteront.")  # fmt: skip
+    if done.merged:
+        click.echo(f"Lieux fusionnés : {done.merged[0]} rejoint {done.merged[1]} (son adresse y mène désormais).")
+    elif done.split:
+        key, old, new = done.split
+        click.echo(f"Lieux séparés : {key} quitte {old} et devient le lieu {new}.")
 
 
 @review.command("same")
@@ -48,7 +54,7 @@ def _decide(settings: Settings, left: str, right: str, decision: str, actor: str
 @click.option("--par", "actor", required=True, help="Qui décide (nom de l'animatrice ou de l'animateur).")
 @click.pass_obj
 def same(settings: Settings, left: str, right: str, actor: str) -> None:
-    """Ces deux fiches décrivent le même lieu."""
+    """Ces deux fiches décrivent le même lieu : leurs lieux sont fusionnés (le plus ancien reste)."""
     _decide(settings, left, right, "match", actor)
 
 
@@ -58,5 +64,9 @@ def same(settings: Settings, left: str, right: str, actor: str) -> None:
 @click.option("--par", "actor", required=True, help="Qui décide.")
 @click.pass_obj
 def different(settings: Settings, left: str, right: str, actor: str) -> None:
-    """Ces deux fiches décrivent deux lieux différents."""
+    """Ces deux fiches décrivent deux lieux différents.
+
+    Si elles alimentent le même lieu, celle qui l'a rejoint le plus tard (la seconde nommée, à égalité)
+    en sort et devient un nouveau lieu.
+    """
     _decide(settings, left, right, "distinct", actor)

@@ -8,7 +8,9 @@ other new records of the batch. The directory's venues are looked up in the
 store's ``match_key`` table, a batch at a time (:class:`StoredIndex`): memory
 holds the candidates of one batch, whatever the size of the directory. Sure matches join the venue; doubtful ones go
 to the review queue with the score and its parts; people's decisions are
-sticky and win over any score.
+sticky and win over any score. Only new records are matched: a decision on
+records already stored is applied when it is made (``Writer.decide`` merges
+or splits their venues), and their links keep it from then on.
 """
 
 from __future__ import annotations

@@ -3,7 +3,10 @@
 
 UTF-8 (with or without a byte-order mark) first; files that are not valid
 UTF-8 are, in French open data, almost always Windows-1252 (a superset of
-Latin-1 for printable characters).
+Latin-1 for printable characters). A charset declared by a server is not
+trusted: bytes beyond ASCII that form valid UTF-8 are UTF-8 whatever it says
+(Latin-1 or Windows-1252 French text practically never does), and text that is
+not valid UTF-8 is not UTF-8 either. :func:`encoding_note` says so in French.
 
 :func:`decode` turns bytes in memory into text; :func:`open_text` makes the
 same choice over a binary stream, decoding it chunk by chunk, and gives a
@@ -12,7 +15,7 @@ text stream to read it line by line (a large file is never held whole).
 
 from __future__ import annotations
 
-__all__ = ["decode", "detect_encoding", "open_text", "DecodedText"]
+__all__ = ["decode", "detect_encoding", "encoding_note", "open_text", "DecodedText"]
 
 import codecs
 import io
@@ -21,6 +24,7 @@ from typing import BinaryIO
 
 _BOMS = ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"), (b"\xef\xbb\xbf", "utf-8-sig"))
 _CHUNK = 1 << 20
+_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "cp1252": "Windows-1252", "latin-1": "Latin-1"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,11 @@ def decode(data: bytes, declared: str | None = None) -> DecodedText:
         return DecodedText(data.decode("utf-16"), "utf-16")
     if bom == "utf-8-sig":
         return DecodedText(data[3:].decode("utf-8", errors="replace"), "utf-8-sig")
+    if not data.isascii():  # valid UTF-8 beyond ASCII is UTF-8, whatever was declared
+        try:
+            return DecodedText(data.decode("utf-8"), "utf-8")
+        except UnicodeDecodeError:
+            pass
     for encoding in _candidates(declared):
         try:
             return DecodedText(data.decode(encoding), encoding)
@@ -63,6 +72,9 @@ def detect_encoding(stream: BinaryIO, declared: str | None = None) -> str:
         bom = _bom(stream.read(3))
         if bom is not None:
             return bom
+        stream.seek(0)
+        if _utf8_beyond_ascii(stream):
+            return "utf-8"
         for encoding in _candidates(declared):
             stream.seek(0)
             if _decodes(stream, encoding):
@@ -70,6 +82,34 @@ def detect_encoding(stream: BinaryIO, declared: str | None = None) -> str:
         return "latin-1"
     finally:
         stream.seek(0)
+
+
+def encoding_note(declared: str | None, encoding: str | None) -> str | None:
+    """A French sentence for a run's report when the text was not read in its ``declared`` charset."""
+    if not declared or encoding is None or _same(declared, encoding):
+        return None
+    name = _NAMES.get(encoding, encoding)
+    return f"le fichier est annoncé en {declared.upper()} mais il est en {name} : il a été lu en {name}"
+
+
+def _same(declared: str, encoding: str) -> bool:
+    try:
+        return codecs.lookup(declared).name == codecs.lookup(encoding.removesuffix("-sig")).name
+    except LookupError:
+        return False
+
+
+def _utf8_beyond_ascii(stream: BinaryIO) -> bool:
+    """Whether the stream is valid UTF-8 with at least one byte beyond ASCII (a multi-byte sequence)."""
+    decoder, beyond = codecs.getincrementaldecoder("utf-8")(), False
+    try:
+        while chunk := stream.read(_CHUNK):
+            decoder.decode(chunk)
+            beyond = beyond or not chunk.isascii()
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return beyond
 
 
 def _decodes(stream: BinaryIO, encoding: str) -> bool:

@@ -17,12 +17,15 @@ otherwise the venue gets its commune's point from the offline gazetteer, with
 a French reason (« score 0,52 < 0,75 », « résultat de type municipality »,
 « résultat dans le 13 au lieu du 51 »). A geocoder that cannot be reached
 never fails the harvest: after bounded retries its rows get the commune's
-point too, with the reason « géocodeur indisponible ».
+point too, with the reason « géocodeur indisponible ». Without a BAN at all,
+:class:`CommuneGeocoder` places every request at its commune's point.
 
 Every answer the BAN gives, refused ones included, is kept in the store's
 ``geocode_cache`` table under :func:`address_key`, and is never asked again;
 the acceptance rules are applied when reading, so changing ``min_score``
-takes effect without a single request.
+takes effect without a single request. A harvest run passes its open
+transaction (``connection``): the cache is read and written through it, since
+SQLite lets no other connection write before the run commits.
 
     geocoder = BanGeocoder("https://api-adresse.data.gouv.fr", client=client,
                            cache=GeocodeCache(store), places=load_gazetteer())
@@ -33,8 +36,8 @@ takes effect without a single request.
 from __future__ import annotations
 
 __all__ = [
-    "BanAnswer", "BanGeocoder", "GeocodeCache", "GeocodeRequest", "GeocodeResult", "Geocoder",
-    "REQUEST_COLUMNS", "RESULT_COLUMNS", "UNAVAILABLE", "address_key", "needs_geocoding",
+    "BanAnswer", "BanGeocoder", "CommuneGeocoder", "GeocodeCache", "GeocodeRequest", "GeocodeResult", "Geocoder",
+    "NO_GEOCODER", "REQUEST_COLUMNS", "RESULT_COLUMNS", "UNAVAILABLE", "address_key", "needs_geocoding",
 ]  # fmt: skip
 
 import csv
@@ -42,13 +45,15 @@ import hashlib
 import io
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
 import httpx
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from directory.errors import SourceUnavailable
 from directory.places import Commune, Gazetteer, fold
@@ -71,6 +76,8 @@ RESULT_COLUMNS = (
 )  # fmt: skip
 #: Reason given when the geocoder could not be reached.
 UNAVAILABLE = "géocodeur indisponible"
+#: Reason given when no geocoder is configured.
+NO_GEOCODER = "aucun géocodeur configuré"
 
 _ACCEPTED_TYPES = frozenset({"housenumber", "street"})
 #: Paris, Lyon, Marseille: BAN addresses carry the arrondissement's code, not these.
@@ -139,8 +146,13 @@ class BanAnswer:
 class Geocoder(Protocol):
     """The geocoding edge: requests in, one result per placeable request out."""
 
-    def geocode(self, requests: Sequence[GeocodeRequest]) -> dict[str, GeocodeResult]:
-        """Results by request key; a request that cannot be placed at all is absent."""
+    def geocode(
+        self, requests: Sequence[GeocodeRequest], *, connection: sa.Connection | None = None
+    ) -> dict[str, GeocodeResult]:
+        """Results by request key; a request that cannot be placed at all is absent.
+
+        ``connection``: the caller's open transaction, for anything stored on the way.
+        """
         ...
 
 
@@ -166,16 +178,28 @@ def needs_geocoding(venue: Venue, flags: Sequence[Mapping[str, Any]]) -> bool:
 
 
 class GeocodeCache:
-    """The store's ``geocode_cache`` table, through ``store.engine`` (SQLAlchemy Core)."""
+    """The store's ``geocode_cache`` table, through ``store.engine`` (SQLAlchemy Core).
+
+    Each method takes the caller's open transaction (``connection``), whose
+    commit keeps what is written; without one, it opens and commits its own.
+    """
 
     def __init__(self, store: Store) -> None:
         self.engine = store.engine
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, BanAnswer]:
+    @contextmanager
+    def _through(self, connection: sa.Connection | None) -> Iterator[sa.Connection]:
+        if connection is not None:
+            yield connection
+        else:
+            with self.engine.begin() as own:
+                yield own
+
+    def get_many(self, keys: Iterable[str], connection: sa.Connection | None = None) -> dict[str, BanAnswer]:
         """The cached answers for those of ``keys`` that have one."""
         wanted = list(dict.fromkeys(keys))
         found: dict[str, BanAnswer] = {}
-        with self.engine.connect() as c:
+        with self._through(connection) as c:
             for start in range(0, len(wanted), _SQL_CHUNK):
                 chunk = wanted[start : start + _SQL_CHUNK]
                 rows = c.execute(sa.select(_cache_t).where(_cache_t.c.address_key.in_(chunk))).mappings()
@@ -193,8 +217,10 @@ class GeocodeCache:
                     )
         return found
 
-    def put_many(self, rows: Iterable[BanAnswer], at: datetime | None = None) -> int:
-        """Store answers (replacing any under the same key) in one transaction; returns the count."""
+    def put_many(
+        self, rows: Iterable[BanAnswer], at: datetime | None = None, connection: sa.Connection | None = None
+    ) -> int:
+        """Store answers, replacing any under the same key; returns the count."""
         latest = {row.address_key: row for row in rows}
         if not latest:
             return 0
@@ -214,11 +240,12 @@ class GeocodeCache:
             }
             for a in latest.values()
         ]
-        keys = list(latest)
-        with self.engine.begin() as c:
-            for start in range(0, len(keys), _SQL_CHUNK):
-                c.execute(sa.delete(_cache_t).where(_cache_t.c.address_key.in_(keys[start : start + _SQL_CHUNK])))
-            c.execute(sa.insert(_cache_t), values)
+        with self._through(connection) as c:
+            # An upsert: another run's transaction may be writing the same address (PostgreSQL then
+            # makes this one wait for it, where a plain insert would fail the whole run).
+            insert = (postgresql.insert if c.dialect.name == "postgresql" else sqlite.insert)(_cache_t)
+            replace = {name: insert.excluded[name] for name in values[0] if name != "address_key"}
+            c.execute(insert.on_conflict_do_update(index_elements=[_cache_t.c.address_key], set_=replace), values)
         return len(values)
 
 
@@ -234,7 +261,44 @@ class _Row:
     commune: Commune | None
 
 
-class BanGeocoder:
+class CommuneGeocoder:
+    """Without a BAN: every request gets its commune's point from the offline gazetteer
+    (``method="commune"``, reason :data:`NO_GEOCODER`); a request whose commune is unknown is absent."""
+
+    def __init__(self, places: Gazetteer) -> None:
+        self.places = places
+
+    def geocode(
+        self, requests: Sequence[GeocodeRequest], *, connection: sa.Connection | None = None
+    ) -> dict[str, GeocodeResult]:
+        results: dict[str, GeocodeResult] = {}
+        for req in requests:
+            if (point := self._commune_point(self._commune(req))) is not None:
+                results[req.key] = GeocodeResult(req.key, *point, method="commune", reason=NO_GEOCODER)
+        return results
+
+    def _commune(self, req: GeocodeRequest) -> Commune | None:
+        if req.code_insee and (c := self.places.commune(req.code_insee)) is not None:
+            return c
+        candidates = self.places.communes_for_postcode(req.code_postal) if req.code_postal.strip() else []
+        name = fold(req.commune)
+        for c in candidates:
+            if name and fold(c.nom) == name:
+                return c
+        return candidates[0] if candidates else None
+
+    def _commune_point(self, commune: Commune | None) -> tuple[float, float] | None:
+        if commune is None:
+            return None
+        if commune.lat is not None and commune.lon is not None:
+            return (commune.lat, commune.lon)
+        parent = self.places.commune(commune.parent) if commune.parent else None
+        if parent is not None and parent.lat is not None and parent.lon is not None:
+            return (parent.lat, parent.lon)
+        return None
+
+
+class BanGeocoder(CommuneGeocoder):
     """Geocodes with the BAN's batch CSV endpoint, caches, and falls back to the commune's point.
 
     :param base_url: the API root, e.g. ``https://api-adresse.data.gouv.fr``.
@@ -266,7 +330,7 @@ class BanGeocoder:
         self.url = f"{base_url.rstrip('/')}/search/csv/"
         self.client = client
         self.cache = cache
-        self.places = places
+        super().__init__(places)
         self.batch_size = batch_size
         self.min_score = min_score
         self.max_retries = max_retries
@@ -275,13 +339,16 @@ class BanGeocoder:
 
     # -- the contract -----------------------------------------------------
 
-    def geocode(self, requests: Sequence[GeocodeRequest]) -> dict[str, GeocodeResult]:
+    def geocode(
+        self, requests: Sequence[GeocodeRequest], *, connection: sa.Connection | None = None
+    ) -> dict[str, GeocodeResult]:
         """Place every request; results by request key.
 
         Cached addresses are not sent again; each distinct uncached address is
         sent once, in batches. A request whose BAN answer is refused or missing
         gets its commune's point (``method="commune"``); one whose commune is
-        unknown too is absent from the result.
+        unknown too is absent from the result. The cache is read and written
+        through ``connection`` when given (a harvest run's transaction).
         """
         rows: dict[str, _Row] = {}
         keys_of: list[tuple[GeocodeRequest, str]] = []
@@ -291,11 +358,11 @@ class BanGeocoder:
                 rows[key] = self._row(key, req)
             keys_of.append((req, key))
 
-        answers: dict[str, BanAnswer] = self.cache.get_many(rows) if self.cache is not None else {}
+        answers: dict[str, BanAnswer] = self.cache.get_many(rows, connection) if self.cache is not None else {}
         to_send = [row for key, row in rows.items() if key not in answers and fold(row.request.adresse)]
         fresh, unavailable = self._ask(to_send)
         if self.cache is not None and fresh:
-            self.cache.put_many(fresh.values())
+            self.cache.put_many(fresh.values(), connection=connection)
         answers.update(fresh)
 
         results: dict[str, GeocodeResult] = {}
@@ -382,26 +449,6 @@ class BanGeocoder:
         )
         query = " ".join(part.strip() for part in (req.adresse, req.code_postal, req.commune) if part.strip())
         return _Row(key, query, req, citycode, departement, commune)
-
-    def _commune(self, req: GeocodeRequest) -> Commune | None:
-        if req.code_insee and (c := self.places.commune(req.code_insee)) is not None:
-            return c
-        candidates = self.places.communes_for_postcode(req.code_postal) if req.code_postal.strip() else []
-        name = fold(req.commune)
-        for c in candidates:
-            if name and fold(c.nom) == name:
-                return c
-        return candidates[0] if candidates else None
-
-    def _commune_point(self, commune: Commune | None) -> tuple[float, float] | None:
-        if commune is None:
-            return None
-        if commune.lat is not None and commune.lon is not None:
-            return (commune.lat, commune.lon)
-        parent = self.places.commune(commune.parent) if commune.parent else None
-        if parent is not None and parent.lat is not None and parent.lon is not None:
-            return (parent.lat, parent.lon)
-        return None
 
     # -- talking to the BAN -----------------------------------------------
 

@@ -12,28 +12,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
 import orjson
 
 from directory.errors import SourceUnavailable
-from directory.schema import CommuneLookup, OpeningHours, Problem, Severity, Venue, parse_venue
+from directory.schema import CommuneLookup, OpeningHours, Problem, Severity, Venue, fold_key, parse_venue
 from directory.store import Incoming, RawRecord, SourceState, Store, Writer, utcnow
 
 from . import federation
 from ._collector import collector_tuned
 from ._hours import text_to_osm
 from .dedupe import Resolution, StoredIndex, resolve
-from .encoding import decode
+from .encoding import decode, encoding_note
 from .fetch import Fetcher, FetchResult
 from .importer import RowProblem
 from .readers import ReadItem
-from .mapping import resolve as resolve_path
+from .readers.base import ReadError
 from .sources import SourceConfig
 
 __all__ = ["HarvestReport", "Geocoder", "harvest_source", "SUSPICIOUS_RATIO"]
@@ -42,6 +43,7 @@ __all__ = ["HarvestReport", "Geocoder", "harvest_source", "SUSPICIOUS_RATIO"]
 #: one is suspect (a truncated export, a filter left on): it withdraws nothing.
 SUSPICIOUS_RATIO = 0.5
 _BATCH = 1000
+log = logging.getLogger(__name__)
 _MAX_PAGES = 10_000  # a loop of "next" links must end
 #: Part of each record's raw hash: bump it when validation or normalisation changes what a
 #: record gives, so that the next run parses every record again instead of skipping it.
@@ -52,7 +54,7 @@ KEPT_PROBLEMS = 10_000
 
 
 class Geocoder(Protocol):
-    def geocode(self, requests: Sequence[Any]) -> dict[str, Any]: ...
+    def geocode(self, requests: Sequence[Any], *, connection: Any = None) -> dict[str, Any]: ...
 
 
 @dataclass(slots=True)
@@ -67,7 +69,8 @@ class HarvestReport:
     updated: int = 0
     unchanged: int = 0
     quarantined: int = 0
-    geocoded: int = 0
+    geocoded: int = 0  # placed by the geocoder
+    placed_at_commune: int = 0  # placed at their commune's point: no geocoder, or no acceptable answer
     merged: int = 0
     to_review: int = 0
     withdrawn: int = 0
@@ -94,7 +97,7 @@ class HarvestReport:
                 self.problems.append(row)
 
     def counts(self) -> dict[str, int]:
-        names = ("fetched", "new", "updated", "unchanged", "quarantined", "geocoded", "merged",
+        names = ("fetched", "new", "updated", "unchanged", "quarantined", "geocoded", "placed_at_commune", "merged",
                  "to_review", "withdrawn", "skipped", "requests")  # fmt: skip
         return {name: getattr(self, name) for name in names}
 
@@ -126,8 +129,9 @@ def harvest_source(
     :param instance_name: this instance's name in lineages; records it
         published itself are never taken back (no echo between instances).
     """
+    direct = frozenset(fold_key(origin) for origin in direct_origins)
     with collector_tuned():
-        return _harvest(store, source, fetcher, places, geocoder, now, direct_origins, instance_name, progress)
+        return _harvest(store, source, fetcher, places, geocoder, now, direct, instance_name, progress)
 
 
 def _harvest(
@@ -139,7 +143,13 @@ def _harvest(
     at = now or utcnow()
     info = source.source_info()
     state = store.sources.state(source.id)
+    before = replace(state)  # a failed run leaves validators and cursor as they were: the next one reads it all again
     report = HarvestReport(source.id, store.start_run(info, at, kind="harvest"))
+    edited = state.config_hash is not None and state.config_hash != source.fingerprint
+    if edited:  # the answer « not modified » would be about the data, not about how to read it
+        state.etag = state.last_modified = state.content_hash = None
+        report.notes.append("le fichier de la source a changé depuis la dernière moisson : toute la source est relue")
+    state.config_hash = source.fingerprint
     try:
         feed = source.format == federation.FORMAT
         bodies = (federation.fetch_feed if feed else _fetch)(fetcher, source, state, report)
@@ -148,11 +158,15 @@ def _harvest(
             report.notes.append("rien n'a changé depuis la dernière moisson : la source répond « non modifié »")
             _save_state(store, source, state, report, at)
         else:
-            _apply(store, source, state, bodies, report, at, places, geocoder, direct_origins, instance_name, progress)
+            _apply(store, source, state, bodies, report, at, places, geocoder, direct_origins, instance_name, progress,
+                   recompute=edited)  # fmt: skip
     except SourceUnavailable as err:
-        report.status = "failed"
-        report.notes.append(f"{err.detail} — rien n'a été retiré de l'annuaire")
-        _save_state(store, source, state, report, at)
+        _failed(store, source, before, report, at, err.detail)
+    except ReadError as err:  # the transaction is rolled back: nothing of the run was written
+        _failed(store, source, before, report, at, f"source illisible : {err}")
+    except Exception as err:  # one broken source must not stop the others, nor stay « en cours »
+        log.exception("moisson de %s", source.id)
+        _failed(store, source, before, report, at, f"erreur inattendue en lisant la source ({type(err).__name__} : {err})")
     finally:
         report.seconds = time.perf_counter() - started
         error = "; ".join(report.notes) if report.status == "failed" else None
@@ -161,53 +175,80 @@ def _harvest(
 
 
 def _fetch(fetcher: Fetcher, source: SourceConfig, state: SourceState, report: HarvestReport) -> list[FetchResult] | None:
-    """Every page of the source, or None when the source says nothing changed."""
-    paginated = source.pagination is not None and (source.pagination.next or source.pagination.page_param)
-    url = source.pagination.first_url(source.location()) if paginated else source.location()
-    first = fetcher.fetch(
-        url, etag=state.etag, last_modified=state.last_modified, previous_hash=state.content_hash,
-        max_bytes=source.max_size,
-    )  # fmt: skip
-    report.requests += first.requests
-    if first.status == "not_modified":
-        return None
-    pages = [first]
-    while paginated and len(pages) <= _MAX_PAGES:
-        page = pages[-1]
-        document = json.loads(decode(page.body, page.declared_encoding).text)
-        count = len(resolve_path(document, source.pagination.items) or ()) if source.pagination.items else 0
-        url = source.pagination.next_url(document, page.url, source.pagination.first_page + len(pages) - 1, count)
-        if url is None:
-            break
+    """Every page of the source, or None when the source says nothing changed.
+
+    One file asks whether it changed (validators, content hash). The pages of an API
+    are all read: an unchanged first page says nothing of the others; the run is
+    "unchanged" only when every page is."""
+    pagination = source.pagination
+    if pagination is None or not (pagination.next or pagination.page_param):
+        first = fetcher.fetch(
+            source.location(), etag=state.etag, last_modified=state.last_modified, previous_hash=state.content_hash,
+            max_bytes=source.max_size,
+        )  # fmt: skip
+        report.requests += first.requests
+        if first.status == "not_modified":
+            return None
+        state.etag, state.last_modified, state.content_hash = first.etag, first.last_modified, first.content_hash
+        return [first]
+    pages: list[FetchResult] = []
+    url: str | None = pagination.first_url(source.location())
+    while url is not None and len(pages) <= _MAX_PAGES:
         page = fetcher.fetch(url, max_bytes=source.max_size)
         report.requests += page.requests
         pages.append(page)
-    state.etag, state.last_modified, state.content_hash = first.etag, first.last_modified, first.content_hash
+        if pagination.next:
+            document = _json_page(page)
+            url = pagination.next_url(document, page.url, 0, 0)
+        else:  # numbered pages end with an empty (or short) one
+            count = sum(1 for _ in _read_page(source, page))
+            url = pagination.next_url(None, page.url, pagination.first_page + len(pages) - 1, count)
+    combined = hashlib.sha256("".join(p.content_hash for p in pages).encode()).hexdigest()
+    if combined == state.content_hash:
+        return None
+    state.etag, state.last_modified, state.content_hash = None, None, combined
     return pages
 
 
-def _items(source: SourceConfig, pages: list[FetchResult]) -> Iterator[ReadItem]:
+def _json_page(page: FetchResult) -> Any:
+    try:
+        return json.loads(decode(page.body, page.declared_encoding).text)
+    except json.JSONDecodeError as err:
+        raise ReadError(f"page {page.url} : JSON illisible ligne {err.lineno}, colonne {err.colno} : {err.msg}") from err
+
+
+def _read_page(source: SourceConfig, page: FetchResult, notes: list[str] | None = None) -> Iterator[ReadItem]:
+    """The page's records; ``notes`` gets a sentence when the page was not in its declared charset."""
+    reader = source.make_reader()
+    encoding = page.declared_encoding if source.encoding == "auto" else source.encoding
+    with page.content.open() as stream:
+        yield from reader.read_stream(stream, encoding)
+    note = encoding_note(encoding, reader.encoding)
+    if notes is not None and note and note not in notes:
+        notes.append(note)
+
+
+def _items(source: SourceConfig, pages: list[FetchResult], notes: list[str]) -> Iterator[ReadItem]:
     position = 0
     for page in pages:
-        reader = source.make_reader()
-        encoding = page.declared_encoding if source.encoding == "auto" else source.encoding
-        with page.content.open() as stream:
-            for item in reader.read_stream(stream, encoding):
-                position += 1
-                item.position = position
-                yield item
+        for item in _read_page(source, page, notes):
+            position += 1
+            item.position = position
+            yield item
 
 
 def _apply(
     store: Store, source: SourceConfig, state: SourceState, pages: list[FetchResult], report: HarvestReport,
     at: datetime, places: CommuneLookup | None, geocoder: Geocoder | None, direct_origins: frozenset[str],
-    instance_name: str | None, progress: Callable[[int], None] | None,
+    instance_name: str | None, progress: Callable[[int], None] | None, recompute: bool = False,
 ) -> None:  # fmt: skip
+    """Read, keep and apply every record; ``recompute``: the source file changed (its trust…), so
+    every venue it feeds is merged again, even from records read as last time."""
     unstored: set[str] = set()  # ids of the records read but not stored (skipped, quarantined): the others get last_seen
     batch = _RunBatch(store, source, report, at, places, geocoder, unstored)
     with store.writer() as writer:
         batch.writer = writer
-        for item in _items(source, pages):
+        for item in _items(source, pages, report.notes):
             report.fetched += 1
             problems = list(item.problems)
             mapped: dict[str, Any] | None = None
@@ -220,6 +261,7 @@ def _apply(
                 report.skipped += 1
                 if record_id is not None:
                     unstored.add(record_id)
+                batch.raw.append(RawRecord(item.position, record_id, item.payload, "skipped"))
                 continue
             raw_hash = _raw_hash(mapped, lineage, geocoder) if mapped is not None else None
             batch.read.append(_Read(item, record_id, mapped, problems, lineage, raw_hash))
@@ -228,6 +270,8 @@ def _apply(
                 if progress:
                     progress(_BATCH)
         batch.flush()
+        if recompute:
+            report.updated += writer.remerge_source(source.id, at)
         if source.format == federation.FORMAT:  # a feed says what to withdraw; absence means nothing
             federation.finish_feed(writer, source, state, pages, report, at)
         else:
@@ -235,7 +279,7 @@ def _apply(
         report.status = report.status if report.status == "partial" else "complete"
         state.last_run_id = report.run_id
         if report.status == "complete":
-            state.last_complete_run_id, state.last_complete_count = report.run_id, report.fetched
+            state.last_complete_run_id, state.last_complete_count = report.run_id, _usable(report)
         state.next_due_at = at + source.interval
         writer.save_state(state)
 
@@ -274,10 +318,14 @@ def _raw_hash(mapped: dict[str, Any], lineage: list[str], geocoder: Geocoder | N
 
 
 def _lineage(source: SourceConfig, record: dict[str, Any]) -> list[str]:
-    """Origin first, then the aggregators the record came through, this source's publisher last."""
+    """Origin first, then the aggregators the record came through, this source's publisher last.
+
+    The origin is the record's own lineage, else the source file's ``origin``, else the
+    standard's ``source`` field (« structure collectant la donnée »), else the publisher."""
     publisher = source.publisher
     carried = [part for part in str(record.get("lignee") or "").split("|") if part]
-    origin = str(record.get("origine") or "") or (carried[0] if carried else None) or source.origin or publisher
+    collector = str(record.get("source") or "").strip()
+    origin = str(record.get("origine") or "") or (carried[0] if carried else None) or source.origin or collector or publisher
     chain = carried or [origin]
     if chain[-1] != publisher:
         chain.append(publisher)
@@ -301,17 +349,21 @@ def _already_had(lineage: list[str], source: SourceConfig, direct_origins: froze
     another source of this directory brings straight from its origin."""
     if instance and instance in lineage:
         return True
-    return lineage[0] != source.publisher and lineage[0] in direct_origins
+    origin = fold_key(lineage[0])
+    return origin != fold_key(source.publisher) and origin in direct_origins
 
 
 def _withdraw_or_not(writer: Writer, source: SourceConfig, state: SourceState, report: HarvestReport,
                      unstored: set[str], at: datetime) -> None:  # fmt: skip
-    """Withdraw what the source no longer has: records neither stamped by this run nor in ``unstored``."""
-    previous = state.last_complete_count
-    if previous and previous >= 10 and report.fetched < previous * SUSPICIOUS_RATIO:
+    """Withdraw what the source no longer has: records neither stamped by this run nor in ``unstored``.
+
+    Records count when they could be kept: a file whose every row is rejected (a renamed
+    column, a wrong encoding) is as suspect as an empty one."""
+    previous, usable = state.last_complete_count, _usable(report)
+    if previous and (usable == 0 or (previous >= 10 and usable < previous * SUSPICIOUS_RATIO)):
         report.status = "partial"
         report.notes.append(
-            f"moisson suspecte : {report.fetched} enregistrements au lieu de {previous} lors de la dernière "
+            f"moisson suspecte : {usable} enregistrements utilisables au lieu de {previous} lors de la dernière "
             "moisson complète — rien n'a été retiré de l'annuaire"
         )
         return
@@ -319,6 +371,17 @@ def _withdraw_or_not(writer: Writer, source: SourceConfig, state: SourceState, r
     report.withdrawn = len(withdrawn)
     if withdrawn:
         report.notes.append(f"{len(withdrawn)} lieux retirés : ils ne figurent plus dans la source")
+
+
+def _failed(store: Store, source: SourceConfig, state: SourceState, report: HarvestReport, at: datetime, why: str) -> None:
+    report.status = "failed"
+    report.notes.insert(0, f"{why} — rien n'a été retiré de l'annuaire")
+    _save_state(store, source, state, report, at)
+
+
+def _usable(report: HarvestReport) -> int:
+    """Records of the run that feed the directory (neither quarantined nor skipped)."""
+    return report.fetched - report.quarantined - report.skipped
 
 
 def _save_state(store: Store, source: SourceConfig, state: SourceState, report: HarvestReport, at: datetime) -> None:
@@ -375,7 +438,7 @@ class _RunBatch:
         self.raw.append(RawRecord(item.position, record_id, item.payload, "unchanged"))
 
     def full(self) -> bool:
-        return len(self.read) >= _BATCH
+        return len(self.read) + len(self.raw) >= _BATCH
 
     def flush(self) -> None:
         assert self.writer is not None
@@ -398,9 +461,12 @@ class _RunBatch:
         leaders, followers = [], []
         for v in self.items:
             method, point, score = geo.get(v.record_id, ("producteur" if v.venue.point else None, None, None))
+            # Placed at its commune though a geocoder was at hand (unreachable, or a poor answer): no raw hash,
+            # so that the next run reading the source tries again (a refused answer then comes from the cache).
+            raw_hash = None if method == "commune" and self.geocoder is not None else v.raw_hash
             incoming = Incoming(
                 v.record_id, v.venue, v.flags, attach_to=resolution.attach_to.get(v.record_id), origin=v.lineage[0],
-                lineage=v.lineage, geo_method=method, geo_point=point, geo_score=score, raw_hash=v.raw_hash,
+                lineage=v.lineage, geo_method=method, geo_point=point, geo_score=score, raw_hash=raw_hash,
             )  # fmt: skip
             (followers if v.record_id in resolution.follows else leaders).append((v.item, incoming))
         outcomes = dict(zip((i.record_id for _, i in leaders), self.writer.apply_many(self.source.id, [i for _, i in leaders], at=self.at)))
@@ -422,11 +488,12 @@ class _RunBatch:
         self.read, self.items, self.raw, self.kept = [], [], [], []
 
     def _geocode(self) -> dict[str, tuple[str, tuple[float, float] | None, float | None]]:
-        """Records without a trustworthy point get one from the geocoder (or their commune)."""
-        if self.geocoder is None:
-            return {}
-        from .geocode import GeocodeRequest, needs_geocoding
+        """Records without a trustworthy point get one from the geocoder, or their commune's (flagged)."""
+        from .geocode import CommuneGeocoder, GeocodeRequest, needs_geocoding
 
+        geocoder = self.geocoder or (CommuneGeocoder(self.places) if self.places is not None else None)  # type: ignore[arg-type]
+        if geocoder is None:
+            return {}
         wanted = {
             v.record_id: GeocodeRequest(v.record_id, v.venue.adresse, v.venue.code_postal, v.venue.commune, v.venue.code_insee)
             for v in self.items
@@ -434,8 +501,18 @@ class _RunBatch:
         }
         if not wanted:
             return {}
-        answers = self.geocoder.geocode(list(wanted.values()))
-        self.report.geocoded += sum(1 for a in answers.values() if a.method == "ban")
+        assert self.writer is not None
+        answers = geocoder.geocode(list(wanted.values()), connection=self.writer.c)  # the run holds the write lock
+        for v in self.items:
+            if (answer := answers.get(v.record_id)) is None:
+                continue
+            if answer.method == "ban":
+                self.report.geocoded += 1
+            else:
+                self.report.placed_at_commune += 1
+                problem = Problem("latitude", "placed_at_commune", answer.reason, Severity.WARNING)
+                v.flags.append(problem.as_dict())
+                self.report.note_problems(v.item.position, v.record_id, [problem])
         return {key: (a.method, (a.latitude, a.longitude), a.score) for key, a in answers.items()}
 
 

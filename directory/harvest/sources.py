@@ -17,6 +17,7 @@ with the national fields they must give, checked by :func:`check_samples`.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from directory.schema import CommuneLookup, Problem, VENUE_FIELDS, parse_venue
@@ -46,6 +48,8 @@ _SIZE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(o|b|ko|kb|mo|mb|go|gb)?\s*$", re.I
 _SIZE_UNITS = {"o": 1, "b": 1, "ko": 1_000, "kb": 1_000, "mo": 1_000_000, "mb": 1_000_000, "go": 10**9, "gb": 10**9}
 #: Largest body fetched for a source unless its file says otherwise (``max_size``).
 DEFAULT_MAX_SIZE = 20_000_000
+#: Settings that change nothing in what the records give (see ``SourceConfig.fingerprint``).
+_COSMETIC = frozenset({"name", "description", "interval", "enabled", "samples"})
 _JSON_FORMATS = {"json", "national-json", "table-json", "geojson", "dinclusion"}
 
 
@@ -176,6 +180,18 @@ class SourceConfig(BaseModel):
     samples: list[Sample] = Field(default_factory=list)
 
     _file: Path | None = PrivateAttr(default=None)
+    _fingerprint: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _remember_input(cls, data: Any, handler: Any) -> SourceConfig:
+        config = handler(data)
+        if isinstance(data, Mapping):
+            what_shapes_records = {k: v for k, v in data.items() if k not in _COSMETIC}
+            config._fingerprint = hashlib.sha256(
+                orjson.dumps(what_shapes_records, option=orjson.OPT_SORT_KEYS, default=str)
+            ).hexdigest()
+        return config
 
     @field_validator("id")
     @classmethod
@@ -248,6 +264,13 @@ class SourceConfig(BaseModel):
         return self
 
     # ------------------------------------------------------------ behaviour
+
+    @property
+    def fingerprint(self) -> str | None:
+        """A hash of what the source file says about reading and weighing records (its name,
+        interval, description and samples aside): when it changes, the next run reads the whole
+        source again and recomputes its venues. None for a configuration not built from a table."""
+        return self._fingerprint
 
     @property
     def file(self) -> Path | None:

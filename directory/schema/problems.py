@@ -41,6 +41,7 @@ MESSAGES: dict[str, str] = {
     "coordinates_swapped": "latitude et longitude étaient inversées : corrigé",
     "coordinates_far_from_commune": "ce point est à {km} km de la commune {commune} : les coordonnées semblent fausses",
     "coordinates_other_departement": "ce point tombe dans le département {found}, pas dans le {expected} de l'adresse",
+    "placed_at_commune": "aucun point sûr pour cette adresse ({value}) : lieu placé au centre de sa commune",
     "unknown_term": "« {value} » ne fait pas partie du vocabulaire « {vocabulary} »",
     "unknown_term_dropped": "« {value} » ne fait pas partie du vocabulaire « {vocabulary} » : valeur ignorée",
     "phone": "numéro de téléphone illisible (attendu un numéro français, par exemple +33180059880 ou 01 80 05 98 80) : valeur ignorée",

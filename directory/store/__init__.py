@@ -32,14 +32,14 @@ from ._feedback import Correction, QuarantinedRecord, SourceFeedback, UnknownSou
 from ._postgis import PostgisStore
 from ._sqlite import SqliteStore
 from ._sources import RunSummary, SourceBook, SourceState
-from ._writer import Incoming, Writer
+from ._writer import Decided, Incoming, Writer
 from .ids import is_venue_id, new_venue_id
 
 __all__ = [
     "ApplyOutcome", "ChangeFeed", "EARTH_RADIUS_M", "FeedItem", "FeedPage", "decode_cursor", "encode_cursor", "Incoming", "Nearby", "PostgisStore", "Provenance", "ROW_COLUMNS", "RawRecord",
     "RunSummary", "SourceBook", "SourceInfo", "SourceState", "SqliteStore", "Store", "StoredVenue", "VenueFilter", "Writer", "haversine_m",
     "is_venue_id", "new_venue_id", "open_store", "utcnow",
-    "Correction", "QuarantinedRecord", "SourceFeedback", "UnknownSource",
+    "Correction", "QuarantinedRecord", "SourceFeedback", "UnknownSource", "Decided",
 ]  # fmt: skip
 
 

@@ -116,7 +116,7 @@ class RawRecord:
     position: int
     record_id: str | None
     payload: str
-    status: str  # stored | unchanged | quarantined
+    status: str  # stored | unchanged | quarantined | skipped (its origin is harvested directly, or it is an echo)
     problems: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -406,8 +406,8 @@ class Store(abc.ABC):
                 yield r["id"], values_to_venue(r["id"], r), keys.get(r["pk"], [])
 
     def feedback(self, source_id: str, since: datetime | None = None) -> SourceFeedback:
-        """What to send back to a source's producer: quarantined records of its
-        last run, and curators' corrections since ``since`` (see ``_feedback``).
+        """What to send back to a source's producer: quarantined records of the
+        last run that read its records, and curators' corrections since ``since`` (see ``_feedback``).
 
         :raises UnknownSource: no source has this id.
         """

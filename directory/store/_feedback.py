@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """Back to producers (open-data issue §7): what a source should fix upstream.
 
-For one source: the records quarantined in its last run, with the reasons per
-field, and the corrections curators made on the venues it feeds since a date.
+For one source: the records quarantined in the last run that read its records
+(not one the source answered « not modified », nor a failed one), with the
+reasons per field, and the corrections curators made on the venues it feeds
+since a date.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from .tables import (
     raw_t,
     run_t,
     source_t,
-    state_t,
 )
 
 __all__ = ["Correction", "QuarantinedRecord", "SourceFeedback", "UnknownSource", "source_feedback"]
 
+#: Statuses of the runs that read the source's records (an « unchanged » or failed run read none).
+_READ_STATUSES = ("complete", "partial")
 
 
 class UnknownSource(LookupError):
@@ -51,16 +54,18 @@ class Correction:
 @dataclass(frozen=True, slots=True)
 class SourceFeedback:
     source_id: str
-    run_id: int | None  # the last run, whose quarantined records are listed
+    run_id: int | None  # the last run that read the source's records, whose quarantined records are listed
     since: datetime | None
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
+    run_at: datetime | None = None  # when that run started
 
     def as_json(self, *, people: bool = False) -> dict[str, Any]:
         """The feedback as JSON; curators are named only with ``people`` (not on the public API)."""
         return {
             "source": self.source_id,
             "moisson": self.run_id,
+            "moisson_le": self.run_at.isoformat() if self.run_at else None,
             "depuis": self.since.isoformat() if self.since else None,
             "quarantaine": [
                 {"record_id": q.record_id, "position": q.position, "problemes": q.problems} for q in self.quarantined
@@ -79,14 +84,18 @@ def _utc(moment: datetime) -> datetime:
 
 
 def source_feedback(engine: sa.Engine, source_id: str, since: datetime | None = None) -> SourceFeedback:
-    """Quarantined records of the source's last run, and curators' corrections since ``since``."""
+    """Quarantined records of the last run that read the source, and curators' corrections since ``since``."""
     since = _utc(since) if since is not None else None
     with engine.connect() as c:
         if c.execute(sa.select(source_t.c.id).where(source_t.c.id == source_id)).first() is None:
             raise UnknownSource(source_id)
-        run_id = c.execute(sa.select(state_t.c.last_run_id).where(state_t.c.source_id == source_id)).scalar()
-        if run_id is None:
-            run_id = c.execute(sa.select(sa.func.max(run_t.c.id)).where(run_t.c.source_id == source_id)).scalar()
+        run = c.execute(
+            sa.select(run_t.c.id, run_t.c.started_at)
+            .where(run_t.c.source_id == source_id, run_t.c.status.in_(_READ_STATUSES))
+            .order_by(run_t.c.id.desc())
+            .limit(1)
+        ).first()
+        run_id, run_at = (run.id, _utc(run.started_at)) if run else (None, None)
         quarantined: list[QuarantinedRecord] = []
         if run_id is not None:
             rows = c.execute(
@@ -107,4 +116,4 @@ def source_feedback(engine: sa.Engine, source_id: str, since: datetime | None = 
         corrections = [
             Correction(r.venue_id, r.record_id, r.field, r.old, r.new, r.actor, _utc(r.at)) for r in c.execute(query)
         ]
-    return SourceFeedback(source_id, run_id, since, quarantined, corrections)
+    return SourceFeedback(source_id, run_id, since, quarantined, corrections, run_at)

@@ -27,6 +27,7 @@ class SourceState:
     etag: str | None = None
     last_modified: str | None = None
     content_hash: str | None = None
+    config_hash: str | None = None  # SourceConfig.fingerprint of the last run that read the source
     cursor: str | None = None
     last_run_id: int | None = None
     last_complete_run_id: int | None = None

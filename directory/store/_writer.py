@@ -43,10 +43,24 @@ from .tables import (
     venue_t,
 )
 
-__all__ = ["Writer", "Incoming"]
+__all__ = ["Decided", "Incoming", "Writer"]
 
 #: The venue's own fields (what provenance and the change log are about).
 _CONTENT = tuple(name for name in VENUE_FIELDS if name != "id") + ("geo_method",)
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """What a person's decision changed at once (nothing: the records already were as decided)."""
+
+    merged: tuple[str, str] | None = None  # (venue absorbed, now a pointer; the venue that absorbed it)
+    split: tuple[str, str, str] | None = None  # (record key that left; the venue it left; its new venue)
+    unknown: tuple[str, ...] = ()  # keys naming no record of the directory yet: matching will meet the decision
+
+
+def _feeds(link: sa.Row[Any]) -> bool:
+    """The record (a ``Writer._record_links`` row) currently feeds an active venue."""
+    return link.withdrawn_at is None and link.record is not None and link.status == "active"
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
@@ -202,14 +216,64 @@ class Writer:
         self.c.execute(state_t.delete().where(state_t.c.source_id == state.source_id))
         self.c.execute(state_t.insert().values(**state.values()))
 
-    def decide(self, left_key: str, right_key: str, decision: str, actor: str, at: datetime) -> None:
-        """A person says two records are (``match``) or are not (``distinct``) one venue. Sticky."""
+    def decide(self, left_key: str, right_key: str, decision: str, actor: str, at: datetime) -> Decided:
+        """A person says two records (``source:record`` keys) are (``match``) or are not (``distinct``) one venue.
+
+        Sticky, and applied at once: ``match`` on records feeding two venues merges them (the older
+        venue, created first, absorbs the other, which stays as a pointer); ``distinct`` on records
+        feeding one venue splits them: the record that joined it later (the one named second when
+        both were first seen together) gets a venue of its own. Harvests keep a known record's venue
+        (its link) and matching consults decisions for new records, so neither is ever undone.
+        """
+        if left_key == right_key:
+            raise ValueError(f"a record is not a pair: {left_key}")
+        links = self._record_links((left_key, right_key))
         left, right = sorted((left_key, right_key))
         self.c.execute(decision_t.delete().where(decision_t.c.left_key == left, decision_t.c.right_key == right))
         self.c.execute(decision_t.insert().values(left_key=left, right_key=right, decision=decision, actor=actor, at=at))
         self.c.execute(
             review_t.update().where(review_t.c.left_key == left, review_t.c.right_key == right).values(status="decided")
         )
+        unknown = tuple(key for key in (left_key, right_key) if key not in links)
+        if unknown:
+            return Decided(unknown=unknown)
+        a, b = links[left_key], links[right_key]
+        if not (_feeds(a) and _feeds(b)):
+            return Decided()
+        if decision == "match" and a.venue_pk != b.venue_pk:
+            into, gone = sorted((a.venue_pk, b.venue_pk))
+            # withdrawn records move too: one that comes back must join the survivor, not revive the pointer
+            self.c.execute(link_t.update().where(link_t.c.venue_pk == gone).values(venue_pk=into))
+            self._remerge({into}, None, at, actor)
+            self._redirect(gone, into, None, at, actor)
+            return Decided(merged=(self._venue_id(gone), self._venue_id(into)))
+        if decision == "distinct" and a.venue_pk == b.venue_pk:
+            leaver = left_key if a.first_seen > b.first_seen else right_key
+            link = links[leaver]
+            ((new_id, new_pk, _),) = self._new_venues(link.source_id, [link.record], at, actor)
+            self.c.execute(
+                link_t.update().where(link_t.c.source_id == link.source_id, link_t.c.record_id == link.record_id)
+                .values(venue_pk=new_pk)
+            )  # fmt: skip
+            self._remerge({link.venue_pk}, None, at, actor)
+            return Decided(split=(leaver, self._venue_id(link.venue_pk), new_id))
+        return Decided()
+
+    def _record_links(self, keys: Sequence[str]) -> dict[str, sa.Row[Any]]:
+        """The link of each of these ``source:record`` keys the directory has (withdrawn ones too),
+        with the status of its venue."""
+        wanted = [sa.and_(link_t.c.source_id == source, link_t.c.record_id == record)
+                  for source, _, record in (key.partition(":") for key in keys)]  # fmt: skip
+        rows = self.c.execute(
+            sa.select(link_t.c.source_id, link_t.c.record_id, link_t.c.venue_pk, link_t.c.record, link_t.c.first_seen,
+                      link_t.c.withdrawn_at, venue_t.c.status)
+            .join(venue_t, venue_t.c.pk == link_t.c.venue_pk)
+            .where(sa.or_(*wanted))
+        )  # fmt: skip
+        return {f"{r.source_id}:{r.record_id}": r for r in rows}
+
+    def _venue_id(self, pk: int) -> str:
+        return self.c.execute(sa.select(venue_t.c.id).where(venue_t.c.pk == pk)).scalar_one()
 
     def add_review_items(self, items: Sequence[Mapping[str, Any]], run_id: int | None, at: datetime) -> int:
         """Queue doubtful pairs (``left_key``, ``right_key``, ``score``, ``parts``); known pairs are skipped."""
@@ -400,6 +464,18 @@ class Writer:
                 outcomes[p.record_id] = ApplyOutcome(ids[links[p.record_id].venue_pk], "unchanged")
         return [outcomes[p.record_id] for p in batch]
 
+    def remerge_source(self, source_id: str, at: datetime) -> int:
+        """Merge again every active venue this source feeds (its trust changed…); how many changed."""
+        pks = sorted(self.c.execute(
+            sa.select(link_t.c.venue_pk).distinct()
+            .where(link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None), link_t.c.venue_pk.is_not(None))
+        ).scalars())  # fmt: skip
+        changed = 0
+        for chunk in _chunks(pks, 1000):
+            results = self._remerge(set(chunk), source_id, at)
+            changed += sum(1 for r in results.values() if r.action in ("updated", "restored"))
+        return changed
+
     def link_hashes(self, source_id: str, record_ids: Sequence[str]) -> dict[str, str | None]:
         """Which of these records of ``source_id`` feed a venue or did (withdrawn ones included): record
         id → hash of the record as last read, None once withdrawn. Read through this transaction."""
@@ -451,32 +527,44 @@ class Writer:
     def _create_many(self, source_id: str, batch: list[_Prepared], at: datetime) -> list[ApplyOutcome]:
         if not batch:
             return []
-        ids = [new_venue_id() for _ in batch]
-        rows = [{"id": i, "status": "active", "created_at": at, "updated_at": at, **_venue_values(p.record)} for i, p in zip(ids, batch)]
+        created = self._new_venues(source_id, [p.record for p in batch], at)
+        insert_rows(self.c, link_t, [
+            {"source_id": source_id, "record_id": p.record_id, "first_seen": at, **self._link_values(p, pk, at)}
+            for p, (_, pk, _) in zip(batch, created)
+        ])  # fmt: skip
+        return [ApplyOutcome(venue_id, "created", filled) for venue_id, _, filled in created]
+
+    def _new_venues(
+        self, source_id: str, records: Sequence[Mapping[str, Any]], at: datetime, actor: str | None = None
+    ) -> list[tuple[str, int, tuple[str, ...]]]:
+        """A new venue per record (stored form), with its terms, blocking keys, provenance and
+        creation in the change log: (id, pk, fields filled) of each, in order. Links are the caller's."""
+        ids = [new_venue_id() for _ in records]
+        rows = [{"id": i, "status": "active", "created_at": at, "updated_at": at, **_venue_values(r)} for i, r in zip(ids, records)]
         insert_rows(self.c, venue_t, rows)
         pks = dict(self.c.execute(sa.select(venue_t.c.id, venue_t.c.pk).where(venue_t.c.id.in_(ids))).all())
-        links, changes, outcomes = [], [], []
-        for venue_id, p, row in zip(ids, batch, rows):
+        created, changes = [], []
+        for venue_id, record, row in zip(ids, records, rows):
             pk = pks[venue_id]
-            filled = [name for name in _CONTENT if not _empty(row.get(name))]
-            links.append({"source_id": source_id, "record_id": p.record_id, "first_seen": at, **self._link_values(p, pk, at)})
+            filled = tuple(name for name in _CONTENT if not _empty(row.get(name)))
             changes.append({"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "create", "source_id": source_id,
-                            "new": {k: p.record[k] for k in filled}})  # fmt: skip
-            outcomes.append(ApplyOutcome(venue_id, "created", tuple(filled)))
-        self._write_terms({pks[i]: p.record for i, p in zip(ids, batch)}, replace=False)
+                            "actor": actor, "new": {k: record[k] for k in filled}})  # fmt: skip
+            created.append((venue_id, pk, filled))
+        self._write_terms({pks[i]: r for i, r in zip(ids, records)}, replace=False)
         self._set_match_keys({pks[i]: row for i, row in zip(ids, rows)}, replace=False)
-        insert_rows(self.c, link_t, links)
         self._first_provenance(list(pks.values()), source_id, at)
         self._log(*changes)
-        return outcomes
+        return created
 
     def _first_provenance(self, pks: list[int], source_id: str, at: datetime) -> None:
         """Every filled field of these new venues comes from ``source_id``: the database writes
         the ~20 rows of each venue (:data:`_FIRST_PROVENANCE`), with no work per row here."""
         self.c.execute(_FIRST_PROVENANCE, {"pks": pks, "source_id": source_id, "at": at})
 
-    def _remerge(self, pks: set[int], source_id: str, at: datetime) -> dict[int, ApplyOutcome]:
-        """Recompute these venues from their active records; log what changed."""
+    def _remerge(
+        self, pks: set[int], source_id: str | None, at: datetime, actor: str | None = None
+    ) -> dict[int, ApplyOutcome]:
+        """Recompute these venues from their active records; log what changed (by ``actor``, if a person)."""
         if not pks:
             return {}
         rows = {r["pk"]: r for r in self.c.execute(sa.select(venue_t).where(venue_t.c.pk.in_(list(pks)))).mappings()}
@@ -495,7 +583,7 @@ class Writer:
             locks.setdefault(pk, set()).add(name)
         writes = _MergeWrites()
         results = {
-            pk: self._write_merged(rows[pk], contributions[pk], locks.get(pk, set()), source_id, at, writes)
+            pk: self._write_merged(rows[pk], contributions[pk], locks.get(pk, set()), source_id, at, writes, actor)
             for pk in sorted(pks)
         }
         self._apply_merge_writes(writes)
@@ -523,8 +611,8 @@ class Writer:
         self._set_match_keys(writes.keys)
 
     def _write_merged(
-        self, row: Mapping[str, Any], contributions: list[Contribution], locked: set[str], source_id: str, at: datetime,
-        writes: _MergeWrites,
+        self, row: Mapping[str, Any], contributions: list[Contribution], locked: set[str], source_id: str | None,
+        at: datetime, writes: _MergeWrites, actor: str | None = None,
     ) -> ApplyOutcome:  # fmt: skip
         pk, venue_id = row["pk"], row["id"]
         if not contributions:  # every record moved to another venue or was withdrawn
@@ -558,11 +646,11 @@ class Writer:
             )  # fmt: skip
             self._log(*(
                 {"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "update", "field": name,
-                 "old": changes[name][0], "new": changes[name][1], "source_id": source_id}
+                 "old": changes[name][0], "new": changes[name][1], "source_id": source_id, "actor": actor}
                 for name in content
             ))  # fmt: skip
         if restored:
-            self._log({"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "restore", "source_id": source_id})
+            self._log({"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "restore", "source_id": source_id, "actor": actor})
             return ApplyOutcome(venue_id, "restored", tuple(content))
         return ApplyOutcome(venue_id, "updated" if content else "unchanged", tuple(content))
 

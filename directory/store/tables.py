@@ -121,10 +121,11 @@ class SourceStateRow(SQLModel, table=True):
     etag: str | None = None
     last_modified: str | None = None
     content_hash: str | None = Field(default=None, max_length=64)
+    config_hash: str | None = Field(default=None, max_length=64)  # the source file as last harvested
     cursor: str | None = None  # position in another instance's change feed
     last_run_id: int | None = None
     last_complete_run_id: int | None = None
-    last_complete_count: int | None = None  # records in the last complete run
+    last_complete_count: int | None = None  # records the last complete run could keep (not quarantined nor skipped)
     next_due_at: datetime | None = None
 
 

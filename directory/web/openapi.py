@@ -325,9 +325,11 @@ def schemas() -> dict[str, Any]:
         }, "Une page du flux des changements."),
         "RetoursSource": _object({
             "source": _string("L'identifiant de la source."),
-            "moisson": _nullable(_integer("La dernière moisson de la source.")),
+            "moisson": _nullable(_integer("La dernière moisson qui a lu les enregistrements de la source "
+                                          "(ni « non modifié », ni échec).")),
+            "moisson_le": _nullable(_string("Le début de cette moisson.", format="date-time")),
             "depuis": _nullable(_string("Le début de la période des corrections.", format="date-time")),
-            "quarantaine": {"type": "array", "items": quarantined, "description": "Les enregistrements écartés à la dernière moisson."},
+            "quarantaine": {"type": "array", "items": quarantined, "description": "Les enregistrements écartés par cette moisson."},
             "corrections": {"type": "array", "items": correction, "description": "Les corrections faites dans l'annuaire depuis « depuis »."},
         }, "Ce qu'une source peut corriger chez elle."),
         "Sante": _object({"status": _string("« ok » quand la base répond.", enum=["ok"]),
@@ -437,7 +439,7 @@ def paths() -> dict[str, Any]:
         ),
         "/api/sources/{source_id}/retours": _operation(
             "retours_source", "Retours à une source",
-            "Ce qu'une source devrait corriger chez elle : ses enregistrements écartés à sa dernière moisson, avec les "
+            "Ce qu'une source devrait corriger chez elle : ses enregistrements écartés à la dernière moisson qui les a lus, avec les "
             "raisons par champ, et les corrections faites dans l'annuaire sur les lieux qu'elle alimente.",
             [_path("source_id", "L'identifiant de la source.", {"type": "string", "maxLength": 80}),
              _query("depuis", "Ne donner que les corrections faites depuis ce jour (AAAA-MM-JJ, minuit UTC).",

@@ -21,6 +21,7 @@ route                           answer
                                 and closes the connection
 ``/lying-encoding/{path}``      the file in Windows-1252, labelled
                                 ``charset=utf-8``
+``/charset/{charset}/{path}``   the file as is, labelled ``charset={charset}``
 ``/huge/{megabytes}``           that many MB (10⁶ bytes) of ``0``, streamed in
                                 64 KiB chunks, chunked; ``?content_length=1``
                                 announces the length
@@ -157,6 +158,7 @@ class Loopback(LoopbackService):
             Route("/slow/{seconds:float}/{path:path}", self._slow),
             Route("/truncated/{path:path}", self._truncated),
             Route("/lying-encoding/{path:path}", self._lying_encoding),
+            Route("/charset/{charset}/{path:path}", self._charset),
             Route("/huge/{megabytes:int}", self._huge),
             Route("/redirect/{n:int}/{path:path}", self._redirect),
             Route("/paginated/{path:path}", self._paginated),
@@ -214,6 +216,11 @@ class Loopback(LoopbackService):
             pass  # already not UTF-8: serve as is
         media_type = (_media_type(path) or "text/plain").split(";")[0]
         return Response(data, headers={"content-type": f"{media_type}; charset=utf-8"})
+
+    async def _charset(self, request: Request) -> Response:
+        path = self._file(request)
+        media_type = (_media_type(path) or "text/plain").split(";")[0]
+        return Response(path.read_bytes(), headers={"content-type": f"{media_type}; charset={request.path_params['charset']}"})
 
     async def _huge(self, request: Request) -> Response:
         total = request.path_params["megabytes"] * _MB

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from directory.errors import SourceUnavailable
-from directory.harvest.encoding import decode
+from directory.harvest.encoding import decode, detect_encoding, encoding_note
 from directory.harvest.fetch import DEFAULT_USER_AGENT, FetchResult, Fetcher
 
 from .loopback import FIXTURES, Loopback
@@ -236,6 +236,21 @@ def test_a_utf8_file_served_as_cp1252_with_a_utf8_label(loopback: Loopback, fetc
     result = fetcher.fetch(loopback.url("lying-encoding/hostile/script-tags.json"))
     assert b"M\xe9diath\xe8que" in result.body
     assert "Médiathèque" in decode(result.body, result.declared_encoding).text
+
+
+def test_a_utf8_file_labelled_latin1_is_read_as_utf8(loopback: Loopback, fetcher: Fetcher):
+    """Latin-1 decodes any bytes: the label must not win over text that is valid UTF-8."""
+    result = fetcher.fetch(loopback.url("charset/ISO-8859-1/hostile/script-tags.json"))
+    assert result.declared_encoding == "iso-8859-1"
+    assert result.body == (FIXTURES / "hostile/script-tags.json").read_bytes()
+    decoded = decode(result.body, result.declared_encoding)
+    assert decoded.encoding == "utf-8" and "Médiathèque" in decoded.text and "MÃ©" not in decoded.text
+    with result.content.open() as stream:  # the streamed path (CSV) chooses the same
+        assert detect_encoding(stream, result.declared_encoding) == "utf-8"
+    assert encoding_note(result.declared_encoding, decoded.encoding) == (
+        "le fichier est annoncé en ISO-8859-1 mais il est en UTF-8 : il a été lu en UTF-8"
+    )
+    assert decode(b"id,nom\n", "ISO-8859-1").encoding == "iso-8859-1"  # ASCII only: nothing to overrule
 
 
 @pytest.mark.parametrize("as_url", [False, True], ids=["path", "file-url"])

@@ -11,16 +11,19 @@ import httpx
 import pytest
 
 from directory.harvest.geocode import (
+    NO_GEOCODER,
     UNAVAILABLE,
     BanGeocoder,
+    CommuneGeocoder,
     GeocodeCache,
     GeocodeRequest,
+    GeocodeResult,
     address_key,
     needs_geocoding,
 )
 from directory.places import Gazetteer, load_gazetteer
 from directory.schema.venue import Venue
-from directory.store import Store, open_store
+from directory.store import SourceInfo, Store, open_store
 
 from .fake_ban import FakeBan
 
@@ -185,6 +188,27 @@ def test_cached_addresses_are_never_sent_again(
     assert same_place["other-venue"].latitude == first["reims-1"].latitude
     assert address_key(respaced) == address_key(LECLERCQ)
     assert len(GeocodeCache(store).get_many([address_key(r) for r in everything])) == 5
+
+
+def test_the_cache_goes_through_the_callers_transaction(
+    make_geocoder: Callable[..., BanGeocoder], ban: FakeBan, store: Store
+) -> None:
+    """A harvest run holds SQLite's only write lock until it commits: the cache reads and writes through it."""
+    with store.writer() as writer:
+        writer.ensure_source(SourceInfo("s", "s"))  # the run's lock is taken
+        for _ in range(2):
+            assert make_geocoder().geocode([LECLERCQ], connection=writer.c)["reims-1"].method == "ban"
+        assert ban.rows == 1  # the second call read the first's answer, not yet committed
+
+    assert len(GeocodeCache(store).get_many([address_key(LECLERCQ)])) == 1  # committed with the run
+
+
+def test_without_the_ban_requests_get_their_communes_point(places: Gazetteer) -> None:
+    nowhere = GeocodeRequest("nowhere", "1 rue de Nulle Part", "99999", "Nulle-Part", "99999")
+
+    results = CommuneGeocoder(places).geocode([LECLERCQ, nowhere])
+
+    assert results == {"reims-1": GeocodeResult("reims-1", *REIMS, method="commune", reason=NO_GEOCODER)}
 
 
 def test_same_address_twice_in_one_call_is_sent_once(make_geocoder: Callable[..., BanGeocoder], ban: FakeBan) -> None:

@@ -139,7 +139,7 @@ def test_withdrawal_after_a_complete_run_and_not_after_a_suspicious_one(store, p
     write_csv(root / "lieux.csv", records[:20])  # a truncated export
     report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=2))
     assert (report.status, report.withdrawn) == ("partial", 0)
-    assert "moisson suspecte : 20 enregistrements au lieu de 95" in report.notes[0]
+    assert "moisson suspecte : 20 enregistrements utilisables au lieu de 95" in report.notes[0]
     assert store.count_venues() == 95
 
 
@@ -200,16 +200,66 @@ def test_decisions_by_people_are_sticky(store, places, served, fetcher, tmp_path
     write_csv(root / "b.csv", [twin])
     harvest(store, load_source(source_file(tmp_path, server.url("files/a.csv"), id="a", publisher="A")), fetcher, places)
     b = load_source(source_file(tmp_path, server.url("files/b.csv"), id="b", publisher="B"))
-    first = harvest(store, b, fetcher, places)
-    assert first.merged == 1  # same address, same point, same name but for "(annexe)"
-    with store.writer() as w:
+    with store.writer() as w:  # said before the twin is first read (it would merge: same place, same name but "(annexe)")
         w.decide(f"a:{base['id']}", "b:twin", "distinct", "animatrice", NOW)
-    with store.engine.begin() as c:  # start the second source again from nothing
-        c.execute(sa.text("DELETE FROM source_link WHERE source_id = 'b'"))
-        c.execute(sa.text("DELETE FROM source_state WHERE source_id = 'b'"))
-    again = harvest(store, b, fetcher, places, now=NOW + timedelta(days=1))
-    assert (again.merged, again.new) == (0, 1)
+    first = harvest(store, b, fetcher, places)
+    assert (first.merged, first.new) == (0, 1)
     assert store.count_venues() == 2
+
+
+def venues_by_records(store) -> dict[str, list[tuple[str, str]]]:
+    """Each active venue (id) → the records (source, record id) that feed it."""
+    return {v.venue.id: sorted(v.sources) for v in store.iter_venues()}
+
+
+def test_a_decision_same_merges_at_once_and_later_harvests_keep_it(store, places, served, fetcher, tmp_path):
+    """Two records matching did not merge; a person says they are one venue."""
+    root, server = served
+    base = rows()[0]
+    other = {**base, "id": "mairie", "nom": "Espace numérique de la mairie", "adresse": "1 rue de la Mairie",
+             "latitude": "46.2812", "longitude": "6.7231", "telephone": "0450000000"}  # fmt: skip
+    write_csv(root / "a.csv", [base])
+    write_csv(root / "b.csv", [other])
+    a = load_source(source_file(tmp_path, server.url("files/a.csv"), id="a", publisher="A"))
+    b = load_source(source_file(tmp_path, server.url("files/b.csv"), id="b", publisher="B"))
+    harvest(store, a, fetcher, places)
+    assert harvest(store, b, fetcher, places, now=NOW + timedelta(hours=1)).new == 1
+    older = store.get_venue(next(iter(venues_by_records(store)))).venue.id  # the first created survives
+    with store.writer() as w:
+        done = w.decide("b:mairie", f"a:{base['id']}", "match", "Camille", NOW + timedelta(hours=2))
+    assert done.merged is not None and done.merged[1] == older
+    assert venues_by_records(store) == {older: [("a", base["id"]), ("b", "mairie")]}
+    write_csv(root / "b.csv", [{**other, "telephone": "0450111111"}])  # the record changes, is harvested again
+    write_csv(root / "a.csv", [{**base, "courriels": "contact@abondance.fr"}])
+    assert harvest(store, b, fetcher, places, now=NOW + timedelta(days=1)).updated == 1
+    assert harvest(store, a, fetcher, places, now=NOW + timedelta(days=1)).updated == 1
+    assert venues_by_records(store) == {older: [("a", base["id"]), ("b", "mairie")]}
+    assert store.get_venue(older).venue.telephone == "+33450111111"
+
+
+def test_a_decision_different_splits_an_automatic_merge_and_later_harvests_keep_it(
+    store, places, served, fetcher, tmp_path
+):  # fmt: skip
+    root, server = served
+    base = rows()[0]
+    twin = {**base, "id": "twin", "nom": base["nom"] + " (annexe)"}
+    write_csv(root / "a.csv", [base])
+    write_csv(root / "b.csv", [twin])
+    a = load_source(source_file(tmp_path, server.url("files/a.csv"), id="a", publisher="A"))
+    b = load_source(source_file(tmp_path, server.url("files/b.csv"), id="b", publisher="B"))
+    harvest(store, a, fetcher, places)
+    assert harvest(store, b, fetcher, places, now=NOW + timedelta(hours=1)).merged == 1
+    (merged,) = venues_by_records(store)
+    with store.writer() as w:  # b:twin joined later: it is the one that leaves, whatever the order named
+        done = w.decide("b:twin", f"a:{base['id']}", "distinct", "Camille", NOW + timedelta(hours=2))
+    assert done.split is not None and done.split[:2] == ("b:twin", merged)
+    split = {merged: [("a", base["id"])], done.split[2]: [("b", "twin")]}
+    assert venues_by_records(store) == split
+    write_csv(root / "b.csv", [{**twin, "telephone": "0450111111"}])  # both records change, are harvested again
+    write_csv(root / "a.csv", [{**base, "courriels": "contact@abondance.fr"}])
+    assert harvest(store, b, fetcher, places, now=NOW + timedelta(days=1)).updated == 1
+    assert harvest(store, a, fetcher, places, now=NOW + timedelta(days=1)).updated == 1
+    assert venues_by_records(store) == split
 
 
 def test_records_without_a_trustworthy_point_are_geocoded(store, places, served, fetcher, tmp_path):
@@ -284,3 +334,107 @@ def test_free_text_hours_become_osm_when_unambiguous(store, places, served, fetc
     assert by_id["flou"].code == "hours"  # kept as text, flagged
     hours = {n.venue.horaires for n in store.nearest(float(base["latitude"]), float(base["longitude"]), limit=5)}
     assert "Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:30-12:00" in hours and "sur rendez-vous le matin" in hours
+
+
+def test_a_run_whose_every_record_is_rejected_withdraws_nothing(store, places, served, fetcher, tmp_path):
+    """A renamed id column quarantines every record: the source did not drop its venues."""
+    root, server = served
+    records = rows()[:30]
+    write_csv(root / "lieux.csv", records)
+    config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))
+    harvest(store, config, fetcher, places)
+    write_csv(root / "lieux.csv", [{("identifiant" if k == "id" else k): v for k, v in r.items()} for r in records])
+    report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
+    assert (report.status, report.quarantined, report.withdrawn) == ("partial", 30, 0)
+    assert "0 enregistrements utilisables au lieu de 30" in report.notes[0]
+    assert store.count_venues() == 30
+
+
+def test_a_small_source_sending_an_empty_file_withdraws_nothing(store, places, served, fetcher, tmp_path):
+    root, server = served
+    records = rows()[:5]
+    write_csv(root / "lieux.csv", records)
+    config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))
+    harvest(store, config, fetcher, places)
+    (root / "lieux.csv").write_text(",".join(f'"{k}"' for k in records[0]) + "\n", encoding="utf-8")  # the header alone
+    report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
+    assert (report.status, report.fetched, report.withdrawn) == ("partial", 0, 0)
+    assert store.count_venues() == 5
+
+
+def test_an_unreadable_file_fails_its_run_and_is_read_again_next_time(store, places, served, fetcher, tmp_path):
+    root, server = served
+    (root / "lieux.json").write_text(json.dumps(rows()[:8]), encoding="utf-8")
+    config = load_source(source_file(tmp_path, server.url("files/lieux.json"), fmt="national-json"))
+    assert harvest(store, config, fetcher, places).new == 8
+    (root / "lieux.json").write_text('[{"id": "1", "nom": ', encoding="utf-8")  # cut short by a broken export
+    for day in (1, 2):  # the second run must not take the broken file for « unchanged »
+        report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=day))
+        assert (report.status, report.withdrawn) == ("failed", 0)
+        assert report.notes[0].startswith("source illisible : JSON illisible ligne 1")
+        assert "rien n'a été retiré" in report.notes[0]
+        assert store.sources.run(report.run_id).status == "failed"
+    assert store.count_venues() == 8
+
+
+def _paged_source(folder: Path, url: str, how: str) -> Path:
+    lines = ['id = "api"', 'name = "API"', 'publisher = "Réseau"', 'kind = "network"', f'url = "{url}"',
+             'format = "national-json"', 'licence = "etalab-2.0"', "", "[pagination]"]  # fmt: skip
+    lines += ['next = "next"'] if how == "next" else ['page_param = "page"', 'page_size_param = "per_page"', "page_size = 5"]
+    (folder / "api.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder / "api.toml"
+
+
+@pytest.mark.parametrize("how", ["next", "page-number"])
+def test_every_page_of_an_api_is_read_and_a_change_on_a_later_one_is_seen(store, places, served, fetcher, tmp_path, how):
+    root, server = served
+    records = rows()[:12]
+    (root / "lieux.json").write_text(json.dumps(records), encoding="utf-8")
+    query = "?per_page=5" if how == "next" else ""
+    config = load_source(_paged_source(tmp_path, server.url("paginated/lieux.json") + query, how))
+    first = harvest(store, config, fetcher, places)
+    assert (first.status, first.fetched, first.new + first.merged) == ("complete", 12, 12)
+    same = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
+    assert same.status == "unchanged" and same.requests == 3
+    extra = [{**r, "id": f"{r['id']}-bis", "nom": f"Nouveau lieu {i}", "adresse": f"{i} rue Neuve"} for i, r in enumerate(rows()[40:42])]
+    (root / "lieux.json").write_text(json.dumps(records + extra), encoding="utf-8")  # the third page changes
+    later = harvest(store, config, fetcher, places, now=NOW + timedelta(days=2))
+    assert (later.status, later.fetched, later.unchanged, later.new + later.merged) == ("complete", 14, 12, 2)
+
+
+def test_an_edited_source_file_is_applied_even_when_the_data_did_not_change(store, places, served, fetcher, tmp_path):
+    root, server = served
+    base = {**rows()[0], "telephone": "0450000000"}
+    twin = {**base, "id": "b1", "telephone": "0478999999"}
+    write_csv(root / "a.csv", [base])
+    write_csv(root / "b.csv", [twin])
+    harvest(store, load_source(source_file(tmp_path, server.url("files/a.csv"), id="a", publisher="A", trust=60)),
+            fetcher, places)  # fmt: skip
+    low = source_file(tmp_path, server.url("files/b.csv"), id="b", publisher="B", trust=40)
+    assert harvest(store, load_source(low), fetcher, places).merged == 1
+    (venue,) = [n.venue for n in store.nearest(float(base["latitude"]), float(base["longitude"]), limit=1)]
+    assert venue.telephone == "+33450000000"  # A is trusted more
+    high = source_file(tmp_path, server.url("files/b.csv"), id="b", publisher="B", trust=90)
+    report = harvest(store, load_source(high), fetcher, places, now=NOW + timedelta(days=1))
+    assert report.status == "complete" and report.updated == 1
+    assert "le fichier de la source a changé" in report.notes[0]
+    assert store.get_venue(venue.id).venue.telephone == "+33478999999"  # B's phone now wins
+    again = harvest(store, load_source(high), fetcher, places, now=NOW + timedelta(days=2))
+    assert again.status == "unchanged"
+
+
+def test_an_aggregators_record_collected_by_a_directly_harvested_source_is_skipped_but_kept(
+    store, places, served, fetcher, tmp_path
+):  # fmt: skip
+    """The standard's « source » (who collected the record) is its origin when nothing more precise is said."""
+    root, server = served
+    records = [{**r, "source": "Hinaura"} for r in rows()[:6]]
+    records[0]["source"] = "Une commune"
+    write_csv(root / "lieux.csv", records)
+    aggregator = load_source(source_file(tmp_path, server.url("files/lieux.csv"), id="national", publisher="ANCT"))
+    report = harvest(store, aggregator, fetcher, places, direct_origins=frozenset({"HINAURA"}))
+    assert (report.skipped, report.new) == (5, 1)
+    with store.engine.connect() as c:
+        kept = c.execute(sa.text("SELECT status, count(*) FROM raw_record WHERE run_id = :r GROUP BY status"),
+                         {"r": report.run_id}).all()  # fmt: skip
+    assert dict(kept) == {"skipped": 5, "stored": 1}  # every record is kept as received

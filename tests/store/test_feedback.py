@@ -32,6 +32,8 @@ def build(store) -> dict[str, str]:
         ], LATER)  # fmt: skip
         outcomes = w.apply_many("src", [Incoming("a", venue("a", 45.76, 4.85))], at=AT)
         other = w.apply_many("other", [Incoming("z", venue("z", 45.70, 4.80))], at=AT)
+    for finished in (old, run):
+        store.finish_run(finished, "complete", {})
     ids = {"a": outcomes[0].venue_id, "z": other[0].venue_id}
     with store.engine.begin() as c:  # what the curation screen will do
         for venue_id, at, actor in [(ids["a"], AT, "ancienne"), (ids["a"], LATER, "animatrice"), (ids["z"], LATER, "x")]:
@@ -45,7 +47,7 @@ def build(store) -> dict[str, str]:
 def test_feedback_lists_last_run_quarantine_and_curators_corrections(store):
     ids = build(store)
     result = store.feedback("src", datetime(2026, 11, 25, tzinfo=timezone.utc))
-    assert result.run_id == max(r.id for r in store.sources.runs("src"))
+    assert (result.run_id, result.run_at) == (max(r.id for r in store.sources.runs("src")), LATER)
     assert [(q.record_id, q.position, q.problems) for q in result.quarantined] == [("bad", 3, [PROBLEM])]
     assert [(c.venue_id, c.record_id, c.field, c.old, c.new, c.actor, c.at) for c in result.corrections] == [
         (ids["a"], "a", "nom", "Lieu a", "Nom corrigé", "animatrice", LATER)
@@ -55,6 +57,7 @@ def test_feedback_lists_last_run_quarantine_and_curators_corrections(store):
     body = everything.as_json()
     assert body["quarantaine"][0]["problemes"][0]["message"].startswith("Le code postal")
     assert body["corrections"][1]["le"] == LATER.isoformat()
+    assert (body["moisson"], body["moisson_le"]) == (result.run_id, LATER.isoformat())
 
 
 def test_feedback_of_unknown_or_never_run_source(store):
@@ -63,4 +66,4 @@ def test_feedback_of_unknown_or_never_run_source(store):
     with store.writer() as w:
         w.ensure_source(SourceInfo("new", "Nouvelle"))
     result = store.feedback("new", None)
-    assert (result.run_id, result.quarantined, result.corrections) == (None, [], [])
+    assert (result.run_id, result.run_at, result.quarantined, result.corrections) == (None, None, [], [])

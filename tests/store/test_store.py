@@ -11,7 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from directory.schema import Service, parse_venue
-from directory.store import ROW_COLUMNS, SourceInfo, VenueFilter, haversine_m, is_venue_id, open_store
+from directory.store import (
+    ROW_COLUMNS, Decided, Incoming, SourceInfo, VenueFilter, haversine_m, is_venue_id, open_store,
+)
 from directory.store.migrate import current_revision, downgrade
 
 AT = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
@@ -215,3 +217,50 @@ def test_venue_rows_are_the_venue_columns_as_sqlalchemy_reads_them(store):
     assert [row["id"] for row, _ in store.iter_venue_rows(VenueFilter(departement="75"))] == [
         s.venue.id for s in store.iter_venues(VenueFilter(departement="75"))
     ]
+
+
+def test_deciding_same_merges_the_two_venues_at_once(store):
+    a = fill(store, [venue("x", 45.76, 4.85, telephone="0478000000")], source="a")[0].venue_id
+    y = venue("y", 45.77, 4.86, nom="Médiathèque", courriels="contact@y.fr")
+    b = fill(store, [y], source="b")[0].venue_id
+    with store.writer() as w:
+        w.add_review_items([{"left_key": "b:y", "right_key": "a:x", "score": 0.7, "parts": {"nom": 0.2}}], None, AT)
+        done = w.decide("b:y", "a:x", "match", "Camille", LATER)
+    assert done == Decided(merged=(b, a))  # the older venue absorbs the other
+    kept, gone = store.get_venue(a), store.get_venue(b)
+    assert kept.sources == [("a", "x"), ("b", "y")] and kept.venue.courriels == ["contact@y.fr"]
+    assert (gone.status, gone.merged_into) == ("merged", a)
+    assert store.count_venues() == 1 and store.review_items() == []
+    assert {(h["action"], h["actor"]) for h in store.history(a) if h["at"] == LATER} == {("update", "Camille")}
+    assert (store.history(b)[-1]["action"], store.history(b)[-1]["actor"]) == ("merge", "Camille")
+    with store.writer() as w:  # a later harvest of a changed record keeps the merge
+        assert w.apply("b", "y", replace(y, telephone="0478999999"), at=LATER).venue_id == a
+    assert store.count_venues() == 1
+
+
+def test_deciding_different_splits_a_merged_pair(store):
+    a = fill(store, [venue("x", 45.76, 4.85, telephone="0478000000")], source="a")[0].venue_id
+    y = venue("y", 45.76, 4.85, courriels="contact@y.fr")
+    with store.writer() as w:  # matching attached y to x's venue, a day later
+        w.ensure_source(SourceInfo("b", "b"))
+        w.apply_many("b", [Incoming("y", y, attach_to=a)], at=LATER)
+    assert store.get_venue(a).venue.courriels == ["contact@y.fr"]
+    with store.writer() as w:  # named first, but y joined later: y leaves
+        done = w.decide("b:y", "a:x", "distinct", "Camille", LATER)
+    assert done.split is not None and done.split[:2] == ("b:y", a)
+    new = done.split[2]
+    assert store.get_venue(a).sources == [("a", "x")] and store.get_venue(a).venue.courriels == []
+    assert store.get_venue(new).sources == [("b", "y")] and store.get_venue(new).venue.nom == "Lieu y"
+    assert [(h["action"], h["source_id"], h["actor"]) for h in store.history(new)] == [("create", "b", "Camille")]
+    assert ("update", "courriels", "Camille") in {(h["action"], h["field"], h["actor"]) for h in store.history(a)}
+    with store.writer() as w:  # a later harvest of a changed record keeps the split
+        assert w.apply("b", "y", replace(y, telephone="0478999999"), at=LATER).venue_id == new
+        assert w.apply("a", "x", venue("x", 45.76, 4.85, telephone="0478111111"), at=LATER).venue_id == a
+    assert store.count_venues() == 2
+
+
+def test_a_decision_on_a_record_not_yet_known_is_kept_for_matching(store):
+    fill(store, [venue("x", 45.76, 4.85)], source="a")
+    with store.writer() as w:
+        assert w.decide("a:x", "b:later", "distinct", "Camille", LATER) == Decided(unknown=("b:later",))
+    assert store.match_decisions(["b:later"]) == {("a:x", "b:later"): "distinct"}
