@@ -9,6 +9,7 @@ from directory.config import Settings
 from directory.store import utcnow
 
 from ._common import fail, open_settings_store
+from .indexing import sync_index
 
 __all__ = ["review"]
 
@@ -41,6 +42,8 @@ def _decide(settings: Settings, left: str, right: str, decision: str, actor: str
             raise fail(f"fiches inconnues de l'annuaire : {', '.join(done.unknown)} (clés au format source:identifiant)")
     click.echo(f"Décision enregistrée ({'même lieu' if decision == 'match' else 'lieux différents'}) : "
                "les prochaines moissons la respecteront.")  # fmt: skip
+    if done.merged or done.split:
+        sync_index(settings, store)  # the search shows the venues as they now are
     if done.merged:
         click.echo(f"Lieux fusionnés : {done.merged[0]} rejoint {done.merged[1]} (son adresse y mène désormais).")
     elif done.split:

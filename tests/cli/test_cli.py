@@ -194,19 +194,25 @@ def test_review_decisions_merge_and_split_venues_at_once(run, tmp_path):
     def venues() -> dict[str, int]:
         return json.loads(run("stats", "--json").output)["venues"]
 
+    def found() -> int:  # what the search shows, in step with the decisions
+        from directory.config import Settings
+        from directory.search import SearchQuery, open_index
+
+        return open_index(Settings(data_dir=tmp_path)).query(SearchQuery(text="abondance")).total
+
     import_("a", record)
     import_("b", other)
     left, right = f"fichier-a:{record['id']}", "fichier-b:mairie"
     same = run("review", "same", right, left, "--par", "Camille")
     assert same.exit_code == 0 and "Décision enregistrée (même lieu)" in same.output
     assert re.search(r"Lieux fusionnés : \S+ rejoint \S+ \(son adresse y mène désormais\)\.", same.output)
-    assert venues() == {"active": 1, "merged": 1}
+    assert venues() == {"active": 1, "merged": 1} and found() == 1
     import_("b", {**other, "telephone": "0450111111"})  # the record changed: still one venue
     assert venues() == {"active": 1, "merged": 1}
     different = run("review", "different", left, right, "--par", "Camille")
     assert different.exit_code == 0 and "Décision enregistrée (lieux différents)" in different.output
     assert re.search(r"Lieux séparés : fichier-b:mairie quitte \S+ et devient le lieu \S+\.", different.output)
-    assert venues() == {"active": 2, "merged": 1}
+    assert venues() == {"active": 2, "merged": 1} and found() == 2
     import_("b", {**other, "telephone": "0450222222"})
     assert venues() == {"active": 2, "merged": 1}
     unknown = run("review", "same", left, "fichier-c:1", "--par", "Camille")

@@ -7,6 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from directory.harvest.fetch import Fetcher
+
+from .fake_ban import FakeBan
 from .loopback import Loopback
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
@@ -29,3 +32,33 @@ def loopback(loopback_server: Loopback, monkeypatch: pytest.MonkeyPatch) -> Loop
         monkeypatch.delenv(name, raising=False)
     loopback_server.reset()
     return loopback_server
+
+
+@pytest.fixture
+def served(tmp_path) -> Iterator[tuple]:
+    """A loopback server of its own over ``tmp_path/www``, which the test fills: (folder, server)."""
+    root = tmp_path / "www"
+    root.mkdir()
+    with Loopback(root) as server:
+        yield root, server
+
+
+@pytest.fixture
+def fetcher() -> Iterator[Fetcher]:
+    """A fetcher that retries once, at once (test_fetch.py has its own)."""
+    with Fetcher(retries=1, backoff_s=0, timeout_s=5, sleep=lambda s: None) as f:
+        yield f
+
+
+@pytest.fixture(scope="session")
+def ban_server() -> Iterator[FakeBan]:
+    """A fake BAN on loopback (the national geocoder cannot be reached from here)."""
+    with FakeBan() as server:
+        yield server
+
+
+@pytest.fixture
+def ban(ban_server: FakeBan) -> FakeBan:
+    """The fake BAN, its counters and outages reset."""
+    ban_server.reset()
+    return ban_server

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 
 from directory.config import Settings
 from directory.harvest import harvest_source, import_file, load_source
-from directory.harvest.fetch import Fetcher
 from directory.schema import parse_venue
 from directory.store import Incoming, Store, open_store, utcnow
 from directory.web import create_app
@@ -71,12 +70,6 @@ def instances(tmp_path: Path, places, monkeypatch: pytest.MonkeyPatch) -> Iterat
             if instance.server is not None:
                 instance.server.stop()
             instance.store.close()
-
-
-@pytest.fixture
-def fetcher() -> Iterator[Fetcher]:
-    with Fetcher(retries=1, backoff_s=0, timeout_s=5, sleep=lambda s: None) as f:
-        yield f
 
 
 def rows(count: int) -> list[dict[str, str]]:

@@ -43,18 +43,6 @@ def places() -> Gazetteer:
     return load_gazetteer()
 
 
-@pytest.fixture(scope="module")
-def ban_server() -> Iterator[FakeBan]:
-    with FakeBan() as server:
-        yield server
-
-
-@pytest.fixture
-def ban(ban_server: FakeBan) -> FakeBan:
-    ban_server.reset()
-    return ban_server
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     store = open_store(f"sqlite:///{tmp_path / 'directory.sqlite'}", upgrade=True)

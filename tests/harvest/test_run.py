@@ -13,11 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from directory.harvest import harvest_source, load_source
-from directory.harvest.fetch import Fetcher
 from directory.schema import parse_venue
 
 from ..conftest import FIXTURES
-from .loopback import Loopback
 
 NOW = datetime(2026, 11, 25, 6, 0, tzinfo=timezone.utc)
 DEMO = FIXTURES / "demo" / "hinaura-2021.csv"
@@ -44,20 +42,6 @@ def source_file(folder: Path, url: str, *, id: str = "hinaura", publisher: str =
         lines.append(f'origin = "{origin}"')
     toml.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return toml
-
-
-@pytest.fixture
-def served(tmp_path):
-    root = tmp_path / "www"
-    root.mkdir()
-    with Loopback(root) as server:
-        yield root, server
-
-
-@pytest.fixture
-def fetcher():
-    with Fetcher(retries=1, backoff_s=0, timeout_s=5, sleep=lambda s: None) as f:
-        yield f
 
 
 def harvest(store, config, fetcher, places, now=NOW, **kwargs):

@@ -19,22 +19,9 @@ from directory.harvest import load_source
 from directory.harvest.geocode import BanGeocoder, GeocodeCache
 
 from ..conftest import FIXTURES
-from .fake_ban import FakeBan
-from .test_run import NOW, fetcher, harvest, rows, served, source_file, write_csv  # noqa: F401 (fetcher, served: fixtures)
+from .test_run import NOW, harvest, rows, source_file, write_csv
 
 REIMS = (49.2653, 4.0285)  # the gazetteer's point for the commune
-
-
-@pytest.fixture(scope="module")
-def ban_server() -> Iterator[FakeBan]:
-    with FakeBan() as server:
-        yield server
-
-
-@pytest.fixture
-def ban(ban_server: FakeBan) -> FakeBan:
-    ban_server.reset()
-    return ban_server
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from directory.harvest import load_source
 
-from .test_run import NOW, fetcher, harvest, rows, served, source_file, write_csv  # noqa: F401 (fixtures)
+from .test_run import NOW, harvest, rows, source_file, write_csv
 
 
 @pytest.mark.parametrize(("route", "note"), [
