@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import click
@@ -15,6 +18,7 @@ from directory.config import Settings
 from directory.harvest import HarvestReport, SourceConfig, SourceConfigError, check_samples, harvest_source, load_sources
 from directory.harvest.fetch import Fetcher
 from directory.places import load_gazetteer
+from directory.schema.problems import MESSAGES
 from directory.store import Store, UnknownSource, utcnow
 
 from ._common import fail, open_settings_store
@@ -23,6 +27,13 @@ from .indexing import sync_index
 __all__ = ["sources", "harvest", "worker"]
 
 _STATUS = {"complete": "complète", "unchanged": "inchangée", "partial": "partielle", "failed": "échec", "running": "en cours"}
+#: The counts of a run in French: a harvest's (``HarvestReport.counts``), then an import's.
+_COUNTS = {
+    "fetched": "reçus", "new": "nouveaux", "updated": "modifiés", "unchanged": "inchangés", "quarantined": "en quarantaine",
+    "geocoded": "géocodés", "placed_at_commune": "placés au centre de leur commune", "merged": "fusionnés",
+    "to_review": "à vérifier", "withdrawn": "retirés", "skipped": "ignorés (déjà moissonnés à la source)",
+    "requests": "requêtes", "read": "lus", "created": "nouveaux", "rejected": "rejetés", "flagged": "avec avertissements",
+}  # fmt: skip
 
 
 def _load(settings: Settings) -> list[SourceConfig]:
@@ -70,8 +81,9 @@ def sources(ctx: click.Context) -> None:
 def check(settings: Settings) -> None:
     """Vérifie chaque fichier de source et ses exemples (entrée → résultat attendu)."""
     failures = 0
+    places = load_gazetteer()  # as a harvest: a postcode and a commune give the INSEE code
     for config in _load(settings):
-        problems = check_samples(config)
+        problems = check_samples(config, places=places)
         failures += len(problems)
         click.echo(f"{'✓' if not problems else '✗'} {config.id} : {len(config.samples)} exemples")
         for problem in problems:
@@ -118,8 +130,10 @@ def feedback(settings: Settings, source_id: str, since: str | None, as_json: boo
 @click.option("--all", "all_", is_flag=True, help="Toutes les sources actives.")
 @click.option("--due", is_flag=True, help="Les sources dont l'intervalle est écoulé (pour cron).")
 @click.option("--json", "as_json", is_flag=True, help="Rapports en JSON.")
+@click.option("--confirmer-retraits", "confirm", is_flag=True,
+              help="La source a vraiment perdu des lieux : les retirer même si la moisson paraît suspecte.")
 @click.pass_obj
-def harvest(settings: Settings, names: tuple[str, ...], all_: bool, due: bool, as_json: bool) -> None:
+def harvest(settings: Settings, names: tuple[str, ...], all_: bool, due: bool, as_json: bool, confirm: bool) -> None:
     """Moissonne des sources : « directory harvest SOURCE… », « --all » ou « --due ».
 
     « directory harvest report [RUN] » affiche le rapport d'une moisson
@@ -143,9 +157,10 @@ def harvest(settings: Settings, names: tuple[str, ...], all_: bool, due: bool, a
             )  # fmt: skip
         chosen = [by_id[n] for n in names]
     store = open_settings_store(settings, upgrade=True)
-    if due:
-        chosen = [c for c in chosen if _is_due(store, c.id)]
-    reports = run_harvests(settings, store, configs, chosen, console=Console(stderr=as_json, soft_wrap=True))
+    if confirm and (all_ or due):
+        raise fail("--confirmer-retraits se donne pour des sources nommées, une personne ayant vérifié chacune")
+    reports = run_harvests(settings, store, configs, chosen, Console(stderr=as_json, soft_wrap=True), due_only=due,
+                           confirm_withdrawals=confirm)  # fmt: skip
     if as_json:
         click.echo(json.dumps([{"source": r.source_id, "run": r.run_id, "status": r.status, "counts": r.counts(),
                                 "notes": r.notes} for r in reports], ensure_ascii=False, indent=2))  # fmt: skip
@@ -154,26 +169,49 @@ def harvest(settings: Settings, names: tuple[str, ...], all_: bool, due: bool, a
 
 
 def run_harvests(
-    settings: Settings, store: Store, configs: list[SourceConfig], chosen: list[SourceConfig], console: Console
-) -> list[HarvestReport]:
-    """Harvest each chosen source in turn and print its summary."""
-    places = load_gazetteer()
-    direct = frozenset(c.publisher for c in configs if c.enabled and c.origin is None and c.publisher)
-    reports = []
-    with Fetcher() as fetcher:
-        for config in chosen:
-            with Progress(TextColumn(f"[bold]{config.id}"), BarColumn(), TextColumn("{task.completed} enregistrements"),
-                          TimeElapsedColumn(), console=console, transient=True) as bar:  # fmt: skip
-                task = bar.add_task("harvest", total=None)
-                report = harvest_source(
-                    store, config, fetcher=fetcher, places=places, geocoder=_geocoder(settings, store, places),
-                    direct_origins=direct, instance_name=settings.instance_name or None,
-                    progress=lambda n: bar.advance(task, n),
-                )  # fmt: skip
-            _print_summary(console, report)
-            reports.append(report)
-    sync_index(settings, store)
+    settings: Settings, store: Store, configs: list[SourceConfig], chosen: list[SourceConfig], console: Console,
+    *, due_only: bool = False, confirm_withdrawals: bool = False,
+) -> list[HarvestReport]:  # fmt: skip
+    """Harvest each chosen source in turn (with ``due_only``, those whose interval has passed) and print
+    its summary; one harvest at a time per data folder (:func:`harvest_lock`)."""
+    with harvest_lock(settings):
+        if due_only:  # once the lock is ours: the harvest we waited for may have just done them
+            chosen = [c for c in chosen if _is_due(store, c.id)]
+        if not chosen:
+            return []
+        places = load_gazetteer()
+        direct = frozenset(c.publisher for c in configs if c.enabled and c.origin is None and c.publisher)
+        reports = []
+        with Fetcher() as fetcher:
+            for config in chosen:
+                with Progress(TextColumn(f"[bold]{config.id}"), BarColumn(), TextColumn("{task.completed} enregistrements"),
+                              TimeElapsedColumn(), console=console, transient=True) as bar:  # fmt: skip
+                    task = bar.add_task("harvest", total=None)
+                    report = harvest_source(
+                        store, config, fetcher=fetcher, places=places, geocoder=_geocoder(settings, store, places),
+                        direct_origins=direct, instance_name=settings.instance_name or None,
+                        progress=lambda n: bar.advance(task, n), confirm_withdrawals=confirm_withdrawals,
+                    )  # fmt: skip
+                _print_summary(console, report)
+                reports.append(report)
+        sync_index(settings, store)
     return reports
+
+
+@contextmanager
+def harvest_lock(settings: Settings) -> Iterator[None]:
+    """Hold the data folder's lock file (``harvest.lock``) while harvesting: a second harvest, or the
+    worker, waits for the first (and says so) instead of failing on the locked database. Released
+    when the file is closed, so by the system too if the process dies. One machine only: two
+    machines sharing a PostgreSQL database do not see each other's lock file."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.data_dir / "harvest.lock").open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            click.echo("une autre moisson est en cours : attente…", err=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def _geocoder(settings: Settings, store: Store, places):  # type: ignore[no-untyped-def]
@@ -191,12 +229,8 @@ def _print_summary(console: Console, r: HarvestReport) -> None:
         r.status, "[red]✗[/red]"
     )
     console.print(
-        f"{mark} {r.source_id} (moisson {r.run_id}, {_STATUS.get(r.status, r.status)}) : {r.fetched} reçus, "
-        f"{r.new} nouveaux, {r.updated} modifiés, {r.unchanged} inchangés, {r.quarantined} en quarantaine, "
-        f"{r.geocoded} géocodés, {r.placed_at_commune} placés au centre de leur commune, {r.merged} fusionnés, "
-        f"{r.to_review} à vérifier, {r.withdrawn} retirés"
-        + (f", {r.skipped} ignorés (déjà moissonnés à la source)" if r.skipped else "")
-        + f" — {r.requests} requêtes, {r.seconds:.1f} s",
+        f"{mark} {r.source_id} (moisson {r.run_id}, {_STATUS.get(r.status, r.status)}) : "
+        f"{_counts_text(r.counts())}, {r.seconds:.1f} s",
         highlight=False,
     )
     for note in r.notes:
@@ -222,13 +256,32 @@ def _report(settings: Settings, runs: tuple[str, ...], as_json: bool) -> None:
     for r in found:
         assert r is not None
         click.echo(f"Moisson {r.id} — {r.source_id} — {_when(r.started_at)} — {_STATUS.get(r.status, r.status)}")
-        click.echo("  " + ", ".join(f"{k} : {v}" for k, v in r.counts.items()))
+        click.echo(f"  {_counts_text(r.counts)}")
         for note in r.report.get("notes", []):
             click.echo(f"  {note}")
-        for reason, n in r.report.get("rejected_reasons", []):
-            click.echo(f"  rejet ×{n} · {reason}")
-        for reason, n in r.report.get("warning_reasons", []):
-            click.echo(f"  avertissement ×{n} · {reason}")
+        for kind, key in (("rejet", "rejected_reasons"), ("avertissement", "warning_reasons")):
+            for reason, n in r.report.get(key, []):
+                click.echo(f"  {kind} ×{n} · {_reason_text(reason)}")
+
+
+def _counts_text(counts: Mapping[str, int]) -> str:
+    """« 12 reçus, 3 nouveaux, … 0 retirés — 4 requêtes »: the ignored only when there are some."""
+    words = ", ".join(f"{n} {_COUNTS.get(k, k)}" for k, n in counts.items() if k != "requests" and (n or k != "skipped"))
+    return words + (f" — {counts['requests']} requêtes" if "requests" in counts else "")
+
+
+def _reason_text(reason: str) -> str:
+    """A reason as a run's report counts it (« champ : code » for warnings, « champ : message » for
+    rejections) in words: the code's message, its particulars (value, distance…) left as « … »."""
+    field, sep, code = reason.partition(" : ")
+    if not sep or code not in MESSAGES:
+        return reason
+    return f"{field} : {MESSAGES[code].format_map(_Unknown())}"
+
+
+class _Unknown(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "…"
 
 
 def _is_due(store: Store, source_id: str) -> bool:
@@ -247,17 +300,38 @@ def _when(moment: datetime) -> str:
 
 @click.command()
 @click.option("--every", default=300, show_default=True, help="Secondes entre deux passages.")
-@click.option("--once", is_flag=True, help="Un seul passage (pour les tests).")
+@click.option("--once", is_flag=True, help="Un seul passage (pour les tests) ; code 1 s'il échoue.")
 @click.pass_obj
 def worker(settings: Settings, every: int, once: bool) -> None:
-    """Moissonne en continu les sources dues, selon leur fréquence."""
+    """Moissonne en continu les sources dues, selon leur fréquence.
+
+    Un passage qui échoue est signalé (sortie d'erreur) et le suivant a lieu quand même.
+    Tant qu'un fichier de source est invalide, aucune source n'est moissonnée : les sources
+    dépendent les unes des autres (un agrégateur ne reprend pas les lieux d'un éditeur
+    moissonné directement).
+    """
     console = Console(soft_wrap=True)
     while True:
+        problem = _worker_pass(settings, console)
+        if problem:
+            click.echo(f"Passage interrompu : {problem}" + ("" if once else f"\nNouvel essai dans {every} s."), err=True)
+        if once:
+            raise SystemExit(1 if problem else 0)
+        time.sleep(every)
+
+
+def _worker_pass(settings: Settings, console: Console) -> str | None:
+    """Harvest the due sources once; what went wrong, in French, instead of raising it."""
+    try:
         configs = _load(settings)
         store = open_settings_store(settings, upgrade=True)
-        due = [c for c in configs if c.enabled and _is_due(store, c.id)]
-        if due:
-            run_harvests(settings, store, configs, due, console)
-        if once:
-            return
-        time.sleep(every)
+        try:
+            if not run_harvests(settings, store, configs, [c for c in configs if c.enabled], console, due_only=True):
+                click.echo("Aucune source à moissonner.")
+        finally:
+            store.close()
+    except click.ClickException as err:
+        return err.format_message()
+    except Exception as err:  # whatever broke this pass, the next one must happen
+        return f"erreur inattendue ({type(err).__name__} : {err})"
+    return None

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from directory.config import Settings
@@ -29,7 +31,14 @@ def review(ctx: click.Context, limit: int) -> None:
     for item in items:
         parts = ", ".join(f"{name} {value:.2f}" for name, value in sorted((item["parts"] or {}).items()))
         click.echo(f"{item['score']:.2f}  {item['left_key']}  ⟷  {item['right_key']}  ({parts})")
+        for side in ("left", "right"):
+            click.echo(f"      {item[f'{side}_key']} : {_place(item[side])}")
     click.echo("Décider : directory review same GAUCHE DROITE --par NOM  |  directory review different GAUCHE DROITE --par NOM")
+
+
+def _place(record: dict[str, Any]) -> str:
+    """« Médiathèque Jean Macé — 2 rue de la Gare, 69003 Lyon »: what a person needs to tell two venues apart."""
+    return f"{record['nom']} — {record['adresse']}, {record['code_postal']} {record['commune']}"
 
 
 def _decide(settings: Settings, left: str, right: str, decision: str, actor: str) -> None:

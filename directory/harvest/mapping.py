@@ -30,18 +30,19 @@ to each record: ``apply(raw) -> (record, problems)``.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Problem, Severity, fold_key
+from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Problem, Severity, Vocabulary, fold_key
 
 from ._hours import DAY_NAMES_FR, DAYS, DayHours, day_key, format_week, parse_cell, parse_json_day
 
-__all__ = ["MappingError", "RecordMapping", "resolve"]
+__all__ = ["ColumnCheck", "MappingError", "RecordMapping", "columns_missing", "resolve"]
 
 #: Fields whose value is a list (``|`` in the national files).
 LIST_FIELDS = frozenset({*LIST_VOCABULARIES, "courriels", "site_web"})
@@ -229,7 +230,7 @@ def _compile(target: str, spec: Any, where: str) -> _Expr:
         split=_compile_split(spec["split"], f"{where}.split") if "split" in spec else None,
         index=index,
         replace=_compile_replace(spec["replace"], f"{where}.replace") if "replace" in spec else (),
-        values=_compile_values(spec["values"], f"{where}.values") if "values" in spec else None,
+        values=_compile_values(target, spec["values"], f"{where}.values") if "values" in spec else None,
         number=bool(spec.get("number")),
         date_formats=tuple(formats),
         truncate=truncate,
@@ -268,9 +269,10 @@ def _compile_replace(table: Any, where: str) -> tuple[tuple[re.Pattern[str], str
     return tuple(out)
 
 
-def _compile_values(table: Any, where: str) -> dict[str, tuple[Any, ...]]:
+def _compile_values(name: str, table: Any, where: str) -> dict[str, tuple[Any, ...]]:
     if not isinstance(table, Mapping) or not table:
         raise MappingError(f"{where} : attendu une table « valeur de la source » = « valeur nationale »")
+    vocabulary = _vocabulary(name)
     out: dict[str, tuple[Any, ...]] = {}
     for raw, target in table.items():
         targets = tuple(target) if isinstance(target, list) else (target,)
@@ -280,7 +282,27 @@ def _compile_values(table: Any, where: str) -> dict[str, tuple[Any, ...]]:
         if key in out and out[key] != targets:
             raise MappingError(f"{where} : « {raw} » figure deux fois (la casse et les accents ne comptent pas)")
         out[key] = tuple(t for t in targets if t != "")
+        for term in out[key]:
+            if vocabulary is not None and vocabulary.parse(str(term)) is None:
+                raise MappingError(f"{where}.« {raw} » : « {term} » n'est pas un terme du vocabulaire "
+                                   f"« {vocabulary.title()} »{_close_terms(vocabulary, str(term))}")  # fmt: skip
     return out
+
+
+def _vocabulary(name: str) -> type[Vocabulary] | None:
+    """The vocabulary a national field's values come from (None for a free field)."""
+    return LIST_VOCABULARIES.get(name, (None, False))[0]
+
+
+def _close_terms(vocabulary: type[Vocabulary], text: str) -> str:
+    """The labels closest to ``text`` (all of them for a short vocabulary), to say what to write instead."""
+    labels = {fold_key(name): member.label for member in vocabulary for name in (member.label, *member.aliases)}
+    close = list(dict.fromkeys(labels[k] for k in difflib.get_close_matches(fold_key(text), labels, n=5, cutoff=0.5)))
+    if close:
+        return f" (termes proches : {', '.join(f'« {t} »' for t in close)})"
+    if len(vocabulary) <= 12:
+        return f" (termes possibles : {', '.join(f'« {member.label} »' for member in vocabulary)})"
+    return ""
 
 
 def _compile_hours(spec: Any, where: str) -> _Hours:
@@ -428,7 +450,7 @@ def _replace(expr: _Expr, value: Any) -> Any:
 
 def _translate(expr: _Expr, value: Any, run: _Run) -> Any:
     assert expr.values is not None
-    vocabulary = LIST_VOCABULARIES.get(expr.target, (None, False))[0]
+    vocabulary = _vocabulary(expr.target)
     out: list[Any] = []
     for item in _flat(value):
         key = fold_key(str(item))
@@ -605,6 +627,39 @@ class RecordMapping:
         return found
 
 
-def columns_missing(mapping: RecordMapping, records: Sequence[Mapping[str, Any]]) -> list[str]:
+class ColumnCheck:
+    """The columns a mapping reads that none of the records seen has (typos, renamed or shifted
+    columns), followed record by record: a large file is never held whole.
+
+    :param header_row: the reader takes ``[reader] header_row`` (said when no column is found)."""
+
+    def __init__(self, mapping: RecordMapping, *, header_row: bool = False) -> None:
+        self.missing = set(mapping.columns)
+        self.wanted = len(self.missing)
+        self.header_row = header_row
+        self.file_columns: list[str] | None = None  # the first record's
+
+    def see(self, record: Mapping[str, Any]) -> None:
+        if self.file_columns is None:
+            self.file_columns = [str(key) for key in record]
+        if self.missing:
+            self.missing = {c for c in self.missing if _lookup(record, c) is _UNSET}
+
+    def note(self) -> str | None:
+        """A French sentence for a run's report naming the missing columns, or None."""
+        if not self.missing or self.file_columns is None:
+            return None
+        shown = ", ".join(f"« {c} »" for c in self.file_columns[:15]) + (" …" if len(self.file_columns) > 15 else "")
+        note = (f"colonnes de la correspondance absentes du fichier : {', '.join(f'« {c} »' for c in sorted(self.missing))} "
+                f"(colonnes du fichier : {shown or 'aucune'})")  # fmt: skip
+        if self.header_row and len(self.missing) == self.wanted:
+            note += " ; si l'en-tête n'est pas sur la première ligne (un titre au-dessus), indiquer la sienne : [reader] header_row = …"
+        return note
+
+
+def columns_missing(mapping: RecordMapping, records: Iterable[Mapping[str, Any]]) -> list[str]:
     """Columns the mapping reads that no record has (typos, renamed columns)."""
-    return sorted(c for c in mapping.columns if all(_lookup(r, c) is _UNSET for r in records))
+    check = ColumnCheck(mapping)
+    for record in records:
+        check.see(record)
+    return sorted(check.missing)

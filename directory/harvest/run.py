@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import orjson
@@ -43,6 +43,9 @@ __all__ = ["HarvestReport", "Geocoder", "harvest_source", "SUSPICIOUS_RATIO"]
 #: one is suspect (a truncated export, a filter left on): it withdraws nothing.
 SUSPICIOUS_RATIO = 0.5
 _BATCH = 1000
+_NAMED = 20  # withdrawn venues a report names one by one
+#: A failed run is tried again this soon (or at the source's interval, if shorter).
+RETRY_AFTER = timedelta(hours=1)
 log = logging.getLogger(__name__)
 _MAX_PAGES = 10_000  # a loop of "next" links must end
 #: Part of each record's raw hash: bump it when validation or normalisation changes what a
@@ -121,6 +124,7 @@ def harvest_source(
     direct_origins: frozenset[str] = frozenset(),
     instance_name: str | None = None,
     progress: Callable[[int], None] | None = None,
+    confirm_withdrawals: bool = False,
 ) -> HarvestReport:
     """Harvest one source now.
 
@@ -128,16 +132,18 @@ def harvest_source(
         their records reaching us through an aggregator are not taken twice.
     :param instance_name: this instance's name in lineages; records it
         published itself are never taken back (no echo between instances).
+    :param confirm_withdrawals: a person says the source really shrank: what it
+        no longer has is withdrawn even if the run looks suspicious.
     """
     direct = frozenset(fold_key(origin) for origin in direct_origins)
     with collector_tuned():
-        return _harvest(store, source, fetcher, places, geocoder, now, direct, instance_name, progress)
+        return _harvest(store, source, fetcher, places, geocoder, now, direct, instance_name, progress, confirm_withdrawals)
 
 
 def _harvest(
     store: Store, source: SourceConfig, fetcher: Fetcher, places: CommuneLookup | None, geocoder: Geocoder | None,
     now: datetime | None, direct_origins: frozenset[str], instance_name: str | None,
-    progress: Callable[[int], None] | None,
+    progress: Callable[[int], None] | None, confirm_withdrawals: bool,
 ) -> HarvestReport:  # fmt: skip
     started = time.perf_counter()
     at = now or utcnow()
@@ -149,6 +155,9 @@ def _harvest(
     if edited:  # the answer « not modified » would be about the data, not about how to read it
         state.etag = state.last_modified = state.content_hash = None
         report.notes.append("le fichier de la source a changé depuis la dernière moisson : toute la source est relue")
+    elif geocoder is not None and (waiting := store.sources.awaiting_geocoding(source.id)):
+        state.etag = state.last_modified = state.content_hash = None
+        report.notes.append(f"{waiting} lieux sont au centre de leur commune : la source est relue pour les géocoder")
     state.config_hash = source.fingerprint
     try:
         feed = source.format == federation.FORMAT
@@ -159,7 +168,7 @@ def _harvest(
             _save_state(store, source, state, report, at)
         else:
             _apply(store, source, state, bodies, report, at, places, geocoder, direct_origins, instance_name, progress,
-                   recompute=edited)  # fmt: skip
+                   recompute=edited, confirm_withdrawals=confirm_withdrawals)  # fmt: skip
     except SourceUnavailable as err:
         _failed(store, source, before, report, at, err.detail)
     except ReadError as err:  # the transaction is rolled back: nothing of the run was written
@@ -218,29 +227,41 @@ def _json_page(page: FetchResult) -> Any:
 
 
 def _read_page(source: SourceConfig, page: FetchResult, notes: list[str] | None = None) -> Iterator[ReadItem]:
-    """The page's records; ``notes`` gets a sentence when the page was not in its declared charset."""
+    """The page's records; ``notes`` gets a sentence when the page was not in its declared charset,
+    and the reader's sentences about the file (the first ten, then how many more)."""
     reader = source.make_reader()
     encoding = page.declared_encoding if source.encoding == "auto" else source.encoding
     with page.content.open() as stream:
         yield from reader.read_stream(stream, encoding)
-    note = encoding_note(encoding, reader.encoding)
-    if notes is not None and note and note not in notes:
-        notes.append(note)
+    if notes is None:
+        return
+    found = reader.file_problems
+    more = [f"… et {len(found) - 10} autres remarques sur le fichier"] if len(found) > 10 else []
+    for note in (encoding_note(encoding, reader.encoding), *found[:10], *more):
+        if note and note not in notes:
+            notes.append(note)
 
 
 def _items(source: SourceConfig, pages: list[FetchResult], notes: list[str]) -> Iterator[ReadItem]:
+    """Every record of every page; ``notes`` gets, once, the mapped columns the file lacks."""
     position = 0
+    columns = source.column_check()
     for page in pages:
         for item in _read_page(source, page, notes):
             position += 1
             item.position = position
+            if columns is not None and item.record is not None:
+                columns.see(item.record)
             yield item
+    if columns is not None and (note := columns.note()):
+        notes.append(note)
 
 
 def _apply(
     store: Store, source: SourceConfig, state: SourceState, pages: list[FetchResult], report: HarvestReport,
     at: datetime, places: CommuneLookup | None, geocoder: Geocoder | None, direct_origins: frozenset[str],
     instance_name: str | None, progress: Callable[[int], None] | None, recompute: bool = False,
+    confirm_withdrawals: bool = False,
 ) -> None:  # fmt: skip
     """Read, keep and apply every record; ``recompute``: the source file changed (its trust…), so
     every venue it feeds is merged again, even from records read as last time."""
@@ -270,13 +291,15 @@ def _apply(
                 if progress:
                     progress(_BATCH)
         batch.flush()
-        if recompute:
-            report.updated += writer.remerge_source(source.id, at)
+        if recompute and (changed := writer.remerge_source(source.id, at)):
+            report.notes.append(f"{changed} lieux recalculés avec le nouveau fichier de la source")
         if source.format == federation.FORMAT:  # a feed says what to withdraw; absence means nothing
             federation.finish_feed(writer, source, state, pages, report, at)
         else:
-            _withdraw_or_not(writer, source, state, report, unstored, at)
+            _withdraw_or_not(writer, source, state, report, unstored, at, confirm_withdrawals)
         report.status = report.status if report.status == "partial" else "complete"
+        if report.status == "partial":  # the next run reads the source again, and says so again
+            state.etag = state.last_modified = state.content_hash = None
         state.last_run_id = report.run_id
         if report.status == "complete":
             state.last_complete_run_id, state.last_complete_count = report.run_id, _usable(report)
@@ -354,29 +377,39 @@ def _already_had(lineage: list[str], source: SourceConfig, direct_origins: froze
 
 
 def _withdraw_or_not(writer: Writer, source: SourceConfig, state: SourceState, report: HarvestReport,
-                     unstored: set[str], at: datetime) -> None:  # fmt: skip
+                     unstored: set[str], at: datetime, confirmed: bool) -> None:  # fmt: skip
     """Withdraw what the source no longer has: records neither stamped by this run nor in ``unstored``.
 
     Records count when they could be kept: a file whose every row is rejected (a renamed
     column, a wrong encoding) is as suspect as an empty one."""
     previous, usable = state.last_complete_count, _usable(report)
-    if previous and (usable == 0 or (previous >= 10 and usable < previous * SUSPICIOUS_RATIO)):
+    if not confirmed and previous and (usable == 0 or (previous >= 10 and usable < previous * SUSPICIOUS_RATIO)):
         report.status = "partial"
         report.notes.append(
             f"moisson suspecte : {usable} enregistrements utilisables au lieu de {previous} lors de la dernière "
-            "moisson complète — rien n'a été retiré de l'annuaire"
+            "moisson complète — rien n'a été retiré de l'annuaire. Si la source a vraiment perdu ces lieux : "
+            f"directory harvest {source.id} --confirmer-retraits"
         )
         return
     withdrawn = writer.withdraw_missing(source.id, unstored, at, seen_since=at)
     report.withdrawn = len(withdrawn)
     if withdrawn:
-        report.notes.append(f"{len(withdrawn)} lieux retirés : ils ne figurent plus dans la source")
+        names = writer.venue_names(withdrawn[:_NAMED])
+        listed = " ; ".join(f"{names.get(v, '?')} ({v})" for v in withdrawn[:_NAMED])
+        more = f" ; et {len(withdrawn) - _NAMED} autres" if len(withdrawn) > _NAMED else ""
+        report.notes.append(f"{len(withdrawn)} lieux retirés, ils ne figurent plus dans la source : {listed}{more}")
 
 
 def _failed(store: Store, source: SourceConfig, state: SourceState, report: HarvestReport, at: datetime, why: str) -> None:
     report.status = "failed"
-    report.notes.insert(0, f"{why} — rien n'a été retiré de l'annuaire")
-    _save_state(store, source, state, report, at)
+    retry = min(source.interval, RETRY_AFTER)
+    report.notes.insert(0, f"{why} — rien n'a été retiré de l'annuaire ; nouvel essai dans {_duration(retry)}")
+    _save_state(store, source, state, report, at, retry)
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
 
 
 def _usable(report: HarvestReport) -> int:
@@ -384,9 +417,10 @@ def _usable(report: HarvestReport) -> int:
     return report.fetched - report.quarantined - report.skipped
 
 
-def _save_state(store: Store, source: SourceConfig, state: SourceState, report: HarvestReport, at: datetime) -> None:
+def _save_state(store: Store, source: SourceConfig, state: SourceState, report: HarvestReport, at: datetime,
+                due_in: timedelta | None = None) -> None:  # fmt: skip
     state.last_run_id = report.run_id
-    state.next_due_at = at + source.interval
+    state.next_due_at = at + (due_in or source.interval)
     with store.writer() as writer:
         writer.save_state(state)
 
@@ -429,6 +463,7 @@ class _RunBatch:
         self.items: list[_Valid] = []
         self.raw: list[RawRecord] = []
         self.kept: list[str] = []  # ids of records read exactly as last time
+        self.geocoder_missed: set[str] = set()  # records of the batch placed at their commune for want of a geocoder
 
     def keep(self, item: ReadItem, record_id: str) -> None:
         """A record read exactly as at the last run: kept as received, nothing else to do.
@@ -461,9 +496,9 @@ class _RunBatch:
         leaders, followers = [], []
         for v in self.items:
             method, point, score = geo.get(v.record_id, ("producteur" if v.venue.point else None, None, None))
-            # Placed at its commune though a geocoder was at hand (unreachable, or a poor answer): no raw hash,
-            # so that the next run reading the source tries again (a refused answer then comes from the cache).
-            raw_hash = None if method == "commune" and self.geocoder is not None else v.raw_hash
+            # Placed at its commune because the geocoder was unreachable: no raw hash, so that the next run
+            # reads the source again and tries again (a refused address waits for the record to change).
+            raw_hash = None if v.record_id in self.geocoder_missed else v.raw_hash
             incoming = Incoming(
                 v.record_id, v.venue, v.flags, attach_to=resolution.attach_to.get(v.record_id), origin=v.lineage[0],
                 lineage=v.lineage, geo_method=method, geo_point=point, geo_score=score, raw_hash=raw_hash,
@@ -485,11 +520,11 @@ class _RunBatch:
         self.report.to_review += self.writer.add_review_items(resolution.review, self.report.run_id, self.at)
         self.raw.sort(key=lambda r: r.position)
         self.writer.add_raw_records(self.report.run_id, self.source.id, self.raw, self.at)
-        self.read, self.items, self.raw, self.kept = [], [], [], []
+        self.read, self.items, self.raw, self.kept, self.geocoder_missed = [], [], [], [], set()
 
     def _geocode(self) -> dict[str, tuple[str, tuple[float, float] | None, float | None]]:
         """Records without a trustworthy point get one from the geocoder, or their commune's (flagged)."""
-        from .geocode import CommuneGeocoder, GeocodeRequest, needs_geocoding
+        from .geocode import UNAVAILABLE, CommuneGeocoder, GeocodeRequest, needs_geocoding
 
         geocoder = self.geocoder or (CommuneGeocoder(self.places) if self.places is not None else None)  # type: ignore[arg-type]
         if geocoder is None:
@@ -509,10 +544,15 @@ class _RunBatch:
             if answer.method == "ban":
                 self.report.geocoded += 1
             else:
+                if answer.reason == UNAVAILABLE:
+                    self.geocoder_missed.add(v.record_id)
                 self.report.placed_at_commune += 1
                 problem = Problem("latitude", "placed_at_commune", answer.reason, Severity.WARNING)
                 v.flags.append(problem.as_dict())
                 self.report.note_problems(v.item.position, v.record_id, [problem])
+        note = "géocodeur indisponible : des lieux sont placés au centre de leur commune, la prochaine moisson les géocodera"
+        if self.geocoder_missed and note not in self.report.notes:
+            self.report.notes.append(note)
         return {key: (a.method, (a.latitude, a.longitude), a.score) for key, a in answers.items()}
 
 

@@ -33,8 +33,8 @@ from directory.schema import CommuneLookup, Problem, VENUE_FIELDS, parse_venue
 from directory.store import SourceInfo
 
 from ._samples import SampleFailure, compare_sample
-from .mapping import MappingError, RecordMapping
-from .readers import READERS, Reader
+from .mapping import ColumnCheck, MappingError, RecordMapping
+from .readers import READERS, ReadError, Reader
 
 __all__ = [
     "Pagination", "Sample", "SampleFailure", "SourceConfig", "SourceConfigError",
@@ -257,6 +257,10 @@ class SourceConfig(BaseModel):
         if unknown:
             accepted = f"options possibles : {', '.join(allowed)}" if allowed else "ce format n'en a aucune"
             raise ValueError(f"[reader] : option « {unknown[0]} » inconnue pour le format « {self.format} » ({accepted})")
+        try:
+            READERS[self.format](**self.reader)
+        except ReadError as err:
+            raise ValueError(f"[reader] : {err}") from err
         if self.pagination is not None and self.format not in _JSON_FORMATS:
             raise ValueError(f"[pagination] ne vaut que pour les formats JSON, pas pour « {self.format} »")
         if self.pagination is not None and self.pagination.items and "items" not in allowed:
@@ -301,6 +305,12 @@ class SourceConfig(BaseModel):
         if self.pagination is not None and self.pagination.items:
             options.setdefault("items", self.pagination.items)
         return READERS[self.format](**options)
+
+    def column_check(self) -> ColumnCheck | None:
+        """What follows, record by record, the columns the ``[mapping]`` reads and the file lacks."""
+        if self.mapping is None:
+            return None
+        return ColumnCheck(self.mapping, header_row="header_row" in getattr(READERS[self.format], "options", ()))
 
     def map(self, raw: Mapping[str, Any], *, today: date | None = None) -> tuple[dict[str, Any], list[Problem]]:
         """The national record for one raw record (unchanged when there is no ``[mapping]``)."""

@@ -216,19 +216,21 @@ class _Parser:
         return value
 
     def number(self, name: str) -> float | None:
+        """A coordinate: a bad one is dropped with a warning (the venue is kept, to be geocoded
+        or placed at its commune), never a reason to lose the venue."""
         raw = self.raw(name)
         if raw is None:
             return None
         if isinstance(raw, bool):
-            self.problem(name, "not_a_number", raw)
+            self.problem(name, "not_a_number", raw, Severity.WARNING)
             return None
         try:
             value = float(str(raw).strip().replace(",", ".")) if not isinstance(raw, (int, float)) else float(raw)
         except ValueError:
-            self.problem(name, "not_a_number", raw)
+            self.problem(name, "not_a_number", raw, Severity.WARNING)
             return None
         if value != value or value in (float("inf"), float("-inf")):
-            self.problem(name, "not_a_number", raw)
+            self.problem(name, "not_a_number", raw, Severity.WARNING)
             return None
         return value
 
@@ -237,23 +239,23 @@ class _Parser:
         if lat is None and lon is None:
             return None, None
         if lat is None or lon is None:
-            self.problem("latitude" if lat is None else "longitude", "coordinates_incomplete")
+            self.problem("latitude" if lat is None else "longitude", "coordinates_incomplete", None, Severity.WARNING)
             return None, None
         if lat == 0 and lon == 0:
-            self.problem("latitude", "coordinates_zero", f"{lat}, {lon}")
+            self.problem("latitude", "coordinates_zero", f"{lat}, {lon}", Severity.WARNING)
             return None, None
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             if -90 <= lon <= 90 and -180 <= lat <= 180 and in_france(lon, lat):
                 self.problem("latitude", "coordinates_swapped", f"{lat}, {lon}", Severity.WARNING)
                 return lon, lat
-            self.problem("latitude", "coordinates_out_of_range", f"{lat}, {lon}")
+            self.problem("latitude", "coordinates_out_of_range", f"{lat}, {lon}", Severity.WARNING)
             return None, None
         if in_france(lat, lon):
             return lat, lon
         if in_france(lon, lat):
             self.problem("latitude", "coordinates_swapped", f"{lat}, {lon}", Severity.WARNING)
             return lon, lat
-        self.problem("latitude", "coordinates_outside_france", f"{lat}, {lon}", lat=lat, lon=lon)
+        self.problem("latitude", "coordinates_outside_france", f"{lat}, {lon}", Severity.WARNING, lat=lat, lon=lon)
         return None, None
 
     def date_maj(self, today: date | None) -> date | None:

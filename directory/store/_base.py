@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import abc
 import hashlib
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -140,12 +141,33 @@ def jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
+def record_links(c: sa.Connection, keys: Sequence[str]) -> dict[str, sa.Row[Any]]:
+    """The link of each of these ``source:record`` keys the directory has (withdrawn ones too),
+    with the status of its venue."""
+    pairs = {tuple(key.split(":", 1)) for key in keys if ":" in key}
+    if not pairs:
+        return {}
+    rows = c.execute(
+        sa.select(link_t.c.source_id, link_t.c.record_id, link_t.c.venue_pk, link_t.c.record, link_t.c.first_seen,
+                  link_t.c.withdrawn_at, venue_t.c.status)
+        .join(venue_t, venue_t.c.pk == link_t.c.venue_pk)
+        .where(sa.tuple_(link_t.c.source_id, link_t.c.record_id).in_(sorted(pairs)))
+    )  # fmt: skip
+    return {f"{r.source_id}:{r.record_id}": r for r in rows}
+
+
+def feeds(link: sa.Row[Any] | None) -> bool:
+    """The record (a ``record_links`` row) currently feeds an active venue."""
+    return link is not None and link.withdrawn_at is None and link.record is not None and link.status == "active"
+
+
 #: What ``iter_venue_rows`` reads unless told otherwise: a venue's fields, its
 #: ``pk`` and ``updated_at`` (everything an export needs).
 ROW_COLUMNS: tuple[str, ...] = ("pk", *VENUE_FIELDS, "updated_at")
 _ALL_COLUMNS = tuple(column.name for column in venue_t.c)
 _JSON_NAMES = frozenset(column.name for column in venue_t.c if isinstance(column.type, sa.JSON))
 _DECODED_MAX = 4096  # distinct raw dates or times remembered per column
+_REVIEW_BATCH = 200  # review pairs read at a time, the stale ones left out
 _loads = orjson.loads
 
 
@@ -423,12 +445,25 @@ class Store(abc.ABC):
             )
             return {(r.left_key, r.right_key): r.decision for r in rows}
 
-    def review_items(self, status: str = "open", limit: int = 100) -> list[dict[str, Any]]:
+    def review_items(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The open pairs, best score first, whose two records still feed an active venue (a pair with
+        a withdrawn record waits for nobody), each with ``left`` and ``right``: the values its
+        records give (``nom``, ``adresse``, ``code_postal``, ``commune``…)."""
+        query = sa.select(review_t).where(review_t.c.status == "open").order_by(review_t.c.score.desc(), review_t.c.pk)
+        items: list[dict[str, Any]] = []
         with self.engine.connect() as c:
-            rows = c.execute(
-                sa.select(review_t).where(review_t.c.status == status).order_by(review_t.c.score.desc()).limit(limit)
-            ).mappings()
-            return [dict(r) for r in rows]
+            for offset in itertools.count(step=_REVIEW_BATCH):
+                batch = c.execute(query.offset(offset).limit(_REVIEW_BATCH)).mappings().all()
+                links = record_links(c, [r[side] for r in batch for side in ("left_key", "right_key")])
+                for r in batch:
+                    left, right = links.get(r["left_key"]), links.get(r["right_key"])
+                    if feeds(left) and feeds(right):
+                        items.append({**r, "left": left.record, "right": right.record})
+                        if len(items) == limit:
+                            return items
+                if len(batch) < _REVIEW_BATCH:
+                    return items
+        return items
 
     # -- nearest -----------------------------------------------------------
 

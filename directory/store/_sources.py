@@ -18,7 +18,6 @@ from .tables import (
 __all__ = ["SourceBook", "SourceState", "RunSummary"]
 
 
-
 @dataclass(slots=True)
 class SourceState:
     """Validators of the last fetch, feed cursor, last runs, next due time."""
@@ -97,3 +96,14 @@ class SourceBook:
                 .group_by(link_t.c.source_id)
             )
             return dict(rows.all())
+
+    def awaiting_geocoding(self, source_id: str) -> int:
+        """Records of this source placed at their commune's point that a geocoder should try again
+        (stored without a hash, so that the next run reading them processes them again)."""
+        with self.engine.connect() as c:
+            return c.execute(
+                sa.select(sa.func.count()).select_from(link_t).where(
+                    link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None),
+                    link_t.c.geo_method == "commune", link_t.c.raw_hash.is_(None),
+                )
+            ).scalar_one()  # fmt: skip

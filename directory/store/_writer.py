@@ -22,7 +22,7 @@ from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Venue
 from directory.schema.blocking import stored_block_keys
 
 from ._bulk import insert_rows
-from ._base import ApplyOutcome, RawRecord, SourceInfo, _reader, fingerprint, jsonable, utcnow
+from ._base import ApplyOutcome, RawRecord, SourceInfo, _reader, feeds, fingerprint, jsonable, record_links, utcnow
 from ._merge import Contribution, merge_records
 from ._sources import SourceState
 from .codec import venue_to_values
@@ -56,11 +56,6 @@ class Decided:
     merged: tuple[str, str] | None = None  # (venue absorbed, now a pointer; the venue that absorbed it)
     split: tuple[str, str, str] | None = None  # (record key that left; the venue it left; its new venue)
     unknown: tuple[str, ...] = ()  # keys naming no record of the directory yet: matching will meet the decision
-
-
-def _feeds(link: sa.Row[Any]) -> bool:
-    """The record (a ``Writer._record_links`` row) currently feeds an active venue."""
-    return link.withdrawn_at is None and link.record is not None and link.status == "active"
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
@@ -227,7 +222,7 @@ class Writer:
         """
         if left_key == right_key:
             raise ValueError(f"a record is not a pair: {left_key}")
-        links = self._record_links((left_key, right_key))
+        links = record_links(self.c, (left_key, right_key))
         left, right = sorted((left_key, right_key))
         self.c.execute(decision_t.delete().where(decision_t.c.left_key == left, decision_t.c.right_key == right))
         self.c.execute(decision_t.insert().values(left_key=left, right_key=right, decision=decision, actor=actor, at=at))
@@ -238,7 +233,7 @@ class Writer:
         if unknown:
             return Decided(unknown=unknown)
         a, b = links[left_key], links[right_key]
-        if not (_feeds(a) and _feeds(b)):
+        if not (feeds(a) and feeds(b)):
             return Decided()
         if decision == "match" and a.venue_pk != b.venue_pk:
             into, gone = sorted((a.venue_pk, b.venue_pk))
@@ -259,18 +254,10 @@ class Writer:
             return Decided(split=(leaver, self._venue_id(link.venue_pk), new_id))
         return Decided()
 
-    def _record_links(self, keys: Sequence[str]) -> dict[str, sa.Row[Any]]:
-        """The link of each of these ``source:record`` keys the directory has (withdrawn ones too),
-        with the status of its venue."""
-        wanted = [sa.and_(link_t.c.source_id == source, link_t.c.record_id == record)
-                  for source, _, record in (key.partition(":") for key in keys)]  # fmt: skip
-        rows = self.c.execute(
-            sa.select(link_t.c.source_id, link_t.c.record_id, link_t.c.venue_pk, link_t.c.record, link_t.c.first_seen,
-                      link_t.c.withdrawn_at, venue_t.c.status)
-            .join(venue_t, venue_t.c.pk == link_t.c.venue_pk)
-            .where(sa.or_(*wanted))
-        )  # fmt: skip
-        return {f"{r.source_id}:{r.record_id}": r for r in rows}
+    def venue_names(self, venue_ids: Sequence[str]) -> dict[str, str]:
+        """Venue id → name, for reports."""
+        rows = self.c.execute(sa.select(venue_t.c.id, venue_t.c.nom).where(venue_t.c.id.in_(list(venue_ids))))
+        return dict(rows.all())
 
     def _venue_id(self, pk: int) -> str:
         return self.c.execute(sa.select(venue_t.c.id).where(venue_t.c.pk == pk)).scalar_one()

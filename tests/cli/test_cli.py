@@ -4,13 +4,18 @@
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
 
 from directory.cli import main
+from directory.store import utcnow
 from directory.store.migrate import head_revision
 
 from ..conftest import FIXTURES
@@ -50,7 +55,9 @@ def test_import_reports_rows_and_exits_1_on_rejections(run):
 def test_import_json_report(run):
     result = run("import", "--json", str(FIXTURES / "hostile" / "coordinates.csv"))
     report = json.loads(result.stdout)[0]
-    assert report["counts"]["rejected"] == 3
+    assert (report["counts"]["rejected"], report["counts"]["created"]) == (0, 6)
+    zero = next(p for p in report["problems"] if p["code"] == "coordinates_zero")
+    assert zero["message"] == "les coordonnées (0, 0) ne désignent pas un lieu réel : point ignoré"
     swapped = next(p for p in report["problems"] if p["code"] == "coordinates_swapped")
     assert swapped == {
         "position": 1, "record_id": "c1", "field": "latitude", "code": "coordinates_swapped",
@@ -152,6 +159,27 @@ def test_a_broken_source_fails_alone_and_a_disabled_one_hides_nothing(tmp_path):
     assert "casse — network, tous les 1 j — 0 fiches — dernière moisson : " in listing and "(échec)" in listing
 
 
+def test_a_person_confirms_that_a_source_really_shrank(tmp_path):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    lines = (FIXTURES / "demo" / "hinaura-2021.csv").read_text(encoding="utf-8").splitlines()
+    (sources / "lieux.csv").write_text("\n".join(lines[:13]) + "\n", encoding="utf-8")
+    _local_source(sources, "commune", "Hinaura", "lieux.csv")
+    runner = CliRunner()
+    env = {"DIRECTORY_DATA_DIR": str(tmp_path), "DATABASE_URL": "", "DIRECTORY_SOURCES_DIR": str(sources)}
+
+    def run(*args: str):
+        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
+
+    assert "12 nouveaux" in run("harvest", "commune").output
+    (sources / "lieux.csv").write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")  # 3 of 12 left
+    suspect = run("harvest", "commune").output
+    assert "(moisson 2, partielle)" in suspect and "directory harvest commune --confirmer-retraits" in suspect
+    assert run("harvest", "--all", "--confirmer-retraits").exit_code == 1  # only for sources a person checked
+    confirmed = run("harvest", "commune", "--confirmer-retraits").output
+    assert "(moisson 3, complète)" in confirmed and "9 lieux retirés, ils ne figurent plus dans la source" in confirmed
+
+
 def test_the_search_index_follows_imports_and_reindex_rebuilds_it(run, tmp_path):
     from directory.config import Settings
     from directory.search import SearchQuery, open_index
@@ -218,3 +246,161 @@ def test_review_decisions_merge_and_split_venues_at_once(run, tmp_path):
     unknown = run("review", "same", left, "fichier-c:1", "--par", "Camille")
     assert unknown.exit_code == 1 and "fiches inconnues de l'annuaire : fichier-c:1" in unknown.output
     assert run("review", "different", left, left, "--par", "Camille").exit_code == 1
+
+
+def _small_source(tmp_path, rows: int = 10):
+    """A sources folder with one local source, « petit », of ``rows`` Hinaura rows; its environment."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    lines = (FIXTURES / "demo" / "hinaura-2021.csv").read_text(encoding="utf-8").splitlines()[: rows + 1]
+    (sources / "petit.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _local_source(sources, "petit", "Petit", "petit.csv")
+    return sources, {"DIRECTORY_DATA_DIR": str(tmp_path), "DATABASE_URL": "", "DIRECTORY_SOURCES_DIR": str(sources)}
+
+
+def test_a_second_harvest_waits_for_the_first_instead_of_crashing(tmp_path):
+    """Two harvests at once used to fight over SQLite's write lock (« database is locked »)."""
+    _, env = _small_source(tmp_path)
+    with (tmp_path / "harvest.lock").open("a") as first:  # a harvest is running
+        fcntl.flock(first, fcntl.LOCK_EX)
+        second = subprocess.Popen(
+            [sys.executable, "-m", "directory", "harvest", "petit"], env={**os.environ, **env}, cwd=tmp_path,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert second.stderr.readline() == "une autre moisson est en cours : attente…\n"
+            assert second.poll() is None  # it waits
+        except BaseException:
+            second.kill()
+            raise
+    out, err = second.communicate(timeout=120)  # the first is over: it harvests
+    assert second.returncode == 0, err
+    assert "✓ petit (moisson 1, complète) : 10 reçus" in out
+
+
+def test_the_worker_reports_a_failed_pass_and_goes_on(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from directory.cli import harvesting
+
+    sources, env = _small_source(tmp_path)
+    (sources / "zz.toml").write_text('id = "zz\n', encoding="utf-8")  # saved half-written
+    passes: list[int] = []
+
+    class Stop(Exception):
+        pass
+
+    def sleep(seconds: int) -> None:
+        passes.append(seconds)
+        if len(passes) == 1:
+            (sources / "zz.toml").unlink()  # mended before the second pass
+        if len(passes) == 3:
+            raise Stop
+
+    def sync_index(settings, store):
+        if len(passes) == 1:  # the second pass breaks after harvesting
+            raise RuntimeError("index plein")
+        return real_sync(settings, store)
+
+    real_sync = harvesting.sync_index
+    monkeypatch.setattr(harvesting, "time", SimpleNamespace(sleep=sleep))
+    monkeypatch.setattr(harvesting, "sync_index", sync_index)
+    runner = CliRunner()
+    result = runner.invoke(main, ["worker", "--every", "2"], env=env)
+    assert isinstance(result.exception, Stop), result.output  # still looping after three passes
+    stderr = result.stderr.splitlines()
+    assert stderr[0].startswith("Passage interrompu : zz.toml : syntaxe TOML invalide") and "Traceback" not in result.output
+    assert stderr[1:] == [
+        "Nouvel essai dans 2 s.",
+        "Passage interrompu : erreur inattendue (RuntimeError : index plein)",
+        "Nouvel essai dans 2 s.",
+    ]
+    assert "✓ petit (moisson 1, complète) : 10 reçus" in result.stdout
+    assert result.stdout.rstrip().endswith("Aucune source à moissonner.")  # the third pass: petit is not due
+    once = runner.invoke(main, ["worker", "--once"], env=env, catch_exceptions=False)
+    assert (once.exit_code, once.output) == (0, "Aucune source à moissonner.\n")
+    (sources / "zz.toml").write_text("[", encoding="utf-8")
+    broken = runner.invoke(main, ["worker", "--once"], env=env, catch_exceptions=False)
+    assert broken.exit_code == 1 and broken.stderr.startswith("Passage interrompu : zz.toml : syntaxe TOML invalide")
+
+
+def test_harvest_report_speaks_french(tmp_path):
+    sources, env = _small_source(tmp_path, rows=4)
+    rows = list(csv.DictReader((sources / "petit.csv").open(encoding="utf-8")))
+    rows[0]["pivot"] = ""
+    rows[1]["latitude"], rows[1]["longitude"] = rows[1]["longitude"], rows[1]["latitude"]
+    rows[2]["nom"] = ""
+    rows[3]["latitude"], rows[3]["longitude"] = "48.8566", "2.3522"  # Paris, for a venue in Haute-Savoie
+    with (sources / "petit.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    runner = CliRunner()
+    assert runner.invoke(main, ["harvest", "petit"], env=env, catch_exceptions=False).exit_code == 0
+    report = runner.invoke(main, ["harvest", "report", "1"], env=env, catch_exceptions=False).output.splitlines()
+    assert report[1] == (
+        "  4 reçus, 3 nouveaux, 0 modifiés, 0 inchangés, 1 en quarantaine, 0 géocodés, 1 placés au centre de leur "
+        "commune, 0 fusionnés, 0 à vérifier, 0 retirés — 0 requêtes"
+    )  # fmt: skip
+    assert report[2:] == [
+        "  rejet ×1 · nom : ce champ est obligatoire et il est vide",
+        "  avertissement ×1 · pivot : pivot absent : remplacé par 00000000000000 (aucun SIRET connu)",
+        "  avertissement ×1 · latitude : latitude et longitude étaient inversées : corrigé",
+        "  avertissement ×1 · latitude : ce point est à … km de la commune … : les coordonnées semblent fausses",
+        "  avertissement ×1 · latitude : aucun point sûr pour cette adresse (…) : lieu placé au centre de sa commune",
+    ]
+    machine = json.loads(runner.invoke(main, ["harvest", "report", "1", "--json"], env=env).output)[0]
+    assert machine["counts"]["fetched"] == 4 and ["pivot : pivot_missing", 1] in machine["report"]["warning_reasons"]
+
+
+def test_review_shows_both_venues_and_only_pairs_still_in_the_directory(run, tmp_path):
+    from directory.store import open_store
+
+    rows = list(csv.DictReader((FIXTURES / "demo" / "hinaura-2021.csv").open(encoding="utf-8")))[:2]
+    for name, row in zip("ab", rows):
+        with (tmp_path / f"{name}.csv").open("w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(row))
+            writer.writeheader()
+            writer.writerow(row)
+        assert run("import", str(tmp_path / f"{name}.csv")).exit_code == 0
+    a, b = f"fichier-a:{rows[0]['id']}", f"fichier-b:{rows[1]['id']}"
+    store = open_store(f"sqlite:///{tmp_path / 'directory.db'}")
+    with store.writer() as w:
+        w.add_review_items([{"left_key": a, "right_key": b, "score": 0.69, "parts": {"nom": 0.4}},
+                            {"left_key": a, "right_key": "fichier-c:1", "score": 0.9, "parts": {}}], None, utcnow())  # fmt: skip
+    store.close()
+    assert run("review").output.splitlines()[:3] == [
+        f"0.69  {a}  ⟷  {b}  (nom 0.40)",
+        f"      {a} : MAISON DE SERVICES AU PUBLIC D'ABONDANCE — PLACE DU CHAMP DE FOIRE, 74360 ABONDANCE",
+        f"      {b} : {rows[1]['nom']} — {rows[1]['adresse']}, {rows[1]['code_postal']} {rows[1]['commune']}",
+    ]
+
+
+def test_sources_check_runs_the_samples_with_the_commune_table_as_a_harvest_does(tmp_path):
+    """A postcode and a commune give the INSEE code at harvest time: a sample expecting it passes."""
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "lyon.toml").write_text("""
+id = "lyon"
+name = "Lieux de Lyon"
+publisher = "Ville de Lyon"
+kind = "commune"
+path = "lieux.csv"
+format = "table-csv"
+licence = "Licence Ouverte 2.0"
+
+[mapping]
+id = "ID"
+nom = "Nom"
+adresse = "Adresse"
+code_postal = "CP"
+commune = "Ville"
+date_maj = { value = "2025-03-01" }
+
+[[samples]]
+input = { ID = "1", Nom = "Médiathèque", Adresse = "246 rue Duguesclin", CP = "69003", Ville = "Lyon" }
+expected = { code_insee = "69383", commune = "Lyon" }
+""", encoding="utf-8")
+    env = {"DIRECTORY_DATA_DIR": str(tmp_path), "DATABASE_URL": "", "DIRECTORY_SOURCES_DIR": str(folder)}
+    result = CliRunner().invoke(main, ["sources", "check"], env=env, catch_exceptions=False)
+    assert (result.exit_code, result.output) == (0, "✓ lyon : 1 exemples\n")

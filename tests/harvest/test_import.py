@@ -94,14 +94,13 @@ def test_unknown_codes_reject_the_row_only(store, places):
 
 def test_coordinates(store, places):
     report = import_file(store, HOSTILE / "coordinates.csv", places=places)
-    assert reasons(report) == {
-        ("c2", "latitude", "coordinates_outside_france"),
-        ("c3", "latitude", "coordinates_zero"),
-        ("c5", "latitude", "coordinates_out_of_range"),
-    }
+    assert reasons(report) == set() and report.stored == 6  # a bad point loses the point, never the venue
     assert reasons(report, Severity.WARNING) == {
         ("c1", "latitude", "coordinates_swapped"),
+        ("c2", "latitude", "coordinates_outside_france"),
+        ("c3", "latitude", "coordinates_zero"),
         ("c4", "latitude", "coordinates_far_from_commune"),
+        ("c5", "latitude", "coordinates_out_of_range"),
     }
     swapped = [n for n in store.nearest(48.6936, 6.1832, limit=5) if n.venue.nom == "Inversées"]
     assert swapped and swapped[0].distance_m < 1

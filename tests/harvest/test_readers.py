@@ -80,6 +80,22 @@ def test_table_csv_declared_delimiter_and_short_rows():
 # ------------------------------------------------------------ table-json
 
 
+def test_table_csv_header_row_leaves_a_title_out_and_lines_keep_their_numbers():
+    data = "Lieux au 1er mars 2025\n\nNom;Ville\nEPN;Lyon\nMédiathèque;Bron;en trop\n".encode()
+    reader = TableCsvReader(header_row=3)
+    assert records(reader, data) == [{"Nom": "EPN", "Ville": "Lyon"}, {"Nom": "Médiathèque", "Ville": "Bron"}]
+    assert reader.file_problems == ["ligne 5 : 3 cellules pour 2 colonnes"]
+    assert records(TableCsvReader(), data)[0] == {"Lieux au 1er mars 2025": "Nom;Ville"}  # what a title row does
+
+
+def test_csv_stray_nul_characters_are_removed_wherever_they_are_and_said():
+    lines = ["id,nom"] + [f"{n},Lieu {n}" for n in range(1, 30)]
+    lines[2], lines[24] = "2,Lieu\x00 2", "24,Lieu 24\x00\x00"
+    for reader in (NationalCsvReader(), TableCsvReader()):
+        assert [r["nom"] for r in records(reader, "\n".join(lines).encode())] == [f"Lieu {n}" for n in range(1, 30)]
+        assert reader.file_problems[-1] == "caractères nuls (octet 0) retirés du texte, lignes 3, 25"
+
+
 def test_table_json_keeps_nesting_and_finds_the_list():
     document = {"meta": {"total": 2}, "data": {"structures": [{"nom": "A", "address": {"street": "rue"}}, 3]}}
     items = list(TableJsonReader(items="data.structures").read(json.dumps(document).encode()))
@@ -154,6 +170,14 @@ def test_xlsx_first_sheet_header_row_and_friendly_cells():
         {"nom": "EPN", "code postal": 1000, "mis à jour": "2023-01-02", "ouverture": "9h-12h"},
     ]
     assert records(XlsxReader(sheet="Autre"), data) == [{"x": "y"}]
+
+
+def test_xlsx_header_row_leaves_a_title_out():
+    data = workbook_bytes([["Lieux au 1er mars 2025"], [None], ["nom", "ville"], ["EPN", "Lyon"], [None], ["X", "Bron"]])
+    assert records(XlsxReader(header_row=3), data) == [{"nom": "EPN", "ville": "Lyon"}, {"nom": "X", "ville": "Bron"}]
+    assert records(XlsxReader(), data)[0] == {"Lieux au 1er mars 2025": "nom", "colonne_2": "ville"}  # a title as header
+    with pytest.raises(ReadError, match="header_row « deux » : attendu le numéro de la ligne d'en-tête"):
+        XlsxReader(header_row="deux")
 
 
 def test_xlsx_errors_are_french():

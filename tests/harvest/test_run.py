@@ -103,7 +103,8 @@ def test_a_failing_source_withdraws_nothing(store, places, served, fetcher, tmp_
     broken = load_source(source_file(tmp_path, server.url("status/500")))
     report = harvest(store, broken, fetcher, places, now=NOW + timedelta(days=1))
     assert report.status == "failed" and report.withdrawn == 0
-    assert "500" in report.notes[0] and "rien n'a été retiré" in report.notes[0]
+    assert "500" in report.notes[0] and "rien n'a été retiré de l'annuaire ; nouvel essai dans 1 h" in report.notes[0]
+    assert store.sources.state("hinaura").next_due_at == NOW + timedelta(days=1, hours=1)  # not a day later
     assert store.count_venues() == 50
     truncated = load_source(source_file(tmp_path, server.url("truncated/lieux.csv")))
     assert harvest(store, truncated, fetcher, places, now=NOW + timedelta(days=2)).status == "failed"
@@ -120,11 +121,19 @@ def test_withdrawal_after_a_complete_run_and_not_after_a_suspicious_one(store, p
     report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
     assert (report.status, report.withdrawn, report.unchanged) == ("complete", 5, 95)
     assert store.count_venues() == 95 and store.count_venues("withdrawn") == 5
+    assert report.notes[0].startswith("5 lieux retirés, ils ne figurent plus dans la source : ")
+    assert all(r["nom"] in report.notes[0] for r in records[95:])  # named, so a person can check
     write_csv(root / "lieux.csv", records[:20])  # a truncated export
     report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=2))
     assert (report.status, report.withdrawn) == ("partial", 0)
     assert "moisson suspecte : 20 enregistrements utilisables au lieu de 95" in report.notes[0]
     assert store.count_venues() == 95
+    again = harvest(store, config, fetcher, places, now=NOW + timedelta(days=3))  # the same file: still suspect,
+    assert (again.status, again.withdrawn) == ("partial", 0)  # not « unchanged », which would hide it for good
+    assert "--confirmer-retraits" in again.notes[0]
+    confirmed = harvest(store, config, fetcher, places, now=NOW + timedelta(days=4), confirm_withdrawals=True)
+    assert (confirmed.status, confirmed.withdrawn) == ("complete", 75)  # a person said the source shrank
+    assert store.count_venues() == 20
 
 
 def test_changed_records_are_updated_and_invalid_ones_quarantined(store, places, served, fetcher, tmp_path):
@@ -330,7 +339,7 @@ def test_a_run_whose_every_record_is_rejected_withdraws_nothing(store, places, s
     write_csv(root / "lieux.csv", [{("identifiant" if k == "id" else k): v for k, v in r.items()} for r in records])
     report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
     assert (report.status, report.quarantined, report.withdrawn) == ("partial", 30, 0)
-    assert "0 enregistrements utilisables au lieu de 30" in report.notes[0]
+    assert any("0 enregistrements utilisables au lieu de 30" in note for note in report.notes)
     assert store.count_venues() == 30
 
 
@@ -400,8 +409,9 @@ def test_an_edited_source_file_is_applied_even_when_the_data_did_not_change(stor
     assert venue.telephone == "+33450000000"  # A is trusted more
     high = source_file(tmp_path, server.url("files/b.csv"), id="b", publisher="B", trust=90)
     report = harvest(store, load_source(high), fetcher, places, now=NOW + timedelta(days=1))
-    assert report.status == "complete" and report.updated == 1
+    assert (report.status, report.unchanged, report.updated) == ("complete", 1, 0)  # the record is the same…
     assert "le fichier de la source a changé" in report.notes[0]
+    assert "1 lieux recalculés avec le nouveau fichier de la source" in report.notes  # …its venue is not
     assert store.get_venue(venue.id).venue.telephone == "+33478999999"  # B's phone now wins
     again = harvest(store, load_source(high), fetcher, places, now=NOW + timedelta(days=2))
     assert again.status == "unchanged"

@@ -134,5 +134,23 @@ def test_a_venue_placed_at_its_commune_is_geocoded_again_by_a_later_run(store, p
     records[0] = {**records[0], "telephone": "0478000001"}
     write_csv(root / "lieux.csv", records)
     third = harvest(store, config, fetcher, places, geocoder=geocoder, now=NOW + timedelta(days=2))
-    assert ban.requests == 0  # Reims is placed for good; Nancy's refusal is in the cache
-    assert (third.updated, third.unchanged, third.geocoded, third.placed_at_commune) == (1, 2, 0, 1)
+    assert ban.requests == 0  # Reims is placed for good; Nancy was refused: it waits for its record to change
+    assert (third.updated, third.unchanged, third.geocoded, third.placed_at_commune) == (1, 2, 0, 0)
+
+
+def test_an_unchanged_source_is_read_again_for_the_venues_the_geocoder_missed(
+    store, places, served, fetcher, tmp_path, ban, geocoder
+):  # fmt: skip
+    root, server = served
+    write_csv(root / "lieux.csv", [venue("abondance"), reims()])
+    config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))
+    ban.fail_with(503)
+    first = harvest(store, config, fetcher, places, geocoder=geocoder)
+    assert first.placed_at_commune == 1 and any(n.startswith("géocodeur indisponible") for n in first.notes)
+    ban.reset()  # healed; the file has not changed
+    second = harvest(store, config, fetcher, places, geocoder=geocoder, now=NOW + timedelta(days=1))
+    assert second.status == "complete" and second.geocoded == 1
+    assert "1 lieux sont au centre de leur commune : la source est relue pour les géocoder" in second.notes
+    assert links(store)["reims"].geo_method == "ban"
+    third = harvest(store, config, fetcher, places, geocoder=geocoder, now=NOW + timedelta(days=2))
+    assert third.status == "unchanged"  # nothing waits any more

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -52,3 +53,94 @@ def test_feedback_keeps_the_quarantine_of_the_last_run_that_read_the_source(stor
     server.stop()  # the source's server is down
     assert harvest(store, config, fetcher, places, now=NOW + timedelta(days=2)).status == "failed"
     assert feedback() == expected
+
+
+# ------------------------------------------------------------ what the file itself says
+
+MAPPED = {"ID": "id", "Nom": "nom", "Adresse": "adresse", "Code postal": "code_postal", "Ville": "commune",
+          "Mise à jour": "date_maj", "Latitude": "latitude", "Longitude": "longitude"}  # fmt: skip
+
+
+def _workbook(path, rows_: list[list]) -> None:
+    book = openpyxl.Workbook()
+    for row in rows_:
+        book.active.append(row)
+    book.save(path)
+
+
+def _with_mapping(toml, reader: str = "") -> None:
+    mapping = "\n".join(f'{national} = "{column}"' for column, national in MAPPED.items())
+    toml.write_text(toml.read_text(encoding="utf-8") + reader + "\n[mapping]\n" + mapping + "\n", encoding="utf-8")
+
+
+def test_a_title_row_above_the_header_is_said_once_and_header_row_reads_the_file(store, places, served, fetcher, tmp_path):
+    """Every record quarantined for empty fields says nothing of why; the report names the absent columns."""
+    root, server = served
+    records = rows()[:6]
+    _workbook(root / "lieux.xlsx", [["Lieux de médiation numérique — export du 1er mars"], list(MAPPED)]
+              + [[r[national] for national in MAPPED.values()] for r in records])  # fmt: skip
+    toml = source_file(tmp_path, server.url("files/lieux.xlsx"), fmt="xlsx")
+    _with_mapping(toml)
+    report = harvest(store, load_source(toml), fetcher, places)
+    assert (report.fetched, report.quarantined) == (7, 7)
+    said = [note for note in report.notes if "absentes du fichier" in note]
+    assert said == [
+        "colonnes de la correspondance absentes du fichier : « Adresse », « Code postal », « ID », « Latitude », "
+        "« Longitude », « Mise à jour », « Nom », « Ville » (colonnes du fichier : « Lieux de médiation "
+        "numérique — export du 1er mars », « colonne_2 », « colonne_3 », « colonne_4 », « colonne_5 », « colonne_6 », "
+        "« colonne_7 », « colonne_8 ») ; si l'en-tête n'est pas sur la première ligne (un titre "
+        "au-dessus), indiquer la sienne : [reader] header_row = …"
+    ]
+    assert said[0] in store.sources.run(report.run_id).report["notes"]
+
+    toml = source_file(tmp_path, server.url("files/lieux.xlsx"), fmt="xlsx")
+    _with_mapping(toml, "\n[reader]\nheader_row = 2\n")
+    again = harvest(store, load_source(toml), fetcher, places, now=NOW + timedelta(days=1))
+    assert (again.status, again.fetched, again.new, again.quarantined) == ("complete", 6, 6, 0)
+    assert not any("absentes du fichier" in note for note in again.notes)
+
+
+def test_a_renamed_column_is_named_with_the_columns_the_file_has(store, places, served, fetcher, tmp_path):
+    root, server = served
+    records = rows()[:3]
+    header = [("Commune" if column == "Ville" else column) for column in MAPPED]
+    _workbook(root / "lieux.xlsx", [header] + [[r[national] for national in MAPPED.values()] for r in records])
+    toml = source_file(tmp_path, server.url("files/lieux.xlsx"), fmt="xlsx")
+    _with_mapping(toml)
+    report = harvest(store, load_source(toml), fetcher, places)
+    assert [n for n in report.notes if "absentes" in n] == [
+        f"colonnes de la correspondance absentes du fichier : « Ville » (colonnes du fichier : {', '.join(f'« {c} »' for c in header)})"
+    ]  # one column of eight: no word about the header's row
+
+
+def test_a_stray_nul_byte_is_removed_and_said_with_its_line(store, places, served, fetcher, tmp_path):
+    """A NUL in the second row used to refuse the whole file, and one further down was dropped silently."""
+    root, server = served
+    records = rows()[:30]
+    write_csv(root / "lieux.csv", records)
+    lines = (root / "lieux.csv").read_bytes().split(b"\r\n")
+    lines[2] = lines[2].replace(b'","', b'\x00","', 1)  # the second record
+    lines[24] = lines[24].replace(b'","', b'","\x00', 1)  # one beyond the lines looked at first
+    lines[5] += b',""'  # one cell too many, said by the reader
+    (root / "lieux.csv").write_bytes(b"\r\n".join(lines))
+    report = harvest(store, load_source(source_file(tmp_path, server.url("files/lieux.csv"))), fetcher, places)
+    assert (report.status, report.fetched, report.new, report.quarantined) == ("complete", 30, 30, 0)
+    assert "caractères nuls (octet 0) retirés du texte, lignes 3, 25" in report.notes
+    assert f"ligne 6 : {len(records[0]) + 1} cellules pour {len(records[0])} colonnes" in report.notes
+    with store.engine.connect() as c:
+        names = set(c.execute(sa.text("SELECT nom FROM venue")).scalars())
+    assert names == {r["nom"] for r in records}
+
+
+@pytest.mark.parametrize(("make", "said"), [
+    (lambda path: _workbook(path, [list(MAPPED), ["1", "EPN"]]),
+     'ce fichier est une archive ZIP, pas un fichier texte CSV : pour un classeur Excel, écrire format = "xlsx"'),
+    (lambda path: path.write_bytes('"id","nom"\n"1","EPN"\n'.encode("utf-16-le")),
+     "ce fichier n'est pas un fichier texte CSV (octets binaires : 21 caractères de contrôle parmi les 42 premiers)"),
+], ids=["xlsx-as-csv", "utf16-without-bom"])  # fmt: skip
+def test_a_binary_file_given_as_csv_is_still_refused(store, places, served, fetcher, tmp_path, make, said):
+    root, server = served
+    make(root / "lieux.csv")
+    report = harvest(store, load_source(source_file(tmp_path, server.url("files/lieux.csv"))), fetcher, places)
+    assert (report.status, report.fetched) == ("failed", 0)
+    assert report.notes[0].startswith(f"source illisible : {said} — rien n'a été retiré")

@@ -185,7 +185,14 @@ def test_a_good_file_loads(tmp_path):
         (lambda t: t.replace('nom = "Nom du lieu"', 'services = { column = "s", valeurs = {} }'),
          "ma-commune.toml : [mapping] : services : clé inconnue « valeurs »"),
         (lambda t: t.replace('interval = "1d"', 'interval = "1d"\n[reader]\nsheet = "Feuil1"'),
-         "ma-commune.toml : [reader] : option « sheet » inconnue pour le format « table-csv » (options possibles : delimiter)"),
+         "ma-commune.toml : [reader] : option « sheet » inconnue pour le format « table-csv » (options possibles : delimiter, header_row)"),
+        (lambda t: t.replace('interval = "1d"', 'interval = "1d"\n[reader]\nheader_row = 0'),
+         "ma-commune.toml : [reader] : header_row « 0 » : attendu le numéro de la ligne d'en-tête"),
+        (lambda t: t.replace('nom = "Nom du lieu"', 'publics_specifiquement_adresses = { column = "p", values = { "Seniors" = "Seniors (+ 65 ans)" } }'),
+         "ma-commune.toml : [mapping] : publics_specifiquement_adresses.values.« Seniors » : « Seniors (+ 65 ans) » n'est pas "
+         "un terme du vocabulaire « Publics spécifiquement adressés » (termes proches : « Seniors »)"),
+        (lambda t: t.replace('nom = "Nom du lieu"', 'services = { column = "s", split = ",", values = { "Démarches" = ["Aide aux démarches administratives", "Démarches en ligne"] } }'),
+         "ma-commune.toml : [mapping] : services.values.« Démarches » : « Démarches en ligne » n'est pas un terme du vocabulaire « Services »"),
         (lambda t: t.replace('interval = "1d"', 'interval = "1d"\n[pagination]\nnext = "links.next"'),
          "ma-commune.toml : [pagination] ne vaut que pour les formats JSON"),
         (lambda t: t + '\n[[samples]]\ninput = { "Nom du lieu" = "EPN" }\nexpected = { nomm = "EPN" }\n',
@@ -197,6 +204,19 @@ def test_a_good_file_loads(tmp_path):
 def test_broken_files_get_french_messages_naming_file_and_field(tmp_path, change, expected):
     problems = problems_of(tmp_path, change(GOOD))
     assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_values_targets_may_be_labels_codes_or_nothing_of_the_fields_vocabulary(tmp_path):
+    text = GOOD.replace('nom = "Nom du lieu"', """nom = "Nom du lieu"
+typologie = { column = "t", values = { "Mairie" = "MUNI", "Médiathèque" = "Bibliothèque / Médiathèque", "Autre" = "" } }
+publics_specifiquement_adresses = { column = "p", values = { "+65" = "seniors", "Tous" = "", "Ados" = ["Jeunes", "Étudiants"] } }
+code_postal = { column = "Ville", values = { "Lyon 3e" = "69003" } }""")
+    config = load_source(write(tmp_path, text))
+    record, problems = config.map({"Nom du lieu": "EPN", "t": "Médiathèque", "p": "Ados", "Ville": "Lyon 3e"})
+    assert problems == [] and record == {
+        "nom": "EPN", "typologie": ["Bibliothèque / Médiathèque"], "publics_specifiquement_adresses": ["Jeunes", "Étudiants"],
+        "code_postal": "69003",
+    }  # fmt: skip
 
 
 def test_every_problem_of_a_file_is_listed_at_once(tmp_path):

@@ -78,7 +78,7 @@ def test_all_problems_are_reported_at_once_in_french():
     found = codes(result)
     assert ("nom", "required", Severity.ERROR) in found
     assert ("code_postal", "postcode_padded", Severity.WARNING) in found
-    assert ("latitude", "coordinates_out_of_range", Severity.ERROR) in found
+    assert ("latitude", "coordinates_out_of_range", Severity.WARNING) in found  # the point is dropped, not the venue
     assert ("services", "unknown_term", Severity.ERROR) in found
     message = next(p for p in result.problems if p.code == "unknown_term").message
     assert "« Réparer des vélos » ne fait pas partie du vocabulaire « Services »" == message
@@ -115,8 +115,10 @@ def test_la_poste_siret_passes_its_own_checksum():
 )
 def test_coordinates(lat, lon, expected, code):
     result = parse_venue({**BASE, "latitude": lat, "longitude": lon})
+    assert result.venue is not None  # a bad point is dropped with a warning, the venue is kept
     if expected is None:
-        assert result.venue is None
+        assert result.venue.point is None
+        assert all(p.severity is Severity.WARNING for p in result.problems)
     else:
         assert result.venue.point == pytest.approx(expected)
     if code:

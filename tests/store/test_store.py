@@ -264,3 +264,28 @@ def test_a_decision_on_a_record_not_yet_known_is_kept_for_matching(store):
     with store.writer() as w:
         assert w.decide("a:x", "b:later", "distinct", "Camille", LATER) == Decided(unknown=("b:later",))
     assert store.match_decisions(["b:later"]) == {("a:x", "b:later"): "distinct"}
+
+
+def test_the_review_queue_gives_each_record_and_leaves_out_pairs_no_longer_in_the_directory(store, monkeypatch):
+    from directory.store import _base
+
+    fill(store, [venue("x", 45.76, 4.85), venue("y", 45.77, 4.86, nom="Médiathèque", code_postal="69001")], source="a")
+    fill(store, [venue("z", 45.76, 4.85)], source="b")
+    with store.writer() as w:
+        w.add_review_items([
+            {"left_key": "a:x", "right_key": "b:z", "score": 0.7, "parts": {"nom": 0.2}},
+            {"left_key": "b:z", "right_key": "a:y", "score": 0.9, "parts": {}},
+            {"left_key": "a:x", "right_key": "c:1", "score": 0.8, "parts": {}},  # c:1 never reached the directory
+        ], None, AT)  # fmt: skip
+
+    def queue(**kwargs) -> list[tuple[str, str]]:
+        return [(item["left_key"], item["right_key"]) for item in store.review_items(**kwargs)]
+
+    first = store.review_items()[0]
+    assert (first["left"]["nom"], first["left"]["code_postal"], first["right"]["nom"]) == ("Médiathèque", "69001", "Lieu z")
+    assert queue() == [("a:y", "b:z"), ("a:x", "b:z")]
+    monkeypatch.setattr(_base, "_REVIEW_BATCH", 1)  # read a pair at a time: same queue
+    assert queue() == [("a:y", "b:z"), ("a:x", "b:z")] and queue(limit=1) == [("a:y", "b:z")]
+    with store.writer() as w:
+        w.withdraw_missing("a", {"x"}, LATER)  # y left its source, and its venue is withdrawn
+    assert queue() == [("a:x", "b:z")]

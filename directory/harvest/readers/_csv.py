@@ -4,6 +4,7 @@ header, yield rows as records. A large file is never held whole in memory."""
 
 from __future__ import annotations
 
+import _csv
 import abc
 import csv
 import io
@@ -16,12 +17,15 @@ from directory.schema import Problem
 from ..encoding import DecodedText, open_text
 from .base import ReadError, ReadItem, Reader, payload_of
 
-__all__ = ["CsvReader", "open_csv", "csv_items"]
+__all__ = ["CsvReader", "open_csv", "csv_items", "text_lines"]
 
 csv.field_size_limit(16 * 1024 * 1024)
 
 #: Lines looked at to guess the delimiter.
 HEAD_LINES = 20
+#: Characters looked at to tell a text file from a binary one.
+_SAMPLE = 4096
+_CONTROLS = frozenset(chr(c) for c in range(32)) - set("\t\n\r\v\f")
 
 
 class CsvReader(Reader):
@@ -29,14 +33,14 @@ class CsvReader(Reader):
 
     def read_stream(self, stream: BinaryIO, declared_encoding: str | None = None) -> Iterator[ReadItem]:
         text, self.encoding = open_text(stream, declared_encoding)
-        return self.read_lines(text)
+        return self.read_lines(text_lines(text, self.file_problems))
 
     def read_text(self, decoded: DecodedText) -> Iterator[ReadItem]:
-        return self.read_lines(io.StringIO(decoded.text, newline=""))
+        return self.read_lines(text_lines(io.StringIO(decoded.text, newline=""), self.file_problems))
 
     @abc.abstractmethod
     def read_lines(self, lines: Iterable[str]) -> Iterator[ReadItem]:
-        """Yield every record of the text given line by line (line ends kept)."""
+        """Yield every record of the text given line by line (line ends kept, NUL characters removed)."""
 
 
 def peek_lines(lines: Iterable[str]) -> tuple[list[str], Iterator[str]]:
@@ -46,13 +50,36 @@ def peek_lines(lines: Iterable[str]) -> tuple[list[str], Iterator[str]]:
     return head, chain(head, rest)
 
 
-def open_csv(head: list[str], lines: Iterator[str], delimiter: str) -> tuple[list[str], Iterator[list[str]]]:
-    """The header cells and an iterator over the remaining rows.
+def text_lines(lines: Iterable[str], file_problems: list[str]) -> Iterator[str]:
+    """The lines of a text file, stray NUL characters removed (``file_problems`` says on which lines).
 
-    :raises ReadError: binary content, an empty file, an unreadable header.
+    :raises ReadError: a binary file: a ZIP archive (an XLSX workbook), or control characters
+        (NUL…) making more than one in a hundred, and at least four, of its first 4,096 characters.
     """
-    if "\x00" in "".join(head)[:4096]:
-        raise ReadError("ce fichier n'est pas un fichier texte CSV (octets binaires)")
+    head, lines = peek_lines(lines)
+    sample = "".join(head)[:_SAMPLE]
+    if sample.startswith("PK\x03\x04"):
+        raise ReadError('ce fichier est une archive ZIP, pas un fichier texte CSV : pour un classeur Excel, écrire format = "xlsx"')
+    controls = sum(c in _CONTROLS for c in sample)
+    if controls >= 4 and controls * 100 > len(sample):
+        raise ReadError(f"ce fichier n'est pas un fichier texte CSV (octets binaires : {controls} caractères de contrôle "
+                        f"parmi les {len(sample)} premiers)")  # fmt: skip
+    stray: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        if "\x00" in line:
+            stray.append(number)
+            line = line.replace("\x00", "")
+        yield line
+    if stray:
+        where = ", ".join(map(str, stray[:10])) + (f" et {len(stray) - 10} autres" if len(stray) > 10 else "")
+        file_problems.append(f"caractères nuls (octet 0) retirés du texte, ligne{'s' if len(stray) > 1 else ''} {where}")
+
+
+def open_csv(head: list[str], lines: Iterator[str], delimiter: str) -> tuple[list[str], _csv.Reader]:
+    """The header cells and a ``csv`` reader over the remaining rows.
+
+    :raises ReadError: an empty file, an unreadable header.
+    """
     reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader)
@@ -63,8 +90,10 @@ def open_csv(head: list[str], lines: Iterator[str], delimiter: str) -> tuple[lis
     return header, reader
 
 
-def csv_items(rows: Iterator[list[str]], header: list[str], file_problems: list[str]) -> Iterator[ReadItem]:
-    """Each non-empty row as a record keyed by ``header``; a broken row is a problem, not the end."""
+def csv_items(rows: _csv.Reader, header: list[str], file_problems: list[str], skipped: int = 0) -> Iterator[ReadItem]:
+    """Each non-empty row as a record keyed by ``header``; a broken row is a problem, not the end.
+
+    ``skipped``: lines of the file above those ``rows`` reads (line numbers in ``file_problems``)."""
     position = 0
     while True:
         try:
@@ -79,6 +108,6 @@ def csv_items(rows: Iterator[list[str]], header: list[str], file_problems: list[
             continue
         position += 1
         if len(row) != len(header):
-            file_problems.append(f"ligne {position + 1} : {len(row)} cellules pour {len(header)} colonnes")
+            file_problems.append(f"ligne {skipped + rows.line_num} : {len(row)} cellules pour {len(header)} colonnes")
         record = dict(zip(header, row))
         yield ReadItem(position, record, payload_of(record))

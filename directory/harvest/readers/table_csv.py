@@ -2,7 +2,9 @@
 """Any CSV with a header row: a commune's or a network's own columns.
 
 The delimiter is sniffed (``,`` ``;`` tab ``|``) unless the source file gives
-one (``[reader] delimiter = ";"``). Records are dicts keyed by the header as
+one (``[reader] delimiter = ";"``). The header is the first line, unless the
+source file says on which line it is (``[reader] header_row = 3``: the lines
+above, a title, are left out). Records are dicts keyed by the header as
 written (trimmed); a ``[mapping]`` then says which column is which field.
 """
 
@@ -10,11 +12,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
+from itertools import islice
 
 from ._csv import CsvReader, csv_items, open_csv, peek_lines
 from .base import ReadError, ReadItem
 
-__all__ = ["TableCsvReader", "unique_header"]
+__all__ = ["TableCsvReader", "header_row_option", "unique_header"]
 
 _DELIMITERS = (",", ";", "\t", "|")
 
@@ -23,18 +26,21 @@ class TableCsvReader(CsvReader):
     format = "table-csv"
     media_types = ("text/csv",)
     extensions = (".csv", ".tsv")
-    options = ("delimiter",)
+    options = ("delimiter", "header_row")
 
-    def __init__(self, *, delimiter: str | None = None) -> None:
+    def __init__(self, *, delimiter: str | None = None, header_row: int = 1) -> None:
         super().__init__()
         if delimiter is not None and len(delimiter) != 1:
             raise ReadError(f"séparateur CSV invalide « {delimiter} » : un seul caractère attendu")
         self.delimiter = delimiter
+        self.header_row = header_row_option(header_row)
 
     def read_lines(self, lines: Iterable[str]) -> Iterator[ReadItem]:
+        lines = iter(lines)
+        skipped = sum(1 for _ in islice(lines, self.header_row - 1))
         head, lines = peek_lines(lines)
         header, rows = open_csv(head, lines, self.delimiter or sniff_delimiter("".join(head)))
-        yield from csv_items(rows, unique_header(header), self.file_problems)
+        yield from csv_items(rows, unique_header(header), self.file_problems, skipped)
 
 
 def sniff_delimiter(text: str) -> str:
@@ -47,6 +53,13 @@ def sniff_delimiter(text: str) -> str:
         return csv.Sniffer().sniff("\n".join(lines), delimiters="".join(_DELIMITERS)).delimiter
     except csv.Error:
         return max(_DELIMITERS, key=lambda d: lines[0].count(d))
+
+
+def header_row_option(value: object) -> int:
+    """The ``header_row`` option checked: the number of the header's line (1 = the first)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ReadError(f"header_row « {value} » : attendu le numéro de la ligne d'en-tête, un nombre entier (1 = la première)")
+    return value
 
 
 def unique_header(cells: list[str]) -> list[str]:

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Excel workbooks (``.xlsx``): the first sheet (or ``[reader] sheet = "…"``),
-the first non-empty row as the header, one record per following row.
+the first non-empty row as the header (or the first from ``[reader] header_row = 3``
+on: the rows above, a title, are left out), one record per following row.
 
 Cells keep their type, made JSON-friendly: dates become ``YYYY-MM-DD`` (or
 ``YYYY-MM-DDTHH:MM:SS`` when they carry a time), whole numbers stored as
@@ -17,7 +18,7 @@ from typing import Any, BinaryIO
 
 from ..encoding import DecodedText
 from .base import ReadError, ReadItem, Reader, payload_of
-from .table_csv import unique_header
+from .table_csv import header_row_option, unique_header
 
 __all__ = ["XlsxReader"]
 
@@ -26,11 +27,12 @@ class XlsxReader(Reader):
     format = "xlsx"
     media_types = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",)
     extensions = (".xlsx", ".xlsm")
-    options = ("sheet",)
+    options = ("sheet", "header_row")
 
-    def __init__(self, *, sheet: str | None = None) -> None:
+    def __init__(self, *, sheet: str | None = None, header_row: int = 1) -> None:
         super().__init__()
         self.sheet = sheet
+        self.header_row = header_row_option(header_row)
 
     def read_stream(self, stream: BinaryIO, declared_encoding: str | None = None) -> Iterator[ReadItem]:
         try:
@@ -47,13 +49,13 @@ class XlsxReader(Reader):
             workbook.close()
             raise ReadError(f"le classeur n'a pas de feuille « {self.sheet} » (feuilles : {', '.join(workbook.sheetnames)})")
         sheet = workbook[self.sheet] if self.sheet is not None else workbook.worksheets[0]
-        return self._rows(workbook, sheet.iter_rows(values_only=True))
+        return self._rows(workbook, sheet.iter_rows(min_row=self.header_row, values_only=True))
 
     def _rows(self, workbook: Any, rows: Iterator[tuple[Any, ...]]) -> Iterator[ReadItem]:
         try:
             header: list[str] | None = None
             position = 0
-            for row in rows:
+            for line, row in enumerate(rows, start=self.header_row):  # every row, empty ones too
                 cells = [_cell(v) for v in row]
                 if all(c is None for c in cells):
                     continue
@@ -62,7 +64,7 @@ class XlsxReader(Reader):
                     continue
                 position += 1
                 if len(cells) > len(header) and any(c is not None for c in cells[len(header):]):
-                    self.file_problems.append(f"ligne {position + 1} : des cellules remplies hors des colonnes de l'en-tête")
+                    self.file_problems.append(f"ligne {line} : des cellules remplies hors des colonnes de l'en-tête")
                 record = dict(zip(header, cells + [None] * (len(header) - len(cells))))
                 yield ReadItem(position, record, payload_of(record))
             if header is None:
