@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
 
-from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Problem, Severity, Vocabulary, fold_key
+from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Problem, Severity, Vocabulary, fold_key, split_items
 
 from ._hours import DAY_NAMES_FR, DAYS, DayHours, day_key, format_week, parse_cell, parse_json_day
 
@@ -401,6 +401,8 @@ def _evaluate(expr: _Expr, run: _Run) -> Any:
     value = _base(expr, run)
     if expr.split is not None:
         value = [p.strip() for item in _flat(value) for p in expr.split.split(str(item)) if p.strip()]
+    elif expr.is_list:  # a cell « A|B » holds two items, as in the national standard's files
+        value = [p for item in _flat(value) for p in (split_items(item) if isinstance(item, str) else (item,))]
     if expr.index is not None:
         items = value if isinstance(value, list) else [value]
         value = items[expr.index] if -len(items) <= expr.index < len(items) else None

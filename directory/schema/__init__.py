@@ -9,7 +9,7 @@ from .hours import HoursError, OpeningHours, OpenState
 from .legacy import is_legacy, migrate_legacy
 from .problems import MESSAGES, Problem, Severity
 from .territory import CommuneLookup, in_france
-from .validation import ParseResult, clean_text, parse_venue
+from .validation import ParseResult, clean_text, parse_venue, split_items
 from .venue import NATIONAL_FIELDS, PLACEHOLDER_PIVOT, VENUE_FIELDS, Offer, Venue
 from .vocabularies import (
     LIST_VOCABULARIES,
@@ -33,5 +33,5 @@ __all__ = [
     "ModaliteAccompagnement", "NATIONAL_FIELDS", "Offer", "OpenState", "OpeningHours",
     "PLACEHOLDER_PIVOT", "ParseResult", "PriseEnCharge", "Problem", "Public", "Service",
     "Severity", "Typologie", "VENUE_FIELDS", "Venue", "Vocabulary", "clean_text", "fold_key",
-    "haversine_m", "in_france", "is_legacy", "migrate_legacy", "parse_venue",
+    "haversine_m", "in_france", "is_legacy", "migrate_legacy", "parse_venue", "split_items",
 ]  # fmt: skip

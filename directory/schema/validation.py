@@ -33,7 +33,7 @@ from .territory import CommuneLookup, departement_of_insee, far_threshold_km, in
 from .venue import PLACEHOLDER_PIVOT, Venue
 from .vocabularies import LIST_VOCABULARIES
 
-__all__ = ["ParseResult", "parse_venue", "clean_text"]
+__all__ = ["ParseResult", "parse_venue", "clean_text", "split_items"]
 
 _MAX_LENGTH = {
     "id": 200, "pivot": 14, "nom": 250, "commune": 120, "adresse": 250, "complement_adresse": 250,
@@ -284,7 +284,7 @@ class _Parser:
 
     def items(self, name: str) -> list[str]:
         raw = self.raw(name)
-        return [] if raw is None else _split_items(raw)
+        return [] if raw is None else split_items(raw)
 
     def emails(self) -> list[str]:
         found: list[str] = []
@@ -328,12 +328,12 @@ class _Parser:
         if isinstance(raw, str):  # files repeat the same few combinations: each is read once
             found, problems = _read_terms(name, vocabulary, enforced, raw)
         else:
-            found, problems = _terms_of(name, vocabulary, enforced, _split_items(raw))
+            found, problems = _terms_of(name, vocabulary, enforced, split_items(raw))
         self.problems.extend(problems)
         return list(found)
 
 
-def _split_items(raw: Any) -> list[str]:
+def split_items(raw: Any) -> list[str]:
     """The items of a list field: a list, a JSON list in text, or text cut at « | » (else « ; » and new lines)."""
     if isinstance(raw, str) and raw.lstrip().startswith("["):
         try:
@@ -350,7 +350,7 @@ def _split_items(raw: Any) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def _read_terms(name: str, vocabulary: type, enforced: bool, raw: str) -> tuple[tuple[Any, ...], tuple[Problem, ...]]:
-    return _terms_of(name, vocabulary, enforced, _split_items(raw))
+    return _terms_of(name, vocabulary, enforced, split_items(raw))
 
 
 def _terms_of(name: str, vocabulary: type, enforced: bool, items: list[str]) -> tuple[tuple[Any, ...], tuple[Problem, ...]]:

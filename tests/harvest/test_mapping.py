@@ -37,6 +37,16 @@ def test_column_and_dotted_paths():
     assert resolve({"features": [{"properties": {"nom": "X"}}]}, "features.0.properties.nom") == "X"
 
 
+def test_a_list_field_reads_a_cell_as_the_national_standard_writes_it():
+    """« A|B » in one cell is two services, and their values table sees each (no split needed)."""
+    spec = {"column": "Services", "values": {"Démarches": "Aide aux démarches administratives"}}
+    assert one(spec, {"Services": "Démarches|Accès internet et matériel informatique"}, "services") == [
+        "Aide aux démarches administratives", "Accès internet et matériel informatique"
+    ]  # fmt: skip
+    assert one("Mails", {"Mails": "a@b.fr; c@d.fr"}, "courriels") == ["a@b.fr", "c@d.fr"]
+    assert one({"column": "Mails", "split": ","}, {"Mails": "a@b.fr|x, c@d.fr"}, "courriels") == ["a@b.fr|x", "c@d.fr"]
+
+
 def test_columns_joined_skip_empty_cells():
     raw = {"address": {"numero": "18", "street": "Rue de la Mairie"}, "vide": "", "complement": None}
     spec = {"columns": ["address.numero", "vide", "address.street", "complement"], "join": " "}
