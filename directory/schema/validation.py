@@ -114,7 +114,7 @@ def parse_venue(
                  "structure_parente", "autres_formations_labels"):  # fmt: skip
         values[name] = p.text(name)
     values["pivot"] = p.pivot()
-    values["code_postal"] = p.postcode()
+    values["code_postal"] = p.postcode(places)
     values["code_insee"] = p.insee()
     values["latitude"], values["longitude"] = p.coordinates()
     values["date_maj"] = p.date_maj(today)
@@ -176,8 +176,14 @@ class _Parser:
             return PLACEHOLDER_PIVOT
         value = value.replace(" ", "").replace(".", "")
         if not _PIVOT.match(value):
-            self.problem("pivot", "pattern_pivot", value)
-            return value
+            # « 34106240403159/APE:8790B »: the SIRET is there, with more after it
+            siret = re.match(r"(\d{14})(?!\d)", value)
+            if siret is not None:
+                self.problem("pivot", "pivot_trimmed", value, Severity.WARNING, fixed=siret.group(1))
+                value = siret.group(1)
+            else:  # an identifier is no reason to lose the venue: it is only not used to match it
+                self.problem("pivot", "pattern_pivot", value, Severity.WARNING)
+                return PLACEHOLDER_PIVOT
         # La Poste's establishments (SIREN 356000000) use their own checksum.
         if len(value) == 14 and value.isdigit() and value != PLACEHOLDER_PIVOT:
             valid = luhn.is_valid(value) or (value.startswith("356000000") and sum(map(int, value)) % 5 == 0)
@@ -185,7 +191,7 @@ class _Parser:
                 self.problem("pivot", "siret_checksum", value, Severity.WARNING)
         return value
 
-    def postcode(self) -> str | None:
+    def postcode(self, places: CommuneLookup | None) -> str | None:
         value = clean_text(self.raw("code_postal"))
         if value is None:
             self.problem("code_postal", "required")
@@ -198,6 +204,11 @@ class _Parser:
             fixed = "0" + value
             self.problem("code_postal", "postcode_padded", value, Severity.WARNING, fixed=fixed)
             return fixed
+        if value.isdigit() and len(value) == 6 and places is not None:
+            fixed = _one_digit_too_many(value, clean_text(self.raw("commune")) or "", places)
+            if fixed is not None:
+                self.problem("code_postal", "postcode_extra_digit", value, Severity.WARNING, fixed=fixed)
+                return fixed
         if not (value.isdigit() and len(value) == 5):
             self.problem("code_postal", "pattern_postcode", value)
             return None
@@ -422,6 +433,15 @@ def _normalise_url(text: str) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or "." not in parts.netloc:
         return None
     return parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()).geturl()
+
+
+def _one_digit_too_many(value: str, commune: str, places: CommuneLookup) -> str | None:
+    """« 380000 » in Grenoble is 38000: the five-digit code, one zero off either end, that serves the commune named."""
+    name = fold_key(commune)
+    for fixed in dict.fromkeys((value[:-1], value[1:])) if name else ():
+        if value.replace(fixed, "", 1) == "0" and any(fold_key(c.nom) == name for c in places.communes_for_postcode(fixed)):
+            return fixed
+    return None
 
 
 def _infer_insee(places: CommuneLookup, postcode: str, commune: str) -> str | None:

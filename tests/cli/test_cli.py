@@ -193,17 +193,27 @@ def test_the_search_index_follows_imports_and_reindex_rebuilds_it(run, tmp_path)
 
 
 def test_sources_feedback_names_the_source_and_its_quarantine(tmp_path):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    records = list(csv.DictReader((FIXTURES / "demo" / "hinaura-2021.csv").open(encoding="utf-8")))[:5]
+    records[2]["services"] = "Réparation de vélos"  # not a term of the standard: quarantined
+    with (sources / "lieux.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(records[0]))
+        writer.writeheader()
+        writer.writerows(records)
+    _local_source(sources, "commune", "Commune", "lieux.csv")
     runner = CliRunner()
-    env = {"DIRECTORY_DATA_DIR": str(tmp_path), "DATABASE_URL": "", "DIRECTORY_SOURCES_DIR": str(FIXTURES / "sources")}
-    runner.invoke(main, ["harvest", "conseillers-numeriques"], env=env, catch_exceptions=False)
-    again = runner.invoke(main, ["harvest", "conseillers-numeriques"], env=env, catch_exceptions=False)
+    env = {"DIRECTORY_DATA_DIR": str(tmp_path), "DATABASE_URL": "", "DIRECTORY_SOURCES_DIR": str(sources)}
+    runner.invoke(main, ["harvest", "commune"], env=env, catch_exceptions=False)
+    again = runner.invoke(main, ["harvest", "commune"], env=env, catch_exceptions=False)
     assert "moisson 2, inchangée" in again.output  # read nothing: the feedback still describes run 1
-    result = runner.invoke(main, ["sources", "feedback", "conseillers-numeriques", "--json"], env=env)
+    result = runner.invoke(main, ["sources", "feedback", "commune", "--json"], env=env)
     body = json.loads(result.output)
-    assert body["source"] == "conseillers-numeriques" and len(body["quarantaine"]) == 6
+    assert body["source"] == "commune" and [q["record_id"] for q in body["quarantaine"]] == [records[2]["id"]]
     assert body["moisson"] == 1 and body["moisson_le"]
-    text = runner.invoke(main, ["sources", "feedback", "conseillers-numeriques"], env=env).output
-    assert "6 fiche(s) en quarantaine (moisson 1 du " in text and "la dernière qui a lu la source" in text
+    text = runner.invoke(main, ["sources", "feedback", "commune"], env=env).output
+    assert "1 fiche(s) en quarantaine (moisson 1 du " in text and "la dernière qui a lu la source" in text
+    assert "services : « Réparation de vélos »" in text
     assert runner.invoke(main, ["sources", "feedback", "inconnue"], env=env).exit_code == 1
 
 
