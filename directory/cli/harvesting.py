@@ -156,10 +156,9 @@ def harvest(settings: Settings, names: tuple[str, ...], all_: bool, due: bool, a
                 if unknown else "indiquez une ou plusieurs sources, --all ou --due"
             )  # fmt: skip
         chosen = [by_id[n] for n in names]
-    store = open_settings_store(settings, upgrade=True)
     if confirm and (all_ or due):
         raise fail("--confirmer-retraits se donne pour des sources nommées, une personne ayant vérifié chacune")
-    reports = run_harvests(settings, store, configs, chosen, Console(stderr=as_json, soft_wrap=True), due_only=due,
+    reports = run_harvests(settings, configs, chosen, Console(stderr=as_json, soft_wrap=True), due_only=due,
                            confirm_withdrawals=confirm)  # fmt: skip
     if as_json:
         click.echo(json.dumps([{"source": r.source_id, "run": r.run_id, "status": r.status, "counts": r.counts(),
@@ -169,32 +168,44 @@ def harvest(settings: Settings, names: tuple[str, ...], all_: bool, due: bool, a
 
 
 def run_harvests(
-    settings: Settings, store: Store, configs: list[SourceConfig], chosen: list[SourceConfig], console: Console,
+    settings: Settings, configs: list[SourceConfig], chosen: list[SourceConfig], console: Console,
     *, due_only: bool = False, confirm_withdrawals: bool = False,
 ) -> list[HarvestReport]:  # fmt: skip
     """Harvest each chosen source in turn (with ``due_only``, those whose interval has passed) and print
-    its summary; one harvest at a time per data folder (:func:`harvest_lock`)."""
+    its summary; one harvest at a time per data folder (:func:`harvest_lock`), the store opened (and
+    migrated) once the lock is ours."""
     with harvest_lock(settings):
-        if due_only:  # once the lock is ours: the harvest we waited for may have just done them
-            chosen = [c for c in chosen if _is_due(store, c.id)]
-        if not chosen:
-            return []
-        places = load_gazetteer()
-        direct = frozenset(c.publisher for c in configs if c.enabled and c.origin is None and c.publisher)
-        reports = []
-        with Fetcher() as fetcher:
-            for config in chosen:
-                with Progress(TextColumn(f"[bold]{config.id}"), BarColumn(), TextColumn("{task.completed} enregistrements"),
-                              TimeElapsedColumn(), console=console, transient=True) as bar:  # fmt: skip
-                    task = bar.add_task("harvest", total=None)
-                    report = harvest_source(
-                        store, config, fetcher=fetcher, places=places, geocoder=_geocoder(settings, store, places),
-                        direct_origins=direct, instance_name=settings.instance_name or None,
-                        progress=lambda n: bar.advance(task, n), confirm_withdrawals=confirm_withdrawals,
-                    )  # fmt: skip
-                _print_summary(console, report)
-                reports.append(report)
-        sync_index(settings, store)
+        store = open_settings_store(settings, upgrade=True)
+        try:
+            return _harvest_chosen(settings, store, configs, chosen, console, due_only, confirm_withdrawals)
+        finally:
+            store.close()
+
+
+def _harvest_chosen(
+    settings: Settings, store: Store, configs: list[SourceConfig], chosen: list[SourceConfig], console: Console,
+    due_only: bool, confirm_withdrawals: bool,
+) -> list[HarvestReport]:  # fmt: skip
+    if due_only:  # once the lock is ours: the harvest we waited for may have just done them
+        chosen = [c for c in chosen if _is_due(store, c.id)]
+    if not chosen:
+        return []
+    places = load_gazetteer()
+    direct = frozenset(c.publisher for c in configs if c.enabled and c.origin is None and c.publisher)
+    reports = []
+    with Fetcher() as fetcher:
+        for config in chosen:
+            with Progress(TextColumn(f"[bold]{config.id}"), BarColumn(), TextColumn("{task.completed} enregistrements"),
+                          TimeElapsedColumn(), console=console, transient=True) as bar:  # fmt: skip
+                task = bar.add_task("harvest", total=None)
+                report = harvest_source(
+                    store, config, fetcher=fetcher, places=places, geocoder=_geocoder(settings, store, places),
+                    direct_origins=direct, instance_name=settings.instance_name or None,
+                    progress=lambda n: bar.advance(task, n), confirm_withdrawals=confirm_withdrawals,
+                )  # fmt: skip
+            _print_summary(console, report)
+            reports.append(report)
+    sync_index(settings, store)
     return reports
 
 
@@ -324,12 +335,12 @@ def _worker_pass(settings: Settings, console: Console) -> str | None:
     """Harvest the due sources once; what went wrong, in French, instead of raising it."""
     try:
         configs = _load(settings)
-        store = open_settings_store(settings, upgrade=True)
-        try:
-            if not run_harvests(settings, store, configs, [c for c in configs if c.enabled], console, due_only=True):
-                click.echo("Aucune source à moissonner.")
-        finally:
-            store.close()
+        reports = run_harvests(settings, configs, [c for c in configs if c.enabled], console, due_only=True)
+        if not reports:
+            click.echo("Aucune source à moissonner.")
+        failed = [r.source_id for r in reports if r.status == "failed"]
+        if failed:
+            return f"moisson en échec : {', '.join(failed)}"
     except click.ClickException as err:
         return err.format_message()
     except Exception as err:  # whatever broke this pass, the next one must happen

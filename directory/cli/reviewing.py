@@ -46,9 +46,10 @@ def _decide(settings: Settings, left: str, right: str, decision: str, actor: str
         raise fail("les deux clés désignent la même fiche")
     store = open_settings_store(settings, upgrade=True)
     with store.writer() as writer:
+        unknown = writer.unknown_records((left, right))
+        if unknown:  # a typo, most likely: a person decides about records she has seen
+            raise fail(f"fiches inconnues de l'annuaire : {', '.join(unknown)} (clés au format source:identifiant)")
         done = writer.decide(left, right, decision, actor, utcnow())
-        if done.unknown:  # raised inside the transaction: nothing is recorded
-            raise fail(f"fiches inconnues de l'annuaire : {', '.join(done.unknown)} (clés au format source:identifiant)")
     click.echo(f"Décision enregistrée ({'même lieu' if decision == 'match' else 'lieux différents'}) : "
                "les prochaines moissons la respecteront.")  # fmt: skip
     if done.merged or done.split:

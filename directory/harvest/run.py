@@ -15,10 +15,10 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
@@ -32,6 +32,7 @@ from ._hours import text_to_osm
 from .dedupe import Resolution, StoredIndex, resolve
 from .encoding import decode, encoding_note
 from .fetch import Fetcher, FetchResult
+from .geocode import NO_GEOCODER, UNAVAILABLE, CommuneGeocoder, Geocoder, GeocodeRequest, needs_geocoding
 from .importer import RowProblem
 from .readers import ReadItem
 from .readers.base import ReadError
@@ -56,8 +57,8 @@ _PARSING_VERSION = 1
 KEPT_PROBLEMS = 10_000
 
 
-class Geocoder(Protocol):
-    def geocode(self, requests: Sequence[Any], *, connection: Any = None) -> dict[str, Any]: ...
+_RECORD_COUNTS = ("fetched", "new", "updated", "unchanged", "quarantined", "geocoded", "placed_at_commune", "merged",
+                  "to_review", "withdrawn", "skipped")  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -100,9 +101,14 @@ class HarvestReport:
                 self.problems.append(row)
 
     def counts(self) -> dict[str, int]:
-        names = ("fetched", "new", "updated", "unchanged", "quarantined", "geocoded", "placed_at_commune", "merged",
-                 "to_review", "withdrawn", "skipped", "requests")  # fmt: skip
-        return {name: getattr(self, name) for name in names}
+        return {name: getattr(self, name) for name in (*_RECORD_COUNTS, "requests")}
+
+    def rolled_back(self) -> None:
+        """The run failed and its transaction was rolled back: what it had counted did not happen."""
+        for name in _RECORD_COUNTS:
+            setattr(self, name, 0)
+        self.problems, self._rejected = [], []
+        self.rejected_reasons, self.warning_reasons = Counter(), Counter()
 
     def quality(self) -> dict[str, Any]:
         """The report a producer can be sent: what was rejected or doubtful, and why."""
@@ -153,10 +159,10 @@ def _harvest(
     report = HarvestReport(source.id, store.start_run(info, at, kind="harvest"))
     edited = state.config_hash is not None and state.config_hash != source.fingerprint
     if edited:  # the answer « not modified » would be about the data, not about how to read it
-        state.etag = state.last_modified = state.content_hash = None
+        state.read_again()
         report.notes.append("le fichier de la source a changé depuis la dernière moisson : toute la source est relue")
     elif geocoder is not None and (waiting := store.sources.awaiting_geocoding(source.id)):
-        state.etag = state.last_modified = state.content_hash = None
+        state.read_again()
         report.notes.append(f"{waiting} lieux sont au centre de leur commune : la source est relue pour les géocoder")
     state.config_hash = source.fingerprint
     try:
@@ -299,10 +305,10 @@ def _apply(
             _withdraw_or_not(writer, source, state, report, unstored, at, confirm_withdrawals)
         report.status = report.status if report.status == "partial" else "complete"
         if report.status == "partial":  # the next run reads the source again, and says so again
-            state.etag = state.last_modified = state.content_hash = None
+            state.read_again()
         state.last_run_id = report.run_id
         if report.status == "complete":
-            state.last_complete_run_id, state.last_complete_count = report.run_id, _usable(report)
+            state.last_complete_run_id, state.last_complete_count = report.run_id, report.fetched
         state.next_due_at = at + source.interval
         writer.save_state(state)
 
@@ -380,16 +386,18 @@ def _withdraw_or_not(writer: Writer, source: SourceConfig, state: SourceState, r
                      unstored: set[str], at: datetime, confirmed: bool) -> None:  # fmt: skip
     """Withdraw what the source no longer has: records neither stamped by this run nor in ``unstored``.
 
-    Records count when they could be kept: a file whose every row is rejected (a renamed
-    column, a wrong encoding) is as suspect as an empty one."""
-    previous, usable = state.last_complete_count, _usable(report)
-    if not confirmed and previous and (usable == 0 or (previous >= 10 and usable < previous * SUSPICIOUS_RATIO)):
+    Suspect, and withdrawing nothing: far fewer records than the last complete run (a truncated
+    export), or none that could be kept (an empty file; a renamed id column, a wrong encoding that
+    reject every row). Records taken from their origin elsewhere (skipped) are still there."""
+    previous, read, usable = state.last_complete_count, report.fetched, report.fetched - report.quarantined
+    if not confirmed and previous and (usable == 0 or (previous >= 10 and read < previous * SUSPICIOUS_RATIO)):
         report.status = "partial"
+        said = f"aucun enregistrement utilisable sur {read}" if usable == 0 else f"{read} enregistrements"
         report.notes.append(
-            f"moisson suspecte : {usable} enregistrements utilisables au lieu de {previous} lors de la dernière "
-            "moisson complète — rien n'a été retiré de l'annuaire. Si la source a vraiment perdu ces lieux : "
-            f"directory harvest {source.id} --confirmer-retraits"
-        )
+            f"moisson suspecte : {said} au lieu de {previous} lors de la dernière moisson complète — rien n'a été "
+            f"retiré de l'annuaire. Si la source a vraiment perdu ces lieux : directory harvest {source.id} "
+            "--confirmer-retraits"
+        )  # fmt: skip
         return
     withdrawn = writer.withdraw_missing(source.id, unstored, at, seen_since=at)
     report.withdrawn = len(withdrawn)
@@ -402,6 +410,7 @@ def _withdraw_or_not(writer: Writer, source: SourceConfig, state: SourceState, r
 
 def _failed(store: Store, source: SourceConfig, state: SourceState, report: HarvestReport, at: datetime, why: str) -> None:
     report.status = "failed"
+    report.rolled_back()
     retry = min(source.interval, RETRY_AFTER)
     report.notes.insert(0, f"{why} — rien n'a été retiré de l'annuaire ; nouvel essai dans {_duration(retry)}")
     _save_state(store, source, state, report, at, retry)
@@ -410,11 +419,6 @@ def _failed(store: Store, source: SourceConfig, state: SourceState, report: Harv
 def _duration(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
-
-
-def _usable(report: HarvestReport) -> int:
-    """Records of the run that feed the directory (neither quarantined nor skipped)."""
-    return report.fetched - report.quarantined - report.skipped
 
 
 def _save_state(store: Store, source: SourceConfig, state: SourceState, report: HarvestReport, at: datetime,
@@ -463,7 +467,7 @@ class _RunBatch:
         self.items: list[_Valid] = []
         self.raw: list[RawRecord] = []
         self.kept: list[str] = []  # ids of records read exactly as last time
-        self.geocoder_missed: set[str] = set()  # records of the batch placed at their commune for want of a geocoder
+        self.geocode_later: set[str] = set()  # placed at their commune for want of an answer (no geocoder, or down)
 
     def keep(self, item: ReadItem, record_id: str) -> None:
         """A record read exactly as at the last run: kept as received, nothing else to do.
@@ -496,9 +500,10 @@ class _RunBatch:
         leaders, followers = [], []
         for v in self.items:
             method, point, score = geo.get(v.record_id, ("producteur" if v.venue.point else None, None, None))
-            # Placed at its commune because the geocoder was unreachable: no raw hash, so that the next run
-            # reads the source again and tries again (a refused address waits for the record to change).
-            raw_hash = None if v.record_id in self.geocoder_missed else v.raw_hash
+            # Placed at its commune for want of an answer: no raw hash, so that a run with a geocoder at hand reads
+            # the source again and tries again (Store.sources.awaiting_geocoding); a refused address waits for
+            # its record to change.
+            raw_hash = None if v.record_id in self.geocode_later else v.raw_hash
             incoming = Incoming(
                 v.record_id, v.venue, v.flags, attach_to=resolution.attach_to.get(v.record_id), origin=v.lineage[0],
                 lineage=v.lineage, geo_method=method, geo_point=point, geo_score=score, raw_hash=raw_hash,
@@ -520,12 +525,10 @@ class _RunBatch:
         self.report.to_review += self.writer.add_review_items(resolution.review, self.report.run_id, self.at)
         self.raw.sort(key=lambda r: r.position)
         self.writer.add_raw_records(self.report.run_id, self.source.id, self.raw, self.at)
-        self.read, self.items, self.raw, self.kept, self.geocoder_missed = [], [], [], [], set()
+        self.read, self.items, self.raw, self.kept, self.geocode_later = [], [], [], [], set()
 
     def _geocode(self) -> dict[str, tuple[str, tuple[float, float] | None, float | None]]:
         """Records without a trustworthy point get one from the geocoder, or their commune's (flagged)."""
-        from .geocode import UNAVAILABLE, CommuneGeocoder, GeocodeRequest, needs_geocoding
-
         geocoder = self.geocoder or (CommuneGeocoder(self.places) if self.places is not None else None)  # type: ignore[arg-type]
         if geocoder is None:
             return {}
@@ -538,20 +541,22 @@ class _RunBatch:
             return {}
         assert self.writer is not None
         answers = geocoder.geocode(list(wanted.values()), connection=self.writer.c)  # the run holds the write lock
+        outage = False
         for v in self.items:
             if (answer := answers.get(v.record_id)) is None:
                 continue
             if answer.method == "ban":
                 self.report.geocoded += 1
             else:
-                if answer.reason == UNAVAILABLE:
-                    self.geocoder_missed.add(v.record_id)
+                if answer.reason in (UNAVAILABLE, NO_GEOCODER):
+                    self.geocode_later.add(v.record_id)
+                outage = outage or answer.reason == UNAVAILABLE
                 self.report.placed_at_commune += 1
                 problem = Problem("latitude", "placed_at_commune", answer.reason, Severity.WARNING)
                 v.flags.append(problem.as_dict())
                 self.report.note_problems(v.item.position, v.record_id, [problem])
         note = "géocodeur indisponible : des lieux sont placés au centre de leur commune, la prochaine moisson les géocodera"
-        if self.geocoder_missed and note not in self.report.notes:
+        if outage and note not in self.report.notes:
             self.report.notes.append(note)
         return {key: (a.method, (a.latitude, a.longitude), a.score) for key, a in answers.items()}
 

@@ -26,7 +26,7 @@ class SourceState:
     etag: str | None = None
     last_modified: str | None = None
     content_hash: str | None = None
-    config_hash: str | None = None  # SourceConfig.fingerprint of the last run that read the source
+    config_hash: str | None = None  # SourceConfig.fingerprint as of the last run that did not fail
     cursor: str | None = None
     last_run_id: int | None = None
     last_complete_run_id: int | None = None
@@ -35,6 +35,11 @@ class SourceState:
 
     def values(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def read_again(self) -> None:
+        """Forget what says « not modified » (validators, content hash, a feed's cursor): the next
+        fetch reads the whole source."""
+        self.etag = self.last_modified = self.content_hash = self.cursor = None
 
 
 @dataclass(frozen=True, slots=True)

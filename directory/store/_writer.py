@@ -211,6 +211,11 @@ class Writer:
         self.c.execute(state_t.delete().where(state_t.c.source_id == state.source_id))
         self.c.execute(state_t.insert().values(**state.values()))
 
+    def unknown_records(self, keys: Sequence[str]) -> tuple[str, ...]:
+        """The ``source:record`` keys naming no record of the directory (withdrawn ones are known)."""
+        links = record_links(self.c, keys)
+        return tuple(key for key in keys if key not in links)
+
     def decide(self, left_key: str, right_key: str, decision: str, actor: str, at: datetime) -> Decided:
         """A person says two records (``source:record`` keys) are (``match``) or are not (``distinct``) one venue.
 

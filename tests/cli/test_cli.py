@@ -144,7 +144,7 @@ def test_a_broken_source_fails_alone_and_a_disabled_one_hides_nothing(tmp_path):
     sources = tmp_path / "sources"
     sources.mkdir()
     (sources / "cassé.json").write_text("<html>Erreur 502</html>", encoding="utf-8")
-    _local_source(sources, "casse", "Cassé", "cassé.json", fmt="national-json")
+    _local_source(sources, "a-casse", "Cassé", "cassé.json", fmt="national-json")  # harvested first
     lines = (FIXTURES / "demo" / "hinaura-2021.csv").read_text(encoding="utf-8").splitlines()[:11]
     (sources / "agregat.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")  # their « source » is Hinaura
     _local_source(sources, "agregateur", "Agrégateur", "agregat.csv")
@@ -153,10 +153,10 @@ def test_a_broken_source_fails_alone_and_a_disabled_one_hides_nothing(tmp_path):
     env = {"DIRECTORY_DATA_DIR": str(tmp_path), "DATABASE_URL": "", "DIRECTORY_SOURCES_DIR": str(sources)}
     result = runner.invoke(main, ["harvest", "--all"], env=env, catch_exceptions=False)
     assert result.exit_code == 1  # a failed source is an error for cron
-    assert "✗ casse (moisson 2, échec)" in result.output and "source illisible" in result.output
-    assert "✓ agregateur (moisson 1, complète) : 10 reçus, 10 nouveaux" in result.output
+    assert "✗ a-casse (moisson 1, échec)" in result.output and "source illisible" in result.output
+    assert "✓ agregateur (moisson 2, complète) : 10 reçus, 10 nouveaux" in result.output
     listing = runner.invoke(main, ["sources"], env=env, catch_exceptions=False).output
-    assert "casse — network, tous les 1 j — 0 fiches — dernière moisson : " in listing and "(échec)" in listing
+    assert "a-casse — network, tous les 1 j — 0 fiches — dernière moisson : " in listing and "(échec)" in listing
 
 
 def test_a_person_confirms_that_a_source_really_shrank(tmp_path):

@@ -81,7 +81,8 @@ def test_records_read_as_last_time_are_not_parsed_again(store, places, served, f
     monkeypatch.setattr(run, "parse_venue", lambda record, **kw: parsed.append(record) or parse_venue(record, **kw))
     report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
     assert (report.status, report.updated, report.unchanged, report.withdrawn) == ("complete", 1, 39, 0)
-    assert [r["id"] for r in parsed] == [records[0]["id"]]
+    # the changed record, and the one placed at its commune for want of a geocoder (its point is far from it)
+    assert [r["id"] for r in parsed] == [records[0]["id"], "hinaura-50"]
     with store.engine.connect() as c:
         statuses = c.execute(
             sa.text("SELECT status, count(*) FROM raw_record WHERE run_id = :r GROUP BY status"), {"r": report.run_id}
@@ -126,7 +127,7 @@ def test_withdrawal_after_a_complete_run_and_not_after_a_suspicious_one(store, p
     write_csv(root / "lieux.csv", records[:20])  # a truncated export
     report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=2))
     assert (report.status, report.withdrawn) == ("partial", 0)
-    assert "moisson suspecte : 20 enregistrements utilisables au lieu de 95" in report.notes[0]
+    assert "moisson suspecte : 20 enregistrements au lieu de 95" in report.notes[0]
     assert store.count_venues() == 95
     again = harvest(store, config, fetcher, places, now=NOW + timedelta(days=3))  # the same file: still suspect,
     assert (again.status, again.withdrawn) == ("partial", 0)  # not « unchanged », which would hide it for good
@@ -339,7 +340,7 @@ def test_a_run_whose_every_record_is_rejected_withdraws_nothing(store, places, s
     write_csv(root / "lieux.csv", [{("identifiant" if k == "id" else k): v for k, v in r.items()} for r in records])
     report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
     assert (report.status, report.quarantined, report.withdrawn) == ("partial", 30, 0)
-    assert any("0 enregistrements utilisables au lieu de 30" in note for note in report.notes)
+    assert any("aucun enregistrement utilisable sur 30 au lieu de 30" in note for note in report.notes)
     assert store.count_venues() == 30
 
 
@@ -432,3 +433,35 @@ def test_an_aggregators_record_collected_by_a_directly_harvested_source_is_skipp
         kept = c.execute(sa.text("SELECT status, count(*) FROM raw_record WHERE run_id = :r GROUP BY status"),
                          {"r": report.run_id}).all()  # fmt: skip
     assert dict(kept) == {"skipped": 5, "stored": 1}  # every record is kept as received
+
+
+def test_records_taken_from_their_origin_elsewhere_do_not_make_a_source_look_shrunk(store, places, served, fetcher, tmp_path):
+    root, server = served
+    write_csv(root / "lieux.csv", rows()[:30])  # their « source » is Hinaura
+    aggregator = load_source(source_file(tmp_path, server.url("files/lieux.csv"), id="national", publisher="ANCT"))
+    assert harvest(store, aggregator, fetcher, places).new == 30
+    write_csv(root / "lieux.csv", [{**r, "telephone": "0450000000"} for r in rows()[:30]])
+    later = harvest(store, aggregator, fetcher, places, now=NOW + timedelta(days=1), direct_origins=frozenset({"Hinaura"}))
+    assert (later.status, later.skipped, later.withdrawn) == ("complete", 30, 0)  # Hinaura is now harvested directly
+
+
+def test_a_run_that_fails_half_way_reports_nothing_of_what_was_rolled_back(store, places, served, fetcher, tmp_path,
+                                                                            monkeypatch):  # fmt: skip
+    from directory.harvest import run
+
+    root, server = served
+    write_csv(root / "lieux.csv", [{**r, "id": f"{r['id']}-{copy}"} for copy in (1, 2) for r in rows()])  # 1,374
+    seen = []
+
+    def failing(record, **kwargs):  # an unexpected failure in the second batch
+        seen.append(record)
+        if len(seen) == 1200:
+            raise RuntimeError("panne")
+        return parse_venue(record, **kwargs)
+
+    monkeypatch.setattr(run, "parse_venue", failing)
+    report = harvest(store, load_source(source_file(tmp_path, server.url("files/lieux.csv"))), fetcher, places)
+    assert report.status == "failed" and "erreur inattendue en lisant la source (RuntimeError : panne)" in report.notes[0]
+    assert store.count_venues() == 0  # the first batch was rolled back with the rest…
+    counts = store.sources.run(report.run_id).counts
+    assert counts["new"] == counts["fetched"] == 0 and report.quality()["warning_reasons"] == []  # …and so is its report

@@ -154,3 +154,15 @@ def test_an_unchanged_source_is_read_again_for_the_venues_the_geocoder_missed(
     assert links(store)["reims"].geo_method == "ban"
     third = harvest(store, config, fetcher, places, geocoder=geocoder, now=NOW + timedelta(days=2))
     assert third.status == "unchanged"  # nothing waits any more
+
+
+def test_venues_placed_without_a_geocoder_are_geocoded_once_one_is_configured(
+    store, places, served, fetcher, tmp_path, ban, geocoder
+):  # fmt: skip
+    root, server = served
+    write_csv(root / "lieux.csv", [venue("abondance"), reims()])
+    config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))
+    assert harvest(store, config, fetcher, places).placed_at_commune == 1  # no geocoder yet
+    later = harvest(store, config, fetcher, places, geocoder=geocoder, now=NOW + timedelta(days=1))
+    assert (later.status, later.geocoded) == ("complete", 1)
+    assert links(store)["reims"].geo_method == "ban"
