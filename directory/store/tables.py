@@ -125,7 +125,7 @@ class SourceStateRow(SQLModel, table=True):
     cursor: str | None = None  # position in another instance's change feed
     last_run_id: int | None = None
     last_complete_run_id: int | None = None
-    last_complete_count: int | None = None  # records the last complete run could keep (not quarantined nor skipped)
+    last_complete_count: int | None = None  # records read by the last complete run
     next_due_at: datetime | None = None
 
 
