@@ -142,15 +142,27 @@ def harvest_source(
         no longer has is withdrawn even if the run looks suspicious.
     """
     direct = frozenset(fold_key(origin) for origin in direct_origins)
+    run = _Run(store, source, places, geocoder, direct, instance_name, progress, confirm_withdrawals)
     with collector_tuned():
-        return _harvest(store, source, fetcher, places, geocoder, now, direct, instance_name, progress, confirm_withdrawals)
+        return _harvest(run, fetcher, now)
 
 
-def _harvest(
-    store: Store, source: SourceConfig, fetcher: Fetcher, places: CommuneLookup | None, geocoder: Geocoder | None,
-    now: datetime | None, direct_origins: frozenset[str], instance_name: str | None,
-    progress: Callable[[int], None] | None, confirm_withdrawals: bool,
-) -> HarvestReport:  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What a run of one source works with (``harvest_source``'s arguments)."""
+
+    store: Store
+    source: SourceConfig
+    places: CommuneLookup | None
+    geocoder: Geocoder | None
+    direct_origins: frozenset[str]  # folded (fold_key)
+    instance_name: str | None
+    progress: Callable[[int], None] | None
+    confirm_withdrawals: bool
+
+
+def _harvest(run: _Run, fetcher: Fetcher, now: datetime | None) -> HarvestReport:
+    store, source, geocoder = run.store, run.source, run.geocoder
     started = time.perf_counter()
     at = now or utcnow()
     info = source.source_info()
@@ -173,8 +185,7 @@ def _harvest(
             report.notes.append("rien n'a changé depuis la dernière moisson : la source répond « non modifié »")
             _save_state(store, source, state, report, at)
         else:
-            _apply(store, source, state, bodies, report, at, places, geocoder, direct_origins, instance_name, progress,
-                   recompute=edited, confirm_withdrawals=confirm_withdrawals)  # fmt: skip
+            _apply(run, state, bodies, report, at, recompute=edited)
     except SourceUnavailable as err:
         _failed(store, source, before, report, at, err.detail)
     except ReadError as err:  # the transaction is rolled back: nothing of the run was written
@@ -264,16 +275,14 @@ def _items(source: SourceConfig, pages: list[FetchResult], notes: list[str]) -> 
 
 
 def _apply(
-    store: Store, source: SourceConfig, state: SourceState, pages: list[FetchResult], report: HarvestReport,
-    at: datetime, places: CommuneLookup | None, geocoder: Geocoder | None, direct_origins: frozenset[str],
-    instance_name: str | None, progress: Callable[[int], None] | None, recompute: bool = False,
-    confirm_withdrawals: bool = False,
-) -> None:  # fmt: skip
+    run: _Run, state: SourceState, pages: list[FetchResult], report: HarvestReport, at: datetime, recompute: bool
+) -> None:
     """Read, keep and apply every record; ``recompute``: the source file changed (its trust…), so
     every venue it feeds is merged again, even from records read as last time."""
+    source = run.source
     unstored: set[str] = set()  # ids of the records read but not stored (skipped, quarantined): the others get last_seen
-    batch = _RunBatch(store, source, report, at, places, geocoder, unstored)
-    with store.writer() as writer:
+    batch = _RunBatch(run, report, at, unstored)
+    with run.store.writer() as writer:
         batch.writer = writer
         for item in _items(source, pages, report.notes):
             report.fetched += 1
@@ -284,25 +293,25 @@ def _apply(
                 problems.extend(mapping_problems)
             record_id = str(mapped.get("id") or "").strip()[:200] or None if mapped else None
             lineage = _lineage(source, mapped or {})
-            if _already_had(lineage, source, direct_origins, instance_name):
+            if _already_had(lineage, source, run.direct_origins, run.instance_name):
                 report.skipped += 1
                 if record_id is not None:
                     unstored.add(record_id)
                 batch.raw.append(RawRecord(item.position, record_id, item.payload, "skipped"))
                 continue
-            raw_hash = _raw_hash(mapped, lineage, geocoder) if mapped is not None else None
+            raw_hash = _raw_hash(mapped, lineage, run.geocoder) if mapped is not None else None
             batch.read.append(_Read(item, record_id, mapped, problems, lineage, raw_hash))
             if batch.full():
                 batch.flush()
-                if progress:
-                    progress(_BATCH)
+                if run.progress:
+                    run.progress(_BATCH)
         batch.flush()
         if recompute and (changed := writer.remerge_source(source.id, at)):
             report.notes.append(f"{changed} lieux recalculés avec le nouveau fichier de la source")
         if source.format == federation.FORMAT:  # a feed says what to withdraw; absence means nothing
             federation.finish_feed(writer, source, state, pages, report, at)
         else:
-            _withdraw_or_not(writer, source, state, report, unstored, at, confirm_withdrawals)
+            _withdraw_or_not(writer, source, state, report, unstored, at, run.confirm_withdrawals)
         report.status = report.status if report.status == "partial" else "complete"
         if report.status == "partial":  # the next run reads the source again, and says so again
             state.read_again()
@@ -458,10 +467,9 @@ class _RunBatch:
     once for all of them (memory follows the batch, not the source); they are then parsed,
     geocoded, matched and applied together."""
 
-    def __init__(self, store: Store, source: SourceConfig, report: HarvestReport, at: datetime,
-                 places: CommuneLookup | None, geocoder: Geocoder | None, unstored: set[str]) -> None:  # fmt: skip
-        self.store, self.source, self.report, self.at = store, source, report, at
-        self.places, self.geocoder, self.unstored = places, geocoder, unstored
+    def __init__(self, run: _Run, report: HarvestReport, at: datetime, unstored: set[str]) -> None:
+        self.store, self.source, self.report, self.at = run.store, run.source, report, at
+        self.places, self.geocoder, self.unstored = run.places, run.geocoder, unstored
         self.writer: Writer | None = None
         self.read: list[_Read] = []
         self.items: list[_Valid] = []
