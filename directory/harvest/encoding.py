@@ -20,6 +20,7 @@ __all__ = ["decode", "detect_encoding", "encoding_note", "open_text", "DecodedTe
 import codecs
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import BinaryIO
 
 _BOMS = ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"), (b"\xef\xbb\xbf", "utf-8-sig"))
@@ -60,7 +61,7 @@ def decode(data: bytes, declared: str | None = None) -> DecodedText:
     for encoding in _candidates(declared):
         try:
             return DecodedText(data.decode(encoding), encoding)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):
             continue
     # cp1252 leaves five bytes undefined; latin-1 maps every byte.
     return DecodedText(data.decode("latin-1"), "latin-1")
@@ -73,9 +74,12 @@ def detect_encoding(stream: BinaryIO, declared: str | None = None) -> str:
         if bom is not None:
             return bom
         stream.seek(0)
-        if _utf8_beyond_ascii(stream):
+        utf8 = _utf8_kind(stream)
+        if utf8 == "utf-8":
             return "utf-8"
         for encoding in _candidates(declared):
+            if utf8 == "ascii" and _reads_ascii(encoding):  # no second pass over a big ASCII file
+                return encoding
             stream.seek(0)
             if _decodes(stream, encoding):
                 return encoding
@@ -99,8 +103,8 @@ def _same(declared: str, encoding: str) -> bool:
         return False
 
 
-def _utf8_beyond_ascii(stream: BinaryIO) -> bool:
-    """Whether the stream is valid UTF-8 with at least one byte beyond ASCII (a multi-byte sequence)."""
+def _utf8_kind(stream: BinaryIO) -> str | None:
+    """``"ascii"`` (nothing beyond ASCII), ``"utf-8"`` (valid UTF-8 beyond ASCII) or None (not UTF-8)."""
     decoder, beyond = codecs.getincrementaldecoder("utf-8")(), False
     try:
         while chunk := stream.read(_CHUNK):
@@ -108,8 +112,17 @@ def _utf8_beyond_ascii(stream: BinaryIO) -> bool:
             beyond = beyond or not chunk.isascii()
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
+        return None
+    return "utf-8" if beyond else "ascii"
+
+
+@lru_cache(maxsize=32)
+def _reads_ascii(encoding: str) -> bool:
+    """Whether ``encoding`` reads ASCII bytes as ASCII (UTF-16 and the like do not)."""
+    try:
+        return bytes(range(128)).decode(encoding) == "".join(map(chr, range(128)))
+    except (LookupError, UnicodeDecodeError):
         return False
-    return beyond
 
 
 def _decodes(stream: BinaryIO, encoding: str) -> bool:
@@ -121,7 +134,7 @@ def _decodes(stream: BinaryIO, encoding: str) -> bool:
         while chunk := stream.read(_CHUNK):
             decoder.decode(chunk)
         decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
+    except UnicodeError:  # UTF-16 without its BOM raises the parent class
         return False
     return True
 

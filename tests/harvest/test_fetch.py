@@ -302,3 +302,13 @@ def test_paginated_route_walks_a_json_array(loopback: Loopback, fetcher: Fetcher
         items += page["results"]
         url, pages = page["next"], pages + 1
     assert items == expected and pages == -(-len(expected) // 2)
+
+
+def test_a_utf16_label_on_ascii_bytes_does_not_break_reading():
+    """UTF-16 without its BOM raises UnicodeError, not UnicodeDecodeError: the label is tried, then dropped."""
+    import io
+
+    data = b"id,nom\n1,Mairie\n"
+    assert decode(data, "utf-16").text == data.decode() and decode(data, "utf-16").encoding == "utf-8"
+    assert detect_encoding(io.BytesIO(data), "utf-16") == "utf-8"
+    assert detect_encoding(io.BytesIO(data), "iso-8859-1") == "iso-8859-1"  # ASCII: the label is as good as any
