@@ -58,7 +58,10 @@ def decode(data: bytes, declared: str | None = None) -> DecodedText:
             return DecodedText(data.decode("utf-8"), "utf-8")
         except UnicodeDecodeError:
             pass
+    ascii_only = data.isascii()
     for encoding in _candidates(declared):
+        if ascii_only and not _reads_ascii(encoding):  # ASCII read as UTF-16 « decodes », into nonsense
+            continue
         try:
             return DecodedText(data.decode(encoding), encoding)
         except (UnicodeError, LookupError):
@@ -78,8 +81,10 @@ def detect_encoding(stream: BinaryIO, declared: str | None = None) -> str:
         if utf8 == "utf-8":
             return "utf-8"
         for encoding in _candidates(declared):
-            if utf8 == "ascii" and _reads_ascii(encoding):  # no second pass over a big ASCII file
-                return encoding
+            if utf8 == "ascii":  # any encoding that reads ASCII as ASCII, with no second pass over a big file
+                if _reads_ascii(encoding):
+                    return encoding
+                continue
             stream.seek(0)
             if _decodes(stream, encoding):
                 return encoding

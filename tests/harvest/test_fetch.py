@@ -305,7 +305,7 @@ def test_paginated_route_walks_a_json_array(loopback: Loopback, fetcher: Fetcher
 
 
 def test_a_utf16_label_on_ascii_bytes_does_not_break_reading():
-    """UTF-16 without its BOM raises UnicodeError, not UnicodeDecodeError: the label is tried, then dropped."""
+    """A UTF-16 label on ASCII bytes would read them as nonsense (or raise UnicodeError): the label is dropped."""
     import io
 
     data = b"id,nom\n1,Mairie\n"
