@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from .tables import (
     link_t,
     run_t,
+    source_t,
     state_t,
 )
 
@@ -112,3 +113,8 @@ class SourceBook:
                     link_t.c.geo_method == "commune", link_t.c.raw_hash.is_(None),
                 )
             ).scalar_one()  # fmt: skip
+
+    def names(self) -> dict[str, str]:
+        """Source id → its name, as its file gives it."""
+        with self.engine.connect() as c:
+            return dict(c.execute(sa.select(source_t.c.id, source_t.c.name)).all())

@@ -569,13 +569,20 @@ class Writer:
         for r in self.c.execute(query):
             contributions[r.venue_pk].append(Contribution(r.source_id, r.record_id, r.trust, r.record))
         locks: dict[int, set[str]] = {}
-        for pk, name in self.c.execute(
-            sa.select(prov_t.c.venue_pk, prov_t.c.field).where(prov_t.c.venue_pk.in_(list(pks)), prov_t.c.locked.is_(True))
-        ):
-            locks.setdefault(pk, set()).add(name)
+        given: dict[int, dict[str, str | None]] = {}  # venue → field → the source its provenance names
+        for pk, name, from_source, locked in self.c.execute(
+            sa.select(prov_t.c.venue_pk, prov_t.c.field, prov_t.c.source_id, prov_t.c.locked)
+            .where(prov_t.c.venue_pk.in_(list(pks)))
+        ):  # fmt: skip
+            if locked:
+                locks.setdefault(pk, set()).add(name)
+            else:
+                given.setdefault(pk, {})[name] = from_source
         writes = _MergeWrites()
         results = {
-            pk: self._write_merged(rows[pk], contributions[pk], locks.get(pk, set()), source_id, at, writes, actor)
+            pk: self._write_merged(
+                rows[pk], contributions[pk], locks.get(pk, set()), given.get(pk, {}), source_id, at, writes, actor
+            )
             for pk in sorted(pks)
         }
         self._apply_merge_writes(writes)
@@ -603,8 +610,9 @@ class Writer:
         self._set_match_keys(writes.keys)
 
     def _write_merged(
-        self, row: Mapping[str, Any], contributions: list[Contribution], locked: set[str], source_id: str | None,
-        at: datetime, writes: _MergeWrites, actor: str | None = None,
+        self, row: Mapping[str, Any], contributions: list[Contribution], locked: set[str],
+        given: Mapping[str, str | None], source_id: str | None, at: datetime, writes: _MergeWrites,
+        actor: str | None = None,
     ) -> ApplyOutcome:  # fmt: skip
         pk, venue_id = row["pk"], row["id"]
         if not contributions:  # every record moved to another venue or was withdrawn
@@ -630,12 +638,18 @@ class Writer:
             if restored or any(name in _KEY_COLUMNS for name in changes):
                 writes.keys[pk] = {**row, **update}
         content = [name for name in changes if name in _CONTENT]
+        # Provenance follows the winners, not only the values: a more trusted source giving the same
+        # value, or a whole address taken from another record, changes where the field comes from.
+        moved = [
+            name for name in _CONTENT
+            if name not in locked and (name in changes or given.get(name) != merged.winners.get(name))
+        ]  # fmt: skip
+        writes.cleared += ({"b_pk": pk, "b_field": name} for name in moved)
+        writes.provenance += (
+            {"venue_pk": pk, "field": name, "source_id": merged.winners[name], "locked": False, "at": at}
+            for name in moved if merged.winners.get(name) is not None
+        )  # fmt: skip
         if content:
-            writes.cleared += ({"b_pk": pk, "b_field": name} for name in content)
-            writes.provenance += (
-                {"venue_pk": pk, "field": name, "source_id": merged.winners.get(name), "locked": False, "at": at}
-                for name in content if name not in locked
-            )  # fmt: skip
             self._log(*(
                 {"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "update", "field": name,
                  "old": changes[name][0], "new": changes[name][1], "source_id": source_id, "actor": actor}

@@ -23,9 +23,10 @@ from starlette.responses import RedirectResponse, Response
 from directory.config import Settings
 from directory.errors import VenueNotFound
 from directory.schema import Frais, Service, Typologie, Venue
-from directory.store import is_venue_id
+from directory.store import StoredVenue, is_venue_id
 
 from .display import format_date, local_now, open_label, week_hours
+from .origins import origins
 from .rendering import absolute_url, render
 
 __all__ = [
@@ -201,7 +202,7 @@ def qr_svg_data_uri(url: str) -> str:
 # -- request handling -----------------------------------------------------------
 
 
-def _load(request: Request, route: str) -> Venue | RedirectResponse:
+def _load(request: Request, route: str) -> StoredVenue | RedirectResponse:
     """The active venue named by the path; a redirect for a merged one; else VenueNotFound."""
     venue_id: str = request.path_params["venue_id"]
     stored = request.app.state.store.get_venue(venue_id) if is_venue_id(venue_id) else None
@@ -209,7 +210,7 @@ def _load(request: Request, route: str) -> Venue | RedirectResponse:
         return RedirectResponse(request.url_for(route, venue_id=stored.merged_into).path, status_code=301)
     if stored is None or stored.status != "active":
         raise VenueNotFound(detail="Aucun lieu de l'annuaire ne porte cet identifiant. Il a peut-être été retiré.")
-    return stored.venue
+    return stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,9 +250,10 @@ def _common(venue: Venue) -> dict[str, Any]:
 
 def venue_page(request: Request) -> Response:
     """``GET /lieux/{id}``: one venue; merged venues redirect to the one they became."""
-    venue = _load(request, "venue")
-    if isinstance(venue, Response):
-        return venue
+    stored = _load(request, "venue")
+    if isinstance(stored, Response):
+        return stored
+    venue, store = stored.venue, request.app.state.store
     page_url = absolute_url(request, "venue", venue_id=venue.id)
     report = report_link(request.app.state.settings, venue, page_url)
     context = {
@@ -262,6 +264,7 @@ def venue_page(request: Request) -> Response:
         "directions": directions(venue),
         "report": report,
         "json_ld": json_ld_script(json_ld(venue, page_url)),
+        "origins": origins(stored.provenance, store.sources.names()) if stored.provenance else [],
     }
     return render(request, "venue.html", context)
 
@@ -271,9 +274,10 @@ def venue_slip(request: Request) -> Response:
 
     Nothing is asked, stored or sent: notes are written by hand on the paper.
     """
-    venue = _load(request, "venue_slip")
-    if isinstance(venue, Response):
-        return venue
+    stored = _load(request, "venue_slip")
+    if isinstance(stored, Response):
+        return stored
+    venue = stored.venue
     page_url = absolute_url(request, "venue", venue_id=venue.id)
     context = {
         **_common(venue),

@@ -465,3 +465,41 @@ def test_a_run_that_fails_half_way_reports_nothing_of_what_was_rolled_back(store
     assert store.count_venues() == 0  # the first batch was rolled back with the rest…
     counts = store.sources.run(report.run_id).counts
     assert counts["new"] == counts["fetched"] == 0 and report.quality()["warning_reasons"] == []  # …and so is its report
+
+
+def test_an_echo_is_recognised_whatever_the_case_and_accents_of_this_instances_name(
+    store, places, served, fetcher, tmp_path
+):  # fmt: skip
+    """Another instance's source file may spell this instance's name differently (« annuaire rhône » vs « Annuaire Rhone »)."""
+    root, server = served
+    write_csv(root / "lieux.csv", rows()[:10])
+    echo = load_source(source_file(tmp_path, server.url("files/lieux.csv"), id="autre", publisher="Instance B",
+                                   origin="annuaire rhône"))  # fmt: skip
+    report = harvest(store, echo, fetcher, places, instance_name="Annuaire Rhone")
+    assert (report.skipped, report.new) == (10, 0)
+
+
+def test_provenance_names_the_winning_source_whatever_the_order_of_harvests(places, served, fetcher, tmp_path):
+    """Trust decides which source a field comes from, and the stored provenance says so, in either order."""
+    from directory.store import open_store
+
+    root, server = served
+    base = {**rows()[0], "telephone": "0450000001"}
+    write_csv(root / "alpha.csv", [base])
+    write_csv(root / "beta.csv", [{**base, "id": "b1", "telephone": "0450000002", "presentation_resume": "Ateliers"}])
+    alpha = load_source(source_file(tmp_path, server.url("files/alpha.csv"), id="alpha", publisher="Alpha", trust=70))
+    beta = load_source(source_file(tmp_path, server.url("files/beta.csv"), id="beta", publisher="Beta", trust=50))
+    found = []
+    for order in ((alpha, beta), (beta, alpha)):
+        store = open_store(f"sqlite:///{tmp_path / f'{order[0].id}-first.db'}", upgrade=True)
+        for config in order:
+            harvest(store, config, fetcher, places)
+        (venue_id,) = [n.venue.id for n in store.nearest(float(base["latitude"]), float(base["longitude"]), limit=1)]
+        stored = store.get_venue(venue_id)
+        found.append({name: p.source_id for name, p in stored.provenance.items()})
+        assert stored.venue.telephone == "+33450000001"  # Alpha is trusted more
+        store.close()
+    assert found[0] == found[1]
+    assert (found[0]["telephone"], found[0]["nom"], found[0]["adresse"], found[0]["presentation_resume"]) == (
+        "alpha", "alpha", "alpha", "beta"
+    )  # fmt: skip

@@ -197,6 +197,8 @@ async def test_venue_page_shows_every_field(small_client: httpx.AsyncClient, sma
         assert label in page, label
     today = local_now().date()
     assert f"Source : reseau-test · Mis à jour le {today.day if today.day > 1 else '1er'} " in page
+    assert "D'où viennent ces informations" in page  # each field's source, from the store's provenance
+    assert "Réseau test : nom, adresse, position sur la carte, téléphone, courriel, site web, horaires" in page
     assert "Informations anciennes" not in page  # updated today
     assert f'href="/lieux/{venue_id}/fiche"' in html and "Fiche d'orientation à imprimer" in page
     assert "Signaler une erreur" in page
