@@ -47,6 +47,7 @@ from ._names import (
 )
 
 __all__ = [
+    "BOUNDARY_M",
     "CELL_M",
     "T_HIGH",
     "T_LOW",
@@ -96,6 +97,13 @@ MISMATCH_WEIGHTS: dict[str, float] = {"phone": 0.5, "email": 0.25, "website": 0.
 #: false match in; 0.75 drops recall to 0.80); below 0.50 nothing needs a person.
 T_HIGH = 0.70
 T_LOW = 0.50
+
+#: Two points of two communes at most this far apart are one place on a
+#: commune boundary (a street crossing it, a wrong commune on one side): their
+#: addresses are compared, and the pair is judged as in one commune, though
+#: never merged without a person. Farther, or without both points, two
+#: communes' addresses count as different (« Le Bourg » in two villages).
+BOUNDARY_M = 150.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,12 +250,12 @@ def _name_score(a: Venue, b: Venue, na: str, nb: str, communes: tuple[str, ...])
     return max(fuzz.token_sort_ratio(ca, cb), 0.9 * fuzz.token_set_ratio(ca, cb)) / 100
 
 
-def _address_score(a: Venue, b: Venue, same_place: bool) -> float | None:
+def _address_score(a: Venue, b: Venue, comparable: bool) -> float | None:
     na, nb = normalise_address(a.adresse), normalise_address(b.adresse)
     sa, sb = street_part(na), street_part(nb)
     if not sa or not sb:
         return None
-    if not same_place:  # « Le Bourg » in two villages is not one address
+    if not comparable:  # « Le Bourg » in two villages is not one address
         return 0.0
     num_a, num_b = address_number(na), address_number(nb)
     if num_a and num_b and num_a != num_b:
@@ -288,7 +296,8 @@ def score(a: Venue, b: Venue) -> Score:
       words and the shared commune's name set aside (they are compared by the
       veto and by ``address``);
     - ``address``: normalised street; 0 when both have a house number and the
-      numbers differ, or when the communes differ;
+      numbers differ, or when the communes differ and the points are not
+      within :data:`BOUNDARY_M` of each other (or one is missing);
     - ``distance``: :func:`distance_score` of the haversine distance — no
       point on either side, no distance part (never a free match);
     - ``phone``, ``email``, ``website`` (host), ``siret`` (real SIRETs
@@ -302,8 +311,10 @@ def score(a: Venue, b: Venue) -> Score:
 
     Decision: ``distinct`` under a veto. Same commune: ``match`` at or above
     :data:`T_HIGH`, ``review`` at or above :data:`T_LOW`, else ``distinct``.
-    Two communes (« Le Bourg » in two villages, a network sharing one phone):
-    never ``match``; ``review`` at or above :data:`T_HIGH`, else ``distinct``.
+    Two communes: never ``match``. Points within :data:`BOUNDARY_M` (one
+    place on the boundary): ``review`` at or above :data:`T_LOW`. Otherwise
+    (« Le Bourg » in two villages, a network sharing one phone): ``review``
+    at or above :data:`T_HIGH`, else ``distinct``.
 
     Veto: when one name carries a service word (:data:`SERVICE_KEYWORDS`) the
     other lacks, and the two share none, they are different services of one
@@ -316,10 +327,12 @@ def score(a: Venue, b: Venue) -> Score:
     communes = (commune_key(a.commune), commune_key(b.commune)) if same_place else ()
     na, nb = normalise_name(a.nom), normalise_name(b.nom)
     parts["name"] = _name_score(a, b, na, nb, communes)
-    if (addr := _address_score(a, b, same_place)) is not None:
+    metres = haversine_m(*a.point, *b.point) if a.point is not None and b.point is not None else None
+    on_boundary = not same_place and metres is not None and metres <= BOUNDARY_M
+    if (addr := _address_score(a, b, same_place or on_boundary)) is not None:
         parts["address"] = addr
-    if a.point is not None and b.point is not None:
-        parts["distance"] = distance_score(haversine_m(*a.point, *b.point))
+    if metres is not None:
+        parts["distance"] = distance_score(metres)
     for name, (xs, ys) in _identifiers(a, b).items():
         if xs and ys:
             parts[name] = 1.0 if xs & ys else 0.0
@@ -333,8 +346,8 @@ def score(a: Venue, b: Venue) -> Score:
         veto = None
     if veto is not None:
         decision: Decision = "distinct"
-    elif not same_place:  # two communes: a person decides, and only on strong evidence
-        decision = "review" if total >= T_HIGH else "distinct"
+    elif not same_place:  # two communes: a person decides; far apart, only on strong evidence
+        decision = "review" if total >= (T_LOW if on_boundary else T_HIGH) else "distinct"
     elif total >= T_HIGH:
         decision = "match"
     elif total >= T_LOW:

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Harvest fixtures: the loopback server of ``tests/harvest/loopback.py``."""
+"""Harvest fixtures: the loopback server of ``tests/harvest/loopback.py``, and
+the « Rapprochement des doublons » section that ends a run of test_matching.py."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from directory.harvest.fetch import Fetcher
 from .fake_ban import FakeBan
 from .loopback import Loopback
 
+MATCHING_FIGURES = pytest.StashKey[list[str]]()
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
@@ -62,3 +64,17 @@ def ban(ban_server: FakeBan) -> FakeBan:
     """The fake BAN, its counters and outages reset."""
     ban_server.reset()
     return ban_server
+
+
+@pytest.fixture
+def matching_figures(pytestconfig: pytest.Config) -> list[str]:
+    """Lines that :func:`pytest_terminal_summary` shows at the end of the run."""
+    return pytestconfig.stash.setdefault(MATCHING_FIGURES, [])
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """Matching precision and recall in every run's output, not only with ``-s``."""
+    if lines := config.stash.get(MATCHING_FIGURES, []):
+        terminalreporter.write_sep("=", "Rapprochement des doublons")
+        for line in lines:
+            terminalreporter.write_line(line)

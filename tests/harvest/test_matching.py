@@ -2,7 +2,8 @@
 """Matching: blocking, the veto, the score, and precision/recall on labelled pairs.
 
 The labelled pairs and their records are in ``fixtures/matching/`` (see its
-README). Run with ``pytest -s`` (or ``-rA``) to see the measured figures.
+README). The measured figures end every run that includes these tests, in a
+« Rapprochement des doublons » section (``tests/harvest/conftest.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from directory.harvest.matching import (
+    BOUNDARY_M,
     CELL_M,
     MISMATCH_WEIGHTS,
     SERVICE_KEYWORDS,
@@ -234,6 +236,39 @@ def test_two_communes_are_never_merged_automatically():
     assert score(a, b).decision != "match"
 
 
+def test_a_duplicate_across_a_commune_boundary_goes_to_review():
+    # One venue, 27 m apart, named by two sources in Lyon and in Villeurbanne.
+    lyon = venue(nom="Association Connect'Jaurès", adresse="12 avenue Jean Jaurès", commune="Lyon", code_postal="69007",
+                 code_insee="69387", latitude=45.7463, longitude=4.8431, telephone="+33478581220",
+                 courriels=["contact@connectjaures.fr"])  # fmt: skip
+    villeurbanne = venue(nom="Connect Jaures - accueil numérique", adresse="12 AV JEAN JAURES", commune="Villeurbanne",
+                         code_postal="69100", code_insee="69266", latitude=45.7465, longitude=4.8433,
+                         courriels=["accueil@connectjaures.fr"])  # fmt: skip
+    assert haversine_m(*lyon.point, *villeurbanne.point) < BOUNDARY_M
+    across = score(lyon, villeurbanne)
+    assert across.parts["address"] == 1.0  # the street is compared, not forced to 0…
+    assert across.decision == "review"  # …and a person decides: two communes never merge by themselves
+    inside = score(lyon, dataclasses.replace(villeurbanne, commune="Lyon", code_postal="69007", code_insee="69387"))
+    assert (inside.total, inside.decision) == (across.total, "match")
+    # A weaker pair on the boundary is judged as in one commune: a person decides.
+    other_name = score(lyon, dataclasses.replace(villeurbanne, nom="Les Ateliers du Tonkin"))
+    assert T_LOW <= other_name.total < T_HIGH and other_name.decision == "review"
+    far = dataclasses.replace(villeurbanne, latitude=45.7665)  # 2.2 km: two places again
+    assert score(lyon, far).parts["address"] == 0.0 and score(lyon, far).decision == "distinct"
+
+
+def test_le_bourg_in_two_villages_far_apart_stays_distinct():
+    # One association, one e-mail, a club at « Le Bourg » of two Haute-Loire villages 3.3 km apart.
+    a = venue(nom="Club informatique", adresse="Le Bourg", commune="Saint-Beauzire", code_postal="43100",
+              latitude=45.2750, longitude=3.2673, courriels=["club.info43@orange.fr"])  # fmt: skip
+    b = venue(nom="Club informatique", adresse="Le Bourg", commune="Lubilhac", code_postal="43100",
+              latitude=45.2460, longitude=3.2560, courriels=["club.info43@orange.fr"])  # fmt: skip
+    s = score(a, b)
+    assert s.parts["address"] == 0.0 and s.decision == "distinct"
+    no_point = score(a, dataclasses.replace(b, latitude=None, longitude=None))
+    assert no_point.parts["address"] == 0.0 and no_point.decision != "match"
+
+
 def test_an_identifier_that_differs_weighs_less_than_one_that_agrees():
     assert all(MISMATCH_WEIGHTS[k] < WEIGHTS[k] for k in MISMATCH_WEIGHTS)
     a = venue(nom="MJC Robert Martin", adresse="87 avenue Adolphe Figuet", telephone="+33475712600")
@@ -299,37 +334,37 @@ def report(title: str, m: dict[str, float]) -> str:
     )
 
 
-def test_labelled_set_is_well_formed(labelled):
+def test_labelled_set_is_well_formed(labelled, matching_figures):
     records, pairs = labelled
     labels = Counter(p["label"] for p in pairs)
-    print(f"\npaires étiquetées : {dict(labels)}")
+    matching_figures.append(f"paires étiquetées : {dict(labels)}")
     assert set(labels) == {"match", "distinct", "unsure"}
     assert len({frozenset((p["left"], p["right"])) for p in pairs}) == len(pairs)
     assert all(p["left"] in records and p["right"] in records and p["note"] for p in pairs)
 
 
-def test_precision_and_recall_on_labelled_pairs(labelled):
+def test_precision_and_recall_on_labelled_pairs(labelled, matching_figures):
     records, pairs = labelled
     m = evaluate(records, pairs)
-    print("\n" + report("Auvergne-Rhône-Alpes", m))
+    matching_figures.append(report("Auvergne-Rhône-Alpes", m))
     assert m["precision"] >= 0.95
     assert m["recall"] >= 0.8
 
 
-def test_precision_holds_without_coordinates(labelled):
+def test_precision_holds_without_coordinates(labelled, matching_figures):
     """The same pairs with one point removed: fewer matches, never free ones."""
     records, pairs = labelled
     m = evaluate(records, pairs, strip_right_point=True)
-    print("\n" + report("sans coordonnées à droite", m))
+    matching_figures.append(report("sans coordonnées à droite", m))
     assert m["precision"] >= 0.95
 
 
-def test_precision_on_the_holdout(labelled):
+def test_precision_on_the_holdout(labelled, matching_figures):
     """Pairs from other regions, labelled after the thresholds were fixed."""
     records, _ = labelled
     holdout = json.loads((FIXTURES / "holdout.json").read_text(encoding="utf-8"))
     m = evaluate(records, holdout)
-    print("\n" + report("contrôle hors région", m))
+    matching_figures.append(report("contrôle hors région", m))
     assert m["precision"] >= 0.95
 
 
@@ -339,7 +374,7 @@ def test_blocking_finds_every_labelled_pair(labelled):
     assert all(frozenset((p["left"], p["right"])) in found for p in pairs if p["label"] == "match")
 
 
-def test_blocking_on_the_real_files(shared_datasets):
+def test_blocking_on_the_real_files(shared_datasets, matching_figures):
     """~3.4k real records (Hinaura + conseillers numériques): pairs compared vs n²."""
     items = []
     for source, path in (("hinaura", "hinaura/source.json"), ("cnfs", "conseiller-numerique/lieux-cnfs-2022.json")):
@@ -351,8 +386,8 @@ def test_blocking_on_the_real_files(shared_datasets):
     for a, b in candidate_pairs(items, stats=stats):
         partners[a.key] += 1
         partners[b.key] += 1
-    print(
-        f"\nblocage : {stats.items} fiches, {stats.pairs} paires comparées sur {stats.all_pairs} "
+    matching_figures.append(
+        f"blocage : {stats.items} fiches, {stats.pairs} paires comparées sur {stats.all_pairs} "
         f"({stats.pairs / stats.all_pairs:.3%}), plus gros bloc {stats.largest_block}, "
         f"au plus {max(partners.values())} voisins par fiche, blocs ignorés {dict(stats.skipped)}"
     )
