@@ -11,7 +11,10 @@ only the meaning does. Opening hours are compared by the open intervals they
 give over one week, not by their text. A record that ``parse_venue`` rejects
 is compared without its faulty fields, which count as "invalid" on that side.
 Records are joined on name, and commune when two share a name (ANCT's ids
-are row numbers, ours are slugs).
+are row numbers, ours are slugs). The figures the prose gives are computed
+too, so the report says what the files say today; ``tests/harvest/
+test_nc_agreement.py`` checks that the committed report is what this script
+writes.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from directory.harvest.dedupe import MatchIndex, resolve  # noqa: E402
 from directory.harvest.sources import load_source  # noqa: E402
 from directory.places import load_gazetteer  # noqa: E402
 from directory.schema import LIST_VOCABULARIES, NATIONAL_FIELDS, OpeningHours, Severity, fold_key, parse_venue  # noqa: E402
@@ -94,13 +98,41 @@ def show(value: Any) -> str:
     return text if len(text) <= 90 else text[:87] + "…"
 
 
-def main() -> int:
+def labels(side: Side, name: str) -> set[str]:
+    return {getattr(v, "national", str(v)) for v in side.values.get(name) or []}
+
+
+PUBLICS = "publics_specifiquement_adresses"
+ANCT_ALL = {"Familles et/ou enfants", "Jeunes", "Seniors"}  # ANCT's reading of « Tout types de publics »
+
+
+def publics_case(said: str, mine: Side, theirs: Side) -> str:
+    """Why the two sides give different publics: the explanation's four cases."""
+    ours, anct = labels(mine, PUBLICS), labels(theirs, PUBLICS)
+    if "Jeunes (16-26 ans)/Etudiants" in said and ours == anct | {"Étudiants"}:
+        return "etudiants"
+    if "Tout types de publics" in said and anct == ours | ANCT_ALL and not ours & ANCT_ALL:
+        return "insertion" if "Personnes en insertion professionnelle" in said else "tout"
+    return "autres"
+
+
+def duplicates(records: list[dict[str, Any]], places: Any, source_id: str) -> tuple[int, list[tuple[str, str]]]:
+    """Venues a first harvest makes of the records, and the pairs it merges (``dedupe.resolve``, as the run)."""
+    new = [(str(r["id"]), v) for r in records if (v := parse_venue(r, places=places, today=TODAY).venue) is not None]
+    names = {record_id: f"{venue.nom} ({venue.commune})" for record_id, venue in new}
+    follows = resolve(MatchIndex(), source_id, new, {}).follows
+    return len(new) - len(follows), [(names[leader], names[twin]) for twin, leader in follows.items()]
+
+
+def report() -> str:
     places = load_gazetteer()
     config = load_source(SOURCE)
     raw_items = list(config.make_reader().read(Path(config.location()).read_bytes()))
     ours: dict[tuple[str, str], tuple[dict[str, Any], Side]] = {}
+    mapped = []
     for item in raw_items:
         record, _ = config.map(item.record, today=TODAY)
+        mapped.append(record)
         ours[(fold_key(item.record["nom"]), fold_key(item.record["commune"] or ""))] = (item.record, parsed(record, places))
     theirs_records = json.loads(ANCT.read_text(encoding="utf-8"))
 
@@ -140,6 +172,25 @@ def main() -> int:
 
     ours_valid = sum(not side.rejected for _, side in ours.values())
     theirs_valid = sum(not parsed(r, places).rejected for r in theirs_records)
+    venues, twins = duplicates(mapped, places, config.id)
+    differ = {name: d for name, _, _, d, _, _ in rows}
+    five = sum(differ[n] for n in ("frais_a_charge", "modalites_accompagnement", "structure_parente",
+                                   "dispositif_programmes_nationaux", "itinerance"))  # fmt: skip
+    publics = Counter(
+        publics_case(ours[key][0].get("publics_accueillis") or "", mine, theirs)
+        for key, mine, theirs in pairs
+        if normal(PUBLICS, mine.values.get(PUBLICS)) != normal(PUBLICS, theirs.values.get(PUBLICS))
+    )
+
+    def gained(service: str, a: int, b: int) -> int:  # pairs where side a has the service and side b not
+        return sum(service in labels(p[a], "services") - labels(p[b], "services") for p in pairs)
+
+    facts = {
+        "five": five, "disagreements": total - total_agree, "five_share": 100 * five / (total - total_agree),
+        "publics": differ[PUBLICS], **{case: publics[case] for case in ("tout", "insertion", "etudiants", "autres")},
+        "loisirs": gained("Loisirs et créations numériques", 1, 2),
+        "comprehension": gained("Compréhension du monde numérique", 2, 1),
+    }  # fmt: skip
     lines = [
         "# Nouvelle-Calédonie : notre correspondance comparée à celle de l'ANCT",
         "",
@@ -153,8 +204,12 @@ def main() -> int:
         f"- fiches appariées (même nom, et même commune quand le nom ne suffit pas) : **{len(pairs)}** ; "
         f"fiches de l'enquête absentes du fichier ANCT : {len(dropped)} ({'; '.join(dropped) or '—'}) ; "
         f"fiches ANCT sans correspondant : {len(unmatched)}",
+        f"- doublons dans l'enquête : une moisson de ce fichier fusionne {len(twins)} fiches avec une autre du même "
+        f"fichier ({len(mapped)} fiches → {venues} lieux) : "
+        + " ; ".join(f"« {a} » et « {b} »" for a, b in twins)
+        + ". La comparaison se fait fiche par fiche, avant cette fusion.",
         f"- fiches valides au standard : nous **{ours_valid} / {len(ours)}**, ANCT **{theirs_valid} / {len(theirs_records)}**",
-        f"- accord global, champ par champ (31 champs, `id` exclu) : **{total_agree} / {total} = {100 * total_agree / total:.1f} %**",
+        f"- accord global, champ par champ ({len(FIELDS)} champs, `id` exclu) : **{total_agree} / {total} = {100 * total_agree / total:.1f} %**",
         "",
         "| champ | accord | dont vides des deux côtés | désaccord | invalide chez l'ANCT | invalide chez nous | taux |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -175,8 +230,12 @@ def main() -> int:
     for name, _, _, differ, _, _ in rows:
         if differ:
             lines.append(f"- `{name}` ({differ}) : " + " ; ".join(examples.get(name, [])))
-    lines += ["", EXPLANATION.strip(), ""]
-    text = "\n".join(lines)
+    lines += ["", EXPLANATION.strip().format(**facts), ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    text = report()
     OUT.write_text(text, encoding="utf-8")
     print(text)
     return 0
@@ -207,10 +266,15 @@ ANCT ; quelques-unes sont des choix de notre côté, dits ici.
 - `date_maj` : six fiches sans date de soumission reçoivent chez l'ANCT le
   1969-12-31 (une date zéro). Nous leur donnons le 2024-03-20, jour où l'ANCT
   a converti l'export qui les contenait.
-- `publics_specifiquement_adresses` : l'ANCT donne « Familles et/ou enfants,
-  Jeunes, Seniors » aux fiches qui disent « Tout types de publics » ; le
-  standard réserve ce champ aux publics *spécifiquement* visés, nous le
-  laissons vide.
+- `publics_specifiquement_adresses` ({publics} désaccords) : à {tout} fiches qui
+  disent « Tout types de publics », l'ANCT ajoute « Familles et/ou enfants,
+  Jeunes, Seniors » ; le standard réserve ce champ aux publics
+  *spécifiquement* visés, nous n'ajoutons rien. {insertion} autres fiches le
+  disent aussi, avec « Personnes en insertion professionnelle », public que
+  le standard n'a pas : même ajout chez l'ANCT. À {etudiants} fiches qui disent
+  « Jeunes (16-26 ans)/Etudiants », nous donnons « Jeunes » et « Étudiants »,
+  l'ANCT seulement « Jeunes ». Pour les {autres} autres, les deux côtés
+  traduisent autrement la liste des publics.
 - `prise_en_charge_specifique` : « Personnes en situation de handicap » ne
   dit pas quel handicap ; l'ANCT en fait « Handicaps mentaux », nous ne
   déduisons rien.
@@ -228,7 +292,8 @@ ANCT ; quelques-unes sont des choix de notre côté, dits ici.
   standard), `modalites_accompagnement`, `structure_parente`,
   `dispositif_programmes_nationaux` (« Certificateur Pix ») et `itinerance`
   sont vides dans le fichier ANCT ; la configuration actuelle de mednum-cli
-  les remplit, comme nous. Ces cinq champs font l'essentiel du désaccord.
+  les remplit, comme nous. Ces cinq champs font {five} des {disagreements}
+  désaccords ({five_share:.0f} %).
 - `typologie` : ni l'ANCT ni nous ne classons « Province » ; « Entreprise
   privée » devient chez nous `ETABL_PRI` (Établissement privé), reste vide
   chez l'ANCT.
@@ -247,8 +312,8 @@ ANCT ; quelques-unes sont des choix de notre côté, dits ici.
   une table de correspondance exhaustive, où l'ANCT cherchait des mots-clés.
   Les ensembles diffèrent surtout de deux services : « Loisirs et créations
   numériques », que nous tirons de « Culture, loisirs et divertissement »
-  (32 fiches), et « Compréhension du monde numérique », que l'ANCT déduit du
-  mot « formation » (21 fiches) et nous non. Trois morceaux de texte libre
+  ({loisirs} fiches), et « Compréhension du monde numérique », que l'ANCT déduit du
+  mot « formation » ({comprehension} fiches) et nous non. Trois morceaux de texte libre
   sans rapport avec un service sont signalés, pas devinés.
 - `id` n'est pas comparé : l'ANCT numérote les lignes, nous formons un
   identifiant stable à partir de la commune et du nom.

@@ -14,7 +14,7 @@ venue of the record it was merged into (a merge here too), not withdrawn. Echoes
 lineage names this instance is skipped.
 
 For echoes to stop, the source's ``publisher`` must be the other instance's
-``instance_name`` (it is what the other instance recognises as itself).
+``instance_name`` (its DIRECTORY_INSTANCE_NAME, compared without case or accents).
 """
 
 from __future__ import annotations

@@ -384,8 +384,9 @@ def _osm_hours(record: dict[str, Any]) -> list[Problem]:
 
 def _already_had(lineage: list[str], source: SourceConfig, direct_origins: frozenset[str], instance: str | None) -> bool:
     """Echoes and detours: what this instance published itself, or what
-    another source of this directory brings straight from its origin."""
-    if instance and instance in lineage:
+    another source of this directory brings straight from its origin
+    (names compared without case or accents)."""
+    if instance and fold_key(instance) in {fold_key(name) for name in lineage}:
         return True
     origin = fold_key(lineage[0])
     return origin != fold_key(source.publisher) and origin in direct_origins

@@ -250,6 +250,36 @@ def test_dinclusion_page_inline_services_and_v0_fields():
     assert record["autres_formations_labels"] == "Label local"
 
 
+#: A v0 structure as the ANCT converter writes it (every v0 structure field), in a structures-only export.
+STRUCTURE_V0 = {
+    "id": "mediation-numerique--5f8d", "siret": None, "rna": None, "nom": "Médiathèque de Bourail",
+    "commune": "Bourail", "code_postal": "98870", "code_insee": "98803", "adresse": "Rue Simone Dremon",
+    "complement_adresse": None, "longitude": 165.4986, "latitude": -21.5679, "typologie": "BIB",
+    "telephone": "+687000000", "courriel": "mediatheque@example.org", "site_web": None,
+    "presentation_resume": None, "presentation_detail": None, "source": "nouvelle-caledonie",
+    "date_maj": "2024-03-20T00:00:00+00:00", "antenne": False, "lien_source": None,
+    "horaires_ouverture": "Tu-Fr 09:00-17:00", "accessibilite": None, "labels_nationaux": ["conseiller-numerique"],
+    "labels_autres": [],
+    "thematiques": ["numerique", "numerique--prendre-en-main-un-ordinateur", "numerique--utiliser-le-numerique-au-quotidien",
+                    "numerique--realiser-des-demarches-administratives-avec-un-accompagnement",
+                    "numerique--acceder-a-une-connexion-internet", "famille--garde-denfants"],
+}  # fmt: skip
+
+
+def test_dinclusion_structure_without_services_takes_its_services_from_its_own_thematiques():
+    (record,) = records(DataInclusionReader(), json.dumps([STRUCTURE_V0]).encode())
+    assert record["services"] == ["Maîtrise des outils numériques du quotidien", "Aide aux démarches administratives",
+                                  "Accès internet et matériel informatique"]  # fmt: skip
+    assert record["dispositif_programmes_nationaux"] == ["Conseillers numériques"]
+    bare = {"id": "x", "nom": "Lieu", "thematiques": ["numerique--creer-avec-le-numerique"]}
+    (bare,) = records(DataInclusionReader(), json.dumps([bare]).encode())
+    assert bare["services"] == ["Loisirs et créations numériques"]
+    # a structure with services of its own: its services say what it offers, not its broader thematiques
+    with_services = {**STRUCTURE_V0, "services": [{"thematiques": ["numerique--creer-avec-le-numerique"]}]}
+    (record,) = records(DataInclusionReader(), json.dumps([with_services]).encode())
+    assert record["services"] == ["Loisirs et créations numériques"]
+
+
 def test_dinclusion_without_siret_gets_the_placeholder_and_refuses_other_json():
     (record,) = records(DataInclusionReader(), json.dumps([{"id": "x", "nom": "Lieu"}]).encode())
     assert record["pivot"] == "00000000000000"

@@ -5,7 +5,8 @@ national-standard records.
 Accepted documents: a list of structures; an API page ``{"items": [...]}``;
 ``{"structures": [...], "services": [...]}`` (services joined to their
 structure by ``structure_id``); one structure with its ``services`` inline (as
-``GET /api/v1/structures/{id}`` answers).
+``GET /api/v1/structures/{id}`` answers). A structure without services gives
+its services from its own v0 ``thematiques``, read with the same table.
 
 The field and value correspondences are those of ``reference/standards.md``
 §2 and §4.2, read backwards. Only *digital* services count: a service whose
@@ -201,6 +202,8 @@ def structure_to_national(structure: Mapping[str, Any], services: Sequence[Mappi
     others = _values(structure.get("labels_autres"))
     if others:
         out["autres_formations_labels"] = ", ".join(others)
+    if not services:  # a v0 structures-only export: the structure's own thematiques say what it offers
+        services = [{"thematiques": structure.get("thematiques")}]
     for service in services:
         thematiques = _values(service.get("thematiques"))
         if not any(t == "numerique" or t.startswith("numerique--") for t in thematiques):
