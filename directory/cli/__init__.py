@@ -9,7 +9,7 @@ import click
 
 from directory.config import Settings
 
-from . import db, exporting, harvesting, importing, indexing, reviewing, serving, stats
+from . import db, exporting, harvesting, importing, indexing, reviewing, serving, stats, venues
 
 __all__ = ["main"]
 
@@ -34,4 +34,5 @@ main.add_command(harvesting.sources)
 main.add_command(harvesting.harvest)
 main.add_command(harvesting.worker)
 main.add_command(reviewing.review)
+main.add_command(venues.lieu)
 main.add_command(indexing.reindex)

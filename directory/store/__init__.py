@@ -27,6 +27,7 @@ from ._base import (
     haversine_m,
     utcnow,
 )
+from ._curation import CORRECTABLE, Curated, InvalidValue, UnknownField, UnknownVenue, locked_with
 from ._feed import ChangeFeed, FeedItem, FeedPage, decode_cursor, encode_cursor
 from ._feedback import Correction, QuarantinedRecord, SourceFeedback, UnknownSource
 from ._postgis import PostgisStore
@@ -40,6 +41,7 @@ __all__ = [
     "RunSummary", "SourceBook", "SourceInfo", "SourceState", "SqliteStore", "Store", "StoredVenue", "VenueFilter", "Writer", "haversine_m",
     "is_venue_id", "new_venue_id", "open_store", "utcnow",
     "Correction", "QuarantinedRecord", "SourceFeedback", "UnknownSource", "Decided",
+    "CORRECTABLE", "Curated", "InvalidValue", "UnknownField", "UnknownVenue", "locked_with",
 ]  # fmt: skip
 
 
@@ -74,11 +76,17 @@ def _dumps(value: object) -> str:
     return orjson.dumps(value).decode()
 
 
+def _sqlite_loads(value: str | float) -> object:
+    """SQLite gives JSON columns numeric affinity: a JSON number (a point's latitude in the change
+    log) is stored, and read back, as a number."""
+    return value if isinstance(value, (int, float)) else orjson.loads(value)
+
+
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
-        url, connect_args={"check_same_thread": False}, json_serializer=_dumps, json_deserializer=orjson.loads
+        url, connect_args={"check_same_thread": False}, json_serializer=_dumps, json_deserializer=_sqlite_loads
     )
 
     @sa.event.listens_for(engine, "connect")

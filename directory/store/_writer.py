@@ -18,10 +18,11 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Venue
+from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, CommuneLookup, Venue
 from directory.schema.blocking import stored_block_keys
 
 from ._bulk import insert_rows
+from ._curation import Curated, UnknownVenue, corrected_values, locked_with
 from ._base import ApplyOutcome, RawRecord, SourceInfo, _reader, feeds, fingerprint, jsonable, record_links, utcnow
 from ._merge import Contribution, merge_records
 from ._sources import SourceState
@@ -258,6 +259,54 @@ class Writer:
             self._remerge({link.venue_pk}, None, at, actor)
             return Decided(split=(leaver, self._venue_id(link.venue_pk), new_id))
         return Decided()
+
+    def correct(
+        self, venue_id: str, field: str, raw_value: Any, actor: str, at: datetime, *, places: CommuneLookup | None = None
+    ) -> Curated:
+        """A person fixes one field of an active venue; harvests never change it again (until ``unlock``).
+
+        The value is checked and normalised as a harvested one (see ``_curation``), then the field and
+        the fields that travel with it are locked by ``actor`` and the venue merged again with them
+        (its terms, offers, matching keys follow; the change log, by ``actor``, tells the search index).
+
+        :raises UnknownVenue: no active venue has this id.
+        :raises UnknownField: not a field of the standard.
+        :raises InvalidValue: the value is refused, with validation's problems; nothing is written.
+        """
+        row = self._active_row(venue_id)
+        values, warnings = corrected_values(row, field, raw_value, places=places, today=at.date())
+        self.c.execute(prov_t.delete().where(prov_t.c.venue_pk == row["pk"], prov_t.c.field.in_(list(values))))
+        insert_rows(self.c, prov_t, [
+            {"venue_pk": row["pk"], "field": name, "source_id": None, "actor": actor, "locked": True, "at": at}
+            for name in values
+        ])  # fmt: skip
+        merged = self._remerge({row["pk"]}, None, at, actor, fixed={row["pk"]: values})[row["pk"]]
+        return Curated(venue_id, tuple(values), merged.changed_fields, warnings)
+
+    def unlock(self, venue_id: str, field: str, actor: str, at: datetime) -> Curated:
+        """The field (and those locked with it) goes back to the merge: the venue is computed again
+        from its records, what changes logged by ``actor``. ``fields`` is empty when none was locked.
+
+        :raises UnknownVenue: no active venue has this id.
+        :raises UnknownField: not a field of the standard.
+        """
+        group = locked_with(field)
+        row = self._active_row(venue_id)
+        unlocked = self.c.execute(
+            prov_t.delete().where(prov_t.c.venue_pk == row["pk"], prov_t.c.field.in_(group), prov_t.c.locked.is_(True))
+        ).rowcount
+        if not unlocked:
+            return Curated(venue_id, (), ())
+        merged = self._remerge({row["pk"]}, None, at, actor)[row["pk"]]
+        return Curated(venue_id, group, merged.changed_fields)
+
+    def _active_row(self, venue_id: str) -> Mapping[str, Any]:
+        row = self.c.execute(
+            sa.select(venue_t).where(venue_t.c.id == venue_id, venue_t.c.status == "active")
+        ).mappings().first()  # fmt: skip
+        if row is None:
+            raise UnknownVenue(venue_id)
+        return row
 
     def venue_names(self, venue_ids: Sequence[str]) -> dict[str, str]:
         """Venue id → name, for reports."""
@@ -554,9 +603,13 @@ class Writer:
         self.c.execute(_FIRST_PROVENANCE, {"pks": pks, "source_id": source_id, "at": at})
 
     def _remerge(
-        self, pks: set[int], source_id: str | None, at: datetime, actor: str | None = None
-    ) -> dict[int, ApplyOutcome]:
-        """Recompute these venues from their active records; log what changed (by ``actor``, if a person)."""
+        self, pks: set[int], source_id: str | None, at: datetime, actor: str | None = None,
+        fixed: Mapping[int, Mapping[str, Any]] | None = None,
+    ) -> dict[int, ApplyOutcome]:  # fmt: skip
+        """Recompute these venues from their active records; log what changed (by ``actor``, if a person).
+
+        :param fixed: venue pk → the values a person just gave its locked fields (``correct``).
+        """
         if not pks:
             return {}
         rows = {r["pk"]: r for r in self.c.execute(sa.select(venue_t).where(venue_t.c.pk.in_(list(pks)))).mappings()}
@@ -581,7 +634,8 @@ class Writer:
         writes = _MergeWrites()
         results = {
             pk: self._write_merged(
-                rows[pk], contributions[pk], locks.get(pk, set()), given.get(pk, {}), source_id, at, writes, actor
+                rows[pk], contributions[pk], locks.get(pk, set()), given.get(pk, {}), source_id, at, writes, actor,
+                (fixed or {}).get(pk),
             )
             for pk in sorted(pks)
         }
@@ -612,12 +666,12 @@ class Writer:
     def _write_merged(
         self, row: Mapping[str, Any], contributions: list[Contribution], locked: set[str],
         given: Mapping[str, str | None], source_id: str | None, at: datetime, writes: _MergeWrites,
-        actor: str | None = None,
+        actor: str | None = None, fixed: Mapping[str, Any] | None = None,
     ) -> ApplyOutcome:  # fmt: skip
         pk, venue_id = row["pk"], row["id"]
         if not contributions:  # every record moved to another venue or was withdrawn
             return ApplyOutcome(venue_id, "emptied")
-        merged = merge_records(contributions, current=row, locked=locked)
+        merged = merge_records(contributions, current={**row, **(fixed or {})}, locked=locked)
         new = _venue_values(merged.values)
         changes = {
             name: (jsonable(row[name]), jsonable(value))

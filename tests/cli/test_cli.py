@@ -11,7 +11,6 @@ import re
 import subprocess
 import sys
 
-import pytest
 from click.testing import CliRunner
 
 from directory.cli import main
@@ -19,17 +18,6 @@ from directory.store import utcnow
 from directory.store.migrate import head_revision
 
 from ..conftest import FIXTURES
-
-
-@pytest.fixture
-def run(tmp_path):
-    runner = CliRunner()
-    env = {"DIRECTORY_DATA_DIR": str(tmp_path), "DATABASE_URL": ""}
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
-
-    return invoke
 
 
 def test_db_upgrade_then_status(run):
