@@ -315,10 +315,9 @@ def _apply(
         report.status = report.status if report.status == "partial" else "complete"
         if report.status == "partial":  # the next run reads the source again, and says so again
             state.read_again()
-        state.last_run_id = report.run_id
         if report.status == "complete":
             state.last_complete_run_id, state.last_complete_count = report.run_id, report.fetched
-        state.next_due_at = at + source.interval
+        _schedule(state, source, report, at)
         writer.save_state(state)
 
 
@@ -431,10 +430,16 @@ def _duration(delta: timedelta) -> str:
     return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
 
 
-def _save_state(store: Store, source: SourceConfig, state: SourceState, report: HarvestReport, at: datetime,
-                due_in: timedelta | None = None) -> None:  # fmt: skip
+def _schedule(state: SourceState, source: SourceConfig, report: HarvestReport, at: datetime,
+              due_in: timedelta | None = None) -> None:  # fmt: skip
+    """This run is the source's last; the next is due after its interval (or ``due_in``)."""
     state.last_run_id = report.run_id
     state.next_due_at = at + (due_in or source.interval)
+
+
+def _save_state(store: Store, source: SourceConfig, state: SourceState, report: HarvestReport, at: datetime,
+                due_in: timedelta | None = None) -> None:  # fmt: skip
+    _schedule(state, source, report, at, due_in)
     with store.writer() as writer:
         writer.save_state(state)
 
@@ -470,7 +475,9 @@ class _RunBatch:
 
     def __init__(self, run: _Run, report: HarvestReport, at: datetime, unstored: set[str]) -> None:
         self.store, self.source, self.report, self.at = run.store, run.source, report, at
-        self.places, self.geocoder, self.unstored = run.places, run.geocoder, unstored
+        self.places, self.unstored = run.places, unstored
+        # without a geocoder, venues without a trustworthy point still get their commune's (flagged)
+        self.geocoder: Geocoder | None = run.geocoder or (CommuneGeocoder(run.places) if run.places is not None else None)  # type: ignore[arg-type]
         self.writer: Writer | None = None
         self.read: list[_Read] = []
         self.items: list[_Valid] = []
@@ -538,8 +545,7 @@ class _RunBatch:
 
     def _geocode(self) -> dict[str, tuple[str, tuple[float, float] | None, float | None]]:
         """Records without a trustworthy point get one from the geocoder, or their commune's (flagged)."""
-        geocoder = self.geocoder or (CommuneGeocoder(self.places) if self.places is not None else None)  # type: ignore[arg-type]
-        if geocoder is None:
+        if self.geocoder is None:
             return {}
         wanted = {
             v.record_id: GeocodeRequest(v.record_id, v.venue.adresse, v.venue.code_postal, v.venue.commune, v.venue.code_insee)
@@ -549,7 +555,7 @@ class _RunBatch:
         if not wanted:
             return {}
         assert self.writer is not None
-        answers = geocoder.geocode(list(wanted.values()), connection=self.writer.c)  # the run holds the write lock
+        answers = self.geocoder.geocode(list(wanted.values()), connection=self.writer.c)  # the run holds the write lock
         outage = False
         for v in self.items:
             if (answer := answers.get(v.record_id)) is None:
