@@ -18,7 +18,8 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "VenueRow", "OfferRow", "VenueTermRow", "SourceRow", "SourceStateRow", "SourceLinkRow",
     "RawRecordRow", "FieldProvenanceRow", "ChangeRow", "RunRow", "GeocodeCacheRow",
-    "MatchDecisionRow", "MatchKeyRow", "ReviewItemRow", "metadata",
+    "MatchDecisionRow", "MatchKeyRow", "ReviewItemRow", "AccountRow", "AccountEventRow", "LoginFailureRow", "metadata",
+    "account_t", "account_event_t", "login_failure_t",
     "venue_t", "offer_t", "term_t", "source_t", "state_t", "link_t", "raw_t", "prov_t", "change_t", "run_t", "geocode_t", "decision_t", "review_t", "match_key_t",
 ]  # fmt: skip
 
@@ -262,6 +263,47 @@ class ReviewItemRow(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("left_key", "right_key", name="uq_review_item_pair"),)
 
 
+class AccountRow(SQLModel, table=True):
+    """A person who signs in to the back office: an administrator, a network animator or a structure's manager."""
+
+    __tablename__ = "account"
+    pk: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=80, unique=True)
+    name: str  # how the person is named in histories
+    role: str = Field(max_length=16)  # admin | animateur | structure
+    territories: list[str] | None = _json()  # "commune:69383", "epci:200046977", "departement:69"
+    venues: list[str] | None = _json()  # venue ids a structure manager answers for
+    password_hash: str | None = None  # Argon2; None until the person chose one
+    active: bool = True
+    session_version: int = 0  # bumped when sessions must end (new password, account disabled)
+    token_hash: str | None = Field(default=None, max_length=64)  # SHA-256 of the one-time link's token
+    token_expires_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    last_login_at: datetime | None = None
+
+
+class AccountEventRow(SQLModel, table=True):
+    """What was done to an account, and by whom: the accounts' history."""
+
+    __tablename__ = "account_event"
+    seq: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    login: str = Field(max_length=80, index=True)  # the account concerned
+    actor: str = Field(max_length=120)  # who did it (a login, or « ligne de commande »)
+    action: str = Field(max_length=24)  # create | update | reset | disable | enable | password | login
+    details: dict[str, Any] | None = _json()
+
+
+class LoginFailureRow(SQLModel, table=True):
+    """A failed sign-in, by account and by address: throttling reads the recent ones (every worker sees them)."""
+
+    __tablename__ = "login_failure"
+    pk: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160, index=True)  # "login:alice" or "addr:192.0.2.1"
+    at: datetime = Field(index=True)
+
+
 metadata = SQLModel.metadata
 
 #: The tables themselves, for the statements written with SQLAlchemy Core.
@@ -279,3 +321,6 @@ geocode_t = GeocodeCacheRow.__table__
 decision_t = MatchDecisionRow.__table__
 review_t = ReviewItemRow.__table__
 match_key_t = MatchKeyRow.__table__
+account_t = AccountRow.__table__
+account_event_t = AccountEventRow.__table__
+login_failure_t = LoginFailureRow.__table__
