@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Blocking and scoring cost on the real files (Hinaura + conseillers numériques).
 
-    .venv/bin/python bench/matching.py [--datasets ../shared/datasets] [--copies 1] [--max-block 200]
+    .venv/bin/python bench/matching.py [--datasets fixtures/sources] [--copies 1] [--max-block 200]
 
 ``--copies k`` tiles the ~3.4k real records k times, each copy moved 20° of
 longitude away with its postcode, phone and e-mails made distinct: a country k
@@ -53,7 +53,7 @@ def tile(items: list[Candidate], copies: int) -> list[Candidate]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--datasets", type=Path, default=ROOT.parent / "shared" / "datasets")
+    parser.add_argument("--datasets", type=Path, default=ROOT / "fixtures" / "sources")
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--max-block", type=int, default=200)
     args = parser.parse_args()

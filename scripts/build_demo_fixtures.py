@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """Build fixtures/demo/*.csv: real open data converted to the national standard v1.0.2.
 
-    .venv/bin/python scripts/build_demo_fixtures.py ../shared/datasets
+    .venv/bin/python scripts/build_demo_fixtures.py fixtures/sources
+
+The argument is a folder holding ``conseiller-numerique/lieux-cnfs-2022.json``
+and ``hinaura/source.json``: ``fixtures/sources/`` has both (byte-for-byte
+copies, origins in their READMEs), or the same files fetched afresh.
 
 Reads the Conseillers numériques 2022 file (all of France, pre-standard form)
 and the Hinaura file (Auvergne-Rhône-Alpes, v0.1), migrates them with the
@@ -30,7 +34,7 @@ SOURCES = [
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("datasets", type=Path, help="the shared/datasets folder")
+    parser.add_argument("datasets", type=Path, help="folder holding conseiller-numerique/ and hinaura/ (fixtures/sources)")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "fixtures" / "demo")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)

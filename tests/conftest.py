@@ -5,11 +5,19 @@ PostGIS tests need a PostgreSQL server with the PostGIS extension
 (``TEST_POSTGRES_URL``, default the local server). On a laptop without one
 they are skipped with the reason; under CI (``CI`` set) a missing PostGIS is
 a failure, never a skip.
+
+The repository is enough: every file the tests read lies inside it. An audit
+hook (``sys.addaudithook``) notes each ``open``, directory listing, SQLite
+database and subprocess that reaches a path beside the repository (under its
+parent folder but not inside it, such as a data folder kept beside the clone,
+which a fresh clone does not have); the run fails at its end, naming them.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +30,12 @@ from directory.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
-SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
+#: Real data files, copied byte for byte into the repository (origins and
+#: licences: fixtures/README.md and each folder's README). ``DATASETS`` keeps the
+#: layout of the project's shared data folder: ``hinaura/source.json``…
+DATASETS = FIXTURES / "sources"
+#: The national standard's official one-row example (LaMednum).
+OFFICIAL_EXAMPLE = FIXTURES / "lamednum" / "exemple-valide.csv"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 IN_CI = bool(os.environ.get("CI"))
 
@@ -103,8 +116,88 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
-@pytest.fixture
-def shared_datasets() -> Path:
-    if not SHARED_DATASETS.is_dir():
-        unavailable(f"données partagées absentes : {SHARED_DATASETS}")
-    return SHARED_DATASETS
+# --- the repository is enough: nothing beside it is read ----------------------
+
+_INSIDE = os.path.join(str(ROOT), "")  # "<parent>/main/"
+_BESIDE = os.path.join(str(ROOT.parent), "")  # "<parent>/": its other folders are not in a clone
+#: Folders that may lie under the parent without being the project's: the
+#: temporary folder, the Python installation, per-user caches and settings (a
+#: repository cloned straight into a home folder).
+_ALLOWED = tuple(
+    os.path.join(str(Path(p).resolve()), "")
+    for p in {
+        tempfile.gettempdir(), sys.prefix, sys.base_prefix, sys.exec_prefix,
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache",
+        os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config",
+        Path.home() / ".local", Path.home() / ".npm",
+    }
+)  # fmt: skip
+_WATCHED = frozenset({"open", "os.listdir", "os.scandir", "sqlite3.connect", "subprocess.Popen"})
+#: Every (event, path) that reached beside the repository, once each, in order.
+OUTSIDE_ACCESSES: dict[tuple[str, str], None] = {}
+
+
+def _as_text(path: object) -> str | None:
+    if isinstance(path, int):  # a file descriptor
+        return None
+    try:
+        return os.fsdecode(os.fspath(path))
+    except TypeError:
+        return None
+
+
+def _beside(path: str, cwd: str | None = None) -> str | None:
+    """``path`` made absolute if it lies under the repository's parent folder
+    but not inside the repository, else None."""
+    if not path.startswith(os.sep):
+        if path in ("", ":memory:") or path.startswith("file:"):  # SQLite's memory databases and URIs
+            return None
+        path = os.path.join(cwd or os.getcwd(), path)
+    path = os.path.normpath(path)  # "main/../data" is "data"
+    folder = os.path.join(path, "")  # "<parent>/main2/" does not start with "<parent>/main/"
+    if folder.startswith(_BESIDE) and not folder.startswith(_INSIDE) and not folder.startswith(_ALLOWED):
+        return path
+    return None
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event not in _WATCHED:  # every other audited event costs one set lookup
+        return
+    if event == "subprocess.Popen":  # its working folder and the arguments that look like paths
+        _executable, argv, cwd, _env = args
+        cwd = _as_text(cwd) if cwd is not None else None
+        argv = [argv] if isinstance(argv, (str, bytes, os.PathLike)) else argv or ()
+        paths = [cwd] if cwd else []
+        paths += [a for a in map(_as_text, argv) if a and a.startswith(("/", "./", "../"))]
+        found = [_beside(p, cwd) for p in paths]
+    else:  # open, os.listdir, os.scandir, sqlite3.connect: the path is the first argument
+        path = "." if args[0] is None else _as_text(args[0])
+        found = [_beside(path)] if path is not None else []
+    for path in found:
+        if path is not None:
+            OUTSIDE_ACCESSES[(event, path)] = None
+
+
+if ROOT.parent != ROOT.parent.parent:  # a repository at the filesystem's root has nothing beside it to guard
+    sys.addaudithook(_audit)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if anything beside the repository was read (paths listed)."""
+    if not OUTSIDE_ACCESSES:
+        return
+    lines = [f"{event} {path}" for event, path in OUTSIDE_ACCESSES]
+    message = (
+        f"{len(lines)} accès à côté du dépôt ({_BESIDE}… hors de {_INSIDE}) : un clone neuf "
+        "n'a pas ces fichiers ; copiez-les dans fixtures/ (voir fixtures/README.md)"
+    )
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_sep("=", "le dépôt doit suffire", red=True)
+        reporter.write_line(message, red=True)
+        for line in lines:
+            reporter.write_line(f"  {line}")
+    else:
+        print(message, *lines, sep="\n  ", file=sys.stderr)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

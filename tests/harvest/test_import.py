@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from directory.harvest import ReadError, import_file
 from directory.schema import ConditionFrais, Severity
 
-from ..conftest import FIXTURES
+from ..conftest import DATASETS, FIXTURES, OFFICIAL_EXAMPLE
 
 HOSTILE = FIXTURES / "hostile"
 
@@ -28,28 +28,29 @@ def raw_statuses(store, run_id):
 @pytest.mark.parametrize(
     ("path", "read", "stored", "rejected"),
     [
-        ("lamednum/exemple-valide.csv", 1, 1, 0),
-        ("hinaura/source.json", 687, 687, 0),
-        ("nouvelle-caledonie/20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json", 90, 78, 12),
+        (OFFICIAL_EXAMPLE, 1, 1, 0),
+        (DATASETS / "hinaura" / "source.json", 687, 687, 0),
+        (DATASETS / "nouvelle-caledonie" / "20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json", 90, 78, 12),
     ],
+    ids=lambda p: p.parent.name if hasattr(p, "parent") else None,
 )
-def test_every_national_standard_file_of_the_shared_datasets(store, places, shared_datasets, path, read, stored, rejected):
-    report = import_file(store, shared_datasets / path, places=places)
+def test_every_national_standard_file_of_the_real_datasets(store, places, path, read, stored, rejected):
+    report = import_file(store, path, places=places)
     assert (report.read, report.stored, report.rejected) == (read, stored, rejected)
     assert store.count_venues() == stored
     assert sorted(raw_statuses(store, report.run_id).values()).count("quarantined") == rejected
 
 
-def test_official_example_is_flagged(store, places, shared_datasets):
-    report = import_file(store, shared_datasets / "lamednum" / "exemple-valide.csv", places=places)
+def test_official_example_is_flagged(store, places):
+    report = import_file(store, OFFICIAL_EXAMPLE, places=places)
     assert ("structure-1", "latitude", "coordinates_far_from_commune") in reasons(report, Severity.WARNING)
     venue_id = store.nearest(43.52609, 5.41423, limit=1)[0].venue.id
     flags = store.get_venue(venue_id).flags
     assert [f["code"] for f in flags] == ["coordinates_far_from_commune"]
 
 
-def test_second_import_of_the_same_file_changes_nothing(store, places, shared_datasets):
-    path = shared_datasets / "hinaura" / "source.json"
+def test_second_import_of_the_same_file_changes_nothing(store, places):
+    path = DATASETS / "hinaura" / "source.json"
     import_file(store, path, places=places)
     with store.engine.connect() as c:
         changes = c.execute(sa.text("SELECT count(*) FROM change_log")).scalar_one()
@@ -59,13 +60,13 @@ def test_second_import_of_the_same_file_changes_nothing(store, places, shared_da
         assert c.execute(sa.text("SELECT count(*) FROM change_log")).scalar_one() == changes
 
 
-def test_pass_numerique_stays_findable(store, places, shared_datasets):
-    import_file(store, shared_datasets / "hinaura" / "source.json", places=places)
+def test_pass_numerique_stays_findable(store, places):
+    import_file(store, DATASETS / "hinaura" / "source.json", places=places)
     with store.engine.connect() as c:
         count = c.execute(sa.text(
             "SELECT count(*) FROM venue_term WHERE field = 'conditions_frais' AND code = :c"
         ), {"c": ConditionFrais.PASS_NUMERIQUE.code}).scalar_one()  # fmt: skip
-    source = json.loads((shared_datasets / "hinaura" / "source.json").read_text())
+    source = json.loads((DATASETS / "hinaura" / "source.json").read_text(encoding="utf-8"))
     assert count == sum("Pass numérique" in (r.get("conditions_acces") or "") for r in source) > 0
 
 

@@ -36,6 +36,8 @@ from directory.harvest.matching import (
 )
 from directory.schema import PLACEHOLDER_PIVOT, EARTH_RADIUS_M, Venue, haversine_m, parse_venue
 
+from ..conftest import DATASETS
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "matching"
 DLAT = CELL_M / (EARTH_RADIUS_M * math.pi / 180)  # degrees of latitude per grid cell
 
@@ -374,11 +376,11 @@ def test_blocking_finds_every_labelled_pair(labelled):
     assert all(frozenset((p["left"], p["right"])) in found for p in pairs if p["label"] == "match")
 
 
-def test_blocking_on_the_real_files(shared_datasets, matching_figures):
+def test_blocking_on_the_real_files(matching_figures):
     """~3.4k real records (Hinaura + conseillers numériques): pairs compared vs n²."""
     items = []
     for source, path in (("hinaura", "hinaura/source.json"), ("cnfs", "conseiller-numerique/lieux-cnfs-2022.json")):
-        for row in json.loads((shared_datasets / path).read_text(encoding="utf-8")):
+        for row in json.loads((DATASETS / path).read_text(encoding="utf-8")):
             if (v := parse_venue(row).venue) is not None:
                 items.append(Candidate(f"{source}:{row['id']}", v))
     stats = BlockingStats()

@@ -20,6 +20,9 @@ from directory.schema import (
     Typologie,
     parse_venue,
 )
+from directory.export.schemas import NATIONAL_SCHEMA_PATH
+
+from ..conftest import DATASETS, OFFICIAL_EXAMPLE
 
 BASE = {
     "id": "lieu-1",
@@ -39,16 +42,16 @@ def codes(result):
     return {(p.field, p.code, p.severity) for p in result.problems}
 
 
-def test_every_field_of_the_official_schema_is_in_the_model(shared_datasets):
-    schema = json.loads((shared_datasets.parent / "reference" / "national-standard.schema.json").read_text())
+def test_every_field_of_the_official_schema_is_in_the_model():
+    schema = json.loads(NATIONAL_SCHEMA_PATH.read_text(encoding="utf-8"))
     official = tuple(f["name"] for f in schema["fields"])
     assert len(official) == 32
     assert official == NATIONAL_FIELDS
     assert set(official) <= set(VENUE_FIELDS)
 
 
-def test_vocabularies_match_the_official_patterns(shared_datasets):
-    schema = json.loads((shared_datasets.parent / "reference" / "national-standard.schema.json").read_text())
+def test_vocabularies_match_the_official_patterns():
+    schema = json.loads(NATIONAL_SCHEMA_PATH.read_text(encoding="utf-8"))
     patterns = {f["name"]: f.get("constraints", {}).get("pattern", "") for f in schema["fields"]}
     for field, vocabulary in [
         ("services", Service), ("publics_specifiquement_adresses", Public),
@@ -61,8 +64,9 @@ def test_vocabularies_match_the_official_patterns(shared_datasets):
         assert {term.national for term in vocabulary} == official, field
 
 
-def test_official_example_parses_and_is_flagged_far_from_its_commune(shared_datasets, places):
-    row = next(csv.DictReader((shared_datasets / "lamednum" / "exemple-valide.csv").open(encoding="utf-8")))
+def test_official_example_parses_and_is_flagged_far_from_its_commune(places):
+    with OFFICIAL_EXAMPLE.open(encoding="utf-8") as stream:
+        row = next(csv.DictReader(stream))
     result = parse_venue(row, places=places)
     assert result.venue is not None
     assert result.venue.services == [Service.OUTILS_QUOTIDIEN, Service.INSERTION_PRO, Service.LOISIRS]
@@ -233,8 +237,8 @@ def test_2022_national_map_form_with_comma_lists():
         ("conseiller-numerique/lieux-cnfs-2022.json", 2733, 2731),  # 2 six-digit postcodes: fixed with the gazetteer only
     ],
 )
-def test_real_files(shared_datasets, path, total, valid):
-    records = json.loads((shared_datasets / path).read_text(encoding="utf-8"))
+def test_real_files(path, total, valid):
+    records = json.loads((DATASETS / path).read_text(encoding="utf-8"))
     results = [parse_venue(r) for r in records]
     assert (len(results), sum(r.ok for r in results)) == (total, valid)
 
