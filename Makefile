@@ -6,13 +6,23 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 
-.PHONY: install demo test test-quick system-deps clean
+.PHONY: install install-runtime demo test test-quick system-deps clean
 
+# Two stamps: `make demo` installs the runtime dependencies only
+# (.installed-runtime); `make test` adds the test extras (.installed), so after
+# `make demo` it installs just those.
 install: $(VENV)/.installed
+install-runtime: $(VENV)/.installed-runtime
 
-$(VENV)/.installed: pyproject.toml requirements.lock
+$(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-runtime: pyproject.toml requirements.lock | $(PY)
+	$(PY) -m pip install --quiet -c requirements.lock -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.installed-runtime
 	$(PY) -m pip install --quiet -c requirements.lock -e '.[test]'
 	touch $@
 
@@ -23,7 +33,7 @@ node_modules/.installed: package.json package-lock.json
 system-deps:
 	bash scripts/system-deps.sh
 
-demo: install
+demo: install-runtime
 	$(VENV)/bin/directory demo
 
 test: install node_modules/.installed system-deps
