@@ -122,16 +122,25 @@ _INSIDE = os.path.join(str(ROOT), "")  # "<parent>/main/"
 _BESIDE = os.path.join(str(ROOT.parent), "")  # "<parent>/": its other folders are not in a clone
 #: Folders that may lie under the parent without being the project's: the
 #: temporary folder, the Python installation, per-user caches and settings (a
-#: repository cloned straight into a home folder).
+#: repository cloned straight into a home folder). Only those inside the parent
+#: count: the temporary folder holding the parent (a clone in /tmp/x/) must not
+#: excuse the whole parent.
+_TEMP = os.path.join(str(Path(tempfile.gettempdir()).resolve()), "")
 _ALLOWED = tuple(
-    os.path.join(str(Path(p).resolve()), "")
-    for p in {
-        tempfile.gettempdir(), sys.prefix, sys.base_prefix, sys.exec_prefix,
-        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache",
-        os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config",
-        Path.home() / ".local", Path.home() / ".npm",
+    folder
+    for folder in {
+        os.path.join(str(Path(p).resolve()), "")
+        for p in (
+            _TEMP, sys.prefix, sys.base_prefix, sys.exec_prefix,
+            os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache",
+            os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config",
+            Path.home() / ".local", Path.home() / ".npm",
+        )
     }
-)  # fmt: skip
+    if folder.startswith(_BESIDE) and folder != _BESIDE
+)
+if _TEMP == _BESIDE:  # a clone straight in the temporary folder: pytest's and tempfile's folders there
+    _ALLOWED += (_TEMP + "pytest-of-", _TEMP + "tmp")
 _WATCHED = frozenset({"open", "os.listdir", "os.scandir", "sqlite3.connect", "subprocess.Popen"})
 #: Every (event, path) that reached beside the repository, once each, in order.
 OUTSIDE_ACCESSES: dict[tuple[str, str], None] = {}
