@@ -76,7 +76,7 @@ def test_no_code_builds_a_path_to_a_shared_folder_beside_the_repository(files):
 
 
 def test_no_tracked_file_names_this_machines_parent_folder(files):
-    """An absolute path of this machine (``/work/…``) means nothing in another clone."""
+    """An absolute path of this machine (the folder holding the clone) means nothing in another clone."""
     parent = str(ROOT.parent).rstrip("/") + "/"
     if parent == "/":
         pytest.skip("dépôt à la racine du système de fichiers")
