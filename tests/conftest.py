@@ -21,6 +21,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -207,6 +208,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reporter.write_line(message, red=True)
         for line in lines:
             reporter.write_line(f"  {line}")
+        if hasattr(reporter, "_add_stats"):  # "N passed, 1 accès hors du dépôt" on the last line, too
+            reporter._add_stats("accès hors du dépôt", [SimpleNamespace(event=e, path=p) for e, p in OUTSIDE_ACCESSES])
     else:
         print(message, *lines, sep="\n  ", file=sys.stderr)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
