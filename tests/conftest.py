@@ -163,6 +163,8 @@ def _beside(path: str, cwd: str | None = None) -> str | None:
         if path in ("", ":memory:") or path.startswith("file:"):  # SQLite's memory databases and URIs
             return None
         path = os.path.join(cwd or os.getcwd(), path)
+    elif "/." not in path and (not path.startswith(_BESIDE[:-1]) or path.startswith(_INSIDE)):
+        return None  # the common case, decided without normalising
     path = os.path.normpath(path)  # "main/../data" is "data"
     folder = os.path.join(path, "")  # "<parent>/main2/" does not start with "<parent>/main/"
     if folder.startswith(_BESIDE) and not folder.startswith(_INSIDE) and not folder.startswith(_ALLOWED):
