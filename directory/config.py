@@ -31,6 +31,9 @@ SETTINGS_HELP: dict[str, str] = {
     "geocoder_url": "Adresse de l'API de géocodage BAN (api-adresse) ; vide : table des communes hors ligne seulement (les lieux sans coordonnées sûres sont placés au centre de leur commune).",
     "meili_url": "Adresse d'un serveur Meilisearch (profil serveur) ; vide : index embarqué.",
     "meili_key": "Clé de l'API Meilisearch.",
+    "secret_key": "Clé secrète qui signe les sessions de l'espace de gestion ; vide : une clé aléatoire gardée dans le dossier de données (fichier secret_key).",
+    "smtp_url": "Serveur d'envoi de courriels pour les invitations et les liens de mot de passe (smtp://utilisateur:motdepasse@hôte:port ou smtps://…) ; vide : les liens sont affichés à l'administrateur.",
+    "mail_from": "Adresse d'expéditeur des courriels de l'espace de gestion.",
 }
 
 
@@ -50,6 +53,9 @@ class Settings:
     geocoder_url: str = ""
     meili_url: str = ""
     meili_key: str = ""
+    secret_key: str = ""
+    smtp_url: str = ""
+    mail_from: str = ""
 
     @property
     def database(self) -> str:

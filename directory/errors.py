@@ -3,6 +3,8 @@
 
     DirectoryError
     ├── InvalidQuery          400  a parameter is out of range or unknown
+    ├── Forbidden             403  signed in, but this is not yours to see or change
+    ├── CsrfRefused           403  a form without this session's security token
     ├── VenueNotFound         404  no venue has this id
     ├── PlaceNotFound         404  the place typed matches no commune or postcode
     ├── SourceUnavailable     502  a harvest source failed
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 __all__ = [
-    "DirectoryError", "InvalidQuery", "VenueNotFound", "PlaceNotFound",
+    "DirectoryError", "InvalidQuery", "Forbidden", "CsrfRefused", "VenueNotFound", "PlaceNotFound",
     "SourceUnavailable", "StoreNotReady", "InvalidCatalogue", "FieldError",
 ]  # fmt: skip
 
@@ -64,6 +66,20 @@ class InvalidQuery(DirectoryError):
     status: ClassVar[int] = 400
     code: ClassVar[str] = "requete-invalide"
     title: ClassVar[str] = "Requête invalide"
+
+
+@dataclass
+class Forbidden(DirectoryError):
+    status: ClassVar[int] = 403
+    code: ClassVar[str] = "acces-refuse"
+    title: ClassVar[str] = "Accès refusé"
+
+
+@dataclass
+class CsrfRefused(DirectoryError):
+    status: ClassVar[int] = 403
+    code: ClassVar[str] = "jeton-invalide"
+    title: ClassVar[str] = "Formulaire expiré"
 
 
 @dataclass

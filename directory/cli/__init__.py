@@ -9,7 +9,7 @@ import click
 
 from directory.config import Settings
 
-from . import db, exporting, harvesting, importing, indexing, reviewing, serving, stats, venues
+from . import db, exporting, harvesting, importing, indexing, reviewing, serving, stats, users, venues
 
 __all__ = ["main"]
 
@@ -36,3 +36,4 @@ main.add_command(harvesting.worker)
 main.add_command(reviewing.review)
 main.add_command(venues.lieu)
 main.add_command(indexing.reindex)
+main.add_command(users.users)

@@ -18,7 +18,7 @@ from directory.places import Gazetteer
 from directory.search import SearchIndex, open_index, sync
 from directory.store import Store
 
-from . import api, apidocs, embed, feed, maps, opendata, openapi, pages, producers, venue
+from . import api, apidocs, backoffice, embed, feed, maps, opendata, openapi, pages, producers, venue
 from .cors import CorsReads
 from .security import SecurityHeaders, content_security_policy
 from .locate import Locator
@@ -56,6 +56,7 @@ routes = [
     Route("/catalogue.jsonld", opendata.catalogue_jsonld, methods=opendata.METHODS, name="catalogue_jsonld", middleware=opendata.MIDDLEWARE),
     Route("/.well-known/dcat", opendata.catalogue_negotiated, methods=opendata.METHODS, name="well_known_dcat", middleware=opendata.MIDDLEWARE),
     Route("/vocabulaires.ttl", opendata.vocabularies, methods=opendata.METHODS, name="vocabularies_ttl", middleware=opendata.MIDDLEWARE),
+    *backoffice.routes,
     Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
 ]
 
@@ -89,4 +90,7 @@ def create_app(settings: Settings, store: Store, places: Gazetteer, index: Searc
     app.state.catalogue = read_catalogue_file(settings.catalogue_file)
     app.state.locator = Locator(places, settings.geocoder_url)
     app.state.templates = make_templates()
+    app.state.sessions = backoffice.SessionCodec(
+        backoffice.load_secret(settings), secure=settings.public_url.startswith("https://")
+    )
     return app

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Imports run downstream only (DESIGN.md): schema ← store ← harvest/search/export ← web, cli.
+"""Imports run downstream only (DESIGN.md): schema ← store ← harvest/search/export ← curation ← web, cli.
 
 ``errors`` (the error tree, importing nothing) and ``places`` (reference data)
 may be used below the web layer.
@@ -22,8 +22,9 @@ ALLOWED = {
     "harvest": {"schema", "store", "places", "errors"},
     "search": {"schema", "store", "places", "errors"},
     "export": {"schema", "store", "errors", "places"},
-    "web": {"schema", "store", "places", "harvest", "search", "export", "config", "errors"},
-    "cli": {"schema", "store", "places", "harvest", "search", "export", "config", "errors", "web"},
+    "curation": {"schema", "store", "places", "errors", "export"},
+    "web": {"schema", "store", "places", "harvest", "search", "export", "curation", "config", "errors"},
+    "cli": {"schema", "store", "places", "harvest", "search", "export", "curation", "config", "errors", "web"},
 }
 
 

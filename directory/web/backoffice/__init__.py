@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The back office for network animators and structures, under ``/gestion/``: French,
+server-rendered, usable without JavaScript.
+
+Every route but signing in goes through ``guard.guarded`` (a live session, the CSRF token on writes,
+the role); handlers then check that the venue is in the person's scope (``guard.check_venue``).
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from . import editing, history, home, queue, signin
+from .guard import guarded
+from .session import SessionCodec, load_secret
+
+__all__ = ["SessionCodec", "load_secret", "routes"]
+
+GET, POST = ["GET"], ["POST"]
+
+routes: list[BaseRoute] = [
+    Route("/gestion/connexion", signin.login_form, methods=GET, name="gestion_login"),
+    Route("/gestion/connexion", signin.login, methods=POST, name="gestion_login_post"),
+    Route("/gestion/mot-de-passe/{token}", signin.password_form, methods=GET, name="gestion_password"),
+    Route("/gestion/mot-de-passe/{token}", signin.set_password, methods=POST, name="gestion_password_post"),
+    Route("/gestion/deconnexion", guarded(signin.logout), methods=POST, name="gestion_logout"),
+    Route("/gestion/", guarded(home.home), methods=GET, name="gestion_home"),
+    Route("/gestion/a-verifier", guarded(queue.queue), methods=GET, name="gestion_queue"),
+    Route("/gestion/a-verifier/doublons/{pk:int}", guarded(queue.decide_pair), methods=POST, name="gestion_decide_pair"),
+    Route("/gestion/lieux", guarded(home.venue_list), methods=GET, name="gestion_venues"),
+    Route("/gestion/lieux/{venue_id}", guarded(editing.edit_form), methods=GET, name="gestion_venue"),
+    Route("/gestion/lieux/{venue_id}", guarded(editing.save), methods=POST, name="gestion_venue_save"),
+    Route("/gestion/lieux/{venue_id}/rendre", guarded(editing.unlock), methods=POST, name="gestion_unlock"),
+    Route("/gestion/lieux/{venue_id}/retirer", guarded(editing.withdraw), methods=POST, name="gestion_withdraw"),
+    Route("/gestion/lieux/{venue_id}/restaurer", guarded(editing.restore), methods=POST, name="gestion_restore"),
+    Route("/gestion/lieux/{venue_id}/historique", guarded(history.history), methods=GET, name="gestion_history"),
+    Route("/gestion/lieux/{venue_id}/historique/annuler", guarded(history.revert_change), methods=POST, name="gestion_revert"),
+    Route("/gestion/lieux/{venue_id}/historique/revenir", guarded(history.revert_to), methods=POST, name="gestion_revert_to"),
+]  # fmt: skip

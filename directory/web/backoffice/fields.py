@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The venue form of the back office: each field's label and kind, and the translation between a
+stored venue, the form's values and the raw values ``Writer.correct_many`` validates.
+
+Raw values are written as a harvested record would give them (lists joined by « | », codes of the
+vocabularies), so that validation treats a person's value exactly like a source's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from starlette.datastructures import FormData
+
+from directory.schema import LIST_VOCABULARIES, Vocabulary
+
+__all__ = ["FORM_SECTIONS", "FormField", "LABELS", "current_raw", "submitted_raw"]
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    name: str
+    label: str
+    kind: str = "text"  # text | textarea | lines (one item per line) | choices (vocabulary checkboxes) | number
+    hint: str = ""
+    autocomplete: str = ""
+
+    @property
+    def vocabulary(self) -> list[Vocabulary]:
+        return list(LIST_VOCABULARIES[self.name][0]) if self.kind == "choices" else []
+
+
+#: The form, section by section, in the order a person reads a venue.
+FORM_SECTIONS: tuple[tuple[str, tuple[FormField, ...]], ...] = (
+    ("Le lieu", (
+        FormField("nom", "Nom du lieu"),
+        FormField("pivot", "SIRET de la structure", hint="14 chiffres ; laissez 00000000000000 s'il est inconnu."),
+        FormField("structure_parente", "Structure parente"),
+        FormField("typologie", "Type de structure", "choices"),
+        FormField("presentation_resume", "Présentation courte", "textarea", hint="280 caractères au plus."),
+        FormField("presentation_detail", "Présentation détaillée", "textarea"),
+    )),
+    ("Adresse et position", (
+        FormField("adresse", "Adresse (numéro et voie)", autocomplete="address-line1"),
+        FormField("complement_adresse", "Complément d'adresse", autocomplete="address-line2"),
+        FormField("code_postal", "Code postal", autocomplete="postal-code"),
+        FormField("commune", "Commune", autocomplete="address-level2"),
+        FormField("code_insee", "Code INSEE de la commune", hint="Laissez vide : il est déduit du code postal et de la commune."),
+        FormField("latitude", "Latitude", "number", hint="En degrés décimaux, par exemple 45.7597."),
+        FormField("longitude", "Longitude", "number", hint="En degrés décimaux, par exemple 4.8422."),
+    )),
+    ("Contact et horaires", (
+        FormField("telephone", "Téléphone", autocomplete="tel"),
+        FormField("courriels", "Courriels", "lines", hint="Un par ligne."),
+        FormField("site_web", "Sites web", "lines", hint="Un par ligne, avec https://."),
+        FormField("horaires", "Horaires (format OpenStreetMap)", hint="Par exemple : Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00"),
+        FormField("prise_rdv", "Lien de prise de rendez-vous"),
+        FormField("fiche_acces_libre", "Fiche Acceslibre (accessibilité)"),
+    )),
+    ("Ce que propose le lieu", (
+        FormField("services", "Services", "choices"),
+        FormField("publics_specifiquement_adresses", "Publics accueillis en particulier", "choices"),
+        FormField("prise_en_charge_specifique", "Prise en charge spécifique", "choices"),
+        FormField("modalites_acces", "Modalités d'accès", "choices"),
+        FormField("modalites_accompagnement", "Modalités d'accompagnement", "choices"),
+        FormField("frais_a_charge", "Frais à charge", "choices"),
+        FormField("conditions_frais", "Conditions de frais", "choices"),
+        FormField("itinerance", "Itinérance", "choices"),
+        FormField("dispositif_programmes_nationaux", "Dispositifs et programmes nationaux", "choices"),
+        FormField("formations_labels", "Formations et labels", "choices"),
+        FormField("autres_formations_labels", "Autres formations et labels"),
+    )),
+)  # fmt: skip
+
+#: Field → its label, for histories, errors and proposals.
+LABELS: dict[str, str] = {f.name: f.label for _, section in FORM_SECTIONS for f in section} | {
+    "date_maj": "Date de mise à jour", "source": "Source", "geo_method": "Méthode de placement",
+}  # fmt: skip
+
+_FIELDS = {f.name: f for _, section in FORM_SECTIONS for f in section}
+
+
+def _raw(value: Any) -> str:
+    """A stored value as the form shows it and validation reads it."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "|".join(getattr(item, "code", str(item)) for item in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def current_raw(venue: Any) -> dict[str, str]:
+    """Each form field of a stored venue (a ``Venue``), as raw text."""
+    return {name: _raw(getattr(venue, name)) for name in _FIELDS}
+
+
+def submitted_raw(form: FormData | Mapping[str, Any]) -> dict[str, str]:
+    """Each form field as the person submitted it, as raw text (lists joined by « | »)."""
+    values: dict[str, str] = {}
+    for name, f in _FIELDS.items():
+        if f.kind == "choices":
+            items = form.getlist(name) if isinstance(form, FormData) else list(form.get(name) or ())
+            values[name] = "|".join(str(item) for item in items)
+        elif f.kind == "lines":
+            text = str(form.get(name) or "")
+            values[name] = "|".join(line.strip() for line in text.splitlines() if line.strip())
+        else:
+            values[name] = str(form.get(name) or "").strip()
+    return values
