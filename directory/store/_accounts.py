@@ -34,6 +34,7 @@ class Account:
     pk: int
     login: str
     name: str
+    email: str | None
     role: str
     territories: tuple[str, ...]
     venues: tuple[str, ...]
@@ -62,7 +63,7 @@ def token_digest(token: str) -> str:
 
 def _account(row: Mapping[str, Any]) -> Account:
     return Account(
-        pk=row["pk"], login=row["login"], name=row["name"], role=row["role"],
+        pk=row["pk"], login=row["login"], name=row["name"], email=row["email"], role=row["role"],
         territories=tuple(row["territories"] or ()), venues=tuple(row["venues"] or ()),
         password_hash=row["password_hash"], active=row["active"], session_version=row["session_version"],
         token_expires_at=row["token_expires_at"], created_at=row["created_at"], last_login_at=row["last_login_at"],
@@ -110,8 +111,8 @@ class AccountBook:
     # -- writing -------------------------------------------------------------
 
     def add(
-        self, login: str, name: str, role: str, *, territories: Sequence[str] = (), venues: Sequence[str] = (),
-        actor: str, at: datetime,
+        self, login: str, name: str, role: str, *, email: str | None = None, territories: Sequence[str] = (),
+        venues: Sequence[str] = (), actor: str, at: datetime,
     ) -> Account:  # fmt: skip
         """A new account, without a password until its one-time link is used.
 
@@ -121,7 +122,7 @@ class AccountBook:
             if c.execute(sa.select(account_t.c.pk).where(account_t.c.login == login)).first():
                 raise AccountExists(login)
             c.execute(account_t.insert().values(
-                login=login, name=name, role=role, territories=list(territories), venues=list(venues),
+                login=login, name=name, email=email, role=role, territories=list(territories), venues=list(venues),
                 active=True, session_version=0, created_at=at, updated_at=at,
             ))  # fmt: skip
             details = {"role": role, "territoires": list(territories), "lieux": list(venues)}
@@ -132,14 +133,14 @@ class AccountBook:
 
     def update(
         self, login: str, *, actor: str, at: datetime, role: str | None = None, name: str | None = None,
-        territories: Sequence[str] | None = None, venues: Sequence[str] | None = None,
+        email: str | None = None, territories: Sequence[str] | None = None, venues: Sequence[str] | None = None,
     ) -> Account:  # fmt: skip
         """Change what an account may do; the event names each field with its old and new value."""
         before = self._require(login)
-        wanted = {"role": role, "name": name,
+        wanted = {"role": role, "name": name, "email": email,
                   "territories": list(territories) if territories is not None else None,
                   "venues": list(venues) if venues is not None else None}  # fmt: skip
-        old = {"role": before.role, "name": before.name, "territories": list(before.territories), "venues": list(before.venues)}
+        old = {"role": before.role, "name": before.name, "email": before.email, "territories": list(before.territories), "venues": list(before.venues)}
         changes = {k: v for k, v in wanted.items() if v is not None and v != old[k]}
         if changes:
             with self.engine.begin() as c:

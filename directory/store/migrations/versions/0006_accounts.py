@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("pk", sa.Integer(), nullable=False),
         sa.Column("login", sa.String(length=80), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=True),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("territories", _JSON, nullable=True),
         sa.Column("venues", _JSON, nullable=True),
