@@ -12,9 +12,12 @@ import getpass
 import click
 
 from directory.config import Settings
-from directory.curation import ROLES, InvalidAccount, add_account, disable_account, issue_link, territory_label
+from directory.curation import (
+    ROLES, InvalidAccount, MailFailed, add_account, disable_account, issue_link, send_link, territory_label,
+)
 from directory.places import load_gazetteer
-from directory.store import Store, UnknownAccount, utcnow
+from directory.store import Account, Store, UnknownAccount, utcnow
+from directory.web.backoffice import mailer_for, password_url
 
 from ._common import fail, open_settings_store
 
@@ -29,14 +32,24 @@ def _actor() -> str:
         return "ligne de commande"
 
 
-def _link(settings: Settings, token: str) -> str:
-    base = settings.public_url.rstrip("/") or f"http://{settings.host}:{settings.port}"
-    return f"{base}/gestion/mot-de-passe/{token}"
+def _hand_over(settings: Settings, account: Account, token: str, *, invitation: bool) -> None:
+    """Send the link to the account's address when SMTP is set; else (or when sending fails) print it."""
+    link = password_url(settings.public_url or f"http://{settings.host}:{settings.port}", token)
+    try:
+        if send_link(mailer_for(settings), account, link, invitation=invitation):
+            click.echo(f"Lien pour choisir le mot de passe envoyé à {account.email} (valable 72 heures, une seule fois).")
+            return
+    except MailFailed as err:
+        click.echo(f"Attention : {err}.", err=True)
+    click.echo(f"Lien à transmettre à « {account.login} » pour choisir le mot de passe (valable 72 heures, une seule fois) :")
+    click.echo(f"  {link}")
 
 
-def _known(store: Store, login: str) -> None:
-    if store.accounts.get(login) is None:
+def _known(store: Store, login: str) -> Account:
+    account = store.accounts.get(login)
+    if account is None:
         raise fail(f"aucun compte n'a l'identifiant « {login} » (voir « directory users list »)")
+    return account
 
 
 @click.group()
@@ -48,18 +61,22 @@ def users() -> None:
 @click.argument("login")
 @click.option("--role", type=click.Choice(sorted(ROLES)), required=True, help="admin, animateur ou structure.")
 @click.option("--nom", "name", default="", help="Nom affiché dans les historiques (défaut : l'identifiant).")
+@click.option("--courriel", "email", default="", help="Adresse électronique (le lien y est envoyé si un serveur SMTP est configuré).")
 @click.option("--territoire", "territories", multiple=True,
               help="Pour un animateur : commune (code INSEE), intercommunalité (SIREN) ou département ; répétable.")  # fmt: skip
 @click.option("--lieu", "venues", multiple=True, help="Identifiant d'un lieu dont le compte répond ; répétable.")
 @click.pass_obj
-def add(settings: Settings, login: str, role: str, name: str, territories: tuple[str, ...], venues: tuple[str, ...]) -> None:
+def add(
+    settings: Settings, login: str, role: str, name: str, email: str, territories: tuple[str, ...], venues: tuple[str, ...]
+) -> None:
     """Crée un compte et affiche le lien (à usage unique) où choisir son mot de passe."""
     store = open_settings_store(settings, upgrade=True)
     places = load_gazetteer()
     now = utcnow()
     try:
         account = add_account(
-            store, login, name, role, territories=territories, venues=venues, places=places, actor=_actor(), at=now
+            store, login, name, role, email=email, territories=territories, venues=venues, places=places,
+            actor=_actor(), at=now,
         )
     except InvalidAccount as err:
         raise fail(str(err)) from err
@@ -69,8 +86,7 @@ def add(settings: Settings, login: str, role: str, name: str, territories: tuple
         click.echo(f"  territoire : {territory_label(territory, places)}")
     for venue_id in account.venues:
         click.echo(f"  lieu : {venue_id}")
-    click.echo("Lien à transmettre pour choisir le mot de passe (valable 72 heures, une seule fois) :")
-    click.echo(f"  {_link(settings, token)}")
+    _hand_over(settings, account, token, invitation=True)
 
 
 @users.command("list")
@@ -102,12 +118,11 @@ def reset(settings: Settings, login: str) -> None:
     """Un nouveau lien à usage unique pour choisir un mot de passe (l'ancien mot de passe reste valable
     tant que le lien n'est pas utilisé)."""
     store = open_settings_store(settings, upgrade=True)
-    _known(store, login)
-    if not store.accounts.get(login).active:  # type: ignore[union-attr]
+    account = _known(store, login)
+    if not account.active:
         raise fail(f"le compte « {login} » est désactivé : réactivez-le d'abord (directory users enable {login})")
     token = issue_link(store, login, actor=_actor(), at=utcnow())
-    click.echo(f"Lien à transmettre à « {login} » (valable 72 heures, une seule fois) :")
-    click.echo(f"  {_link(settings, token)}")
+    _hand_over(settings, account, token, invitation=False)
 
 
 @users.command("disable")

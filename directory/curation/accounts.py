@@ -23,7 +23,7 @@ from .passwords import check_strength, hash_password, verify_password
 from .scope import parse_territory
 
 __all__ = [
-    "LINK_LIFETIME", "ROLES", "InvalidAccount", "SignInRefused", "TooManyAttempts", "add_account", "authenticate",
+    "LINK_LIFETIME", "ROLES", "InvalidAccount", "SignInRefused", "TooManyAttempts", "add_account", "authenticate", "change_account",
     "choose_password", "disable_account", "issue_link",
 ]  # fmt: skip
 
@@ -36,6 +36,7 @@ MAX_FAILURES_PER_ADDRESS = 20
 WINDOW = timedelta(minutes=15)
 
 _LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}", re.ASCII)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class InvalidAccount(ValueError):
@@ -56,8 +57,8 @@ class TooManyAttempts(PermissionError):
 
 
 def add_account(
-    store: Store, login: str, name: str, role: str, *, territories: Sequence[str] = (), venues: Sequence[str] = (),
-    places: Gazetteer, actor: str, at: datetime,
+    store: Store, login: str, name: str, role: str, *, email: str | None = None, territories: Sequence[str] = (),
+    venues: Sequence[str] = (), places: Gazetteer, actor: str, at: datetime,
 ) -> Account:  # fmt: skip
     """A new account (without a password: give its person ``issue_link``).
 
@@ -70,24 +71,48 @@ def add_account(
         )
     if role not in ROLES:
         raise InvalidAccount(f"« {role} » : rôle inconnu (admin, animateur ou structure).")
+    email = (email or "").strip() or None
+    if email is not None and not _EMAIL.fullmatch(email):
+        raise InvalidAccount(f"« {email} » n'est pas une adresse électronique.")
+    territories, venues = _checked_scope(store, role, territories, venues, places)
+    try:
+        return store.accounts.add(
+            login, name.strip() or login, role, email=email, territories=territories, venues=venues, actor=actor, at=at
+        )
+    except AccountExists as err:
+        raise InvalidAccount(f"L'identifiant « {login} » est déjà pris.") from err
+
+
+def change_account(
+    store: Store, login: str, *, role: str, territories: Sequence[str], venues: Sequence[str], places: Gazetteer,
+    actor: str, at: datetime,
+) -> Account:  # fmt: skip
+    """What an account may do from now on (its event names the old and new values).
+
+    :raises InvalidAccount: as ``add_account``.
+    :raises directory.store.UnknownAccount:
+    """
+    if role not in ROLES:
+        raise InvalidAccount(f"« {role} » : rôle inconnu (admin, animateur ou structure).")
+    territories, venues = _checked_scope(store, role, territories, venues, places)
+    return store.accounts.update(login, actor=actor, at=at, role=role, territories=territories, venues=venues)
+
+
+def _checked_scope(
+    store: Store, role: str, territories: Sequence[str], venues: Sequence[str], places: Gazetteer
+) -> tuple[list[str], list[str]]:
     try:
         territories = list(dict.fromkeys(parse_territory(t, places) for t in territories))
     except ValueError as err:
         raise InvalidAccount(str(err)) from err
     if role == "animateur" and not territories:
-        raise InvalidAccount("Un animateur répond d'au moins un territoire (--territoire).")
+        raise InvalidAccount("Un animateur répond d'au moins un territoire.")
     if role == "structure" and not venues:
-        raise InvalidAccount("Un gestionnaire de structure répond d'au moins un lieu (--lieu).")
+        raise InvalidAccount("Un gestionnaire de structure répond d'au moins un lieu.")
     unknown = [v for v in venues if store.get_venue(v) is None]
     if unknown:
         raise InvalidAccount(f"Lieu(x) inconnu(s) : {', '.join(unknown)}.")
-    try:
-        return store.accounts.add(
-            login, name.strip() or login, role, territories=territories, venues=list(dict.fromkeys(venues)),
-            actor=actor, at=at,
-        )  # fmt: skip
-    except AccountExists as err:
-        raise InvalidAccount(f"L'identifiant « {login} » est déjà pris.") from err
+    return territories, list(dict.fromkeys(venues))
 
 
 def issue_link(store: Store, login: str, *, actor: str, at: datetime) -> str:

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from . import editing, history, home, queue, signin
+from . import accounts, editing, history, home, queue, signin
 from .guard import guarded
+from .links import PASSWORD_PATH, mailer_for, password_url
 from .session import SessionCodec, load_secret
 
-__all__ = ["SessionCodec", "load_secret", "routes"]
+__all__ = ["SessionCodec", "load_secret", "mailer_for", "password_url", "routes"]
 
 GET, POST = ["GET"], ["POST"]
+ADMIN = {"admin"}
 
 routes: list[BaseRoute] = [
     Route("/gestion/connexion", signin.login_form, methods=GET, name="gestion_login"),
     Route("/gestion/connexion", signin.login, methods=POST, name="gestion_login_post"),
-    Route("/gestion/mot-de-passe/{token}", signin.password_form, methods=GET, name="gestion_password"),
-    Route("/gestion/mot-de-passe/{token}", signin.set_password, methods=POST, name="gestion_password_post"),
+    Route(PASSWORD_PATH, signin.password_form, methods=GET, name="gestion_password"),
+    Route(PASSWORD_PATH, signin.set_password, methods=POST, name="gestion_password_post"),
     Route("/gestion/deconnexion", guarded(signin.logout), methods=POST, name="gestion_logout"),
     Route("/gestion/", guarded(home.home), methods=GET, name="gestion_home"),
     Route("/gestion/a-verifier", guarded(queue.queue), methods=GET, name="gestion_queue"),
@@ -36,4 +38,10 @@ routes: list[BaseRoute] = [
     Route("/gestion/lieux/{venue_id}/historique", guarded(history.history), methods=GET, name="gestion_history"),
     Route("/gestion/lieux/{venue_id}/historique/annuler", guarded(history.revert_change), methods=POST, name="gestion_revert"),
     Route("/gestion/lieux/{venue_id}/historique/revenir", guarded(history.revert_to), methods=POST, name="gestion_revert_to"),
+    Route("/gestion/comptes", guarded(accounts.accounts, roles=ADMIN), methods=GET, name="gestion_accounts"),
+    Route("/gestion/comptes", guarded(accounts.add, roles=ADMIN), methods=POST, name="gestion_account_add"),
+    Route("/gestion/comptes/{login}", guarded(accounts.change, roles=ADMIN), methods=POST, name="gestion_account_change"),
+    Route("/gestion/comptes/{login}/lien", guarded(accounts.new_link, roles=ADMIN), methods=POST, name="gestion_account_link"),
+    Route("/gestion/comptes/{login}/desactiver", guarded(accounts.disable, roles=ADMIN), methods=POST, name="gestion_account_disable"),
+    Route("/gestion/comptes/{login}/reactiver", guarded(accounts.enable, roles=ADMIN), methods=POST, name="gestion_account_enable"),
 ]  # fmt: skip
