@@ -27,10 +27,14 @@ from ._base import (
     haversine_m,
     utcnow,
 )
-from ._curation import CORRECTABLE, Curated, InvalidValue, UnknownField, UnknownVenue, locked_with
+from ._curation import (
+    CORRECTABLE, Curated, InvalidValue, NotRevertible, NotSplittable, ProposalClosed, UnknownField, UnknownProposal,
+    UnknownVenue, locked_with,
+)  # fmt: skip
 from ._feed import ChangeFeed, FeedItem, FeedPage, decode_cursor, encode_cursor
 from ._feedback import Correction, QuarantinedRecord, SourceFeedback, UnknownSource
 from ._postgis import PostgisStore
+from ._proposals import Proposal
 from ._sqlite import SqliteStore
 from ._sources import RunSummary, SourceBook, SourceState
 from ._writer import Decided, Incoming, Writer
@@ -42,6 +46,7 @@ __all__ = [
     "is_venue_id", "new_venue_id", "open_store", "utcnow",
     "Correction", "QuarantinedRecord", "SourceFeedback", "UnknownSource", "Decided",
     "CORRECTABLE", "Curated", "InvalidValue", "UnknownField", "UnknownVenue", "locked_with",
+    "NotRevertible", "NotSplittable", "Proposal", "ProposalClosed", "UnknownProposal",
 ]  # fmt: skip
 
 

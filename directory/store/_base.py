@@ -36,6 +36,7 @@ from .tables import (
 )
 
 if TYPE_CHECKING:
+    from ._proposals import Proposal
     from ._writer import Writer
 
 __all__ = [
@@ -374,6 +375,22 @@ class Store(abc.ABC):
                 sa.select(change_t).where(change_t.c.venue_id == venue_id).order_by(change_t.c.seq)
             ).mappings()
             return [dict(r) for r in rows]
+
+    def proposals(
+        self, status: str | None = "open", *, venue_ids: Sequence[str] | None = None,
+        scope: sa.ColumnElement[bool] | None = None, limit: int = 100,
+    ) -> list[Proposal]:  # fmt: skip
+        """What harvests would change in locked fields (see ``_proposals``), oldest first: each with
+        its venue (id, name), field, source (id, name), the value proposed and the locked one.
+
+        :param status: open (the default: of active venues only), accepted, rejected, obsolete; None: all.
+        :param venue_ids: only these venues'.
+        :param scope: only venues this boolean clause over the ``venue`` table holds (a territory).
+        """
+        from ._proposals import read_proposals
+
+        with self.engine.connect() as c:
+            return read_proposals(c, status, venue_ids=venue_ids, scope=scope, limit=limit)
 
     def count_venues(self, status: str = "active") -> int:
         with self.engine.connect() as c:

@@ -17,7 +17,7 @@ from the gazetteer, as for a harvested record without one).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -27,10 +27,18 @@ from directory.schema import VENUE_FIELDS, CommuneLookup, Problem, Severity, par
 from ._merge import GROUPS
 from .codec import venue_to_values
 
-__all__ = ["CORRECTABLE", "Curated", "InvalidValue", "UnknownField", "UnknownVenue", "corrected_values", "locked_with"]
+__all__ = [
+    "CORRECTABLE", "HELD", "Curated", "InvalidValue", "NotRevertible", "NotSplittable", "ProposalClosed",
+    "UnknownField", "UnknownProposal", "UnknownVenue", "corrected_many", "corrected_values", "group_of", "locked_with",
+    "same_value",
+]  # fmt: skip
 
 #: The fields a person may correct: the standard's (and its extension), not the venue's own id.
 CORRECTABLE: tuple[str, ...] = tuple(name for name in VENUE_FIELDS if name != "id")
+
+#: A pseudo-field of ``field_provenance``: locked, the venue's presence is a person's decision (see
+#: ``_edits``): one they withdrew stays withdrawn, one they made or restored stands without records.
+HELD = "status"
 
 #: Warnings saying validation left the value out (« valeur ignorée », « point ignoré »): refusals here.
 DROPPED = frozenset({
@@ -55,6 +63,22 @@ class InvalidValue(ValueError):
         self.problems = problems
 
 
+class NotRevertible(ValueError):
+    """This change cannot be undone (a creation, a merge…); the message says why, in French."""
+
+
+class NotSplittable(ValueError):
+    """This record cannot leave this venue; the message says why, in French."""
+
+
+class UnknownProposal(LookupError):
+    """No proposal has this number."""
+
+
+class ProposalClosed(ValueError):
+    """The proposal was already accepted, rejected or made obsolete; the message says which, in French."""
+
+
 @dataclass(frozen=True, slots=True)
 class Curated:
     """What a correction (or giving a field back to the sources) did to a venue."""
@@ -72,22 +96,63 @@ def locked_with(field: str) -> tuple[str, ...]:
     return next((group for group in GROUPS if field in group), (field,))
 
 
+def group_of(name: str) -> tuple[str, ...]:
+    """``locked_with`` for any stored field, ``geo_method`` included (it travels with the point)."""
+    return next((group for group in GROUPS if name in group), (name,))
+
+
+def same_value(left: Any, right: Any) -> bool:
+    """Two stored values say the same: empty is empty (None, "", []), dates as ISO text."""
+    def norm(value: Any) -> Any:
+        if value is None or value == "" or value == []:
+            return None
+        return value.isoformat() if isinstance(value, date) else value
+
+    return norm(left) == norm(right)
+
+
+def _text(value: Any) -> str:
+    return str(value if value is not None else "").strip()
+
+
+def corrected_many(
+    row: Mapping[str, Any], raw: Mapping[str, Any], *, places: CommuneLookup | None, today: date,
+    keep: Collection[str] = (), extra: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], tuple[Problem, ...]]:  # fmt: skip
+    """The stored values of the fields to lock once the venue holds ``raw`` (field → value as a
+    person types it), and the warnings on them. ``row`` is the venue as stored.
+
+    Only what changes is locked, with its group: a form submitting a whole venue locks the
+    fields the person changed, not the others; fields in ``keep`` are locked even unchanged
+    (naming one field is a decision about it). ``extra`` holds stored values of fields outside
+    the standard that travel with a group (``geo_method``: a source's point comes with it).
+    Every problem of every field is reported at once.
+
+    :raises UnknownField: a field a person may not correct.
+    :raises InvalidValue: validation found an error, or left out what was given.
+    """
+    for name in (*raw, *keep):
+        locked_with(name)
+    record = {name: row[name] for name in VENUE_FIELDS} | dict(raw)
+    moved = any(name in raw and _text(raw[name]) != _text(row[name]) for name in ("code_postal", "commune"))
+    if places is not None and moved and _text(raw.get("code_insee", row["code_insee"])) == _text(row["code_insee"]):
+        record["code_insee"] = None  # the gazetteer infers it again, as for a harvested record without one
+    result = parse_venue(record, places=places, today=today)
+    given = {member for name in raw for member in locked_with(name)}
+    refused = [p for p in result.problems if p.severity is Severity.ERROR or (p.code in DROPPED and p.field in given)]
+    if refused or result.venue is None:
+        raise InvalidValue(refused)
+    values = venue_to_values(result.venue) | dict(extra or {})
+    touched = [*raw, *(extra or {}), *(("code_insee",) if record["code_insee"] is None else ())]
+    changed = [name for name in touched if not same_value(values.get(name, row[name]), row[name])]
+    locked = list(dict.fromkeys(member for name in (*changed, *keep) for member in group_of(name)))
+    warnings = tuple(p for p in result.problems if p.field in locked)
+    return {name: values.get(name, row[name]) for name in locked}, warnings
+
+
 def corrected_values(
     row: Mapping[str, Any], field: str, raw_value: Any, *, places: CommuneLookup | None, today: date
 ) -> tuple[dict[str, Any], tuple[Problem, ...]]:
     """The stored values of the fields locked with ``field`` once it holds ``raw_value``, and
-    the warnings on them. ``row`` is the venue as stored.
-
-    :raises InvalidValue: validation found an error, or left out what was given.
-    """
-    group = locked_with(field)
-    record = {name: row[name] for name in VENUE_FIELDS} | {field: raw_value}
-    if field in ("code_postal", "commune") and places is not None:
-        record["code_insee"] = None
-    result = parse_venue(record, places=places, today=today)
-    refused = [p for p in result.problems if p.severity is Severity.ERROR or (p.code in DROPPED and p.field in group)]
-    if refused or result.venue is None:
-        raise InvalidValue(refused)
-    values = venue_to_values(result.venue)
-    warnings = tuple(p for p in result.problems if p.field in group)
-    return {name: values.get(name, row[name]) for name in group}, warnings
+    the warnings on them: ``corrected_many`` for one field, locked even if unchanged."""
+    return corrected_many(row, {field: raw_value}, places=places, today=today, keep=(field,))

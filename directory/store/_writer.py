@@ -22,15 +22,18 @@ from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, CommuneLookup, Ven
 from directory.schema.blocking import stored_block_keys
 
 from ._bulk import insert_rows
-from ._curation import Curated, UnknownVenue, corrected_values, locked_with
-from ._base import ApplyOutcome, RawRecord, SourceInfo, _reader, feeds, fingerprint, jsonable, record_links, utcnow
+from ._curation import HELD
+from ._base import ApplyOutcome, RawRecord, SourceInfo, _reader, fingerprint, jsonable, record_links, utcnow
+from ._edits import EditsMixin
 from ._merge import Contribution, merge_records
+from ._proposals import Candidate, ProposalsMixin, proposed, settle_proposals
+from ._reshape import Decided, ReshapeMixin
+from ._revert import RevertMixin
 from ._sources import SourceState
 from .codec import venue_to_values
 from .ids import new_venue_id
 from .tables import (
     change_t,
-    decision_t,
     link_t,
     match_key_t,
     offer_t,
@@ -48,15 +51,6 @@ __all__ = ["Decided", "Incoming", "Writer"]
 
 #: The venue's own fields (what provenance and the change log are about).
 _CONTENT = tuple(name for name in VENUE_FIELDS if name != "id") + ("geo_method",)
-
-
-@dataclass(frozen=True, slots=True)
-class Decided:
-    """What a person's decision changed at once (nothing: the records already were as decided)."""
-
-    merged: tuple[str, str] | None = None  # (venue absorbed, now a pointer; the venue that absorbed it)
-    split: tuple[str, str, str] | None = None  # (record key that left; the venue it left; its new venue)
-    unknown: tuple[str, ...] = ()  # keys naming no record of the directory yet: matching will meet the decision
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
@@ -136,6 +130,7 @@ class _MergeWrites:
     keys: dict[int, Mapping[str, Any]] = field(default_factory=dict)  # venues whose blocking keys may have changed
     cleared: list[dict[str, Any]] = field(default_factory=list)  # provenance rows to replace
     provenance: list[dict[str, Any]] = field(default_factory=list)
+    proposals: dict[int, dict[str, Candidate]] = field(default_factory=dict)  # venue → what its sources propose
 
 
 #: The columns a venue's blocking keys come from (``schema.blocking.stored_block_keys``).
@@ -150,8 +145,11 @@ CHANGE_LOG_LOCK = 0x6C69_6575
 _CHANGE_KEYS = ("venue_pk", "venue_id", "at", "action", "field", "old", "new", "source_id", "actor")
 
 
-class Writer:
+class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin):
     """Returned by ``Store.writer()``; everything it writes commits together.
+
+    A person's edits live in the mixins (``_edits``, ``_proposals``, ``_reshape``, ``_revert``);
+    ``Writer`` stays the one façade.
 
     Change-log rows are buffered and written last (``flush_changes``, called
     by ``Store.writer()`` before it commits), so that their sequence numbers
@@ -216,97 +214,6 @@ class Writer:
         """The ``source:record`` keys naming no record of the directory (withdrawn ones are known)."""
         links = record_links(self.c, keys)
         return tuple(key for key in keys if key not in links)
-
-    def decide(self, left_key: str, right_key: str, decision: str, actor: str, at: datetime) -> Decided:
-        """A person says two records (``source:record`` keys) are (``match``) or are not (``distinct``) one venue.
-
-        Sticky, and applied at once: ``match`` on records feeding two venues merges them (the older
-        venue, created first, absorbs the other, which stays as a pointer); ``distinct`` on records
-        feeding one venue splits them: the record that joined it later (the one named second when
-        both were first seen together) gets a venue of its own. Harvests keep a known record's venue
-        (its link) and matching consults decisions for new records, so neither is ever undone.
-        """
-        if left_key == right_key:
-            raise ValueError(f"a record is not a pair: {left_key}")
-        links = record_links(self.c, (left_key, right_key))
-        left, right = sorted((left_key, right_key))
-        self.c.execute(decision_t.delete().where(decision_t.c.left_key == left, decision_t.c.right_key == right))
-        self.c.execute(decision_t.insert().values(left_key=left, right_key=right, decision=decision, actor=actor, at=at))
-        self.c.execute(
-            review_t.update().where(review_t.c.left_key == left, review_t.c.right_key == right).values(status="decided")
-        )
-        unknown = tuple(key for key in (left_key, right_key) if key not in links)
-        if unknown:
-            return Decided(unknown=unknown)
-        a, b = links[left_key], links[right_key]
-        if not (feeds(a) and feeds(b)):
-            return Decided()
-        if decision == "match" and a.venue_pk != b.venue_pk:
-            into, gone = sorted((a.venue_pk, b.venue_pk))
-            # withdrawn records move too: one that comes back must join the survivor, not revive the pointer
-            self.c.execute(link_t.update().where(link_t.c.venue_pk == gone).values(venue_pk=into))
-            self._remerge({into}, None, at, actor)
-            self._redirect(gone, into, None, at, actor)
-            return Decided(merged=(self._venue_id(gone), self._venue_id(into)))
-        if decision == "distinct" and a.venue_pk == b.venue_pk:
-            leaver = left_key if a.first_seen > b.first_seen else right_key
-            link = links[leaver]
-            ((new_id, new_pk, _),) = self._new_venues(link.source_id, [link.record], at, actor)
-            self.c.execute(
-                link_t.update().where(link_t.c.source_id == link.source_id, link_t.c.record_id == link.record_id)
-                .values(venue_pk=new_pk)
-            )  # fmt: skip
-            self._remerge({link.venue_pk}, None, at, actor)
-            return Decided(split=(leaver, self._venue_id(link.venue_pk), new_id))
-        return Decided()
-
-    def correct(
-        self, venue_id: str, field: str, raw_value: Any, actor: str, at: datetime, *, places: CommuneLookup | None = None
-    ) -> Curated:
-        """A person fixes one field of an active venue; harvests never change it again (until ``unlock``).
-
-        The value is checked and normalised as a harvested one (see ``_curation``), then the field and
-        the fields that travel with it are locked by ``actor`` and the venue merged again with them
-        (its terms, offers, matching keys follow; the change log, by ``actor``, tells the search index).
-
-        :raises UnknownVenue: no active venue has this id.
-        :raises UnknownField: not a field of the standard.
-        :raises InvalidValue: the value is refused, with validation's problems; nothing is written.
-        """
-        row = self._active_row(venue_id)
-        values, warnings = corrected_values(row, field, raw_value, places=places, today=at.date())
-        self.c.execute(prov_t.delete().where(prov_t.c.venue_pk == row["pk"], prov_t.c.field.in_(list(values))))
-        insert_rows(self.c, prov_t, [
-            {"venue_pk": row["pk"], "field": name, "source_id": None, "actor": actor, "locked": True, "at": at}
-            for name in values
-        ])  # fmt: skip
-        merged = self._remerge({row["pk"]}, None, at, actor, fixed={row["pk"]: values})[row["pk"]]
-        return Curated(venue_id, tuple(values), merged.changed_fields, warnings)
-
-    def unlock(self, venue_id: str, field: str, actor: str, at: datetime) -> Curated:
-        """The field (and those locked with it) goes back to the merge: the venue is computed again
-        from its records, what changes logged by ``actor``. ``fields`` is empty when none was locked.
-
-        :raises UnknownVenue: no active venue has this id.
-        :raises UnknownField: not a field of the standard.
-        """
-        group = locked_with(field)
-        row = self._active_row(venue_id)
-        unlocked = self.c.execute(
-            prov_t.delete().where(prov_t.c.venue_pk == row["pk"], prov_t.c.field.in_(group), prov_t.c.locked.is_(True))
-        ).rowcount
-        if not unlocked:
-            return Curated(venue_id, (), ())
-        merged = self._remerge({row["pk"]}, None, at, actor)[row["pk"]]
-        return Curated(venue_id, group, merged.changed_fields)
-
-    def _active_row(self, venue_id: str) -> Mapping[str, Any]:
-        row = self.c.execute(
-            sa.select(venue_t).where(venue_t.c.id == venue_id, venue_t.c.status == "active")
-        ).mappings().first()  # fmt: skip
-        if row is None:
-            raise UnknownVenue(venue_id)
-        return row
 
     def venue_names(self, venue_ids: Sequence[str]) -> dict[str, str]:
         """Venue id → name, for reports."""
@@ -576,7 +483,7 @@ class Writer:
         return [ApplyOutcome(venue_id, "created", filled) for venue_id, _, filled in created]
 
     def _new_venues(
-        self, source_id: str, records: Sequence[Mapping[str, Any]], at: datetime, actor: str | None = None
+        self, source_id: str | None, records: Sequence[Mapping[str, Any]], at: datetime, actor: str | None = None
     ) -> list[tuple[str, int, tuple[str, ...]]]:
         """A new venue per record (stored form), with its terms, blocking keys, provenance and
         creation in the change log: (id, pk, fields filled) of each, in order. Links are the caller's."""
@@ -604,11 +511,13 @@ class Writer:
 
     def _remerge(
         self, pks: set[int], source_id: str | None, at: datetime, actor: str | None = None,
-        fixed: Mapping[int, Mapping[str, Any]] | None = None,
+        fixed: Mapping[int, Mapping[str, Any]] | None = None, settled: str | None = None,
     ) -> dict[int, ApplyOutcome]:  # fmt: skip
         """Recompute these venues from their active records; log what changed (by ``actor``, if a person).
+        What the sources would change in locked fields becomes proposals (``_proposals``).
 
         :param fixed: venue pk → the values a person just gave its locked fields (``correct``).
+        :param settled: with ``fixed``, why what the sources say of those fields is rejected by ``actor``.
         """
         if not pks:
             return {}
@@ -640,6 +549,8 @@ class Writer:
             for pk in sorted(pks)
         }
         self._apply_merge_writes(writes)
+        decided = {pk: set(values) for pk, values in (fixed or {}).items()} if settled else {}
+        settle_proposals(self.c, writes.proposals, decided, actor, settled, at)
         return results
 
     def _apply_merge_writes(self, writes: _MergeWrites) -> None:
@@ -669,9 +580,18 @@ class Writer:
         actor: str | None = None, fixed: Mapping[str, Any] | None = None,
     ) -> ApplyOutcome:  # fmt: skip
         pk, venue_id = row["pk"], row["id"]
-        if not contributions:  # every record moved to another venue or was withdrawn
+        held = HELD in locked  # a person decided the venue's presence (``_edits``): merges never change it
+        if held and row["status"] != "active":
+            return ApplyOutcome(venue_id, "unchanged")  # withdrawn by a person: left alone until restored
+        if not contributions and not held:  # every record moved to another venue or was withdrawn
             return ApplyOutcome(venue_id, "emptied")
-        merged = merge_records(contributions, current={**row, **(fixed or {})}, locked=locked)
+        current = {**row, **(fixed or {})}
+        if not contributions:  # a person's venue without records: it keeps its values
+            locked = set(_CONTENT)
+        merged = merge_records(contributions, current=current, locked=locked)
+        if not contributions:
+            merged.values["flags"] = row["flags"]
+        writes.proposals[pk] = proposed(contributions, current, locked)
         new = _venue_values(merged.values)
         changes = {
             name: (jsonable(row[name]), jsonable(value))

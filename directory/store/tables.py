@@ -18,9 +18,10 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "VenueRow", "OfferRow", "VenueTermRow", "SourceRow", "SourceStateRow", "SourceLinkRow",
     "RawRecordRow", "FieldProvenanceRow", "ChangeRow", "RunRow", "GeocodeCacheRow",
-    "MatchDecisionRow", "MatchKeyRow", "ReviewItemRow", "AccountRow", "AccountEventRow", "LoginFailureRow", "metadata",
+    "MatchDecisionRow", "MatchKeyRow", "ReviewItemRow", "FieldProposalRow", "AccountRow", "AccountEventRow", "LoginFailureRow", "metadata",
     "account_t", "account_event_t", "login_failure_t",
     "venue_t", "offer_t", "term_t", "source_t", "state_t", "link_t", "raw_t", "prov_t", "change_t", "run_t", "geocode_t", "decision_t", "review_t", "match_key_t",
+    "proposal_t",
 ]  # fmt: skip
 
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
@@ -263,6 +264,30 @@ class ReviewItemRow(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("left_key", "right_key", name="uq_review_item_pair"),)
 
 
+class FieldProposalRow(SQLModel, table=True):
+    """What a source would change in a field a person locked: a person accepts or rejects it.
+
+    One row per (venue, field, source, value): a rejected value is never proposed again by that
+    source; the point and the address are proposed whole, under their group's first field.
+    """
+
+    __tablename__ = "field_proposal"
+    pk: int | None = Field(default=None, primary_key=True)
+    venue_pk: int = Field(foreign_key="venue.pk", ondelete="CASCADE")
+    field: str = Field(max_length=40)  # a field, or the first field of its group (latitude, adresse)
+    source_id: str = Field(foreign_key="source.id", max_length=80)
+    record_id: str | None = Field(default=None, max_length=200)
+    value: Any = _json()  # what the source gives (stored form; a dict of the group's fields for a group)
+    current: Any = _json()  # the locked value when it was proposed
+    value_hash: str = Field(max_length=64)
+    status: str = Field(default="open", max_length=16, index=True)  # open | accepted | rejected | obsolete
+    reason: str | None = None  # why it was rejected, in the person's words
+    actor: str | None = Field(default=None, max_length=120)  # who accepted or rejected it
+    decided_at: datetime | None = None
+    created_at: datetime
+    __table_args__ = (sa.UniqueConstraint("venue_pk", "field", "source_id", "value_hash", name="uq_field_proposal"),)
+
+
 class AccountRow(SQLModel, table=True):
     """A person who signs in to the back office: an administrator, a network animator or a structure's manager."""
 
@@ -270,6 +295,7 @@ class AccountRow(SQLModel, table=True):
     pk: int | None = Field(default=None, primary_key=True)
     login: str = Field(max_length=80, unique=True)
     name: str  # how the person is named in histories
+    email: str | None = Field(default=None, max_length=320)  # where invitations and links go, when SMTP is set
     role: str = Field(max_length=16)  # admin | animateur | structure
     territories: list[str] | None = _json()  # "commune:69383", "epci:200046977", "departement:69"
     venues: list[str] | None = _json()  # venue ids a structure manager answers for
@@ -320,6 +346,7 @@ run_t = RunRow.__table__
 geocode_t = GeocodeCacheRow.__table__
 decision_t = MatchDecisionRow.__table__
 review_t = ReviewItemRow.__table__
+proposal_t = FieldProposalRow.__table__
 match_key_t = MatchKeyRow.__table__
 account_t = AccountRow.__table__
 account_event_t = AccountEventRow.__table__
