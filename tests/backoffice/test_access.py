@@ -5,6 +5,8 @@ sessions are renewed at sign-in and end with the account; the cookie's flags are
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx
 import pytest
 from starlette.routing import Route
@@ -47,12 +49,20 @@ def _target(route: Route, directory, places) -> tuple[str, dict[str, str]]:
         w.add_review_items([{"left_key": keys[0], "right_key": keys[1], "score": 0.7, "parts": {"name": 0.5}}], None, utcnow())
         if route.name == "gestion_restore":
             w.withdraw_venue(venue_id, "test", utcnow(), "fermé")
-        if route.name in ("gestion_revert", "gestion_revert_to", "gestion_unlock"):
+        if route.name in ("gestion_revert", "gestion_revert_to", "gestion_unlock", "gestion_decide_proposal"):
             w.correct(venue_id, "nom", stored.venue.nom + " bis", "test", utcnow())
-    pk = store.review_items(limit=1)[0]["pk"]
+        if route.name == "gestion_decide_proposal":  # the source then renames the venue: a proposal
+            source_id, record_id = stored.sources[0]
+            w.apply(source_id, record_id, replace(stored.venue, nom="Nouveau nom"), at=utcnow())
+    if route.name == "gestion_decide_proposal":
+        (proposal,) = store.proposals()
+        pk = proposal.pk
+    else:
+        pk = store.review_items(limit=1)[0]["pk"]
     history = store.history(venue_id)
     forms = {
         "gestion_decide_pair": {"decision": "lieux-differents"},
+        "gestion_decide_proposal": {"decision": "refuser", "raison": "la source se trompe"},
         "gestion_venue_save": {"nom": stored.venue.nom + " (corrigé)", "adresse": stored.venue.adresse,
                                "code_postal": stored.venue.code_postal, "commune": stored.venue.commune},
         "gestion_unlock": {"champ": "nom"},
@@ -73,8 +83,8 @@ def _target(route: Route, directory, places) -> tuple[str, dict[str, str]]:
 
 def _written(store) -> tuple:
     """What a refused request must leave as it was."""
-    open_pairs = len(store.review_items(limit=1000))
-    return store.last_change()[0], open_pairs, len(store.accounts.events(limit=1000))
+    open_items = len(store.review_items(limit=1000)) + len(store.proposals())
+    return store.last_change()[0], open_items, len(store.accounts.events(limit=1000))
 
 
 @pytest.mark.parametrize("route", WRITES, ids=lambda r: r.name)

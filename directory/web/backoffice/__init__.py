@@ -29,6 +29,7 @@ routes: list[BaseRoute] = [
     Route("/gestion/", guarded(home.home), methods=GET, name="gestion_home"),
     Route("/gestion/a-verifier", guarded(queue.queue), methods=GET, name="gestion_queue"),
     Route("/gestion/a-verifier/doublons/{pk:int}", guarded(queue.decide_pair), methods=POST, name="gestion_decide_pair"),
+    Route("/gestion/a-verifier/changements/{pk:int}", guarded(queue.decide_proposal), methods=POST, name="gestion_decide_proposal"),
     Route("/gestion/lieux", guarded(home.venue_list), methods=GET, name="gestion_venues"),
     Route("/gestion/lieux/{venue_id}", guarded(editing.edit_form), methods=GET, name="gestion_venue"),
     Route("/gestion/lieux/{venue_id}", guarded(editing.save), methods=POST, name="gestion_venue_save"),

@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 
 from directory.schema import LIST_VOCABULARIES, Vocabulary
 
-__all__ = ["FORM_SECTIONS", "FormField", "LABELS", "current_raw", "submitted_raw"]
+__all__ = ["FORM_SECTIONS", "FormField", "LABELS", "current_raw", "described", "submitted_raw"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +114,14 @@ def submitted_raw(form: FormData | Mapping[str, Any]) -> dict[str, str]:
         else:
             values[name] = str(form.get(name) or "").strip()
     return values
+
+
+def described(value: Any) -> str:
+    """A stored value (of a field, or a dict of a group's fields) in words for the history and the queue."""
+    if value is None or value == "" or value == []:
+        return "(vide)"
+    if isinstance(value, list):
+        return " | ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{LABELS.get(k, k).lower()} : {described(v)}" for k, v in value.items() if k != "geo_method")
+    return str(value)

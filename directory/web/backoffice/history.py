@@ -18,7 +18,7 @@ from directory.store import InvalidValue, NotRevertible, utcnow
 
 from ..rendering import render
 from .editing import load_venue, venue_redirect
-from .fields import LABELS
+from .fields import LABELS, described
 from .guard import Visit
 
 __all__ = ["ACTIONS", "history", "revert_change", "revert_to"]
@@ -27,16 +27,6 @@ ACTIONS = {
     "create": "création", "update": "modification", "withdraw": "retrait", "restore": "retour dans l'annuaire",
     "merge": "fusion",
 }  # fmt: skip
-
-
-def _value(value: Any) -> str:
-    if value is None or value == "" or value == []:
-        return "(vide)"
-    if isinstance(value, list):
-        return " | ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{LABELS.get(k, k)} : {_value(v)}" for k, v in value.items())
-    return str(value)
 
 
 def _who(row: dict[str, Any], accounts: dict[str, str], sources: dict[str, str]) -> str:
@@ -56,8 +46,8 @@ async def history(request: Request, visit: Visit) -> Response:
     entries = [
         {
             "seq": row["seq"], "at": row["at"], "action": ACTIONS.get(row["action"], row["action"]),
-            "field": LABELS.get(row["field"] or "", row["field"] or ""), "old": _value(row["old"]),
-            "new": _value(row["new"]) if row["action"] != "create" else "", "who": _who(row, accounts, sources),
+            "field": LABELS.get(row["field"] or "", row["field"] or ""), "old": described(row["old"]),
+            "new": described(row["new"]) if row["action"] != "create" else "", "who": _who(row, accounts, sources),
             "revertible": row["action"] == "update" and stored.status == "active",
         }
         for row in reversed(store.history(stored.venue.id))

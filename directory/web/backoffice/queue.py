@@ -3,6 +3,9 @@
 
 - ``doublons``: pairs matching found doubtful, side by side, decided « même lieu » / « lieux
   différents » (``Writer.decide``: sticky, applied at once, the same decision as ``directory review``).
+- ``changements``: what a harvest would change in a field a person locked (« la source X propose …
+  au lieu de … »), accepted (the lock moves to the new value) or rejected with a reason (that value
+  of that source is never proposed again).
 """
 
 from __future__ import annotations
@@ -15,15 +18,16 @@ from starlette.responses import RedirectResponse, Response
 from directory.curation import pair_evidence
 from directory.errors import Forbidden, InvalidQuery
 from directory.search import sync
-from directory.store import utcnow
+from directory.store import InvalidValue, Proposal, ProposalClosed, UnknownProposal, utcnow
 
 from ..rendering import render
+from .fields import LABELS, described
 from .guard import Visit
 
-__all__ = ["TABS", "decide_pair", "queue", "queue_counts"]
+__all__ = ["TABS", "decide_pair", "decide_proposal", "queue", "queue_counts"]
 
 #: Tab → its title.
-TABS = {"doublons": "Doublons possibles"}
+TABS = {"doublons": "Doublons possibles", "changements": "Changements proposés"}
 _LIMIT = 500  # items shown (and counted) per tab; the count says « 500 et plus » beyond
 #: Fields shown side by side for a pair.
 PAIR_FIELDS = (
@@ -37,8 +41,18 @@ def _pairs(request: Request, visit: Visit, limit: int = _LIMIT) -> list[dict[str
     return request.app.state.store.review_items(limit=limit, scope=visit.scope)
 
 
+def _proposals(request: Request, visit: Visit, limit: int = _LIMIT) -> list[Proposal]:
+    return request.app.state.store.proposals(scope=visit.scope.clause(), limit=limit)
+
+
 def queue_counts(request: Request, visit: Visit) -> dict[str, int]:
-    return {"doublons": len(_pairs(request, visit))}
+    return {"doublons": len(_pairs(request, visit)), "changements": len(_proposals(request, visit))}
+
+
+def _proposal_view(p: Proposal) -> dict[str, Any]:
+    label = "L'adresse" if p.field == "adresse" else "La position" if p.field == "latitude" else LABELS.get(p.field, p.field)
+    return {"pk": p.pk, "venue_id": p.venue_id, "venue_name": p.venue_name, "label": label, "source": p.source_name,
+            "value": described(p.value), "current": described(p.current), "at": p.created_at}  # fmt: skip
 
 
 def _shown(value: Any) -> str:
@@ -52,7 +66,7 @@ async def queue(request: Request, visit: Visit) -> Response:
     if tab not in TABS:
         raise InvalidQuery(detail=f"Onglet inconnu : choisissez parmi {', '.join(TABS)}.")
     names = request.app.state.store.sources.names()
-    pairs = [
+    pairs = [] if tab != "doublons" else [
         {
             **item,
             "evidence": pair_evidence(item["parts"] or {}, item["left"], item["right"]),
@@ -61,9 +75,10 @@ async def queue(request: Request, visit: Visit) -> Response:
         }
         for item in _pairs(request, visit)
     ]  # fmt: skip
+    proposals = [_proposal_view(p) for p in _proposals(request, visit)] if tab == "changements" else []
     context = {
-        "visit": visit, "nav": "queue", "tab": tab, "tabs": TABS, "counts": {"doublons": len(pairs)}, "pairs": pairs,
-        "limit": _LIMIT, "done": request.query_params.get("fait"),
+        "visit": visit, "nav": "queue", "tab": tab, "tabs": TABS, "counts": queue_counts(request, visit),
+        "pairs": pairs, "proposals": proposals, "limit": _LIMIT, "done": request.query_params.get("fait"),
     }  # fmt: skip
     return render(request, "gestion/queue.html", context)
 
@@ -84,4 +99,32 @@ async def decide_pair(request: Request, visit: Visit) -> Response:
         writer.decide(item["left_key"], item["right_key"], decision, visit.account.login, utcnow())
     sync(request.app.state.index, store)
     target = request.url_for("gestion_queue").path + f"?onglet=doublons&fait={'meme-lieu' if decision == 'match' else 'lieux-differents'}"
+    return RedirectResponse(target, status_code=303)
+
+
+async def decide_proposal(request: Request, visit: Visit) -> Response:
+    """« Accepter » (the lock moves to the source's value) or « refuser » (with a reason) a proposal."""
+    store = request.app.state.store
+    assert visit.form is not None
+    pk = int(request.path_params["pk"])
+    choice = str(visit.form.get("decision", ""))
+    if choice not in ("accepter", "refuser"):
+        raise InvalidQuery(detail="Décision inconnue : « accepter » ou « refuser ».")
+    if not any(p.pk == pk for p in _proposals(request, visit, limit=100_000)):
+        if any(p.pk == pk for p in store.proposals(limit=100_000)):
+            raise Forbidden(detail="Ce changement concerne un lieu dont vous ne répondez pas.")
+        raise InvalidQuery(detail="Ce changement n'est plus à vérifier : il a été décidé, ou la source a changé depuis.")
+    try:
+        with store.writer() as writer:
+            if choice == "accepter":
+                writer.accept_proposal(pk, visit.account.login, utcnow(), places=request.app.state.places)
+            else:
+                reason = str(visit.form.get("raison", "")).strip()[:500] or None
+                writer.reject_proposal(pk, visit.account.login, utcnow(), reason)
+    except (UnknownProposal, ProposalClosed) as err:
+        raise InvalidQuery(detail="Ce changement n'est plus à vérifier : il a été décidé, ou la source a changé depuis.") from err
+    except InvalidValue as err:
+        raise InvalidQuery(detail="La valeur proposée n'est pas acceptée : " + "; ".join(p.message for p in err.problems)) from err
+    sync(request.app.state.index, store)
+    target = request.url_for("gestion_queue").path + f"?onglet=changements&fait={'accepte' if choice == 'accepter' else 'refuse'}"
     return RedirectResponse(target, status_code=303)
