@@ -27,6 +27,7 @@ from ._base import (
     haversine_m,
     utcnow,
 )
+from ._accounts import Account, AccountBook, AccountEvent, AccountExists, UnknownAccount
 from ._curation import (
     CORRECTABLE, Curated, InvalidValue, NotRevertible, NotSplittable, ProposalClosed, UnknownField, UnknownProposal,
     UnknownVenue, locked_with,
@@ -35,6 +36,8 @@ from ._feed import ChangeFeed, FeedItem, FeedPage, decode_cursor, encode_cursor
 from ._feedback import Correction, QuarantinedRecord, SourceFeedback, UnknownSource
 from ._postgis import PostgisStore
 from ._proposals import Proposal
+from ._scope import Scope
+from ._territory import CARE_FILTERS, ScopedVenue
 from ._sqlite import SqliteStore
 from ._sources import RunSummary, SourceBook, SourceState
 from ._writer import Decided, Incoming, Writer
@@ -47,6 +50,7 @@ __all__ = [
     "Correction", "QuarantinedRecord", "SourceFeedback", "UnknownSource", "Decided",
     "CORRECTABLE", "Curated", "InvalidValue", "UnknownField", "UnknownVenue", "locked_with",
     "NotRevertible", "NotSplittable", "Proposal", "ProposalClosed", "UnknownProposal",
+    "Account", "AccountBook", "AccountEvent", "AccountExists", "UnknownAccount", "Scope", "CARE_FILTERS", "ScopedVenue",
 ]  # fmt: skip
 
 

@@ -18,6 +18,9 @@ import sqlalchemy as sa
 from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Venue
 from directory.schema.geometry import EARTH_RADIUS_M, haversine_m
 
+from ._accounts import AccountBook
+from ._scope import Scope
+from ._territory import ScopedVenue, scope_sources, scope_venues
 from ._feedback import SourceFeedback, source_feedback
 from ._sources import SourceBook
 from .codec import values_to_venue
@@ -150,7 +153,7 @@ def record_links(c: sa.Connection, keys: Sequence[str]) -> dict[str, sa.Row[Any]
         return {}
     rows = c.execute(
         sa.select(link_t.c.source_id, link_t.c.record_id, link_t.c.venue_pk, link_t.c.record, link_t.c.first_seen,
-                  link_t.c.withdrawn_at, venue_t.c.status)
+                  link_t.c.withdrawn_at, venue_t.c.status, venue_t.c.id.label("venue_id"), venue_t.c.code_insee)
         .join(venue_t, venue_t.c.pk == link_t.c.venue_pk)
         .where(sa.tuple_(link_t.c.source_id, link_t.c.record_id).in_(sorted(pairs)))
     )  # fmt: skip
@@ -208,6 +211,7 @@ class Store(abc.ABC):
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self.sources = SourceBook(engine)
+        self.accounts = AccountBook(engine)
 
     # -- schema ------------------------------------------------------------
 
@@ -376,6 +380,16 @@ class Store(abc.ABC):
             ).mappings()
             return [dict(r) for r in rows]
 
+    def scope_venues(
+        self, scope: Scope, *, care: str | None = None, text: str = "", today: date, limit: int = 50, offset: int = 0
+    ) -> tuple[int, list[ScopedVenue]]:
+        """The venues a person answers for (see ``_territory.scope_venues``)."""
+        return scope_venues(self.engine, scope, care=care, text=text, today=today, limit=limit, offset=offset)
+
+    def scope_sources(self, scope: Scope) -> dict[str, int]:
+        """Source id → active venues of ``scope`` it feeds."""
+        return scope_sources(self.engine, scope)
+
     def proposals(
         self, status: str | None = "open", *, venue_ids: Sequence[str] | None = None,
         scope: sa.ColumnElement[bool] | None = None, limit: int = 100,
@@ -462,10 +476,25 @@ class Store(abc.ABC):
             )
             return {(r.left_key, r.right_key): r.decision for r in rows}
 
-    def review_items(self, limit: int = 100) -> list[dict[str, Any]]:
+    def review_item(self, pk: int) -> dict[str, Any] | None:
+        """The open pair ``pk`` as ``review_items`` gives it, or None (decided, obsolete, or one of its
+        records no longer feeds an active venue)."""
+        with self.engine.connect() as c:
+            row = c.execute(sa.select(review_t).where(review_t.c.pk == pk, review_t.c.status == "open")).mappings().first()
+            if row is None:
+                return None
+            links = record_links(c, [row["left_key"], row["right_key"]])
+        left, right = links.get(row["left_key"]), links.get(row["right_key"])
+        if not (feeds(left) and feeds(right)):
+            return None
+        return {**row, "left": left.record, "right": right.record, "left_venue": left.venue_id, "right_venue": right.venue_id}
+
+    def review_items(self, limit: int = 100, scope: Scope | None = None) -> list[dict[str, Any]]:
         """The open pairs, best score first, whose two records still feed an active venue (a pair with
         a withdrawn record waits for nobody), each with ``left`` and ``right``: the values its
-        records give (``nom``, ``adresse``, ``code_postal``, ``commune``…)."""
+        records give (``nom``, ``adresse``, ``code_postal``, ``commune``…), and ``left_venue`` and
+        ``right_venue``: the ids of the venues they feed. With ``scope``, only pairs one of whose
+        venues is in it."""
         query = sa.select(review_t).where(review_t.c.status == "open").order_by(review_t.c.score.desc(), review_t.c.pk)
         items: list[dict[str, Any]] = []
         with self.engine.connect() as c:
@@ -474,8 +503,11 @@ class Store(abc.ABC):
                 links = record_links(c, [r[side] for r in batch for side in ("left_key", "right_key")])
                 for r in batch:
                     left, right = links.get(r["left_key"]), links.get(r["right_key"])
-                    if feeds(left) and feeds(right):
-                        items.append({**r, "left": left.record, "right": right.record})
+                    if not (feeds(left) and feeds(right)):
+                        continue
+                    if scope is None or any(scope.contains(x.venue_id, x.code_insee) for x in (left, right)):
+                        items.append({**r, "left": left.record, "right": right.record,
+                                      "left_venue": left.venue_id, "right_venue": right.venue_id})  # fmt: skip
                         if len(items) == limit:
                             return items
                 if len(batch) < _REVIEW_BATCH:
