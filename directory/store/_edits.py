@@ -168,7 +168,8 @@ class EditsMixin:
         """
         for name in values:
             locked_with(name)
-        result = parse_venue({**values, "id": "lieu-saisi"}, places=places, today=at.date())
+        # a venue made today is up to date today, unless the person says otherwise
+        result = parse_venue({"date_maj": at.date().isoformat(), **values, "id": "lieu-saisi"}, places=places, today=at.date())
         refused = [p for p in result.problems if p.severity is Severity.ERROR or p.code in DROPPED]
         if refused or result.venue is None:
             raise InvalidValue(refused)

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, CommuneLookup, Venue
+from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Venue
 from directory.schema.blocking import stored_block_keys
 
 from ._bulk import insert_rows
@@ -27,7 +27,7 @@ from ._base import ApplyOutcome, RawRecord, SourceInfo, _reader, fingerprint, js
 from ._edits import EditsMixin
 from ._merge import Contribution, merge_records
 from ._proposals import Candidate, ProposalsMixin, proposed, settle_proposals
-from ._reshape import Decided, ReshapeMixin
+from ._reshape import Decided, ReshapeMixin  # Decided: re-exported, ``decide`` lives in _reshape
 from ._revert import RevertMixin
 from ._sources import SourceState
 from .codec import venue_to_values
@@ -218,6 +218,11 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin):
     def venue_names(self, venue_ids: Sequence[str]) -> dict[str, str]:
         """Venue id → name, for reports."""
         rows = self.c.execute(sa.select(venue_t.c.id, venue_t.c.nom).where(venue_t.c.id.in_(list(venue_ids))))
+        return dict(rows.all())
+
+    def venue_communes(self, venue_ids: Sequence[str]) -> dict[str, str | None]:
+        """Venue id → its commune's INSEE code, read through this transaction (a venue just made)."""
+        rows = self.c.execute(sa.select(venue_t.c.id, venue_t.c.code_insee).where(venue_t.c.id.in_(list(venue_ids))))
         return dict(rows.all())
 
     def _venue_id(self, pk: int) -> str:

@@ -39,10 +39,12 @@ def test_every_back_office_route_but_signing_in_is_guarded():
 def _target(route: Route, directory, places) -> tuple[str, dict[str, str]]:
     """The address and a form that an allowed person would send to this route, on a Lyon venue."""
     store = directory.store
-    venue_id = next(v.venue.id for v in store.iter_venues() if v.venue.code_insee == "69388")
+    lyon8 = [v.venue.id for v in store.iter_venues() if v.venue.code_insee == "69388"]
+    venue_id = lyon8[0]
+    split_key = ":".join(store.get_venue(lyon8[2]).sources[0])
     stored = store.get_venue(venue_id)
     others = [v.venue.id for v in store.iter_venues() if v.venue.id != venue_id]
-    pair = [venue_id, others[0]] if route.name != "gestion_restore" else [v.venue.id for v in store.iter_venues()
+    pair = [venue_id, lyon8[1]] if route.name != "gestion_restore" else [v.venue.id for v in store.iter_venues()
                                                                            if v.venue.code_insee == "69388"][1:3]  # fmt: skip
     keys = [f"{s}:{r}" for one in pair for s, r in store.get_venue(one).sources]
     with store.writer() as w:
@@ -51,6 +53,8 @@ def _target(route: Route, directory, places) -> tuple[str, dict[str, str]]:
             w.withdraw_venue(venue_id, "test", utcnow(), "fermé")
         if route.name in ("gestion_revert", "gestion_revert_to", "gestion_unlock", "gestion_decide_proposal"):
             w.correct(venue_id, "nom", stored.venue.nom + " bis", "test", utcnow())
+        if route.name == "gestion_split":  # a venue of two records
+            w.merge_venues(venue_id, lyon8[2], {}, "test", utcnow())
         if route.name == "gestion_decide_proposal":  # the source then renames the venue: a proposal
             source_id, record_id = stored.sources[0]
             w.apply(source_id, record_id, replace(stored.venue, nom="Nouveau nom"), at=utcnow())
@@ -73,6 +77,10 @@ def _target(route: Route, directory, places) -> tuple[str, dict[str, str]]:
         "gestion_logout": {},
         "gestion_account_add": {"login": "nouveau", "name": "Nouveau", "role": "animateur", "territories": "69388"},
         "gestion_account_change": {"role": "animateur", "territories": "69388"},
+        "gestion_merge_post": {"avec": lyon8[1], "garder": "ici", "champ-nom": "autre"},
+        "gestion_split": {"fiche": split_key},
+        "gestion_venue_new_post": {"nom": "Espace numérique Latarjet", "adresse": "1 place Latarjet", "code_postal": "69008",
+                                   "commune": "Lyon", "services": ["aide-aux-demarches-administratives"]},
     }  # fmt: skip
     make_account(store, places, "cible", "admin")
     if route.name == "gestion_account_enable":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from . import accounts, editing, history, home, queue, signin
+from . import accounts, editing, history, home, queue, reshaping, signin
 from .guard import guarded
 from .links import PASSWORD_PATH, mailer_for, password_url
 from .session import SessionCodec, load_secret
@@ -19,6 +19,7 @@ __all__ = ["SessionCodec", "load_secret", "mailer_for", "password_url", "routes"
 
 GET, POST = ["GET"], ["POST"]
 ADMIN = {"admin"}
+CURATORS = {"admin", "animateur"}  # who may add a venue (a structure's manager has their own)
 
 routes: list[BaseRoute] = [
     Route("/gestion/connexion", signin.login_form, methods=GET, name="gestion_login"),
@@ -31,11 +32,16 @@ routes: list[BaseRoute] = [
     Route("/gestion/a-verifier/doublons/{pk:int}", guarded(queue.decide_pair), methods=POST, name="gestion_decide_pair"),
     Route("/gestion/a-verifier/changements/{pk:int}", guarded(queue.decide_proposal), methods=POST, name="gestion_decide_proposal"),
     Route("/gestion/lieux", guarded(home.venue_list), methods=GET, name="gestion_venues"),
+    Route("/gestion/lieux/nouveau", guarded(editing.new_form, roles=CURATORS), methods=GET, name="gestion_venue_new"),
+    Route("/gestion/lieux/nouveau", guarded(editing.create, roles=CURATORS), methods=POST, name="gestion_venue_new_post"),
     Route("/gestion/lieux/{venue_id}", guarded(editing.edit_form), methods=GET, name="gestion_venue"),
     Route("/gestion/lieux/{venue_id}", guarded(editing.save), methods=POST, name="gestion_venue_save"),
     Route("/gestion/lieux/{venue_id}/rendre", guarded(editing.unlock), methods=POST, name="gestion_unlock"),
     Route("/gestion/lieux/{venue_id}/retirer", guarded(editing.withdraw), methods=POST, name="gestion_withdraw"),
     Route("/gestion/lieux/{venue_id}/restaurer", guarded(editing.restore), methods=POST, name="gestion_restore"),
+    Route("/gestion/lieux/{venue_id}/fusionner", guarded(reshaping.merge_form), methods=GET, name="gestion_merge"),
+    Route("/gestion/lieux/{venue_id}/fusionner", guarded(reshaping.merge), methods=POST, name="gestion_merge_post"),
+    Route("/gestion/lieux/{venue_id}/separer", guarded(reshaping.split), methods=POST, name="gestion_split"),
     Route("/gestion/lieux/{venue_id}/historique", guarded(history.history), methods=GET, name="gestion_history"),
     Route("/gestion/lieux/{venue_id}/historique/annuler", guarded(history.revert_change), methods=POST, name="gestion_revert"),
     Route("/gestion/lieux/{venue_id}/historique/revenir", guarded(history.revert_to), methods=POST, name="gestion_revert_to"),

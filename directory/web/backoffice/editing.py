@@ -12,7 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from directory.errors import InvalidQuery, VenueNotFound
+from directory.errors import Forbidden, InvalidQuery, VenueNotFound
 from directory.search import sync
 from directory.store import CORRECTABLE, InvalidValue, NotRevertible, StoredVenue, utcnow
 
@@ -20,7 +20,7 @@ from ..rendering import render
 from .fields import FORM_SECTIONS, LABELS, current_raw, submitted_raw
 from .guard import Visit, check_venue
 
-__all__ = ["edit_form", "load_venue", "restore", "save", "unlock", "venue_redirect", "withdraw"]
+__all__ = ["create", "edit_form", "load_venue", "new_form", "restore", "save", "unlock", "venue_redirect", "withdraw"]
 
 
 def load_venue(request: Request, visit: Visit, venue_id: str) -> StoredVenue:
@@ -64,6 +64,7 @@ def _render(
         "errors": errors or {}, "labels": LABELS, "sections": FORM_SECTIONS, "origins": _origins(request, stored),
         "locked": {name for name, p in stored.provenance.items() if p.locked},
         "saved": request.query_params.get("enregistre"), "message": request.query_params.get("message"),
+        "source_names": request.app.state.store.sources.names(),
     }  # fmt: skip
     return render(request, "gestion/venue.html", context, status=status)
 
@@ -144,3 +145,32 @@ async def restore(request: Request, visit: Visit) -> Response:
     sync(request.app.state.index, store)
     return venue_redirect(request, stored.venue.id, message="restaure")
 
+
+
+def _new_page(request: Request, visit: Visit, values: Mapping[str, str], errors: Mapping[str, list[str]] | None = None,
+              status: int = 200) -> Response:  # fmt: skip
+    context = {"visit": visit, "nav": "venues", "values": values, "errors": errors or {}, "labels": LABELS,
+               "sections": FORM_SECTIONS}  # fmt: skip
+    return render(request, "gestion/new_venue.html", context, status=status)
+
+
+async def new_form(request: Request, visit: Visit) -> Response:
+    return _new_page(request, visit, {f.name: "" for _, section in FORM_SECTIONS for f in section})
+
+
+async def create(request: Request, visit: Visit) -> Response:
+    """A venue made by hand, validated like a harvested record; it must lie in the person's territory."""
+    store, form = request.app.state.store, visit.form
+    assert form is not None
+    submitted = submitted_raw(form)
+    try:
+        with store.writer() as writer:
+            done = writer.create_venue({k: v for k, v in submitted.items() if v}, visit.account.login, utcnow(),
+                                       places=request.app.state.places)  # fmt: skip
+            code_insee = writer.venue_communes([done.venue_id])[done.venue_id]
+            if not visit.scope.contains("", code_insee):  # written in this transaction only: undone
+                raise Forbidden(detail="Ce lieu est hors des territoires dont vous répondez : il n'a pas été ajouté.")
+    except InvalidValue as err:
+        return _new_page(request, visit, submitted, _problems_by_field(err), status=400)
+    sync(request.app.state.index, store)
+    return venue_redirect(request, done.venue_id, message="cree")

@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 
 from directory.schema import LIST_VOCABULARIES, Vocabulary
 
-__all__ = ["FORM_SECTIONS", "FormField", "LABELS", "current_raw", "described", "submitted_raw"]
+__all__ = ["FORM_SECTIONS", "FormField", "LABELS", "current_raw", "described", "submitted_raw", "venue_value"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,3 +125,11 @@ def described(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{LABELS.get(k, k).lower()} : {described(v)}" for k, v in value.items() if k != "geo_method")
     return str(value)
+
+
+def venue_value(venue: Any, name: str) -> str:
+    """A field of a ``Venue`` in words: vocabulary terms by their label."""
+    value = getattr(venue, name)
+    if isinstance(value, list):
+        value = [getattr(item, "label", item) for item in value]
+    return described(value)
