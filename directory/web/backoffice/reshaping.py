@@ -54,14 +54,13 @@ async def merge(request: Request, visit: Visit) -> Response:
     here = load_venue(request, visit, request.path_params["venue_id"])
     other = load_venue(request, visit, str(form.get("avec", "")))
     survivor, absorbed = (here, other) if form.get("garder") != "autre" else (other, here)
-    # each field: « ici » (this venue's value) or « autre »; the survivor's side needs no choice
+    # each field: « ici » (this venue's value) or « autre »; the person's choice holds for every field,
+    # so that the merge's own ranking never overrules what they saw
     choices = {}
     for _, section in FORM_SECTIONS:
         for f in section:
             side = form.get(f"champ-{f.name}", "ici")
-            from_absorbed = (side == "autre") == (survivor is here)
-            if from_absorbed:
-                choices[f.name] = "absorbed"
+            choices[f.name] = "absorbed" if (side == "autre") == (survivor is here) else "survivor"
     try:
         with store.writer() as writer:
             writer.merge_venues(survivor.venue.id, absorbed.venue.id, choices, visit.account.login, utcnow(),
