@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from directory.config import Settings
 from directory.store import Store, open_store
 
-__all__ = ["open_settings_store", "fail"]
+__all__ = ["acting_account", "open_settings_store", "fail"]
 
 
 def fail(message: str) -> click.ClickException:
@@ -27,3 +27,15 @@ def open_settings_store(settings: Settings, *, upgrade: bool = False) -> Store:
     except ValueError as err:
         raise fail(f"adresse de base de données invalide : {err}") from err
     return store
+
+
+def acting_account(store: Store, login: str) -> str:
+    """The login of the person acting (``--par``), once checked: every decision names a real, active
+    account of the back office, as it does on the web."""
+    account = store.accounts.get(login.strip().lower())
+    if account is None:
+        raise fail(f"« {login} » n'est pas un compte de l'espace de gestion : créez-le d'abord "
+                   f"(directory users add {login.strip().lower()} --role …)")  # fmt: skip
+    if not account.active:
+        raise fail(f"le compte « {account.login} » est désactivé")
+    return account.login

@@ -10,7 +10,7 @@ import click
 from directory.config import Settings
 from directory.store import utcnow
 
-from ._common import fail, open_settings_store
+from ._common import acting_account, fail, open_settings_store
 from .indexing import sync_index
 
 __all__ = ["review"]
@@ -33,7 +33,7 @@ def review(ctx: click.Context, limit: int) -> None:
         click.echo(f"{item['score']:.2f}  {item['left_key']}  ⟷  {item['right_key']}  ({parts})")
         for side in ("left", "right"):
             click.echo(f"      {item[f'{side}_key']} : {_place(item[side])}")
-    click.echo("Décider : directory review same GAUCHE DROITE --par NOM  |  directory review different GAUCHE DROITE --par NOM")
+    click.echo("Décider : directory review same GAUCHE DROITE --par COMPTE  |  directory review different GAUCHE DROITE --par COMPTE")
 
 
 def _place(record: dict[str, Any]) -> str:
@@ -45,6 +45,7 @@ def _decide(settings: Settings, left: str, right: str, decision: str, actor: str
     if left == right:
         raise fail("les deux clés désignent la même fiche")
     store = open_settings_store(settings, upgrade=True)
+    actor = acting_account(store, actor)
     with store.writer() as writer:
         unknown = writer.unknown_records((left, right))
         if unknown:  # a typo, most likely: a person decides about records she has seen
@@ -64,7 +65,7 @@ def _decide(settings: Settings, left: str, right: str, decision: str, actor: str
 @review.command("same")
 @click.argument("left")
 @click.argument("right")
-@click.option("--par", "actor", required=True, help="Qui décide (nom de l'animatrice ou de l'animateur).")
+@click.option("--par", "actor", required=True, help="Qui décide : l'identifiant de son compte (directory users).")
 @click.pass_obj
 def same(settings: Settings, left: str, right: str, actor: str) -> None:
     """Ces deux fiches décrivent le même lieu : leurs lieux sont fusionnés (le plus ancien reste)."""
@@ -74,7 +75,7 @@ def same(settings: Settings, left: str, right: str, actor: str) -> None:
 @review.command("different")
 @click.argument("left")
 @click.argument("right")
-@click.option("--par", "actor", required=True, help="Qui décide.")
+@click.option("--par", "actor", required=True, help="Qui décide : l'identifiant de son compte (directory users).")
 @click.pass_obj
 def different(settings: Settings, left: str, right: str, actor: str) -> None:
     """Ces deux fiches décrivent deux lieux différents.

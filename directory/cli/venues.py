@@ -14,7 +14,7 @@ from directory.config import Settings
 from directory.places import load_gazetteer
 from directory.store import CORRECTABLE, InvalidValue, Provenance, Store, StoredVenue, utcnow
 
-from ._common import fail, open_settings_store
+from ._common import acting_account, fail, open_settings_store
 from .indexing import sync_index
 
 __all__ = ["lieu"]
@@ -82,7 +82,7 @@ def show(settings: Settings, venue_id: str) -> None:
 @click.argument("venue_id")
 @click.argument("field")
 @click.argument("value")
-@click.option("--par", "actor", required=True, help="Qui corrige (nom de l'animatrice ou de l'animateur).")
+@click.option("--par", "actor", required=True, help="Qui corrige : l'identifiant de son compte (directory users).")
 @click.pass_obj
 def correct(settings: Settings, venue_id: str, field: str, value: str, actor: str) -> None:
     """Corrige un champ (listes séparées par « | ») ; les moissons ne le changeront plus.
@@ -93,6 +93,7 @@ def correct(settings: Settings, venue_id: str, field: str, value: str, actor: st
     """
     _check_field(field)
     store = open_settings_store(settings, upgrade=True)
+    actor = acting_account(store, actor)
     _active(store, venue_id)
     try:
         with store.writer() as writer:
@@ -108,7 +109,7 @@ def correct(settings: Settings, venue_id: str, field: str, value: str, actor: st
         click.echo(f"{field} : valeur inchangée.")
     together = f" (avec {', '.join(name for name in done.fields if name != field)})" if len(done.fields) > 1 else ""
     click.echo(f"Verrouillé : {field}{together} ; les moissons ne le changeront plus "
-               f"(« directory lieu rendre {venue_id} {field} --par NOM » le rend aux sources).")  # fmt: skip
+               f"(« directory lieu rendre {venue_id} {field} --par COMPTE » le rend aux sources).")  # fmt: skip
     for problem in done.warnings:
         click.echo(f"Attention — {problem.field} : {problem.message}")
 
@@ -116,12 +117,13 @@ def correct(settings: Settings, venue_id: str, field: str, value: str, actor: st
 @lieu.command("rendre")
 @click.argument("venue_id")
 @click.argument("field")
-@click.option("--par", "actor", required=True, help="Qui rend le champ aux sources.")
+@click.option("--par", "actor", required=True, help="Qui rend le champ aux sources : l'identifiant de son compte.")
 @click.pass_obj
 def unlock(settings: Settings, venue_id: str, field: str, actor: str) -> None:
     """Rend un champ corrigé aux sources : sa valeur est de nouveau celle des fiches moissonnées."""
     _check_field(field)
     store = open_settings_store(settings, upgrade=True)
+    actor = acting_account(store, actor)
     _active(store, venue_id)
     with store.writer() as writer:
         done = writer.unlock(venue_id, field, actor, utcnow())

@@ -98,11 +98,12 @@ def test_sources_harvest_and_report(tmp_path):
     assert run("harvest", "--due").output.strip() == ""  # nothing is due a second time today
     queue = run("review")
     first_pair = queue.output.splitlines()[0].split()
+    assert run("users", "add", "camille", "--role", "admin").exit_code == 0
     assert first_pair[2] == "⟷"
-    decided = run("review", "different", first_pair[1], first_pair[3], "--par", "Camille")
+    decided = run("review", "different", first_pair[1], first_pair[3], "--par", "camille")
     assert "Décision enregistrée (lieux différents)" in decided.output
     assert first_pair[1] not in run("review").output.split("⟷")[0]
-    assert run("review", "same", "x:1", "y:2", "--par", "Camille").exit_code == 1
+    assert run("review", "same", "x:1", "y:2", "--par", "camille").exit_code == 1
     report = run("harvest", "report", "1")
     assert report.exit_code == 0 and "Moisson 1" in report.output
     assert run("harvest", "report", "999").exit_code == 1
@@ -207,6 +208,7 @@ def test_sources_feedback_names_the_source_and_its_quarantine(tmp_path):
 
 def test_review_decisions_merge_and_split_venues_at_once(run, tmp_path):
     """Two files, one venue each; a person says the same (merged), then changes her mind (split)."""
+    assert run("users", "add", "camille", "--role", "admin").exit_code == 0
     record = next(csv.DictReader((FIXTURES / "demo" / "hinaura-2021.csv").open(encoding="utf-8")))
     other = {**record, "id": "mairie", "nom": "Espace numérique de la mairie"}
 
@@ -229,21 +231,21 @@ def test_review_decisions_merge_and_split_venues_at_once(run, tmp_path):
     import_("a", record)
     import_("b", other)
     left, right = f"fichier-a:{record['id']}", "fichier-b:mairie"
-    same = run("review", "same", right, left, "--par", "Camille")
+    same = run("review", "same", right, left, "--par", "camille")
     assert same.exit_code == 0 and "Décision enregistrée (même lieu)" in same.output
     assert re.search(r"Lieux fusionnés : \S+ rejoint \S+ \(son adresse y mène désormais\)\.", same.output)
     assert venues() == {"active": 1, "merged": 1} and found() == 1
     import_("b", {**other, "telephone": "0450111111"})  # the record changed: still one venue
     assert venues() == {"active": 1, "merged": 1}
-    different = run("review", "different", left, right, "--par", "Camille")
+    different = run("review", "different", left, right, "--par", "camille")
     assert different.exit_code == 0 and "Décision enregistrée (lieux différents)" in different.output
     assert re.search(r"Lieux séparés : fichier-b:mairie quitte \S+ et devient le lieu \S+\.", different.output)
     assert venues() == {"active": 2, "merged": 1} and found() == 2
     import_("b", {**other, "telephone": "0450222222"})
     assert venues() == {"active": 2, "merged": 1}
-    unknown = run("review", "same", left, "fichier-c:1", "--par", "Camille")
+    unknown = run("review", "same", left, "fichier-c:1", "--par", "camille")
     assert unknown.exit_code == 1 and "fiches inconnues de l'annuaire : fichier-c:1" in unknown.output
-    assert run("review", "different", left, left, "--par", "Camille").exit_code == 1
+    assert run("review", "different", left, left, "--par", "camille").exit_code == 1
 
 
 def _small_source(tmp_path, rows: int = 10):

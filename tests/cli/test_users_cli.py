@@ -117,3 +117,12 @@ def test_when_sending_fails_the_link_is_printed_and_nothing_is_lost(run, monkeyp
     assert made.exit_code == 0
     assert "n'a pas pu être envoyé" in made.output
     assert LINK.search(made.output)
+
+
+def test_a_decision_from_the_shell_names_a_real_account(run):
+    for args in (("review", "same", "a:1", "b:2", "--par", "Camille"), ("lieu", "rendre", "l0000000000", "nom", "--par", "x")):
+        refused = run(*args)
+        assert refused.exit_code == 1 and "n'est pas un compte de l'espace de gestion" in refused.output
+    assert run("users", "add", "camille", "--role", "admin").exit_code == 0
+    assert run("users", "disable", "camille").exit_code == 0
+    assert "est désactivé" in run("review", "same", "a:1", "b:2", "--par", "camille").output
