@@ -21,16 +21,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from directory.schema import fold_key
+from directory.schema.week import DAYS, day_selector, hhmm, merged_ranges
 
 __all__ = ["DAYS", "DayHours", "day_key", "format_week", "parse_cell", "parse_json_day", "text_to_osm"]
 
-#: OSM day codes in week order, with the names producers use for them.
-DAYS: tuple[str, ...] = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+#: The names producers use for the OSM day codes.
 DAY_NAMES_FR: dict[str, str] = {
     "Mo": "lundi", "Tu": "mardi", "We": "mercredi", "Th": "jeudi",
     "Fr": "vendredi", "Sa": "samedi", "Su": "dimanche",
@@ -74,7 +74,7 @@ class DayHours:
         return bool(self.ranges or self.comments)
 
     def key(self) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
-        return tuple(_merged(self.ranges)), tuple(self.comments)
+        return tuple(merged_ranges(self.ranges)), tuple(self.comments)
 
 
 def parse_cell(value: Any) -> DayHours:
@@ -157,9 +157,9 @@ def format_week(days: Mapping[str, DayHours]) -> str | None:
             groups.setdefault(day.key(), []).append(index)
     rules = []
     for (ranges, comments), indexes in sorted(groups.items(), key=lambda item: item[1][0]):
-        parts = [_day_selector(indexes)]
+        parts = [day_selector(indexes)]
         if ranges:
-            parts.append(",".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in ranges))
+            parts.append(",".join(f"{hhmm(a)}-{hhmm(b)}" for a, b in ranges))
         else:
             # A day with only a comment would read « open all day » in OSM.
             parts.append("unknown")
@@ -167,37 +167,6 @@ def format_week(days: Mapping[str, DayHours]) -> str | None:
             parts.append('"' + " ; ".join(comments) + '"')
         rules.append(" ".join(parts))
     return "; ".join(rules) or None
-
-
-def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted, with touching or overlapping ranges joined (08:00-12:00,12:00-17:00)."""
-    out: list[tuple[int, int]] = []
-    for start, end in sorted(ranges):
-        if out and end > start and out[-1][1] >= start and out[-1][1] > out[-1][0]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out
-
-
-def _day_selector(indexes: list[int]) -> str:
-    runs: list[list[int]] = []
-    for index in indexes:
-        if runs and runs[-1][-1] == index - 1:
-            runs[-1].append(index)
-        else:
-            runs.append([index])
-    parts = []
-    for run in runs:
-        if len(run) >= 3:
-            parts.append(f"{DAYS[run[0]]}-{DAYS[run[-1]]}")
-        else:
-            parts.extend(DAYS[i] for i in run)
-    return ",".join(parts)
-
-
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _first(mapping: Mapping[str, Any], *keys: str) -> Any:

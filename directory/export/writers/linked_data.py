@@ -38,7 +38,7 @@ from rdflib import DCTERMS, RDF, SDO, SKOS, XSD, Graph, Literal, URIRef
 
 from directory.schema import Frais, ModaliteAcces
 
-from .._hours import weekly_ranges
+from directory.schema.week import weekly_ranges
 from ..base import DEFAULT_BASE_URL, ExportVenue, Writer, dump_json, venue_iri, write_json_array
 from ..vocabularies import concept_iri
 
