@@ -207,3 +207,40 @@ async def test_hostile_text_is_shown_escaped_on_every_back_office_page(signed_in
     proposals = (await client.get("/gestion/a-verifier?onglet=changements")).text
     assert "La source « Source &lt;script&gt;" in proposals  # the hostile value is there, escaped
     assert "Lieu &lt;script&gt;" in (await client.get("/gestion/a-verifier")).text
+
+
+def grid_of(page: str) -> dict[str, str]:
+    """The weekly editor's fields as the browser would send them back."""
+    found = dict(re.findall(r'<input type="time" id="[^"]+" name="(h-[A-Za-z]{2}-\d-(?:de|a))" value="([^"]*)">', page))
+    found["semaine-origine"] = re.search(r'name="semaine-origine" value="([^"]*)"', page).group(1)
+    return found
+
+
+async def test_hours_are_edited_day_by_day_and_written_as_opening_hours(signed_in, directory):
+    venue = next(v for v in lyon8(directory) if v.horaires and "Sa" not in v.horaires)
+    client = await signed_in("alice", "animateur", territories=["69388"])
+    page = (await client.get(f"/gestion/lieux/{venue.id}")).text
+    grid = grid_of(page)
+    assert grid["semaine-origine"] == venue.horaires and grid["h-Mo-0-de"]  # the week as it is
+    assert grid["h-Sa-0-de"] == grid["h-Sa-0-a"] == ""
+
+    bad = await client.post(f"/gestion/lieux/{venue.id}", data={
+        **form_of(venue), **grid, "h-Sa-0-de": "12:00", "h-Sa-0-a": "09:00", "csrf": await csrf_of(client)})  # fmt: skip
+    assert bad.status_code == 400
+    assert "Samedi : la fermeture (09:00) doit venir après l&#39;ouverture (12:00)." in bad.text
+    assert grid_of(bad.text)["h-Sa-0-de"] == "12:00"  # as the person typed it
+
+    saved = await client.post(f"/gestion/lieux/{venue.id}", data={
+        **form_of(venue), **grid, "h-Sa-0-de": "09:00", "h-Sa-0-a": "12:30", "csrf": await csrf_of(client)})  # fmt: skip
+    assert saved.status_code == 303
+    stored = directory.store.get_venue(venue.id)
+    assert stored.venue.horaires.endswith("; Sa 09:00-12:30") and stored.venue.horaires.startswith(venue.horaires.split(";")[0][:2])
+    assert stored.provenance["horaires"].locked
+
+    raw = await client.post(f"/gestion/lieux/{venue.id}", data={
+        **form_of(stored.venue, horaires="Mo-Fr 09:00-12:00; PH off"), **grid_of((await client.get(f"/gestion/lieux/{venue.id}")).text),
+        "csrf": await csrf_of(client)})  # fmt: skip
+    assert raw.status_code == 303  # the grid untouched: the raw field decides
+    assert directory.store.get_venue(venue.id).venue.horaires == "Mo-Fr 09:00-12:00; PH off"
+    page = (await client.get(f"/gestion/lieux/{venue.id}")).text
+    assert "trop détaillés pour le tableau" in page and 'type="time"' not in page

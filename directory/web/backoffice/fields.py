@@ -16,8 +16,12 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from directory.schema import LIST_VOCABULARIES, Vocabulary
+from directory.schema.week import DAYS, editable_week, hhmm, write_week
 
-__all__ = ["FORM_SECTIONS", "FormField", "LABELS", "current_raw", "described", "submitted_raw", "venue_value"]
+__all__ = [
+    "DAY_LABELS", "FORM_SECTIONS", "FormField", "LABELS", "SLOTS", "WeekGrid", "current_raw", "described", "submitted_raw",
+    "typed_grid", "venue_value", "week_grid", "week_from_form",
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,3 +137,60 @@ def venue_value(venue: Any, name: str) -> str:
     if isinstance(value, list):
         value = [getattr(item, "label", item) for item in value]
     return described(value)
+
+
+# -- the weekly editor of « horaires » ------------------------------------------------
+
+DAY_LABELS = {"Mo": "Lundi", "Tu": "Mardi", "We": "Mercredi", "Th": "Jeudi", "Fr": "Vendredi", "Sa": "Samedi", "Su": "Dimanche"}
+SLOTS = 2  # ranges a day in the grid: morning and afternoon
+#: Day → its ranges as « HH:MM » pairs, SLOTS of them (empty strings where closed).
+WeekGrid = dict[str, list[tuple[str, str]]]
+
+
+def week_grid(horaires: str | None) -> WeekGrid | None:
+    """The grid showing ``horaires``; None when the value cannot be edited day by day without loss
+    (holiday rules, comments, more than ``SLOTS`` ranges a day…): then only the raw field is offered."""
+    week = editable_week(horaires)
+    if week is None or any(len(ranges) > SLOTS for ranges in week.values()):
+        return None
+    return {day: [(hhmm(a), hhmm(b)) for a, b in week[day]] + [("", "")] * (SLOTS - len(week[day])) for day in DAYS}
+
+
+def _minutes(text: str) -> int | None:
+    hours, sep, minutes = text.strip().partition(":")
+    if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        return None
+    value = int(hours) * 60 + int(minutes)
+    return value if int(minutes) < 60 and value <= 24 * 60 else None
+
+
+def typed_grid(form: FormData | Mapping[str, Any]) -> WeekGrid:
+    """The grid as the person left it."""
+    return {
+        day: [(str(form.get(f"h-{day}-{i}-de") or "").strip(), str(form.get(f"h-{day}-{i}-a") or "").strip()) for i in range(SLOTS)]
+        for day in DAYS
+    }  # fmt: skip
+
+
+def week_from_form(form: FormData | Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(the OSM value the grid now says, an error in French) when the person changed the grid since it
+    was shown (``semaine-origine`` holds the value it was built from); (None, None) when they did not,
+    and the raw field decides."""
+    if "semaine-origine" not in form:
+        return None, None
+    shown = week_grid(str(form.get("semaine-origine") or ""))
+    typed = typed_grid(form)
+    if shown is None or typed == shown:
+        return None, None
+    week: dict[str, list[tuple[int, int]]] = {}
+    for day, ranges in typed.items():
+        for start, end in ranges:
+            if not start and not end:
+                continue
+            a, b = _minutes(start), _minutes(end)
+            if a is None or b is None:
+                return None, f"{DAY_LABELS[day]} : donnez l'ouverture et la fermeture, en heures et minutes (09:00)."
+            if b <= a:
+                return None, f"{DAY_LABELS[day]} : la fermeture ({end}) doit venir après l'ouverture ({start})."
+            week.setdefault(day, []).append((a, b))
+    return write_week(week) or "", None
