@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["AXE", "CHROMIUM", "CHROMIUM_ARGS", "VIEWPORTS", "launch_chromium", "serious_violations"]
+__all__ = ["AXE", "CHROMIUM", "CHROMIUM_ARGS", "VIEWPORTS", "all_violations", "launch_chromium", "serious_violations"]
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -54,12 +54,22 @@ def launch_chromium() -> Iterator[Any]:
             chromium.close()
 
 
+def all_violations(page: Any) -> list[str]:
+    """axe-core's violations of every impact (minor and moderate too), one line each."""
+    return [f"{v['id']} ({v['impact']}): {v['help']} — {targets}" for v, targets in _axe(page)]
+
+
 def serious_violations(page: Any) -> list[str]:
     """axe-core's violations of impact serious or critical, one line each."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
+        f"{v['id']} ({v['impact']}): {v['help']} — {targets}"
+        for v, targets in _axe(page)
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def _axe(page: Any) -> list[tuple[dict[str, Any], list[Any]]]:
+    """axe-core run on the whole page: each violation with the targets of its first three nodes."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [(v, [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
