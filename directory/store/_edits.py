@@ -174,7 +174,13 @@ class EditsMixin:
         if refused or result.venue is None:
             raise InvalidValue(refused)
         record = {name: jsonable(value) for name, value in venue_to_values(result.venue).items()}
-        record.update(flags=[p.as_dict() for p in result.problems] or None, geo_method=None)
+        record.update(flags=[p.as_dict() for p in result.problems] or None, geo_method="producteur")
+        if result.venue.point is None:  # no point given: its commune's, said to be approximate, as a harvest does
+            commune = places.commune(result.venue.code_insee) if places and result.venue.code_insee else None
+            if commune is not None and commune.lat is not None and commune.lon is not None:
+                record.update(latitude=commune.lat, longitude=commune.lon, geo_method="commune")
+            else:
+                record["geo_method"] = None
         ((venue_id, pk, filled),) = self._new_venues(None, [record], at, actor)  # type: ignore[arg-type]
         self._lock(pk, [*CORRECTABLE, "geo_method", HELD], actor, at)
         return Curated(venue_id, filled, filled, tuple(result.problems))

@@ -169,6 +169,9 @@ async def test_a_venue_added_by_hand_is_published(signed_in, directory):
     venue_id = made.headers["location"].split("/")[-1].split("?")[0]
     stored = directory.store.get_venue(venue_id)
     assert (stored.venue.code_insee, stored.venue.nom) == ("69388", "Atelier numérique du 8e")
+    with directory.store.engine.connect() as c:  # no point given: its commune's, said to be approximate
+        assert c.execute(sa.text("SELECT geo_method FROM venue WHERE id = :id"), {"id": venue_id}).scalar_one() == "commune"
+    assert stored.venue.point is not None
     assert stored.provenance["nom"].locked and stored.provenance["nom"].actor == "alice"
     public = await client.get(f"/lieux/{venue_id}")
     assert public.status_code == 200 and "Atelier numérique du 8e" in public.text
