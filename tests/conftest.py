@@ -53,6 +53,12 @@ def places():
     return load_gazetteer()
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    """Asynchronous tests (``pytest.mark.anyio``) run on asyncio, as the server does."""
+    return "asyncio"
+
+
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory: pytest.TempPathFactory, places) -> Iterator[Store]:
     """The demo fixtures (~3,400 real venues) imported as a harvest would, once per

@@ -19,7 +19,7 @@ from directory.config import Settings
 from directory.curation import add_account, choose_password, issue_link
 from directory.harvest import harvest_source, load_source
 from directory.harvest.fetch import Fetcher
-from directory.places import Gazetteer, load_gazetteer
+from directory.places import Gazetteer
 from directory.store import Store, open_store, utcnow
 from directory.web import create_app
 
@@ -28,16 +28,6 @@ from ..conftest import FIXTURES
 NOW = datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)
 PASSWORD = "une phrase de passe assez longue"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="session")
-def places() -> Gazetteer:
-    return load_gazetteer()
 
 
 def copy_source(folder: Path, name: str) -> Path:

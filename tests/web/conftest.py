@@ -12,23 +12,13 @@ import pytest
 from starlette.applications import Starlette
 
 from directory.config import Settings
-from directory.places import Gazetteer, load_gazetteer
+from directory.places import Gazetteer
 from directory.store import Store
 from directory.web import create_app
 
 from ..serving import ServerThread
 from .browsing import VIEWPORTS, launch_chromium
 from .seeding import Seeded, fill_store, make_store
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="session")
-def places() -> Gazetteer:
-    return load_gazetteer()
 
 
 @pytest.fixture(scope="session")
