@@ -13,7 +13,7 @@ names the same resource.
 
 from __future__ import annotations
 
-import csv
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from operator import itemgetter
 from typing import Any, TextIO
@@ -21,9 +21,12 @@ from typing import Any, TextIO
 from directory.schema import LIST_VOCABULARIES, NATIONAL_FIELDS, Venue
 from directory.store.codec import venue_to_values
 
+from .cells import SafeCsvWriter
+from .schemas import NATIONAL_SCHEMA_PATH
+
 __all__ = [
     "national_row", "national_values", "stored_national_values", "stored_values", "write_national_csv",
-    "EXTENSION_FIELDS",
+    "EXTENSION_FIELDS", "NATIONAL_LIMITS",
 ]  # fmt: skip
 
 #: Fields this directory adds after the standard's 32 when asked to
@@ -52,6 +55,17 @@ _SPELLINGS: dict[str, dict[str, str]] = {
 }
 _COLUMNS = _Columns(NATIONAL_FIELDS)
 _EXTENDED = _Columns(NATIONAL_FIELDS + EXTENSION_FIELDS)
+
+
+def _limits() -> dict[int, int]:
+    """Column position → ``maxLength`` of the official Table Schema (what a CSV cell must not pass)."""
+    fields = json.loads(NATIONAL_SCHEMA_PATH.read_text(encoding="utf-8"))["fields"]
+    maxima = {f["name"]: f["constraints"]["maxLength"] for f in fields if "maxLength" in f.get("constraints", {})}
+    return {NATIONAL_FIELDS.index(name): limit for name, limit in maxima.items() if name in NATIONAL_FIELDS}
+
+
+#: For ``SafeCsvWriter``: the lengths the official schema allows (``presentation_resume``: 280).
+NATIONAL_LIMITS: dict[int, int] = _limits()
 
 
 def stored_national_values(values: Mapping[str, Any], *, extensions: bool = False) -> list[Any]:
@@ -95,11 +109,11 @@ def national_row(venue: Venue, *, extensions: bool = False) -> dict[str, Any]:
 def write_national_csv(venues: Iterable[Venue], stream: TextIO, *, extensions: bool = False) -> Iterator[int]:
     """Write the header then one row per venue; yields after each row (for progress).
 
-    With ``extensions``, the extension columns follow the standard's 32.
+    With ``extensions``, the extension columns follow the standard's 32. Text
+    that a spreadsheet would run as a formula is written inert (``SafeCsvWriter``).
     """
-    fieldnames = NATIONAL_FIELDS + (EXTENSION_FIELDS if extensions else ())
-    writer = csv.DictWriter(stream, fieldnames=fieldnames, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writeheader()
+    writer = SafeCsvWriter(stream, limits=NATIONAL_LIMITS)
+    writer.writerow(NATIONAL_FIELDS + (EXTENSION_FIELDS if extensions else ()))
     for count, venue in enumerate(venues, start=1):
-        writer.writerow(national_row(venue, extensions=extensions))
+        writer.writerow(national_values(venue, extensions=extensions))
         yield count

@@ -9,14 +9,14 @@ came from (``ExportVenue.source``).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar, TextIO
 
 from directory.schema import NATIONAL_FIELDS
 
 from ..base import DEFAULT_BASE_URL, ExportVenue, Writer, write_json_array
-from ..national import EXTENSION_FIELDS, stored_national_values
+from ..cells import SafeCsvWriter
+from ..national import EXTENSION_FIELDS, NATIONAL_LIMITS, stored_national_values
 from ..schemas import NATIONAL_SCHEMA_URI
 
 __all__ = ["CsvWriter", "JsonWriter", "national_record", "national_list"]
@@ -41,6 +41,9 @@ def national_list(venue: ExportVenue, *, extensions: bool = False) -> list[Any]:
 class CsvWriter(Writer):
     """National standard CSV: UTF-8, `,`, every field quoted, CRLF rows (RFC 4180).
 
+    Text that a spreadsheet would run as a formula (« =HYPERLINK(… », « @SUM(… »)
+    gets a leading ``'`` (``SafeCsvWriter``); phone numbers and coordinates do not.
+
     :param extensions: add this directory's extension columns
         (``conditions_frais``) after the 32; off by default, so the file
         validates against the official Table Schema as it is.
@@ -57,7 +60,7 @@ class CsvWriter(Writer):
         self.extensions = extensions
 
     def write(self, venues: Iterable[ExportVenue], stream: TextIO) -> Iterator[int]:
-        writer = csv.writer(stream, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+        writer = SafeCsvWriter(stream, limits=NATIONAL_LIMITS)
         writer.writerow(NATIONAL_FIELDS + (EXTENSION_FIELDS if self.extensions else ()))
         for count, venue in enumerate(venues, start=1):
             writer.writerow(national_list(venue, extensions=self.extensions))

@@ -1,11 +1,17 @@
 # SPDX-License-Identifier: Apache-2.0
-"""National-standard CSV (v1 with `|` lists, or legacy v0.1 with `;`)."""
+"""National-standard CSV (v1 with `|` lists, or legacy v0.1 with `;`).
+
+Cells this directory's exports neutralised for spreadsheets (« '=… », see
+``directory.schema.cells``) are read back as they were: an instance harvesting
+another's CSV export gets the same text.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
 from directory.schema import NATIONAL_FIELDS
+from directory.schema.cells import restore
 
 from ._csv import CsvReader, csv_items, open_csv, peek_lines
 from .base import ReadError, ReadItem
@@ -34,4 +40,7 @@ class NationalCsvReader(CsvReader):
         missing = [name for name in _REQUIRED if name not in header]
         if missing:
             self.file_problems.append(f"colonnes obligatoires absentes : {', '.join(missing)}")
-        yield from csv_items(rows, header, self.file_problems)
+        for item in csv_items(rows, header, self.file_problems):
+            if item.record is not None:
+                item.record = {name: restore(value) if isinstance(value, str) else value for name, value in item.record.items()}
+            yield item
