@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date
 
+from stdnum.fr import siret as _siret
+
 from .vocabularies import (
     ConditionFrais,
     DispositifProgramme,
@@ -72,6 +74,15 @@ class Venue:
     def has_siret(self) -> bool:
         """True when ``pivot`` is a real SIRET (14 digits, not the placeholder)."""
         return len(self.pivot) == 14 and self.pivot.isdigit() and self.pivot != PLACEHOLDER_PIVOT
+
+    @property
+    def siret(self) -> str | None:
+        """The pivot when it is a SIRET that passes its check (Luhn; La Poste's own rule), else None.
+
+        What exports and pages may call a SIRET: a pivot failing the check is
+        kept as the producer gave it (validation warns), never published as a SIRET.
+        """
+        return self.pivot if self.has_siret and _siret.is_valid(self.pivot) else None
 
     @property
     def point(self) -> tuple[float, float] | None:

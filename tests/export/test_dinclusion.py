@@ -8,11 +8,12 @@ from __future__ import annotations
 import io
 import json
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from directory.export import DataInclusionWriter
+from directory.export import DataInclusionWriter, ExportVenue
 
 from .conftest import BASE_URL
 
@@ -123,3 +124,18 @@ def test_two_files_hold_the_same_records(export_venues, document):
     assert list(writer.write_pair(export_venues, structures, services))[-1] == len(export_venues)
     assert json.loads(structures.getvalue()) == document["structures"]
     assert json.loads(services.getvalue()) == document["services"]
+
+
+@pytest.mark.parametrize(("pivot", "siret"), [
+    ("12345678901234", None),  # 14 digits failing the Luhn check
+    ("43493312300029", "43493312300029"),
+    ("35600000063516", "35600000063516"),  # La Poste: its own rule, a real establishment
+    ("00000000000000", None),
+    ("W123456789", None),  # an RNA: data·inclusion v1 has no field for it
+])  # fmt: skip
+def test_only_a_siret_that_passes_its_check_is_exported_as_siret(venues, pivot, siret):
+    venue = replace(venues[0], pivot=pivot)
+    stream = io.StringIO()
+    DataInclusionWriter(base_url=BASE_URL, producer=PRODUCER).write_all([ExportVenue.from_venue(venue)], stream)
+    (structure,) = json.loads(stream.getvalue())["structures"]
+    assert structure["siret"] == siret

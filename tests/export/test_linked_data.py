@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 from rdflib import RDF, SDO, SKOS, Graph, Literal, URIRef
 
-from directory.export import JsonLdWriter, TurtleWriter
+from directory.export import ExportVenue, JsonLdWriter, TurtleWriter
 from directory.export.vocabularies import SCHEMES, write_vocabularies
 from directory.schema import Service, Typologie
 
@@ -204,3 +205,13 @@ def test_data_inclusion_values_in_matches_exist(vocabularies):
     for target in targets:
         referential, value = str(target).rsplit("/", 1)[1].split("#")
         assert value in {member.value for member in known[referential]}, target
+
+
+@pytest.mark.parametrize("writer", [JsonLdWriter, TurtleWriter])
+def test_a_pivot_failing_the_siret_check_is_no_siret(writer, venues):
+    """« 12345678901234 » has 14 digits but fails the Luhn check: the venue keeps its id, no SIRET."""
+    venue = replace(next(v for v in venues if v.id == "hostile-everything"), pivot="12345678901234")
+    g = Graph().parse(data=serialise(writer(base_url=BASE_URL), [ExportVenue.from_venue(venue, base_url=BASE_URL)]),
+                      format="json-ld" if writer is JsonLdWriter else "turtle")  # fmt: skip
+    assert list(g.objects(iri("hostile-everything"), SDO.identifier)) == [Literal("hostile-everything")]
+    assert "12345678901234" not in g.serialize(format="nt")

@@ -152,7 +152,7 @@ def structure_record(venue: ExportVenue, *, producer: str = DEFAULT_PRODUCER, ur
         "date_maj": v.date_maj.isoformat(),
         "description": _description(v.presentation_detail, v.presentation_resume),
         "lien_source": url or venue.url,
-        "siret": v.pivot if v.has_siret else None,
+        "siret": v.siret,  # None when the pivot fails the SIRET check
         **_address(v),
         "telephone": v.telephone,
         "courriel": v.courriels[0] if v.courriels else None,

@@ -124,11 +124,11 @@ def venue_triples(venue: ExportVenue, *, base_url: str = DEFAULT_BASE_URL, iri: 
 
     g.add((node, _A, SDO.LocalBusiness))
     g.add((node, SDO.identifier, _lit(v.id)))
-    if v.has_siret:
+    if v.siret:  # only a SIRET that passes its check is called one
         siret = part("siret", SDO.PropertyValue)
         g.add((node, SDO.identifier, siret))
         g.add((siret, SDO.propertyID, _lit("SIRET")))
-        g.add((siret, SDO.value, _lit(v.pivot)))
+        g.add((siret, SDO.value, _lit(v.siret)))
     text(node, SDO.name, v.nom, lang=None)  # a proper name: no language
     text(node, SDO.description, v.presentation_detail)
     text(node, SDO.disambiguatingDescription, v.presentation_resume)
