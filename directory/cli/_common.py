@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import json
+import math
+from typing import Any
+
 import click
 import sqlalchemy as sa
 
 from directory.config import Settings
 from directory.store import Store, open_store
 
-__all__ = ["acting_account", "open_settings_store", "fail"]
+__all__ = ["acting_account", "echo_json", "json_text", "open_settings_store", "fail"]
 
 
 def fail(message: str) -> click.ClickException:
@@ -39,3 +43,28 @@ def acting_account(store: Store, login: str) -> str:
     if not account.active:
         raise fail(f"le compte « {account.login} » est désactivé")
     return account.login
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinity written as its name: JSON has no such numbers.
+
+    They only come from what a file said (a JSON source may hold a bare ``NaN``,
+    which Python reads): a report echoing it keeps the word, and stays JSON.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
+def json_text(value: Any) -> str:
+    """Strict JSON (RFC 8259), indented, UTF-8 text as is; dates and other objects as their text."""
+    return json.dumps(_finite(value), ensure_ascii=False, indent=2, allow_nan=False, default=str)
+
+
+def echo_json(value: Any) -> None:
+    """What every ``--json`` option prints: ``json_text`` on the standard output."""
+    click.echo(json_text(value))

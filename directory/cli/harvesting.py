@@ -21,7 +21,7 @@ from directory.places import load_gazetteer
 from directory.schema.problems import MESSAGES
 from directory.store import Store, UnknownSource, utcnow
 
-from ._common import fail, open_settings_store
+from ._common import echo_json, fail, open_settings_store
 from .indexing import sync_index
 
 __all__ = ["sources", "harvest", "worker"]
@@ -109,7 +109,7 @@ def feedback(settings: Settings, source_id: str, since: str | None, as_json: boo
     except UnknownSource as err:
         raise fail(f"source inconnue : {source_id}") from err
     if as_json:
-        click.echo(json.dumps(result.as_json(people=True), ensure_ascii=False, indent=2, default=str))
+        echo_json(result.as_json(people=True))
         return
     run = (f"moisson {result.run_id} du {_when(result.run_at)}, la dernière qui a lu la source" if result.run_at
            else "aucune moisson n'a lu la source")  # fmt: skip
@@ -161,8 +161,8 @@ def harvest(settings: Settings, names: tuple[str, ...], all_: bool, due: bool, a
     reports = run_harvests(settings, configs, chosen, Console(stderr=as_json, soft_wrap=True), due_only=due,
                            confirm_withdrawals=confirm)  # fmt: skip
     if as_json:
-        click.echo(json.dumps([{"source": r.source_id, "run": r.run_id, "status": r.status, "counts": r.counts(),
-                                "notes": r.notes} for r in reports], ensure_ascii=False, indent=2))  # fmt: skip
+        echo_json([{"source": r.source_id, "run": r.run_id, "status": r.status, "counts": r.counts(), "notes": r.notes}
+                   for r in reports])  # fmt: skip
     if any(r.status == "failed" for r in reports):
         raise SystemExit(1)
 
@@ -260,9 +260,9 @@ def _report(settings: Settings, runs: tuple[str, ...], as_json: bool) -> None:
     else:
         found = sorted(store.sources.last_runs().values(), key=lambda r: r.source_id)
     if as_json:
-        click.echo(json.dumps([{"run": r.id, "source": r.source_id, "kind": r.kind, "status": r.status,
-                                "started_at": r.started_at.isoformat(), "counts": r.counts, "report": r.report}
-                               for r in found if r], ensure_ascii=False, indent=2, default=str))  # fmt: skip
+        echo_json([{"run": r.id, "source": r.source_id, "kind": r.kind, "status": r.status,
+                    "started_at": r.started_at.isoformat(), "counts": r.counts, "report": r.report}
+                   for r in found if r])  # fmt: skip
         return
     for r in found:
         assert r is not None

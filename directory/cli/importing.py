@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -15,7 +14,7 @@ from directory.harvest import ImportReport, ReadError, import_file
 from directory.places import load_gazetteer
 from directory.schema import Severity
 
-from ._common import open_settings_store
+from ._common import echo_json, open_settings_store
 from .indexing import sync_index
 
 __all__ = ["import_"]
@@ -57,7 +56,7 @@ def import_(settings: Settings, files: tuple[Path, ...], format_: str | None, as
             _print_report(console, report, details)
     sync_index(settings, store)
     if as_json:
-        click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
+        echo_json([r.as_dict() for r in reports])
     if failed:
         raise SystemExit(1)
 

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from directory.config import Settings
 
-from ._common import open_settings_store
+from ._common import echo_json, open_settings_store
 
 __all__ = ["stats"]
 
@@ -23,7 +21,7 @@ def stats(settings: Settings, as_json: bool) -> None:
     """Chiffres clés : lieux, sources, enregistrements reçus, historique."""
     figures = open_settings_store(settings).stats()
     if as_json:
-        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        echo_json(figures)
         return
     venues = figures["venues"]
     click.echo(f"Base : {settings.database}")
