@@ -189,8 +189,7 @@ def take_screenshots(browser: Any, scene: Scene, base_url: str, folder: Path) ->
             page.get_by_label("Téléphone", exact=True).fill("04 72 00 00")
             with page.expect_navigation():
                 page.locator(".venue-form > button.button-primary").click()
-            page.locator("#champ-telephone").scroll_into_view_if_needed()
-            page.evaluate("window.scrollBy(0, -120)")
+            page.evaluate("document.querySelector('#champ-telephone').scrollIntoView({block: 'center'})")
             shot("gestion-lieu-erreur")
             page.goto(base_url + f"/gestion/lieux/{latarjet}/fusionner?avec={emploi}")
             shot("gestion-fusion", full_page=size == "desktop")
