@@ -260,6 +260,7 @@ def test_a_structure_manager_is_refused_another_venue(page: Any, scene: Scene, b
     page.goto(base_url + "/gestion/lieux")
     assert "1 lieu." in page.locator(".results-count").inner_text()
     assert page.locator(".data-table tbody tr").count() == 1
+    assert page.get_by_role("link", name=re.compile("Ajouter un lieu")).count() == 0  # animators and admins only
     for path in (f"/gestion/lieux/{latarjet}", f"/gestion/lieux/{latarjet}/historique", f"/gestion/lieux/{bachut}/fusionner?avec={latarjet}"):
         response = page.goto(base_url + path)
         assert response.status == 403, path
@@ -329,7 +330,10 @@ def back_office_pages(page: Any, scene: Scene, base_url: str, check: Any, links:
     check("fusion, candidats")
     page.goto(base_url + f"/gestion/lieux/{v['latarjet']}/fusionner?avec={v['emploi']}")
     check("fusion, choix")
-    page.goto(base_url + "/gestion/lieux/nouveau")
+    page.goto(base_url + "/gestion/lieux")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Ajouter un lieu qu'aucune source ne publie").click()
+    assert page.url == base_url + "/gestion/lieux/nouveau"
     check("nouveau lieu")
     page.get_by_role("button", name="Ajouter le lieu").click()
     page.wait_for_selector("#erreurs")
