@@ -3,7 +3,10 @@
 
 Every record is kept as received (raw_record), whether it was stored or
 quarantined; the valid ones are applied in one transaction, so a reader of
-the directory sees the whole file or nothing of it.
+the directory sees the whole file or nothing of it. A point far from the
+commune its other values agree on (a longitude in the Atlantic, another
+town's point) is replaced by that commune's centre and flagged, as a harvest
+without a geocoder does: the map never shows it where it is not.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from directory.schema import CommuneLookup, Problem, Severity, parse_venue
+from directory.schema import CommuneLookup, Problem, Severity, Venue, parse_venue
+from directory.schema.placement import COMMUNE_CENTRE
 from directory.store import Incoming, RawRecord, SourceInfo, Store, Writer, utcnow
 
 from ._collector import collector_tuned
+from .geocode import NO_GEOCODER, CommuneGeocoder, GeocodeRequest
 from .readers import ReadError, reader_for
 
 __all__ = ["ImportReport", "RowProblem", "import_file", "source_for_file"]
@@ -139,8 +144,14 @@ def import_file(
                     report.rejected += 1
                     batch.quarantine(RawRecord(item.position, record_id, item.payload, "quarantined", found))
                 else:
+                    point = _far_point_replaced(venue, problems, places)
+                    if point is not None:
+                        moved = Problem("latitude", "placed_at_commune", NO_GEOCODER, Severity.WARNING)
+                        report.problems.append(RowProblem(item.position, record_id, moved))
+                        found.append(moved.as_dict())
                     report.flagged += bool(found)
-                    batch.add(item.position, item.payload, Incoming(record_id, venue, found))
+                    geo = {"geo_method": COMMUNE_CENTRE, "geo_point": point} if point is not None else {}
+                    batch.add(item.position, item.payload, Incoming(record_id, venue, found, **geo))
             batch.flush()
         status = "complete"
     except ReadError as err:
@@ -187,6 +198,16 @@ class _Batch:
         if self.progress and self.raw:
             self.progress(len(self.raw))
         self.incoming, self.raw = [], []
+
+
+def _far_point_replaced(venue: Venue, problems: list[Problem], places: CommuneLookup | None) -> tuple[float, float] | None:
+    """The centre of the venue's commune when validation found its point far from it (the
+    producer's point is kept beside it by the store); None when the point stays."""
+    if places is None or venue.point is None or not any(p.code == "coordinates_far_from_commune" for p in problems):
+        return None
+    request = GeocodeRequest("lieu", venue.adresse, venue.code_postal, venue.commune, venue.code_insee)
+    answer = CommuneGeocoder(places).geocode([request]).get("lieu")  # type: ignore[arg-type]
+    return None if answer is None else (answer.latitude, answer.longitude)
 
 
 def _record_id(record: dict[str, Any] | None) -> str | None:

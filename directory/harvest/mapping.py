@@ -41,6 +41,7 @@ from typing import Any
 from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Problem, Severity, Vocabulary, fold_key, split_items
 
 from ._hours import DAY_NAMES_FR, DAYS, DayHours, day_key, format_week, parse_cell, parse_json_day
+from ._points import disagreeing_points
 
 __all__ = ["ColumnCheck", "MappingError", "RecordMapping", "columns_missing", "resolve"]
 
@@ -604,6 +605,9 @@ class RecordMapping:
             value = _evaluate(expr, run)
             if not _empty(value):
                 record[target] = value
+        lat, lon = self.fields.get("latitude"), self.fields.get("longitude")
+        if lat is not None and lon is not None and len(lat.alternatives) > 1:  # a point read twice must agree
+            run.problems += disagreeing_points(lat.alternatives, lon.alternatives, lambda e: _evaluate(e, _Run(run.raw, run.today)))
         return record, run.problems
 
     @property

@@ -13,6 +13,7 @@ import bisect
 import heapq
 import re
 import threading
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from ._text import fold, key_of_folded, name_key, split_cedex
@@ -30,6 +31,17 @@ _SUGGEST_CACHE_MAX = 4096
 _POSTCODE_RE = re.compile(r"^\d{5}$")
 _SPLIT_POSTCODE_RE = re.compile(r"^(\d{2}) (\d{3})$")
 _DEPT_TOKEN_RE = re.compile(r"^(?:\d{2}|2a|2b|9[78]\d)$")
+
+
+_ARTICLES = ("le ", "la ", "les ", "l ")
+
+
+def _with_or_without_article(key: str) -> tuple[str, ...]:
+    """The other spellings of a name key with its leading article dropped or added."""
+    for article in _ARTICLES:
+        if key.startswith(article):
+            return (key[len(article):],)
+    return tuple(article + key for article in _ARTICLES)
 
 
 class NameIndex:
@@ -85,6 +97,26 @@ class NameIndex:
         self._by_key = by_key
 
     # ------------------------------------------------------------- resolution
+    def communes_named(self, name: str, departements: Collection[str] | None = None) -> list[Commune]:
+        """Every commune, arrondissement, commune déléguée or associée called ``name``, best rank first.
+
+        For checking what a record says rather than guessing what a resident meant: the whole name
+        only (case, accents, hyphens, Saint/St and CEDEX mentions aside: « ST ANDIOL » is Saint-Andiol, « Lyon 07 »
+        Lyon 7e, « LYON CEDEX 07 » Lyon), never a prefix; a leading article may be missing or extra in a département where no name
+        matches exactly (« Mont-Dore » in New Caledonia is Le Mont-Dore); within ``departements`` when given.
+        """
+        key = name_key(split_cedex(name)[0])
+        if not key:
+            return []
+        self._ensure_names()
+        rows = self._rows
+        found = [i for i in self._by_key.get(key, ()) if departements is None or rows[i][_C_DEP] in departements]
+        matched = {rows[i][_C_DEP] for i in found}
+        for other in _with_or_without_article(key):  # « Mont-Dore » for Le Mont-Dore, where nothing matches better
+            found += [i for i in self._by_key.get(other, ()) if rows[i][_C_DEP] not in matched
+                      and (departements is None or rows[i][_C_DEP] in departements)]  # fmt: skip
+        return [self._at(i) for i in found]
+
     def _name_candidates(self, folded: str) -> list[int]:
         """Row indices (rank order) for a folded name: exact key, then word prefix."""
         self._ensure_names()

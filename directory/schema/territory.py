@@ -8,6 +8,7 @@ provides; the schema only states what it needs, so it stays free of I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Protocol
 
 __all__ = [
@@ -69,6 +70,8 @@ def far_threshold_km(departement: str) -> float:
 class CommuneLike(Protocol):
     insee: str
     nom: str
+    kind: str  # commune, arrondissement (parent: the city), deleguee or associee (parent: the commune nouvelle)
+    parent: str | None
     departement: str
     lat: float | None
     lon: float | None
@@ -79,6 +82,7 @@ class CommuneLookup(Protocol):
 
     def commune(self, insee: str) -> CommuneLike | None: ...
     def communes_for_postcode(self, postcode: str) -> list[CommuneLike]: ...
+    def communes_named(self, name: str, departements: Collection[str] | None = None) -> list[CommuneLike]: ...
     def is_known_postcode(self, postcode: str) -> bool: ...
     def postcode_matches_insee(self, postcode: str, insee: str) -> bool: ...
     def distance_to_commune_km(self, insee: str, lat: float, lon: float) -> float | None: ...

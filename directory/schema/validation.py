@@ -29,7 +29,8 @@ from ._vocabulary import fold_key
 from .hours import OpeningHours
 from .legacy import is_legacy, migrate_legacy
 from .problems import Problem, Severity
-from .territory import CommuneLookup, departement_of_insee, far_threshold_km, in_france
+from .commune_check import check_commune
+from .territory import CommuneLookup, in_france
 from .venue import PLACEHOLDER_PIVOT, Venue
 from .vocabularies import LIST_VOCABULARIES
 
@@ -128,7 +129,7 @@ def parse_venue(
         values[name] = p.terms(name, vocabulary, enforced)
 
     if places is not None and values["code_postal"]:
-        _check_territory(values, places, problems)
+        check_commune(values, places, problems)
 
     if any(pr.severity is Severity.ERROR for pr in problems):
         return ParseResult(None, problems)
@@ -266,6 +267,9 @@ class _Parser:
         if in_france(lon, lat):
             self.problem("latitude", "coordinates_swapped", f"{lat}, {lon}", Severity.WARNING)
             return lon, lat
+        if lon != 0 and in_france(lat, -lon):  # a lost minus sign (or one too many): the commune check judges it then
+            self.problem("longitude", "coordinates_sign_flipped", f"{lat}, {lon}", Severity.WARNING, fixed=f"{lat}, {-lon}")
+            return lat, -lon
         self.problem("latitude", "coordinates_outside_france", f"{lat}, {lon}", Severity.WARNING, lat=lat, lon=lon)
         return None, None
 
@@ -460,35 +464,3 @@ def _infer_insee(places: CommuneLookup, postcode: str, commune: str) -> str | No
         return districts[0].insee
     named = [c for c in candidates if fold_key(c.nom) == name]
     return named[0].insee if len(named) == 1 else None
-
-
-def _check_territory(values: dict[str, Any], places: CommuneLookup, problems: list[Problem]) -> None:
-    """Postcode, INSEE code and coordinates must agree with each other."""
-    postcode, insee = values["code_postal"], values["code_insee"]
-
-    def warn(field: str, code: str, value: Any, **params: Any) -> None:
-        problems.append(Problem(field, code, value, Severity.WARNING, tuple(params.items())))
-
-    if not places.is_known_postcode(postcode):
-        warn("code_postal", "unknown_postcode", postcode)
-    if insee is None and values["commune"]:
-        insee = values["code_insee"] = _infer_insee(places, postcode, values["commune"])
-    elif insee is not None:
-        if places.commune(insee) is None:
-            warn("code_insee", "unknown_insee", insee)
-            insee = None
-        elif places.is_known_postcode(postcode) and not places.postcode_matches_insee(postcode, insee):
-            warn("code_postal", "postcode_insee_mismatch", postcode, postcode=postcode, insee=insee)
-    if values["latitude"] is None:
-        return
-    lat, lon = values["latitude"], values["longitude"]
-    candidates = [places.commune(insee)] if insee else places.communes_for_postcode(postcode)
-    distances = [
-        (d, c) for c in candidates
-        if c is not None and (d := places.distance_to_commune_km(c.insee, lat, lon)) is not None
-    ]  # fmt: skip
-    if not distances:
-        return
-    km, commune = min(distances, key=lambda pair: pair[0])
-    if km > far_threshold_km(departement_of_insee(commune.insee)):
-        warn("latitude", "coordinates_far_from_commune", f"{lat}, {lon}", km=round(km), commune=commune.nom)

@@ -42,11 +42,14 @@ def test_every_national_standard_file_of_the_real_datasets(store, places, path, 
 
 
 def test_official_example_is_flagged(store, places):
+    """Its point is in Aix-en-Provence, its address in Reims: placed at Reims, as a harvest would."""
     report = import_file(store, OFFICIAL_EXAMPLE, places=places)
     assert ("structure-1", "latitude", "coordinates_far_from_commune") in reasons(report, Severity.WARNING)
-    venue_id = store.nearest(43.52609, 5.41423, limit=1)[0].venue.id
+    assert not store.nearest(43.52609, 5.41423, limit=1, radius_km=50)
+    reims = places.commune("51454")
+    venue_id = store.nearest(reims.lat, reims.lon, limit=1, radius_km=1)[0].venue.id
     flags = store.get_venue(venue_id).flags
-    assert [f["code"] for f in flags] == ["coordinates_far_from_commune"]
+    assert [f["code"] for f in flags] == ["coordinates_far_from_commune", "placed_at_commune"]
 
 
 def test_second_import_of_the_same_file_changes_nothing(store, places):
@@ -101,6 +104,7 @@ def test_coordinates(store, places):
         ("c2", "latitude", "coordinates_outside_france"),
         ("c3", "latitude", "coordinates_zero"),
         ("c4", "latitude", "coordinates_far_from_commune"),
+        ("c4", "latitude", "placed_at_commune"),  # in Marseille, for a Nancy address: the map shows it in Nancy
         ("c5", "latitude", "coordinates_out_of_range"),
     }
     swapped = [n for n in store.nearest(48.6936, 6.1832, limit=5) if n.venue.nom == "Inversées"]

@@ -319,3 +319,13 @@ def test_intercommunalities_and_arrondissements_are_listed(places):
     assert places.communes_of_epci("000000000") == ()
     assert places.arrondissements_of("13055") == tuple(f"132{n:02d}" for n in range(1, 17))
     assert places.arrondissements_of("54395") == ()
+
+
+def test_communes_named_checks_a_records_commune(g):
+    """The whole name, never a prefix: déléguées included, CEDEX and Saint/St aside, an article in or out."""
+    assert [c.insee for c in g.communes_named("ST ANDIOL", {"13"})] == ["13089"]
+    assert [c.insee for c in g.communes_named("LYON CEDEX 07")] == ["69123"]
+    assert [c.insee for c in g.communes_named("Lyon 7e")] == ["69387"]
+    assert [(c.insee, c.kind, c.parent) for c in g.communes_named("Pringy", {"74"})] == [("74217", "deleguee", "74010")]
+    assert [c.insee for c in g.communes_named("Mont-Dore", {"988", "63"})] == ["63236", "98817"]
+    assert g.communes_named("Saint", {"13"}) == [] and g.communes_named("") == []

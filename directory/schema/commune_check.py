@@ -1,0 +1,220 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Which commune a venue is in: postcode, INSEE code, commune name and point, checked together.
+
+Producers copy a postcode into ``code_insee`` (69007 is Ampuis, not Lyon 7e), swap Corsica's
+2A and 2B, keep the name of a commune merged years ago, or type a neighbour's postcode. Any
+one of the four values can be the wrong one, so none of them is believed alone: each current
+commune that one of them designates gets a vote from every value that agrees with it, and the
+commune with the most votes is kept. The INSEE code follows the commune kept (it is the one
+value derived for exports by commune); the postcode, the name and the point are the
+producer's and stay as given, flagged when they disagree. A point is never moved because of a
+code: it is judged against the commune the other values agree on, and only then flagged as
+far (a harvest then geocodes it, an import places it at that commune).
+
+Ties keep the INSEE code as given, then the name, then the postcode: with nothing else to
+decide, nothing says which of two codes is wrong, and the code is the one value given to say it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ._vocabulary import fold_key
+from .problems import Problem, Severity
+from .territory import CommuneLike, CommuneLookup, departement_of_insee, far_threshold_km
+
+__all__ = ["check_commune", "current_commune"]
+
+_FORMER = ("deleguee", "associee")
+#: A point further than this many times the « far » distance (100 km in mainland France) is not a
+#: point wrongly placed in the commune but one in another region: it counts against the commune.
+_ELSEWHERE = 5
+
+
+@dataclass(slots=True)
+class _Votes:
+    """One candidate commune and which of the record's values designate it."""
+
+    commune: CommuneLike
+    postcode: bool = False
+    insee: bool = False
+    name: bool = False
+    point: bool = False
+    point_elsewhere: bool = False  # the point lies hundreds of kilometres away: it speaks against
+
+    @property
+    def count(self) -> int:
+        return self.postcode + self.insee + self.name + self.point - self.point_elsewhere
+
+
+def current_commune(places: CommuneLookup, code: str) -> CommuneLike | None:
+    """The current commune (or municipal arrondissement) an INSEE code designates: a commune
+    déléguée or associée answers with its commune nouvelle, a former code with the commune that
+    absorbed it (the gazetteer's ``commune`` already does the latter)."""
+    found = places.commune(code)
+    if found is not None and found.kind in _FORMER and found.parent:
+        return places.commune(found.parent) or found
+    return found
+
+
+def _current_of(places: CommuneLookup, named: CommuneLike) -> CommuneLike | None:
+    """A commune found by its name, as it is today (a déléguée's row names its commune nouvelle)."""
+    return places.commune(named.parent) if named.kind in _FORMER and named.parent else named
+
+
+def _same(a: CommuneLike, b: CommuneLike) -> bool:
+    """The same place, or a city and one of its arrondissements (« Lyon » and Lyon 7e)."""
+    return a.insee == b.insee or a.parent == b.insee or b.parent == a.insee
+
+
+def check_commune(values: dict[str, Any], places: CommuneLookup, problems: list[Problem]) -> None:
+    """Cross-check ``values``' postcode, INSEE code, commune name and point; set ``code_insee`` to
+    the commune most of them agree on, and add a warning naming each value that disagrees."""
+    postcode, given, name = values["code_postal"], values["code_insee"], values["commune"] or ""
+    lat, lon = values["latitude"], values["longitude"]
+
+    def warn(field: str, code: str, value: Any, **params: Any) -> None:
+        problems.append(Problem(field, code, value, Severity.WARNING, tuple(params.items())))
+
+    known_postcode = places.is_known_postcode(postcode)
+    if not known_postcode:
+        warn("code_postal", "unknown_postcode", postcode)
+    insee_commune = current_commune(places, given) if given else None
+    if given and insee_commune is None:
+        warn("code_insee", "unknown_insee", given)
+
+    served = places.communes_for_postcode(postcode) if known_postcode else []
+    departements = {c.departement for c in served} | ({insee_commune.departement} if insee_commune else set())
+    named = places.communes_named(name, departements) if name else []
+    named_current = [c for c in (_current_of(places, n) for n in named) if c is not None]
+
+    votes: dict[str, _Votes] = {}
+    for commune in (*served, *((insee_commune,) if insee_commune else ()), *named_current):
+        votes.setdefault(commune.insee, _Votes(commune))
+    _drop_cities_with_arrondissements(votes)
+    for vote in votes.values():
+        c = vote.commune
+        vote.postcode = known_postcode and places.postcode_matches_insee(postcode, c.insee)
+        vote.insee = insee_commune is not None and _same(insee_commune, c)
+        vote.name = any(_same(n, c) for n in named_current)
+        if lat is not None:
+            km = places.distance_to_commune_km(c.insee, lat, lon)
+            limit = far_threshold_km(departement_of_insee(c.insee))
+            vote.point = km is not None and km <= limit
+            vote.point_elsewhere = km is not None and km > _ELSEWHERE * limit
+
+    kept = _winner(votes.values())
+    if kept is None:
+        values["code_insee"] = given if insee_commune is not None else None
+        _check_point_alone(values, places, served, warn)
+        return
+    said_former = _set_insee(values, places, kept, given, insee_commune, warn)
+    evidence, verb = _evidence(kept, postcode, name)
+    if known_postcode and not kept.postcode:
+        warn("code_postal", "postcode_insee_mismatch", postcode, postcode=postcode, insee=values["code_insee"],
+             commune=kept.commune.nom, evidence=evidence, verb=verb)  # fmt: skip
+    if named and not kept.name and not any(_same(n, kept.commune) for n in named):
+        warn("commune", "commune_name_contradicted", name, commune=kept.commune.nom, insee=kept.commune.insee,
+             evidence=evidence, verb=verb)  # fmt: skip
+    elif not said_former and kept.name and not any(fold_key(n.nom) == fold_key(kept.commune.nom) for n in named):
+        if any(n.kind in _FORMER and n.parent == kept.commune.insee for n in named):
+            warn("commune", "former_commune", name, commune=kept.commune.nom, insee=kept.commune.insee)
+    if lat is not None and not kept.point:
+        _far_or_flipped(values, places, kept.commune, warn)
+
+
+def _drop_cities_with_arrondissements(votes: dict[str, _Votes]) -> None:
+    """Paris, Lyon, Marseille as a whole give way to one of their arrondissements when one is there."""
+    parents = {v.commune.parent for v in votes.values() if v.commune.parent and v.commune.kind == "arrondissement"}
+    for code in parents & votes.keys():
+        del votes[code]
+
+
+def _winner(votes: Iterable[_Votes]) -> _Votes | None:
+    """The candidate most values agree on; ties go to the INSEE code, then the name (a producer
+    knows their commune's name better than its codes), then the postcode. None when nothing
+    agrees, or when several communes still tie (a postcode shared by several communes, a name
+    that designates none of them)."""
+
+    def rank(vote: _Votes) -> tuple[int, bool, bool, bool]:
+        return (vote.count, vote.insee, vote.name, vote.postcode)
+
+    ranked = sorted(votes, key=rank, reverse=True)
+    if not ranked or ranked[0].count == 0:
+        return None
+    if len(ranked) > 1 and rank(ranked[1]) == rank(ranked[0]):
+        return None
+    return ranked[0]
+
+
+def _set_insee(values: dict[str, Any], places: CommuneLookup, kept: _Votes, given: str | None,
+               insee_commune: CommuneLike | None, warn: Any) -> bool:  # fmt: skip
+    """The INSEE code of the commune kept; a given code that said otherwise is named in a warning.
+    True when that code was a former commune's (the name need not say so again)."""
+    code = kept.commune.insee
+    if given is None or insee_commune is None:
+        values["code_insee"] = code
+        return False
+    if kept.insee:
+        if insee_commune.insee != given and insee_commune.parent != given and _same(insee_commune, kept.commune):
+            found = places.commune(given)
+            former = f" (« {found.nom} »)" if found is not None and found.insee == given else ""
+            warn("code_insee", "insee_former_commune", given, former=former, commune=insee_commune.nom,
+                 insee=insee_commune.insee)  # fmt: skip
+            values["code_insee"] = insee_commune.insee
+            return True
+        values["code_insee"] = given  # Lyon's code with a Lyon postcode stays as given
+        return False
+    evidence, verb = _evidence(kept, values["code_postal"], values["commune"] or "")
+    warn("code_insee", "insee_contradicted", given, found=insee_commune.nom, commune=kept.commune.nom, insee=code,
+         evidence=evidence, verb=verb)  # fmt: skip
+    values["code_insee"] = code
+    return False
+
+
+def _evidence(kept: _Votes, postcode: str, name: str) -> tuple[str, str]:
+    """(« le code postal 20200, le nom « Bastia » et le point », « désignent »): what designates the
+    commune kept, and the verb that agrees with it."""
+    parts = []
+    if kept.postcode:
+        parts.append(f"le code postal {postcode}")
+    if kept.insee:
+        parts.append("le code INSEE")
+    if kept.name:
+        parts.append(f"le nom « {name} »")
+    if kept.point:
+        parts.append("le point")
+    if len(parts) == 1:
+        return parts[0], "désigne"
+    return ", ".join(parts[:-1]) + " et " + parts[-1], "désignent"
+
+
+def _far_or_flipped(values: dict[str, Any], places: CommuneLookup, commune: CommuneLike, warn: Any) -> None:
+    """A point far from the commune the other values agree on: a longitude that lost (or gained)
+    its minus sign is put back when that lands in the commune; otherwise the point is flagged."""
+    lat, lon = values["latitude"], values["longitude"]
+    limit = far_threshold_km(departement_of_insee(commune.insee))
+    flipped = places.distance_to_commune_km(commune.insee, lat, -lon)
+    if lon != 0 and flipped is not None and flipped <= limit:
+        warn("longitude", "coordinates_sign_flipped", f"{lat}, {lon}", fixed=f"{lat}, {-lon}", commune=commune.nom)
+        values["longitude"] = -lon
+        return
+    km = places.distance_to_commune_km(commune.insee, lat, lon)
+    if km is not None:
+        warn("latitude", "coordinates_far_from_commune", f"{lat}, {lon}", km=round(km), commune=commune.nom)
+
+
+def _check_point_alone(values: dict[str, Any], places: CommuneLookup, served: list[CommuneLike], warn: Any) -> None:
+    """No commune stands out (a postcode shared by several, no code, no name that decides): the
+    point is only flagged when it is far from all of them."""
+    lat, lon = values["latitude"], values["longitude"]
+    if lat is None or not served:
+        return
+    distances = [(d, c) for c in served if (d := places.distance_to_commune_km(c.insee, lat, lon)) is not None]
+    if not distances:
+        return
+    km, commune = min(distances, key=lambda pair: pair[0])
+    if km > far_threshold_km(departement_of_insee(commune.insee)):
+        _far_or_flipped(values, places, commune, warn)
