@@ -11,7 +11,10 @@ from ._common import echo_json, open_settings_store
 
 __all__ = ["stats"]
 
-_STATUS = {"active": "publiés", "withdrawn": "retirés", "merged": "fusionnés"}
+_STATUS = {
+    "active": "publiés", "withdrawn": "retirés", "merged": "fusionnés", "pending": "en attente de publication",
+    "refused": "refusés",
+}  # fmt: skip
 
 
 @click.command()

@@ -29,6 +29,7 @@ from directory.store import Incoming, RawRecord, SourceState, Store, Writer, utc
 from . import federation
 from ._collector import collector_tuned
 from ._hours import text_to_osm
+from ._quarantine import quarantine_place, storable
 from .dedupe import Resolution, StoredIndex, resolve
 from .encoding import decode, encoding_note
 from .fetch import Fetcher, FetchResult
@@ -336,7 +337,10 @@ def _parse(batch: _RunBatch, read: _Read) -> None:
         report.quarantined += 1
         if read.record_id is not None:  # a bad version of a known record withdraws nothing
             batch.unstored.add(read.record_id)
-        batch.raw.append(RawRecord(item.position, read.record_id, item.payload, "quarantined", found))
+        place = quarantine_place(read.mapped, batch.places)  # who answers for it, in the back office
+        batch.raw.append(
+            RawRecord(item.position, read.record_id, item.payload, "quarantined", found, place, storable(read.mapped))
+        )
     else:
         batch.items.append(_Valid(item, read.record_id, venue, found, read.lineage, read.raw_hash))
 
@@ -525,13 +529,20 @@ class _RunBatch:
                 lineage=v.lineage, geo_method=method, geo_point=point, geo_score=score, raw_hash=raw_hash,
             )  # fmt: skip
             (followers if v.record_id in resolution.follows else leaders).append((v.item, incoming))
-        outcomes = dict(zip((i.record_id for _, i in leaders), self.writer.apply_many(self.source.id, [i for _, i in leaders], at=self.at)))
+        # A source whose new venues a person reviews (``review_new``): those it creates wait, unpublished.
+        pending = self.source.reviews_new
+        outcomes = dict(zip(
+            (i.record_id for _, i in leaders),
+            self.writer.apply_many(self.source.id, [i for _, i in leaders], at=self.at, pending=pending),
+        ))  # fmt: skip
         if followers:
             attached = [
                 Incoming(**{**_fields(i), "attach_to": outcomes[resolution.follows[i.record_id]].venue_id})
                 for _, i in followers
             ]
-            outcomes.update(zip((i.record_id for i in attached), self.writer.apply_many(self.source.id, attached, at=self.at)))
+            outcomes.update(zip(
+                (i.record_id for i in attached), self.writer.apply_many(self.source.id, attached, at=self.at, pending=pending)
+            ))  # fmt: skip
         for item, incoming in leaders + followers:
             outcome = outcomes[incoming.record_id]
             action = {"created": "new", "restored": "updated", "attached": "merged"}.get(outcome.action, outcome.action)

@@ -37,7 +37,7 @@ from .mapping import ColumnCheck, MappingError, RecordMapping
 from .readers import READERS, ReadError, Reader
 
 __all__ = [
-    "Pagination", "Sample", "SampleFailure", "SourceConfig", "SourceConfigError",
+    "REVIEW_TRUST", "Pagination", "Sample", "SampleFailure", "SourceConfig", "SourceConfigError",
     "check_samples", "load_source", "load_sources", "parse_interval", "parse_size",
 ]  # fmt: skip
 
@@ -48,6 +48,10 @@ _SIZE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(o|b|ko|kb|mo|mb|go|gb)?\s*$", re.I
 _SIZE_UNITS = {"o": 1, "b": 1, "ko": 1_000, "kb": 1_000, "mo": 1_000_000, "mb": 1_000_000, "go": 10**9, "gb": 10**9}
 #: Largest body fetched for a source unless its file says otherwise (``max_size``).
 DEFAULT_MAX_SIZE = 20_000_000
+#: A source trusted less than this has its new venues reviewed by a person before they are published,
+#: unless its file says otherwise (``review_new``): a low trust says its records are often wrong, and a
+#: wrong new venue is worse than a wrong field of a known one (nobody has looked at it yet).
+REVIEW_TRUST = 40
 #: Settings that change nothing in what the records give (see ``SourceConfig.fingerprint``).
 _COSMETIC = frozenset({"name", "description", "interval", "enabled", "samples"})
 _JSON_FORMATS = {"json", "national-json", "table-json", "geojson", "dinclusion"}
@@ -169,6 +173,7 @@ class SourceConfig(BaseModel):
     encoding: str = "auto"
     licence: str = Field(min_length=1)
     trust: int = Field(default=50, ge=0, le=100)
+    review_new: bool | None = Field(default=None, strict=True)  # None: when trust < REVIEW_TRUST (reviews_new)
     interval: timedelta = timedelta(days=1)
     max_size: int = DEFAULT_MAX_SIZE  # bytes; the TOML says "200MB"
     enabled: bool = True
@@ -275,6 +280,14 @@ class SourceConfig(BaseModel):
         interval, description and samples aside): when it changes, the next run reads the whole
         source again and recomputes its venues. None for a configuration not built from a table."""
         return self._fingerprint
+
+    @property
+    def reviews_new(self) -> bool:
+        """The venues this source creates wait for a person (« Publier » / « Refuser ») before they
+        are published: ``review_new`` when the file says, else whether ``trust`` is below
+        :data:`REVIEW_TRUST`. Records it attaches to known venues are never held back: a person
+        sees them through those venues' history and the proposals on the fields they keep."""
+        return self.review_new if self.review_new is not None else self.trust < REVIEW_TRUST
 
     @property
     def file(self) -> Path | None:

@@ -35,7 +35,9 @@ from ._curation import (
 from ._feed import ChangeFeed, FeedItem, FeedPage, decode_cursor, encode_cursor
 from ._feedback import Correction, QuarantinedRecord, SourceFeedback, UnknownSource
 from ._postgis import PostgisStore
+from ._pending import NotPending, PendingVenue
 from ._proposals import Proposal
+from ._quarantine import QuarantineItem, UnknownQuarantined
 from ._scope import Scope
 from ._territory import CARE_FILTERS, ScopedVenue
 from ._sqlite import SqliteStore
@@ -50,6 +52,7 @@ __all__ = [
     "Correction", "QuarantinedRecord", "SourceFeedback", "UnknownSource", "Decided",
     "CORRECTABLE", "Curated", "InvalidValue", "UnknownField", "UnknownVenue", "locked_with",
     "NotRevertible", "NotSplittable", "Proposal", "ProposalClosed", "UnknownProposal",
+    "NotPending", "PendingVenue", "QuarantineItem", "UnknownQuarantined",
     "Account", "AccountBook", "AccountEvent", "AccountExists", "UnknownAccount", "Scope", "CARE_FILTERS", "ScopedVenue",
 ]  # fmt: skip
 

@@ -39,7 +39,9 @@ from .tables import (
 )
 
 if TYPE_CHECKING:
+    from ._pending import PendingVenue
     from ._proposals import Proposal
+    from ._quarantine import QuarantineItem
     from ._writer import Writer
 
 __all__ = [
@@ -123,6 +125,9 @@ class RawRecord:
     payload: str
     status: str  # stored | unchanged | quarantined | skipped (its origin is harvested directly, or it is an echo)
     problems: list[dict[str, Any]] = field(default_factory=list)
+    #: Quarantined only: the commune it names (INSEE), and the national record the mapping gave.
+    code_insee: str | None = None
+    mapped: dict[str, Any] | None = None
 
     @property
     def content_hash(self) -> str:
@@ -405,6 +410,23 @@ class Store(abc.ABC):
 
         with self.engine.connect() as c:
             return read_proposals(c, status, venue_ids=venue_ids, scope=scope, limit=limit)
+
+    def pending_venues(
+        self, scope: Scope, *, venue_ids: Sequence[str] | None = None, limit: int = 500
+    ) -> list[PendingVenue]:
+        """New venues waiting for « Publier » / « Refuser » in ``scope``, oldest first (see ``_pending``)."""
+        from ._pending import read_pending
+
+        with self.engine.connect() as c:
+            return read_pending(c, scope, venue_ids=venue_ids, limit=limit)
+
+    def quarantined(self, scope: Scope, *, pk: int | None = None, limit: int = 500) -> list[QuarantineItem]:
+        """Quarantined records of each source's last reading run waiting for a person in ``scope``
+        (administrators: also those whose commune could not be read), see ``_quarantine``."""
+        from ._quarantine import read_quarantine
+
+        with self.engine.connect() as c:
+            return read_quarantine(c, scope, pk=pk, limit=limit)
 
     def count_venues(self, status: str = "active") -> int:
         with self.engine.connect() as c:

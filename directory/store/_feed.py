@@ -5,6 +5,8 @@ Read from ``change_log``. A page covers a contiguous range of sequence
 numbers ``(since, next]``: the rows of one venue within it collapse into one
 item carrying the venue's *current* state (consumers want states, not field
 diffs), items ordered by the venue's latest sequence number in the page.
+Venues never published (waiting for a person, or refused: ``_pending``) are left out; one that a
+person publishes then arrives whole, with its ``publish`` row, as any new venue.
 
 The cursor is opaque to clients (``encode_cursor``): it only says "the last
 sequence number handed out". For it never to skip nor repeat a change, no
@@ -27,6 +29,7 @@ import sqlalchemy as sa
 
 from directory.schema import Venue
 
+from ._pending import UNPUBLISHED
 from .codec import values_to_venue
 from .tables import (
     change_t,
@@ -143,6 +146,8 @@ class ChangeFeed:
             row = venues.get(pk)
             status = row["status"] if row is not None else "withdrawn"
             origin, chain = lineage.get(pk, (None, []))
+            if status in UNPUBLISHED:  # never published (waiting for a person, or refused): nothing to say
+                continue
             if status == "active":
                 assert row is not None
                 items.append(FeedItem(seq, row["id"], "upsert", None, at, values_to_venue(row["id"], row), origin, chain))

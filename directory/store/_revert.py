@@ -27,7 +27,10 @@ if TYPE_CHECKING:
 __all__ = ["RevertMixin"]
 
 #: What a venue's status is after each kind of change-log row that sets it.
-_STATUS_AFTER = {"create": "active", "restore": "active", "withdraw": "withdrawn", "merge": "merged"}
+_STATUS_AFTER = {
+    "create": "active", "restore": "active", "withdraw": "withdrawn", "merge": "merged", "publish": "active",
+    "refuse": "refused",
+}  # fmt: skip
 #: Stored fields a person cannot type but that are put back with their group (the point's).
 _CARRIED = frozenset({"geo_method"})
 
@@ -55,6 +58,11 @@ class RevertMixin:
         if action == "restore":
             self.withdraw_venue(venue_id, actor, at, reason=f"annulation de la modification n° {seq}")
             return Curated(venue_id, (HELD,), ())
+        if action in ("publish", "refuse"):
+            raise NotRevertible(
+                "une publication ou un refus ne s'annule pas depuis l'historique : "
+                "retirez le lieu publié s'il n'a pas lieu d'être"
+            )
         if action == "create":
             raise NotRevertible("la création d'un lieu ne s'annule pas : retirez le lieu s'il n'a pas lieu d'être")
         if action == "merge":
@@ -84,9 +92,14 @@ class RevertMixin:
             raise UnknownVenue(venue_id)
         before = [r for r in rows if r["at"] <= when]
         after = [r for r in rows if r["at"] > when]
-        then = next((_STATUS_AFTER[r["action"]] for r in reversed(before) if r["action"] in _STATUS_AFTER), None)
+        after_status = dict(_STATUS_AFTER)
+        if any(r["action"] == "publish" for r in rows):  # created waiting for a person (``_pending``)
+            after_status["create"] = "pending"
+        then = next((after_status[r["action"]] for r in reversed(before) if r["action"] in after_status), None)
         if then is None:
             raise NotRevertible(f"le lieu {venue_id} n'existait pas encore à cette date")
+        if status in ("pending", "refused") or then in ("pending", "refused"):
+            raise NotRevertible(f"le lieu {venue_id} n'était pas publié à cette date : retirez-le s'il n'a pas lieu d'être")
         if "merged" in (status, then):
             raise NotRevertible(f"le lieu {venue_id} a été fusionné depuis : séparez plutôt ses fiches")
         olds: dict[str, Any] = {}

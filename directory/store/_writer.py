@@ -26,7 +26,9 @@ from ._curation import HELD
 from ._base import ApplyOutcome, RawRecord, SourceInfo, _reader, fingerprint, jsonable, record_links, utcnow
 from ._edits import EditsMixin
 from ._merge import Contribution, merge_records
+from ._pending import PendingMixin
 from ._proposals import Candidate, ProposalsMixin, proposed, settle_proposals
+from ._quarantine import QuarantineMixin
 from ._reshape import Decided, ReshapeMixin  # Decided: re-exported, ``decide`` lives in _reshape
 from ._revert import RevertMixin
 from ._sources import SourceState
@@ -145,10 +147,11 @@ CHANGE_LOG_LOCK = 0x6C69_6575
 _CHANGE_KEYS = ("venue_pk", "venue_id", "at", "action", "field", "old", "new", "source_id", "actor")
 
 
-class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin):
+class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin, QuarantineMixin):
     """Returned by ``Store.writer()``; everything it writes commits together.
 
-    A person's edits live in the mixins (``_edits``, ``_proposals``, ``_reshape``, ``_revert``);
+    A person's edits live in the mixins (``_edits``, ``_proposals``, ``_reshape``, ``_revert``,
+    ``_pending``, ``_quarantine``);
     ``Writer`` stays the one façade.
 
     Change-log rows are buffered and written last (``flush_changes``, called
@@ -321,6 +324,7 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin):
                     "run_id": run_id, "source_id": source_id, "record_id": r.record_id,
                     "position": r.position, "payload": r.payload, "content_hash": r.content_hash,
                     "fetched_at": at, "status": r.status, "problems": r.problems or None,
+                    "code_insee": r.code_insee, "mapped": r.mapped,
                 }  # fmt: skip
                 for r in records
             ],
@@ -332,7 +336,9 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin):
         """Create or update the venue fed by (source, record id); see ``apply_many``."""
         return self.apply_many(source_id, [Incoming(record_id, venue, flags)], at=at)[0]
 
-    def apply_many(self, source_id: str, incoming: Sequence[Incoming], *, at: datetime) -> list[ApplyOutcome]:
+    def apply_many(
+        self, source_id: str, incoming: Sequence[Incoming], *, at: datetime, pending: bool = False
+    ) -> list[ApplyOutcome]:
         """Store what these records of one source say, and the venues they feed.
 
         A record seen before updates its link; a new one creates a venue, or
@@ -340,13 +346,16 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin):
         recomputed from all its records (``merge_records``): curator locks
         first, then source trust, then recency. Unchanged input costs its
         lookup only. Outcomes come back in the order of ``incoming``.
+
+        :param pending: the venues these records create wait for a person (``_pending``): status
+            ``pending``, published nowhere, without matching keys, until « Publier ».
         """
         outcomes: list[ApplyOutcome] = []
         batch: list[_Prepared] = []
         ids_in_batch: set[str] = set()
         for item in incoming:
             if item.record_id in ids_in_batch:  # the same record twice: the second sees the first
-                outcomes += self._apply_batch(source_id, batch, at)
+                outcomes += self._apply_batch(source_id, batch, at, pending)
                 batch, ids_in_batch = [], set()
             record = {k: jsonable(v) for k, v in venue_to_values(item.venue).items()}
             record["flags"] = list(item.flags) or None
@@ -358,9 +367,9 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin):
             print_ = fingerprint({**record, "attach_to": item.attach_to, "lineage": list(item.lineage)})
             batch.append(_Prepared(item, record, print_))
             ids_in_batch.add(item.record_id)
-        return outcomes + self._apply_batch(source_id, batch, at)
+        return outcomes + self._apply_batch(source_id, batch, at, pending)
 
-    def _apply_batch(self, source_id: str, batch: list[_Prepared], at: datetime) -> list[ApplyOutcome]:
+    def _apply_batch(self, source_id: str, batch: list[_Prepared], at: datetime, pending: bool = False) -> list[ApplyOutcome]:
         if not batch:
             return []
         links = {
@@ -373,7 +382,7 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin):
         }
         targets = self._venue_pks([p.incoming.attach_to for p in batch if p.incoming.attach_to])
         fresh = [p for p in batch if p.record_id not in links and targets.get(p.incoming.attach_to or "") is None]
-        outcomes: dict[str, ApplyOutcome] = dict(zip((p.record_id for p in fresh), self._create_many(source_id, fresh, at)))
+        outcomes: dict[str, ApplyOutcome] = dict(zip((p.record_id for p in fresh), self._create_many(source_id, fresh, at, pending)))
         touched: dict[int, list[str]] = {}  # venue pk → record ids of this batch that touched it
         left: dict[int, int] = {}  # venue a record moved away from → where it went
         for p in batch:
@@ -477,10 +486,10 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin):
         rows = self.c.execute(sa.select(venue_t.c.id, venue_t.c.pk).where(venue_t.c.id.in_(list(set(venue_ids)))))
         return dict(rows.all())
 
-    def _create_many(self, source_id: str, batch: list[_Prepared], at: datetime) -> list[ApplyOutcome]:
+    def _create_many(self, source_id: str, batch: list[_Prepared], at: datetime, pending: bool = False) -> list[ApplyOutcome]:
         if not batch:
             return []
-        created = self._new_venues(source_id, [p.record for p in batch], at)
+        created = self._new_venues(source_id, [p.record for p in batch], at, status="pending" if pending else "active")
         insert_rows(self.c, link_t, [
             {"source_id": source_id, "record_id": p.record_id, "first_seen": at, **self._link_values(p, pk, at)}
             for p, (_, pk, _) in zip(batch, created)
@@ -488,12 +497,14 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin):
         return [ApplyOutcome(venue_id, "created", filled) for venue_id, _, filled in created]
 
     def _new_venues(
-        self, source_id: str | None, records: Sequence[Mapping[str, Any]], at: datetime, actor: str | None = None
+        self, source_id: str | None, records: Sequence[Mapping[str, Any]], at: datetime, actor: str | None = None,
+        *, status: str = "active",
     ) -> list[tuple[str, int, tuple[str, ...]]]:
         """A new venue per record (stored form), with its terms, blocking keys, provenance and
-        creation in the change log: (id, pk, fields filled) of each, in order. Links are the caller's."""
+        creation in the change log: (id, pk, fields filled) of each, in order. Links are the caller's.
+        A ``pending`` venue gets no blocking keys: matching never attaches records to it (``_pending``)."""
         ids = [new_venue_id() for _ in records]
-        rows = [{"id": i, "status": "active", "created_at": at, "updated_at": at, **_venue_values(r)} for i, r in zip(ids, records)]
+        rows = [{"id": i, "status": status, "created_at": at, "updated_at": at, **_venue_values(r)} for i, r in zip(ids, records)]
         insert_rows(self.c, venue_t, rows)
         pks = dict(self.c.execute(sa.select(venue_t.c.id, venue_t.c.pk).where(venue_t.c.id.in_(ids))).all())
         created, changes = [], []
@@ -504,7 +515,8 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin):
                             "actor": actor, "new": {k: record[k] for k in filled}})  # fmt: skip
             created.append((venue_id, pk, filled))
         self._write_terms({pks[i]: r for i, r in zip(ids, records)}, replace=False)
-        self._set_match_keys({pks[i]: row for i, row in zip(ids, rows)}, replace=False)
+        if status == "active":
+            self._set_match_keys({pks[i]: row for i, row in zip(ids, rows)}, replace=False)
         self._first_provenance(list(pks.values()), source_id, at)
         self._log(*changes)
         return created
@@ -587,7 +599,12 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin):
         pk, venue_id = row["pk"], row["id"]
         held = HELD in locked  # a person decided the venue's presence (``_edits``): merges never change it
         if held and row["status"] != "active":
-            return ApplyOutcome(venue_id, "unchanged")  # withdrawn by a person: left alone until restored
+            return ApplyOutcome(venue_id, "unchanged")  # withdrawn or refused by a person: left alone until restored
+        # Waiting for a person (``_pending``): its values follow its record, its status never moves by itself;
+        # while the source has dropped the record it waits unseen (the queue shows venues with a live record).
+        pending = row["status"] == "pending"
+        if pending and not contributions:
+            return ApplyOutcome(venue_id, "unchanged")
         if not contributions and not held:  # every record moved to another venue or was withdrawn
             return ApplyOutcome(venue_id, "emptied")
         current = {**row, **(fixed or {})}
@@ -604,7 +621,7 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin):
             if jsonable(row[name]) != jsonable(value)
         }
         update: dict[str, Any] = {name: new[name] for name in changes}
-        restored = row["status"] != "active"
+        restored = row["status"] != "active" and not pending
         if restored:
             update.update(status="active", merged_into=None)
         if update:
@@ -614,7 +631,7 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin):
             )
             if any(name in LIST_VOCABULARIES for name in changes):
                 writes.terms[pk] = {**row, **update}
-            if restored or any(name in _KEY_COLUMNS for name in changes):
+            if not pending and (restored or any(name in _KEY_COLUMNS for name in changes)):
                 writes.keys[pk] = {**row, **update}
         content = [name for name in changes if name in _CONTENT]
         # Provenance follows the winners, not only the values: a more trusted source giving the same

@@ -18,10 +18,11 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "VenueRow", "OfferRow", "VenueTermRow", "SourceRow", "SourceStateRow", "SourceLinkRow",
     "RawRecordRow", "FieldProvenanceRow", "ChangeRow", "RunRow", "GeocodeCacheRow",
-    "MatchDecisionRow", "MatchKeyRow", "ReviewItemRow", "FieldProposalRow", "AccountRow", "AccountEventRow", "LoginFailureRow", "metadata",
+    "MatchDecisionRow", "MatchKeyRow", "ReviewItemRow", "FieldProposalRow", "QuarantineDecisionRow", "AccountRow",
+    "AccountEventRow", "LoginFailureRow", "metadata",
     "account_t", "account_event_t", "login_failure_t",
     "venue_t", "offer_t", "term_t", "source_t", "state_t", "link_t", "raw_t", "prov_t", "change_t", "run_t", "geocode_t", "decision_t", "review_t", "match_key_t",
-    "proposal_t",
+    "proposal_t", "quarantine_decision_t",
 ]  # fmt: skip
 
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
@@ -37,7 +38,8 @@ class VenueRow(SQLModel, table=True):
     __tablename__ = "venue"
     pk: int | None = Field(default=None, primary_key=True)
     id: str = Field(max_length=32, unique=True, description="permanent opaque id minted here")
-    status: str = Field(default="active", max_length=16, index=True)  # active | withdrawn | merged
+    # active | withdrawn | merged | pending (new, from a source whose new venues a person reviews) | refused
+    status: str = Field(default="active", max_length=16, index=True)
     merged_into: str | None = Field(default=None, max_length=32)
     pivot: str = Field(max_length=14)
     nom: str
@@ -166,6 +168,10 @@ class RawRecordRow(SQLModel, table=True):
     fetched_at: datetime
     status: str = Field(max_length=16)  # stored | quarantined | unchanged
     problems: list[dict[str, Any]] | None = _json()
+    # A quarantined record: its commune when the record names one (who answers for it), and what the
+    # source's mapping read (the form that fixes it by hand starts from it).
+    code_insee: str | None = Field(default=None, max_length=5)
+    mapped: dict[str, Any] | None = _json()
     __table_args__ = (sa.Index("ix_raw_record_source_record", "source_id", "record_id"),)
 
 
@@ -288,6 +294,26 @@ class FieldProposalRow(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("venue_pk", "field", "source_id", "value_hash", name="uq_field_proposal"),)
 
 
+class QuarantineDecisionRow(SQLModel, table=True):
+    """A person's decision on a quarantined record: fixed by hand (the venue made from it) or dismissed.
+
+    Keyed by (source, record id, content hash) rather than by raw row: each harvest stores a new raw
+    row of the same record, and the decision must hold for it as long as the record reads the same;
+    a changed record has another hash and comes back to the queue. A record without an id has ``""``.
+    """
+
+    __tablename__ = "quarantine_decision"
+    source_id: str = Field(foreign_key="source.id", primary_key=True, max_length=80)
+    record_id: str = Field(primary_key=True, max_length=200)
+    content_hash: str = Field(primary_key=True, max_length=64)
+    decision: str = Field(max_length=16)  # resolved | dismissed
+    venue_id: str | None = Field(default=None, max_length=32)  # the venue made from it (resolved)
+    reason: str | None = None  # why it was dismissed, in the person's words
+    raw_pk: int | None = None  # the raw row the person saw
+    actor: str = Field(max_length=120)
+    at: datetime
+
+
 class AccountRow(SQLModel, table=True):
     """A person who signs in to the back office: an administrator, a network animator or a structure's manager."""
 
@@ -347,6 +373,7 @@ geocode_t = GeocodeCacheRow.__table__
 decision_t = MatchDecisionRow.__table__
 review_t = ReviewItemRow.__table__
 proposal_t = FieldProposalRow.__table__
+quarantine_decision_t = QuarantineDecisionRow.__table__
 match_key_t = MatchKeyRow.__table__
 account_t = AccountRow.__table__
 account_event_t = AccountEventRow.__table__

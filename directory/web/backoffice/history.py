@@ -25,7 +25,7 @@ __all__ = ["ACTIONS", "history", "revert_change", "revert_to"]
 
 ACTIONS = {
     "create": "création", "update": "modification", "withdraw": "retrait", "restore": "retour dans l'annuaire",
-    "merge": "fusion",
+    "merge": "fusion", "publish": "publication", "refuse": "refus (jamais publié)",
 }  # fmt: skip
 
 
