@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from directory.schema import CommuneLookup, Problem, Severity, Venue, parse_venue
-from directory.schema.placement import COMMUNE_CENTRE
 from directory.store import Incoming, RawRecord, SourceInfo, Store, Writer, utcnow
 
 from ._collector import collector_tuned
@@ -31,6 +30,7 @@ from .readers import ReadError, reader_for
 __all__ = ["ImportReport", "RowProblem", "import_file", "source_for_file"]
 
 _BATCH = 500
+_COMMUNE_CENTRE = "commune"  # the store's geo_method of a point at its commune's centre, as a harvest writes it
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +150,7 @@ def import_file(
                         report.problems.append(RowProblem(item.position, record_id, moved))
                         found.append(moved.as_dict())
                     report.flagged += bool(found)
-                    geo = {"geo_method": COMMUNE_CENTRE, "geo_point": point} if point is not None else {}
+                    geo = {"geo_method": _COMMUNE_CENTRE, "geo_point": point} if point is not None else {}
                     batch.add(item.position, item.payload, Incoming(record_id, venue, found, **geo))
             batch.flush()
         status = "complete"
