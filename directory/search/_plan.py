@@ -17,9 +17,19 @@ read, and takes the cheapest:
   box would read more rows than the cheapest other plan, that plan finishes
   the query (``area>text``, ``area>filter``).
 
-Without a point, a text or filter plan reads at most the query's ``cap`` + 1
-rows and ranks those (ranking cost is per matching row: a word found in most
-documents must not rank them all); the total then says it is capped.
+Without a point, a text query always lets the text index drive and ranks
+*every* match in SQL (our score, then FTS5's ``bm25`` with names weighing
+``NAME_BOOST`` times the description), keeping the best ``cap`` + 1: the best
+venue of a word found all over the country is never left out of the
+candidates. Without a point or text, a filter plan reads the first ``cap`` + 1
+rows in name order. Either way the total then says it is capped.
+
+Every statement returns the columns of ``COLUMNS`` in the order the results
+are given (``ORDER BY`` in SQL): distances are computed by SQLite (the
+haversine formula of ``schema.geometry``, with its math functions), the
+radius is a ``WHERE`` condition, and facet counts are made from the mask
+columns in one vectorised pass (``embedded._count_bits``). Scores that do not
+order anything (nearest first) are computed for the page only (``page_scores``).
 
 Whatever drives, the other conditions are checked on the rows it yields,
 cheapest first: filter codes as bit masks on the narrow ``doc`` row (an
@@ -32,6 +42,7 @@ every strategy, so the strategy never changes the answer.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -44,8 +55,8 @@ from ._vocab import IndexStats
 from .base import SearchQuery
 
 __all__ = [
-    "BITS_PER_COLUMN", "FIRST_HALF_SIDE_M", "MASK_COLUMNS", "Plan", "Statement", "WORLD_HALF_SIDE_M", "box",
-    "field_masks", "make_plan",
+    "BITS_PER_COLUMN", "COLUMNS", "FIRST_HALF_SIDE_M", "MASK_COLUMNS", "MASKS", "Plan", "Statement",
+    "WORLD_HALF_SIDE_M", "box", "field_masks", "make_plan",
 ]  # fmt: skip
 
 M_PER_DEG = EARTH_RADIUS_M * math.pi / 180
@@ -55,7 +66,10 @@ AREA_ROW_COST = 2.0  # box rows are read again at each round of growth
 SMALL_TERRITORY = 50  # documents expected in one commune or postcode
 _PAD_DEG = 1e-5  # the R*Tree stores 32-bit floats (~0.5 m): never lose a point on the edge
 
-_COLUMNS = "d.docid, d.id, d.lat, d.lon, d.horaires, d.sort_name"
+#: What every statement returns, by position (``embedded`` reads rows by these indexes).
+COLUMNS = ("docid", "id", "lat", "lon", "horaires", "sort_name", "score", "distance", "m0", "m1", "m2", "m3")
+DOCID, ID, LAT, LON, HOURS, SORT_NAME, SCORE, DISTANCE = range(8)
+MASKS = slice(8, 12)
 MASK_COLUMNS = 4  # doc.m0 … doc.m3: 252 (field, code) bits; the standard has 155 codes
 BITS_PER_COLUMN = 63  # the sign bit stays clear
 
@@ -151,14 +165,27 @@ class Plan:
 
     @property
     def capped_scan(self) -> bool:
-        """Without a point, at most ``q.cap`` + 1 rows are read and ranked."""
+        """Without a point, at most ``q.cap`` + 1 rows are read (the best ones: see ``order_by``)."""
         return not self.q.has_point
+
+    @property
+    def scored(self) -> bool:
+        """The score orders the results, so every candidate needs it (else: the page only)."""
+        return self.text is not None and self.q.effective_sort == "relevance"
 
     def statement(self, half_m: float | None = None) -> Statement:
         """The statement for this plan (``area``: for the box of half side ``half_m``)."""
         q = self.q
-        s = _Sql().add(f"SELECT {_COLUMNS},")
-        self._score(s)
+        hours = "d.horaires" if q.has_hours_filter else "NULL"
+        sort_name = "NULL" if q.has_point else "d.sort_name"
+        s = _Sql().add(f"SELECT d.docid, d.id, d.lat, d.lon, {hours}, {sort_name},")
+        if self.scored:
+            self._score(s)
+        else:
+            s.add("0.0")
+        s.add("AS score,")
+        self._distance(s)
+        s.add("AS dist_m, d.m0, d.m1, d.m2, d.m3")
         where: list[tuple[str, tuple[Any, ...]]] = []
         if self.strategy == "text":
             assert self.text is not None
@@ -172,22 +199,53 @@ class Plan:
             where.append(_ranges("r.min_lon >= ? AND r.max_lon <= ?", ranges, pad=_PAD_DEG))
         else:
             s.add("FROM doc d" + _INDEXED_BY.get(self.driver, ""))
-        if self.text is not None:
+        if self.text is not None and (self.scored or self.strategy != "text"):
             # Joined last: SQLite tests the doc row's conditions before reading the text.
             s.add("CROSS JOIN doc_text x ON x.docid = d.docid")
         where.extend(self._conditions())
         if where:
             s.add("WHERE " + " AND ".join(sql for sql, _p in where), *(p for _s, params in where for p in params))
+        s.add("ORDER BY " + self.order_by())
         if self.capped_scan:
-            if self.strategy == "filter" and self.text is None:
-                s.add("ORDER BY d.sort_name, d.id")
             s.add("LIMIT ?", q.cap + 1)
         return s.done()
 
-    def _score(self, s: _Sql) -> None:
-        if self.text is None:
-            s.add("0.0")
+    def order_by(self) -> str:
+        """Results in their final order: nearest first, or best score first (ties: nearer,
+        then FTS5's ``bm25`` without a point, then name), then id, so that pages are stable."""
+        q = self.q
+        if q.effective_sort == "distance":
+            return "dist_m, d.id"
+        if q.has_point:
+            return "score DESC, dist_m, d.id" if self.scored else "dist_m, d.id"
+        if self.scored and self.strategy == "text":
+            return f"score DESC, bm25(doc_fts, {NAME_BOOST}, 1.0), d.sort_name, d.id"
+        return "score DESC, d.sort_name, d.id" if self.scored else "d.sort_name, d.id"
+
+    def page_scores(self, docids: list[int]) -> Statement | None:
+        """The scores of a page of results, when they were not computed for every candidate."""
+        if self.scored or self.text is None or not docids:
+            return None
+        s = _Sql().add("SELECT x.docid,")
+        self._score(s)
+        s.add("FROM doc_text x WHERE x.docid IN (SELECT value FROM json_each(?))", json.dumps(docids))
+        return s.done()
+
+    def _distance(self, s: _Sql) -> None:
+        """The haversine distance in metres to the query point, as ``schema.geometry.haversine_m``."""
+        q = self.q
+        if q.lat is None or q.lon is None:
+            s.add("NULL")
             return
+        p1 = math.radians(q.lat)
+        s.add(
+            f"2 * {EARTH_RADIUS_M!r} * asin(min(1.0, sqrt(pow(sin((radians(d.lat) - ?) / 2), 2)"
+            " + ? * cos(radians(d.lat)) * pow(sin(radians(d.lon - ?) / 2), 2))))",
+            p1, math.cos(p1), q.lon,
+        )  # fmt: skip
+
+    def _score(self, s: _Sql) -> None:
+        assert self.text is not None
         groups = []
         for group in self.text.groups:
             cases = []
@@ -231,6 +289,9 @@ class Plan:
                 south, north, ranges = box(q.lat, q.lon, q.radius_km * 1000)
                 out.append(("d.lat BETWEEN ? AND ?", (south, north)))
                 out.append(_ranges("d.lon BETWEEN ? AND ?", ranges))
+        if q.has_point and q.radius_km is not None:
+            # SQLite resolves a column alias in WHERE: the distance computed once per row, in C.
+            out.append(("dist_m <= ?", (q.radius_km * 1000,)))
         return out
 
 
@@ -276,6 +337,8 @@ def make_plan(q: SearchQuery, text: TextPlan | None, stats: IndexStats, bits: Bi
         estimates["area"] = AREA_ROW_COST * min(n, need / share)
     if text is not None and text.estimate == 0 or any(v == 0 for v in drivers.values()):
         strategy = "none"
+    elif text is not None and not q.has_point:
+        strategy = "text"  # only the text index ranks every match (bm25): see the module docstring
     elif force is not None and (force in estimates or force == "filter"):
         strategy = force  # tests and benchmarks compare strategies on the same query
     else:

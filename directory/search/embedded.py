@@ -19,35 +19,52 @@ Queries are planned in ``_plan`` (which index drives) and run here: the area
 plan grows its box like ``Store.nearest`` until the page is certain; opening
 hours are evaluated last, on candidates only (``_hours``).
 
+Connections come from a small pool (``_pool``): each query holds one for its
+duration, so the threads of a web worker read side by side (WAL) instead of
+queueing behind one connection. Writes go one at a time through the pool's
+write lock and bump ``meta.generation``, which every query reads (one primary
+key lookup) to know when the counts it plans with must be reloaded, whichever
+connection or process wrote.
+
 Relevance: for each word group of the query, the best of its alternatives
 (exact word 1, prefix 0.8, one typo 0.6, two 0.4, synonym 0.5) × BM25's
 inverse document frequency, three times more in the name than in the
-description; summed over groups. Ties: nearer first, then name, then id.
+description; summed over groups. Ties: nearer first; without a point, FTS5's
+``bm25`` (how often, in how short a text), then name; then id.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
-from directory.schema.geometry import haversine_m
+from typing import Any, TypeVar
+
+import numpy as np
 
 from ._hours import HoursCheck
 from ._plan import (
     BITS_PER_COLUMN,
+    DISTANCE,
     FIRST_HALF_SIDE_M,
+    HOURS,
+    ID,
+    LAT,
+    LON,
     MASK_COLUMNS,
+    SCORE,
     WORLD_HALF_SIDE_M,
     Plan,
     Statement,
     make_plan,
 )
+from ._pool import ConnectionPool
 from ._text import analyze
 from ._vocab import IndexStats
 from .base import Hit, IndexDocument, SearchIndex, SearchQuery, SearchResult
@@ -113,8 +130,10 @@ _INSERT_DOC = (
 )
 _IDS = "SELECT value FROM json_each(?)"
 
-Row = tuple[int, str, float | None, float | None, str | None, str, float]
-Candidate = tuple[float | None, Row]  # (distance, row)
+#: A row of a statement of ``_plan`` (columns ``_plan.COLUMNS``).
+Row = tuple[Any, ...]
+#: Connections per index: enough for a worker's busy threads, few enough to bound memory.
+POOL_SIZE = max(4, 2 * (os.cpu_count() or 1))
 
 
 class Fts5Index(SearchIndex):
@@ -127,37 +146,42 @@ class Fts5Index(SearchIndex):
 
     name = "embedded"
 
-    def __init__(self, path: str | Path, *, force_strategy: str | None = None) -> None:
+    def __init__(self, path: str | Path, *, force_strategy: str | None = None, pool_size: int = POOL_SIZE) -> None:
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.force_strategy = force_strategy
-        self._lock = threading.RLock()
-        # One connection, serialised by the lock; writes in explicit transactions.
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        for pragma in PRAGMAS:
-            self._conn.execute(f"PRAGMA {pragma}")
-        self._conn.executescript(_SCHEMA + _CREATE_INDEXES)
-        self._bits: dict[tuple[str, str], int] = {}
-        self._load_bits()
+        self._pool = ConnectionPool(str(path), PRAGMAS, pool_size)
+        self._lock = self._pool.write_lock
+        self._stats_lock = threading.Lock()
+        with self._pool.connection() as c:
+            c.executescript(_SCHEMA + _CREATE_INDEXES)
+            self._bits: dict[tuple[str, str], int] = {}
+            self._load_bits(c)
         self._stats: IndexStats | None = None
-        self._data_version: int | None = None
+        self._generation = -1  # the meta.generation self._stats and self._bits reflect
 
     # -- writing ------------------------------------------------------------------
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            c = self._conn
+        with self._lock, self._pool.connection() as c:
             c.execute("BEGIN IMMEDIATE")
             try:
+                generation = _generation(c)
+                if generation != self._generation:  # another process wrote: counts and bits are stale
+                    self._stats = None
+                    self._load_bits(c)
                 yield c
+                c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)", (str(generation + 1),))
             except BaseException:
                 c.execute("ROLLBACK")
                 self._stats = None  # the counts and bits may have seen rows that were rolled back
-                self._load_bits()
+                self._load_bits(c)
                 raise
             c.execute("COMMIT")
+            # Counts kept up to date by the writes themselves stay valid; others are reloaded.
+            self._generation = generation + 1 if self._stats is not None else -1
 
     def upsert(self, docs: Iterable[IndexDocument]) -> int:
         written = 0
@@ -270,8 +294,8 @@ class Fts5Index(SearchIndex):
     # -- sync position ---------------------------------------------------------------
 
     def last_change(self) -> int | None:
-        with self._lock:
-            row = self._conn.execute("SELECT value FROM meta WHERE key = 'last_change'").fetchone()
+        with self._pool.connection() as c:
+            row = c.execute("SELECT value FROM meta WHERE key = 'last_change'").fetchone()
         return int(row[0]) if row else None
 
     def set_last_change(self, seq: int) -> None:
@@ -279,30 +303,35 @@ class Fts5Index(SearchIndex):
             c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_change', ?)", (str(seq),))
 
     def count(self) -> int:
-        with self._lock:
-            return self._conn.execute("SELECT count(*) FROM doc").fetchone()[0]
+        with self._pool.connection() as c:
+            return c.execute("SELECT count(*) FROM doc").fetchone()[0]
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self._pool.close()
 
     # -- reading -------------------------------------------------------------------------
 
-    def stats(self) -> IndexStats:
-        """The counts the planner uses, reloaded when another connection wrote."""
-        with self._lock:
-            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
-            if self._stats is None or version != self._data_version:
-                self._load_bits()
-                self._stats = self._load_stats()
-                self._data_version = version
+    def stats(self, c: sqlite3.Connection | None = None) -> IndexStats:
+        """The counts the planner uses, reloaded when the index changed since they were read."""
+        if c is None:
+            with self._pool.connection() as c:
+                return self.stats(c)
+        generation = _generation(c)
+        stats = self._stats
+        if stats is not None and generation == self._generation:
+            return stats
+        with self._stats_lock:  # one thread reloads; the others wait for its result
+            if self._stats is None or self._generation != generation:
+                self._load_bits(c)
+                self._stats = self._load_stats(c)
+                self._generation = generation
             return self._stats
 
-    def _load_bits(self) -> None:
-        self._bits = {(f, code): bit for f, code, bit in self._conn.execute("SELECT field, code, bit FROM code_bit")}
+    def _load_bits(self, c: sqlite3.Connection) -> None:
+        self._bits = {(f, code): bit for f, code, bit in c.execute("SELECT field, code, bit FROM code_bit")}
 
-    def _load_stats(self) -> IndexStats:
-        c = self._conn
+    @staticmethod
+    def _load_stats(c: sqlite3.Connection) -> IndexStats:
         return IndexStats(
             n_docs=c.execute("SELECT count(*) FROM doc").fetchone()[0],
             words=dict(c.execute("SELECT term, doc FROM doc_vocab")),
@@ -312,9 +341,9 @@ class Fts5Index(SearchIndex):
             ),
         )
 
-    def plan(self, q: SearchQuery) -> Plan:
+    def plan(self, q: SearchQuery, c: sqlite3.Connection | None = None) -> Plan:
         """How ``query(q)`` will run (strategy, estimates, statements)."""
-        stats = self.stats()
+        stats = self.stats(c)
         text = analyze(q.text, stats) if q.text else None
         return make_plan(q, text, stats, self._bits, self.force_strategy)
 
@@ -338,26 +367,28 @@ class Fts5Index(SearchIndex):
 
     def _run(self, q: SearchQuery, trace: list[Statement] | None) -> SearchResult:
         started = time.perf_counter()
-        with self._lock:
-            plan = self.plan(q)
+        with self._pool.connection() as c:
+            plan = self.plan(q, c)
             planned = time.perf_counter()
             hours = HoursCheck(q) if q.has_hours_filter else None
             strategy = plan.strategy
             if strategy == "none":
                 matched, exact = [], True
             elif strategy == "area":
-                matched, exact, strategy = self._area(plan, hours, trace)
+                matched, exact, strategy = self._area(c, plan, hours, trace)
             else:
-                matched, exact = self._fetch(plan, hours, trace)
+                matched, exact = self._fetch(c, plan, hours, trace)
             fetched = time.perf_counter()
-            ordered = _order(q, matched)
+            ordered = matched  # the statements return rows in result order
             if len(ordered) > q.cap:
                 ordered = ordered[: q.cap]
                 if plan.capped_scan:
                     matched, exact = ordered, False
-            facets = self._facets(q, matched, trace) if q.facets else {}
+            page = ordered[q.offset : q.offset + q.per_page]
+            scores = self._page_scores(c, plan, page, trace)
+            facets = self._facets(q, matched) if q.facets else {}
             done = time.perf_counter()
-        hits = [Hit(row[1], distance, row[6], row[2], row[3]) for distance, row in ordered[q.offset : q.offset + q.per_page]]
+        hits = [Hit(row[ID], row[DISTANCE], scores.get(row[0], row[SCORE]), row[LAT], row[LON]) for row in page]
         return SearchResult(
             total=len(matched),
             total_exact=exact,
@@ -370,72 +401,81 @@ class Fts5Index(SearchIndex):
             strategy=strategy,
         )  # fmt: skip
 
-    def _execute(self, st: Statement, trace: list[Statement] | None) -> list[Row]:
+    @staticmethod
+    def _execute(c: sqlite3.Connection, st: Statement, trace: list[Statement] | None) -> list[Row]:
         if trace is not None:
             trace.append(st)
-        return self._conn.execute(st.sql, st.params).fetchall()
+        return c.execute(st.sql, st.params).fetchall()
 
-    def _fetch(self, plan: Plan, hours: HoursCheck | None, trace: list[Statement] | None) -> tuple[list[Candidate], bool]:
-        q = plan.q
-        rows = self._execute(plan.statement(), trace)
-        exact = not (plan.capped_scan and len(rows) > q.cap)
+    def _page_scores(
+        self, c: sqlite3.Connection, plan: Plan, page: list[Row], trace: list[Statement] | None
+    ) -> dict[int, float]:
+        st = plan.page_scores([row[0] for row in page])
+        return dict(self._execute(c, st, trace)) if st is not None else {}
+
+    def _fetch(
+        self, c: sqlite3.Connection, plan: Plan, hours: HoursCheck | None, trace: list[Statement] | None
+    ) -> tuple[list[Row], bool]:
+        rows = self._execute(c, plan.statement(), trace)
+        exact = not (plan.capped_scan and len(rows) > plan.q.cap)
         if hours is not None:
-            rows = [r for r in rows if hours(r[4])]
-        if q.lat is None or q.lon is None:
-            return [(None, r) for r in rows], exact
-        lat, lon = q.lat, q.lon
-        found = [(haversine_m(lat, lon, r[2], r[3]), r) for r in rows]  # type: ignore[arg-type]
-        if q.radius_km is not None:
-            radius_m = q.radius_km * 1000
-            found = [c for c in found if c[0] <= radius_m]
-        return found, exact  # type: ignore[return-value]
+            rows = [r for r in rows if hours(r[HOURS])]
+        return rows, exact
 
     def _area(
-        self, plan: Plan, hours: HoursCheck | None, trace: list[Statement] | None
-    ) -> tuple[list[Candidate], bool, str]:
+        self, c: sqlite3.Connection, plan: Plan, hours: HoursCheck | None, trace: list[Statement] | None
+    ) -> tuple[list[Row], bool, str]:
         """Grow the box until ``plan.need`` matches lie in the circle it holds, or it covers
         the radius; switch to the fallback plan when the next box would cost more."""
         q = plan.q
-        assert q.lat is not None and q.lon is not None
-        lat, lon = q.lat, q.lon
         radius_m = q.radius_km * 1000 if q.radius_km is not None else None
         half = FIRST_HALF_SIDE_M if radius_m is None else min(FIRST_HALF_SIDE_M, radius_m)
         while True:
-            rows = self._execute(plan.statement(half), trace)
+            rows = self._execute(c, plan.statement(half), trace)  # the radius is a condition of the statement
             if hours is not None:
-                rows = [r for r in rows if hours(r[4])]
-            found: list[Candidate] = [(haversine_m(lat, lon, r[2], r[3]), r) for r in rows]  # type: ignore[arg-type]
-            if radius_m is not None:
-                found = [c for c in found if c[0] <= radius_m]  # type: ignore[operator]
-            certain = [c for c in found if c[0] <= half]  # type: ignore[operator]
+                rows = [r for r in rows if hours(r[HOURS])]
             covers = half >= WORLD_HALF_SIDE_M or (radius_m is not None and half >= radius_m)
             if covers:
-                return found, True, "area"
+                return rows, True, "area"
+            certain = [r for r in rows if r[DISTANCE] <= half]  # nothing outside the box is nearer
             if len(certain) >= plan.need:
                 return certain, False, "area"
             grown = _grow(half, len(certain), plan.need)
             if radius_m is not None:
                 grown = min(grown, radius_m)
-            if plan.fallback and plan.should_fall_back(self._execute(plan.box_count(half), trace)[0][0], grown / half):
+            if plan.fallback and plan.should_fall_back(self._execute(c, plan.box_count(half), trace)[0][0], grown / half):
                 # Matches are rarer here than the counts said: the other index is cheaper now.
                 switched = plan.switched()
-                return (*self._fetch(switched, hours, trace), f"area>{switched.strategy}")
+                return (*self._fetch(c, switched, hours, trace), f"area>{switched.strategy}")
             half = grown
 
-    def _facets(self, q: SearchQuery, matched: list[Candidate], trace: list[Statement] | None) -> dict[str, dict[str, int]]:
+    def _facets(self, q: SearchQuery, matched: Sequence[Row]) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {name: {} for name in q.facets}
-        if not matched:
-            return counts
-        marks = ", ".join("?" * len(q.facets))
-        st = Statement(
-            # INDEXED BY: on its own SQLite walks the primary key of every facet field (100k × codes rows).
-            f"SELECT field, code, count(*) FROM term INDEXED BY term_docid WHERE docid IN ({_IDS}) AND field IN ({marks}) "
-            "GROUP BY field, code",
-            (json.dumps([row[0] for _d, row in matched]), *q.facets),
-        )
-        for name, code, n in self._execute(st, trace):  # type: ignore[misc]
-            counts[name][code] = n
+        if matched:
+            per_bit = _count_bits(matched)
+            for (name, code), bit in self._bits.items():
+                if name in counts:
+                    column, offset = divmod(bit, BITS_PER_COLUMN)
+                    n = int(per_bit[column * 64 + offset])
+                    if n:
+                        counts[name][code] = n
         return {name: dict(sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))) for name, codes in counts.items()}
+
+
+def _generation(c: sqlite3.Connection) -> int:
+    """How many writes the index has seen (``meta.generation``): counts are reloaded when it moves."""
+    row = c.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _count_bits(rows: Sequence[Row]) -> np.ndarray:
+    """Documents per bit of the mask columns (index ``column * 64 + offset``), in one
+    vectorised pass: counting in Python cost ~1 µs per code per row; a term-table
+    lookup per row cost more than the query."""
+    flat = itertools.chain.from_iterable(r[-MASK_COLUMNS:] for r in rows)
+    masks = np.fromiter(flat, dtype="<i8", count=len(rows) * MASK_COLUMNS).reshape(len(rows), MASK_COLUMNS)
+    bits = np.unpackbits(masks.view(np.uint8), axis=1, bitorder="little")
+    return bits.sum(axis=0, dtype=np.int64)
 
 
 def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -450,15 +490,6 @@ def _grow(half: float, found: int, wanted: int) -> float:
     if found and found < wanted:
         factor = min(4.0, max(2.0, (wanted / found) ** 0.5 * 1.2))
     return min(half * factor, WORLD_HALF_SIDE_M)
-
-
-def _order(q: SearchQuery, matched: list[Candidate]) -> list[Candidate]:
-    """Nearest first, or best score first; ties broken so that pages are stable."""
-    if q.effective_sort == "distance":
-        return sorted(matched, key=lambda c: (c[0], c[1][1]))
-    if q.has_point:
-        return sorted(matched, key=lambda c: (-c[1][6], c[0], c[1][1]))
-    return sorted(matched, key=lambda c: (-c[1][6], c[1][5], c[1][1]))
 
 
 def _ms(seconds: float) -> float:

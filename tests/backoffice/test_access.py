@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from directory.config import Settings
 from directory.curation import disable_account, issue_link
-from directory.store import utcnow
+from directory.store import Incoming, RawRecord, Scope, SourceInfo, utcnow
 from directory.web import create_app
 from directory.web.app import routes
 
@@ -81,17 +81,44 @@ def _target(route: Route, directory, places) -> tuple[str, dict[str, str]]:
         "gestion_split": {"fiche": split_key},
         "gestion_venue_new_post": {"nom": "Espace numérique Latarjet", "adresse": "1 place Latarjet", "code_postal": "69008",
                                    "commune": "Lyon", "services": ["aide-aux-demarches-administratives"]},
+        "gestion_decide_new": {"decision": "publier"},
+        "gestion_quarantine_fix": {"nom": "Espace numérique Latarjet", "adresse": "1 place Latarjet", "code_postal": "69008",
+                                   "commune": "Lyon"},
+        "gestion_quarantine_dismiss": {"raison": "ce lieu a fermé"},
     }  # fmt: skip
     make_account(store, places, "cible", "admin")
+    venue_id, pk = _review_target(route, store, stored.venue, venue_id, pk)
     if route.name == "gestion_account_enable":
         disable_account(store, "cible", actor="test", at=utcnow())
     path = route.path.replace("{venue_id}", venue_id).replace("{pk:int}", str(pk)).replace("{login}", "cible")
     return path, forms.get(route.name, {})
 
 
+def _review_target(route: Route, store, venue, venue_id: str, pk: int) -> tuple[str, int]:
+    """For the tabs « nouveaux » and « quarantaine »: a new venue of a low-trust source waiting in Lyon 8e,
+    or a record quarantined there (its commune read); the venue id or record number the route acts on."""
+    if route.name == "gestion_decide_new":
+        with store.writer() as w:
+            w.ensure_source(SourceInfo("petit-reseau", "Petit réseau", trust=20))
+            (made,) = w.apply_many("petit-reseau", [Incoming("p1", replace(venue, nom="Nouveau lieu"))], at=utcnow(), pending=True)
+        return made.venue_id, pk
+    if route.name in ("gestion_quarantine_fix", "gestion_quarantine_dismiss"):
+        source = SourceInfo("petit-reseau", "Petit réseau", trust=20)
+        run_id = store.start_run(source, utcnow(), kind="harvest")
+        problem = {"field": "adresse", "code": "required", "severity": "error", "value": None, "message": "champ obligatoire"}
+        with store.writer() as w:
+            w.add_raw_records(run_id, source.id, [RawRecord(1, "q1", '{"id": "q1", "nom": "Latarjet", "cp": "69008"}',
+                                                            "quarantined", [problem], "69388", {"nom": "Latarjet"})], utcnow())  # fmt: skip
+        store.finish_run(run_id, "complete", {"quarantined": 1})
+        return venue_id, store.quarantined(Scope(everything=True))[0].pk
+    return venue_id, pk
+
+
 def _written(store) -> tuple:
     """What a refused request must leave as it was."""
+    everything = Scope(everything=True)
     open_items = len(store.review_items(limit=1000)) + len(store.proposals())
+    open_items += len(store.pending_venues(everything)) + len(store.quarantined(everything))
     return store.last_change()[0], open_items, len(store.accounts.events(limit=1000))
 
 

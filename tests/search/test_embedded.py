@@ -56,7 +56,9 @@ def test_rare_words_drive_from_text_frequent_ones_from_the_area(embedded_demo: F
     assert embedded_demo.plan(SearchQuery(text="numerique", lat=48.69, lon=6.18)).strategy == "area"
     assert embedded_demo.plan(SearchQuery(text="numerique")).strategy == "text"
     assert embedded_demo.plan(SearchQuery(text="zzzzzz", lat=48.69, lon=6.18)).strategy == "none"
-    assert embedded_demo.plan(SearchQuery(code_insee="54547", text="numerique")).strategy == "filter"
+    assert embedded_demo.plan(SearchQuery(code_insee="54547", text="numerique", lat=48.69, lon=6.18)).strategy == "filter"
+    # Without a point, only the text index can rank every match (bm25): it drives whatever the filters.
+    assert embedded_demo.plan(SearchQuery(code_insee="54547", text="numerique")).strategy == "text"
 
 
 def test_frequent_words_without_a_point_are_capped(embedded_demo: Fts5Index):
@@ -157,3 +159,45 @@ def test_sync_follows_the_store(tmp_path: Path, places):
     finally:
         index.close()
         store.close()
+
+
+def test_a_common_word_ranks_its_best_venue_first_across_the_country(embedded: Fts5Index):
+    """More matches than the candidate cap: the best one, written last, still comes first."""
+    crowd = [
+        doc(f"c{i:04d}", f"Espace {i}", presentation_resume="Accueil des habitants et accompagnement au numérique, "
+            "ateliers, démarches en ligne, impression et prêt de matériel pour tous les publics du quartier.")
+        for i in range(2_300)
+    ]  # fmt: skip
+    best = doc("zbest", "Numérique pour tous", presentation_resume="Numérique, numérique et encore numérique.")
+    embedded.upsert([*crowd, best])
+    result = embedded.query(SearchQuery(text="numérique"))
+    assert result.hits[0].venue_id == "zbest"
+    assert result.total == 2_000 and not result.total_exact and result.strategy == "text"
+    # Among equal scores, bm25 prefers the shorter text: a page never depends on insertion order.
+    short = doc("zshort", "Espace court", presentation_resume="Accompagnement au numérique.")
+    embedded.upsert([short])
+    assert embedded.query(SearchQuery(text="numérique")).ids[:2] == ["zbest", "zshort"]
+
+
+def test_threads_read_side_by_side_and_see_every_write(embedded: Fts5Index):
+    """Each query holds its own connection: threads get the answers a lone reader gets,
+    and a write through one connection is seen by the next query of every other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    embedded.upsert([doc(f"l{i}", f"Médiathèque {i}", latitude=48.69 + i / 1000) for i in range(50)])
+    q = SearchQuery(text="mediatheque", lat=48.69, lon=6.18, facets=["services"])
+    alone = embedded.query(q)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _i: embedded.query(q), range(64)))
+    assert all(a.ids == alone.ids and a.total == alone.total for a in answers)
+    assert len(embedded._pool._all) > 1  # several connections were open at once
+
+    other = Fts5Index(embedded.path)  # another worker's index on the same file
+    try:
+        assert other.query(SearchQuery(text="ludotheque")).total == 0
+        with ThreadPoolExecutor(1) as pool:  # written from a thread of its own, as the back office does
+            pool.submit(embedded.upsert, [doc("new", "Ludothèque Zéphyrine")]).result()
+        assert other.query(SearchQuery(text="ludotheque")).ids == ["new"]
+        assert other.query(SearchQuery(text="zephyrin")).ids == ["new"]  # its counts were reloaded: a prefix known
+    finally:
+        other.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from . import accounts, editing, history, home, queue, reshaping, signin
+from . import review
 from .guard import guarded
 from .links import PASSWORD_PATH, mailer_for, password_url
 from .session import SessionCodec, load_secret
@@ -31,6 +32,10 @@ routes: list[BaseRoute] = [
     Route("/gestion/a-verifier", guarded(queue.queue), methods=GET, name="gestion_queue"),
     Route("/gestion/a-verifier/doublons/{pk:int}", guarded(queue.decide_pair), methods=POST, name="gestion_decide_pair"),
     Route("/gestion/a-verifier/changements/{pk:int}", guarded(queue.decide_proposal), methods=POST, name="gestion_decide_proposal"),
+    Route("/gestion/a-verifier/nouveaux/{venue_id}", guarded(review.decide_new, roles=CURATORS), methods=POST, name="gestion_decide_new"),
+    Route("/gestion/a-verifier/quarantaine/{pk:int}", guarded(review.fix_form, roles=CURATORS), methods=GET, name="gestion_quarantine"),
+    Route("/gestion/a-verifier/quarantaine/{pk:int}", guarded(review.fix_quarantined, roles=CURATORS), methods=POST, name="gestion_quarantine_fix"),
+    Route("/gestion/a-verifier/quarantaine/{pk:int}/ecarter", guarded(review.dismiss_quarantined, roles=CURATORS), methods=POST, name="gestion_quarantine_dismiss"),
     Route("/gestion/lieux", guarded(home.venue_list), methods=GET, name="gestion_venues"),
     Route("/gestion/lieux/nouveau", guarded(editing.new_form, roles=CURATORS), methods=GET, name="gestion_venue_new"),
     Route("/gestion/lieux/nouveau", guarded(editing.create, roles=CURATORS), methods=POST, name="gestion_venue_new_post"),

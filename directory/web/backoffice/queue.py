@@ -6,6 +6,8 @@
 - ``changements``: what a harvest would change in a field a person locked (« la source X propose …
   au lieu de … »), accepted (the lock moves to the new value) or rejected with a reason (that value
   of that source is never proposed again).
+- ``nouveaux`` and ``quarantaine``: new venues of a source trusted less than its threshold, and
+  records a harvest could not keep (``review``).
 """
 
 from __future__ import annotations
@@ -18,16 +20,20 @@ from starlette.responses import RedirectResponse, Response
 from directory.curation import pair_evidence
 from directory.errors import Forbidden, InvalidQuery
 from directory.search import sync
-from directory.store import InvalidValue, Proposal, ProposalClosed, UnknownProposal, utcnow
+from directory.store import InvalidValue, Proposal, ProposalClosed, UnknownProposal, is_venue_id, utcnow
 
 from ..rendering import render
 from .fields import LABELS, described
 from .guard import Visit
+from .review import pending_views, quarantine_views
 
 __all__ = ["TABS", "decide_pair", "decide_proposal", "queue", "queue_counts"]
 
 #: Tab → its title.
-TABS = {"doublons": "Doublons possibles", "changements": "Changements proposés"}
+TABS = {
+    "doublons": "Doublons possibles", "changements": "Changements proposés", "nouveaux": "Nouveaux lieux à publier",
+    "quarantaine": "Fiches en quarantaine",
+}  # fmt: skip
 _LIMIT = 500  # items shown (and counted) per tab; the count says « 500 et plus » beyond
 #: Fields shown side by side for a pair.
 PAIR_FIELDS = (
@@ -46,7 +52,11 @@ def _proposals(request: Request, visit: Visit, limit: int = _LIMIT) -> list[Prop
 
 
 def queue_counts(request: Request, visit: Visit) -> dict[str, int]:
-    return {"doublons": len(_pairs(request, visit)), "changements": len(_proposals(request, visit))}
+    return {
+        "doublons": len(_pairs(request, visit)), "changements": len(_proposals(request, visit)),
+        "nouveaux": len(request.app.state.store.pending_venues(visit.scope, limit=_LIMIT)),
+        "quarantaine": len(request.app.state.store.quarantined(visit.scope, limit=_LIMIT)),
+    }  # fmt: skip
 
 
 def _proposal_view(p: Proposal) -> dict[str, Any]:
@@ -76,9 +86,13 @@ async def queue(request: Request, visit: Visit) -> Response:
         for item in _pairs(request, visit)
     ]  # fmt: skip
     proposals = [_proposal_view(p) for p in _proposals(request, visit)] if tab == "changements" else []
+    pending = pending_views(request, visit, _LIMIT) if tab == "nouveaux" else []
+    quarantined = quarantine_views(request, visit, _LIMIT) if tab == "quarantaine" else []
+    made = request.query_params.get("lieu", "")
     context = {
         "visit": visit, "nav": "queue", "tab": tab, "tabs": TABS, "counts": queue_counts(request, visit),
-        "pairs": pairs, "proposals": proposals, "limit": _LIMIT, "done": request.query_params.get("fait"),
+        "pairs": pairs, "proposals": proposals, "pending": pending, "quarantined": quarantined, "limit": _LIMIT,
+        "done": request.query_params.get("fait"), "made": made if is_venue_id(made) else None,
     }  # fmt: skip
     return render(request, "gestion/queue.html", context)
 
