@@ -62,8 +62,9 @@ def add_account(
 ) -> Account:  # fmt: skip
     """A new account (without a password: give its person ``issue_link``).
 
-    :raises InvalidAccount: bad login or role, an animator without territory, a structure's manager
-        without venue, an unknown territory or venue, a login already taken.
+    :raises InvalidAccount: bad login or role, an animator without territory, an unknown territory or
+        venue, a login already taken. (A structure's manager may start without venue: they ask for
+        theirs, ``store.claims``.)
     """
     if not _LOGIN.fullmatch(login):
         raise InvalidAccount(
@@ -107,8 +108,6 @@ def _checked_scope(
         raise InvalidAccount(str(err)) from err
     if role == "animateur" and not territories:
         raise InvalidAccount("Un animateur répond d'au moins un territoire.")
-    if role == "structure" and not venues:
-        raise InvalidAccount("Un gestionnaire de structure répond d'au moins un lieu.")
     unknown = [v for v in venues if store.get_venue(v) is None]
     if unknown:
         raise InvalidAccount(f"Lieu(x) inconnu(s) : {', '.join(unknown)}.")

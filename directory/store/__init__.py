@@ -28,6 +28,7 @@ from ._base import (
     utcnow,
 )
 from ._accounts import Account, AccountBook, AccountEvent, AccountExists, UnknownAccount
+from ._claims import Claim, ClaimBook, ClaimClosed
 from ._curation import (
     CORRECTABLE, Curated, InvalidValue, NotRevertible, NotSplittable, ProposalClosed, UnknownField, UnknownProposal,
     UnknownVenue, locked_with,
@@ -53,7 +54,7 @@ __all__ = [
     "CORRECTABLE", "Curated", "InvalidValue", "UnknownField", "UnknownVenue", "locked_with",
     "NotRevertible", "NotSplittable", "Proposal", "ProposalClosed", "UnknownProposal",
     "NotPending", "PendingVenue", "QuarantineItem", "UnknownQuarantined",
-    "Account", "AccountBook", "AccountEvent", "AccountExists", "UnknownAccount", "Scope", "CARE_FILTERS", "ScopedVenue",
+    "Account", "AccountBook", "AccountEvent", "AccountExists", "UnknownAccount", "Scope", "CARE_FILTERS", "ScopedVenue", "Claim", "ClaimBook", "ClaimClosed",
 ]  # fmt: skip
 
 

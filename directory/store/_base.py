@@ -19,6 +19,7 @@ from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Venue
 from directory.schema.geometry import EARTH_RADIUS_M, haversine_m
 
 from ._accounts import AccountBook
+from ._claims import ClaimBook
 from ._scope import Scope
 from ._territory import ScopedVenue, scope_sources, scope_venues
 from ._feedback import SourceFeedback, source_feedback
@@ -217,6 +218,7 @@ class Store(abc.ABC):
         self.engine = engine
         self.sources = SourceBook(engine)
         self.accounts = AccountBook(engine)
+        self.claims = ClaimBook(engine, self.accounts)
 
     # -- schema ------------------------------------------------------------
 

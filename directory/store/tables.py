@@ -20,7 +20,7 @@ __all__ = [
     "RawRecordRow", "FieldProvenanceRow", "ChangeRow", "RunRow", "GeocodeCacheRow",
     "MatchDecisionRow", "MatchKeyRow", "ReviewItemRow", "FieldProposalRow", "QuarantineDecisionRow", "AccountRow",
     "AccountEventRow", "LoginFailureRow", "metadata",
-    "account_t", "account_event_t", "login_failure_t",
+    "account_t", "account_event_t", "login_failure_t", "ClaimRow", "claim_t",
     "venue_t", "offer_t", "term_t", "source_t", "state_t", "link_t", "raw_t", "prov_t", "change_t", "run_t", "geocode_t", "decision_t", "review_t", "match_key_t",
     "proposal_t", "quarantine_decision_t",
 ]  # fmt: skip
@@ -356,6 +356,21 @@ class LoginFailureRow(SQLModel, table=True):
     at: datetime = Field(index=True)
 
 
+class ClaimRow(SQLModel, table=True):
+    """A structure's manager asks to answer for a venue; a person approves or refuses (``_claims``)."""
+
+    __tablename__ = "venue_claim"
+    pk: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=80)
+    venue_id: str = Field(max_length=32)
+    message: str
+    status: str = Field(max_length=16, index=True)  # open | approved | refused
+    created_at: datetime
+    decided_by: str | None = Field(default=None, max_length=120)
+    reason: str | None = None
+    decided_at: datetime | None = None
+
+
 metadata = SQLModel.metadata
 
 #: The tables themselves, for the statements written with SQLAlchemy Core.
@@ -378,3 +393,4 @@ match_key_t = MatchKeyRow.__table__
 account_t = AccountRow.__table__
 account_event_t = AccountEventRow.__table__
 login_failure_t = LoginFailureRow.__table__
+claim_t = ClaimRow.__table__

@@ -247,3 +247,34 @@ async def test_hours_are_edited_day_by_day_and_written_as_opening_hours(signed_i
     assert directory.store.get_venue(venue.id).venue.horaires == "Mo-Fr 09:00-12:00; PH off"
     page = (await client.get(f"/gestion/lieux/{venue.id}")).text
     assert "trop détaillés pour le tableau" in page and 'type="time"' not in page
+
+
+async def test_a_structure_asks_for_its_venue_and_an_animator_of_its_territory_approves(signed_in, directory):
+    venue = lyon8(directory)[0]
+    structure = await signed_in("sam", "structure")  # no venue yet: they ask for theirs
+    assert "Vous ne gérez encore aucun lieu" in (await structure.get("/gestion/")).text
+    assert (await structure.get(f"/gestion/lieux/{venue.id}")).status_code == 403
+    found = await structure.get("/gestion/demander?q=" + venue.nom.split()[-1])
+    assert f'name="lieu" value="{venue.id}"' in found.text
+    empty = await structure.post("/gestion/demander", data={"lieu": venue.id, "message": " ", "csrf": await csrf_of(structure)})
+    assert empty.status_code == 400 and "pourquoi vous répondez de ce lieu" in empty.text
+    asked = await structure.post("/gestion/demander", data={
+        "lieu": venue.id, "message": "Je dirige la Maison de la Métropole.", "csrf": await csrf_of(structure)})  # fmt: skip
+    assert asked.status_code == 303
+    assert "en attente" in (await structure.get("/gestion/demander")).text
+
+    nancy = await signed_in("nina", "animateur", territories=["54395"])
+    assert "Je dirige" not in (await nancy.get("/gestion/demandes")).text  # not her territory
+    (claim,) = directory.store.claims.list()
+    refused = await nancy.post(f"/gestion/demandes/{claim.pk}", data={"decision": "approuver", "csrf": await csrf_of(nancy)})
+    assert refused.status_code == 403
+
+    lyon = await signed_in("alice", "animateur", territories=["69388"])
+    page = await lyon.get("/gestion/demandes")
+    assert "Je dirige la Maison de la Métropole." in page.text and "1</span> demande de gestion" in (await lyon.get("/gestion/")).text
+    done = await lyon.post(f"/gestion/demandes/{claim.pk}", data={"decision": "approuver", "csrf": await csrf_of(lyon)})
+    assert done.status_code == 303
+    assert directory.store.accounts.get("sam").venues == (venue.id,)
+    assert directory.store.accounts.events("sam")[0].actor == "alice"  # the accounts' history says who
+    assert (await structure.get(f"/gestion/lieux/{venue.id}")).status_code == 200
+    assert "acceptée" in (await structure.get("/gestion/demander")).text

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from . import accounts, editing, history, home, queue, reshaping, signin
+from . import accounts, claims, editing, history, home, queue, reshaping, signin
 from . import review
 from .guard import guarded
 from .links import PASSWORD_PATH, mailer_for, password_url
@@ -20,7 +20,8 @@ __all__ = ["SessionCodec", "load_secret", "mailer_for", "password_url", "routes"
 
 GET, POST = ["GET"], ["POST"]
 ADMIN = {"admin"}
-CURATORS = {"admin", "animateur"}  # who may add a venue (a structure's manager has their own)
+CURATORS = {"admin", "animateur"}  # who may add a venue, and decide claims (a structure's manager has their own)
+STRUCTURE = {"structure"}
 
 routes: list[BaseRoute] = [
     Route("/gestion/connexion", signin.login_form, methods=GET, name="gestion_login"),
@@ -50,6 +51,10 @@ routes: list[BaseRoute] = [
     Route("/gestion/lieux/{venue_id}/historique", guarded(history.history), methods=GET, name="gestion_history"),
     Route("/gestion/lieux/{venue_id}/historique/annuler", guarded(history.revert_change), methods=POST, name="gestion_revert"),
     Route("/gestion/lieux/{venue_id}/historique/revenir", guarded(history.revert_to), methods=POST, name="gestion_revert_to"),
+    Route("/gestion/demander", guarded(claims.claim_form, roles=STRUCTURE), methods=GET, name="gestion_claim"),
+    Route("/gestion/demander", guarded(claims.ask, roles=STRUCTURE), methods=POST, name="gestion_claim_post"),
+    Route("/gestion/demandes", guarded(claims.claims, roles=CURATORS), methods=GET, name="gestion_claims"),
+    Route("/gestion/demandes/{pk:int}", guarded(claims.decide, roles=CURATORS), methods=POST, name="gestion_claim_decide"),
     Route("/gestion/comptes", guarded(accounts.accounts, roles=ADMIN), methods=GET, name="gestion_accounts"),
     Route("/gestion/comptes", guarded(accounts.add, roles=ADMIN), methods=POST, name="gestion_account_add"),
     Route("/gestion/comptes/{login}", guarded(accounts.change, roles=ADMIN), methods=POST, name="gestion_account_change"),

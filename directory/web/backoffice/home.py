@@ -36,6 +36,7 @@ async def home(request: Request, visit: Visit) -> Response:
         "territories": [territory_label(t, places) for t in visit.account.territories],
         "queue": queue_counts(request, visit), "total": total, "care": care, "care_labels": CARE_FILTERS,
         "harvests": harvests,
+        "claims": len(store.claims.list(scope=visit.scope)) if visit.account.role != "structure" else None,
     }  # fmt: skip
     return render(request, "gestion/home.html", context)
 
