@@ -307,6 +307,11 @@ def _apply(
                 if run.progress:
                     run.progress(_BATCH)
         batch.flush()
+        if source.reviews_new and report.new:
+            report.notes.append(
+                f"{report.new} nouveaux lieux attendent qu'une personne les publie (« À vérifier », onglet « Nouveaux "
+                "lieux à publier ») : la source est peu sûre, ou son fichier le demande (review_new)"
+            )  # fmt: skip
         if recompute and (changed := writer.remerge_source(source.id, at)):
             report.notes.append(f"{changed} lieux recalculés avec le nouveau fichier de la source")
         if source.format == federation.FORMAT:  # a feed says what to withdraw; absence means nothing

@@ -14,7 +14,9 @@ its status never moves by itself: a later harvest neither publishes it nor withd
 the source drops leaves it waiting, out of the queue until the record comes back). It has no
 matching keys, like a withdrawn venue: records of other sources never attach to a venue nobody has
 looked at; one of them describing the same place makes its own venue, and the person reviewing the
-pending one refuses it as a duplicate (or publishes it and merges them).
+pending one refuses it as a duplicate (or publishes it and merges them). A doubtful pair matching
+queued between a pending venue's record and a known venue waits unseen (the queue shows pairs of
+active venues) and comes up once the venue is published.
 
 « Publier » (``publish_venue``) makes it active and gives it matching keys; the change log gets a
 ``publish`` row in the person's name, which the search index and the change feed take as the

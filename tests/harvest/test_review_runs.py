@@ -35,6 +35,7 @@ def test_a_low_trust_sources_new_venues_wait_through_later_harvests(store, place
     assert config.reviews_new
     first = harvest(store, config, fetcher, places)
     assert (first.status, first.new) == ("complete", 5)
+    assert any(note.startswith("5 nouveaux lieux attendent qu'une personne les publie") for note in first.notes)
     assert statuses(store) == ["pending"] * 5 and store.count_venues() == 0
     assert len(store.pending_venues(EVERYTHING)) == 5
     write_csv(root / "lieux.csv", [{**r, "nom": r["nom"] + " (bis)"} for r in records])
