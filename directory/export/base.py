@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
 from directory.schema import Venue
+from directory.schema.placement import PRECISION_CODES, precision
 from directory.store.codec import values_to_venue
 
 from .national import stored_values
@@ -58,9 +59,11 @@ class ExportVenue:
         ``source`` column (« structure collectant la donnée »).
     :param updated_at: when the directory last changed the venue.
     :param url: the venue's public page (also its IRI).
+    :param geo_method: how the point was obtained (``directory.schema.placement``);
+        with ``values``, their ``geo_method`` when present.
     """
 
-    __slots__ = ("_venue", "_values", "source", "updated_at", "url")
+    __slots__ = ("_venue", "_values", "source", "updated_at", "url", "geo_method")
 
     def __init__(
         self,
@@ -70,6 +73,7 @@ class ExportVenue:
         url: str | None = None,
         *,
         values: Mapping[str, Any] | None = None,
+        geo_method: str | None = None,
     ) -> None:
         if venue is None and values is None:
             raise TypeError("ExportVenue needs a venue or its stored values")
@@ -78,6 +82,7 @@ class ExportVenue:
         self.source = source
         self.updated_at = updated_at
         self.url = url
+        self.geo_method = geo_method if geo_method is not None or values is None else values.get("geo_method")
 
     def __repr__(self) -> str:
         return f"ExportVenue(id={self.id!r}, source={self.source!r}, updated_at={self.updated_at!r}, url={self.url!r})"
@@ -107,6 +112,11 @@ class ExportVenue:
         latitude, longitude = self._values["latitude"], self._values["longitude"]  # type: ignore[index]
         return None if latitude is None or longitude is None else (latitude, longitude)
 
+    @property
+    def position_precision(self) -> str | None:
+        """What the exports say of the point: ``adresse``, ``rue`` or ``commune`` (None without a point)."""
+        return None if self.point is None else PRECISION_CODES[precision(self.geo_method)]
+
     @classmethod
     def from_stored(cls, stored: StoredVenue, *, base_url: str = DEFAULT_BASE_URL) -> ExportVenue:
         """From the store's view: the venue's own ``source`` if it has one,
@@ -116,6 +126,7 @@ class ExportVenue:
             source=_source(stored.venue.source, stored.sources),
             updated_at=stored.updated_at,
             url=venue_iri(base_url, stored.venue.id),
+            geo_method=stored.geo_method,
         )
 
     @classmethod
@@ -123,7 +134,7 @@ class ExportVenue:
         cls, values: Mapping[str, Any], sources: Sequence[tuple[str, str]], *, base_url: str = DEFAULT_BASE_URL
     ) -> ExportVenue:
         """From one of the store's ``iter_venue_rows``: the same as ``from_stored``
-        on the same venue, without building a ``Venue``."""
+        on the same venue, without building a ``Venue`` (``geo_method`` when the row has it)."""
         return cls(
             values=values,
             source=_source(values["source"], sources),

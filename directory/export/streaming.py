@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
-from directory.store import Store, VenueFilter
+from directory.store import ROW_COLUMNS, Store, VenueFilter
 
 from .base import DEFAULT_BASE_URL, ExportVenue, Writer
 
@@ -16,6 +16,8 @@ __all__ = ["CHUNK_CHARS", "export_chunks"]
 CHUNK_CHARS = 128 * 1024  # each chunk is a thread hop in a streamed response (~0.3 ms): fewer, larger ones
 _SPOOL_MAX = 1024 * 1024  # a writer's longer tail (data·inclusion services) goes to disk
 BATCH = 1000
+#: What an export reads of each venue: its fields, and how its point was obtained.
+COLUMNS = (*ROW_COLUMNS, "geo_method")
 
 
 def export_chunks(
@@ -36,7 +38,7 @@ def export_chunks(
     """
     venues = (
         ExportVenue.from_row(row, sources, base_url=base_url)
-        for row, sources in store.iter_venue_rows(venue_filter, batch=BATCH)
+        for row, sources in store.iter_venue_rows(venue_filter, batch=BATCH, columns=COLUMNS)
     )
     with tempfile.SpooledTemporaryFile(_SPOOL_MAX, mode="w+", encoding="utf-8", newline="") as buffer:
         for count in writer.write(venues, buffer):  # type: ignore[arg-type]

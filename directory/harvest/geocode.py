@@ -57,6 +57,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from directory.errors import SourceUnavailable
 from directory.places import Commune, Gazetteer, fold
+from directory.schema.placement import COMMUNE_CENTRE, ban_method
 from directory.schema.territory import departement_of_insee
 from directory.schema.venue import Venue
 from directory.store import Store, utcnow
@@ -106,7 +107,8 @@ class GeocodeResult:
     """Where a request was placed, and how.
 
     ``method`` is ``"ban"`` when the BAN's answer was accepted, ``"commune"``
-    when the point is the commune's (then ``reason`` says why, in French).
+    when the point is the commune's (then ``reason`` says why, in French);
+    ``placement`` is what the store keeps (it tells a house number from a street).
     ``score``, ``result_type`` and ``label`` are the BAN's answer, also when
     it was refused (``None`` when there was none).
     """
@@ -119,6 +121,12 @@ class GeocodeResult:
     result_type: str | None = None
     label: str | None = None
     reason: str | None = None
+
+    @property
+    def placement(self) -> str:
+        """The ``geo_method`` stored with the point: ``ban-housenumber`` or ``ban-street`` from the
+        BAN's ``result_type`` (``directory.schema.placement``), else ``commune``."""
+        return ban_method(self.result_type) if self.method == "ban" else COMMUNE_CENTRE
 
 
 @dataclass(frozen=True)

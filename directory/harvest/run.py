@@ -589,7 +589,7 @@ class _RunBatch:
         note = "géocodeur indisponible : des lieux sont placés au centre de leur commune, la prochaine moisson les géocodera"
         if outage and note not in self.report.notes:
             self.report.notes.append(note)
-        return {key: (a.method, (a.latitude, a.longitude), a.score) for key, a in answers.items()}
+        return {key: (a.placement, (a.latitude, a.longitude), a.score) for key, a in answers.items()}
 
 
 def _fields(incoming: Incoming) -> dict[str, Any]:

@@ -103,6 +103,8 @@ class StoredVenue:
     updated_at: datetime
     provenance: dict[str, Provenance] = field(default_factory=dict)
     sources: list[tuple[str, str]] = field(default_factory=list)  # (source id, record id)
+    #: How the point was obtained (``directory.schema.placement``): pages and exports say when it is approximate.
+    geo_method: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +297,7 @@ class Store(abc.ABC):
             updated_at=row["updated_at"],
             provenance=provenance,
             sources=sources,
+            geo_method=row["geo_method"],
         )
 
     def venues(self, ids: Sequence[str]) -> dict[str, Venue]:
@@ -304,6 +307,14 @@ class Store(abc.ABC):
         with self.engine.connect() as c:
             rows = c.execute(sa.select(venue_t).where(venue_t.c.id.in_(list(ids)), self._active())).mappings()
             return {r["id"]: values_to_venue(r["id"], r) for r in rows}
+
+    def geo_methods(self, ids: Sequence[str]) -> dict[str, str | None]:
+        """How each of these active venues' points was obtained (``geo_method``), by id (missing ids left out)."""
+        if not ids:
+            return {}
+        with self.engine.connect() as c:
+            rows = c.execute(sa.select(venue_t.c.id, venue_t.c.geo_method).where(venue_t.c.id.in_(list(ids)), self._active()))
+            return {venue_id: method for venue_id, method in rows}
 
     def iter_venues(self, filter: VenueFilter | None = None, *, batch: int = 1000) -> Iterator[StoredVenue]:
         """Every active venue matching ``filter``, in a stable order, a batch at a time.
@@ -315,7 +326,7 @@ class Store(abc.ABC):
             yield StoredVenue(
                 venue=values_to_venue(row["id"], row), status=row["status"], merged_into=row["merged_into"],
                 flags=list(row["flags"] or ()), created_at=row["created_at"], updated_at=row["updated_at"],
-                sources=sources,
+                sources=sources, geo_method=row["geo_method"],
             )  # fmt: skip
 
     def iter_venue_rows(

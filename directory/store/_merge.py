@@ -6,6 +6,13 @@ then the most recently updated record (``date_maj``); then source and record
 ids, so the same inputs always give the same venue. List fields are the union
 of every record's values, in that same order. Fields that only make sense
 together (the point; the address) are taken together from one record.
+
+The point is the exception to trust first: it comes from the record whose
+point is the most precise (``directory.schema.placement``: the producer's own
+or a house number, then a street, then a commune's centre), trust and recency
+only deciding between equally precise points. A trusted source whose address
+could only be placed at its commune's centre never moves a venue away from
+the door another source located.
 """
 
 from __future__ import annotations
@@ -16,12 +23,14 @@ from datetime import date
 from typing import Any
 
 from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS
+from directory.schema.placement import precision
 
 __all__ = ["Contribution", "Merged", "merge_records", "GROUPS"]
 
 _LIST_FIELDS = frozenset(LIST_VOCABULARIES) | {"courriels", "site_web"}
 
-#: Fields taken together from the first record that has the leading one.
+#: Fields taken together from the first record that has the leading one
+#: (for the point: the first of the most precise, see ``_leader``).
 GROUPS: tuple[tuple[str, ...], ...] = (
     ("latitude", "longitude", "geo_method"),
     ("adresse", "complement_adresse", "code_postal", "commune", "code_insee"),
@@ -59,6 +68,15 @@ def _rank(contributions: Sequence[Contribution]) -> list[Contribution]:
     ordered.sort(key=lambda c: c.date_maj, reverse=True)
     ordered.sort(key=lambda c: c.trust, reverse=True)
     return ordered
+
+
+def _leader(ranked: Sequence[Contribution], group: tuple[str, ...]) -> Contribution | None:
+    """The record the group is taken from: the first that has the leading field, or
+    for the point, the first of those whose point is the most precise."""
+    having = [c for c in ranked if not _empty(c.values.get(group[0]))]
+    if group[0] != "latitude" or not having:
+        return having[0] if having else None
+    return max(having, key=lambda c: precision(c.values.get("geo_method")))  # max keeps the first of equals
 
 
 def merge_records(
@@ -107,7 +125,7 @@ def merge_records(
             for name in group:
                 values[name] = current.get(name)
             continue
-        leader = next((c for c in ranked if not _empty(c.values.get(group[0]))), None)
+        leader = _leader(ranked, group)
         for name in group:
             values[name] = leader.values.get(name) if leader else None
             if leader and not _empty(values[name]):

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Venue
 from directory.schema.blocking import stored_block_keys
+from directory.schema.placement import is_geocoded
 
 from ._bulk import insert_rows
 from ._curation import HELD
@@ -105,7 +106,7 @@ class Incoming:
     attach_to: str | None = None
     origin: str | None = None  # first publisher
     lineage: Sequence[str] = ()  # aggregators it came through, origin first
-    geo_method: str | None = None  # producteur | ban | commune
+    geo_method: str | None = None  # producteur | ban-housenumber | ban-street | commune (schema.placement)
     geo_score: float | None = None
     geo_point: tuple[float, float] | None = None  # the geocoder's, when it answered
     #: The record as read, before parsing: the next run skips it when it reads the same.
@@ -360,7 +361,7 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
             record = {k: jsonable(v) for k, v in venue_to_values(item.venue).items()}
             record["flags"] = list(item.flags) or None
             record["geo_method"] = item.geo_method
-            if item.geo_point is not None and item.geo_method in ("ban", "commune"):
+            if item.geo_point is not None and is_geocoded(item.geo_method):
                 # The producer's point stays beside the one that replaces it.
                 record["producer_latitude"], record["producer_longitude"] = record["latitude"], record["longitude"]
                 record["latitude"], record["longitude"] = item.geo_point

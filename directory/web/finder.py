@@ -16,6 +16,7 @@ from typing import Protocol
 
 from directory.places import Place
 from directory.schema import Venue
+from directory.schema.placement import is_approximate
 from directory.search import CANDIDATE_CAP, MAP_CAP, Hit, SearchIndex, SearchQuery, SearchResult
 from directory.store import Store
 
@@ -44,6 +45,8 @@ class Card:
     venue: Venue
     distance_m: float | None
     open: OpenLabel | None
+    #: The point is only the commune's centre (``schema.placement``): the card says « position approximative ».
+    approximate: bool = False
 
 
 @dataclass(slots=True)
@@ -123,9 +126,11 @@ def find(store: Store, index: SearchIndex, locator: Locator, request: SearchRequ
     place = locate_request(request, locator)
     result = index.query(to_query(request, place, now))
     venues = store.venues(result.ids)
+    methods = store.geo_methods(result.ids)
     cards = [
         Card((request.page - 1) * request.par_page + i, venues[h.venue_id], h.distance_m,
-             open_label(venues[h.venue_id].horaires, now))
+             open_label(venues[h.venue_id].horaires, now),
+             venues[h.venue_id].point is not None and is_approximate(methods.get(h.venue_id)))
         for i, h in enumerate(result.hits, 1)
         if h.venue_id in venues  # withdrawn since the index was synced: left out
     ]  # fmt: skip

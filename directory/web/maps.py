@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from directory.errors import VenueNotFound
+from directory.schema.placement import is_approximate
 from directory.store import is_venue_id
 
 from .display import local_now, open_label
@@ -52,5 +53,6 @@ def map_card(request: Request) -> Response:
     if stored is None or stored.status != "active":
         raise VenueNotFound(detail="Aucun lieu de l'annuaire ne porte cet identifiant. Il a peut-être été retiré.")
     venue = stored.venue
-    context = {"venue": venue, "open": open_label(venue.horaires, local_now())}
+    approximate = venue.point is not None and is_approximate(stored.geo_method)
+    context = {"venue": venue, "open": open_label(venue.horaires, local_now()), "approximate": approximate}
     return render(request, "_map_card.html", context)

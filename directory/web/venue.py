@@ -23,6 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from directory.config import Settings
 from directory.errors import VenueNotFound
 from directory.schema import Frais, Service, Typologie, Venue
+from directory.schema.placement import is_approximate
 from directory.store import StoredVenue, is_venue_id
 
 from .display import format_date, local_now, open_label, week_hours
@@ -30,8 +31,8 @@ from .origins import origins
 from .rendering import absolute_url, render
 
 __all__ = [
-    "STALE_AFTER", "WHAT_TO_BRING", "Directions", "directions", "is_stale", "json_ld", "json_ld_script",
-    "Report", "qr_svg_data_uri", "report_link", "venue_page", "venue_slip", "what_to_bring",
+    "STALE_AFTER", "WHAT_TO_BRING", "Directions", "address_search", "directions", "is_stale", "json_ld",
+    "json_ld_script", "Report", "qr_svg_data_uri", "report_link", "venue_page", "venue_slip", "what_to_bring",
 ]  # fmt: skip
 
 #: A listing not updated for longer than this gets a visible notice.
@@ -103,9 +104,10 @@ class Directions:
     geo: str
 
 
-def directions(venue: Venue) -> Directions | None:
-    """Links to route planners, built from the venue's point; None without a point."""
-    if venue.point is None:
+def directions(venue: Venue, geo_method: str | None = None) -> Directions | None:
+    """Links to route planners, built from the venue's point; None without a point, or with
+    a point that only names the commune (a route to a town's centre leads no one to the door)."""
+    if venue.point is None or is_approximate(geo_method):
         return None
     lat, lon = (f"{c:.6f}".rstrip("0").rstrip(".") for c in venue.point)
     return Directions(
@@ -115,6 +117,12 @@ def directions(venue: Venue) -> Directions | None:
         apple="https://maps.apple.com/?" + urlencode({"daddr": f"{lat},{lon}", "q": venue.nom[:200]}),
         geo=f"geo:{lat},{lon}?q={lat},{lon}",
     )
+
+
+def address_search(venue: Venue) -> str:
+    """A search for the venue's address on OpenStreetMap: what to offer when its point is only the commune's."""
+    address = ", ".join(p for p in (venue.adresse, f"{venue.code_postal} {venue.commune}") if p.strip())
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": address[:300]})
 
 
 def what_to_bring(services: list[Service]) -> list[str]:
@@ -143,8 +151,11 @@ def _opening_hours(horaires: str | None) -> list[str] | None:
     return specs or None
 
 
-def json_ld(venue: Venue, url: str) -> dict[str, Any]:
-    """The venue as a schema.org object (LocalBusiness, or its GovernmentOffice / Library kinds)."""
+def json_ld(venue: Venue, url: str, *, approximate: bool = False) -> dict[str, Any]:
+    """The venue as a schema.org object (LocalBusiness, or its GovernmentOffice / Library kinds).
+
+    ``approximate``: the point is only the commune's centre; it is left out
+    (search engines would pin the venue there), the address stays."""
     kinds = set(venue.typologie)
     kind = "GovernmentOffice" if kinds & PUBLIC_OFFICES else "Library" if kinds & LIBRARIES else "LocalBusiness"
     data: dict[str, Any] = {
@@ -162,7 +173,7 @@ def json_ld(venue: Venue, url: str) -> dict[str, Any]:
         },
         "dateModified": venue.date_maj.isoformat(),
     }
-    if venue.point is not None:
+    if venue.point is not None and not approximate:
         data["geo"] = {"@type": "GeoCoordinates", "latitude": venue.latitude, "longitude": venue.longitude}
     if venue.telephone:
         data["telephone"] = venue.telephone
@@ -256,14 +267,17 @@ def venue_page(request: Request) -> Response:
     venue, store = stored.venue, request.app.state.store
     page_url = absolute_url(request, "venue", venue_id=venue.id)
     report = report_link(request.app.state.settings, venue, page_url)
+    approximate = venue.point is not None and is_approximate(stored.geo_method)
     context = {
         **_common(venue),
         "websites": [u for u in map(web_link, venue.site_web) if u],
         "booking": web_link(venue.prise_rdv),
         "access_sheet": web_link(venue.fiche_acces_libre),
-        "directions": directions(venue),
+        "directions": directions(venue, stored.geo_method),
+        "approximate": approximate,
+        "address_search": address_search(venue) if approximate else None,
         "report": report,
-        "json_ld": json_ld_script(json_ld(venue, page_url)),
+        "json_ld": json_ld_script(json_ld(venue, page_url, approximate=approximate)),
         "origins": origins(stored.provenance, store.sources.names()) if stored.provenance else [],
     }
     return render(request, "venue.html", context)

@@ -61,13 +61,18 @@ def test_located_only_leaves_unlocated_venues_out(export_venues):
     assert "hostile-bus" not in ids and len(ids) == len(export_venues) - 1
 
 
-def test_properties_are_the_national_fields_plus_the_page(collection, venues):
+_EXTRA = ("url", "precision_position", "methode_position")
+
+
+def test_properties_are_the_national_fields_plus_the_page_and_the_point_s_precision(collection, venues):
     back = {}
     for feature in collection["features"]:
         properties = feature["properties"]
-        assert list(properties) == [*NATIONAL_FIELDS, "url"]
+        assert list(properties) == [*NATIONAL_FIELDS, *_EXTRA]
         assert properties["url"] == f"{BASE_URL}/lieux/{feature['id']}"
-        result = parse_venue({k: v for k, v in properties.items() if k != "url"}, today=TODAY)
+        # bare venues: the producer's point, or none
+        assert properties["precision_position"] == ("adresse" if feature["geometry"] else None)
+        result = parse_venue({k: v for k, v in properties.items() if k not in _EXTRA}, today=TODAY)
         assert result.venue is not None and not result.warnings, result.problems
         back[result.venue.id] = result.venue
     assert back == {v.id: comparable(v) for v in venues}

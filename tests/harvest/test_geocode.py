@@ -85,6 +85,8 @@ def test_accepted_house_number_and_street(make_geocoder: Callable[..., BanGeocod
     guadeloupe = results["baie-mahault"]
     assert (guadeloupe.method, guadeloupe.result_type, guadeloupe.latitude) == ("ban", "street", 16.257154)
     assert ban.requests == 1 and ban.rows == 2
+    # What the store keeps tells the door from the street (issue 13, item 8).
+    assert (reims.placement, guadeloupe.placement) == ("ban-housenumber", "ban-street")
 
 
 def test_request_speaks_the_batch_api(make_geocoder: Callable[..., BanGeocoder], ban: FakeBan) -> None:
@@ -125,6 +127,7 @@ def test_municipality_falls_back_to_the_commune(make_geocoder: Callable[..., Ban
 
     assert (result.method, result.latitude, result.longitude) == ("commune", *VIEUX_HABITANTS)
     assert result.reason == "résultat de type municipality"
+    assert result.placement == "commune"  # the refused answer's type is no placement
 
 
 def test_wrong_departement_falls_back_to_the_commune(make_geocoder: Callable[..., BanGeocoder]) -> None:

@@ -288,7 +288,7 @@ def test_records_without_a_trustworthy_point_are_geocoded(store, places, served,
         assert reims.venue.latitude == pytest.approx(49.249712)  # the geocoder's point won over the producer's
         with store.engine.connect() as c:
             links = {r.record_id: r for r in c.execute(sa.text("SELECT * FROM source_link"))}
-        assert links["reims"].geo_method == "ban" and links["reims"].geo_score == pytest.approx(0.91)
+        assert links["reims"].geo_method == "ban-housenumber" and links["reims"].geo_score == pytest.approx(0.91)
         kept = links["reims"].record if isinstance(links["reims"].record, dict) else json.loads(links["reims"].record)
         assert (kept["producer_latitude"], kept["latitude"]) == (43.52609, 49.249712)  # side by side
         assert links["inconnu"].geo_method == "commune"  # not in the BAN: the commune's point, flagged

@@ -69,7 +69,7 @@ def test_a_venue_gained_without_a_point_is_geocoded_by_the_next_run(store, place
 
     assert (report.status, report.new, report.geocoded) == ("complete", 1, 1)
     assert ban.batches == [1, 1]  # Nancy's refusal came from the cache
-    assert links(store)["reims"].geo_method == "ban"
+    assert links(store)["reims"].geo_method == "ban-housenumber"
     assert cached(store) == 2
 
 
@@ -125,7 +125,7 @@ def test_a_venue_placed_at_its_commune_is_geocoded_again_by_a_later_run(store, p
     write_csv(root / "lieux.csv", records)
     second = harvest(store, config, fetcher, places, geocoder=geocoder, now=NOW + timedelta(days=1))
     found = links(store)
-    assert (found["reims"].geo_method, found["reims"].geo_latitude) == ("ban", 49.249712)
+    assert (found["reims"].geo_method, found["reims"].geo_latitude) == ("ban-housenumber", 49.249712)
     assert ban.rows == 2  # Reims and Nancy; never the producer's point
     assert (first.geocoded, first.placed_at_commune) == (0, 2)
     assert (second.geocoded, second.placed_at_commune, second.updated, second.unchanged) == (1, 1, 2, 1)
@@ -151,7 +151,7 @@ def test_an_unchanged_source_is_read_again_for_the_venues_the_geocoder_missed(
     second = harvest(store, config, fetcher, places, geocoder=geocoder, now=NOW + timedelta(days=1))
     assert second.status == "complete" and second.geocoded == 1
     assert "1 lieux sont au centre de leur commune : la source est relue pour les géocoder" in second.notes
-    assert links(store)["reims"].geo_method == "ban"
+    assert links(store)["reims"].geo_method == "ban-housenumber"
     third = harvest(store, config, fetcher, places, geocoder=geocoder, now=NOW + timedelta(days=2))
     assert third.status == "unchanged"  # nothing waits any more
 
@@ -165,4 +165,4 @@ def test_venues_placed_without_a_geocoder_are_geocoded_once_one_is_configured(
     assert harvest(store, config, fetcher, places).placed_at_commune == 1  # no geocoder yet
     later = harvest(store, config, fetcher, places, geocoder=geocoder, now=NOW + timedelta(days=1))
     assert (later.status, later.geocoded) == ("complete", 1)
-    assert links(store)["reims"].geo_method == "ban"
+    assert links(store)["reims"].geo_method == "ban-housenumber"

@@ -14,6 +14,10 @@ data·inclusion publishes them. For the single object the services are
 spooled to a temporary file while the structures stream out, then copied:
 memory stays flat.
 
+A point placed at the commune's centre is left out (``latitude`` and
+``longitude`` empty): data·inclusion has no field to say it is approximate,
+and geocodes the address itself when the point is missing.
+
 Values are made valid by construction (lengths, the « tous-publics alone »
 rule, no empty sets, a description always present); the tests check every
 record with the ``data-inclusion-schema`` package when it is installed.
@@ -27,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar, TextIO
 
 from directory.schema import Frais, ModaliteAccompagnement, Venue
+from directory.schema.placement import is_approximate
 
 from ..base import DEFAULT_BASE_URL, ExportVenue, Writer, dump_json
 from ..mappings import (
@@ -125,15 +130,17 @@ def _modes_mobilisation(venue: Venue) -> list[str] | None:
     return modes or None
 
 
-def _address(venue: Venue) -> dict[str, Any]:
+def _address(venue: Venue, geo_method: str | None) -> dict[str, Any]:
+    """The address, and the point unless it is only the commune's centre."""
+    approximate = is_approximate(geo_method)
     return {
         "commune": venue.commune,
         "code_postal": venue.code_postal,
         "code_insee": venue.code_insee,
         "adresse": venue.adresse,
         "complement_adresse": venue.complement_adresse,
-        "longitude": venue.longitude,
-        "latitude": venue.latitude,
+        "longitude": None if approximate else venue.longitude,
+        "latitude": None if approximate else venue.latitude,
     }
 
 
@@ -153,7 +160,7 @@ def structure_record(venue: ExportVenue, *, producer: str = DEFAULT_PRODUCER, ur
         "description": _description(v.presentation_detail, v.presentation_resume),
         "lien_source": url or venue.url,
         "siret": v.siret,  # None when the pivot fails the SIRET check
-        **_address(v),
+        **_address(v, venue.geo_method),
         "telephone": v.telephone,
         "courriel": v.courriels[0] if v.courriels else None,
         "site_web": v.site_web[0] if v.site_web else None,
@@ -183,7 +190,7 @@ def service_record(venue: ExportVenue, *, producer: str = DEFAULT_PRODUCER, url:
         "publics": _publics(v),
         "publics_precisions": _publics_precisions(v),
         "conditions_acces": None,
-        **_address(v),
+        **_address(v, venue.geo_method),
         "telephone": v.telephone,
         "courriel": v.courriels[0] if v.courriels else None,
         "modes_accueil": _modes_accueil(v),

@@ -2,7 +2,11 @@
 """GeoJSON (RFC 7946): a FeatureCollection, one Point feature per venue.
 
 Properties are the national fields (same names and values as the flat JSON)
-plus ``url``, the venue's public page. Coordinates are WGS84
+plus ``url``, the venue's public page, and two extension fields on the point:
+``precision_position`` (``adresse``, ``rue`` or ``commune``: a point at the
+commune's centre is only approximate) and ``methode_position`` (how it was
+obtained: ``producteur``, ``ban-housenumber``, ``ban-street``, ``commune``…,
+see ``directory.schema.placement``). Coordinates are WGS84
 ``[longitude, latitude]``, as the RFC orders them.
 
 A venue without coordinates is kept, with ``"geometry": null`` (RFC 7946
@@ -29,6 +33,8 @@ def feature(venue: ExportVenue, url: str) -> dict[str, Any]:
     properties = {k: (None if v == "" else v) for k, v in national_record(venue).items()}
     properties["url"] = url
     point = venue.point
+    properties["precision_position"] = venue.position_precision
+    properties["methode_position"] = venue.geo_method if point is not None else None
     geometry = None if point is None else {"type": "Point", "coordinates": [point[1], point[0]]}
     return {"type": "Feature", "id": venue.id, "geometry": geometry, "properties": properties}
 

@@ -6,7 +6,10 @@ e-mail, hours and offers) at ``{base_url}/lieux/{id}``, with
 
 - ``identifier`` (the permanent id; a ``PropertyValue`` SIRET when known),
   ``name``, ``description`` / ``disambiguatingDescription``;
-- ``address`` (``PostalAddress``), ``geo`` (``GeoCoordinates``);
+- ``address`` (``PostalAddress``), ``geo`` (``GeoCoordinates``), and how far
+  the point can be trusted: an ``additionalProperty`` ``PropertyValue``
+  ``precision_position`` (``adresse``, ``rue`` or ``commune``), its
+  ``measurementTechnique`` the store's ``geo_method`` (``directory.schema.placement``);
 - ``openingHoursSpecification``: one per day and time range, from the OSM
   hours when they have a simple weekly form (``directory.export._hours``);
   holiday rules are left out, anything more complex leaves the hours out;
@@ -150,6 +153,12 @@ def venue_triples(venue: ExportVenue, *, base_url: str = DEFAULT_BASE_URL, iri: 
         # written with 7 significant digits by some serialisers.
         g.add((geo, SDO.latitude, _lit(repr(v.latitude), datatype=XSD.decimal)))
         g.add((geo, SDO.longitude, _lit(repr(v.longitude), datatype=XSD.decimal)))
+        placed = part("precision-position", SDO.PropertyValue)
+        g.add((node, SDO.additionalProperty, placed))
+        g.add((placed, SDO.propertyID, _lit("precision_position")))
+        g.add((placed, SDO.value, _lit(venue.position_precision)))
+        if venue.geo_method:
+            g.add((placed, SDO.measurementTechnique, _lit(venue.geo_method)))
 
     for index, (day, opens, closes) in enumerate(weekly_ranges(v.horaires) or (), start=1):
         spec = part(f"horaires-{index}", SDO.OpeningHoursSpecification)
