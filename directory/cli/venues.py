@@ -99,7 +99,9 @@ def correct(settings: Settings, venue_id: str, field: str, value: str, actor: st
         with store.writer() as writer:
             done = writer.correct(venue_id, field, value, actor, utcnow(), places=load_gazetteer())
     except InvalidValue as err:
-        reasons = "; ".join(p.message if p.field == field else f"{p.field} : {p.message}" for p in err.problems)
+        reasons = "; ".join(
+            message if name == field else f"{name} : {message}" for name, messages in err.by_field().items() for message in messages
+        )
         raise fail(f"valeur refusée pour {field} : {reasons}") from err
     if done.changed:
         sync_index(settings, store)  # the search shows the venue as it now is

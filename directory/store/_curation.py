@@ -55,12 +55,31 @@ class UnknownField(ValueError):
     """Not a field a person may correct."""
 
 
+#: What validation adds to a message when a harvest goes on without the value; a person's value is
+#: refused instead, and told so by the form.
+_LEFT_OUT = (" : valeur ignorée", " : point ignoré")
+
+
 class InvalidValue(ValueError):
     """The value is refused; ``problems`` say why, in French."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(f"{p.field} : {p.message}" for p in problems))
+        super().__init__("; ".join(f"{p.field} : {message}" for p in problems for message in [_for_person(p)]))
         self.problems = problems
+
+    def by_field(self) -> dict[str, list[str]]:
+        """Field → why its value is refused, as a person reads it next to the field."""
+        found: dict[str, list[str]] = {}
+        for problem in self.problems:
+            found.setdefault(problem.field or "nom", []).append(_for_person(problem))
+        return found
+
+
+def _for_person(problem: Problem) -> str:
+    message = problem.message
+    for suffix in _LEFT_OUT:
+        message = message.removesuffix(suffix)
+    return message
 
 
 class NotRevertible(ValueError):

@@ -95,13 +95,6 @@ async def edit_form(request: Request, visit: Visit) -> Response:
     return _render(request, visit, stored, current_raw(stored.venue))
 
 
-def _problems_by_field(err: InvalidValue) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for problem in err.problems:
-        found.setdefault(problem.field or "nom", []).append(problem.message)
-    return found
-
-
 async def save(request: Request, visit: Visit) -> Response:
     """The fields the person changed are corrected (and locked); the fields ticked « garder ma valeur »
     are locked as they are."""
@@ -124,7 +117,7 @@ async def save(request: Request, visit: Visit) -> Response:
             if keep:
                 writer.lock_fields(stored.venue.id, keep, visit.account.login, now)
     except InvalidValue as err:
-        return _render(request, visit, stored, submitted, _problems_by_field(err), status=400, form=form)
+        return _render(request, visit, stored, submitted, err.by_field(), status=400, form=form)
     sync(request.app.state.index, store)
     return venue_redirect(request, stored.venue.id, enregistre=str(len(changes)))
 
@@ -193,6 +186,6 @@ async def create(request: Request, visit: Visit) -> Response:
             if not visit.scope.contains("", code_insee):  # written in this transaction only: undone
                 raise Forbidden(detail="Ce lieu est hors des territoires dont vous répondez : il n'a pas été ajouté.")
     except InvalidValue as err:
-        return _new_page(request, visit, submitted, _problems_by_field(err), status=400, form=form)
+        return _new_page(request, visit, submitted, err.by_field(), status=400, form=form)
     sync(request.app.state.index, store)
     return venue_redirect(request, done.venue_id, message="cree")

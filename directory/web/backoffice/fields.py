@@ -82,6 +82,7 @@ FORM_SECTIONS: tuple[tuple[str, tuple[FormField, ...]], ...] = (
 #: Field → its label, for histories, errors and proposals.
 LABELS: dict[str, str] = {f.name: f.label for _, section in FORM_SECTIONS for f in section} | {
     "date_maj": "Date de mise à jour", "source": "Source", "geo_method": "Méthode de placement",
+    "merged_into": "Fusionné dans le lieu", "reason": "Raison",
 }  # fmt: skip
 
 _FIELDS = {f.name: f for _, section in FORM_SECTIONS for f in section}
@@ -120,23 +121,29 @@ def submitted_raw(form: FormData | Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def described(value: Any) -> str:
-    """A stored value (of a field, or a dict of a group's fields) in words for the history and the queue."""
+def described(value: Any, field: str | None = None) -> str:
+    """A stored value of ``field`` (or a dict of a group's fields) in words for the history and the
+    queue: vocabulary codes by their label."""
     if value is None or value == "" or value == []:
         return "(vide)"
     if isinstance(value, list):
-        return " | ".join(str(v) for v in value)
+        labels = _TERM_LABELS.get(field or "", {})
+        return " | ".join(labels.get(str(v), str(v)) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{LABELS.get(k, k).lower()} : {described(v)}" for k, v in value.items() if k != "geo_method")
+        return ", ".join(f"{LABELS.get(k, k).lower()} : {described(v, k)}" for k, v in value.items() if k != "geo_method")
     return str(value)
+
+
+#: List field → code → label, for ``described``.
+_TERM_LABELS: dict[str, dict[str, str]] = {
+    name: {term.code: term.label for term in vocabulary} for name, (vocabulary, _) in LIST_VOCABULARIES.items()
+}
 
 
 def venue_value(venue: Any, name: str) -> str:
     """A field of a ``Venue`` in words: vocabulary terms by their label."""
     value = getattr(venue, name)
-    if isinstance(value, list):
-        value = [getattr(item, "label", item) for item in value]
-    return described(value)
+    return described([getattr(item, "code", item) for item in value] if isinstance(value, list) else value, name)
 
 
 # -- the weekly editor of « horaires » ------------------------------------------------

@@ -46,8 +46,8 @@ async def history(request: Request, visit: Visit) -> Response:
     entries = [
         {
             "seq": row["seq"], "at": row["at"], "action": ACTIONS.get(row["action"], row["action"]),
-            "field": LABELS.get(row["field"] or "", row["field"] or ""), "old": described(row["old"]),
-            "new": described(row["new"]) if row["action"] != "create" else "", "who": _who(row, accounts, sources),
+            "field": LABELS.get(row["field"] or "", row["field"] or ""), "old": described(row["old"], row["field"]),
+            "new": described(row["new"], row["field"]) if row["action"] != "create" else "", "who": _who(row, accounts, sources),
             "revertible": row["action"] == "update" and stored.status == "active",
         }
         for row in reversed(store.history(stored.venue.id))
@@ -59,7 +59,7 @@ async def history(request: Request, visit: Visit) -> Response:
 
 def _refused(err: Exception) -> InvalidQuery:
     if isinstance(err, InvalidValue):
-        return InvalidQuery(detail="L'ancienne valeur n'est plus acceptée : " + "; ".join(p.message for p in err.problems))
+        return InvalidQuery(detail="L'ancienne valeur n'est plus acceptée : " + str(err))
     return InvalidQuery(detail=str(err))
 
 

@@ -62,7 +62,7 @@ def queue_counts(request: Request, visit: Visit) -> dict[str, int]:
 def _proposal_view(p: Proposal) -> dict[str, Any]:
     label = "L'adresse" if p.field == "adresse" else "La position" if p.field == "latitude" else LABELS.get(p.field, p.field)
     return {"pk": p.pk, "venue_id": p.venue_id, "venue_name": p.venue_name, "label": label, "source": p.source_name,
-            "value": described(p.value), "current": described(p.current), "at": p.created_at}  # fmt: skip
+            "value": described(p.value, p.field), "current": described(p.current, p.field), "at": p.created_at}  # fmt: skip
 
 
 def _shown(value: Any) -> str:
@@ -138,7 +138,7 @@ async def decide_proposal(request: Request, visit: Visit) -> Response:
     except (UnknownProposal, ProposalClosed) as err:
         raise InvalidQuery(detail="Ce changement n'est plus à vérifier : il a été décidé, ou la source a changé depuis.") from err
     except InvalidValue as err:
-        raise InvalidQuery(detail="La valeur proposée n'est pas acceptée : " + "; ".join(p.message for p in err.problems)) from err
+        raise InvalidQuery(detail="La valeur proposée n'est pas acceptée : " + str(err)) from err
     sync(request.app.state.index, store)
     target = request.url_for("gestion_queue").path + f"?onglet=changements&fait={'accepte' if choice == 'accepter' else 'refuse'}"
     return RedirectResponse(target, status_code=303)

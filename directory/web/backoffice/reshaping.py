@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from directory.errors import InvalidQuery
 from directory.search import sync
-from directory.store import InvalidValue, NotSplittable, UnknownVenue, utcnow
+from directory.store import NotSplittable, UnknownVenue, utcnow
 
 from ..display import local_now
 from ..rendering import render
@@ -66,8 +66,7 @@ async def merge(request: Request, visit: Visit) -> Response:
             writer.merge_venues(survivor.venue.id, absorbed.venue.id, choices, visit.account.login, utcnow(),
                                 places=request.app.state.places)  # fmt: skip
     except (UnknownVenue, ValueError) as err:
-        detail = "; ".join(p.message for p in err.problems) if isinstance(err, InvalidValue) else str(err)
-        raise InvalidQuery(detail=f"La fusion n'a pas pu se faire : {detail}") from err
+        raise InvalidQuery(detail=f"La fusion n'a pas pu se faire : {err}") from err
     sync(request.app.state.index, store)
     return venue_redirect(request, survivor.venue.id, message="fusionne")
 

@@ -30,11 +30,13 @@ from directory.search import sync
 from directory.store import InvalidValue, NotPending, PendingVenue, QuarantineItem, Scope, UnknownQuarantined, utcnow
 
 from ..rendering import render
-from .editing import _form_values, _problems_by_field, _week_context
+from .editing import _form_values, _week_context
 from .fields import FORM_SECTIONS, LABELS, described
 from .guard import Visit
 
-__all__ = ["decide_new", "dismiss_quarantined", "fix_form", "fix_quarantined", "pending_views", "quarantine_views", "prefill"]
+__all__ = [
+    "decide_new", "dismiss_quarantined", "fix_form", "fix_quarantined", "pending_views", "prefill", "quarantine_views",
+]  # fmt: skip
 
 _EVERYTHING = Scope(everything=True)
 _FIELDS = {f.name: f for _, section in FORM_SECTIONS for f in section}
@@ -136,7 +138,8 @@ def _waiting_record(request: Request, visit: Visit) -> QuarantineItem:
 
 def _terms(name: str, raw: Any) -> str:
     """A list field's items as the form's checkboxes know them (codes), from labels or codes."""
-    known = {fold_key(t.label): t.code for t in _FIELDS[name].vocabulary} | {fold_key(t.code): t.code for t in _FIELDS[name].vocabulary}
+    terms = _FIELDS[name].vocabulary
+    known = {fold_key(t.label): t.code for t in terms} | {fold_key(t.code): t.code for t in terms}
     return "|".join(dict.fromkeys(code for item in split_items(raw) if (code := known.get(fold_key(str(item))))))
 
 
@@ -197,7 +200,7 @@ async def fix_quarantined(request: Request, visit: Visit) -> Response:
             if not visit.scope.contains("", code_insee):  # written in this transaction only: undone
                 raise Forbidden(detail="Ce lieu est hors des territoires dont vous répondez : il n'a pas été publié.")
     except InvalidValue as err:
-        return _fix_page(request, visit, item, submitted, _problems_by_field(err), status=400, form=form)
+        return _fix_page(request, visit, item, submitted, err.by_field(), status=400, form=form)
     except UnknownQuarantined as err:
         raise InvalidQuery(detail="Cette fiche n'est plus en quarantaine : elle a été traitée entre-temps.") from err
     sync(request.app.state.index, store)
