@@ -15,11 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from directory.errors import FieldError, InvalidQuery
 from directory.export.national import national_row
 from directory.store import ChangeFeed, FeedItem, decode_cursor
+
+from .rendering import json_response
 
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "changes", "item_json"]
 
@@ -85,4 +87,4 @@ def changes(request: Request) -> Response:
             return Response(status_code=304, headers=headers)
     page = ChangeFeed(store).page(since, limit)
     body = {"items": [item_json(i) for i in page.items], "next": page.next, "more": page.more}
-    return JSONResponse(body, headers=headers)
+    return json_response(body, headers=headers)

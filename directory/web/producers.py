@@ -13,10 +13,12 @@ from datetime import datetime, timezone
 from typing import ClassVar
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from directory.errors import DirectoryError, FieldError, InvalidQuery
 from directory.store import UnknownSource
+
+from .rendering import json_response
 
 __all__ = ["SourceNotFound", "feedback", "parse_since"]
 
@@ -57,4 +59,4 @@ def feedback(request: Request) -> Response:
         result = request.app.state.store.feedback(source_id, since)
     except UnknownSource:
         raise SourceNotFound(detail=f"Aucune source ne porte l'identifiant « {source_id[:80]} ».") from None
-    return JSONResponse(result.as_json(), headers={"Cache-Control": "no-cache"})
+    return json_response(result.as_json(), headers={"Cache-Control": "no-cache"})

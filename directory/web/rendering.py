@@ -55,12 +55,21 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def json_response(body: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(body, status_code=status)
+class _JsonResponse(JSONResponse):
+    """JSON as ``cached_json`` writes it (orjson: compact UTF-8): a NaN or an infinity, which JSON
+    cannot hold, is written ``null``, where Starlette's encoder would fail the response."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
+    """Every JSON answer of the site that is not ``cached_json`` (no ``JSONResponse`` elsewhere)."""
+    return _JsonResponse(body, status_code=status, headers=headers)
 
 
 def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
+    return _JsonResponse(body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
 
 
 def cached_json(request: Request, body: Any, max_age: int = 60) -> Response:
