@@ -73,7 +73,9 @@ _SHOWN = (
 )  # fmt: skip
 
 
-def read_pending(c: sa.Connection, scope: Scope, *, venue_ids: Sequence[str] | None = None, limit: int = 500) -> list[PendingVenue]:
+def read_pending(
+    c: sa.Connection, scope: Scope, *, venue_ids: Sequence[str] | None = None, limit: int = 500
+) -> list[PendingVenue]:
     """The pending venues in ``scope`` that a live record still feeds, oldest first."""
     live = sa.exists().where(link_t.c.venue_pk == venue_t.c.pk, link_t.c.withdrawn_at.is_(None))
     query = sa.select(venue_t.c.pk, venue_t.c.id, venue_t.c.created_at, *(venue_t.c[n] for n in _SHOWN)).where(
