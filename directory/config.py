@@ -62,6 +62,14 @@ class Settings:
         """The database URL, defaulting to a SQLite file in the data folder."""
         return self.database_url or f"sqlite:///{(self.data_dir / 'directory.db').resolve()}"
 
+    def to_env(self) -> dict[str, str]:
+        """The environment variables that ``from_env`` reads back into these settings: how
+        ``directory serve`` hands settings given on its command line to its worker processes."""
+        return {
+            "DATABASE_URL" if f.name == "database_url" else f"DIRECTORY_{f.name.upper()}": str(getattr(self, f.name))
+            for f in fields(self)
+        }
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         environ = os.environ if environ is None else environ

@@ -9,6 +9,7 @@
     ├── PlaceNotFound         404  the place typed matches no commune or postcode
     ├── SourceUnavailable     502  a harvest source failed
     ├── StoreNotReady         503  the database needs ``directory db upgrade``
+    ├── SearchUnavailable     503  the search server (Meilisearch) is down or refuses the key
     └── InvalidCatalogue      500  the instance's catalogue file has errors (at start)
 
 The web layer renders them as problem+json (RFC 9457) for the API and as an
@@ -22,7 +23,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "DirectoryError", "InvalidQuery", "Forbidden", "CsrfRefused", "VenueNotFound", "PlaceNotFound",
-    "SourceUnavailable", "StoreNotReady", "InvalidCatalogue", "FieldError",
+    "SourceUnavailable", "StoreNotReady", "SearchUnavailable", "InvalidCatalogue", "FieldError",
 ]  # fmt: skip
 
 
@@ -108,6 +109,15 @@ class StoreNotReady(DirectoryError):
     status: ClassVar[int] = 503
     code: ClassVar[str] = "base-non-initialisee"
     title: ClassVar[str] = "Base de données non initialisée"
+
+
+@dataclass
+class SearchUnavailable(DirectoryError):
+    """The search server named by the settings cannot be used (at start, in ``directory reindex``)."""
+
+    status: ClassVar[int] = 503
+    code: ClassVar[str] = "recherche-indisponible"
+    title: ClassVar[str] = "Moteur de recherche indisponible"
 
 
 @dataclass

@@ -8,17 +8,26 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from directory.config import Settings
-from directory.search import open_index, rebuild, sync
+from directory.errors import SearchUnavailable
+from directory.search import SearchIndex, open_index, rebuild, sync
 from directory.store import Store
 
 from ._common import open_settings_store
 
-__all__ = ["reindex", "sync_index"]
+__all__ = ["checked_index", "reindex", "sync_index"]
+
+
+def checked_index(settings: Settings) -> SearchIndex:
+    """The index the settings name, once it answers; else the French reason, without a traceback."""
+    try:
+        return open_index(settings, check=True)
+    except SearchUnavailable as err:
+        raise click.ClickException(str(err)) from err
 
 
 def sync_index(settings: Settings, store: Store) -> int:
     """Bring the search index up to the store's change log (a rebuild the first time)."""
-    index = open_index(settings)
+    index = checked_index(settings)
     try:
         return sync(index, store)
     finally:
@@ -32,7 +41,7 @@ def sync_index(settings: Settings, store: Store) -> int:
 def reindex(settings: Settings) -> None:
     """Reconstruit l'index de recherche à partir de la base."""
     store = open_settings_store(settings, upgrade=True)
-    index = open_index(settings)
+    index = checked_index(settings)
     with Progress(SpinnerColumn(), TextColumn("Indexation : {task.completed} lieux"), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:  # fmt: skip
         task = bar.add_task("index", total=None)

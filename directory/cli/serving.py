@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -22,37 +23,56 @@ __all__ = ["serve", "demo", "DEMO_DIR"]
 DEMO_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
 
 
-def _run(settings: Settings, host: str | None, port: int | None) -> None:
+#: The app factory each worker process calls (``web.app.app_from_environment``).
+APP_FACTORY = "directory.web.app:app_from_environment"
+
+
+def _run(settings: Settings, host: str | None, port: int | None, workers: int | None = None) -> None:
+    """Check what every worker needs once, here, so that a fault is one French message and
+    not a traceback per worker; then serve through uvicorn's factory, one app per worker."""
     import uvicorn
 
-    from directory.web import create_app
+    from directory.export.catalogue_file import read_catalogue_file
+    from directory.web.backoffice import load_secret
 
     store = open_settings_store(settings)
     try:
-        app = create_app(settings, store, load_gazetteer())
+        read_catalogue_file(settings.catalogue_file)
     except DirectoryError as err:  # a faulty catalogue file: say which keys, in French
         lines = [str(err), *(f"  {e.field} : {e.message}" for e in err.errors)]
         raise click.ClickException("\n".join(lines)) from err
+    sync_index(settings, store)  # the search server answers, and workers start in step with the store
+    store.close()
+    load_secret(settings)  # made once here: the workers read the same key
     host, port = host or settings.host, port or settings.port
-    click.echo(f"Annuaire en ligne : http://{host}:{port}/  (Ctrl+C pour arrêter)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    workers = workers or default_workers()
+    os.environ.update({**settings.to_env(), "DIRECTORY_HOST": host, "DIRECTORY_PORT": str(port)})
+    click.echo(f"Annuaire en ligne : http://{host}:{port}/  ({workers} processus ; Ctrl+C pour arrêter)")
+    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_level="warning")
+
+
+def default_workers() -> int:
+    """One worker process per core: each answers on its own core, reading the same store and index."""
+    return os.cpu_count() or 1
 
 
 @click.command()
 @click.option("--host", help="Adresse d'écoute (défaut : 127.0.0.1).")
 @click.option("--port", type=int, help="Port (défaut : 8000).")
+@click.option("--workers", type=click.IntRange(min=1), help="Processus qui répondent (défaut : un par cœur).")
 @click.pass_obj
-def serve(settings: Settings, host: str | None, port: int | None) -> None:
+def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
     """Lance le site et l'API."""
-    _run(settings, host, port)
+    _run(settings, host, port, workers)
 
 
 @click.command()
 @click.option("--host", help="Adresse d'écoute (défaut : 127.0.0.1).")
 @click.option("--port", type=int, help="Port (défaut : 8000).")
+@click.option("--workers", type=click.IntRange(min=1), help="Processus qui répondent (défaut : un par cœur).")
 @click.option("--no-serve", is_flag=True, help="Charger les données sans lancer le serveur.")
 @click.pass_obj
-def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool) -> None:
+def demo(settings: Settings, host: str | None, port: int | None, workers: int | None, no_serve: bool) -> None:
     """Charge les lieux de démonstration (si la base est vide), puis lance le site."""
     store = open_settings_store(settings, upgrade=True)
     console = Console(soft_wrap=True)
@@ -68,4 +88,4 @@ def demo(settings: Settings, host: str | None, port: int | None, no_serve: bool)
     sync_index(settings, store)
     console.print(f"{store.count_venues()} lieux dans l'annuaire.")
     if not no_serve:
-        _run(settings, host, port)
+        _run(settings, host, port, workers)

@@ -40,12 +40,14 @@ from .base import (
     SearchQuery,
     SearchResult,
 )
+from ._follow import FollowingIndex
 from .embedded import Fts5Index
 from .meili import MeiliIndex
 
 __all__ = [
-    "CANDIDATE_CAP", "FILTER_FIELDS", "Fts5Index", "Hit", "INDEXES", "IndexDocument", "MAP_CAP", "MAX_PER_PAGE",
-    "MeiliIndex", "SearchIndex", "SearchQuery", "SearchResult", "open_index", "rebuild", "sync",
+    "CANDIDATE_CAP", "FILTER_FIELDS", "FollowingIndex", "Fts5Index", "Hit", "INDEXES", "IndexDocument", "MAP_CAP",
+    "MAX_PER_PAGE", "MeiliIndex", "SearchIndex", "SearchQuery", "SearchResult", "following", "open_index", "rebuild",
+    "sync",
 ]  # fmt: skip
 
 #: Backends by the name configuration uses.
@@ -66,12 +68,26 @@ class IndexSettings(Protocol):
     def meili_key(self) -> str: ...
 
 
-def open_index(settings: IndexSettings) -> SearchIndex:
+def open_index(settings: IndexSettings, *, check: bool = False) -> SearchIndex:
     """The index the settings name: Meilisearch when ``meili_url`` is set, else the
-    embedded index in ``data_dir/search.db``."""
+    embedded index in ``data_dir/search.db``.
+
+    :param check: make sure it can be used now (``SearchIndex.check``).
+    :raises SearchUnavailable: with ``check``, a server that is down or refuses the key.
+    """
     if settings.meili_url:
-        return INDEXES["meilisearch"](settings.meili_url, settings.meili_key or None)  # type: ignore[call-arg]
-    return INDEXES["embedded"](Path(settings.data_dir) / EMBEDDED_FILE)  # type: ignore[call-arg]
+        index = INDEXES["meilisearch"](settings.meili_url, settings.meili_key or None)  # type: ignore[call-arg]
+    else:
+        index = INDEXES["embedded"](Path(settings.data_dir) / EMBEDDED_FILE)  # type: ignore[call-arg]
+    if check:
+        index.check()
+    return index
+
+
+def following(index: SearchIndex, store: Store, interval: float = 2.0) -> FollowingIndex:
+    """``index``, catching up with the store's change log before a query when it is behind
+    (checked at most every ``interval`` seconds; see ``_follow``)."""
+    return FollowingIndex(index, store, sync, _last_seq, interval)
 
 
 Progress = Callable[[int], None]

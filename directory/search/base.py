@@ -396,5 +396,11 @@ class SearchIndex(abc.ABC):
     def set_last_change(self, seq: int) -> None:
         """Record that the index reflects the store up to change ``seq``."""
 
+    def check(self) -> None:
+        """Make sure the index can be used now (a server answers and takes the key).
+
+        :raises SearchUnavailable: with a French message saying what to fix.
+        """
+
     def close(self) -> None:
         """Release connections (the index stays on disk or on the server)."""

@@ -29,6 +29,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from directory.errors import SearchUnavailable
 from directory.places import fold
 from directory.schema.geometry import haversine_m
 
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 __all__ = ["MeiliIndex", "MeiliTaskFailed"]
 
 BATCH = 5_000
+#: Seconds an HTTP call may wait for the server (tasks are waited for apart, ``timeout_ms``).
+CHECK_TIMEOUT_S = 10
 T = TypeVar("T")
 _TERRITORY = ("departement", "code_insee", "code_postal")
 
@@ -162,10 +165,36 @@ class MeiliIndex(SearchIndex):
     ) -> None:
         import meilisearch  # imported here: the embedded profile does not pay for it
 
-        self.client = client or meilisearch.Client(url, api_key)
+        self.url = url
+        self.client = client or meilisearch.Client(url, api_key, timeout=CHECK_TIMEOUT_S)
         self.uid = uid
         self.timeout_ms = timeout_ms
         self._ready: set[str] = set()
+
+    def check(self) -> None:
+        """The server answers and takes the key (``GET /version`` needs one when the server has a master key)."""
+        from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
+
+        where = self.url or "(client fourni)"
+        try:
+            self.client.get_version()
+        except (MeilisearchCommunicationError, MeilisearchTimeoutError) as err:
+            raise SearchUnavailable(
+                detail=f"Meilisearch ne répond pas à {where}. Vérifiez que le serveur est lancé et "
+                "l'adresse DIRECTORY_MEILI_URL (ou videz-la pour l'index embarqué)."
+            ) from err
+        except MeilisearchApiError as err:
+            if err.status_code in (401, 403):
+                raise SearchUnavailable(
+                    detail=f"Meilisearch ({where}) refuse la clé : vérifiez DIRECTORY_MEILI_KEY "
+                    "(la clé maîtresse du serveur, ou une clé d'administration)."
+                ) from err
+            raise SearchUnavailable(detail=f"Meilisearch ({where}) répond par une erreur : {err.message}") from err
+        except ValueError as err:  # a malformed address, or an answer that is not Meilisearch's JSON
+            raise SearchUnavailable(
+                detail=f"Adresse Meilisearch invalide ou réponse illisible : « {where} » "
+                "(est-ce bien l'adresse d'un serveur Meilisearch ?)."
+            ) from err
 
     # -- tasks and settings --------------------------------------------------------
 

@@ -14,9 +14,9 @@ from starlette.staticfiles import StaticFiles
 
 from directory.config import Settings
 from directory.export.catalogue_file import read_catalogue_file
-from directory.places import Gazetteer
-from directory.search import SearchIndex, open_index, sync
-from directory.store import Store
+from directory.places import Gazetteer, load_gazetteer
+from directory.search import SearchIndex, following, open_index, sync
+from directory.store import Store, open_store
 
 from . import api, apidocs, backoffice, embed, feed, maps, opendata, openapi, pages, producers, venue
 from .cors import CorsReads
@@ -25,7 +25,7 @@ from .locate import Locator
 from .problems import EXCEPTION_HANDLERS
 from .rendering import HERE, make_templates
 
-__all__ = ["create_app", "routes"]
+__all__ = ["app_from_environment", "create_app", "routes"]
 
 log = logging.getLogger("directory.web")
 
@@ -67,14 +67,16 @@ def create_app(settings: Settings, store: Store, places: Gazetteer, index: Searc
     :param store: where venues are read from; the app does not close it.
     :param places: resolves what people type ("69003", "Nancy") into points.
     :param index: the search index; by default the one the settings name,
-        brought up to date with the store now (a rebuild the first time).
+        brought up to date with the store now (a rebuild the first time), then
+        kept so before queries whenever the store changed without it (``following``).
     """
     if index is None:
-        index = open_index(settings)
+        opened = open_index(settings)
         try:
-            sync(index, store)
+            sync(opened, store)
         except sa.exc.SQLAlchemyError as err:  # the store is not ready: /api/sante says so
             log.error("search index not synced with the store: %s", err)
+        index = following(opened, store)
     app = Starlette(
         routes=routes,
         middleware=[
@@ -94,3 +96,14 @@ def create_app(settings: Settings, store: Store, places: Gazetteer, index: Searc
         backoffice.load_secret(settings), secure=settings.public_url.startswith("https://")
     )
     return app
+
+
+def app_from_environment() -> Starlette:
+    """The app as each worker process of ``directory serve`` builds it (uvicorn's factory).
+
+    Settings come from the environment (``Settings.to_env`` carries the command
+    line's to the workers); each worker opens its own store connections and its
+    own index connections.
+    """
+    settings = Settings.from_env()
+    return create_app(settings, open_store(settings.database), load_gazetteer())
