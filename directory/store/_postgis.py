@@ -9,11 +9,14 @@ distances are then computed on the sphere, as the SQLite backend does.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from geoalchemy2 import Geography
 from geoalchemy2 import functions as gf
 
 from ._base import Nearby, Store, VenueFilter
+from ._cards import CARD_COLUMNS, NearbyCard, card_of
 from .tables import venue_t
 
 __all__ = ["PostgisStore"]
@@ -41,8 +44,19 @@ class PostgisStore(Store):
             scored = sorted((float(r.distance), r.id, r.pk) for r in rows)
             return self._load(c, [(d, pk) for d, _id, pk in scored][:limit])
 
+    def nearest_cards(
+        self, lat: float, lon: float, *, limit: int = 10, radius_km: float | None = None, filter: VenueFilter | None = None
+    ) -> list[NearbyCard]:
+        """``nearest`` as cards (``_cards``): one statement, the KNN subquery reads the card's columns."""
+        query = self.nearest_query(lat, lon, limit=limit, radius_km=radius_km, filter=filter, columns=CARD_COLUMNS)
+        with self.engine.connect() as c:
+            rows = c.execute(query).all()
+        scored = sorted((float(r.distance), r.id, i) for i, r in enumerate(rows))
+        return [card_of(rows[i], d) for d, _id, i in scored[:limit]]
+
     def nearest_query(
-        self, lat: float, lon: float, *, limit: int, radius_km: float | None, filter: VenueFilter | None
+        self, lat: float, lon: float, *, limit: int, radius_km: float | None, filter: VenueFilter | None,
+        columns: tuple[sa.ColumnElement[Any], ...] = (),
     ) -> sa.Select:
         """The SQL ``nearest`` runs, for inspection and benchmarks.
 
@@ -53,7 +67,8 @@ class PostgisStore(Store):
         """
         point = sa.cast(gf.ST_SetSRID(gf.ST_MakePoint(lon, lat), 4326), POINT)
         nearest_first = (
-            sa.select(venue_t.c.pk, venue_t.c.id, gf.ST_Distance(geog, point, False).label("distance"))
+            sa.select(venue_t.c.pk, *dict.fromkeys((venue_t.c.id, *columns)),
+                      gf.ST_Distance(geog, point, False).label("distance"))
             .select_from(venue_t)
             .where(geog.is_not(None), *self._filter_clauses(filter))
             # Only the bare `<->` lets the GiST index answer; spare rows let
@@ -62,7 +77,7 @@ class PostgisStore(Store):
             .limit(limit + 5)
             .subquery()
         )
-        query = sa.select(nearest_first.c.pk, nearest_first.c.id, nearest_first.c.distance)
+        query = sa.select(*nearest_first.c)
         if radius_km is not None:
             query = query.where(nearest_first.c.distance <= radius_km * 1000)
         return query

@@ -10,10 +10,12 @@ box contains (``reference/performance.md`` §2).
 from __future__ import annotations
 
 from math import cos, radians
+from typing import Any
 
 import sqlalchemy as sa
 
 from ._base import EARTH_RADIUS_M, Nearby, Store, VenueFilter, haversine_m
+from ._cards import CARD_COLUMNS, NearbyCard, card_of
 from .tables import venue_t
 
 __all__ = ["SqliteStore"]
@@ -46,22 +48,36 @@ class SqliteStore(Store):
         radius_km: float | None = None,
         filter: VenueFilter | None = None,
     ) -> list[Nearby]:
+        with self.engine.connect() as c:
+            found = self._nearest_rows(c, lat, lon, limit, radius_km, filter, ())
+            return self._load(c, [(d, row.pk) for d, row in found])
+
+    def nearest_cards(
+        self, lat: float, lon: float, *, limit: int = 10, radius_km: float | None = None, filter: VenueFilter | None = None
+    ) -> list[NearbyCard]:
+        """``nearest`` as cards (``_cards``): the box query reads the card's columns itself."""
+        with self.engine.connect() as c:
+            return [card_of(row, d) for d, row in self._nearest_rows(c, lat, lon, limit, radius_km, filter, CARD_COLUMNS)]
+
+    def _nearest_rows(
+        self, c: sa.Connection, lat: float, lon: float, limit: int, radius_km: float | None,
+        filter: VenueFilter | None, columns: tuple[sa.ColumnElement[Any], ...],
+    ) -> list[tuple[float, sa.Row[Any]]]:  # fmt: skip
         radius_m = radius_km * 1000 if radius_km is not None else None
         clauses = self._filter_clauses(filter)
         half = _FIRST_HALF_SIDE_M if radius_m is None else min(_FIRST_HALF_SIDE_M, radius_m)
-        with self.engine.connect() as c:
-            while True:
-                scored = self._scan_box(c, lat, lon, half, clauses)
-                if radius_m is not None:
-                    scored = [(d, pk) for d, pk in scored if d <= radius_m]
-                # Inside the circle of radius `half`, nothing outside the box can be nearer.
-                certain = [(d, pk) for d, pk in scored if d <= half]
-                covers = half >= _WORLD_HALF_SIDE_M or (radius_m is not None and half >= radius_m)
-                if len(certain) >= limit or covers:
-                    return self._load(c, (scored if covers else certain)[:limit])
-                half = self._grow(half, len(certain), limit)
-                if radius_m is not None:
-                    half = min(half, radius_m)
+        while True:
+            scored = self._scan_box(c, lat, lon, half, clauses, columns)
+            if radius_m is not None:
+                scored = [(d, row) for d, row in scored if d <= radius_m]
+            # Inside the circle of radius `half`, nothing outside the box can be nearer.
+            certain = [(d, row) for d, row in scored if d <= half]
+            covers = half >= _WORLD_HALF_SIDE_M or (radius_m is not None and half >= radius_m)
+            if len(certain) >= limit or covers:
+                return (scored if covers else certain)[:limit]
+            half = self._grow(half, len(certain), limit)
+            if radius_m is not None:
+                half = min(half, radius_m)
 
     @staticmethod
     def _grow(half: float, found: int, wanted: int) -> float:
@@ -72,8 +88,9 @@ class SqliteStore(Store):
         return min(half * factor, _WORLD_HALF_SIDE_M)
 
     def _scan_box(
-        self, c: sa.Connection, lat: float, lon: float, half: float, clauses: list[sa.ColumnElement[bool]]
-    ) -> list[tuple[float, int]]:
+        self, c: sa.Connection, lat: float, lon: float, half: float, clauses: list[sa.ColumnElement[bool]],
+        columns: tuple[sa.ColumnElement[Any], ...] = (),
+    ) -> list[tuple[float, sa.Row[Any]]]:
         dlat = half / _M_PER_DEG
         south, north = max(-90.0, lat - dlat), min(90.0, lat + dlat)
         # The box must hold the whole circle: widen longitudes at its most polar edge.
@@ -86,13 +103,14 @@ class SqliteStore(Store):
         lon_ranges = _split_antimeridian(west, east)
         lon_clause = sa.or_(*(sa.and_(rtree_t.c.min_lon >= w, rtree_t.c.max_lon <= e) for w, e in lon_ranges))
         query = (
-            sa.select(venue_t.c.pk, venue_t.c.id, venue_t.c.latitude, venue_t.c.longitude)
+            sa.select(venue_t.c.pk, venue_t.c.id.label("venue_id"), venue_t.c.latitude.label("lat"),
+                      venue_t.c.longitude.label("lon"), *columns)
             .select_from(rtree_t.join(venue_t, venue_t.c.pk == rtree_t.c.pk))
             .where(rtree_t.c.min_lat >= south, rtree_t.c.max_lat <= north, lon_clause, *clauses)
         )
         rows = c.execute(query).all()
-        scored = sorted(((haversine_m(lat, lon, r.latitude, r.longitude), r.id, r.pk) for r in rows))
-        return [(d, pk) for d, _id, pk in scored]
+        scored = sorted((haversine_m(lat, lon, r.lat, r.lon), r.venue_id, i) for i, r in enumerate(rows))
+        return [(d, rows[i]) for d, _id, i in scored]
 
 
 def _split_antimeridian(west: float, east: float) -> list[tuple[float, float]]:

@@ -18,7 +18,8 @@ from starlette.responses import Response
 from directory.errors import FieldError, InvalidQuery, StoreNotReady, VenueNotFound
 from directory.export.national import national_row
 from directory.places import Place
-from directory.store import Nearby, is_venue_id
+from directory.store import is_venue_id
+from directory.store._cards import NearbyCard
 
 from .display import local_now
 from .finder import Card, Found, find
@@ -44,18 +45,17 @@ def place_json(place: Place) -> dict[str, Any]:
     }
 
 
-def nearby_json(found: Nearby) -> dict[str, Any]:
-    v = found.venue
+def nearby_json(card: NearbyCard) -> dict[str, Any]:
     return {
-        "id": v.id,
-        "nom": v.nom,
-        "adresse": v.adresse,
-        "code_postal": v.code_postal,
-        "commune": v.commune,
-        "distance_m": round(found.distance_m),
-        "latitude": v.latitude,
-        "longitude": v.longitude,
-        "services": [s.code for s in v.services],
+        "id": card.id,
+        "nom": card.nom,
+        "adresse": card.adresse,
+        "code_postal": card.code_postal,
+        "commune": card.commune,
+        "distance_m": round(card.distance_m),
+        "latitude": card.latitude,
+        "longitude": card.longitude,
+        "services": list(card.services),
     }
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from directory.places import Place
-from directory.store import Nearby, Store
+from directory.store import Store
+from directory.store._cards import NearbyCard
 
 from .finder import locate_request
 from .locate import Locator
@@ -18,11 +19,12 @@ __all__ = ["NearbyResult", "find_nearby"]
 @dataclass(frozen=True, slots=True)
 class NearbyResult:
     place: Place
-    results: list[Nearby]
+    results: list[NearbyCard]
 
 
 def find_nearby(store: Store, locator: Locator, query: NearbyQuery) -> NearbyResult:
-    """Resolve the query's place (or point) and list the nearest active venues."""
+    """Resolve the query's place (or point) and list the nearest active venues, as cards
+    (what the response shows, read in the query that finds them: ``Store.nearest_cards``)."""
     place = locate_request(query, locator)
     assert place is not None  # read_nearby_query asks for a place or a point
-    return NearbyResult(place, store.nearest(place.lat, place.lon, limit=query.limit))
+    return NearbyResult(place, store.nearest_cards(place.lat, place.lon, limit=query.limit))  # type: ignore[attr-defined]

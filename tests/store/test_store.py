@@ -289,3 +289,25 @@ def test_the_review_queue_gives_each_record_and_leaves_out_pairs_no_longer_in_th
     with store.writer() as w:
         w.withdraw_missing("a", {"x"}, LATER)  # y left its source, and its venue is withdrawn
     assert queue() == [("a:x", "b:z")]
+
+
+def test_nearest_cards_are_the_nearest_venues_as_cards(store):
+    """What /api/lieux/proches reads: the same venues, order and distances as ``nearest``, eight fields each."""
+    lyon = (45.7597, 4.8422)
+    fill(store, [
+        venue("bellecour", 45.7578, 4.8320, services="Aide aux démarches administratives"),
+        venue("part-dieu", 45.7606, 4.8590),
+        venue("jumeau", 45.7606, 4.8590),  # same point: ties broken by id on both backends
+        venue("villeurbanne", 45.7719, 4.8902, services="Aide aux démarches administratives", code_postal="69100"),
+    ])  # fmt: skip
+    demarches = VenueFilter(terms={"services": [Service.DEMARCHES.code]})
+    for kwargs in (dict(limit=3), dict(limit=10, radius_km=2), dict(limit=10, filter=demarches)):
+        full = store.nearest(*lyon, **kwargs)
+        cards = store.nearest_cards(*lyon, **kwargs)
+        assert [c.id for c in cards] == [n.venue.id for n in full]
+        assert [c.distance_m for c in cards] == pytest.approx([n.distance_m for n in full], abs=0.01)
+        for card, near in zip(cards, full):
+            v = near.venue
+            assert (card.nom, card.adresse, card.code_postal, card.commune, card.latitude, card.longitude) == (
+                v.nom, v.adresse, v.code_postal, v.commune, v.latitude, v.longitude)
+            assert card.services == tuple(s.code for s in v.services)
