@@ -44,6 +44,24 @@ def low_trust_source(folder: Path, records: list[list[str]] = RECORDS) -> Path:
     return toml
 
 
+async def published_nowhere(client, directory, venue_ids) -> None:
+    """None of these venues reaches a reader: pages, API, search, map, exports, the change feed."""
+    answers = [
+        await client.get("/api/lieux", params={"q": "numérique", "lieu": "Lyon"}),
+        await client.get("/api/lieux", params={"q": "Monplaisir"}), await client.get("/api/carte"),
+        await client.get("/api/changes"), await client.get("/export/lieux.csv"),
+    ]  # fmt: skip
+    assert [a.status_code for a in answers] == [200] * 5
+    assert "Maison de la Métropole" in answers[-1].text  # the export holds the published venues
+    everywhere = "".join(a.text for a in answers)
+    for venue_id in venue_ids:
+        assert (await client.get(f"/lieux/{venue_id}")).status_code == 404
+        assert (await client.get(f"/api/lieux/{venue_id}")).status_code == 404
+        assert (await client.get(f"/carte/lieux/{venue_id}")).status_code == 404
+        assert venue_id not in everywhere
+    assert not {i.venue_id for i in ChangeFeed(directory.store).page(0, 1000).items} & set(venue_ids)
+
+
 def by_name(store, status: str) -> dict[str, str]:
     with store.engine.connect() as c:
         import sqlalchemy as sa
@@ -57,9 +75,7 @@ async def test_new_venues_wait_until_a_person_publishes_or_refuses_them(director
     assert (report.new, report.quarantined) == (3, 2)
     waiting = by_name(directory.store, "pending")
     assert set(waiting) == {"Atelier numérique des États-Unis", "Point numérique Monplaisir", "Espace numérique de Nancy"}
-    for venue_id in waiting.values():  # published nowhere
-        assert (await anonymous.get(f"/lieux/{venue_id}")).status_code == 404
-    assert not {i.venue_id for i in ChangeFeed(directory.store).page(0, 1000).items} & set(waiting.values())
+    await published_nowhere(anonymous, directory, waiting.values())
 
     alice = await signed_in("alice", "animateur", territories=["69388"])
     assert "2</span> nouveaux lieux à publier" in (await alice.get("/gestion/")).text
@@ -84,6 +100,8 @@ async def test_new_venues_wait_until_a_person_publishes_or_refuses_them(director
 
     atelier = waiting["Atelier numérique des États-Unis"]
     assert (await anonymous.get(f"/lieux/{atelier}")).status_code == 200
+    assert atelier in (await anonymous.get("/api/lieux", params={"q": "Atelier numérique des États-Unis"})).text
+    await published_nowhere(anonymous, directory, [monplaisir, nancy])
     item = next(i for i in ChangeFeed(directory.store).page(0, 1000).items if i.venue_id == atelier)
     assert (item.action, item.venue.nom) == ("upsert", "Atelier numérique des États-Unis")
     history = directory.store.history(atelier)
