@@ -145,6 +145,8 @@ def migrate_legacy(record: Mapping[str, Any]) -> tuple[dict[str, Any], list[Prob
         if key in _F_PUBLICS:
             if (target := _F_PUBLICS[key]) is not None:
                 add(*target)
+            else:  # « Adultes »: said by every venue of v1, but said here, so not dropped without a word
+                notes.append(Problem("publics_accueillis", "legacy_term_implied", value, Severity.WARNING))
         else:
             notes.append(_dropped("publics_accueillis", value))
 

@@ -3,10 +3,13 @@
 
 Lenient reader, strict result: separators, spacing, accents and phone formats
 are normalised. Anything that makes the record unfit to describe a real place
-in the standard's terms (identity, address, coordinates, vocabularies, lengths,
-markup) is an error. A contact detail that cannot be read (phone, e-mail, URL)
-is dropped with a warning rather than losing the venue; doubtful values
-(coordinates far from the commune, unparsable hours) are kept and flagged.
+in the standard's terms (identity, address, dates, lengths, markup) is an
+error. What can be recovered costs the value, never the venue: a contact
+detail that cannot be read (phone, e-mail, URL), a term outside its
+vocabulary, a bad point are dropped with a warning naming them; invisible and
+bidirectional characters are removed with a warning; doubtful values (a code
+contradicting the commune, a point far from it, unparsable hours, text a
+spreadsheet would run as a formula) are kept and flagged.
 Every problem is returned, not just the first.
 """
 
@@ -29,6 +32,7 @@ from ._vocabulary import fold_key
 from .hours import OpeningHours
 from .legacy import is_legacy, migrate_legacy
 from .problems import Problem, Severity
+from .cells import runs_as_formula
 from .commune_check import check_commune
 from .territory import CommuneLookup, in_france
 from .venue import PLACEHOLDER_PIVOT, Venue
@@ -46,6 +50,13 @@ _NO_MARKUP = ("id", "nom", "commune", "adresse", "complement_adresse", "source",
 _MULTILINE = ("presentation_resume", "presentation_detail")
 _MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>|javascript:", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters that change how text reads without showing (« Trojan Source »: an RLO U+202E makes
+# « exe.txt » look like « txt.exe »): bidirectional embeddings, overrides and isolates, marks,
+# zero-width spaces and joiners, a BOM inside text. A joiner between two emoji (👩‍💻) is kept.
+_INVISIBLE = re.compile(
+    "[\u061c\u200b\u200c\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+    "|(?<![\u2600-\u27bf\ufe0f\U0001f000-\U0001faff])\u200d|\u200d(?![\u2600-\u27bf\U0001f000-\U0001faff])"
+)
 _PIVOT = re.compile(r"^[a-zA-Z0-9]{9,14}$")
 _INSEE = re.compile(r"^([013-9]\d|2[AB1-9])\d{3}$")
 _EMAIL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._%+'-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
@@ -80,7 +91,7 @@ def clean_text(value: Any, *, multiline: bool = False) -> str | None:
         return None
     text = value if isinstance(value, str) else str(value)
     if not (text.isascii() and text.isprintable()):  # printable ASCII is NFC and has no control character
-        text = _CONTROL.sub("", unicodedata.normalize("NFC", text))
+        text = _INVISIBLE.sub("", _CONTROL.sub("", unicodedata.normalize("NFC", text)))
     if not multiline:
         text = " ".join(text.split())
     text = text.strip()
@@ -142,6 +153,7 @@ class _Parser:
     def __init__(self, record: Mapping[str, Any], problems: list[Problem]) -> None:
         self.record = record
         self.problems = problems
+        self._invisible_said: set[str] = set()
 
     def problem(self, field: str, code: str, value: Any = None, severity: Severity = Severity.ERROR, **params: Any) -> None:
         self.problems.append(Problem(field, code, value, severity, tuple(params.items())))
@@ -150,6 +162,10 @@ class _Parser:
         value = self.record.get(name)
         if isinstance(value, str) and not value.strip():
             return None
+        if name not in self._invisible_said and (found := _invisible_in(value)):
+            self._invisible_said.add(name)
+            self.problem(name, "invisible_characters", clean_text(str(value), multiline=True), Severity.WARNING,
+                         characters=", ".join(found))  # fmt: skip
         return value
 
     def text(self, name: str, *, required: bool = False) -> str | None:
@@ -168,6 +184,8 @@ class _Parser:
         if name in _NO_MARKUP and _MARKUP.search(value):
             self.problem(name, "markup", value)
             return None
+        if runs_as_formula(value):  # kept as typed: exports neutralise it (schema.cells)
+            self.problem(name, "formula_text", value, Severity.WARNING, first=repr(value[0]) if value[0] in "\t\r" else value[0])
         return value
 
     def pivot(self) -> str:
@@ -375,11 +393,18 @@ def _terms_of(name: str, vocabulary: type, enforced: bool, items: list[str]) -> 
     for item in items:
         term = vocabulary.parse(item)
         if term is None:
-            code, severity = ("unknown_term", Severity.ERROR) if enforced else ("unknown_term_dropped", Severity.WARNING)
-            problems.append(Problem(name, code, item, severity, (("vocabulary", vocabulary.title()),)))
+            # dropped, never the row: the venue stays valid against the national schema without the term
+            problems.append(Problem(name, "unknown_term_dropped", item, Severity.WARNING, (("vocabulary", vocabulary.title()),)))
         elif term not in found:
             found.append(term)
     return tuple(found), tuple(problems)
+
+
+def _invisible_in(value: Any) -> list[str]:
+    """The invisible characters in a text value or list, as « U+202E » (each once)."""
+    texts = value if isinstance(value, (list, tuple)) else (value,)
+    found = (m.group() for text in texts if isinstance(text, str) and not text.isascii() for m in _INVISIBLE.finditer(text))
+    return list(dict.fromkeys(f"U+{ord(ch):04X}" for ch in found))
 
 
 def _parse_date(raw: Any) -> date | None:

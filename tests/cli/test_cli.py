@@ -33,10 +33,10 @@ def test_commands_refuse_an_unmigrated_database(run):
 
 
 def test_import_reports_rows_and_exits_1_on_rejections(run):
-    result = run("import", str(FIXTURES / "hostile" / "unknown-codes.csv"))
+    result = run("import", str(FIXTURES / "hostile" / "missing-columns.csv"))  # an unknown term costs no row
     assert result.exit_code == 1
-    assert "3 lus, 1 enregistrés" in result.output and "2 rejetés" in result.output
-    assert "ligne 1 id=u1 · rejet · services : « Réparation de vélos » ne fait pas partie" in result.output
+    assert "2 lus, 0 enregistrés" in result.output and "2 rejetés" in result.output
+    assert "ligne 1 id=m1 · rejet · adresse : ce champ est obligatoire et il est vide" in result.output
     assert "Traceback" not in result.output
 
 
@@ -185,7 +185,7 @@ def test_sources_feedback_names_the_source_and_its_quarantine(tmp_path):
     sources = tmp_path / "sources"
     sources.mkdir()
     records = list(csv.DictReader((FIXTURES / "demo" / "hinaura-2021.csv").open(encoding="utf-8")))[:5]
-    records[2]["services"] = "Réparation de vélos"  # not a term of the standard: quarantined
+    records[2]["date_maj"] = "bientôt"  # not a date: quarantined
     with (sources / "lieux.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(records[0]))
         writer.writeheader()
@@ -202,7 +202,7 @@ def test_sources_feedback_names_the_source_and_its_quarantine(tmp_path):
     assert body["moisson"] == 1 and body["moisson_le"]
     text = runner.invoke(main, ["sources", "feedback", "commune"], env=env).output
     assert "1 fiche(s) en quarantaine (moisson 1 du " in text and "la dernière qui a lu la source" in text
-    assert "services : « Réparation de vélos »" in text
+    assert "date_maj : date illisible" in text
     assert runner.invoke(main, ["sources", "feedback", "inconnue"], env=env).exit_code == 1
 
 

@@ -89,11 +89,13 @@ def test_missing_required_columns(store, places):
     assert ("m1", "adresse", "required") in reasons(report)
 
 
-def test_unknown_codes_reject_the_row_only(store, places):
+def test_unknown_codes_cost_the_term_not_the_row(store, places):
     report = import_file(store, HOSTILE / "unknown-codes.csv", places=places)
-    assert (report.stored, report.rejected) == (1, 2)
-    assert reasons(report) == {("u1", "services", "unknown_term"), ("u2", "frais_a_charge", "unknown_term")}
-    assert raw_statuses(store, report.run_id) == {"u1": "quarantined", "u2": "quarantined", "u3": "stored"}
+    assert (report.stored, report.rejected) == (3, 0)
+    assert reasons(report) == set()
+    dropped = {(p.record_id, p.problem.field, p.problem.value) for p in report.problems if p.problem.code == "unknown_term_dropped"}
+    assert dropped == {("u1", "services", "Réparation de vélos"), ("u2", "frais_a_charge", "Sur donation")}
+    assert raw_statuses(store, report.run_id) == {"u1": "stored", "u2": "stored", "u3": "stored"}
 
 
 def test_coordinates(store, places):
@@ -157,3 +159,53 @@ def test_demo_fixtures_cover_the_required_territories(tmp_path, places):
         point = places.resolve(place)
         nearby = store.nearest(point.lat, point.lon, limit=5, radius_km=10)
         assert len(nearby) == 5, place
+
+
+def stored_venues(store, run_id):
+    """Record id → the venue it was stored as, for one import."""
+    with store.engine.connect() as c:
+        rows = c.execute(sa.text(
+            "SELECT l.record_id, v.id FROM source_link l JOIN venue v ON v.pk = l.venue_pk WHERE l.source_id = "
+            "(SELECT source_id FROM run WHERE id = :r)"
+        ), {"r": run_id}).all()  # fmt: skip
+    return {record_id: store.get_venue(venue_id) for record_id, venue_id in rows}
+
+
+def test_the_commune_checked_four_ways(store, places):
+    """Issue 13, item 5: a wrong code moves neither the venue's commune nor its point."""
+    report = import_file(store, HOSTILE / "communes.csv", places=places)
+    assert (report.stored, report.rejected) == (5, 0)
+    venues = stored_venues(store, report.run_id)
+    assert {k: v.venue.code_insee for k, v in venues.items()} == {
+        "k1": "2B033", "k2": "69387", "k3": "74010", "k4": "13089", "k5": "69387",
+    }  # fmt: skip
+    assert venues["k1"].venue.point == (42.693135, 9.44985) and venues["k4"].venue.point == (43.836317, 4.943599)
+    assert venues["k5"].venue.point == (45.730721, 4.82803)  # back from the Atlantic
+    assert {(r, p.problem.code) for r, p in ((p.record_id, p) for p in report.problems) if p.problem.field != "pivot"} == {
+        ("k1", "insee_contradicted"), ("k2", "insee_contradicted"), ("k3", "former_commune"),
+        ("k4", "postcode_insee_mismatch"), ("k5", "coordinates_sign_flipped"),
+    }  # fmt: skip
+    ampuis = store.nearest(45.5105, 4.8135, limit=5, radius_km=10)  # nothing of Lyon's is in Ampuis
+    assert not ampuis
+
+
+def test_recoverable_values_cost_nothing(store, places):
+    """Issue 13, item 7: invisible characters removed, formula-like text flagged, v0.1 terms named."""
+    report = import_file(store, HOSTILE / "text.csv", places=places)
+    assert (report.stored, report.rejected) == (3, 0)
+    venues = stored_venues(store, report.run_id)
+    assert venues["t1"].venue.nom == "Espace numéri numérique" and venues["t1"].venue.adresse == "Place Stanislas"
+    assert venues["t3"].venue.nom == "Atelier 👩\u200d💻"
+    found = {(p.record_id, p.problem.field, p.problem.code) for p in report.problems if p.problem.field != "pivot"}
+    assert found == {
+        ("t1", "nom", "invisible_characters"), ("t1", "adresse", "invisible_characters"),
+        ("t2", "nom", "formula_text"), ("t2", "presentation_detail", "formula_text"),
+        ("t3", "presentation_detail", "formula_text"),
+    }  # fmt: skip
+    message = next(p.problem.message for p in report.problems if p.record_id == "t1" and p.problem.field == "nom")
+    assert "U+202E" in message and "retirés" in message
+    legacy = import_file(store, HOSTILE / "legacy-terms.json", places=places)
+    assert (legacy.stored, legacy.rejected) == (1, 0)
+    said = {(p.problem.code, p.problem.value) for p in legacy.problems if p.problem.field != "pivot"}
+    assert said == {("legacy_term_implied", "Adultes"), ("legacy_term_dropped", "Sur donation"),
+                    ("unknown_term_dropped", "Réparer des vélos")}  # fmt: skip

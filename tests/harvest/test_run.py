@@ -145,11 +145,11 @@ def test_changed_records_are_updated_and_invalid_ones_quarantined(store, places,
     config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))
     harvest(store, config, fetcher, places)
     records[0] = {**records[0], "telephone": "0478000000"}
-    records[1] = {**records[1], "services": "Réparation de vélos"}
+    records[1] = {**records[1], "date_maj": "bientôt"}  # an unknown term would only be dropped: a date is needed
     write_csv(root / "lieux.csv", records)
     report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
     assert (report.updated, report.quarantined, report.unchanged, report.withdrawn) == (1, 1, 28, 0)
-    assert report.quality()["rejected_reasons"][0][0].startswith("services : « Réparation de vélos »")
+    assert report.quality()["rejected_reasons"][0][0].startswith("date_maj : date")
     assert store.count_venues() == 30  # the quarantined record keeps its last good version
 
 
@@ -305,7 +305,7 @@ def test_a_report_counts_every_problem_but_keeps_a_bounded_number(store, places,
     monkeypatch.setattr(run, "KEPT_PROBLEMS", 3)
     root, server = served
     records = [{**r, "pivot": ""} for r in rows()[:20]]  # each record: « pivot missing », a warning
-    records[0] = {**records[0], "services": "Réparation de vélos"}  # an error
+    records[0] = {**records[0], "date_maj": "bientôt"}  # an error
     write_csv(root / "lieux.csv", records)
     report = harvest(store, load_source(source_file(tmp_path, server.url("files/lieux.csv"))), fetcher, places)
     assert len(report.problems) == 3

@@ -36,7 +36,7 @@ def test_feedback_keeps_the_quarantine_of_the_last_run_that_read_the_source(stor
     """Neither a « not modified » answer nor a failed run reads a record: the producer's report stays."""
     root, server = served
     records = rows()[:10]
-    records[3] = {**records[3], "services": "Réparation de vélos"}
+    records[3] = {**records[3], "date_maj": "bientôt"}
     write_csv(root / "lieux.csv", records)
     config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))
     first = harvest(store, config, fetcher, places)

@@ -83,9 +83,9 @@ def test_all_problems_are_reported_at_once_in_french():
     assert ("nom", "required", Severity.ERROR) in found
     assert ("code_postal", "postcode_padded", Severity.WARNING) in found
     assert ("latitude", "coordinates_out_of_range", Severity.WARNING) in found  # the point is dropped, not the venue
-    assert ("services", "unknown_term", Severity.ERROR) in found
-    message = next(p for p in result.problems if p.code == "unknown_term").message
-    assert "« Réparer des vélos » ne fait pas partie du vocabulaire « Services »" == message
+    assert ("services", "unknown_term_dropped", Severity.WARNING) in found  # the term is dropped, not the venue
+    message = next(p for p in result.problems if p.code == "unknown_term_dropped").message
+    assert "« Réparer des vélos » ne fait pas partie du vocabulaire « Services » : valeur ignorée" == message
 
 
 def test_placeholder_pivot_means_no_siret():

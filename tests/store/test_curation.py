@@ -57,7 +57,7 @@ def test_a_refused_value_writes_nothing(store):
     venue_id = fill(store, [venue("a", 45.76, 4.85, telephone="0478000000")])[0].venue_id
     before = (store.get_venue(venue_id), store.history(venue_id))
     cases = [("telephone", "pas un numéro", ["phone"]), ("nom", "  ", ["required"]),
-             ("services", "Réparation de vélos", ["unknown_term"]),
+             ("services", "Réparation de vélos", ["unknown_term_dropped"]),
              ("courriels", "a@b.fr, pas-une-adresse", ["email"]), ("code_postal", "6900A", ["pattern_postcode"]),
              ("latitude", "abc", ["not_a_number", "coordinates_incomplete"])]  # fmt: skip
     for field, value, codes in cases:
