@@ -24,6 +24,7 @@ from directory.schema import CommuneLookup, Problem, Severity, Venue, parse_venu
 from directory.store import Incoming, RawRecord, SourceInfo, Store, Writer, utcnow
 
 from ._collector import collector_tuned
+from ._quarantine import quarantine_place, storable
 from .geocode import NO_GEOCODER, CommuneGeocoder, GeocodeRequest
 from .readers import ReadError, reader_for
 
@@ -142,7 +143,9 @@ def import_file(
                 found = [p.as_dict() for p in problems]
                 if venue is None or record_id is None or any(p.severity is Severity.ERROR for p in problems):
                     report.rejected += 1
-                    batch.quarantine(RawRecord(item.position, record_id, item.payload, "quarantined", found))
+                    place = quarantine_place(item.record, places)  # who answers for it, in the back office
+                    batch.quarantine(RawRecord(item.position, record_id, item.payload, "quarantined", found, place,
+                                               storable(item.record)))  # fmt: skip
                 else:
                     point = _far_point_replaced(venue, problems, places)
                     if point is not None:

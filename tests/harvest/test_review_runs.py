@@ -109,3 +109,12 @@ def test_below_the_threshold_new_venues_are_reviewed_by_default(tmp_path):
     at = load_source(source_file(tmp_path, "https://exemple.fr/a.csv", id="a", trust=REVIEW_TRUST))
     below = load_source(source_file(tmp_path, "https://exemple.fr/b.csv", id="b", trust=REVIEW_TRUST - 1))
     assert (at.review_new, at.reviews_new, below.reviews_new) == (None, False, True)
+
+
+def test_an_imported_files_quarantined_records_are_placed_too(store, places):
+    from directory.harvest import import_file
+
+    import_file(store, FIXTURES / "hostile" / "missing-columns.csv", places=places)
+    found = store.quarantined(Scope(departements=frozenset({"54"})))
+    assert [(q.record_id, q.code_insee, q.mapped["nom"]) for q in found] == [
+        ("m1", "54395", "Sans adresse"), ("m2", "54395", "Sans adresse non plus")]  # fmt: skip
