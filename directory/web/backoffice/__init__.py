@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from . import accounts, claims, editing, history, home, queue, reshaping, signin
-from . import review
+from . import accounts, claims, editing, history, home, queue, reshaping, review, signin
 from .guard import guarded
 from .links import PASSWORD_PATH, mailer_for, password_url
 from .session import SessionCodec, load_secret
