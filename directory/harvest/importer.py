@@ -24,6 +24,7 @@ from directory.schema import CommuneLookup, Problem, Severity, Venue, parse_venu
 from directory.store import Incoming, RawRecord, SourceInfo, Store, Writer, utcnow
 
 from ._collector import collector_tuned
+from ._identity import FIRST, REPEAT, FileIds, earlier_payload, loads
 from ._quarantine import quarantine_place, storable
 from .geocode import NO_GEOCODER, CommuneGeocoder, GeocodeRequest
 from .readers import ReadError, reader_for
@@ -125,20 +126,21 @@ def import_file(
         with stream, collector_tuned(), store.writer() as writer:
             items = reader.read_stream(stream)
             batch = _Batch(writer, source.id, report, at, progress)
-            seen: set[str] = set()
+            ids = FileIds()  # a record read twice is stored once; another record with a known id is quarantined
             for item in items:
                 report.read += 1
                 problems = list(item.problems)
                 record_id = _record_id(item.record)
                 venue = None
                 if item.record is not None:
+                    if record_id is not None and (seen := ids.see(record_id, item.position, item.record)).kind != FIRST:
+                        if seen.kind == REPEAT:
+                            batch.repeated(item.position, record_id, item.payload, ids.repeat_problem(record_id, seen))
+                            continue
+                        problems.append(ids.conflict_problem(record_id, seen, item.record, lambda: batch.earlier(record_id, seen.first)))
                     result = parse_venue(item.record, places=places, today=today or at.date())
                     problems.extend(result.problems)
                     venue = result.venue
-                    if record_id is not None and record_id in seen:
-                        problems.append(Problem("id", "duplicate_id", record_id))
-                    if record_id is not None:
-                        seen.add(record_id)
                 report.problems.extend(RowProblem(item.position, record_id, p) for p in problems)
                 found = [p.as_dict() for p in problems]
                 if venue is None or record_id is None or any(p.severity is Severity.ERROR for p in problems):
@@ -180,6 +182,17 @@ class _Batch:
     def quarantine(self, raw: RawRecord) -> None:
         self.raw.append(raw)
         self._maybe_flush()
+
+    def repeated(self, position: int, record_id: str, payload: str, problem: Problem) -> None:
+        """A record read again as it was: its raw row is kept (« skipped »), with the warning."""
+        self.report.problems.append(RowProblem(position, record_id, problem))
+        self.raw.append(RawRecord(position, record_id, payload, "skipped", [problem.as_dict()]))
+        self._maybe_flush()
+
+    def earlier(self, record_id: str, position: int) -> dict[str, Any] | None:
+        """The record this import read at ``position``, read back from its raw row."""
+        pending = [*((p, payload) for p, payload, _ in self.incoming), *((r.position, r.payload) for r in self.raw)]
+        return loads(earlier_payload(self.writer.c, self.report.run_id or 0, self.source_id, record_id, position, pending))
 
     def add(self, position: int, payload: str, incoming: Incoming) -> None:
         self.incoming.append((position, payload, incoming))

@@ -29,6 +29,7 @@ from directory.store import Incoming, RawRecord, SourceState, Store, Writer, utc
 from . import federation
 from ._collector import collector_tuned
 from ._hours import text_to_osm
+from ._identity import FIRST, REPEAT, FileIds, earlier_payload, loads
 from ._quarantine import quarantine_place, storable
 from .dedupe import Resolution, StoredIndex, resolve
 from .encoding import decode, encoding_note
@@ -283,6 +284,7 @@ def _apply(
     source = run.source
     unstored: set[str] = set()  # ids of the records read but not stored (skipped, quarantined): the others get last_seen
     batch = _RunBatch(run, report, at, unstored)
+    ids = FileIds()  # a record read twice is stored once; another record with a known id is quarantined
     with run.store.writer() as writer:
         batch.writer = writer
         for item in _items(source, pages, report.notes):
@@ -300,6 +302,13 @@ def _apply(
                     unstored.add(record_id)
                 batch.raw.append(RawRecord(item.position, record_id, item.payload, "skipped"))
                 continue
+            if record_id is not None and (seen := ids.see(record_id, item.position, mapped)).kind != FIRST:
+                if seen.kind == REPEAT:
+                    repeat = ids.repeat_problem(record_id, seen)
+                    report.note_problems(item.position, record_id, [repeat])
+                    batch.raw.append(RawRecord(item.position, record_id, item.payload, "skipped", [repeat.as_dict()]))
+                    continue
+                problems.append(ids.conflict_problem(record_id, seen, mapped, lambda: _first_mapped(batch, record_id, seen.first)))
             raw_hash = _raw_hash(mapped, lineage, run.geocoder) if mapped is not None else None
             batch.read.append(_Read(item, record_id, mapped, problems, lineage, raw_hash))
             if batch.full():
@@ -307,6 +316,8 @@ def _apply(
                 if run.progress:
                     run.progress(_BATCH)
         batch.flush()
+        if said := ids.note():
+            report.notes.append(said)
         if source.reviews_new and report.new:
             report.notes.append(
                 f"{report.new} nouveaux lieux attendent qu'une personne les publie (« À vérifier », onglet « Nouveaux "
@@ -348,6 +359,14 @@ def _parse(batch: _RunBatch, read: _Read) -> None:
         )
     else:
         batch.items.append(_Valid(item, read.record_id, venue, found, read.lineage, read.raw_hash))
+
+
+def _first_mapped(batch: _RunBatch, record_id: str, position: int) -> dict[str, Any] | None:
+    """The mapped record this run read first with ``record_id``, read back from its raw row."""
+    assert batch.writer is not None
+    pending = [*((r.item.position, r.item.payload) for r in batch.read), *((r.position, r.payload) for r in batch.raw)]
+    raw = loads(earlier_payload(batch.writer.c, batch.report.run_id, batch.source.id, record_id, position, pending))
+    return None if raw is None else batch.source.map(raw, today=batch.at.date())[0]
 
 
 def _raw_hash(mapped: dict[str, Any], lineage: list[str], geocoder: Geocoder | None) -> str | None:

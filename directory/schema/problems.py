@@ -65,7 +65,8 @@ MESSAGES: dict[str, str] = {
     "legacy_term_implied": "la valeur ancienne « {value} » n'a pas d'équivalent dans la version 1 du standard, où tout public est accueilli sauf mention contraire : elle n'y est pas reprise",
     "not_an_object": "l'enregistrement n'est pas un objet JSON (clé : valeur)",
     "unreadable_row": "enregistrement illisible ({reason})",
-    "duplicate_id": "l'identifiant « {value} » apparaît déjà plus haut dans le fichier",
+    "duplicate_id": "l'identifiant « {value} » est déjà celui de la ligne {first}, qui dit autre chose : {differences} — la fiche de la ligne {first} est gardée, celle-ci mise en quarantaine",
+    "repeated_row": "ligne répétée à l'identique : l'identifiant « {value} » est déjà celui de la ligne {first} ; gardée une fois",
 }
 
 
