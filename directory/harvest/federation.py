@@ -92,8 +92,9 @@ def fetch_feed(fetcher: Fetcher, source: SourceConfig, state: SourceState, repor
     """
     cursor = state.cursor
     pages: list[FetchResult] = []
+    bounds = source.bounds()  # the feed's host (redirects) and its deadline, for all its pages
     while len(pages) < _MAX_PAGES:
-        page = fetcher.fetch(_with_since(source.location(), cursor), max_bytes=source.max_size)
+        page = fetcher.fetch(_with_since(source.location(), cursor), max_bytes=source.max_size, bounds=bounds)
         report.requests += page.requests
         try:
             document = _page(page.body)

@@ -4,7 +4,10 @@
 A :class:`Fetcher` is the harvest's only door to the network. It
 
 - sends a clear ``User-Agent`` on every request and follows (a bounded number
-  of) redirects;
+  of) redirects, each checked against the fetch's :class:`~directory.harvest.bounds.Bounds`
+  (by default the host asked: a redirect elsewhere, or to a file, is refused);
+- stops at the bounds' deadline, whatever the pace of the server: each request's timeouts are
+  cut to the time left, the body is checked after every chunk, no retry waits past it;
 - makes conditional requests (``If-None-Match`` / ``If-Modified-Since``) and
   answers ``not_modified`` on a 304, or when the body it received hashes to
   the previous run's hash (servers that ignore validators);
@@ -33,7 +36,8 @@ import email.utils
 import logging
 import mimetypes
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from os import PathLike
@@ -47,6 +51,7 @@ import httpx
 from directory.errors import SourceUnavailable
 
 from ._body import Body
+from .bounds import Bounds
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +146,7 @@ class Fetcher:
         self.user_agent = user_agent
         self.sleep = sleep
         self.retry_after_cap_s = retry_after_cap_s
+        self.max_redirects = max_redirects
         self._timeout = httpx.Timeout(timeout_s)
         self._owns_client = client is None
         self.client = client or httpx.Client(
@@ -171,6 +177,7 @@ class Fetcher:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         max_bytes: int | None = None,
+        bounds: Bounds | None = None,
     ) -> FetchResult:
         """Fetch ``location``: an ``http(s)://`` URL, a ``file://`` URL or a local path.
 
@@ -181,6 +188,8 @@ class Fetcher:
         :param params: query parameters added to the URL.
         :param headers: extra request headers (they may override the defaults).
         :param max_bytes: this fetch's size limit, instead of the fetcher's.
+        :param bounds: where the fetch may go (``location`` included) and until when; by default
+            ``location``'s own host (or folder), without deadline.
         :returns: a :class:`FetchResult`.
         :raises SourceUnavailable: on any failure, with a French ``detail``.
         """
@@ -191,12 +200,18 @@ class Fetcher:
             scheme = urlsplit(target).scheme.lower()
         except ValueError as err:  # e.g. an unclosed IPv6 bracket
             raise SourceUnavailable(detail=f"adresse invalide : {target}") from err
+        if len(scheme) > 1 and scheme not in ("http", "https", "file"):  # one letter is a Windows drive
+            raise SourceUnavailable(detail=f"protocole non pris en charge : « {scheme} » ({target})")
+        if bounds is None:
+            bounds = Bounds.around(target)
+        elif why := bounds.refusal(target):
+            raise SourceUnavailable(detail=f"adresse refusée : {_safe_url(target)} : {why}")
+        if overdue := bounds.overdue():
+            raise SourceUnavailable(detail=overdue)
         if scheme in ("http", "https"):
-            return self._fetch_http(target, started, etag, last_modified, previous_hash, params, headers, limit)
+            return self._fetch_http(target, started, etag, last_modified, previous_hash, params, headers, limit, bounds)
         if scheme == "file":
             return self._fetch_file(_file_url_path(target), started, previous_hash, limit)
-        if len(scheme) > 1:  # one letter is a Windows drive
-            raise SourceUnavailable(detail=f"protocole non pris en charge : « {scheme} » ({target})")
         return self._fetch_file(Path(target), started, previous_hash, limit)
 
     # -- HTTP -------------------------------------------------------------
@@ -211,6 +226,7 @@ class Fetcher:
         params: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
         max_bytes: int,
+        bounds: Bounds,
     ) -> FetchResult:
         request_headers = {"User-Agent": self.user_agent}
         if etag:
@@ -221,7 +237,7 @@ class Fetcher:
         failures: list[_AttemptFailed] = []
         for attempt in range(self.retries + 1):
             try:
-                result = self._attempt(url, params, request_headers, etag, last_modified, max_bytes)
+                result = self._attempt(url, params, request_headers, etag, last_modified, max_bytes, bounds)
             except _AttemptFailed as failure:
                 failures.append(failure)
                 cause = f" ({failure.__cause__!r})" if failure.__cause__ else ""
@@ -230,7 +246,13 @@ class Fetcher:
                 )
                 if not failure.retryable or attempt == self.retries:
                     break
-                self.sleep(max(self.backoff_s * 2**attempt, failure.retry_after_s or 0))
+                wait = max(self.backoff_s * 2**attempt, failure.retry_after_s or 0)
+                left = bounds.left_s()
+                if left is not None and wait >= left:  # the next try would start past the deadline: stop now
+                    failures[-1] = _AttemptFailed(f"{bounds.exceeded()}, après : {failure.what}", retryable=False)
+                    failures[-1].__cause__ = failure.__cause__
+                    break
+                self.sleep(wait)
                 continue
             if result.status == "ok" and previous_hash and result.content_hash == previous_hash:
                 result = replace(result, status="not_modified", content=Body(), content_hash="")
@@ -246,11 +268,12 @@ class Fetcher:
         etag: str | None,
         last_modified: str | None,
         max_bytes: int,
+        bounds: Bounds,
     ) -> FetchResult:
+        left = bounds.left_s()
+        timeout = self._timeout if left is None else httpx.Timeout(max(0.001, min(self.timeout_s, left)))
         try:
-            with self.client.stream(
-                "GET", url, params=params, headers=headers, timeout=self._timeout, follow_redirects=True
-            ) as response:
+            with self._follow(url, params, headers, timeout, bounds) as response:
                 if response.status_code == 304:
                     return FetchResult(
                         status="not_modified", content=Body(), url=str(response.url),
@@ -262,7 +285,7 @@ class Fetcher:
                     )  # fmt: skip
                 if not response.is_success:
                     self._refuse(response)
-                body = self._read(response, max_bytes)
+                body = self._read(response, max_bytes, bounds)
                 return FetchResult(
                     status="ok", content=body, url=str(response.url),
                     etag=response.headers.get("etag"),
@@ -273,6 +296,8 @@ class Fetcher:
                     requests=len(response.history) + 1,
                 )  # fmt: skip
         except httpx.TimeoutException as err:
+            if overdue := bounds.overdue():  # its timeouts were cut to the time left
+                raise _AttemptFailed(overdue, retryable=False) from err
             during = "pour se connecter" if isinstance(err, httpx.ConnectTimeout) else "en attendant le serveur"
             raise _AttemptFailed(f"délai dépassé après {_seconds(self.timeout_s)} {during}", retryable=True) from err
         except httpx.TooManyRedirects as err:
@@ -287,6 +312,33 @@ class Fetcher:
             raise _AttemptFailed(f"échange interrompu : {err}", retryable=True) from err
         except (httpx.HTTPError, httpx.StreamError) as err:
             raise _AttemptFailed(f"requête impossible : {err}", retryable=False) from err
+
+    @contextmanager
+    def _follow(
+        self, url: str, params: Mapping[str, str] | None, headers: Mapping[str, str], timeout: httpx.Timeout,
+        bounds: Bounds,
+    ) -> Iterator[httpx.Response]:
+        """The response at the end of ``url``'s redirects, streamed; each redirect is checked
+        against ``bounds`` before it is followed (httpx would follow it anywhere)."""
+        request = self.client.build_request("GET", url, params=params, headers=headers, timeout=timeout)
+        history: list[httpx.Response] = []
+        while True:
+            response = self.client.send(request, stream=True, follow_redirects=False)
+            if response.next_request is None:
+                break
+            response.close()
+            history.append(response)
+            target = str(response.next_request.url)
+            if why := bounds.refusal(target):
+                raise _AttemptFailed(f"redirection refusée vers {_safe_url(target)} : {why}", retryable=False)
+            if len(history) > self.max_redirects:
+                raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
+            request = response.next_request
+        response.history = history
+        try:
+            yield response
+        finally:
+            response.close()
 
     def _refuse(self, response: httpx.Response) -> None:
         code = response.status_code
@@ -305,7 +357,7 @@ class Fetcher:
             raise _AttemptFailed(what, retryable=False) from cause
         raise _AttemptFailed(what, retryable=True, retry_after_s=wait) from cause
 
-    def _read(self, response: httpx.Response, max_bytes: int) -> Body:
+    def _read(self, response: httpx.Response, max_bytes: int, bounds: Bounds) -> Body:
         announced = _content_length(response)
         if announced is not None and announced > max_bytes:
             raise _AttemptFailed(
@@ -318,6 +370,9 @@ class Fetcher:
                 if body.size > max_bytes:
                     body.close()
                     raise _AttemptFailed(f"fichier trop gros : plus de {_size(max_bytes)}", retryable=False)
+                if overdue := bounds.overdue():  # a server trickling within each read's timeout
+                    body.close()
+                    raise _AttemptFailed(overdue, retryable=False)
         except (httpx.RemoteProtocolError, httpx.ReadError) as err:
             raise _AttemptFailed(_truncated(response.num_bytes_downloaded, announced), retryable=True) from err
         if announced is not None and response.num_bytes_downloaded < announced:

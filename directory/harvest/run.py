@@ -207,12 +207,13 @@ def _fetch(fetcher: Fetcher, source: SourceConfig, state: SourceState, report: H
 
     One file asks whether it changed (validators, content hash). The pages of an API
     are all read: an unchanged first page says nothing of the others; the run is
-    "unchanged" only when every page is."""
-    pagination = source.pagination
+    "unchanged" only when every page is. Every page and redirect stays within the source's
+    bounds (its host, or its folder), and all of them end by its deadline."""
+    pagination, bounds = source.pagination, source.bounds()
     if pagination is None or not (pagination.next or pagination.page_param):
         first = fetcher.fetch(
             source.location(), etag=state.etag, last_modified=state.last_modified, previous_hash=state.content_hash,
-            max_bytes=source.max_size,
+            max_bytes=source.max_size, bounds=bounds,
         )  # fmt: skip
         report.requests += first.requests
         if first.status == "not_modified":
@@ -222,12 +223,14 @@ def _fetch(fetcher: Fetcher, source: SourceConfig, state: SourceState, report: H
     pages: list[FetchResult] = []
     url: str | None = pagination.first_url(source.location())
     while url is not None and len(pages) <= _MAX_PAGES:
-        page = fetcher.fetch(url, max_bytes=source.max_size)
+        page = fetcher.fetch(url, max_bytes=source.max_size, bounds=bounds)
         report.requests += page.requests
         pages.append(page)
         if pagination.next:
             document = _json_page(page)
             url = pagination.next_url(document, page.url, 0, 0)
+            if url is not None and (why := bounds.refusal(url)):
+                raise SourceUnavailable(detail=f"page suivante refusée : {url.split('?', 1)[0]} : {why}")
         else:  # numbered pages end with an empty (or short) one
             count = sum(1 for _ in _read_page(source, page))
             url = pagination.next_url(None, page.url, pagination.first_page + len(pages) - 1, count)

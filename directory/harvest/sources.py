@@ -33,6 +33,7 @@ from directory.schema import CommuneLookup, Problem, VENUE_FIELDS, parse_venue
 from directory.store import SourceInfo
 
 from ._samples import SampleFailure, compare_sample
+from .bounds import DEFAULT_DEADLINE_S, Bounds
 from .mapping import ColumnCheck, MappingError, RecordMapping
 from .readers import READERS, ReadError, Reader
 
@@ -53,8 +54,10 @@ DEFAULT_MAX_SIZE = 20_000_000
 #: wrong new venue is worse than a wrong field of a known one (nobody has looked at it yet).
 REVIEW_TRUST = 40
 #: Settings that change nothing in what the records give (see ``SourceConfig.fingerprint``).
-_COSMETIC = frozenset({"name", "description", "interval", "enabled", "samples"})
+_COSMETIC = frozenset({"name", "description", "interval", "enabled", "samples", "allowed_hosts", "deadline"})
 _JSON_FORMATS = {"json", "national-json", "table-json", "geojson", "dinclusion"}
+_HOST = re.compile(r"^(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::\d{1,5})?$")
+_DEADLINE = re.compile(r"^\s*(\d+)\s*(s|sec|min|m|h)\s*$", re.IGNORECASE)
 
 
 class SourceConfigError(ValueError):
@@ -176,6 +179,8 @@ class SourceConfig(BaseModel):
     review_new: bool | None = Field(default=None, strict=True)  # None: when trust < REVIEW_TRUST (reviews_new)
     interval: timedelta = timedelta(days=1)
     max_size: int = DEFAULT_MAX_SIZE  # bytes; the TOML says "200MB"
+    deadline: timedelta = timedelta(seconds=DEFAULT_DEADLINE_S)  # the whole fetch; the TOML says "5min"
+    allowed_hosts: list[str] = Field(default_factory=list)  # where redirects and pages may go beside url's host
     enabled: bool = True
     origin: str | None = None
     description: str | None = None
@@ -243,6 +248,26 @@ class SourceConfig(BaseModel):
     def _max_size(cls, value: Any) -> int:
         return parse_size(value)
 
+    @field_validator("deadline", mode="before")
+    @classmethod
+    def _deadline(cls, value: Any) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        match = _DEADLINE.match(value) if isinstance(value, str) else None
+        if match is None or int(match.group(1)) == 0:
+            raise ValueError(f"durée « {value} » illisible : écrire par exemple \"30s\", \"5min\" ou \"1h\"")
+        unit = {"s": "seconds", "sec": "seconds", "min": "minutes", "m": "minutes", "h": "hours"}[match.group(2).lower()]
+        return timedelta(**{unit: int(match.group(1))})
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if not _HOST.match(host.strip().lower()):
+                raise ValueError(f"« {host} » n'est pas un hôte : écrire seulement le nom de la machine, et son port s'il "
+                                 "le faut, par exemple \"cdn.exemple.fr\" ou \"api.exemple.fr:8443\"")  # fmt: skip
+        return [host.strip().lower() for host in value]
+
     @field_validator("mapping", mode="before")
     @classmethod
     def _mapping(cls, value: Any) -> RecordMapping | None:
@@ -257,6 +282,8 @@ class SourceConfig(BaseModel):
     def _consistent(self) -> SourceConfig:
         if (self.url is None) == (self.path is None):
             raise ValueError("indiquer soit « url » (une adresse web), soit « path » (un fichier), et un seul des deux")
+        if self.allowed_hosts and self.path is not None:
+            raise ValueError("« allowed_hosts » ne vaut que pour une source web (« url ») : une source locale lit son dossier")
         allowed = getattr(READERS[self.format], "options", ())
         unknown = sorted(set(self.reader) - set(allowed))
         if unknown:
@@ -302,6 +329,12 @@ class SourceConfig(BaseModel):
         assert self.path is not None
         folder = Path(base) if base is not None else (self._file.parent if self._file else Path.cwd())
         return str((folder / self.path).resolve())
+
+    def bounds(self) -> Bounds:
+        """Where this source's fetch may go (its host and ``allowed_hosts``, or the folder of its file)
+        and until when: its ``deadline`` starts now."""
+        return Bounds.of(self.location(), local=self.path is not None, allowed_hosts=tuple(self.allowed_hosts),
+                         deadline_s=self.deadline.total_seconds())  # fmt: skip
 
     def source_info(self) -> SourceInfo:
         """What the store records about this source."""

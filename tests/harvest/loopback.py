@@ -26,6 +26,11 @@ route                           answer
                                 64 KiB chunks, chunked; ``?content_length=1``
                                 announces the length
 ``/redirect/{n}/{path}``        ``n`` redirects (302), then ``/files/{path}``
+``/redirect-to?url=URL``        one redirect (302) to ``URL``, wherever it is
+``/trickle/{seconds}/{path}``   the file without validators, ``?chunk=N``
+                                bytes (default 100) every ``seconds``; with
+                                ``?hold=1``, the last chunk waits for
+                                :meth:`Loopback.release`
 ``/paginated/{path}``           a JSON array file as pages:
                                 ``?page=N&per_page=K`` (1-based, default 10)
                                 → ``{"results": [...], "next": url | null}``
@@ -33,7 +38,8 @@ route                           answer
 ==============================  ==============================================
 
 Every request is recorded (:attr:`Loopback.requests`, :meth:`Loopback.count`);
-:meth:`Loopback.reset` forgets them and restarts the flaky counters.
+:meth:`Loopback.reset` forgets them, restarts the flaky counters and holds the
+trickles again.
 
     with Loopback() as server:
         httpx.get(server.url("files/demo/hinaura-2021.csv"))
@@ -105,6 +111,7 @@ class Loopback(LoopbackService):
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._flaky: Counter[str] = Counter()
+        self._released = threading.Event()
         self._app = Starlette(routes=self._routes())
 
     # -- what tests use ---------------------------------------------------
@@ -129,10 +136,15 @@ class Loopback(LoopbackService):
         return len(self.requests_to(path))
 
     def reset(self) -> None:
-        """Forget the recorded requests and restart the flaky routes' counters."""
+        """Forget the recorded requests, restart the flaky routes' counters, hold the trickles again."""
         with self._lock:
             self._requests.clear()
             self._flaky.clear()
+        self._released.clear()
+
+    def release(self) -> None:
+        """Let the held trickles (``?hold=1``) send their last chunk."""
+        self._released.set()
 
     # -- lifecycle (LoopbackService) --------------------------------------
 
@@ -161,6 +173,8 @@ class Loopback(LoopbackService):
             Route("/charset/{charset}/{path:path}", self._charset),
             Route("/huge/{megabytes:int}", self._huge),
             Route("/redirect/{n:int}/{path:path}", self._redirect),
+            Route("/redirect-to", self._redirect_to),
+            Route("/trickle/{seconds:float}/{path:path}", self._trickle),
             Route("/paginated/{path:path}", self._paginated),
             Route("/headers", self._headers),
         ]
@@ -238,6 +252,30 @@ class Loopback(LoopbackService):
         n, path = request.path_params["n"], request.path_params["path"]
         target = f"/redirect/{n - 1}/{path}" if n > 1 else f"/files/{path}"
         return RedirectResponse(target, status_code=302)
+
+    async def _redirect_to(self, request: Request) -> Response:
+        return RedirectResponse(request.query_params["url"], status_code=302)
+
+    async def _trickle(self, request: Request) -> Response:
+        path = self._file(request)
+        data = path.read_bytes()
+        every, size = request.path_params["seconds"], int(request.query_params.get("chunk", "100"))
+        hold = request.query_params.get("hold") == "1"
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for start in range(0, len(data), size):
+                last = start + size >= len(data)
+                while hold and last and not self._released.is_set():
+                    await asyncio.sleep(0.05)
+                    if await request.is_disconnected():
+                        return
+                if start:
+                    await asyncio.sleep(every)
+                    if await request.is_disconnected():  # the client gave up: free the server
+                        return
+                yield data[start : start + size]
+
+        return StreamingResponse(chunks(), media_type=_media_type(path))
 
     async def _paginated(self, request: Request) -> Response:
         items = json.loads(self._file(request).read_bytes())

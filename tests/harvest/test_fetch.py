@@ -8,6 +8,7 @@ import json
 import socket
 import time
 import tracemalloc
+from urllib.parse import quote
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -15,6 +16,7 @@ import pytest
 
 from directory.errors import SourceUnavailable
 from directory.harvest.encoding import decode, detect_encoding, encoding_note
+from directory.harvest.bounds import Bounds
 from directory.harvest.fetch import DEFAULT_USER_AGENT, FetchResult, Fetcher
 
 from .loopback import FIXTURES, Loopback
@@ -213,6 +215,47 @@ def test_redirects_are_followed_and_bounded(loopback: Loopback, fetcher: Fetcher
     assert result.requests == 3  # two redirects, then the file
     error = unavailable(fetcher, loopback.url(f"redirect/20/{CSV}"))
     assert "trop de redirections" in error.detail
+
+
+def test_a_redirect_leaves_neither_the_host_nor_the_web(loopback: Loopback, fetcher: Fetcher, tmp_path):
+    """Without bounds, the fetch stays on the host it was asked: another host, a downgrade or a
+    file are refused before any request (issue 13)."""
+    elsewhere = loopback.url(f"files/{CSV}").replace("127.0.0.1", "localhost")
+    for target, why in [
+        (elsewhere, "hors de l'hôte de la source"),
+        ((tmp_path / "secret.csv").as_uri(), "une source web ne peut pas faire lire un fichier de cette machine"),
+    ]:
+        error = unavailable(fetcher, loopback.url("redirect-to?url=") + quote(target, safe=""))
+        assert error.detail.startswith("redirection refusée vers ") and f" : {why}" in error.detail, error.detail
+    assert loopback.count(f"files/{CSV}") == 0
+    allowed = Bounds.of(loopback.base_url, local=False, allowed_hosts=(elsewhere.split("/")[2],))
+    assert fetcher.fetch(loopback.url("redirect-to?url=") + quote(elsewhere, safe=""), bounds=allowed).body == CSV_BYTES
+
+
+def test_bounds_of_a_web_source():
+    bounds = Bounds.of("http://data.exemple.fr/lieux.csv", local=False, allowed_hosts=("cdn.exemple.fr", "api.exemple.fr:8443"))
+    within = ["http://data.exemple.fr/p2", "https://data.exemple.fr/p2", "http://DATA.exemple.fr:80/x",
+              "https://cdn.exemple.fr/x", "http://cdn.exemple.fr/x", "https://api.exemple.fr:8443/x"]  # fmt: skip
+    assert [bounds.refusal(url) for url in within] == [None] * len(within)
+    assert "hors de l'hôte" in bounds.refusal("http://data.exemple.fr:6379/")
+    assert "hors de l'hôte" in bounds.refusal("http://169.254.169.254/latest/meta-data/")
+    assert "ajouter « api.exemple.fr » à allowed_hosts" in bounds.refusal("https://api.exemple.fr/x")
+    assert "fichier de cette machine" in bounds.refusal("file:///etc/passwd")
+    assert "fichier de cette machine" in bounds.refusal("/etc/passwd")
+    assert "protocole « gopher » refusé" in bounds.refusal("gopher://data.exemple.fr/")
+    secure = Bounds.of("https://data.exemple.fr/lieux.csv", local=False, allowed_hosts=("cdn.exemple.fr",))
+    assert "passage de https à http refusé" in secure.refusal("http://data.exemple.fr/lieux.csv")
+    assert "passage de https à http refusé" in secure.refusal("http://cdn.exemple.fr/lieux.csv")
+
+
+def test_retries_stop_at_the_deadline_without_waiting_past_it(loopback: Loopback, make_fetcher, sleeps: list[float]):
+    fetcher = make_fetcher(retries=5, backoff_s=30)
+    error = unavailable(fetcher, loopback.url("status/503"), bounds=Bounds.of(loopback.base_url, local=False, deadline_s=20))
+    assert loopback.count("status/503") == 1 and sleeps == []  # a second try could not start in time
+    assert error.detail.startswith(
+        "délai total dépassé : la source n'a pas tout envoyé en 20 s, la limite « deadline » de son fichier, "
+        "après : le serveur a répondu 503"
+    ), error.detail
 
 
 def test_unsupported_scheme(fetcher: Fetcher):
