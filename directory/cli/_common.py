@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from directory.config import Settings
 from directory.store import Store, open_store
 
-__all__ = ["acting_account", "echo_json", "json_text", "open_settings_store", "fail"]
+__all__ = ["acting_account", "bad_database_address", "echo_json", "json_text", "open_settings_store", "fail"]
 
 
 def fail(message: str) -> click.ClickException:
@@ -28,9 +28,14 @@ def open_settings_store(settings: Settings, *, upgrade: bool = False) -> Store:
             raise fail("la base de données n'est pas à jour : lancez « directory db upgrade »")
     except sa.exc.OperationalError as err:
         raise fail(f"impossible d'ouvrir la base de données {settings.database} : {err.orig}") from err
-    except ValueError as err:
-        raise fail(f"adresse de base de données invalide : {err}") from err
+    except (ValueError, sa.exc.ArgumentError) as err:  # ArgumentError: not even a URL
+        raise bad_database_address(settings) from err
     return store
+
+
+def bad_database_address(settings: Settings) -> click.ClickException:
+    """The French error for a ``DATABASE_URL`` that names no database this directory can open."""
+    return fail(f"adresse de base de données invalide : « {settings.database} » (écrire sqlite:///chemin ou postgresql://…)")
 
 
 def acting_account(store: Store, login: str) -> str:

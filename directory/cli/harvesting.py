@@ -3,25 +3,26 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 
 import click
+import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from directory.config import Settings
 from directory.harvest import HarvestReport, SourceConfig, SourceConfigError, check_samples, harvest_source, load_sources
 from directory.harvest.fetch import Fetcher
+from directory.harvest.lock import INTERRUPTED, fail_interrupted_runs, harvest_lock as database_lock
 from directory.places import load_gazetteer
 from directory.schema.problems import MESSAGES
 from directory.store import Store, UnknownSource, utcnow
 
-from ._common import echo_json, fail, open_settings_store
+from ._common import bad_database_address, echo_json, fail, open_settings_store
 from .indexing import sync_index
 
 __all__ = ["sources", "harvest", "worker"]
@@ -172,11 +173,13 @@ def run_harvests(
     *, due_only: bool = False, confirm_withdrawals: bool = False,
 ) -> list[HarvestReport]:  # fmt: skip
     """Harvest each chosen source in turn (with ``due_only``, those whose interval has passed) and print
-    its summary; one harvest at a time per data folder (:func:`harvest_lock`), the store opened (and
-    migrated) once the lock is ours."""
+    its summary; one harvest at a time per database (:func:`harvest_lock`), the store opened (and
+    migrated) once the lock is ours, runs that a dead process left « en cours » marked failed."""
     with harvest_lock(settings):
         store = open_settings_store(settings, upgrade=True)
         try:
+            for run in fail_interrupted_runs(store):
+                console.print(f"moisson {run.id} de {run.source_id} : {INTERRUPTED}", highlight=False)
             return _harvest_chosen(settings, store, configs, chosen, console, due_only, confirm_withdrawals)
         finally:
             store.close()
@@ -211,17 +214,17 @@ def _harvest_chosen(
 
 @contextmanager
 def harvest_lock(settings: Settings) -> Iterator[None]:
-    """Hold the data folder's lock file (``harvest.lock``) while harvesting: a second harvest, or the
-    worker, waits for the first (and says so) instead of failing on the locked database. Released
-    when the file is closed, so by the system too if the process dies. One machine only: two
-    machines sharing a PostgreSQL database do not see each other's lock file."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with (settings.data_dir / "harvest.lock").open("a") as lock:
+    """Hold the harvest lock while harvesting (:mod:`directory.harvest.lock`: PostgreSQL's advisory
+    lock, seen by every machine sharing the database; on SQLite the data folder's lock file): a
+    second harvest, or the worker, waits for the first (and says so) instead of reading the same
+    source at the same time. Released by the server or the system if the process dies."""
+    with ExitStack() as held:
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            click.echo("une autre moisson est en cours : attente…", err=True)
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            held.enter_context(database_lock(settings.database, settings.data_dir, lambda s: click.echo(s, err=True)))
+        except sa.exc.OperationalError as err:
+            raise fail(f"impossible d'ouvrir la base de données {settings.database} : {err.orig}") from err
+        except (ValueError, sa.exc.ArgumentError) as err:
+            raise bad_database_address(settings) from err
         yield
 
 

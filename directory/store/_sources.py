@@ -87,6 +87,13 @@ class SourceBook:
         with self.engine.connect() as c:
             return [_run(r) for r in c.execute(query)]
 
+    def unfinished(self, kind: str = "harvest") -> list[RunSummary]:
+        """The runs of ``kind`` still « running », oldest first: while no run of that kind can be
+        going on (the harvest lock is held), these are runs whose process died before the end."""
+        query = sa.select(run_t).where(run_t.c.status == "running", run_t.c.kind == kind).order_by(run_t.c.id)
+        with self.engine.connect() as c:
+            return [_run(r) for r in c.execute(query)]
+
     def last_runs(self) -> dict[str, RunSummary]:
         """The latest run of each source."""
         latest = sa.select(sa.func.max(run_t.c.id)).group_by(run_t.c.source_id).scalar_subquery()
