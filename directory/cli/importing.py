@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""``directory import FILE…``: national-standard files from disk."""
+"""``directory import FILE…``: national-standard files (CSV, JSON, XLSX) from disk."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ __all__ = ["import_"]
 @click.option("--details/--no-details", default=True, help="Lister chaque problème (défaut) ou seulement le résumé.")
 @click.pass_obj
 def import_(settings: Settings, files: tuple[Path, ...], format_: str | None, as_json: bool, details: bool) -> None:
-    """Importe des fichiers au standard national (CSV ou JSON, v1 ou v0.1).
+    """Importe des fichiers au standard national (CSV, JSON ou classeur Excel .xlsx ; v1 ou v0.1).
 
     Chaque ligne est validée : les lignes valides sont enregistrées, les autres
     mises en quarantaine avec la raison. Le code de sortie est 1 si une ligne
@@ -68,6 +68,8 @@ def _print_report(console: Console, report: ImportReport, details: bool) -> None
         f"({report.created} nouveaux, {report.updated} modifiés, {report.unchanged} inchangés), "
         f"[bold]{report.rejected} rejetés[/bold], {report.flagged} avec avertissements — {report.seconds:.1f} s"
     )
+    for note in report.file_notes:
+        console.print(f"  fichier : {note}", highlight=False, markup=False)
     for problem in report.file_problems:
         console.print(f"  [red]fichier : {problem}[/red]")
     if details:

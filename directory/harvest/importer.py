@@ -58,6 +58,7 @@ class ImportReport:
     flagged: int = 0
     seconds: float = 0.0
     file_problems: list[str] = field(default_factory=list)
+    file_notes: list[str] = field(default_factory=list)  # how the file was read (a title left out): no fault
     problems: list[RowProblem] = field(default_factory=list)
 
     @property
@@ -84,6 +85,7 @@ class ImportReport:
         return {
             "path": self.path, "source": self.source_id, "run": self.run_id, "encoding": self.encoding,
             "counts": self.counts(), "seconds": round(self.seconds, 3), "file_problems": self.file_problems,
+            "file_notes": self.file_notes,
             "problems": [
                 {"position": p.position, "record_id": p.record_id, **p.problem.as_dict()} for p in self.problems
             ],
@@ -106,7 +108,7 @@ def import_file(
     today: date | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import one national-standard file (CSV or JSON, v1 or v0.1).
+    """Import one national-standard file (CSV, JSON or an Excel workbook; v1 or v0.1).
 
     :param progress: called with the number of records handled since the last call.
     :raises ReadError: the file cannot be read at all (message in French).
@@ -165,6 +167,7 @@ def import_file(
     finally:
         report.encoding = reader.encoding
         report.file_problems.extend(reader.file_problems)
+        report.file_notes.extend(reader.file_notes)
         report.seconds = time.perf_counter() - started
         store.finish_run(report.run_id, status, report.counts(), "; ".join(report.file_problems) or None)
     return report

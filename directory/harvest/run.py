@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 _MAX_PAGES = 10_000  # a loop of "next" links must end
 #: Part of each record's raw hash: bump it when validation or normalisation changes what a
 #: record gives, so that the next run parses every record again instead of skipping it.
-_PARSING_VERSION = 1
+_PARSING_VERSION = 2
 #: Problems a run's report keeps one by one: every problem is counted by reason, and stays with its
 #: record's raw row in the store, so a file full of warnings does not grow a run's memory with each.
 KEPT_PROBLEMS = 10_000
@@ -259,7 +259,7 @@ def _read_page(source: SourceConfig, page: FetchResult, notes: list[str] | None 
         return
     found = reader.file_problems
     more = [f"… et {len(found) - 10} autres remarques sur le fichier"] if len(found) > 10 else []
-    for note in (encoding_note(encoding, reader.encoding), *found[:10], *more):
+    for note in (encoding_note(encoding, reader.encoding), *reader.file_notes, *found[:10], *more):
         if note and note not in notes:
             notes.append(note)
 

@@ -58,6 +58,7 @@ MESSAGES: dict[str, str] = {
     "email": "adresse e-mail invalide : valeur ignorée",
     "url": "adresse web invalide (attendu une URL complète commençant par https://) : valeur ignorée",
     "date": "date illisible ; attendue au format AAAA-MM-JJ",
+    "date_serial": "date donnée comme le numéro de série d'un tableur ({value}) : lue comme le {fixed}",
     "date_future": "cette date de mise à jour est dans le futur",
     "hours": "horaires illisibles au format OSM opening_hours ({reason}) : texte gardé tel quel, à corriger",
     "hours_converted": "horaires écrits en texte, convertis au format OSM : « {converted} »",

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 from stdnum import luhn
 
+from ._spreadsheet import phone_digits, serial_date
 from ._vocabulary import fold_key
 from .hours import OpeningHours
 from .legacy import is_legacy, migrate_legacy
@@ -238,6 +239,8 @@ class _Parser:
         if value is None:
             return None
         value = value.replace(" ", "").upper()
+        if value.endswith(".0"):  # spreadsheets turn codes into floats, as postcodes
+            value = value[:-2]
         if value.isdigit() and len(value) == 4:
             value = "0" + value
         if not _INSEE.match(value):
@@ -297,6 +300,8 @@ class _Parser:
             self.problem("date_maj", "required")
             return None
         value = _parse_date(raw)
+        if value is None and (value := serial_date(raw)) is not None:  # a spreadsheet's date without its format
+            self.problem("date_maj", "date_serial", raw, Severity.WARNING, fixed=value.isoformat())
         if value is None:
             self.problem("date_maj", "date", raw)
             return None
@@ -305,7 +310,7 @@ class _Parser:
         return value
 
     def phone(self, postcode: str | None) -> str | None:
-        raw = clean_text(self.raw("telephone"))
+        raw = phone_digits(self.raw("telephone")) or clean_text(self.raw("telephone"))  # 478123456.0 → 0478123456
         if raw is None:
             return None
         region = _PHONE_REGION.get((postcode or "")[:3], "FR")

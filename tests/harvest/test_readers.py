@@ -69,8 +69,9 @@ def test_table_csv_tabs_cp1252_blank_and_repeated_headers():
 
 def test_table_csv_declared_delimiter_and_short_rows():
     reader = TableCsvReader(delimiter="|")
-    assert records(reader, b"a|b\n1|2|3\n") == [{"a": "1", "b": "2"}]
-    assert reader.file_problems == ["ligne 2 : 3 cellules pour 2 colonnes"]
+    # every cell is kept under a column name: one beyond the header, none missing from a short row
+    assert records(reader, b"a|b\n1|2|3\n4\n") == [{"a": "1", "b": "2", "colonne_3": "3"}, {"a": "4", "b": ""}]
+    assert reader.file_problems == ["ligne 2 : 3 cellules pour 2 colonnes", "ligne 3 : 1 cellules pour 2 colonnes"]
     with pytest.raises(ReadError, match="un seul caractère"):
         TableCsvReader(delimiter=";;")
     with pytest.raises(ReadError, match="vide"):
@@ -83,9 +84,37 @@ def test_table_csv_declared_delimiter_and_short_rows():
 def test_table_csv_header_row_leaves_a_title_out_and_lines_keep_their_numbers():
     data = "Lieux au 1er mars 2025\n\nNom;Ville\nEPN;Lyon\nMédiathèque;Bron;en trop\n".encode()
     reader = TableCsvReader(header_row=3)
-    assert records(reader, data) == [{"Nom": "EPN", "Ville": "Lyon"}, {"Nom": "Médiathèque", "Ville": "Bron"}]
-    assert reader.file_problems == ["ligne 5 : 3 cellules pour 2 colonnes"]
-    assert records(TableCsvReader(), data)[0] == {"Lieux au 1er mars 2025": "Nom;Ville"}  # what a title row does
+    expected = [{"Nom": "EPN", "Ville": "Lyon"}, {"Nom": "Médiathèque", "Ville": "Bron", "colonne_3": "en trop"}]
+    assert records(reader, data) == expected
+    assert reader.file_problems == ["ligne 5 : 3 cellules pour 2 colonnes"] and reader.file_notes == []
+    found = TableCsvReader(delimiter=";")  # without header_row, the title is seen and left out, and said
+    assert records(found, data) == expected
+    assert found.file_problems == ["ligne 5 : 3 cellules pour 2 colonnes"]
+    assert found.file_notes == ["en-tête lu ligne 3, les lignes au-dessus laissées de côté (« Lieux au 1er mars 2025 ») ; "
+                                "si ce n'est pas la bonne ligne, l'indiquer : [reader] header_row = …"]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rows", "header"), [
+    ([["Lieux au 1er mars"], ["nom", "ville", "cp"], ["EPN", "Lyon", 69003]], 1),
+    ([["Lieux"], ["Export du", "01/03/2025"], ["nom", "ville", "cp", "tel"], ["EPN", "Lyon", 69003, None]], 2),
+    ([["nom", "ville", "cp", "", "", "", ""], ["EPN", "Lyon", 69003, 1, 2, 3, 4]], 0),  # unnamed columns: still the header
+    ([["nom"], ["EPN"], ["Médiathèque"]], 0),  # one column
+])  # fmt: skip
+def test_where_the_header_is_found(rows, header):
+    from directory.harvest.readers._header import header_index
+
+    assert header_index(rows) == header
+
+
+def test_a_title_taken_as_the_header_loses_no_cell():
+    """header_row given wrong: the title is the header, and every cell of the rows is still kept."""
+    data = "Lieux au 1er mars 2025\nNom;Ville;CP\nEPN;Lyon;69003\n".encode()
+    assert records(TableCsvReader(delimiter=";", header_row=1), data) == [
+        {"Lieux au 1er mars 2025": "Nom", "colonne_2": "Ville", "colonne_3": "CP"},
+        {"Lieux au 1er mars 2025": "EPN", "colonne_2": "Lyon", "colonne_3": "69003"},
+    ]
+    book = workbook_bytes([["Lieux au 1er mars 2025"], ["nom", "ville", "cp"], ["EPN", "Lyon", 69003]])
+    assert records(XlsxReader(header_row=1), book)[1] == {"Lieux au 1er mars 2025": "EPN", "colonne_2": "Lyon", "colonne_3": 69003}
 
 
 def test_csv_stray_nul_characters_are_removed_wherever_they_are_and_said():
@@ -175,9 +204,60 @@ def test_xlsx_first_sheet_header_row_and_friendly_cells():
 def test_xlsx_header_row_leaves_a_title_out():
     data = workbook_bytes([["Lieux au 1er mars 2025"], [None], ["nom", "ville"], ["EPN", "Lyon"], [None], ["X", "Bron"]])
     assert records(XlsxReader(header_row=3), data) == [{"nom": "EPN", "ville": "Lyon"}, {"nom": "X", "ville": "Bron"}]
-    assert records(XlsxReader(), data)[0] == {"Lieux au 1er mars 2025": "nom", "colonne_2": "ville"}  # a title as header
+    found = XlsxReader()  # without header_row, the title is seen and left out, and said
+    assert records(found, data) == [{"nom": "EPN", "ville": "Lyon"}, {"nom": "X", "ville": "Bron"}]
+    assert found.file_notes == ["en-tête lu ligne 3, les lignes au-dessus laissées de côté (« Lieux au 1er mars 2025 ») ; "
+                                "si ce n'est pas la bonne ligne, l'indiquer : [reader] header_row = …"]  # fmt: skip
     with pytest.raises(ReadError, match="header_row « deux » : attendu le numéro de la ligne d'en-tête"):
         XlsxReader(header_row="deux")
+
+
+def test_xlsx_merged_cells_give_their_top_value_below_the_header_and_blank_rows_are_skipped():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["Lieux — Métropole"], ["commune", "code_postal", "nom", "lundi", "mardi"],
+                ["Nancy", 54000, "A", "9h-12h", None], [None, None, "B", "fermé", None], [None] * 5,
+                [None, None, "C", None, None], ["Tomblaine", 54510, "D", None, None], [None] * 5):
+        sheet.append(row)
+    for merge in ("A1:E1", "A3:A6", "B3:B6", "D4:E4"):  # a title, a commune and its postcode, « fermé » two days
+        sheet.merge_cells(merge)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    reader = XlsxReader()
+    assert records(reader, buffer.getvalue()) == [
+        {"commune": "Nancy", "code_postal": 54000, "nom": "A", "lundi": "9h-12h", "mardi": None},
+        {"commune": "Nancy", "code_postal": 54000, "nom": "B", "lundi": "fermé", "mardi": "fermé"},
+        {"commune": "Nancy", "code_postal": 54000, "nom": "C", "lundi": None, "mardi": None},
+        {"commune": "Tomblaine", "code_postal": 54510, "nom": "D", "lundi": None, "mardi": None},
+    ]
+    assert reader.file_notes[0].startswith("en-tête lu ligne 2, les lignes au-dessus laissées de côté (« Lieux — Métropole »)")
+
+
+def _without_dimension(data: bytes) -> bytes:
+    """The workbook without its sheet's ``<dimension>``, as some exporters write it: openpyxl's
+    read-only rows then stop at their last cell instead of the sheet's width."""
+    import re
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(rb"<dimension [^>]*/>", b"", content)
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def test_xlsx_rows_wider_than_their_header_keep_every_cell():
+    data = _without_dimension(workbook_bytes([["Lieux de Nancy"], ["EPN", "Nancy", 54000], ["Médiathèque", "Nancy", 54000]]))
+    reader = XlsxReader(header_row=1)  # a title given as the header: the cells of the rows are still all there
+    assert records(reader, data) == [
+        {"Lieux de Nancy": "EPN", "colonne_2": "Nancy", "colonne_3": 54000},
+        {"Lieux de Nancy": "Médiathèque", "colonne_2": "Nancy", "colonne_3": 54000},
+    ]
+    assert reader.file_problems == ["ligne 2 : des cellules remplies hors des colonnes de l'en-tête",
+                                    "ligne 3 : des cellules remplies hors des colonnes de l'en-tête"]  # fmt: skip
 
 
 def test_xlsx_errors_are_french():

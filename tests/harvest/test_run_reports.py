@@ -73,8 +73,7 @@ def _with_mapping(toml, reader: str = "") -> None:
     toml.write_text(toml.read_text(encoding="utf-8") + reader + "\n[mapping]\n" + mapping + "\n", encoding="utf-8")
 
 
-def test_a_title_row_above_the_header_is_said_once_and_header_row_reads_the_file(store, places, served, fetcher, tmp_path):
-    """Every record quarantined for empty fields says nothing of why; the report names the absent columns."""
+def test_a_title_row_above_the_header_is_found_and_said(store, places, served, fetcher, tmp_path):
     root, server = served
     records = rows()[:6]
     _workbook(root / "lieux.xlsx", [["Lieux de médiation numérique — export du 1er mars"], list(MAPPED)]
@@ -82,14 +81,29 @@ def test_a_title_row_above_the_header_is_said_once_and_header_row_reads_the_file
     toml = source_file(tmp_path, server.url("files/lieux.xlsx"), fmt="xlsx")
     _with_mapping(toml)
     report = harvest(store, load_source(toml), fetcher, places)
+    assert (report.fetched, report.new, report.quarantined) == (6, 6, 0)
+    assert ("en-tête lu ligne 2, les lignes au-dessus laissées de côté (« Lieux de médiation numérique — export du 1er "
+            "mars ») ; si ce n'est pas la bonne ligne, l'indiquer : [reader] header_row = …") in report.notes  # fmt: skip
+    assert not any("absentes du fichier" in note for note in report.notes)
+
+
+def test_a_header_taken_for_another_row_is_said_once_and_header_row_reads_the_file(store, places, served, fetcher, tmp_path):
+    """A row of labels for people above the technical header fills as many cells: it is taken for the header.
+    Every record quarantined for empty fields says nothing of why; the report names the absent columns."""
+    root, server = served
+    records = rows()[:6]
+    labels = ["Identifiant", "Nom du lieu", "Adresse postale", "CP", "Commune", "Date", "Lat.", "Long."]
+    _workbook(root / "lieux.xlsx", [labels, list(MAPPED)] + [[r[national] for national in MAPPED.values()] for r in records])
+    toml = source_file(tmp_path, server.url("files/lieux.xlsx"), fmt="xlsx")
+    _with_mapping(toml)
+    report = harvest(store, load_source(toml), fetcher, places)
     assert (report.fetched, report.quarantined) == (7, 7)
     said = [note for note in report.notes if "absentes du fichier" in note]
     assert said == [
         "colonnes de la correspondance absentes du fichier : « Adresse », « Code postal », « ID », « Latitude », "
-        "« Longitude », « Mise à jour », « Nom », « Ville » (colonnes du fichier : « Lieux de médiation "
-        "numérique — export du 1er mars », « colonne_2 », « colonne_3 », « colonne_4 », « colonne_5 », « colonne_6 », "
-        "« colonne_7 », « colonne_8 ») ; si l'en-tête n'est pas sur la première ligne (un titre "
-        "au-dessus), indiquer la sienne : [reader] header_row = …"
+        "« Longitude », « Mise à jour », « Nom », « Ville » (colonnes du fichier : « Identifiant », « Nom du lieu », "
+        "« Adresse postale », « CP », « Commune », « Date », « Lat. », « Long. ») ; si l'en-tête n'est pas sur la "
+        "première ligne (un titre au-dessus), indiquer la sienne : [reader] header_row = …"
     ]
     assert said[0] in store.sources.run(report.run_id).report["notes"]
 

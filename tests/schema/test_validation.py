@@ -196,6 +196,35 @@ def test_future_date_is_flagged():
     assert parse_venue({**BASE, "date_maj": "02/04/2024"}).venue.date_maj == date(2024, 4, 2)
 
 
+@pytest.mark.parametrize(("raw", "read"), [
+    (45292, date(2024, 1, 1)),  # an unformatted date cell, as openpyxl gives it
+    (45366.4375, date(2024, 3, 15)),  # with a time of day
+    ("45323", date(2024, 2, 1)),  # the CSV saved from such a sheet
+    ("45323,0", date(2024, 2, 1)),
+])  # fmt: skip
+def test_a_spreadsheets_serial_date_is_read_and_said(raw, read):
+    result = parse_venue({**BASE, "date_maj": raw}, today=date(2026, 11, 25))
+    assert result.venue is not None and result.venue.date_maj == read
+    (warning,) = result.warnings
+    assert warning.code == "date_serial"
+    assert warning.message == f"date donnée comme le numéro de série d'un tableur ({raw}) : lue comme le {read.isoformat()}"
+
+
+@pytest.mark.parametrize("raw", [1234, 99999, "12345678", True, -45292, float("nan")])
+def test_a_number_outside_plausible_dates_is_no_date(raw):
+    assert ("date_maj", "date", Severity.ERROR) in codes(parse_venue({**BASE, "date_maj": raw}))
+
+
+@pytest.mark.parametrize("raw", [478123456, 478123456.0, "478123456.0", "0478123456", "478123456"])
+def test_a_phone_typed_as_a_number_gets_its_leading_zero_back(raw):
+    result = parse_venue({**BASE, "telephone": raw})
+    assert result.venue.telephone == "+33478123456" and not result.warnings
+
+
+def test_an_insee_code_a_spreadsheet_made_a_float_is_read():
+    assert parse_venue({**BASE, "code_insee": "69383.0"}).venue.code_insee == "69383"
+
+
 def test_legacy_v01_record_is_migrated_without_losing_the_pass_numerique():
     legacy = {
         **BASE,

@@ -15,6 +15,7 @@ from typing import BinaryIO
 from directory.schema import Problem
 
 from ..encoding import DecodedText, open_text
+from ._header import widened
 from .base import ReadError, ReadItem, Reader, payload_of
 
 __all__ = ["CsvReader", "open_csv", "csv_items", "text_lines"]
@@ -93,6 +94,8 @@ def open_csv(head: list[str], lines: Iterator[str], delimiter: str) -> tuple[lis
 def csv_items(rows: _csv.Reader, header: list[str], file_problems: list[str], skipped: int = 0) -> Iterator[ReadItem]:
     """Each non-empty row as a record keyed by ``header``; a broken row is a problem, not the end.
 
+    A row with fewer cells than the header has the others empty, one with more keeps them
+    (``colonne_N``): a record, quarantined or not, holds every cell of its row under a column name.
     ``skipped``: lines of the file above those ``rows`` reads (line numbers in ``file_problems``)."""
     position = 0
     while True:
@@ -107,7 +110,10 @@ def csv_items(rows: _csv.Reader, header: list[str], file_problems: list[str], sk
         if not any(cell.strip() for cell in row):
             continue
         position += 1
+        keys = header
         if len(row) != len(header):
             file_problems.append(f"ligne {skipped + rows.line_num} : {len(row)} cellules pour {len(header)} colonnes")
-        record = dict(zip(header, row))
+            keys = widened(header, len(row))
+            row = row + [""] * (len(keys) - len(row))
+        record = dict(zip(keys, row))
         yield ReadItem(position, record, payload_of(record))

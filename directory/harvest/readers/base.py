@@ -49,6 +49,7 @@ class Reader(abc.ABC):
     def __init__(self) -> None:
         self.encoding: str | None = None
         self.file_problems: list[str] = []  # French sentences about the whole file
+        self.file_notes: list[str] = []  # French sentences on how it was read (a header found below a title)
 
     def read(self, data: bytes, declared_encoding: str | None = None) -> Iterator[ReadItem]:
         """Every record of a file held in memory."""

@@ -2,9 +2,10 @@
 """Any CSV with a header row: a commune's or a network's own columns.
 
 The delimiter is sniffed (``,`` ``;`` tab ``|``) unless the source file gives
-one (``[reader] delimiter = ";"``). The header is the first line, unless the
-source file says on which line it is (``[reader] header_row = 3``: the lines
-above, a title, are left out). Records are dicts keyed by the header as
+one (``[reader] delimiter = ";"``). The header is found (``_header``: a title
+line above it, a CSV saved from a spreadsheet with one, is left out and said)
+unless the source file says on which line it is (``[reader] header_row = 3``:
+the lines above are left out). Records are dicts keyed by the header as
 written (trimmed); a ``[mapping]`` then says which column is which field.
 """
 
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 
 from ._csv import CsvReader, csv_items, open_csv, peek_lines
+from ._header import filled, header_index, skipped_note
 from .base import ReadError, ReadItem
 
 __all__ = ["TableCsvReader", "header_row_option", "unique_header"]
@@ -28,19 +30,46 @@ class TableCsvReader(CsvReader):
     extensions = (".csv", ".tsv")
     options = ("delimiter", "header_row")
 
-    def __init__(self, *, delimiter: str | None = None, header_row: int = 1) -> None:
+    def __init__(self, *, delimiter: str | None = None, header_row: int | None = None) -> None:
         super().__init__()
         if delimiter is not None and len(delimiter) != 1:
             raise ReadError(f"séparateur CSV invalide « {delimiter} » : un seul caractère attendu")
         self.delimiter = delimiter
-        self.header_row = header_row_option(header_row)
+        self.header_row = None if header_row is None else header_row_option(header_row)
 
     def read_lines(self, lines: Iterable[str]) -> Iterator[ReadItem]:
         lines = iter(lines)
-        skipped = sum(1 for _ in islice(lines, self.header_row - 1))
+        skipped = sum(1 for _ in islice(lines, self.header_row - 1)) if self.header_row is not None else 0
         head, lines = peek_lines(lines)
-        header, rows = open_csv(head, lines, self.delimiter or sniff_delimiter("".join(head)))
+        delimiter = self.delimiter or sniff_delimiter("".join(head))
+        if self.header_row is None and (skipped := self._lines_above_header(head, delimiter)):
+            lines = islice(lines, skipped, None)
+            head = head[skipped:]
+        header, rows = open_csv(head, lines, delimiter)
         yield from csv_items(rows, unique_header(header), self.file_problems, skipped)
+
+    def _lines_above_header(self, head: list[str], delimiter: str) -> int:
+        """How many of the first lines come before the header (blank lines, a title), said when a title is left out."""
+        reader = csv.reader(head, delimiter=delimiter)
+        starts: list[int] = []
+        rows: list[list[str]] = []
+        while True:
+            before = reader.line_num
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:  # a broken quote: csv_items reports it; the header stays the first line
+                return 0
+            if filled(row):
+                starts.append(before)
+                rows.append(row)
+        if not rows:
+            return 0
+        at = header_index(rows)
+        if at:
+            self.file_notes.append(skipped_note(starts[at] + 1, rows[:at]))
+        return starts[at]
 
 
 def sniff_delimiter(text: str) -> str:
