@@ -49,6 +49,10 @@ def pair_evidence(parts: Mapping[str, float], left: Mapping[str, Any], right: Ma
         words.append(_distance(haversine_m(*a, *b)))
     else:
         words.append("position inconnue pour l'une des fiches")
-    if (left.get("commune") or "").strip().lower() != (right.get("commune") or "").strip().lower():
-        words.append("communes différentes")
+    if _commune(left) != _commune(right) and left.get("code_postal") != right.get("code_postal"):
+        words.append("communes différentes")  # « Lyon » and « Lyon 8e arrondissement » in 69008 are one
     return words
+
+
+def _commune(record: Mapping[str, Any]) -> str:
+    return str(record.get("code_insee") or record.get("commune") or "").strip().lower()

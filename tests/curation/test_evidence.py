@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A doubtful pair in words, as a person checks it."""
+
+from __future__ import annotations
+
+from directory.curation import pair_evidence
+
+LATARJET = {"nom": "MDM Latarjet", "commune": "Lyon 8e arrondissement", "code_postal": "69008", "code_insee": "69388",
+            "latitude": 45.7296, "longitude": 4.8849}  # fmt: skip
+
+
+def test_identifiers_first_then_names_and_addresses_then_the_distance():
+    other = {**LATARJET, "latitude": 45.7296, "longitude": 4.8872}  # ~180 m east
+    words = pair_evidence({"phone": 1.0, "email": 0.0, "name": 0.8, "address": 0.5}, LATARJET, other)
+    assert words == ["même téléphone", "courriels différents", "noms proches", "adresses différentes", "180 m"]
+
+
+def test_a_city_and_its_arrondissement_in_one_postcode_are_not_two_communes():
+    city = {**LATARJET, "commune": "Lyon", "code_insee": None}
+    assert "communes différentes" not in pair_evidence({"name": 0.3}, LATARJET, city)
+    elsewhere = {**LATARJET, "commune": "Villeurbanne", "code_postal": "69100", "code_insee": "69266"}
+    assert pair_evidence({"name": 0.3}, LATARJET, elsewhere)[-1] == "communes différentes"
+
+
+def test_a_record_without_a_point_is_said_so():
+    assert "position inconnue pour l'une des fiches" in pair_evidence({}, LATARJET, {**LATARJET, "latitude": None})
