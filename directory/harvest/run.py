@@ -45,6 +45,8 @@ __all__ = ["HarvestReport", "Geocoder", "harvest_source", "SUSPICIOUS_RATIO"]
 #: A complete run bringing fewer records than this share of the last complete
 #: one is suspect (a truncated export, a filter left on): it withdraws nothing.
 SUSPICIOUS_RATIO = 0.5
+#: Below this many records, a source's shrinking says nothing (a commune's three venues, one closing).
+_FEW = 10
 _BATCH = 1000
 _NAMED = 20  # withdrawn venues a report names one by one
 #: A failed run is tried again this soon (or at the source's interval, if shorter).
@@ -430,13 +432,24 @@ def _withdraw_or_not(writer: Writer, source: SourceConfig, state: SourceState, r
     export), or none that could be kept (an empty file; a renamed id column, a wrong encoding that
     reject every row). Records taken from their origin elsewhere (skipped) are still there."""
     previous, read, usable = state.last_complete_count, report.fetched, report.fetched - report.quarantined
-    if not confirmed and previous and (usable == 0 or (previous >= 10 and read < previous * SUSPICIOUS_RATIO)):
+    if not confirmed and previous and (usable == 0 or (previous >= _FEW and read < previous * SUSPICIOUS_RATIO)):
         report.status = "partial"
         said = f"aucun enregistrement utilisable sur {read}" if usable == 0 else f"{read} enregistrements"
         report.notes.append(
             f"moisson suspecte : {said} au lieu de {previous} lors de la dernière moisson complète — rien n'a été "
             f"retiré de l'annuaire. Si la source a vraiment perdu ces lieux : directory harvest {source.id} "
             "--confirmer-retraits"
+        )  # fmt: skip
+        return
+    live, leaving = writer.shrinkage(source.id, unstored, seen_since=at)
+    if not confirmed and live >= _FEW and leaving > live * source.withdraw_limit:
+        # A complete run that loses this much is more likely a broken transfer or a filter left on
+        # than a network closing venues; the reference (last_complete_count) does not move either.
+        report.status = "partial"
+        report.notes.append(
+            f"moisson suspecte : {leaving} des {live} fiches de la source n'y sont plus, plus que les "
+            f"{source.withdraw_limit:.0%} qu'une moisson peut retirer seule — rien n'a été retiré de l'annuaire. "
+            f"Si la source a vraiment perdu ces lieux : directory harvest {source.id} --confirmer-retraits"
         )  # fmt: skip
         return
     withdrawn = writer.withdraw_missing(source.id, unstored, at, seen_since=at)

@@ -54,7 +54,9 @@ DEFAULT_MAX_SIZE = 20_000_000
 #: wrong new venue is worse than a wrong field of a known one (nobody has looked at it yet).
 REVIEW_TRUST = 40
 #: Settings that change nothing in what the records give (see ``SourceConfig.fingerprint``).
-_COSMETIC = frozenset({"name", "description", "interval", "enabled", "samples", "allowed_hosts", "deadline"})
+_COSMETIC = frozenset({
+    "name", "description", "interval", "enabled", "samples", "allowed_hosts", "deadline", "withdraw_limit",
+})  # fmt: skip
 _JSON_FORMATS = {"json", "national-json", "table-json", "geojson", "dinclusion"}
 _HOST = re.compile(r"^(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::\d{1,5})?$")
 _DEADLINE = re.compile(r"^\s*(\d+)\s*(s|sec|min|m|h)\s*$", re.IGNORECASE)
@@ -177,6 +179,8 @@ class SourceConfig(BaseModel):
     licence: str = Field(min_length=1)
     trust: int = Field(default=50, ge=0, le=100)
     review_new: bool | None = Field(default=None, strict=True)  # None: when trust < REVIEW_TRUST (reviews_new)
+    #: The share of the source's records a complete run may withdraw without a person confirming it.
+    withdraw_limit: float = Field(default=0.2, ge=0, le=1)
     interval: timedelta = timedelta(days=1)
     max_size: int = DEFAULT_MAX_SIZE  # bytes; the TOML says "200MB"
     deadline: timedelta = timedelta(seconds=DEFAULT_DEADLINE_S)  # the whole fetch; the TOML says "5min"

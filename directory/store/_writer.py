@@ -248,6 +248,20 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
                 added += 1
         return added
 
+    def shrinkage(self, source_id: str, seen: set[str], *, seen_since: datetime) -> tuple[int, int]:
+        """(records of ``source_id`` feeding the directory, how many of them ``withdraw_missing`` with
+        the same arguments would withdraw): what a run is about to take away, before it does."""
+        live = self.c.execute(
+            sa.select(sa.func.count()).select_from(link_t)
+            .where(link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None))
+        ).scalar_one()  # fmt: skip
+        unseen = self.c.execute(
+            sa.select(link_t.c.record_id).where(
+                link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None), link_t.c.last_seen < seen_since
+            )
+        ).scalars()  # fmt: skip
+        return live, sum(1 for record_id in unseen if record_id not in seen)
+
     def withdraw_missing(
         self, source_id: str, seen: set[str], at: datetime, merged_into: Mapping[str, str] | None = None,
         *, seen_since: datetime | None = None, only: set[str] | None = None,
