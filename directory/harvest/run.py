@@ -292,9 +292,11 @@ def _apply(
     ids = FileIds()  # a record read twice is stored once; another record with a known id is quarantined
     with run.store.writer() as writer:
         batch.writer = writer
+        cut = False  # the body's last record was cut short: a broken transfer, whatever HTTP said
         for item in _items(source, pages, report.notes):
             report.fetched += 1
             problems = list(item.problems)
+            cut = cut or any(p.code == "truncated_row" for p in problems)
             mapped: dict[str, Any] | None = None
             if item.record is not None:
                 mapped, mapping_problems = source.map(item.record, today=at.date())
@@ -332,6 +334,10 @@ def _apply(
             report.notes.append(f"{changed} lieux recalculés avec le nouveau fichier de la source")
         if source.format == federation.FORMAT:  # a feed says what to withdraw; absence means nothing
             federation.finish_feed(writer, source, state, pages, report, at)
+        elif cut:
+            report.status = "partial"
+            report.notes.append("fichier coupé en cours de transfert (son dernier enregistrement est incomplet) : "
+                                "rien n'a été retiré de l'annuaire ; la prochaine moisson relira la source")  # fmt: skip
         else:
             _withdraw_or_not(writer, source, state, report, unstored, at, run.confirm_withdrawals)
         report.status = report.status if report.status == "partial" else "complete"

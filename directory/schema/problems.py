@@ -66,6 +66,7 @@ MESSAGES: dict[str, str] = {
     "legacy_term_implied": "la valeur ancienne « {value} » n'a pas d'équivalent dans la version 1 du standard, où tout public est accueilli sauf mention contraire : elle n'y est pas reprise",
     "not_an_object": "l'enregistrement n'est pas un objet JSON (clé : valeur)",
     "unreadable_row": "enregistrement illisible ({reason})",
+    "truncated_row": "dernier enregistrement incomplet ({cells} cellules pour {columns} colonnes) : le fichier semble coupé en cours de transfert ; l'enregistrement est mis de côté et rien n'est retiré",
     "duplicate_id": "l'identifiant « {value} » est déjà celui de la ligne {first}, qui dit autre chose : {differences} — la fiche de la ligne {first} est gardée, celle-ci mise en quarantaine",
     "repeated_row": "ligne répétée à l'identique : l'identifiant « {value} » est déjà celui de la ligne {first} ; gardée une fois",
 }

@@ -19,6 +19,8 @@ route                           answer
 ``/slow/{seconds}/{path}``      waits, then the file
 ``/truncated/{path}``           announces the file's length, sends half of it
                                 and closes the connection
+``/cut/{path}``                 the file's first ``cut_at[path]`` bytes,
+                                chunked, no Content-Length, ended properly
 ``/lying-encoding/{path}``      the file in Windows-1252, labelled
                                 ``charset=utf-8``
 ``/charset/{charset}/{path}``   the file as is, labelled ``charset={charset}``
@@ -112,6 +114,8 @@ class Loopback(LoopbackService):
         self._requests: list[RecordedRequest] = []
         self._flaky: Counter[str] = Counter()
         self._released = threading.Event()
+        #: ``cut/{path}`` serves only this many first bytes of ``path`` (none set: the whole file).
+        self.cut_at: dict[str, int] = {}
         self._app = Starlette(routes=self._routes())
 
     # -- what tests use ---------------------------------------------------
@@ -169,6 +173,7 @@ class Loopback(LoopbackService):
             Route("/flaky/{n:int}/{path:path}", self._flaky_file),
             Route("/slow/{seconds:float}/{path:path}", self._slow),
             Route("/truncated/{path:path}", self._truncated),
+            Route("/cut/{path:path}", self._cut),
             Route("/lying-encoding/{path:path}", self._lying_encoding),
             Route("/charset/{charset}/{path:path}", self._charset),
             Route("/huge/{megabytes:int}", self._huge),
@@ -220,6 +225,19 @@ class Loopback(LoopbackService):
         path = self._file(request)
         data = path.read_bytes()
         return _TruncatedResponse(data[: len(data) // 2], len(data), _media_type(path))
+
+    async def _cut(self, request: Request) -> Response:
+        """The file's first ``cut_at[path]`` bytes, chunked without a Content-Length, the response then
+        ended properly: valid HTTP, which the client cannot tell from a whole file."""
+        path = self._file(request)
+        data = path.read_bytes()
+        data = data[: self.cut_at.get(request.path_params["path"], len(data))]
+
+        async def body() -> AsyncIterator[bytes]:
+            for start in range(0, len(data), 4096):
+                yield data[start : start + 4096]
+
+        return StreamingResponse(body(), media_type=_media_type(path))
 
     async def _lying_encoding(self, request: Request) -> Response:
         path = self._file(request)

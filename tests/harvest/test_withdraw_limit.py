@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from directory.harvest import load_source
 
 from .test_run import NOW, harvest, rows, source_file, write_csv
@@ -56,3 +58,30 @@ def test_a_small_loss_withdraws_and_a_source_may_allow_more(store, places, serve
     assert allowing.withdraw_limit == 0.5 and allowing.fingerprint == config.fingerprint  # no re-merge for it
     larger = _run(store, places, fetcher, root, allowing, all_rows[:60], 2)  # 40 of 100: 40 %
     assert (larger.status, larger.withdrawn) == ("complete", 40)
+
+
+def test_a_body_cut_mid_record_without_content_length_withdraws_nothing_and_applies_nothing_cut(
+    store, places, served, fetcher, tmp_path
+):  # fmt: skip
+    """Observed: 380 of 955 venues withdrawn and the half-written last row applied, emptying fields."""
+    root, server = served
+    all_rows = rows()[:120]
+    write_csv(root / "lieux.csv", all_rows)
+    config = load_source(source_file(tmp_path, server.url("cut/lieux.csv")))
+    assert harvest(store, config, fetcher, places).status == "complete"
+    data = (root / "lieux.csv").read_bytes()
+    # cut inside the 70th record (past its first cells): 69 whole records, one half-written
+    line_starts = [i + 1 for i, byte in enumerate(data) if byte == ord("\n")]
+    server.cut_at["lieux.csv"] = line_starts[69] + 40
+    cut = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
+    assert (cut.status, cut.withdrawn, cut.fetched) == ("partial", 0, 70)
+    assert any("fichier coupé en cours de transfert" in note for note in cut.notes)
+    assert store.count_venues() == 120
+    half = all_rows[69]
+    with store.engine.connect() as c:
+        problems = c.execute(
+            sa.text("SELECT problems FROM raw_record WHERE run_id = :run AND status = 'quarantined'"), {"run": cut.run_id}
+        ).scalars().all()  # fmt: skip
+    assert len(problems) == 1 and "truncated_row" in str(problems[0])
+    (venue,) = [v.venue for v in store.iter_venues() if ("hinaura", half["id"]) in v.sources]
+    assert venue.nom == half["nom"] and venue.commune == half["commune"]  # nothing of the cut row applied

@@ -98,22 +98,45 @@ def csv_items(rows: _csv.Reader, header: list[str], file_problems: list[str], sk
     (``colonne_N``): a record, quarantined or not, holds every cell of its row under a column name.
     ``skipped``: lines of the file above those ``rows`` reads (line numbers in ``file_problems``)."""
     position = 0
-    while True:
-        try:
-            row = next(rows)
-        except StopIteration:
-            return
-        except csv.Error as err:
+    width = len(header)  # the previous row's: a last row shorter than a full one before it was cut
+    for row, last, line in _with_last(rows):
+        if row is None:
             position += 1
-            yield ReadItem(position, None, "", [Problem("*", "unreadable_row", None, params=(("reason", str(err)),))])
+            yield ReadItem(position, None, "", [Problem("*", "unreadable_row", None, params=(("reason", last),))])
             continue
         if not any(cell.strip() for cell in row):
             continue
         position += 1
         keys = header
+        problems: list[Problem] = []
         if len(row) != len(header):
-            file_problems.append(f"ligne {skipped + rows.line_num} : {len(row)} cellules pour {len(header)} colonnes")
+            file_problems.append(f"ligne {skipped + line} : {len(row)} cellules pour {len(header)} colonnes")
+            if last is True and len(row) < len(header) <= width:
+                problems.append(Problem("*", "truncated_row", None, params=(("cells", len(row)), ("columns", len(header)))))
             keys = widened(header, len(row))
             row = row + [""] * (len(keys) - len(row))
+        width = len(row)
         record = dict(zip(keys, row))
-        yield ReadItem(position, record, payload_of(record))
+        yield ReadItem(position, record, payload_of(record), problems)
+
+
+def _with_last(rows: _csv.Reader) -> Iterator[tuple[list[str] | None, bool | str, int]]:
+    """Each row, whether it is the file's last (for a broken row: None and the reason) and its line
+    number, read one row ahead."""
+    pending: tuple[list[str], int] | None = None
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            if pending is not None:
+                yield pending[0], True, pending[1]
+            return
+        except csv.Error as err:
+            if pending is not None:
+                yield pending[0], False, pending[1]
+                pending = None
+            yield None, str(err), rows.line_num
+            continue
+        if pending is not None:
+            yield pending[0], False, pending[1]
+        pending = (row, rows.line_num)
