@@ -17,7 +17,7 @@ from directory.search import sync
 from directory.store import CORRECTABLE, InvalidValue, NotRevertible, StoredVenue, utcnow
 
 from ..rendering import render
-from .fields import DAY_LABELS, FORM_SECTIONS, LABELS, current_raw, submitted_raw, typed_grid, week_from_form, week_grid
+from .fields import FORM_SECTIONS, LABELS, current_raw, form_values, week_context
 from .guard import Visit, check_venue
 
 __all__ = ["create", "edit_form", "load_venue", "new_form", "restore", "save", "unlock", "venue_redirect", "withdraw"]
@@ -55,29 +55,12 @@ def _origins(request: Request, stored: StoredVenue) -> dict[str, str]:
     return words
 
 
-def _form_values(form: Any) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """The raw values a venue form says (the weekly grid, when changed, gives « horaires »), and the
-    grid's error if any."""
-    values = submitted_raw(form)
-    week, error = week_from_form(form)
-    if week is not None:
-        values["horaires"] = week
-    return values, ({"horaires": [error]} if error else {})
-
-
-def _week_context(values: Mapping[str, str], form: Any = None) -> dict[str, Any]:
-    """What the weekly editor shows: the grid of ``values["horaires"]`` (or as typed, after an error)."""
-    grid = typed_grid(form) if form is not None else week_grid(values.get("horaires"))
-    origin = str(form.get("semaine-origine", "")) if form is not None else values.get("horaires", "")
-    return {"week": grid, "week_origin": origin, "day_labels": DAY_LABELS}
-
-
 def _render(
     request: Request, visit: Visit, stored: StoredVenue, values: Mapping[str, str],
     errors: Mapping[str, list[str]] | None = None, status: int = 200, form: Any = None,
 ) -> Response:  # fmt: skip
     context = {
-        **_week_context(values, form),
+        **week_context(values, form),
         "visit": visit, "nav": "venues", "stored": stored, "venue": stored.venue, "values": values,
         "errors": errors or {}, "labels": LABELS, "sections": FORM_SECTIONS, "origins": _origins(request, stored),
         "locked": {name for name, p in stored.provenance.items() if p.locked},
@@ -103,7 +86,7 @@ async def save(request: Request, visit: Visit) -> Response:
     stored = load_venue(request, visit, request.path_params["venue_id"])
     if stored.status != "active":
         raise InvalidQuery(detail="Ce lieu n'est pas publié : restaurez-le avant de le modifier.")
-    (submitted, grid_error), current = _form_values(form), current_raw(stored.venue)
+    (submitted, grid_error), current = form_values(form), current_raw(stored.venue)
     if grid_error:
         return _render(request, visit, stored, submitted, grid_error, status=400, form=form)
     changes = {name: value for name, value in submitted.items() if value != current[name]}
@@ -162,7 +145,7 @@ async def restore(request: Request, visit: Visit) -> Response:
 
 def _new_page(request: Request, visit: Visit, values: Mapping[str, str], errors: Mapping[str, list[str]] | None = None,
               status: int = 200, form: Any = None) -> Response:  # fmt: skip
-    context = {**_week_context(values, form), "visit": visit, "nav": "venues", "values": values, "errors": errors or {},
+    context = {**week_context(values, form), "visit": visit, "nav": "venues", "values": values, "errors": errors or {},
                "labels": LABELS, "sections": FORM_SECTIONS}  # fmt: skip
     return render(request, "gestion/new_venue.html", context, status=status)
 
@@ -175,7 +158,7 @@ async def create(request: Request, visit: Visit) -> Response:
     """A venue made by hand, validated like a harvested record; it must lie in the person's territory."""
     store, form = request.app.state.store, visit.form
     assert form is not None
-    submitted, grid_error = _form_values(form)
+    submitted, grid_error = form_values(form)
     if grid_error:
         return _new_page(request, visit, submitted, grid_error, status=400, form=form)
     try:

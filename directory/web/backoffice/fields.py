@@ -20,7 +20,7 @@ from directory.schema.week import DAYS, editable_week, hhmm, write_week
 
 __all__ = [
     "DAY_LABELS", "FORM_SECTIONS", "FormField", "LABELS", "SLOTS", "WeekGrid", "current_raw", "described", "submitted_raw",
-    "typed_grid", "venue_value", "week_grid", "week_from_form",
+    "form_values", "typed_grid", "venue_value", "week_context", "week_grid", "week_from_form",
 ]  # fmt: skip
 
 
@@ -201,3 +201,20 @@ def week_from_form(form: FormData | Mapping[str, Any]) -> tuple[str | None, str 
                 return None, f"{DAY_LABELS[day]} : la fermeture ({end}) doit venir après l'ouverture ({start})."
             week.setdefault(day, []).append((a, b))
     return write_week(week) or "", None
+
+
+def form_values(form: Any) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The raw values a venue form says (the weekly grid, when changed, gives « horaires »), and the
+    grid's error if any."""
+    values = submitted_raw(form)
+    week, error = week_from_form(form)
+    if week is not None:
+        values["horaires"] = week
+    return values, ({"horaires": [error]} if error else {})
+
+
+def week_context(values: Mapping[str, str], form: Any = None) -> dict[str, Any]:
+    """What the weekly editor shows: the grid of ``values["horaires"]`` (or as typed, after an error)."""
+    grid = typed_grid(form) if form is not None else week_grid(values.get("horaires"))
+    origin = str(form.get("semaine-origine", "")) if form is not None else values.get("horaires", "")
+    return {"week": grid, "week_origin": origin, "day_labels": DAY_LABELS}

@@ -30,8 +30,7 @@ from directory.search import sync
 from directory.store import InvalidValue, NotPending, PendingVenue, QuarantineItem, Scope, UnknownQuarantined, utcnow
 
 from ..rendering import render
-from .editing import _form_values, _week_context
-from .fields import FORM_SECTIONS, LABELS, described
+from .fields import FORM_SECTIONS, LABELS, described, form_values, week_context
 from .guard import Visit
 
 __all__ = [
@@ -170,7 +169,7 @@ def prefill(item: QuarantineItem) -> dict[str, str]:
 def _fix_page(request: Request, visit: Visit, item: QuarantineItem, values: Mapping[str, str],
               errors: Mapping[str, list[str]] | None = None, status: int = 200, form: Any = None) -> Response:  # fmt: skip
     context = {
-        **_week_context(values, form), "visit": visit, "nav": "queue", "item": item, "problems": _problems(item),
+        **week_context(values, form), "visit": visit, "nav": "queue", "item": item, "problems": _problems(item),
         "values": values, "errors": errors or {}, "labels": LABELS, "sections": FORM_SECTIONS,
         "from_mapping": item.mapped is not None,
     }  # fmt: skip
@@ -189,7 +188,7 @@ async def fix_quarantined(request: Request, visit: Visit) -> Response:
     store, form = request.app.state.store, visit.form
     assert form is not None
     item = _waiting_record(request, visit)
-    submitted, grid_error = _form_values(form)
+    submitted, grid_error = form_values(form)
     if grid_error:
         return _fix_page(request, visit, item, submitted, grid_error, status=400, form=form)
     try:
