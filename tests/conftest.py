@@ -22,12 +22,15 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from directory.places import load_gazetteer
 from directory.store import Store, open_store
+
+from .web.browsing import VIEWPORTS, launch_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
@@ -51,6 +54,25 @@ def unavailable(reason: str) -> None:
 @pytest.fixture(scope="session")
 def places():
     return load_gazetteer()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for a module's browser tests (see ``browsing.py``). Not for the
+    session: Playwright's synchronous API keeps an event loop running, which the
+    asynchronous tests of other modules could then not start."""
+    with launch_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A desktop page; it bypasses the CSP, which forbids the inline script axe is injected as."""
+    context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="fr-FR", bypass_csp=True)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 @pytest.fixture

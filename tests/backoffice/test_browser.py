@@ -25,7 +25,7 @@ import pytest
 
 from directory.places import Gazetteer
 
-from ..web.browsing import VIEWPORTS, all_violations, launch_chromium
+from ..web.browsing import VIEWPORTS, all_violations
 from .conftest import PASSWORD
 from .scenery import (
     SCREENSHOTS, Scene, animator, build_scene, choose_password, cli, one_time_link, served, sign_in, take_screenshots,
@@ -34,12 +34,6 @@ from .scenery import (
 pytestmark = pytest.mark.browser
 
 NARROW = {"width": 320, "height": 640}  # 400 % zoom of a 1280 px window (WCAG 1.4.10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture
@@ -51,16 +45,6 @@ def scene(tmp_path: Path, places: Gazetteer) -> Scene:
 def base_url(scene: Scene) -> Iterator[str]:
     with served(scene) as url:
         yield url
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A desktop page; it bypasses the CSP, which forbids the inline script axe is injected as."""
-    context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="fr-FR", bypass_csp=True)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 # --- the keyboard ---------------------------------------------------------------------------------

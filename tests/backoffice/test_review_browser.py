@@ -7,25 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from directory.places import Gazetteer
 from directory.store import Scope
 
-from ..web.browsing import VIEWPORTS, all_violations, launch_chromium
+from ..web.browsing import VIEWPORTS, all_violations
 from .conftest import harvest
 from .scenery import Scene, animator, build_scene, choose_password, served
 from .test_review_tabs import low_trust_source
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture

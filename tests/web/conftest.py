@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +16,6 @@ from directory.store import Store
 from directory.web import create_app
 
 from ..serving import ServerThread
-from .browsing import VIEWPORTS, launch_chromium
 from .seeding import Seeded, fill_store, make_store
 
 
@@ -45,26 +43,7 @@ def empty_store(tmp_path: Path) -> Store:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium for a module's browser tests (see ``browsing.py``). Not for the
-    session: Playwright's synchronous API keeps an event loop running, which the
-    asynchronous tests of other modules could then not start."""
-    with launch_chromium() as chromium:
-        yield chromium
-
-
-@pytest.fixture(scope="module")
 def server(app: Starlette) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, in a thread (for browsers)."""
     with ServerThread(app, name="browser-app") as base_url:
         yield base_url
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A desktop page; it bypasses the CSP, which forbids the inline script axe is injected as."""
-    context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="fr-FR", bypass_csp=True)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
