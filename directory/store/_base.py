@@ -168,6 +168,11 @@ def record_links(c: sa.Connection, keys: Sequence[str]) -> dict[str, sa.Row[Any]
     return {f"{r.source_id}:{r.record_id}": r for r in rows}
 
 
+def _pair_item(row: Mapping[str, Any], left: sa.Row[Any], right: sa.Row[Any]) -> dict[str, Any]:
+    """A review pair as ``Store.review_items`` gives it: its row, what each record says, their venues."""
+    return {**row, "left": left.record, "right": right.record, "left_venue": left.venue_id, "right_venue": right.venue_id}
+
+
 def feeds(link: sa.Row[Any] | None) -> bool:
     """The record (a ``record_links`` row) currently feeds an active venue."""
     return link is not None and link.withdrawn_at is None and link.record is not None and link.status == "active"
@@ -410,7 +415,7 @@ class Store(abc.ABC):
 
     def proposals(
         self, status: str | None = "open", *, venue_ids: Sequence[str] | None = None,
-        scope: sa.ColumnElement[bool] | None = None, limit: int = 100,
+        scope: sa.ColumnElement[bool] | None = None, pk: int | None = None, limit: int = 100,
     ) -> list[Proposal]:  # fmt: skip
         """What harvests would change in locked fields (see ``_proposals``), oldest first: each with
         its venue (id, name), field, source (id, name), the value proposed and the locked one.
@@ -418,11 +423,12 @@ class Store(abc.ABC):
         :param status: open (the default: of active venues only), accepted, rejected, obsolete; None: all.
         :param venue_ids: only these venues'.
         :param scope: only venues this boolean clause over the ``venue`` table holds (a territory).
+        :param pk: only this proposal.
         """
         from ._proposals import read_proposals
 
         with self.engine.connect() as c:
-            return read_proposals(c, status, venue_ids=venue_ids, scope=scope, limit=limit)
+            return read_proposals(c, status, venue_ids=venue_ids, scope=scope, pk=pk, limit=limit)
 
     def pending_venues(
         self, scope: Scope, *, venue_ids: Sequence[str] | None = None, limit: int = 500
@@ -522,7 +528,7 @@ class Store(abc.ABC):
         left, right = links.get(row["left_key"]), links.get(row["right_key"])
         if not (feeds(left) and feeds(right)):
             return None
-        return {**row, "left": left.record, "right": right.record, "left_venue": left.venue_id, "right_venue": right.venue_id}
+        return _pair_item(row, left, right)
 
     def review_items(self, limit: int = 100, scope: Scope | None = None) -> list[dict[str, Any]]:
         """The open pairs, best score first, whose two records still feed an active venue (a pair with
@@ -541,8 +547,7 @@ class Store(abc.ABC):
                     if not (feeds(left) and feeds(right)):
                         continue
                     if scope is None or any(scope.contains(x.venue_id, x.code_insee) for x in (left, right)):
-                        items.append({**r, "left": left.record, "right": right.record,
-                                      "left_venue": left.venue_id, "right_venue": right.venue_id})  # fmt: skip
+                        items.append(_pair_item(r, left, right))
                         if len(items) == limit:
                             return items
                 if len(batch) < _REVIEW_BATCH:

@@ -202,12 +202,13 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
 
 def read_proposals(
     c: sa.Connection, status: str | None = "open", *, venue_ids: Sequence[str] | None = None,
-    scope: sa.ColumnElement[bool] | None = None, limit: int = 100,
+    scope: sa.ColumnElement[bool] | None = None, pk: int | None = None, limit: int = 100,
 ) -> list[Proposal]:  # fmt: skip
     """Proposals with this status (None: any), oldest first; open ones of active venues only.
 
     :param venue_ids: only these venues' (a venue page).
     :param scope: only venues this clause over the ``venue`` table holds (a person's territory).
+    :param pk: only this proposal.
     """
     if status is not None and status not in _STATUSES:
         raise ValueError(f"unknown proposal status: {status}")
@@ -227,6 +228,8 @@ def read_proposals(
         query = query.where(venue_t.c.id.in_(list(venue_ids)))
     if scope is not None:
         query = query.where(scope)
+    if pk is not None:
+        query = query.where(p.pk == pk)
     return [
         Proposal(
             r.pk, r.venue_id, r.nom, r.field, fields_of(r.field), r.source_id, r.source_name, r.record_id, r.value,

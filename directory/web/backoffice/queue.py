@@ -43,20 +43,20 @@ PAIR_FIELDS = (
 )  # fmt: skip
 
 
-def _pairs(request: Request, visit: Visit, limit: int = _LIMIT) -> list[dict[str, Any]]:
-    return request.app.state.store.review_items(limit=limit, scope=visit.scope)
-
-
-def _proposals(request: Request, visit: Visit, limit: int = _LIMIT) -> list[Proposal]:
-    return request.app.state.store.proposals(scope=visit.scope.clause(), limit=limit)
+def _waiting(request: Request, visit: Visit) -> dict[str, list[Any]]:
+    """What waits for the person, tab by tab (at most ``_LIMIT`` each): read once a page, for the
+    counts and for the tab shown."""
+    store = request.app.state.store
+    return {
+        "doublons": store.review_items(limit=_LIMIT, scope=visit.scope),
+        "changements": store.proposals(scope=visit.scope.clause(), limit=_LIMIT),
+        "nouveaux": store.pending_venues(visit.scope, limit=_LIMIT),
+        "quarantaine": store.quarantined(visit.scope, limit=_LIMIT),
+    }
 
 
 def queue_counts(request: Request, visit: Visit) -> dict[str, int]:
-    return {
-        "doublons": len(_pairs(request, visit)), "changements": len(_proposals(request, visit)),
-        "nouveaux": len(request.app.state.store.pending_venues(visit.scope, limit=_LIMIT)),
-        "quarantaine": len(request.app.state.store.quarantined(visit.scope, limit=_LIMIT)),
-    }  # fmt: skip
+    return {tab: len(items) for tab, items in _waiting(request, visit).items()}
 
 
 def _proposal_view(p: Proposal) -> dict[str, Any]:
@@ -75,6 +75,7 @@ async def queue(request: Request, visit: Visit) -> Response:
     tab = request.query_params.get("onglet", "doublons")
     if tab not in TABS:
         raise InvalidQuery(detail=f"Onglet inconnu : choisissez parmi {', '.join(TABS)}.")
+    waiting = _waiting(request, visit)
     names = request.app.state.store.sources.names()
     pairs = [] if tab != "doublons" else [
         {
@@ -83,14 +84,14 @@ async def queue(request: Request, visit: Visit) -> Response:
             "rows": [(label, _shown(item["left"].get(name)), _shown(item["right"].get(name))) for name, label in PAIR_FIELDS],
             "sources": tuple(names.get(item[key].split(":", 1)[0], item[key].split(":", 1)[0]) for key in ("left_key", "right_key")),
         }
-        for item in _pairs(request, visit)
+        for item in waiting["doublons"]
     ]  # fmt: skip
-    proposals = [_proposal_view(p) for p in _proposals(request, visit)] if tab == "changements" else []
-    pending = pending_views(request, visit, _LIMIT) if tab == "nouveaux" else []
-    quarantined = quarantine_views(request, visit, _LIMIT) if tab == "quarantaine" else []
+    proposals = [_proposal_view(p) for p in waiting["changements"]] if tab == "changements" else []
+    pending = pending_views(waiting["nouveaux"]) if tab == "nouveaux" else []
+    quarantined = quarantine_views(waiting["quarantaine"]) if tab == "quarantaine" else []
     made = request.query_params.get("lieu", "")
     context = {
-        "visit": visit, "nav": "queue", "tab": tab, "tabs": TABS, "counts": queue_counts(request, visit),
+        "visit": visit, "nav": "queue", "tab": tab, "tabs": TABS, "counts": {tab: len(items) for tab, items in waiting.items()},
         "pairs": pairs, "proposals": proposals, "pending": pending, "quarantined": quarantined, "limit": _LIMIT,
         "done": request.query_params.get("fait"), "made": made if is_venue_id(made) else None,
     }  # fmt: skip
@@ -124,8 +125,8 @@ async def decide_proposal(request: Request, visit: Visit) -> Response:
     choice = str(visit.form.get("decision", ""))
     if choice not in ("accepter", "refuser"):
         raise InvalidQuery(detail="Décision inconnue : « accepter » ou « refuser ».")
-    if not any(p.pk == pk for p in _proposals(request, visit, limit=100_000)):
-        if any(p.pk == pk for p in store.proposals(limit=100_000)):
+    if not store.proposals(pk=pk, scope=visit.scope.clause(), limit=1):
+        if store.proposals(pk=pk, limit=1):
             raise Forbidden(detail="Ce changement concerne un lieu dont vous ne répondez pas.")
         raise InvalidQuery(detail="Ce changement n'est plus à vérifier : il a été décidé, ou la source a changé depuis.")
     try:

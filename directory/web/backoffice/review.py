@@ -56,13 +56,13 @@ def _queue(request: Request, tab: str, done: str, **more: str) -> Response:
 # -- new venues --------------------------------------------------------------------------------------
 
 
-def pending_views(request: Request, visit: Visit, limit: int) -> list[dict[str, Any]]:
+def pending_views(waiting: list[PendingVenue]) -> list[dict[str, Any]]:
     """The new venues waiting in the person's territory, as the tab shows them."""
     return [
         {"venue_id": p.venue_id, "nom": p.values["nom"], "sources": [name for _, name, _ in p.sources],
          "rows": [(label, described(p.values.get(name))) for name, label in PENDING_FIELDS if p.values.get(name)],
          "at": p.created_at}  # fmt: skip
-        for p in request.app.state.store.pending_venues(visit.scope, limit=limit)
+        for p in waiting
     ]
 
 
@@ -112,12 +112,12 @@ def _problems(item: QuarantineItem) -> list[dict[str, str]]:
     return shown
 
 
-def quarantine_views(request: Request, visit: Visit, limit: int) -> list[dict[str, Any]]:
+def quarantine_views(waiting: list[QuarantineItem]) -> list[dict[str, Any]]:
     """The quarantined records waiting in the person's territory, as the tab shows them."""
     return [
         {"pk": q.pk, "source": q.source_name, "record_id": q.record_id, "position": q.position,
          "problems": _problems(q), "cells": q.cells, "placed": q.code_insee is not None, "at": q.fetched_at}  # fmt: skip
-        for q in request.app.state.store.quarantined(visit.scope, limit=limit)
+        for q in waiting
     ]
 
 
