@@ -60,7 +60,9 @@ def _serve(db: str, data_dir: str, instance: str) -> int:
 
     store = open_store(f"sqlite:///{db}")
     settings = Settings(instance_name=instance, database_url=f"sqlite:///{db}", data_dir=Path(data_dir))
-    server = ServerThread(create_app(settings, store, load_gazetteer()), name="bench-app", http="auto")  # as `directory serve`
+    server = ServerThread(
+        create_app(settings, store, load_gazetteer()), name="bench-app", http="auto"
+    )  # as `directory serve`
     print(server.start(), flush=True)
     sys.stdin.read()  # the parent closes stdin to stop us
     server.stop()

@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -47,9 +47,8 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-
-from _synthetic import generate  # noqa: E402
 from _server import AppServer as Server  # noqa: E402
+from _synthetic import generate  # noqa: E402
 from nearest import load_executemany  # noqa: E402
 
 from directory.store import open_store  # noqa: E402
@@ -76,7 +75,7 @@ def load(db: Path, data: Sequence) -> float:
 def change_some(db: Path, share: float, seed: int) -> int:
     """Change ``share`` of the venues (every k-th one): a field, ``updated_at``, a change_log row each."""
     store = open_store(f"sqlite:///{db}")
-    now = datetime.now(timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
     with store.engine.begin() as c:
         total = c.exec_driver_sql("SELECT count(*) FROM venue").scalar_one()
         step = max(1, round(1 / share))
@@ -114,8 +113,14 @@ def download(client: httpx.Client, server: Server, path: str, gzip: bool = False
             size += len(chunk)
     seconds = time.perf_counter() - started
     peak = server.status("VmHWM")
-    return {"path": path + (" (gzip)" if gzip else ""), "s": seconds, "ttfb": first or seconds, "bytes": size,
-            "rss_before_mb": rss_before / 1024, "peak_growth_mb": (peak - rss_before) / 1024}  # fmt: skip
+    return {
+        "path": path + (" (gzip)" if gzip else ""),
+        "s": seconds,
+        "ttfb": first or seconds,
+        "bytes": size,
+        "rss_before_mb": rss_before / 1024,
+        "peak_growth_mb": (peak - rss_before) / 1024,
+    }
 
 
 def export_round(db: Path, files: list[str]) -> list[dict]:
@@ -196,7 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--venues", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--change", type=float, default=0.01, help="share of venues changed before the incremental sync")
+    parser.add_argument(
+        "--change", type=float, default=0.01, help="share of venues changed before the incremental sync"
+    )
     parser.add_argument("--quarter", action="store_true", help="repeat the downloads on N/4 venues (memory vs size)")
     parser.add_argument("--no-federation", action="store_true")
     args = parser.parse_args(argv)
@@ -204,17 +211,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     from directory.web.opendata import downloads
 
     files = [d.file for d in downloads()]
-    print(f"bench/export.py --venues {args.venues} --seed {args.seed} --change {args.change:g}"
-          f"{' --quarter' if args.quarter else ''}{' --no-federation' if args.no_federation else ''}")  # fmt: skip
-    print(f"Python {platform.python_version()}, SQLAlchemy {sa.__version__}, httpx {httpx.__version__}, "
-          f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}")  # fmt: skip
+    print(
+        f"bench/export.py --venues {args.venues} --seed {args.seed} --change {args.change:g}"
+        f"{' --quarter' if args.quarter else ''}{' --no-federation' if args.no_federation else ''}"
+    )
+    print(
+        f"Python {platform.python_version()}, SQLAlchemy {sa.__version__}, httpx {httpx.__version__}, "
+        f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}"
+    )
     folder = Path(tempfile.mkdtemp(prefix="bench-export-"))
     try:
         started = time.perf_counter()
         data = list(generate(args.venues, args.seed))
         db = folder / "a.db"
         seconds = load(db, data)
-        print(f"generated and loaded {len(data):,} venues in {time.perf_counter() - started:.1f} s (load {seconds:.1f} s)", flush=True)
+        print(
+            f"generated and loaded {len(data):,} venues in {time.perf_counter() - started:.1f} s (load {seconds:.1f} s)",
+            flush=True,
+        )
         sizes = {args.venues: export_round(db, files)}
         if args.quarter:
             quarter = args.venues // 4
@@ -230,20 +244,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("-" * len(header))
         for n, results in sizes.items():
             for r in results:
-                print(f"{n:>8,} {r['path']:28} {r['s']:>7.2f} {r['ttfb']:>7.3f} {_mb(r['bytes']):>8} "
-                      f"{r['bytes'] / 1e6 / r['s']:>6.1f} {r['rss_before_mb']:>7.0f} {r['peak_growth_mb']:>8.1f}")  # fmt: skip
+                print(
+                    f"{n:>8,} {r['path']:28} {r['s']:>7.2f} {r['ttfb']:>7.3f} {_mb(r['bytes']):>8} "
+                    f"{r['bytes'] / 1e6 / r['s']:>6.1f} {r['rss_before_mb']:>7.0f} {r['peak_growth_mb']:>8.1f}"
+                )
         csv_http = next(r for r in sizes[args.venues] if r["path"] == "/export/lieux.csv")
-        print(f"\nnational CSV over HTTP {csv_http['s']:.2f} s vs bare csv.writer on the same {bare_rows:,} "
-              f"pre-materialised rows {bare_s:.2f} s → ratio {csv_http['s'] / bare_s:.1f}×")  # fmt: skip
+        print(
+            f"\nnational CSV over HTTP {csv_http['s']:.2f} s vs bare csv.writer on the same {bare_rows:,} "
+            f"pre-materialised rows {bare_s:.2f} s → ratio {csv_http['s'] / bare_s:.1f}×"
+        )
 
         if not args.no_federation:
             fed = federation(db, folder, args.change, args.seed)
             full, incr = fed["full"], fed["incr"]
-            print(f"federation full sync: {fed['full_s']:.1f} s, {full.requests} requests, "
-                  f"{full.new:,} new, {full.quarantined:,} quarantined, status {full.status}")  # fmt: skip
-            print(f"federation incremental ({fed['changed']:,} changed = {args.change:.0%}): {fed['incr_s']:.2f} s, "
-                  f"{incr.requests} requests, {incr.updated:,} updated, {incr.unchanged:,} unchanged, status {incr.status}")  # fmt: skip
-            print(f"incremental / full = {fed['incr_s'] / fed['full_s']:.1%}  (second store holds {fed['b_venues']:,} venues)")
+            print(
+                f"federation full sync: {fed['full_s']:.1f} s, {full.requests} requests, "
+                f"{full.new:,} new, {full.quarantined:,} quarantined, status {full.status}"
+            )
+            print(
+                f"federation incremental ({fed['changed']:,} changed = {args.change:.0%}): {fed['incr_s']:.2f} s, "
+                f"{incr.requests} requests, {incr.updated:,} updated, {incr.unchanged:,} unchanged, status {incr.status}"
+            )
+            print(
+                f"incremental / full = {fed['incr_s'] / fed['full_s']:.1%}  (second store holds {fed['b_venues']:,} venues)"
+            )
         print(f"\ntotal {time.perf_counter() - started:.0f} s")
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -54,7 +54,7 @@ import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,14 +63,21 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import phonenumbers  # noqa: E402
+from _synthetic import _KINDS, _PLACES, _SERVICES, _STREETS  # noqa: E402
 from stdnum import luhn  # noqa: E402
 
-from _synthetic import _KINDS, _PLACES, _SERVICES, _STREETS  # noqa: E402
 from directory.schema import (  # noqa: E402
-    NATIONAL_FIELDS, PLACEHOLDER_PIVOT, Frais, Itinerance, ModaliteAccompagnement, ModaliteAcces, Public, Venue,
-)  # fmt: skip
+    NATIONAL_FIELDS,
+    PLACEHOLDER_PIVOT,
+    Frais,
+    Itinerance,
+    ModaliteAcces,
+    ModaliteAccompagnement,
+    Public,
+    Venue,
+)
 
-NOW = datetime(2026, 11, 25, 6, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 COMMUNES_CSV = HERE.parent / "directory" / "places" / "data" / "communes.csv.gz"
 DEFAULT_MAX_BYTES = 20_000_000  # a source's default max_size
 SOURCE_TOML = """\
@@ -88,36 +95,189 @@ max_size = {max_size}
 #: Who or what venues and streets are named after (with ``_synthetic._PLACES``): distinct venues of
 #: one commune rarely share a name, so most "review" pairs come from the planted near-duplicates.
 _NAMED_AFTER = _PLACES + [
-    "Jean Moulin", "Charles de Gaulle", "Émile Zola", "Voltaire", "Molière", "Paul Éluard",
-    "Louis Pasteur", "Gustave Eiffel", "Jacques Prévert", "Colette", "Olympe de Gouges", "Lucie Aubrac",
-    "Germaine Tillion", "Joséphine Baker", "Pierre Mendès France", "Léon Blum", "Jean Zay", "Condorcet",
-    "Montesquieu", "Rabelais", "Alexandre Dumas", "Guy de Maupassant", "Arthur Rimbaud", "Paul Verlaine",
-    "Frédéric Chopin", "Claude Debussy", "Édith Piaf", "Boris Vian", "Romain Rolland", "Anatole France",
-    "Jules Verne", "Honoré de Balzac", "Stendhal", "Gustave Flaubert", "Marcel Pagnol", "Jean Giono",
-    "François Mitterrand", "Nelson Mandela", "Rosa Parks", "Martin Luther King", "Jean Monnet",
-    "Robert Schuman", "Simone de Beauvoir", "Marguerite Duras", "Marcel Proust", "Paul Cézanne",
-    "Claude Monet", "Auguste Renoir", "Henri Matisse", "Camille Claudel", "Auguste Rodin", "Jean Macé",
-    "Paul Langevin", "Irène Joliot-Curie", "Frédéric Mistral", "Jean de la Fontaine", "Charles Péguy",
-    "Antoine de Saint-Exupéry", "Jean Vilar", "Gérard Philipe", "Louise Weiss", "Gisèle Halimi",
-    "les Acacias", "les Peupliers", "les Marronniers", "les Glycines", "les Roses", "les Bleuets",
-    "les Coquelicots", "la Source", "le Moulin", "le Château", "l'Église", "la Mairie", "la République",
-    "la Liberté", "la Paix", "l'Europe", "la Croix Rouge", "le Marché", "les Écoles", "le Stade",
-    "la Poste", "la Plaine", "le Verger", "la Colline", "le Lavoir", "les Vignes", "la Forêt",
-]  # fmt: skip
+    "Jean Moulin",
+    "Charles de Gaulle",
+    "Émile Zola",
+    "Voltaire",
+    "Molière",
+    "Paul Éluard",
+    "Louis Pasteur",
+    "Gustave Eiffel",
+    "Jacques Prévert",
+    "Colette",
+    "Olympe de Gouges",
+    "Lucie Aubrac",
+    "Germaine Tillion",
+    "Joséphine Baker",
+    "Pierre Mendès France",
+    "Léon Blum",
+    "Jean Zay",
+    "Condorcet",
+    "Montesquieu",
+    "Rabelais",
+    "Alexandre Dumas",
+    "Guy de Maupassant",
+    "Arthur Rimbaud",
+    "Paul Verlaine",
+    "Frédéric Chopin",
+    "Claude Debussy",
+    "Édith Piaf",
+    "Boris Vian",
+    "Romain Rolland",
+    "Anatole France",
+    "Jules Verne",
+    "Honoré de Balzac",
+    "Stendhal",
+    "Gustave Flaubert",
+    "Marcel Pagnol",
+    "Jean Giono",
+    "François Mitterrand",
+    "Nelson Mandela",
+    "Rosa Parks",
+    "Martin Luther King",
+    "Jean Monnet",
+    "Robert Schuman",
+    "Simone de Beauvoir",
+    "Marguerite Duras",
+    "Marcel Proust",
+    "Paul Cézanne",
+    "Claude Monet",
+    "Auguste Renoir",
+    "Henri Matisse",
+    "Camille Claudel",
+    "Auguste Rodin",
+    "Jean Macé",
+    "Paul Langevin",
+    "Irène Joliot-Curie",
+    "Frédéric Mistral",
+    "Jean de la Fontaine",
+    "Charles Péguy",
+    "Antoine de Saint-Exupéry",
+    "Jean Vilar",
+    "Gérard Philipe",
+    "Louise Weiss",
+    "Gisèle Halimi",
+    "les Acacias",
+    "les Peupliers",
+    "les Marronniers",
+    "les Glycines",
+    "les Roses",
+    "les Bleuets",
+    "les Coquelicots",
+    "la Source",
+    "le Moulin",
+    "le Château",
+    "l'Église",
+    "la Mairie",
+    "la République",
+    "la Liberté",
+    "la Paix",
+    "l'Europe",
+    "la Croix Rouge",
+    "le Marché",
+    "les Écoles",
+    "le Stade",
+    "la Poste",
+    "la Plaine",
+    "le Verger",
+    "la Colline",
+    "le Lavoir",
+    "les Vignes",
+    "la Forêt",
+]
 _HOURS = [
-    "Mo-Fr 09:00-12:00,14:00-17:30", "Tu,Th 14:00-18:00; Sa 10:00-12:00", "Mo-Sa 10:00-18:00",
-    "We 09:00-12:00,14:00-17:00; Fr 14:00-17:00", "Mo-Fr 08:30-12:30",
-]  # fmt: skip
+    "Mo-Fr 09:00-12:00,14:00-17:30",
+    "Tu,Th 14:00-18:00; Sa 10:00-12:00",
+    "Mo-Sa 10:00-18:00",
+    "We 09:00-12:00,14:00-17:00; Fr 14:00-17:00",
+    "Mo-Fr 08:30-12:30",
+]
 _DOM_PHONE = {"971": "0590", "972": "0596", "973": "0594", "974": "0262", "976": "0269"}
 _DOM_REGION = {"971": "GP", "972": "MQ", "973": "GF", "974": "RE", "976": "YT", "975": "PM", "977": "BL", "978": "MF"}
 _REGION_PREFIX = {  # first digits of a landline by département (roughly: 01 Île-de-France, 02 north-west…)
     **dict.fromkeys(["75", "77", "78", "91", "92", "93", "94", "95"], "01"),
-    **dict.fromkeys(["14", "18", "22", "27", "28", "29", "35", "36", "37", "41", "44", "45", "49", "50", "53",
-                     "56", "61", "72", "76", "85"], "02"),  # fmt: skip
-    **dict.fromkeys(["02", "08", "10", "21", "25", "39", "51", "52", "54", "55", "57", "58", "59", "60", "62",
-                     "67", "68", "70", "71", "80", "88", "89", "90"], "03"),  # fmt: skip
-    **dict.fromkeys(["01", "03", "04", "05", "06", "07", "11", "13", "15", "20", "26", "30", "34", "38", "42",
-                     "43", "48", "63", "66", "69", "73", "74", "83", "84"], "04"),  # fmt: skip
+    **dict.fromkeys(
+        [
+            "14",
+            "18",
+            "22",
+            "27",
+            "28",
+            "29",
+            "35",
+            "36",
+            "37",
+            "41",
+            "44",
+            "45",
+            "49",
+            "50",
+            "53",
+            "56",
+            "61",
+            "72",
+            "76",
+            "85",
+        ],
+        "02",
+    ),
+    **dict.fromkeys(
+        [
+            "02",
+            "08",
+            "10",
+            "21",
+            "25",
+            "39",
+            "51",
+            "52",
+            "54",
+            "55",
+            "57",
+            "58",
+            "59",
+            "60",
+            "62",
+            "67",
+            "68",
+            "70",
+            "71",
+            "80",
+            "88",
+            "89",
+            "90",
+        ],
+        "03",
+    ),
+    **dict.fromkeys(
+        [
+            "01",
+            "03",
+            "04",
+            "05",
+            "06",
+            "07",
+            "11",
+            "13",
+            "15",
+            "20",
+            "26",
+            "30",
+            "34",
+            "38",
+            "42",
+            "43",
+            "48",
+            "63",
+            "66",
+            "69",
+            "73",
+            "74",
+            "83",
+            "84",
+        ],
+        "04",
+    ),
 }
 
 
@@ -136,7 +296,9 @@ def load_communes() -> tuple[list[tuple[str, str, str, list[str], float, float, 
             if r["type"] != "actuelle" or not r["lat"] or not r["postcodes"]:
                 continue
             pop = float(r["population"] or 0)
-            rows.append((r["insee"], r["nom"], r["departement"], r["postcodes"].split(), pop, float(r["lat"]), float(r["lon"])))
+            rows.append(
+                (r["insee"], r["nom"], r["departement"], r["postcodes"].split(), pop, float(r["lat"]), float(r["lon"]))
+            )
     weights, total = [], 0.0
     for row in rows:
         total += max(row[4], 50) ** 0.6
@@ -184,10 +346,14 @@ def _move(rng: random.Random, lat: float, lon: float, min_m: float, max_m: float
 
 
 _NAME_VARIANTS = [
-    ("Espace Public Numérique ", "EPN "), ("Médiathèque ", "Bibliothèque "), ("Centre social ", "Centre socio-culturel "),
-    ("Mairie de ", "Hôtel de ville de "), ("CCAS de ", "Centre communal d'action sociale de "),
-    ("Espace France Services de ", "France Services "), ("Maison des jeunes et de la culture ", "MJC "),
-]  # fmt: skip
+    ("Espace Public Numérique ", "EPN "),
+    ("Médiathèque ", "Bibliothèque "),
+    ("Centre social ", "Centre socio-culturel "),
+    ("Mairie de ", "Hôtel de ville de "),
+    ("CCAS de ", "Centre communal d'action sociale de "),
+    ("Espace France Services de ", "France Services "),
+    ("Maison des jeunes et de la culture ", "MJC "),
+]
 
 
 def _name_variant(rng: random.Random, name: str, commune: str) -> str:
@@ -215,7 +381,11 @@ def _address_variant(rng: random.Random, address: str) -> str:
     number, _, rest = address.partition(" ")
     street, _, place = rest.partition(" ")
     short = {"avenue": "av.", "boulevard": "bd", "place": "pl.", "rue": "r.", "chemin": "ch.", "allée": "all."}
-    return f"{number}, {short.get(street, street)} {place}" if rng.random() < 0.5 else f"{number} {street.capitalize()} {place}"
+    return (
+        f"{number}, {short.get(street, street)} {place}"
+        if rng.random() < 0.5
+        else f"{number} {street.capitalize()} {place}"
+    )
 
 
 def _sample(rng: random.Random, vocabulary: Sequence[Any], k_max: int, p: float) -> list[Any]:
@@ -224,7 +394,9 @@ def _sample(rng: random.Random, vocabulary: Sequence[Any], k_max: int, p: float)
     return rng.sample(list(vocabulary), rng.randint(1, k_max))
 
 
-def generate(n: int, seed: int, duplicate_share: float, communes, cum_weights) -> tuple[list[Venue], list[tuple[int, Venue]]]:
+def generate(
+    n: int, seed: int, duplicate_share: float, communes, cum_weights
+) -> tuple[list[Venue], list[tuple[int, Venue]]]:
     """Originals, and near-duplicates as (index of their original, venue): ``n`` in all,
     ``round(n * duplicate_share)`` duplicates. Duplicate ``i`` copies an original of the
     ``i``-th window of ``len(originals) / len(duplicates)`` originals, so a prefix of the
@@ -248,43 +420,59 @@ def generate(n: int, seed: int, duplicate_share: float, communes, cum_weights) -
         name = pattern.format(place=rng.choice(_NAMED_AFTER), commune=commune)
         chosen = list(dict.fromkeys(rng.choices(services, cum_weights=service_cum, k=rng.choice((1, 1, 2, 2, 3, 4)))))
         slug = _slug(f"{name.split(' ')[0]}-{commune}")
-        originals.append(Venue(
-            id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-            pivot=_siret(rng) if rng.random() < 0.4 else PLACEHOLDER_PIVOT,
-            nom=name, commune=commune, code_postal=rng.choice(postcodes),
-            code_insee=insee if rng.random() < 0.8 else None,
-            adresse=f"{rng.randint(1, 180)} {rng.choice(_STREETS)} {rng.choice(_NAMED_AFTER)}",
-            date_maj=date(2024, 1, 1) + timedelta(days=rng.randrange(1000)),
-            latitude=lat, longitude=lon, typologie=[typologie],
-            telephone=_phone(rng, dept) if rng.random() < 0.6 else None,
-            courriels=[f"contact@{slug}.fr"] if rng.random() < 0.5 else [],
-            site_web=[f"https://www.{slug}.fr"] if rng.random() < 0.3 else [],
-            horaires=rng.choice(_HOURS) if rng.random() < 0.7 else None,
-            presentation_resume=f"Accompagnement au numérique à {commune} : démarches, outils du quotidien.",
-            source="Bench", itinerance=[Itinerance.ITINERANT if rng.random() < 0.04 else Itinerance.FIXE],
-            services=chosen, publics_specifiquement_adresses=_sample(rng, Public, 2, 0.3),
-            frais_a_charge=[rng.choices(list(Frais), cum_weights=(70, 85, 100))[0]],
-            modalites_acces=_sample(rng, ModaliteAcces, 2, 0.6),
-            modalites_accompagnement=_sample(rng, ModaliteAccompagnement, 2, 0.6),
-        ))  # fmt: skip
+        originals.append(
+            Venue(
+                id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                pivot=_siret(rng) if rng.random() < 0.4 else PLACEHOLDER_PIVOT,
+                nom=name,
+                commune=commune,
+                code_postal=rng.choice(postcodes),
+                code_insee=insee if rng.random() < 0.8 else None,
+                adresse=f"{rng.randint(1, 180)} {rng.choice(_STREETS)} {rng.choice(_NAMED_AFTER)}",
+                date_maj=date(2024, 1, 1) + timedelta(days=rng.randrange(1000)),
+                latitude=lat,
+                longitude=lon,
+                typologie=[typologie],
+                telephone=_phone(rng, dept) if rng.random() < 0.6 else None,
+                courriels=[f"contact@{slug}.fr"] if rng.random() < 0.5 else [],
+                site_web=[f"https://www.{slug}.fr"] if rng.random() < 0.3 else [],
+                horaires=rng.choice(_HOURS) if rng.random() < 0.7 else None,
+                presentation_resume=f"Accompagnement au numérique à {commune} : démarches, outils du quotidien.",
+                source="Bench",
+                itinerance=[Itinerance.ITINERANT if rng.random() < 0.04 else Itinerance.FIXE],
+                services=chosen,
+                publics_specifiquement_adresses=_sample(rng, Public, 2, 0.3),
+                frais_a_charge=[rng.choices(list(Frais), cum_weights=(70, 85, 100))[0]],
+                modalites_acces=_sample(rng, ModaliteAcces, 2, 0.6),
+                modalites_accompagnement=_sample(rng, ModaliteAccompagnement, 2, 0.6),
+            )
+        )
     duplicates: list[tuple[int, Venue]] = []
     step = len(originals) / max(n_dup, 1)
     for i in range(n_dup):
         index = rng.randrange(math.floor(i * step), max(math.floor((i + 1) * step), math.floor(i * step) + 1))
         o = originals[index]
         lat, lon = _move(rng, o.latitude, o.longitude, 5, 30)
-        duplicates.append((index, replace(
-            o, id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-            nom=_name_variant(rng, o.nom, o.commune), adresse=_address_variant(rng, o.adresse),
-            latitude=lat, longitude=lon,
-            code_insee=o.code_insee if rng.random() < 0.8 else None,
-            telephone=o.telephone if rng.random() < 0.6 else None,
-            courriels=o.courriels if rng.random() < 0.6 else [],
-            site_web=o.site_web if rng.random() < 0.6 else [],
-            date_maj=date(2024, 1, 1) + timedelta(days=rng.randrange(1000)),
-            services=list(dict.fromkeys(o.services + rng.sample(services, rng.randint(0, 1)))),
-            source="Bench (copie)",
-        )))  # fmt: skip
+        duplicates.append(
+            (
+                index,
+                replace(
+                    o,
+                    id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    nom=_name_variant(rng, o.nom, o.commune),
+                    adresse=_address_variant(rng, o.adresse),
+                    latitude=lat,
+                    longitude=lon,
+                    code_insee=o.code_insee if rng.random() < 0.8 else None,
+                    telephone=o.telephone if rng.random() < 0.6 else None,
+                    courriels=o.courriels if rng.random() < 0.6 else [],
+                    site_web=o.site_web if rng.random() < 0.6 else [],
+                    date_maj=date(2024, 1, 1) + timedelta(days=rng.randrange(1000)),
+                    services=list(dict.fromkeys(o.services + rng.sample(services, rng.randint(0, 1)))),
+                    source="Bench (copie)",
+                ),
+            )
+        )
     return originals, duplicates
 
 
@@ -382,7 +570,9 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     shutil.copyfile(spec["csv"], data)
     toml = work / "bench.toml"
     # The default max_size (20 MB) refuses large files: the source file raises it.
-    toml.write_text(SOURCE_TOML.format(path=data, max_size=max(DEFAULT_MAX_BYTES, 2 * data.stat().st_size)), encoding="utf-8")
+    toml.write_text(
+        SOURCE_TOML.format(path=data, max_size=max(DEFAULT_MAX_BYTES, 2 * data.stat().st_size)), encoding="utf-8"
+    )
     config = load_source(toml)
     store = open_store(f"sqlite:///{work / 'store.db'}", upgrade=True)
     out: dict[str, Any] = {"setup_s": setup_s, "phases": {}}
@@ -410,11 +600,17 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
             if prof:
                 prof.dump_stats(profile)
             out["phases"][phase] = {
-                "seconds": seconds, "cpu": cpu, "status": report.status, **report.counts(), "curve": curve,
-                "rss_before_kb": rss_before, "peak_kb": _status_kb("VmHWM"), "peak_reset": reset,
+                "seconds": seconds,
+                "cpu": cpu,
+                "status": report.status,
+                **report.counts(),
+                "curve": curve,
+                "rss_before_kb": rss_before,
+                "peak_kb": _status_kb("VmHWM"),
+                "peak_reset": reset,
                 "warnings": sum(report.warning_reasons.values()),
                 "warning_reasons": report.quality()["warning_reasons"][:5],
-            }  # fmt: skip
+            }
 
         run("full", NOW, spec.get("profile"))
         if spec.get("reharvest"):
@@ -497,7 +693,9 @@ def _revision() -> str:
     try:
         head = git("rev-parse", "--short", "HEAD").decode().strip()
         code = git("log", "-1", "--format=%h", "--", *_MEASURED).decode().strip()
-        pending = git("diff", "HEAD", "--", *_MEASURED) + git("ls-files", "--others", "--exclude-standard", "--", *_MEASURED)
+        pending = git("diff", "HEAD", "--", *_MEASURED) + git(
+            "ls-files", "--others", "--exclude-standard", "--", *_MEASURED
+        )
     except OSError:
         return "commit unknown"
     dirty = f" + uncommitted changes ({hashlib.sha256(pending).hexdigest()[:8]})" if pending else ""
@@ -516,9 +714,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-scales", action="store_true", help="skip the N/4 and N/2 harvests (memory growth)")
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile run on N/10 records")
     parser.add_argument(
-        "--profile-rewritten", action="store_true",
+        "--profile-rewritten",
+        action="store_true",
         help="then re-harvest N once more (original bytes again) under cProfile, and print that profile",
-    )  # fmt: skip
+    )
     parser.add_argument("--keep", help="write the files and stores in this folder and keep them")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -533,8 +732,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{' --profile-rewritten' if args.profile_rewritten else ''}"
     )
     revision = _revision()
-    print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, "
-          f"{time.strftime('%Y-%m-%d %H:%M')}, {revision}")  # fmt: skip
+    print(
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, "
+        f"{time.strftime('%Y-%m-%d %H:%M')}, {revision}"
+    )
     started = time.perf_counter()
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-harvest-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -548,7 +749,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         files: dict[str, Path] = {}
         t = time.perf_counter()
         originals, duplicates = generate(n, args.seed, args.duplicates, communes, weights)
-        print(f"generated {len(originals):,} venues and {len(duplicates):,} near-duplicates in {time.perf_counter() - t:.1f} s")
+        print(
+            f"generated {len(originals):,} venues and {len(duplicates):,} near-duplicates in {time.perf_counter() - t:.1f} s"
+        )
         for label, size in sizes.items():  # the smaller files are subsets of the big one
             t = time.perf_counter()
             venues, pairs = subset(originals, duplicates, size, args.duplicates, args.seed)
@@ -558,8 +761,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             files[label] = work / f"records-{size}.csv"
             write_file(files[label], venues)
             del venues
-            print(f"wrote {label} = {size:,} records ({n_dup:,} near-duplicates), "
-                  f"{files[label].stat().st_size / 1e6:.1f} MB in {time.perf_counter() - t:.1f} s", flush=True)  # fmt: skip
+            print(
+                f"wrote {label} = {size:,} records ({n_dup:,} near-duplicates), "
+                f"{files[label].stat().st_size / 1e6:.1f} MB in {time.perf_counter() - t:.1f} s",
+                flush=True,
+            )
         del originals, duplicates
         rewritten = work / f"records-{n}-rewritten.csv"
         rewrite_file(files["N"], rewritten)
@@ -567,7 +773,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         bare = bare_parse(files["N"])
         assert bare["DictReader_rows"] == n, bare
-        print(f"bare parsing of {n:,} records: DictReader {bare['DictReader']:.2f} s, reader {bare['reader']:.2f} s", flush=True)
+        print(
+            f"bare parsing of {n:,} records: DictReader {bare['DictReader']:.2f} s, reader {bare['reader']:.2f} s",
+            flush=True,
+        )
 
         results: dict[str, dict[str, Any]] = {}
         order = [label for label in ("N/4", "N/2") if label in sizes] + ["N"]
@@ -589,13 +798,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             folder.mkdir(exist_ok=True)
             prof = work / "full.prof"
             results["N/10"] = run_child({"csv": str(files["N/10"]), "dir": str(folder), "profile": str(prof)})
-            print(f"profiled harvest N/10 = {sizes['N/10']:,}: {results['N/10']['phases']['full']['seconds']:.1f} s", flush=True)
+            print(
+                f"profiled harvest N/10 = {sizes['N/10']:,}: {results['N/10']['phases']['full']['seconds']:.1f} s",
+                flush=True,
+            )
 
         # ---- table
         dict_rate = n / bare["DictReader"]
         print()
-        print(f"file: {n:,} records, {size_mb:.1f} MB; bare csv.DictReader {bare['DictReader']:.2f} s "
-              f"({dict_rate:,.0f} records/s), csv.reader {bare['reader']:.2f} s ({n / bare['reader']:,.0f} records/s)")  # fmt: skip
+        print(
+            f"file: {n:,} records, {size_mb:.1f} MB; bare csv.DictReader {bare['DictReader']:.2f} s "
+            f"({dict_rate:,.0f} records/s), csv.reader {bare['reader']:.2f} s ({n / bare['reader']:,.0f} records/s)"
+        )
         header = (
             f"{'run':24} {'records':>8} {'wall s':>7} {'cpu s':>7} {'rec/s':>7} {'x bare':>7} {'new':>7} {'merged':>7} "
             f"{'review':>7} {'quar.':>6} {'unch.':>7} {'upd.':>6} {'RSS0 MB':>8} {'peak MB':>8} {'+MB':>6}"
@@ -603,7 +817,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(header)
         print("-" * len(header))
 
-        def line(name: str, records: int, p: dict[str, Any], bare_s: float | None, fraction_of: float | None = None) -> None:
+        def line(
+            name: str, records: int, p: dict[str, Any], bare_s: float | None, fraction_of: float | None = None
+        ) -> None:
             rate = f"{records / p['seconds']:,.0f}" if p["status"] != "unchanged" else "-"
             ratio = f"{p['seconds'] / bare_s:.1f}" if bare_s else "-"
             if fraction_of:
@@ -632,25 +848,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             _curve_line(f"full harvest {label}", results[label]["phases"]["full"])
         _curve_line("re-harvest rewritten", phases["rewritten"])
         print()
-        print("x bare: harvest wall time / csv.DictReader time on the same records (N/4, N/2: DictReader time of N scaled);")
-        print("re-harvest rows: % of the full harvest of N. RSS0: the child's RSS before the run (interpreter, modules,")
+        print(
+            "x bare: harvest wall time / csv.DictReader time on the same records (N/4, N/2: DictReader time of N scaled);"
+        )
+        print(
+            "re-harvest rows: % of the full harvest of N. RSS0: the child's RSS before the run (interpreter, modules,"
+        )
         print("gazetteer); peak: VmHWM during the run (reset before it); +MB: peak - RSS0.")
-        print(f"SQLite store after the full harvest of N: {results['N']['db_bytes'] / 1e6:.0f} MB; "
-              f"gazetteer + imports in the child: {results['N']['setup_s']:.1f} s (not in wall s)")  # fmt: skip
-        print(f"planted near-duplicates of N that feed the same venue as their original: {merged_pairs:,} / {len(planted):,}; "
-              f"other records merged: {phases['full']['merged'] - merged_pairs:,}")  # fmt: skip
+        print(
+            f"SQLite store after the full harvest of N: {results['N']['db_bytes'] / 1e6:.0f} MB; "
+            f"gazetteer + imports in the child: {results['N']['setup_s']:.1f} s (not in wall s)"
+        )
+        print(
+            f"planted near-duplicates of N that feed the same venue as their original: {merged_pairs:,} / {len(planted):,}; "
+            f"other records merged: {phases['full']['merged'] - merged_pairs:,}"
+        )
         print(f"warnings (full N): {phases['full']['warnings']:,}, most common: {phases['full']['warning_reasons']}")
         if size_mb * 1e6 > DEFAULT_MAX_BYTES:
-            print(f"note: the file is {size_mb:.0f} MB; a source's default max_size ({DEFAULT_MAX_BYTES / 1e6:.0f} MB) "
-                  "refuses it: the bench source file sets max_size to 2 x the file size.")  # fmt: skip
+            print(
+                f"note: the file is {size_mb:.0f} MB; a source's default max_size ({DEFAULT_MAX_BYTES / 1e6:.0f} MB) "
+                "refuses it: the bench source file sets max_size to 2 x the file size."
+            )
         if "N/10" in results:
             print_profile(str(work / "full.prof"), f"cProfile, full harvest of {sizes['N/10']:,} records")
         if args.profile_rewritten:
             print_profile(str(work / "rewritten.prof"), f"cProfile, re-harvest of {n:,} unchanged records in new bytes")
         now_revision = _revision()
         if now_revision.split("harvest code")[1] != revision.split("harvest code")[1]:
-            print(f"WARNING: the harvest's code changed during the run ({revision} -> {now_revision}): "
-                  "figures may mix versions")  # fmt: skip
+            print(
+                f"WARNING: the harvest's code changed during the run ({revision} -> {now_revision}): "
+                "figures may mix versions"
+            )
         print(f"\ntotal {time.perf_counter() - started:.0f} s")
     finally:
         if not args.keep:

@@ -38,7 +38,7 @@ import httpx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from search import percentiles  # noqa: E402
+from search import percentiles
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PATH = "/api/lieux?lieu=69003&q=numérique"
@@ -52,15 +52,24 @@ def free_port() -> int:
 
 def instance_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DIRECTORY_", "DATABASE_URL"))}
-    env.update(DIRECTORY_DATA_DIR=str(data_dir), DATABASE_URL=f"sqlite:///{data_dir / 'directory.db'}",
-               DIRECTORY_SOURCES_DIR=str(data_dir / "sources"), DIRECTORY_CATALOGUE_FILE=str(data_dir / "catalogue.toml"))  # fmt: skip
+    env.update(
+        DIRECTORY_DATA_DIR=str(data_dir),
+        DATABASE_URL=f"sqlite:///{data_dir / 'directory.db'}",
+        DIRECTORY_SOURCES_DIR=str(data_dir / "sources"),
+        DIRECTORY_CATALOGUE_FILE=str(data_dir / "catalogue.toml"),
+    )
     return env
 
 
 def load_demo(data_dir: Path) -> None:
     """The demo venues, as ``make demo`` loads them."""
-    subprocess.run([sys.executable, "-m", "directory", "demo", "--no-serve"], env=instance_env(data_dir), cwd=ROOT,
-                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "directory", "demo", "--no-serve"],
+        env=instance_env(data_dir),
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def load_synthetic(data_dir: Path, venues: int) -> None:
@@ -82,8 +91,9 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         args = [sys.executable, "-m", "directory", "serve", "--port", str(self.port), "--workers", str(workers)]
-        self.proc = subprocess.Popen(args, env=instance_env(data_dir), cwd=ROOT, stdout=subprocess.DEVNULL,
-                                     start_new_session=True)  # fmt: skip
+        self.proc = subprocess.Popen(
+            args, env=instance_env(data_dir), cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True
+        )
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -140,7 +150,9 @@ async def run_level(port: int, target: bytes, clients: int, total: int) -> tuple
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, help="an instance already loaded (default: the demo, in a temporary folder)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="an instance already loaded (default: the demo, in a temporary folder)"
+    )
     parser.add_argument("--workers", default=f"1,{os.cpu_count() or 1}")
     parser.add_argument("--clients", default="1,10,50")
     parser.add_argument("--requests", type=int, default=1500)
@@ -152,9 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     workers = sorted({int(w) for w in args.workers.split(",")})
     levels = [int(c) for c in args.clients.split(",")]
     target = quote(args.path, safe="/?&=").encode()
-    print(f"bench/load.py --workers {','.join(map(str, workers))} --clients {args.clients} --requests {args.requests}"
-          f"{' --small' if args.small else ''}")  # fmt: skip
-    print(f"Python {platform.python_version()}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}; GET {args.path}")
+    print(
+        f"bench/load.py --workers {','.join(map(str, workers))} --clients {args.clients} --requests {args.requests}"
+        f"{' --small' if args.small else ''}"
+    )
+    print(
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}; GET {args.path}"
+    )
     temp = None
     data_dir = args.data_dir
     if data_dir is None:
@@ -178,8 +194,11 @@ def main(argv: list[str] | None = None) -> int:
                     rate = len(latencies) / seconds
                     throughput[(n, clients)] = rate
                     p = percentiles(latencies)
-                    print(f"{n:>7} {clients:>7} {len(latencies):>8} {seconds:>6.1f} {rate:>7.1f} {len(errors):>6}  "
-                          f"{p[0]:.1f}/{p[1]:.1f}/{p[2]:.1f}", flush=True)  # fmt: skip
+                    print(
+                        f"{n:>7} {clients:>7} {len(latencies):>8} {seconds:>6.1f} {rate:>7.1f} {len(errors):>6}  "
+                        f"{p[0]:.1f}/{p[1]:.1f}/{p[2]:.1f}",
+                        flush=True,
+                    )
             finally:
                 server.stop()
         if len(workers) > 1:

@@ -39,15 +39,20 @@ def tile(items: list[Candidate], copies: int) -> list[Candidate]:
     for k in range(1, copies):
         for c in items:
             v = c.venue
-            out.append(Candidate(f"{c.key}#{k}", dataclasses.replace(
-                v,
-                code_postal=f"{k}{v.code_postal}",
-                longitude=None if v.longitude is None else v.longitude + 20 * k,
-                telephone=None if v.telephone is None else f"{v.telephone}{k}",
-                courriels=[f"{k}.{m}" for m in v.courriels],
-                site_web=[],
-                pivot=v.pivot if not v.has_siret else f"{k}{v.pivot[1:]}",
-            )))  # fmt: skip
+            out.append(
+                Candidate(
+                    f"{c.key}#{k}",
+                    dataclasses.replace(
+                        v,
+                        code_postal=f"{k}{v.code_postal}",
+                        longitude=None if v.longitude is None else v.longitude + 20 * k,
+                        telephone=None if v.telephone is None else f"{v.telephone}{k}",
+                        courriels=[f"{k}.{m}" for m in v.courriels],
+                        site_web=[],
+                        pivot=v.pivot if not v.has_siret else f"{k}{v.pivot[1:]}",
+                    ),
+                )
+            )
     return out
 
 
@@ -70,8 +75,10 @@ def main() -> None:
         partners[a.key] += 1
         partners[b.key] += 1
     print(f"{stats.items} fiches, {stats.pairs} paires sur {stats.all_pairs} ({stats.pairs / stats.all_pairs:.3%})")
-    print(f"plus gros bloc {stats.largest_block}, au plus {max(partners.values(), default=0)} voisins par fiche, "
-          f"blocs ignorés {dict(stats.skipped)}")  # fmt: skip
+    print(
+        f"plus gros bloc {stats.largest_block}, au plus {max(partners.values(), default=0)} voisins par fiche, "
+        f"blocs ignorés {dict(stats.skipped)}"
+    )
     print(f"blocage {t1 - t0:.2f} s, score {t2 - t1:.2f} s ({(t2 - t1) / max(1, len(pairs)) * 1e6:.0f} µs/paire)")
     print(f"décisions {dict(decisions)}")
 

@@ -36,12 +36,12 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
+from _synthetic import generate, sample_points
 
-from _synthetic import generate, sample_points  # noqa: E402
-from directory.schema import Service  # noqa: E402
-from directory.store import EARTH_RADIUS_M, VenueFilter, haversine_m, open_store  # noqa: E402
-from directory.store.tables import VenueRow, VenueTermRow  # noqa: E402
+from directory.schema import Service
+from directory.store import EARTH_RADIUS_M, VenueFilter, haversine_m, open_store
+from directory.store.tables import VenueRow, VenueTermRow
 
 venue_t = VenueRow.__table__
 term_t = VenueTermRow.__table__
@@ -56,11 +56,17 @@ PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 KINDS = {
     "A": ("A nearest 20", dict(limit=LIMIT)),
-    "B": ("B 20 in 30 km + service", dict(limit=LIMIT, radius_km=RADIUS_KM, filter=VenueFilter(terms={"services": [SERVICE]}))),
+    "B": (
+        "B 20 in 30 km + service",
+        dict(limit=LIMIT, radius_km=RADIUS_KM, filter=VenueFilter(terms={"services": [SERVICE]})),
+    ),
     # What /api/lieux/proches runs since issue 17: the card's columns only, read by the query that finds them.
     "A cards": ("A nearest 20, cards", dict(limit=LIMIT)),
-    "B cards": ("B 20 in 30 km + svc, cards", dict(limit=LIMIT, radius_km=RADIUS_KM, filter=VenueFilter(terms={"services": [SERVICE]}))),
-}  # fmt: skip
+    "B cards": (
+        "B 20 in 30 km + svc, cards",
+        dict(limit=LIMIT, radius_km=RADIUS_KM, filter=VenueFilter(terms={"services": [SERVICE]})),
+    ),
+}
 
 
 def api_call(store, key: str) -> Callable[..., list]:
@@ -105,7 +111,10 @@ def load_copy(engine: sa.Engine, data: Sequence) -> None:
             for pk, (row, _terms) in enumerate(data, 1):
                 values = {**row, "pk": pk}
                 copy.write_row(  # columns the generator does not fill (geo_method…) stay NULL
-                    [json.dumps(values[n]) if n in json_columns and values.get(n) is not None else values.get(n) for n in columns]
+                    [
+                        json.dumps(values[n]) if n in json_columns and values.get(n) is not None else values.get(n)
+                        for n in columns
+                    ]
                 )
         with cursor.copy("COPY venue_term (venue_pk, field, code) FROM STDIN") as copy:
             for pk, (_row, terms) in enumerate(data, 1):
@@ -162,7 +171,9 @@ def _box(lat: float, lon: float, half: float) -> tuple[float, float, float, floa
     return south, north, lon - dlon, lon + dlon
 
 
-def _scan(cur: sqlite3.Cursor, sql: str, lat: float, lon: float, half: float, extra: tuple) -> list[tuple[float, str, int]]:
+def _scan(
+    cur: sqlite3.Cursor, sql: str, lat: float, lon: float, half: float, extra: tuple
+) -> list[tuple[float, str, int]]:
     rows = cur.execute(sql, (*_box(lat, lon, half), *extra)).fetchall()
     return sorted((haversine_m(lat, lon, r[2], r[3]), r[1], r[0]) for r in rows)
 
@@ -264,10 +275,12 @@ def _store_plan(store, lat: float, lon: float, kwargs: dict[str, Any]) -> list[s
 
 
 def run_kinds(
-    store, points: Sequence[tuple[float, float]], budget_s: float,
+    store,
+    points: Sequence[tuple[float, float]],
+    budget_s: float,
     bare_for: Callable[[str, dict[str, Any], Any], Callable[[float, float, BoxStats], list]],
     oracle_for: Callable[[str, dict[str, Any], Any], Callable[[float, float, BoxStats], list]] | None = None,
-) -> dict[str, Timings]:  # fmt: skip
+) -> dict[str, Timings]:
     """Time every kind: the API over the points, then the bare SQL over the same points.
 
     The API loop stops after ``budget_s`` seconds, so a pathological plan still
@@ -410,17 +423,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--backends", default="sqlite,postgis")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--budget", type=float, default=30.0,
+        "--budget",
+        type=float,
+        default=30.0,
         help="seconds of timed API queries per backend and query kind (a slow plan is cut short; default 30)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--small", action="store_true",
+        "--small",
+        action="store_true",
         help="2,000 venues, 60 queries, 2 s budgets: a few seconds, what the test suite runs (both backends)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--no-analyze", action="store_true",
+        "--no-analyze",
+        action="store_true",
         help="do not re-run the SQLite queries after ANALYZE (the store itself never runs ANALYZE)",
-    )  # fmt: skip
+    )
     args = parser.parse_args(argv)
     if args.small:
         args.venues, args.queries, args.budget = 2_000, 60, 2.0
@@ -433,11 +450,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"bench/nearest.py --venues {args.venues} --queries {args.queries} --backends {','.join(backends)} "
         f"--seed {args.seed} --budget {args.budget:g}{' --no-analyze' if args.no_analyze else ''}"
     )
-    print(f"Python {platform.python_version()}, SQLAlchemy {sa.__version__}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}")
+    print(
+        f"Python {platform.python_version()}, SQLAlchemy {sa.__version__}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}"
+    )
     started = time.perf_counter()
     ms, data = _clock(lambda: list(generate(args.venues, args.seed)))
     points = sample_points(args.queries, args.seed)
-    print(f"generated {len(data):,} venues, {sum(len(t) for _r, t in data):,} terms, {len(points):,} query points in {ms / 1000:.1f} s")
+    print(
+        f"generated {len(data):,} venues, {sum(len(t) for _r, t in data):,} terms, {len(points):,} query points in {ms / 1000:.1f} s"
+    )
 
     report: dict[str, dict[str, Timings]] = {}
     for backend in backends:
@@ -498,7 +519,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for key in KINDS:
                 a, b = report[other][key].api_ids, report["postgis"][key].api_ids
                 same = sum(x == y for x, y in zip(a, b))
-                print(f"parity {other} vs postgis, {key}: same ids in the same order on {same}/{min(len(a), len(b))} queries")
+                print(
+                    f"parity {other} vs postgis, {key}: same ids in the same order on {same}/{min(len(a), len(b))} queries"
+                )
     print()
     for backend, kinds in report.items():
         for key, t in kinds.items():

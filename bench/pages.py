@@ -51,18 +51,23 @@ import httpx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _server import AppServer  # noqa: E402
-from nearest import load_executemany  # noqa: E402
-from search import described  # noqa: E402
+from _server import AppServer
+from nearest import load_executemany
+from search import described
 
-from directory.store import open_store  # noqa: E402
+from directory.store import open_store
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # loopback only: no tiles
-]  # fmt: skip
+]
 PARIS = (48.8566, 2.3522)
 RESULTS = "/?" + urlencode({"q": "démarches administratives", "lieu": "75019"})
 TERRITORY_MAP = "/api/carte?departement=75"
@@ -105,10 +110,14 @@ def chromium_transfers(browser, url: str, viewport: dict[str, int]) -> list[Tran
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
         seen: dict[str, dict] = {}
-        cdp.on("Network.responseReceived", lambda e: seen.setdefault(e["requestId"], {}).update(
-            url=e["response"]["url"], kind=e["type"]))  # fmt: skip
-        cdp.on("Network.loadingFinished", lambda e: seen.setdefault(e["requestId"], {}).update(
-            wire=e["encodedDataLength"], ok=True))  # fmt: skip
+        cdp.on(
+            "Network.responseReceived",
+            lambda e: seen.setdefault(e["requestId"], {}).update(url=e["response"]["url"], kind=e["type"]),
+        )
+        cdp.on(
+            "Network.loadingFinished",
+            lambda e: seen.setdefault(e["requestId"], {}).update(wire=e["encodedDataLength"], ok=True),
+        )
         cdp.on("Network.loadingFailed", lambda e: seen.setdefault(e["requestId"], {}).update(ok=False, wire=0))
         page.goto(url)
         if page.locator("#carte").count():
@@ -166,7 +175,9 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     print(f"bench/pages.py --venues {args.venues} --territory {args.territory} --seed {args.seed}")
-    print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}")
+    print(
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}"
+    )
     folder = Path(tempfile.mkdtemp(prefix="bench-pages-"))
     try:
         started = time.perf_counter()
@@ -176,7 +187,9 @@ def main() -> None:
         store.close()
         loaded = time.perf_counter()
         server = AppServer(db, folder)
-        print(f"{args.venues:,} venues loaded in {loaded - started:.1f} s; app started and index built in {time.perf_counter() - loaded:.1f} s")
+        print(
+            f"{args.venues:,} venues loaded in {loaded - started:.1f} s; app started and index built in {time.perf_counter() - loaded:.1f} s"
+        )
         try:
             with sync_playwright() as p, httpx.Client(base_url=server.base, timeout=120) as client:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -184,22 +197,38 @@ def main() -> None:
                 results = chromium_transfers(browser, server.base + RESULTS, {"width": 1280, "height": 900})
                 page = [t for t in results if "/api/carte" not in t.url]
                 page_kb = report(f"Results page {RESULTS} (HTML, CSS, JavaScript; before tiles)", page, client, 200)
-                page_map = report("  its map data (map.js, same search)", [t for t in results if "/api/carte" in t.url], client)
+                page_map = report(
+                    "  its map data (map.js, same search)", [t for t in results if "/api/carte" in t.url], client
+                )
 
-                territory = chromium_transfers(browser, server.base + "/embed?departement=75", {"width": 1280, "height": 900})
+                territory = chromium_transfers(
+                    browser, server.base + "/embed?departement=75", {"width": 1280, "height": 900}
+                )
                 points = [t for t in territory if "/api/carte" in t.url]
                 count = client.get(TERRITORY_MAP).json()["total"]
-                territory_kb = report(f"Map of a territory: {TERRITORY_MAP} ({count:,} venues, as the embed of the département loads it)",
-                                      points, client, 1024)  # fmt: skip
+                territory_kb = report(
+                    f"Map of a territory: {TERRITORY_MAP} ({count:,} venues, as the embed of the département loads it)",
+                    points,
+                    client,
+                    1024,
+                )
 
                 embed = chromium_transfers(browser, server.base + EMBED, {"width": 390, "height": 844})
-                embed_kb = report(f"Embed {EMBED} (HTML, CSS, JavaScript; before tiles)",
-                                  [t for t in embed if "/api/carte" not in t.url], client, 100)  # fmt: skip
+                embed_kb = report(
+                    f"Embed {EMBED} (HTML, CSS, JavaScript; before tiles)",
+                    [t for t in embed if "/api/carte" not in t.url],
+                    client,
+                    100,
+                )
                 embed_map = report("  its map data", [t for t in embed if "/api/carte" in t.url], client)
                 print("\nSummary (on the wire, KB; aims of issue 5)")
-                print(f"  results page            {page_kb / KB:7.1f}   with its map data {(page_kb + page_map) / KB:7.1f}   aim < 200")
+                print(
+                    f"  results page            {page_kb / KB:7.1f}   with its map data {(page_kb + page_map) / KB:7.1f}   aim < 200"
+                )
                 print(f"  map of {count:,} venues   {territory_kb / KB:7.1f}   aim < 1,024")
-                print(f"  embed                   {embed_kb / KB:7.1f}   with its map data {(embed_kb + embed_map) / KB:7.1f}   aim < 100")
+                print(
+                    f"  embed                   {embed_kb / KB:7.1f}   with its map data {(embed_kb + embed_map) / KB:7.1f}   aim < 100"
+                )
                 blocked = [t.url for t in results + territory + embed if not t.ok and "tile" not in t.url]
                 if blocked:
                     print(f"\nfailed requests other than tiles: {blocked}")

@@ -44,30 +44,21 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _synthetic import generate, sample_points  # noqa: E402
-from directory.schema import Frais, Service  # noqa: E402
-from directory.search import Fts5Index, IndexDocument, SearchQuery  # noqa: E402
-from directory.search.embedded import PRAGMAS  # noqa: E402
-from directory.store.codec import values_to_venue  # noqa: E402
+from _synthetic import generate, sample_points
+
+from directory.schema import Frais, Service
+from directory.search import Fts5Index, IndexDocument, SearchQuery
+from directory.search.embedded import PRAGMAS
+from directory.store.codec import values_to_venue
 
 WORDS = ("numérique", "médiathèque", "généalogie", "centre soc")
 WARMUP = 100
-SERVICES = [s.code for s in (Service.DEMARCHES, Service.OUTILS_QUOTIDIEN, Service.ACCES_INTERNET, Service.INSERTION_PRO)]
+SERVICES = [
+    s.code for s in (Service.DEMARCHES, Service.OUTILS_QUOTIDIEN, Service.ACCES_INTERNET, Service.INSERTION_PRO)
+]
 FEES = [Frais.GRATUIT.code, Frais.GRATUIT_SOUS_CONDITION.code]
 
-_POOL = (
-    "accompagnement atelier aide accueil ordinateur tablette smartphone internet courriel messagerie "
-    "formation emploi jeunes seniors famille initiation découverte sécurité impression scanner photocopie "
-    "wifi gratuit rendez-vous permanence bénévoles conseiller médiateur usagers démarches administratives "
-    "caf impôts santé retraite logement bureautique traitement texte tableur photos vidéo réseaux sociaux "
-    "parents enfants collège lycée étudiants demandeurs public quartier ville commune association maison "
-    "espace lieu local salle poste cours session groupe individuel collectif semaine mardi jeudi samedi "
-    "matin après-midi soir inscription libre accès matériel prêt recyclage réemploi solidaire fracture "
-    "autonomie confiance apprendre comprendre utiliser créer partager rechercher naviguer sécuriser "
-    "protéger données mots passe compte espace personnel ameli france connect identité papiers "
-    "carte grise permis vitale allocations emploi candidature lettre motivation entretien "
-    "bibliothèque lecture jeux programmation robotique impression 3d fablab makers couture"
-).split()
+_POOL = ["accompagnement", "atelier", "aide", "accueil", "ordinateur", "tablette", "smartphone", "internet", "courriel", "messagerie", "formation", "emploi", "jeunes", "seniors", "famille", "initiation", "découverte", "sécurité", "impression", "scanner", "photocopie", "wifi", "gratuit", "rendez-vous", "permanence", "bénévoles", "conseiller", "médiateur", "usagers", "démarches", "administratives", "caf", "impôts", "santé", "retraite", "logement", "bureautique", "traitement", "texte", "tableur", "photos", "vidéo", "réseaux", "sociaux", "parents", "enfants", "collège", "lycée", "étudiants", "demandeurs", "public", "quartier", "ville", "commune", "association", "maison", "espace", "lieu", "local", "salle", "poste", "cours", "session", "groupe", "individuel", "collectif", "semaine", "mardi", "jeudi", "samedi", "matin", "après-midi", "soir", "inscription", "libre", "accès", "matériel", "prêt", "recyclage", "réemploi", "solidaire", "fracture", "autonomie", "confiance", "apprendre", "comprendre", "utiliser", "créer", "partager", "rechercher", "naviguer", "sécuriser", "protéger", "données", "mots", "passe", "compte", "espace", "personnel", "ameli", "france", "connect", "identité", "papiers", "carte", "grise", "permis", "vitale", "allocations", "emploi", "candidature", "lettre", "motivation", "entretien", "bibliothèque", "lecture", "jeux", "programmation", "robotique", "impression", "3d", "fablab", "makers", "couture"]
 _RESUMES = (
     ("Accompagnement au numérique à {commune}.", 0.45),
     ("Médiation numérique pour tous à {commune}.", 0.29),
@@ -164,7 +155,9 @@ def main() -> None:
     print(f"{len(index.stats().words):,} distinct words")
     for word in WORDS:
         probe = SearchQuery(text=word)
-        print(f"  {word!r}: ~{index.plan(probe).estimates.get('text', 0):,.0f} documents ({index.plan(probe).text.fts_match()})")  # type: ignore[union-attr]
+        print(
+            f"  {word!r}: ~{index.plan(probe).estimates.get('text', 0):,.0f} documents ({index.plan(probe).text.fts_match()})"
+        )  # type: ignore[union-attr]
 
     qs = queries(sample_points(args.queries + WARMUP, args.seed), args.radius, args.seed)
     bare = sqlite3.connect(str(path))

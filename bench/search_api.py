@@ -37,14 +37,14 @@ import httpx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _server import AppServer  # noqa: E402
-from _synthetic import sample_points  # noqa: E402
-from nearest import load_executemany  # noqa: E402
-from search import WORDS, described, fmt, percentiles, queries  # noqa: E402
+from _server import AppServer
+from _synthetic import sample_points
+from nearest import load_executemany
+from search import WORDS, described, fmt, percentiles, queries
 
-from directory.search import Fts5Index, SearchQuery  # noqa: E402
-from directory.search.embedded import PRAGMAS  # noqa: E402
-from directory.store import open_store  # noqa: E402
+from directory.search import Fts5Index, SearchQuery
+from directory.search.embedded import PRAGMAS
+from directory.store import open_store
 
 WARMUP = 50
 
@@ -97,8 +97,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=3_000)
     args = parser.parse_args()
-    print(f"bench/search_api.py --venues {args.venues} --queries {args.queries} --clients {args.clients} --requests {args.requests}")
-    print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}")
+    print(
+        f"bench/search_api.py --venues {args.venues} --queries {args.queries} --clients {args.clients} --requests {args.requests}"
+    )
+    print(
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}"
+    )
     if not os.environ.get("MEILI_URL"):
         print("Meilisearch: skipped (MEILI_URL not set; no server on this machine)")
     folder = Path(tempfile.mkdtemp(prefix="bench-search-api-"))
@@ -110,7 +114,9 @@ def main() -> None:
         store.close()
         loaded = time.perf_counter()
         server = AppServer(db, folder)
-        print(f"{args.venues:,} venues loaded in {loaded - started:.1f} s; app started and index built in {time.perf_counter() - loaded:.1f} s")
+        print(
+            f"{args.venues:,} venues loaded in {loaded - started:.1f} s; app started and index built in {time.perf_counter() - loaded:.1f} s"
+        )
         try:
             qs = queries(sample_points(args.queries + WARMUP, args.seed), args.radius, args.seed)
             index = Fts5Index(folder / "search.db")  # the server's index file, read here for the bare statements
@@ -134,7 +140,9 @@ def main() -> None:
                         api_ms.append(elapsed)
                         bare_ms.append(bare_elapsed)
             pa, pb = percentiles(api_ms), percentiles(bare_ms)
-            print(f"\n{args.queries} API calls, text ({', '.join(WORDS)}) + point + {args.radius:g} km + two filters, facets counted:")
+            print(
+                f"\n{args.queries} API calls, text ({', '.join(WORDS)}) + point + {args.radius:g} km + two filters, facets counted:"
+            )
             print(f"  embedded api  p50/p95/p99 {fmt(pa)} ms")
             print(f"  bare engine   p50/p95/p99 {fmt(pb)} ms")
             print(f"  ratio         p50/p95/p99 {pa[0] / pb[0]:.1f}/{pa[1] / pb[1]:.1f}/{pa[2] / pb[2]:.1f}")
@@ -143,8 +151,10 @@ def main() -> None:
 
             seconds, errors, latencies = asyncio.run(load_test(server.base, qs[WARMUP:], args.clients, args.requests))
             pl = percentiles(latencies)
-            print(f"\nload: {args.clients} concurrent clients, {args.requests} requests in {seconds:.1f} s → "
-                  f"{args.requests / seconds:.0f} requests/s, {errors} errors, latency p50/p95/p99 {fmt(pl)} ms")  # fmt: skip
+            print(
+                f"\nload: {args.clients} concurrent clients, {args.requests} requests in {seconds:.1f} s → "
+                f"{args.requests / seconds:.0f} requests/s, {errors} errors, latency p50/p95/p99 {fmt(pl)} ms"
+            )
             print(f"server peak RSS {server.status('VmHWM') / 1024:.0f} MB")
         finally:
             server.stop()

@@ -78,6 +78,8 @@ class Settings:
             key = "DATABASE_URL" if f.name == "database_url" else f"DIRECTORY_{f.name.upper()}"
             if key in environ:
                 raw = environ[key]
-                values[f.name] = Path(raw) if f.name.endswith(("_dir", "_file")) else int(raw) if f.name == "port" else raw
+                values[f.name] = (
+                    Path(raw) if f.name.endswith(("_dir", "_file")) else int(raw) if f.name == "port" else raw
+                )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -22,9 +22,18 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 __all__ = [
-    "DirectoryError", "InvalidQuery", "Forbidden", "CsrfRefused", "VenueNotFound", "PlaceNotFound",
-    "SourceUnavailable", "StoreNotReady", "SearchUnavailable", "InvalidCatalogue", "FieldError",
-]  # fmt: skip
+    "DirectoryError",
+    "InvalidQuery",
+    "Forbidden",
+    "CsrfRefused",
+    "VenueNotFound",
+    "PlaceNotFound",
+    "SourceUnavailable",
+    "StoreNotReady",
+    "SearchUnavailable",
+    "InvalidCatalogue",
+    "FieldError",
+]
 
 
 @dataclass(frozen=True, slots=True)

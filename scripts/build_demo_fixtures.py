@@ -27,14 +27,21 @@ from directory.schema import parse_venue
 
 SOURCES = [
     # (input file, output file, id prefix, source label)
-    ("conseiller-numerique/lieux-cnfs-2022.json", "conseillers-numeriques-2022.csv", "cnfs-", "Conseillers numériques (ANCT), 2022"),
+    (
+        "conseiller-numerique/lieux-cnfs-2022.json",
+        "conseillers-numeriques-2022.csv",
+        "cnfs-",
+        "Conseillers numériques (ANCT), 2022",
+    ),
     ("hinaura/source.json", "hinaura-2021.csv", "hinaura-", "Hinaura"),
 ]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("datasets", type=Path, help="folder holding conseiller-numerique/ and hinaura/ (fixtures/sources)")
+    parser.add_argument(
+        "datasets", type=Path, help="folder holding conseiller-numerique/ and hinaura/ (fixtures/sources)"
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "fixtures" / "demo")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -51,7 +58,10 @@ def main() -> int:
         with (args.out / target).open("w", encoding="utf-8", newline="") as stream:
             for _ in write_national_csv(venues, stream, extensions=True):
                 pass
-        print(f"{source}: {len(records)} read, {len(venues)} written to {target}; rejected: {dict(reasons)}", file=sys.stderr)
+        print(
+            f"{source}: {len(records)} read, {len(venues)} written to {target}; rejected: {dict(reasons)}",
+            file=sys.stderr,
+        )
     return 0
 
 

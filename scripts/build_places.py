@@ -49,9 +49,18 @@ FRENCH_COUNTRIES = {"FR", "RE", "GP", "MQ", "GF", "YT", "NC", "PF", "PM", "WF", 
 # GeoNames code there is a real distribution code, not a CEDEX one.
 PLAIN_OVERSEAS_PREFIXES = ("986", "987", "988")
 COUNTRY_DEPARTEMENT = {
-    "GP": "971", "MQ": "972", "GF": "973", "RE": "974", "PM": "975", "YT": "976",
-    "BL": "977", "MF": "978", "WF": "986", "PF": "987", "NC": "988",
-}  # fmt: skip
+    "GP": "971",
+    "MQ": "972",
+    "GF": "973",
+    "RE": "974",
+    "PM": "975",
+    "YT": "976",
+    "BL": "977",
+    "MF": "978",
+    "WF": "986",
+    "PF": "987",
+    "NC": "988",
+}
 TYPES = {
     "commune-actuelle": "actuelle",
     "commune-deleguee": "deleguee",

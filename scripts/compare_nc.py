@@ -36,8 +36,12 @@ from directory.places import load_gazetteer  # noqa: E402
 from directory.schema import LIST_VOCABULARIES, NATIONAL_FIELDS, OpeningHours, Severity, fold_key, parse_venue  # noqa: E402
 
 SOURCE = ROOT / "fixtures" / "sources" / "nouvelle-caledonie.toml"
-ANCT = ROOT / "fixtures" / "sources" / "nouvelle-caledonie" / (
-    "20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json"
+ANCT = (
+    ROOT
+    / "fixtures"
+    / "sources"
+    / "nouvelle-caledonie"
+    / ("20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json")
 )
 OUT = ROOT / "fixtures" / "sources" / "nouvelle-caledonie-agreement.md"
 TODAY = date(2024, 3, 20)  # the day ANCT converted the survey
@@ -63,7 +67,11 @@ def parsed(record: dict[str, Any], places: Any) -> Side:
             return Side(values, invalid, rejected=bool(invalid))
         bad = {p.field for p in result.problems if p.severity is Severity.ERROR}
         invalid |= bad
-        legacy = {"presentation_resume": "presentation_resume", "courriels": "courriel", "autres_formations_labels": "labels_autres"}
+        legacy = {
+            "presentation_resume": "presentation_resume",
+            "courriels": "courriel",
+            "autres_formations_labels": "labels_autres",
+        }
         for name in bad:
             record.pop(name, None)
             record.pop(legacy.get(name, name), None)
@@ -133,7 +141,10 @@ def report() -> str:
     for item in raw_items:
         record, _ = config.map(item.record, today=TODAY)
         mapped.append(record)
-        ours[(fold_key(item.record["nom"]), fold_key(item.record["commune"] or ""))] = (item.record, parsed(record, places))
+        ours[(fold_key(item.record["nom"]), fold_key(item.record["commune"] or ""))] = (
+            item.record,
+            parsed(record, places),
+        )
     theirs_records = json.loads(ANCT.read_text(encoding="utf-8"))
 
     pairs = []
@@ -174,8 +185,16 @@ def report() -> str:
     theirs_valid = sum(not parsed(r, places).rejected for r in theirs_records)
     venues, twins = duplicates(mapped, places, config.id)
     differ = {name: d for name, _, _, d, _, _ in rows}
-    five = sum(differ[n] for n in ("frais_a_charge", "modalites_accompagnement", "structure_parente",
-                                   "dispositif_programmes_nationaux", "itinerance"))  # fmt: skip
+    five = sum(
+        differ[n]
+        for n in (
+            "frais_a_charge",
+            "modalites_accompagnement",
+            "structure_parente",
+            "dispositif_programmes_nationaux",
+            "itinerance",
+        )
+    )
     publics = Counter(
         publics_case(ours[key][0].get("publics_accueillis") or "", mine, theirs)
         for key, mine, theirs in pairs
@@ -186,11 +205,14 @@ def report() -> str:
         return sum(service in labels(p[a], "services") - labels(p[b], "services") for p in pairs)
 
     facts = {
-        "five": five, "disagreements": total - total_agree, "five_share": 100 * five / (total - total_agree),
-        "publics": differ[PUBLICS], **{case: publics[case] for case in ("tout", "insertion", "etudiants", "autres")},
+        "five": five,
+        "disagreements": total - total_agree,
+        "five_share": 100 * five / (total - total_agree),
+        "publics": differ[PUBLICS],
+        **{case: publics[case] for case in ("tout", "insertion", "etudiants", "autres")},
         "loisirs": gained("Loisirs et créations numériques", 1, 2),
         "comprehension": gained("Compréhension du monde numérique", 2, 1),
-    }  # fmt: skip
+    }
     lines = [
         "# Nouvelle-Calédonie : notre correspondance comparée à celle de l'ANCT",
         "",
@@ -215,7 +237,9 @@ def report() -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, agree, both_empty, differ, t_invalid, o_invalid in rows:
-        lines.append(f"| `{name}` | {agree} | {both_empty} | {differ} | {t_invalid} | {o_invalid} | {100 * agree / len(pairs):.0f} % |")
+        lines.append(
+            f"| `{name}` | {agree} | {both_empty} | {differ} | {t_invalid} | {o_invalid} | {100 * agree / len(pairs):.0f} % |"
+        )
     informative = [(n, a - e, a - e + d) for n, a, e, d, _, _ in rows if a - e + d]
     agree_info = sum(x for _, x, _ in informative)
     total_info = sum(y for _, _, y in informative)

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Screenshots of a running instance, desktop and phone, into docs/screenshots/.
 
-    .venv/bin/directory demo &   # then:
-    .venv/bin/python scripts/take_screenshots.py http://127.0.0.1:8000 "/?lieu=69003" "/?lieu=Nancy"
+.venv/bin/directory demo &   # then:
+.venv/bin/python scripts/take_screenshots.py http://127.0.0.1:8000 "/?lieu=69003" "/?lieu=Nancy"
 """
 
 from __future__ import annotations
@@ -14,8 +14,15 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 

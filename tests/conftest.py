@@ -160,10 +160,14 @@ _ALLOWED = tuple(
     for folder in {
         os.path.join(str(Path(p).resolve()), "")
         for p in (
-            _TEMP, sys.prefix, sys.base_prefix, sys.exec_prefix,
+            _TEMP,
+            sys.prefix,
+            sys.base_prefix,
+            sys.exec_prefix,
             os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache",
             os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config",
-            Path.home() / ".local", Path.home() / ".npm",
+            Path.home() / ".local",
+            Path.home() / ".npm",
         )
     }
     if folder.startswith(_BESIDE) and folder != _BESIDE

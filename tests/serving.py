@@ -36,10 +36,17 @@ class ServerThread:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(("127.0.0.1", 0))
         config = uvicorn.Config(
-            self.app, interface="asgi3", http=self.http, lifespan="off", log_level="warning", timeout_graceful_shutdown=2
+            self.app,
+            interface="asgi3",
+            http=self.http,
+            lifespan="off",
+            log_level="warning",
+            timeout_graceful_shutdown=2,
         )
         self._server, self._socket = uvicorn.Server(config), sock
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, name=self.name, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name=self.name, daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + 15
         while not self._server.started:

@@ -15,8 +15,18 @@ __all__ = ["main"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--database", "database_url", envvar="DATABASE_URL", help="URL de la base (défaut : SQLite dans le dossier de données).")
-@click.option("--data-dir", type=click.Path(file_okay=False), envvar="DIRECTORY_DATA_DIR", help="Dossier des données (défaut : ./data).")
+@click.option(
+    "--database",
+    "database_url",
+    envvar="DATABASE_URL",
+    help="URL de la base (défaut : SQLite dans le dossier de données).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    envvar="DIRECTORY_DATA_DIR",
+    help="Dossier des données (défaut : ./data).",
+)
 @click.version_option(package_name="directory")
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None, data_dir: str | None) -> None:

@@ -35,7 +35,9 @@ def open_settings_store(settings: Settings, *, upgrade: bool = False) -> Store:
 
 def bad_database_address(settings: Settings) -> click.ClickException:
     """The French error for a ``DATABASE_URL`` that names no database this directory can open."""
-    return fail(f"adresse de base de données invalide : « {settings.database} » (écrire sqlite:///chemin ou postgresql://…)")
+    return fail(
+        f"adresse de base de données invalide : « {settings.database} » (écrire sqlite:///chemin ou postgresql://…)"
+    )
 
 
 def acting_account(store: Store, login: str) -> str:
@@ -43,8 +45,10 @@ def acting_account(store: Store, login: str) -> str:
     account of the back office, as it does on the web."""
     account = store.accounts.get(login.strip().lower())
     if account is None:
-        raise fail(f"« {login} » n'est pas un compte de l'espace de gestion : créez-le d'abord "
-                   f"(directory users add {login.strip().lower()} --role …)")  # fmt: skip
+        raise fail(
+            f"« {login} » n'est pas un compte de l'espace de gestion : créez-le d'abord "
+            f"(directory users add {login.strip().lower()} --role …)"
+        )
     if not account.active:
         raise fail(f"le compte « {account.login} » est désactivé")
     return account.login

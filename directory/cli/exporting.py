@@ -15,10 +15,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from directory.config import Settings
 from directory.errors import InvalidQuery
 from directory.export import DEFAULT_BASE_URL, WRITERS, Writer, get_writer
-from directory.places import load_gazetteer
-from directory.store import Store, VenueFilter
 from directory.export.streaming import export_chunks
 from directory.export.territory import read_territory
+from directory.places import load_gazetteer
+from directory.store import Store, VenueFilter
 
 from ._common import fail, open_settings_store
 
@@ -33,7 +33,10 @@ __all__ = ["export"]
 @click.option("--epci", help="Numéro SIREN d'une intercommunalité (toutes ses communes).")
 @click.option("--bbox", help="Rectangle sud,ouest,nord,est en degrés.")
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Fichier à écrire (défaut : la sortie standard)."
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Fichier à écrire (défaut : la sortie standard).",
 )
 @click.pass_obj
 def export(
@@ -59,7 +62,9 @@ def export(
     store = open_settings_store(settings)
     console = Console(stderr=True, soft_wrap=True)
     if not settings.public_url:
-        console.print(f"[dim]Liens vers {DEFAULT_BASE_URL} : indiquez l'adresse publique dans DIRECTORY_PUBLIC_URL.[/dim]")
+        console.print(
+            f"[dim]Liens vers {DEFAULT_BASE_URL} : indiquez l'adresse publique dans DIRECTORY_PUBLIC_URL.[/dim]"
+        )
     base_url = settings.public_url or DEFAULT_BASE_URL
     writer = get_writer(format_, base_url=base_url)
     total = store.count_venues() if territory.everything else None
@@ -84,9 +89,13 @@ def _write(
     written = 0
 
     with Progress(
-        TextColumn(f"[bold]Export {writer.name}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True,
-    ) as bar:  # fmt: skip
+        TextColumn(f"[bold]Export {writer.name}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("export", total=total)
 
         def advance(count: int) -> None:

@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 import sqlalchemy as sa
@@ -15,9 +15,17 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from directory.config import Settings
-from directory.harvest import HarvestReport, SourceConfig, SourceConfigError, check_samples, harvest_source, load_sources
+from directory.harvest import (
+    HarvestReport,
+    SourceConfig,
+    SourceConfigError,
+    check_samples,
+    harvest_source,
+    load_sources,
+)
 from directory.harvest.fetch import Fetcher
-from directory.harvest.lock import INTERRUPTED, fail_interrupted_runs, harvest_lock as database_lock
+from directory.harvest.lock import INTERRUPTED, fail_interrupted_runs
+from directory.harvest.lock import harvest_lock as database_lock
 from directory.places import load_gazetteer
 from directory.schema.problems import MESSAGES
 from directory.store import Store, UnknownSource, utcnow
@@ -27,14 +35,32 @@ from .indexing import sync_index
 
 __all__ = ["sources", "harvest", "worker"]
 
-_STATUS = {"complete": "complète", "unchanged": "inchangée", "partial": "partielle", "failed": "échec", "running": "en cours"}
+_STATUS = {
+    "complete": "complète",
+    "unchanged": "inchangée",
+    "partial": "partielle",
+    "failed": "échec",
+    "running": "en cours",
+}
 #: The counts of a run in French: a harvest's (``HarvestReport.counts``), then an import's.
 _COUNTS = {
-    "fetched": "reçus", "new": "nouveaux", "updated": "modifiés", "unchanged": "inchangés", "quarantined": "en quarantaine",
-    "geocoded": "géocodés", "placed_at_commune": "placés au centre de leur commune", "merged": "fusionnés",
-    "to_review": "à vérifier", "withdrawn": "retirés", "skipped": "ignorés (déjà moissonnés à la source)",
-    "requests": "requêtes", "read": "lus", "created": "nouveaux", "rejected": "rejetés", "flagged": "avec avertissements",
-}  # fmt: skip
+    "fetched": "reçus",
+    "new": "nouveaux",
+    "updated": "modifiés",
+    "unchanged": "inchangés",
+    "quarantined": "en quarantaine",
+    "geocoded": "géocodés",
+    "placed_at_commune": "placés au centre de leur commune",
+    "merged": "fusionnés",
+    "to_review": "à vérifier",
+    "withdrawn": "retirés",
+    "skipped": "ignorés (déjà moissonnés à la source)",
+    "requests": "requêtes",
+    "read": "lus",
+    "created": "nouveaux",
+    "rejected": "rejetés",
+    "flagged": "avec avertissements",
+}
 
 
 def _load(settings: Settings) -> list[SourceConfig]:
@@ -47,8 +73,10 @@ def _load(settings: Settings) -> list[SourceConfig]:
 def _no_sources(settings: Settings) -> str:
     where = settings.sources_dir
     missing = "" if where.is_dir() else " (ce dossier n'existe pas)"
-    return (f"aucune source dans {where}{missing} : un fichier TOML par source (docs/sources.md), "
-            "ou un autre dossier avec DIRECTORY_SOURCES_DIR")  # fmt: skip
+    return (
+        f"aucune source dans {where}{missing} : un fichier TOML par source (docs/sources.md), "
+        "ou un autre dossier avec DIRECTORY_SOURCES_DIR"
+    )
 
 
 @click.group(invoke_without_command=True)
@@ -101,7 +129,7 @@ def check(settings: Settings) -> None:
 def feedback(settings: Settings, source_id: str, since: str | None, as_json: bool) -> None:
     """Retours au producteur : fiches en quarantaine et corrections des curateurs."""
     try:
-        moment = datetime.strptime(since, "%Y-%m-%d").replace(tzinfo=timezone.utc) if since else None
+        moment = datetime.strptime(since, "%Y-%m-%d").replace(tzinfo=UTC) if since else None
     except ValueError as err:
         raise fail("« --depuis » doit être une date AAAA-MM-JJ, par exemple 2025-01-31") from err
     store = open_settings_store(settings, upgrade=True)
@@ -112,8 +140,11 @@ def feedback(settings: Settings, source_id: str, since: str | None, as_json: boo
     if as_json:
         echo_json(result.as_json(people=True))
         return
-    run = (f"moisson {result.run_id} du {_when(result.run_at)}, la dernière qui a lu la source" if result.run_at
-           else "aucune moisson n'a lu la source")  # fmt: skip
+    run = (
+        f"moisson {result.run_id} du {_when(result.run_at)}, la dernière qui a lu la source"
+        if result.run_at
+        else "aucune moisson n'a lu la source"
+    )
     click.echo(f"Retours pour {source_id} — {len(result.quarantined)} fiche(s) en quarantaine ({run}) :")
     for q in result.quarantined:
         click.echo(f"  ligne {q.position} · {q.record_id or 'sans identifiant'}")
@@ -122,8 +153,10 @@ def feedback(settings: Settings, source_id: str, since: str | None, as_json: boo
     depuis = f" depuis le {moment:%d/%m/%Y}" if moment else ""
     click.echo(f"{len(result.corrections)} correction(s) des curateurs{depuis} :")
     for c in result.corrections:
-        click.echo(f"  {_when(c.at)} · {c.actor} · lieu {c.venue_id} (fiche {c.record_id}) · "
-                   f"{c.field or '—'} : {json.dumps(c.old, ensure_ascii=False)} → {json.dumps(c.new, ensure_ascii=False)}")  # fmt: skip
+        click.echo(
+            f"  {_when(c.at)} · {c.actor} · lieu {c.venue_id} (fiche {c.record_id}) · "
+            f"{c.field or '—'} : {json.dumps(c.old, ensure_ascii=False)} → {json.dumps(c.new, ensure_ascii=False)}"
+        )
 
 
 @click.command()
@@ -131,8 +164,12 @@ def feedback(settings: Settings, source_id: str, since: str | None, as_json: boo
 @click.option("--all", "all_", is_flag=True, help="Toutes les sources actives.")
 @click.option("--due", is_flag=True, help="Les sources dont l'intervalle est écoulé (pour cron).")
 @click.option("--json", "as_json", is_flag=True, help="Rapports en JSON.")
-@click.option("--confirmer-retraits", "confirm", is_flag=True,
-              help="La source a vraiment perdu des lieux : les retirer même si la moisson paraît suspecte.")
+@click.option(
+    "--confirmer-retraits",
+    "confirm",
+    is_flag=True,
+    help="La source a vraiment perdu des lieux : les retirer même si la moisson paraît suspecte.",
+)
 @click.pass_obj
 def harvest(settings: Settings, names: tuple[str, ...], all_: bool, due: bool, as_json: bool, confirm: bool) -> None:
     """Moissonne des sources : « directory harvest SOURCE… », « --all » ou « --due ».
@@ -154,24 +191,35 @@ def harvest(settings: Settings, names: tuple[str, ...], all_: bool, due: bool, a
         if unknown or not names:
             raise fail(
                 f"source inconnue : {', '.join(unknown)} (sources : {', '.join(by_id) or 'aucune'})"
-                if unknown else "indiquez une ou plusieurs sources, --all ou --due"
-            )  # fmt: skip
+                if unknown
+                else "indiquez une ou plusieurs sources, --all ou --due"
+            )
         chosen = [by_id[n] for n in names]
     if confirm and (all_ or due):
         raise fail("--confirmer-retraits se donne pour des sources nommées, une personne ayant vérifié chacune")
-    reports = run_harvests(settings, configs, chosen, Console(stderr=as_json, soft_wrap=True), due_only=due,
-                           confirm_withdrawals=confirm)  # fmt: skip
+    reports = run_harvests(
+        settings, configs, chosen, Console(stderr=as_json, soft_wrap=True), due_only=due, confirm_withdrawals=confirm
+    )
     if as_json:
-        echo_json([{"source": r.source_id, "run": r.run_id, "status": r.status, "counts": r.counts(), "notes": r.notes}
-                   for r in reports])  # fmt: skip
+        echo_json(
+            [
+                {"source": r.source_id, "run": r.run_id, "status": r.status, "counts": r.counts(), "notes": r.notes}
+                for r in reports
+            ]
+        )
     if any(r.status == "failed" for r in reports):
         raise SystemExit(1)
 
 
 def run_harvests(
-    settings: Settings, configs: list[SourceConfig], chosen: list[SourceConfig], console: Console,
-    *, due_only: bool = False, confirm_withdrawals: bool = False,
-) -> list[HarvestReport]:  # fmt: skip
+    settings: Settings,
+    configs: list[SourceConfig],
+    chosen: list[SourceConfig],
+    console: Console,
+    *,
+    due_only: bool = False,
+    confirm_withdrawals: bool = False,
+) -> list[HarvestReport]:
     """Harvest each chosen source in turn (with ``due_only``, those whose interval has passed) and print
     its summary; one harvest at a time per database (:func:`harvest_lock`), the store opened (and
     migrated) once the lock is ours, runs that a dead process left « en cours » marked failed."""
@@ -186,9 +234,14 @@ def run_harvests(
 
 
 def _harvest_chosen(
-    settings: Settings, store: Store, configs: list[SourceConfig], chosen: list[SourceConfig], console: Console,
-    due_only: bool, confirm_withdrawals: bool,
-) -> list[HarvestReport]:  # fmt: skip
+    settings: Settings,
+    store: Store,
+    configs: list[SourceConfig],
+    chosen: list[SourceConfig],
+    console: Console,
+    due_only: bool,
+    confirm_withdrawals: bool,
+) -> list[HarvestReport]:
     if due_only:  # once the lock is ours: the harvest we waited for may have just done them
         chosen = [c for c in chosen if _is_due(store, c.id)]
     if not chosen:
@@ -198,14 +251,26 @@ def _harvest_chosen(
     reports = []
     with Fetcher() as fetcher:
         for config in chosen:
-            with Progress(TextColumn(f"[bold]{config.id}"), BarColumn(), TextColumn("{task.completed} enregistrements"),
-                          TimeElapsedColumn(), console=console, transient=True) as bar:  # fmt: skip
+            with Progress(
+                TextColumn(f"[bold]{config.id}"),
+                BarColumn(),
+                TextColumn("{task.completed} enregistrements"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            ) as bar:
                 task = bar.add_task("harvest", total=None)
                 report = harvest_source(
-                    store, config, fetcher=fetcher, places=places, geocoder=_geocoder(settings, store, places),
-                    direct_origins=direct, instance_name=settings.instance_name or None,
-                    progress=lambda n: bar.advance(task, n), confirm_withdrawals=confirm_withdrawals,
-                )  # fmt: skip
+                    store,
+                    config,
+                    fetcher=fetcher,
+                    places=places,
+                    geocoder=_geocoder(settings, store, places),
+                    direct_origins=direct,
+                    instance_name=settings.instance_name or None,
+                    progress=lambda n: bar.advance(task, n),
+                    confirm_withdrawals=confirm_withdrawals,
+                )
             _print_summary(console, report)
             reports.append(report)
     sync_index(settings, store)
@@ -263,9 +328,21 @@ def _report(settings: Settings, runs: tuple[str, ...], as_json: bool) -> None:
     else:
         found = sorted(store.sources.last_runs().values(), key=lambda r: r.source_id)
     if as_json:
-        echo_json([{"run": r.id, "source": r.source_id, "kind": r.kind, "status": r.status,
-                    "started_at": r.started_at.isoformat(), "counts": r.counts, "report": r.report}
-                   for r in found if r])  # fmt: skip
+        echo_json(
+            [
+                {
+                    "run": r.id,
+                    "source": r.source_id,
+                    "kind": r.kind,
+                    "status": r.status,
+                    "started_at": r.started_at.isoformat(),
+                    "counts": r.counts,
+                    "report": r.report,
+                }
+                for r in found
+                if r
+            ]
+        )
         return
     for r in found:
         assert r is not None
@@ -280,7 +357,9 @@ def _report(settings: Settings, runs: tuple[str, ...], as_json: bool) -> None:
 
 def _counts_text(counts: Mapping[str, int]) -> str:
     """« 12 reçus, 3 nouveaux, … 0 retirés — 4 requêtes »: the ignored only when there are some."""
-    words = ", ".join(f"{n} {_COUNTS.get(k, k)}" for k, n in counts.items() if k != "requests" and (n or k != "skipped"))
+    words = ", ".join(
+        f"{n} {_COUNTS.get(k, k)}" for k, n in counts.items() if k != "requests" and (n or k != "skipped")
+    )
     return words + (f" — {counts['requests']} requêtes" if "requests" in counts else "")
 
 
@@ -328,7 +407,9 @@ def worker(settings: Settings, every: int, once: bool) -> None:
     while True:
         problem = _worker_pass(settings, console)
         if problem:
-            click.echo(f"Passage interrompu : {problem}" + ("" if once else f"\nNouvel essai dans {every} s."), err=True)
+            click.echo(
+                f"Passage interrompu : {problem}" + ("" if once else f"\nNouvel essai dans {every} s."), err=True
+            )
         if once:
             raise SystemExit(1 if problem else 0)
         time.sleep(every)

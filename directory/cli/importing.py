@@ -40,12 +40,18 @@ def import_(settings: Settings, files: tuple[Path, ...], format_: str | None, as
     failed = False
     for path in files:
         with Progress(
-            TextColumn(f"[bold]{path.name}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=console, transient=True,
-        ) as bar:  # fmt: skip
+            TextColumn(f"[bold]{path.name}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
             task = bar.add_task("import", total=None)
             try:
-                report = import_file(store, path, places=places, format=format_, progress=lambda n: bar.advance(task, n))
+                report = import_file(
+                    store, path, places=places, format=format_, progress=lambda n: bar.advance(task, n)
+                )
             except ReadError as err:
                 console.print(f"[red]✗ {path} : {err}[/red]")
                 failed = True

@@ -42,8 +42,13 @@ def reindex(settings: Settings) -> None:
     """Reconstruit l'index de recherche à partir de la base."""
     store = open_settings_store(settings, upgrade=True)
     index = checked_index(settings)
-    with Progress(SpinnerColumn(), TextColumn("Indexation : {task.completed} lieux"), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:  # fmt: skip
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("Indexation : {task.completed} lieux"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("index", total=None)
         count = rebuild(index, store, progress=lambda n: bar.update(task, completed=n))
     click.echo(f"Index reconstruit : {count} lieux.")

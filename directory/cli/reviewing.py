@@ -33,7 +33,9 @@ def review(ctx: click.Context, limit: int) -> None:
         click.echo(f"{item['score']:.2f}  {item['left_key']}  ⟷  {item['right_key']}  ({parts})")
         for side in ("left", "right"):
             click.echo(f"      {item[f'{side}_key']} : {_place(item[side])}")
-    click.echo("Décider : directory review same GAUCHE DROITE --par COMPTE  |  directory review different GAUCHE DROITE --par COMPTE")
+    click.echo(
+        "Décider : directory review same GAUCHE DROITE --par COMPTE  |  directory review different GAUCHE DROITE --par COMPTE"
+    )
 
 
 def _place(record: dict[str, Any]) -> str:
@@ -51,8 +53,10 @@ def _decide(settings: Settings, left: str, right: str, decision: str, actor: str
         if unknown:  # a typo, most likely: a person decides about records she has seen
             raise fail(f"fiches inconnues de l'annuaire : {', '.join(unknown)} (clés au format source:identifiant)")
         done = writer.decide(left, right, decision, actor, utcnow())
-    click.echo(f"Décision enregistrée ({'même lieu' if decision == 'match' else 'lieux différents'}) : "
-               "les prochaines moissons la respecteront.")  # fmt: skip
+    click.echo(
+        f"Décision enregistrée ({'même lieu' if decision == 'match' else 'lieux différents'}) : "
+        "les prochaines moissons la respecteront."
+    )
     if done.merged or done.split:
         sync_index(settings, store)  # the search shows the venues as they now are
     if done.merged:

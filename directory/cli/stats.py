@@ -12,9 +12,12 @@ from ._common import echo_json, open_settings_store
 __all__ = ["stats"]
 
 _STATUS = {
-    "active": "publiés", "withdrawn": "retirés", "merged": "fusionnés", "pending": "en attente de publication",
+    "active": "publiés",
+    "withdrawn": "retirés",
+    "merged": "fusionnés",
+    "pending": "en attente de publication",
     "refused": "refusés",
-}  # fmt: skip
+}
 
 
 @click.command()
@@ -30,7 +33,12 @@ def stats(settings: Settings, as_json: bool) -> None:
     click.echo(f"Base : {settings.database}")
     click.echo("Lieux : " + (", ".join(f"{n} {_STATUS.get(s, s)}" for s, n in sorted(venues.items())) or "aucun"))
     click.echo(f"  dont {figures['with_coordinates']} avec coordonnées, {figures['flagged']} signalés à vérifier")
-    click.echo("Départements (2 premiers chiffres du code postal) : " + ", ".join(f"{d} ({n})" for d, n in figures["top_postcode_prefixes"]))
+    click.echo(
+        "Départements (2 premiers chiffres du code postal) : "
+        + ", ".join(f"{d} ({n})" for d, n in figures["top_postcode_prefixes"])
+    )
     raw = figures["raw_records"]
     click.echo(f"Enregistrements reçus : {sum(raw.values())} ({', '.join(f'{n} {s}' for s, n in sorted(raw.items()))})")
-    click.echo(f"Sources : {figures['sources']} ; imports/moissons : {figures['runs']} ; modifications journalisées : {figures['changes']}")
+    click.echo(
+        f"Sources : {figures['sources']} ; imports/moissons : {figures['runs']} ; modifications journalisées : {figures['changes']}"
+    )

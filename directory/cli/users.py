@@ -13,7 +13,14 @@ import click
 
 from directory.config import Settings
 from directory.curation import (
-    ROLES, InvalidAccount, MailFailed, add_account, disable_account, issue_link, send_link, territory_label,
+    ROLES,
+    InvalidAccount,
+    MailFailed,
+    add_account,
+    disable_account,
+    issue_link,
+    send_link,
+    territory_label,
 )
 from directory.places import load_gazetteer
 from directory.store import Account, Store, UnknownAccount, utcnow
@@ -37,11 +44,15 @@ def _hand_over(settings: Settings, account: Account, token: str, *, invitation: 
     link = password_url(settings.public_url or f"http://{settings.host}:{settings.port}", token)
     try:
         if send_link(mailer_for(settings), account, link, invitation=invitation):
-            click.echo(f"Lien pour choisir le mot de passe envoyé à {account.email} (valable 72 heures, une seule fois).")
+            click.echo(
+                f"Lien pour choisir le mot de passe envoyé à {account.email} (valable 72 heures, une seule fois)."
+            )
             return
     except MailFailed as err:
         click.echo(f"Attention : {err}.", err=True)
-    click.echo(f"Lien à transmettre à « {account.login} » pour choisir le mot de passe (valable 72 heures, une seule fois) :")
+    click.echo(
+        f"Lien à transmettre à « {account.login} » pour choisir le mot de passe (valable 72 heures, une seule fois) :"
+    )
     click.echo(f"  {link}")
 
 
@@ -61,13 +72,28 @@ def users() -> None:
 @click.argument("login")
 @click.option("--role", type=click.Choice(sorted(ROLES)), required=True, help="admin, animateur ou structure.")
 @click.option("--nom", "name", default="", help="Nom affiché dans les historiques (défaut : l'identifiant).")
-@click.option("--courriel", "email", default="", help="Adresse électronique (le lien y est envoyé si un serveur SMTP est configuré).")
-@click.option("--territoire", "territories", multiple=True,
-              help="Pour un animateur : commune (code INSEE), intercommunalité (SIREN) ou département ; répétable.")  # fmt: skip
+@click.option(
+    "--courriel",
+    "email",
+    default="",
+    help="Adresse électronique (le lien y est envoyé si un serveur SMTP est configuré).",
+)
+@click.option(
+    "--territoire",
+    "territories",
+    multiple=True,
+    help="Pour un animateur : commune (code INSEE), intercommunalité (SIREN) ou département ; répétable.",
+)
 @click.option("--lieu", "venues", multiple=True, help="Identifiant d'un lieu dont le compte répond ; répétable.")
 @click.pass_obj
 def add(
-    settings: Settings, login: str, role: str, name: str, email: str, territories: tuple[str, ...], venues: tuple[str, ...]
+    settings: Settings,
+    login: str,
+    role: str,
+    name: str,
+    email: str,
+    territories: tuple[str, ...],
+    venues: tuple[str, ...],
 ) -> None:
     """Crée un compte et affiche le lien (à usage unique) où choisir son mot de passe."""
     store = open_settings_store(settings, upgrade=True)
@@ -75,8 +101,16 @@ def add(
     now = utcnow()
     try:
         account = add_account(
-            store, login, name, role, email=email, territories=territories, venues=venues, places=places,
-            actor=_actor(), at=now,
+            store,
+            login,
+            name,
+            role,
+            email=email,
+            territories=territories,
+            venues=venues,
+            places=places,
+            actor=_actor(),
+            at=now,
         )
     except InvalidAccount as err:
         raise fail(str(err)) from err

@@ -30,8 +30,10 @@ def _active(store: Store, venue_id: str) -> StoredVenue:
     if stored is None:
         raise fail(f"lieu inconnu : {venue_id}")
     if stored.status == "merged":
-        raise fail(f"le lieu {venue_id} a été fusionné dans le lieu {stored.merged_into} : "
-                   f"voir « directory lieu voir {stored.merged_into} »")  # fmt: skip
+        raise fail(
+            f"le lieu {venue_id} a été fusionné dans le lieu {stored.merged_into} : "
+            f"voir « directory lieu voir {stored.merged_into} »"
+        )
     if stored.status != "active":
         raise fail(f"le lieu {venue_id} a été retiré de l'annuaire (plus aucune source ne le décrit)")
     return stored
@@ -100,7 +102,9 @@ def correct(settings: Settings, venue_id: str, field: str, value: str, actor: st
             done = writer.correct(venue_id, field, value, actor, utcnow(), places=load_gazetteer())
     except InvalidValue as err:
         reasons = "; ".join(
-            message if name == field else f"{name} : {message}" for name, messages in err.by_field().items() for message in messages
+            message if name == field else f"{name} : {message}"
+            for name, messages in err.by_field().items()
+            for message in messages
         )
         raise fail(f"valeur refusée pour {field} : {reasons}") from err
     if done.changed:
@@ -110,8 +114,10 @@ def correct(settings: Settings, venue_id: str, field: str, value: str, actor: st
     else:
         click.echo(f"{field} : valeur inchangée.")
     together = f" (avec {', '.join(name for name in done.fields if name != field)})" if len(done.fields) > 1 else ""
-    click.echo(f"Verrouillé : {field}{together} ; les moissons ne le changeront plus "
-               f"(« directory lieu rendre {venue_id} {field} --par COMPTE » le rend aux sources).")  # fmt: skip
+    click.echo(
+        f"Verrouillé : {field}{together} ; les moissons ne le changeront plus "
+        f"(« directory lieu rendre {venue_id} {field} --par COMPTE » le rend aux sources)."
+    )
     for problem in done.warnings:
         click.echo(f"Attention — {problem.field} : {problem.message}")
 

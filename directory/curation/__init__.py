@@ -21,13 +21,31 @@ from .accounts import (
     issue_link,
 )
 from .evidence import pair_evidence
-from .mail import MailFailed, Mailer, link_message, send_link
+from .mail import Mailer, MailFailed, link_message, send_link
 from .passwords import MIN_PASSWORD_LENGTH, WeakPassword
 from .scope import InvalidTerritory, parse_territory, scope_of, territory_label
 
 __all__ = [
-    "LINK_LIFETIME", "MIN_PASSWORD_LENGTH", "ROLES", "InvalidAccount", "InvalidTerritory", "SignInRefused",
-    "TooManyAttempts", "WeakPassword", "MailFailed", "Mailer", "add_account", "authenticate", "change_account",
-    "choose_password", "link_message", "send_link", "disable_account",
-    "issue_link", "pair_evidence", "parse_territory", "scope_of", "territory_label",
-]  # fmt: skip
+    "LINK_LIFETIME",
+    "MIN_PASSWORD_LENGTH",
+    "ROLES",
+    "InvalidAccount",
+    "InvalidTerritory",
+    "SignInRefused",
+    "TooManyAttempts",
+    "WeakPassword",
+    "MailFailed",
+    "Mailer",
+    "add_account",
+    "authenticate",
+    "change_account",
+    "choose_password",
+    "link_message",
+    "send_link",
+    "disable_account",
+    "issue_link",
+    "pair_evidence",
+    "parse_territory",
+    "scope_of",
+    "territory_label",
+]

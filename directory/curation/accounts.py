@@ -23,9 +23,18 @@ from .passwords import check_strength, hash_password, verify_password
 from .scope import parse_territory
 
 __all__ = [
-    "LINK_LIFETIME", "ROLES", "InvalidAccount", "SignInRefused", "TooManyAttempts", "add_account", "authenticate", "change_account",
-    "choose_password", "disable_account", "issue_link",
-]  # fmt: skip
+    "LINK_LIFETIME",
+    "ROLES",
+    "InvalidAccount",
+    "SignInRefused",
+    "TooManyAttempts",
+    "add_account",
+    "authenticate",
+    "change_account",
+    "choose_password",
+    "disable_account",
+    "issue_link",
+]
 
 #: Roles, as named to people.
 ROLES = {"admin": "administrateur", "animateur": "animateur de réseau", "structure": "gestionnaire de structure"}
@@ -52,14 +61,25 @@ class TooManyAttempts(PermissionError):
 
     def __init__(self, retry_after: timedelta) -> None:
         minutes = max(1, round(retry_after.total_seconds() / 60))
-        super().__init__(f"Trop de tentatives de connexion. Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}.")
+        super().__init__(
+            f"Trop de tentatives de connexion. Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}."
+        )
         self.retry_after = retry_after
 
 
 def add_account(
-    store: Store, login: str, name: str, role: str, *, email: str | None = None, territories: Sequence[str] = (),
-    venues: Sequence[str] = (), places: Gazetteer, actor: str, at: datetime,
-) -> Account:  # fmt: skip
+    store: Store,
+    login: str,
+    name: str,
+    role: str,
+    *,
+    email: str | None = None,
+    territories: Sequence[str] = (),
+    venues: Sequence[str] = (),
+    places: Gazetteer,
+    actor: str,
+    at: datetime,
+) -> Account:
     """A new account (without a password: give its person ``issue_link``).
 
     :raises InvalidAccount: bad login or role, an animator without territory, an unknown territory or
@@ -85,9 +105,16 @@ def add_account(
 
 
 def change_account(
-    store: Store, login: str, *, role: str, territories: Sequence[str], venues: Sequence[str], places: Gazetteer,
-    actor: str, at: datetime,
-) -> Account:  # fmt: skip
+    store: Store,
+    login: str,
+    *,
+    role: str,
+    territories: Sequence[str],
+    venues: Sequence[str],
+    places: Gazetteer,
+    actor: str,
+    at: datetime,
+) -> Account:
     """What an account may do from now on (its event names the old and new values).
 
     :raises InvalidAccount: as ``add_account``.
@@ -149,7 +176,10 @@ def authenticate(store: Store, login: str, password: str, *, address: str, at: d
     keys = (f"login:{login.strip().lower()[:80]}", f"addr:{address[:120]}")
     since = at - WINDOW
     book = store.accounts
-    if book.failures_since(keys[0], since) >= MAX_FAILURES_PER_ACCOUNT or book.failures_since(keys[1], since) >= MAX_FAILURES_PER_ADDRESS:
+    if (
+        book.failures_since(keys[0], since) >= MAX_FAILURES_PER_ACCOUNT
+        or book.failures_since(keys[1], since) >= MAX_FAILURES_PER_ADDRESS
+    ):
         raise TooManyAttempts(WINDOW)
     account = book.get(login.strip().lower())
     ok, rehash = verify_password(account.password_hash if account else None, password)

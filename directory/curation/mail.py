@@ -40,8 +40,11 @@ class Mailer:
         message.set_content(body)
         port = parts.port or (465 if parts.scheme == "smtps" else 25)
         try:
-            client = (smtplib.SMTP_SSL(parts.hostname, port, timeout=self.timeout_s, context=ssl.create_default_context())
-                      if parts.scheme == "smtps" else smtplib.SMTP(parts.hostname, port, timeout=self.timeout_s))  # fmt: skip
+            client = (
+                smtplib.SMTP_SSL(parts.hostname, port, timeout=self.timeout_s, context=ssl.create_default_context())
+                if parts.scheme == "smtps"
+                else smtplib.SMTP(parts.hostname, port, timeout=self.timeout_s)
+            )
             with client:
                 if parts.scheme == "smtp" and client.has_extn("starttls"):
                     client.starttls(context=ssl.create_default_context())
@@ -56,10 +59,14 @@ def link_message(account: Account, link: str, *, invitation: bool) -> tuple[str,
     """(subject, body) of the message carrying a one-time link."""
     if invitation:
         subject = "Votre compte sur l'espace de gestion de l'annuaire des lieux de médiation numérique"
-        opening = "un compte vient de vous être ouvert sur l'espace de gestion de l'annuaire des lieux de médiation numérique"
+        opening = (
+            "un compte vient de vous être ouvert sur l'espace de gestion de l'annuaire des lieux de médiation numérique"
+        )
     else:
         subject = "Choisir un nouveau mot de passe pour l'espace de gestion"
-        opening = "un lien vient d'être demandé pour choisir un nouveau mot de passe sur l'espace de gestion de l'annuaire"
+        opening = (
+            "un lien vient d'être demandé pour choisir un nouveau mot de passe sur l'espace de gestion de l'annuaire"
+        )
     body = (
         f"Bonjour {account.name},\n\n{opening} (identifiant : {account.login}).\n\n"
         f"Choisissez votre mot de passe à cette adresse, valable 72 heures et une seule fois :\n{link}\n\n"

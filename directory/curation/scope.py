@@ -73,4 +73,6 @@ def scope_of(account: Account, places: Gazetteer) -> Scope:
                 communes |= set(places.communes_of_epci(code))
             elif kind == "departement":
                 departements.add(code)
-    return Scope(communes=frozenset(communes), departements=frozenset(departements), venue_ids=frozenset(account.venues))
+    return Scope(
+        communes=frozenset(communes), departements=frozenset(departements), venue_ids=frozenset(account.venues)
+    )

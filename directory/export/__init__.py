@@ -11,7 +11,19 @@ from .national import national_row, write_national_csv
 from .writers import CsvWriter, DataInclusionWriter, GeoJsonWriter, JsonLdWriter, JsonWriter, TurtleWriter
 
 __all__ = [
-    "CsvWriter", "DEFAULT_BASE_URL", "DataInclusionWriter", "ExportVenue", "GeoJsonWriter", "JsonLdWriter",
-    "JsonWriter", "TurtleWriter", "WRITERS", "Writer", "get_writer", "national_row", "register_writer",
-    "venue_iri", "write_national_csv",
-]  # fmt: skip
+    "CsvWriter",
+    "DEFAULT_BASE_URL",
+    "DataInclusionWriter",
+    "ExportVenue",
+    "GeoJsonWriter",
+    "JsonLdWriter",
+    "JsonWriter",
+    "TurtleWriter",
+    "WRITERS",
+    "Writer",
+    "get_writer",
+    "national_row",
+    "register_writer",
+    "venue_iri",
+    "write_national_csv",
+]

@@ -30,9 +30,16 @@ if TYPE_CHECKING:
     from directory.store import StoredVenue
 
 __all__ = [
-    "DEFAULT_BASE_URL", "ExportVenue", "Writer", "WRITERS", "register_writer", "get_writer",
-    "venue_iri", "dump_json", "write_json_array",
-]  # fmt: skip
+    "DEFAULT_BASE_URL",
+    "ExportVenue",
+    "Writer",
+    "WRITERS",
+    "register_writer",
+    "get_writer",
+    "venue_iri",
+    "dump_json",
+    "write_json_array",
+]
 
 #: Used when an instance has not said where it lives (``public_url``). IRIs
 #: and links built on it are placeholders, never meant for publication.
@@ -63,7 +70,7 @@ class ExportVenue:
         with ``values``, their ``geo_method`` when present.
     """
 
-    __slots__ = ("_venue", "_values", "source", "updated_at", "url", "geo_method")
+    __slots__ = ("_values", "_venue", "geo_method", "source", "updated_at", "url")
 
     def __init__(
         self,

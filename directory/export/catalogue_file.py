@@ -89,7 +89,9 @@ def read_catalogue_file(path: Path) -> CatalogueFile:
             if value in PERIODICITIES:
                 values[key] = value
             else:
-                errors.append(FieldError(key, f"Une de ces fréquences est attendue : {', '.join(PERIODICITIES)}.", value))
+                errors.append(
+                    FieldError(key, f"Une de ces fréquences est attendue : {', '.join(PERIODICITIES)}.", value)
+                )
         elif key == "issued":
             if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
                 values[key] = value

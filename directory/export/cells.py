@@ -34,7 +34,7 @@ class SafeCsvWriter:
         « … », so the file stays valid (the store keeps the whole text).
     """
 
-    __slots__ = ("_writer", "_limits")
+    __slots__ = ("_limits", "_writer")
 
     def __init__(self, stream: TextIO, *, limits: Mapping[int, int] | None = None) -> None:
         self._writer = csv.writer(stream, quoting=csv.QUOTE_ALL, lineterminator="\r\n")

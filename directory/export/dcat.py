@@ -33,9 +33,15 @@ from .base import DEFAULT_BASE_URL, WRITERS, Writer
 from .schemas import NATIONAL_SCHEMA_URI
 
 __all__ = [
-    "CatalogMetadata", "Publisher", "ContactPoint", "catalog_graph", "write_catalog",
-    "ETALAB_2", "IANA_MEDIA_TYPES", "EU_FILE_TYPES",
-]  # fmt: skip
+    "CatalogMetadata",
+    "Publisher",
+    "ContactPoint",
+    "catalog_graph",
+    "write_catalog",
+    "ETALAB_2",
+    "IANA_MEDIA_TYPES",
+    "EU_FILE_TYPES",
+]
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 _EU = "http://publications.europa.eu/resource/authority/"

@@ -25,9 +25,21 @@ from directory.schema import (
 )
 
 __all__ = [
-    "EXACT", "CLOSE", "THEMATIQUES", "PUBLICS", "PRISE_EN_CHARGE_PUBLICS", "FRAIS", "MODES_MOBILISATION",
-    "TYPES", "TYPE_PRIORITY", "RESEAUX_PORTEURS", "FORMATIONS_RESEAUX", "DI_REFERENTIALS", "mapped", "slugs_of",
-]  # fmt: skip
+    "EXACT",
+    "CLOSE",
+    "THEMATIQUES",
+    "PUBLICS",
+    "PRISE_EN_CHARGE_PUBLICS",
+    "FRAIS",
+    "MODES_MOBILISATION",
+    "TYPES",
+    "TYPE_PRIORITY",
+    "RESEAUX_PORTEURS",
+    "FORMATIONS_RESEAUX",
+    "DI_REFERENTIALS",
+    "mapped",
+    "slugs_of",
+]
 
 #: How close a national term is to the data·inclusion value (SKOS mapping property).
 EXACT, CLOSE = "exact", "close"
@@ -125,8 +137,15 @@ FORMATIONS_RESEAUX: dict[FormationLabel, tuple[str, str]] = {
 #: a value's IRI in the RDF exports is this address + ``#`` + the value.
 DI_REFERENTIALS: dict[str, str] = {
     name: f"https://api.data.inclusion.gouv.fr/api/v1/doc/{name}"
-    for name in ("thematiques", "publics", "frais", "modes-mobilisation", "types-services",
-                 "modes-accueil", "reseaux-porteurs")  # fmt: skip
+    for name in (
+        "thematiques",
+        "publics",
+        "frais",
+        "modes-mobilisation",
+        "types-services",
+        "modes-accueil",
+        "reseaux-porteurs",
+    )
 }
 
 _K = TypeVar("_K")

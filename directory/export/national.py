@@ -25,9 +25,14 @@ from .cells import SafeCsvWriter
 from .schemas import NATIONAL_SCHEMA_PATH
 
 __all__ = [
-    "national_row", "national_values", "stored_national_values", "stored_values", "write_national_csv",
-    "EXTENSION_FIELDS", "NATIONAL_LIMITS",
-]  # fmt: skip
+    "national_row",
+    "national_values",
+    "stored_national_values",
+    "stored_values",
+    "write_national_csv",
+    "EXTENSION_FIELDS",
+    "NATIONAL_LIMITS",
+]
 
 #: Fields this directory adds after the standard's 32 when asked to
 #: (``extensions=True``): what v1 cannot say but partners need (Pass numérique).

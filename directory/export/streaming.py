@@ -55,5 +55,3 @@ def _drain(buffer: TextIO) -> Iterator[bytes]:
         yield piece.encode("utf-8")
     buffer.seek(0)
     buffer.truncate()
-
-

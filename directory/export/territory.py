@@ -23,9 +23,16 @@ from directory.schema.territory import POSTCODE, SIREN
 from directory.store import VenueFilter
 
 __all__ = [
-    "DEPARTEMENT", "INSEE", "MESSAGES", "POSTCODE", "SIREN", "TERRITORY_PARAMETERS", "Territory",
-    "read_territory", "territory_from_query",
-]  # fmt: skip
+    "DEPARTEMENT",
+    "INSEE",
+    "MESSAGES",
+    "POSTCODE",
+    "SIREN",
+    "TERRITORY_PARAMETERS",
+    "Territory",
+    "read_territory",
+    "territory_from_query",
+]
 
 TERRITORY_PARAMETERS = ("departement", "commune", "code_postal", "epci", "bbox")
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
@@ -77,14 +84,14 @@ MESSAGES: dict[str, str] = {
     "epci": "« epci » doit être le numéro SIREN (9 chiffres) d'une intercommunalité connue, par exemple 200046977.",
     "commune+epci": "Donnez soit « commune », soit « epci », pas les deux.",
     "bbox": "« bbox » attend quatre nombres décimaux séparés par des virgules : "
-            "sud,ouest,nord,est (par exemple 45.70,4.78,45.80,4.90).",
+    "sud,ouest,nord,est (par exemple 45.70,4.78,45.80,4.90).",
     "bbox-range": "« bbox » : les latitudes vont de -90 à 90, les longitudes de -180 à 180.",
     "bbox-order": "« bbox » : donnez sud,ouest,nord,est, avec le sud sous le nord et l'ouest avant l'est.",
     "unknown": "Paramètre inconnu « {name} » : les paramètres possibles sont " + ", ".join(TERRITORY_PARAMETERS) + ".",
     "repeated": "Le paramètre « {name} » est donné plusieurs fois ; donnez-le une seule fois.",
     "not-found": "Nous n'avons trouvé aucun territoire pour « {name} ». "
-                 "Vérifiez l'orthographe, ou essayez un code postal ou un numéro de département.",
-}  # fmt: skip
+    "Vérifiez l'orthographe, ou essayez un code postal ou un numéro de département.",
+}
 
 
 def _echo(value: str) -> str:

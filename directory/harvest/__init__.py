@@ -3,12 +3,24 @@
 validation, geocoding, matching and merging, runs and their reports."""
 
 from .importer import ImportReport, RowProblem, import_file, source_for_file
-from .readers import READERS, ReadError, Reader, reader_for
+from .readers import READERS, Reader, ReadError, reader_for
 from .run import HarvestReport, harvest_source
 from .sources import SourceConfig, SourceConfigError, check_samples, load_source, load_sources
 
 __all__ = [
-    "HarvestReport", "ImportReport", "READERS", "ReadError", "Reader", "RowProblem", "SourceConfig",
-    "SourceConfigError", "check_samples", "harvest_source", "import_file", "load_source", "load_sources",
-    "reader_for", "source_for_file",
-]  # fmt: skip
+    "HarvestReport",
+    "ImportReport",
+    "READERS",
+    "ReadError",
+    "Reader",
+    "RowProblem",
+    "SourceConfig",
+    "SourceConfigError",
+    "check_samples",
+    "harvest_source",
+    "import_file",
+    "load_source",
+    "load_sources",
+    "reader_for",
+    "source_for_file",
+]

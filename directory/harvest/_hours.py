@@ -32,15 +32,25 @@ __all__ = ["DAYS", "DayHours", "day_key", "format_week", "parse_cell", "parse_js
 
 #: The names producers use for the OSM day codes.
 DAY_NAMES_FR: dict[str, str] = {
-    "Mo": "lundi", "Tu": "mardi", "We": "mercredi", "Th": "jeudi",
-    "Fr": "vendredi", "Sa": "samedi", "Su": "dimanche",
-}  # fmt: skip
+    "Mo": "lundi",
+    "Tu": "mardi",
+    "We": "mercredi",
+    "Th": "jeudi",
+    "Fr": "vendredi",
+    "Sa": "samedi",
+    "Su": "dimanche",
+}
 _DAY_ALIASES: dict[str, str] = {
     **{code.lower(): code for code in DAYS},
     **{name: code for code, name in DAY_NAMES_FR.items()},
-    "monday": "Mo", "tuesday": "Tu", "wednesday": "We", "thursday": "Th",
-    "friday": "Fr", "saturday": "Sa", "sunday": "Su",
-}  # fmt: skip
+    "monday": "Mo",
+    "tuesday": "Tu",
+    "wednesday": "We",
+    "thursday": "Th",
+    "friday": "Fr",
+    "saturday": "Sa",
+    "sunday": "Su",
+}
 
 _CLOSED = {"ferme", "fermee", "closed", "non", "aucun", "aucune", "x", "no", "false", "off"}
 _TIME = re.compile(r"(?<![\d:])(\d{1,2})\s*[:hH]\s*(\d{2})?(?![\d])")
@@ -177,10 +187,21 @@ def _first(mapping: Mapping[str, Any], *keys: str) -> Any:
 
 
 _DAY_WORDS = {
-    "lundi": "Mo", "lun": "Mo", "mardi": "Tu", "mar": "Tu", "mercredi": "We", "mer": "We",
-    "jeudi": "Th", "jeu": "Th", "vendredi": "Fr", "ven": "Fr", "samedi": "Sa", "sam": "Sa",
-    "dimanche": "Su", "dim": "Su",
-}  # fmt: skip
+    "lundi": "Mo",
+    "lun": "Mo",
+    "mardi": "Tu",
+    "mar": "Tu",
+    "mercredi": "We",
+    "mer": "We",
+    "jeudi": "Th",
+    "jeu": "Th",
+    "vendredi": "Fr",
+    "ven": "Fr",
+    "samedi": "Sa",
+    "sam": "Sa",
+    "dimanche": "Su",
+    "dim": "Su",
+}
 _ORDER = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _DAY_RANGE = re.compile(r"^(?:du |de )?(\w+)\.? (?:au|a|-) (\w+)\.?$")
 

@@ -73,9 +73,12 @@ class FileIds:
         return Problem("id", "repeated_row", record_id, Severity.WARNING, (("first", sighting.first),))
 
     def conflict_problem(
-        self, record_id: str, sighting: Sighting, record: Mapping[str, Any] | None,
+        self,
+        record_id: str,
+        sighting: Sighting,
+        record: Mapping[str, Any] | None,
         first_record: Callable[[], Mapping[str, Any] | None],
-    ) -> Problem:  # fmt: skip
+    ) -> Problem:
         """The error that quarantines a second record with a known id, naming what differs from the first.
 
         :param first_record: reads the first record back (called once per id, at most :data:`_LOOKUPS`
@@ -84,26 +87,39 @@ class FileIds:
             self._records[record_id] = first_record()
         first = self._records.get(record_id)
         differences = _differences(first, record, sighting.first) if first is not None else None
-        return Problem("id", "duplicate_id", record_id, Severity.ERROR,
-                       (("first", sighting.first), ("differences", differences or "des valeurs différentes")))  # fmt: skip
+        return Problem(
+            "id",
+            "duplicate_id",
+            record_id,
+            Severity.ERROR,
+            (("first", sighting.first), ("differences", differences or "des valeurs différentes")),
+        )
 
     def note(self) -> str | None:
         """One French sentence for a run's report naming the repeated ids and their rows, or None."""
         if not self._repeats:
             return None
-        named = [f"« {record_id} » ({_rows(rows, self._repeat_counts[record_id])})"
-                 for record_id, rows in list(self._repeats.items())[:_NAMED_IDS]]  # fmt: skip
+        named = [
+            f"« {record_id} » ({_rows(rows, self._repeat_counts[record_id])})"
+            for record_id, rows in list(self._repeats.items())[:_NAMED_IDS]
+        ]
         more = len(self._repeats) - _NAMED_IDS
         tail = f" ; et {more} autre{'s' if more > 1 else ''} identifiant{'s' if more > 1 else ''}" if more > 0 else ""
         many = len(self._repeats) > 1
-        return (f"ligne{'s' if many else ''} répétée{'s' if many else ''} à l'identique, gardée{'s' if many else ''} "
-                f"une fois : l'identifiant {', '.join(named)}{tail}")  # fmt: skip
+        return (
+            f"ligne{'s' if many else ''} répétée{'s' if many else ''} à l'identique, gardée{'s' if many else ''} "
+            f"une fois : l'identifiant {', '.join(named)}{tail}"
+        )
 
 
 def earlier_payload(
-    connection: sa.Connection, run_id: int, source_id: str, record_id: str, position: int,
+    connection: sa.Connection,
+    run_id: int,
+    source_id: str,
+    record_id: str,
+    position: int,
     pending: Iterable[tuple[int, str]],
-) -> str | None:  # fmt: skip
+) -> str | None:
     """The raw text of the record read at ``position`` by this run: among the rows not yet written
     (``pending``: position, payload), else among those the run wrote through ``connection``."""
     for at, payload in pending:
@@ -111,10 +127,12 @@ def earlier_payload(
             return payload
     return connection.execute(
         sa.select(raw_t.c.payload).where(
-            raw_t.c.source_id == source_id, raw_t.c.record_id == record_id,
-            raw_t.c.run_id == run_id, raw_t.c.position == position,
+            raw_t.c.source_id == source_id,
+            raw_t.c.record_id == record_id,
+            raw_t.c.run_id == run_id,
+            raw_t.c.position == position,
         )
-    ).scalar()  # fmt: skip
+    ).scalar()
 
 
 def loads(payload: str | None) -> dict[str, Any] | None:
@@ -142,8 +160,10 @@ def _differences(first: Mapping[str, Any], record: Mapping[str, Any] | None, row
     fields = [name for name in dict.fromkeys([*record, *first]) if _shown(record.get(name)) != _shown(first.get(name))]
     if not fields:
         return None
-    said = " ; ".join(f"{name} « {_shown(first.get(name))} » ligne {row}, « {_shown(record.get(name))} » ici"
-                      for name in fields[:_SHOWN_FIELDS])  # fmt: skip
+    said = " ; ".join(
+        f"{name} « {_shown(first.get(name))} » ligne {row}, « {_shown(record.get(name))} » ici"
+        for name in fields[:_SHOWN_FIELDS]
+    )
     more = len(fields) - _SHOWN_FIELDS
     return said + (f" (et {more} autre{'s' if more > 1 else ''} champ{'s' if more > 1 else ''})" if more > 0 else "")
 

@@ -48,7 +48,10 @@ _SERVICE_PHRASES: tuple[tuple[str, str], ...] = (
     (r"maison des jeunes et de la culture|mjc", "mjc"),
     (r"(?:point|bureau|espace) (?:d )?info(?:rmation)? jeune(?:s|sse)?|info jeunes?|pij|bij", "info_jeunesse"),
     (r"espace de vie sociale|evs", "espace_vie_sociale"),
-    (r"centre (?:sociale?|socio ?culturel(?:le)?|socioculturel(?:le)?)(?: et culturel)?|csc|espace socio ?culturel", "centre_social"),
+    (
+        r"centre (?:sociale?|socio ?culturel(?:le)?|socioculturel(?:le)?)(?: et culturel)?|csc|espace socio ?culturel",
+        "centre_social",
+    ),
     (r"maisons? de quartier|maison des habitants", "maison_quartier"),
     (r"missions? locales?(?: jeunes?)?", "mission_locale"),
     (r"pole emploi|france travail", "france_travail"),
@@ -80,10 +83,18 @@ _ADMIN_RE = re.compile(
     r"\b(?:mairie(?: annexe)?|hotel de ville|association|assoc|asso|ass)(?: (?:de|d|du|des))?\b"
     r"|\b(?:ville|commune) (?:de|d|du)\b|^ *(?:ville|commune)\b"
 )
-_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "av": "avenue", "bd": "boulevard",
-                  "ctre": "centre", "cc": "communaute communes", "ca": "communaute agglomeration",
-                  "agglo": "agglomeration"}  # fmt: skip
-_ARTICLES = frozenset("a au aux d de des du en et l la le les pour sur un une".split())
+_ABBREVIATIONS = {
+    "st": "saint",
+    "ste": "sainte",
+    "sts": "saints",
+    "av": "avenue",
+    "bd": "boulevard",
+    "ctre": "centre",
+    "cc": "communaute communes",
+    "ca": "communaute agglomeration",
+    "agglo": "agglomeration",
+}
+_ARTICLES = frozenset(["a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "pour", "sur", "un", "une"])
 
 
 @lru_cache(maxsize=8192)
@@ -124,8 +135,7 @@ def name_keywords(normalised: str) -> frozenset[str]:
 
 # Words that qualify a service without naming it (« médiathèque intercommunale »).
 _QUALIFIERS = frozenset(
-    """municipal municipale municipaux intercommunal intercommunale communal communale
-    departemental departementale agglomeration communaute""".split()
+    ["municipal", "municipale", "municipaux", "intercommunal", "intercommunale", "communal", "communale", "departemental", "departementale", "agglomeration", "communaute"]
 )
 
 
@@ -175,18 +185,49 @@ def same_commune(a: str, b: str) -> bool:
 
 # ── addresses ────────────────────────────────────────────────────────────────
 _STREET_TYPES = {
-    "av": "avenue", "ave": "avenue", "bd": "boulevard", "bld": "boulevard", "boul": "boulevard",
-    "pl": "place", "r": "rue", "ch": "chemin", "chem": "chemin", "rte": "route", "imp": "impasse",
-    "all": "allee", "fg": "faubourg", "fbg": "faubourg", "mte": "montee", "sq": "square",
-    "crs": "cours", "res": "residence", "qu": "quai", "qua": "quai", "pas": "passage",
-    "pass": "passage", "prom": "promenade", "espl": "esplanade", "lot": "lotissement",
-    "rpt": "rond point", "sent": "sentier", "che": "chemin",
-}  # fmt: skip
+    "av": "avenue",
+    "ave": "avenue",
+    "bd": "boulevard",
+    "bld": "boulevard",
+    "boul": "boulevard",
+    "pl": "place",
+    "r": "rue",
+    "ch": "chemin",
+    "chem": "chemin",
+    "rte": "route",
+    "imp": "impasse",
+    "all": "allee",
+    "fg": "faubourg",
+    "fbg": "faubourg",
+    "mte": "montee",
+    "sq": "square",
+    "crs": "cours",
+    "res": "residence",
+    "qu": "quai",
+    "qua": "quai",
+    "pas": "passage",
+    "pass": "passage",
+    "prom": "promenade",
+    "espl": "esplanade",
+    "lot": "lotissement",
+    "rpt": "rond point",
+    "sent": "sentier",
+    "che": "chemin",
+}
 _WORD_ABBREVIATIONS = {
-    "st": "saint", "ste": "sainte", "gal": "general", "gen": "general", "pdt": "president",
-    "mal": "marechal", "dr": "docteur", "prof": "professeur", "cdt": "commandant",
-    "lt": "lieutenant", "n": "", "no": "",
-}  # fmt: skip
+    "st": "saint",
+    "ste": "sainte",
+    "gal": "general",
+    "gen": "general",
+    "pdt": "president",
+    "mal": "marechal",
+    "dr": "docteur",
+    "prof": "professeur",
+    "cdt": "commandant",
+    "lt": "lieutenant",
+    "n": "",
+    "no": "",
+}
 _TAIL = re.compile(r"\b\d{5}\b.*$")  # « … 26000 Valence »: the postcode and what follows
 _CEDEX = re.compile(r"\b(?:cedex|bp|cs)\b.*$")
 _NUMBER = re.compile(r"^(\d{1,4})(?: ?(?:bis|ter|quater|[a-d]))?\b")

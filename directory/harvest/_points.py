@@ -31,7 +31,9 @@ def _number(value: Any) -> float | None:
     return number if -180 <= number <= 180 else None
 
 
-def disagreeing_points(latitudes: Sequence[Any], longitudes: Sequence[Any], read: Callable[[Any], Any]) -> list[Problem]:
+def disagreeing_points(
+    latitudes: Sequence[Any], longitudes: Sequence[Any], read: Callable[[Any], Any]
+) -> list[Problem]:
     """A warning when the alternatives of a mapping's ``latitude`` and ``longitude`` (read, pair by
     pair, by ``read``) give points more than :data:`DISAGREE_KM` apart; none otherwise."""
     points = []

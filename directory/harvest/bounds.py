@@ -66,8 +66,9 @@ class Bounds:
     deadline_s: float | None = None
 
     @classmethod
-    def of(cls, location: str, *, local: bool, allowed_hosts: tuple[str, ...] = (),
-           deadline_s: float | None = None) -> Bounds:  # fmt: skip
+    def of(
+        cls, location: str, *, local: bool, allowed_hosts: tuple[str, ...] = (), deadline_s: float | None = None
+    ) -> Bounds:
         """The bounds of a source at ``location`` (its URL, or its data file's absolute path),
         with its deadline starting now."""
         deadline = None if deadline_s is None else time.monotonic() + deadline_s
@@ -97,17 +98,26 @@ class Bounds:
             return None
         origin = origin_of(target)
         if scheme not in _DEFAULT_PORTS or origin is None or self.home is None:
-            return "une source web ne peut pas faire lire un fichier de cette machine" if scheme in ("", "file") \
+            return (
+                "une source web ne peut pas faire lire un fichier de cette machine"
+                if scheme in ("", "file")
                 else f"protocole « {scheme} » refusé : une source web reste en http ou https"
+            )
         if self.home[0] == "https" and origin[0] == "http":
             return f"passage de https à http refusé ({_netloc(self.home)})"
-        upgrade = self.home[0] == "http" and origin == ("https", self.home[1], 443 if self.home[2] == 80 else self.home[2])
+        upgrade = self.home[0] == "http" and origin == (
+            "https",
+            self.home[1],
+            443 if self.home[2] == 80 else self.home[2],
+        )
         if origin == self.home or upgrade:
             return None
         if _netloc(origin) in self.hosts or f"{origin[1]}:{origin[2]}" in self.hosts:
             return None
-        return (f"hors de l'hôte de la source ({_netloc(self.home)}) ; pour l'autoriser, ajouter « {_netloc(origin)} » "
-                "à allowed_hosts dans le fichier de la source")  # fmt: skip
+        return (
+            f"hors de l'hôte de la source ({_netloc(self.home)}) ; pour l'autoriser, ajouter « {_netloc(origin)} » "
+            "à allowed_hosts dans le fichier de la source"
+        )
 
     def left_s(self) -> float | None:
         """Seconds left before the deadline (at least 0), None without one."""
@@ -121,8 +131,10 @@ class Bounds:
 
     def exceeded(self) -> str:
         """The French account of the deadline, passed or about to be (no retry can start in time)."""
-        return (f"délai total dépassé : la source n'a pas tout envoyé en {_duration(self.deadline_s or 0)}, "
-                "la limite « deadline » de son fichier")  # fmt: skip
+        return (
+            f"délai total dépassé : la source n'a pas tout envoyé en {_duration(self.deadline_s or 0)}, "
+            "la limite « deadline » de son fichier"
+        )
 
 
 def _duration(seconds: float) -> str:

@@ -158,7 +158,11 @@ def resolve(
 
 
 def _best_match(
-    index: MatchIndex, key: str, venue: Venue, keys: set[str], decisions: dict[tuple[str, str], str],
+    index: MatchIndex,
+    key: str,
+    venue: Venue,
+    keys: set[str],
+    decisions: dict[tuple[str, str], str],
     result: Resolution,
 ) -> str | None:
     best: tuple[float, str] | None = None

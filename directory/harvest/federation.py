@@ -31,7 +31,7 @@ from directory.store import SourceState
 from .encoding import DecodedText
 from .fetch import Fetcher, FetchResult
 from .readers import READERS
-from .readers.base import ReadError, ReadItem, Reader, payload_of
+from .readers.base import Reader, ReadError, ReadItem, payload_of
 
 if TYPE_CHECKING:
     from directory.store import Writer
@@ -71,7 +71,7 @@ def _page(text: str | bytes) -> dict[str, Any]:
     except json.JSONDecodeError as err:
         raise ReadError(f"flux de changements illisible : {err.msg}") from err
     if not isinstance(document, dict) or not isinstance(document.get("items"), list):
-        raise ReadError("ce n'est pas un flux de changements (attendu {\"items\": [...], \"next\": …, \"more\": …})")
+        raise ReadError('ce n\'est pas un flux de changements (attendu {"items": [...], "next": …, "more": …})')
     return document
 
 
@@ -84,7 +84,9 @@ def _with_since(url: str, cursor: str | None) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def fetch_feed(fetcher: Fetcher, source: SourceConfig, state: SourceState, report: HarvestReport) -> list[FetchResult] | None:
+def fetch_feed(
+    fetcher: Fetcher, source: SourceConfig, state: SourceState, report: HarvestReport
+) -> list[FetchResult] | None:
     """Every page since the saved cursor, or None when the feed has nothing new.
 
     The state's cursor is not touched here: :func:`finish_feed` moves it in the
@@ -110,8 +112,14 @@ def fetch_feed(fetcher: Fetcher, source: SourceConfig, state: SourceState, repor
     return pages
 
 
-def finish_feed(writer: Writer, source: SourceConfig, state: SourceState, pages: list[FetchResult],
-                report: HarvestReport, at: datetime) -> None:  # fmt: skip
+def finish_feed(
+    writer: Writer,
+    source: SourceConfig,
+    state: SourceState,
+    pages: list[FetchResult],
+    report: HarvestReport,
+    at: datetime,
+) -> None:
     """Withdraw the records the feed tombstoned, and keep its cursor (same transaction as the changes)."""
     last: dict[str, str] = {}  # venue id → its latest action in the run
     merged_into: dict[str, str] = {}  # venue id → the venue that absorbed it over there

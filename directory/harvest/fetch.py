@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from os import PathLike
 from pathlib import Path
 from typing import Literal
@@ -242,7 +242,12 @@ class Fetcher:
                 failures.append(failure)
                 cause = f" ({failure.__cause__!r})" if failure.__cause__ else ""
                 log.warning(
-                    "%s : tentative %d sur %d : %s%s", _safe_url(url), attempt + 1, self.retries + 1, failure.what, cause
+                    "%s : tentative %d sur %d : %s%s",
+                    _safe_url(url),
+                    attempt + 1,
+                    self.retries + 1,
+                    failure.what,
+                    cause,
                 )
                 if not failure.retryable or attempt == self.retries:
                     break
@@ -276,25 +281,32 @@ class Fetcher:
             with self._follow(url, params, headers, timeout, bounds) as response:
                 if response.status_code == 304:
                     return FetchResult(
-                        status="not_modified", content=Body(), url=str(response.url),
+                        status="not_modified",
+                        content=Body(),
+                        url=str(response.url),
                         etag=response.headers.get("etag", etag),
                         last_modified=response.headers.get("last-modified", last_modified),
                         content_type=response.headers.get("content-type"),
                         declared_encoding=response.charset_encoding,
-                        content_hash="", elapsed_s=0.0, requests=len(response.history) + 1,
-                    )  # fmt: skip
+                        content_hash="",
+                        elapsed_s=0.0,
+                        requests=len(response.history) + 1,
+                    )
                 if not response.is_success:
                     self._refuse(response)
                 body = self._read(response, max_bytes, bounds)
                 return FetchResult(
-                    status="ok", content=body, url=str(response.url),
+                    status="ok",
+                    content=body,
+                    url=str(response.url),
                     etag=response.headers.get("etag"),
                     last_modified=response.headers.get("last-modified"),
                     content_type=response.headers.get("content-type"),
                     declared_encoding=response.charset_encoding,
-                    content_hash=body.content_hash, elapsed_s=0.0,
+                    content_hash=body.content_hash,
+                    elapsed_s=0.0,
                     requests=len(response.history) + 1,
-                )  # fmt: skip
+                )
         except httpx.TimeoutException as err:
             if overdue := bounds.overdue():  # its timeouts were cut to the time left
                 raise _AttemptFailed(overdue, retryable=False) from err
@@ -315,7 +327,11 @@ class Fetcher:
 
     @contextmanager
     def _follow(
-        self, url: str, params: Mapping[str, str] | None, headers: Mapping[str, str], timeout: httpx.Timeout,
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+        timeout: httpx.Timeout,
         bounds: Bounds,
     ) -> Iterator[httpx.Response]:
         """The response at the end of ``url``'s redirects, streamed; each redirect is checked
@@ -457,8 +473,8 @@ def retry_after_s(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _summary(failures: list[_AttemptFailed]) -> str:

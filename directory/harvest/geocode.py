@@ -36,9 +36,20 @@ SQLite lets no other connection write before the run commits.
 from __future__ import annotations
 
 __all__ = [
-    "BanAnswer", "BanGeocoder", "CommuneGeocoder", "GeocodeCache", "GeocodeRequest", "GeocodeResult", "Geocoder",
-    "NO_GEOCODER", "REQUEST_COLUMNS", "RESULT_COLUMNS", "UNAVAILABLE", "address_key", "needs_geocoding",
-]  # fmt: skip
+    "BanAnswer",
+    "BanGeocoder",
+    "CommuneGeocoder",
+    "GeocodeCache",
+    "GeocodeRequest",
+    "GeocodeResult",
+    "Geocoder",
+    "NO_GEOCODER",
+    "REQUEST_COLUMNS",
+    "RESULT_COLUMNS",
+    "UNAVAILABLE",
+    "address_key",
+    "needs_geocoding",
+]
 
 import csv
 import hashlib
@@ -72,9 +83,15 @@ REQUEST_COLUMNS = ("key", "adresse", "code_postal", "commune", "citycode")
 _ADDRESS_COLUMNS = ("adresse", "code_postal", "commune")
 #: Columns of the BAN's answer that this module reads.
 RESULT_COLUMNS = (
-    "latitude", "longitude", "result_label", "result_score", "result_type",
-    "result_citycode", "result_postcode", "result_status",
-)  # fmt: skip
+    "latitude",
+    "longitude",
+    "result_label",
+    "result_score",
+    "result_type",
+    "result_citycode",
+    "result_postcode",
+    "result_status",
+)
 #: Reason given when the geocoder could not be reached.
 UNAVAILABLE = "géocodeur indisponible"
 #: Reason given when no geocoder is configured.

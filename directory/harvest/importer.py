@@ -77,19 +77,28 @@ class ImportReport:
 
     def counts(self) -> dict[str, int]:
         return {
-            "read": self.read, "created": self.created, "updated": self.updated,
-            "unchanged": self.unchanged, "rejected": self.rejected, "flagged": self.flagged,
-        }  # fmt: skip
+            "read": self.read,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "flagged": self.flagged,
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "path": self.path, "source": self.source_id, "run": self.run_id, "encoding": self.encoding,
-            "counts": self.counts(), "seconds": round(self.seconds, 3), "file_problems": self.file_problems,
+            "path": self.path,
+            "source": self.source_id,
+            "run": self.run_id,
+            "encoding": self.encoding,
+            "counts": self.counts(),
+            "seconds": round(self.seconds, 3),
+            "file_problems": self.file_problems,
             "file_notes": self.file_notes,
             "problems": [
                 {"position": p.position, "record_id": p.record_id, **p.problem.as_dict()} for p in self.problems
             ],
-        }  # fmt: skip
+        }
 
 
 def source_for_file(path: Path) -> SourceInfo:
@@ -139,7 +148,11 @@ def import_file(
                         if seen.kind == REPEAT:
                             batch.repeated(item.position, record_id, item.payload, ids.repeat_problem(record_id, seen))
                             continue
-                        problems.append(ids.conflict_problem(record_id, seen, item.record, lambda: batch.earlier(record_id, seen.first)))
+                        problems.append(
+                            ids.conflict_problem(
+                                record_id, seen, item.record, lambda: batch.earlier(record_id, seen.first)
+                            )
+                        )
                     result = parse_venue(item.record, places=places, today=today or at.date())
                     problems.extend(result.problems)
                     venue = result.venue
@@ -148,8 +161,11 @@ def import_file(
                 if venue is None or record_id is None or any(p.severity is Severity.ERROR for p in problems):
                     report.rejected += 1
                     place = quarantine_place(item.record, places)  # who answers for it, in the back office
-                    batch.quarantine(RawRecord(item.position, record_id, item.payload, "quarantined", found, place,
-                                               storable(item.record)))  # fmt: skip
+                    batch.quarantine(
+                        RawRecord(
+                            item.position, record_id, item.payload, "quarantined", found, place, storable(item.record)
+                        )
+                    )
                 else:
                     point = _far_point_replaced(venue, problems, places)
                     if point is not None:
@@ -176,8 +192,9 @@ def import_file(
 class _Batch:
     """Valid records wait here and are applied a few hundred at a time."""
 
-    def __init__(self, writer: Writer, source_id: str, report: ImportReport, at: datetime,
-                 progress: Callable[[int], None] | None) -> None:  # fmt: skip
+    def __init__(
+        self, writer: Writer, source_id: str, report: ImportReport, at: datetime, progress: Callable[[int], None] | None
+    ) -> None:
         self.writer, self.source_id, self.report, self.at, self.progress = writer, source_id, report, at, progress
         self.incoming: list[tuple[int, str, Incoming]] = []
         self.raw: list[RawRecord] = []
@@ -195,7 +212,9 @@ class _Batch:
     def earlier(self, record_id: str, position: int) -> dict[str, Any] | None:
         """The record this import read at ``position``, read back from its raw row."""
         pending = [*((p, payload) for p, payload, _ in self.incoming), *((r.position, r.payload) for r in self.raw)]
-        return loads(earlier_payload(self.writer.c, self.report.run_id or 0, self.source_id, record_id, position, pending))
+        return loads(
+            earlier_payload(self.writer.c, self.report.run_id or 0, self.source_id, record_id, position, pending)
+        )
 
     def add(self, position: int, payload: str, incoming: Incoming) -> None:
         self.incoming.append((position, payload, incoming))
@@ -219,7 +238,9 @@ class _Batch:
         self.incoming, self.raw = [], []
 
 
-def _far_point_replaced(venue: Venue, problems: list[Problem], places: CommuneLookup | None) -> tuple[float, float] | None:
+def _far_point_replaced(
+    venue: Venue, problems: list[Problem], places: CommuneLookup | None
+) -> tuple[float, float] | None:
     """The centre of the venue's commune when validation found its point far from it (the
     producer's point is kept beside it by the store); None when the point stays."""
     if places is None or venue.point is None or not any(p.code == "coordinates_far_from_commune" for p in problems):

@@ -33,8 +33,10 @@ __all__ = ["HARVEST_LOCK", "INTERRUPTED", "fail_interrupted_runs", "harvest_lock
 #: The advisory lock's key on PostgreSQL (« harv »); the writer's change-log lock is another key.
 HARVEST_LOCK = 0x6861_7276
 #: The note of a run found « running » when a harvest starts.
-INTERRUPTED = ("moisson interrompue avant sa fin (processus arrêté, machine éteinte…) : rien n'en a été gardé, "
-               "rien n'a été retiré de l'annuaire ; marquée en échec au début de la moisson suivante")  # fmt: skip
+INTERRUPTED = (
+    "moisson interrompue avant sa fin (processus arrêté, machine éteinte…) : rien n'en a été gardé, "
+    "rien n'a été retiré de l'annuaire ; marquée en échec au début de la moisson suivante"
+)
 
 
 @contextmanager
@@ -52,7 +54,9 @@ def harvest_lock(database_url: str, data_dir: Path, on_wait: Callable[[str], Non
     try:
         with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             if not c.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": HARVEST_LOCK}).scalar_one():
-                on_wait("une autre moisson est en cours sur cette base de données (peut-être depuis une autre machine) : attente…")
+                on_wait(
+                    "une autre moisson est en cours sur cette base de données (peut-être depuis une autre machine) : attente…"
+                )
                 c.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": HARVEST_LOCK})
             try:
                 yield

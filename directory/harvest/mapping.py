@@ -35,7 +35,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Problem, Severity, Vocabulary, fold_key, split_items
@@ -48,11 +48,29 @@ __all__ = ["ColumnCheck", "MappingError", "RecordMapping", "columns_missing", "r
 #: Fields whose value is a list (``|`` in the national files).
 LIST_FIELDS = frozenset({*LIST_VOCABULARIES, "courriels", "site_web"})
 _TARGETS = frozenset(VENUE_FIELDS)
-_EXPR_KEYS = frozenset({
-    "column", "columns", "join", "value", "today", "hours", "split", "index", "replace", "values",
-    "number", "date_format", "truncate", "slug", "when", "default",
-})  # fmt: skip
-_RULE_KEYS = frozenset({"column", "columns", "equals", "contains", "matches", "unless", "present", "value", "then", "replace"})
+_EXPR_KEYS = frozenset(
+    {
+        "column",
+        "columns",
+        "join",
+        "value",
+        "today",
+        "hours",
+        "split",
+        "index",
+        "replace",
+        "values",
+        "number",
+        "date_format",
+        "truncate",
+        "slug",
+        "when",
+        "default",
+    }
+)
+_RULE_KEYS = frozenset(
+    {"column", "columns", "equals", "contains", "matches", "unless", "present", "value", "then", "replace"}
+)
 _UNSET: Any = object()
 
 
@@ -197,7 +215,9 @@ def _compile(target: str, spec: Any, where: str) -> _Expr:
         )
     unknown = sorted(set(spec) - _EXPR_KEYS)
     if unknown:
-        raise MappingError(f"{where} : clé inconnue « {unknown[0]} » (clés possibles : {', '.join(sorted(_EXPR_KEYS))})")
+        raise MappingError(
+            f"{where} : clé inconnue « {unknown[0]} » (clés possibles : {', '.join(sorted(_EXPR_KEYS))})"
+        )
     if "column" in spec and "columns" in spec:
         raise MappingError(f"{where} : « column » et « columns » s'excluent, n'en garder qu'une")
     columns = _strings(spec.get("columns", [spec["column"]] if "column" in spec else []), f"{where}.columns")
@@ -252,7 +272,7 @@ def _strings(value: Any, where: str) -> list[str]:
 def _compile_split(value: Any, where: str) -> re.Pattern[str]:
     separators = [value] if isinstance(value, str) else value
     if not isinstance(separators, list) or not separators or not all(isinstance(s, str) and s for s in separators):
-        raise MappingError(f"{where} : indiquer un séparateur ou une liste de séparateurs (ex. [\",\", \"\\n\"])")
+        raise MappingError(f'{where} : indiquer un séparateur ou une liste de séparateurs (ex. [",", "\\n"])')
     return re.compile("|".join(re.escape(s) for s in sorted(separators, key=len, reverse=True)))
 
 
@@ -285,8 +305,10 @@ def _compile_values(name: str, table: Any, where: str) -> dict[str, tuple[Any, .
         out[key] = tuple(t for t in targets if t != "")
         for term in out[key]:
             if vocabulary is not None and vocabulary.parse(str(term)) is None:
-                raise MappingError(f"{where}.« {raw} » : « {term} » n'est pas un terme du vocabulaire "
-                                   f"« {vocabulary.title()} »{_close_terms(vocabulary, str(term))}")  # fmt: skip
+                raise MappingError(
+                    f"{where}.« {raw} » : « {term} » n'est pas un terme du vocabulaire "
+                    f"« {vocabulary.title()} »{_close_terms(vocabulary, str(term))}"
+                )
     return out
 
 
@@ -308,10 +330,14 @@ def _close_terms(vocabulary: type[Vocabulary], text: str) -> str:
 
 def _compile_hours(spec: Any, where: str) -> _Hours:
     if not isinstance(spec, Mapping) or not spec:
-        raise MappingError(f"{where} : attendu une table des jours {{ Mo = [\"lundi_am\", \"lundi_pm\"], … }} ou {{ json_week = \"colonne\" }}")
+        raise MappingError(
+            f'{where} : attendu une table des jours {{ Mo = ["lundi_am", "lundi_pm"], … }} ou {{ json_week = "colonne" }}'
+        )
     if "json_week" in spec:
         if len(spec) > 1 or not isinstance(spec["json_week"], str):
-            raise MappingError(f"{where} : « json_week » s'écrit seul, avec le nom de la colonne qui contient la semaine")
+            raise MappingError(
+                f"{where} : « json_week » s'écrit seul, avec le nom de la colonne qui contient la semaine"
+            )
         return _Hours(json_week=spec["json_week"])
     days = []
     for name, columns in spec.items():
@@ -334,7 +360,9 @@ def _compile_rules(target: str, rules: Any, columns: list[str], where: str) -> t
             raise MappingError(f"{here} : une règle est une table {{ column = …, equals = …, value = … }}")
         unknown = sorted(set(rule) - _RULE_KEYS)
         if unknown:
-            raise MappingError(f"{here} : clé inconnue « {unknown[0]} » (clés possibles : {', '.join(sorted(_RULE_KEYS))})")
+            raise MappingError(
+                f"{here} : clé inconnue « {unknown[0]} » (clés possibles : {', '.join(sorted(_RULE_KEYS))})"
+            )
         if "column" in rule and "columns" in rule:
             raise MappingError(f"{here} : « column » et « columns » s'excluent, n'en garder qu'une")
         tested = rule.get("columns", [rule["column"]] if "column" in rule else columns)
@@ -344,7 +372,9 @@ def _compile_rules(target: str, rules: Any, columns: list[str], where: str) -> t
         if not any(k in rule for k in ("equals", "contains", "matches", "present")):
             raise MappingError(f"{here} : indiquer une condition (equals, contains, matches ou present)")
         if ("value" in rule) == ("then" in rule):
-            raise MappingError(f"{here} : indiquer ce que donne la règle, soit « value » (une constante), soit « then » (une colonne)")
+            raise MappingError(
+                f"{here} : indiquer ce que donne la règle, soit « value » (une constante), soit « then » (une colonne)"
+            )
         equals = rule.get("equals")
         if equals is not None:
             equals = tuple(equals) if isinstance(equals, list) else (equals,)
@@ -358,17 +388,23 @@ def _compile_rules(target: str, rules: Any, columns: list[str], where: str) -> t
             if flag in rule and not isinstance(rule[flag], bool):
                 raise MappingError(f"{here}.{flag} : attendu true ou false")
         present = rule.get("present")
-        out.append(_Rule(
-            columns=tuple(rule_columns),
-            equals=equals,
-            contains=tuple(fold_key(c) for c in _strings(rule["contains"], f"{here}.contains")) if "contains" in rule else None,
-            matches=pattern,
-            unless=tuple(fold_key(c) for c in _strings(rule["unless"], f"{here}.unless")) if "unless" in rule else (),
-            present=present,
-            value=rule.get("value"),
-            then=_compile(target, rule["then"], f"{here}.then") if "then" in rule else None,
-            replace=bool(rule.get("replace", target not in LIST_FIELDS)),
-        ))  # fmt: skip
+        out.append(
+            _Rule(
+                columns=tuple(rule_columns),
+                equals=equals,
+                contains=tuple(fold_key(c) for c in _strings(rule["contains"], f"{here}.contains"))
+                if "contains" in rule
+                else None,
+                matches=pattern,
+                unless=tuple(fold_key(c) for c in _strings(rule["unless"], f"{here}.unless"))
+                if "unless" in rule
+                else (),
+                present=present,
+                value=rule.get("value"),
+                then=_compile(target, rule["then"], f"{here}.then") if "then" in rule else None,
+                replace=bool(rule.get("replace", target not in LIST_FIELDS)),
+            )
+        )
     return tuple(out)
 
 
@@ -508,7 +544,7 @@ def _date(expr: _Expr, value: Any) -> Any:
         if fmt in ("epoch_ms", "epoch"):
             try:
                 seconds = float(value) / (1000 if fmt == "epoch_ms" else 1)
-                return datetime.fromtimestamp(seconds, tz=timezone.utc).date().isoformat()
+                return datetime.fromtimestamp(seconds, tz=UTC).date().isoformat()
             except (TypeError, ValueError, OverflowError, OSError):
                 continue
         words = str(value).split()
@@ -548,8 +584,12 @@ def _hours(spec: _Hours, run: _Run) -> str | None:
                 week.setdefault(code, DayHours()).add(parse_cell(resolve(run.raw, column)))
     for code in DAYS:
         for text in week.get(code, DayHours()).unreadable:
-            run.warn("horaires", "hours", f"{DAY_NAMES_FR[code]} : {text}",
-                     reason="plage horaire non reconnue, gardée en commentaire")  # fmt: skip
+            run.warn(
+                "horaires",
+                "hours",
+                f"{DAY_NAMES_FR[code]} : {text}",
+                reason="plage horaire non reconnue, gardée en commentaire",
+            )
     return format_week(week)
 
 
@@ -607,7 +647,9 @@ class RecordMapping:
                 record[target] = value
         lat, lon = self.fields.get("latitude"), self.fields.get("longitude")
         if lat is not None and lon is not None and len(lat.alternatives) > 1:  # a point read twice must agree
-            run.problems += disagreeing_points(lat.alternatives, lon.alternatives, lambda e: _evaluate(e, _Run(run.raw, run.today)))
+            run.problems += disagreeing_points(
+                lat.alternatives, lon.alternatives, lambda e: _evaluate(e, _Run(run.raw, run.today))
+            )
         return record, run.problems
 
     @property
@@ -656,8 +698,10 @@ class ColumnCheck:
         if not self.missing or self.file_columns is None:
             return None
         shown = ", ".join(f"« {c} »" for c in self.file_columns[:15]) + (" …" if len(self.file_columns) > 15 else "")
-        note = (f"colonnes de la correspondance absentes du fichier : {', '.join(f'« {c} »' for c in sorted(self.missing))} "
-                f"(colonnes du fichier : {shown or 'aucune'})")  # fmt: skip
+        note = (
+            f"colonnes de la correspondance absentes du fichier : {', '.join(f'« {c} »' for c in sorted(self.missing))} "
+            f"(colonnes du fichier : {shown or 'aucune'})"
+        )
         if self.header_row and len(self.missing) == self.wanted:
             note += " ; si l'en-tête n'est pas sur la première ligne (un titre au-dessus), indiquer la sienne : [reader] header_row = …"
         return note

@@ -164,9 +164,9 @@ def block_keys(v: Venue) -> set[str]:
     ``near:X`` key meets only ``cell:X`` keys (see :func:`candidate_pairs`), so
     two points less than ~500 m apart always meet, even across a cell edge.
     """
-    return block_keys_of(v.code_insee, v.code_postal, v.telephone, v.courriels, v.site_web, v.pivot if v.has_siret else None, v.point)
-
-
+    return block_keys_of(
+        v.code_insee, v.code_postal, v.telephone, v.courriels, v.site_web, v.pivot if v.has_siret else None, v.point
+    )
 
 
 def _kind(key: str) -> str:
@@ -371,13 +371,24 @@ def _same_place(a: Venue, b: Venue) -> bool:
 
 
 _LABELS = {
-    "ccas": "CCAS", "epn": "EPN", "cyber_base": "cyber-base", "france_services": "France Services",
-    "mjc": "MJC", "info_jeunesse": "information jeunesse", "espace_vie_sociale": "espace de vie sociale",
-    "centre_social": "centre social", "maison_quartier": "maison de quartier",
-    "mission_locale": "mission locale", "france_travail": "France Travail", "fablab": "fablab",
-    "tiers_lieu": "tiers-lieu", "mediatheque": "médiathèque", "maison_solidarites": "maison des solidarités",
-    "la_poste": "La Poste", "pimms": "PIMMS",
-}  # fmt: skip
+    "ccas": "CCAS",
+    "epn": "EPN",
+    "cyber_base": "cyber-base",
+    "france_services": "France Services",
+    "mjc": "MJC",
+    "info_jeunesse": "information jeunesse",
+    "espace_vie_sociale": "espace de vie sociale",
+    "centre_social": "centre social",
+    "maison_quartier": "maison de quartier",
+    "mission_locale": "mission locale",
+    "france_travail": "France Travail",
+    "fablab": "fablab",
+    "tiers_lieu": "tiers-lieu",
+    "mediatheque": "médiathèque",
+    "maison_solidarites": "maison des solidarités",
+    "la_poste": "La Poste",
+    "pimms": "PIMMS",
+}
 
 
 def _veto(na: str, nb: str) -> str | None:

@@ -61,8 +61,19 @@ _PARSING_VERSION = 2
 KEPT_PROBLEMS = 10_000
 
 
-_RECORD_COUNTS = ("fetched", "new", "updated", "unchanged", "quarantined", "geocoded", "placed_at_commune", "merged",
-                  "to_review", "withdrawn", "skipped")  # fmt: skip
+_RECORD_COUNTS = (
+    "fetched",
+    "new",
+    "updated",
+    "unchanged",
+    "quarantined",
+    "geocoded",
+    "placed_at_commune",
+    "merged",
+    "to_review",
+    "withdrawn",
+    "skipped",
+)
 
 
 @dataclass(slots=True)
@@ -119,7 +130,9 @@ class HarvestReport:
         return {
             "rejected_reasons": self.rejected_reasons.most_common(20),
             "warning_reasons": self.warning_reasons.most_common(20),
-            "rejected": [{"position": p.position, "record_id": p.record_id, **p.problem.as_dict()} for p in self._rejected],
+            "rejected": [
+                {"position": p.position, "record_id": p.record_id, **p.problem.as_dict()} for p in self._rejected
+            ],
         }
 
 
@@ -196,15 +209,21 @@ def _harvest(run: _Run, fetcher: Fetcher, now: datetime | None) -> HarvestReport
         _failed(store, source, before, report, at, f"source illisible : {err}")
     except Exception as err:  # one broken source must not stop the others, nor stay « en cours »
         log.exception("moisson de %s", source.id)
-        _failed(store, source, before, report, at, f"erreur inattendue en lisant la source ({type(err).__name__} : {err})")
+        _failed(
+            store, source, before, report, at, f"erreur inattendue en lisant la source ({type(err).__name__} : {err})"
+        )
     finally:
         report.seconds = time.perf_counter() - started
         error = "; ".join(report.notes) if report.status == "failed" else None
-        store.finish_run(report.run_id, report.status, report.counts(), error, {"notes": report.notes, **report.quality()})
+        store.finish_run(
+            report.run_id, report.status, report.counts(), error, {"notes": report.notes, **report.quality()}
+        )
     return report
 
 
-def _fetch(fetcher: Fetcher, source: SourceConfig, state: SourceState, report: HarvestReport) -> list[FetchResult] | None:
+def _fetch(
+    fetcher: Fetcher, source: SourceConfig, state: SourceState, report: HarvestReport
+) -> list[FetchResult] | None:
     """Every page of the source, or None when the source says nothing changed.
 
     One file asks whether it changed (validators, content hash). The pages of an API
@@ -214,9 +233,13 @@ def _fetch(fetcher: Fetcher, source: SourceConfig, state: SourceState, report: H
     pagination, bounds = source.pagination, source.bounds()
     if pagination is None or not (pagination.next or pagination.page_param):
         first = fetcher.fetch(
-            source.location(), etag=state.etag, last_modified=state.last_modified, previous_hash=state.content_hash,
-            max_bytes=source.max_size, bounds=bounds,
-        )  # fmt: skip
+            source.location(),
+            etag=state.etag,
+            last_modified=state.last_modified,
+            previous_hash=state.content_hash,
+            max_bytes=source.max_size,
+            bounds=bounds,
+        )
         report.requests += first.requests
         if first.status == "not_modified":
             return None
@@ -247,7 +270,9 @@ def _json_page(page: FetchResult) -> Any:
     try:
         return json.loads(decode(page.body, page.declared_encoding).text)
     except json.JSONDecodeError as err:
-        raise ReadError(f"page {page.url} : JSON illisible ligne {err.lineno}, colonne {err.colno} : {err.msg}") from err
+        raise ReadError(
+            f"page {page.url} : JSON illisible ligne {err.lineno}, colonne {err.colno} : {err.msg}"
+        ) from err
 
 
 def _read_page(source: SourceConfig, page: FetchResult, notes: list[str] | None = None) -> Iterator[ReadItem]:
@@ -287,7 +312,9 @@ def _apply(
     """Read, keep and apply every record; ``recompute``: the source file changed (its trust…), so
     every venue it feeds is merged again, even from records read as last time."""
     source = run.source
-    unstored: set[str] = set()  # ids of the records read but not stored (skipped, quarantined): the others get last_seen
+    unstored: set[str] = (
+        set()
+    )  # ids of the records read but not stored (skipped, quarantined): the others get last_seen
     batch = _RunBatch(run, report, at, unstored)
     ids = FileIds()  # a record read twice is stored once; another record with a known id is quarantined
     with run.store.writer() as writer:
@@ -315,7 +342,9 @@ def _apply(
                     report.note_problems(item.position, record_id, [repeat])
                     batch.raw.append(RawRecord(item.position, record_id, item.payload, "skipped", [repeat.as_dict()]))
                     continue
-                problems.append(ids.conflict_problem(record_id, seen, mapped, lambda: _first_mapped(batch, record_id, seen.first)))
+                problems.append(
+                    ids.conflict_problem(record_id, seen, mapped, lambda: _first_mapped(batch, record_id, seen.first))
+                )
             raw_hash = _raw_hash(mapped, lineage, run.geocoder) if mapped is not None else None
             batch.read.append(_Read(item, record_id, mapped, problems, lineage, raw_hash))
             if batch.full():
@@ -329,15 +358,17 @@ def _apply(
             report.notes.append(
                 f"{report.new} nouveaux lieux attendent qu'une personne les publie (« À vérifier », onglet « Nouveaux "
                 "lieux à publier ») : la source est peu sûre, ou son fichier le demande (review_new)"
-            )  # fmt: skip
+            )
         if recompute and (changed := writer.remerge_source(source.id, at)):
             report.notes.append(f"{changed} lieux recalculés avec le nouveau fichier de la source")
         if source.format == federation.FORMAT:  # a feed says what to withdraw; absence means nothing
             federation.finish_feed(writer, source, state, pages, report, at)
         elif cut:
             report.status = "partial"
-            report.notes.append("fichier coupé en cours de transfert (son dernier enregistrement est incomplet) : "
-                                "rien n'a été retiré de l'annuaire ; la prochaine moisson relira la source")  # fmt: skip
+            report.notes.append(
+                "fichier coupé en cours de transfert (son dernier enregistrement est incomplet) : "
+                "rien n'a été retiré de l'annuaire ; la prochaine moisson relira la source"
+            )
         else:
             _withdraw_or_not(writer, source, state, report, unstored, at, run.confirm_withdrawals)
         report.status = report.status if report.status == "partial" else "complete"
@@ -401,7 +432,9 @@ def _lineage(source: SourceConfig, record: dict[str, Any]) -> list[str]:
     publisher = source.publisher
     carried = [part for part in str(record.get("lignee") or "").split("|") if part]
     collector = str(record.get("source") or "").strip()
-    origin = str(record.get("origine") or "") or (carried[0] if carried else None) or source.origin or collector or publisher
+    origin = (
+        str(record.get("origine") or "") or (carried[0] if carried else None) or source.origin or collector or publisher
+    )
     chain = carried or [origin]
     if chain[-1] != publisher:
         chain.append(publisher)
@@ -420,7 +453,9 @@ def _osm_hours(record: dict[str, Any]) -> list[Problem]:
     return [Problem("horaires", "hours_converted", text, Severity.WARNING, (("converted", converted),))]
 
 
-def _already_had(lineage: list[str], source: SourceConfig, direct_origins: frozenset[str], instance: str | None) -> bool:
+def _already_had(
+    lineage: list[str], source: SourceConfig, direct_origins: frozenset[str], instance: str | None
+) -> bool:
     """Echoes and detours: what this instance published itself, or what
     another source of this directory brings straight from its origin
     (names compared without case or accents)."""
@@ -430,8 +465,15 @@ def _already_had(lineage: list[str], source: SourceConfig, direct_origins: froze
     return origin != fold_key(source.publisher) and origin in direct_origins
 
 
-def _withdraw_or_not(writer: Writer, source: SourceConfig, state: SourceState, report: HarvestReport,
-                     unstored: set[str], at: datetime, confirmed: bool) -> None:  # fmt: skip
+def _withdraw_or_not(
+    writer: Writer,
+    source: SourceConfig,
+    state: SourceState,
+    report: HarvestReport,
+    unstored: set[str],
+    at: datetime,
+    confirmed: bool,
+) -> None:
     """Withdraw what the source no longer has: records neither stamped by this run nor in ``unstored``.
 
     Suspect, and withdrawing nothing: far fewer records than the last complete run (a truncated
@@ -445,7 +487,7 @@ def _withdraw_or_not(writer: Writer, source: SourceConfig, state: SourceState, r
             f"moisson suspecte : {said} au lieu de {previous} lors de la dernière moisson complète — rien n'a été "
             f"retiré de l'annuaire. Si la source a vraiment perdu ces lieux : directory harvest {source.id} "
             "--confirmer-retraits"
-        )  # fmt: skip
+        )
         return
     live, leaving = writer.shrinkage(source.id, unstored, seen_since=at)
     if not confirmed and live >= _FEW and leaving > live * source.withdraw_limit:
@@ -456,7 +498,7 @@ def _withdraw_or_not(writer: Writer, source: SourceConfig, state: SourceState, r
             f"moisson suspecte : {leaving} des {live} fiches de la source n'y sont plus, plus que les "
             f"{source.withdraw_limit:.0%} qu'une moisson peut retirer seule — rien n'a été retiré de l'annuaire. "
             f"Si la source a vraiment perdu ces lieux : directory harvest {source.id} --confirmer-retraits"
-        )  # fmt: skip
+        )
         return
     withdrawn = writer.withdraw_missing(source.id, unstored, at, seen_since=at)
     report.withdrawn = len(withdrawn)
@@ -467,7 +509,9 @@ def _withdraw_or_not(writer: Writer, source: SourceConfig, state: SourceState, r
         report.notes.append(f"{len(withdrawn)} lieux retirés, ils ne figurent plus dans la source : {listed}{more}")
 
 
-def _failed(store: Store, source: SourceConfig, state: SourceState, report: HarvestReport, at: datetime, why: str) -> None:
+def _failed(
+    store: Store, source: SourceConfig, state: SourceState, report: HarvestReport, at: datetime, why: str
+) -> None:
     report.status = "failed"
     report.rolled_back()
     retry = min(source.interval, RETRY_AFTER)
@@ -480,15 +524,22 @@ def _duration(delta: timedelta) -> str:
     return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
 
 
-def _schedule(state: SourceState, source: SourceConfig, report: HarvestReport, at: datetime,
-              due_in: timedelta | None = None) -> None:  # fmt: skip
+def _schedule(
+    state: SourceState, source: SourceConfig, report: HarvestReport, at: datetime, due_in: timedelta | None = None
+) -> None:
     """This run is the source's last; the next is due after its interval (or ``due_in``)."""
     state.last_run_id = report.run_id
     state.next_due_at = at + (due_in or source.interval)
 
 
-def _save_state(store: Store, source: SourceConfig, state: SourceState, report: HarvestReport, at: datetime,
-                due_in: timedelta | None = None) -> None:  # fmt: skip
+def _save_state(
+    store: Store,
+    source: SourceConfig,
+    state: SourceState,
+    report: HarvestReport,
+    at: datetime,
+    due_in: timedelta | None = None,
+) -> None:
     _schedule(state, source, report, at, due_in)
     with store.writer() as writer:
         writer.save_state(state)
@@ -527,7 +578,9 @@ class _RunBatch:
         self.store, self.source, self.report, self.at = run.store, run.source, report, at
         self.places, self.unstored = run.places, unstored
         # without a geocoder, venues without a trustworthy point still get their commune's (flagged)
-        self.geocoder: Geocoder | None = run.geocoder or (CommuneGeocoder(run.places) if run.places is not None else None)  # type: ignore[arg-type]
+        self.geocoder: Geocoder | None = run.geocoder or (
+            CommuneGeocoder(run.places) if run.places is not None else None
+        )  # type: ignore[arg-type]
         self.writer: Writer | None = None
         self.read: list[_Read] = []
         self.items: list[_Valid] = []
@@ -561,7 +614,9 @@ class _RunBatch:
         # The directory's venues are read per batch, only those sharing a blocking key with a new record:
         # memory follows the batch, not the directory; a run that only updates known records reads none.
         resolution = (
-            resolve(StoredIndex(self.writer), self.source.id, new, self.store.match_decisions(keys)) if new else Resolution()
+            resolve(StoredIndex(self.writer), self.source.id, new, self.store.match_decisions(keys))
+            if new
+            else Resolution()
         )
         leaders, followers = [], []
         for v in self.items:
@@ -571,24 +626,37 @@ class _RunBatch:
             # its record to change.
             raw_hash = None if v.record_id in self.geocode_later else v.raw_hash
             incoming = Incoming(
-                v.record_id, v.venue, v.flags, attach_to=resolution.attach_to.get(v.record_id), origin=v.lineage[0],
-                lineage=v.lineage, geo_method=method, geo_point=point, geo_score=score, raw_hash=raw_hash,
-            )  # fmt: skip
+                v.record_id,
+                v.venue,
+                v.flags,
+                attach_to=resolution.attach_to.get(v.record_id),
+                origin=v.lineage[0],
+                lineage=v.lineage,
+                geo_method=method,
+                geo_point=point,
+                geo_score=score,
+                raw_hash=raw_hash,
+            )
             (followers if v.record_id in resolution.follows else leaders).append((v.item, incoming))
         # A source whose new venues a person reviews (``review_new``): those it creates wait, unpublished.
         pending = self.source.reviews_new
-        outcomes = dict(zip(
-            (i.record_id for _, i in leaders),
-            self.writer.apply_many(self.source.id, [i for _, i in leaders], at=self.at, pending=pending),
-        ))  # fmt: skip
+        outcomes = dict(
+            zip(
+                (i.record_id for _, i in leaders),
+                self.writer.apply_many(self.source.id, [i for _, i in leaders], at=self.at, pending=pending),
+            )
+        )
         if followers:
             attached = [
                 Incoming(**{**_fields(i), "attach_to": outcomes[resolution.follows[i.record_id]].venue_id})
                 for _, i in followers
             ]
-            outcomes.update(zip(
-                (i.record_id for i in attached), self.writer.apply_many(self.source.id, attached, at=self.at, pending=pending)
-            ))  # fmt: skip
+            outcomes.update(
+                zip(
+                    (i.record_id for i in attached),
+                    self.writer.apply_many(self.source.id, attached, at=self.at, pending=pending),
+                )
+            )
         for item, incoming in leaders + followers:
             outcome = outcomes[incoming.record_id]
             action = {"created": "new", "restored": "updated", "attached": "merged"}.get(outcome.action, outcome.action)
@@ -605,7 +673,9 @@ class _RunBatch:
         if self.geocoder is None:
             return {}
         wanted = {
-            v.record_id: GeocodeRequest(v.record_id, v.venue.adresse, v.venue.code_postal, v.venue.commune, v.venue.code_insee)
+            v.record_id: GeocodeRequest(
+                v.record_id, v.venue.adresse, v.venue.code_postal, v.venue.commune, v.venue.code_insee
+            )
             for v in self.items
             if needs_geocoding(v.venue, v.flags)
         }

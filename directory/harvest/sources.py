@@ -29,18 +29,27 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from directory.schema import CommuneLookup, Problem, VENUE_FIELDS, parse_venue
+from directory.schema import VENUE_FIELDS, CommuneLookup, Problem, parse_venue
 from directory.store import SourceInfo
 
 from ._samples import SampleFailure, compare_sample
 from .bounds import DEFAULT_DEADLINE_S, Bounds
 from .mapping import ColumnCheck, MappingError, RecordMapping
-from .readers import READERS, ReadError, Reader
+from .readers import READERS, Reader, ReadError
 
 __all__ = [
-    "REVIEW_TRUST", "Pagination", "Sample", "SampleFailure", "SourceConfig", "SourceConfigError",
-    "check_samples", "load_source", "load_sources", "parse_interval", "parse_size",
-]  # fmt: skip
+    "REVIEW_TRUST",
+    "Pagination",
+    "Sample",
+    "SampleFailure",
+    "SourceConfig",
+    "SourceConfigError",
+    "check_samples",
+    "load_source",
+    "load_sources",
+    "parse_interval",
+    "parse_size",
+]
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*(min|m|h|d|j|w|sem)\s*$", re.IGNORECASE)
@@ -54,9 +63,18 @@ DEFAULT_MAX_SIZE = 20_000_000
 #: wrong new venue is worse than a wrong field of a known one (nobody has looked at it yet).
 REVIEW_TRUST = 40
 #: Settings that change nothing in what the records give (see ``SourceConfig.fingerprint``).
-_COSMETIC = frozenset({
-    "name", "description", "interval", "enabled", "samples", "allowed_hosts", "deadline", "withdraw_limit",
-})  # fmt: skip
+_COSMETIC = frozenset(
+    {
+        "name",
+        "description",
+        "interval",
+        "enabled",
+        "samples",
+        "allowed_hosts",
+        "deadline",
+        "withdraw_limit",
+    }
+)
 _JSON_FORMATS = {"json", "national-json", "table-json", "geojson", "dinclusion"}
 _HOST = re.compile(r"^(?:\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::\d{1,5})?$")
 _DEADLINE = re.compile(r"^\s*(\d+)\s*(s|sec|min|m|h)\s*$", re.IGNORECASE)
@@ -75,7 +93,7 @@ def parse_interval(text: str) -> timedelta:
     """``"6h"``, ``"1d"`` (or ``"1j"``), ``"7d"``, ``"2w"``, ``"30min"`` → timedelta."""
     match = _INTERVAL.match(str(text))
     if match is None or int(match.group(1)) == 0:
-        raise ValueError(f"intervalle « {text} » illisible : écrire par exemple \"6h\", \"1d\" ou \"7d\"")
+        raise ValueError(f'intervalle « {text} » illisible : écrire par exemple "6h", "1d" ou "7d"')
     return timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
 
 
@@ -86,7 +104,7 @@ def parse_size(text: str | int) -> int:
     else:
         match = _SIZE.match(str(text))
         if match is None:
-            raise ValueError(f"taille « {text} » illisible : écrire par exemple \"20MB\", \"500ko\" ou \"1GB\"")
+            raise ValueError(f'taille « {text} » illisible : écrire par exemple "20MB", "500ko" ou "1GB"')
         size = int(float(match.group(1).replace(",", ".")) * _SIZE_UNITS[(match.group(2) or "o").lower()])
     if size <= 0:
         raise ValueError(f"taille « {text} » : attendu une taille positive")
@@ -108,7 +126,9 @@ class Pagination(BaseModel):
     @model_validator(mode="after")
     def _one_way(self) -> Pagination:
         if self.next and self.page_param:
-            raise ValueError("« next » et « page_param » s'excluent : une API donne l'adresse de la page suivante, ou un numéro de page")
+            raise ValueError(
+                "« next » et « page_param » s'excluent : une API donne l'adresse de la page suivante, ou un numéro de page"
+            )
         if (self.page_size_param or self.page_size) and not self.page_param:
             raise ValueError("« page_size_param » et « page_size » vont avec « page_param »")
         if bool(self.page_size_param) != bool(self.page_size):
@@ -211,7 +231,9 @@ class SourceConfig(BaseModel):
     @classmethod
     def _slug(cls, value: str) -> str:
         if not _SLUG.match(value):
-            raise ValueError(f"« {value} » n'est pas un identifiant court : minuscules, chiffres et tirets (ex. « grand-lyon »)")
+            raise ValueError(
+                f"« {value} » n'est pas un identifiant court : minuscules, chiffres et tirets (ex. « grand-lyon »)"
+            )
         return value
 
     @field_validator("url")
@@ -235,7 +257,7 @@ class SourceConfig(BaseModel):
             try:
                 codecs.lookup(value)
             except LookupError:
-                raise ValueError(f"encodage inconnu « {value} » (écrire \"auto\", \"utf-8\", \"cp1252\"…)") from None
+                raise ValueError(f'encodage inconnu « {value} » (écrire "auto", "utf-8", "cp1252"…)') from None
         return value
 
     @field_validator("interval", mode="before")
@@ -244,7 +266,7 @@ class SourceConfig(BaseModel):
         if isinstance(value, timedelta):
             return value
         if not isinstance(value, str):
-            raise ValueError("attendu un texte comme \"6h\", \"1d\" ou \"7d\"")
+            raise ValueError('attendu un texte comme "6h", "1d" ou "7d"')
         return parse_interval(value)
 
     @field_validator("max_size", mode="before")
@@ -259,8 +281,10 @@ class SourceConfig(BaseModel):
             return value
         match = _DEADLINE.match(value) if isinstance(value, str) else None
         if match is None or int(match.group(1)) == 0:
-            raise ValueError(f"durée « {value} » illisible : écrire par exemple \"30s\", \"5min\" ou \"1h\"")
-        unit = {"s": "seconds", "sec": "seconds", "min": "minutes", "m": "minutes", "h": "hours"}[match.group(2).lower()]
+            raise ValueError(f'durée « {value} » illisible : écrire par exemple "30s", "5min" ou "1h"')
+        unit = {"s": "seconds", "sec": "seconds", "min": "minutes", "m": "minutes", "h": "hours"}[
+            match.group(2).lower()
+        ]
         return timedelta(**{unit: int(match.group(1))})
 
     @field_validator("allowed_hosts")
@@ -268,8 +292,10 @@ class SourceConfig(BaseModel):
     def _hosts(cls, value: list[str]) -> list[str]:
         for host in value:
             if not _HOST.match(host.strip().lower()):
-                raise ValueError(f"« {host} » n'est pas un hôte : écrire seulement le nom de la machine, et son port s'il "
-                                 "le faut, par exemple \"cdn.exemple.fr\" ou \"api.exemple.fr:8443\"")  # fmt: skip
+                raise ValueError(
+                    f"« {host} » n'est pas un hôte : écrire seulement le nom de la machine, et son port s'il "
+                    'le faut, par exemple "cdn.exemple.fr" ou "api.exemple.fr:8443"'
+                )
         return [host.strip().lower() for host in value]
 
     @field_validator("mapping", mode="before")
@@ -287,12 +313,16 @@ class SourceConfig(BaseModel):
         if (self.url is None) == (self.path is None):
             raise ValueError("indiquer soit « url » (une adresse web), soit « path » (un fichier), et un seul des deux")
         if self.allowed_hosts and self.path is not None:
-            raise ValueError("« allowed_hosts » ne vaut que pour une source web (« url ») : une source locale lit son dossier")
+            raise ValueError(
+                "« allowed_hosts » ne vaut que pour une source web (« url ») : une source locale lit son dossier"
+            )
         allowed = getattr(READERS[self.format], "options", ())
         unknown = sorted(set(self.reader) - set(allowed))
         if unknown:
             accepted = f"options possibles : {', '.join(allowed)}" if allowed else "ce format n'en a aucune"
-            raise ValueError(f"[reader] : option « {unknown[0]} » inconnue pour le format « {self.format} » ({accepted})")
+            raise ValueError(
+                f"[reader] : option « {unknown[0]} » inconnue pour le format « {self.format} » ({accepted})"
+            )
         try:
             READERS[self.format](**self.reader)
         except ReadError as err:
@@ -300,7 +330,9 @@ class SourceConfig(BaseModel):
         if self.pagination is not None and self.format not in _JSON_FORMATS:
             raise ValueError(f"[pagination] ne vaut que pour les formats JSON, pas pour « {self.format} »")
         if self.pagination is not None and self.pagination.items and "items" not in allowed:
-            raise ValueError(f"[pagination] items : le format « {self.format} » trouve ses enregistrements seul, utiliser « table-json »")
+            raise ValueError(
+                f"[pagination] items : le format « {self.format} » trouve ses enregistrements seul, utiliser « table-json »"
+            )
         return self
 
     # ------------------------------------------------------------ behaviour
@@ -337,17 +369,27 @@ class SourceConfig(BaseModel):
     def bounds(self) -> Bounds:
         """Where this source's fetch may go (its host and ``allowed_hosts``, or the folder of its file)
         and until when: its ``deadline`` starts now."""
-        return Bounds.of(self.location(), local=self.path is not None, allowed_hosts=tuple(self.allowed_hosts),
-                         deadline_s=self.deadline.total_seconds())  # fmt: skip
+        return Bounds.of(
+            self.location(),
+            local=self.path is not None,
+            allowed_hosts=tuple(self.allowed_hosts),
+            deadline_s=self.deadline.total_seconds(),
+        )
 
     def source_info(self) -> SourceInfo:
         """What the store records about this source."""
         location = self.location()
         url = location if self.url is not None else Path(location).as_uri()
         return SourceInfo(
-            id=self.id, name=self.name, kind=self.kind, publisher=self.publisher, url=url,
-            format=self.format, licence=self.licence, trust=self.trust,
-        )  # fmt: skip
+            id=self.id,
+            name=self.name,
+            kind=self.kind,
+            publisher=self.publisher,
+            url=url,
+            format=self.format,
+            licence=self.licence,
+            trust=self.trust,
+        )
 
     def make_reader(self) -> Reader:
         """A reader for this source's format, with its ``[reader]`` options."""

@@ -20,6 +20,7 @@ from functools import cache
 from importlib import resources
 
 from directory.schema.geometry import haversine_m
+
 from ._names import NameIndex
 
 __all__ = ["Commune", "Gazetteer", "Place", "Postcode", "load_gazetteer"]

@@ -40,7 +40,7 @@ def _with_or_without_article(key: str) -> tuple[str, ...]:
     """The other spellings of a name key with its leading article dropped or added."""
     for article in _ARTICLES:
         if key.startswith(article):
-            return (key[len(article):],)
+            return (key[len(article) :],)
     return tuple(article + key for article in _ARTICLES)
 
 
@@ -61,6 +61,7 @@ class NameIndex:
     _prefix_ids: list[int]
 
     if TYPE_CHECKING:
+
         def _at(self, i: int) -> Commune: ...
         def _commune_place(self, c: Commune, postcode: str | None = None) -> Place | None: ...
         def _postcode_place(self, code: str) -> Place | None: ...
@@ -113,8 +114,11 @@ class NameIndex:
         found = [i for i in self._by_key.get(key, ()) if departements is None or rows[i][_C_DEP] in departements]
         matched = {rows[i][_C_DEP] for i in found}
         for other in _with_or_without_article(key):  # « Mont-Dore » for Le Mont-Dore, where nothing matches better
-            found += [i for i in self._by_key.get(other, ()) if rows[i][_C_DEP] not in matched
-                      and (departements is None or rows[i][_C_DEP] in departements)]  # fmt: skip
+            found += [
+                i
+                for i in self._by_key.get(other, ())
+                if rows[i][_C_DEP] not in matched and (departements is None or rows[i][_C_DEP] in departements)
+            ]
         return [self._at(i) for i in found]
 
     def _name_candidates(self, folded: str) -> list[int]:
@@ -278,4 +282,3 @@ class NameIndex:
                 if len(out) >= limit:
                     break
         return out
-

@@ -4,6 +4,7 @@
 No I/O and no import from the rest of ``directory``.
 """
 
+from ._vocabulary import Vocabulary, fold_key
 from .geometry import EARTH_RADIUS_M, haversine_m
 from .hours import HoursError, OpeningHours, OpenState
 from .legacy import is_legacy, migrate_legacy
@@ -25,13 +26,41 @@ from .vocabularies import (
     Service,
     Typologie,
 )
-from ._vocabulary import Vocabulary, fold_key
 
 __all__ = [
-    "ConditionFrais", "CommuneLookup", "EARTH_RADIUS_M", "DispositifProgramme", "FormationLabel", "Frais",
-    "HoursError", "Itinerance", "LIST_VOCABULARIES", "MESSAGES", "ModaliteAcces",
-    "ModaliteAccompagnement", "NATIONAL_FIELDS", "Offer", "OpenState", "OpeningHours",
-    "PLACEHOLDER_PIVOT", "ParseResult", "PriseEnCharge", "Problem", "Public", "Service",
-    "Severity", "Typologie", "VENUE_FIELDS", "Venue", "Vocabulary", "clean_text", "fold_key",
-    "haversine_m", "in_france", "is_legacy", "migrate_legacy", "parse_venue", "split_items",
-]  # fmt: skip
+    "ConditionFrais",
+    "CommuneLookup",
+    "EARTH_RADIUS_M",
+    "DispositifProgramme",
+    "FormationLabel",
+    "Frais",
+    "HoursError",
+    "Itinerance",
+    "LIST_VOCABULARIES",
+    "MESSAGES",
+    "ModaliteAcces",
+    "ModaliteAccompagnement",
+    "NATIONAL_FIELDS",
+    "Offer",
+    "OpenState",
+    "OpeningHours",
+    "PLACEHOLDER_PIVOT",
+    "ParseResult",
+    "PriseEnCharge",
+    "Problem",
+    "Public",
+    "Service",
+    "Severity",
+    "Typologie",
+    "VENUE_FIELDS",
+    "Venue",
+    "Vocabulary",
+    "clean_text",
+    "fold_key",
+    "haversine_m",
+    "in_france",
+    "is_legacy",
+    "migrate_legacy",
+    "parse_venue",
+    "split_items",
+]

@@ -58,7 +58,7 @@ class Vocabulary(StrEnum):
             for member in cls:
                 for text in (member.code, member.label, *member.aliases):
                     table.setdefault(fold_key(text), member)
-            setattr(cls, "_lookup_table", table)
+            cls._lookup_table = table
         return table
 
     @classmethod

@@ -31,15 +31,7 @@ CELL_M = 500.0
 
 #: Hosts shared by unrelated sites: a page there does not identify a venue.
 GENERIC_HOSTS: frozenset[str] = frozenset(
-    """facebook.com fb.com fb.me m.facebook.com instagram.com twitter.com x.com linkedin.com
-    youtube.com linktr.ee sites.google.com google.com goo.gl maps.google.com docs.google.com
-    free.fr pagesperso-orange.fr perso.orange.fr wanadoo.fr over-blog.com e-monsite.com
-    jimdo.com jimdofree.com wix.com wixsite.com blogspot.com wordpress.com site-solocal.com
-    business.site helloasso.com calameo.com padlet.com service-public.fr
-    lannuaire.service-public.fr france-services.gouv.fr conseiller-numerique.gouv.fr
-    cartographie.conseiller-numerique.gouv.fr societenumerique.gouv.fr
-    centres-sociaux.fr pole-emploi.fr francetravail.fr laposte.fr lapostegroupe.com
-    caf.fr msa.fr ameli.fr""".split()
+    ["facebook.com", "fb.com", "fb.me", "m.facebook.com", "instagram.com", "twitter.com", "x.com", "linkedin.com", "youtube.com", "linktr.ee", "sites.google.com", "google.com", "goo.gl", "maps.google.com", "docs.google.com", "free.fr", "pagesperso-orange.fr", "perso.orange.fr", "wanadoo.fr", "over-blog.com", "e-monsite.com", "jimdo.com", "jimdofree.com", "wix.com", "wixsite.com", "blogspot.com", "wordpress.com", "site-solocal.com", "business.site", "helloasso.com", "calameo.com", "padlet.com", "service-public.fr", "lannuaire.service-public.fr", "france-services.gouv.fr", "conseiller-numerique.gouv.fr", "cartographie.conseiller-numerique.gouv.fr", "societenumerique.gouv.fr", "centres-sociaux.fr", "pole-emploi.fr", "francetravail.fr", "laposte.fr", "lapostegroupe.com", "caf.fr", "msa.fr", "ameli.fr"]
 )
 
 
@@ -92,15 +84,29 @@ def stored_block_keys(row: Mapping[str, Any]) -> set[str]:
     siret = pivot if len(pivot) == 14 and pivot.isdigit() and pivot != PLACEHOLDER_PIVOT else None
     lat, lon = row["latitude"], row["longitude"]
     point = (lat, lon) if lat is not None and lon is not None else None
-    keys = block_keys_of(row["code_insee"], row["code_postal"], row["telephone"], row["courriels"] or (),
-                 row["site_web"] or (), siret, point, near=False)  # fmt: skip
+    keys = block_keys_of(
+        row["code_insee"],
+        row["code_postal"],
+        row["telephone"],
+        row["courriels"] or (),
+        row["site_web"] or (),
+        siret,
+        point,
+        near=False,
+    )
     return keys
 
 
 def block_keys_of(
-    code_insee: str | None, code_postal: str, telephone: str | None, courriels: Iterable[str],
-    site_web: Iterable[str], siret: str | None, point: tuple[float, float] | None, near: bool = True,
-) -> set[str]:  # fmt: skip
+    code_insee: str | None,
+    code_postal: str,
+    telephone: str | None,
+    courriels: Iterable[str],
+    site_web: Iterable[str],
+    siret: str | None,
+    point: tuple[float, float] | None,
+    near: bool = True,
+) -> set[str]:
     keys = {f"insee:{code_insee}" if code_insee else f"cp:{code_postal}"}
     if telephone:
         keys.add(f"tel:{telephone}")

@@ -36,9 +36,7 @@ T = TypeVar("T")
 
 def runs_as_formula(value: object) -> bool:
     """True when a spreadsheet would read ``value`` as a formula (text starting with a trigger, not a number)."""
-    return (
-        isinstance(value, str) and value[:1] in FORMULA_TRIGGERS and _NUMBER.fullmatch(value) is None
-    )
+    return isinstance(value, str) and value[:1] in FORMULA_TRIGGERS and _NUMBER.fullmatch(value) is None
 
 
 def neutralise(value: T) -> T | str:

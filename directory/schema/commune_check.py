@@ -113,11 +113,26 @@ def check_commune(values: dict[str, Any], places: CommuneLookup, problems: list[
     said_former = _set_insee(values, places, kept, given, insee_commune, warn)
     evidence, verb = _evidence(kept, postcode, name)
     if known_postcode and not kept.postcode:
-        warn("code_postal", "postcode_insee_mismatch", postcode, postcode=postcode, insee=values["code_insee"],
-             commune=kept.commune.nom, evidence=evidence, verb=verb)  # fmt: skip
+        warn(
+            "code_postal",
+            "postcode_insee_mismatch",
+            postcode,
+            postcode=postcode,
+            insee=values["code_insee"],
+            commune=kept.commune.nom,
+            evidence=evidence,
+            verb=verb,
+        )
     if named and not kept.name and not any(_same(n, kept.commune) for n in named):
-        warn("commune", "commune_name_contradicted", name, commune=kept.commune.nom, insee=kept.commune.insee,
-             evidence=evidence, verb=verb)  # fmt: skip
+        warn(
+            "commune",
+            "commune_name_contradicted",
+            name,
+            commune=kept.commune.nom,
+            insee=kept.commune.insee,
+            evidence=evidence,
+            verb=verb,
+        )
     elif not said_former and kept.name and not any(fold_key(n.nom) == fold_key(kept.commune.nom) for n in named):
         if any(n.kind in _FORMER and n.parent == kept.commune.insee for n in named):
             warn("commune", "former_commune", name, commune=kept.commune.nom, insee=kept.commune.insee)
@@ -149,8 +164,14 @@ def _winner(votes: Iterable[_Votes]) -> _Votes | None:
     return ranked[0]
 
 
-def _set_insee(values: dict[str, Any], places: CommuneLookup, kept: _Votes, given: str | None,
-               insee_commune: CommuneLike | None, warn: Any) -> bool:  # fmt: skip
+def _set_insee(
+    values: dict[str, Any],
+    places: CommuneLookup,
+    kept: _Votes,
+    given: str | None,
+    insee_commune: CommuneLike | None,
+    warn: Any,
+) -> bool:
     """The INSEE code of the commune kept; a given code that said otherwise is named in a warning.
     True when that code was a former commune's (the name need not say so again)."""
     code = kept.commune.insee
@@ -161,15 +182,29 @@ def _set_insee(values: dict[str, Any], places: CommuneLookup, kept: _Votes, give
         if insee_commune.insee != given and insee_commune.parent != given and _same(insee_commune, kept.commune):
             found = places.commune(given)
             former = f" (« {found.nom} »)" if found is not None and found.insee == given else ""
-            warn("code_insee", "insee_former_commune", given, former=former, commune=insee_commune.nom,
-                 insee=insee_commune.insee)  # fmt: skip
+            warn(
+                "code_insee",
+                "insee_former_commune",
+                given,
+                former=former,
+                commune=insee_commune.nom,
+                insee=insee_commune.insee,
+            )
             values["code_insee"] = insee_commune.insee
             return True
         values["code_insee"] = given  # Lyon's code with a Lyon postcode stays as given
         return False
     evidence, verb = _evidence(kept, values["code_postal"], values["commune"] or "")
-    warn("code_insee", "insee_contradicted", given, found=insee_commune.nom, commune=kept.commune.nom, insee=code,
-         evidence=evidence, verb=verb)  # fmt: skip
+    warn(
+        "code_insee",
+        "insee_contradicted",
+        given,
+        found=insee_commune.nom,
+        commune=kept.commune.nom,
+        insee=code,
+        evidence=evidence,
+        verb=verb,
+    )
     values["code_insee"] = code
     return False
 

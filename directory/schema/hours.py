@@ -7,9 +7,9 @@ holidays (``PH``) come from the parser's calendar for country ``FR``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-import re
 from functools import lru_cache
 
 import opening_hours
@@ -37,7 +37,7 @@ class OpenState:
 class OpeningHours:
     """A parsed, validated opening-hours expression."""
 
-    __slots__ = ("text", "_parsed")
+    __slots__ = ("_parsed", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text.strip()
@@ -75,9 +75,7 @@ class OpeningHours:
     def intervals(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         """The open intervals between ``start`` and ``end``."""
         return [
-            (a, b)
-            for a, b, state, _comment in self._parsed.intervals(start, end)
-            if state == opening_hours.State.OPEN
+            (a, b) for a, b, state, _comment in self._parsed.intervals(start, end) if state == opening_hours.State.OPEN
         ]
 
     def __repr__(self) -> str:
@@ -96,4 +94,6 @@ def _parse(text: str) -> opening_hours.OpeningHours:
         if where is None:
             raise HoursError("syntaxe non reconnue") from err
         column = int(where.group(1))
-        raise HoursError(f"syntaxe non reconnue à partir de « {text[column - 1:column + 11]} » (caractère {column})") from err
+        raise HoursError(
+            f"syntaxe non reconnue à partir de « {text[column - 1 : column + 11]} » (caractère {column})"
+        ) from err

@@ -19,9 +19,17 @@ from .problems import Problem, Severity
 __all__ = ["is_legacy", "migrate_legacy"]
 
 _LEGACY_KEYS = frozenset(
-    {"publics_accueillis", "conditions_acces", "conditions_access", "labels_nationaux",
-     "labels_autres", "courriel", "accessibilite", "cle_ban"}
-)  # fmt: skip
+    {
+        "publics_accueillis",
+        "conditions_acces",
+        "conditions_access",
+        "labels_nationaux",
+        "labels_autres",
+        "courriel",
+        "accessibilite",
+        "cle_ban",
+    }
+)
 
 # v0.1 value (short form, before " : ") → list of (v1 field, v1 value).
 _SERVICES = {

@@ -29,9 +29,15 @@ from __future__ import annotations
 from enum import IntEnum
 
 __all__ = [
-    "COMMUNE_CENTRE", "PRECISION_CODES", "PRODUCER", "Precision", "ban_method", "is_approximate", "is_geocoded",
+    "COMMUNE_CENTRE",
+    "PRECISION_CODES",
+    "PRODUCER",
+    "Precision",
+    "ban_method",
+    "is_approximate",
+    "is_geocoded",
     "precision",
-]  # fmt: skip
+]
 
 PRODUCER = "producteur"
 COMMUNE_CENTRE = "commune"

@@ -12,9 +12,16 @@ from collections.abc import Collection
 from typing import Protocol
 
 __all__ = [
-    "DEPARTEMENT_CODE", "INSEE_CODE", "POSTCODE", "SIREN", "CommuneLookup", "CommuneLike", "in_france",
-    "far_threshold_km", "departement_of_insee",
-]  # fmt: skip
+    "DEPARTEMENT_CODE",
+    "INSEE_CODE",
+    "POSTCODE",
+    "SIREN",
+    "CommuneLookup",
+    "CommuneLike",
+    "in_france",
+    "far_threshold_km",
+    "departement_of_insee",
+]
 
 # Codes as people and filters give them (use ``fullmatch``). re.ASCII: ``\d`` would
 # take any script's digits ("٦٩٠٠٣"), which no code has.

@@ -30,11 +30,11 @@ from stdnum import luhn
 
 from ._spreadsheet import phone_digits, serial_date
 from ._vocabulary import fold_key
+from .cells import runs_as_formula
+from .commune_check import check_commune
 from .hours import OpeningHours
 from .legacy import is_legacy, migrate_legacy
 from .problems import Problem, Severity
-from .cells import runs_as_formula
-from .commune_check import check_commune
 from .territory import CommuneLookup, in_france
 from .venue import PLACEHOLDER_PIVOT, Venue
 from .vocabularies import LIST_VOCABULARIES
@@ -42,10 +42,19 @@ from .vocabularies import LIST_VOCABULARIES
 __all__ = ["ParseResult", "parse_venue", "clean_text", "split_items"]
 
 _MAX_LENGTH = {
-    "id": 200, "pivot": 14, "nom": 250, "commune": 120, "adresse": 250, "complement_adresse": 250,
-    "presentation_resume": 280, "presentation_detail": 10_000, "source": 200,
-    "structure_parente": 500, "autres_formations_labels": 1000, "horaires": 1000,
-}  # fmt: skip
+    "id": 200,
+    "pivot": 14,
+    "nom": 250,
+    "commune": 120,
+    "adresse": 250,
+    "complement_adresse": 250,
+    "presentation_resume": 280,
+    "presentation_detail": 10_000,
+    "source": 200,
+    "structure_parente": 500,
+    "autres_formations_labels": 1000,
+    "horaires": 1000,
+}
 _DEFAULT_MAX = 2000
 _NO_MARKUP = ("id", "nom", "commune", "adresse", "complement_adresse", "source", "structure_parente")
 _MULTILINE = ("presentation_resume", "presentation_detail")
@@ -60,12 +69,23 @@ _INVISIBLE = re.compile(
 )
 _PIVOT = re.compile(r"^[a-zA-Z0-9]{9,14}$")
 _INSEE = re.compile(r"^([013-9]\d|2[AB1-9])\d{3}$")
-_EMAIL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._%+'-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9_][A-Za-z0-9._%+'-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
+)
 _PHONE_PREFIXES = {"33", "590", "594", "262", "596", "269", "687", "689", "508", "681"}
 _PHONE_REGION = {
-    "971": "GP", "972": "MQ", "973": "GF", "974": "RE", "976": "YT", "975": "PM",
-    "977": "BL", "978": "MF", "986": "WF", "987": "PF", "988": "NC",
-}  # fmt: skip
+    "971": "GP",
+    "972": "MQ",
+    "973": "GF",
+    "974": "RE",
+    "976": "YT",
+    "975": "PM",
+    "977": "BL",
+    "978": "MF",
+    "986": "WF",
+    "987": "PF",
+    "988": "NC",
+}
 
 
 @dataclass(slots=True)
@@ -123,8 +143,14 @@ def parse_venue(
     values: dict[str, Any] = {}
     for name in ("id", "nom", "commune", "adresse"):
         values[name] = p.text(name, required=True)
-    for name in ("complement_adresse", "presentation_resume", "presentation_detail", "source",
-                 "structure_parente", "autres_formations_labels"):  # fmt: skip
+    for name in (
+        "complement_adresse",
+        "presentation_resume",
+        "presentation_detail",
+        "source",
+        "structure_parente",
+        "autres_formations_labels",
+    ):
         values[name] = p.text(name)
     values["pivot"] = p.pivot()
     values["code_postal"] = p.postcode(places)
@@ -156,7 +182,9 @@ class _Parser:
         self.problems = problems
         self._invisible_said: set[str] = set()
 
-    def problem(self, field: str, code: str, value: Any = None, severity: Severity = Severity.ERROR, **params: Any) -> None:
+    def problem(
+        self, field: str, code: str, value: Any = None, severity: Severity = Severity.ERROR, **params: Any
+    ) -> None:
         self.problems.append(Problem(field, code, value, severity, tuple(params.items())))
 
     def raw(self, name: str) -> Any:
@@ -165,8 +193,13 @@ class _Parser:
             return None
         if name not in self._invisible_said and (found := _invisible_in(value)):
             self._invisible_said.add(name)
-            self.problem(name, "invisible_characters", clean_text(str(value), multiline=True), Severity.WARNING,
-                         characters=", ".join(found))  # fmt: skip
+            self.problem(
+                name,
+                "invisible_characters",
+                clean_text(str(value), multiline=True),
+                Severity.WARNING,
+                characters=", ".join(found),
+            )
         return value
 
     def text(self, name: str, *, required: bool = False) -> str | None:
@@ -186,7 +219,9 @@ class _Parser:
             self.problem(name, "markup", value)
             return None
         if runs_as_formula(value):  # kept as typed: exports neutralise it (schema.cells)
-            self.problem(name, "formula_text", value, Severity.WARNING, first=repr(value[0]) if value[0] in "\t\r" else value[0])
+            self.problem(
+                name, "formula_text", value, Severity.WARNING, first=repr(value[0]) if value[0] in "\t\r" else value[0]
+            )
         return value
 
     def pivot(self) -> str:
@@ -289,7 +324,9 @@ class _Parser:
             self.problem("latitude", "coordinates_swapped", f"{lat}, {lon}", Severity.WARNING)
             return lon, lat
         if lon != 0 and in_france(lat, -lon):  # a lost minus sign (or one too many): the commune check judges it then
-            self.problem("longitude", "coordinates_sign_flipped", f"{lat}, {lon}", Severity.WARNING, fixed=f"{lat}, {-lon}")
+            self.problem(
+                "longitude", "coordinates_sign_flipped", f"{lat}, {lon}", Severity.WARNING, fixed=f"{lat}, {-lon}"
+            )
             return lat, -lon
         self.problem("latitude", "coordinates_outside_france", f"{lat}, {lon}", Severity.WARNING, lat=lat, lon=lon)
         return None, None
@@ -391,7 +428,9 @@ def _read_terms(name: str, vocabulary: type, enforced: bool, raw: str) -> tuple[
     return _terms_of(name, vocabulary, enforced, split_items(raw))
 
 
-def _terms_of(name: str, vocabulary: type, enforced: bool, items: list[str]) -> tuple[tuple[Any, ...], tuple[Problem, ...]]:
+def _terms_of(
+    name: str, vocabulary: type, enforced: bool, items: list[str]
+) -> tuple[tuple[Any, ...], tuple[Problem, ...]]:
     """The vocabulary's members named by ``items`` (each once, in order) and the problems of the others."""
     found: list[Any] = []
     problems: list[Problem] = []
@@ -399,7 +438,9 @@ def _terms_of(name: str, vocabulary: type, enforced: bool, items: list[str]) -> 
         term = vocabulary.parse(item)
         if term is None:
             # dropped, never the row: the venue stays valid against the national schema without the term
-            problems.append(Problem(name, "unknown_term_dropped", item, Severity.WARNING, (("vocabulary", vocabulary.title()),)))
+            problems.append(
+                Problem(name, "unknown_term_dropped", item, Severity.WARNING, (("vocabulary", vocabulary.title()),))
+            )
         elif term not in found:
             found.append(term)
     return tuple(found), tuple(problems)
@@ -408,7 +449,9 @@ def _terms_of(name: str, vocabulary: type, enforced: bool, items: list[str]) -> 
 def _invisible_in(value: Any) -> list[str]:
     """The invisible characters in a text value or list, as « U+202E » (each once)."""
     texts = value if isinstance(value, (list, tuple)) else (value,)
-    found = (m.group() for text in texts if isinstance(text, str) and not text.isascii() for m in _INVISIBLE.finditer(text))
+    found = (
+        m.group() for text in texts if isinstance(text, str) and not text.isascii() for m in _INVISIBLE.finditer(text)
+    )
     return list(dict.fromkeys(f"U+{ord(ch):04X}" for ch in found))
 
 
@@ -473,7 +516,9 @@ def _one_digit_too_many(value: str, commune: str, places: CommuneLookup) -> str 
     """« 380000 » in Grenoble is 38000: the five-digit code, one zero off either end, that serves the commune named."""
     name = fold_key(commune)
     for fixed in dict.fromkeys((value[:-1], value[1:])) if name else ():
-        if value.replace(fixed, "", 1) == "0" and any(fold_key(c.nom) == name for c in places.communes_for_postcode(fixed)):
+        if value.replace(fixed, "", 1) == "0" and any(
+            fold_key(c.nom) == name for c in places.communes_for_postcode(fixed)
+        ):
             return fixed
     return None
 

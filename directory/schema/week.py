@@ -99,7 +99,6 @@ def weekly_ranges(text: str | None) -> list[tuple[str, str, str]] | None:
     return [(day, opens, closes) for day in DAYS for opens, closes in sorted(set(week[day]))]
 
 
-
 def read_week(text: str | None) -> dict[str, list[tuple[int, int]]] | None:
     """Day → its open ranges in minutes since midnight (every day present, closed ones empty);
     ``None`` when the value has no simple weekly form, or is empty."""

@@ -29,6 +29,7 @@ from directory.schema import Venue
 from directory.store import Store
 from directory.store.tables import ChangeRow, VenueRow
 
+from ._follow import FollowingIndex
 from .base import (
     CANDIDATE_CAP,
     FILTER_FIELDS,
@@ -40,15 +41,28 @@ from .base import (
     SearchQuery,
     SearchResult,
 )
-from ._follow import FollowingIndex
 from .embedded import Fts5Index
 from .meili import MeiliIndex
 
 __all__ = [
-    "CANDIDATE_CAP", "FILTER_FIELDS", "FollowingIndex", "Fts5Index", "Hit", "INDEXES", "IndexDocument", "MAP_CAP",
-    "MAX_PER_PAGE", "MeiliIndex", "SearchIndex", "SearchQuery", "SearchResult", "following", "open_index", "rebuild",
+    "CANDIDATE_CAP",
+    "FILTER_FIELDS",
+    "FollowingIndex",
+    "Fts5Index",
+    "Hit",
+    "INDEXES",
+    "IndexDocument",
+    "MAP_CAP",
+    "MAX_PER_PAGE",
+    "MeiliIndex",
+    "SearchIndex",
+    "SearchQuery",
+    "SearchResult",
+    "following",
+    "open_index",
+    "rebuild",
     "sync",
-]  # fmt: skip
+]
 
 #: Backends by the name configuration uses.
 INDEXES: dict[str, type[SearchIndex]] = {"embedded": Fts5Index, "meilisearch": MeiliIndex}

@@ -34,9 +34,13 @@ class FollowingIndex(SearchIndex):
     """``index``, kept in step with ``store`` by ``sync_fn`` (``directory.search.sync``) before queries."""
 
     def __init__(
-        self, index: SearchIndex, store: Store, sync_fn: Callable[[SearchIndex, Store], int],
-        last_seq: Callable[[Store], int], interval: float = 2.0,
-    ) -> None:  # fmt: skip
+        self,
+        index: SearchIndex,
+        store: Store,
+        sync_fn: Callable[[SearchIndex, Store], int],
+        last_seq: Callable[[Store], int],
+        interval: float = 2.0,
+    ) -> None:
         self.inner, self.store, self.interval = index, store, interval
         self.name = index.name
         self._sync, self._last_seq = sync_fn, last_seq

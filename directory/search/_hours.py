@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-""""Open now" and "open on a given day", evaluated on candidates only.
+""" "Open now" and "open on a given day", evaluated on candidates only.
 
 Opening hours are free OSM ``opening_hours`` expressions: no index can filter
 on them, so a query applies every other filter first and evaluates hours on

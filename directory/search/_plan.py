@@ -55,9 +55,18 @@ from ._vocab import IndexStats
 from .base import SearchQuery
 
 __all__ = [
-    "BITS_PER_COLUMN", "COLUMNS", "FIRST_HALF_SIDE_M", "MASK_COLUMNS", "MASKS", "Plan", "Statement",
-    "WORLD_HALF_SIDE_M", "box", "field_masks", "make_plan",
-]  # fmt: skip
+    "BITS_PER_COLUMN",
+    "COLUMNS",
+    "FIRST_HALF_SIDE_M",
+    "MASK_COLUMNS",
+    "MASKS",
+    "Plan",
+    "Statement",
+    "WORLD_HALF_SIDE_M",
+    "box",
+    "field_masks",
+    "make_plan",
+]
 
 M_PER_DEG = EARTH_RADIUS_M * math.pi / 180
 FIRST_HALF_SIDE_M = 2_000.0
@@ -241,8 +250,10 @@ class Plan:
         s.add(
             f"2 * {EARTH_RADIUS_M!r} * asin(min(1.0, sqrt(pow(sin((radians(d.lat) - ?) / 2), 2)"
             " + ? * cos(radians(d.lat)) * pow(sin(radians(d.lon - ?) / 2), 2))))",
-            p1, math.cos(p1), q.lon,
-        )  # fmt: skip
+            p1,
+            math.cos(p1),
+            q.lon,
+        )
 
     def _score(self, s: _Sql) -> None:
         assert self.text is not None
@@ -252,9 +263,11 @@ class Plan:
             for alt in group.alternatives:
                 weight = alt.weight * self.text.idf(alt)
                 cases.append(
-                    ("CASE WHEN instr(x.fname, ?) THEN ? WHEN instr(x.fbody, ?) THEN ? ELSE 0.0 END",
-                     (alt.pattern(), weight * NAME_BOOST, alt.pattern(), weight))
-                )  # fmt: skip
+                    (
+                        "CASE WHEN instr(x.fname, ?) THEN ? WHEN instr(x.fbody, ?) THEN ? ELSE 0.0 END",
+                        (alt.pattern(), weight * NAME_BOOST, alt.pattern(), weight),
+                    )
+                )
             sql = cases[0][0] if len(cases) == 1 else "max(" + ", ".join(c for c, _p in cases) + ")"
             groups.append((sql, tuple(p for _c, params in cases for p in params)))
         s.add("(" + " + ".join(sql for sql, _p in groups) + ")", *(p for _s, params in groups for p in params))
@@ -265,7 +278,9 @@ class Plan:
         for name, codes in q.filters.items():
             if self.strategy == "filter" and self.driver == name:
                 marks = ", ".join("?" * len(codes))
-                out.append((f"d.docid IN (SELECT docid FROM term WHERE field = ? AND code IN ({marks}))", (name, *codes)))
+                out.append(
+                    (f"d.docid IN (SELECT docid FROM term WHERE field = ? AND code IN ({marks}))", (name, *codes))
+                )
                 continue
             masks = field_masks(self.bits, name, codes)
             if not masks:
@@ -335,7 +350,7 @@ def make_plan(q: SearchQuery, text: TextPlan | None, stats: IndexStats, bits: Bi
     if q.has_point:
         share = max(math.prod(shares), 1 / n)
         estimates["area"] = AREA_ROW_COST * min(n, need / share)
-    if text is not None and text.estimate == 0 or any(v == 0 for v in drivers.values()):
+    if (text is not None and text.estimate == 0) or any(v == 0 for v in drivers.values()):
         strategy = "none"
     elif text is not None and not q.has_point:
         strategy = "text"  # only the text index ranks every match (bm25): see the module docstring

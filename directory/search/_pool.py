@@ -25,7 +25,14 @@ __all__ = ["ConnectionPool"]
 #: Functions the distance expression of ``_plan`` calls. SQLite ≥ 3.35 has them
 #: when built with its math functions (Python's and Debian's builds are); the
 #: Python versions stand in otherwise (same results, slower).
-_MATH = {"asin": math.asin, "sin": math.sin, "cos": math.cos, "sqrt": math.sqrt, "radians": math.radians, "pow": math.pow}
+_MATH = {
+    "asin": math.asin,
+    "sin": math.sin,
+    "cos": math.cos,
+    "sqrt": math.sqrt,
+    "radians": math.radians,
+    "pow": math.pow,
+}
 
 
 class ConnectionPool:

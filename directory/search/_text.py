@@ -24,9 +24,7 @@ __all__ = ["Alternative", "STOP_WORDS", "TextPlan", "WordGroup", "allowed_typos"
 
 #: Elided articles (the tokenizer splits "l'espace" into "l", "espace") and
 #: function words: left out of a query of several words, never of the index.
-STOP_WORDS = frozenset(
-    "l d j qu s n m c t le la les un une des de du au aux a et en pour sur dans par avec ou".split()
-)
+STOP_WORDS = frozenset(["l", "d", "j", "qu", "s", "n", "m", "c", "t", "le", "la", "les", "un", "une", "des", "de", "du", "au", "aux", "a", "et", "en", "pour", "sur", "dans", "par", "avec", "ou"])
 
 MIN_PREFIX = 3  # shorter last words are matched whole
 WEIGHT_EXACT, WEIGHT_PREFIX, WEIGHT_SYNONYM = 1.0, 0.8, 0.5

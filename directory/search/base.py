@@ -23,9 +23,17 @@ from directory.schema import LIST_VOCABULARIES, Venue
 from directory.schema.territory import DEPARTEMENT_CODE, INSEE_CODE, POSTCODE, departement_of_insee
 
 __all__ = [
-    "CANDIDATE_CAP", "FILTER_FIELDS", "MAP_CAP", "MAX_PER_PAGE", "Hit", "IndexDocument", "SearchIndex",
-    "SearchQuery", "SearchResult", "departement_of",
-]  # fmt: skip
+    "CANDIDATE_CAP",
+    "FILTER_FIELDS",
+    "MAP_CAP",
+    "MAX_PER_PAGE",
+    "Hit",
+    "IndexDocument",
+    "SearchIndex",
+    "SearchQuery",
+    "SearchResult",
+    "departement_of",
+]
 
 #: Fields a query can filter and count facets on: the national standard's list fields.
 FILTER_FIELDS: tuple[str, ...] = tuple(LIST_VOCABULARIES)
@@ -189,7 +197,12 @@ class SearchQuery:
     def _check_point(self, errors: list[FieldError]) -> None:
         lat, lon = self.lat, self.lon
         if (lat is None) != (lon is None):
-            _problem(errors, "lat" if lat is None else "lon", "La latitude et la longitude vont ensemble.", lat if lon is None else lon)
+            _problem(
+                errors,
+                "lat" if lat is None else "lon",
+                "La latitude et la longitude vont ensemble.",
+                lat if lon is None else lon,
+            )
         if lat is not None and not (isinstance(lat, (int, float)) and math.isfinite(lat) and -90 <= lat <= 90):
             _problem(errors, "lat", "Latitude hors limites (entre -90 et 90).", lat)
         if lon is not None and not (isinstance(lon, (int, float)) and math.isfinite(lon) and -180 <= lon <= 180):
@@ -198,7 +211,12 @@ class SearchQuery:
             if lat is None:
                 _problem(errors, "radius_km", "Un rayon demande un point (latitude et longitude).", self.radius_km)
             elif not (isinstance(self.radius_km, (int, float)) and 0 < self.radius_km <= MAX_RADIUS_KM):
-                _problem(errors, "radius_km", f"Rayon hors limites (plus de 0 et au plus {MAX_RADIUS_KM:g} km).", self.radius_km)
+                _problem(
+                    errors,
+                    "radius_km",
+                    f"Rayon hors limites (plus de 0 et au plus {MAX_RADIUS_KM:g} km).",
+                    self.radius_km,
+                )
         if self.sort is not None and self.sort not in SORTS:
             _problem(errors, "sort", "Tri inconnu : « distance » ou « relevance ».", self.sort)
         elif self.sort == "distance" and lat is None:
@@ -256,15 +274,19 @@ class SearchQuery:
     def _check_paging(self, errors: list[FieldError]) -> None:
         if not isinstance(self.cap, int) or not CANDIDATE_CAP <= self.cap <= MAP_CAP:
             _problem(errors, "cap", f"Plafond de résultats entre {CANDIDATE_CAP} et {MAP_CAP}.", self.cap)
-        elif not isinstance(self.per_page, int) or not (1 <= self.per_page <= MAX_PER_PAGE or self.per_page == self.cap):
+        elif not isinstance(self.per_page, int) or not (
+            1 <= self.per_page <= MAX_PER_PAGE or self.per_page == self.cap
+        ):
             _problem(errors, "per_page", f"Nombre de résultats par page entre 1 et {MAX_PER_PAGE}.", self.per_page)
         elif not isinstance(self.page, int) or self.page < 1:
             _problem(errors, "page", "Numéro de page à partir de 1.", self.page)
         elif self.page * self.per_page > self.cap:
             _problem(
-                errors, "page",
-                f"Page au-delà des {self.cap} premiers résultats : précisez la recherche.", self.page,
-            )  # fmt: skip
+                errors,
+                "page",
+                f"Page au-delà des {self.cap} premiers résultats : précisez la recherche.",
+                self.page,
+            )
 
     # -- derived ---------------------------------------------------------------
 

@@ -75,9 +75,13 @@ BATCH = 1_000
 #: Connection settings. Memory-mapped reads: scans of a 200 MB index read pages
 #: without a system call each (4× faster on area scans at 100k venues).
 PRAGMAS = (
-    "journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000",
-    "cache_size=-32768", "temp_store=MEMORY", "mmap_size=1073741824",
-)  # fmt: skip
+    "journal_mode=WAL",
+    "synchronous=NORMAL",
+    "busy_timeout=5000",
+    "cache_size=-32768",
+    "temp_store=MEMORY",
+    "mmap_size=1073741824",
+)
 T = TypeVar("T")
 
 _SCHEMA = """
@@ -235,11 +239,22 @@ class Fts5Index(SearchIndex):
         c.executemany(
             _INSERT_DOC,
             [
-                (n, d.id, d.name, d.name_text, d.lat, d.lon, d.departement, d.code_insee, d.code_postal, d.horaires,
-                 *self._masks(c, d))
+                (
+                    n,
+                    d.id,
+                    d.name,
+                    d.name_text,
+                    d.lat,
+                    d.lon,
+                    d.departement,
+                    d.code_insee,
+                    d.code_postal,
+                    d.horaires,
+                    *self._masks(c, d),
+                )
                 for n, d in numbered
             ],
-        )  # fmt: skip
+        )
         text = [(n, d.padded_name, d.padded_body) for n, d in numbered]
         c.executemany("INSERT INTO doc_text (docid, fname, fbody) VALUES (?, ?, ?)", text)
         c.executemany("INSERT INTO doc_fts (rowid, fname, fbody) VALUES (?, ?, ?)", text)
@@ -276,18 +291,23 @@ class Fts5Index(SearchIndex):
         key = json.dumps(ids)
         old = c.execute(
             f"SELECT d.docid, x.fname, x.fbody, d.departement FROM doc d JOIN doc_text x ON x.docid = d.docid "
-            f"WHERE d.id IN ({_IDS})", (key,)
-        ).fetchall()  # fmt: skip
+            f"WHERE d.id IN ({_IDS})",
+            (key,),
+        ).fetchall()
         if not old:
             return
         docids = json.dumps([r[0] for r in old])
         if self._stats is not None:
             terms: dict[int, set[tuple[str, str]]] = {}
-            for docid, name, code in c.execute(f"SELECT docid, field, code FROM term WHERE docid IN ({_IDS})", (docids,)):
+            for docid, name, code in c.execute(
+                f"SELECT docid, field, code FROM term WHERE docid IN ({_IDS})", (docids,)
+            ):
                 terms.setdefault(docid, set()).add((name, code))
             for docid, fname, fbody, departement in old:
                 self._stats.apply(set(fname.split()) | set(fbody.split()), terms.get(docid, ()), departement, -1)
-        c.executemany("INSERT INTO doc_fts (doc_fts, rowid, fname, fbody) VALUES ('delete', ?, ?, ?)", [r[:3] for r in old])
+        c.executemany(
+            "INSERT INTO doc_fts (doc_fts, rowid, fname, fbody) VALUES ('delete', ?, ?, ?)", [r[:3] for r in old]
+        )
         for table in ("term", "doc_rtree", "doc_text", "doc"):
             c.execute(f"DELETE FROM {table} WHERE docid IN ({_IDS})", (docids,))
 
@@ -335,7 +355,9 @@ class Fts5Index(SearchIndex):
         return IndexStats(
             n_docs=c.execute("SELECT count(*) FROM doc").fetchone()[0],
             words=dict(c.execute("SELECT term, doc FROM doc_vocab")),
-            terms={(f, code): n for f, code, n in c.execute("SELECT field, code, count(*) FROM term GROUP BY field, code")},
+            terms={
+                (f, code): n for f, code, n in c.execute("SELECT field, code, count(*) FROM term GROUP BY field, code")
+            },
             departements=dict(
                 c.execute("SELECT departement, count(*) FROM doc WHERE departement IS NOT NULL GROUP BY departement")
             ),
@@ -395,11 +417,13 @@ class Fts5Index(SearchIndex):
             hits=hits,
             facets=facets,
             timings={
-                "plan": _ms(planned - started), "fetch": _ms(fetched - planned),
-                "facets": _ms(done - fetched), "total": _ms(time.perf_counter() - started),
+                "plan": _ms(planned - started),
+                "fetch": _ms(fetched - planned),
+                "facets": _ms(done - fetched),
+                "total": _ms(time.perf_counter() - started),
             },
             strategy=strategy,
-        )  # fmt: skip
+        )
 
     @staticmethod
     def _execute(c: sqlite3.Connection, st: Statement, trace: list[Statement] | None) -> list[Row]:
@@ -443,7 +467,9 @@ class Fts5Index(SearchIndex):
             grown = _grow(half, len(certain), plan.need)
             if radius_m is not None:
                 grown = min(grown, radius_m)
-            if plan.fallback and plan.should_fall_back(self._execute(c, plan.box_count(half), trace)[0][0], grown / half):
+            if plan.fallback and plan.should_fall_back(
+                self._execute(c, plan.box_count(half), trace)[0][0], grown / half
+            ):
                 # Matches are rarer here than the counts said: the other index is cheaper now.
                 switched = plan.switched()
                 return (*self._fetch(c, switched, hours, trace), f"area>{switched.strategy}")

@@ -35,7 +35,7 @@ from directory.schema.geometry import haversine_m
 
 from ._hours import HoursCheck
 from ._text import STOP_WORDS
-from .base import MAP_CAP, FILTER_FIELDS, Hit, IndexDocument, SearchIndex, SearchQuery, SearchResult
+from .base import FILTER_FIELDS, MAP_CAP, Hit, IndexDocument, SearchIndex, SearchQuery, SearchResult
 from .synonyms import meili_synonyms
 
 if TYPE_CHECKING:
@@ -315,7 +315,10 @@ class MeiliIndex(SearchIndex):
             total_exact=exact,
             hits=hits,
             facets=facets,
-            timings={"search": round((searched - started) * 1000, 3), "total": round((time.perf_counter() - started) * 1000, 3)},
+            timings={
+                "search": round((searched - started) * 1000, 3),
+                "total": round((time.perf_counter() - started) * 1000, 3),
+            },
             strategy="meilisearch",
         )
 

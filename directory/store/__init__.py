@@ -13,12 +13,13 @@ import orjson
 import psycopg.types.json
 import sqlalchemy as sa
 
+from ._accounts import Account, AccountBook, AccountEvent, AccountExists, UnknownAccount
 from ._base import (
     EARTH_RADIUS_M,
+    ROW_COLUMNS,
     ApplyOutcome,
     Nearby,
     Provenance,
-    ROW_COLUMNS,
     RawRecord,
     SourceInfo,
     Store,
@@ -27,35 +28,92 @@ from ._base import (
     haversine_m,
     utcnow,
 )
-from ._accounts import Account, AccountBook, AccountEvent, AccountExists, UnknownAccount
 from ._claims import Claim, ClaimBook, ClaimClosed
 from ._curation import (
-    CORRECTABLE, Curated, InvalidValue, NotRevertible, NotSplittable, ProposalClosed, UnknownField, UnknownProposal,
-    UnknownVenue, locked_with,
-)  # fmt: skip
+    CORRECTABLE,
+    Curated,
+    InvalidValue,
+    NotRevertible,
+    NotSplittable,
+    ProposalClosed,
+    UnknownField,
+    UnknownProposal,
+    UnknownVenue,
+    locked_with,
+)
 from ._feed import ChangeFeed, FeedItem, FeedPage, decode_cursor, encode_cursor
 from ._feedback import Correction, QuarantinedRecord, SourceFeedback, UnknownSource
-from ._postgis import PostgisStore
 from ._pending import NotPending, PendingVenue
+from ._postgis import PostgisStore
 from ._proposals import Proposal
 from ._quarantine import QuarantineItem, UnknownQuarantined
 from ._scope import Scope
-from ._territory import CARE_FILTERS, ScopedVenue
-from ._sqlite import SqliteStore
 from ._sources import RunSummary, SourceBook, SourceState
+from ._sqlite import SqliteStore
+from ._territory import CARE_FILTERS, ScopedVenue
 from ._writer import Decided, Incoming, Writer
 from .ids import is_venue_id, new_venue_id
 
 __all__ = [
-    "ApplyOutcome", "ChangeFeed", "EARTH_RADIUS_M", "FeedItem", "FeedPage", "decode_cursor", "encode_cursor", "Incoming", "Nearby", "PostgisStore", "Provenance", "ROW_COLUMNS", "RawRecord",
-    "RunSummary", "SourceBook", "SourceInfo", "SourceState", "SqliteStore", "Store", "StoredVenue", "VenueFilter", "Writer", "haversine_m",
-    "is_venue_id", "new_venue_id", "open_store", "utcnow",
-    "Correction", "QuarantinedRecord", "SourceFeedback", "UnknownSource", "Decided",
-    "CORRECTABLE", "Curated", "InvalidValue", "UnknownField", "UnknownVenue", "locked_with",
-    "NotRevertible", "NotSplittable", "Proposal", "ProposalClosed", "UnknownProposal",
-    "NotPending", "PendingVenue", "QuarantineItem", "UnknownQuarantined",
-    "Account", "AccountBook", "AccountEvent", "AccountExists", "UnknownAccount", "Scope", "CARE_FILTERS", "ScopedVenue", "Claim", "ClaimBook", "ClaimClosed",
-]  # fmt: skip
+    "ApplyOutcome",
+    "ChangeFeed",
+    "EARTH_RADIUS_M",
+    "FeedItem",
+    "FeedPage",
+    "decode_cursor",
+    "encode_cursor",
+    "Incoming",
+    "Nearby",
+    "PostgisStore",
+    "Provenance",
+    "ROW_COLUMNS",
+    "RawRecord",
+    "RunSummary",
+    "SourceBook",
+    "SourceInfo",
+    "SourceState",
+    "SqliteStore",
+    "Store",
+    "StoredVenue",
+    "VenueFilter",
+    "Writer",
+    "haversine_m",
+    "is_venue_id",
+    "new_venue_id",
+    "open_store",
+    "utcnow",
+    "Correction",
+    "QuarantinedRecord",
+    "SourceFeedback",
+    "UnknownSource",
+    "Decided",
+    "CORRECTABLE",
+    "Curated",
+    "InvalidValue",
+    "UnknownField",
+    "UnknownVenue",
+    "locked_with",
+    "NotRevertible",
+    "NotSplittable",
+    "Proposal",
+    "ProposalClosed",
+    "UnknownProposal",
+    "NotPending",
+    "PendingVenue",
+    "QuarantineItem",
+    "UnknownQuarantined",
+    "Account",
+    "AccountBook",
+    "AccountEvent",
+    "AccountExists",
+    "UnknownAccount",
+    "Scope",
+    "CARE_FILTERS",
+    "ScopedVenue",
+    "Claim",
+    "ClaimBook",
+    "ClaimClosed",
+]
 
 
 #: Backends by URL dialect.

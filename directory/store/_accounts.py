@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,11 +63,20 @@ def token_digest(token: str) -> str:
 
 def _account(row: Mapping[str, Any]) -> Account:
     return Account(
-        pk=row["pk"], login=row["login"], name=row["name"], email=row["email"], role=row["role"],
-        territories=tuple(row["territories"] or ()), venues=tuple(row["venues"] or ()),
-        password_hash=row["password_hash"], active=row["active"], session_version=row["session_version"],
-        token_expires_at=row["token_expires_at"], created_at=row["created_at"], last_login_at=row["last_login_at"],
-    )  # fmt: skip
+        pk=row["pk"],
+        login=row["login"],
+        name=row["name"],
+        email=row["email"],
+        role=row["role"],
+        territories=tuple(row["territories"] or ()),
+        venues=tuple(row["venues"] or ()),
+        password_hash=row["password_hash"],
+        active=row["active"],
+        session_version=row["session_version"],
+        token_expires_at=row["token_expires_at"],
+        created_at=row["created_at"],
+        last_login_at=row["last_login_at"],
+    )
 
 
 class AccountBook:
@@ -91,9 +100,15 @@ class AccountBook:
     def by_token(self, token: str, now: datetime) -> Account | None:
         """The active account whose one-time link carries ``token``, if it has not expired."""
         with self.engine.connect() as c:
-            row = c.execute(
-                sa.select(account_t).where(account_t.c.token_hash == token_digest(token), account_t.c.active.is_(True))
-            ).mappings().first()  # fmt: skip
+            row = (
+                c.execute(
+                    sa.select(account_t).where(
+                        account_t.c.token_hash == token_digest(token), account_t.c.active.is_(True)
+                    )
+                )
+                .mappings()
+                .first()
+            )
         if row is None or row["token_expires_at"] is None or _aware(row["token_expires_at"]) < now:
             return None
         return _account(row)
@@ -111,9 +126,17 @@ class AccountBook:
     # -- writing -------------------------------------------------------------
 
     def add(
-        self, login: str, name: str, role: str, *, email: str | None = None, territories: Sequence[str] = (),
-        venues: Sequence[str] = (), actor: str, at: datetime,
-    ) -> Account:  # fmt: skip
+        self,
+        login: str,
+        name: str,
+        role: str,
+        *,
+        email: str | None = None,
+        territories: Sequence[str] = (),
+        venues: Sequence[str] = (),
+        actor: str,
+        at: datetime,
+    ) -> Account:
         """A new account, without a password until its one-time link is used.
 
         :raises AccountExists: the login is taken.
@@ -121,10 +144,20 @@ class AccountBook:
         with self.engine.begin() as c:
             if c.execute(sa.select(account_t.c.pk).where(account_t.c.login == login)).first():
                 raise AccountExists(login)
-            c.execute(account_t.insert().values(
-                login=login, name=name, email=email, role=role, territories=list(territories), venues=list(venues),
-                active=True, session_version=0, created_at=at, updated_at=at,
-            ))  # fmt: skip
+            c.execute(
+                account_t.insert().values(
+                    login=login,
+                    name=name,
+                    email=email,
+                    role=role,
+                    territories=list(territories),
+                    venues=list(venues),
+                    active=True,
+                    session_version=0,
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
             details = {"role": role, "territoires": list(territories), "lieux": list(venues)}
             _event(c, login, actor, "create", at, details)
         account = self.get(login)
@@ -132,15 +165,33 @@ class AccountBook:
         return account
 
     def update(
-        self, login: str, *, actor: str, at: datetime, role: str | None = None, name: str | None = None,
-        email: str | None = None, territories: Sequence[str] | None = None, venues: Sequence[str] | None = None,
-    ) -> Account:  # fmt: skip
+        self,
+        login: str,
+        *,
+        actor: str,
+        at: datetime,
+        role: str | None = None,
+        name: str | None = None,
+        email: str | None = None,
+        territories: Sequence[str] | None = None,
+        venues: Sequence[str] | None = None,
+    ) -> Account:
         """Change what an account may do; the event names each field with its old and new value."""
         before = self._require(login)
-        wanted = {"role": role, "name": name, "email": email,
-                  "territories": list(territories) if territories is not None else None,
-                  "venues": list(venues) if venues is not None else None}  # fmt: skip
-        old = {"role": before.role, "name": before.name, "email": before.email, "territories": list(before.territories), "venues": list(before.venues)}
+        wanted = {
+            "role": role,
+            "name": name,
+            "email": email,
+            "territories": list(territories) if territories is not None else None,
+            "venues": list(venues) if venues is not None else None,
+        }
+        old = {
+            "role": before.role,
+            "name": before.name,
+            "email": before.email,
+            "territories": list(before.territories),
+            "venues": list(before.venues),
+        }
         changes = {k: v for k, v in wanted.items() if v is not None and v != old[k]}
         if changes:
             with self.engine.begin() as c:
@@ -152,18 +203,28 @@ class AccountBook:
         """A one-time link to choose a (new) password; it replaces any earlier one."""
         self._require(login)
         with self.engine.begin() as c:
-            c.execute(account_t.update().where(account_t.c.login == login)
-                      .values(token_hash=token_digest(token), token_expires_at=expires_at, updated_at=at))  # fmt: skip
+            c.execute(
+                account_t.update()
+                .where(account_t.c.login == login)
+                .values(token_hash=token_digest(token), token_expires_at=expires_at, updated_at=at)
+            )
             _event(c, login, actor, "reset", at, {"expire": expires_at.isoformat()})
 
     def set_password(self, login: str, password_hash: str, *, actor: str, at: datetime) -> None:
         """A new password: the one-time link is spent and every open session of the account ends."""
         self._require(login)
         with self.engine.begin() as c:
-            c.execute(account_t.update().where(account_t.c.login == login).values(
-                password_hash=password_hash, token_hash=None, token_expires_at=None, updated_at=at,
-                session_version=account_t.c.session_version + 1,
-            ))  # fmt: skip
+            c.execute(
+                account_t.update()
+                .where(account_t.c.login == login)
+                .values(
+                    password_hash=password_hash,
+                    token_hash=None,
+                    token_expires_at=None,
+                    updated_at=at,
+                    session_version=account_t.c.session_version + 1,
+                )
+            )
             _event(c, login, actor, "password", at, {})
 
     def rehash(self, login: str, password_hash: str) -> None:
@@ -196,7 +257,7 @@ class AccountBook:
         with self.engine.connect() as c:
             return c.execute(
                 sa.select(sa.func.count()).where(login_failure_t.c.key == key, login_failure_t.c.at >= since)
-            ).scalar_one()  # fmt: skip
+            ).scalar_one()
 
     def clear_failures(self, key: str, *, older_than: datetime | None = None) -> None:
         """Forget the failures of ``key`` (a successful sign-in), and everybody's older than ``older_than``."""
@@ -213,9 +274,11 @@ class AccountBook:
 
 
 def _event(c: sa.Connection, login: str, actor: str, action: str, at: datetime, details: Mapping[str, Any]) -> None:
-    c.execute(account_event_t.insert().values(login=login, actor=actor, action=action, at=at, details=dict(details) or None))
+    c.execute(
+        account_event_t.insert().values(login=login, actor=actor, action=action, at=at, details=dict(details) or None)
+    )
 
 
 def _aware(value: datetime) -> datetime:
     """SQLite gives back naive datetimes for what was written in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

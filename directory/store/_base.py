@@ -9,7 +9,7 @@ import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -20,10 +20,10 @@ from directory.schema.geometry import EARTH_RADIUS_M, haversine_m
 
 from ._accounts import AccountBook
 from ._claims import ClaimBook
-from ._scope import Scope
-from ._territory import ScopedVenue, scope_sources, scope_venues
 from ._feedback import SourceFeedback, source_feedback
+from ._scope import Scope
 from ._sources import SourceBook
+from ._territory import ScopedVenue, scope_sources, scope_venues
 from .codec import values_to_venue
 from .migrate import current_revision, head_revision, upgrade
 from .tables import (
@@ -46,13 +46,23 @@ if TYPE_CHECKING:
     from ._writer import Writer
 
 __all__ = [
-    "Store", "VenueFilter", "Nearby", "StoredVenue", "SourceInfo", "RawRecord",
-    "ApplyOutcome", "Provenance", "ROW_COLUMNS", "EARTH_RADIUS_M", "haversine_m", "utcnow",
-]  # fmt: skip
+    "Store",
+    "VenueFilter",
+    "Nearby",
+    "StoredVenue",
+    "SourceInfo",
+    "RawRecord",
+    "ApplyOutcome",
+    "Provenance",
+    "ROW_COLUMNS",
+    "EARTH_RADIUS_M",
+    "haversine_m",
+    "utcnow",
+]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,17 +170,32 @@ def record_links(c: sa.Connection, keys: Sequence[str]) -> dict[str, sa.Row[Any]
     if not pairs:
         return {}
     rows = c.execute(
-        sa.select(link_t.c.source_id, link_t.c.record_id, link_t.c.venue_pk, link_t.c.record, link_t.c.first_seen,
-                  link_t.c.withdrawn_at, venue_t.c.status, venue_t.c.id.label("venue_id"), venue_t.c.code_insee)
+        sa.select(
+            link_t.c.source_id,
+            link_t.c.record_id,
+            link_t.c.venue_pk,
+            link_t.c.record,
+            link_t.c.first_seen,
+            link_t.c.withdrawn_at,
+            venue_t.c.status,
+            venue_t.c.id.label("venue_id"),
+            venue_t.c.code_insee,
+        )
         .join(venue_t, venue_t.c.pk == link_t.c.venue_pk)
         .where(sa.tuple_(link_t.c.source_id, link_t.c.record_id).in_(sorted(pairs)))
-    )  # fmt: skip
+    )
     return {f"{r.source_id}:{r.record_id}": r for r in rows}
 
 
 def _pair_item(row: Mapping[str, Any], left: sa.Row[Any], right: sa.Row[Any]) -> dict[str, Any]:
     """A review pair as ``Store.review_items`` gives it: its row, what each record says, their venues."""
-    return {**row, "left": left.record, "right": right.record, "left_venue": left.venue_id, "right_venue": right.venue_id}
+    return {
+        **row,
+        "left": left.record,
+        "right": right.record,
+        "left_venue": left.venue_id,
+        "right_venue": right.venue_id,
+    }
 
 
 def feeds(link: sa.Row[Any] | None) -> bool:
@@ -269,8 +294,13 @@ class Store(abc.ABC):
             c.execute(
                 run_t.update()
                 .where(run_t.c.id == run_id)
-                .values(status=status, counts=dict(counts), error=error, report=dict(report or {}) or None,
-                        finished_at=utcnow())  # fmt: skip
+                .values(
+                    status=status,
+                    counts=dict(counts),
+                    error=error,
+                    report=dict(report or {}) or None,
+                    finished_at=utcnow(),
+                )
             )
 
     # -- reading -----------------------------------------------------------
@@ -318,7 +348,9 @@ class Store(abc.ABC):
         if not ids:
             return {}
         with self.engine.connect() as c:
-            rows = c.execute(sa.select(venue_t.c.id, venue_t.c.geo_method).where(venue_t.c.id.in_(list(ids)), self._active()))
+            rows = c.execute(
+                sa.select(venue_t.c.id, venue_t.c.geo_method).where(venue_t.c.id.in_(list(ids)), self._active())
+            )
             return {venue_id: method for venue_id, method in rows}
 
     def iter_venues(self, filter: VenueFilter | None = None, *, batch: int = 1000) -> Iterator[StoredVenue]:
@@ -329,10 +361,15 @@ class Store(abc.ABC):
         """
         for row, sources in self.iter_venue_rows(filter, batch=batch, columns=_ALL_COLUMNS):
             yield StoredVenue(
-                venue=values_to_venue(row["id"], row), status=row["status"], merged_into=row["merged_into"],
-                flags=list(row["flags"] or ()), created_at=row["created_at"], updated_at=row["updated_at"],
-                sources=sources, geo_method=row["geo_method"],
-            )  # fmt: skip
+                venue=values_to_venue(row["id"], row),
+                status=row["status"],
+                merged_into=row["merged_into"],
+                flags=list(row["flags"] or ()),
+                created_at=row["created_at"],
+                updated_at=row["updated_at"],
+                sources=sources,
+                geo_method=row["geo_method"],
+            )
 
     def iter_venue_rows(
         self, filter: VenueFilter | None = None, *, batch: int = 1000, columns: Sequence[str] = ROW_COLUMNS
@@ -358,9 +395,7 @@ class Store(abc.ABC):
         last = 0
         while True:
             with self.engine.connect() as c:
-                rows = c.execute(
-                    query.where(venue_t.c.pk > last, *clauses).order_by(venue_t.c.pk).limit(batch)
-                ).all()  # fmt: skip
+                rows = c.execute(query.where(venue_t.c.pk > last, *clauses).order_by(venue_t.c.pk).limit(batch)).all()
                 if not rows:
                     return
                 first, last = rows[0][0], rows[-1][0]
@@ -414,9 +449,14 @@ class Store(abc.ABC):
         return scope_sources(self.engine, scope)
 
     def proposals(
-        self, status: str | None = "open", *, venue_ids: Sequence[str] | None = None,
-        scope: sa.ColumnElement[bool] | None = None, pk: int | None = None, limit: int = 100,
-    ) -> list[Proposal]:  # fmt: skip
+        self,
+        status: str | None = "open",
+        *,
+        venue_ids: Sequence[str] | None = None,
+        scope: sa.ColumnElement[bool] | None = None,
+        pk: int | None = None,
+        limit: int = 100,
+    ) -> list[Proposal]:
         """What harvests would change in locked fields (see ``_proposals``), oldest first: each with
         its venue (id, name), field, source (id, name), the value proposed and the locked one.
 
@@ -449,7 +489,9 @@ class Store(abc.ABC):
 
     def count_venues(self, status: str = "active") -> int:
         with self.engine.connect() as c:
-            return c.execute(sa.select(sa.func.count()).select_from(venue_t).where(venue_t.c.status == status)).scalar_one()
+            return c.execute(
+                sa.select(sa.func.count()).select_from(venue_t).where(venue_t.c.status == status)
+            ).scalar_one()
 
     def stats(self) -> dict[str, Any]:
         """Counts a person running the directory wants to see."""
@@ -496,7 +538,9 @@ class Store(abc.ABC):
                 .order_by(link_t.c.source_id, link_t.c.record_id)
             ):
                 keys.setdefault(r.venue_pk, []).append(f"{r.source_id}:{r.record_id}")
-            for r in c.execute(sa.select(venue_t).where(venue_t.c.status == "active").order_by(venue_t.c.pk)).mappings():
+            for r in c.execute(
+                sa.select(venue_t).where(venue_t.c.status == "active").order_by(venue_t.c.pk)
+            ).mappings():
                 yield r["id"], values_to_venue(r["id"], r), keys.get(r["pk"], [])
 
     def feedback(self, source_id: str, since: datetime | None = None) -> SourceFeedback:
@@ -513,7 +557,9 @@ class Store(abc.ABC):
             return {}
         with self.engine.connect() as c:
             rows = c.execute(
-                sa.select(decision_t).where(sa.or_(decision_t.c.left_key.in_(list(keys)), decision_t.c.right_key.in_(list(keys))))
+                sa.select(decision_t).where(
+                    sa.or_(decision_t.c.left_key.in_(list(keys)), decision_t.c.right_key.in_(list(keys)))
+                )
             )
             return {(r.left_key, r.right_key): r.decision for r in rows}
 
@@ -521,7 +567,11 @@ class Store(abc.ABC):
         """The open pair ``pk`` as ``review_items`` gives it, or None (decided, obsolete, or one of its
         records no longer feeds an active venue)."""
         with self.engine.connect() as c:
-            row = c.execute(sa.select(review_t).where(review_t.c.pk == pk, review_t.c.status == "open")).mappings().first()
+            row = (
+                c.execute(sa.select(review_t).where(review_t.c.pk == pk, review_t.c.status == "open"))
+                .mappings()
+                .first()
+            )
             if row is None:
                 return None
             links = record_links(c, [row["left_key"], row["right_key"]])

@@ -50,9 +50,10 @@ def _statement(dialect: sa.Dialect, table: sa.Table, given: tuple[str, ...]) -> 
     found = _STATEMENTS.get(key)
     if found is None:
         names = tuple(given) + tuple(
-            column.name for column in table.c
+            column.name
+            for column in table.c
             if column.name not in given and column.default is not None and column.default.is_scalar
-        )  # fmt: skip
+        )
         unknown = [name for name in names if name not in table.c]
         if unknown:
             raise KeyError(f"{table.name} has no column {unknown[0]}")
@@ -64,10 +65,13 @@ def _statement(dialect: sa.Dialect, table: sa.Table, given: tuple[str, ...]) -> 
             f"VALUES ({', '.join(marker for _ in names)})"
         )
         columns = tuple(
-            (name, table.c[name].default.arg if name not in given else None,
-             table.c[name].type.dialect_impl(dialect).bind_processor(dialect),
-             isinstance(getattr(table.c[name].type, "impl", table.c[name].type), _REPEATED))
+            (
+                name,
+                table.c[name].default.arg if name not in given else None,
+                table.c[name].type.dialect_impl(dialect).bind_processor(dialect),
+                isinstance(getattr(table.c[name].type, "impl", table.c[name].type), _REPEATED),
+            )
             for name in names
-        )  # fmt: skip
+        )
         found = _STATEMENTS[key] = (sql, columns)
     return found

@@ -23,9 +23,15 @@ __all__ = ["CARD_COLUMNS", "NearbyCard", "card_of"]
 
 #: What a card reads, in this order, after the venue's pk.
 CARD_COLUMNS: tuple[sa.ColumnElement[Any], ...] = (
-    venue_t.c.id, venue_t.c.nom, venue_t.c.adresse, venue_t.c.code_postal, venue_t.c.commune,
-    venue_t.c.latitude, venue_t.c.longitude, sa.cast(venue_t.c.services, sa.Text).label("services_json"),
-)  # fmt: skip
+    venue_t.c.id,
+    venue_t.c.nom,
+    venue_t.c.adresse,
+    venue_t.c.code_postal,
+    venue_t.c.commune,
+    venue_t.c.latitude,
+    venue_t.c.longitude,
+    sa.cast(venue_t.c.services, sa.Text).label("services_json"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,5 +52,14 @@ class NearbyCard:
 def card_of(row: Any, distance_m: float) -> NearbyCard:
     """A card from a row holding ``CARD_COLUMNS`` (by name); services decoded by orjson."""
     services = orjson.loads(row.services_json) if row.services_json else []
-    return NearbyCard(row.id, row.nom, row.adresse, row.code_postal, row.commune, row.latitude, row.longitude,
-                      tuple(services or ()), distance_m)  # fmt: skip
+    return NearbyCard(
+        row.id,
+        row.nom,
+        row.adresse,
+        row.code_postal,
+        row.commune,
+        row.latitude,
+        row.longitude,
+        tuple(services or ()),
+        distance_m,
+    )

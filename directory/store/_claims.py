@@ -49,25 +49,35 @@ class ClaimBook:
         """A new open claim (an open one for the same venue and account is returned as it is)."""
         with self.engine.begin() as c:
             found = c.execute(
-                sa.select(claim_t.c.pk).where(claim_t.c.login == login, claim_t.c.venue_id == venue_id, claim_t.c.status == "open")
-            ).scalar()  # fmt: skip
+                sa.select(claim_t.c.pk).where(
+                    claim_t.c.login == login, claim_t.c.venue_id == venue_id, claim_t.c.status == "open"
+                )
+            ).scalar()
             if found is None:
-                found = c.execute(claim_t.insert().values(
-                    login=login, venue_id=venue_id, message=message, status="open", created_at=at
-                )).inserted_primary_key[0]  # fmt: skip
+                found = c.execute(
+                    claim_t.insert().values(
+                        login=login, venue_id=venue_id, message=message, status="open", created_at=at
+                    )
+                ).inserted_primary_key[0]
         (claim,) = self.list(pks=[found], status=None)
         return claim
 
     def list(
-        self, *, status: str | None = "open", scope: Scope | None = None, login: str | None = None,
-        pks: list[int] | None = None, limit: int = 500,
-    ) -> list[Claim]:  # fmt: skip
+        self,
+        *,
+        status: str | None = "open",
+        scope: Scope | None = None,
+        login: str | None = None,
+        pks: list[int] | None = None,
+        limit: int = 500,
+    ) -> list[Claim]:
         """Claims, oldest first; ``scope``: only of venues in it (who may decide them)."""
         query = (
             sa.select(claim_t, venue_t.c.nom, venue_t.c.commune)
             .join(venue_t, venue_t.c.id == claim_t.c.venue_id)
-            .order_by(claim_t.c.created_at, claim_t.c.pk).limit(limit)
-        )  # fmt: skip
+            .order_by(claim_t.c.created_at, claim_t.c.pk)
+            .limit(limit)
+        )
         if status is not None:
             query = query.where(claim_t.c.status == status)
         if scope is not None:
@@ -78,8 +88,19 @@ class ClaimBook:
             query = query.where(claim_t.c.pk.in_(pks))
         with self.engine.connect() as c:
             return [
-                Claim(r.pk, r.login, r.venue_id, r.nom, r.commune, r.message, r.status, r.created_at, r.decided_by,
-                      r.reason, r.decided_at)  # fmt: skip
+                Claim(
+                    r.pk,
+                    r.login,
+                    r.venue_id,
+                    r.nom,
+                    r.commune,
+                    r.message,
+                    r.status,
+                    r.created_at,
+                    r.decided_by,
+                    r.reason,
+                    r.decided_at,
+                )
                 for r in c.execute(query)
             ]
 
@@ -91,9 +112,10 @@ class ClaimBook:
         """
         with self.engine.begin() as c:
             done = c.execute(
-                claim_t.update().where(claim_t.c.pk == pk, claim_t.c.status == "open")
+                claim_t.update()
+                .where(claim_t.c.pk == pk, claim_t.c.status == "open")
                 .values(status="approved" if approve else "refused", decided_by=actor, reason=reason, decided_at=at)
-            ).rowcount  # fmt: skip
+            ).rowcount
         if not done:
             raise ClaimClosed(pk)
         (claim,) = self.list(pks=[pk], status=None)

@@ -28,10 +28,22 @@ from ._merge import GROUPS
 from .codec import venue_to_values
 
 __all__ = [
-    "CORRECTABLE", "HELD", "Curated", "InvalidValue", "NotRevertible", "NotSplittable", "ProposalClosed",
-    "UnknownField", "UnknownProposal", "UnknownVenue", "corrected_many", "corrected_values", "group_of", "locked_with",
+    "CORRECTABLE",
+    "HELD",
+    "Curated",
+    "InvalidValue",
+    "NotRevertible",
+    "NotSplittable",
+    "ProposalClosed",
+    "UnknownField",
+    "UnknownProposal",
+    "UnknownVenue",
+    "corrected_many",
+    "corrected_values",
+    "group_of",
+    "locked_with",
     "same_value",
-]  # fmt: skip
+]
 
 #: The fields a person may correct: the standard's (and its extension), not the venue's own id.
 CORRECTABLE: tuple[str, ...] = tuple(name for name in VENUE_FIELDS if name != "id")
@@ -41,10 +53,21 @@ CORRECTABLE: tuple[str, ...] = tuple(name for name in VENUE_FIELDS if name != "i
 HELD = "status"
 
 #: Warnings saying validation left the value out (« valeur ignorée », « point ignoré »): refusals here.
-DROPPED = frozenset({
-    "pattern_pivot", "not_a_number", "coordinates_incomplete", "coordinates_zero", "coordinates_out_of_range",
-    "coordinates_outside_france", "unknown_term_dropped", "legacy_term_dropped", "phone", "email", "url",
-})  # fmt: skip
+DROPPED = frozenset(
+    {
+        "pattern_pivot",
+        "not_a_number",
+        "coordinates_incomplete",
+        "coordinates_zero",
+        "coordinates_out_of_range",
+        "coordinates_outside_france",
+        "unknown_term_dropped",
+        "legacy_term_dropped",
+        "phone",
+        "email",
+        "url",
+    }
+)
 
 
 class UnknownVenue(LookupError):
@@ -122,6 +145,7 @@ def group_of(name: str) -> tuple[str, ...]:
 
 def same_value(left: Any, right: Any) -> bool:
     """Two stored values say the same: empty is empty (None, "", []), dates as ISO text."""
+
     def norm(value: Any) -> Any:
         if value is None or value == "" or value == []:
             return None
@@ -135,9 +159,14 @@ def _text(value: Any) -> str:
 
 
 def corrected_many(
-    row: Mapping[str, Any], raw: Mapping[str, Any], *, places: CommuneLookup | None, today: date,
-    keep: Collection[str] = (), extra: Mapping[str, Any] | None = None,
-) -> tuple[dict[str, Any], tuple[Problem, ...]]:  # fmt: skip
+    row: Mapping[str, Any],
+    raw: Mapping[str, Any],
+    *,
+    places: CommuneLookup | None,
+    today: date,
+    keep: Collection[str] = (),
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], tuple[Problem, ...]]:
     """The stored values of the fields to lock once the venue holds ``raw`` (field → value as a
     person types it), and the warnings on them. ``row`` is the venue as stored.
 

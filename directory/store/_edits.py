@@ -53,9 +53,15 @@ class EditsMixin:
     """A person's edits of venues: what ``Writer`` offers the back office and the CLI."""
 
     def correct(
-        self: Writer, venue_id: str, field: str, raw_value: Any, actor: str, at: datetime, *,
+        self: Writer,
+        venue_id: str,
+        field: str,
+        raw_value: Any,
+        actor: str,
+        at: datetime,
+        *,
         places: CommuneLookup | None = None,
-    ) -> Curated:  # fmt: skip
+    ) -> Curated:
         """A person fixes one field of an active venue; harvests never change it again (until ``unlock``).
 
         ``correct_many`` for one field, locked even when its value does not change (naming a field
@@ -68,9 +74,15 @@ class EditsMixin:
         return self.correct_many(venue_id, {field: raw_value}, actor, at, places=places, lock_all=True)
 
     def correct_many(
-        self: Writer, venue_id: str, values: Mapping[str, Any], actor: str, at: datetime, *,
-        places: CommuneLookup | None = None, lock_all: bool = False,
-    ) -> Curated:  # fmt: skip
+        self: Writer,
+        venue_id: str,
+        values: Mapping[str, Any],
+        actor: str,
+        at: datetime,
+        *,
+        places: CommuneLookup | None = None,
+        lock_all: bool = False,
+    ) -> Curated:
         """A person sets several fields of an active venue at once (field → value as typed).
 
         The venue with all the values replaced is validated once, as a harvested record (phones in
@@ -99,7 +111,9 @@ class EditsMixin:
         if not names:
             return Curated(venue_id, (), ())
         self._lock(row["pk"], names, actor, at)
-        merged = self._remerge({row["pk"]}, None, at, actor, fixed={row["pk"]: {n: row[n] for n in names}}, settled=KEPT)
+        merged = self._remerge(
+            {row["pk"]}, None, at, actor, fixed={row["pk"]: {n: row[n] for n in names}}, settled=KEPT
+        )
         return Curated(venue_id, tuple(names), merged[row["pk"]].changed_fields)
 
     def unlock(self: Writer, venue_id: str, field: str, actor: str, at: datetime) -> Curated:
@@ -130,8 +144,16 @@ class EditsMixin:
         self.c.execute(venue_t.update().where(venue_t.c.pk == row["pk"]).values(status="withdrawn", updated_at=at))
         self._lock(row["pk"], [HELD], actor, at)
         self._set_match_keys({row["pk"]: None})
-        self._log({"venue_pk": row["pk"], "venue_id": venue_id, "at": at, "action": "withdraw", "actor": actor,
-                   "new": {"reason": reason} if reason else None})  # fmt: skip
+        self._log(
+            {
+                "venue_pk": row["pk"],
+                "venue_id": venue_id,
+                "at": at,
+                "action": "withdraw",
+                "actor": actor,
+                "new": {"reason": reason} if reason else None,
+            }
+        )
 
     def restore_venue(self: Writer, venue_id: str, actor: str, at: datetime) -> Curated:
         """A person brings a withdrawn venue back, whoever withdrew it: it is merged again from the
@@ -148,7 +170,9 @@ class EditsMixin:
             state = "fusionné" if row["status"] == "merged" else "dans l'annuaire"
             raise NotRevertible(f"le lieu {venue_id} n'est pas retiré : il est {state}{where}")
         pk = row["pk"]
-        self.c.execute(venue_t.update().where(venue_t.c.pk == pk).values(status="active", merged_into=None, updated_at=at))
+        self.c.execute(
+            venue_t.update().where(venue_t.c.pk == pk).values(status="active", merged_into=None, updated_at=at)
+        )
         self._lock(pk, [HELD], actor, at)
         self._log({"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "restore", "actor": actor})
         merged = self._remerge({pk}, None, at, actor)[pk]
@@ -169,7 +193,9 @@ class EditsMixin:
         for name in values:
             locked_with(name)
         # a venue made today is up to date today, unless the person says otherwise
-        result = parse_venue({"date_maj": at.date().isoformat(), **values, "id": "lieu-saisi"}, places=places, today=at.date())
+        result = parse_venue(
+            {"date_maj": at.date().isoformat(), **values, "id": "lieu-saisi"}, places=places, today=at.date()
+        )
         refused = [p for p in result.problems if p.severity is Severity.ERROR or p.code in DROPPED]
         if refused or result.venue is None:
             raise InvalidValue(refused)
@@ -188,9 +214,11 @@ class EditsMixin:
     # -- shared by the person's edits --------------------------------------------
 
     def _active_row(self: Writer, venue_id: str) -> Mapping[str, Any]:
-        row = self.c.execute(
-            sa.select(venue_t).where(venue_t.c.id == venue_id, venue_t.c.status == "active")
-        ).mappings().first()  # fmt: skip
+        row = (
+            self.c.execute(sa.select(venue_t).where(venue_t.c.id == venue_id, venue_t.c.status == "active"))
+            .mappings()
+            .first()
+        )
         if row is None:
             raise UnknownVenue(venue_id)
         return row
@@ -198,15 +226,26 @@ class EditsMixin:
     def _lock(self: Writer, pk: int, fields: Collection[str], actor: str, at: datetime) -> None:
         """These fields of venue ``pk`` are ``actor``'s from now on (their provenance replaced)."""
         self.c.execute(prov_t.delete().where(prov_t.c.venue_pk == pk, prov_t.c.field.in_(list(fields))))
-        insert_rows(self.c, prov_t, [
-            {"venue_pk": pk, "field": name, "source_id": None, "actor": actor, "locked": True, "at": at}
-            for name in fields
-        ])  # fmt: skip
+        insert_rows(
+            self.c,
+            prov_t,
+            [
+                {"venue_pk": pk, "field": name, "source_id": None, "actor": actor, "locked": True, "at": at}
+                for name in fields
+            ],
+        )
 
     def _correct(
-        self: Writer, row: Mapping[str, Any], raw: Mapping[str, Any], actor: str, at: datetime, *,
-        places: CommuneLookup | None, keep: Collection[str] = (), extra: Mapping[str, Any] | None = None,
-    ) -> Curated:  # fmt: skip
+        self: Writer,
+        row: Mapping[str, Any],
+        raw: Mapping[str, Any],
+        actor: str,
+        at: datetime,
+        *,
+        places: CommuneLookup | None,
+        keep: Collection[str] = (),
+        extra: Mapping[str, Any] | None = None,
+    ) -> Curated:
         """``correct_many`` on a venue row already read (see ``corrected_many`` for ``keep`` and ``extra``)."""
         fixed, warnings = corrected_many(row, raw, places=places, today=at.date(), keep=keep, extra=extra)
         if not fixed:

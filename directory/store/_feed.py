@@ -44,6 +44,7 @@ MAX_PAGE = 1000
 _BATCH = 1000
 _CURSOR = re.compile(r"c1\.(0|[1-9]\d{0,17})")
 
+
 def encode_cursor(seq: int) -> str:
     return base64.urlsafe_b64encode(f"c1.{seq}".encode()).decode().rstrip("=")
 
@@ -115,7 +116,7 @@ class ChangeFeed:
                     .where(change_t.c.seq > after, change_t.c.seq <= bound)
                     .order_by(change_t.c.seq)
                     .limit(_BATCH)
-                ).all()  # fmt: skip
+                ).all()
                 if not rows:
                     break
                 for r in rows:
@@ -150,7 +151,9 @@ class ChangeFeed:
                 continue
             if status == "active":
                 assert row is not None
-                items.append(FeedItem(seq, row["id"], "upsert", None, at, values_to_venue(row["id"], row), origin, chain))
+                items.append(
+                    FeedItem(seq, row["id"], "upsert", None, at, values_to_venue(row["id"], row), origin, chain)
+                )
             elif status == "merged":
                 assert row is not None
                 items.append(FeedItem(seq, venue_id, "merge", row["merged_into"], at, None))

@@ -10,7 +10,7 @@ since a date.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -71,16 +71,23 @@ class SourceFeedback:
                 {"record_id": q.record_id, "position": q.position, "problemes": q.problems} for q in self.quarantined
             ],
             "corrections": [
-                {"venue_id": c.venue_id, "record_id": c.record_id, "champ": c.field, "ancien": c.old,
-                 "nouveau": c.new, "par": c.actor if people else "équipe d'animation", "le": c.at.isoformat()}
+                {
+                    "venue_id": c.venue_id,
+                    "record_id": c.record_id,
+                    "champ": c.field,
+                    "ancien": c.old,
+                    "nouveau": c.new,
+                    "par": c.actor if people else "équipe d'animation",
+                    "le": c.at.isoformat(),
+                }
                 for c in self.corrections
-            ],  # fmt: skip
+            ],
         }
 
 
 def _utc(moment: datetime) -> datetime:
     """Naive times are UTC (SQLite hands them back naive)."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def source_feedback(engine: sa.Engine, source_id: str, since: datetime | None = None) -> SourceFeedback:
@@ -105,8 +112,15 @@ def source_feedback(engine: sa.Engine, source_id: str, since: datetime | None = 
             )
             quarantined = [QuarantinedRecord(r.record_id, r.position, list(r.problems or [])) for r in rows]
         query = (
-            sa.select(change_t.c.venue_id, link_t.c.record_id, change_t.c.field, change_t.c.old, change_t.c.new,
-                      change_t.c.actor, change_t.c.at)  # fmt: skip
+            sa.select(
+                change_t.c.venue_id,
+                link_t.c.record_id,
+                change_t.c.field,
+                change_t.c.old,
+                change_t.c.new,
+                change_t.c.actor,
+                change_t.c.at,
+            )
             .join(link_t, link_t.c.venue_pk == change_t.c.venue_pk)
             .where(link_t.c.source_id == source_id, change_t.c.actor.is_not(None))
             .order_by(change_t.c.seq, link_t.c.record_id)

@@ -68,9 +68,23 @@ class PendingVenue:
 
 
 _SHOWN = (
-    "nom", "adresse", "complement_adresse", "code_postal", "commune", "code_insee", "telephone", "courriels",
-    "site_web", "horaires", "services", "typologie", "pivot", "presentation_resume", "latitude", "longitude",
-)  # fmt: skip
+    "nom",
+    "adresse",
+    "complement_adresse",
+    "code_postal",
+    "commune",
+    "code_insee",
+    "telephone",
+    "courriels",
+    "site_web",
+    "horaires",
+    "services",
+    "typologie",
+    "pivot",
+    "presentation_resume",
+    "latitude",
+    "longitude",
+)
 
 
 def read_pending(
@@ -92,7 +106,7 @@ def read_pending(
         .join(source_t, source_t.c.id == link_t.c.source_id)
         .where(link_t.c.venue_pk.in_([r["pk"] for r in rows]), link_t.c.withdrawn_at.is_(None))
         .order_by(link_t.c.source_id, link_t.c.record_id)
-    ):  # fmt: skip
+    ):
         records.setdefault(r.venue_pk, []).append((r.source_id, r.name, r.record_id))
     return [
         PendingVenue(r["id"], {n: r[n] for n in _SHOWN}, r["code_insee"], records.get(r["pk"], []), r["created_at"])
@@ -125,15 +139,27 @@ class PendingMixin:
         row = self._pending_row(venue_id)
         self.c.execute(venue_t.update().where(venue_t.c.pk == row["pk"]).values(status="refused", updated_at=at))
         self._lock(row["pk"], [HELD], actor, at)
-        self._log({"venue_pk": row["pk"], "venue_id": venue_id, "at": at, "action": "refuse", "actor": actor,
-                   "new": {"reason": reason} if reason else None})  # fmt: skip
+        self._log(
+            {
+                "venue_pk": row["pk"],
+                "venue_id": venue_id,
+                "at": at,
+                "action": "refuse",
+                "actor": actor,
+                "new": {"reason": reason} if reason else None,
+            }
+        )
 
     def _pending_row(self: Writer, venue_id: str) -> Any:
         row = self.c.execute(sa.select(venue_t).where(venue_t.c.id == venue_id)).mappings().first()
         if row is None:
             raise UnknownVenue(venue_id)
         if row["status"] != "pending":
-            state = {"active": "déjà publié", "refused": "refusé", "withdrawn": "retiré de l'annuaire",
-                     "merged": "fusionné dans un autre lieu"}.get(row["status"], row["status"])  # fmt: skip
+            state = {
+                "active": "déjà publié",
+                "refused": "refusé",
+                "withdrawn": "retiré de l'annuaire",
+                "merged": "fusionné dans un autre lieu",
+            }.get(row["status"], row["status"])
             raise NotPending(f"le lieu {venue_id} n'attend pas de décision : il est {state}")
         return row

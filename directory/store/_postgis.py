@@ -45,7 +45,13 @@ class PostgisStore(Store):
             return self._load(c, [(d, pk) for d, _id, pk in scored][:limit])
 
     def nearest_cards(
-        self, lat: float, lon: float, *, limit: int = 10, radius_km: float | None = None, filter: VenueFilter | None = None
+        self,
+        lat: float,
+        lon: float,
+        *,
+        limit: int = 10,
+        radius_km: float | None = None,
+        filter: VenueFilter | None = None,
     ) -> list[NearbyCard]:
         """``nearest`` as cards (``_cards``): one statement, the KNN subquery reads the card's columns."""
         query = self.nearest_query(lat, lon, limit=limit, radius_km=radius_km, filter=filter, columns=CARD_COLUMNS)
@@ -55,7 +61,13 @@ class PostgisStore(Store):
         return [card_of(rows[i], d) for d, _id, i in scored[:limit]]
 
     def nearest_query(
-        self, lat: float, lon: float, *, limit: int, radius_km: float | None, filter: VenueFilter | None,
+        self,
+        lat: float,
+        lon: float,
+        *,
+        limit: int,
+        radius_km: float | None,
+        filter: VenueFilter | None,
         columns: tuple[sa.ColumnElement[Any], ...] = (),
     ) -> sa.Select:
         """The SQL ``nearest`` runs, for inspection and benchmarks.
@@ -67,8 +79,11 @@ class PostgisStore(Store):
         """
         point = sa.cast(gf.ST_SetSRID(gf.ST_MakePoint(lon, lat), 4326), POINT)
         nearest_first = (
-            sa.select(venue_t.c.pk, *dict.fromkeys((venue_t.c.id, *columns)),
-                      gf.ST_Distance(geog, point, False).label("distance"))
+            sa.select(
+                venue_t.c.pk,
+                *dict.fromkeys((venue_t.c.id, *columns)),
+                gf.ST_Distance(geog, point, False).label("distance"),
+            )
             .select_from(venue_t)
             .where(geog.is_not(None), *self._filter_clauses(filter))
             # Only the bare `<->` lets the GiST index answer; spare rows let

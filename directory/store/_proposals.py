@@ -132,9 +132,13 @@ def proposed(
 
 
 def settle_proposals(
-    c: sa.Connection, venues: Mapping[int, Mapping[str, Candidate]], settled: Mapping[int, set[str]],
-    actor: str | None, reason: str | None, at: datetime,
-) -> None:  # fmt: skip
+    c: sa.Connection,
+    venues: Mapping[int, Mapping[str, Candidate]],
+    settled: Mapping[int, set[str]],
+    actor: str | None,
+    reason: str | None,
+    at: datetime,
+) -> None:
     """Bring the proposals of these venues (pk → what their sources now propose) in step.
 
     :param settled: venue pk → fields a person just corrected or kept: what their sources
@@ -174,26 +178,43 @@ def settle_proposals(
         c.execute(proposal_t.update().where(p.pk.in_(obsolete)).values(status="obsolete", decided_at=at))
     if refuse:
         c.execute(
-            proposal_t.update().where(p.pk.in_(refuse))
+            proposal_t.update()
+            .where(p.pk.in_(refuse))
             .values(status="rejected", actor=actor, reason=reason, decided_at=at)
-        )  # fmt: skip
+        )
     if reopen:
         c.execute(
-            proposal_t.update().where(p.pk == sa.bindparam("b_pk")).values(
-                status="open", current=sa.bindparam("b_current", type_=p.current.type),
-                record_id=sa.bindparam("b_record_id"), created_at=at, actor=None, reason=None, decided_at=None,
+            proposal_t.update()
+            .where(p.pk == sa.bindparam("b_pk"))
+            .values(
+                status="open",
+                current=sa.bindparam("b_current", type_=p.current.type),
+                record_id=sa.bindparam("b_record_id"),
+                created_at=at,
+                actor=None,
+                reason=None,
+                decided_at=None,
             ),
             reopen,
-        )  # fmt: skip
+        )
     insert_rows(c, proposal_t, new)
 
 
 def _row(pk: int, k: Candidate, at: datetime, status: str = "open", **decided: Any) -> dict[str, Any]:
     return {
-        "venue_pk": pk, "field": k.field, "source_id": k.source_id, "record_id": k.record_id, "value": k.value,
-        "current": k.current, "value_hash": k.value_hash, "status": status, "reason": decided.get("reason"),
-        "actor": decided.get("actor"), "decided_at": decided.get("decided_at"), "created_at": at,
-    }  # fmt: skip
+        "venue_pk": pk,
+        "field": k.field,
+        "source_id": k.source_id,
+        "record_id": k.record_id,
+        "value": k.value,
+        "current": k.current,
+        "value_hash": k.value_hash,
+        "status": status,
+        "reason": decided.get("reason"),
+        "actor": decided.get("actor"),
+        "decided_at": decided.get("decided_at"),
+        "created_at": at,
+    }
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
@@ -201,9 +222,14 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
 
 
 def read_proposals(
-    c: sa.Connection, status: str | None = "open", *, venue_ids: Sequence[str] | None = None,
-    scope: sa.ColumnElement[bool] | None = None, pk: int | None = None, limit: int = 100,
-) -> list[Proposal]:  # fmt: skip
+    c: sa.Connection,
+    status: str | None = "open",
+    *,
+    venue_ids: Sequence[str] | None = None,
+    scope: sa.ColumnElement[bool] | None = None,
+    pk: int | None = None,
+    limit: int = 100,
+) -> list[Proposal]:
     """Proposals with this status (None: any), oldest first; open ones of active venues only.
 
     :param venue_ids: only these venues' (a venue page).
@@ -232,9 +258,22 @@ def read_proposals(
         query = query.where(p.pk == pk)
     return [
         Proposal(
-            r.pk, r.venue_id, r.nom, r.field, fields_of(r.field), r.source_id, r.source_name, r.record_id, r.value,
-            r.current, r.status, r.created_at, r.reason, r.actor, r.decided_at,
-        )  # fmt: skip
+            r.pk,
+            r.venue_id,
+            r.nom,
+            r.field,
+            fields_of(r.field),
+            r.source_id,
+            r.source_name,
+            r.record_id,
+            r.value,
+            r.current,
+            r.status,
+            r.created_at,
+            r.reason,
+            r.actor,
+            r.decided_at,
+        )
         for r in c.execute(query)
     ]
 
@@ -273,9 +312,10 @@ class ProposalsMixin:
         """
         self._open_proposal(pk)
         self.c.execute(
-            proposal_t.update().where(proposal_t.c.pk == pk)
+            proposal_t.update()
+            .where(proposal_t.c.pk == pk)
             .values(status="rejected", actor=actor, reason=reason, decided_at=at)
-        )  # fmt: skip
+        )
 
     def _open_proposal(self: Writer, pk: int) -> sa.Row[Any]:
         row = self.c.execute(sa.select(proposal_t).where(proposal_t.c.pk == pk)).first()

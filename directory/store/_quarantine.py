@@ -108,9 +108,10 @@ def _open_query(scope: Scope) -> sa.Select[Any]:
     )
     d = quarantine_decision_t.c
     decided = sa.exists().where(
-        d.source_id == raw_t.c.source_id, d.record_id == sa.func.coalesce(raw_t.c.record_id, ""),
+        d.source_id == raw_t.c.source_id,
+        d.record_id == sa.func.coalesce(raw_t.c.record_id, ""),
         d.content_hash == raw_t.c.content_hash,
-    )  # fmt: skip
+    )
     return (
         sa.select(raw_t, source_t.c.name.label("source_name"))
         .join(latest, sa.and_(latest.c.source_id == raw_t.c.source_id, latest.c.run_id == raw_t.c.run_id))
@@ -121,9 +122,18 @@ def _open_query(scope: Scope) -> sa.Select[Any]:
 
 def _item(r: Any) -> QuarantineItem:
     return QuarantineItem(
-        r["pk"], r["source_id"], r["source_name"], r["record_id"], r["position"], r["payload"], r["content_hash"],
-        list(r["problems"] or ()), r["code_insee"], r["mapped"], r["fetched_at"],
-    )  # fmt: skip
+        r["pk"],
+        r["source_id"],
+        r["source_name"],
+        r["record_id"],
+        r["position"],
+        r["payload"],
+        r["content_hash"],
+        list(r["problems"] or ()),
+        r["code_insee"],
+        r["mapped"],
+        r["fetched_at"],
+    )
 
 
 def read_quarantine(c: sa.Connection, scope: Scope, *, pk: int | None = None, limit: int = 500) -> list[QuarantineItem]:
@@ -167,10 +177,25 @@ class QuarantineMixin:
         return found[0]
 
     def _decide_quarantined(
-        self: Writer, item: QuarantineItem, decision: str, actor: str, at: datetime, *,
-        venue_id: str | None = None, reason: str | None = None,
-    ) -> None:  # fmt: skip
-        self.c.execute(quarantine_decision_t.insert().values(
-            source_id=item.source_id, record_id=item.record_id or "", content_hash=item.content_hash,
-            decision=decision, venue_id=venue_id, reason=reason, raw_pk=item.pk, actor=actor, at=at,
-        ))  # fmt: skip
+        self: Writer,
+        item: QuarantineItem,
+        decision: str,
+        actor: str,
+        at: datetime,
+        *,
+        venue_id: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.c.execute(
+            quarantine_decision_t.insert().values(
+                source_id=item.source_id,
+                record_id=item.record_id or "",
+                content_hash=item.content_hash,
+                decision=decision,
+                venue_id=venue_id,
+                reason=reason,
+                raw_pk=item.pk,
+                actor=actor,
+                at=at,
+            )
+        )

@@ -71,9 +71,15 @@ class ReshapeMixin:
         return Decided()
 
     def merge_venues(
-        self: Writer, survivor_id: str, absorbed_id: str, choices: Mapping[str, str], actor: str, at: datetime,
-        *, places: CommuneLookup | None = None,
-    ) -> Curated:  # fmt: skip
+        self: Writer,
+        survivor_id: str,
+        absorbed_id: str,
+        choices: Mapping[str, str],
+        actor: str,
+        at: datetime,
+        *,
+        places: CommuneLookup | None = None,
+    ) -> Curated:
         """A person merges two active venues, choosing for some fields whose value the survivor keeps.
 
         Every record of ``absorbed_id`` moves to ``survivor_id``, merged again; the absorbed venue
@@ -106,9 +112,7 @@ class ReshapeMixin:
             self._store_decision(pair[0], pair[1], "match", actor, at)
         merged = self._absorb(gone["pk"], keep["pk"], actor, at)
         extra = {name: wanted.pop(name) for name in list(wanted) if name not in CORRECTABLE}  # geo_method
-        done = self._correct(
-            self._active_row(survivor_id), wanted, actor, at, places=places, keep=taken, extra=extra
-        )  # fmt: skip
+        done = self._correct(self._active_row(survivor_id), wanted, actor, at, places=places, keep=taken, extra=extra)
         changed = tuple(dict.fromkeys((*merged.changed_fields, *done.changed)))
         return Curated(survivor_id, done.fields, changed, done.warnings)
 
@@ -128,13 +132,14 @@ class ReshapeMixin:
             (f"{r.source_id}:{r.record_id}", r.withdrawn_at is None)
             for r in self.c.execute(
                 sa.select(link_t.c.source_id, link_t.c.record_id, link_t.c.withdrawn_at)
-                .where(link_t.c.venue_pk == row["pk"]).order_by(link_t.c.source_id, link_t.c.record_id)
+                .where(link_t.c.venue_pk == row["pk"])
+                .order_by(link_t.c.source_id, link_t.c.record_id)
             )
             if f"{r.source_id}:{r.record_id}" != record_key
-        ]  # fmt: skip
+        ]
         held = self.c.execute(
             sa.select(prov_t.c.locked).where(prov_t.c.venue_pk == row["pk"], prov_t.c.field == HELD)
-        ).scalar()  # fmt: skip
+        ).scalar()
         if not any(live for _, live in others) and not held:
             raise NotSplittable(f"la fiche {record_key} est la seule qui décrit le lieu {venue_id} : rien à séparer")
         for other, _ in others:
@@ -146,7 +151,9 @@ class ReshapeMixin:
     def _store_decision(self: Writer, left_key: str, right_key: str, decision: str, actor: str, at: datetime) -> None:
         left, right = sorted((left_key, right_key))
         self.c.execute(decision_t.delete().where(decision_t.c.left_key == left, decision_t.c.right_key == right))
-        self.c.execute(decision_t.insert().values(left_key=left, right_key=right, decision=decision, actor=actor, at=at))
+        self.c.execute(
+            decision_t.insert().values(left_key=left, right_key=right, decision=decision, actor=actor, at=at)
+        )
         self.c.execute(
             review_t.update().where(review_t.c.left_key == left, review_t.c.right_key == right).values(status="decided")
         )
@@ -163,16 +170,19 @@ class ReshapeMixin:
         """The record of ``link`` leaves its venue (merged again) for a new one of its own: its id."""
         ((new_id, new_pk, _),) = self._new_venues(link.source_id, [link.record], at, actor)
         self.c.execute(
-            link_t.update().where(link_t.c.source_id == link.source_id, link_t.c.record_id == link.record_id)
+            link_t.update()
+            .where(link_t.c.source_id == link.source_id, link_t.c.record_id == link.record_id)
             .values(venue_pk=new_pk)
-        )  # fmt: skip
+        )
         self._remerge({link.venue_pk}, None, at, actor)
         return new_id
 
     def _first_record(self: Writer, pk: int) -> str | None:
         """The key of a record of this venue, a live one first (None: a venue made by hand)."""
         row = self.c.execute(
-            sa.select(link_t.c.source_id, link_t.c.record_id).where(link_t.c.venue_pk == pk)
-            .order_by(link_t.c.withdrawn_at.is_not(None), link_t.c.source_id, link_t.c.record_id).limit(1)
-        ).first()  # fmt: skip
+            sa.select(link_t.c.source_id, link_t.c.record_id)
+            .where(link_t.c.venue_pk == pk)
+            .order_by(link_t.c.withdrawn_at.is_not(None), link_t.c.source_id, link_t.c.record_id)
+            .limit(1)
+        ).first()
         return f"{row.source_id}:{row.record_id}" if row else None

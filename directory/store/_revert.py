@@ -28,9 +28,13 @@ __all__ = ["RevertMixin"]
 
 #: What a venue's status is after each kind of change-log row that sets it.
 _STATUS_AFTER = {
-    "create": "active", "restore": "active", "withdraw": "withdrawn", "merge": "merged", "publish": "active",
+    "create": "active",
+    "restore": "active",
+    "withdraw": "withdrawn",
+    "merge": "merged",
+    "publish": "active",
     "refuse": "refused",
-}  # fmt: skip
+}
 #: Stored fields a person cannot type but that are put back with their group (the point's).
 _CARRIED = frozenset({"geo_method"})
 
@@ -84,9 +88,11 @@ class RevertMixin:
         :raises NotRevertible: the venue did not exist yet at ``when``, or was merged since.
         :raises InvalidValue: the old values no longer pass validation together; nothing is written.
         """
-        rows = self.c.execute(
-            sa.select(change_t).where(change_t.c.venue_id == venue_id).order_by(change_t.c.seq)
-        ).mappings().all()  # fmt: skip
+        rows = (
+            self.c.execute(sa.select(change_t).where(change_t.c.venue_id == venue_id).order_by(change_t.c.seq))
+            .mappings()
+            .all()
+        )
         status = self.c.execute(sa.select(venue_t.c.status).where(venue_t.c.id == venue_id)).scalar()
         if status is None:
             raise UnknownVenue(venue_id)
@@ -99,7 +105,9 @@ class RevertMixin:
         if then is None:
             raise NotRevertible(f"le lieu {venue_id} n'existait pas encore à cette date")
         if status in ("pending", "refused") or then in ("pending", "refused"):
-            raise NotRevertible(f"le lieu {venue_id} n'était pas publié à cette date : retirez-le s'il n'a pas lieu d'être")
+            raise NotRevertible(
+                f"le lieu {venue_id} n'était pas publié à cette date : retirez-le s'il n'a pas lieu d'être"
+            )
         if "merged" in (status, then):
             raise NotRevertible(f"le lieu {venue_id} a été fusionné depuis : séparez plutôt ses fiches")
         olds: dict[str, Any] = {}

@@ -58,9 +58,16 @@ class RunSummary:
 
 def _run(row: Any) -> RunSummary:
     return RunSummary(
-        row.id, row.source_id, row.kind, row.status, row.started_at, row.finished_at,
-        dict(row.counts or {}), dict(row.report or {}), row.error,
-    )  # fmt: skip
+        row.id,
+        row.source_id,
+        row.kind,
+        row.status,
+        row.started_at,
+        row.finished_at,
+        dict(row.counts or {}),
+        dict(row.report or {}),
+        row.error,
+    )
 
 
 class SourceBook:
@@ -115,11 +122,15 @@ class SourceBook:
         (stored without a hash, so that the next run reading them processes them again)."""
         with self.engine.connect() as c:
             return c.execute(
-                sa.select(sa.func.count()).select_from(link_t).where(
-                    link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None),
-                    link_t.c.geo_method == "commune", link_t.c.raw_hash.is_(None),
+                sa.select(sa.func.count())
+                .select_from(link_t)
+                .where(
+                    link_t.c.source_id == source_id,
+                    link_t.c.withdrawn_at.is_(None),
+                    link_t.c.geo_method == "commune",
+                    link_t.c.raw_hash.is_(None),
                 )
-            ).scalar_one()  # fmt: skip
+            ).scalar_one()
 
     def names(self) -> dict[str, str]:
         """Source id → its name, as its file gives it."""

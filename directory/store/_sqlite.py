@@ -26,8 +26,12 @@ _WORLD_HALF_SIDE_M = 20_100_000.0
 
 rtree_t = sa.table(
     "venue_rtree",
-    sa.column("pk"), sa.column("min_lat"), sa.column("max_lat"), sa.column("min_lon"), sa.column("max_lon"),
-)  # fmt: skip
+    sa.column("pk"),
+    sa.column("min_lat"),
+    sa.column("max_lat"),
+    sa.column("min_lon"),
+    sa.column("max_lon"),
+)
 
 
 class SqliteStore(Store):
@@ -53,16 +57,30 @@ class SqliteStore(Store):
             return self._load(c, [(d, row.pk) for d, row in found])
 
     def nearest_cards(
-        self, lat: float, lon: float, *, limit: int = 10, radius_km: float | None = None, filter: VenueFilter | None = None
+        self,
+        lat: float,
+        lon: float,
+        *,
+        limit: int = 10,
+        radius_km: float | None = None,
+        filter: VenueFilter | None = None,
     ) -> list[NearbyCard]:
         """``nearest`` as cards (``_cards``): the box query reads the card's columns itself."""
         with self.engine.connect() as c:
-            return [card_of(row, d) for d, row in self._nearest_rows(c, lat, lon, limit, radius_km, filter, CARD_COLUMNS)]
+            return [
+                card_of(row, d) for d, row in self._nearest_rows(c, lat, lon, limit, radius_km, filter, CARD_COLUMNS)
+            ]
 
     def _nearest_rows(
-        self, c: sa.Connection, lat: float, lon: float, limit: int, radius_km: float | None,
-        filter: VenueFilter | None, columns: tuple[sa.ColumnElement[Any], ...],
-    ) -> list[tuple[float, sa.Row[Any]]]:  # fmt: skip
+        self,
+        c: sa.Connection,
+        lat: float,
+        lon: float,
+        limit: int,
+        radius_km: float | None,
+        filter: VenueFilter | None,
+        columns: tuple[sa.ColumnElement[Any], ...],
+    ) -> list[tuple[float, sa.Row[Any]]]:
         radius_m = radius_km * 1000 if radius_km is not None else None
         clauses = self._filter_clauses(filter)
         half = _FIRST_HALF_SIDE_M if radius_m is None else min(_FIRST_HALF_SIDE_M, radius_m)
@@ -88,7 +106,12 @@ class SqliteStore(Store):
         return min(half * factor, _WORLD_HALF_SIDE_M)
 
     def _scan_box(
-        self, c: sa.Connection, lat: float, lon: float, half: float, clauses: list[sa.ColumnElement[bool]],
+        self,
+        c: sa.Connection,
+        lat: float,
+        lon: float,
+        half: float,
+        clauses: list[sa.ColumnElement[bool]],
         columns: tuple[sa.ColumnElement[Any], ...] = (),
     ) -> list[tuple[float, sa.Row[Any]]]:
         dlat = half / _M_PER_DEG
@@ -103,8 +126,13 @@ class SqliteStore(Store):
         lon_ranges = _split_antimeridian(west, east)
         lon_clause = sa.or_(*(sa.and_(rtree_t.c.min_lon >= w, rtree_t.c.max_lon <= e) for w, e in lon_ranges))
         query = (
-            sa.select(venue_t.c.pk, venue_t.c.id.label("venue_id"), venue_t.c.latitude.label("lat"),
-                      venue_t.c.longitude.label("lon"), *columns)
+            sa.select(
+                venue_t.c.pk,
+                venue_t.c.id.label("venue_id"),
+                venue_t.c.latitude.label("lat"),
+                venue_t.c.longitude.label("lon"),
+                *columns,
+            )
             .select_from(rtree_t.join(venue_t, venue_t.c.pk == rtree_t.c.pk))
             .where(rtree_t.c.min_lat >= south, rtree_t.c.max_lat <= north, lon_clause, *clauses)
         )

@@ -52,17 +52,33 @@ def _care(name: str | None, today: date) -> list[sa.ColumnElement[bool]]:
 
 
 def scope_venues(
-    engine: sa.Engine, scope: Scope, *, care: str | None = None, text: str = "", today: date, limit: int = 50,
+    engine: sa.Engine,
+    scope: Scope,
+    *,
+    care: str | None = None,
+    text: str = "",
+    today: date,
+    limit: int = 50,
     offset: int = 0,
-) -> tuple[int, list[ScopedVenue]]:  # fmt: skip
+) -> tuple[int, list[ScopedVenue]]:
     """(how many, this page of them by name) of the venues in ``scope`` that ``care`` selects; ``text``
     narrows to names containing it (case ignored)."""
     v = venue_t.c
     where = [scope.clause(), *_care(care, today)]
     if text.strip():
         where.append(sa.func.lower(v.nom).contains(text.strip().lower(), autoescape=True))
-    columns = (v.id, v.nom, v.adresse, v.code_postal, v.commune, v.status, v.date_maj, v.geo_method,
-               sa.and_(v.horaires.is_not(None), v.horaires != "").label("has_hours"), v.updated_at)  # fmt: skip
+    columns = (
+        v.id,
+        v.nom,
+        v.adresse,
+        v.code_postal,
+        v.commune,
+        v.status,
+        v.date_maj,
+        v.geo_method,
+        sa.and_(v.horaires.is_not(None), v.horaires != "").label("has_hours"),
+        v.updated_at,
+    )
     with engine.connect() as c:
         total = c.execute(sa.select(sa.func.count()).select_from(venue_t).where(*where)).scalar_one()
         rows = c.execute(sa.select(*columns).where(*where).order_by(v.nom, v.id).limit(limit).offset(offset)).all()

@@ -22,9 +22,9 @@ from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Venue
 from directory.schema.blocking import stored_block_keys
 from directory.schema.placement import is_geocoded
 
+from ._base import ApplyOutcome, RawRecord, SourceInfo, _reader, fingerprint, jsonable, record_links, utcnow
 from ._bulk import insert_rows
 from ._curation import HELD
-from ._base import ApplyOutcome, RawRecord, SourceInfo, _reader, fingerprint, jsonable, record_links, utcnow
 from ._edits import EditsMixin
 from ._merge import Contribution, merge_records
 from ._pending import PendingMixin
@@ -194,9 +194,14 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
 
     def ensure_source(self, source: SourceInfo, at: datetime | None = None) -> None:
         values = {
-            "name": source.name, "kind": source.kind, "publisher": source.publisher, "url": source.url,
-            "format": source.format, "licence": source.licence, "trust": source.trust,
-        }  # fmt: skip
+            "name": source.name,
+            "kind": source.kind,
+            "publisher": source.publisher,
+            "url": source.url,
+            "format": source.format,
+            "licence": source.licence,
+            "trust": source.trust,
+        }
         exists = self.c.execute(sa.select(source_t.c.id).where(source_t.c.id == source.id)).first()
         if exists:
             self.c.execute(source_t.update().where(source_t.c.id == source.id).values(**values))
@@ -241,10 +246,17 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
                 sa.select(review_t.c.pk).where(review_t.c.left_key == left, review_t.c.right_key == right)
             ).first()
             if known is None:
-                self.c.execute(review_t.insert().values(
-                    left_key=left, right_key=right, score=item["score"], parts=dict(item["parts"]),
-                    status="open", run_id=run_id, created_at=at,
-                ))  # fmt: skip
+                self.c.execute(
+                    review_t.insert().values(
+                        left_key=left,
+                        right_key=right,
+                        score=item["score"],
+                        parts=dict(item["parts"]),
+                        status="open",
+                        run_id=run_id,
+                        created_at=at,
+                    )
+                )
                 added += 1
         return added
 
@@ -252,20 +264,27 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
         """(records of ``source_id`` feeding the directory, how many of them ``withdraw_missing`` with
         the same arguments would withdraw): what a run is about to take away, before it does."""
         live = self.c.execute(
-            sa.select(sa.func.count()).select_from(link_t)
+            sa.select(sa.func.count())
+            .select_from(link_t)
             .where(link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None))
-        ).scalar_one()  # fmt: skip
+        ).scalar_one()
         unseen = self.c.execute(
             sa.select(link_t.c.record_id).where(
                 link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None), link_t.c.last_seen < seen_since
             )
-        ).scalars()  # fmt: skip
+        ).scalars()
         return live, sum(1 for record_id in unseen if record_id not in seen)
 
     def withdraw_missing(
-        self, source_id: str, seen: set[str], at: datetime, merged_into: Mapping[str, str] | None = None,
-        *, seen_since: datetime | None = None, only: set[str] | None = None,
-    ) -> list[str]:  # fmt: skip
+        self,
+        source_id: str,
+        seen: set[str],
+        at: datetime,
+        merged_into: Mapping[str, str] | None = None,
+        *,
+        seen_since: datetime | None = None,
+        only: set[str] | None = None,
+    ) -> list[str]:
         """Records of ``source_id`` absent from ``seen`` are withdrawn; so are venues left with none.
 
         Call only after a complete, successful run: a failed or truncated one
@@ -289,7 +308,11 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
         if seen_since is not None:
             query = query.where(link_t.c.last_seen < seen_since)
         if only is not None:
-            current = [row for chunk in _chunks(sorted(only), 500) for row in self.c.execute(query.where(link_t.c.record_id.in_(chunk)))]
+            current = [
+                row
+                for chunk in _chunks(sorted(only), 500)
+                for row in self.c.execute(query.where(link_t.c.record_id.in_(chunk)))
+            ]
         else:
             current = self.c.execute(query).all()
         missing = [(r.record_id, r.venue_pk) for r in current if r.record_id not in seen]
@@ -310,11 +333,21 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
             elif result.action == "emptied":
                 self.c.execute(venue_t.update().where(venue_t.c.pk == pk).values(status="withdrawn", updated_at=at))
                 self._set_match_keys({pk: None})
-                self._log({"venue_pk": pk, "venue_id": result.venue_id, "at": at, "action": "withdraw", "source_id": source_id})
+                self._log(
+                    {
+                        "venue_pk": pk,
+                        "venue_id": result.venue_id,
+                        "at": at,
+                        "action": "withdraw",
+                        "source_id": source_id,
+                    }
+                )
                 withdrawn.append(result.venue_id)
         return withdrawn
 
-    def _successors(self, source_id: str, missing: list[tuple[str, int]], merged_into: Mapping[str, str]) -> dict[int, int]:
+    def _successors(
+        self, source_id: str, missing: list[tuple[str, int]], merged_into: Mapping[str, str]
+    ) -> dict[int, int]:
         """Venue pk of each withdrawn record → the active venue of the record it was merged into."""
         wanted = {record_id: into for record_id, _pk in missing if (into := merged_into.get(record_id))}
         if not wanted:
@@ -322,9 +355,13 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
         rows = self.c.execute(
             sa.select(link_t.c.record_id, link_t.c.venue_pk)
             .join(venue_t, venue_t.c.pk == link_t.c.venue_pk)
-            .where(link_t.c.source_id == source_id, link_t.c.record_id.in_(set(wanted.values())),
-                   link_t.c.withdrawn_at.is_(None), venue_t.c.status == "active")
-        ).all()  # fmt: skip
+            .where(
+                link_t.c.source_id == source_id,
+                link_t.c.record_id.in_(set(wanted.values())),
+                link_t.c.withdrawn_at.is_(None),
+                venue_t.c.status == "active",
+            )
+        ).all()
         live = {r.record_id: r.venue_pk for r in rows}
         return {pk: live[wanted[record_id]] for record_id, pk in missing if wanted.get(record_id) in live}
 
@@ -336,11 +373,18 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
             raw_t,
             [
                 {
-                    "run_id": run_id, "source_id": source_id, "record_id": r.record_id,
-                    "position": r.position, "payload": r.payload, "content_hash": r.content_hash,
-                    "fetched_at": at, "status": r.status, "problems": r.problems or None,
-                    "code_insee": r.code_insee, "mapped": r.mapped,
-                }  # fmt: skip
+                    "run_id": run_id,
+                    "source_id": source_id,
+                    "record_id": r.record_id,
+                    "position": r.position,
+                    "payload": r.payload,
+                    "content_hash": r.content_hash,
+                    "fetched_at": at,
+                    "status": r.status,
+                    "problems": r.problems or None,
+                    "code_insee": r.code_insee,
+                    "mapped": r.mapped,
+                }
                 for r in records
             ],
         )
@@ -384,7 +428,9 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
             ids_in_batch.add(item.record_id)
         return outcomes + self._apply_batch(source_id, batch, at, pending)
 
-    def _apply_batch(self, source_id: str, batch: list[_Prepared], at: datetime, pending: bool = False) -> list[ApplyOutcome]:
+    def _apply_batch(
+        self, source_id: str, batch: list[_Prepared], at: datetime, pending: bool = False
+    ) -> list[ApplyOutcome]:
         if not batch:
             return []
         links = {
@@ -397,7 +443,9 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
         }
         targets = self._venue_pks([p.incoming.attach_to for p in batch if p.incoming.attach_to])
         fresh = [p for p in batch if p.record_id not in links and targets.get(p.incoming.attach_to or "") is None]
-        outcomes: dict[str, ApplyOutcome] = dict(zip((p.record_id for p in fresh), self._create_many(source_id, fresh, at, pending)))
+        outcomes: dict[str, ApplyOutcome] = dict(
+            zip((p.record_id for p in fresh), self._create_many(source_id, fresh, at, pending))
+        )
         touched: dict[int, list[str]] = {}  # venue pk → record ids of this batch that touched it
         left: dict[int, int] = {}  # venue a record moved away from → where it went
         for p in batch:
@@ -411,7 +459,9 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
             pk = target if target is not None else link.venue_pk
             values = self._link_values(p, pk, at)
             if link is None:
-                self.c.execute(link_t.insert().values(source_id=source_id, record_id=p.record_id, first_seen=at, **values))
+                self.c.execute(
+                    link_t.insert().values(source_id=source_id, record_id=p.record_id, first_seen=at, **values)
+                )
             else:
                 self.c.execute(
                     link_t.update()
@@ -435,7 +485,11 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
                     result.venue_id, "attached" if attached else result.action, result.changed_fields
                 )
         quiet = {links[p.record_id].venue_pk for p in batch if outcomes[p.record_id].venue_id == ""}
-        ids = dict(self.c.execute(sa.select(venue_t.c.pk, venue_t.c.id).where(venue_t.c.pk.in_(list(quiet)))).all()) if quiet else {}
+        ids = (
+            dict(self.c.execute(sa.select(venue_t.c.pk, venue_t.c.id).where(venue_t.c.pk.in_(list(quiet)))).all())
+            if quiet
+            else {}
+        )
         for p in batch:  # unchanged records: their venue is not merged again, only named
             if outcomes[p.record_id].venue_id == "":
                 outcomes[p.record_id] = ApplyOutcome(ids[links[p.record_id].venue_pk], "unchanged")
@@ -443,10 +497,13 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
 
     def remerge_source(self, source_id: str, at: datetime) -> int:
         """Merge again every active venue this source feeds (its trust changed…); how many changed."""
-        pks = sorted(self.c.execute(
-            sa.select(link_t.c.venue_pk).distinct()
-            .where(link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None), link_t.c.venue_pk.is_not(None))
-        ).scalars())  # fmt: skip
+        pks = sorted(
+            self.c.execute(
+                sa.select(link_t.c.venue_pk)
+                .distinct()
+                .where(link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None), link_t.c.venue_pk.is_not(None))
+            ).scalars()
+        )
         changed = 0
         for chunk in _chunks(pks, 1000):
             results = self._remerge(set(chunk), source_id, at)
@@ -459,9 +516,10 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
         found: dict[str, str | None] = {}
         for chunk in _chunks(sorted(set(record_ids)), 2000):
             for record_id, raw_hash, withdrawn_at in self.c.execute(
-                sa.select(link_t.c.record_id, link_t.c.raw_hash, link_t.c.withdrawn_at)
-                .where(link_t.c.source_id == source_id, link_t.c.record_id.in_(chunk))
-            ):  # fmt: skip
+                sa.select(link_t.c.record_id, link_t.c.raw_hash, link_t.c.withdrawn_at).where(
+                    link_t.c.source_id == source_id, link_t.c.record_id.in_(chunk)
+                )
+            ):
                 found[record_id] = None if withdrawn_at is not None else raw_hash
         return found
 
@@ -488,12 +546,18 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
     def _link_values(self, p: _Prepared, venue_pk: int, at: datetime) -> dict[str, Any]:
         point = p.incoming.geo_point
         return {
-            "venue_pk": venue_pk, "fingerprint": p.fingerprint, "raw_hash": p.incoming.raw_hash,
-            "record": p.record, "last_seen": at,
-            "origin": p.incoming.origin, "lineage": list(p.incoming.lineage) or None,
-            "geo_method": p.incoming.geo_method, "geo_score": p.incoming.geo_score,
-            "geo_latitude": point[0] if point else None, "geo_longitude": point[1] if point else None,
-        }  # fmt: skip
+            "venue_pk": venue_pk,
+            "fingerprint": p.fingerprint,
+            "raw_hash": p.incoming.raw_hash,
+            "record": p.record,
+            "last_seen": at,
+            "origin": p.incoming.origin,
+            "lineage": list(p.incoming.lineage) or None,
+            "geo_method": p.incoming.geo_method,
+            "geo_score": p.incoming.geo_score,
+            "geo_latitude": point[0] if point else None,
+            "geo_longitude": point[1] if point else None,
+        }
 
     def _venue_pks(self, venue_ids: Sequence[str]) -> dict[str, int]:
         if not venue_ids:
@@ -501,33 +565,56 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
         rows = self.c.execute(sa.select(venue_t.c.id, venue_t.c.pk).where(venue_t.c.id.in_(list(set(venue_ids)))))
         return dict(rows.all())
 
-    def _create_many(self, source_id: str, batch: list[_Prepared], at: datetime, pending: bool = False) -> list[ApplyOutcome]:
+    def _create_many(
+        self, source_id: str, batch: list[_Prepared], at: datetime, pending: bool = False
+    ) -> list[ApplyOutcome]:
         if not batch:
             return []
         created = self._new_venues(source_id, [p.record for p in batch], at, status="pending" if pending else "active")
-        insert_rows(self.c, link_t, [
-            {"source_id": source_id, "record_id": p.record_id, "first_seen": at, **self._link_values(p, pk, at)}
-            for p, (_, pk, _) in zip(batch, created)
-        ])  # fmt: skip
+        insert_rows(
+            self.c,
+            link_t,
+            [
+                {"source_id": source_id, "record_id": p.record_id, "first_seen": at, **self._link_values(p, pk, at)}
+                for p, (_, pk, _) in zip(batch, created)
+            ],
+        )
         return [ApplyOutcome(venue_id, "created", filled) for venue_id, _, filled in created]
 
     def _new_venues(
-        self, source_id: str | None, records: Sequence[Mapping[str, Any]], at: datetime, actor: str | None = None,
-        *, status: str = "active",
+        self,
+        source_id: str | None,
+        records: Sequence[Mapping[str, Any]],
+        at: datetime,
+        actor: str | None = None,
+        *,
+        status: str = "active",
     ) -> list[tuple[str, int, tuple[str, ...]]]:
         """A new venue per record (stored form), with its terms, blocking keys, provenance and
         creation in the change log: (id, pk, fields filled) of each, in order. Links are the caller's.
         A ``pending`` venue gets no blocking keys: matching never attaches records to it (``_pending``)."""
         ids = [new_venue_id() for _ in records]
-        rows = [{"id": i, "status": status, "created_at": at, "updated_at": at, **_venue_values(r)} for i, r in zip(ids, records)]
+        rows = [
+            {"id": i, "status": status, "created_at": at, "updated_at": at, **_venue_values(r)}
+            for i, r in zip(ids, records)
+        ]
         insert_rows(self.c, venue_t, rows)
         pks = dict(self.c.execute(sa.select(venue_t.c.id, venue_t.c.pk).where(venue_t.c.id.in_(ids))).all())
         created, changes = [], []
         for venue_id, record, row in zip(ids, records, rows):
             pk = pks[venue_id]
             filled = tuple(name for name in _CONTENT if not _empty(row.get(name)))
-            changes.append({"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "create", "source_id": source_id,
-                            "actor": actor, "new": {k: record[k] for k in filled}})  # fmt: skip
+            changes.append(
+                {
+                    "venue_pk": pk,
+                    "venue_id": venue_id,
+                    "at": at,
+                    "action": "create",
+                    "source_id": source_id,
+                    "actor": actor,
+                    "new": {k: record[k] for k in filled},
+                }
+            )
             created.append((venue_id, pk, filled))
         self._write_terms({pks[i]: r for i, r in zip(ids, records)}, replace=False)
         if status == "active":
@@ -542,9 +629,14 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
         self.c.execute(_FIRST_PROVENANCE, {"pks": pks, "source_id": source_id, "at": at})
 
     def _remerge(
-        self, pks: set[int], source_id: str | None, at: datetime, actor: str | None = None,
-        fixed: Mapping[int, Mapping[str, Any]] | None = None, settled: str | None = None,
-    ) -> dict[int, ApplyOutcome]:  # fmt: skip
+        self,
+        pks: set[int],
+        source_id: str | None,
+        at: datetime,
+        actor: str | None = None,
+        fixed: Mapping[int, Mapping[str, Any]] | None = None,
+        settled: str | None = None,
+    ) -> dict[int, ApplyOutcome]:
         """Recompute these venues from their active records; log what changed (by ``actor``, if a person).
         What the sources would change in locked fields becomes proposals (``_proposals``).
 
@@ -565,9 +657,10 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
         locks: dict[int, set[str]] = {}
         given: dict[int, dict[str, str | None]] = {}  # venue → field → the source its provenance names
         for pk, name, from_source, locked in self.c.execute(
-            sa.select(prov_t.c.venue_pk, prov_t.c.field, prov_t.c.source_id, prov_t.c.locked)
-            .where(prov_t.c.venue_pk.in_(list(pks)))
-        ):  # fmt: skip
+            sa.select(prov_t.c.venue_pk, prov_t.c.field, prov_t.c.source_id, prov_t.c.locked).where(
+                prov_t.c.venue_pk.in_(list(pks))
+            )
+        ):
             if locked:
                 locks.setdefault(pk, set()).add(name)
             else:
@@ -575,7 +668,14 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
         writes = _MergeWrites()
         results = {
             pk: self._write_merged(
-                rows[pk], contributions[pk], locks.get(pk, set()), given.get(pk, {}), source_id, at, writes, actor,
+                rows[pk],
+                contributions[pk],
+                locks.get(pk, set()),
+                given.get(pk, {}),
+                source_id,
+                at,
+                writes,
+                actor,
                 (fixed or {}).get(pk),
             )
             for pk in sorted(pks)
@@ -589,28 +689,37 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
         """What :meth:`_write_merged` decided for a batch of venues, a statement per kind of write."""
         for columns, rows in writes.updates.items():
             self.c.execute(
-                venue_t.update().where(venue_t.c.pk == sa.bindparam("b_pk"))
+                venue_t.update()
+                .where(venue_t.c.pk == sa.bindparam("b_pk"))
                 .values({name: sa.bindparam(f"b_{name}") for name in columns}),
                 rows,
-            )  # fmt: skip
+            )
         if writes.terms:
             self._write_terms(writes.terms, replace=True)
         if writes.cleared:
             self.c.execute(
                 prov_t.delete().where(
-                    prov_t.c.venue_pk == sa.bindparam("b_pk"), prov_t.c.field == sa.bindparam("b_field"),
+                    prov_t.c.venue_pk == sa.bindparam("b_pk"),
+                    prov_t.c.field == sa.bindparam("b_field"),
                     prov_t.c.locked.is_(False),
                 ),
                 writes.cleared,
-            )  # fmt: skip
+            )
         insert_rows(self.c, prov_t, writes.provenance)
         self._set_match_keys(writes.keys)
 
     def _write_merged(
-        self, row: Mapping[str, Any], contributions: list[Contribution], locked: set[str],
-        given: Mapping[str, str | None], source_id: str | None, at: datetime, writes: _MergeWrites,
-        actor: str | None = None, fixed: Mapping[str, Any] | None = None,
-    ) -> ApplyOutcome:  # fmt: skip
+        self,
+        row: Mapping[str, Any],
+        contributions: list[Contribution],
+        locked: set[str],
+        given: Mapping[str, str | None],
+        source_id: str | None,
+        at: datetime,
+        writes: _MergeWrites,
+        actor: str | None = None,
+        fixed: Mapping[str, Any] | None = None,
+    ) -> ApplyOutcome:
         pk, venue_id = row["pk"], row["id"]
         held = HELD in locked  # a person decided the venue's presence (``_edits``): merges never change it
         if held and row["status"] != "active":
@@ -652,22 +761,44 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
         # Provenance follows the winners, not only the values: a more trusted source giving the same
         # value, or a whole address taken from another record, changes where the field comes from.
         moved = [
-            name for name in _CONTENT
+            name
+            for name in _CONTENT
             if name not in locked and (name in changes or given.get(name) != merged.winners.get(name))
-        ]  # fmt: skip
+        ]
         writes.cleared += ({"b_pk": pk, "b_field": name} for name in moved)
         writes.provenance += (
             {"venue_pk": pk, "field": name, "source_id": merged.winners[name], "locked": False, "at": at}
-            for name in moved if merged.winners.get(name) is not None
-        )  # fmt: skip
+            for name in moved
+            if merged.winners.get(name) is not None
+        )
         if content:
-            self._log(*(
-                {"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "update", "field": name,
-                 "old": changes[name][0], "new": changes[name][1], "source_id": source_id, "actor": actor}
-                for name in content
-            ))  # fmt: skip
+            self._log(
+                *(
+                    {
+                        "venue_pk": pk,
+                        "venue_id": venue_id,
+                        "at": at,
+                        "action": "update",
+                        "field": name,
+                        "old": changes[name][0],
+                        "new": changes[name][1],
+                        "source_id": source_id,
+                        "actor": actor,
+                    }
+                    for name in content
+                )
+            )
         if restored:
-            self._log({"venue_pk": pk, "venue_id": venue_id, "at": at, "action": "restore", "source_id": source_id, "actor": actor})
+            self._log(
+                {
+                    "venue_pk": pk,
+                    "venue_id": venue_id,
+                    "at": at,
+                    "action": "restore",
+                    "source_id": source_id,
+                    "actor": actor,
+                }
+            )
             return ApplyOutcome(venue_id, "restored", tuple(content))
         return ApplyOutcome(venue_id, "updated" if content else "unchanged", tuple(content))
 
@@ -675,17 +806,26 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
         """``pk`` became part of ``into_pk``: it stays, as a pointer (its URL keeps working)."""
         into = self.c.execute(sa.select(venue_t.c.id).where(venue_t.c.pk == into_pk)).scalar_one()
         venue_id = self.c.execute(
-            venue_t.update().where(venue_t.c.pk == pk).values(status="merged", merged_into=into, updated_at=at)
+            venue_t.update()
+            .where(venue_t.c.pk == pk)
+            .values(status="merged", merged_into=into, updated_at=at)
             .returning(venue_t.c.id)
-        ).scalar_one()  # fmt: skip
+        ).scalar_one()
         self._set_match_keys({pk: None})
         self.c.execute(
             venue_t.update().where(venue_t.c.merged_into == venue_id).values(merged_into=into)
         )  # pointers to the old venue now point on
-        self._log({
-            "venue_pk": pk, "venue_id": venue_id, "at": at, "action": "merge", "new": {"merged_into": into},
-            "source_id": source_id, "actor": actor,
-        })  # fmt: skip
+        self._log(
+            {
+                "venue_pk": pk,
+                "venue_id": venue_id,
+                "at": at,
+                "action": "merge",
+                "new": {"merged_into": into},
+                "source_id": source_id,
+                "actor": actor,
+            }
+        )
 
     def _write_terms(self, venues: Mapping[int, Mapping[str, Any]], *, replace: bool) -> None:
         """The filterable terms and the offers (one per service) of these venues (pk → stored values)."""
@@ -698,7 +838,9 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
             for name in LIST_VOCABULARIES
             for code in values[name] or ()
         ]
-        offers = [{"venue_pk": pk, "service": code} for pk, values in venues.items() for code in values["services"] or ()]
+        offers = [
+            {"venue_pk": pk, "service": code} for pk, values in venues.items() for code in values["services"] or ()
+        ]
         insert_rows(self.c, term_t, terms)
         insert_rows(self.c, offer_t, offers)
 
@@ -759,16 +901,43 @@ class Writer(EditsMixin, ProposalsMixin, ReshapeMixin, RevertMixin, PendingMixin
             ):
                 record_keys.setdefault(venue_pk, []).append(f"{source_id}:{record_id}")
             rows = self.c.execute(
-                sa.select(venue_t.c.pk, venue_t.c.id, *selected).where(venue_t.c.pk.in_(chunk), venue_t.c.status == "active")
+                sa.select(venue_t.c.pk, venue_t.c.id, *selected).where(
+                    venue_t.c.pk.in_(chunk), venue_t.c.status == "active"
+                )
             )
-            for pk, venue_id, pivot, insee, postcode, phone, mails, sites, lat, lon, nom, commune, adresse, raw_date in rows:
+            for (
+                pk,
+                venue_id,
+                pivot,
+                insee,
+                postcode,
+                phone,
+                mails,
+                sites,
+                lat,
+                lon,
+                nom,
+                commune,
+                adresse,
+                raw_date,
+            ) in rows:
                 date_maj = dates.get(raw_date)
                 if date_maj is None:
                     date_maj = dates[raw_date] = decode_date(raw_date)
                 venue = Venue(
-                    id=venue_id, pivot=pivot, nom=nom, commune=commune, code_postal=postcode, adresse=adresse,
-                    date_maj=date_maj, code_insee=insee, latitude=lat, longitude=lon, telephone=phone,
-                    courriels=list(loads(mails) or ()) if mails else [], site_web=list(loads(sites) or ()) if sites else [],
-                )  # fmt: skip
+                    id=venue_id,
+                    pivot=pivot,
+                    nom=nom,
+                    commune=commune,
+                    code_postal=postcode,
+                    adresse=adresse,
+                    date_maj=date_maj,
+                    code_insee=insee,
+                    latitude=lat,
+                    longitude=lon,
+                    telephone=phone,
+                    courriels=list(loads(mails) or ()) if mails else [],
+                    site_web=list(loads(sites) or ()) if sites else [],
+                )
                 found[pk] = (venue_id, venue, record_keys.get(pk, []))
         return found

@@ -24,7 +24,9 @@ def venue_to_values(venue: Venue) -> dict[str, Any]:
 
 #: For each list field, its vocabulary's members by code (unknown codes are left out).
 _MEMBERS = {name: vocabulary._value2member_map_ for name, (vocabulary, _) in LIST_VOCABULARIES.items()}
-_SCALARS = tuple(name for name in VENUE_FIELDS if name != "id" and name not in _MEMBERS and name not in ("courriels", "site_web"))
+_SCALARS = tuple(
+    name for name in VENUE_FIELDS if name != "id" and name not in _MEMBERS and name not in ("courriels", "site_web")
+)
 
 
 def values_to_venue(venue_id: str, row: Any) -> Venue:

@@ -129,5 +129,7 @@ def health(request: Request) -> Response:
         count = request.app.state.store.count_venues()
     except sa.exc.SQLAlchemyError as err:
         log.error("health check failed: %s", err)
-        raise StoreNotReady(detail="La base de données ne répond pas ou n'est pas initialisée (directory db upgrade).") from err
+        raise StoreNotReady(
+            detail="La base de données ne répond pas ou n'est pas initialisée (directory db upgrade)."
+        ) from err
     return json_response({"status": "ok", "venues": count})

@@ -23,8 +23,15 @@ from .rendering import render
 __all__ = ["api_docs", "describe_schema"]
 
 _REF = "#/components/schemas/"
-_TYPES = {"string": "texte", "integer": "nombre entier", "number": "nombre décimal", "boolean": "booléen",
-          "object": "objet", "array": "liste", "null": "null"}  # fmt: skip
+_TYPES = {
+    "string": "texte",
+    "integer": "nombre entier",
+    "number": "nombre décimal",
+    "boolean": "booléen",
+    "object": "objet",
+    "array": "liste",
+    "null": "null",
+}
 _FORMATS = {"date": "date AAAA-MM-JJ", "date-time": "date et heure ISO 8601", "uri": "adresse web"}
 
 
@@ -113,16 +120,22 @@ def _parameter(param: dict[str, Any]) -> Parameter:
     labels = enum_schema.get("x-enumDescriptions", {})
     codes = [(code, labels.get(code, "")) for code in enum_schema.get("enum", [])]
     return Parameter(
-        name=param["name"], where=_WHERE.get(param["in"], param["in"]), kind=describe_schema(schema),
-        required=param.get("required", False), description=param.get("description", ""),
-        default=schema.get("default"), codes=codes,
-    )  # fmt: skip
+        name=param["name"],
+        where=_WHERE.get(param["in"], param["in"]),
+        kind=describe_schema(schema),
+        required=param.get("required", False),
+        description=param.get("description", ""),
+        default=schema.get("default"),
+        codes=codes,
+    )
 
 
 def _response(status: str, response: dict[str, Any]) -> ResponseDoc:
     content = response.get("content", {})
     schema = next((c["schema"] for c in content.values() if "$ref" in c.get("schema", {})), None)
-    return ResponseDoc(status, response["description"], list(content), schema["$ref"].removeprefix(_REF) if schema else None)
+    return ResponseDoc(
+        status, response["description"], list(content), schema["$ref"].removeprefix(_REF) if schema else None
+    )
 
 
 def _example(base: str, example: dict[str, Any]) -> Example:
@@ -136,12 +149,18 @@ def operations(document: dict[str, Any], base: str) -> list[tuple[dict[str, str]
     groups: dict[str, list[Operation]] = {tag["name"]: [] for tag in document["tags"]}
     for path, item in document["paths"].items():
         for method, op in item.items():
-            groups[op["tags"][0]].append(Operation(
-                anchor=op["operationId"], method=method.upper(), path=path, summary=op["summary"],
-                description=op["description"], parameters=[_parameter(p) for p in op.get("parameters", [])],
-                responses=[_response(status, r) for status, r in op["responses"].items()],
-                examples=[_example(base, e) for e in op.get("x-exemples", [])],
-            ))  # fmt: skip
+            groups[op["tags"][0]].append(
+                Operation(
+                    anchor=op["operationId"],
+                    method=method.upper(),
+                    path=path,
+                    summary=op["summary"],
+                    description=op["description"],
+                    parameters=[_parameter(p) for p in op.get("parameters", [])],
+                    responses=[_response(status, r) for status, r in op["responses"].items()],
+                    examples=[_example(base, e) for e in op.get("x-exemples", [])],
+                )
+            )
     return [(tag, groups[tag["name"]]) for tag in document["tags"] if groups[tag["name"]]]
 
 

@@ -18,12 +18,12 @@ from directory.places import Gazetteer, load_gazetteer
 from directory.search import SearchIndex, following, open_index, sync
 from directory.store import Store, open_store
 
-from . import api, apidocs, backoffice, embed, feed, maps, opendata, openapi, pages, producers, venue
+from . import api, apidocs, backoffice, embed, feed, maps, openapi, opendata, pages, producers, venue
 from .cors import CorsReads
-from .security import SecurityHeaders, content_security_policy
 from .locate import Locator
 from .problems import EXCEPTION_HANDLERS
 from .rendering import HERE, make_templates
+from .security import SecurityHeaders, content_security_policy
 
 __all__ = ["app_from_environment", "create_app", "routes"]
 
@@ -46,19 +46,56 @@ routes = [
     Route("/api/carte", maps.points, methods=opendata.METHODS, name="api_map", middleware=API_READS),
     Route("/api/communes", api.places, methods=opendata.METHODS, name="api_places", middleware=API_READS),
     Route("/api/changes", feed.changes, methods=opendata.METHODS, name="api_changes", middleware=API_READS),
-    Route("/api/sources/{source_id}/retours", producers.feedback, methods=opendata.METHODS, name="api_source_feedback", middleware=API_READS),
+    Route(
+        "/api/sources/{source_id}/retours",
+        producers.feedback,
+        methods=opendata.METHODS,
+        name="api_source_feedback",
+        middleware=API_READS,
+    ),
     Route("/api/sante", api.health, methods=opendata.METHODS, name="api_health", middleware=API_READS),
-    Route("/api/openapi.json", openapi.openapi_document, methods=opendata.METHODS, name="api_openapi", middleware=API_READS),
+    Route(
+        "/api/openapi.json",
+        openapi.openapi_document,
+        methods=opendata.METHODS,
+        name="api_openapi",
+        middleware=API_READS,
+    ),
     Route("/api/docs", apidocs.api_docs, methods=["GET"], name="api_docs"),
     Route("/donnees", opendata.open_data_page, methods=["GET"], name="open_data"),
     Route("/export/{file}", opendata.export, methods=opendata.METHODS, name="export", middleware=opendata.MIDDLEWARE),
-    Route("/catalogue.ttl", opendata.catalogue_turtle, methods=opendata.METHODS, name="catalogue_ttl", middleware=opendata.MIDDLEWARE),
-    Route("/catalogue.jsonld", opendata.catalogue_jsonld, methods=opendata.METHODS, name="catalogue_jsonld", middleware=opendata.MIDDLEWARE),
-    Route("/.well-known/dcat", opendata.catalogue_negotiated, methods=opendata.METHODS, name="well_known_dcat", middleware=opendata.MIDDLEWARE),
-    Route("/vocabulaires.ttl", opendata.vocabularies, methods=opendata.METHODS, name="vocabularies_ttl", middleware=opendata.MIDDLEWARE),
+    Route(
+        "/catalogue.ttl",
+        opendata.catalogue_turtle,
+        methods=opendata.METHODS,
+        name="catalogue_ttl",
+        middleware=opendata.MIDDLEWARE,
+    ),
+    Route(
+        "/catalogue.jsonld",
+        opendata.catalogue_jsonld,
+        methods=opendata.METHODS,
+        name="catalogue_jsonld",
+        middleware=opendata.MIDDLEWARE,
+    ),
+    Route(
+        "/.well-known/dcat",
+        opendata.catalogue_negotiated,
+        methods=opendata.METHODS,
+        name="well_known_dcat",
+        middleware=opendata.MIDDLEWARE,
+    ),
+    Route(
+        "/vocabulaires.ttl",
+        opendata.vocabularies,
+        methods=opendata.METHODS,
+        name="vocabularies_ttl",
+        middleware=opendata.MIDDLEWARE,
+    ),
     *backoffice.routes,
     Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
 ]
+
 
 def create_app(settings: Settings, store: Store, places: Gazetteer, index: SearchIndex | None = None) -> Starlette:
     """Build the web application around an open store and a gazetteer.

@@ -16,17 +16,34 @@ import phonenumbers
 from directory.schema import HoursError, OpeningHours
 
 __all__ = [
-    "PARIS", "OpenLabel", "format_date", "format_distance", "format_time", "local_now",
-    "open_label", "phone_display", "week_hours",
-]  # fmt: skip
+    "PARIS",
+    "OpenLabel",
+    "format_date",
+    "format_distance",
+    "format_time",
+    "local_now",
+    "open_label",
+    "phone_display",
+    "week_hours",
+]
 
 PARIS = ZoneInfo("Europe/Paris")
 NBSP = "\u00a0"
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 
 def local_now() -> datetime:
@@ -77,7 +94,7 @@ class OpenLabel:
 
 
 def open_label(horaires: str | None, now: datetime) -> OpenLabel | None:
-    """"Ouvert jusqu'à 18 h", "Fermé · ouvre lundi à 9 h 30"; None when unknown."""
+    """ "Ouvert jusqu'à 18 h", "Fermé · ouvre lundi à 9 h 30"; None when unknown."""
     if not horaires:
         return None
     try:

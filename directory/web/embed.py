@@ -57,11 +57,18 @@ def configure(request: Request) -> Response:
     query = urlencode(search.params())
     src = f"{base}{request.url_for('embed').path}" + (f"?{query}" if query else "")
     choices = {
-        name: (FACET_TITLES[name], [(m.code, m.label, m.code in search.filters.get(name, ())) for m in LIST_VOCABULARIES[name][0]])
+        name: (
+            FACET_TITLES[name],
+            [(m.code, m.label, m.code in search.filters.get(name, ())) for m in LIST_VOCABULARIES[name][0]],
+        )
         for name in CONFIGURABLE
-    }  # fmt: skip
+    }
     context = {
-        "search": search, "errors": errors, "height": height, "src": src, "choices": choices,
+        "search": search,
+        "errors": errors,
+        "height": height,
+        "src": src,
+        "choices": choices,
         "preview": request.url_for("embed").path + (f"?{query}" if query else ""),
-    }  # fmt: skip
+    }
     return render(request, "embed_configure.html", context, status=400 if errors else 200)

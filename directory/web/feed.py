@@ -53,19 +53,27 @@ def _read(request: Request) -> tuple[int, int]:
     since, limit = 0, DEFAULT_LIMIT
     for name in ("since", "limite"):
         if len(params.getlist(name)) > 1:
-            errors.append(FieldError(name, f"Le paramètre « {name} » est donné plusieurs fois ; donnez-le une seule fois."))
+            errors.append(
+                FieldError(name, f"Le paramètre « {name} » est donné plusieurs fois ; donnez-le une seule fois.")
+            )
     if not errors:
         raw = params.get("since")
         try:
             since = decode_cursor(raw)
         except ValueError:
-            errors.append(FieldError("since", "Curseur inconnu : reprenez celui donné par « next » ou « cursor ».", (raw or "")[:80]))
+            errors.append(
+                FieldError(
+                    "since", "Curseur inconnu : reprenez celui donné par « next » ou « cursor ».", (raw or "")[:80]
+                )
+            )
         raw = params.get("limite")
         if raw is not None:
             if raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= MAX_LIMIT:
                 limit = int(raw)
             else:
-                errors.append(FieldError("limite", f"« limite » doit être un nombre entier entre 1 et {MAX_LIMIT}.", raw[:80]))
+                errors.append(
+                    FieldError("limite", f"« limite » doit être un nombre entier entre 1 et {MAX_LIMIT}.", raw[:80])
+                )
     if errors:
         fields = ", ".join(dict.fromkeys(e.field for e in errors))
         raise InvalidQuery(detail=f"Paramètre(s) invalide(s) : {fields}.", errors=errors)

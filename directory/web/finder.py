@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-""""Find the places that help with my need, near me": the one search the page,
+""" "Find the places that help with my need, near me": the one search the page,
 the API, the map and the embed share.
 
 A ``SearchRequest`` (what the address bar says) becomes a place (postcode,
@@ -28,9 +28,15 @@ __all__ = ["FACETS", "FAR_M", "Card", "Found", "find", "map_points", "to_query"]
 
 #: The filters offered with counts, in the order the page shows them.
 FACETS: tuple[str, ...] = (
-    "services", "frais_a_charge", "publics_specifiquement_adresses", "modalites_accompagnement",
-    "prise_en_charge_specifique", "modalites_acces", "dispositif_programmes_nationaux", "formations_labels",
-)  # fmt: skip
+    "services",
+    "frais_a_charge",
+    "publics_specifiquement_adresses",
+    "modalites_accompagnement",
+    "prise_en_charge_specifique",
+    "modalites_acces",
+    "dispositif_programmes_nationaux",
+    "formations_labels",
+)
 
 
 #: Beyond this, "the nearest" is no longer near: the page says so.
@@ -128,12 +134,16 @@ def find(store: Store, index: SearchIndex, locator: Locator, request: SearchRequ
     venues = store.venues(result.ids)
     methods = store.geo_methods(result.ids)
     cards = [
-        Card((request.page - 1) * request.par_page + i, venues[h.venue_id], h.distance_m,
-             open_label(venues[h.venue_id].horaires, now),
-             venues[h.venue_id].point is not None and is_approximate(methods.get(h.venue_id)))
+        Card(
+            (request.page - 1) * request.par_page + i,
+            venues[h.venue_id],
+            h.distance_m,
+            open_label(venues[h.venue_id].horaires, now),
+            venues[h.venue_id].point is not None and is_approximate(methods.get(h.venue_id)),
+        )
         for i, h in enumerate(result.hits, 1)
         if h.venue_id in venues  # withdrawn since the index was synced: left out
-    ]  # fmt: skip
+    ]
     return Found(request, place, result, cards)
 
 

@@ -99,9 +99,11 @@ class Locator:
         when there is one within ``NAMED_WITHIN_M``."""
         commune = self.places.nearest_commune(lat, lon)
         near = (
-            commune is not None and commune.lat is not None and commune.lon is not None
+            commune is not None
+            and commune.lat is not None
+            and commune.lon is not None
             and haversine_m(lat, lon, commune.lat, commune.lon) <= NAMED_WITHIN_M
-        )  # fmt: skip
+        )
         label = f"votre position ({commune.nom})" if near and commune is not None else "votre position"
         return Place(label=label, lat=lat, lon=lon, kind="point", insee=None, postcode=None, departement=None)
 
@@ -152,9 +154,14 @@ class Locator:
         if score < MIN_ADDRESS_SCORE or not in_france(lat, lon):
             return None
         return Place(
-            label=(_text(props, "label") or text)[:200], lat=lat, lon=lon, kind="adresse",
-            insee=_text(props, "citycode"), postcode=_text(props, "postcode"), departement=None,
-        )  # fmt: skip
+            label=(_text(props, "label") or text)[:200],
+            lat=lat,
+            lon=lon,
+            kind="adresse",
+            insee=_text(props, "citycode"),
+            postcode=_text(props, "postcode"),
+            departement=None,
+        )
 
 
 def _text(props: dict[str, object], key: str) -> str | None:

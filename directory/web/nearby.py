@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-""""Venues near a place", without a search: what ``/api/lieux/proches`` answers."""
+""" "Venues near a place", without a search: what ``/api/lieux/proches`` answers."""
 
 from __future__ import annotations
 

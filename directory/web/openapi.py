@@ -31,8 +31,16 @@ from .api import MAX_PLACES
 from .finder import FACETS
 from .opendata import LICENCE_ID, LICENCE_NAME, downloads
 from .params import (
-    DEFAULT_LIMIT, FILTER_PARAMS, MAX_LIMIT, MAX_PAGE, MAX_RADIUS_KM, MAX_TEXT, SORT_PARAMS, VIEWS, WEEKDAY_PARAMS,
-)  # fmt: skip
+    DEFAULT_LIMIT,
+    FILTER_PARAMS,
+    MAX_LIMIT,
+    MAX_PAGE,
+    MAX_RADIUS_KM,
+    MAX_TEXT,
+    SORT_PARAMS,
+    VIEWS,
+    WEEKDAY_PARAMS,
+)
 from .rendering import cached_json, public_base
 
 __all__ = ["API_VERSION", "build_openapi", "openapi_document"]
@@ -56,9 +64,22 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 # -- parameters ----------------------------------------------------------------------
 
 
-def _query(name: str, description: str, schema: dict[str, Any], *, required: bool = False, example: Any = None,
-           array: bool = False) -> dict[str, Any]:  # fmt: skip
-    param: dict[str, Any] = {"name": name, "in": "query", "description": description, "required": required, "schema": schema}
+def _query(
+    name: str,
+    description: str,
+    schema: dict[str, Any],
+    *,
+    required: bool = False,
+    example: Any = None,
+    array: bool = False,
+) -> dict[str, Any]:
+    param: dict[str, Any] = {
+        "name": name,
+        "in": "query",
+        "description": description,
+        "required": required,
+        "schema": schema,
+    }
     if array:
         param.update(style="form", explode=True)
     if example is not None:
@@ -97,49 +118,99 @@ def _filter_parameter(name: str) -> dict[str, Any]:
 _WEEKDAY_LABELS = {"maintenant": "ouvert à l'heure de la requête (heure de Paris)"} | {
     day: f"ouvert le {day} (à un moment de la journée)" for day in WEEKDAY_PARAMS
 }
-_SORT_LABELS = {"distance": "du plus proche au plus lointain (demande un lieu ou un point)",
-                "pertinence": "les lieux qui répondent le mieux au besoin d'abord"}  # fmt: skip
+_SORT_LABELS = {
+    "distance": "du plus proche au plus lointain (demande un lieu ou un point)",
+    "pertinence": "les lieux qui répondent le mieux au besoin d'abord",
+}
 
 
 def search_parameters() -> list[dict[str, Any]]:
     """The parameters of ``read_search``, in the order the page's form gives them."""
     point = "Donnez « lat » et « lon » ensemble, et pas avec « lieu »."
     return [
-        _query("q", "Le besoin, en mots libres : « démarches CAF », « smartphone », "
-               "« impôts ». Accents, majuscules et une faute de frappe sont tolérés.", _text(), example="démarches"),
-        _query("lieu", "Où chercher : un code postal, une commune ou une adresse. Les résultats sont triés "
-               "du plus proche au plus lointain, avec leur distance.", _text(), example="75019"),
-        _query("lat", f"Latitude d'un point (WGS 84, en degrés décimaux ; la virgule décimale est acceptée). {point}",
-               _decimal(-90.0, 90.0), example=48.8817),
-        _query("lon", f"Longitude d'un point (WGS 84, en degrés décimaux). {point}", _decimal(-180.0, 180.0), example=2.3822),
-        _query("rayon", f"Rayon de recherche autour du lieu ou du point, en kilomètres (de 0,1 à {MAX_RADIUS_KM}). "
-               "Sans rayon, la recherche s'étend jusqu'à trouver assez de lieux.", _decimal(0.1, float(MAX_RADIUS_KM))),
-        _query("departement", "Ne garder que les lieux de ce département (code : 69, 2A, 974).", _text(3), example="69"),
+        _query(
+            "q",
+            "Le besoin, en mots libres : « démarches CAF », « smartphone », "
+            "« impôts ». Accents, majuscules et une faute de frappe sont tolérés.",
+            _text(),
+            example="démarches",
+        ),
+        _query(
+            "lieu",
+            "Où chercher : un code postal, une commune ou une adresse. Les résultats sont triés "
+            "du plus proche au plus lointain, avec leur distance.",
+            _text(),
+            example="75019",
+        ),
+        _query(
+            "lat",
+            f"Latitude d'un point (WGS 84, en degrés décimaux ; la virgule décimale est acceptée). {point}",
+            _decimal(-90.0, 90.0),
+            example=48.8817,
+        ),
+        _query(
+            "lon",
+            f"Longitude d'un point (WGS 84, en degrés décimaux). {point}",
+            _decimal(-180.0, 180.0),
+            example=2.3822,
+        ),
+        _query(
+            "rayon",
+            f"Rayon de recherche autour du lieu ou du point, en kilomètres (de 0,1 à {MAX_RADIUS_KM}). "
+            "Sans rayon, la recherche s'étend jusqu'à trouver assez de lieux.",
+            _decimal(0.1, float(MAX_RADIUS_KM)),
+        ),
+        _query(
+            "departement", "Ne garder que les lieux de ce département (code : 69, 2A, 974).", _text(3), example="69"
+        ),
         _query("code_insee", "Ne garder que les lieux de cette commune (code officiel géographique).", _text(5)),
         _query("code_postal", "Ne garder que les lieux de ce code postal.", _text(5), example="69003"),
-        _query("ouvert", "Ne garder que les lieux ouverts maintenant, ou un jour de la semaine.",
-               _choices(("maintenant", *WEEKDAY_PARAMS), _WEEKDAY_LABELS)),
-        _query("tri", "L'ordre des résultats : par distance quand un lieu est donné, sinon par pertinence.",
-               _choices(tuple(SORT_PARAMS), _SORT_LABELS)),
-        _query("page", f"Le numéro de la page de résultats (de 1 à {MAX_PAGE}).",
-               {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
-        _query("par_page", f"Le nombre de résultats par page (de 1 à {MAX_LIMIT}).",
-               {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
-        _query("vue", "La vue de la page de recherche (liste ou carte) : acceptée pour qu'une adresse copiée "
-               "de la page fonctionne, sans effet sur la réponse.", _choices(VIEWS)),
+        _query(
+            "ouvert",
+            "Ne garder que les lieux ouverts maintenant, ou un jour de la semaine.",
+            _choices(("maintenant", *WEEKDAY_PARAMS), _WEEKDAY_LABELS),
+        ),
+        _query(
+            "tri",
+            "L'ordre des résultats : par distance quand un lieu est donné, sinon par pertinence.",
+            _choices(tuple(SORT_PARAMS), _SORT_LABELS),
+        ),
+        _query(
+            "page",
+            f"Le numéro de la page de résultats (de 1 à {MAX_PAGE}).",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+        ),
+        _query(
+            "par_page",
+            f"Le nombre de résultats par page (de 1 à {MAX_LIMIT}).",
+            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        ),
+        _query(
+            "vue",
+            "La vue de la page de recherche (liste ou carte) : acceptée pour qu'une adresse copiée "
+            "de la page fonctionne, sans effet sur la réponse.",
+            _choices(VIEWS),
+        ),
         *(_filter_parameter(name) for name in FILTER_PARAMS),
-    ]  # fmt: skip
+    ]
 
 
 def _nearby_parameters() -> list[dict[str, Any]]:
     return [
-        _query("lieu", "Un code postal, une commune ou une adresse. Donnez soit « lieu », soit « lat » et « lon ».",
-               _text(), example="69003"),
+        _query(
+            "lieu",
+            "Un code postal, une commune ou une adresse. Donnez soit « lieu », soit « lat » et « lon ».",
+            _text(),
+            example="69003",
+        ),
         _query("lat", "Latitude d'un point (WGS 84, degrés décimaux), avec « lon ».", _decimal(-90.0, 90.0)),
         _query("lon", "Longitude d'un point (WGS 84, degrés décimaux), avec « lat ».", _decimal(-180.0, 180.0)),
-        _query("limite", f"Le nombre de lieux (de 1 à {MAX_LIMIT}, {DEFAULT_LIMIT} par défaut).",
-               {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
-    ]  # fmt: skip
+        _query(
+            "limite",
+            f"Le nombre de lieux (de 1 à {MAX_LIMIT}, {DEFAULT_LIMIT} par défaut).",
+            {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        ),
+    ]
 
 
 _TERRITORY_DESCRIPTIONS = {
@@ -167,7 +238,10 @@ def _national_property(field: dict[str, Any]) -> dict[str, Any]:
     description = field.get("description", "")
     if field["type"] == "number":
         low, high = (-90, 90) if field["name"] == "latitude" else (-180, 180)
-        return {"description": description, "anyOf": [{"type": "number", "minimum": low, "maximum": high}, {"const": ""}]}
+        return {
+            "description": description,
+            "anyOf": [{"type": "number", "minimum": low, "maximum": high}, {"const": ""}],
+        }
     schema: dict[str, Any] = {"type": "string", "description": description}
     if field["type"] == "date":
         schema["format"] = "date"
@@ -192,7 +266,7 @@ def national_record_schema() -> dict[str, Any]:
         "externalDocs": {"description": "Schéma du standard national", "url": NATIONAL_SCHEMA_URI},
         "properties": {name: _national_property(fields[name]) for name in NATIONAL_FIELDS},
         "required": list(NATIONAL_FIELDS),
-    }  # fmt: skip
+    }
 
 
 def _object(properties: dict[str, Any], description: str = "", *, required: list[str] | None = None) -> dict[str, Any]:
@@ -221,86 +295,146 @@ def _facets_schema() -> dict[str, Any]:
 
 
 def schemas() -> dict[str, Any]:
-    latitude, longitude = {"type": "number", "minimum": -90, "maximum": 90}, {"type": "number", "minimum": -180, "maximum": 180}
-    place = _object({
-        "label": _string("Le nom du lieu tel qu'il est montré : « Lyon 3e Arrondissement (69003) »."),
-        "kind": _string("Ce que le texte désignait : postcode, commune, adresse ou point."),
-        "latitude": latitude,
-        "longitude": longitude,
-        "code_insee": _nullable(_string("Le code officiel géographique de la commune.")),
-        "code_postal": _nullable(_string("Le code postal.")),
-        "departement": _nullable(_string("Le numéro du département.")),
-    }, "Un lieu géographique : ce que « lieu » ou « lat » et « lon » ont désigné.")  # fmt: skip
-    field_error = _object({
-        "field": _string("Le paramètre ou le champ en faute."),
-        "message": _string("Ce qui ne va pas, en français."),
-        "value": {"description": "La valeur reçue (tronquée à 80 caractères), quand elle aide."},
-    }, required=["field", "message"])  # fmt: skip
-    problem = _object({
-        "type": _string("Une adresse relative qui identifie le genre d'erreur : /erreurs/requete-invalide…"),
-        "title": _string("Le titre de l'erreur, en français."),
-        "status": _integer("Le code HTTP.", minimum=400, maximum=599),
-        "detail": _string("L'explication, en français."),
-        "instance": _string("Le chemin demandé."),
-        "errors": {"type": "array", "items": _ref("ErreurChamp"), "description": "Un élément par paramètre en faute."},
-    }, "Une erreur au format application/problem+json (RFC 9457).", required=["type", "title", "status", "detail"])  # fmt: skip
-    opening = _object({
-        "maintenant": {"type": "boolean", "description": "Vrai si le lieu est ouvert à l'heure de la requête."},
-        "texte": _string("« Ouvert jusqu'à 18 h », « Fermé · ouvre lundi à 9 h »."),
-    }, "L'état d'ouverture, quand les horaires sont connus.")  # fmt: skip
-    card = _object({
-        "rang": _integer("La position dans toute la liste de résultats (à partir de 1).", minimum=1),
-        "id": _string("L'identifiant du lieu dans l'annuaire."),
-        "url": _string("La page du lieu.", format="uri"),
-        "distance_m": _nullable(_integer("La distance au lieu ou au point cherché, en mètres.", minimum=0)),
-        "ouvert": _nullable(opening),
-        "lieu": _ref("LieuNational"),
-    }, "Un résultat de recherche.")  # fmt: skip
-    search = _object({
-        "lieu": _nullable(_ref("Localisation")),
-        "total": _integer("Le nombre de lieux trouvés.", minimum=0),
-        "total_exact": {"type": "boolean", "description": "Faux quand le total est une estimation (au-delà du plafond)."},
-        "page": _integer("La page donnée.", minimum=1),
-        "par_page": _integer("Le nombre de résultats par page.", minimum=1),
-        "pages": _integer("Le nombre de pages.", minimum=1),
-        "resultats": {"type": "array", "items": _ref("Resultat")},
-        "facettes": _facets_schema(),
-    }, "Une page de résultats de recherche.")  # fmt: skip
-    nearby_venue = _object({
-        "id": _string("L'identifiant du lieu."),
-        "nom": _string("Le nom du lieu."),
-        "adresse": _string("L'adresse."),
-        "code_postal": _string("Le code postal."),
-        "commune": _string("La commune."),
-        "distance_m": _integer("La distance en mètres.", minimum=0),
-        "latitude": latitude,
-        "longitude": longitude,
-        "services": {"type": "array", "items": {"type": "string"}, "description": "Les codes des services proposés."},
-    }, "Un lieu proche.")  # fmt: skip
+    latitude, longitude = (
+        {"type": "number", "minimum": -90, "maximum": 90},
+        {"type": "number", "minimum": -180, "maximum": 180},
+    )
+    place = _object(
+        {
+            "label": _string("Le nom du lieu tel qu'il est montré : « Lyon 3e Arrondissement (69003) »."),
+            "kind": _string("Ce que le texte désignait : postcode, commune, adresse ou point."),
+            "latitude": latitude,
+            "longitude": longitude,
+            "code_insee": _nullable(_string("Le code officiel géographique de la commune.")),
+            "code_postal": _nullable(_string("Le code postal.")),
+            "departement": _nullable(_string("Le numéro du département.")),
+        },
+        "Un lieu géographique : ce que « lieu » ou « lat » et « lon » ont désigné.",
+    )
+    field_error = _object(
+        {
+            "field": _string("Le paramètre ou le champ en faute."),
+            "message": _string("Ce qui ne va pas, en français."),
+            "value": {"description": "La valeur reçue (tronquée à 80 caractères), quand elle aide."},
+        },
+        required=["field", "message"],
+    )
+    problem = _object(
+        {
+            "type": _string("Une adresse relative qui identifie le genre d'erreur : /erreurs/requete-invalide…"),
+            "title": _string("Le titre de l'erreur, en français."),
+            "status": _integer("Le code HTTP.", minimum=400, maximum=599),
+            "detail": _string("L'explication, en français."),
+            "instance": _string("Le chemin demandé."),
+            "errors": {
+                "type": "array",
+                "items": _ref("ErreurChamp"),
+                "description": "Un élément par paramètre en faute.",
+            },
+        },
+        "Une erreur au format application/problem+json (RFC 9457).",
+        required=["type", "title", "status", "detail"],
+    )
+    opening = _object(
+        {
+            "maintenant": {"type": "boolean", "description": "Vrai si le lieu est ouvert à l'heure de la requête."},
+            "texte": _string("« Ouvert jusqu'à 18 h », « Fermé · ouvre lundi à 9 h »."),
+        },
+        "L'état d'ouverture, quand les horaires sont connus.",
+    )
+    card = _object(
+        {
+            "rang": _integer("La position dans toute la liste de résultats (à partir de 1).", minimum=1),
+            "id": _string("L'identifiant du lieu dans l'annuaire."),
+            "url": _string("La page du lieu.", format="uri"),
+            "distance_m": _nullable(_integer("La distance au lieu ou au point cherché, en mètres.", minimum=0)),
+            "ouvert": _nullable(opening),
+            "lieu": _ref("LieuNational"),
+        },
+        "Un résultat de recherche.",
+    )
+    search = _object(
+        {
+            "lieu": _nullable(_ref("Localisation")),
+            "total": _integer("Le nombre de lieux trouvés.", minimum=0),
+            "total_exact": {
+                "type": "boolean",
+                "description": "Faux quand le total est une estimation (au-delà du plafond).",
+            },
+            "page": _integer("La page donnée.", minimum=1),
+            "par_page": _integer("Le nombre de résultats par page.", minimum=1),
+            "pages": _integer("Le nombre de pages.", minimum=1),
+            "resultats": {"type": "array", "items": _ref("Resultat")},
+            "facettes": _facets_schema(),
+        },
+        "Une page de résultats de recherche.",
+    )
+    nearby_venue = _object(
+        {
+            "id": _string("L'identifiant du lieu."),
+            "nom": _string("Le nom du lieu."),
+            "adresse": _string("L'adresse."),
+            "code_postal": _string("Le code postal."),
+            "commune": _string("La commune."),
+            "distance_m": _integer("La distance en mètres.", minimum=0),
+            "latitude": latitude,
+            "longitude": longitude,
+            "services": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Les codes des services proposés.",
+            },
+        },
+        "Un lieu proche.",
+    )
     # A tuple [lat, lon, id]; not spelled with prefixItems, which schemathesis 4.32 mis-converts in responses.
-    point = {"type": "array", "items": {"type": ["number", "string"]}, "minItems": 3, "maxItems": 3,
-             "description": "[latitude, longitude, identifiant du lieu]"}  # fmt: skip
+    point = {
+        "type": "array",
+        "items": {"type": ["number", "string"]},
+        "minItems": 3,
+        "maxItems": 3,
+        "description": "[latitude, longitude, identifiant du lieu]",
+    }
     map_place = _nullable(_object({"label": {"type": "string"}, "latitude": latitude, "longitude": longitude}))
-    change_venue = {**national_record_schema(), "title": "Lieu (standard national, flux)",
-                    "description": "L'état du lieu au format du standard national, avec « origine » et « lignee » quand ils sont connus."}  # fmt: skip
-    change = _object({
-        "cursor": _string("Le curseur de ce changement."),
-        "venue_id": _string("L'identifiant du lieu."),
-        "action": _string("upsert (créé ou modifié), withdraw (retiré) ou merge (fusionné).", enum=["upsert", "withdraw", "merge"]),
-        "merged_into": _nullable(_string("Le lieu qui a absorbé celui-ci (fusion).")),
-        "at": _string("Le moment du changement.", format="date-time"),
-        "venue": _nullable(change_venue),
-    })  # fmt: skip
-    quarantined = _object({
-        "record_id": _nullable(_string("L'identifiant de l'enregistrement dans la source.")),
-        "position": _integer("Sa position dans le fichier de la source."),
-        "problemes": {"type": "array", "items": {"type": "object"}, "description": "Les problèmes, par champ (field, code, severity, value, message)."},
-    })  # fmt: skip
-    correction = _object({
-        "venue_id": {"type": "string"}, "record_id": {"type": "string"}, "champ": _nullable({"type": "string"}),
-        "ancien": {"description": "La valeur avant correction."}, "nouveau": {"description": "La valeur corrigée."},
-        "par": {"type": "string"}, "le": {"type": "string", "format": "date-time"},
-    })  # fmt: skip
+    change_venue = {
+        **national_record_schema(),
+        "title": "Lieu (standard national, flux)",
+        "description": "L'état du lieu au format du standard national, avec « origine » et « lignee » quand ils sont connus.",
+    }
+    change = _object(
+        {
+            "cursor": _string("Le curseur de ce changement."),
+            "venue_id": _string("L'identifiant du lieu."),
+            "action": _string(
+                "upsert (créé ou modifié), withdraw (retiré) ou merge (fusionné).", enum=["upsert", "withdraw", "merge"]
+            ),
+            "merged_into": _nullable(_string("Le lieu qui a absorbé celui-ci (fusion).")),
+            "at": _string("Le moment du changement.", format="date-time"),
+            "venue": _nullable(change_venue),
+        }
+    )
+    quarantined = _object(
+        {
+            "record_id": _nullable(_string("L'identifiant de l'enregistrement dans la source.")),
+            "position": _integer("Sa position dans le fichier de la source."),
+            "problemes": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "Les problèmes, par champ (field, code, severity, value, message).",
+            },
+        }
+    )
+    correction = _object(
+        {
+            "venue_id": {"type": "string"},
+            "record_id": {"type": "string"},
+            "champ": _nullable({"type": "string"}),
+            "ancien": {"description": "La valeur avant correction."},
+            "nouveau": {"description": "La valeur corrigée."},
+            "par": {"type": "string"},
+            "le": {"type": "string", "format": "date-time"},
+        }
+    )
     return {
         "Probleme": problem,
         "ErreurChamp": field_error,
@@ -308,33 +442,64 @@ def schemas() -> dict[str, Any]:
         "Localisation": place,
         "Resultat": card,
         "Recherche": search,
-        "FicheLieu": _object({"id": _string("L'identifiant du lieu."), "lieu": _ref("LieuNational")}, "Un lieu de l'annuaire."),
-        "LieuxProches": _object({"place": _ref("Localisation"), "results": {"type": "array", "items": nearby_venue}},
-                                "Les lieux les plus proches d'un point, du plus proche au plus lointain."),
-        "Carte": _object({
-            "lieu": map_place,
-            "total": _integer("Le nombre de points.", minimum=0),
-            "complet": {"type": "boolean", "description": "Faux quand les points s'arrêtent au plafond de la carte."},
-            "points": {"type": "array", "items": point},
-        }, "Tous les résultats d'une recherche qui ont un point, dans l'ordre de la liste."),
+        "FicheLieu": _object(
+            {"id": _string("L'identifiant du lieu."), "lieu": _ref("LieuNational")}, "Un lieu de l'annuaire."
+        ),
+        "LieuxProches": _object(
+            {"place": _ref("Localisation"), "results": {"type": "array", "items": nearby_venue}},
+            "Les lieux les plus proches d'un point, du plus proche au plus lointain.",
+        ),
+        "Carte": _object(
+            {
+                "lieu": map_place,
+                "total": _integer("Le nombre de points.", minimum=0),
+                "complet": {
+                    "type": "boolean",
+                    "description": "Faux quand les points s'arrêtent au plafond de la carte.",
+                },
+                "points": {"type": "array", "items": point},
+            },
+            "Tous les résultats d'une recherche qui ont un point, dans l'ordre de la liste.",
+        ),
         "Communes": _object({"resultats": {"type": "array", "items": _ref("Localisation"), "maxItems": MAX_PLACES}}),
-        "Changements": _object({
-            "items": {"type": "array", "items": change},
-            "next": _string("Le curseur à redonner dans « since » pour la suite."),
-            "more": {"type": "boolean", "description": "Vrai s'il reste des changements à lire tout de suite."},
-        }, "Une page du flux des changements."),
-        "RetoursSource": _object({
-            "source": _string("L'identifiant de la source."),
-            "moisson": _nullable(_integer("La dernière moisson qui a lu les enregistrements de la source "
-                                          "(ni « non modifié », ni échec).")),
-            "moisson_le": _nullable(_string("Le début de cette moisson.", format="date-time")),
-            "depuis": _nullable(_string("Le début de la période des corrections.", format="date-time")),
-            "quarantaine": {"type": "array", "items": quarantined, "description": "Les enregistrements écartés par cette moisson."},
-            "corrections": {"type": "array", "items": correction, "description": "Les corrections faites dans l'annuaire depuis « depuis »."},
-        }, "Ce qu'une source peut corriger chez elle."),
-        "Sante": _object({"status": _string("« ok » quand la base répond.", enum=["ok"]),
-                          "venues": _integer("Le nombre de lieux actifs.", minimum=0)}),
-    }  # fmt: skip
+        "Changements": _object(
+            {
+                "items": {"type": "array", "items": change},
+                "next": _string("Le curseur à redonner dans « since » pour la suite."),
+                "more": {"type": "boolean", "description": "Vrai s'il reste des changements à lire tout de suite."},
+            },
+            "Une page du flux des changements.",
+        ),
+        "RetoursSource": _object(
+            {
+                "source": _string("L'identifiant de la source."),
+                "moisson": _nullable(
+                    _integer(
+                        "La dernière moisson qui a lu les enregistrements de la source (ni « non modifié », ni échec)."
+                    )
+                ),
+                "moisson_le": _nullable(_string("Le début de cette moisson.", format="date-time")),
+                "depuis": _nullable(_string("Le début de la période des corrections.", format="date-time")),
+                "quarantaine": {
+                    "type": "array",
+                    "items": quarantined,
+                    "description": "Les enregistrements écartés par cette moisson.",
+                },
+                "corrections": {
+                    "type": "array",
+                    "items": correction,
+                    "description": "Les corrections faites dans l'annuaire depuis « depuis ».",
+                },
+            },
+            "Ce qu'une source peut corriger chez elle.",
+        ),
+        "Sante": _object(
+            {
+                "status": _string("« ok » quand la base répond.", enum=["ok"]),
+                "venues": _integer("Le nombre de lieux actifs.", minimum=0),
+            }
+        ),
+    }
 
 
 # -- responses -----------------------------------------------------------------------
@@ -344,8 +509,14 @@ def _json(description: str, schema: str, *, cached: bool = True) -> dict[str, An
     response: dict[str, Any] = {"description": description, "content": {JSON: {"schema": _ref(schema)}}}
     if cached:
         response["headers"] = {
-            "ETag": {"description": "L'empreinte de la réponse : redonnez-la dans If-None-Match.", "schema": {"type": "string"}},
-            "Cache-Control": {"description": "Combien de temps la réponse peut être gardée.", "schema": {"type": "string"}},
+            "ETag": {
+                "description": "L'empreinte de la réponse : redonnez-la dans If-None-Match.",
+                "schema": {"type": "string"},
+            },
+            "Cache-Control": {
+                "description": "Combien de temps la réponse peut être gardée.",
+                "schema": {"type": "string"},
+            },
         }
     return response
 
@@ -359,12 +530,26 @@ _BAD = _problem("Un paramètre est invalide : chaque paramètre en faute est nom
 _NO_PLACE = _problem("Le lieu donné ne correspond à aucune commune, code postal ou adresse connus.")
 
 
-def _operation(operation_id: str, summary: str, description: str, parameters: list[dict[str, Any]],
-               responses: dict[str, Any], tag: str, examples: list[dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
-    return {"get": {
-        "operationId": operation_id, "summary": summary, "description": description, "tags": [tag],
-        "parameters": parameters, "responses": responses, "x-exemples": examples,
-    }}  # fmt: skip
+def _operation(
+    operation_id: str,
+    summary: str,
+    description: str,
+    parameters: list[dict[str, Any]],
+    responses: dict[str, Any],
+    tag: str,
+    examples: list[dict[str, Any]],
+) -> dict[str, Any]:
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": description,
+            "tags": [tag],
+            "parameters": parameters,
+            "responses": responses,
+            "x-exemples": examples,
+        }
+    }
 
 
 def _example(summary: str, path: str, query: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -376,38 +561,68 @@ def paths() -> dict[str, Any]:
     files = [d.file for d in downloads()]
     return {
         "/api/lieux": _operation(
-            "rechercher", "Rechercher des lieux",
+            "rechercher",
+            "Rechercher des lieux",
             "La recherche de la page d'accueil : un besoin, un lieu, des filtres. Avec un lieu ou un point, les "
             "résultats sont triés du plus proche au plus lointain et donnent leur distance. Les facettes comptent "
             "les lieux trouvés par code de chaque filtre. Tout paramètre inconnu est refusé.",
             search,
             {"200": _json("Une page de résultats.", "Recherche"), "304": _NOT_MODIFIED, "400": _BAD, "404": _NO_PLACE},
             "Recherche",
-            [_example("Démarches administratives près de 75019", "/api/lieux",
-                      {"lieu": "75019", "services": "aide-aux-demarches-administratives"}),
-             _example("Gratuit et ouvert maintenant autour d'un point", "/api/lieux",
-                      {"lat": "45.76", "lon": "4.85", "frais_a_charge": "gratuit", "ouvert": "maintenant", "par_page": "5"})],
+            [
+                _example(
+                    "Démarches administratives près de 75019",
+                    "/api/lieux",
+                    {"lieu": "75019", "services": "aide-aux-demarches-administratives"},
+                ),
+                _example(
+                    "Gratuit et ouvert maintenant autour d'un point",
+                    "/api/lieux",
+                    {
+                        "lat": "45.76",
+                        "lon": "4.85",
+                        "frais_a_charge": "gratuit",
+                        "ouvert": "maintenant",
+                        "par_page": "5",
+                    },
+                ),
+            ],
         ),
         "/api/lieux/proches": _operation(
-            "lieux_proches", "Les lieux les plus proches",
+            "lieux_proches",
+            "Les lieux les plus proches",
             "Les lieux actifs les plus proches d'un lieu (code postal, commune, adresse) ou d'un point, sans recherche.",
             _nearby_parameters(),
-            {"200": _json("Les lieux, du plus proche au plus lointain.", "LieuxProches", cached=False),
-             "400": _BAD, "404": _NO_PLACE},
+            {
+                "200": _json("Les lieux, du plus proche au plus lointain.", "LieuxProches", cached=False),
+                "400": _BAD,
+                "404": _NO_PLACE,
+            },
             "Recherche",
             [_example("Les 5 lieux les plus proches de 69003", "/api/lieux/proches", {"lieu": "69003", "limite": "5"})],
         ),
         "/api/lieux/{venue_id}": _operation(
-            "lieu", "Un lieu",
+            "lieu",
+            "Un lieu",
             "Un lieu actif de l'annuaire, au format du standard national.",
-            [_path("venue_id", "L'identifiant du lieu (le champ « id » d'un résultat).",
-                   {"type": "string", "maxLength": 80, "not": {"const": "proches"}})],
-            {"200": _json("Le lieu.", "FicheLieu"), "304": _NOT_MODIFIED,
-             "404": _problem("Aucun lieu actif ne porte cet identifiant (retiré, fusionné ou inconnu).")},
-            "Lieux", [],
+            [
+                _path(
+                    "venue_id",
+                    "L'identifiant du lieu (le champ « id » d'un résultat).",
+                    {"type": "string", "maxLength": 80, "not": {"const": "proches"}},
+                )
+            ],
+            {
+                "200": _json("Le lieu.", "FicheLieu"),
+                "304": _NOT_MODIFIED,
+                "404": _problem("Aucun lieu actif ne porte cet identifiant (retiré, fusionné ou inconnu)."),
+            },
+            "Lieux",
+            [],
         ),
         "/api/carte": _operation(
-            "carte", "Les points d'une recherche",
+            "carte",
+            "Les points d'une recherche",
             "Tous les résultats d'une recherche qui ont un point, en lignes compactes [latitude, longitude, identifiant], "
             "pour une carte. Mêmes paramètres que la recherche (la pagination est ignorée).",
             search,
@@ -416,7 +631,8 @@ def paths() -> dict[str, Any]:
             [_example("Les points des lieux de Nancy", "/api/carte", {"lieu": "54000"})],
         ),
         "/api/communes": _operation(
-            "communes", "Compléter une commune ou un code postal",
+            "communes",
+            "Compléter une commune ou un code postal",
             f"Les communes et codes postaux qui commencent par le texte donné (au plus {MAX_PLACES}), pour un champ "
             "de saisie avec suggestions.",
             [_query("q", "Le début d'un nom de commune ou d'un code postal.", _text(), required=True, example="lyo")],
@@ -425,60 +641,103 @@ def paths() -> dict[str, Any]:
             [_example("Les communes qui commencent par « nan »", "/api/communes", {"q": "nan"})],
         ),
         "/api/changes": _operation(
-            "changements", "Le flux des changements",
+            "changements",
+            "Le flux des changements",
             "Un élément par lieu créé, modifié, retiré ou fusionné, dans l'ordre. Suivez « next » tant que « more » est "
             "vrai, gardez « next » et revenez plus tard. L'ETag suit le journal des changements : avec If-None-Match, "
             "la réponse est 304 tant que rien n'est nouveau.",
-            [_query("since", "Le curseur où reprendre (« next » de la réponse précédente) ; absent : depuis le début.",
-                    {"type": "string", "maxLength": 40}),
-             _query("limite", f"Le nombre de changements (de 1 à {feed.MAX_LIMIT}, {feed.DEFAULT_LIMIT} par défaut).",
-                    {"type": "integer", "minimum": 1, "maximum": feed.MAX_LIMIT, "default": feed.DEFAULT_LIMIT})],
+            [
+                _query(
+                    "since",
+                    "Le curseur où reprendre (« next » de la réponse précédente) ; absent : depuis le début.",
+                    {"type": "string", "maxLength": 40},
+                ),
+                _query(
+                    "limite",
+                    f"Le nombre de changements (de 1 à {feed.MAX_LIMIT}, {feed.DEFAULT_LIMIT} par défaut).",
+                    {"type": "integer", "minimum": 1, "maximum": feed.MAX_LIMIT, "default": feed.DEFAULT_LIMIT},
+                ),
+            ],
             {"200": _json("Une page du flux.", "Changements"), "304": _NOT_MODIFIED, "400": _BAD},
             "Données ouvertes",
             [_example("Les 10 premiers changements", "/api/changes", {"limite": "10"})],
         ),
         "/api/sources/{source_id}/retours": _operation(
-            "retours_source", "Retours à une source",
+            "retours_source",
+            "Retours à une source",
             "Ce qu'une source devrait corriger chez elle : ses enregistrements écartés à la dernière moisson qui les a lus, avec les "
             "raisons par champ, et les corrections faites dans l'annuaire sur les lieux qu'elle alimente.",
-            [_path("source_id", "L'identifiant de la source.", {"type": "string", "maxLength": 80}),
-             _query("depuis", "Ne donner que les corrections faites depuis ce jour (AAAA-MM-JJ, minuit UTC).",
-                    {"type": "string", "format": "date"}, example="2025-01-31")],
-            {"200": _json("Les retours.", "RetoursSource", cached=False), "400": _BAD,
-             "404": _problem("Aucune source ne porte cet identifiant.")},
-            "Données ouvertes", [],
+            [
+                _path("source_id", "L'identifiant de la source.", {"type": "string", "maxLength": 80}),
+                _query(
+                    "depuis",
+                    "Ne donner que les corrections faites depuis ce jour (AAAA-MM-JJ, minuit UTC).",
+                    {"type": "string", "format": "date"},
+                    example="2025-01-31",
+                ),
+            ],
+            {
+                "200": _json("Les retours.", "RetoursSource", cached=False),
+                "400": _BAD,
+                "404": _problem("Aucune source ne porte cet identifiant."),
+            },
+            "Données ouvertes",
+            [],
         ),
         "/api/sante": _operation(
-            "sante", "État du service",
+            "sante",
+            "État du service",
             "Répond « ok » quand la base de données répond, avec le nombre de lieux actifs.",
             [],
-            {"200": _json("Le service va bien.", "Sante", cached=False),
-             "503": _problem("La base de données ne répond pas ou n'est pas initialisée.")},
-            "Service", [_example("L'état du service", "/api/sante")],
+            {
+                "200": _json("Le service va bien.", "Sante", cached=False),
+                "503": _problem("La base de données ne répond pas ou n'est pas initialisée."),
+            },
+            "Service",
+            [_example("L'état du service", "/api/sante")],
         ),
         "/api/openapi.json": _operation(
-            "openapi", "Le document OpenAPI", "La description OpenAPI 3.1 de l'API, construite à partir du code ; /api/docs la présente en HTML.", [],
-            {"200": {"description": "Le document OpenAPI.", "content": {JSON: {"schema": {"type": "object"}}}},
-             "304": _NOT_MODIFIED},
-            "Service", [_example("Le document OpenAPI", "/api/openapi.json")],
+            "openapi",
+            "Le document OpenAPI",
+            "La description OpenAPI 3.1 de l'API, construite à partir du code ; /api/docs la présente en HTML.",
+            [],
+            {
+                "200": {"description": "Le document OpenAPI.", "content": {JSON: {"schema": {"type": "object"}}}},
+                "304": _NOT_MODIFIED,
+            },
+            "Service",
+            [_example("Le document OpenAPI", "/api/openapi.json")],
         ),
         "/api/docs": _operation(
-            "documentation", "La documentation", "Cette documentation, en HTML.", [],
-            {"200": {"description": "La page de documentation.", "content": {"text/html": {"schema": {"type": "string"}}}}},
-            "Service", [],
+            "documentation",
+            "La documentation",
+            "Cette documentation, en HTML.",
+            [],
+            {
+                "200": {
+                    "description": "La page de documentation.",
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                }
+            },
+            "Service",
+            [],
         ),
         "/export/{file}": _operation(
-            "export", "Télécharger les lieux",
+            "export",
+            "Télécharger les lieux",
             "Tous les lieux (ou ceux d'un territoire) dans un des formats publiés, sous licence "
             f"{LICENCE_NAME}. Réponses diffusées en flux, compressées si le client l'accepte ; ETag et Last-Modified.",
             [_path("file", "Le nom du fichier.", _choices(files)), *_territory_parameters()],
-            {"200": {"description": "Le fichier.",
-                     "content": {d.media_type: {"schema": {}} for d in downloads()}},
-             "304": _NOT_MODIFIED, "400": _BAD, "404": _problem("Aucun fichier ne porte ce nom.")},
+            {
+                "200": {"description": "Le fichier.", "content": {d.media_type: {"schema": {}} for d in downloads()}},
+                "304": _NOT_MODIFIED,
+                "400": _BAD,
+                "404": _problem("Aucun fichier ne porte ce nom."),
+            },
             "Données ouvertes",
             [_example("Le CSV du standard national pour le Rhône", f"/export/{files[0]}", {"departement": "69"})],
         ),
-    }  # fmt: skip
+    }
 
 
 @cache
@@ -501,7 +760,10 @@ def build_openapi() -> dict[str, Any]:
         "tags": [
             {"name": "Recherche", "description": "Trouver des lieux près d'un lieu ou d'un point."},
             {"name": "Lieux", "description": "Un lieu, par son identifiant."},
-            {"name": "Données ouvertes", "description": "Les lieux en fichiers, le flux des changements, les retours aux sources."},
+            {
+                "name": "Données ouvertes",
+                "description": "Les lieux en fichiers, le flux des changements, les retours aux sources.",
+            },
             {"name": "Service", "description": "L'état du service et sa documentation."},
         ],
         "paths": paths(),

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
 from importlib import metadata
@@ -42,12 +42,19 @@ from starlette.responses import Response, StreamingResponse
 
 from directory.errors import DirectoryError, InvalidQuery
 from directory.export import WRITERS, Writer, get_writer
-from directory.export.streaming import export_chunks
-from directory.export.territory import (
-    DEPARTEMENT, INSEE, MESSAGES, POSTCODE, SIREN, TERRITORY_PARAMETERS, Territory, territory_from_query,
-)  # fmt: skip
 from directory.export.catalogue_file import CatalogueFile
 from directory.export.dcat import ETALAB_2, CatalogMetadata, ContactPoint, Publisher, catalog_graph
+from directory.export.streaming import export_chunks
+from directory.export.territory import (
+    DEPARTEMENT,
+    INSEE,
+    MESSAGES,
+    POSTCODE,
+    SIREN,
+    TERRITORY_PARAMETERS,
+    Territory,
+    territory_from_query,
+)
 from directory.export.vocabularies import vocabularies_graph
 from directory.places import Gazetteer, Place
 from directory.store import Store
@@ -59,11 +66,24 @@ from .problems import HTTP_TITLES
 from .rendering import problem_response, public_base, render
 
 __all__ = [
-    "EXPLANATIONS", "FILE_NAMES", "METHODS", "MIDDLEWARE",
-    "Download", "Picked", "catalogue_graph", "catalogue_jsonld", "catalogue_metadata",
-    "catalogue_negotiated", "catalogue_turtle", "download_for", "downloads", "export",
-    "open_data_page", "pick_territory", "vocabularies",
-]  # fmt: skip
+    "EXPLANATIONS",
+    "FILE_NAMES",
+    "METHODS",
+    "MIDDLEWARE",
+    "Download",
+    "Picked",
+    "catalogue_graph",
+    "catalogue_jsonld",
+    "catalogue_metadata",
+    "catalogue_negotiated",
+    "catalogue_turtle",
+    "download_for",
+    "downloads",
+    "export",
+    "open_data_page",
+    "pick_territory",
+    "vocabularies",
+]
 
 # -- what is published ---------------------------------------------------------
 
@@ -81,15 +101,15 @@ FILE_NAMES: dict[str, str] = {
 #: What each format is for, in plain French (the /donnees page).
 EXPLANATIONS: dict[str, str] = {
     "csv": "Le fichier du standard national des lieux de médiation numérique : une ligne par lieu, "
-           "les 32 colonnes officielles. S'ouvre dans un tableur ; valide contre le schéma publié sur schema.data.gouv.fr.",
+    "les 32 colonnes officielles. S'ouvre dans un tableur ; valide contre le schéma publié sur schema.data.gouv.fr.",
     "json": "Les mêmes colonnes que le CSV, en JSON : un objet par lieu, comme les fichiers de la cartographie nationale.",
     "dinclusion": "Les structures et leurs services au schéma data·inclusion (version 1), "
-                  "pour alimenter la plateforme data·inclusion et les outils qui la lisent.",
+    "pour alimenter la plateforme data·inclusion et les outils qui la lisent.",
     "geojson": "Les lieux comme points sur une carte, pour un système d'information géographique (QGIS, uMap, Leaflet).",
     "jsonld": "Les lieux décrits avec le vocabulaire schema.org, en JSON-LD : "
-              "pour le web sémantique et les moteurs de recherche.",
+    "pour le web sémantique et les moteurs de recherche.",
     "ttl": "La même description schema.org en RDF Turtle, à charger dans une base de graphes (triplestore).",
-}  # fmt: skip
+}
 
 LICENCE_NAME = "Licence Ouverte / Open Licence 2.0"
 LICENCE_ID = "etalab-2.0"
@@ -153,7 +173,7 @@ class _Version:
         except (TypeError, ValueError, IndexError):
             return False
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
+            when = when.replace(tzinfo=UTC)
         return self.last_modified <= when
 
 
@@ -173,7 +193,7 @@ def _version(store: Store, *parts: str) -> _Version:
     seq, at = store.last_change()
     digest = hashlib.sha256("\x1f".join((_CODE_VERSION, *parts)).encode()).hexdigest()[:16]
     if at is not None:
-        at = (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).replace(microsecond=0)
+        at = (at if at.tzinfo else at.replace(tzinfo=UTC)).replace(microsecond=0)
     return _Version(f'W/"{seq}-{digest}"', at)
 
 
@@ -212,7 +232,7 @@ def export(request: Request) -> Response:
     if version.matches(request.headers):
         return Response(status_code=304, headers=version.headers())
     writer = get_writer(download.name, base_url=base)
-    day = (version.last_modified or datetime.now(timezone.utc)).astimezone(PARIS).date().isoformat()
+    day = (version.last_modified or datetime.now(UTC)).astimezone(PARIS).date().isoformat()
     headers = {
         **version.headers(),
         "Content-Disposition": f'attachment; filename="{writer.filename(f"{STEM}{territory.slug()}-{day}")}"',
@@ -250,7 +270,8 @@ def catalogue_metadata(
     }
     return CatalogMetadata(
         title=file.title or "Lieux de médiation numérique",
-        description=file.description or (
+        description=file.description
+        or (
             "Les lieux où l'on aide chacun à utiliser le numérique (ordinateur, téléphone, démarches en ligne), "
             "au standard national des lieux de médiation numérique : adresses, horaires, services, publics."
         ),
@@ -378,11 +399,14 @@ def _links(base: str, territory: Territory) -> list[dict[str, str]]:
     query = urlencode(territory.query())
     return [
         {
-            "file": d.file, "title": d.writer.title or d.name, "explanation": d.explanation,
-            "media_type": d.media_type, "url": f"{base}/export/{d.file}" + (f"?{query}" if query else ""),
+            "file": d.file,
+            "title": d.writer.title or d.name,
+            "explanation": d.explanation,
+            "media_type": d.media_type,
+            "url": f"{base}/export/{d.file}" + (f"?{query}" if query else ""),
         }
         for d in downloads()
-    ]  # fmt: skip
+    ]
 
 
 def open_data_page(request: Request) -> Response:
@@ -392,12 +416,16 @@ def open_data_page(request: Request) -> Response:
     base = public_base(request)
     _, changed = store.last_change()
     context: dict[str, Any] = {
-        "lieu": "", "error": None, "picked": None, "suggestions": [], "base": base,
+        "lieu": "",
+        "error": None,
+        "picked": None,
+        "suggestions": [],
+        "base": base,
         "count": store.count_venues(),
         "updated": changed.astimezone(PARIS).date() if changed else None,
         "licence": {"name": LICENCE_NAME, "id": LICENCE_ID, "url": ETALAB_2},
         "parameters": TERRITORY_PARAMETERS,
-    }  # fmt: skip
+    }
     territory = Territory()
     status = 200
     try:

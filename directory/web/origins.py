@@ -15,18 +15,35 @@ __all__ = ["FIELD_WORDS", "origins"]
 
 #: What a field is called on the page; fields that travel together share their words.
 FIELD_WORDS: dict[str, str] = {
-    "nom": "nom", "adresse": "adresse", "complement_adresse": "adresse", "code_postal": "adresse",
-    "commune": "adresse", "code_insee": "adresse", "latitude": "position sur la carte",
-    "longitude": "position sur la carte", "telephone": "téléphone", "courriels": "courriel",
-    "site_web": "site web", "horaires": "horaires", "services": "services",
-    "presentation_resume": "présentation", "presentation_detail": "présentation",
-    "publics_specifiquement_adresses": "publics", "prise_en_charge_specifique": "publics",
-    "frais_a_charge": "frais", "modalites_acces": "modalités d'accès",
-    "modalites_accompagnement": "accompagnement", "itinerance": "itinérance",
-    "dispositif_programmes_nationaux": "dispositifs nationaux", "formations_labels": "labels",
-    "autres_formations_labels": "labels", "prise_rdv": "prise de rendez-vous",
-    "fiche_acces_libre": "accessibilité", "structure_parente": "structure parente", "pivot": "SIRET",
-}  # fmt: skip
+    "nom": "nom",
+    "adresse": "adresse",
+    "complement_adresse": "adresse",
+    "code_postal": "adresse",
+    "commune": "adresse",
+    "code_insee": "adresse",
+    "latitude": "position sur la carte",
+    "longitude": "position sur la carte",
+    "telephone": "téléphone",
+    "courriels": "courriel",
+    "site_web": "site web",
+    "horaires": "horaires",
+    "services": "services",
+    "presentation_resume": "présentation",
+    "presentation_detail": "présentation",
+    "publics_specifiquement_adresses": "publics",
+    "prise_en_charge_specifique": "publics",
+    "frais_a_charge": "frais",
+    "modalites_acces": "modalités d'accès",
+    "modalites_accompagnement": "accompagnement",
+    "itinerance": "itinérance",
+    "dispositif_programmes_nationaux": "dispositifs nationaux",
+    "formations_labels": "labels",
+    "autres_formations_labels": "labels",
+    "prise_rdv": "prise de rendez-vous",
+    "fiche_acces_libre": "accessibilité",
+    "structure_parente": "structure parente",
+    "pivot": "SIRET",
+}
 
 CURATORS = "l'équipe d'animation de l'annuaire"
 

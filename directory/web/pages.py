@@ -37,7 +37,11 @@ FACET_TITLES = {
     "formations_labels": "Labels",
 }
 #: Values of ``ouvert`` as the form offers them.
-OPEN_CHOICES = [("", "Peu importe"), ("maintenant", "Ouvert maintenant"), *((d, f"Ouvert le {d}") for d in WEEKDAY_PARAMS)]
+OPEN_CHOICES = [
+    ("", "Peu importe"),
+    ("maintenant", "Ouvert maintenant"),
+    *((d, f"Ouvert le {d}") for d in WEEKDAY_PARAMS),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,13 +119,25 @@ def search_context(
     :param browse_all: list every venue (by name) when nothing is asked, instead of only the form.
     """
     context: dict[str, object] = {
-        "search": SearchRequest(), "errors": {}, "found": None, "suggestions": [], "facets": [],
-        "active": [], "page_links": [], "open_choices": OPEN_CHOICES, "lieu": "", "besoin": "",
+        "search": SearchRequest(),
+        "errors": {},
+        "found": None,
+        "suggestions": [],
+        "facets": [],
+        "active": [],
+        "page_links": [],
+        "open_choices": OPEN_CHOICES,
+        "lieu": "",
+        "besoin": "",
         "url": lambda **changes: _url(request, context["search"], route, **changes),  # type: ignore[arg-type]
-        "map_url": "", "print_url": "", "empty_store": False, "not_found": False, "far_km": FAR_M // 1000,
+        "map_url": "",
+        "print_url": "",
+        "empty_store": False,
+        "not_found": False,
+        "far_km": FAR_M // 1000,
         "tile_url": request.app.state.settings.tile_url,
         "tile_attribution": request.app.state.settings.tile_attribution,
-    }  # fmt: skip
+    }
     try:
         search = read_search(params, strict=False)
     except InvalidQuery as err:

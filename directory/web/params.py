@@ -20,10 +20,23 @@ from directory.errors import FieldError, InvalidQuery
 from directory.schema import LIST_VOCABULARIES
 
 __all__ = [
-    "DEFAULT_LIMIT", "FILTER_PARAMS", "MAX_LIMIT", "MAX_PAGE", "MAX_RADIUS_KM", "MAX_TEXT", "NearbyQuery",
-    "SEARCH_PARAMS", "SORT_PARAMS", "SearchRequest", "VIEWS", "WEEKDAY_PARAMS",
-    "printable", "read_nearby_query", "read_place_text", "read_search",
-]  # fmt: skip
+    "DEFAULT_LIMIT",
+    "FILTER_PARAMS",
+    "MAX_LIMIT",
+    "MAX_PAGE",
+    "MAX_RADIUS_KM",
+    "MAX_TEXT",
+    "NearbyQuery",
+    "SEARCH_PARAMS",
+    "SORT_PARAMS",
+    "SearchRequest",
+    "VIEWS",
+    "WEEKDAY_PARAMS",
+    "printable",
+    "read_nearby_query",
+    "read_place_text",
+    "read_search",
+]
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -83,9 +96,15 @@ class SearchRequest:
     def is_search(self) -> bool:
         """Whether anything was asked (the bare home page asks nothing)."""
         return bool(
-            self.besoin or self.lieu or self.has_point or self.filters or self.departement
-            or self.code_insee or self.code_postal or self.ouvert
-        )  # fmt: skip
+            self.besoin
+            or self.lieu
+            or self.has_point
+            or self.filters
+            or self.departement
+            or self.code_insee
+            or self.code_postal
+            or self.ouvert
+        )
 
     def params(self, **changes: object) -> list[tuple[str, str]]:
         """The query string of this search (with ``changes``), for links: pages,
@@ -93,9 +112,18 @@ class SearchRequest:
         values = {name: getattr(self, name) for name in self.__dataclass_fields__}
         values.update(changes)
         out: list[tuple[str, str]] = []
-        simple = (("q", "besoin"), ("lieu", "lieu"), ("lat", "lat"), ("lon", "lon"), ("rayon", "rayon_km"),
-                  ("departement", "departement"), ("code_insee", "code_insee"), ("code_postal", "code_postal"),
-                  ("ouvert", "ouvert"), ("tri", "tri"))  # fmt: skip
+        simple = (
+            ("q", "besoin"),
+            ("lieu", "lieu"),
+            ("lat", "lat"),
+            ("lon", "lon"),
+            ("rayon", "rayon_km"),
+            ("departement", "departement"),
+            ("code_insee", "code_insee"),
+            ("code_postal", "code_postal"),
+            ("ouvert", "ouvert"),
+            ("tri", "tri"),
+        )
         for param, name in simple:
             value = values[name]
             if value is not None:
@@ -255,9 +283,21 @@ def read_nearby_query(params: QueryParams) -> NearbyQuery:
 
 #: Every parameter ``read_search`` knows (the API refuses any other).
 SEARCH_PARAMS = {
-    "q", "lieu", "lat", "lon", "rayon", "departement", "code_insee", "code_postal", "ouvert", "tri",
-    "page", "par_page", "vue", *FILTER_PARAMS,
-}  # fmt: skip
+    "q",
+    "lieu",
+    "lat",
+    "lon",
+    "rayon",
+    "departement",
+    "code_insee",
+    "code_postal",
+    "ouvert",
+    "tri",
+    "page",
+    "par_page",
+    "vue",
+    *FILTER_PARAMS,
+}
 
 
 def read_search(params: QueryParams, *, strict: bool = True) -> SearchRequest:
@@ -287,7 +327,18 @@ def read_search(params: QueryParams, *, strict: bool = True) -> SearchRequest:
             c.fail("tri", "Le tri par distance demande un lieu ou un point.", tri)
     c.done()
     return SearchRequest(
-        besoin=besoin, lieu=lieu, lat=lat, lon=lon, rayon_km=rayon, filters=filters,
-        departement=departement, code_insee=code_insee, code_postal=code_postal, ouvert=ouvert, tri=tri,
-        page=page or 1, par_page=par_page or DEFAULT_LIMIT, vue=vue or "liste",
-    )  # fmt: skip
+        besoin=besoin,
+        lieu=lieu,
+        lat=lat,
+        lon=lon,
+        rayon_km=rayon,
+        filters=filters,
+        departement=departement,
+        code_insee=code_insee,
+        code_postal=code_postal,
+        ouvert=ouvert,
+        tri=tri,
+        page=page or 1,
+        par_page=par_page or DEFAULT_LIMIT,
+        vue=vue or "liste",
+    )

@@ -9,7 +9,7 @@ with the reasons per field, and the corrections curators made since ``depuis``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from starlette.requests import Request
@@ -39,7 +39,7 @@ def parse_since(raw: str | None) -> datetime | None:
         return None
     if len(raw) != 10 or not raw.isascii():
         raise ValueError(raw)
-    return datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    return datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
 
 
 def feedback(request: Request) -> Response:
@@ -53,7 +53,9 @@ def feedback(request: Request) -> Response:
     try:
         since = parse_since(raw)
     except ValueError:
-        error = FieldError("depuis", "« depuis » doit être une date AAAA-MM-JJ, par exemple 2025-01-31.", (raw or "")[:80])
+        error = FieldError(
+            "depuis", "« depuis » doit être une date AAAA-MM-JJ, par exemple 2025-01-31.", (raw or "")[:80]
+        )
         raise InvalidQuery(detail="Paramètre(s) invalide(s) : depuis.", errors=[error]) from None
     try:
         result = request.app.state.store.feedback(source_id, since)

@@ -16,9 +16,16 @@ from starlette.templating import Jinja2Templates
 from .display import format_date, format_distance, phone_display
 
 __all__ = [
-    "HERE", "PROBLEM_JSON", "absolute_url", "cached_json", "json_response", "make_templates", "problem_response",
-    "public_base", "render",
-]  # fmt: skip
+    "HERE",
+    "PROBLEM_JSON",
+    "absolute_url",
+    "cached_json",
+    "json_response",
+    "make_templates",
+    "problem_response",
+    "public_base",
+    "render",
+]
 
 HERE = Path(__file__).parent
 PROBLEM_JSON = "application/problem+json"

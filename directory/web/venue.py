@@ -31,9 +31,21 @@ from .origins import origins
 from .rendering import absolute_url, render
 
 __all__ = [
-    "STALE_AFTER", "WHAT_TO_BRING", "Directions", "address_search", "directions", "is_stale", "json_ld",
-    "json_ld_script", "Report", "qr_svg_data_uri", "report_link", "venue_page", "venue_slip", "what_to_bring",
-]  # fmt: skip
+    "STALE_AFTER",
+    "WHAT_TO_BRING",
+    "Directions",
+    "address_search",
+    "directions",
+    "is_stale",
+    "json_ld",
+    "json_ld_script",
+    "Report",
+    "qr_svg_data_uri",
+    "report_link",
+    "venue_page",
+    "venue_slip",
+    "what_to_bring",
+]
 
 #: A listing not updated for longer than this gets a visible notice.
 STALE_AFTER = timedelta(days=365)
@@ -65,11 +77,27 @@ WHAT_TO_BRING: dict[Service, tuple[str, ...]] = {
 ALWAYS_BRING: tuple[str, ...] = ("Vos lunettes si vous en portez",)
 
 #: Typologies that are public offices (schema.org ``GovernmentOffice``) or libraries (``Library``).
-PUBLIC_OFFICES = frozenset({
-    Typologie.CAF, Typologie.CCAS, Typologie.CIAS, Typologie.CD, Typologie.CDAS, Typologie.CFP,
-    Typologie.CPAM, Typologie.DEPT, Typologie.EPCI, Typologie.ETAT, Typologie.ETABL_PUB, Typologie.FT,
-    Typologie.MDPH, Typologie.MDS, Typologie.MSAP, Typologie.MUNI, Typologie.CC,
-})  # fmt: skip
+PUBLIC_OFFICES = frozenset(
+    {
+        Typologie.CAF,
+        Typologie.CCAS,
+        Typologie.CIAS,
+        Typologie.CD,
+        Typologie.CDAS,
+        Typologie.CFP,
+        Typologie.CPAM,
+        Typologie.DEPT,
+        Typologie.EPCI,
+        Typologie.ETAT,
+        Typologie.ETABL_PUB,
+        Typologie.FT,
+        Typologie.MDPH,
+        Typologie.MDS,
+        Typologie.MSAP,
+        Typologie.MUNI,
+        Typologie.CC,
+    }
+)
 LIBRARIES = frozenset({Typologie.BIB})
 
 _DAYS = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)"
@@ -199,7 +227,13 @@ def json_ld_script(data: dict[str, Any]) -> Markup:
     still parses to the same values.
     """
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escape)
     return Markup(text)
 

@@ -33,9 +33,9 @@ SHARED_PATH = re.compile(
 def tracked() -> list[tuple[str, str]]:
     """(mode, path) of every tracked file."""
     try:
-        out = subprocess.run(
-            ["git", "ls-files", "-s", "-z"], cwd=ROOT, capture_output=True, check=True
-        ).stdout.decode("utf-8")
+        out = subprocess.run(["git", "ls-files", "-s", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode(
+            "utf-8"
+        )
     except (OSError, subprocess.CalledProcessError) as err:
         unavailable(f"pas de dépôt git lisible dans {ROOT} : {err}")
     rows = []
@@ -90,8 +90,5 @@ def test_no_tracked_file_names_this_machines_parent_folder(files):
 
 
 def test_no_tracked_link_leads_out_of_the_repository(files):
-    outside = [
-        name for mode, name in files
-        if mode == "120000" and not (ROOT / name).resolve().is_relative_to(ROOT)
-    ]  # fmt: skip
+    outside = [name for mode, name in files if mode == "120000" and not (ROOT / name).resolve().is_relative_to(ROOT)]
     assert not outside, f"liens symboliques vers l'extérieur du dépôt : {outside}"

@@ -8,7 +8,7 @@ import re
 import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -25,7 +25,7 @@ from directory.web import create_app
 
 from ..conftest import FIXTURES
 
-NOW = datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 PASSWORD = "une phrase de passe assez longue"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 

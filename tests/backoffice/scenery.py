@@ -30,7 +30,16 @@ from ..serving import ServerThread
 from .conftest import NOW, PASSWORD, copy_source, harvest
 
 __all__ = [
-    "LINK", "SCREENSHOTS", "Scene", "animator", "build_scene", "choose_password", "cli", "one_time_link", "served", "sign_in",
+    "LINK",
+    "SCREENSHOTS",
+    "Scene",
+    "animator",
+    "build_scene",
+    "choose_password",
+    "cli",
+    "one_time_link",
+    "served",
+    "sign_in",
     "take_screenshots",
 ]
 
@@ -83,18 +92,38 @@ def build_scene(folder: Path, places: Gazetteer) -> Scene:
     grand_lyon = copy_source(sources, "grand-lyon")
     assert harvest(store, grand_lyon, places).status == "complete"
     assert harvest(store, copy_source(sources, "res-in"), places, now=NOW + timedelta(minutes=5)).status == "complete"
-    by_record = {stored.sources[0][1]: stored.venue.id for stored in store.iter_venues() if stored.venue.code_insee == LYON_8}
-    venues = {"latarjet": by_record["P84"], "bachut": by_record["P3667"], "jean23": by_record["P85"],
-              "emploi": by_record["61e9260c2ac971550065e262"]}  # fmt: skip
-    scene = Scene(store, folder, places, venues, [], {"DATABASE_URL": f"sqlite:///{database}", "DIRECTORY_DATA_DIR": str(folder)})
+    by_record = {
+        stored.sources[0][1]: stored.venue.id for stored in store.iter_venues() if stored.venue.code_insee == LYON_8
+    }
+    venues = {
+        "latarjet": by_record["P84"],
+        "bachut": by_record["P3667"],
+        "jean23": by_record["P85"],
+        "emploi": by_record["61e9260c2ac971550065e262"],
+    }
+    scene = Scene(
+        store, folder, places, venues, [], {"DATABASE_URL": f"sqlite:///{database}", "DIRECTORY_DATA_DIR": str(folder)}
+    )
     cli(scene, "users", "add", KEPT_BY, "--role", "admin", "--nom", "Dominique Roux")
     with store.writer() as w:  # as the matching of a harvest queues doubtful pairs
-        w.add_review_items([
-            {"left_key": scene.record("latarjet"), "right_key": scene.record("emploi"), "score": 0.64,
-             "parts": {"name": 0.35, "address": 0.2, "distance": 0.9, "phone": 0.0}},
-            {"left_key": scene.record("bachut"), "right_key": scene.record("jean23"), "score": 0.58,
-             "parts": {"name": 0.8, "address": 0.1, "distance": 0.5}},
-        ], None, NOW + timedelta(minutes=6))  # fmt: skip
+        w.add_review_items(
+            [
+                {
+                    "left_key": scene.record("latarjet"),
+                    "right_key": scene.record("emploi"),
+                    "score": 0.64,
+                    "parts": {"name": 0.35, "address": 0.2, "distance": 0.9, "phone": 0.0},
+                },
+                {
+                    "left_key": scene.record("bachut"),
+                    "right_key": scene.record("jean23"),
+                    "score": 0.58,
+                    "parts": {"name": 0.8, "address": 0.1, "distance": 0.5},
+                },
+            ],
+            None,
+            NOW + timedelta(minutes=6),
+        )
         w.lock_fields(venues["bachut"], ["telephone"], KEPT_BY, NOW + timedelta(hours=1))
         w.lock_fields(venues["jean23"], ["horaires"], KEPT_BY, NOW + timedelta(hours=1))
     scene.pairs = [item["pk"] for item in store.review_items(limit=10)]
@@ -139,14 +168,33 @@ def sign_in(page: Any, base_url: str, login: str, password: str = PASSWORD) -> N
 
 def animator(scene: Scene, base_url: str, login: str = "alice") -> str:
     """``directory users add alice --role animateur --territoire 69388``: the one-time link it printed."""
-    output = cli(scene, "users", "add", login, "--role", "animateur", "--territoire", LYON_8, "--nom", "Alice Martin",
-                 "--courriel", "alice.martin@example.org", public_url=base_url)  # fmt: skip
+    output = cli(
+        scene,
+        "users",
+        "add",
+        login,
+        "--role",
+        "animateur",
+        "--territoire",
+        LYON_8,
+        "--nom",
+        "Alice Martin",
+        "--courriel",
+        "alice.martin@example.org",
+        public_url=base_url,
+    )
     assert "territoire : Lyon 8e Arrondissement (commune 69388)" in output, output
     return one_time_link(output)
 
 
 #: The screenshots of docs/animateurs.md: name → what is shown.
-SCREENSHOTS = ("gestion-queue-doublons", "gestion-queue-changements", "gestion-lieu-erreur", "gestion-fusion", "gestion-historique")
+SCREENSHOTS = (
+    "gestion-queue-doublons",
+    "gestion-queue-changements",
+    "gestion-lieu-erreur",
+    "gestion-fusion",
+    "gestion-historique",
+)
 
 
 def take_screenshots(browser: Any, scene: Scene, base_url: str, folder: Path) -> list[Path]:

@@ -46,11 +46,16 @@ def _target(route: Route, directory, places) -> tuple[str, dict[str, str]]:
     split_key = ":".join(store.get_venue(lyon8[2]).sources[0])
     stored = store.get_venue(venue_id)
     others = [v.venue.id for v in store.iter_venues() if v.venue.id != venue_id]
-    pair = [venue_id, lyon8[1]] if route.name != "gestion_restore" else [v.venue.id for v in store.iter_venues()
-                                                                           if v.venue.code_insee == "69388"][1:3]  # fmt: skip
+    pair = (
+        [venue_id, lyon8[1]]
+        if route.name != "gestion_restore"
+        else [v.venue.id for v in store.iter_venues() if v.venue.code_insee == "69388"][1:3]
+    )
     keys = [f"{s}:{r}" for one in pair for s, r in store.get_venue(one).sources]
     with store.writer() as w:
-        w.add_review_items([{"left_key": keys[0], "right_key": keys[1], "score": 0.7, "parts": {"name": 0.5}}], None, utcnow())
+        w.add_review_items(
+            [{"left_key": keys[0], "right_key": keys[1], "score": 0.7, "parts": {"name": 0.5}}], None, utcnow()
+        )
         if route.name == "gestion_restore":
             w.withdraw_venue(venue_id, "test", utcnow(), "fermé")
         if route.name in ("gestion_revert", "gestion_revert_to", "gestion_unlock", "gestion_decide_proposal"):
@@ -69,8 +74,12 @@ def _target(route: Route, directory, places) -> tuple[str, dict[str, str]]:
     forms = {
         "gestion_decide_pair": {"decision": "lieux-differents"},
         "gestion_decide_proposal": {"decision": "refuser", "raison": "la source se trompe"},
-        "gestion_venue_save": {"nom": stored.venue.nom + " (corrigé)", "adresse": stored.venue.adresse,
-                               "code_postal": stored.venue.code_postal, "commune": stored.venue.commune},
+        "gestion_venue_save": {
+            "nom": stored.venue.nom + " (corrigé)",
+            "adresse": stored.venue.adresse,
+            "code_postal": stored.venue.code_postal,
+            "commune": stored.venue.commune,
+        },
         "gestion_unlock": {"champ": "nom"},
         "gestion_withdraw": {"raison": "fermé"},
         "gestion_restore": {},
@@ -83,13 +92,22 @@ def _target(route: Route, directory, places) -> tuple[str, dict[str, str]]:
         "gestion_split": {"fiche": split_key},
         "gestion_claim_post": {"lieu": venue_id, "message": "Je dirige ce lieu."},
         "gestion_claim_decide": {"decision": "approuver"},
-        "gestion_venue_new_post": {"nom": "Espace numérique Latarjet", "adresse": "1 place Latarjet", "code_postal": "69008",
-                                   "commune": "Lyon", "services": ["aide-aux-demarches-administratives"]},
+        "gestion_venue_new_post": {
+            "nom": "Espace numérique Latarjet",
+            "adresse": "1 place Latarjet",
+            "code_postal": "69008",
+            "commune": "Lyon",
+            "services": ["aide-aux-demarches-administratives"],
+        },
         "gestion_decide_new": {"decision": "publier"},
-        "gestion_quarantine_fix": {"nom": "Espace numérique Latarjet", "adresse": "1 place Latarjet", "code_postal": "69008",
-                                   "commune": "Lyon"},
+        "gestion_quarantine_fix": {
+            "nom": "Espace numérique Latarjet",
+            "adresse": "1 place Latarjet",
+            "code_postal": "69008",
+            "commune": "Lyon",
+        },
         "gestion_quarantine_dismiss": {"raison": "ce lieu a fermé"},
-    }  # fmt: skip
+    }
     make_account(store, places, "cible", "admin")
     venue_id, pk = _review_target(route, store, stored.venue, venue_id, pk)
     if route.name == "gestion_claim_decide":
@@ -107,15 +125,37 @@ def _review_target(route: Route, store, venue, venue_id: str, pk: int) -> tuple[
     if route.name == "gestion_decide_new":
         with store.writer() as w:
             w.ensure_source(SourceInfo("petit-reseau", "Petit réseau", trust=20))
-            (made,) = w.apply_many("petit-reseau", [Incoming("p1", replace(venue, nom="Nouveau lieu"))], at=utcnow(), pending=True)
+            (made,) = w.apply_many(
+                "petit-reseau", [Incoming("p1", replace(venue, nom="Nouveau lieu"))], at=utcnow(), pending=True
+            )
         return made.venue_id, pk
     if route.name in ("gestion_quarantine_fix", "gestion_quarantine_dismiss"):
         source = SourceInfo("petit-reseau", "Petit réseau", trust=20)
         run_id = store.start_run(source, utcnow(), kind="harvest")
-        problem = {"field": "adresse", "code": "required", "severity": "error", "value": None, "message": "champ obligatoire"}
+        problem = {
+            "field": "adresse",
+            "code": "required",
+            "severity": "error",
+            "value": None,
+            "message": "champ obligatoire",
+        }
         with store.writer() as w:
-            w.add_raw_records(run_id, source.id, [RawRecord(1, "q1", '{"id": "q1", "nom": "Latarjet", "cp": "69008"}',
-                                                            "quarantined", [problem], "69388", {"nom": "Latarjet"})], utcnow())  # fmt: skip
+            w.add_raw_records(
+                run_id,
+                source.id,
+                [
+                    RawRecord(
+                        1,
+                        "q1",
+                        '{"id": "q1", "nom": "Latarjet", "cp": "69008"}',
+                        "quarantined",
+                        [problem],
+                        "69388",
+                        {"nom": "Latarjet"},
+                    )
+                ],
+                utcnow(),
+            )
         store.finish_run(run_id, "complete", {"quarantined": 1})
         return venue_id, store.quarantined(Scope(everything=True))[0].pk
     return venue_id, pk
@@ -174,13 +214,17 @@ async def test_an_anonymous_page_goes_to_sign_in_and_back(anonymous, directory, 
     assert page.headers["location"] == "/gestion/connexion?suite=%2Fgestion%2Flieux%3Ffiltre%3Dsans-horaires"
     form = await anonymous.get(page.headers["location"])
     token = CSRF.search(form.text).group(1)
-    done = await anonymous.post("/gestion/connexion", data={
-        "csrf": token, "login": "alice", "password": PASSWORD, "suite": "/gestion/lieux?filtre=sans-horaires"})  # fmt: skip
+    done = await anonymous.post(
+        "/gestion/connexion",
+        data={"csrf": token, "login": "alice", "password": PASSWORD, "suite": "/gestion/lieux?filtre=sans-horaires"},
+    )
     assert (done.status_code, done.headers["location"]) == (303, "/gestion/lieux?filtre=sans-horaires")
     for elsewhere in ("https://example.org/", "//example.org/", "/\\example.org", "/lieux"):
         await anonymous.post("/gestion/deconnexion", data={"csrf": await csrf_of(anonymous)})
         token = CSRF.search((await anonymous.get("/gestion/connexion")).text).group(1)
-        done = await anonymous.post("/gestion/connexion", data={"csrf": token, "login": "alice", "password": PASSWORD, "suite": elsewhere})
+        done = await anonymous.post(
+            "/gestion/connexion", data={"csrf": token, "login": "alice", "password": PASSWORD, "suite": elsewhere}
+        )
         assert done.headers["location"] == "/gestion/", elsewhere
 
 
@@ -200,8 +244,10 @@ async def test_sign_in_is_throttled_per_account_and_per_address(app, anonymous, 
         await sign_in(anonymous, f"inconnu{n}", "nimporte quoi du tout")
     assert (await sign_in(anonymous, "bruno")).status_code == 429
     elsewhere = httpx.ASGITransport(app=app, client=("192.0.2.7", 123))
-    async with httpx.AsyncClient(transport=elsewhere, base_url="http://testserver") as one, \
-            httpx.AsyncClient(transport=elsewhere, base_url="http://testserver") as two:  # fmt: skip
+    async with (
+        httpx.AsyncClient(transport=elsewhere, base_url="http://testserver") as one,
+        httpx.AsyncClient(transport=elsewhere, base_url="http://testserver") as two,
+    ):
         assert (await sign_in(one, "bruno")).status_code == 303
         assert (await sign_in(two, "alice")).status_code == 429  # the account still waits
 
@@ -210,7 +256,9 @@ async def test_unknown_login_and_wrong_password_get_the_same_answer(anonymous, d
     make_account(directory.store, places, "alice", "admin")
     unknown, wrong = await sign_in(anonymous, "personne"), await sign_in(anonymous, "alice", "mauvais mot de passe")
     assert unknown.status_code == wrong.status_code == 400
-    assert unknown.text.replace("personne", "alice") == wrong.text.replace(CSRF.search(wrong.text).group(1), CSRF.search(unknown.text).group(1))
+    assert unknown.text.replace("personne", "alice") == wrong.text.replace(
+        CSRF.search(wrong.text).group(1), CSRF.search(unknown.text).group(1)
+    )
 
 
 async def test_the_session_is_renewed_at_sign_in_and_its_cookie_is_locked_down(anonymous, directory, places):
@@ -221,13 +269,17 @@ async def test_the_session_is_renewed_at_sign_in_and_its_cookie_is_locked_down(a
     for flag in ("HttpOnly", "SameSite=lax", "Path=/gestion", "Max-Age=28800"):
         assert flag in header
     assert "Secure" not in header
-    done = await anonymous.post("/gestion/connexion", data={"csrf": CSRF.search(form.text).group(1), "login": "alice", "password": PASSWORD})
+    done = await anonymous.post(
+        "/gestion/connexion", data={"csrf": CSRF.search(form.text).group(1), "login": "alice", "password": PASSWORD}
+    )
     after = anonymous.cookies["gestion"]
     assert after != before
     old_token = CSRF.search(form.text).group(1)
     assert old_token != await csrf_of(anonymous)  # the token of the anonymous form is worth nothing now
     assert "HttpOnly" in done.headers["set-cookie"]
-    async with httpx.AsyncClient(transport=anonymous._transport, base_url="http://testserver", cookies={"gestion": before}) as old:
+    async with httpx.AsyncClient(
+        transport=anonymous._transport, base_url="http://testserver", cookies={"gestion": before}
+    ) as old:
         assert (await old.get("/gestion/")).status_code == 303  # the cookie from before signing in is anonymous
 
 
@@ -250,8 +302,14 @@ async def test_a_disabled_account_or_a_new_password_ends_open_sessions(signed_in
     async with httpx.AsyncClient(transport=other._transport, base_url="http://testserver") as fresh:
         form = await fresh.get(f"/gestion/mot-de-passe/{token}")
         assert form.headers["referrer-policy"] == "no-referrer"
-        chosen = await fresh.post(f"/gestion/mot-de-passe/{token}", data={
-            "csrf": CSRF.search(form.text).group(1), "password": "une toute autre phrase", "confirmation": "une toute autre phrase"})  # fmt: skip
+        chosen = await fresh.post(
+            f"/gestion/mot-de-passe/{token}",
+            data={
+                "csrf": CSRF.search(form.text).group(1),
+                "password": "une toute autre phrase",
+                "confirmation": "une toute autre phrase",
+            },
+        )
         assert chosen.status_code == 303
         assert (await fresh.get("/gestion/")).status_code == 200
         again = await fresh.get(f"/gestion/mot-de-passe/{token}")  # a link works once
@@ -271,6 +329,8 @@ async def test_a_weak_or_mistyped_password_is_refused_with_the_reason(anonymous,
         ("alice alice alice", "alice alice alice", "ne doit pas contenir l&#39;identifiant"),
         ("une phrase assez longue", "une phrase assez longu", "pas identiques"),
     ]:
-        refused = await anonymous.post(f"/gestion/mot-de-passe/{token}", data={"csrf": csrf, "password": password, "confirmation": confirmation})
+        refused = await anonymous.post(
+            f"/gestion/mot-de-passe/{token}", data={"csrf": csrf, "password": password, "confirmation": confirmation}
+        )
         assert refused.status_code == 400 and reason in refused.text, reason
     assert directory.store.accounts.get("alice").password_hash is None

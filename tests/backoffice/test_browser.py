@@ -28,8 +28,17 @@ from directory.places import Gazetteer
 from ..web.browsing import VIEWPORTS, all_violations
 from .conftest import PASSWORD
 from .scenery import (
-    SCREENSHOTS, Scene, animator, build_scene, choose_password, cli, one_time_link, served, sign_in, take_screenshots,
-)  # fmt: skip
+    SCREENSHOTS,
+    Scene,
+    animator,
+    build_scene,
+    choose_password,
+    cli,
+    one_time_link,
+    served,
+    sign_in,
+    take_screenshots,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -141,7 +150,11 @@ def test_an_animator_does_her_work_with_the_keyboard(page: Any, scene: Scene, ba
     press(page, "Enter")
     telephone, hours = store.proposals()
     assert (telephone.venue_id, telephone.field, hours.venue_id, hours.field) == (
-        venues["bachut"], "telephone", venues["jean23"], "horaires")  # fmt: skip
+        venues["bachut"],
+        "telephone",
+        venues["jean23"],
+        "horaires",
+    )
     tab_to(page, page.get_by_role("button", name=re.compile(r"^Accepter la valeur proposée pour .* Bachut, Téléphone")))
     press(page, "Enter")
     assert "Changement accepté" in notice(page)
@@ -152,7 +165,11 @@ def test_an_animator_does_her_work_with_the_keyboard(page: Any, scene: Scene, ba
     press(page, "Enter")  # in the reason's field, Enter refuses (it used to accept)
     assert "Changement refusé" in notice(page)
     (refused,) = store.proposals(status="rejected")
-    assert (refused.pk, refused.actor, refused.reason) == (hours.pk, "alice", "Le lundi matin ouvre à 8 h 30 : vu sur place")
+    assert (refused.pk, refused.actor, refused.reason) == (
+        hours.pk,
+        "alice",
+        "Le lundi matin ouvre à 8 h 30 : vu sur place",
+    )
     assert store.get_venue(venues["jean23"]).venue.horaires == before["jean23"].horaires
     assert store.proposals() == [] and "Rien à vérifier ici" in page.locator("main").inner_text()
 
@@ -165,13 +182,18 @@ def test_an_animator_does_her_work_with_the_keyboard(page: Any, scene: Scene, ba
     tab_to(page, page.get_by_label("Garder ma valeur : Courriels"))
     page.keyboard.press("Space")
     assert page.get_by_label("Garder ma valeur : Courriels").is_checked()
-    tab_to(page, page.get_by_label("Lien de prise de rendez-vous", exact=True))  # past the kept hours' « Rendre aux sources »
+    tab_to(
+        page, page.get_by_label("Lien de prise de rendez-vous", exact=True)
+    )  # past the kept hours' « Rendre aux sources »
     press(page, "Enter")
     assert "Enregistré : 1 champ corrigé et gardé contre les prochaines moissons." in notice(page)
     jean23 = store.get_venue(venues["jean23"])
     assert jean23.venue.telephone == "+33472000001"
-    assert {name: (p.locked, p.actor) for name, p in jean23.provenance.items() if name in ("telephone", "courriels", "horaires")} == {
-        "telephone": (True, "alice"), "courriels": (True, "alice"), "horaires": (True, "dominique")}  # fmt: skip
+    assert {
+        name: (p.locked, p.actor)
+        for name, p in jean23.provenance.items()
+        if name in ("telephone", "courriels", "horaires")
+    } == {"telephone": (True, "alice"), "courriels": (True, "alice"), "horaires": (True, "dominique")}
     assert jean23.venue.courriels == before["jean23"].courriels
     assert page.get_by_text("valeur gardée par Alice Martin le").count() == 2
 
@@ -221,11 +243,13 @@ def test_an_animator_does_her_work_with_the_keyboard(page: Any, scene: Scene, ba
     alice = [row[2:6] for row in rows if row[1] == "Alice Martin (alice)"]
     assert [row for row in alice if row[1] == "Téléphone"] == [  # the most recent first
         ["modification", "Téléphone", "+33472000001", before["jean23"].telephone],
-        ["modification", "Téléphone", before["jean23"].telephone, "+33472000001"]], rows  # fmt: skip
+        ["modification", "Téléphone", before["jean23"].telephone, "+33472000001"],
+    ], rows
     assert ["modification", "Horaires (format OpenStreetMap)", before["jean23"].horaires, hours.value] in alice, rows
     page.goto(base_url + f"/gestion/lieux/{venues['bachut']}/historique")
     assert ["modification", "Téléphone", "+33428671820", "+33428671821"] in [
-        row[2:6] for row in history_rows(page) if row[1] == "Alice Martin (alice)"]  # fmt: skip
+        row[2:6] for row in history_rows(page) if row[1] == "Alice Martin (alice)"
+    ]
     page.goto(base_url + f"/gestion/lieux/{venues['latarjet']}/historique")
     latarjet = [row[2:4] for row in history_rows(page) if row[1] == "Alice Martin (alice)"]
     assert ["modification", "Services"] in latarjet, latarjet  # the merge wrote her choice into the survivor
@@ -238,14 +262,30 @@ def test_an_animator_does_her_work_with_the_keyboard(page: Any, scene: Scene, ba
 
 def test_a_structure_manager_is_refused_another_venue(page: Any, scene: Scene, base_url: str) -> None:
     bachut, latarjet = scene.venues["bachut"], scene.venues["latarjet"]
-    output = cli(scene, "users", "add", "sam", "--role", "structure", "--nom", "Sam Benali", "--lieu", bachut, public_url=base_url)
+    output = cli(
+        scene,
+        "users",
+        "add",
+        "sam",
+        "--role",
+        "structure",
+        "--nom",
+        "Sam Benali",
+        "--lieu",
+        bachut,
+        public_url=base_url,
+    )
     assert f"lieu : {bachut}" in output
     choose_password_by_keyboard(page, one_time_link(output))
     page.goto(base_url + "/gestion/lieux")
     assert "1 lieu." in page.locator(".results-count").inner_text()
     assert page.locator(".data-table tbody tr").count() == 1
     assert page.get_by_role("link", name=re.compile("Ajouter un lieu")).count() == 0  # animators and admins only
-    for path in (f"/gestion/lieux/{latarjet}", f"/gestion/lieux/{latarjet}/historique", f"/gestion/lieux/{bachut}/fusionner?avec={latarjet}"):
+    for path in (
+        f"/gestion/lieux/{latarjet}",
+        f"/gestion/lieux/{latarjet}/historique",
+        f"/gestion/lieux/{bachut}/fusionner?avec={latarjet}",
+    ):
         response = page.goto(base_url + path)
         assert response.status == 403, path
         assert page.get_by_role("heading", name="Accès refusé").is_visible(), path
@@ -326,7 +366,10 @@ def back_office_pages(page: Any, scene: Scene, base_url: str, check: Any, links:
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 def test_every_page_has_no_accessibility_violation(browser: Any, scene: Scene, base_url: str, size: str) -> None:
-    links = {"alice": animator(scene, base_url), "dominique": one_time_link(cli(scene, "users", "reset", "dominique", public_url=base_url))}
+    links = {
+        "alice": animator(scene, base_url),
+        "dominique": one_time_link(cli(scene, "users", "reset", "dominique", public_url=base_url)),
+    }
     found: dict[str, list[str]] = {}
     seen: list[str] = []
 
@@ -348,7 +391,10 @@ def test_every_page_has_no_accessibility_violation(browser: Any, scene: Scene, b
 
 
 def test_no_page_scrolls_sideways_at_320_pixels(browser: Any, scene: Scene, base_url: str) -> None:
-    links = {"alice": animator(scene, base_url), "dominique": one_time_link(cli(scene, "users", "reset", "dominique", public_url=base_url))}
+    links = {
+        "alice": animator(scene, base_url),
+        "dominique": one_time_link(cli(scene, "users", "reset", "dominique", public_url=base_url)),
+    }
     wide: dict[str, tuple[int, int]] = {}
 
     def check(name: str) -> None:

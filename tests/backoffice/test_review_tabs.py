@@ -21,12 +21,48 @@ pytestmark = pytest.mark.anyio
 
 COLUMNS = ["id", "pivot", "nom", "commune", "code_postal", "adresse", "date_maj", "services"]
 RECORDS = [
-    ["n1", "00000000000000", "Atelier numérique des États-Unis", "Lyon", "69008", "40 boulevard des États-Unis", "2026-10-01", "Aide aux démarches administratives"],
-    ["n2", "00000000000000", "Point numérique Monplaisir", "Lyon", "69008", "12 rue Saint-Maurice", "2026-10-01", "Aide aux démarches administratives"],
-    ["n3", "00000000000000", "Espace numérique de Nancy", "Nancy", "54000", "1 place Stanislas", "2026-10-01", "Aide aux démarches administratives"],
-    ["q1", "00000000000000", "Fablab sans adresse", "Lyon", "69008", "", "2026-10-01", "Aide aux démarches administratives"],
+    [
+        "n1",
+        "00000000000000",
+        "Atelier numérique des États-Unis",
+        "Lyon",
+        "69008",
+        "40 boulevard des États-Unis",
+        "2026-10-01",
+        "Aide aux démarches administratives",
+    ],
+    [
+        "n2",
+        "00000000000000",
+        "Point numérique Monplaisir",
+        "Lyon",
+        "69008",
+        "12 rue Saint-Maurice",
+        "2026-10-01",
+        "Aide aux démarches administratives",
+    ],
+    [
+        "n3",
+        "00000000000000",
+        "Espace numérique de Nancy",
+        "Nancy",
+        "54000",
+        "1 place Stanislas",
+        "2026-10-01",
+        "Aide aux démarches administratives",
+    ],
+    [
+        "q1",
+        "00000000000000",
+        "Fablab sans adresse",
+        "Lyon",
+        "69008",
+        "",
+        "2026-10-01",
+        "Aide aux démarches administratives",
+    ],
     ["q2", "00000000000000", "Lieu de nulle part", "", "", "", "2026-10-01", ""],
-]  # fmt: skip
+]
 
 
 def low_trust_source(folder: Path, records: list[list[str]] = RECORDS) -> Path:
@@ -37,10 +73,22 @@ def low_trust_source(folder: Path, records: list[list[str]] = RECORDS) -> Path:
     writer.writerows(records)
     (folder / "petit-reseau.csv").write_text(buffer.getvalue(), encoding="utf-8")
     toml = folder / "petit-reseau.toml"
-    toml.write_text("\n".join([
-        'id = "petit-reseau"', 'name = "Petit réseau"', 'publisher = "Petit réseau"', 'kind = "network"',
-        'path = "petit-reseau.csv"', 'format = "national-csv"', 'licence = "etalab-2.0"', "trust = 20",
-    ]) + "\n", encoding="utf-8")  # fmt: skip
+    toml.write_text(
+        "\n".join(
+            [
+                'id = "petit-reseau"',
+                'name = "Petit réseau"',
+                'publisher = "Petit réseau"',
+                'kind = "network"',
+                'path = "petit-reseau.csv"',
+                'format = "national-csv"',
+                'licence = "etalab-2.0"',
+                "trust = 20",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return toml
 
 
@@ -48,9 +96,11 @@ async def published_nowhere(client, directory, venue_ids) -> None:
     """None of these venues reaches a reader: pages, API, search, map, exports, the change feed."""
     answers = [
         await client.get("/api/lieux", params={"q": "numérique", "lieu": "Lyon"}),
-        await client.get("/api/lieux", params={"q": "Monplaisir"}), await client.get("/api/carte"),
-        await client.get("/api/changes"), await client.get("/export/lieux.csv"),
-    ]  # fmt: skip
+        await client.get("/api/lieux", params={"q": "Monplaisir"}),
+        await client.get("/api/carte"),
+        await client.get("/api/changes"),
+        await client.get("/export/lieux.csv"),
+    ]
     assert [a.status_code for a in answers] == [200] * 5
     assert "Maison de la Métropole" in answers[-1].text  # the export holds the published venues
     everywhere = "".join(a.text for a in answers)
@@ -74,7 +124,11 @@ async def test_new_venues_wait_until_a_person_publishes_or_refuses_them(director
     report = harvest(directory.store, toml, places)
     assert (report.new, report.quarantined) == (3, 2)
     waiting = by_name(directory.store, "pending")
-    assert set(waiting) == {"Atelier numérique des États-Unis", "Point numérique Monplaisir", "Espace numérique de Nancy"}
+    assert set(waiting) == {
+        "Atelier numérique des États-Unis",
+        "Point numérique Monplaisir",
+        "Espace numérique de Nancy",
+    }
     await published_nowhere(anonymous, directory, waiting.values())
 
     alice = await signed_in("alice", "animateur", territories=["69388"])
@@ -85,17 +139,28 @@ async def test_new_venues_wait_until_a_person_publishes_or_refuses_them(director
     assert "Fiche de « Petit réseau »" in tab and "40 boulevard des États-Unis" in tab
 
     nancy = waiting["Espace numérique de Nancy"]
-    refused = await alice.post(f"/gestion/a-verifier/nouveaux/{nancy}", data={"decision": "publier", "csrf": await csrf_of(alice)})
+    refused = await alice.post(
+        f"/gestion/a-verifier/nouveaux/{nancy}", data={"decision": "publier", "csrf": await csrf_of(alice)}
+    )
     assert refused.status_code == 403
-    published = await alice.post(f"/gestion/a-verifier/nouveaux/{waiting['Atelier numérique des États-Unis']}",
-                                 data={"decision": "publier", "csrf": await csrf_of(alice)})  # fmt: skip
-    assert (published.status_code, published.headers["location"]) == (303, "/gestion/a-verifier?onglet=nouveaux&fait=publie")
+    published = await alice.post(
+        f"/gestion/a-verifier/nouveaux/{waiting['Atelier numérique des États-Unis']}",
+        data={"decision": "publier", "csrf": await csrf_of(alice)},
+    )
+    assert (published.status_code, published.headers["location"]) == (
+        303,
+        "/gestion/a-verifier?onglet=nouveaux&fait=publie",
+    )
     assert "Lieu publié" in (await alice.get(published.headers["location"])).text
     monplaisir = waiting["Point numérique Monplaisir"]
-    done = await alice.post(f"/gestion/a-verifier/nouveaux/{monplaisir}",
-                            data={"decision": "refuser", "raison": "fermé depuis 2024", "csrf": await csrf_of(alice)})  # fmt: skip
+    done = await alice.post(
+        f"/gestion/a-verifier/nouveaux/{monplaisir}",
+        data={"decision": "refuser", "raison": "fermé depuis 2024", "csrf": await csrf_of(alice)},
+    )
     assert done.status_code == 303
-    again = await alice.post(f"/gestion/a-verifier/nouveaux/{monplaisir}", data={"decision": "publier", "csrf": await csrf_of(alice)})
+    again = await alice.post(
+        f"/gestion/a-verifier/nouveaux/{monplaisir}", data={"decision": "publier", "csrf": await csrf_of(alice)}
+    )
     assert again.status_code == 400 and "n&#39;attend plus de décision" in again.text
 
     atelier = waiting["Atelier numérique des États-Unis"]
@@ -125,7 +190,9 @@ async def test_quarantined_records_are_fixed_by_hand_or_dismissed(directory, pla
     assert "1</span> fiche en quarantaine" in (await alice.get("/gestion/")).text
     tab = (await alice.get("/gestion/a-verifier?onglet=quarantaine")).text
     assert "Fiche q1 de « Petit réseau »" in tab and "Fablab sans adresse" in tab  # a raw cell
-    assert "Adresse (numéro et voie)</strong> : ce champ est obligatoire et il est vide" in tab  # the reason, on its field
+    assert (
+        "Adresse (numéro et voie)</strong> : ce champ est obligatoire et il est vide" in tab
+    )  # the reason, on its field
     assert "Fiche q2" not in tab and "traitées par les administrateurs" in tab
     (q1,) = directory.store.quarantined(Scope(communes=frozenset({"69388"})))
     (q2,) = [q for q in directory.store.quarantined(Scope(everything=True)) if q.record_id == "q2"]
@@ -135,23 +202,36 @@ async def test_quarantined_records_are_fixed_by_hand_or_dismissed(directory, pla
     form_page = (await alice.get(f"/gestion/a-verifier/quarantaine/{q1.pk}")).text
     assert 'name="nom" type="text" value="Fablab sans adresse"' in form_page  # read through the mapping
     assert 'value="69008"' in form_page
-    fields = {"nom": "Fablab sans adresse", "code_postal": "69008", "commune": "Lyon",
-              "services": ["aide-aux-demarches-administratives"]}  # fmt: skip
-    bad = await alice.post(f"/gestion/a-verifier/quarantaine/{q1.pk}", data={**fields, "adresse": "", "csrf": await csrf_of(alice)})
+    fields = {
+        "nom": "Fablab sans adresse",
+        "code_postal": "69008",
+        "commune": "Lyon",
+        "services": ["aide-aux-demarches-administratives"],
+    }
+    bad = await alice.post(
+        f"/gestion/a-verifier/quarantaine/{q1.pk}", data={**fields, "adresse": "", "csrf": await csrf_of(alice)}
+    )
     assert bad.status_code == 400 and 'id="erreur-adresse"' in bad.text
-    fixed = await alice.post(f"/gestion/a-verifier/quarantaine/{q1.pk}",
-                             data={**fields, "adresse": "3 rue Antoine Lumière", "csrf": await csrf_of(alice)})  # fmt: skip
+    fixed = await alice.post(
+        f"/gestion/a-verifier/quarantaine/{q1.pk}",
+        data={**fields, "adresse": "3 rue Antoine Lumière", "csrf": await csrf_of(alice)},
+    )
     assert fixed.status_code == 303 and "fait=corrige&lieu=" in fixed.headers["location"]
     venue_id = fixed.headers["location"].rsplit("=", 1)[1]
     stored = directory.store.get_venue(venue_id)
-    assert (stored.status, stored.venue.adresse, stored.provenance["adresse"].actor) == ("active", "3 rue Antoine Lumière", "alice")
+    assert (stored.status, stored.venue.adresse, stored.provenance["adresse"].actor) == (
+        "active",
+        "3 rue Antoine Lumière",
+        "alice",
+    )
     assert "Voir le lieu publié" in (await alice.get(fixed.headers["location"])).text
 
     admin = await signed_in("chloe", "admin")
     tab = (await admin.get("/gestion/a-verifier?onglet=quarantaine")).text
     assert "Fiche q2 de « Petit réseau »" in tab and "Fiche q1" not in tab
-    dismissed = await admin.post(f"/gestion/a-verifier/quarantaine/{q2.pk}/ecarter",
-                                 data={"raison": "pas un lieu", "csrf": await csrf_of(admin)})  # fmt: skip
+    dismissed = await admin.post(
+        f"/gestion/a-verifier/quarantaine/{q2.pk}/ecarter", data={"raison": "pas un lieu", "csrf": await csrf_of(admin)}
+    )
     assert dismissed.status_code == 303
     assert "Rien à vérifier ici" in (await admin.get("/gestion/a-verifier?onglet=quarantaine")).text
 

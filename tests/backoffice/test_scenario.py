@@ -29,8 +29,11 @@ pytestmark = pytest.mark.anyio
 def instance(tmp_path):
     """An instance's folders, its sources copied from ``fixtures/sources``, and ``directory …``."""
     shutil.copytree(FIXTURES / "sources", tmp_path / "sources")
-    env = {"DIRECTORY_DATA_DIR": str(tmp_path / "data"), "DIRECTORY_SOURCES_DIR": str(tmp_path / "sources"),
-           "DATABASE_URL": ""}  # fmt: skip
+    env = {
+        "DIRECTORY_DATA_DIR": str(tmp_path / "data"),
+        "DIRECTORY_SOURCES_DIR": str(tmp_path / "sources"),
+        "DATABASE_URL": "",
+    }
     runner = CliRunner()
 
     def directory(*args: str) -> str:
@@ -52,22 +55,37 @@ def edit_grand_lyon(folder, changes: dict[str, dict[str, str]]) -> None:
 async def test_an_animator_clears_the_queue_and_harvests_respect_every_decision(instance, places):
     folder, directory = instance
     assert "complète" in directory("harvest", "--all")
-    made = directory("users", "add", "anim", "--role", "animateur", "--nom", "Anne Imateur",
-                     "--territoire", "69", "--territoire", "26")  # fmt: skip
+    made = directory(
+        "users",
+        "add",
+        "anim",
+        "--role",
+        "animateur",
+        "--nom",
+        "Anne Imateur",
+        "--territoire",
+        "69",
+        "--territoire",
+        "26",
+    )
     token = re.search(r"/gestion/mot-de-passe/(\S+)", made).group(1)
     store = open_store(f"sqlite:///{folder / 'data' / 'directory.db'}")
     app = create_app(Settings(data_dir=folder / "data"), store, places)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as web:
         form = await web.get(f"/gestion/mot-de-passe/{token}")
-        chosen = await web.post(f"/gestion/mot-de-passe/{token}", data={
-            "csrf": CSRF.search(form.text).group(1), "password": PASSWORD, "confirmation": PASSWORD})  # fmt: skip
+        chosen = await web.post(
+            f"/gestion/mot-de-passe/{token}",
+            data={"csrf": CSRF.search(form.text).group(1), "password": PASSWORD, "confirmation": PASSWORD},
+        )
         assert chosen.status_code == 303
         await web.post("/gestion/deconnexion", data={"csrf": await csrf_of(web)})
         assert (await sign_in(web, "anim")).status_code == 303
 
         # The animator keeps two values of the Maisons de la Métropole: a phone, a name.
         latarjet, bachut = (store.get_venue(_venue_of(store, "grand-lyon", record)) for record in ("P84", "P85"))
-        kept = await web.post(f"/gestion/lieux/{latarjet.venue.id}/rendre", data={"champ": "telephone", "csrf": await csrf_of(web)})
+        kept = await web.post(
+            f"/gestion/lieux/{latarjet.venue.id}/rendre", data={"champ": "telephone", "csrf": await csrf_of(web)}
+        )
         assert kept.status_code == 303  # nothing was kept yet: giving back is harmless
         for venue, field, value in ((latarjet, "telephone", "04 72 00 00 00"), (bachut, "nom", None)):
             page = await web.get(f"/gestion/lieux/{venue.venue.id}")
@@ -80,14 +98,27 @@ async def test_an_animator_clears_the_queue_and_harvests_respect_every_decision(
             assert saved.status_code == 303, saved.text[:500]
 
         # The source changes both, and more, then is harvested again.
-        edit_grand_lyon(folder, {"P84": {"telephone": "04 28 67 99 99"}, "P85": {"nom": "MDM Bachut (nouveau nom)"},
-                                 "P86": {"lundi_am": "09h00-12h00"}})  # fmt: skip
+        edit_grand_lyon(
+            folder,
+            {
+                "P84": {"telephone": "04 28 67 99 99"},
+                "P85": {"nom": "MDM Bachut (nouveau nom)"},
+                "P86": {"lundi_am": "09h00-12h00"},
+            },
+        )
         second = directory("harvest", "--all")
         assert "grand-lyon (moisson" in second and "rien n'a changé" in second
 
         queue = (await web.get("/gestion/a-verifier")).text
         pairs = list(dict.fromkeys(re.findall(r"/gestion/a-verifier/doublons/(\d+)", queue)))
-        changes = list(dict.fromkeys(re.findall(r"/gestion/a-verifier/changements/(\d+)", (await web.get("/gestion/a-verifier?onglet=changements")).text)))
+        changes = list(
+            dict.fromkeys(
+                re.findall(
+                    r"/gestion/a-verifier/changements/(\d+)",
+                    (await web.get("/gestion/a-verifier?onglet=changements")).text,
+                )
+            )
+        )
         assert len(pairs) >= 3 and len(changes) == 2, (len(pairs), len(changes))
         before = {"pairs": len(pairs), "changes": len(changes)}
 
@@ -95,14 +126,18 @@ async def test_an_animator_clears_the_queue_and_harvests_respect_every_decision(
         for n, pk in enumerate(pairs):
             item = store.review_item(int(pk))
             decision = "meme-lieu" if n == 0 else "lieux-differents"
-            done = await web.post(f"/gestion/a-verifier/doublons/{pk}", data={"decision": decision, "csrf": await csrf_of(web)})
+            done = await web.post(
+                f"/gestion/a-verifier/doublons/{pk}", data={"decision": decision, "csrf": await csrf_of(web)}
+            )
             assert done.status_code == 303
             decided[f"{item['left_key']}|{item['right_key']}"] = decision
         phone = next(p for p in store.proposals() if p.field == "telephone")
         name = next(p for p in store.proposals() if p.field == "nom")
         for pk, decision in ((phone.pk, "accepter"), (name.pk, "refuser")):
-            done = await web.post(f"/gestion/a-verifier/changements/{pk}", data={
-                "decision": decision, "raison": "la structure nous a écrit", "csrf": await csrf_of(web)})  # fmt: skip
+            done = await web.post(
+                f"/gestion/a-verifier/changements/{pk}",
+                data={"decision": decision, "raison": "la structure nous a écrit", "csrf": await csrf_of(web)},
+            )
             assert done.status_code == 303
         home = (await web.get("/gestion/")).text
         assert re.search(r'<span class="tile-count">0</span> doublons possibles', home)

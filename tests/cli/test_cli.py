@@ -48,10 +48,14 @@ def test_import_json_report(run):
     assert zero["message"] == "les coordonnées (0, 0) ne désignent pas un lieu réel : point ignoré"
     swapped = next(p for p in report["problems"] if p["code"] == "coordinates_swapped")
     assert swapped == {
-        "position": 1, "record_id": "c1", "field": "latitude", "code": "coordinates_swapped",
-        "severity": "warning", "value": "6.1832, 48.6936",
+        "position": 1,
+        "record_id": "c1",
+        "field": "latitude",
+        "code": "coordinates_swapped",
+        "severity": "warning",
+        "value": "6.1832, 48.6936",
         "message": "latitude et longitude étaient inversées : corrigé",
-    }  # fmt: skip
+    }
 
 
 def test_clean_import_exits_0_and_stats_count_it(run):
@@ -119,7 +123,9 @@ def test_an_empty_sources_folder_is_said_not_silently_harvested(run, tmp_path):
         assert "aucune source dans" in result.output and "n'existe pas" in result.output
 
 
-def _local_source(folder, id: str, publisher: str, data: str, *, fmt: str = "national-csv", enabled: bool = True) -> None:
+def _local_source(
+    folder, id: str, publisher: str, data: str, *, fmt: str = "national-csv", enabled: bool = True
+) -> None:
     (folder / f"{id}.toml").write_text(
         f'id = "{id}"\nname = "{id}"\npublisher = "{publisher}"\nkind = "network"\npath = "{data}"\n'
         f'format = "{fmt}"\nlicence = "etalab-2.0"\nenabled = {str(enabled).lower()}\n',
@@ -264,9 +270,13 @@ def test_a_second_harvest_waits_for_the_first_instead_of_crashing(tmp_path):
     with (tmp_path / "harvest.lock").open("a") as first:  # a harvest is running
         fcntl.flock(first, fcntl.LOCK_EX)
         second = subprocess.Popen(
-            [sys.executable, "-m", "directory", "harvest", "petit"], env={**os.environ, **env}, cwd=tmp_path,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [sys.executable, "-m", "directory", "harvest", "petit"],
+            env={**os.environ, **env},
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert second.stderr.readline() == "une autre moisson est en cours : attente…\n"
             assert second.poll() is None  # it waits
@@ -309,7 +319,10 @@ def test_the_worker_reports_a_failed_pass_and_goes_on(tmp_path, monkeypatch):
     result = runner.invoke(main, ["worker", "--every", "2"], env=env)
     assert isinstance(result.exception, Stop), result.output  # still looping after three passes
     stderr = result.stderr.splitlines()
-    assert stderr[0].startswith("Passage interrompu : zz.toml : syntaxe TOML invalide") and "Traceback" not in result.output
+    assert (
+        stderr[0].startswith("Passage interrompu : zz.toml : syntaxe TOML invalide")
+        and "Traceback" not in result.output
+    )
     assert stderr[1:] == [
         "Nouvel essai dans 2 s.",
         "Passage interrompu : erreur inattendue (RuntimeError : index plein)",
@@ -341,7 +354,7 @@ def test_harvest_report_speaks_french(tmp_path):
     assert report[1] == (
         "  4 reçus, 3 nouveaux, 0 modifiés, 0 inchangés, 1 en quarantaine, 0 géocodés, 1 placés au centre de leur "
         "commune, 0 fusionnés, 0 à vérifier, 0 retirés — 0 requêtes"
-    )  # fmt: skip
+    )
     assert report[2:] == [
         "  rejet ×1 · nom : ce champ est obligatoire et il est vide",
         "  avertissement ×1 · pivot : pivot absent : remplacé par 00000000000000 (aucun SIRET connu)",
@@ -366,8 +379,14 @@ def test_review_shows_both_venues_and_only_pairs_still_in_the_directory(run, tmp
     a, b = f"fichier-a:{rows[0]['id']}", f"fichier-b:{rows[1]['id']}"
     store = open_store(f"sqlite:///{tmp_path / 'directory.db'}")
     with store.writer() as w:
-        w.add_review_items([{"left_key": a, "right_key": b, "score": 0.69, "parts": {"nom": 0.4}},
-                            {"left_key": a, "right_key": "fichier-c:1", "score": 0.9, "parts": {}}], None, utcnow())  # fmt: skip
+        w.add_review_items(
+            [
+                {"left_key": a, "right_key": b, "score": 0.69, "parts": {"nom": 0.4}},
+                {"left_key": a, "right_key": "fichier-c:1", "score": 0.9, "parts": {}},
+            ],
+            None,
+            utcnow(),
+        )
     store.close()
     assert run("review").output.splitlines()[:3] == [
         f"0.69  {a}  ⟷  {b}  (nom 0.40)",
@@ -380,7 +399,8 @@ def test_sources_check_runs_the_samples_with_the_commune_table_as_a_harvest_does
     """A postcode and a commune give the INSEE code at harvest time: a sample expecting it passes."""
     folder = tmp_path / "sources"
     folder.mkdir()
-    (folder / "lyon.toml").write_text("""
+    (folder / "lyon.toml").write_text(
+        """
 id = "lyon"
 name = "Lieux de Lyon"
 publisher = "Ville de Lyon"
@@ -400,7 +420,9 @@ date_maj = { value = "2025-03-01" }
 [[samples]]
 input = { ID = "1", Nom = "Médiathèque", Adresse = "246 rue Duguesclin", CP = "69003", Ville = "Lyon" }
 expected = { code_insee = "69383", commune = "Lyon" }
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     env = {"DIRECTORY_DATA_DIR": str(tmp_path), "DATABASE_URL": "", "DIRECTORY_SOURCES_DIR": str(folder)}
     result = CliRunner().invoke(main, ["sources", "check"], env=env, catch_exceptions=False)
     assert (result.exit_code, result.output) == (0, "✓ lyon : 1 exemples\n")

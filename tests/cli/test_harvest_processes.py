@@ -33,9 +33,13 @@ class Harvest:
 
     def __init__(self, env: dict[str, str], cwd: Path, source: str = "petit") -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "directory", "harvest", source], env=env, cwd=cwd,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [sys.executable, "-m", "directory", "harvest", source],
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.errors: queue.Queue[str] = queue.Queue()
         self.said: list[str] = []
         threading.Thread(target=self._read_errors, daemon=True).start()
@@ -89,17 +93,33 @@ def trickling(tmp_path) -> Iterator[tuple[Loopback, Path]]:
     sources = tmp_path / "sources"
     sources.mkdir()
     with Loopback(www) as server:
-        (sources / "petit.toml").write_text("\n".join([
-            'id = "petit"', 'name = "Petit"', 'publisher = "Hinaura"', 'kind = "network"',
-            f'url = "{server.url(TRICKLE)}?chunk=500&hold=1"', 'format = "national-csv"', 'licence = "etalab-2.0"',
-        ]) + "\n", encoding="utf-8")  # fmt: skip
+        (sources / "petit.toml").write_text(
+            "\n".join(
+                [
+                    'id = "petit"',
+                    'name = "Petit"',
+                    'publisher = "Hinaura"',
+                    'kind = "network"',
+                    f'url = "{server.url(TRICKLE)}?chunk=500&hold=1"',
+                    'format = "national-csv"',
+                    'licence = "etalab-2.0"',
+                ]
+            )
+            + "\n",
+            encoding="utf-8",
+        )
         yield server, sources
 
 
 def environment(data_dir: Path, sources: Path, database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES and not k.startswith("DIRECTORY_")}
     data_dir.mkdir(exist_ok=True)
-    return {**env, "DIRECTORY_DATA_DIR": str(data_dir), "DIRECTORY_SOURCES_DIR": str(sources), "DATABASE_URL": database_url}
+    return {
+        **env,
+        "DIRECTORY_DATA_DIR": str(data_dir),
+        "DIRECTORY_SOURCES_DIR": str(sources),
+        "DATABASE_URL": database_url,
+    }
 
 
 @pytest.fixture
@@ -120,8 +140,10 @@ def test_two_machines_sharing_a_database_never_harvest_a_source_at_once(tmp_path
     try:
         until(lambda: first.alive() and server.count(TRICKLE) == 1, "la première moisson lit la source")
         second = Harvest(environment(tmp_path / "machine-b", sources, postgis_url), tmp_path)
-        until(lambda: second.alive() and (second.says("une autre moisson est en cours") or server.count(TRICKLE) > 1),
-              "la seconde moisson attend, ou lit la source")  # fmt: skip
+        until(
+            lambda: second.alive() and (second.says("une autre moisson est en cours") or server.count(TRICKLE) > 1),
+            "la seconde moisson attend, ou lit la source",
+        )
         assert server.count(TRICKLE) == 1, "the second harvest read the source while the first one was reading it"
         assert second.says("une autre moisson est en cours sur cette base de données") and first.process.poll() is None
         server.release()
@@ -158,8 +180,10 @@ def test_a_harvest_killed_mid_run_is_marked_failed_at_the_next_start(tmp_path, t
         server.release()
         code, out = Harvest(env, tmp_path).finish()
         assert code == 0, out
-        note = ("moisson interrompue avant sa fin (processus arrêté, machine éteinte…) : rien n'en a été gardé, "
-                "rien n'a été retiré de l'annuaire ; marquée en échec au début de la moisson suivante")  # fmt: skip
+        note = (
+            "moisson interrompue avant sa fin (processus arrêté, machine éteinte…) : rien n'en a été gardé, "
+            "rien n'a été retiré de l'annuaire ; marquée en échec au début de la moisson suivante"
+        )
         assert f"moisson 1 de petit : {note}" in out
         assert "✓ petit (moisson 2, complète) : 10 reçus, 10 nouveaux" in out, out
         run = store.sources.run(1)
@@ -174,7 +198,16 @@ def test_a_harvest_killed_mid_run_is_marked_failed_at_the_next_start(tmp_path, t
 def test_a_database_address_that_cannot_be_read_is_a_french_error(tmp_path, trickling, command):
     _, sources = trickling
     env = environment(tmp_path / "donnees", sources, "nonsense")
-    done = subprocess.run([sys.executable, "-m", "directory", *command], env=env, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=PATIENCE_S)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "directory", *command],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE_S,
+    )
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
-    assert done.stderr.strip() == "Error: adresse de base de données invalide : « nonsense » (écrire sqlite:///chemin ou postgresql://…)"
+    assert (
+        done.stderr.strip()
+        == "Error: adresse de base de données invalide : « nonsense » (écrire sqlite:///chemin ou postgresql://…)"
+    )

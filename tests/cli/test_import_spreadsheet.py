@@ -28,5 +28,9 @@ def test_directory_import_reads_a_communes_workbook(run, tmp_path):
         store.close()
     buisson = venues["Buisson Ardent"]  # below a blank row inside the commune's merged cells
     assert (buisson.commune, buisson.code_postal, buisson.telephone, buisson.date_maj) == (
-        "Nancy", "54000", "+33383963516", date(2024, 2, 1))
+        "Nancy",
+        "54000",
+        "+33383963516",
+        date(2024, 2, 1),
+    )
     assert venues["AVEC"].commune == "Vandœuvre-lès-Nancy"

@@ -60,7 +60,8 @@ def test_json_text_never_writes_a_bare_constant(value):
 def test_every_json_output_goes_through_echo_json():
     """One way out for ``--json``: a command dumping JSON itself fails here."""
     offenders = [
-        path.name for path in CLI.glob("*.py")
+        path.name
+        for path in CLI.glob("*.py")
         if path.name != "_common.py" and re.search(r"click\.echo\(\s*json\.dumps", path.read_text(encoding="utf-8"))
-    ]  # fmt: skip
+    ]
     assert offenders == []

@@ -31,8 +31,12 @@ def closed_port() -> int:
 
 @pytest.mark.parametrize("command", [["reindex"], ["serve", "--port", "0"]])
 def test_a_search_server_that_does_not_answer_is_a_french_error(tmp_path: Path, command: list[str]):
-    env = {"DIRECTORY_DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'directory.db'}",
-           "DIRECTORY_MEILI_URL": f"http://127.0.0.1:{closed_port()}", "DIRECTORY_MEILI_KEY": "clé"}  # fmt: skip
+    env = {
+        "DIRECTORY_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'directory.db'}",
+        "DIRECTORY_MEILI_URL": f"http://127.0.0.1:{closed_port()}",
+        "DIRECTORY_MEILI_KEY": "clé",
+    }
     open_store(env["DATABASE_URL"], upgrade=True).close()
     result = CliRunner().invoke(main, command, env=env)
     assert result.exit_code == 1, result.output
@@ -82,5 +86,9 @@ def test_nearest_bench_small_mode_runs_on_each_backend():
     except OSError:
         unavailable("PostgreSQL absent de 127.0.0.1:5432 : bench/nearest.py --backends postgis non essayé")
     out = _bench("bench/nearest.py", "--small", "--no-analyze")
-    for line in ("sqlite         A nearest 20", "postgis        A nearest 20, cards", "parity sqlite vs postgis, B cards"):
+    for line in (
+        "sqlite         A nearest 20",
+        "postgis        A nearest 20, cards",
+        "parity sqlite vs postgis, B cards",
+    ):
         assert line in out, out

@@ -22,7 +22,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[email.message.Message] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
 
@@ -45,8 +45,19 @@ def inbox():
 
 
 def test_accounts_are_made_listed_reset_and_disabled(run, tmp_path):
-    made = run("users", "add", "alice", "--role", "animateur", "--nom", "Alice Martin", "--territoire", "69383",
-               "--territoire", "epci:200046977")  # fmt: skip
+    made = run(
+        "users",
+        "add",
+        "alice",
+        "--role",
+        "animateur",
+        "--nom",
+        "Alice Martin",
+        "--territoire",
+        "69383",
+        "--territoire",
+        "epci:200046977",
+    )
     assert made.exit_code == 0, made.output
     assert "Lyon 3e Arrondissement (commune 69383)" in made.output
     token = LINK.search(made.output).group(1)
@@ -68,19 +79,24 @@ def test_accounts_are_made_listed_reset_and_disabled(run, tmp_path):
     assert run("users", "enable", "alice").exit_code == 0
     actions = [e.action for e in store.accounts.events("alice")]
     assert actions == ["enable", "disable", "reset", "password", "reset", "create"]
-    assert all(e.actor.startswith("ligne de commande") for e in store.accounts.events("alice") if e.action != "password")
+    assert all(
+        e.actor.startswith("ligne de commande") for e in store.accounts.events("alice") if e.action != "password"
+    )
 
 
-@pytest.mark.parametrize("args, message", [
-    (("users", "add", "Alice", "--role", "admin"), "minuscules sans accent"),
-    (("users", "add", "alice", "--role", "animateur"), "au moins un territoire"),
-    (("users", "add", "alice", "--role", "animateur", "--territoire", "99999"), "aucune commune"),
-    (("users", "add", "alice", "--role", "animateur", "--territoire", "123456789"), "aucune intercommunalité"),
-    (("users", "add", "alice", "--role", "structure", "--lieu", "nexistepas"), "Lieu(x) inconnu(s) : nexistepas"),
-    (("users", "add", "alice", "--role", "admin", "--courriel", "pas-une-adresse"), "n'est pas une adresse"),
-    (("users", "reset", "bob"), "aucun compte"),
-    (("users", "disable", "bob"), "aucun compte"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("users", "add", "Alice", "--role", "admin"), "minuscules sans accent"),
+        (("users", "add", "alice", "--role", "animateur"), "au moins un territoire"),
+        (("users", "add", "alice", "--role", "animateur", "--territoire", "99999"), "aucune commune"),
+        (("users", "add", "alice", "--role", "animateur", "--territoire", "123456789"), "aucune intercommunalité"),
+        (("users", "add", "alice", "--role", "structure", "--lieu", "nexistepas"), "Lieu(x) inconnu(s) : nexistepas"),
+        (("users", "add", "alice", "--role", "admin", "--courriel", "pas-une-adresse"), "n'est pas une adresse"),
+        (("users", "reset", "bob"), "aucun compte"),
+        (("users", "disable", "bob"), "aucun compte"),
+    ],
+)
 def test_mistakes_are_refused_in_french(run, args, message):
     result = run(*args)
     assert result.exit_code == 1
@@ -120,7 +136,10 @@ def test_when_sending_fails_the_link_is_printed_and_nothing_is_lost(run, monkeyp
 
 
 def test_a_decision_from_the_shell_names_a_real_account(run):
-    for args in (("review", "same", "a:1", "b:2", "--par", "Camille"), ("lieu", "rendre", "l0000000000", "nom", "--par", "x")):
+    for args in (
+        ("review", "same", "a:1", "b:2", "--par", "Camille"),
+        ("lieu", "rendre", "l0000000000", "nom", "--par", "x"),
+    ):
         refused = run(*args)
         assert refused.exit_code == 1 and "n'est pas un compte de l'espace de gestion" in refused.output
     assert run("users", "add", "camille", "--role", "admin").exit_code == 0

@@ -69,7 +69,8 @@ def test_clear_errors_in_french(run, tmp_path):
     assert field.exit_code == 1 and "champ inconnu : couleur (champs possibles : pivot, nom, commune," in field.output
     phone = run("lieu", "corriger", venue_id, "telephone", "pas un numéro", "--par", "camille")
     assert phone.exit_code == 1 and phone.output.startswith(
-        "Error: valeur refusée pour telephone : numéro de téléphone illisible (attendu un numéro français")
+        "Error: valeur refusée pour telephone : numéro de téléphone illisible (attendu un numéro français"
+    )
     services = run("lieu", "corriger", venue_id, "services", "Réparation de vélos", "--par", "camille")
     assert "valeur refusée pour services : « Réparation de vélos » ne fait pas partie du vocabulaire" in services.output
     assert run("lieu", "rendre", "l0000000000", "nom", "--par", "camille").exit_code == 1

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from directory.curation import pair_evidence
 
-LATARJET = {"nom": "MDM Latarjet", "commune": "Lyon 8e arrondissement", "code_postal": "69008", "code_insee": "69388",
-            "latitude": 45.7296, "longitude": 4.8849}  # fmt: skip
+LATARJET = {
+    "nom": "MDM Latarjet",
+    "commune": "Lyon 8e arrondissement",
+    "code_postal": "69008",
+    "code_insee": "69388",
+    "latitude": 45.7296,
+    "longitude": 4.8849,
+}
 
 
 def test_identifiers_first_then_names_and_addresses_then_the_distance():

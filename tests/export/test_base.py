@@ -7,7 +7,7 @@ import csv
 import hashlib
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from rdflib import Graph
@@ -73,8 +73,11 @@ def test_an_empty_export_is_still_a_valid_document(name):
         assert len(Graph().parse(data=text, format="turtle")) == 0
     else:
         document = json.loads(text)
-        expected = {"json": [], "dinclusion": {"structures": [], "services": []},
-                    "geojson": {"type": "FeatureCollection", "features": []}}  # fmt: skip
+        expected = {
+            "json": [],
+            "dinclusion": {"structures": [], "services": []},
+            "geojson": {"type": "FeatureCollection", "features": []},
+        }
         if name == "jsonld":
             assert document["@graph"] == [] and len(Graph().parse(data=text, format="json-ld")) == 0
         else:
@@ -91,11 +94,16 @@ def test_the_national_id_is_the_permanent_venue_id(tmp_path):
     store = open_store(f"sqlite:///{tmp_path / 'directory.db'}", upgrade=True)
     try:
         record = {
-            "id": "cnfs-62aaf0cb", "pivot": "00000000000000", "nom": "Espace numérique", "commune": "Lyon",
-            "code_postal": "69003", "adresse": "39 rue d'Aubigny", "date_maj": "2024-01-01",
-        }  # fmt: skip
+            "id": "cnfs-62aaf0cb",
+            "pivot": "00000000000000",
+            "nom": "Espace numérique",
+            "commune": "Lyon",
+            "code_postal": "69003",
+            "adresse": "39 rue d'Aubigny",
+            "date_maj": "2024-01-01",
+        }
         venue = parse_venue(record).venue
-        at = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
+        at = datetime(2026, 11, 25, 9, tzinfo=UTC)
         with store.writer() as w:
             w.ensure_source(SourceInfo("cnfs", "Conseillers numériques"))
             outcome = w.apply("cnfs", venue.id, venue, at=at)

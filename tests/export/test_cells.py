@@ -50,8 +50,22 @@ def test_text_that_would_run_gets_a_leading_quote_and_reads_back(text):
     assert restore(neutralise(text)) == text
 
 
-@pytest.mark.parametrize("value", ["+33180059880", "+687271234", "-1.553621", "-4", "+33 1 80 05 98 80", -1.55, 47.2,
-                                   "", "Mairie", "Espace = partage", None])  # fmt: skip
+@pytest.mark.parametrize(
+    "value",
+    [
+        "+33180059880",
+        "+687271234",
+        "-1.553621",
+        "-4",
+        "+33 1 80 05 98 80",
+        -1.55,
+        47.2,
+        "",
+        "Mairie",
+        "Espace = partage",
+        None,
+    ],
+)
 def test_numbers_phones_and_plain_text_are_untouched(value):
     assert neutralise(value) == value
     if isinstance(value, str):
@@ -80,8 +94,11 @@ def hostile(venues):
 
 def csv_writers() -> list[str]:
     """Every registered writer a spreadsheet opens (CSV today; XLSX/ODS when they come)."""
-    spreadsheet = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   "application/vnd.oasis.opendocument.spreadsheet")  # fmt: skip
+    spreadsheet = (
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    )
     return [name for name, writer in WRITERS.items() if writer.media_type in spreadsheet]
 
 
@@ -137,7 +154,9 @@ def test_our_reader_reads_the_export_back_as_it_was(hostile):
 #: Where a CSV or spreadsheet may be written without ``directory.export.cells``:
 #: the geocoder's request to the BAN (a machine reads it, never a spreadsheet).
 _ALLOWED = {"export/cells.py", "harvest/geocode.py"}
-_WRITING = re.compile(r"csv\.writer\(|csv\.DictWriter\(|\bWorkbook\(|xlsxwriter|\.to_csv\(|\.to_excel\(|odf\.opendocument")
+_WRITING = re.compile(
+    r"csv\.writer\(|csv\.DictWriter\(|\bWorkbook\(|xlsxwriter|\.to_csv\(|\.to_excel\(|odf\.opendocument"
+)
 
 
 def test_no_module_writes_a_csv_or_spreadsheet_without_the_safe_writer():

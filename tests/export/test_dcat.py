@@ -57,7 +57,8 @@ def test_national_formats_conform_to_the_table_schema(catalogue):
 
 
 def test_dataset_metadata(catalogue):
-    rows = list(catalogue.query("""
+    rows = list(
+        catalogue.query("""
         PREFIX dcat: <http://www.w3.org/ns/dcat#>
         PREFIX dct: <http://purl.org/dc/terms/>
         PREFIX vcard: <http://www.w3.org/2006/vcard/ns#>
@@ -66,7 +67,8 @@ def test_dataset_metadata(catalogue):
             ?d dct:title ?title ; dct:license ?licence ; dct:spatial ?spatial ; dct:modified ?modified ;
                dct:accrualPeriodicity ?periodicity ; dcat:contactPoint/vcard:hasEmail ?email ;
                dct:temporal/dcat:startDate ?start .
-        }"""))
+        }""")
+    )
     assert len(rows) == 1
     row = rows[0]
     assert str(row.title) == METADATA.title and row.title.language == "fr"

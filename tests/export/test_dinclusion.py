@@ -51,16 +51,26 @@ def test_valid_for_the_data_inclusion_schema_package(document):
 _VALUES = {
     "frais": {"gratuit", "payant"},
     "publics": {
-        "actifs", "beneficiaires-des-minimas-sociaux", "demandeurs-emploi", "etudiants", "familles", "femmes",
-        "jeunes", "personnes-en-situation-de-handicap", "personnes-en-situation-durgence",
-        "personnes-en-situation-juridique-specifique", "personnes-exilees", "residents-qpv-frr", "seniors",
+        "actifs",
+        "beneficiaires-des-minimas-sociaux",
+        "demandeurs-emploi",
+        "etudiants",
+        "familles",
+        "femmes",
+        "jeunes",
+        "personnes-en-situation-de-handicap",
+        "personnes-en-situation-durgence",
+        "personnes-en-situation-juridique-specifique",
+        "personnes-exilees",
+        "residents-qpv-frr",
+        "seniors",
         "tous-publics",
     },
     "modes_accueil": {"a-distance", "en-presentiel"},
     "modes_mobilisation": {"envoyer-un-courriel", "se-presenter", "telephoner", "utiliser-lien-mobilisation"},
     "mobilisable_par": {"usagers", "professionnels"},
     "type": {"accompagnement", "aide-financiere", "aide-materielle", "atelier", "formation", "information"},
-}  # fmt: skip
+}
 
 
 def test_the_rules_of_the_notes_hold_without_the_package(document):
@@ -80,7 +90,9 @@ def test_the_rules_of_the_notes_hold_without_the_package(document):
             assert value is None or (values and set(values) <= allowed), (field, value)
         assert service["publics"] == ["tous-publics"] or "tous-publics" not in service["publics"]
         assert all(t.count("--") == 1 for t in service["thematiques"] or ())
-        assert service["zone_eligibilite"] is None or all(re.fullmatch(r"\w{2,3}", z) for z in service["zone_eligibilite"])
+        assert service["zone_eligibilite"] is None or all(
+            re.fullmatch(r"\w{2,3}", z) for z in service["zone_eligibilite"]
+        )
 
 
 def test_the_value_mappings_of_the_notes(document):
@@ -89,16 +101,32 @@ def test_the_value_mappings_of_the_notes(document):
     assert structure["siret"] == "43493312300029"
     assert structure["courriel"] == "contact@laquincaillerie.tl"
     assert structure["site_web"] == "https://www.laquincaillerie.tl/"
-    assert structure["reseaux_porteurs"] == ["aidants-connect", "conseillers-numeriques", "croix-rouge", "fabrique-de-territoire"]
+    assert structure["reseaux_porteurs"] == [
+        "aidants-connect",
+        "conseillers-numeriques",
+        "croix-rouge",
+        "fabrique-de-territoire",
+    ]
     assert service["frais"] == "gratuit"  # « Gratuit sous condition » and « Payant »: gratuit wins
     assert "Gratuit sous condition" in service["frais_precisions"]
     assert set(service["publics"]) == {
-        "jeunes", "etudiants", "familles", "seniors", "femmes", "personnes-en-situation-de-handicap", "personnes-exilees",
-    }  # fmt: skip
+        "jeunes",
+        "etudiants",
+        "familles",
+        "seniors",
+        "femmes",
+        "personnes-en-situation-de-handicap",
+        "personnes-exilees",
+    }
     assert "Illettrisme" in service["publics_precisions"]
     assert service["type"] == "aide-materielle"  # aide-materielle > atelier > accompagnement
     assert service["modes_accueil"] == ["a-distance", "en-presentiel"]
-    assert service["modes_mobilisation"] == ["se-presenter", "telephoner", "utiliser-lien-mobilisation", "envoyer-un-courriel"]
+    assert service["modes_mobilisation"] == [
+        "se-presenter",
+        "telephoner",
+        "utiliser-lien-mobilisation",
+        "envoyer-un-courriel",
+    ]
     assert service["lien_mobilisation"] == "https://www.rdv-solidarites.fr/"
     assert service["zone_eligibilite"] == ["51"]
     assert "numerique--acquerir-un-equipement" in service["thematiques"]
@@ -126,13 +154,16 @@ def test_two_files_hold_the_same_records(export_venues, document):
     assert json.loads(services.getvalue()) == document["services"]
 
 
-@pytest.mark.parametrize(("pivot", "siret"), [
-    ("12345678901234", None),  # 14 digits failing the Luhn check
-    ("43493312300029", "43493312300029"),
-    ("35600000063516", "35600000063516"),  # La Poste: its own rule, a real establishment
-    ("00000000000000", None),
-    ("W123456789", None),  # an RNA: data·inclusion v1 has no field for it
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("pivot", "siret"),
+    [
+        ("12345678901234", None),  # 14 digits failing the Luhn check
+        ("43493312300029", "43493312300029"),
+        ("35600000063516", "35600000063516"),  # La Poste: its own rule, a real establishment
+        ("00000000000000", None),
+        ("W123456789", None),  # an RNA: data·inclusion v1 has no field for it
+    ],
+)
 def test_only_a_siret_that_passes_its_check_is_exported_as_siret(venues, pivot, siret):
     venue = replace(venues[0], pivot=pivot)
     stream = io.StringIO()

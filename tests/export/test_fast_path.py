@@ -39,8 +39,12 @@ def test_a_row_builds_the_same_venue_when_a_writer_asks(demo_store):
     for (row, sources), stored in zip(demo_store.iter_venue_rows(), demo_store.iter_venues()):
         fast, slow = ExportVenue.from_row(row, sources), ExportVenue.from_stored(stored)
         assert (fast.id, fast.source, fast.updated_at, fast.url, fast.point) == (
-            slow.id, slow.source, slow.updated_at, slow.url, slow.venue.point
-        )  # fmt: skip
+            slow.id,
+            slow.source,
+            slow.updated_at,
+            slow.url,
+            slow.venue.point,
+        )
         assert fast.venue == slow.venue
 
 

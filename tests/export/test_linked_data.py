@@ -83,7 +83,10 @@ def test_the_full_venue(graph):
     assert str(graph.value(address, SDO.streetAddress)) == "12 BIS RUE DE LECLERCQ, Le patio du bois de l'Aulne"
     assert str(graph.value(address, SDO.addressLocality)) == "Reims"
     assert str(graph.value(node, SDO.telephone)) == "+33180059880"
-    assert {str(e) for e in graph.objects(node, SDO.email)} == {"contact@laquincaillerie.tl", "responsable@laquincaillerie.tl"}
+    assert {str(e) for e in graph.objects(node, SDO.email)} == {
+        "contact@laquincaillerie.tl",
+        "responsable@laquincaillerie.tl",
+    }
     assert graph.value(node, SDO.url) == URIRef("https://www.laquincaillerie.tl/")
     assert set(graph.objects(node, SDO.sameAs)) == {
         URIRef("https://m.facebook.com/laquincaillerie"),
@@ -104,7 +107,11 @@ def test_opening_hours_one_range_per_day_and_spec(graph):
     """« Mo-Fr 09:00-12:00,14:00-18:30; Sa 08:30-12:00; PH off » → 11 specifications."""
     specs = list(graph.objects(iri("hostile-everything"), SDO.openingHoursSpecification))
     found = {
-        (str(graph.value(s, SDO.dayOfWeek)).rsplit("/", 1)[1], str(graph.value(s, SDO.opens)), str(graph.value(s, SDO.closes)))
+        (
+            str(graph.value(s, SDO.dayOfWeek)).rsplit("/", 1)[1],
+            str(graph.value(s, SDO.opens)),
+            str(graph.value(s, SDO.closes)),
+        )
         for s in specs
     }
     assert len(specs) == len(found) == 11
@@ -145,8 +152,10 @@ def test_both_serialisations_hold_the_same_triples(export_venues):
     jsonld = Graph().parse(data=serialise(JsonLdWriter(base_url=BASE_URL), export_venues), format="json-ld")
 
     def normalised(g):  # decimals in Turtle, JSON numbers (doubles) in JSON-LD
-        return {(s, p, float(o) if isinstance(o, Literal) and isinstance(o.toPython(), (float, Decimal)) else o)
-                for s, p, o in g}  # fmt: skip
+        return {
+            (s, p, float(o) if isinstance(o, Literal) and isinstance(o.toPython(), (float, Decimal)) else o)
+            for s, p, o in g
+        }
 
     assert normalised(ttl) == normalised(jsonld)
 
@@ -178,10 +187,19 @@ def test_matches_to_data_inclusion(vocabularies):
 
     di = "https://api.data.inclusion.gouv.fr/api/v1/doc/"
     assert (concept("frais_a_charge", "gratuit"), SKOS.exactMatch, URIRef(di + "frais#gratuit")) in vocabularies
-    assert (concept("frais_a_charge", "gratuit-sous-condition"), SKOS.closeMatch, URIRef(di + "frais#gratuit")) in vocabularies
-    assert (concept("dispositif_programmes_nationaux", "france-services"), SKOS.exactMatch,
-            URIRef(di + "reseaux-porteurs#france-service")) in vocabularies  # fmt: skip
-    assert set(vocabularies.objects(concept("services", "acces-internet-et-materiel-informatique"), SKOS.closeMatch)) == {
+    assert (
+        concept("frais_a_charge", "gratuit-sous-condition"),
+        SKOS.closeMatch,
+        URIRef(di + "frais#gratuit"),
+    ) in vocabularies
+    assert (
+        concept("dispositif_programmes_nationaux", "france-services"),
+        SKOS.exactMatch,
+        URIRef(di + "reseaux-porteurs#france-service"),
+    ) in vocabularies
+    assert set(
+        vocabularies.objects(concept("services", "acces-internet-et-materiel-informatique"), SKOS.closeMatch)
+    ) == {
         URIRef(di + "thematiques#numerique--acceder-a-une-connexion-internet"),
         URIRef(di + "thematiques#numerique--acquerir-un-equipement"),
     }
@@ -197,9 +215,14 @@ def test_every_concept_a_venue_points_at_exists(graph, vocabularies):
 def test_data_inclusion_values_in_matches_exist(vocabularies):
     v1 = pytest.importorskip("data_inclusion.schema.v1", reason="data-inclusion-schema n'est pas installé")
     known = {
-        "thematiques": v1.Thematique, "publics": v1.Public, "frais": v1.Frais, "modes-mobilisation": v1.ModeMobilisation,
-        "types-services": v1.TypeService, "modes-accueil": v1.ModeAccueil, "reseaux-porteurs": v1.ReseauPorteur,
-    }  # fmt: skip
+        "thematiques": v1.Thematique,
+        "publics": v1.Public,
+        "frais": v1.Frais,
+        "modes-mobilisation": v1.ModeMobilisation,
+        "types-services": v1.TypeService,
+        "modes-accueil": v1.ModeAccueil,
+        "reseaux-porteurs": v1.ReseauPorteur,
+    }
     targets = set(vocabularies.objects(None, SKOS.exactMatch)) | set(vocabularies.objects(None, SKOS.closeMatch))
     assert targets
     for target in targets:
@@ -211,7 +234,9 @@ def test_data_inclusion_values_in_matches_exist(vocabularies):
 def test_a_pivot_failing_the_siret_check_is_no_siret(writer, venues):
     """« 12345678901234 » has 14 digits but fails the Luhn check: the venue keeps its id, no SIRET."""
     venue = replace(next(v for v in venues if v.id == "hostile-everything"), pivot="12345678901234")
-    g = Graph().parse(data=serialise(writer(base_url=BASE_URL), [ExportVenue.from_venue(venue, base_url=BASE_URL)]),
-                      format="json-ld" if writer is JsonLdWriter else "turtle")  # fmt: skip
+    g = Graph().parse(
+        data=serialise(writer(base_url=BASE_URL), [ExportVenue.from_venue(venue, base_url=BASE_URL)]),
+        format="json-ld" if writer is JsonLdWriter else "turtle",
+    )
     assert list(g.objects(iri("hostile-everything"), SDO.identifier)) == [Literal("hostile-everything")]
     assert "12345678901234" not in g.serialize(format="nt")

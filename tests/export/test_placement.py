@@ -28,11 +28,20 @@ CENTRE = (45.7592, 4.8495)
 
 @pytest.fixture(scope="module")
 def venue():
-    result = parse_venue({
-        "id": "v1", "pivot": "43493312300029", "nom": "Espace numérique", "commune": "Lyon", "code_postal": "69003",
-        "code_insee": "69383", "adresse": "rue introuvable", "date_maj": "2026-01-15",
-        "latitude": CENTRE[0], "longitude": CENTRE[1],
-    })  # fmt: skip
+    result = parse_venue(
+        {
+            "id": "v1",
+            "pivot": "43493312300029",
+            "nom": "Espace numérique",
+            "commune": "Lyon",
+            "code_postal": "69003",
+            "code_insee": "69383",
+            "adresse": "rue introuvable",
+            "date_maj": "2026-01-15",
+            "latitude": CENTRE[0],
+            "longitude": CENTRE[1],
+        }
+    )
     assert result.venue is not None
     return result.venue
 
@@ -43,13 +52,23 @@ def document(name: str, venues: list[ExportVenue]) -> str:
     return stream.getvalue()
 
 
-@pytest.mark.parametrize(("method", "precision"), [
-    ("commune", "commune"), ("ban-street", "rue"), ("ban", "rue"), ("ban-housenumber", "adresse"),
-    ("producteur", "adresse"), (None, "adresse"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "precision"),
+    [
+        ("commune", "commune"),
+        ("ban-street", "rue"),
+        ("ban", "rue"),
+        ("ban-housenumber", "adresse"),
+        ("producteur", "adresse"),
+        (None, "adresse"),
+    ],
+)
 def test_geojson_says_how_precise_the_point_is(venue, method, precision):
     (feature,) = json.loads(document("geojson", [ExportVenue(venue=venue, geo_method=method)]))["features"]
-    assert (feature["properties"]["precision_position"], feature["properties"]["methode_position"]) == (precision, method)
+    assert (feature["properties"]["precision_position"], feature["properties"]["methode_position"]) == (
+        precision,
+        method,
+    )
     assert feature["geometry"]["coordinates"] == [CENTRE[1], CENTRE[0]]
 
 
@@ -79,7 +98,9 @@ def test_data_inclusion_gets_no_point_rather_than_a_commune_centre(venue):
 
 
 def test_the_national_csv_is_unchanged(venue):
-    assert document("csv", [ExportVenue(venue=venue, geo_method="commune")]) == document("csv", [ExportVenue(venue=venue)])
+    assert document("csv", [ExportVenue(venue=venue, geo_method="commune")]) == document(
+        "csv", [ExportVenue(venue=venue)]
+    )
 
 
 def test_whole_directory_exports_read_the_method_from_the_store(venue, tmp_path):

@@ -55,4 +55,6 @@ def test_memory_stays_flat(name):
             tracemalloc.stop()
     assert written == count
     assert peak < PEAK_LIMIT, f"{name}: peak {peak / 2**20:.1f} MB"
-    assert held["end"] - held["quarter"] < GROWTH_LIMIT, f"{name}: grew by {(held['end'] - held['quarter']) / 2**20:.1f} MB"
+    assert held["end"] - held["quarter"] < GROWTH_LIMIT, (
+        f"{name}: grew by {(held['end'] - held['quarter']) / 2**20:.1f} MB"
+    )

@@ -53,9 +53,18 @@ from ..serving import LoopbackService
 BAN_TABLE = Path(__file__).resolve().parents[2] / "fixtures" / "ban" / "addresses.csv"
 
 _RESULT_COLUMNS = (
-    "latitude", "longitude", "result_label", "result_score", "result_type", "result_id",
-    "result_housenumber", "result_postcode", "result_city", "result_citycode", "result_status",
-)  # fmt: skip
+    "latitude",
+    "longitude",
+    "result_label",
+    "result_score",
+    "result_type",
+    "result_id",
+    "result_housenumber",
+    "result_postcode",
+    "result_city",
+    "result_citycode",
+    "result_status",
+)
 
 
 @dataclass(frozen=True)
@@ -214,7 +223,7 @@ class FakeBan(LoopbackService):
         for received in rows:
             row = dict(received)
             entry = self._lookup(row, columns or fieldnames, filters)
-            row.update(entry.answer if entry else {c: "" for c in _RESULT_COLUMNS} | {"result_status": "not-found"})
+            row.update(entry.answer if entry else dict.fromkeys(_RESULT_COLUMNS, "") | {"result_status": "not-found"})
             writer.writerow(row)
         return Response(
             out.getvalue().encode("utf-8"),
@@ -236,17 +245,21 @@ class FakeBan(LoopbackService):
         features = []
         if entry is not None:
             a = entry.answer
-            features.append({
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [float(a["longitude"]), float(a["latitude"])]},
-                "properties": {
-                    "label": a["result_label"], "score": float(a["result_score"]), "type": a["result_type"],
-                    "postcode": a["result_postcode"], "citycode": a["result_citycode"], "city": a["result_city"],
-                },
-            })  # fmt: skip
-        return Response(
-            json.dumps({"type": "FeatureCollection", "features": features}), media_type="application/json"
-        )
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [float(a["longitude"]), float(a["latitude"])]},
+                    "properties": {
+                        "label": a["result_label"],
+                        "score": float(a["result_score"]),
+                        "type": a["result_type"],
+                        "postcode": a["result_postcode"],
+                        "citycode": a["result_citycode"],
+                        "city": a["result_city"],
+                    },
+                }
+            )
+        return Response(json.dumps({"type": "FeatureCollection", "features": features}), media_type="application/json")
 
     def _lookup(self, row: dict[str, str], columns: list[str], filters: dict[str, str]) -> BanEntry | None:
         query = fold(" ".join(row.get(c) or "" for c in columns))

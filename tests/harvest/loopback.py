@@ -252,7 +252,9 @@ class Loopback(LoopbackService):
     async def _charset(self, request: Request) -> Response:
         path = self._file(request)
         media_type = (_media_type(path) or "text/plain").split(";")[0]
-        return Response(path.read_bytes(), headers={"content-type": f"{media_type}; charset={request.path_params['charset']}"})
+        return Response(
+            path.read_bytes(), headers={"content-type": f"{media_type}; charset={request.path_params['charset']}"}
+        )
 
     async def _huge(self, request: Request) -> Response:
         total = request.path_params["megabytes"] * _MB

@@ -20,14 +20,22 @@ def test_a_reharvest_of_a_changed_record_keeps_the_corrected_fields(store, place
     with store.writer() as w:
         w.correct(venue_id, "telephone", "04 50 73 00 00", "Camille", NOW + timedelta(hours=1), places=places)
         w.correct(venue_id, "adresse", "2 place du Champ de Foire", "Camille", NOW + timedelta(hours=1), places=places)
-    records[0] = {**records[0], "telephone": "0450999999", "adresse": "Mairie", "code_postal": "74361",
-                  "nom": "France services d'Abondance"}  # fmt: skip
+    records[0] = {
+        **records[0],
+        "telephone": "0450999999",
+        "adresse": "Mairie",
+        "code_postal": "74361",
+        "nom": "France services d'Abondance",
+    }
     write_csv(root / "lieux.csv", records)
     report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
     assert (report.status, report.updated, report.unchanged) == ("complete", 1, 9)
     stored = store.get_venue(venue_id)
     assert (stored.venue.telephone, stored.venue.adresse, stored.venue.code_postal) == (
-        "+33450730000", "2 place du Champ de Foire", "74360")  # the whole address stays the person's
+        "+33450730000",
+        "2 place du Champ de Foire",
+        "74360",
+    )  # the whole address stays the person's
     assert stored.venue.nom == "France services d'Abondance"  # what nobody corrected follows the source
     assert stored.provenance["telephone"].locked and stored.provenance["code_postal"].locked
     with store.writer() as w:

@@ -99,8 +99,10 @@ def venue_of(store: Store, source_id: str, record_id: str) -> tuple[str, str]:
     """(venue id, status) of the venue a record feeds."""
     with store.engine.connect() as c:
         row = c.execute(
-            sa.text("SELECT v.id, v.status FROM source_link l JOIN venue v ON v.pk = l.venue_pk "
-                    "WHERE l.source_id = :s AND l.record_id = :r"),  # fmt: skip
+            sa.text(
+                "SELECT v.id, v.status FROM source_link l JOIN venue v ON v.pk = l.venue_pk "
+                "WHERE l.source_id = :s AND l.record_id = :r"
+            ),
             {"s": source_id, "r": record_id},
         ).one()
     return row[0], row[1]
@@ -142,7 +144,9 @@ def test_two_instances_follow_each_other_without_echo(instances, places, fetcher
     write_csv(data, records)
     import_file(b.store, data, places=places)
     with b.store.writer() as writer:
-        assert writer.withdraw_missing(IMPORTED, {r["id"] for r in records} - {gone["id"]}, utcnow()) == [b_ids[gone["id"]]]
+        assert writer.withdraw_missing(IMPORTED, {r["id"] for r in records} - {gone["id"]}, utcnow()) == [
+            b_ids[gone["id"]]
+        ]
         venue = parse_venue(dict(merged), places=places).venue
         assert venue is not None
         writer.apply_many(IMPORTED, [Incoming(merged["id"], venue, attach_to=b_ids[survivor["id"]])], at=utcnow())
@@ -161,7 +165,9 @@ def test_two_instances_follow_each_other_without_echo(instances, places, fetcher
     merged_on_a = a.store.get_venue(venue_of(a.store, "instance-b", b_ids[merged["id"]])[0])
     assert merged_on_a is not None and merged_on_a.status == "merged"
     assert merged_on_a.merged_into == venue_of(a.store, "instance-b", b_ids[survivor["id"]])[0]
-    assert a.store.count_venues() == 18 and a.store.count_venues("withdrawn") == 1 and a.store.count_venues("merged") == 1
+    assert (
+        a.store.count_venues() == 18 and a.store.count_venues("withdrawn") == 1 and a.store.count_venues("merged") == 1
+    )
     with a.store.engine.connect() as c:
         moved = set(c.execute(sa.text("SELECT venue_id FROM change_log WHERE seq > :s"), {"s": a_version}).scalars())
     touched = {venue_of(a.store, "instance-b", b_ids[r["id"]])[0] for r in (changed, gone, merged, survivor)}

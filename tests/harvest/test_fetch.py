@@ -8,16 +8,16 @@ import json
 import socket
 import time
 import tracemalloc
-from urllib.parse import quote
 from collections.abc import Callable, Iterator
+from urllib.parse import quote
 
 import httpx
 import pytest
 
 from directory.errors import SourceUnavailable
-from directory.harvest.encoding import decode, detect_encoding, encoding_note
 from directory.harvest.bounds import Bounds
-from directory.harvest.fetch import DEFAULT_USER_AGENT, FetchResult, Fetcher
+from directory.harvest.encoding import decode, detect_encoding, encoding_note
+from directory.harvest.fetch import DEFAULT_USER_AGENT, Fetcher, FetchResult
 
 from .loopback import FIXTURES, Loopback
 
@@ -233,9 +233,17 @@ def test_a_redirect_leaves_neither_the_host_nor_the_web(loopback: Loopback, fetc
 
 
 def test_bounds_of_a_web_source():
-    bounds = Bounds.of("http://data.exemple.fr/lieux.csv", local=False, allowed_hosts=("cdn.exemple.fr", "api.exemple.fr:8443"))
-    within = ["http://data.exemple.fr/p2", "https://data.exemple.fr/p2", "http://DATA.exemple.fr:80/x",
-              "https://cdn.exemple.fr/x", "http://cdn.exemple.fr/x", "https://api.exemple.fr:8443/x"]  # fmt: skip
+    bounds = Bounds.of(
+        "http://data.exemple.fr/lieux.csv", local=False, allowed_hosts=("cdn.exemple.fr", "api.exemple.fr:8443")
+    )
+    within = [
+        "http://data.exemple.fr/p2",
+        "https://data.exemple.fr/p2",
+        "http://DATA.exemple.fr:80/x",
+        "https://cdn.exemple.fr/x",
+        "http://cdn.exemple.fr/x",
+        "https://api.exemple.fr:8443/x",
+    ]
     assert [bounds.refusal(url) for url in within] == [None] * len(within)
     assert "hors de l'hôte" in bounds.refusal("http://data.exemple.fr:6379/")
     assert "hors de l'hôte" in bounds.refusal("http://169.254.169.254/latest/meta-data/")
@@ -250,7 +258,9 @@ def test_bounds_of_a_web_source():
 
 def test_retries_stop_at_the_deadline_without_waiting_past_it(loopback: Loopback, make_fetcher, sleeps: list[float]):
     fetcher = make_fetcher(retries=5, backoff_s=30)
-    error = unavailable(fetcher, loopback.url("status/503"), bounds=Bounds.of(loopback.base_url, local=False, deadline_s=20))
+    error = unavailable(
+        fetcher, loopback.url("status/503"), bounds=Bounds.of(loopback.base_url, local=False, deadline_s=20)
+    )
     assert loopback.count("status/503") == 1 and sleeps == []  # a second try could not start in time
     assert error.detail.startswith(
         "délai total dépassé : la source n'a pas tout envoyé en 20 s, la limite « deadline » de son fichier, "

@@ -67,7 +67,12 @@ def make_geocoder(
         clients.append(client)
         cache = GeocodeCache(store) if cached else None
         return BanGeocoder(
-            ban.base_url, client=client, cache=cache, places=places, sleep=sleeps.append, **options  # type: ignore[arg-type]
+            ban.base_url,
+            client=client,
+            cache=cache,
+            places=places,
+            sleep=sleeps.append,
+            **options,  # type: ignore[arg-type]
         )
 
     yield make
@@ -211,9 +216,7 @@ def test_same_address_twice_in_one_call_is_sent_once(make_geocoder: Callable[...
     assert results["reims-twin"].latitude == results["reims-1"].latitude
 
 
-def test_refused_answers_are_cached_and_judged_on_read(
-    make_geocoder: Callable[..., BanGeocoder], ban: FakeBan
-) -> None:
+def test_refused_answers_are_cached_and_judged_on_read(make_geocoder: Callable[..., BanGeocoder], ban: FakeBan) -> None:
     assert make_geocoder().geocode([LOW_SCORE])["capesterre"].method == "commune"
     ban.reset()
 
@@ -269,7 +272,9 @@ def test_address_key_ignores_case_spacing_and_accents() -> None:
 
     assert address_key(a) == address_key(b) == "12 bis rue de leclercq|51100|51454"
     assert address_key(c) != address_key(a)
-    assert address_key(GeocodeRequest("d", "Allée de l’Église", "51100", "Reims", None)).startswith("allee de l eglise|")
+    assert address_key(GeocodeRequest("d", "Allée de l’Église", "51100", "Reims", None)).startswith(
+        "allee de l eglise|"
+    )
     assert len(address_key(GeocodeRequest("e", "rue " * 300, "51100", "Reims", None))) <= 400
 
 

@@ -24,16 +24,24 @@ SECOND_D2 = "Centre social La Clairière"
 
 def raw_rows(store, run_id):
     with store.engine.connect() as c:
-        return c.execute(sa.text(
-            "SELECT position, record_id, status, payload, problems FROM raw_record WHERE run_id = :r ORDER BY position"
-        ), {"r": run_id}).all()  # fmt: skip
+        return c.execute(
+            sa.text(
+                "SELECT position, record_id, status, payload, problems FROM raw_record WHERE run_id = :r ORDER BY position"
+            ),
+            {"r": run_id},
+        ).all()
 
 
 def venue_names(store, source_id):
     with store.engine.connect() as c:
-        return dict(c.execute(sa.text(
-            "SELECT l.record_id, v.nom FROM source_link l JOIN venue v ON v.pk = l.venue_pk WHERE l.source_id = :s"
-        ), {"s": source_id}).all())  # fmt: skip
+        return dict(
+            c.execute(
+                sa.text(
+                    "SELECT l.record_id, v.nom FROM source_link l JOIN venue v ON v.pk = l.venue_pk WHERE l.source_id = :s"
+                ),
+                {"s": source_id},
+            ).all()
+        )
 
 
 def problems_of(row):
@@ -45,12 +53,19 @@ def check_rows(store, run_id):
     """Five raw rows kept: d1's repeat kept aside (not stored twice), d2's second venue in quarantine."""
     rows = raw_rows(store, run_id)
     assert [(r.position, r.record_id, r.status) for r in rows] == [
-        (1, "d1", "stored"), (2, "d2", "stored"), (3, "d1", "skipped"), (4, "d2", "quarantined"), (5, "d3", "stored"),
-    ]  # fmt: skip
+        (1, "d1", "stored"),
+        (2, "d2", "stored"),
+        (3, "d1", "skipped"),
+        (4, "d2", "quarantined"),
+        (5, "d3", "stored"),
+    ]
     assert rows[2].payload == rows[0].payload  # nothing of the repeat is lost
     (repeat,) = problems_of(rows[2])
     assert (repeat["field"], repeat["code"], repeat["severity"]) == ("id", "repeated_row", "warning")
-    assert repeat["message"] == "ligne répétée à l'identique : l'identifiant « d1 » est déjà celui de la ligne 1 ; gardée une fois"
+    assert (
+        repeat["message"]
+        == "ligne répétée à l'identique : l'identifiant « d1 » est déjà celui de la ligne 1 ; gardée une fois"
+    )
     (conflict,) = problems_of(rows[3])
     assert (conflict["field"], conflict["code"], conflict["severity"]) == ("id", "duplicate_id", "error")
     assert conflict["message"] == (
@@ -71,8 +86,10 @@ def test_a_harvest_keeps_a_verbatim_repeat_once_and_quarantines_a_second_venue_w
     assert report.status == "complete", report.notes
     assert (report.fetched, report.new, report.quarantined) == (5, 3, 1)
     assert venue_names(store, "hinaura") == {
-        "d1": "Médiathèque de la Manufacture", "d2": FIRST_D2, "d3": "Espace numérique du Haut-du-Lièvre",
-    }  # fmt: skip
+        "d1": "Médiathèque de la Manufacture",
+        "d2": FIRST_D2,
+        "d3": "Espace numérique du Haut-du-Lièvre",
+    }
     assert [n for n in report.notes if "identique" in n] == [
         "ligne répétée à l'identique, gardée une fois : l'identifiant « d1 » (lignes 1 et 3)"
     ]
@@ -110,8 +127,10 @@ def test_many_repeats_are_said_in_one_bounded_note(store, places, served, fetche
     assert (report.fetched, report.quarantined, report.status) == (61, 0, "complete")
     assert report.new + report.merged == 30  # the same place, thirty names: merged, which is not the point here
     (note,) = [n for n in report.notes if "identique" in n]
-    assert note.startswith("lignes répétées à l'identique, gardées une fois : l'identifiant « r0 » (lignes 1, 31 et 61), "
-                           "« r1 » (lignes 2 et 32)")  # fmt: skip
+    assert note.startswith(
+        "lignes répétées à l'identique, gardées une fois : l'identifiant « r0 » (lignes 1, 31 et 61), "
+        "« r1 » (lignes 2 et 32)"
+    )
     assert note.endswith("« r19 » (lignes 20 et 50) ; et 10 autres identifiants")
 
 
@@ -124,10 +143,12 @@ def _rows(path):
 def test_an_import_keeps_a_verbatim_repeat_once_and_quarantines_a_second_venue_with_the_same_id(store, places):
     report = import_file(store, SAME_ID, places=places)
     assert (report.read, report.created, report.rejected) == (5, 3, 1)
-    warned = [(p.position, p.record_id, p.problem.code) for p in report.problems if p.problem.severity is Severity.WARNING]
-    assert (3, "d1", "repeated_row") in warned
-    assert [(p.position, p.record_id, p.problem.code) for p in report.problems if p.problem.severity is Severity.ERROR] == [
-        (4, "d2", "duplicate_id")
+    warned = [
+        (p.position, p.record_id, p.problem.code) for p in report.problems if p.problem.severity is Severity.WARNING
     ]
+    assert (3, "d1", "repeated_row") in warned
+    assert [
+        (p.position, p.record_id, p.problem.code) for p in report.problems if p.problem.severity is Severity.ERROR
+    ] == [(4, "d2", "duplicate_id")]
     assert venue_names(store, report.source_id)["d2"] == FIRST_D2
     check_rows(store, report.run_id)

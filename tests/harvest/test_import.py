@@ -22,7 +22,9 @@ def reasons(report, severity=Severity.ERROR):
 
 def raw_statuses(store, run_id):
     with store.engine.connect() as c:
-        return dict(c.execute(sa.text("SELECT record_id, status FROM raw_record WHERE run_id = :r"), {"r": run_id}).all())
+        return dict(
+            c.execute(sa.text("SELECT record_id, status FROM raw_record WHERE run_id = :r"), {"r": run_id}).all()
+        )
 
 
 @pytest.mark.parametrize(
@@ -30,7 +32,14 @@ def raw_statuses(store, run_id):
     [
         (OFFICIAL_EXAMPLE, 1, 1, 0),
         (DATASETS / "hinaura" / "source.json", 687, 687, 0),
-        (DATASETS / "nouvelle-caledonie" / "20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json", 90, 78, 12),
+        (
+            DATASETS
+            / "nouvelle-caledonie"
+            / "20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json",
+            90,
+            78,
+            12,
+        ),
     ],
     ids=lambda p: p.parent.name if hasattr(p, "parent") else None,
 )
@@ -66,9 +75,10 @@ def test_second_import_of_the_same_file_changes_nothing(store, places):
 def test_pass_numerique_stays_findable(store, places):
     import_file(store, DATASETS / "hinaura" / "source.json", places=places)
     with store.engine.connect() as c:
-        count = c.execute(sa.text(
-            "SELECT count(*) FROM venue_term WHERE field = 'conditions_frais' AND code = :c"
-        ), {"c": ConditionFrais.PASS_NUMERIQUE.code}).scalar_one()  # fmt: skip
+        count = c.execute(
+            sa.text("SELECT count(*) FROM venue_term WHERE field = 'conditions_frais' AND code = :c"),
+            {"c": ConditionFrais.PASS_NUMERIQUE.code},
+        ).scalar_one()
     source = json.loads((DATASETS / "hinaura" / "source.json").read_text(encoding="utf-8"))
     assert count == sum("Pass numérique" in (r.get("conditions_acces") or "") for r in source) > 0
 
@@ -93,7 +103,11 @@ def test_unknown_codes_cost_the_term_not_the_row(store, places):
     report = import_file(store, HOSTILE / "unknown-codes.csv", places=places)
     assert (report.stored, report.rejected) == (3, 0)
     assert reasons(report) == set()
-    dropped = {(p.record_id, p.problem.field, p.problem.value) for p in report.problems if p.problem.code == "unknown_term_dropped"}
+    dropped = {
+        (p.record_id, p.problem.field, p.problem.value)
+        for p in report.problems
+        if p.problem.code == "unknown_term_dropped"
+    }
     assert dropped == {("u1", "services", "Réparation de vélos"), ("u2", "frais_a_charge", "Sur donation")}
     assert raw_statuses(store, report.run_id) == {"u1": "stored", "u2": "stored", "u3": "stored"}
 
@@ -134,7 +148,7 @@ def test_script_tags_and_hostile_text(store, places):
     report = import_file(store, HOSTILE / "script-tags.json", places=places)
     assert reasons(report) == {("s1", "nom", "markup"), (None, "*", "not_an_object"), ("s1", "id", "duplicate_id")}
     names = sorted(n.venue.nom for n in store.nearest(48.6936, 6.1832, limit=5))
-    assert names == ["Espace \"Le Lien\" | 🖥️ ; ça va", "Lien"]
+    assert names == ['Espace "Le Lien" | 🖥️ ; ça va', "Lien"]
 
 
 @pytest.mark.parametrize("name", ["not-json.json", "binary.csv"])
@@ -164,10 +178,13 @@ def test_demo_fixtures_cover_the_required_territories(tmp_path, places):
 def stored_venues(store, run_id):
     """Record id → the venue it was stored as, for one import."""
     with store.engine.connect() as c:
-        rows = c.execute(sa.text(
-            "SELECT l.record_id, v.id FROM source_link l JOIN venue v ON v.pk = l.venue_pk WHERE l.source_id = "
-            "(SELECT source_id FROM run WHERE id = :r)"
-        ), {"r": run_id}).all()  # fmt: skip
+        rows = c.execute(
+            sa.text(
+                "SELECT l.record_id, v.id FROM source_link l JOIN venue v ON v.pk = l.venue_pk WHERE l.source_id = "
+                "(SELECT source_id FROM run WHERE id = :r)"
+            ),
+            {"r": run_id},
+        ).all()
     return {record_id: store.get_venue(venue_id) for record_id, venue_id in rows}
 
 
@@ -177,14 +194,23 @@ def test_the_commune_checked_four_ways(store, places):
     assert (report.stored, report.rejected) == (5, 0)
     venues = stored_venues(store, report.run_id)
     assert {k: v.venue.code_insee for k, v in venues.items()} == {
-        "k1": "2B033", "k2": "69387", "k3": "74010", "k4": "13089", "k5": "69387",
-    }  # fmt: skip
+        "k1": "2B033",
+        "k2": "69387",
+        "k3": "74010",
+        "k4": "13089",
+        "k5": "69387",
+    }
     assert venues["k1"].venue.point == (42.693135, 9.44985) and venues["k4"].venue.point == (43.836317, 4.943599)
     assert venues["k5"].venue.point == (45.730721, 4.82803)  # back from the Atlantic
-    assert {(r, p.problem.code) for r, p in ((p.record_id, p) for p in report.problems) if p.problem.field != "pivot"} == {
-        ("k1", "insee_contradicted"), ("k2", "insee_contradicted"), ("k3", "former_commune"),
-        ("k4", "postcode_insee_mismatch"), ("k5", "coordinates_sign_flipped"),
-    }  # fmt: skip
+    assert {
+        (r, p.problem.code) for r, p in ((p.record_id, p) for p in report.problems) if p.problem.field != "pivot"
+    } == {
+        ("k1", "insee_contradicted"),
+        ("k2", "insee_contradicted"),
+        ("k3", "former_commune"),
+        ("k4", "postcode_insee_mismatch"),
+        ("k5", "coordinates_sign_flipped"),
+    }
     ampuis = store.nearest(45.5105, 4.8135, limit=5, radius_km=10)  # nothing of Lyon's is in Ampuis
     assert not ampuis
 
@@ -198,14 +224,19 @@ def test_recoverable_values_cost_nothing(store, places):
     assert venues["t3"].venue.nom == "Atelier 👩\u200d💻"
     found = {(p.record_id, p.problem.field, p.problem.code) for p in report.problems if p.problem.field != "pivot"}
     assert found == {
-        ("t1", "nom", "invisible_characters"), ("t1", "adresse", "invisible_characters"),
-        ("t2", "nom", "formula_text"), ("t2", "presentation_detail", "formula_text"),
+        ("t1", "nom", "invisible_characters"),
+        ("t1", "adresse", "invisible_characters"),
+        ("t2", "nom", "formula_text"),
+        ("t2", "presentation_detail", "formula_text"),
         ("t3", "presentation_detail", "formula_text"),
-    }  # fmt: skip
+    }
     message = next(p.problem.message for p in report.problems if p.record_id == "t1" and p.problem.field == "nom")
     assert "U+202E" in message and "retirés" in message
     legacy = import_file(store, HOSTILE / "legacy-terms.json", places=places)
     assert (legacy.stored, legacy.rejected) == (1, 0)
     said = {(p.problem.code, p.problem.value) for p in legacy.problems if p.problem.field != "pivot"}
-    assert said == {("legacy_term_implied", "Adultes"), ("legacy_term_dropped", "Sur donation"),
-                    ("unknown_term_dropped", "Réparer des vélos")}  # fmt: skip
+    assert said == {
+        ("legacy_term_implied", "Adultes"),
+        ("legacy_term_dropped", "Sur donation"),
+        ("unknown_term_dropped", "Réparer des vélos"),
+    }

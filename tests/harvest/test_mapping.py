@@ -41,8 +41,9 @@ def test_a_list_field_reads_a_cell_as_the_national_standard_writes_it():
     """« A|B » in one cell is two services, and their values table sees each (no split needed)."""
     spec = {"column": "Services", "values": {"Démarches": "Aide aux démarches administratives"}}
     assert one(spec, {"Services": "Démarches|Accès internet et matériel informatique"}, "services") == [
-        "Aide aux démarches administratives", "Accès internet et matériel informatique"
-    ]  # fmt: skip
+        "Aide aux démarches administratives",
+        "Accès internet et matériel informatique",
+    ]
     assert one("Mails", {"Mails": "a@b.fr; c@d.fr"}, "courriels") == ["a@b.fr", "c@d.fr"]
     assert one({"column": "Mails", "split": ","}, {"Mails": "a@b.fr|x, c@d.fr"}, "courriels") == ["a@b.fr|x", "c@d.fr"]
 
@@ -68,7 +69,10 @@ def test_constant_and_harvest_date():
 
 def test_list_fields_always_give_lists():
     assert one("mail", {"mail": "a@b.fr"}, "courriels") == ["a@b.fr"]
-    assert one({"columns": ["w1", "w2"]}, {"w1": "https://a.fr", "w2": "https://b.fr"}, "site_web") == ["https://a.fr", "https://b.fr"]
+    assert one({"columns": ["w1", "w2"]}, {"w1": "https://a.fr", "w2": "https://b.fr"}, "site_web") == [
+        "https://a.fr",
+        "https://b.fr",
+    ]
 
 
 # ------------------------------------------------------------ split, replace, values
@@ -85,10 +89,23 @@ def test_split_on_several_separators():
     raw = {"s": "Accéder à du matériel ;\nAccéder à une connexion internet, Prendre en main un ordinateur"}
     spec = {"column": "s", "split": [",", ";", "\n"]}
     assert one(spec, raw, "autres_formations_labels") == "Accéder à du matériel"  # single-valued: the first part
-    record, _ = mapped({"services": {**spec, "values": {"Accéder à du matériel": "Accès internet et matériel informatique",
-                                                        "Accéder à une connexion internet": "Accès internet et matériel informatique",
-                                                        "Prendre en main un ordinateur": "Maîtrise des outils numériques du quotidien"}}}, raw)
-    assert record["services"] == ["Accès internet et matériel informatique", "Maîtrise des outils numériques du quotidien"]
+    record, _ = mapped(
+        {
+            "services": {
+                **spec,
+                "values": {
+                    "Accéder à du matériel": "Accès internet et matériel informatique",
+                    "Accéder à une connexion internet": "Accès internet et matériel informatique",
+                    "Prendre en main un ordinateur": "Maîtrise des outils numériques du quotidien",
+                },
+            }
+        },
+        raw,
+    )
+    assert record["services"] == [
+        "Accès internet et matériel informatique",
+        "Maîtrise des outils numériques du quotidien",
+    ]
 
 
 def test_replace_by_regular_expression():
@@ -104,16 +121,31 @@ def test_values_ignore_case_accents_and_punctuation():
 
 
 def test_values_one_raw_value_gives_several_or_none():
-    spec = {"column": "p", "split": ",", "values": {"Jeunes (16-26 ans)/Etudiants": ["Jeunes", "Étudiants"], "Tout types de publics": ""}}
-    record, problems = mapped({"publics_specifiquement_adresses": spec}, {"p": "Jeunes (16-26 ans)/Etudiants, Tout types de publics"})
+    spec = {
+        "column": "p",
+        "split": ",",
+        "values": {"Jeunes (16-26 ans)/Etudiants": ["Jeunes", "Étudiants"], "Tout types de publics": ""},
+    }
+    record, problems = mapped(
+        {"publics_specifiquement_adresses": spec}, {"p": "Jeunes (16-26 ans)/Etudiants, Tout types de publics"}
+    )
     assert record["publics_specifiquement_adresses"] == ["Jeunes", "Étudiants"]
     assert problems == []  # "" means: known, nothing to write
 
 
 def test_unknown_values_are_reported_and_dropped_national_terms_kept():
-    spec = {"column": "s", "split": ",", "values": {"Vente solidaire": "Acquisition de matériel informatique à prix solidaire"}}
-    record, problems = mapped({"services": spec}, {"s": "Vente solidaire, Jardinage, Aide aux démarches administratives"})
-    assert record["services"] == ["Acquisition de matériel informatique à prix solidaire", "Aide aux démarches administratives"]
+    spec = {
+        "column": "s",
+        "split": ",",
+        "values": {"Vente solidaire": "Acquisition de matériel informatique à prix solidaire"},
+    }
+    record, problems = mapped(
+        {"services": spec}, {"s": "Vente solidaire, Jardinage, Aide aux démarches administratives"}
+    )
+    assert record["services"] == [
+        "Acquisition de matériel informatique à prix solidaire",
+        "Aide aux démarches administratives",
+    ]
     assert [(p.field, p.code, p.value, p.severity) for p in problems] == [
         ("services", "unknown_term_dropped", "Jardinage", Severity.WARNING)
     ]
@@ -121,7 +153,9 @@ def test_unknown_values_are_reported_and_dropped_national_terms_kept():
 
 
 def test_unknown_value_of_a_free_field_names_the_table():
-    record, problems = mapped({"code_postal": {"column": "commune", "values": {"Nouméa": "98800"}}}, {"commune": "Atlantis"})
+    record, problems = mapped(
+        {"code_postal": {"column": "commune", "values": {"Nouméa": "98800"}}}, {"commune": "Atlantis"}
+    )
     assert "code_postal" not in record
     assert "correspondances de « code_postal »" in problems[0].message
 
@@ -149,18 +183,28 @@ def test_when_equals_replaces_a_single_value():
 
 def test_when_takes_another_column():
     spec = {"column": "nom_court", "when": [{"column": "type", "equals": "principale", "then": "nom_long"}]}
-    assert one(spec, {"type": "principale", "nom_court": "Latarjet", "nom_long": "MDM Lyon 8 Latarjet"}) == "MDM Lyon 8 Latarjet"
+    assert (
+        one(spec, {"type": "principale", "nom_court": "Latarjet", "nom_long": "MDM Lyon 8 Latarjet"})
+        == "MDM Lyon 8 Latarjet"
+    )
     assert one(spec, {"type": "secondaire", "nom_court": "Latarjet", "nom_long": "MDM Lyon 8 Latarjet"}) == "Latarjet"
 
 
 def test_when_rules_add_to_list_fields_contains_unless_present():
-    spec = {"when": [
-        {"columns": ["services", "description"], "contains": "atelier", "value": "Dans un atelier collectif"},
-        {"column": "conditions", "contains": "gratuit", "unless": "sous condition", "value": "En autonomie"},
-        {"column": "accessRight", "present": True, "value": "Accompagnement individuel"},
-        {"column": "remote", "equals": True, "value": "À distance"},
-    ]}  # fmt: skip
-    raw = {"services": "Ateliers collectifs", "conditions": "Gratuit sous condition", "accessRight": ["84"], "remote": False}
+    spec = {
+        "when": [
+            {"columns": ["services", "description"], "contains": "atelier", "value": "Dans un atelier collectif"},
+            {"column": "conditions", "contains": "gratuit", "unless": "sous condition", "value": "En autonomie"},
+            {"column": "accessRight", "present": True, "value": "Accompagnement individuel"},
+            {"column": "remote", "equals": True, "value": "À distance"},
+        ]
+    }
+    raw = {
+        "services": "Ateliers collectifs",
+        "conditions": "Gratuit sous condition",
+        "accessRight": ["84"],
+        "remote": False,
+    }
     assert one(spec, raw, "modalites_accompagnement") == ["Dans un atelier collectif", "Accompagnement individuel"]
     raw = {"description": "", "conditions": "Gratuit", "accessRight": [], "remote": True}
     assert one(spec, raw, "modalites_accompagnement") == ["En autonomie", "À distance"]
@@ -169,7 +213,14 @@ def test_when_rules_add_to_list_fields_contains_unless_present():
 def test_when_matches_a_regular_expression_and_replace_true():
     spec = {
         "value": ["Se présenter", "Téléphoner"],
-        "when": [{"column": "commentaire", "matches": "(?i)fermée? au public", "value": "Ce lieu n'accueille pas de public", "replace": True}],
+        "when": [
+            {
+                "column": "commentaire",
+                "matches": "(?i)fermée? au public",
+                "value": "Ce lieu n'accueille pas de public",
+                "replace": True,
+            }
+        ],
     }
     assert one(spec, {"commentaire": "Fermée au public"}, "modalites_acces") == ["Ce lieu n'accueille pas de public"]
     assert one(spec, {"commentaire": ""}, "modalites_acces") == ["Se présenter", "Téléphoner"]
@@ -186,7 +237,10 @@ def test_a_rule_without_its_own_column_tests_the_expression_column():
 def test_dates_strptime_javascript_epoch_and_iso():
     fmt = {"column": "d", "date_format": ["%d/%m/%Y", "%a %b %d %Y %H:%M:%S"]}
     assert one(fmt, {"d": "05/11/2023"}, "date_maj") == "2023-11-05"
-    assert one(fmt, {"d": "Thu Jan 20 2022 10:06:20 GMT+0100 (heure normale d’Europe centrale)"}, "date_maj") == "2022-01-20"
+    assert (
+        one(fmt, {"d": "Thu Jan 20 2022 10:06:20 GMT+0100 (heure normale d’Europe centrale)"}, "date_maj")
+        == "2022-01-20"
+    )
     assert one(fmt, {"d": "2021-03-02T12:36:53.000Z"}, "date_maj") == "2021-03-02"  # ISO always works
     assert one({"column": "d", "date_format": "epoch_ms"}, {"d": 1614688613000}, "date_maj") == "2021-03-02"
     # Unreadable: left as it is, for parse_venue to reject with its own message.
@@ -207,21 +261,32 @@ def test_truncate_warns_and_cuts_at_a_word():
 
 def test_slug_makes_a_stable_identifier():
     spec = {"columns": ["commune", "nom"], "join": " ", "slug": True}
-    assert one(spec, {"commune": "Nouméa", "nom": "Espace municipal de Rivière Salée"}, "id") == "noumea-espace-municipal-de-riviere-salee"
+    assert (
+        one(spec, {"commune": "Nouméa", "nom": "Espace municipal de Rivière Salée"}, "id")
+        == "noumea-espace-municipal-de-riviere-salee"
+    )
 
 
 # ------------------------------------------------------------ opening hours
 
 
-GRAND_LYON_HOURS = {"hours": {
-    "Mo": ["lundi_am", "lundi_pm"], "Tu": ["mardi_am", "mardi_pm"], "We": ["mercredi_am", "mercredi_pm"],
-    "Th": ["jeudi_am", "jeudi_pm"], "Fr": ["vendredi_am", "vendredi_pm"],
-}}  # fmt: skip
+GRAND_LYON_HOURS = {
+    "hours": {
+        "Mo": ["lundi_am", "lundi_pm"],
+        "Tu": ["mardi_am", "mardi_pm"],
+        "We": ["mercredi_am", "mercredi_pm"],
+        "Th": ["jeudi_am", "jeudi_pm"],
+        "Fr": ["vendredi_am", "vendredi_pm"],
+    }
+}
 
 
 def week(am, pm, **overrides):
-    cells = {f"{day}_{half}": value for day in ("lundi", "mardi", "mercredi", "jeudi", "vendredi")
-             for half, value in (("am", am), ("pm", pm))}  # fmt: skip
+    cells = {
+        f"{day}_{half}": value
+        for day in ("lundi", "mardi", "mercredi", "jeudi", "vendredi")
+        for half, value in (("am", am), ("pm", pm))
+    }
     cells.update(overrides)
     return cells
 
@@ -233,7 +298,9 @@ def test_hours_identical_days_collapse_into_a_range():
 
 
 def test_hours_ferme_and_empty_cells_close_the_half_day():
-    raw = week("08h30-12h00", "13h30-17h00", mardi_am="fermé", mardi_pm="13h00-17h00", mercredi_pm="", vendredi_pm="Fermé")
+    raw = week(
+        "08h30-12h00", "13h30-17h00", mardi_am="fermé", mardi_pm="13h00-17h00", mercredi_pm="", vendredi_pm="Fermé"
+    )
     hours = one(GRAND_LYON_HOURS, raw, "horaires")
     assert hours == "Mo,Th 08:30-12:00,13:30-17:00; Tu 13:00-17:00; We,Fr 08:30-12:00"
     assert OpeningHours.check(hours) is None
@@ -264,7 +331,9 @@ def test_hours_cells_as_producers_write_them(cell, osm):
 
 
 def test_unreadable_hours_are_kept_as_an_unknown_day_and_reported():
-    record, problems = mapped({"horaires": {"hours": {"Mo": "lun", "Su": "dim"}}}, {"lun": "08:00-12:00", "dim": "réservé aux scolaires"})
+    record, problems = mapped(
+        {"horaires": {"hours": {"Mo": "lun", "Su": "dim"}}}, {"lun": "08:00-12:00", "dim": "réservé aux scolaires"}
+    )
     assert record["horaires"] == 'Mo 08:00-12:00; Su unknown "réservé aux scolaires"'
     assert OpeningHours.check(record["horaires"]) is None
     assert [(p.field, p.code, p.value) for p in problems] == [("horaires", "hours", "dimanche : réservé aux scolaires")]
@@ -272,13 +341,21 @@ def test_unreadable_hours_are_kept_as_an_unknown_day_and_reported():
 
 
 def test_hours_from_a_json_week():
-    raw = {"hours": {
-        "monday": {"open": True, "time": [{"opening": "9:00", "closing": "12:00"}, {"opening": "13:30", "closing": "17:30"}]},
-        "tuesday": {"open": True, "time": [{"opening": "9:00", "closing": "12:00"}, {"opening": "13:30", "closing": "17:30"}]},
-        "wednesday": {"open": False, "time": []},
-        "thursday": {"open": True, "time": [{"opening": "9:30", "closing": "12:00"}]},
-        "saturday": {"open": False, "time": []},
-    }}  # fmt: skip
+    raw = {
+        "hours": {
+            "monday": {
+                "open": True,
+                "time": [{"opening": "9:00", "closing": "12:00"}, {"opening": "13:30", "closing": "17:30"}],
+            },
+            "tuesday": {
+                "open": True,
+                "time": [{"opening": "9:00", "closing": "12:00"}, {"opening": "13:30", "closing": "17:30"}],
+            },
+            "wednesday": {"open": False, "time": []},
+            "thursday": {"open": True, "time": [{"opening": "9:30", "closing": "12:00"}]},
+            "saturday": {"open": False, "time": []},
+        }
+    }
     hours = one({"hours": {"json_week": "hours"}}, raw, "horaires")
     assert hours == "Mo,Tu 09:00-12:00,13:30-17:30; Th 09:30-12:00"
     assert one({"hours": {"json_week": "hours"}}, {"hours": None}, "horaires") is None
@@ -289,13 +366,28 @@ def test_hours_from_a_json_week():
 
 def test_a_mapped_record_is_a_valid_venue(places):
     table = {
-        "id": "identifiant", "nom": "nom", "adresse": "adresse", "code_postal": "code_postal", "commune": "ville",
-        "latitude": "_latitude", "longitude": "_longitude", "telephone": "telephone", "date_maj": {"today": True},
+        "id": "identifiant",
+        "nom": "nom",
+        "adresse": "adresse",
+        "code_postal": "code_postal",
+        "commune": "ville",
+        "latitude": "_latitude",
+        "longitude": "_longitude",
+        "telephone": "telephone",
+        "date_maj": {"today": True},
         "horaires": GRAND_LYON_HOURS,
-    }  # fmt: skip
-    raw = {"identifiant": "P84", "nom": "MDM Latarjet", "adresse": "1 place Latarjet", "code_postal": "69008",
-           "ville": "Lyon", "_latitude": 45.7296, "_longitude": 4.8849, "telephone": "04 28 67 33 10",
-           **week("08h30-12h00", "13h30-17h00")}  # fmt: skip
+    }
+    raw = {
+        "identifiant": "P84",
+        "nom": "MDM Latarjet",
+        "adresse": "1 place Latarjet",
+        "code_postal": "69008",
+        "ville": "Lyon",
+        "_latitude": 45.7296,
+        "_longitude": 4.8849,
+        "telephone": "04 28 67 33 10",
+        **week("08h30-12h00", "13h30-17h00"),
+    }
     record, problems = mapped(table, raw)
     result = parse_venue(record, places=places, today=TODAY)
     assert result.venue is not None and problems == []
@@ -304,11 +396,16 @@ def test_a_mapped_record_is_a_valid_venue(places):
 
 
 def test_columns_read_and_missing():
-    mapping = RecordMapping.from_table({
-        "nom": "nom", "adresse": {"columns": ["a.numero", "a.rue"], "join": " "},
-        "services": {"when": [{"column": "accessRight", "present": True, "value": "Aide aux démarches administratives"}]},
-        "horaires": {"hours": {"Mo": ["lundi_am", "lundi_pm"]}},
-    })  # fmt: skip
+    mapping = RecordMapping.from_table(
+        {
+            "nom": "nom",
+            "adresse": {"columns": ["a.numero", "a.rue"], "join": " "},
+            "services": {
+                "when": [{"column": "accessRight", "present": True, "value": "Aide aux démarches administratives"}]
+            },
+            "horaires": {"hours": {"Mo": ["lundi_am", "lundi_pm"]}},
+        }
+    )
     assert mapping.columns == {"nom", "a.numero", "a.rue", "accessRight", "lundi_am", "lundi_pm"}
     records = [{"nom": "x", "a": {"numero": None, "rue": "r"}, "accessRight": [], "lundi_am": ""}]
     assert columns_missing(mapping, records) == ["lundi_pm"]

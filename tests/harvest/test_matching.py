@@ -34,7 +34,7 @@ from directory.harvest.matching import (
     normalise_name,
     score,
 )
-from directory.schema import PLACEHOLDER_PIVOT, EARTH_RADIUS_M, Venue, haversine_m, parse_venue
+from directory.schema import EARTH_RADIUS_M, PLACEHOLDER_PIVOT, Venue, haversine_m, parse_venue
 
 from ..conftest import DATASETS
 
@@ -98,7 +98,11 @@ def test_block_keys_place_is_insee_or_else_postcode():
 
 
 def test_block_keys_ignore_generic_website_hosts():
-    keys = block_keys(venue(site_web=["https://www.facebook.com/monlieu", "https://sites.google.com/x", "https://www.mjc-valence.fr/a"]))
+    keys = block_keys(
+        venue(
+            site_web=["https://www.facebook.com/monlieu", "https://sites.google.com/x", "https://www.mjc-valence.fr/a"]
+        )
+    )
     assert {k for k in keys if k.startswith("web:")} == {"web:mjc-valence.fr"}
     assert "web:mosaic26130.wixsite.com" in block_keys(venue(site_web=["https://mosaic26130.wixsite.com/sp3c"]))
 
@@ -163,8 +167,14 @@ def test_oversized_blocks_are_skipped_and_counted():
 
 # ── scoring ──────────────────────────────────────────────────────────────────
 def test_veto_mairie_and_its_epn():
-    mairie = venue(nom="Mairie de Tence", adresse="Place de l'Hôtel de Ville", code_postal="43190", commune="Tence",
-                   latitude=45.1143, longitude=4.2905)  # fmt: skip
+    mairie = venue(
+        nom="Mairie de Tence",
+        adresse="Place de l'Hôtel de Ville",
+        code_postal="43190",
+        commune="Tence",
+        latitude=45.1143,
+        longitude=4.2905,
+    )
     epn = dataclasses.replace(mairie, nom="Espace Public Numérique de Tence")
     s = score(mairie, epn)
     assert s.total >= T_HIGH  # everything else agrees…
@@ -172,8 +182,15 @@ def test_veto_mairie_and_its_epn():
 
 
 def test_veto_mediatheque_and_ccas_in_one_building():
-    media = venue(nom="Médiathèque de Riom", adresse="10 rue Antoine Arnaud", commune="Riom", code_postal="63200",
-                  latitude=45.894, longitude=3.113, telephone="+33473645370")  # fmt: skip
+    media = venue(
+        nom="Médiathèque de Riom",
+        adresse="10 rue Antoine Arnaud",
+        commune="Riom",
+        code_postal="63200",
+        latitude=45.894,
+        longitude=3.113,
+        telephone="+33473645370",
+    )
     ccas = dataclasses.replace(media, nom="Centre communal d'action sociale de Riom")
     s = score(media, ccas)
     assert s.decision == "distinct"
@@ -215,10 +232,24 @@ def test_name_alone_is_not_a_match():
 
 def test_shared_siret_alone_is_not_a_match():
     # One SIRET (the commune) for the library and the town hall, 200 m apart.
-    media = venue(nom="Médiathèque de Craponne", adresse="1 chemin des Jardins d'Eole", pivot="21690069600016",
-                  commune="Craponne", code_postal="69290", latitude=45.7452, longitude=4.7248)  # fmt: skip
-    other = venue(nom="Espace Eole", adresse="17 avenue Jean Bergeron", pivot="21690069600016",
-                  commune="Craponne", code_postal="69290", latitude=45.7448, longitude=4.7222)  # fmt: skip
+    media = venue(
+        nom="Médiathèque de Craponne",
+        adresse="1 chemin des Jardins d'Eole",
+        pivot="21690069600016",
+        commune="Craponne",
+        code_postal="69290",
+        latitude=45.7452,
+        longitude=4.7248,
+    )
+    other = venue(
+        nom="Espace Eole",
+        adresse="17 avenue Jean Bergeron",
+        pivot="21690069600016",
+        commune="Craponne",
+        code_postal="69290",
+        latitude=45.7448,
+        longitude=4.7222,
+    )
     s = score(media, other)
     assert s.parts["siret"] == 1.0 and s.decision == "distinct"
 
@@ -232,20 +263,41 @@ def test_different_house_numbers_disagree():
 
 
 def test_two_communes_are_never_merged_automatically():
-    a = venue(nom="Club informatique", adresse="Le Bourg", commune="Manthes", code_postal="26210",
-              courriels=["club@info.fr"], telephone="+33475000000")  # fmt: skip
+    a = venue(
+        nom="Club informatique",
+        adresse="Le Bourg",
+        commune="Manthes",
+        code_postal="26210",
+        courriels=["club@info.fr"],
+        telephone="+33475000000",
+    )
     b = dataclasses.replace(a, commune="Moras-en-Valloire")
     assert score(a, b).decision != "match"
 
 
 def test_a_duplicate_across_a_commune_boundary_goes_to_review():
     # One venue, 27 m apart, named by two sources in Lyon and in Villeurbanne.
-    lyon = venue(nom="Association Connect'Jaurès", adresse="12 avenue Jean Jaurès", commune="Lyon", code_postal="69007",
-                 code_insee="69387", latitude=45.7463, longitude=4.8431, telephone="+33478581220",
-                 courriels=["contact@connectjaures.fr"])  # fmt: skip
-    villeurbanne = venue(nom="Connect Jaures - accueil numérique", adresse="12 AV JEAN JAURES", commune="Villeurbanne",
-                         code_postal="69100", code_insee="69266", latitude=45.7465, longitude=4.8433,
-                         courriels=["accueil@connectjaures.fr"])  # fmt: skip
+    lyon = venue(
+        nom="Association Connect'Jaurès",
+        adresse="12 avenue Jean Jaurès",
+        commune="Lyon",
+        code_postal="69007",
+        code_insee="69387",
+        latitude=45.7463,
+        longitude=4.8431,
+        telephone="+33478581220",
+        courriels=["contact@connectjaures.fr"],
+    )
+    villeurbanne = venue(
+        nom="Connect Jaures - accueil numérique",
+        adresse="12 AV JEAN JAURES",
+        commune="Villeurbanne",
+        code_postal="69100",
+        code_insee="69266",
+        latitude=45.7465,
+        longitude=4.8433,
+        courriels=["accueil@connectjaures.fr"],
+    )
     assert haversine_m(*lyon.point, *villeurbanne.point) < BOUNDARY_M
     across = score(lyon, villeurbanne)
     assert across.parts["address"] == 1.0  # the street is compared, not forced to 0…
@@ -261,10 +313,24 @@ def test_a_duplicate_across_a_commune_boundary_goes_to_review():
 
 def test_le_bourg_in_two_villages_far_apart_stays_distinct():
     # One association, one e-mail, a club at « Le Bourg » of two Haute-Loire villages 3.3 km apart.
-    a = venue(nom="Club informatique", adresse="Le Bourg", commune="Saint-Beauzire", code_postal="43100",
-              latitude=45.2750, longitude=3.2673, courriels=["club.info43@orange.fr"])  # fmt: skip
-    b = venue(nom="Club informatique", adresse="Le Bourg", commune="Lubilhac", code_postal="43100",
-              latitude=45.2460, longitude=3.2560, courriels=["club.info43@orange.fr"])  # fmt: skip
+    a = venue(
+        nom="Club informatique",
+        adresse="Le Bourg",
+        commune="Saint-Beauzire",
+        code_postal="43100",
+        latitude=45.2750,
+        longitude=3.2673,
+        courriels=["club.info43@orange.fr"],
+    )
+    b = venue(
+        nom="Club informatique",
+        adresse="Le Bourg",
+        commune="Lubilhac",
+        code_postal="43100",
+        latitude=45.2460,
+        longitude=3.2560,
+        courriels=["club.info43@orange.fr"],
+    )
     s = score(a, b)
     assert s.parts["address"] == 0.0 and s.decision == "distinct"
     no_point = score(a, dataclasses.replace(b, latitude=None, longitude=None))
@@ -307,7 +373,9 @@ def labelled() -> tuple[dict[str, Venue], list[dict[str, str]]]:
     return records, pairs
 
 
-def evaluate(records: dict[str, Venue], pairs: list[dict[str, str]], strip_right_point: bool = False) -> dict[str, float]:
+def evaluate(
+    records: dict[str, Venue], pairs: list[dict[str, str]], strip_right_point: bool = False
+) -> dict[str, float]:
     """Precision and recall of ``match`` decisions (unsure pairs left out), review-queue size."""
     outcome: Counter[tuple[str, str]] = Counter()
     for p in pairs:

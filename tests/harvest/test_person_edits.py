@@ -24,8 +24,15 @@ def two_sources(root, server, tmp_path, first, second):
 def test_a_merge_of_two_venues_survives_harvests_of_both_sources(store, places, served, fetcher, tmp_path):
     root, server = served
     base = rows()[0]
-    other = {**base, "id": "mairie", "nom": "Espace numérique de la mairie", "adresse": "1 rue de la Mairie",
-             "latitude": "46.2812", "longitude": "6.7231", "telephone": "0450000000"}  # fmt: skip
+    other = {
+        **base,
+        "id": "mairie",
+        "nom": "Espace numérique de la mairie",
+        "adresse": "1 rue de la Mairie",
+        "latitude": "46.2812",
+        "longitude": "6.7231",
+        "telephone": "0450000000",
+    }
     a, b = two_sources(root, server, tmp_path, base, other)
     harvest(store, a, fetcher, places)
     harvest(store, b, fetcher, places, now=NOW + timedelta(hours=1))
@@ -80,7 +87,11 @@ def test_a_persons_withdrawal_and_a_locked_fields_proposal_through_harvests(stor
     assert store.get_venue(gone).status == "withdrawn" and store.count_venues() == 2
     (proposal,) = store.proposals()
     assert (proposal.venue_id, proposal.field, proposal.source_name, proposal.value) == (
-        fixed, "telephone", "hinaura", "+33450999999")  # fmt: skip
+        fixed,
+        "telephone",
+        "hinaura",
+        "+33450999999",
+    )
     assert store.get_venue(fixed).venue.telephone == "+33450730000"
     with store.writer() as w:
         w.restore_venue(gone, "Dominique", NOW + timedelta(days=3))

@@ -32,7 +32,17 @@ def records(reader, data: bytes):
 
 
 def test_every_format_is_registered_by_name():
-    assert set(READERS) >= {"csv", "json", "national-csv", "national-json", "table-csv", "table-json", "geojson", "xlsx", "dinclusion"}
+    assert set(READERS) >= {
+        "csv",
+        "json",
+        "national-csv",
+        "national-json",
+        "table-csv",
+        "table-json",
+        "geojson",
+        "xlsx",
+        "dinclusion",
+    }
     assert READERS["csv"] is READERS["national-csv"] is NationalCsvReader
     assert READERS["json"] is READERS["national-json"] is NationalJsonReader
 
@@ -63,7 +73,9 @@ def test_table_csv_sniffs_the_semicolon_and_keeps_the_header_as_written():
 def test_table_csv_tabs_cp1252_blank_and_repeated_headers():
     data = "nom\tnom\t\tville\nCaf\u00e9 num\u00e9rique\tbis\tx\tSaint-\u00c9tienne\n".encode("cp1252")
     reader = TableCsvReader()
-    assert records(reader, data) == [{"nom": "Café numérique", "nom_2": "bis", "colonne_3": "x", "ville": "Saint-Étienne"}]
+    assert records(reader, data) == [
+        {"nom": "Café numérique", "nom_2": "bis", "colonne_3": "x", "ville": "Saint-Étienne"}
+    ]
     assert reader.encoding == "cp1252"
 
 
@@ -90,16 +102,24 @@ def test_table_csv_header_row_leaves_a_title_out_and_lines_keep_their_numbers():
     found = TableCsvReader(delimiter=";")  # without header_row, the title is seen and left out, and said
     assert records(found, data) == expected
     assert found.file_problems == ["ligne 5 : 3 cellules pour 2 colonnes"]
-    assert found.file_notes == ["en-tête lu ligne 3, les lignes au-dessus laissées de côté (« Lieux au 1er mars 2025 ») ; "
-                                "si ce n'est pas la bonne ligne, l'indiquer : [reader] header_row = …"]  # fmt: skip
+    assert found.file_notes == [
+        "en-tête lu ligne 3, les lignes au-dessus laissées de côté (« Lieux au 1er mars 2025 ») ; "
+        "si ce n'est pas la bonne ligne, l'indiquer : [reader] header_row = …"
+    ]
 
 
-@pytest.mark.parametrize(("rows", "header"), [
-    ([["Lieux au 1er mars"], ["nom", "ville", "cp"], ["EPN", "Lyon", 69003]], 1),
-    ([["Lieux"], ["Export du", "01/03/2025"], ["nom", "ville", "cp", "tel"], ["EPN", "Lyon", 69003, None]], 2),
-    ([["nom", "ville", "cp", "", "", "", ""], ["EPN", "Lyon", 69003, 1, 2, 3, 4]], 0),  # unnamed columns: still the header
-    ([["nom"], ["EPN"], ["Médiathèque"]], 0),  # one column
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("rows", "header"),
+    [
+        ([["Lieux au 1er mars"], ["nom", "ville", "cp"], ["EPN", "Lyon", 69003]], 1),
+        ([["Lieux"], ["Export du", "01/03/2025"], ["nom", "ville", "cp", "tel"], ["EPN", "Lyon", 69003, None]], 2),
+        (
+            [["nom", "ville", "cp", "", "", "", ""], ["EPN", "Lyon", 69003, 1, 2, 3, 4]],
+            0,
+        ),  # unnamed columns: still the header
+        ([["nom"], ["EPN"], ["Médiathèque"]], 0),  # one column
+    ],
+)
 def test_where_the_header_is_found(rows, header):
     from directory.harvest.readers._header import header_index
 
@@ -108,13 +128,17 @@ def test_where_the_header_is_found(rows, header):
 
 def test_a_title_taken_as_the_header_loses_no_cell():
     """header_row given wrong: the title is the header, and every cell of the rows is still kept."""
-    data = "Lieux au 1er mars 2025\nNom;Ville;CP\nEPN;Lyon;69003\n".encode()
+    data = b"Lieux au 1er mars 2025\nNom;Ville;CP\nEPN;Lyon;69003\n"
     assert records(TableCsvReader(delimiter=";", header_row=1), data) == [
         {"Lieux au 1er mars 2025": "Nom", "colonne_2": "Ville", "colonne_3": "CP"},
         {"Lieux au 1er mars 2025": "EPN", "colonne_2": "Lyon", "colonne_3": "69003"},
     ]
     book = workbook_bytes([["Lieux au 1er mars 2025"], ["nom", "ville", "cp"], ["EPN", "Lyon", 69003]])
-    assert records(XlsxReader(header_row=1), book)[1] == {"Lieux au 1er mars 2025": "EPN", "colonne_2": "Lyon", "colonne_3": 69003}
+    assert records(XlsxReader(header_row=1), book)[1] == {
+        "Lieux au 1er mars 2025": "EPN",
+        "colonne_2": "Lyon",
+        "colonne_3": 69003,
+    }
 
 
 def test_csv_stray_nul_characters_are_removed_wherever_they_are_and_said():
@@ -156,11 +180,18 @@ def test_geojson_flattens_properties_and_adds_the_point():
 
 
 def test_geojson_other_geometries_and_ids():
-    document = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": "f1", "properties": {"nom": "Zone"},
-         "geometry": {"type": "Polygon", "coordinates": [[[4.0, 45.0], [5.0, 45.0], [5.0, 46.0], [4.0, 45.0]]]}},
-        {"type": "Feature", "properties": None, "geometry": None},
-    ]}  # fmt: skip
+    document = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": "f1",
+                "properties": {"nom": "Zone"},
+                "geometry": {"type": "Polygon", "coordinates": [[[4.0, 45.0], [5.0, 45.0], [5.0, 46.0], [4.0, 45.0]]]},
+            },
+            {"type": "Feature", "properties": None, "geometry": None},
+        ],
+    }
     rows = records(GeoJsonReader(), json.dumps(document).encode())
     assert rows == [{"nom": "Zone", "_longitude": 4.5, "_latitude": 45.5, "_id": "f1"}, {}]
     with pytest.raises(ReadError, match="ce n'est pas du GeoJSON"):
@@ -186,13 +217,16 @@ def workbook_bytes(rows, title="Lieux", extra_sheet=False) -> bytes:
 
 
 def test_xlsx_first_sheet_header_row_and_friendly_cells():
-    data = workbook_bytes([
-        [None, None, None, None],
-        ["nom", "code postal", "mis à jour", "ouverture"],
-        ["  Médiathèque  ", 69003.0, datetime(2024, 3, 20), datetime(2024, 1, 1, 9, 30)],
-        [None, None, None, None],
-        ["EPN", 1000, date(2023, 1, 2), "9h-12h"],
-    ], extra_sheet=True)  # fmt: skip
+    data = workbook_bytes(
+        [
+            [None, None, None, None],
+            ["nom", "code postal", "mis à jour", "ouverture"],
+            ["  Médiathèque  ", 69003.0, datetime(2024, 3, 20), datetime(2024, 1, 1, 9, 30)],
+            [None, None, None, None],
+            ["EPN", 1000, date(2023, 1, 2), "9h-12h"],
+        ],
+        extra_sheet=True,
+    )
     reader = XlsxReader()
     assert records(reader, data) == [
         {"nom": "Médiathèque", "code postal": 69003, "mis à jour": "2024-03-20", "ouverture": "2024-01-01T09:30:00"},
@@ -202,12 +236,16 @@ def test_xlsx_first_sheet_header_row_and_friendly_cells():
 
 
 def test_xlsx_header_row_leaves_a_title_out():
-    data = workbook_bytes([["Lieux au 1er mars 2025"], [None], ["nom", "ville"], ["EPN", "Lyon"], [None], ["X", "Bron"]])
+    data = workbook_bytes(
+        [["Lieux au 1er mars 2025"], [None], ["nom", "ville"], ["EPN", "Lyon"], [None], ["X", "Bron"]]
+    )
     assert records(XlsxReader(header_row=3), data) == [{"nom": "EPN", "ville": "Lyon"}, {"nom": "X", "ville": "Bron"}]
     found = XlsxReader()  # without header_row, the title is seen and left out, and said
     assert records(found, data) == [{"nom": "EPN", "ville": "Lyon"}, {"nom": "X", "ville": "Bron"}]
-    assert found.file_notes == ["en-tête lu ligne 3, les lignes au-dessus laissées de côté (« Lieux au 1er mars 2025 ») ; "
-                                "si ce n'est pas la bonne ligne, l'indiquer : [reader] header_row = …"]  # fmt: skip
+    assert found.file_notes == [
+        "en-tête lu ligne 3, les lignes au-dessus laissées de côté (« Lieux au 1er mars 2025 ») ; "
+        "si ce n'est pas la bonne ligne, l'indiquer : [reader] header_row = …"
+    ]
     with pytest.raises(ReadError, match="header_row « deux » : attendu le numéro de la ligne d'en-tête"):
         XlsxReader(header_row="deux")
 
@@ -215,9 +253,16 @@ def test_xlsx_header_row_leaves_a_title_out():
 def test_xlsx_merged_cells_give_their_top_value_below_the_header_and_blank_rows_are_skipped():
     book = openpyxl.Workbook()
     sheet = book.active
-    for row in (["Lieux — Métropole"], ["commune", "code_postal", "nom", "lundi", "mardi"],
-                ["Nancy", 54000, "A", "9h-12h", None], [None, None, "B", "fermé", None], [None] * 5,
-                [None, None, "C", None, None], ["Tomblaine", 54510, "D", None, None], [None] * 5):
+    for row in (
+        ["Lieux — Métropole"],
+        ["commune", "code_postal", "nom", "lundi", "mardi"],
+        ["Nancy", 54000, "A", "9h-12h", None],
+        [None, None, "B", "fermé", None],
+        [None] * 5,
+        [None, None, "C", None, None],
+        ["Tomblaine", 54510, "D", None, None],
+        [None] * 5,
+    ):
         sheet.append(row)
     for merge in ("A1:E1", "A3:A6", "B3:B6", "D4:E4"):  # a title, a commune and its postcode, « fermé » two days
         sheet.merge_cells(merge)
@@ -230,7 +275,9 @@ def test_xlsx_merged_cells_give_their_top_value_below_the_header_and_blank_rows_
         {"commune": "Nancy", "code_postal": 54000, "nom": "C", "lundi": None, "mardi": None},
         {"commune": "Tomblaine", "code_postal": 54510, "nom": "D", "lundi": None, "mardi": None},
     ]
-    assert reader.file_notes[0].startswith("en-tête lu ligne 2, les lignes au-dessus laissées de côté (« Lieux — Métropole »)")
+    assert reader.file_notes[0].startswith(
+        "en-tête lu ligne 2, les lignes au-dessus laissées de côté (« Lieux — Métropole »)"
+    )
 
 
 def _without_dimension(data: bytes) -> bytes:
@@ -250,14 +297,18 @@ def _without_dimension(data: bytes) -> bytes:
 
 
 def test_xlsx_rows_wider_than_their_header_keep_every_cell():
-    data = _without_dimension(workbook_bytes([["Lieux de Nancy"], ["EPN", "Nancy", 54000], ["Médiathèque", "Nancy", 54000]]))
+    data = _without_dimension(
+        workbook_bytes([["Lieux de Nancy"], ["EPN", "Nancy", 54000], ["Médiathèque", "Nancy", 54000]])
+    )
     reader = XlsxReader(header_row=1)  # a title given as the header: the cells of the rows are still all there
     assert records(reader, data) == [
         {"Lieux de Nancy": "EPN", "colonne_2": "Nancy", "colonne_3": 54000},
         {"Lieux de Nancy": "Médiathèque", "colonne_2": "Nancy", "colonne_3": 54000},
     ]
-    assert reader.file_problems == ["ligne 2 : des cellules remplies hors des colonnes de l'en-tête",
-                                    "ligne 3 : des cellules remplies hors des colonnes de l'en-tête"]  # fmt: skip
+    assert reader.file_problems == [
+        "ligne 2 : des cellules remplies hors des colonnes de l'en-tête",
+        "ligne 3 : des cellules remplies hors des colonnes de l'en-tête",
+    ]
 
 
 def test_xlsx_errors_are_french():
@@ -273,22 +324,51 @@ def test_xlsx_errors_are_french():
 
 
 STRUCTURE = {
-    "source": "dora", "id": "dora--42", "nom": "Médiathèque du Bachut", "date_maj": "2025-10-01",
-    "siret": "21690123100011", "adresse": "2 place du 11 novembre 1918", "code_postal": "69008",
-    "code_insee": "69388", "commune": "Lyon", "latitude": 45.735, "longitude": 4.869,
-    "telephone": "04 78 78 12 12", "courriel": "bachut@bm-lyon.fr", "site_web": "https://www.bm-lyon.fr",
-    "horaires_accueil": "Tu-Sa 10:00-18:00", "description": "Une médiathèque de quartier avec un espace numérique.",
+    "source": "dora",
+    "id": "dora--42",
+    "nom": "Médiathèque du Bachut",
+    "date_maj": "2025-10-01",
+    "siret": "21690123100011",
+    "adresse": "2 place du 11 novembre 1918",
+    "code_postal": "69008",
+    "code_insee": "69388",
+    "commune": "Lyon",
+    "latitude": 45.735,
+    "longitude": 4.869,
+    "telephone": "04 78 78 12 12",
+    "courriel": "bachut@bm-lyon.fr",
+    "site_web": "https://www.bm-lyon.fr",
+    "horaires_accueil": "Tu-Sa 10:00-18:00",
+    "description": "Une médiathèque de quartier avec un espace numérique.",
     "reseaux_porteurs": ["conseillers-numeriques", "france-service", "communes", "fabrique-de-territoire"],
-}  # fmt: skip
+}
 SERVICES = [
-    {"source": "dora", "structure_id": "dora--42", "id": "dora--s1", "nom": "Atelier numérique",
-     "thematiques": ["numerique--maitriser-les-fondamentaux-du-numerique", "numerique--acceder-a-des-services-en-ligne"],
-     "frais": "gratuit", "publics": ["seniors", "tous-publics"], "type": "atelier",
-     "modes_accueil": ["en-presentiel", "a-distance"], "modes_mobilisation": ["se-presenter", "telephoner"],
-     "lien_mobilisation": "https://rdv.example.org/bachut"},
-    {"source": "dora", "structure_id": "dora--42", "id": "dora--s2", "nom": "Aide alimentaire",
-     "thematiques": ["equipement-et-alimentation--alimentation"], "frais": "payant", "publics": ["familles"]},
-]  # fmt: skip
+    {
+        "source": "dora",
+        "structure_id": "dora--42",
+        "id": "dora--s1",
+        "nom": "Atelier numérique",
+        "thematiques": [
+            "numerique--maitriser-les-fondamentaux-du-numerique",
+            "numerique--acceder-a-des-services-en-ligne",
+        ],
+        "frais": "gratuit",
+        "publics": ["seniors", "tous-publics"],
+        "type": "atelier",
+        "modes_accueil": ["en-presentiel", "a-distance"],
+        "modes_mobilisation": ["se-presenter", "telephoner"],
+        "lien_mobilisation": "https://rdv.example.org/bachut",
+    },
+    {
+        "source": "dora",
+        "structure_id": "dora--42",
+        "id": "dora--s2",
+        "nom": "Aide alimentaire",
+        "thematiques": ["equipement-et-alimentation--alimentation"],
+        "frais": "payant",
+        "publics": ["familles"],
+    },
+]
 
 
 def test_dinclusion_structure_and_its_digital_services_become_a_national_record(places):
@@ -313,43 +393,87 @@ def test_dinclusion_structure_and_its_digital_services_become_a_national_record(
 
 
 def test_dinclusion_page_inline_services_and_v0_fields():
-    structure = {"id": "cd35--7", "nom": "EPN", "commune": "Rennes", "code_postal": "35000", "adresse": "1 rue X",
-                 "date_maj": "2024-01-01", "typologie": "EPN", "rna": "W351234567",
-                 "labels_nationaux": ["aidants-connect", "mes-papiers", "aptic"], "labels_autres": ["Label local"],
-                 "services": [{"thematiques": ["numerique--prendre-en-main-un-ordinateur"], "frais": ["pass-numerique"],
-                               "profils": ["surdite", "jeunes-16-26"], "types": ["autonomie"],
-                               "modes_orientation_beneficiaire": ["envoyer-un-mail"]}]}  # fmt: skip
+    structure = {
+        "id": "cd35--7",
+        "nom": "EPN",
+        "commune": "Rennes",
+        "code_postal": "35000",
+        "adresse": "1 rue X",
+        "date_maj": "2024-01-01",
+        "typologie": "EPN",
+        "rna": "W351234567",
+        "labels_nationaux": ["aidants-connect", "mes-papiers", "aptic"],
+        "labels_autres": ["Label local"],
+        "services": [
+            {
+                "thematiques": ["numerique--prendre-en-main-un-ordinateur"],
+                "frais": ["pass-numerique"],
+                "profils": ["surdite", "jeunes-16-26"],
+                "types": ["autonomie"],
+                "modes_orientation_beneficiaire": ["envoyer-un-mail"],
+            }
+        ],
+    }
     (record,) = records(DataInclusionReader(), json.dumps({"items": [structure]}).encode())
     assert record["pivot"] == "W351234567" and record["typologie"] == ["EPN"]
     assert record["dispositif_programmes_nationaux"] == ["Aidants Connect"]
     assert record["formations_labels"] == ["Mes Papiers (Métropole de Lyon)"]
     assert record["conditions_frais"] == ["pass-numerique"]
     assert record["frais_a_charge"] == ["Gratuit sous condition"]
-    assert record["prise_en_charge_specifique"] == ["Surdité"] and record["publics_specifiquement_adresses"] == ["Jeunes"]
-    assert record["modalites_accompagnement"] == ["En autonomie"] and record["modalites_acces"] == ["Contacter par mail"]
+    assert record["prise_en_charge_specifique"] == ["Surdité"] and record["publics_specifiquement_adresses"] == [
+        "Jeunes"
+    ]
+    assert record["modalites_accompagnement"] == ["En autonomie"] and record["modalites_acces"] == [
+        "Contacter par mail"
+    ]
     assert record["autres_formations_labels"] == "Label local"
 
 
 #: A v0 structure as the ANCT converter writes it (every v0 structure field), in a structures-only export.
 STRUCTURE_V0 = {
-    "id": "mediation-numerique--5f8d", "siret": None, "rna": None, "nom": "Médiathèque de Bourail",
-    "commune": "Bourail", "code_postal": "98870", "code_insee": "98803", "adresse": "Rue Simone Dremon",
-    "complement_adresse": None, "longitude": 165.4986, "latitude": -21.5679, "typologie": "BIB",
-    "telephone": "+687000000", "courriel": "mediatheque@example.org", "site_web": None,
-    "presentation_resume": None, "presentation_detail": None, "source": "nouvelle-caledonie",
-    "date_maj": "2024-03-20T00:00:00+00:00", "antenne": False, "lien_source": None,
-    "horaires_ouverture": "Tu-Fr 09:00-17:00", "accessibilite": None, "labels_nationaux": ["conseiller-numerique"],
+    "id": "mediation-numerique--5f8d",
+    "siret": None,
+    "rna": None,
+    "nom": "Médiathèque de Bourail",
+    "commune": "Bourail",
+    "code_postal": "98870",
+    "code_insee": "98803",
+    "adresse": "Rue Simone Dremon",
+    "complement_adresse": None,
+    "longitude": 165.4986,
+    "latitude": -21.5679,
+    "typologie": "BIB",
+    "telephone": "+687000000",
+    "courriel": "mediatheque@example.org",
+    "site_web": None,
+    "presentation_resume": None,
+    "presentation_detail": None,
+    "source": "nouvelle-caledonie",
+    "date_maj": "2024-03-20T00:00:00+00:00",
+    "antenne": False,
+    "lien_source": None,
+    "horaires_ouverture": "Tu-Fr 09:00-17:00",
+    "accessibilite": None,
+    "labels_nationaux": ["conseiller-numerique"],
     "labels_autres": [],
-    "thematiques": ["numerique", "numerique--prendre-en-main-un-ordinateur", "numerique--utiliser-le-numerique-au-quotidien",
-                    "numerique--realiser-des-demarches-administratives-avec-un-accompagnement",
-                    "numerique--acceder-a-une-connexion-internet", "famille--garde-denfants"],
-}  # fmt: skip
+    "thematiques": [
+        "numerique",
+        "numerique--prendre-en-main-un-ordinateur",
+        "numerique--utiliser-le-numerique-au-quotidien",
+        "numerique--realiser-des-demarches-administratives-avec-un-accompagnement",
+        "numerique--acceder-a-une-connexion-internet",
+        "famille--garde-denfants",
+    ],
+}
 
 
 def test_dinclusion_structure_without_services_takes_its_services_from_its_own_thematiques():
     (record,) = records(DataInclusionReader(), json.dumps([STRUCTURE_V0]).encode())
-    assert record["services"] == ["Maîtrise des outils numériques du quotidien", "Aide aux démarches administratives",
-                                  "Accès internet et matériel informatique"]  # fmt: skip
+    assert record["services"] == [
+        "Maîtrise des outils numériques du quotidien",
+        "Aide aux démarches administratives",
+        "Accès internet et matériel informatique",
+    ]
     assert record["dispositif_programmes_nationaux"] == ["Conseillers numériques"]
     bare = {"id": "x", "nom": "Lieu", "thematiques": ["numerique--creer-avec-le-numerique"]}
     (bare,) = records(DataInclusionReader(), json.dumps([bare]).encode())

@@ -58,24 +58,42 @@ def test_the_source_file_decides_whatever_the_trust(store, places, served, fetch
     assert statuses(store) == ["active", "active", "pending", "pending"]
 
 
-def test_records_matching_known_venues_join_them_and_pending_venues_attract_none(store, places, served, fetcher, tmp_path):
+def test_records_matching_known_venues_join_them_and_pending_venues_attract_none(
+    store, places, served, fetcher, tmp_path
+):
     root, server = served
     base = rows()[0]
     write_csv(root / "known.csv", [base])
     write_csv(root / "low.csv", [{**base, "id": "low-1"}])
-    harvest(store, load_source(source_file(tmp_path, server.url("files/known.csv"), id="known", publisher="K", trust=60)),
-            fetcher, places)  # fmt: skip
-    report = harvest(store, load_source(source_file(tmp_path, server.url("files/low.csv"), id="low", publisher="L", trust=20)),
-                     fetcher, places)  # fmt: skip
+    harvest(
+        store,
+        load_source(source_file(tmp_path, server.url("files/known.csv"), id="known", publisher="K", trust=60)),
+        fetcher,
+        places,
+    )
+    report = harvest(
+        store,
+        load_source(source_file(tmp_path, server.url("files/low.csv"), id="low", publisher="L", trust=20)),
+        fetcher,
+        places,
+    )
     assert (report.merged, report.new) == (1, 0) and statuses(store) == ["active"]  # attached: nothing to publish
 
     write_csv(root / "low2.csv", [{**rows()[1], "id": "low-2"}])
-    harvest(store, load_source(source_file(tmp_path, server.url("files/low2.csv"), id="low2", publisher="L2", trust=20)),
-            fetcher, places)  # fmt: skip
+    harvest(
+        store,
+        load_source(source_file(tmp_path, server.url("files/low2.csv"), id="low2", publisher="L2", trust=20)),
+        fetcher,
+        places,
+    )
     assert statuses(store) == ["active", "pending"]
     write_csv(root / "later.csv", [{**rows()[1], "id": "later-1"}])  # the same place, from a trusted source
-    later = harvest(store, load_source(source_file(tmp_path, server.url("files/later.csv"), id="later", publisher="T", trust=70)),
-                    fetcher, places)  # fmt: skip
+    later = harvest(
+        store,
+        load_source(source_file(tmp_path, server.url("files/later.csv"), id="later", publisher="T", trust=70)),
+        fetcher,
+        places,
+    )
     assert (later.new, later.merged) == (1, 0)  # a pending venue has no matching keys: its own venue
     assert statuses(store) == ["active", "active", "pending"]
 
@@ -87,16 +105,21 @@ def test_quarantined_records_keep_their_commune_and_what_the_mapping_read(store,
     assert report.quarantined == 2
     found = store.quarantined(EVERYTHING)
     assert [(q.record_id, q.code_insee, q.mapped["nom"]) for q in found] == [
-        ("m1", "54395", "Sans adresse"), ("m2", "54395", "Sans adresse non plus")]  # fmt: skip
+        ("m1", "54395", "Sans adresse"),
+        ("m2", "54395", "Sans adresse non plus"),
+    ]
     assert ("nom", "Sans adresse") in found[0].cells
     assert [q.record_id for q in store.quarantined(Scope(departements=frozenset({"54"})))] == ["m1", "m2"]
     assert store.quarantined(Scope(communes=frozenset({"69388"}))) == []
 
 
-@pytest.mark.parametrize("line, message", [
-    ('review_new = "oui"', "champ « review_new » : attendu true ou false"),
-    ("review_new = 1", "champ « review_new » : attendu true ou false"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ('review_new = "oui"', "champ « review_new » : attendu true ou false"),
+        ("review_new = 1", "champ « review_new » : attendu true ou false"),
+    ],
+)
 def test_review_new_is_checked_like_the_other_keys(tmp_path, line, message):
     toml = source_file(tmp_path, "https://exemple.fr/lieux.csv", id="ma-commune")
     toml.write_text(toml.read_text() + line + "\n", encoding="utf-8")
@@ -117,4 +140,6 @@ def test_an_imported_files_quarantined_records_are_placed_too(store, places):
     import_file(store, FIXTURES / "hostile" / "missing-columns.csv", places=places)
     found = store.quarantined(Scope(departements=frozenset({"54"})))
     assert [(q.record_id, q.code_insee, q.mapped["nom"]) for q in found] == [
-        ("m1", "54395", "Sans adresse"), ("m2", "54395", "Sans adresse non plus")]  # fmt: skip
+        ("m1", "54395", "Sans adresse"),
+        ("m2", "54395", "Sans adresse non plus"),
+    ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from directory.schema import parse_venue
 
 from ..conftest import FIXTURES
 
-NOW = datetime(2026, 11, 25, 6, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 DEMO = FIXTURES / "demo" / "hinaura-2021.csv"
 
 
@@ -33,11 +33,28 @@ def write_csv(path: Path, records: list[dict[str, str]]) -> None:
     path.write_text(buffer.getvalue(), encoding="utf-8")
 
 
-def source_file(folder: Path, url: str, *, id: str = "hinaura", publisher: str = "Hinaura", trust: int = 60,
-                fmt: str = "national-csv", origin: str | None = None) -> Path:  # fmt: skip
+def source_file(
+    folder: Path,
+    url: str,
+    *,
+    id: str = "hinaura",
+    publisher: str = "Hinaura",
+    trust: int = 60,
+    fmt: str = "national-csv",
+    origin: str | None = None,
+) -> Path:
     toml = folder / f"{id}.toml"
-    lines = [f'id = "{id}"', f'name = "{id}"', f'publisher = "{publisher}"', 'kind = "network"', f'url = "{url}"',
-             f'format = "{fmt}"', 'licence = "etalab-2.0"', f"trust = {trust}", 'interval = "1d"']  # fmt: skip
+    lines = [
+        f'id = "{id}"',
+        f'name = "{id}"',
+        f'publisher = "{publisher}"',
+        'kind = "network"',
+        f'url = "{url}"',
+        f'format = "{fmt}"',
+        'licence = "etalab-2.0"',
+        f"trust = {trust}",
+        'interval = "1d"',
+    ]
     if origin:
         lines.append(f'origin = "{origin}"')
     toml.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -56,7 +73,10 @@ def test_first_harvest_then_nothing_changed(store, places, served, fetcher, tmp_
     assert (first.status, first.fetched, first.new, first.quarantined) == ("complete", 120, 120, 0)
     assert store.count_venues() == 120
     with store.engine.connect() as c:
-        assert c.execute(sa.text("SELECT count(*) FROM raw_record WHERE run_id = :r"), {"r": first.run_id}).scalar_one() == 120
+        assert (
+            c.execute(sa.text("SELECT count(*) FROM raw_record WHERE run_id = :r"), {"r": first.run_id}).scalar_one()
+            == 120
+        )
     server.reset()
     again = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
     assert again.status == "unchanged" and again.requests == 1
@@ -161,10 +181,16 @@ def test_two_overlapping_sources_merge_into_one_directory(store, places, served,
     write_csv(root / "hinaura.csv", hinaura)
     write_csv(root / "cnfs.csv", cnfs)
     a = harvest(store, load_source(source_file(tmp_path, server.url("files/hinaura.csv"))), fetcher, places)
-    b = harvest(store, load_source(source_file(tmp_path, server.url("files/cnfs.csv"), id="cnfs",
-                                               publisher="ANCT", trust=40)), fetcher, places)  # fmt: skip
-    print(f"\nHaute-Savoie: Hinaura {a.new} new, {a.merged} twins within the file; CNFS {b.fetched} read, {b.new} new, {b.merged} merged, "
-          f"{b.to_review} to review")  # fmt: skip
+    b = harvest(
+        store,
+        load_source(source_file(tmp_path, server.url("files/cnfs.csv"), id="cnfs", publisher="ANCT", trust=40)),
+        fetcher,
+        places,
+    )
+    print(
+        f"\nHaute-Savoie: Hinaura {a.new} new, {a.merged} twins within the file; CNFS {b.fetched} read, {b.new} new, {b.merged} merged, "
+        f"{b.to_review} to review"
+    )
     assert a.new + a.merged == len(hinaura) and b.merged > 0 and b.new + b.merged == b.fetched
     assert store.count_venues() == a.new + b.new
     merged = store.sources.record_counts()
@@ -176,13 +202,24 @@ def test_two_overlapping_sources_merge_into_one_directory(store, places, served,
 def test_records_already_harvested_at_their_origin_are_not_taken_twice(store, places, served, fetcher, tmp_path):
     root, server = served
     write_csv(root / "lieux.csv", rows()[:10])
-    aggregator = load_source(source_file(tmp_path, server.url("files/lieux.csv"), id="agregateur",
-                                         publisher="Agrégateur national", origin="Hinaura"))  # fmt: skip
+    aggregator = load_source(
+        source_file(
+            tmp_path, server.url("files/lieux.csv"), id="agregateur", publisher="Agrégateur national", origin="Hinaura"
+        )
+    )
     report = harvest(store, aggregator, fetcher, places, direct_origins=frozenset({"Hinaura", "Agrégateur national"}))
     assert (report.skipped, report.new) == (10, 0)
-    echo = harvest(store, load_source(source_file(tmp_path, server.url("files/lieux.csv"), id="autre",
-                                                  publisher="Instance B", origin="Instance A"))  # fmt: skip
-                   , fetcher, places, instance_name="Instance A")
+    echo = harvest(
+        store,
+        load_source(
+            source_file(
+                tmp_path, server.url("files/lieux.csv"), id="autre", publisher="Instance B", origin="Instance A"
+            )
+        ),
+        fetcher,
+        places,
+        instance_name="Instance A",
+    )
     assert (echo.skipped, echo.new) == (10, 0)
 
 
@@ -193,9 +230,13 @@ def test_decisions_by_people_are_sticky(store, places, served, fetcher, tmp_path
     twin = {**base, "id": "twin", "nom": base["nom"] + " (annexe)"}
     write_csv(root / "a.csv", [base])
     write_csv(root / "b.csv", [twin])
-    harvest(store, load_source(source_file(tmp_path, server.url("files/a.csv"), id="a", publisher="A")), fetcher, places)
+    harvest(
+        store, load_source(source_file(tmp_path, server.url("files/a.csv"), id="a", publisher="A")), fetcher, places
+    )
     b = load_source(source_file(tmp_path, server.url("files/b.csv"), id="b", publisher="B"))
-    with store.writer() as w:  # said before the twin is first read (it would merge: same place, same name but "(annexe)")
+    with (
+        store.writer() as w
+    ):  # said before the twin is first read (it would merge: same place, same name but "(annexe)")
         w.decide(f"a:{base['id']}", "b:twin", "distinct", "animatrice", NOW)
     first = harvest(store, b, fetcher, places)
     assert (first.merged, first.new) == (0, 1)
@@ -211,8 +252,15 @@ def test_a_decision_same_merges_at_once_and_later_harvests_keep_it(store, places
     """Two records matching did not merge; a person says they are one venue."""
     root, server = served
     base = rows()[0]
-    other = {**base, "id": "mairie", "nom": "Espace numérique de la mairie", "adresse": "1 rue de la Mairie",
-             "latitude": "46.2812", "longitude": "6.7231", "telephone": "0450000000"}  # fmt: skip
+    other = {
+        **base,
+        "id": "mairie",
+        "nom": "Espace numérique de la mairie",
+        "adresse": "1 rue de la Mairie",
+        "latitude": "46.2812",
+        "longitude": "6.7231",
+        "telephone": "0450000000",
+    }
     write_csv(root / "a.csv", [base])
     write_csv(root / "b.csv", [other])
     a = load_source(source_file(tmp_path, server.url("files/a.csv"), id="a", publisher="A"))
@@ -234,7 +282,7 @@ def test_a_decision_same_merges_at_once_and_later_harvests_keep_it(store, places
 
 def test_a_decision_different_splits_an_automatic_merge_and_later_harvests_keep_it(
     store, places, served, fetcher, tmp_path
-):  # fmt: skip
+):
     root, server = served
     base = rows()[0]
     twin = {**base, "id": "twin", "nom": base["nom"] + " (annexe)"}
@@ -268,13 +316,37 @@ def test_records_without_a_trustworthy_point_are_geocoded(store, places, served,
     root, server = served
     base = rows()[0]
     records = [
-        {**base, "id": "lyon", "adresse": "39 RUE D AUBIGNY", "code_postal": "69003", "code_insee": "69383",
-         "commune": "Lyon", "latitude": "", "longitude": ""},
-        {**base, "id": "reims", "adresse": "12 BIS RUE DE LECLERCQ", "code_postal": "51100", "code_insee": "51454",
-         "commune": "Reims", "latitude": "43.52609", "longitude": "5.41423"},  # the official example's trap
-        {**base, "id": "inconnu", "adresse": "3 impasse Inconnue", "code_postal": "54000", "code_insee": "54395",
-         "commune": "Nancy", "latitude": "", "longitude": ""},
-    ]  # fmt: skip
+        {
+            **base,
+            "id": "lyon",
+            "adresse": "39 RUE D AUBIGNY",
+            "code_postal": "69003",
+            "code_insee": "69383",
+            "commune": "Lyon",
+            "latitude": "",
+            "longitude": "",
+        },
+        {
+            **base,
+            "id": "reims",
+            "adresse": "12 BIS RUE DE LECLERCQ",
+            "code_postal": "51100",
+            "code_insee": "51454",
+            "commune": "Reims",
+            "latitude": "43.52609",
+            "longitude": "5.41423",
+        },  # the official example's trap
+        {
+            **base,
+            "id": "inconnu",
+            "adresse": "3 impasse Inconnue",
+            "code_postal": "54000",
+            "code_insee": "54395",
+            "commune": "Nancy",
+            "latitude": "",
+            "longitude": "",
+        },
+    ]
     write_csv(root / "lieux.csv", records)
     config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))
     with FakeBan() as ban, httpx.Client() as client:
@@ -298,7 +370,9 @@ def test_records_without_a_trustworthy_point_are_geocoded(store, places, served,
         assert ban.rows == 3  # unchanged addresses are never geocoded twice
 
 
-def test_a_report_counts_every_problem_but_keeps_a_bounded_number(store, places, served, fetcher, tmp_path, monkeypatch):
+def test_a_report_counts_every_problem_but_keeps_a_bounded_number(
+    store, places, served, fetcher, tmp_path, monkeypatch
+):
     """A file full of warnings must not grow a run's memory with each of them."""
     import directory.harvest.run as run
 
@@ -311,18 +385,29 @@ def test_a_report_counts_every_problem_but_keeps_a_bounded_number(store, places,
     assert len(report.problems) == 3
     assert report.warning_reasons["pivot : pivot_missing"] == 20
     quality = report.quality()
-    assert quality["rejected_reasons"][0][1] == 1 and [r["record_id"] for r in quality["rejected"]] == [records[0]["id"]]
+    assert quality["rejected_reasons"][0][1] == 1 and [r["record_id"] for r in quality["rejected"]] == [
+        records[0]["id"]
+    ]
     assert (report.quarantined, report.new + report.merged) == (1, 19)
 
 
 def test_free_text_hours_become_osm_when_unambiguous(store, places, served, fetcher, tmp_path):
     root, server = served
     base = rows()[0]
-    write_csv(root / "lieux.csv", [
-        {**base, "id": "texte", "horaires": "Du lundi au vendredi de 9h à 12h et de 14h à 17h ; samedi 9h30-12h"},
-        {**base, "id": "flou", "horaires": "sur rendez-vous le matin", "nom": "Autre lieu", "adresse": "2 rue Autre",
-         "latitude": str(float(base["latitude"]) + 0.01)},
-    ])  # fmt: skip
+    write_csv(
+        root / "lieux.csv",
+        [
+            {**base, "id": "texte", "horaires": "Du lundi au vendredi de 9h à 12h et de 14h à 17h ; samedi 9h30-12h"},
+            {
+                **base,
+                "id": "flou",
+                "horaires": "sur rendez-vous le matin",
+                "nom": "Autre lieu",
+                "adresse": "2 rue Autre",
+                "latitude": str(float(base["latitude"]) + 0.01),
+            },
+        ],
+    )
     report = harvest(store, load_source(source_file(tmp_path, server.url("files/lieux.csv"))), fetcher, places)
     by_id = {p.record_id: p.problem for p in report.problems if p.problem.field == "horaires"}
     assert by_id["texte"].code == "hours_converted"
@@ -373,15 +458,28 @@ def test_an_unreadable_file_fails_its_run_and_is_read_again_next_time(store, pla
 
 
 def _paged_source(folder: Path, url: str, how: str) -> Path:
-    lines = ['id = "api"', 'name = "API"', 'publisher = "Réseau"', 'kind = "network"', f'url = "{url}"',
-             'format = "national-json"', 'licence = "etalab-2.0"', "", "[pagination]"]  # fmt: skip
-    lines += ['next = "next"'] if how == "next" else ['page_param = "page"', 'page_size_param = "per_page"', "page_size = 5"]
+    lines = [
+        'id = "api"',
+        'name = "API"',
+        'publisher = "Réseau"',
+        'kind = "network"',
+        f'url = "{url}"',
+        'format = "national-json"',
+        'licence = "etalab-2.0"',
+        "",
+        "[pagination]",
+    ]
+    lines += (
+        ['next = "next"'] if how == "next" else ['page_param = "page"', 'page_size_param = "per_page"', "page_size = 5"]
+    )
     (folder / "api.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder / "api.toml"
 
 
 @pytest.mark.parametrize("how", ["next", "page-number"])
-def test_every_page_of_an_api_is_read_and_a_change_on_a_later_one_is_seen(store, places, served, fetcher, tmp_path, how):
+def test_every_page_of_an_api_is_read_and_a_change_on_a_later_one_is_seen(
+    store, places, served, fetcher, tmp_path, how
+):
     root, server = served
     records = rows()[:12]
     (root / "lieux.json").write_text(json.dumps(records), encoding="utf-8")
@@ -391,7 +489,10 @@ def test_every_page_of_an_api_is_read_and_a_change_on_a_later_one_is_seen(store,
     assert (first.status, first.fetched, first.new + first.merged) == ("complete", 12, 12)
     same = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
     assert same.status == "unchanged" and same.requests == 3
-    extra = [{**r, "id": f"{r['id']}-bis", "nom": f"Nouveau lieu {i}", "adresse": f"{i} rue Neuve"} for i, r in enumerate(rows()[40:42])]
+    extra = [
+        {**r, "id": f"{r['id']}-bis", "nom": f"Nouveau lieu {i}", "adresse": f"{i} rue Neuve"}
+        for i, r in enumerate(rows()[40:42])
+    ]
     (root / "lieux.json").write_text(json.dumps(records + extra), encoding="utf-8")  # the third page changes
     later = harvest(store, config, fetcher, places, now=NOW + timedelta(days=2))
     assert (later.status, later.fetched, later.unchanged, later.new + later.merged) == ("complete", 14, 12, 2)
@@ -403,8 +504,12 @@ def test_an_edited_source_file_is_applied_even_when_the_data_did_not_change(stor
     twin = {**base, "id": "b1", "telephone": "0478999999"}
     write_csv(root / "a.csv", [base])
     write_csv(root / "b.csv", [twin])
-    harvest(store, load_source(source_file(tmp_path, server.url("files/a.csv"), id="a", publisher="A", trust=60)),
-            fetcher, places)  # fmt: skip
+    harvest(
+        store,
+        load_source(source_file(tmp_path, server.url("files/a.csv"), id="a", publisher="A", trust=60)),
+        fetcher,
+        places,
+    )
     low = source_file(tmp_path, server.url("files/b.csv"), id="b", publisher="B", trust=40)
     assert harvest(store, load_source(low), fetcher, places).merged == 1
     (venue,) = [n.venue for n in store.nearest(float(base["latitude"]), float(base["longitude"]), limit=1)]
@@ -421,7 +526,7 @@ def test_an_edited_source_file_is_applied_even_when_the_data_did_not_change(stor
 
 def test_an_aggregators_record_collected_by_a_directly_harvested_source_is_skipped_but_kept(
     store, places, served, fetcher, tmp_path
-):  # fmt: skip
+):
     """The standard's « source » (who collected the record) is its origin when nothing more precise is said."""
     root, server = served
     records = [{**r, "source": "Hinaura"} for r in rows()[:6]]
@@ -431,23 +536,29 @@ def test_an_aggregators_record_collected_by_a_directly_harvested_source_is_skipp
     report = harvest(store, aggregator, fetcher, places, direct_origins=frozenset({"HINAURA"}))
     assert (report.skipped, report.new) == (5, 1)
     with store.engine.connect() as c:
-        kept = c.execute(sa.text("SELECT status, count(*) FROM raw_record WHERE run_id = :r GROUP BY status"),
-                         {"r": report.run_id}).all()  # fmt: skip
+        kept = c.execute(
+            sa.text("SELECT status, count(*) FROM raw_record WHERE run_id = :r GROUP BY status"), {"r": report.run_id}
+        ).all()
     assert dict(kept) == {"skipped": 5, "stored": 1}  # every record is kept as received
 
 
-def test_records_taken_from_their_origin_elsewhere_do_not_make_a_source_look_shrunk(store, places, served, fetcher, tmp_path):
+def test_records_taken_from_their_origin_elsewhere_do_not_make_a_source_look_shrunk(
+    store, places, served, fetcher, tmp_path
+):
     root, server = served
     write_csv(root / "lieux.csv", rows()[:30])  # their « source » is Hinaura
     aggregator = load_source(source_file(tmp_path, server.url("files/lieux.csv"), id="national", publisher="ANCT"))
     assert harvest(store, aggregator, fetcher, places).new == 30
     write_csv(root / "lieux.csv", [{**r, "telephone": "0450000000"} for r in rows()[:30]])
-    later = harvest(store, aggregator, fetcher, places, now=NOW + timedelta(days=1), direct_origins=frozenset({"Hinaura"}))
+    later = harvest(
+        store, aggregator, fetcher, places, now=NOW + timedelta(days=1), direct_origins=frozenset({"Hinaura"})
+    )
     assert (later.status, later.skipped, later.withdrawn) == ("complete", 30, 0)  # Hinaura is now harvested directly
 
 
-def test_a_run_that_fails_half_way_reports_nothing_of_what_was_rolled_back(store, places, served, fetcher, tmp_path,
-                                                                            monkeypatch):  # fmt: skip
+def test_a_run_that_fails_half_way_reports_nothing_of_what_was_rolled_back(
+    store, places, served, fetcher, tmp_path, monkeypatch
+):
     from directory.harvest import run
 
     root, server = served
@@ -462,20 +573,27 @@ def test_a_run_that_fails_half_way_reports_nothing_of_what_was_rolled_back(store
 
     monkeypatch.setattr(run, "parse_venue", failing)
     report = harvest(store, load_source(source_file(tmp_path, server.url("files/lieux.csv"))), fetcher, places)
-    assert report.status == "failed" and "erreur inattendue en lisant la source (RuntimeError : panne)" in report.notes[0]
+    assert (
+        report.status == "failed" and "erreur inattendue en lisant la source (RuntimeError : panne)" in report.notes[0]
+    )
     assert store.count_venues() == 0  # the first batch was rolled back with the rest…
     counts = store.sources.run(report.run_id).counts
-    assert counts["new"] == counts["fetched"] == 0 and report.quality()["warning_reasons"] == []  # …and so is its report
+    assert (
+        counts["new"] == counts["fetched"] == 0 and report.quality()["warning_reasons"] == []
+    )  # …and so is its report
 
 
 def test_an_echo_is_recognised_whatever_the_case_and_accents_of_this_instances_name(
     store, places, served, fetcher, tmp_path
-):  # fmt: skip
+):
     """Another instance's source file may spell this instance's name differently (« annuaire rhône » vs « Annuaire Rhone »)."""
     root, server = served
     write_csv(root / "lieux.csv", rows()[:10])
-    echo = load_source(source_file(tmp_path, server.url("files/lieux.csv"), id="autre", publisher="Instance B",
-                                   origin="annuaire rhône"))  # fmt: skip
+    echo = load_source(
+        source_file(
+            tmp_path, server.url("files/lieux.csv"), id="autre", publisher="Instance B", origin="annuaire rhône"
+        )
+    )
     report = harvest(store, echo, fetcher, places, instance_name="Annuaire Rhone")
     assert (report.skipped, report.new) == (10, 0)
 
@@ -502,5 +620,8 @@ def test_provenance_names_the_winning_source_whatever_the_order_of_harvests(plac
         store.close()
     assert found[0] == found[1]
     assert (found[0]["telephone"], found[0]["nom"], found[0]["adresse"], found[0]["presentation_resume"]) == (
-        "alpha", "alpha", "alpha", "beta"
-    )  # fmt: skip
+        "alpha",
+        "alpha",
+        "alpha",
+        "beta",
+    )

@@ -53,8 +53,11 @@ def test_a_redirect_to_another_host_is_refused_and_withdraws_nothing(store, plac
     assert server.count("files/autre.csv") == 0  # never asked
     assert store.count_venues() == 20
     after = store.sources.state("hinaura")
-    assert (after.etag, after.content_hash, after.last_complete_run_id) == (before.etag, before.content_hash,
-                                                                           before.last_complete_run_id)  # fmt: skip
+    assert (after.etag, after.content_hash, after.last_complete_run_id) == (
+        before.etag,
+        before.content_hash,
+        before.last_complete_run_id,
+    )
 
 
 def test_a_redirect_to_a_host_the_source_file_allows_is_followed(store, places, served, fetcher, tmp_path):
@@ -71,10 +74,24 @@ def _pages(root: Path, url: str, first: list[dict], next_url: str) -> Path:
     """A one-page JSON API whose page points to ``next_url``; its source file."""
     (root / "page-1.json").write_text(json.dumps({"results": first, "next": next_url}), encoding="utf-8")
     toml = root.parent / "api.toml"
-    toml.write_text("\n".join([
-        'id = "api"', 'name = "API"', 'publisher = "Réseau"', 'kind = "network"', f'url = "{url}"',
-        'format = "national-json"', 'licence = "etalab-2.0"', "", "[pagination]", 'next = "next"',
-    ]) + "\n", encoding="utf-8")  # fmt: skip
+    toml.write_text(
+        "\n".join(
+            [
+                'id = "api"',
+                'name = "API"',
+                'publisher = "Réseau"',
+                'kind = "network"',
+                f'url = "{url}"',
+                'format = "national-json"',
+                'licence = "etalab-2.0"',
+                "",
+                "[pagination]",
+                'next = "next"',
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return toml
 
 
@@ -87,14 +104,19 @@ def test_a_next_page_on_another_host_or_in_a_local_file_is_refused(store, places
     ok = _pages(root, server.url("files/page-1.json"), rows()[:20], "page-2.json")
     assert harvest(store, load_source(ok), fetcher, places).status == "complete"
     assert store.count_venues() == 25
-    elsewhere = _other_host(server.url("files/page-2.json")) if where == "other-host" else (tmp_path / "secret.json").as_uri()
+    elsewhere = (
+        _other_host(server.url("files/page-2.json")) if where == "other-host" else (tmp_path / "secret.json").as_uri()
+    )
     config = load_source(_pages(root, server.url("files/page-1.json"), rows()[:20], elsewhere))
     server.reset()
     report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
     assert report.status == "failed" and report.withdrawn == 0
-    why = (f"hors de l'hôte de la source ({urlsplit(server.base_url).netloc}) ; pour l'autoriser, ajouter "
-           f"« {urlsplit(elsewhere).netloc} » à allowed_hosts dans le fichier de la source" if where == "other-host"
-           else "une source web ne peut pas faire lire un fichier de cette machine")  # fmt: skip
+    why = (
+        f"hors de l'hôte de la source ({urlsplit(server.base_url).netloc}) ; pour l'autoriser, ajouter "
+        f"« {urlsplit(elsewhere).netloc} » à allowed_hosts dans le fichier de la source"
+        if where == "other-host"
+        else "une source web ne peut pas faire lire un fichier de cette machine"
+    )
     assert report.notes[0].startswith(f"page suivante refusée : {elsewhere} : {why}"), report.notes[0]
     assert server.count("files/page-2.json") == 0
     assert store.count_venues() == 25  # the five of the first run's second page are not withdrawn
@@ -106,13 +128,25 @@ def test_a_local_source_reads_its_next_pages_in_its_own_folder_only(store, place
     folder.mkdir()
     (folder / "page-2.json").write_text(json.dumps({"results": rows()[20:22], "next": None}), encoding="utf-8")
     (tmp_path / "secret.json").write_text(json.dumps({"results": rows()[40:45], "next": None}), encoding="utf-8")
-    lines = ['id = "local"', 'name = "Local"', 'publisher = "Réseau"', 'kind = "file"', 'path = "donnees/page-1.json"',
-             'format = "national-json"', 'licence = "etalab-2.0"', "", "[pagination]", 'next = "next"']  # fmt: skip
+    lines = [
+        'id = "local"',
+        'name = "Local"',
+        'publisher = "Réseau"',
+        'kind = "file"',
+        'path = "donnees/page-1.json"',
+        'format = "national-json"',
+        'licence = "etalab-2.0"',
+        "",
+        "[pagination]",
+        'next = "next"',
+    ]
     (tmp_path / "local.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     config = load_source(tmp_path / "local.toml")
     (folder / "page-1.json").write_text(json.dumps({"results": rows()[:20], "next": "page-2.json"}), encoding="utf-8")
     assert (harvest(store, config, fetcher, places).fetched, store.count_venues()) == (22, 22)
-    (folder / "page-1.json").write_text(json.dumps({"results": rows()[:20], "next": "../secret.json"}), encoding="utf-8")
+    (folder / "page-1.json").write_text(
+        json.dumps({"results": rows()[:20], "next": "../secret.json"}), encoding="utf-8"
+    )
     report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
     assert report.status == "failed" and store.count_venues() == 22
     assert report.notes[0].startswith(
@@ -132,5 +166,9 @@ def test_a_source_trickling_past_its_deadline_fails_cleanly(store, places, serve
     )
     assert store.count_venues() == 20
     after = store.sources.state("hinaura")
-    assert (after.etag, after.last_modified, after.content_hash) == (before.etag, before.last_modified, before.content_hash)
+    assert (after.etag, after.last_modified, after.content_hash) == (
+        before.etag,
+        before.last_modified,
+        before.content_hash,
+    )
     assert after.next_due_at == NOW + timedelta(days=1, hours=1)

@@ -35,8 +35,15 @@ def venue(id: str, adresse: str = "", code_postal: str = "", code_insee: str = "
     base = {**rows()[0], "id": id}
     if not adresse:
         return base
-    return {**base, "adresse": adresse, "code_postal": code_postal, "code_insee": code_insee, "commune": commune,
-            "latitude": "", "longitude": ""}  # fmt: skip
+    return {
+        **base,
+        "adresse": adresse,
+        "code_postal": code_postal,
+        "code_insee": code_insee,
+        "commune": commune,
+        "latitude": "",
+        "longitude": "",
+    }
 
 
 def reims(id: str = "reims") -> dict[str, str]:
@@ -57,7 +64,9 @@ def cached(store) -> int:
         return c.execute(sa.text("SELECT count(*) FROM geocode_cache")).scalar_one()
 
 
-def test_a_venue_gained_without_a_point_is_geocoded_by_the_next_run(store, places, served, fetcher, tmp_path, ban, geocoder):
+def test_a_venue_gained_without_a_point_is_geocoded_by_the_next_run(
+    store, places, served, fetcher, tmp_path, ban, geocoder
+):
     """The run holds SQLite's only write lock: the cache is read and written through its transaction."""
     root, server = served
     write_csv(root / "lieux.csv", [venue("abondance"), nancy()])
@@ -75,7 +84,10 @@ def test_a_venue_gained_without_a_point_is_geocoded_by_the_next_run(store, place
 
 def test_a_first_harvest_of_several_batches_is_geocoded(store, places, served, fetcher, tmp_path, ban, geocoder):
     root, server = served
-    records = [{**r, "latitude": "", "longitude": ""} for r in rows(FIXTURES / "demo" / "conseillers-numeriques-2022.csv")[:1500]]
+    records = [
+        {**r, "latitude": "", "longitude": ""}
+        for r in rows(FIXTURES / "demo" / "conseillers-numeriques-2022.csv")[:1500]
+    ]
     write_csv(root / "lieux.csv", records)
     config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))
 
@@ -98,8 +110,9 @@ def test_without_a_geocoder_a_venue_without_a_point_gets_its_communes(store, pla
     link = found["reims"]
     assert (link.geo_method, link.geo_latitude, link.geo_longitude) == ("commune", *REIMS)
     with store.engine.connect() as c:
-        placed = c.execute(sa.text("SELECT latitude, longitude, geo_method FROM venue WHERE pk = :pk"),
-                           {"pk": link.venue_pk}).one()  # fmt: skip
+        placed = c.execute(
+            sa.text("SELECT latitude, longitude, geo_method FROM venue WHERE pk = :pk"), {"pk": link.venue_pk}
+        ).one()
     assert tuple(placed) == (*REIMS, "commune")
     record = link.record if isinstance(link.record, dict) else json.loads(link.record)
     [flag] = [f for f in record["flags"] if f["code"] == "placed_at_commune"]
@@ -111,7 +124,9 @@ def test_without_a_geocoder_a_venue_without_a_point_gets_its_communes(store, pla
     assert "0 géocodés, 1 placés au centre de leur commune" in out.getvalue()
 
 
-def test_a_venue_placed_at_its_commune_is_geocoded_again_by_a_later_run(store, places, served, fetcher, tmp_path, ban, geocoder):
+def test_a_venue_placed_at_its_commune_is_geocoded_again_by_a_later_run(
+    store, places, served, fetcher, tmp_path, ban, geocoder
+):
     root, server = served
     records = [venue("abondance"), reims(), nancy()]
     write_csv(root / "lieux.csv", records)
@@ -140,7 +155,7 @@ def test_a_venue_placed_at_its_commune_is_geocoded_again_by_a_later_run(store, p
 
 def test_an_unchanged_source_is_read_again_for_the_venues_the_geocoder_missed(
     store, places, served, fetcher, tmp_path, ban, geocoder
-):  # fmt: skip
+):
     root, server = served
     write_csv(root / "lieux.csv", [venue("abondance"), reims()])
     config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))
@@ -158,7 +173,7 @@ def test_an_unchanged_source_is_read_again_for_the_venues_the_geocoder_missed(
 
 def test_venues_placed_without_a_geocoder_are_geocoded_once_one_is_configured(
     store, places, served, fetcher, tmp_path, ban, geocoder
-):  # fmt: skip
+):
     root, server = served
     write_csv(root / "lieux.csv", [venue("abondance"), reims()])
     config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))

@@ -15,11 +15,23 @@ from directory.harvest import load_source
 from .test_run import NOW, harvest, rows, source_file, write_csv
 
 
-@pytest.mark.parametrize(("route", "note"), [
-    ("charset/ISO-8859-1/lieux.csv", "le fichier est annoncé en ISO-8859-1 mais il est en UTF-8 : il a été lu en UTF-8"),
-    ("lying-encoding/lieux.csv", "le fichier est annoncé en UTF-8 mais il est en Windows-1252 : il a été lu en Windows-1252"),
-], ids=["utf8-labelled-latin1", "cp1252-labelled-utf8"])  # fmt: skip
-def test_a_charset_label_belied_by_the_bytes_is_overruled_and_said(store, places, served, fetcher, tmp_path, route, note):
+@pytest.mark.parametrize(
+    ("route", "note"),
+    [
+        (
+            "charset/ISO-8859-1/lieux.csv",
+            "le fichier est annoncé en ISO-8859-1 mais il est en UTF-8 : il a été lu en UTF-8",
+        ),
+        (
+            "lying-encoding/lieux.csv",
+            "le fichier est annoncé en UTF-8 mais il est en Windows-1252 : il a été lu en Windows-1252",
+        ),
+    ],
+    ids=["utf8-labelled-latin1", "cp1252-labelled-utf8"],
+)
+def test_a_charset_label_belied_by_the_bytes_is_overruled_and_said(
+    store, places, served, fetcher, tmp_path, route, note
+):
     root, server = served
     records = [r for r in rows() if not r["nom"].isascii()][:3]  # « Liberté », « Accès internet… »
     write_csv(root / "lieux.csv", records)
@@ -57,8 +69,16 @@ def test_feedback_keeps_the_quarantine_of_the_last_run_that_read_the_source(stor
 
 # ------------------------------------------------------------ what the file itself says
 
-MAPPED = {"ID": "id", "Nom": "nom", "Adresse": "adresse", "Code postal": "code_postal", "Ville": "commune",
-          "Mise à jour": "date_maj", "Latitude": "latitude", "Longitude": "longitude"}  # fmt: skip
+MAPPED = {
+    "ID": "id",
+    "Nom": "nom",
+    "Adresse": "adresse",
+    "Code postal": "code_postal",
+    "Ville": "commune",
+    "Mise à jour": "date_maj",
+    "Latitude": "latitude",
+    "Longitude": "longitude",
+}
 
 
 def _workbook(path, rows_: list[list]) -> None:
@@ -76,24 +96,33 @@ def _with_mapping(toml, reader: str = "") -> None:
 def test_a_title_row_above_the_header_is_found_and_said(store, places, served, fetcher, tmp_path):
     root, server = served
     records = rows()[:6]
-    _workbook(root / "lieux.xlsx", [["Lieux de médiation numérique — export du 1er mars"], list(MAPPED)]
-              + [[r[national] for national in MAPPED.values()] for r in records])  # fmt: skip
+    _workbook(
+        root / "lieux.xlsx",
+        [["Lieux de médiation numérique — export du 1er mars"], list(MAPPED)]
+        + [[r[national] for national in MAPPED.values()] for r in records],
+    )
     toml = source_file(tmp_path, server.url("files/lieux.xlsx"), fmt="xlsx")
     _with_mapping(toml)
     report = harvest(store, load_source(toml), fetcher, places)
     assert (report.fetched, report.new, report.quarantined) == (6, 6, 0)
-    assert ("en-tête lu ligne 2, les lignes au-dessus laissées de côté (« Lieux de médiation numérique — export du 1er "
-            "mars ») ; si ce n'est pas la bonne ligne, l'indiquer : [reader] header_row = …") in report.notes  # fmt: skip
+    assert (
+        "en-tête lu ligne 2, les lignes au-dessus laissées de côté (« Lieux de médiation numérique — export du 1er "
+        "mars ») ; si ce n'est pas la bonne ligne, l'indiquer : [reader] header_row = …"
+    ) in report.notes
     assert not any("absentes du fichier" in note for note in report.notes)
 
 
-def test_a_header_taken_for_another_row_is_said_once_and_header_row_reads_the_file(store, places, served, fetcher, tmp_path):
+def test_a_header_taken_for_another_row_is_said_once_and_header_row_reads_the_file(
+    store, places, served, fetcher, tmp_path
+):
     """A row of labels for people above the technical header fills as many cells: it is taken for the header.
     Every record quarantined for empty fields says nothing of why; the report names the absent columns."""
     root, server = served
     records = rows()[:6]
     labels = ["Identifiant", "Nom du lieu", "Adresse postale", "CP", "Commune", "Date", "Lat.", "Long."]
-    _workbook(root / "lieux.xlsx", [labels, list(MAPPED)] + [[r[national] for national in MAPPED.values()] for r in records])
+    _workbook(
+        root / "lieux.xlsx", [labels, list(MAPPED)] + [[r[national] for national in MAPPED.values()] for r in records]
+    )
     toml = source_file(tmp_path, server.url("files/lieux.xlsx"), fmt="xlsx")
     _with_mapping(toml)
     report = harvest(store, load_source(toml), fetcher, places)
@@ -146,12 +175,20 @@ def test_a_stray_nul_byte_is_removed_and_said_with_its_line(store, places, serve
     assert names == {r["nom"] for r in records}
 
 
-@pytest.mark.parametrize(("make", "said"), [
-    (lambda path: _workbook(path, [list(MAPPED), ["1", "EPN"]]),
-     'ce fichier est une archive ZIP, pas un fichier texte CSV : pour un classeur Excel, écrire format = "xlsx"'),
-    (lambda path: path.write_bytes('"id","nom"\n"1","EPN"\n'.encode("utf-16-le")),
-     "ce fichier n'est pas un fichier texte CSV (octets binaires : 21 caractères de contrôle parmi les 42 premiers)"),
-], ids=["xlsx-as-csv", "utf16-without-bom"])  # fmt: skip
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (
+            lambda path: _workbook(path, [list(MAPPED), ["1", "EPN"]]),
+            'ce fichier est une archive ZIP, pas un fichier texte CSV : pour un classeur Excel, écrire format = "xlsx"',
+        ),
+        (
+            lambda path: path.write_bytes('"id","nom"\n"1","EPN"\n'.encode("utf-16-le")),
+            "ce fichier n'est pas un fichier texte CSV (octets binaires : 21 caractères de contrôle parmi les 42 premiers)",
+        ),
+    ],
+    ids=["xlsx-as-csv", "utf16-without-bom"],
+)
 def test_a_binary_file_given_as_csv_is_still_refused(store, places, served, fetcher, tmp_path, make, said):
     root, server = served
     make(root / "lieux.csv")

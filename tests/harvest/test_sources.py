@@ -57,27 +57,42 @@ def test_every_sample_of_every_real_source_passes(source_id, places):
     ("source_id", "read", "valid", "top"),
     [
         ("grand-lyon", 61, 61, {("pivot", "pivot_missing", "warning"): 61}),
-        ("nouvelle-caledonie", 92, 92, {
-            ("pivot", "pivot_missing", "warning"): 92,
-            ("presentation_resume", "too_long", "warning"): 12,  # cut at 280, full text kept in presentation_detail
-            ("telephone", "phone", "warning"): 8,
-            ("services", "unknown_term_dropped", "warning"): 3,
-            ("horaires", "hours", "warning"): 2,
-        }),
+        (
+            "nouvelle-caledonie",
+            92,
+            92,
+            {
+                ("pivot", "pivot_missing", "warning"): 92,
+                ("presentation_resume", "too_long", "warning"): 12,  # cut at 280, full text kept in presentation_detail
+                ("telephone", "phone", "warning"): 8,
+                ("services", "unknown_term_dropped", "warning"): 3,
+                ("horaires", "hours", "warning"): 2,
+            },
+        ),
         ("res-in", 7, 7, {("pivot", "pivot_missing", "warning"): 7, ("telephone", "phone", "warning"): 5}),
-        ("hinaura", 687, 687, {  # 3 points were « far » from the commune of a wrong postcode: the postcode is flagged
-            ("latitude", "coordinates_far_from_commune", "warning"): 1,
-            ("code_postal", "postcode_insee_mismatch", "warning"): 5,  # « 01500 » in Bourg-en-Bresse (01000)…
-            ("commune", "former_commune", "warning"): 22,  # Oullins, Pierre-Bénite, Seynod, Cran-Gevrier…
-        }),
-        ("conseillers-numeriques", 2733, 2733, {  # nothing lost to a bad identifier or a zero too many
-            ("pivot", "pivot_missing", "warning"): 1184,
-            ("pivot", "pattern_pivot", "warning"): 3,  # « BibliothèquedeDzoumogne », « 689330 »…: the placeholder
-            ("pivot", "pivot_trimmed", "warning"): 1,  # « 34106240403159/APE:8790B »
-            ("code_postal", "postcode_extra_digit", "warning"): 2,  # « 380000 » in Grenoble, « 020000 » in Laon
-        }),
+        (
+            "hinaura",
+            687,
+            687,
+            {  # 3 points were « far » from the commune of a wrong postcode: the postcode is flagged
+                ("latitude", "coordinates_far_from_commune", "warning"): 1,
+                ("code_postal", "postcode_insee_mismatch", "warning"): 5,  # « 01500 » in Bourg-en-Bresse (01000)…
+                ("commune", "former_commune", "warning"): 22,  # Oullins, Pierre-Bénite, Seynod, Cran-Gevrier…
+            },
+        ),
+        (
+            "conseillers-numeriques",
+            2733,
+            2733,
+            {  # nothing lost to a bad identifier or a zero too many
+                ("pivot", "pivot_missing", "warning"): 1184,
+                ("pivot", "pattern_pivot", "warning"): 3,  # « BibliothèquedeDzoumogne », « 689330 »…: the placeholder
+                ("pivot", "pivot_trimmed", "warning"): 1,  # « 34106240403159/APE:8790B »
+                ("code_postal", "postcode_extra_digit", "warning"): 2,  # « 380000 » in Grenoble, « 020000 » in Laon
+            },
+        ),
     ],
-)  # fmt: skip
+)
 def test_every_real_data_file_reads_maps_and_validates(source_id, read, valid, top, places):
     config = load_source(SOURCES / f"{source_id}.toml")
     items, count_valid, problems = harvest(config, places)
@@ -93,7 +108,11 @@ def test_nouvelle_caledonie_fixes_what_the_survey_got_wrong(places):
     items = list(config.make_reader().read(Path(config.location()).read_bytes()))
     venues = [parse_venue(config.map(i.record, today=TODAY)[0], places=places, today=TODAY).venue for i in items]
     mont_dore = [v for v in venues if v.commune == "Mont-Dore"]
-    assert len(mont_dore) == 9 and {v.code_insee for v in mont_dore} == {"98817"} and {v.code_postal for v in mont_dore} == {"98809"}
+    assert (
+        len(mont_dore) == 9
+        and {v.code_insee for v in mont_dore} == {"98817"}
+        and {v.code_postal for v in mont_dore} == {"98809"}
+    )
     assert Counter(v.code_postal for v in venues)["98800"] == 32  # only Nouméa's
     assert all(len(v.presentation_resume or "") <= 280 for v in venues)
     assert sum(v.presentation_detail is not None for v in venues) == 12
@@ -110,14 +129,25 @@ def test_location_and_source_info():
     assert config.interval == timedelta(days=7) and config.origin is None  # it publishes its own data
 
 
-@pytest.mark.parametrize(("text", "delta"), [("6h", timedelta(hours=6)), ("1d", timedelta(days=1)), ("1j", timedelta(days=1)),
-                                             ("7d", timedelta(days=7)), ("2w", timedelta(weeks=2)), ("30min", timedelta(minutes=30))])
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [
+        ("6h", timedelta(hours=6)),
+        ("1d", timedelta(days=1)),
+        ("1j", timedelta(days=1)),
+        ("7d", timedelta(days=7)),
+        ("2w", timedelta(weeks=2)),
+        ("30min", timedelta(minutes=30)),
+    ],
+)
 def test_intervals(text, delta):
     assert parse_interval(text) == delta
 
 
-@pytest.mark.parametrize(("text", "size"), [("20MB", 20_000_000), ("20 Mo", 20_000_000), ("500ko", 500_000),
-                                            ("1,5GB", 1_500_000_000), (1234, 1234)])
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("20MB", 20_000_000), ("20 Mo", 20_000_000), ("500ko", 500_000), ("1,5GB", 1_500_000_000), (1234, 1234)],
+)
 def test_sizes(text, size):
     assert parse_size(text) == size
 
@@ -158,9 +188,21 @@ def test_a_good_file_loads(tmp_path):
     assert config.max_size == 20_000_000
     assert load_source(write(tmp_path, GOOD.replace('interval = "1d"', 'max_size = "200MB"'))).max_size == 200_000_000
     assert config.deadline == timedelta(minutes=5) and config.allowed_hosts == []
-    bounded = load_source(write(tmp_path, GOOD.replace('interval = "1d"', 'deadline = "90s"\nallowed_hosts = ["CDN.example.org", "api.example.org:8443"]')))
-    assert bounded.deadline == timedelta(seconds=90) and bounded.allowed_hosts == ["cdn.example.org", "api.example.org:8443"]
-    assert bounded.fingerprint == load_source(write(tmp_path, GOOD.replace('interval = "1d"', ""))).fingerprint  # read as before
+    bounded = load_source(
+        write(
+            tmp_path,
+            GOOD.replace(
+                'interval = "1d"', 'deadline = "90s"\nallowed_hosts = ["CDN.example.org", "api.example.org:8443"]'
+            ),
+        )
+    )
+    assert bounded.deadline == timedelta(seconds=90) and bounded.allowed_hosts == [
+        "cdn.example.org",
+        "api.example.org:8443",
+    ]
+    assert (
+        bounded.fingerprint == load_source(write(tmp_path, GOOD.replace('interval = "1d"', ""))).fingerprint
+    )  # read as before
     assert config.location() == "https://data.example.org/lieux.csv"
     assert config.map({"Nom du lieu": "EPN"}) == ({"nom": "EPN"}, [])
 
@@ -168,53 +210,113 @@ def test_a_good_file_loads(tmp_path):
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda t: t.replace('name = "Lieux numériques de Ma Commune"\n', ""),
-         "ma-commune.toml : champ « name » : champ obligatoire absent du fichier"),
-        (lambda t: t.replace('format = "table-csv"', 'format = "table-csv"\npath = "lieux.csv"'),
-         "ma-commune.toml : indiquer soit « url » (une adresse web), soit « path » (un fichier), et un seul des deux"),
-        (lambda t: t.replace('url = "https://data.example.org/lieux.csv"\n', ""),
-         "ma-commune.toml : indiquer soit « url »"),
-        (lambda t: t.replace('"table-csv"', '"ods"'),
-         "ma-commune.toml : champ « format » : format inconnu « ods » (formats connus : csv, json"),
-        (lambda t: t.replace('"1d"', '"tous les jours"'),
-         "ma-commune.toml : champ « interval » : intervalle « tous les jours » illisible : écrire par exemple \"6h\", \"1d\" ou \"7d\""),
+        (
+            lambda t: t.replace('name = "Lieux numériques de Ma Commune"\n', ""),
+            "ma-commune.toml : champ « name » : champ obligatoire absent du fichier",
+        ),
+        (
+            lambda t: t.replace('format = "table-csv"', 'format = "table-csv"\npath = "lieux.csv"'),
+            "ma-commune.toml : indiquer soit « url » (une adresse web), soit « path » (un fichier), et un seul des deux",
+        ),
+        (
+            lambda t: t.replace('url = "https://data.example.org/lieux.csv"\n', ""),
+            "ma-commune.toml : indiquer soit « url »",
+        ),
+        (
+            lambda t: t.replace('"table-csv"', '"ods"'),
+            "ma-commune.toml : champ « format » : format inconnu « ods » (formats connus : csv, json",
+        ),
+        (
+            lambda t: t.replace('"1d"', '"tous les jours"'),
+            'ma-commune.toml : champ « interval » : intervalle « tous les jours » illisible : écrire par exemple "6h", "1d" ou "7d"',
+        ),
         (lambda t: t.replace('"1d"', "24"), "ma-commune.toml : champ « interval » : attendu un texte"),
-        (lambda t: t.replace('kind = "commune"', 'kind = "mairie"'),
-         "ma-commune.toml : champ « kind » : valeur « mairie » inconnue (valeurs possibles : commune, association, network, instance ou file)"),
-        (lambda t: t.replace('id = "ma-commune"', 'id = "Ma Commune"'), "ma-commune.toml : champ « id » : « Ma Commune » n'est pas un identifiant court"),
-        (lambda t: t.replace('interval = "1d"', 'interval = "1d"\ntrust = 150'),
-         "ma-commune.toml : champ « trust » : la confiance est un nombre entre 0 et 100"),
-        (lambda t: t.replace('interval = "1d"', 'interval = "1d"\nlicense = "MIT"'), "ma-commune.toml : champ « license » : clé inconnue (faute de frappe ?)"),
-        (lambda t: t.replace('"https://data.example.org/lieux.csv"', '"ftp://x.org/a.csv"'), "ma-commune.toml : champ « url » : « ftp://x.org/a.csv » n'est pas une adresse web http(s)"),
-        (lambda t: t.replace('interval = "1d"', 'interval = "1d"\nencoding = "klingon"'), "ma-commune.toml : champ « encoding » : encodage inconnu « klingon »"),
-        (lambda t: t.replace('interval = "1d"', 'interval = "1d"\nmax_size = "beaucoup"'),
-         "ma-commune.toml : champ « max_size » : taille « beaucoup » illisible : écrire par exemple \"20MB\""),
-        (lambda t: t.replace('interval = "1d"', 'interval = "1d"\ndeadline = "longtemps"'),
-         "ma-commune.toml : champ « deadline » : durée « longtemps » illisible : écrire par exemple \"30s\", \"5min\" ou \"1h\""),
-        (lambda t: t.replace('interval = "1d"', 'interval = "1d"\nallowed_hosts = ["https://cdn.example.org/"]'),
-         "ma-commune.toml : champ « allowed_hosts » : « https://cdn.example.org/ » n'est pas un hôte : écrire seulement "
-         "le nom de la machine, et son port s'il le faut, par exemple \"cdn.exemple.fr\" ou \"api.exemple.fr:8443\""),
-        (lambda t: t.replace('url = "https://data.example.org/lieux.csv"', 'path = "lieux.csv"\nallowed_hosts = ["cdn.example.org"]'),
-         "ma-commune.toml : « allowed_hosts » ne vaut que pour une source web (« url ») : une source locale lit son dossier"),
-        (lambda t: t.replace('nom = "Nom du lieu"', 'nomm = "Nom du lieu"'),
-         "ma-commune.toml : [mapping] : nomm : « nomm » n'est pas un champ du standard national"),
-        (lambda t: t.replace('nom = "Nom du lieu"', 'services = { column = "s", valeurs = {} }'),
-         "ma-commune.toml : [mapping] : services : clé inconnue « valeurs »"),
-        (lambda t: t.replace('interval = "1d"', 'interval = "1d"\n[reader]\nsheet = "Feuil1"'),
-         "ma-commune.toml : [reader] : option « sheet » inconnue pour le format « table-csv » (options possibles : delimiter, header_row)"),
-        (lambda t: t.replace('interval = "1d"', 'interval = "1d"\n[reader]\nheader_row = 0'),
-         "ma-commune.toml : [reader] : header_row « 0 » : attendu le numéro de la ligne d'en-tête"),
-        (lambda t: t.replace('nom = "Nom du lieu"', 'publics_specifiquement_adresses = { column = "p", values = { "Seniors" = "Seniors (+ 65 ans)" } }'),
-         "ma-commune.toml : [mapping] : publics_specifiquement_adresses.values.« Seniors » : « Seniors (+ 65 ans) » n'est pas "
-         "un terme du vocabulaire « Publics spécifiquement adressés » (termes proches : « Seniors »)"),
-        (lambda t: t.replace('nom = "Nom du lieu"', 'services = { column = "s", split = ",", values = { "Démarches" = ["Aide aux démarches administratives", "Démarches en ligne"] } }'),
-         "ma-commune.toml : [mapping] : services.values.« Démarches » : « Démarches en ligne » n'est pas un terme du vocabulaire « Services »"),
-        (lambda t: t.replace('interval = "1d"', 'interval = "1d"\n[pagination]\nnext = "links.next"'),
-         "ma-commune.toml : [pagination] ne vaut que pour les formats JSON"),
-        (lambda t: t + '\n[[samples]]\ninput = { "Nom du lieu" = "EPN" }\nexpected = { nomm = "EPN" }\n',
-         "ma-commune.toml : [[samples]] n° 1, expected : « nomm » n'est pas un champ du standard national"),
-        (lambda t: t.replace('id = "ma-commune"', 'id = "ma-commune'),
-         "ma-commune.toml : syntaxe TOML invalide ligne 2"),
+        (
+            lambda t: t.replace('kind = "commune"', 'kind = "mairie"'),
+            "ma-commune.toml : champ « kind » : valeur « mairie » inconnue (valeurs possibles : commune, association, network, instance ou file)",
+        ),
+        (
+            lambda t: t.replace('id = "ma-commune"', 'id = "Ma Commune"'),
+            "ma-commune.toml : champ « id » : « Ma Commune » n'est pas un identifiant court",
+        ),
+        (
+            lambda t: t.replace('interval = "1d"', 'interval = "1d"\ntrust = 150'),
+            "ma-commune.toml : champ « trust » : la confiance est un nombre entre 0 et 100",
+        ),
+        (
+            lambda t: t.replace('interval = "1d"', 'interval = "1d"\nlicense = "MIT"'),
+            "ma-commune.toml : champ « license » : clé inconnue (faute de frappe ?)",
+        ),
+        (
+            lambda t: t.replace('"https://data.example.org/lieux.csv"', '"ftp://x.org/a.csv"'),
+            "ma-commune.toml : champ « url » : « ftp://x.org/a.csv » n'est pas une adresse web http(s)",
+        ),
+        (
+            lambda t: t.replace('interval = "1d"', 'interval = "1d"\nencoding = "klingon"'),
+            "ma-commune.toml : champ « encoding » : encodage inconnu « klingon »",
+        ),
+        (
+            lambda t: t.replace('interval = "1d"', 'interval = "1d"\nmax_size = "beaucoup"'),
+            'ma-commune.toml : champ « max_size » : taille « beaucoup » illisible : écrire par exemple "20MB"',
+        ),
+        (
+            lambda t: t.replace('interval = "1d"', 'interval = "1d"\ndeadline = "longtemps"'),
+            'ma-commune.toml : champ « deadline » : durée « longtemps » illisible : écrire par exemple "30s", "5min" ou "1h"',
+        ),
+        (
+            lambda t: t.replace('interval = "1d"', 'interval = "1d"\nallowed_hosts = ["https://cdn.example.org/"]'),
+            "ma-commune.toml : champ « allowed_hosts » : « https://cdn.example.org/ » n'est pas un hôte : écrire seulement "
+            'le nom de la machine, et son port s\'il le faut, par exemple "cdn.exemple.fr" ou "api.exemple.fr:8443"',
+        ),
+        (
+            lambda t: t.replace(
+                'url = "https://data.example.org/lieux.csv"', 'path = "lieux.csv"\nallowed_hosts = ["cdn.example.org"]'
+            ),
+            "ma-commune.toml : « allowed_hosts » ne vaut que pour une source web (« url ») : une source locale lit son dossier",
+        ),
+        (
+            lambda t: t.replace('nom = "Nom du lieu"', 'nomm = "Nom du lieu"'),
+            "ma-commune.toml : [mapping] : nomm : « nomm » n'est pas un champ du standard national",
+        ),
+        (
+            lambda t: t.replace('nom = "Nom du lieu"', 'services = { column = "s", valeurs = {} }'),
+            "ma-commune.toml : [mapping] : services : clé inconnue « valeurs »",
+        ),
+        (
+            lambda t: t.replace('interval = "1d"', 'interval = "1d"\n[reader]\nsheet = "Feuil1"'),
+            "ma-commune.toml : [reader] : option « sheet » inconnue pour le format « table-csv » (options possibles : delimiter, header_row)",
+        ),
+        (
+            lambda t: t.replace('interval = "1d"', 'interval = "1d"\n[reader]\nheader_row = 0'),
+            "ma-commune.toml : [reader] : header_row « 0 » : attendu le numéro de la ligne d'en-tête",
+        ),
+        (
+            lambda t: t.replace(
+                'nom = "Nom du lieu"',
+                'publics_specifiquement_adresses = { column = "p", values = { "Seniors" = "Seniors (+ 65 ans)" } }',
+            ),
+            "ma-commune.toml : [mapping] : publics_specifiquement_adresses.values.« Seniors » : « Seniors (+ 65 ans) » n'est pas "
+            "un terme du vocabulaire « Publics spécifiquement adressés » (termes proches : « Seniors »)",
+        ),
+        (
+            lambda t: t.replace(
+                'nom = "Nom du lieu"',
+                'services = { column = "s", split = ",", values = { "Démarches" = ["Aide aux démarches administratives", "Démarches en ligne"] } }',
+            ),
+            "ma-commune.toml : [mapping] : services.values.« Démarches » : « Démarches en ligne » n'est pas un terme du vocabulaire « Services »",
+        ),
+        (
+            lambda t: t.replace('interval = "1d"', 'interval = "1d"\n[pagination]\nnext = "links.next"'),
+            "ma-commune.toml : [pagination] ne vaut que pour les formats JSON",
+        ),
+        (
+            lambda t: t + '\n[[samples]]\ninput = { "Nom du lieu" = "EPN" }\nexpected = { nomm = "EPN" }\n',
+            "ma-commune.toml : [[samples]] n° 1, expected : « nomm » n'est pas un champ du standard national",
+        ),
+        (
+            lambda t: t.replace('id = "ma-commune"', 'id = "ma-commune'),
+            "ma-commune.toml : syntaxe TOML invalide ligne 2",
+        ),
     ],
 )
 def test_broken_files_get_french_messages_naming_file_and_field(tmp_path, change, expected):
@@ -223,20 +325,29 @@ def test_broken_files_get_french_messages_naming_file_and_field(tmp_path, change
 
 
 def test_values_targets_may_be_labels_codes_or_nothing_of_the_fields_vocabulary(tmp_path):
-    text = GOOD.replace('nom = "Nom du lieu"', """nom = "Nom du lieu"
+    text = GOOD.replace(
+        'nom = "Nom du lieu"',
+        """nom = "Nom du lieu"
 typologie = { column = "t", values = { "Mairie" = "MUNI", "Médiathèque" = "Bibliothèque / Médiathèque", "Autre" = "" } }
 publics_specifiquement_adresses = { column = "p", values = { "+65" = "seniors", "Tous" = "", "Ados" = ["Jeunes", "Étudiants"] } }
-code_postal = { column = "Ville", values = { "Lyon 3e" = "69003" } }""")
+code_postal = { column = "Ville", values = { "Lyon 3e" = "69003" } }""",
+    )
     config = load_source(write(tmp_path, text))
     record, problems = config.map({"Nom du lieu": "EPN", "t": "Médiathèque", "p": "Ados", "Ville": "Lyon 3e"})
     assert problems == [] and record == {
-        "nom": "EPN", "typologie": ["Bibliothèque / Médiathèque"], "publics_specifiquement_adresses": ["Jeunes", "Étudiants"],
+        "nom": "EPN",
+        "typologie": ["Bibliothèque / Médiathèque"],
+        "publics_specifiquement_adresses": ["Jeunes", "Étudiants"],
         "code_postal": "69003",
-    }  # fmt: skip
+    }
 
 
 def test_every_problem_of_a_file_is_listed_at_once(tmp_path):
-    text = GOOD.replace('name = "Lieux numériques de Ma Commune"\n', "").replace('"table-csv"', '"ods"').replace('"1d"', '"bientôt"')
+    text = (
+        GOOD.replace('name = "Lieux numériques de Ma Commune"\n', "")
+        .replace('"table-csv"', '"ods"')
+        .replace('"1d"', '"bientôt"')
+    )
     problems = problems_of(tmp_path, text)
     assert len(problems) == 3 and all(p.startswith("ma-commune.toml : champ « ") for p in problems)
 
@@ -261,14 +372,18 @@ def test_duplicate_ids_and_broken_files_in_a_folder(tmp_path):
 def test_a_path_is_relative_to_the_source_file(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "lieux.csv").write_text("Nom du lieu;Ville\nEPN;Lyon\n", encoding="utf-8")
-    config = load_source(write(tmp_path, GOOD.replace('url = "https://data.example.org/lieux.csv"', 'path = "data/lieux.csv"')))
+    config = load_source(
+        write(tmp_path, GOOD.replace('url = "https://data.example.org/lieux.csv"', 'path = "data/lieux.csv"'))
+    )
     assert config.location() == str(tmp_path / "data" / "lieux.csv")
     items = list(config.make_reader().read(Path(config.location()).read_bytes()))
     assert config.map(items[0].record)[0] == {"nom": "EPN"}
 
 
 def test_failing_samples_are_reported_field_by_field_in_french(tmp_path, places):
-    text = GOOD + """
+    text = (
+        GOOD
+        + """
 id = "Nom du lieu"
 adresse = "Adresse"
 code_postal = "CP"
@@ -284,6 +399,7 @@ expected = { nom = "EPN", code_postal = "69008", services = ["Aide aux démarche
 input = { "Nom du lieu" = "Sans adresse" }
 expected = { nom = "Sans adresse" }
 """
+    )
     failures = check_samples(load_source(write(tmp_path, text)), places=places, today=TODAY)
     assert [(f.sample, f.field) for f in failures] == [(1, "code_postal"), (1, "services"), (2, "*")]
     assert str(failures[0]) == "ma-commune, exemple n° 1 : champ « code_postal » : attendu « 69008 », obtenu « 69003 »"
@@ -297,7 +413,10 @@ expected = { nom = "Sans adresse" }
 
 def test_pagination_by_next_link_or_page_number():
     by_link = Pagination(items="data", next="links.next")
-    assert by_link.next_url({"links": {"next": "/api/lieux?page=2"}}, "https://x.org/api/lieux", 1, 100) == "https://x.org/api/lieux?page=2"
+    assert (
+        by_link.next_url({"links": {"next": "/api/lieux?page=2"}}, "https://x.org/api/lieux", 1, 100)
+        == "https://x.org/api/lieux?page=2"
+    )
     assert by_link.next_url({"links": {"next": None}}, "https://x.org/api/lieux", 2, 100) is None
     by_number = Pagination(items="items", page_param="page", page_size_param="size", page_size=50)
     first = by_number.first_url("https://x.org/api?token=1")

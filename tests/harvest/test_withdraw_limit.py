@@ -62,7 +62,7 @@ def test_a_small_loss_withdraws_and_a_source_may_allow_more(store, places, serve
 
 def test_a_body_cut_mid_record_without_content_length_withdraws_nothing_and_applies_nothing_cut(
     store, places, served, fetcher, tmp_path
-):  # fmt: skip
+):
     """Observed: 380 of 955 venues withdrawn and the half-written last row applied, emptying fields."""
     root, server = served
     all_rows = rows()[:120]
@@ -79,9 +79,14 @@ def test_a_body_cut_mid_record_without_content_length_withdraws_nothing_and_appl
     assert store.count_venues() == 120
     half = all_rows[69]
     with store.engine.connect() as c:
-        problems = c.execute(
-            sa.text("SELECT problems FROM raw_record WHERE run_id = :run AND status = 'quarantined'"), {"run": cut.run_id}
-        ).scalars().all()  # fmt: skip
+        problems = (
+            c.execute(
+                sa.text("SELECT problems FROM raw_record WHERE run_id = :run AND status = 'quarantined'"),
+                {"run": cut.run_id},
+            )
+            .scalars()
+            .all()
+        )
     assert len(problems) == 1 and "truncated_row" in str(problems[0])
     (venue,) = [v.venue for v in store.iter_venues() if ("hinaura", half["id"]) in v.sources]
     assert venue.nom == half["nom"] and venue.commune == half["commune"]  # nothing of the cut row applied

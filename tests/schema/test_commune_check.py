@@ -13,7 +13,11 @@ from ..conftest import DATASETS
 
 CNFS = DATASETS / "conseiller-numerique" / "lieux-cnfs-2022.json"
 HINAURA = DATASETS / "hinaura" / "source.json"
-NC = DATASETS / "nouvelle-caledonie" / "20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json"
+NC = (
+    DATASETS
+    / "nouvelle-caledonie"
+    / "20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json"
+)
 
 
 def record(path, nom, commune):
@@ -22,7 +26,11 @@ def record(path, nom, commune):
 
 
 def warned(result):
-    return {p.code: p.message for p in result.warnings if p.field in ("code_postal", "code_insee", "commune", "latitude", "longitude")}
+    return {
+        p.code: p.message
+        for p in result.warnings
+        if p.field in ("code_postal", "code_insee", "commune", "latitude", "longitude")
+    }
 
 
 def test_a_bastia_venue_with_ajaccios_code_stays_in_bastia(places):
@@ -30,8 +38,10 @@ def test_a_bastia_venue_with_ajaccios_code_stays_in_bastia(places):
     result = parse_venue(webforza, places=places)
     assert result.venue.code_insee == "2B033"
     assert result.venue.point == (webforza["latitude"], webforza["longitude"])  # never moved because of a code
-    assert warned(result) == {"insee_contradicted": "le code INSEE 2A004 (Ajaccio) contredit le code postal 20200, "
-                              "le nom « Bastia » et le point, qui désignent Bastia : code INSEE 2B033 retenu"}  # fmt: skip
+    assert warned(result) == {
+        "insee_contradicted": "le code INSEE 2A004 (Ajaccio) contredit le code postal 20200, "
+        "le nom « Bastia » et le point, qui désignent Bastia : code INSEE 2B033 retenu"
+    }
 
 
 def test_a_postcode_copied_into_code_insee_is_not_ampuis(places):
@@ -47,8 +57,10 @@ def test_the_name_and_the_point_outvote_a_neighbours_postcode(places):
     mairie = record(CNFS, "Mairie", "Saint-Andiol")
     result = parse_venue(mairie, places=places)
     assert result.venue.code_insee == "13089" and result.venue.code_postal == "13760"  # the postcode is the producer's
-    assert warned(result) == {"postcode_insee_mismatch": "le code postal 13760 ne dessert pas Saint-Andiol (INSEE 13089), "
-                              "que désignent le nom « Saint-Andiol » et le point : à vérifier"}  # fmt: skip
+    assert warned(result) == {
+        "postcode_insee_mismatch": "le code postal 13760 ne dessert pas Saint-Andiol (INSEE 13089), "
+        "que désignent le nom « Saint-Andiol » et le point : à vérifier"
+    }
 
 
 def test_a_wrong_postcode_no_longer_sends_the_point_away(places):
@@ -65,7 +77,7 @@ def test_a_former_commune_gets_its_commune_nouvelles_code(places, code_insee):
     result = parse_venue(pringy, places=places)
     assert result.venue.code_insee == "74010"  # Annecy, since 2017
     assert result.venue.commune == "Pringy"
-    (code, message), = warned(result).items()
+    ((code, message),) = warned(result).items()
     assert code == ("former_commune" if code_insee is None else "insee_former_commune")
     assert "fusionnée dans Annecy" in message and "74010" in message
 

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from directory.export.schemas import NATIONAL_SCHEMA_PATH
 from directory.schema import (
     NATIONAL_FIELDS,
     PLACEHOLDER_PIVOT,
@@ -20,7 +21,6 @@ from directory.schema import (
     Typologie,
     parse_venue,
 )
-from directory.export.schemas import NATIONAL_SCHEMA_PATH
 
 from ..conftest import DATASETS, OFFICIAL_EXAMPLE
 
@@ -54,11 +54,13 @@ def test_vocabularies_match_the_official_patterns():
     schema = json.loads(NATIONAL_SCHEMA_PATH.read_text(encoding="utf-8"))
     patterns = {f["name"]: f.get("constraints", {}).get("pattern", "") for f in schema["fields"]}
     for field, vocabulary in [
-        ("services", Service), ("publics_specifiquement_adresses", Public),
-        ("prise_en_charge_specifique", PriseEnCharge), ("frais_a_charge", Frais),
+        ("services", Service),
+        ("publics_specifiquement_adresses", Public),
+        ("prise_en_charge_specifique", PriseEnCharge),
+        ("frais_a_charge", Frais),
         ("dispositif_programmes_nationaux", DispositifProgramme),
         ("modalites_accompagnement", ModaliteAccompagnement),
-    ]:  # fmt: skip
+    ]:
         alternatives = patterns[field].split("(?:^|\\|)(", 1)[1].rsplit("))+$", 1)[0]
         official = {a.replace("\\(", "(").replace("\\)", ")") for a in alternatives.split("|")}
         assert {term.national for term in vocabulary} == official, field
@@ -85,7 +87,7 @@ def test_all_problems_are_reported_at_once_in_french():
     assert ("latitude", "coordinates_out_of_range", Severity.WARNING) in found  # the point is dropped, not the venue
     assert ("services", "unknown_term_dropped", Severity.WARNING) in found  # the term is dropped, not the venue
     message = next(p for p in result.problems if p.code == "unknown_term_dropped").message
-    assert "« Réparer des vélos » ne fait pas partie du vocabulaire « Services » : valeur ignorée" == message
+    assert message == "« Réparer des vélos » ne fait pas partie du vocabulaire « Services » : valeur ignorée"
 
 
 def test_placeholder_pivot_means_no_siret():
@@ -149,8 +151,16 @@ def test_lenient_reading_strict_values():
 
 
 def test_overseas_phone_uses_the_territory_of_the_postcode():
-    venue = parse_venue({**BASE, "code_postal": "98800", "code_insee": "98818", "latitude": "-22.27",
-                         "longitude": "166.44", "telephone": "44 57 28"}).venue  # fmt: skip
+    venue = parse_venue(
+        {
+            **BASE,
+            "code_postal": "98800",
+            "code_insee": "98818",
+            "latitude": "-22.27",
+            "longitude": "166.44",
+            "telephone": "44 57 28",
+        }
+    ).venue
     assert venue.telephone == "+687445728"
 
 
@@ -196,18 +206,24 @@ def test_future_date_is_flagged():
     assert parse_venue({**BASE, "date_maj": "02/04/2024"}).venue.date_maj == date(2024, 4, 2)
 
 
-@pytest.mark.parametrize(("raw", "read"), [
-    (45292, date(2024, 1, 1)),  # an unformatted date cell, as openpyxl gives it
-    (45366.4375, date(2024, 3, 15)),  # with a time of day
-    ("45323", date(2024, 2, 1)),  # the CSV saved from such a sheet
-    ("45323,0", date(2024, 2, 1)),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("raw", "read"),
+    [
+        (45292, date(2024, 1, 1)),  # an unformatted date cell, as openpyxl gives it
+        (45366.4375, date(2024, 3, 15)),  # with a time of day
+        ("45323", date(2024, 2, 1)),  # the CSV saved from such a sheet
+        ("45323,0", date(2024, 2, 1)),
+    ],
+)
 def test_a_spreadsheets_serial_date_is_read_and_said(raw, read):
     result = parse_venue({**BASE, "date_maj": raw}, today=date(2026, 11, 25))
     assert result.venue is not None and result.venue.date_maj == read
     (warning,) = result.warnings
     assert warning.code == "date_serial"
-    assert warning.message == f"date donnée comme le numéro de série d'un tableur ({raw}) : lue comme le {read.isoformat()}"
+    assert (
+        warning.message
+        == f"date donnée comme le numéro de série d'un tableur ({raw}) : lue comme le {read.isoformat()}"
+    )
 
 
 @pytest.mark.parametrize("raw", [1234, 99999, "12345678", True, -45292, float("nan")])
@@ -243,27 +259,43 @@ def test_legacy_v01_record_is_migrated_without_losing_the_pass_numerique():
     assert venue.frais_a_charge == [Frais.GRATUIT, Frais.GRATUIT_SOUS_CONDITION]
     assert venue.conditions_frais == [ConditionFrais.PASS_NUMERIQUE]
     assert venue.dispositif_programmes_nationaux == [
-        DispositifProgramme.CONSEILLERS_NUMERIQUES, DispositifProgramme.FRANCE_SERVICES,
-    ]  # fmt: skip
+        DispositifProgramme.CONSEILLERS_NUMERIQUES,
+        DispositifProgramme.FRANCE_SERVICES,
+    ]
     assert venue.autres_formations_labels == "APTIC"
     assert venue.modalites_accompagnement == [ModaliteAccompagnement.AUTONOMIE]
     assert venue.courriels == ["contact@exemple.fr"]
 
 
 def test_2022_national_map_form_with_comma_lists():
-    record = {**BASE, "services": "Prendre en main un ordinateur, Approfondir ma culture numérique",
-              "conditions_access": "Gratuit", "labels_nationaux": "CNFS, Aidants Connect"}  # fmt: skip
+    record = {
+        **BASE,
+        "services": "Prendre en main un ordinateur, Approfondir ma culture numérique",
+        "conditions_access": "Gratuit",
+        "labels_nationaux": "CNFS, Aidants Connect",
+    }
     venue = parse_venue(record).venue
     assert venue.services == [Service.OUTILS_QUOTIDIEN, Service.COMPREHENSION]
-    assert venue.dispositif_programmes_nationaux == [DispositifProgramme.CONSEILLERS_NUMERIQUES, DispositifProgramme.AIDANTS_CONNECT]
+    assert venue.dispositif_programmes_nationaux == [
+        DispositifProgramme.CONSEILLERS_NUMERIQUES,
+        DispositifProgramme.AIDANTS_CONNECT,
+    ]
 
 
 @pytest.mark.parametrize(
     ("path", "total", "valid"),
     [
         ("hinaura/source.json", 687, 687),
-        ("nouvelle-caledonie/20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json", 90, 78),
-        ("conseiller-numerique/lieux-cnfs-2022.json", 2733, 2731),  # 2 six-digit postcodes: fixed with the gazetteer only
+        (
+            "nouvelle-caledonie/20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json",
+            90,
+            78,
+        ),
+        (
+            "conseiller-numerique/lieux-cnfs-2022.json",
+            2733,
+            2731,
+        ),  # 2 six-digit postcodes: fixed with the gazetteer only
     ],
 )
 def test_real_files(path, total, valid):

@@ -70,7 +70,7 @@ def _meilisearch(store: Store) -> Iterator[SearchIndex]:
     index = MeiliIndex(MEILI_URL, MEILI_KEY, uid=f"test_{uuid.uuid4().hex[:8]}")
     try:
         index.client.health()
-    except Exception as err:  # noqa: BLE001 — any failure to reach it
+    except Exception as err:
         unavailable(f"Meilisearch injoignable ({MEILI_URL}) : {err}")
     rebuild(index, store)
     yield index
@@ -119,9 +119,14 @@ def words_of(text: str) -> str:
 def make_venue(venue_id: str, nom: str, **values: object) -> Venue:
     """A minimal valid venue for write tests."""
     base: dict[str, object] = dict(
-        pivot="00000000000000", commune="Nancy", code_postal="54000", adresse="1 rue Test", date_maj=date(2026, 1, 1),
-        latitude=48.69, longitude=6.18,
-    )  # fmt: skip
+        pivot="00000000000000",
+        commune="Nancy",
+        code_postal="54000",
+        adresse="1 rue Test",
+        date_maj=date(2026, 1, 1),
+        latitude=48.69,
+        longitude=6.18,
+    )
     base.update(values)
     return Venue(id=venue_id, nom=nom, **base)  # type: ignore[arg-type]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -56,7 +56,9 @@ def test_rare_words_drive_from_text_frequent_ones_from_the_area(embedded_demo: F
     assert embedded_demo.plan(SearchQuery(text="numerique", lat=48.69, lon=6.18)).strategy == "area"
     assert embedded_demo.plan(SearchQuery(text="numerique")).strategy == "text"
     assert embedded_demo.plan(SearchQuery(text="zzzzzz", lat=48.69, lon=6.18)).strategy == "none"
-    assert embedded_demo.plan(SearchQuery(code_insee="54547", text="numerique", lat=48.69, lon=6.18)).strategy == "filter"
+    assert (
+        embedded_demo.plan(SearchQuery(code_insee="54547", text="numerique", lat=48.69, lon=6.18)).strategy == "filter"
+    )
     # Without a point, only the text index can rank every match (bm25): it drives whatever the filters.
     assert embedded_demo.plan(SearchQuery(code_insee="54547", text="numerique")).strategy == "text"
 
@@ -151,7 +153,7 @@ def test_sync_follows_the_store(tmp_path: Path, places):
 
         path = _subset(tmp_path, 30)
         with store.writer() as w:
-            withdrawn = w.withdraw_missing(source_for_file(path).id, {"hinaura-4"}, datetime.now(timezone.utc))
+            withdrawn = w.withdraw_missing(source_for_file(path).id, {"hinaura-4"}, datetime.now(UTC))
         assert len(withdrawn) == 29
         assert sync(index, store) == 29
         assert index.count() == store.count_venues() == 1
@@ -164,10 +166,14 @@ def test_sync_follows_the_store(tmp_path: Path, places):
 def test_a_common_word_ranks_its_best_venue_first_across_the_country(embedded: Fts5Index):
     """More matches than the candidate cap: the best one, written last, still comes first."""
     crowd = [
-        doc(f"c{i:04d}", f"Espace {i}", presentation_resume="Accueil des habitants et accompagnement au numérique, "
-            "ateliers, démarches en ligne, impression et prêt de matériel pour tous les publics du quartier.")
+        doc(
+            f"c{i:04d}",
+            f"Espace {i}",
+            presentation_resume="Accueil des habitants et accompagnement au numérique, "
+            "ateliers, démarches en ligne, impression et prêt de matériel pour tous les publics du quartier.",
+        )
         for i in range(2_300)
-    ]  # fmt: skip
+    ]
     best = doc("zbest", "Numérique pour tous", presentation_resume="Numérique, numérique et encore numérique.")
     embedded.upsert([*crowd, best])
     result = embedded.query(SearchQuery(text="numérique"))

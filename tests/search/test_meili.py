@@ -22,8 +22,10 @@ def test_settings():
     body = settings((1, 15, 2))
     assert body["rankingRules"][0] == "sort"
     assert body["typoTolerance"] == {
-        "enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}, "disableOnNumbers": True,
-    }  # fmt: skip
+        "enabled": True,
+        "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9},
+        "disableOnNumbers": True,
+    }
     assert {"l", "d", "qu", "de"} <= set(body["stopWords"])
     assert "services" in body["filterableAttributes"] and "_geo" in body["sortableAttributes"]
     assert "aide aux demarches administratives" in body["synonyms"]["caf"]
@@ -32,10 +34,16 @@ def test_settings():
 
 def test_request_for_text_point_filters():
     q = SearchQuery(
-        text="Médiathèque Cœur", lat=45.76, lon=4.84, radius_km=5,
+        text="Médiathèque Cœur",
+        lat=45.76,
+        lon=4.84,
+        radius_km=5,
         filters={"services": ["aide-aux-demarches-administratives"], "frais_a_charge": ["gratuit", "payant"]},
-        departement="69", facets=["services"], page=2, per_page=10,
-    )  # fmt: skip
+        departement="69",
+        facets=["services"],
+        page=2,
+        per_page=10,
+    )
     body = search_request(q)
     assert body["q"] == "mediatheque coeur"
     assert body["filter"] == [
@@ -102,7 +110,11 @@ class FakeIndex:
     def search(self, text: str, body: dict[str, Any]) -> dict[str, Any]:
         self.client.searches.append((text, body))
         hits = [dict(d, _rankingScore=0.5) for d in sorted(self.docs.values(), key=lambda d: d["id"])]
-        return {"hits": hits[: body["hitsPerPage"]], "totalHits": len(hits), "facetDistribution": {"services": {"x": 1}}}
+        return {
+            "hits": hits[: body["hitsPerPage"]],
+            "totalHits": len(hits),
+            "facetDistribution": {"services": {"x": 1}},
+        }
 
 
 @dataclass

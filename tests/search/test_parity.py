@@ -108,9 +108,10 @@ def test_filters_and_facets_match_a_brute_force_count(index, demo_venues):
     q = dict(departement="69", filters={"services": [DEMARCHES]}, facets=facets)
     result = run(index, **q, per_page=100)
     expected = [
-        v for v in demo_venues
+        v
+        for v in demo_venues
         if departement_of(v.venue.code_insee, v.venue.code_postal) == "69" and Service.DEMARCHES in v.venue.services
-    ]  # fmt: skip
+    ]
     assert expected and result.total == len(expected) and result.total_exact
     assert ids(index, **q) == {v.id for v in expected}
     for name in facets:
@@ -119,11 +120,15 @@ def test_filters_and_facets_match_a_brute_force_count(index, demo_venues):
 
 
 def test_codes_of_one_field_or_together_fields_and_together(index, demo_venues):
-    filters = {"frais_a_charge": [Frais.GRATUIT.code, Frais.PAYANT.code], "publics_specifiquement_adresses": [Public.SENIORS.code]}
+    filters = {
+        "frais_a_charge": [Frais.GRATUIT.code, Frais.PAYANT.code],
+        "publics_specifiquement_adresses": [Public.SENIORS.code],
+    }
     expected = {
-        v.id for v in demo_venues
+        v.id
+        for v in demo_venues
         if v.codes["frais_a_charge"] & {"gratuit", "payant"} and "seniors" in v.codes["publics_specifiquement_adresses"]
-    }  # fmt: skip
+    }
     assert expected
     assert ids(index, filters=filters) == expected
 
@@ -162,9 +167,10 @@ def test_radius(index, demo_venues):
 def test_text_within_a_radius(index, demo_venues):
     found = every_hit(index, text="mediatheque", lat=LYON[0], lon=LYON[1], radius_km=40)
     expected = {
-        v.id for v in demo_venues
+        v.id
+        for v in demo_venues
         if " mediatheque" in v.text and v.venue.point and haversine_m(*LYON, *v.venue.point) <= 40_000
-    }  # fmt: skip
+    }
     assert expected and {h.venue_id for h in found} == expected
 
 
@@ -180,9 +186,12 @@ def test_75019_and_demarches_near_first(index, demo_venues, demo_store: Store, p
     # every venue offering the service nearer than the last hit is among the hits
     last = result.hits[-1].distance_m
     offering = {
-        v.id for v in demo_venues
-        if Service.DEMARCHES in v.venue.services and v.venue.point and haversine_m(place.lat, place.lon, *v.venue.point) < last
-    }  # fmt: skip
+        v.id
+        for v in demo_venues
+        if Service.DEMARCHES in v.venue.services
+        and v.venue.point
+        and haversine_m(place.lat, place.lon, *v.venue.point) < last
+    }
     assert offering and offering <= {h.venue_id for h in result.hits}
     # the service as a filter gives the store's own answer
     filtered = run(index, lat=place.lat, lon=place.lon, filters={"services": [DEMARCHES]}, per_page=20)
@@ -256,5 +265,7 @@ def test_map_hits_hold_every_result_beyond_the_candidate_cap(index, demo_venues)
 
 def test_map_hits_follow_the_filters_of_the_list(index, demo_venues):
     q = SearchQuery(text="mediatheque", filters={"services": [DEMARCHES]}, departement="69")
-    listed = {h.venue_id for h in every_hit(index, text="mediatheque", filters={"services": [DEMARCHES]}, departement="69")}
+    listed = {
+        h.venue_id for h in every_hit(index, text="mediatheque", filters={"services": [DEMARCHES]}, departement="69")
+    }
     assert listed and {h.venue_id for h in index.map_hits(q)} == listed

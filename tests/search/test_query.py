@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -30,8 +30,13 @@ def test_unknown_filter_field_and_facet():
 
 
 def test_labels_and_aliases_become_codes():
-    q = SearchQuery(filters={"services": ["Aide aux démarches administratives"], "dispositif_programmes_nationaux": "CNFS"})
-    assert q.filters == {"services": ("aide-aux-demarches-administratives",), "dispositif_programmes_nationaux": ("conseillers-numeriques",)}
+    q = SearchQuery(
+        filters={"services": ["Aide aux démarches administratives"], "dispositif_programmes_nationaux": "CNFS"}
+    )
+    assert q.filters == {
+        "services": ("aide-aux-demarches-administratives",),
+        "dispositif_programmes_nationaux": ("conseillers-numeriques",),
+    }
 
 
 def test_point_and_radius():
@@ -67,12 +72,16 @@ def test_territory_and_hours():
     assert "open_day" in problems(open_day=7)
     assert "open_day" in problems(open_day=1, open_at=datetime(2026, 3, 3, 10))
     assert SearchQuery(departement="2a").departement == "2A"
-    aware = SearchQuery(open_at=datetime(2026, 3, 3, 10, 30, tzinfo=timezone.utc))
+    aware = SearchQuery(open_at=datetime(2026, 3, 3, 10, 30, tzinfo=UTC))
     assert aware.open_at == datetime(2026, 3, 3, 10, 30)
 
 
 def test_every_problem_at_once_and_text_is_normalised():
-    assert set(problems(lat=100.0, lon=2.0, per_page=500, filters={"services": ["x"]})) == {"lat", "per_page", "services"}
+    assert set(problems(lat=100.0, lon=2.0, per_page=500, filters={"services": ["x"]})) == {
+        "lat",
+        "per_page",
+        "services",
+    }
     assert SearchQuery(text="  centre   social ").text == "centre social"
     assert "text" in problems(text="a" * 201)
 

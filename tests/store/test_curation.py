@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -15,13 +15,15 @@ from directory.store._curation import DROPPED
 
 from .test_store import LATER, fill, venue
 
-FIX = datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)
+FIX = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 PARENTS = "parentalite-et-education-avec-le-numerique"  # a code; its label works as well
 
 
 def rows(store, sql: str, venue_id: str) -> set[tuple]:
     with store.engine.connect() as c:
-        return set(c.execute(sa.text(sql + " AND venue_pk = (SELECT pk FROM venue WHERE id = :id)"), {"id": venue_id}).all())
+        return set(
+            c.execute(sa.text(sql + " AND venue_pk = (SELECT pk FROM venue WHERE id = :id)"), {"id": venue_id}).all()
+        )
 
 
 def test_a_correction_is_normalised_locked_logged_and_everything_derived_follows(store):
@@ -40,10 +42,19 @@ def test_a_correction_is_normalised_locked_logged_and_everything_derived_follows
     assert stored.provenance["nom"].locked is False
     update = store.history(venue_id)[-2]
     assert (update["action"], update["field"], update["old"], update["new"], update["source_id"], update["actor"]) == (
-        "update", "telephone", "+33478000000", "+33472112233", None, "Camille")  # fmt: skip
+        "update",
+        "telephone",
+        "+33478000000",
+        "+33472112233",
+        None,
+        "Camille",
+    )
     terms = rows(store, "SELECT code FROM venue_term WHERE field = 'services'", venue_id)
-    assert terms == rows(store, "SELECT service FROM offer WHERE true", venue_id) == {
-        ("aide-aux-demarches-administratives",), (PARENTS,)}  # fmt: skip
+    assert (
+        terms
+        == rows(store, "SELECT service FROM offer WHERE true", venue_id)
+        == {("aide-aux-demarches-administratives",), (PARENTS,)}
+    )
     keys = rows(store, "SELECT kind, key FROM match_key WHERE kind = 'tel'", venue_id)
     assert keys == {("tel", "+33472112233")}
     with store.writer() as w:  # the source says something else: the person's value stays
@@ -56,10 +67,14 @@ def test_a_correction_is_normalised_locked_logged_and_everything_derived_follows
 def test_a_refused_value_writes_nothing(store):
     venue_id = fill(store, [venue("a", 45.76, 4.85, telephone="0478000000")])[0].venue_id
     before = (store.get_venue(venue_id), store.history(venue_id))
-    cases = [("telephone", "pas un numéro", ["phone"]), ("nom", "  ", ["required"]),
-             ("services", "Réparation de vélos", ["unknown_term_dropped"]),
-             ("courriels", "a@b.fr, pas-une-adresse", ["email"]), ("code_postal", "6900A", ["pattern_postcode"]),
-             ("latitude", "abc", ["not_a_number", "coordinates_incomplete"])]  # fmt: skip
+    cases = [
+        ("telephone", "pas un numéro", ["phone"]),
+        ("nom", "  ", ["required"]),
+        ("services", "Réparation de vélos", ["unknown_term_dropped"]),
+        ("courriels", "a@b.fr, pas-une-adresse", ["email"]),
+        ("code_postal", "6900A", ["pattern_postcode"]),
+        ("latitude", "abc", ["not_a_number", "coordinates_incomplete"]),
+    ]
     for field, value, codes in cases:
         with pytest.raises(InvalidValue) as refused, store.writer() as w:
             w.correct(venue_id, field, value, "Camille", FIX)
@@ -94,7 +109,11 @@ def test_an_address_is_locked_whole_and_given_back_whole(store):
         w.apply("src", "a", replace(v, adresse="2 rue Neuve", code_postal="69002", nom="Nouveau nom"), at=LATER)
     stored = store.get_venue(venue_id).venue
     assert (stored.adresse, stored.code_postal, stored.code_insee, stored.nom) == (
-        "1 rue de la Gare", "69007", "69383", "Nouveau nom")  # fmt: skip
+        "1 rue de la Gare",
+        "69007",
+        "69383",
+        "Nouveau nom",
+    )
     with store.writer() as w:
         back = w.unlock(venue_id, "commune", "Dominique", FIX)
     assert back.fields == done.fields and set(back.changed) == {"adresse", "code_postal"}
@@ -103,8 +122,11 @@ def test_an_address_is_locked_whole_and_given_back_whole(store):
     assert (stored.provenance["adresse"].source_id, stored.provenance["adresse"].locked) == ("src", False)
     assert not any(p.locked for p in stored.provenance.values())
     logged = [(h["field"], h["new"], h["actor"], h["source_id"]) for h in store.history(venue_id) if h["at"] == FIX]
-    assert logged == [("code_postal", "69007", "Camille", None), ("code_postal", "69002", "Dominique", None),
-                      ("adresse", "2 rue Neuve", "Dominique", None)]  # fmt: skip
+    assert logged == [
+        ("code_postal", "69007", "Camille", None),
+        ("code_postal", "69002", "Dominique", None),
+        ("adresse", "2 rue Neuve", "Dominique", None),
+    ]
     with store.writer() as w:  # nothing locked any more: nothing to give back, nothing logged
         assert w.unlock(venue_id, "adresse", "Dominique", FIX).fields == ()
     assert len(store.history(venue_id)) == 5
@@ -138,4 +160,5 @@ def test_a_correction_goes_back_to_the_producer(store):
         w.correct(venue_id, "nom", "Médiathèque Jean Macé", "Camille", FIX)
     corrections = store.feedback("src").corrections
     assert [(c.venue_id, c.record_id, c.field, c.old, c.new, c.actor, c.at) for c in corrections] == [
-        (venue_id, "a", "nom", "Lieu a", "Médiathèque Jean Macé", "Camille", FIX)]  # fmt: skip
+        (venue_id, "a", "nom", "Lieu a", "Médiathèque Jean Macé", "Camille", FIX)
+    ]

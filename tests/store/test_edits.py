@@ -4,15 +4,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from directory.store import Incoming, InvalidValue, NotRevertible, UnknownField, UnknownVenue
 
-from .test_store import AT, LATER, fill, venue
+from .test_store import LATER, fill, venue
 
-FIX = datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)
+FIX = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 
 
 def locked(store, venue_id: str) -> dict[str, str | None]:
@@ -24,10 +24,17 @@ def test_a_whole_form_locks_only_what_the_person_changed(store):
     venue_id = fill(store, [v])[0].venue_id
     stored = store.get_venue(venue_id).venue
     form = {  # the venue as the form shows it, two fields changed
-        "nom": stored.nom, "telephone": "04 72 11 22 33", "services": "Aide aux démarches administratives",
-        "adresse": stored.adresse, "code_postal": "69007", "commune": stored.commune, "horaires": "",
-        "courriels": "", "latitude": "45.76", "longitude": "4.85",
-    }  # fmt: skip
+        "nom": stored.nom,
+        "telephone": "04 72 11 22 33",
+        "services": "Aide aux démarches administratives",
+        "adresse": stored.adresse,
+        "code_postal": "69007",
+        "commune": stored.commune,
+        "horaires": "",
+        "courriels": "",
+        "latitude": "45.76",
+        "longitude": "4.85",
+    }
     with store.writer() as w:
         done = w.correct_many(venue_id, form, "Camille", FIX)
     address = ("adresse", "complement_adresse", "code_postal", "commune", "code_insee")
@@ -47,7 +54,10 @@ def test_every_problem_of_every_field_comes_at_once_and_nothing_is_written(store
     with pytest.raises(InvalidValue) as refused, store.writer() as w:
         w.correct_many(venue_id, {"nom": " ", "telephone": "pas un numéro", "code_postal": "6900A"}, "Camille", FIX)
     assert sorted((p.field, p.code) for p in refused.value.problems) == [
-        ("code_postal", "pattern_postcode"), ("nom", "required"), ("telephone", "phone")]  # fmt: skip
+        ("code_postal", "pattern_postcode"),
+        ("nom", "required"),
+        ("telephone", "phone"),
+    ]
     assert (store.get_venue(venue_id), store.history(venue_id)) == before
     with pytest.raises(UnknownField), store.writer() as w:
         w.correct_many(venue_id, {"nom": "Ici", "couleur": "bleu"}, "Camille", FIX)
@@ -89,7 +99,10 @@ def test_a_persons_withdrawal_sticks_until_a_person_restores(store):
     assert done.changed == ("telephone",)  # what the source said meanwhile
     stored = store.get_venue(venue_id)
     assert (stored.status, stored.venue.telephone) == ("active", "+33478111111")
-    assert [(h["action"], h["actor"]) for h in store.history(venue_id)][-2:] == [("restore", "Dominique"), ("update", "Dominique")]
+    assert [(h["action"], h["actor"]) for h in store.history(venue_id)][-2:] == [
+        ("restore", "Dominique"),
+        ("update", "Dominique"),
+    ]
     assert [n.venue.id for n in store.nearest(45.76, 4.85)] == [venue_id]
     with store.writer() as w:
         assert len(w.match_blocks(["tel:+33478111111"], 10)["tel:+33478111111"]) == 1  # matching finds it again
@@ -110,15 +123,27 @@ def test_a_venue_its_sources_withdrew_and_a_person_restored_stands_without_recor
 
 
 def test_a_venue_made_by_hand(store, places):
-    values = {"nom": "Atelier numérique du quartier", "adresse": "5 place Bellecour", "code_postal": "69002",
-              "commune": "Lyon", "telephone": "04 72 00 00 00", "services": "Aide aux démarches administratives",
-              "latitude": "45.7578", "longitude": "4.8320", "date_maj": "2026-11-20"}  # fmt: skip
+    values = {
+        "nom": "Atelier numérique du quartier",
+        "adresse": "5 place Bellecour",
+        "code_postal": "69002",
+        "commune": "Lyon",
+        "telephone": "04 72 00 00 00",
+        "services": "Aide aux démarches administratives",
+        "latitude": "45.7578",
+        "longitude": "4.8320",
+        "date_maj": "2026-11-20",
+    }
     with store.writer() as w:
         done = w.create_venue(values, "Camille", FIX, places=places)
     venue_id = done.venue_id
     stored = store.get_venue(venue_id)
     assert (stored.status, stored.sources, stored.venue.telephone, stored.venue.code_insee) == (
-        "active", [], "+33472000000", "69382")  # fmt: skip
+        "active",
+        [],
+        "+33472000000",
+        "69382",
+    )
     assert stored.venue.pivot == "00000000000000"
     assert set(locked(store, venue_id).values()) == {"Camille"} and "telephone" in locked(store, venue_id)
     assert [(h["action"], h["actor"], h["source_id"]) for h in store.history(venue_id)] == [("create", "Camille", None)]
@@ -126,11 +151,16 @@ def test_a_venue_made_by_hand(store, places):
     with store.writer() as w:  # merged again without records: it keeps its values
         assert w.correct(venue_id, "horaires", "Mo-Fr 09:00-12:00", "Dominique", LATER).changed == ("horaires",)
         w.ensure_source(__import__("directory.store").store.SourceInfo("b", "Réseau B"))
-        record = venue("y", 45.7578, 4.8320, nom="Atelier du quartier", telephone="0472999999", site_web="https://atelier.fr")
+        record = venue(
+            "y", 45.7578, 4.8320, nom="Atelier du quartier", telephone="0472999999", site_web="https://atelier.fr"
+        )
         w.apply_many("b", [Incoming("y", record, attach_to=venue_id)], at=LATER)  # matching found it
     stored = store.get_venue(venue_id)
     assert (stored.venue.nom, stored.venue.telephone, stored.venue.site_web) == (
-        "Atelier numérique du quartier", "+33472000000", [])  # every field is the person's  # fmt: skip
+        "Atelier numérique du quartier",
+        "+33472000000",
+        [],
+    )  # every field is the person's
     assert {p.field for p in store.proposals()} >= {"nom", "telephone", "site_web"}
     with store.writer() as w:  # its record leaves: the venue stays
         w.withdraw_missing("b", set(), LATER + timedelta(days=1))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +11,7 @@ from directory.store import ChangeFeed, Incoming, SourceInfo, decode_cursor, enc
 
 from .test_store import venue
 
-AT = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 COMMUNE = SourceInfo("commune", "Ville de Lyon", kind="commune", trust=80)
 NETWORK = SourceInfo("reseau", "Réseau régional", kind="network", trust=40)
 
@@ -37,8 +37,15 @@ def drain(feed, since=0, limit=500):
 def test_the_feed_replays_creations_updates_withdrawals_and_merges(store):
     feed = ChangeFeed(store)
     assert feed.page(0).items == [] and feed.page(0).next_seq == 0
-    a, b, c = (o.venue_id for o in apply(store, COMMUNE, *(Incoming(r, venue(r, 45.76, 4.84 + i / 100)) for i, r in enumerate(("c1", "c2", "c3")))))
-    dup = apply(store, NETWORK, Incoming("r1", venue("r1", 45.70, 4.80), origin="Hubik", lineage=("Hubik", "Réseau")))[0].venue_id
+    a, b, c = (
+        o.venue_id
+        for o in apply(
+            store, COMMUNE, *(Incoming(r, venue(r, 45.76, 4.84 + i / 100)) for i, r in enumerate(("c1", "c2", "c3")))
+        )
+    )
+    dup = apply(store, NETWORK, Incoming("r1", venue("r1", 45.70, 4.80), origin="Hubik", lineage=("Hubik", "Réseau")))[
+        0
+    ].venue_id
     first = feed.page(0)
     assert [i.venue_id for i in first.items] == [a, b, c, dup]
     assert {i.action for i in first.items} == {"upsert"}
@@ -64,7 +71,10 @@ def test_the_feed_replays_creations_updates_withdrawals_and_merges(store):
 
 
 def test_paging_visits_every_venue_once_and_ends(store):
-    ids = [o.venue_id for o in apply(store, COMMUNE, *(Incoming(f"c{n}", venue(f"c{n}", 45.7, 4.8 + n / 100)) for n in range(7)))]
+    ids = [
+        o.venue_id
+        for o in apply(store, COMMUNE, *(Incoming(f"c{n}", venue(f"c{n}", 45.7, 4.8 + n / 100)) for n in range(7)))
+    ]
     feed = ChangeFeed(store)
     seen, since, pages = [], 0, 0
     while True:

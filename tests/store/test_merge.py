@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -13,8 +13,8 @@ from directory.store import Incoming, SourceInfo
 
 from .test_store import venue
 
-AT = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
-LATER = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+LATER = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 COMMUNE = SourceInfo("commune", "Ville de Lyon", kind="commune", trust=80)
 NETWORK = SourceInfo("reseau", "Réseau régional", kind="network", trust=40)
@@ -34,8 +34,15 @@ def apply(store, source, *items, at=AT):
 def test_two_sources_one_venue_trust_wins_lists_union(store):
     sources(store)
     official = venue("c1", 45.7597, 4.8422, telephone="0478000000", services="Aide aux démarches administratives")
-    aggregated = venue("r1", 45.7598, 4.8423, telephone="0478999999", nom="EPN Lyon 3e",
-                       services="Maîtrise des outils numériques du quotidien", courriels="epn@exemple.fr")  # fmt: skip
+    aggregated = venue(
+        "r1",
+        45.7598,
+        4.8423,
+        telephone="0478999999",
+        nom="EPN Lyon 3e",
+        services="Maîtrise des outils numériques du quotidien",
+        courriels="epn@exemple.fr",
+    )
     venue_id = apply(store, COMMUNE, Incoming("c1", official))[0].venue_id
     outcome = apply(store, NETWORK, Incoming("r1", aggregated, attach_to=venue_id))[0]
     assert (outcome.venue_id, outcome.action) == (venue_id, "attached")
@@ -56,8 +63,12 @@ def test_a_less_trusted_change_does_not_override(store):
     official = venue("c1", 45.76, 4.84, telephone="0478000000")
     venue_id = apply(store, COMMUNE, Incoming("c1", official))[0].venue_id
     apply(store, NETWORK, Incoming("r1", venue("r1", 45.76, 4.84, telephone="0478111111"), attach_to=venue_id))
-    apply(store, NETWORK, Incoming("r1", venue("r1", 45.76, 4.84, telephone="0478222222", date_maj="2026-01-01"),
-                                   attach_to=venue_id), at=LATER)  # fmt: skip
+    apply(
+        store,
+        NETWORK,
+        Incoming("r1", venue("r1", 45.76, 4.84, telephone="0478222222", date_maj="2026-01-01"), attach_to=venue_id),
+        at=LATER,
+    )
     assert store.get_venue(venue_id).venue.telephone == "+33478000000"
     apply(store, COMMUNE, Incoming("c1", replace(official, telephone="+33478333333")), at=LATER)
     assert store.get_venue(venue_id).venue.telephone == "+33478333333"
@@ -108,7 +119,9 @@ def test_curator_lock_wins_over_every_source(store):
 
 def test_withdrawal_keeps_the_venue_and_a_return_restores_it(store):
     sources(store)
-    kept, gone = apply(store, NETWORK, Incoming("r1", venue("r1", 45.76, 4.84)), Incoming("r2", venue("r2", 45.77, 4.85)))
+    kept, gone = apply(
+        store, NETWORK, Incoming("r1", venue("r1", 45.76, 4.84)), Incoming("r2", venue("r2", 45.77, 4.85))
+    )
     with store.writer() as w:
         assert w.withdraw_missing("reseau", {"r1"}, LATER) == [gone.venue_id]
     assert store.get_venue(gone.venue_id).status == "withdrawn"  # kept, not deleted

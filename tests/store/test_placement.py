@@ -13,7 +13,7 @@ from directory.schema.placement import Precision, ban_method, is_approximate, pr
 from directory.store import Incoming, SourceInfo
 from directory.store._merge import Contribution, merge_records
 
-from .test_merge import AT, COMMUNE, NETWORK, apply, sources
+from .test_merge import COMMUNE, NETWORK, apply, sources
 from .test_store import venue
 
 LYON_CENTRE = (45.7578, 4.8320)  # the commune's point: where no one works
@@ -38,9 +38,14 @@ def test_a_producer_point_beats_a_more_trusted_commune_centre(store):
 def test_a_house_number_beats_a_more_trusted_street(store):
     sources(store)
     street, number = (45.7601, 4.8430), (45.7597, 4.8422)
-    venue_id = apply(store, COMMUNE, Incoming("c1", venue("c1", *street), geo_method="ban-street", geo_point=street))[0].venue_id
-    apply(store, NETWORK, Incoming("r1", venue("r1", *number), geo_method="ban-housenumber", geo_point=number,
-                                   attach_to=venue_id))  # fmt: skip
+    venue_id = apply(store, COMMUNE, Incoming("c1", venue("c1", *street), geo_method="ban-street", geo_point=street))[
+        0
+    ].venue_id
+    apply(
+        store,
+        NETWORK,
+        Incoming("r1", venue("r1", *number), geo_method="ban-housenumber", geo_point=number, attach_to=venue_id),
+    )
     stored = store.get_venue(venue_id)
     assert (stored.venue.point, stored.geo_method) == (number, "ban-housenumber")
 
@@ -49,39 +54,64 @@ def test_equally_precise_points_follow_trust(store):
     sources(store)
     near = (45.7598, 4.8423)
     venue_id = apply(store, COMMUNE, Incoming("c1", venue("c1", *DOOR), geo_method="producteur"))[0].venue_id
-    apply(store, NETWORK, Incoming("r1", venue("r1", *near), geo_method="ban-housenumber", geo_point=near,
-                                   attach_to=venue_id))  # fmt: skip
+    apply(
+        store,
+        NETWORK,
+        Incoming("r1", venue("r1", *near), geo_method="ban-housenumber", geo_point=near, attach_to=venue_id),
+    )
     assert store.get_venue(venue_id).venue.point == DOOR
 
 
 def test_a_venue_only_placed_at_its_commune_says_so(store):
     with store.writer() as w:
         w.ensure_source(SourceInfo("src", "src"))
-    venue_id = apply(store, SourceInfo("src", "src"), Incoming("x1", venue("x1", *LYON_CENTRE), geo_method="commune",
-                                                               geo_point=LYON_CENTRE))[0].venue_id  # fmt: skip
+    venue_id = apply(
+        store,
+        SourceInfo("src", "src"),
+        Incoming("x1", venue("x1", *LYON_CENTRE), geo_method="commune", geo_point=LYON_CENTRE),
+    )[0].venue_id
     assert store.get_venue(venue_id).geo_method == "commune"
     assert [s.geo_method for s in store.iter_venues()] == ["commune"]
     assert store.geo_methods([venue_id, "inconnu"]) == {venue_id: "commune"}
 
 
 def contribution(source: str, trust: int, point: tuple[float, float], method: str | None) -> Contribution:
-    return Contribution(source, "r", trust, {"latitude": point[0], "longitude": point[1], "geo_method": method,
-                                             "nom": source, "date_maj": "2024-01-01"})  # fmt: skip
+    return Contribution(
+        source,
+        "r",
+        trust,
+        {"latitude": point[0], "longitude": point[1], "geo_method": method, "nom": source, "date_maj": "2024-01-01"},
+    )
 
 
-@pytest.mark.parametrize(("coarse", "fine"), [
-    ("commune", "producteur"), ("commune", None), ("commune", "ban-street"), ("ban-street", "ban-housenumber"),
-    ("ban", "producteur"), ("ban-municipality", "ban-locality"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("coarse", "fine"),
+    [
+        ("commune", "producteur"),
+        ("commune", None),
+        ("commune", "ban-street"),
+        ("ban-street", "ban-housenumber"),
+        ("ban", "producteur"),
+        ("ban-municipality", "ban-locality"),
+    ],
+)
 def test_merge_takes_the_most_precise_point_first(coarse, fine):
-    merged = merge_records([contribution("trusted", 90, (1.0, 1.0), coarse), contribution("other", 10, (2.0, 2.0), fine)])
+    merged = merge_records(
+        [contribution("trusted", 90, (1.0, 1.0), coarse), contribution("other", 10, (2.0, 2.0), fine)]
+    )
     assert (merged.values["latitude"], merged.values["geo_method"], merged.winners["latitude"]) == (2.0, fine, "other")
     assert merged.values["nom"] == "trusted"
 
 
 def test_the_methods_and_their_precision():
     assert [ban_method(t) for t in ("housenumber", "street", "municipality", "locality", None, "weird")] == [
-        "ban-housenumber", "ban-street", "ban-municipality", "ban-locality", "ban", "ban"]  # fmt: skip
+        "ban-housenumber",
+        "ban-street",
+        "ban-municipality",
+        "ban-locality",
+        "ban",
+        "ban",
+    ]
     assert all(len(ban_method(t)) <= 16 for t in ("housenumber", "municipality"))  # the column's length
     assert precision(None) is precision("producteur") is precision("ban-housenumber") is Precision.ADDRESS
     assert precision("ban") is precision("ban-street") is Precision.STREET  # the old value stays readable

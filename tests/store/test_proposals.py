@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from directory.store.tables import proposal_t, venue_t
 
 from .test_store import LATER, fill, venue
 
-FIX = datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)
+FIX = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 
 
 def harvest(store, v, at, source="src"):
@@ -34,7 +34,11 @@ def test_a_locked_field_a_source_changes_is_proposed_and_follows_the_source(stor
     harvest(store, replace(v, telephone="+33478111111"), LATER)
     (proposal,) = store.proposals()
     assert (proposal.venue_id, proposal.venue_name, proposal.field, proposal.fields) == (
-        venue_id, "Lieu a", "telephone", ("telephone",))  # fmt: skip
+        venue_id,
+        "Lieu a",
+        "telephone",
+        ("telephone",),
+    )
     assert (proposal.source_id, proposal.source_name, proposal.record_id) == ("src", "src", "a")
     assert (proposal.value, proposal.current, proposal.created_at) == ("+33478111111", "+33472112233", LATER)
     assert store.get_venue(venue_id).venue.telephone == "+33472112233"  # the lock holds meanwhile
@@ -59,9 +63,16 @@ def test_a_rejected_value_is_never_proposed_again_by_its_source(store):
     with store.writer() as w:
         w.reject_proposal(proposal.pk, "Dominique", LATER, "le nom officiel est celui de la mairie")
     replaced, rejected = store.proposals(status="rejected")  # the correction set the source's first name aside
-    assert (replaced.value, replaced.actor, replaced.reason) == ("Médiathèque", "Camille", "remplacée par une correction")
+    assert (replaced.value, replaced.actor, replaced.reason) == (
+        "Médiathèque",
+        "Camille",
+        "remplacée par une correction",
+    )
     assert (rejected.actor, rejected.reason, rejected.decided_at) == (
-        "Dominique", "le nom officiel est celui de la mairie", LATER)  # fmt: skip
+        "Dominique",
+        "le nom officiel est celui de la mairie",
+        LATER,
+    )
     harvest(store, replace(v, nom="Médiathèque municipale", telephone="0478000000"), LATER + timedelta(days=1))
     assert offered(store) == []  # a harvest that changes something else brings nothing back
     harvest(store, replace(v, nom="Médiathèque Bellecour"), LATER + timedelta(days=2))
@@ -90,9 +101,15 @@ def test_accepting_puts_the_value_in_place_as_a_correction_by_the_person(store):
     telephone = stored.provenance["telephone"]
     assert (telephone.actor, telephone.locked, telephone.at) == ("Dominique", True, accepted_at)
     last = store.history(venue_id)[-1]
-    assert (last["field"], last["old"], last["new"], last["actor"]) == ("telephone", "+33472112233", "+33478111111", "Dominique")
+    assert (last["field"], last["old"], last["new"], last["actor"]) == (
+        "telephone",
+        "+33472112233",
+        "+33478111111",
+        "Dominique",
+    )
     assert offered(store) == [] and [(p.actor, p.decided_at) for p in store.proposals(status="accepted")] == [
-        ("Dominique", accepted_at)]  # fmt: skip
+        ("Dominique", accepted_at)
+    ]
     with pytest.raises(ProposalClosed, match="déjà acceptée"), store.writer() as w:
         w.accept_proposal(proposal.pk, "Dominique", accepted_at)
 
@@ -104,9 +121,17 @@ def test_an_address_is_proposed_and_accepted_whole(store):
         w.correct(venue_id, "adresse", "3 rue de la Gare", "Camille", FIX)
     harvest(store, replace(v, adresse="2 rue Neuve", code_postal="69002", nom="Nouveau nom"), LATER)
     (proposal,) = store.proposals()
-    assert (proposal.field, proposal.fields) == ("adresse", ("adresse", "complement_adresse", "code_postal", "commune", "code_insee"))
-    assert proposal.value == {"adresse": "2 rue Neuve", "complement_adresse": None, "code_postal": "69002",
-                              "commune": "Lyon", "code_insee": "69383"}  # fmt: skip
+    assert (proposal.field, proposal.fields) == (
+        "adresse",
+        ("adresse", "complement_adresse", "code_postal", "commune", "code_insee"),
+    )
+    assert proposal.value == {
+        "adresse": "2 rue Neuve",
+        "complement_adresse": None,
+        "code_postal": "69002",
+        "commune": "Lyon",
+        "code_insee": "69383",
+    }
     assert proposal.current["adresse"] == "3 rue de la Gare" and proposal.current["code_postal"] == "69003"
     with store.writer() as w:
         done = w.accept_proposal(proposal.pk, "Dominique", LATER)
@@ -125,7 +150,9 @@ def test_a_point_is_proposed_with_its_method_and_an_invalid_proposal_is_refused(
     (point,) = store.proposals()
     assert (point.field, point.value) == ("latitude", {"latitude": 45.77, "longitude": 4.85, "geo_method": None})
     with store.engine.begin() as c:  # a value that no longer passes validation (the rules changed since)
-        c.execute(proposal_t.update().where(proposal_t.c.pk == point.pk).values(value={"latitude": 145.0, "longitude": 4.85}))
+        c.execute(
+            proposal_t.update().where(proposal_t.c.pk == point.pk).values(value={"latitude": 145.0, "longitude": 4.85})
+        )
     with pytest.raises(InvalidValue), store.writer() as w:
         w.accept_proposal(point.pk, "Dominique", LATER)
     assert [p.status for p in store.proposals(status=None)] == ["rejected", "open"]  # nothing was written

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,24 +12,37 @@ from directory.store import Incoming, NotSplittable, SourceInfo, UnknownVenue
 
 from .test_store import LATER, fill, venue
 
-MERGE = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+MERGE = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 AGAIN = MERGE + timedelta(days=1)
 
 
 def test_merging_two_venues_with_a_choice_per_field_survives_harvests(store):
     x = venue("x", 45.76, 4.85, nom="Médiathèque", telephone="0478000000")
-    y = venue("y", 45.7601, 4.8501, nom="Médiathèque Jean Macé", courriels="contact@y.fr", code_postal="69007",
-              adresse="2 rue Neuve")  # fmt: skip
+    y = venue(
+        "y",
+        45.7601,
+        4.8501,
+        nom="Médiathèque Jean Macé",
+        courriels="contact@y.fr",
+        code_postal="69007",
+        adresse="2 rue Neuve",
+    )
     a = fill(store, [x], source="a")[0].venue_id
     b = fill(store, [y], source="b")[0].venue_id
     with store.writer() as w:
-        done = w.merge_venues(a, b, {"nom": "absorbed", "code_postal": "absorbed", "telephone": "survivor"}, "Camille", MERGE)
+        done = w.merge_venues(
+            a, b, {"nom": "absorbed", "code_postal": "absorbed", "telephone": "survivor"}, "Camille", MERGE
+        )
     address = ("adresse", "complement_adresse", "code_postal", "commune", "code_insee")
     assert done.venue_id == a and done.fields == ("nom", *address)
     kept, gone = store.get_venue(a), store.get_venue(b)
     assert (gone.status, gone.merged_into) == ("merged", a)
     assert kept.sources == [("a", "x"), ("b", "y")]
-    assert (kept.venue.nom, kept.venue.adresse, kept.venue.code_postal) == ("Médiathèque Jean Macé", "2 rue Neuve", "69007")
+    assert (kept.venue.nom, kept.venue.adresse, kept.venue.code_postal) == (
+        "Médiathèque Jean Macé",
+        "2 rue Neuve",
+        "69007",
+    )
     assert (kept.venue.telephone, kept.venue.courriels) == ("+33478000000", ["contact@y.fr"])
     assert {name for name, p in kept.provenance.items() if p.locked} == {"nom", *address}
     assert store.match_decisions(["a:x"]) == {("a:x", "b:y"): "match"}

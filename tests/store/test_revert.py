@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,8 +12,8 @@ from directory.store import NotRevertible, UnknownVenue
 
 from .test_store import AT, LATER, fill, venue
 
-FIX = datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)
-UNDO = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+FIX = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+UNDO = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 
 def seq_of(store, venue_id: str, field: str) -> int:
@@ -34,7 +34,12 @@ def test_reverting_an_update_puts_the_old_value_back_in_the_persons_name(store):
     assert (phone.actor, phone.locked, phone.source_id, phone.at) == ("Camille", True, None, UNDO)
     last = store.history(venue_id)[-1]
     assert (last["action"], last["field"], last["old"], last["new"], last["actor"]) == (
-        "update", "telephone", "+33478111111", "+33478000000", "Camille")  # fmt: skip
+        "update",
+        "telephone",
+        "+33478111111",
+        "+33478000000",
+        "Camille",
+    )
     with store.writer() as w:  # the person's value is locked: the next harvest proposes, no longer overwrites
         w.apply("src", "a", replace(v, telephone="+33478222222"), at=UNDO + timedelta(days=1))
     assert store.get_venue(venue_id).venue.telephone == "+33478000000"
@@ -88,9 +93,18 @@ def test_reverting_to_a_date_puts_back_every_field_changed_since(store, places):
         done = w.revert_to(venue_id, FIX, "Dominique", UNDO, places=places)
     assert set(done.changed) == {"nom", "telephone", "latitude"}
     stored = store.get_venue(venue_id)
-    assert (stored.venue.nom, stored.venue.telephone, stored.venue.point) == ("Premier nom", "+33478000000", (45.76, 4.85))
+    assert (stored.venue.nom, stored.venue.telephone, stored.venue.point) == (
+        "Premier nom",
+        "+33478000000",
+        (45.76, 4.85),
+    )
     assert {name for name, p in stored.provenance.items() if p.locked and p.actor == "Dominique"} == {
-        "nom", "telephone", "latitude", "longitude", "geo_method"}  # fmt: skip
+        "nom",
+        "telephone",
+        "latitude",
+        "longitude",
+        "geo_method",
+    }
     with pytest.raises(NotRevertible, match="n'existait pas"), store.writer() as w:
         w.revert_to(venue_id, AT - timedelta(days=1), "Dominique", UNDO)
     with pytest.raises(UnknownVenue), store.writer() as w:

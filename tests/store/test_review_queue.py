@@ -6,18 +6,26 @@ are fixed by hand or dismissed, by territory, remembered by (source, record, con
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from directory.store import (
-    ChangeFeed, Incoming, InvalidValue, NotPending, NotRevertible, RawRecord, Scope, SourceInfo, UnknownQuarantined,
-)  # fmt: skip
+    ChangeFeed,
+    Incoming,
+    InvalidValue,
+    NotPending,
+    NotRevertible,
+    RawRecord,
+    Scope,
+    SourceInfo,
+    UnknownQuarantined,
+)
 
 from .test_store import AT, LATER, venue
 
-DECIDED = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+DECIDED = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 LOW = SourceInfo("petit-reseau", "Petit réseau", kind="network", trust=20)
 EVERYTHING = Scope(everything=True)
 LYON = Scope(communes=frozenset({"69383"}))
@@ -43,7 +51,11 @@ def test_a_pending_venue_is_published_nowhere_and_matches_nothing(store):
         assert w.match_blocks(["tel:+33478000000", "cp:69003"], 100) == {}
     assert ChangeFeed(store).page(0).items == []  # not even a tombstone: it was never published
     (waiting,) = store.pending_venues(EVERYTHING)
-    assert (waiting.venue_id, waiting.values["nom"], waiting.sources) == (created.venue_id, "Lieu p1", [(LOW.id, "Petit réseau", "p1")])
+    assert (waiting.venue_id, waiting.values["nom"], waiting.sources) == (
+        created.venue_id,
+        "Lieu p1",
+        [(LOW.id, "Petit réseau", "p1")],
+    )
     assert [p.venue_id for p in store.pending_venues(LYON)] == [created.venue_id]
     assert store.pending_venues(NANCY) == []
 
@@ -112,7 +124,13 @@ PAYLOADS = {
     "nancy": '{"id": "q2", "nom": "Sans adresse non plus", "code_postal": "54000", "commune": "Nancy"}',
     "nowhere": '{"id": "q3", "nom": "Nulle part"}',
 }
-PROBLEM = {"field": "adresse", "code": "required", "severity": "error", "value": None, "message": "champ obligatoire absent"}
+PROBLEM = {
+    "field": "adresse",
+    "code": "required",
+    "severity": "error",
+    "value": None,
+    "message": "champ obligatoire absent",
+}
 
 
 def quarantine_run(store, payloads=PAYLOADS, at=AT, status="complete"):
@@ -120,10 +138,15 @@ def quarantine_run(store, payloads=PAYLOADS, at=AT, status="complete"):
     run_id = store.start_run(LOW, at, kind="harvest")
     places = {"lyon": "69383", "nancy": "54395", "nowhere": None}
     with store.writer() as w:
-        w.add_raw_records(run_id, LOW.id, [
-            RawRecord(n, f"q{n}", payload, "quarantined", [PROBLEM], places.get(key), {"nom": key})
-            for n, (key, payload) in enumerate(payloads.items(), start=1)
-        ], at)  # fmt: skip
+        w.add_raw_records(
+            run_id,
+            LOW.id,
+            [
+                RawRecord(n, f"q{n}", payload, "quarantined", [PROBLEM], places.get(key), {"nom": key})
+                for n, (key, payload) in enumerate(payloads.items(), start=1)
+            ],
+            at,
+        )
     store.finish_run(run_id, status, {"quarantined": len(payloads)})
     return run_id
 
@@ -132,7 +155,10 @@ def test_quarantined_records_of_the_last_reading_run_by_territory(store):
     quarantine_run(store)
     every = store.quarantined(EVERYTHING)
     assert [(q.record_id, q.code_insee, q.source_name) for q in every] == [
-        ("q1", "69383", "Petit réseau"), ("q2", "54395", "Petit réseau"), ("q3", None, "Petit réseau")]  # fmt: skip
+        ("q1", "69383", "Petit réseau"),
+        ("q2", "54395", "Petit réseau"),
+        ("q3", None, "Petit réseau"),
+    ]
     assert every[0].problems == [PROBLEM] and every[0].mapped == {"nom": "lyon"}
     assert ("code_postal", "69003") in every[0].cells and ("nom", "Sans adresse") in every[0].cells
     assert [q.record_id for q in store.quarantined(LYON)] == ["q1"]

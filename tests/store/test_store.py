@@ -5,27 +5,41 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from directory.schema import Service, parse_venue
 from directory.store import (
-    ROW_COLUMNS, Decided, Incoming, SourceInfo, VenueFilter, haversine_m, is_venue_id, open_store,
+    ROW_COLUMNS,
+    Decided,
+    Incoming,
+    SourceInfo,
+    VenueFilter,
+    haversine_m,
+    is_venue_id,
+    open_store,
 )
 from directory.store.migrate import current_revision, downgrade
 
-AT = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
-LATER = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+LATER = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
 def venue(record_id: str, lat: float, lon: float, **fields):
     record = {
-        "id": record_id, "pivot": "00000000000000", "nom": f"Lieu {record_id}", "commune": "Lyon",
-        "code_postal": "69003", "adresse": "1 rue de la Gare", "date_maj": "2024-01-01",
-        "latitude": lat, "longitude": lon, **fields,
-    }  # fmt: skip
+        "id": record_id,
+        "pivot": "00000000000000",
+        "nom": f"Lieu {record_id}",
+        "commune": "Lyon",
+        "code_postal": "69003",
+        "adresse": "1 rue de la Gare",
+        "date_maj": "2024-01-01",
+        "latitude": lat,
+        "longitude": lon,
+        **fields,
+    }
     result = parse_venue(record)
     assert result.venue is not None, result.problems
     return result.venue
@@ -58,8 +72,18 @@ def test_reapplying_the_same_record_changes_nothing(store):
 def test_a_new_venue_has_provenance_for_each_filled_field_and_no_other(store):
     v = venue("a", 45.76, 4.85, telephone="0478000000", services="Aide aux démarches administratives")
     stored = store.get_venue(fill(store, [v])[0].venue_id)
-    assert set(stored.provenance) == {"pivot", "nom", "commune", "code_postal", "adresse", "date_maj", "latitude",
-                                      "longitude", "telephone", "services"}  # fmt: skip
+    assert set(stored.provenance) == {
+        "pivot",
+        "nom",
+        "commune",
+        "code_postal",
+        "adresse",
+        "date_maj",
+        "latitude",
+        "longitude",
+        "telephone",
+        "services",
+    }
     assert {(p.source_id, p.locked, p.at) for p in stored.provenance.values()} == {("src", False, AT)}
 
 
@@ -85,8 +109,13 @@ def test_curator_locked_field_survives_a_harvest(store):
     venue_id = fill(store, [v])[0].venue_id
     with store.engine.begin() as c:  # what the curation screen will do
         c.execute(sa.text("UPDATE venue SET nom = 'Nom corrigé' WHERE id = :id"), {"id": venue_id})
-        c.execute(sa.text("UPDATE field_provenance SET locked = true, actor = 'animatrice' "
-                          "WHERE field = 'nom' AND venue_pk = (SELECT pk FROM venue WHERE id = :id)"), {"id": venue_id})  # fmt: skip
+        c.execute(
+            sa.text(
+                "UPDATE field_provenance SET locked = true, actor = 'animatrice' "
+                "WHERE field = 'nom' AND venue_pk = (SELECT pk FROM venue WHERE id = :id)"
+            ),
+            {"id": venue_id},
+        )
     with store.writer() as w:
         w.apply("src", "a", replace(v, nom="Nom de la source", adresse="2 rue Neuve"), at=LATER)
     stored = store.get_venue(venue_id)
@@ -94,29 +123,34 @@ def test_curator_locked_field_survives_a_harvest(store):
 
 
 def test_a_transaction_that_fails_leaves_nothing(store):
-    with pytest.raises(RuntimeError):
-        with store.writer() as w:
-            w.ensure_source(SourceInfo("src", "src"))
-            w.apply("src", "a", venue("a", 45.76, 4.85), at=AT)
-            raise RuntimeError("source coupée en plein milieu")
+    with pytest.raises(RuntimeError), store.writer() as w:
+        w.ensure_source(SourceInfo("src", "src"))
+        w.apply("src", "a", venue("a", 45.76, 4.85), at=AT)
+        raise RuntimeError("source coupée en plein milieu")
     assert store.count_venues() == 0
 
 
 def test_nearest_with_radius_and_filters(store):
     lyon = (45.7597, 4.8422)
-    fill(store, [
-        venue("bellecour", 45.7578, 4.8320, services="Aide aux démarches administratives"),
-        venue("part-dieu", 45.7606, 4.8590),
-        venue("villeurbanne", 45.7719, 4.8902, services="Aide aux démarches administratives", code_postal="69100"),
-        venue("nancy", 48.6921, 6.1844, code_postal="54000", commune="Nancy"),
-    ])  # fmt: skip
+    fill(
+        store,
+        [
+            venue("bellecour", 45.7578, 4.8320, services="Aide aux démarches administratives"),
+            venue("part-dieu", 45.7606, 4.8590),
+            venue("villeurbanne", 45.7719, 4.8902, services="Aide aux démarches administratives", code_postal="69100"),
+            venue("nancy", 48.6921, 6.1844, code_postal="54000", commune="Nancy"),
+        ],
+    )
     found = store.nearest(*lyon, limit=3)
     names = [n.venue.nom for n in found]
     assert names == ["Lieu bellecour", "Lieu part-dieu", "Lieu villeurbanne"]
     assert found[0].distance_m == pytest.approx(haversine_m(*lyon, 45.7578, 4.8320), abs=0.5)
     assert [n.venue.nom for n in store.nearest(*lyon, limit=10, radius_km=2)] == ["Lieu bellecour", "Lieu part-dieu"]
     demarches = VenueFilter(terms={"services": [Service.DEMARCHES.code]})
-    assert [n.venue.nom for n in store.nearest(*lyon, limit=10, filter=demarches)] == ["Lieu bellecour", "Lieu villeurbanne"]
+    assert [n.venue.nom for n in store.nearest(*lyon, limit=10, filter=demarches)] == [
+        "Lieu bellecour",
+        "Lieu villeurbanne",
+    ]
     assert [n.venue.nom for n in store.nearest(*lyon, limit=10, filter=VenueFilter(departement="54"))] == ["Lieu nancy"]
     assert store.nearest(*lyon, limit=10, radius_km=0.1) == []
 
@@ -190,13 +224,23 @@ def test_iter_venues_streams_every_active_venue_with_filters(store):
 
 def test_venue_rows_are_the_venue_columns_as_sqlalchemy_reads_them(store):
     """``iter_venue_rows`` decodes the JSON columns itself: the same values, the same types."""
-    fill(store, [
-        venue("full", 45.0, 4.8, services="Aide aux démarches administratives|Loisirs et créations numériques",
-              courriels="contact@example.org", site_web="https://example.org/a|https://example.org/b",
-              frais_a_charge="Gratuit", complement_adresse="Bât. B"),
-        venue("bare", 45.1, 4.8),
-        venue("far", 48.0, 2.3, code_postal="75001", commune="Paris"),
-    ])  # fmt: skip
+    fill(
+        store,
+        [
+            venue(
+                "full",
+                45.0,
+                4.8,
+                services="Aide aux démarches administratives|Loisirs et créations numériques",
+                courriels="contact@example.org",
+                site_web="https://example.org/a|https://example.org/b",
+                frais_a_charge="Gratuit",
+                complement_adresse="Bât. B",
+            ),
+            venue("bare", 45.1, 4.8),
+            venue("far", 48.0, 2.3, code_postal="75001", commune="Paris"),
+        ],
+    )
     from directory.store.tables import venue_t
 
     with store.engine.connect() as c:
@@ -211,7 +255,7 @@ def test_venue_rows_are_the_venue_columns_as_sqlalchemy_reads_them(store):
             assert list(row) == list(columns)
             for name, value in row.items():
                 assert type(value) is type(expected[row["id"]][name]), name
-    assert ROW_COLUMNS != tuple(every) and rows[0][0]["updated_at"].tzinfo is not None
+    assert tuple(every) != ROW_COLUMNS and rows[0][0]["updated_at"].tzinfo is not None
     assert sorted(sources[0][1] for _, sources in rows) == ["bare", "far", "full"]
     assert all(len(sources) == 1 and sources[0][0] == "src" for _, sources in rows)
     assert [row["id"] for row, _ in store.iter_venue_rows(VenueFilter(departement="75"))] == [
@@ -272,17 +316,25 @@ def test_the_review_queue_gives_each_record_and_leaves_out_pairs_no_longer_in_th
     fill(store, [venue("x", 45.76, 4.85), venue("y", 45.77, 4.86, nom="Médiathèque", code_postal="69001")], source="a")
     fill(store, [venue("z", 45.76, 4.85)], source="b")
     with store.writer() as w:
-        w.add_review_items([
-            {"left_key": "a:x", "right_key": "b:z", "score": 0.7, "parts": {"nom": 0.2}},
-            {"left_key": "b:z", "right_key": "a:y", "score": 0.9, "parts": {}},
-            {"left_key": "a:x", "right_key": "c:1", "score": 0.8, "parts": {}},  # c:1 never reached the directory
-        ], None, AT)  # fmt: skip
+        w.add_review_items(
+            [
+                {"left_key": "a:x", "right_key": "b:z", "score": 0.7, "parts": {"nom": 0.2}},
+                {"left_key": "b:z", "right_key": "a:y", "score": 0.9, "parts": {}},
+                {"left_key": "a:x", "right_key": "c:1", "score": 0.8, "parts": {}},  # c:1 never reached the directory
+            ],
+            None,
+            AT,
+        )
 
     def queue(**kwargs) -> list[tuple[str, str]]:
         return [(item["left_key"], item["right_key"]) for item in store.review_items(**kwargs)]
 
     first = store.review_items()[0]
-    assert (first["left"]["nom"], first["left"]["code_postal"], first["right"]["nom"]) == ("Médiathèque", "69001", "Lieu z")
+    assert (first["left"]["nom"], first["left"]["code_postal"], first["right"]["nom"]) == (
+        "Médiathèque",
+        "69001",
+        "Lieu z",
+    )
     assert queue() == [("a:y", "b:z"), ("a:x", "b:z")]
     monkeypatch.setattr(_base, "_REVIEW_BATCH", 1)  # read a pair at a time: same queue
     assert queue() == [("a:y", "b:z"), ("a:x", "b:z")] and queue(limit=1) == [("a:y", "b:z")]
@@ -294,12 +346,15 @@ def test_the_review_queue_gives_each_record_and_leaves_out_pairs_no_longer_in_th
 def test_nearest_cards_are_the_nearest_venues_as_cards(store):
     """What /api/lieux/proches reads: the same venues, order and distances as ``nearest``, eight fields each."""
     lyon = (45.7597, 4.8422)
-    fill(store, [
-        venue("bellecour", 45.7578, 4.8320, services="Aide aux démarches administratives"),
-        venue("part-dieu", 45.7606, 4.8590),
-        venue("jumeau", 45.7606, 4.8590),  # same point: ties broken by id on both backends
-        venue("villeurbanne", 45.7719, 4.8902, services="Aide aux démarches administratives", code_postal="69100"),
-    ])  # fmt: skip
+    fill(
+        store,
+        [
+            venue("bellecour", 45.7578, 4.8320, services="Aide aux démarches administratives"),
+            venue("part-dieu", 45.7606, 4.8590),
+            venue("jumeau", 45.7606, 4.8590),  # same point: ties broken by id on both backends
+            venue("villeurbanne", 45.7719, 4.8902, services="Aide aux démarches administratives", code_postal="69100"),
+        ],
+    )
     demarches = VenueFilter(terms={"services": [Service.DEMARCHES.code]})
     for kwargs in (dict(limit=3), dict(limit=10, radius_km=2), dict(limit=10, filter=demarches)):
         full = store.nearest(*lyon, **kwargs)
@@ -309,5 +364,11 @@ def test_nearest_cards_are_the_nearest_venues_as_cards(store):
         for card, near in zip(cards, full):
             v = near.venue
             assert (card.nom, card.adresse, card.code_postal, card.commune, card.latitude, card.longitude) == (
-                v.nom, v.adresse, v.code_postal, v.commune, v.latitude, v.longitude)
+                v.nom,
+                v.adresse,
+                v.code_postal,
+                v.commune,
+                v.latitude,
+                v.longitude,
+            )
             assert card.services == tuple(s.code for s in v.services)

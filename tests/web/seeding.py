@@ -44,7 +44,7 @@ def hostile_venue() -> Venue:
         nom=HOSTILE_NAME,
         commune="Lyon <b>3</b>",
         code_postal="69003",
-        adresse="1 rue \"du\" <img src=x onerror=alert(1)>",
+        adresse='1 rue "du" <img src=x onerror=alert(1)>',
         date_maj=date(2024, 1, 15),
         latitude=45.7605,
         longitude=4.8590,

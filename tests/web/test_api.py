@@ -77,7 +77,9 @@ async def test_filters_narrow_the_results_and_facet_counts_agree(client: httpx.A
         assert narrowed["facettes"]["services"][code] == count
     # Two codes of one filter: venues with either.
     codes = sorted(counts)[:2]
-    either = (await client.get("/api/lieux", params=[*base.items(), ("services", codes[0]), ("services", codes[1])])).json()
+    either = (
+        await client.get("/api/lieux", params=[*base.items(), ("services", codes[0]), ("services", codes[1])])
+    ).json()
     assert max(counts[c] for c in codes) <= either["total"] <= sum(counts[c] for c in codes)
     # The same codes as a comma list.
     comma = (await client.get("/api/lieux", params={**base, "services": ",".join(codes)})).json()
@@ -167,10 +169,26 @@ async def test_echoed_values_are_cut_short(client: httpx.AsyncClient) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["' OR 1=1 --", '" OR ""="', "'; DROP TABLE venue; --", "<script>alert(1)</script>", "NEAR(caf démarches)",
-     "caf*", "\"caf", "-", "%", "_", "a OR b AND NOT c", "{{7*7}}", "${jndi:ldap://x}", "../../etc/passwd",
-     "\u202e\u200b", "😀 démarches", "ǅ ﬁ ß œ"],
-)  # fmt: skip
+    [
+        "' OR 1=1 --",
+        '" OR ""="',
+        "'; DROP TABLE venue; --",
+        "<script>alert(1)</script>",
+        "NEAR(caf démarches)",
+        "caf*",
+        '"caf',
+        "-",
+        "%",
+        "_",
+        "a OR b AND NOT c",
+        "{{7*7}}",
+        "${jndi:ldap://x}",
+        "../../etc/passwd",
+        "\u202e\u200b",
+        "😀 démarches",
+        "ǅ ﬁ ß œ",
+    ],
+)
 async def test_hostile_text_is_searched_as_text(client: httpx.AsyncClient, seeded: Seeded, text: str) -> None:
     r = await client.get("/api/lieux", params={"q": text})
     assert r.status_code == 200, r.text
@@ -268,8 +286,17 @@ async def test_different_searches_have_different_etags(client: httpx.AsyncClient
     assert a.headers["etag"] != b.headers["etag"]
 
 
-READS = ["/api/lieux?lieu=69003", "/api/lieux/proches?lieu=69003", "/api/carte", "/api/communes?q=nan",
-         "/api/changes", "/api/sante", "/api/openapi.json", "/api/lieux?lat=100&lon=0", "/api/lieux/inconnu"]  # fmt: skip
+READS = [
+    "/api/lieux?lieu=69003",
+    "/api/lieux/proches?lieu=69003",
+    "/api/carte",
+    "/api/communes?q=nan",
+    "/api/changes",
+    "/api/sante",
+    "/api/openapi.json",
+    "/api/lieux?lat=100&lon=0",
+    "/api/lieux/inconnu",
+]
 
 
 @pytest.mark.parametrize("url", READS)
@@ -280,10 +307,14 @@ async def test_reads_are_open_to_every_origin(client: httpx.AsyncClient, url: st
 
 
 async def test_preflight_of_a_conditional_read(client: httpx.AsyncClient) -> None:
-    r = await client.options("/api/lieux", headers={
-        "Origin": "https://partenaire.example", "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "if-none-match",
-    })  # fmt: skip
+    r = await client.options(
+        "/api/lieux",
+        headers={
+            "Origin": "https://partenaire.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
     assert r.status_code == 204 and r.headers["access-control-allow-origin"] == "*"
     assert "If-None-Match" in r.headers["access-control-allow-headers"]
 
@@ -360,7 +391,9 @@ async def test_the_docs_page_documents_every_operation(client: httpx.AsyncClient
         assert f'<h3 id="{op["operationId"]}">' in html and f"GET {path}</code>" in html
     for name in FILTER_PARAMS:
         assert f"<code>{name}</code>" in html
-    assert "curl &#39;http://testserver/api/lieux?lieu=75019&amp;services=aide-aux-demarches-administratives&#39;" in html
+    assert (
+        "curl &#39;http://testserver/api/lieux?lieu=75019&amp;services=aide-aux-demarches-administratives&#39;" in html
+    )
     assert 'href="/api/lieux?lieu=75019&amp;services=aide-aux-demarches-administratives"' in html
     assert 'href="/api/openapi.json"' in html and 'id="schema-LieuNational"' in html
     assert "<caption" in html and 'scope="col"' in html

@@ -103,9 +103,11 @@ def _open(browser: Any, viewport: dict[str, int], *, js: bool = True, axe: bool 
     tab.page.on("pageerror", lambda err: tab.errors.append(f"exception: {err}"))
     tab.page.on(
         "console",
-        lambda msg: tab.errors.append(f"console: {msg.text}")
-        if msg.type == "error" and "Content Security Policy" in msg.text
-        else None,
+        lambda msg: (
+            tab.errors.append(f"console: {msg.text}")
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
     )
     return context, tab
 

@@ -32,11 +32,19 @@ def strict(body: bytes):
 async def test_every_api_route_answers_strict_json(client, seeded: Seeded) -> None:
     venue_id = seeded.ids["hostile-1"]
     for url in (
-        "/api/lieux?lieu=69003", "/api/lieux?q=numerique&lieu=Nancy", f"/api/lieux/{venue_id}",
-        "/api/lieux/proches?lieu=69003", "/api/carte?lieu=69003", "/api/communes?q=lyo", "/api/changes",
-        "/api/sante", "/api/openapi.json", "/api/lieux/inconnu", "/api/lieux?par_page=abc",
+        "/api/lieux?lieu=69003",
+        "/api/lieux?q=numerique&lieu=Nancy",
+        f"/api/lieux/{venue_id}",
+        "/api/lieux/proches?lieu=69003",
+        "/api/carte?lieu=69003",
+        "/api/communes?q=lyo",
+        "/api/changes",
+        "/api/sante",
+        "/api/openapi.json",
+        "/api/lieux/inconnu",
+        "/api/lieux?par_page=abc",
         "/api/sources/inconnue/retours",
-    ):  # fmt: skip
+    ):
         r = await client.get(url)
         assert r.headers["content-type"].startswith(("application/json", "application/problem+json")), url
         strict(r.content)
@@ -51,7 +59,8 @@ def test_a_nan_is_written_null_not_a_failed_response(value) -> None:
 def test_no_route_makes_json_another_way() -> None:
     """One encoder: a route returning Starlette's ``JSONResponse`` itself fails here."""
     offenders = [
-        str(path.relative_to(WEB)) for path in WEB.rglob("*.py")
+        str(path.relative_to(WEB))
+        for path in WEB.rglob("*.py")
         if path.name != "rendering.py" and re.search(r"\bJSONResponse\(", path.read_text(encoding="utf-8"))
-    ]  # fmt: skip
+    ]
     assert offenders == []

@@ -85,8 +85,12 @@ async def test_search_page_around_an_address(seeded: Seeded, places: Gazetteer, 
 
 @pytest.mark.parametrize(
     "answer",
-    [{"features": ["x"]}, {"features": [{"properties": "x", "geometry": {}}]}, {"features": [{"geometry": 3}]},
-     {"features": [{"properties": {"score": 0.9, "label": 7}, "geometry": {"coordinates": [2.38, 48.88]}}]}],
+    [
+        {"features": ["x"]},
+        {"features": [{"properties": "x", "geometry": {}}]},
+        {"features": [{"geometry": 3}]},
+        {"features": [{"properties": {"score": 0.9, "label": 7}, "geometry": {"coordinates": [2.38, 48.88]}}]},
+    ],
 )
 def test_a_malformed_geocoder_answer_is_no_answer(places: Gazetteer, answer: dict) -> None:
     """The geocoder's answers are not ours: anything odd means "not placed", never a crash.

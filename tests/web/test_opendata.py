@@ -23,17 +23,16 @@ from starlette.applications import Starlette
 
 from directory.config import Settings
 from directory.errors import InvalidCatalogue
+from directory.export import WRITERS, CsvWriter
 from directory.export.catalogue_file import read_catalogue_file
 from directory.export.dcat import VCARD
-from directory.export import WRITERS, CsvWriter
 from directory.export.schemas import NATIONAL_SCHEMA_PATH
+from directory.export.streaming import CHUNK_CHARS, export_chunks
+from directory.export.territory import read_territory
 from directory.places import Gazetteer
 from directory.store import Store, VenueFilter
 from directory.web import create_app
-from directory.export.streaming import CHUNK_CHARS, export_chunks
-from directory.export.territory import read_territory
 from directory.web.opendata import FILE_NAMES, downloads
-
 
 pytestmark = pytest.mark.anyio
 
@@ -134,9 +133,12 @@ async def test_cors_on_reads_and_preflight(client: httpx.AsyncClient) -> None:
     assert "ETag" in r.headers["access-control-expose-headers"]
     pre = await client.options(
         "/export/lieux.csv",
-        headers={"Origin": "https://partenaire.example", "Access-Control-Request-Method": "GET",
-                 "Access-Control-Request-Headers": "if-none-match"},
-    )  # fmt: skip
+        headers={
+            "Origin": "https://partenaire.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
     assert pre.status_code == 204
     assert pre.headers["access-control-allow-origin"] == "*"
     assert "If-None-Match" in pre.headers["access-control-allow-headers"]
@@ -227,7 +229,9 @@ def test_commune_and_epci_become_lists_of_insee_codes(places: Gazetteer) -> None
         ("departement=ZZ&bbox=1", ["departement", "bbox"]),
     ],
 )
-async def test_bad_parameters_are_400_problems_naming_them(client: httpx.AsyncClient, query: str, fields: list[str]) -> None:
+async def test_bad_parameters_are_400_problems_naming_them(
+    client: httpx.AsyncClient, query: str, fields: list[str]
+) -> None:
     r = await client.get(f"/export/lieux.csv?{query}")
     assert r.status_code == 400
     assert r.headers["content-type"] == PROBLEM
@@ -383,11 +387,13 @@ async def test_catalogue_says_what_the_instance_file_says(seeded, places: Gazett
 
 def test_a_faulty_catalogue_file_names_each_fault(tmp_path: Path) -> None:
     file = tmp_path / "catalogue.toml"
-    file.write_text('titre = "x"\naccrual_periodicity = "SOUVENT"\nkeywords = "un seul"\n[publisher]\nnom = "x"\n', encoding="utf-8")
+    file.write_text(
+        'titre = "x"\naccrual_periodicity = "SOUVENT"\nkeywords = "un seul"\n[publisher]\nnom = "x"\n', encoding="utf-8"
+    )
     with pytest.raises(InvalidCatalogue) as caught:
         read_catalogue_file(file)
     assert [e.field for e in caught.value.errors] == ["titre", "accrual_periodicity", "keywords", "publisher.nom"]
-    file.write_text("title = \"non fermé\n", encoding="utf-8")
+    file.write_text('title = "non fermé\n', encoding="utf-8")
     with pytest.raises(InvalidCatalogue, match="TOML"):
         read_catalogue_file(file)
     assert read_catalogue_file(tmp_path / "absent.toml").title is None  # no file: the defaults

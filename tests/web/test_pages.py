@@ -58,7 +58,9 @@ async def test_home_is_a_french_accessible_form(client: httpx.AsyncClient) -> No
     assert '<label for="lieu"' in html and 'id="lieu" name="lieu"' in html
     assert 'method="get"' in html
     # Scripts only add to a page that works without them, and none is inline (CSP).
-    assert all(re.fullmatch(r'<script src="/static/[\w.]+\.js" defer>', tag) for tag in re.findall(r"<script[^>]*>", html))
+    assert all(
+        re.fullmatch(r'<script src="/static/[\w.]+\.js" defer>', tag) for tag in re.findall(r"<script[^>]*>", html)
+    )
 
 
 async def test_postcode_lists_lyon_venues_nearest_first(client: httpx.AsyncClient) -> None:
@@ -92,7 +94,9 @@ async def test_open_state_is_shown_when_hours_parse(client: httpx.AsyncClient) -
     states = re.findall(r'class="open-state [^"]*">([^<]*)<', r.text)
     assert states, "venues with OSM hours show whether they are open"
     for state in map(lambda s: unescape(s).replace(NBSP, " "), states):
-        assert re.fullmatch(r"Ouvert( jusqu'à (\S+ )?\d+ h( \d\d)?)?|Fermé( · ouvre (.+ )?à \d+ h( \d\d)?)?", state), state
+        assert re.fullmatch(r"Ouvert( jusqu'à (\S+ )?\d+ h( \d\d)?)?|Fermé( · ouvre (.+ )?à \d+ h( \d\d)?)?", state), (
+            state
+        )
 
 
 async def test_unknown_place_says_so_and_suggests(client: httpx.AsyncClient) -> None:
@@ -179,7 +183,9 @@ async def test_merged_venue_redirects(places: Gazetteer, tmp_path: Path) -> None
     ids = fill_store(store)
     old, new = ids["62b1751fdd51e705b1806fb7"], ids["62c5341fc9ce0606dcdcfd83"]
     with store.engine.begin() as c:  # what a curator's merge leaves behind
-        c.execute(sa.text("UPDATE venue SET status = 'merged', merged_into = :new WHERE id = :old"), {"new": new, "old": old})
+        c.execute(
+            sa.text("UPDATE venue SET status = 'merged', merged_into = :new WHERE id = :old"), {"new": new, "old": old}
+        )
     app = create_app(Settings(data_dir=tmp_path), store, places)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         r = await c.get(f"/lieux/{old}")
@@ -201,7 +207,17 @@ async def test_api_nearby_by_place(client: httpx.AsyncClient) -> None:
     assert body["place"]["code_postal"] == "69003"
     assert len(body["results"]) == 5
     first = body["results"][0]
-    assert set(first) == {"id", "nom", "adresse", "code_postal", "commune", "distance_m", "latitude", "longitude", "services"}
+    assert set(first) == {
+        "id",
+        "nom",
+        "adresse",
+        "code_postal",
+        "commune",
+        "distance_m",
+        "latitude",
+        "longitude",
+        "services",
+    }
     assert [v["distance_m"] for v in body["results"]] == sorted(v["distance_m"] for v in body["results"])
     assert all(re.fullmatch(r"[a-z-]+", code) for v in body["results"] for code in v["services"])
 
@@ -317,9 +333,17 @@ async def test_store_failure_on_health_is_503(places: Gazetteer, tmp_path: Path)
 
 @pytest.mark.parametrize(
     ("metres", "text"),
-    [(4, "à 10 m"), (846, "à 850 m"), (994, "à 990 m"), (999, "à 1 km"), (2449, "à 2,4 km"),
-     (9949, "à 9,9 km"), (9960, "à 10 km"), (12_345, "à 12 km")],
-)  # fmt: skip
+    [
+        (4, "à 10 m"),
+        (846, "à 850 m"),
+        (994, "à 990 m"),
+        (999, "à 1 km"),
+        (2449, "à 2,4 km"),
+        (9949, "à 9,9 km"),
+        (9960, "à 10 km"),
+        (12_345, "à 12 km"),
+    ],
+)
 def test_distance_in_french(metres: float, text: str) -> None:
     assert format_distance(metres) == text.replace(" m", f"{NBSP}m").replace(" km", f"{NBSP}km")
 
@@ -343,4 +367,3 @@ def test_open_state_in_french(hours: str, at: datetime, text: str) -> None:
 def test_unparsable_hours_have_no_state() -> None:
     assert open_label("Mo 08:30-13:30-17:00", datetime(2024, 3, 4, 10, 0)) is None
     assert open_label(None, datetime(2024, 3, 4, 10, 0)) is None
-

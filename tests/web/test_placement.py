@@ -34,12 +34,21 @@ LYON_3 = (45.7592, 4.8495)  # the commune's point (Lyon 3e), not a door
 
 
 def record(record_id: str, name: str, point: tuple[float, float] | None, pivot: str) -> Venue:
-    result = parse_venue({
-        "id": record_id, "pivot": pivot, "nom": name, "commune": "Lyon", "code_postal": "69003",
-        "code_insee": "69383", "adresse": "rue introuvable", "date_maj": "2026-01-15",
-        "latitude": point[0] if point else None, "longitude": point[1] if point else None,
-        "services": Service.DEMARCHES.label,
-    })  # fmt: skip
+    result = parse_venue(
+        {
+            "id": record_id,
+            "pivot": pivot,
+            "nom": name,
+            "commune": "Lyon",
+            "code_postal": "69003",
+            "code_insee": "69383",
+            "adresse": "rue introuvable",
+            "date_maj": "2026-01-15",
+            "latitude": point[0] if point else None,
+            "longitude": point[1] if point else None,
+            "services": Service.DEMARCHES.label,
+        }
+    )
     assert result.venue is not None, result.problems
     return result.venue
 
@@ -50,15 +59,24 @@ def placed(places: Gazetteer, tmp_path_factory: pytest.TempPathFactory) -> tuple
     store = make_store(folder)
     items = [
         # what a harvest stores when no address could be placed: the commune's point, geo_method « commune »
-        Incoming("approx", record("approx", "Espace numérique sans adresse sûre", None, "12345678901234"),
-                 geo_method="commune", geo_point=LYON_3),
-        Incoming("exact", record("exact", "Espace numérique bien placé", (45.7605, 4.8590), "43493312300029"),
-                 geo_method="producteur"),
-    ]  # fmt: skip
+        Incoming(
+            "approx",
+            record("approx", "Espace numérique sans adresse sûre", None, "12345678901234"),
+            geo_method="commune",
+            geo_point=LYON_3,
+        ),
+        Incoming(
+            "exact",
+            record("exact", "Espace numérique bien placé", (45.7605, 4.8590), "43493312300029"),
+            geo_method="producteur",
+        ),
+    ]
     with store.writer() as w:
         w.ensure_source(SourceInfo("src", "Source test"))
         outcomes = w.apply_many("src", items, at=utcnow())
-    return create_app(Settings(data_dir=folder), store, places), {i.record_id: o.venue_id for i, o in zip(items, outcomes)}
+    return create_app(Settings(data_dir=folder), store, places), {
+        i.record_id: o.venue_id for i, o in zip(items, outcomes)
+    }
 
 
 @pytest.fixture

@@ -22,8 +22,17 @@ async def test_feedback_api(empty_store, places, tmp_path) -> None:
         assert response.status_code == 200
         body = response.json()
         assert [(q["record_id"], q["position"], q["problemes"]) for q in body["quarantaine"]] == [("bad", 3, [PROBLEM])]
-        assert body["corrections"] == [{"venue_id": ids["a"], "record_id": "a", "champ": "nom", "ancien": "Lieu a",
-                                        "nouveau": "Nom corrigé", "par": "équipe d'animation", "le": LATER.isoformat()}]  # fmt: skip
+        assert body["corrections"] == [
+            {
+                "venue_id": ids["a"],
+                "record_id": "a",
+                "champ": "nom",
+                "ancien": "Lieu a",
+                "nouveau": "Nom corrigé",
+                "par": "équipe d'animation",
+                "le": LATER.isoformat(),
+            }
+        ]
         unknown = await client.get("/api/sources/nope/retours")
         assert unknown.status_code == 404 and unknown.headers["content-type"].startswith("application/problem+json")
         bad = await client.get("/api/sources/src/retours", params={"depuis": "25/11/2026"})

@@ -196,7 +196,9 @@ def test_to_query_maps_open_day_and_sort() -> None:
     from directory.web.finder import to_query
 
     place = Place("Paris 19e", 48.88, 2.38, "postcode", "75119", "75019", "75")
-    q = to_query(SearchRequest(lieu="75019", ouvert="mardi", tri="pertinence", rayon_km=5), place, datetime(2026, 11, 25, 10))
+    q = to_query(
+        SearchRequest(lieu="75019", ouvert="mardi", tri="pertinence", rayon_km=5), place, datetime(2026, 11, 25, 10)
+    )
     assert isinstance(q, SearchQuery)
     assert (q.open_day, q.sort, q.radius_km, q.lat) == (1, "relevance", 5, 48.88)
 
@@ -240,8 +242,8 @@ async def test_links_keep_the_searched_point(client: httpx.AsyncClient) -> None:
 
 
 async def test_the_last_page_link_answers(client: httpx.AsyncClient) -> None:
-    from directory.web.finder import Found
     from directory.search import SearchResult
+    from directory.web.finder import Found
 
     capped = Found(SearchRequest(lieu="69003", par_page=7), None, SearchResult(total=2000, total_exact=False, hits=[]))
     assert capped.pages == 285  # 285 × 7 = 1,995 ≤ 2,000: page 286 would be refused
@@ -256,12 +258,23 @@ async def test_the_embed_sends_no_link_into_pages_that_refuse_frames(client: htt
 
 
 async def test_forms_keep_what_they_do_not_show(client: httpx.AsyncClient) -> None:
-    r = await client.get("/", params={"lieu": "69003", "ouvert": "maintenant", "tri": "pertinence", "par_page": 5,
-                                      "services": DEMARCHES, "page": 2})
+    r = await client.get(
+        "/",
+        params={
+            "lieu": "69003",
+            "ouvert": "maintenant",
+            "tri": "pertinence",
+            "par_page": 5,
+            "services": DEMARCHES,
+            "page": 2,
+        },
+    )
     search_form = r.text.split('id="recherche"', 1)[1].split("</form>", 1)[0]
     hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', search_form))
     assert hidden == {"services": DEMARCHES, "ouvert": "maintenant", "tri": "pertinence", "par_page": "5"}
-    embed = await client.get("/embed", params={"departement": "69", "ouvert": "maintenant", "rayon": "10", "lieu": "69003"})
+    embed = await client.get(
+        "/embed", params={"departement": "69", "ouvert": "maintenant", "rayon": "10", "lieu": "69003"}
+    )
     form = embed.text.split('role="search"', 1)[1].split("</form>", 1)[0]
     kept = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form))
     assert kept == {"departement": "69", "ouvert": "maintenant", "rayon": "10"}

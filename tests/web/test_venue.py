@@ -130,8 +130,15 @@ def worst_case_venue() -> Venue:
 def fill_small_store(store: Store) -> dict[str, str]:
     """The complete venue, a bare one updated 400 days ago, the worst case; record id → venue id."""
     old = local_now().date() - timedelta(days=400)
-    bare = Venue(id="nu-1", pivot="00000000000000", nom="Point numérique", commune="Nancy", code_postal="54000",
-                 adresse="1 place Stanislas", date_maj=old)  # fmt: skip
+    bare = Venue(
+        id="nu-1",
+        pivot="00000000000000",
+        nom="Point numérique",
+        commune="Nancy",
+        code_postal="54000",
+        adresse="1 place Stanislas",
+        date_maj=old,
+    )
     ids: dict[str, str] = {}
     with store.writer() as w:
         w.ensure_source(SourceInfo("reseau-test", "Réseau test"))
@@ -169,7 +176,9 @@ def links(html: str) -> list[str]:
 
 
 @pytest.mark.anyio
-async def test_venue_page_shows_every_field(small_client: httpx.AsyncClient, small: tuple[Starlette, dict[str, str]]) -> None:
+async def test_venue_page_shows_every_field(
+    small_client: httpx.AsyncClient, small: tuple[Starlette, dict[str, str]]
+) -> None:
     venue_id = small[1]["complet-1"]
     r = await small_client.get(f"/lieux/{venue_id}")
     assert r.status_code == 200
@@ -186,14 +195,27 @@ async def test_venue_page_shows_every_field(small_client: httpx.AsyncClient, sma
     assert "Service itinérant" in page
     assert "Ateliers et aide individuelle" in page and "Ateliers collectifs le mardi" in page
     assert re.search(r"<caption>Ouverture des sept prochains jours</caption>", html)
-    assert re.search(r"(Lundi|Mardi|Mercredi|Jeudi|Vendredi|Samedi|Dimanche) \d+(er)? \w+ 9 h – 12 h ?, 14 h – 18 h", page)
+    assert re.search(
+        r"(Lundi|Mardi|Mercredi|Jeudi|Vendredi|Samedi|Dimanche) \d+(er)? \w+ 9 h – 12 h ?, 14 h – 18 h", page
+    )
     assert re.search(r"Ouvert|Fermé", page)
     for label in (
-        "Bibliothèque / Médiathèque", "Structure parente : Ville de Lyon", "SIRET : 81519926000010",
-        "Aide aux démarches administratives", "Insertion professionnelle via le numérique", "Seniors", "Surdité",
-        "Gratuit", "Accepte le Pass numérique", "Aidants Connect", "Formé à « Mon Espace Santé »",
-        "Label maison du numérique", "Se présenter", "Prendre un RDV en ligne", "Accompagnement individuel",
-    ):  # fmt: skip
+        "Bibliothèque / Médiathèque",
+        "Structure parente : Ville de Lyon",
+        "SIRET : 81519926000010",
+        "Aide aux démarches administratives",
+        "Insertion professionnelle via le numérique",
+        "Seniors",
+        "Surdité",
+        "Gratuit",
+        "Accepte le Pass numérique",
+        "Aidants Connect",
+        "Formé à « Mon Espace Santé »",
+        "Label maison du numérique",
+        "Se présenter",
+        "Prendre un RDV en ligne",
+        "Accompagnement individuel",
+    ):
         assert label in page, label
     today = local_now().date()
     assert f"Source : reseau-test · Mis à jour le {today.day if today.day > 1 else '1er'} " in page
@@ -226,7 +248,9 @@ def test_is_stale_boundaries() -> None:
 
 
 @pytest.mark.anyio
-async def test_bare_venue_page_says_what_is_missing(small_client: httpx.AsyncClient, small: tuple[Starlette, dict[str, str]]) -> None:
+async def test_bare_venue_page_says_what_is_missing(
+    small_client: httpx.AsyncClient, small: tuple[Starlette, dict[str, str]]
+) -> None:
     page = text_of((await small_client.get(f"/lieux/{small[1]['nu-1']}")).text)
     assert "Ce lieu n'a publié ni téléphone, ni courriel, ni site web." in page
     assert "Ce lieu n'a pas publié de fiche d'accessibilité" in page
@@ -235,7 +259,9 @@ async def test_bare_venue_page_says_what_is_missing(small_client: httpx.AsyncCli
 
 
 @pytest.mark.anyio
-async def test_directions_use_the_venue_point(small_client: httpx.AsyncClient, small: tuple[Starlette, dict[str, str]]) -> None:
+async def test_directions_use_the_venue_point(
+    small_client: httpx.AsyncClient, small: tuple[Starlette, dict[str, str]]
+) -> None:
     html = (await small_client.get(f"/lieux/{small[1]['complet-1']}")).text
     hrefs = links(html)
     osm = next(h for h in hrefs if h.startswith("https://www.openstreetmap.org/directions"))
@@ -256,16 +282,21 @@ def test_directions_need_a_point() -> None:
 
 
 @pytest.mark.anyio
-async def test_json_ld_describes_the_venue(small_client: httpx.AsyncClient, small: tuple[Starlette, dict[str, str]]) -> None:
+async def test_json_ld_describes_the_venue(
+    small_client: httpx.AsyncClient, small: tuple[Starlette, dict[str, str]]
+) -> None:
     venue_id = small[1]["complet-1"]
     _, data = json_ld_of((await small_client.get(f"/lieux/{venue_id}")).text)
     assert data["@context"] == "https://schema.org" and data["@type"] == "Library"
     assert data["name"] == "Médiathèque « Les Mots » & Cie"
     assert data["url"] == f"http://testserver/lieux/{venue_id}"
     assert data["address"] == {
-        "@type": "PostalAddress", "streetAddress": "12 rue de la Part-Dieu, Bâtiment B, 2e étage",
-        "postalCode": "69003", "addressLocality": "Lyon", "addressCountry": "FR",
-    }  # fmt: skip
+        "@type": "PostalAddress",
+        "streetAddress": "12 rue de la Part-Dieu, Bâtiment B, 2e étage",
+        "postalCode": "69003",
+        "addressLocality": "Lyon",
+        "addressCountry": "FR",
+    }
     assert data["geo"] == {"@type": "GeoCoordinates", "latitude": 45.76052, "longitude": 4.85913}
     assert data["telephone"] == "+33478000001" and data["email"] == "accueil@les-mots.example"
     assert data["openingHours"] == ["Mo-Fr 09:00-12:00", "Mo-Fr 14:00-18:00", "Sa 10:00-12:00"]
@@ -286,7 +317,7 @@ async def test_json_ld_of_a_hostile_venue_cannot_close_its_script(client: httpx.
     raw, data = json_ld_of(html)
     assert "<" not in raw and ">" not in raw and "&" not in raw
     assert data["name"] == HOSTILE_NAME
-    assert data["address"]["streetAddress"] == "1 rue \"du\" <img src=x onerror=alert(1)>"
+    assert data["address"]["streetAddress"] == '1 rue "du" <img src=x onerror=alert(1)>'
     assert html.count("</script") == 1  # only the JSON-LD block's own end
     assert "sameAs" not in data  # javascript: is not a web site
     hostile = json_ld_script({"name": "</script><script>alert(1)</script><!--", "x": "\u2028"})
@@ -294,9 +325,15 @@ async def test_json_ld_of_a_hostile_venue_cannot_close_its_script(client: httpx.
 
 
 @pytest.mark.anyio
-async def test_error_report_goes_to_the_instance_contact(small: tuple[Starlette, dict[str, str]], places: Gazetteer, tmp_path: Path) -> None:
+async def test_error_report_goes_to_the_instance_contact(
+    small: tuple[Starlette, dict[str, str]], places: Gazetteer, tmp_path: Path
+) -> None:
     store: Store = small[0].state.store
-    app = create_app(Settings(data_dir=tmp_path, contact_email="equipe@annuaire.example", public_url="https://annuaire.example/"), store, places)
+    app = create_app(
+        Settings(data_dir=tmp_path, contact_email="equipe@annuaire.example", public_url="https://annuaire.example/"),
+        store,
+        places,
+    )
     venue_id = small[1]["complet-1"]
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         html = (await c.get(f"/lieux/{venue_id}")).text
@@ -312,7 +349,9 @@ async def test_error_report_goes_to_the_instance_contact(small: tuple[Starlette,
 
 
 @pytest.mark.anyio
-async def test_error_report_without_contact_writes_to_the_venue(small_client: httpx.AsyncClient, small: tuple[Starlette, dict[str, str]]) -> None:
+async def test_error_report_without_contact_writes_to_the_venue(
+    small_client: httpx.AsyncClient, small: tuple[Starlette, dict[str, str]]
+) -> None:
     html = (await small_client.get(f"/lieux/{small[1]['complet-1']}")).text
     mailto = next(h for h in links(html) if h.startswith("mailto:accueil@les-mots.example?"))
     assert "body" in parse_qs(urlsplit(mailto).query)
@@ -335,7 +374,9 @@ def svg_of(data_uri: str) -> str:
 
 
 @pytest.mark.anyio
-async def test_slip_has_what_a_referral_needs(small_client: httpx.AsyncClient, small: tuple[Starlette, dict[str, str]]) -> None:
+async def test_slip_has_what_a_referral_needs(
+    small_client: httpx.AsyncClient, small: tuple[Starlette, dict[str, str]]
+) -> None:
     venue_id = small[1]["complet-1"]
     r = await small_client.get(f"/lieux/{venue_id}/fiche")
     assert r.status_code == 200
@@ -343,7 +384,9 @@ async def test_slip_has_what_a_referral_needs(small_client: httpx.AsyncClient, s
     assert '<h1 id="slip-titre">Médiathèque « Les Mots » &amp; Cie</h1>' in html
     assert "12 rue de la Part-Dieu, Bâtiment B, 2e étage" in page and "69003 Lyon" in page
     assert "Téléphone : 04 78 00 00 01" in page
-    assert re.search(r"(Lundi|Mardi|Mercredi|Jeudi|Vendredi|Samedi|Dimanche) \d+(er)? \w+ 9 h – 12 h ?, 14 h – 18 h", page)
+    assert re.search(
+        r"(Lundi|Mardi|Mercredi|Jeudi|Vendredi|Samedi|Dimanche) \d+(er)? \w+ 9 h – 12 h ?, 14 h – 18 h", page
+    )
     assert "Horaires (7 jours à partir du" in page
     assert "Pour être reçu : Se présenter ; Prendre un RDV en ligne" in page
     assert "Rendez-vous en ligne : https://rdv.les-mots.example/prendre" in page
@@ -361,7 +404,9 @@ async def test_slip_has_what_a_referral_needs(small_client: httpx.AsyncClient, s
 
 
 @pytest.mark.anyio
-async def test_slip_qr_encodes_the_venue_page_address(small_client: httpx.AsyncClient, small: tuple[Starlette, dict[str, str]]) -> None:
+async def test_slip_qr_encodes_the_venue_page_address(
+    small_client: httpx.AsyncClient, small: tuple[Starlette, dict[str, str]]
+) -> None:
     venue_id = small[1]["complet-1"]
     html = (await small_client.get(f"/lieux/{venue_id}/fiche")).text
     uri = qr_of(html)
@@ -405,7 +450,9 @@ async def test_merged_venue_page_and_slip_redirect(places: Gazetteer, tmp_path: 
     ids = fill_store(store)
     old, new = ids["62b1751fdd51e705b1806fb7"], ids["62c5341fc9ce0606dcdcfd83"]
     with store.engine.begin() as c:
-        c.execute(sa.text("UPDATE venue SET status = 'merged', merged_into = :new WHERE id = :old"), {"new": new, "old": old})
+        c.execute(
+            sa.text("UPDATE venue SET status = 'merged', merged_into = :new WHERE id = :old"), {"new": new, "old": old}
+        )
     app = create_app(Settings(data_dir=tmp_path), store, places)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         page = await c.get(f"/lieux/{old}")
@@ -416,7 +463,9 @@ async def test_merged_venue_page_and_slip_redirect(places: Gazetteer, tmp_path: 
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("path", ["/lieux/l0000000000", "/lieux/l0000000000/fiche", "/lieux/<script>/fiche", "/lieux/l0000000000/fiche/x"])
+@pytest.mark.parametrize(
+    "path", ["/lieux/l0000000000", "/lieux/l0000000000/fiche", "/lieux/<script>/fiche", "/lieux/l0000000000/fiche/x"]
+)
 async def test_unknown_venue_is_a_french_404(client: httpx.AsyncClient, path: str) -> None:
     r = await client.get(path)
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
@@ -458,7 +507,9 @@ def pdf_pages(pdf: bytes) -> int:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("key", ["complet-1", "nu-1", "long-1"])
-def test_slip_prints_on_one_a4_page(tab: Any, small_server: str, small: tuple[Starlette, dict[str, str]], key: str) -> None:
+def test_slip_prints_on_one_a4_page(
+    tab: Any, small_server: str, small: tuple[Starlette, dict[str, str]], key: str
+) -> None:
     tab.goto(f"{small_server}/lieux/{small[1][key]}/fiche")
     pdf = tab.pdf(format="A4", print_background=True)
     assert pdf_pages(pdf) == 1
@@ -481,7 +532,9 @@ def test_seeded_slips_print_on_one_page(browser: Any, server: str, seeded: Seede
 
 
 @pytest.mark.browser
-def test_slip_qr_decodes_from_the_pixels_the_browser_drew(tab: Any, small_server: str, small: tuple[Starlette, dict[str, str]]) -> None:
+def test_slip_qr_decodes_from_the_pixels_the_browser_drew(
+    tab: Any, small_server: str, small: tuple[Starlette, dict[str, str]]
+) -> None:
     zxingcpp = pytest.importorskip("zxingcpp")
     np = pytest.importorskip("numpy")
     venue_id = small[1]["complet-1"]
@@ -514,7 +567,9 @@ def test_print_button_works_under_the_csp(tab: Any, small_server: str, small: tu
 
 
 @pytest.mark.browser
-def test_slip_without_javascript_hides_the_button(browser: Any, small_server: str, small: tuple[Starlette, dict[str, str]]) -> None:
+def test_slip_without_javascript_hides_the_button(
+    browser: Any, small_server: str, small: tuple[Starlette, dict[str, str]]
+) -> None:
     context = browser.new_context(java_script_enabled=False, locale="fr-FR")
     try:
         page = context.new_page()
@@ -543,7 +598,9 @@ def test_venue_page_and_slip_have_no_serious_accessibility_violation(
 
 @pytest.mark.browser
 @pytest.mark.parametrize("path", ["/lieux/{id}", "/lieux/{id}/fiche"])
-def test_venue_page_and_slip_reflow_at_320_css_pixels(browser: Any, small_server: str, small: tuple[Starlette, dict[str, str]], path: str) -> None:
+def test_venue_page_and_slip_reflow_at_320_css_pixels(
+    browser: Any, small_server: str, small: tuple[Starlette, dict[str, str]], path: str
+) -> None:
     context = browser.new_context(viewport={"width": 320, "height": 640}, locale="fr-FR")
     try:
         page = context.new_page()
@@ -554,7 +611,9 @@ def test_venue_page_and_slip_reflow_at_320_css_pixels(browser: Any, small_server
 
 
 @pytest.mark.browser
-def test_venue_and_slip_screenshots(browser: Any, small_server: str, small: tuple[Starlette, dict[str, str]], tmp_path: Path) -> None:
+def test_venue_and_slip_screenshots(
+    browser: Any, small_server: str, small: tuple[Starlette, dict[str, str]], tmp_path: Path
+) -> None:
     folder = Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path)
     if not folder.is_absolute():
         folder = ROOT / folder

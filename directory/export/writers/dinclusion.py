@@ -123,10 +123,15 @@ def _modes_accueil(venue: Venue) -> list[str]:
 def _modes_mobilisation(venue: Venue) -> list[str] | None:
     modes = mapped(venue.modalites_acces, MODES_MOBILISATION)
     if not modes:  # data·inclusion's fallback: the contact details given
-        modes = [mode for mode, present in (
-            ("telephoner", venue.telephone), ("envoyer-un-courriel", venue.courriels),
-            ("utiliser-lien-mobilisation", venue.prise_rdv),
-        ) if present]  # fmt: skip
+        modes = [
+            mode
+            for mode, present in (
+                ("telephoner", venue.telephone),
+                ("envoyer-un-courriel", venue.courriels),
+                ("utiliser-lien-mobilisation", venue.prise_rdv),
+            )
+            if present
+        ]
     return modes or None
 
 
@@ -151,7 +156,9 @@ def record_id(producer: str, venue: ExportVenue) -> str:
 def structure_record(venue: ExportVenue, *, producer: str = DEFAULT_PRODUCER, url: str | None = None) -> dict[str, Any]:
     """The venue as a data·inclusion v1 ``Structure`` (JSON-ready)."""
     v = venue.venue
-    reseaux = mapped(v.dispositif_programmes_nationaux, RESEAUX_PORTEURS) + mapped(v.formations_labels, FORMATIONS_RESEAUX)
+    reseaux = mapped(v.dispositif_programmes_nationaux, RESEAUX_PORTEURS) + mapped(
+        v.formations_labels, FORMATIONS_RESEAUX
+    )
     return {
         "source": producer,
         "id": record_id(producer, venue),
@@ -180,7 +187,9 @@ def service_record(venue: ExportVenue, *, producer: str = DEFAULT_PRODUCER, url:
         "structure_id": record_id(producer, venue),
         "id": record_id(producer, venue),
         "nom": SERVICE_NAME,
-        "description": _description(v.presentation_detail, v.presentation_resume, services and f"{services}.", fallback),
+        "description": _description(
+            v.presentation_detail, v.presentation_resume, services and f"{services}.", fallback
+        ),
         "lien_source": url or venue.url,
         "date_maj": v.date_maj.isoformat(),
         "type": _type(v),

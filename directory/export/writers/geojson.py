@@ -58,8 +58,6 @@ class GeoJsonWriter(Writer):
 
     def write(self, venues: Iterable[ExportVenue], stream: TextIO) -> Iterator[int]:
         features = (
-            feature(venue, self.url_of(venue))
-            for venue in venues
-            if not (self.located_only and venue.point is None)
+            feature(venue, self.url_of(venue)) for venue in venues if not (self.located_only and venue.point is None)
         )
         yield from write_json_array(features, stream, prefix=_HEADER, suffix="]}")

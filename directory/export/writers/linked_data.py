@@ -40,20 +40,31 @@ from urllib.parse import quote
 from rdflib import DCTERMS, RDF, SDO, SKOS, XSD, Graph, Literal, URIRef
 
 from directory.schema import Frais, ModaliteAcces
-
 from directory.schema.week import weekly_ranges
+
 from ..base import DEFAULT_BASE_URL, ExportVenue, Writer, dump_json, venue_iri, write_json_array
 from ..vocabularies import concept_iri
 
 __all__ = [
-    "venue_graph", "venue_triples", "turtle_block", "jsonld_node", "iri_of", "JsonLdWriter", "TurtleWriter",
+    "venue_graph",
+    "venue_triples",
+    "turtle_block",
+    "jsonld_node",
+    "iri_of",
+    "JsonLdWriter",
+    "TurtleWriter",
     "JSONLD_CONTEXT",
-]  # fmt: skip
+]
 
 _DAY_IRIS = {
-    "Mo": SDO.Monday, "Tu": SDO.Tuesday, "We": SDO.Wednesday, "Th": SDO.Thursday,
-    "Fr": SDO.Friday, "Sa": SDO.Saturday, "Su": SDO.Sunday,
-}  # fmt: skip
+    "Mo": SDO.Monday,
+    "Tu": SDO.Tuesday,
+    "We": SDO.Wednesday,
+    "Th": SDO.Thursday,
+    "Fr": SDO.Friday,
+    "Sa": SDO.Saturday,
+    "Su": SDO.Sunday,
+}
 
 #: The context of the JSON-LD export: schema.org terms bare, inline (no
 #: network fetch is needed to read the file).
@@ -211,8 +222,8 @@ _BY_NAMESPACE = sorted(((str(ns), prefix) for prefix, ns in _PREFIXES.items()), 
 @lru_cache(maxsize=1024)
 def _pname(iri: str) -> str | None:
     for namespace, prefix in _BY_NAMESPACE:
-        if iri.startswith(namespace) and _PN_LOCAL.match(iri[len(namespace):]):
-            return f"{prefix}:{iri[len(namespace):]}"
+        if iri.startswith(namespace) and _PN_LOCAL.match(iri[len(namespace) :]):
+            return f"{prefix}:{iri[len(namespace) :]}"
     return None
 
 
@@ -245,8 +256,8 @@ def turtle_block(triples: Iterable[Triple], root: URIRef) -> str:
 
 def _json_key(predicate: URIRef) -> str:
     iri = str(predicate)
-    if iri.startswith(str(SDO)) and _PN_LOCAL.match(iri[len(str(SDO)):]):
-        return iri[len(str(SDO)):]  # @vocab
+    if iri.startswith(str(SDO)) and _PN_LOCAL.match(iri[len(str(SDO)) :]):
+        return iri[len(str(SDO)) :]  # @vocab
     return _pname(iri) or iri
 
 

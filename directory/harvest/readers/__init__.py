@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import ReadError, ReadItem, Reader
+from .base import Reader, ReadError, ReadItem
 from .dinclusion import DataInclusionReader
 from .geojson import GeoJsonReader
 from .national_csv import NationalCsvReader

@@ -16,7 +16,7 @@ from directory.schema import Problem
 
 from ..encoding import DecodedText, open_text
 from ._header import widened
-from .base import ReadError, ReadItem, Reader, payload_of
+from .base import Reader, ReadError, ReadItem, payload_of
 
 __all__ = ["CsvReader", "open_csv", "csv_items", "text_lines"]
 
@@ -60,11 +60,15 @@ def text_lines(lines: Iterable[str], file_problems: list[str]) -> Iterator[str]:
     head, lines = peek_lines(lines)
     sample = "".join(head)[:_SAMPLE]
     if sample.startswith("PK\x03\x04"):
-        raise ReadError('ce fichier est une archive ZIP, pas un fichier texte CSV : pour un classeur Excel, écrire format = "xlsx"')
+        raise ReadError(
+            'ce fichier est une archive ZIP, pas un fichier texte CSV : pour un classeur Excel, écrire format = "xlsx"'
+        )
     controls = sum(c in _CONTROLS for c in sample)
     if controls >= 4 and controls * 100 > len(sample):
-        raise ReadError(f"ce fichier n'est pas un fichier texte CSV (octets binaires : {controls} caractères de contrôle "
-                        f"parmi les {len(sample)} premiers)")  # fmt: skip
+        raise ReadError(
+            f"ce fichier n'est pas un fichier texte CSV (octets binaires : {controls} caractères de contrôle "
+            f"parmi les {len(sample)} premiers)"
+        )
     stray: list[int] = []
     for number, line in enumerate(lines, start=1):
         if "\x00" in line:
@@ -73,7 +77,9 @@ def text_lines(lines: Iterable[str], file_problems: list[str]) -> Iterator[str]:
         yield line
     if stray:
         where = ", ".join(map(str, stray[:10])) + (f" et {len(stray) - 10} autres" if len(stray) > 10 else "")
-        file_problems.append(f"caractères nuls (octet 0) retirés du texte, ligne{'s' if len(stray) > 1 else ''} {where}")
+        file_problems.append(
+            f"caractères nuls (octet 0) retirés du texte, ligne{'s' if len(stray) > 1 else ''} {where}"
+        )
 
 
 def open_csv(head: list[str], lines: Iterator[str], delimiter: str) -> tuple[list[str], _csv.Reader]:
@@ -112,7 +118,9 @@ def csv_items(rows: _csv.Reader, header: list[str], file_problems: list[str], sk
         if len(row) != len(header):
             file_problems.append(f"ligne {skipped + line} : {len(row)} cellules pour {len(header)} colonnes")
             if last is True and len(row) < len(header) <= width:
-                problems.append(Problem("*", "truncated_row", None, params=(("cells", len(row)), ("columns", len(header)))))
+                problems.append(
+                    Problem("*", "truncated_row", None, params=(("cells", len(row)), ("columns", len(header))))
+                )
             keys = widened(header, len(row))
             row = row + [""] * (len(keys) - len(row))
         width = len(row)

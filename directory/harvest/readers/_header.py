@@ -46,8 +46,10 @@ def skipped_note(line: int, above: Sequence[Sequence[Any]]) -> str:
     """The French sentence saying which header was taken and what was left out above it."""
     texts = [" ".join(str(c).split()) for row in above for c in row if c is not None and str(c).strip()]
     shown = ", ".join(f"« {t[:80]} »" for t in texts[:3]) + (" …" if len(texts) > 3 else "")
-    return (f"en-tête lu ligne {line}, les lignes au-dessus laissées de côté ({shown or 'vides'}) ; "
-            "si ce n'est pas la bonne ligne, l'indiquer : [reader] header_row = …")  # fmt: skip
+    return (
+        f"en-tête lu ligne {line}, les lignes au-dessus laissées de côté ({shown or 'vides'}) ; "
+        "si ce n'est pas la bonne ligne, l'indiquer : [reader] header_row = …"
+    )
 
 
 def widened(header: Sequence[str], width: int) -> list[str]:

@@ -25,7 +25,7 @@ from typing import Any
 from directory.schema import PLACEHOLDER_PIVOT, Problem
 
 from ..encoding import DecodedText
-from .base import ReadError, ReadItem, Reader, payload_of
+from .base import Reader, ReadError, ReadItem, payload_of
 from .table_json import load_json
 
 __all__ = ["DataInclusionReader", "structure_to_national"]
@@ -125,12 +125,22 @@ _MOBILISATION: dict[str, str] = {
     "envoyer-un-mail-avec-une-fiche-de-prescription": "Envoyer un mail avec une fiche de prescription",
 }
 _COPIED = {
-    "id": "id", "nom": "nom", "adresse": "adresse", "complement_adresse": "complement_adresse",
-    "code_postal": "code_postal", "code_insee": "code_insee", "commune": "commune",
-    "latitude": "latitude", "longitude": "longitude", "telephone": "telephone",
-    "date_maj": "date_maj", "source": "source", "typologie": "typologie",
-    "presentation_resume": "presentation_resume", "presentation_detail": "presentation_detail",
-}  # fmt: skip
+    "id": "id",
+    "nom": "nom",
+    "adresse": "adresse",
+    "complement_adresse": "complement_adresse",
+    "code_postal": "code_postal",
+    "code_insee": "code_insee",
+    "commune": "commune",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "telephone": "telephone",
+    "date_maj": "date_maj",
+    "source": "source",
+    "typologie": "typologie",
+    "presentation_resume": "presentation_resume",
+    "presentation_detail": "presentation_detail",
+}
 
 
 class DataInclusionReader(Reader):
@@ -147,7 +157,9 @@ class DataInclusionReader(Reader):
                 by_structure[(None, service.get("structure_id"))].append(service)
         for position, structure in enumerate(structures, start=1):
             if not isinstance(structure, dict):
-                yield ReadItem(position, None, payload_of(structure), [Problem("*", "not_an_object", type(structure).__name__)])
+                yield ReadItem(
+                    position, None, payload_of(structure), [Problem("*", "not_an_object", type(structure).__name__)]
+                )
                 continue
             own = [s for s in structure.get("services") or [] if isinstance(s, dict)]
             key = (structure.get("source"), structure.get("id"))
@@ -167,13 +179,17 @@ def _documents(document: Any) -> tuple[list[Any], list[Any]]:
             return document["items"], []
         if "nom" in document and "id" in document:
             return [document], []
-    raise ReadError("ce n'est pas un export data·inclusion : attendu une liste de structures, "
-                    "une page {\"items\": […]} ou {\"structures\": […], \"services\": […]}")  # fmt: skip
+    raise ReadError(
+        "ce n'est pas un export data·inclusion : attendu une liste de structures, "
+        'une page {"items": […]} ou {"structures": […], "services": […]}'
+    )
 
 
 def structure_to_national(structure: Mapping[str, Any], services: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """One data·inclusion structure (and its services) as a national record."""
-    out: dict[str, Any] = {target: structure[key] for key, target in _COPIED.items() if structure.get(key) not in (None, "")}
+    out: dict[str, Any] = {
+        target: structure[key] for key, target in _COPIED.items() if structure.get(key) not in (None, "")
+    }
     lists: dict[str, list[str]] = defaultdict(list)
 
     def add(field: str, value: str) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from directory.schema import Problem
 
 from ..encoding import DecodedText
-from .base import ReadError, ReadItem, Reader, payload_of
+from .base import Reader, ReadError, ReadItem, payload_of
 from .table_json import load_json
 
 __all__ = ["GeoJsonReader", "point_of"]
@@ -43,7 +43,9 @@ class GeoJsonReader(Reader):
             raise ReadError("le GeoJSON n'a pas de liste « features »")
         for position, feature in enumerate(features, start=1):
             if not isinstance(feature, dict) or not isinstance(feature.get("properties", {}), (dict, type(None))):
-                yield ReadItem(position, None, payload_of(feature), [Problem("*", "not_an_object", type(feature).__name__)])
+                yield ReadItem(
+                    position, None, payload_of(feature), [Problem("*", "not_an_object", type(feature).__name__)]
+                )
                 continue
             record = dict(feature.get("properties") or {})
             point = point_of(feature.get("geometry"))
@@ -76,7 +78,11 @@ def point_of(geometry: Any) -> tuple[float, float] | None:
 
 
 def _position(value: Any) -> tuple[float, float] | None:
-    if isinstance(value, list) and len(value) >= 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value[:2]):
+    if (
+        isinstance(value, list)
+        and len(value) >= 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value[:2])
+    ):
         return (float(value[0]), float(value[1]))
     return None
 

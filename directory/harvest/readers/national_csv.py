@@ -42,5 +42,7 @@ class NationalCsvReader(CsvReader):
             self.file_problems.append(f"colonnes obligatoires absentes : {', '.join(missing)}")
         for item in csv_items(rows, header, self.file_problems):
             if item.record is not None:
-                item.record = {name: restore(value) if isinstance(value, str) else value for name, value in item.record.items()}
+                item.record = {
+                    name: restore(value) if isinstance(value, str) else value for name, value in item.record.items()
+                }
             yield item

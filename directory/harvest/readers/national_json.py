@@ -10,7 +10,7 @@ from typing import Any
 from directory.schema import Problem
 
 from ..encoding import DecodedText
-from .base import ReadError, ReadItem, Reader, payload_of
+from .base import Reader, ReadError, ReadItem, payload_of
 from .table_json import enveloped, load_json
 
 __all__ = ["NationalJsonReader", "flatten_anct"]
@@ -29,7 +29,9 @@ class NationalJsonReader(Reader):
             raise ReadError("le JSON ne contient pas de liste de lieux (attendu un tableau d'objets)")
         for position, record in enumerate(records, start=1):
             if not isinstance(record, dict):
-                yield ReadItem(position, None, payload_of(record), [Problem("*", "not_an_object", type(record).__name__)])
+                yield ReadItem(
+                    position, None, payload_of(record), [Problem("*", "not_an_object", type(record).__name__)]
+                )
                 continue
             yield ReadItem(position, flatten_anct(record), payload_of(record))
 

@@ -87,7 +87,9 @@ def sniff_delimiter(text: str) -> str:
 def header_row_option(value: object) -> int:
     """The ``header_row`` option checked: the number of the header's line (1 = the first)."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ReadError(f"header_row « {value} » : attendu le numéro de la ligne d'en-tête, un nombre entier (1 = la première)")
+        raise ReadError(
+            f"header_row « {value} » : attendu le numéro de la ligne d'en-tête, un nombre entier (1 = la première)"
+        )
     return value
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from directory.schema import Problem
 
 from ..encoding import DecodedText
-from .base import ReadError, ReadItem, Reader, payload_of
+from .base import Reader, ReadError, ReadItem, payload_of
 
 __all__ = ["TableJsonReader", "enveloped", "load_json", "records_at"]
 
@@ -37,7 +37,9 @@ class TableJsonReader(Reader):
         records = records_at(document, self.items)
         for position, record in enumerate(records, start=1):
             if not isinstance(record, dict):
-                yield ReadItem(position, None, payload_of(record), [Problem("*", "not_an_object", type(record).__name__)])
+                yield ReadItem(
+                    position, None, payload_of(record), [Problem("*", "not_an_object", type(record).__name__)]
+                )
                 continue
             yield ReadItem(position, record, payload_of(record))
 

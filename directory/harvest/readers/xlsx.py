@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 
 from ..encoding import DecodedText
 from ._header import HEAD_ROWS, filled, header_index, skipped_note, widened
-from .base import ReadError, ReadItem, Reader, payload_of
+from .base import Reader, ReadError, ReadItem, payload_of
 from .table_csv import header_row_option, unique_header
 
 __all__ = ["XlsxReader"]
@@ -50,14 +50,17 @@ class XlsxReader(Reader):
             raise ReadError("ce fichier n'est pas un classeur Excel (.xlsx) lisible") from err
         if self.sheet is not None and self.sheet not in workbook.sheetnames:
             workbook.close()
-            raise ReadError(f"le classeur n'a pas de feuille « {self.sheet} » (feuilles : {', '.join(workbook.sheetnames)})")
+            raise ReadError(
+                f"le classeur n'a pas de feuille « {self.sheet} » (feuilles : {', '.join(workbook.sheetnames)})"
+            )
         sheet = workbook[self.sheet] if self.sheet is not None else workbook.worksheets[0]
         merges = merged_ranges(sheet)
         start = self.header_row or 1
         return self._rows(workbook, sheet.iter_rows(min_row=start, values_only=True), start, merges)
 
-    def _rows(self, workbook: Any, rows: Iterator[tuple[Any, ...]], start: int,
-              merges: list[tuple[int, int, int, int]]) -> Iterator[ReadItem]:  # fmt: skip
+    def _rows(
+        self, workbook: Any, rows: Iterator[tuple[Any, ...]], start: int, merges: list[tuple[int, int, int, int]]
+    ) -> Iterator[ReadItem]:
         try:
             numbered = ((line, [_cell(v) for v in row]) for line, row in enumerate(rows, start=start))  # empty rows too
             nonblank = ((line, cells) for line, cells in numbered if filled(cells))  # blank rows are skipped

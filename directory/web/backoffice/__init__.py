@@ -30,15 +30,44 @@ routes: list[BaseRoute] = [
     Route("/gestion/deconnexion", guarded(signin.logout), methods=POST, name="gestion_logout"),
     Route("/gestion/", guarded(home.home), methods=GET, name="gestion_home"),
     Route("/gestion/a-verifier", guarded(queue.queue), methods=GET, name="gestion_queue"),
-    Route("/gestion/a-verifier/doublons/{pk:int}", guarded(queue.decide_pair), methods=POST, name="gestion_decide_pair"),
-    Route("/gestion/a-verifier/changements/{pk:int}", guarded(queue.decide_proposal), methods=POST, name="gestion_decide_proposal"),
-    Route("/gestion/a-verifier/nouveaux/{venue_id}", guarded(review.decide_new, roles=CURATORS), methods=POST, name="gestion_decide_new"),
-    Route("/gestion/a-verifier/quarantaine/{pk:int}", guarded(review.fix_form, roles=CURATORS), methods=GET, name="gestion_quarantine"),
-    Route("/gestion/a-verifier/quarantaine/{pk:int}", guarded(review.fix_quarantined, roles=CURATORS), methods=POST, name="gestion_quarantine_fix"),
-    Route("/gestion/a-verifier/quarantaine/{pk:int}/ecarter", guarded(review.dismiss_quarantined, roles=CURATORS), methods=POST, name="gestion_quarantine_dismiss"),
+    Route(
+        "/gestion/a-verifier/doublons/{pk:int}", guarded(queue.decide_pair), methods=POST, name="gestion_decide_pair"
+    ),
+    Route(
+        "/gestion/a-verifier/changements/{pk:int}",
+        guarded(queue.decide_proposal),
+        methods=POST,
+        name="gestion_decide_proposal",
+    ),
+    Route(
+        "/gestion/a-verifier/nouveaux/{venue_id}",
+        guarded(review.decide_new, roles=CURATORS),
+        methods=POST,
+        name="gestion_decide_new",
+    ),
+    Route(
+        "/gestion/a-verifier/quarantaine/{pk:int}",
+        guarded(review.fix_form, roles=CURATORS),
+        methods=GET,
+        name="gestion_quarantine",
+    ),
+    Route(
+        "/gestion/a-verifier/quarantaine/{pk:int}",
+        guarded(review.fix_quarantined, roles=CURATORS),
+        methods=POST,
+        name="gestion_quarantine_fix",
+    ),
+    Route(
+        "/gestion/a-verifier/quarantaine/{pk:int}/ecarter",
+        guarded(review.dismiss_quarantined, roles=CURATORS),
+        methods=POST,
+        name="gestion_quarantine_dismiss",
+    ),
     Route("/gestion/lieux", guarded(home.venue_list), methods=GET, name="gestion_venues"),
     Route("/gestion/lieux/nouveau", guarded(editing.new_form, roles=CURATORS), methods=GET, name="gestion_venue_new"),
-    Route("/gestion/lieux/nouveau", guarded(editing.create, roles=CURATORS), methods=POST, name="gestion_venue_new_post"),
+    Route(
+        "/gestion/lieux/nouveau", guarded(editing.create, roles=CURATORS), methods=POST, name="gestion_venue_new_post"
+    ),
     Route("/gestion/lieux/{venue_id}", guarded(editing.edit_form), methods=GET, name="gestion_venue"),
     Route("/gestion/lieux/{venue_id}", guarded(editing.save), methods=POST, name="gestion_venue_save"),
     Route("/gestion/lieux/{venue_id}/rendre", guarded(editing.unlock), methods=POST, name="gestion_unlock"),
@@ -48,16 +77,45 @@ routes: list[BaseRoute] = [
     Route("/gestion/lieux/{venue_id}/fusionner", guarded(reshaping.merge), methods=POST, name="gestion_merge_post"),
     Route("/gestion/lieux/{venue_id}/separer", guarded(reshaping.split), methods=POST, name="gestion_split"),
     Route("/gestion/lieux/{venue_id}/historique", guarded(history.history), methods=GET, name="gestion_history"),
-    Route("/gestion/lieux/{venue_id}/historique/annuler", guarded(history.revert_change), methods=POST, name="gestion_revert"),
-    Route("/gestion/lieux/{venue_id}/historique/revenir", guarded(history.revert_to), methods=POST, name="gestion_revert_to"),
+    Route(
+        "/gestion/lieux/{venue_id}/historique/annuler",
+        guarded(history.revert_change),
+        methods=POST,
+        name="gestion_revert",
+    ),
+    Route(
+        "/gestion/lieux/{venue_id}/historique/revenir",
+        guarded(history.revert_to),
+        methods=POST,
+        name="gestion_revert_to",
+    ),
     Route("/gestion/demander", guarded(claims.claim_form, roles=STRUCTURE), methods=GET, name="gestion_claim"),
     Route("/gestion/demander", guarded(claims.ask, roles=STRUCTURE), methods=POST, name="gestion_claim_post"),
     Route("/gestion/demandes", guarded(claims.claims, roles=CURATORS), methods=GET, name="gestion_claims"),
-    Route("/gestion/demandes/{pk:int}", guarded(claims.decide, roles=CURATORS), methods=POST, name="gestion_claim_decide"),
+    Route(
+        "/gestion/demandes/{pk:int}", guarded(claims.decide, roles=CURATORS), methods=POST, name="gestion_claim_decide"
+    ),
     Route("/gestion/comptes", guarded(accounts.accounts, roles=ADMIN), methods=GET, name="gestion_accounts"),
     Route("/gestion/comptes", guarded(accounts.add, roles=ADMIN), methods=POST, name="gestion_account_add"),
-    Route("/gestion/comptes/{login}", guarded(accounts.change, roles=ADMIN), methods=POST, name="gestion_account_change"),
-    Route("/gestion/comptes/{login}/lien", guarded(accounts.new_link, roles=ADMIN), methods=POST, name="gestion_account_link"),
-    Route("/gestion/comptes/{login}/desactiver", guarded(accounts.disable, roles=ADMIN), methods=POST, name="gestion_account_disable"),
-    Route("/gestion/comptes/{login}/reactiver", guarded(accounts.enable, roles=ADMIN), methods=POST, name="gestion_account_enable"),
-]  # fmt: skip
+    Route(
+        "/gestion/comptes/{login}", guarded(accounts.change, roles=ADMIN), methods=POST, name="gestion_account_change"
+    ),
+    Route(
+        "/gestion/comptes/{login}/lien",
+        guarded(accounts.new_link, roles=ADMIN),
+        methods=POST,
+        name="gestion_account_link",
+    ),
+    Route(
+        "/gestion/comptes/{login}/desactiver",
+        guarded(accounts.disable, roles=ADMIN),
+        methods=POST,
+        name="gestion_account_disable",
+    ),
+    Route(
+        "/gestion/comptes/{login}/reactiver",
+        guarded(accounts.enable, roles=ADMIN),
+        methods=POST,
+        name="gestion_account_enable",
+    ),
+]

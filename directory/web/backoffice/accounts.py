@@ -9,9 +9,16 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from directory.curation import (
-    ROLES, InvalidAccount, MailFailed, add_account, change_account, disable_account, issue_link, send_link,
+    ROLES,
+    InvalidAccount,
+    MailFailed,
+    add_account,
+    change_account,
+    disable_account,
+    issue_link,
+    send_link,
     territory_label,
-)  # fmt: skip
+)
 from directory.errors import InvalidQuery
 from directory.store import Account, UnknownAccount, utcnow
 
@@ -22,9 +29,14 @@ from .links import mailer_for, password_url
 __all__ = ["accounts", "add", "change", "enable", "disable", "new_link"]
 
 ACTIONS = {
-    "create": "création", "update": "modification", "reset": "nouveau lien", "password": "mot de passe choisi",
-    "disable": "désactivation", "enable": "réactivation", "login": "connexion",
-}  # fmt: skip
+    "create": "création",
+    "update": "modification",
+    "reset": "nouveau lien",
+    "password": "mot de passe choisi",
+    "disable": "désactivation",
+    "enable": "réactivation",
+    "login": "connexion",
+}
 
 
 def _items(text: str) -> list[str]:
@@ -42,11 +54,18 @@ def _account(request: Request) -> Account:
 def _page(request: Request, visit: Visit, *, status: int = 200, **extra: object) -> Response:
     store, places = request.app.state.store, request.app.state.places
     context = {
-        "visit": visit, "nav": "accounts", "roles": ROLES, "actions": ACTIONS,
+        "visit": visit,
+        "nav": "accounts",
+        "roles": ROLES,
+        "actions": ACTIONS,
         "accounts": [(a, [territory_label(t, places) for t in a.territories]) for a in store.accounts.all()],
-        "events": store.accounts.events(limit=100), "error": None, "link": None, "sent": None, "form": {},
+        "events": store.accounts.events(limit=100),
+        "error": None,
+        "link": None,
+        "sent": None,
+        "form": {},
         "message": request.query_params.get("message"),
-    } | extra  # fmt: skip
+    } | extra
     return render(request, "gestion/accounts.html", context, status=status)
 
 
@@ -60,7 +79,12 @@ def _hand_over(request: Request, visit: Visit, account: Account, token: str, *, 
         if send_link(mailer_for(request.app.state.settings), account, link, invitation=invitation):
             return _page(request, visit, sent=account)
     except MailFailed as err:
-        return _page(request, visit, link=(account, link), error=f"Le courriel n'est pas parti : {err}. Transmettez le lien vous-même.")
+        return _page(
+            request,
+            visit,
+            link=(account, link),
+            error=f"Le courriel n'est pas parti : {err}. Transmettez le lien vous-même.",
+        )
     return _page(request, visit, link=(account, link))
 
 
@@ -70,10 +94,17 @@ async def add(request: Request, visit: Visit) -> Response:
     values = {k: str(form.get(k, "")) for k in ("login", "name", "email", "role", "territories", "venues")}
     try:
         account = add_account(
-            store, values["login"].strip().lower(), values["name"], values["role"], email=values["email"],
-            territories=_items(values["territories"]), venues=_items(values["venues"]),
-            places=request.app.state.places, actor=visit.account.login, at=utcnow(),
-        )  # fmt: skip
+            store,
+            values["login"].strip().lower(),
+            values["name"],
+            values["role"],
+            email=values["email"],
+            territories=_items(values["territories"]),
+            venues=_items(values["venues"]),
+            places=request.app.state.places,
+            actor=visit.account.login,
+            at=utcnow(),
+        )
     except InvalidAccount as err:
         return _page(request, visit, error=str(err), form=values, status=400)
     token = issue_link(store, account.login, actor=visit.account.login, at=utcnow())
@@ -86,10 +117,15 @@ async def change(request: Request, visit: Visit) -> Response:
     account = _account(request)
     try:
         change_account(
-            request.app.state.store, account.login, role=str(form.get("role", "")),
-            territories=_items(str(form.get("territories", ""))), venues=_items(str(form.get("venues", ""))),
-            places=request.app.state.places, actor=visit.account.login, at=utcnow(),
-        )  # fmt: skip
+            request.app.state.store,
+            account.login,
+            role=str(form.get("role", "")),
+            territories=_items(str(form.get("territories", ""))),
+            venues=_items(str(form.get("venues", ""))),
+            places=request.app.state.places,
+            actor=visit.account.login,
+            at=utcnow(),
+        )
     except InvalidAccount as err:
         return _page(request, visit, error=f"{account.login} : {err}", status=400)
     return RedirectResponse(request.url_for("gestion_accounts").path + "?message=modifie", status_code=303)
@@ -118,5 +154,3 @@ async def enable(request: Request, visit: Visit) -> Response:
     account = _account(request)
     request.app.state.store.accounts.set_active(account.login, True, actor=visit.account.login, at=utcnow())
     return RedirectResponse(request.url_for("gestion_accounts").path + "?message=reactive", status_code=303)
-
-

@@ -25,8 +25,14 @@ async def claim_form(request: Request, visit: Visit) -> Response:
     store = request.app.state.store
     text = request.query_params.get("q", "")[:100]
     found = store.scope_venues(_EVERYWHERE, text=text, today=local_now().date(), limit=20)[1] if text.strip() else []
-    context = {"visit": visit, "nav": "claim", "text": text, "found": [v for v in found if v.id not in visit.account.venues],
-               "mine": store.claims.list(status=None, login=visit.account.login), "sent": request.query_params.get("envoye")}  # fmt: skip
+    context = {
+        "visit": visit,
+        "nav": "claim",
+        "text": text,
+        "found": [v for v in found if v.id not in visit.account.venues],
+        "mine": store.claims.list(status=None, login=visit.account.login),
+        "sent": request.query_params.get("envoye"),
+    }
     return render(request, "gestion/claim.html", context)
 
 
@@ -39,7 +45,9 @@ async def ask(request: Request, visit: Visit) -> Response:
         raise InvalidQuery(detail="Choisissez un lieu publié dans l'annuaire.")
     message = str(form.get("message", "")).strip()[:2000]
     if not message:
-        raise InvalidQuery(detail="Dites en quelques mots pourquoi vous répondez de ce lieu (votre fonction, la structure).")
+        raise InvalidQuery(
+            detail="Dites en quelques mots pourquoi vous répondez de ce lieu (votre fonction, la structure)."
+        )
     store.claims.ask(visit.account.login, venue_id, message, utcnow())
     return RedirectResponse(request.url_for("gestion_claim").path + "?envoye=1", status_code=303)
 
@@ -47,8 +55,13 @@ async def ask(request: Request, visit: Visit) -> Response:
 async def claims(request: Request, visit: Visit) -> Response:
     store = request.app.state.store
     accounts = {a.login: a for a in store.accounts.all()}
-    context = {"visit": visit, "nav": "claims", "claims": store.claims.list(scope=visit.scope), "accounts": accounts,
-               "done": request.query_params.get("fait")}  # fmt: skip
+    context = {
+        "visit": visit,
+        "nav": "claims",
+        "claims": store.claims.list(scope=visit.scope),
+        "accounts": accounts,
+        "done": request.query_params.get("fait"),
+    }
     return render(request, "gestion/claims.html", context)
 
 

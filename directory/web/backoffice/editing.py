@@ -56,17 +56,30 @@ def _origins(request: Request, stored: StoredVenue) -> dict[str, str]:
 
 
 def _render(
-    request: Request, visit: Visit, stored: StoredVenue, values: Mapping[str, str],
-    errors: Mapping[str, list[str]] | None = None, status: int = 200, form: Any = None,
-) -> Response:  # fmt: skip
+    request: Request,
+    visit: Visit,
+    stored: StoredVenue,
+    values: Mapping[str, str],
+    errors: Mapping[str, list[str]] | None = None,
+    status: int = 200,
+    form: Any = None,
+) -> Response:
     context = {
         **week_context(values, form),
-        "visit": visit, "nav": "venues", "stored": stored, "venue": stored.venue, "values": values,
-        "errors": errors or {}, "labels": LABELS, "sections": FORM_SECTIONS, "origins": _origins(request, stored),
+        "visit": visit,
+        "nav": "venues",
+        "stored": stored,
+        "venue": stored.venue,
+        "values": values,
+        "errors": errors or {},
+        "labels": LABELS,
+        "sections": FORM_SECTIONS,
+        "origins": _origins(request, stored),
         "locked": {name for name, p in stored.provenance.items() if p.locked},
-        "saved": request.query_params.get("enregistre"), "message": request.query_params.get("message"),
+        "saved": request.query_params.get("enregistre"),
+        "message": request.query_params.get("message"),
         "source_names": request.app.state.store.sources.names(),
-    }  # fmt: skip
+    }
     return render(request, "gestion/venue.html", context, status=status)
 
 
@@ -142,11 +155,23 @@ async def restore(request: Request, visit: Visit) -> Response:
     return venue_redirect(request, stored.venue.id, message="restaure")
 
 
-
-def _new_page(request: Request, visit: Visit, values: Mapping[str, str], errors: Mapping[str, list[str]] | None = None,
-              status: int = 200, form: Any = None) -> Response:  # fmt: skip
-    context = {**week_context(values, form), "visit": visit, "nav": "venues", "values": values, "errors": errors or {},
-               "labels": LABELS, "sections": FORM_SECTIONS}  # fmt: skip
+def _new_page(
+    request: Request,
+    visit: Visit,
+    values: Mapping[str, str],
+    errors: Mapping[str, list[str]] | None = None,
+    status: int = 200,
+    form: Any = None,
+) -> Response:
+    context = {
+        **week_context(values, form),
+        "visit": visit,
+        "nav": "venues",
+        "values": values,
+        "errors": errors or {},
+        "labels": LABELS,
+        "sections": FORM_SECTIONS,
+    }
     return render(request, "gestion/new_venue.html", context, status=status)
 
 
@@ -163,8 +188,12 @@ async def create(request: Request, visit: Visit) -> Response:
         return _new_page(request, visit, submitted, grid_error, status=400, form=form)
     try:
         with store.writer() as writer:
-            done = writer.create_venue({k: v for k, v in submitted.items() if v}, visit.account.login, utcnow(),
-                                       places=request.app.state.places)  # fmt: skip
+            done = writer.create_venue(
+                {k: v for k, v in submitted.items() if v},
+                visit.account.login,
+                utcnow(),
+                places=request.app.state.places,
+            )
             code_insee = writer.venue_communes([done.venue_id])[done.venue_id]
             if not visit.scope.contains("", code_insee):  # written in this transaction only: undone
                 raise Forbidden(detail="Ce lieu est hors des territoires dont vous répondez : il n'a pas été ajouté.")

@@ -19,9 +19,22 @@ from directory.schema import LIST_VOCABULARIES, Vocabulary
 from directory.schema.week import DAYS, editable_week, hhmm, write_week
 
 __all__ = [
-    "DAY_LABELS", "FORM_SECTIONS", "FormField", "LABELS", "SLOTS", "WeekGrid", "current_raw", "described", "submitted_raw",
-    "form_values", "typed_grid", "venue_value", "week_context", "week_grid", "week_from_form",
-]  # fmt: skip
+    "DAY_LABELS",
+    "FORM_SECTIONS",
+    "FormField",
+    "LABELS",
+    "SLOTS",
+    "WeekGrid",
+    "current_raw",
+    "described",
+    "submitted_raw",
+    "form_values",
+    "typed_grid",
+    "venue_value",
+    "week_context",
+    "week_grid",
+    "week_from_form",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,51 +52,74 @@ class FormField:
 
 #: The form, section by section, in the order a person reads a venue.
 FORM_SECTIONS: tuple[tuple[str, tuple[FormField, ...]], ...] = (
-    ("Le lieu", (
-        FormField("nom", "Nom du lieu"),
-        FormField("pivot", "SIRET de la structure", hint="14 chiffres ; laissez 00000000000000 s'il est inconnu."),
-        FormField("structure_parente", "Structure parente"),
-        FormField("typologie", "Type de structure", "choices"),
-        FormField("presentation_resume", "Présentation courte", "textarea", hint="280 caractères au plus."),
-        FormField("presentation_detail", "Présentation détaillée", "textarea"),
-    )),
-    ("Adresse et position", (
-        FormField("adresse", "Adresse (numéro et voie)", autocomplete="address-line1"),
-        FormField("complement_adresse", "Complément d'adresse", autocomplete="address-line2"),
-        FormField("code_postal", "Code postal", autocomplete="postal-code"),
-        FormField("commune", "Commune", autocomplete="address-level2"),
-        FormField("code_insee", "Code INSEE de la commune", hint="Laissez vide : il est déduit du code postal et de la commune."),
-        FormField("latitude", "Latitude", "number", hint="En degrés décimaux, par exemple 45.7597."),
-        FormField("longitude", "Longitude", "number", hint="En degrés décimaux, par exemple 4.8422."),
-    )),
-    ("Contact et horaires", (
-        FormField("telephone", "Téléphone", autocomplete="tel"),
-        FormField("courriels", "Courriels", "lines", hint="Un par ligne."),
-        FormField("site_web", "Sites web", "lines", hint="Un par ligne, avec https://."),
-        FormField("horaires", "Horaires (format OpenStreetMap)", hint="Par exemple : Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00"),
-        FormField("prise_rdv", "Lien de prise de rendez-vous"),
-        FormField("fiche_acces_libre", "Fiche Acceslibre (accessibilité)"),
-    )),
-    ("Ce que propose le lieu", (
-        FormField("services", "Services", "choices"),
-        FormField("publics_specifiquement_adresses", "Publics accueillis en particulier", "choices"),
-        FormField("prise_en_charge_specifique", "Prise en charge spécifique", "choices"),
-        FormField("modalites_acces", "Modalités d'accès", "choices"),
-        FormField("modalites_accompagnement", "Modalités d'accompagnement", "choices"),
-        FormField("frais_a_charge", "Frais à charge", "choices"),
-        FormField("conditions_frais", "Conditions de frais", "choices"),
-        FormField("itinerance", "Itinérance", "choices"),
-        FormField("dispositif_programmes_nationaux", "Dispositifs et programmes nationaux", "choices"),
-        FormField("formations_labels", "Formations et labels", "choices"),
-        FormField("autres_formations_labels", "Autres formations et labels"),
-    )),
-)  # fmt: skip
+    (
+        "Le lieu",
+        (
+            FormField("nom", "Nom du lieu"),
+            FormField("pivot", "SIRET de la structure", hint="14 chiffres ; laissez 00000000000000 s'il est inconnu."),
+            FormField("structure_parente", "Structure parente"),
+            FormField("typologie", "Type de structure", "choices"),
+            FormField("presentation_resume", "Présentation courte", "textarea", hint="280 caractères au plus."),
+            FormField("presentation_detail", "Présentation détaillée", "textarea"),
+        ),
+    ),
+    (
+        "Adresse et position",
+        (
+            FormField("adresse", "Adresse (numéro et voie)", autocomplete="address-line1"),
+            FormField("complement_adresse", "Complément d'adresse", autocomplete="address-line2"),
+            FormField("code_postal", "Code postal", autocomplete="postal-code"),
+            FormField("commune", "Commune", autocomplete="address-level2"),
+            FormField(
+                "code_insee",
+                "Code INSEE de la commune",
+                hint="Laissez vide : il est déduit du code postal et de la commune.",
+            ),
+            FormField("latitude", "Latitude", "number", hint="En degrés décimaux, par exemple 45.7597."),
+            FormField("longitude", "Longitude", "number", hint="En degrés décimaux, par exemple 4.8422."),
+        ),
+    ),
+    (
+        "Contact et horaires",
+        (
+            FormField("telephone", "Téléphone", autocomplete="tel"),
+            FormField("courriels", "Courriels", "lines", hint="Un par ligne."),
+            FormField("site_web", "Sites web", "lines", hint="Un par ligne, avec https://."),
+            FormField(
+                "horaires",
+                "Horaires (format OpenStreetMap)",
+                hint="Par exemple : Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00",
+            ),
+            FormField("prise_rdv", "Lien de prise de rendez-vous"),
+            FormField("fiche_acces_libre", "Fiche Acceslibre (accessibilité)"),
+        ),
+    ),
+    (
+        "Ce que propose le lieu",
+        (
+            FormField("services", "Services", "choices"),
+            FormField("publics_specifiquement_adresses", "Publics accueillis en particulier", "choices"),
+            FormField("prise_en_charge_specifique", "Prise en charge spécifique", "choices"),
+            FormField("modalites_acces", "Modalités d'accès", "choices"),
+            FormField("modalites_accompagnement", "Modalités d'accompagnement", "choices"),
+            FormField("frais_a_charge", "Frais à charge", "choices"),
+            FormField("conditions_frais", "Conditions de frais", "choices"),
+            FormField("itinerance", "Itinérance", "choices"),
+            FormField("dispositif_programmes_nationaux", "Dispositifs et programmes nationaux", "choices"),
+            FormField("formations_labels", "Formations et labels", "choices"),
+            FormField("autres_formations_labels", "Autres formations et labels"),
+        ),
+    ),
+)
 
 #: Field → its label, for histories, errors and proposals.
 LABELS: dict[str, str] = {f.name: f.label for _, section in FORM_SECTIONS for f in section} | {
-    "date_maj": "Date de mise à jour", "source": "Source", "geo_method": "Méthode de placement",
-    "merged_into": "Fusionné dans le lieu", "reason": "Raison",
-}  # fmt: skip
+    "date_maj": "Date de mise à jour",
+    "source": "Source",
+    "geo_method": "Méthode de placement",
+    "merged_into": "Fusionné dans le lieu",
+    "reason": "Raison",
+}
 
 _FIELDS = {f.name: f for _, section in FORM_SECTIONS for f in section}
 
@@ -130,7 +166,9 @@ def described(value: Any, field: str | None = None) -> str:
         labels = _TERM_LABELS.get(field or "", {})
         return " | ".join(labels.get(str(v), str(v)) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{LABELS.get(k, k).lower()} : {described(v, k)}" for k, v in value.items() if k != "geo_method")
+        return ", ".join(
+            f"{LABELS.get(k, k).lower()} : {described(v, k)}" for k, v in value.items() if k != "geo_method"
+        )
     return str(value)
 
 
@@ -148,7 +186,15 @@ def venue_value(venue: Any, name: str) -> str:
 
 # -- the weekly editor of « horaires » ------------------------------------------------
 
-DAY_LABELS = {"Mo": "Lundi", "Tu": "Mardi", "We": "Mercredi", "Th": "Jeudi", "Fr": "Vendredi", "Sa": "Samedi", "Su": "Dimanche"}
+DAY_LABELS = {
+    "Mo": "Lundi",
+    "Tu": "Mardi",
+    "We": "Mercredi",
+    "Th": "Jeudi",
+    "Fr": "Vendredi",
+    "Sa": "Samedi",
+    "Su": "Dimanche",
+}
 SLOTS = 2  # ranges a day in the grid: morning and afternoon
 #: Day → its ranges as « HH:MM » pairs, SLOTS of them (empty strings where closed).
 WeekGrid = dict[str, list[tuple[str, str]]]
@@ -174,9 +220,12 @@ def _minutes(text: str) -> int | None:
 def typed_grid(form: FormData | Mapping[str, Any]) -> WeekGrid:
     """The grid as the person left it."""
     return {
-        day: [(str(form.get(f"h-{day}-{i}-de") or "").strip(), str(form.get(f"h-{day}-{i}-a") or "").strip()) for i in range(SLOTS)]
+        day: [
+            (str(form.get(f"h-{day}-{i}-de") or "").strip(), str(form.get(f"h-{day}-{i}-a") or "").strip())
+            for i in range(SLOTS)
+        ]
         for day in DAYS
-    }  # fmt: skip
+    }
 
 
 def week_from_form(form: FormData | Mapping[str, Any]) -> tuple[str | None, str | None]:

@@ -72,7 +72,9 @@ def guarded(handler: Handler, *, roles: Collection[str] = ALL_ROLES) -> Callable
             form = await request.form()
             token = form.get("csrf")
             if not sessions.csrf_ok(session, token if isinstance(token, str) else None):
-                raise CsrfRefused(detail="Ce formulaire a expiré ou ne vient pas de ce site : rechargez la page, puis recommencez.")
+                raise CsrfRefused(
+                    detail="Ce formulaire a expiré ou ne vient pas de ce site : rechargez la page, puis recommencez."
+                )
         if account.role not in roles:
             raise Forbidden(detail="Votre rôle ne donne pas accès à cette page.")
         visit = Visit(account, scope_of(account, request.app.state.places), session, sessions.csrf_token(session), form)

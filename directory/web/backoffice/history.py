@@ -6,7 +6,7 @@ index follow like for any correction."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from typing import Any
 
 from starlette.requests import Request
@@ -24,9 +24,14 @@ from .guard import Visit
 __all__ = ["ACTIONS", "history", "revert_change", "revert_to"]
 
 ACTIONS = {
-    "create": "création", "update": "modification", "withdraw": "retrait", "restore": "retour dans l'annuaire",
-    "merge": "fusion", "publish": "publication", "refuse": "refus (jamais publié)",
-}  # fmt: skip
+    "create": "création",
+    "update": "modification",
+    "withdraw": "retrait",
+    "restore": "retour dans l'annuaire",
+    "merge": "fusion",
+    "publish": "publication",
+    "refuse": "refus (jamais publié)",
+}
 
 
 def _who(row: dict[str, Any], accounts: dict[str, str], sources: dict[str, str]) -> str:
@@ -45,15 +50,25 @@ async def history(request: Request, visit: Visit) -> Response:
     sources = store.sources.names()
     entries = [
         {
-            "seq": row["seq"], "at": row["at"], "action": ACTIONS.get(row["action"], row["action"]),
-            "field": LABELS.get(row["field"] or "", row["field"] or ""), "old": described(row["old"], row["field"]),
-            "new": described(row["new"], row["field"]) if row["action"] != "create" else "", "who": _who(row, accounts, sources),
+            "seq": row["seq"],
+            "at": row["at"],
+            "action": ACTIONS.get(row["action"], row["action"]),
+            "field": LABELS.get(row["field"] or "", row["field"] or ""),
+            "old": described(row["old"], row["field"]),
+            "new": described(row["new"], row["field"]) if row["action"] != "create" else "",
+            "who": _who(row, accounts, sources),
             "revertible": row["action"] == "update" and stored.status == "active",
         }
         for row in reversed(store.history(stored.venue.id))
-    ]  # fmt: skip
-    context = {"visit": visit, "nav": "venues", "stored": stored, "venue": stored.venue, "entries": entries,
-               "message": request.query_params.get("message")}  # fmt: skip
+    ]
+    context = {
+        "visit": visit,
+        "nav": "venues",
+        "stored": stored,
+        "venue": stored.venue,
+        "entries": entries,
+        "message": request.query_params.get("message"),
+    }
     return render(request, "gestion/history.html", context)
 
 
@@ -92,7 +107,7 @@ async def revert_to(request: Request, visit: Visit) -> Response:
         day = datetime.fromisoformat(str(form.get("date", ""))).date()
     except ValueError as err:
         raise InvalidQuery(detail="Date invalide : choisissez un jour (AAAA-MM-JJ).") from err
-    when = datetime.combine(day, time.max, tzinfo=timezone.utc)
+    when = datetime.combine(day, time.max, tzinfo=UTC)
     try:
         with store.writer() as writer:
             writer.revert_to(stored.venue.id, when, visit.account.login, utcnow(), places=request.app.state.places)

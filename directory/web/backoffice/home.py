@@ -32,12 +32,17 @@ async def home(request: Request, visit: Visit) -> Response:
         for source_id, count in sorted(feeding.items(), key=lambda item: -item[1])
     ]
     context = {
-        "visit": visit, "nav": "home", "role": ROLES.get(visit.account.role, visit.account.role),
+        "visit": visit,
+        "nav": "home",
+        "role": ROLES.get(visit.account.role, visit.account.role),
         "territories": [territory_label(t, places) for t in visit.account.territories],
-        "queue": queue_counts(request, visit), "total": total, "care": care, "care_labels": CARE_FILTERS,
+        "queue": queue_counts(request, visit),
+        "total": total,
+        "care": care,
+        "care_labels": CARE_FILTERS,
         "harvests": harvests,
         "claims": len(store.claims.list(scope=visit.scope)) if visit.account.role != "structure" else None,
-    }  # fmt: skip
+    }
     return render(request, "gestion/home.html", context)
 
 
@@ -55,7 +60,14 @@ async def venue_list(request: Request, visit: Visit) -> Response:
     )
     pages = max(1, -(-total // PAGE_SIZE))
     context = {
-        "visit": visit, "nav": "venues", "venues": venues, "total": total, "care": care, "text": text,
-        "care_labels": CARE_FILTERS, "page": min(page, pages), "pages": pages,
-    }  # fmt: skip
+        "visit": visit,
+        "nav": "venues",
+        "venues": venues,
+        "total": total,
+        "care": care,
+        "text": text,
+        "care_labels": CARE_FILTERS,
+        "page": min(page, pages),
+        "pages": pages,
+    }
     return render(request, "gestion/venues.html", context)

@@ -31,16 +31,25 @@ __all__ = ["TABS", "decide_pair", "decide_proposal", "queue", "queue_counts"]
 
 #: Tab → its title.
 TABS = {
-    "doublons": "Doublons possibles", "changements": "Changements proposés", "nouveaux": "Nouveaux lieux à publier",
+    "doublons": "Doublons possibles",
+    "changements": "Changements proposés",
+    "nouveaux": "Nouveaux lieux à publier",
     "quarantaine": "Fiches en quarantaine",
-}  # fmt: skip
+}
 _LIMIT = 500  # items shown (and counted) per tab; the count says « 500 et plus » beyond
 #: Fields shown side by side for a pair.
 PAIR_FIELDS = (
-    ("nom", "Nom"), ("adresse", "Adresse"), ("complement_adresse", "Complément"), ("code_postal", "Code postal"),
-    ("commune", "Commune"), ("telephone", "Téléphone"), ("courriels", "Courriels"), ("site_web", "Site web"),
-    ("pivot", "SIRET"), ("horaires", "Horaires"),
-)  # fmt: skip
+    ("nom", "Nom"),
+    ("adresse", "Adresse"),
+    ("complement_adresse", "Complément"),
+    ("code_postal", "Code postal"),
+    ("commune", "Commune"),
+    ("telephone", "Téléphone"),
+    ("courriels", "Courriels"),
+    ("site_web", "Site web"),
+    ("pivot", "SIRET"),
+    ("horaires", "Horaires"),
+)
 
 
 def _waiting(request: Request, visit: Visit) -> dict[str, list[Any]]:
@@ -60,9 +69,23 @@ def queue_counts(request: Request, visit: Visit) -> dict[str, int]:
 
 
 def _proposal_view(p: Proposal) -> dict[str, Any]:
-    label = "L'adresse" if p.field == "adresse" else "La position" if p.field == "latitude" else LABELS.get(p.field, p.field)
-    return {"pk": p.pk, "venue_id": p.venue_id, "venue_name": p.venue_name, "label": label, "source": p.source_name,
-            "value": described(p.value, p.field), "current": described(p.current, p.field), "at": p.created_at}  # fmt: skip
+    label = (
+        "L'adresse"
+        if p.field == "adresse"
+        else "La position"
+        if p.field == "latitude"
+        else LABELS.get(p.field, p.field)
+    )
+    return {
+        "pk": p.pk,
+        "venue_id": p.venue_id,
+        "venue_name": p.venue_name,
+        "label": label,
+        "source": p.source_name,
+        "value": described(p.value, p.field),
+        "current": described(p.current, p.field),
+        "at": p.created_at,
+    }
 
 
 def _shown(value: Any) -> str:
@@ -77,24 +100,43 @@ async def queue(request: Request, visit: Visit) -> Response:
         raise InvalidQuery(detail=f"Onglet inconnu : choisissez parmi {', '.join(TABS)}.")
     waiting = _waiting(request, visit)
     names = request.app.state.store.sources.names()
-    pairs = [] if tab != "doublons" else [
-        {
-            **item,
-            "evidence": pair_evidence(item["parts"] or {}, item["left"], item["right"]),
-            "rows": [(label, _shown(item["left"].get(name)), _shown(item["right"].get(name))) for name, label in PAIR_FIELDS],
-            "sources": tuple(names.get(item[key].split(":", 1)[0], item[key].split(":", 1)[0]) for key in ("left_key", "right_key")),
-        }
-        for item in waiting["doublons"]
-    ]  # fmt: skip
+    pairs = (
+        []
+        if tab != "doublons"
+        else [
+            {
+                **item,
+                "evidence": pair_evidence(item["parts"] or {}, item["left"], item["right"]),
+                "rows": [
+                    (label, _shown(item["left"].get(name)), _shown(item["right"].get(name)))
+                    for name, label in PAIR_FIELDS
+                ],
+                "sources": tuple(
+                    names.get(item[key].split(":", 1)[0], item[key].split(":", 1)[0])
+                    for key in ("left_key", "right_key")
+                ),
+            }
+            for item in waiting["doublons"]
+        ]
+    )
     proposals = [_proposal_view(p) for p in waiting["changements"]] if tab == "changements" else []
     pending = pending_views(waiting["nouveaux"]) if tab == "nouveaux" else []
     quarantined = quarantine_views(waiting["quarantaine"]) if tab == "quarantaine" else []
     made = request.query_params.get("lieu", "")
     context = {
-        "visit": visit, "nav": "queue", "tab": tab, "tabs": TABS, "counts": {tab: len(items) for tab, items in waiting.items()},
-        "pairs": pairs, "proposals": proposals, "pending": pending, "quarantined": quarantined, "limit": _LIMIT,
-        "done": request.query_params.get("fait"), "made": made if is_venue_id(made) else None,
-    }  # fmt: skip
+        "visit": visit,
+        "nav": "queue",
+        "tab": tab,
+        "tabs": TABS,
+        "counts": {tab: len(items) for tab, items in waiting.items()},
+        "pairs": pairs,
+        "proposals": proposals,
+        "pending": pending,
+        "quarantined": quarantined,
+        "limit": _LIMIT,
+        "done": request.query_params.get("fait"),
+        "made": made if is_venue_id(made) else None,
+    }
     return render(request, "gestion/queue.html", context)
 
 
@@ -113,7 +155,10 @@ async def decide_pair(request: Request, visit: Visit) -> Response:
     with store.writer() as writer:
         writer.decide(item["left_key"], item["right_key"], decision, visit.account.login, utcnow())
     sync(request.app.state.index, store)
-    target = request.url_for("gestion_queue").path + f"?onglet=doublons&fait={'meme-lieu' if decision == 'match' else 'lieux-differents'}"
+    target = (
+        request.url_for("gestion_queue").path
+        + f"?onglet=doublons&fait={'meme-lieu' if decision == 'match' else 'lieux-differents'}"
+    )
     return RedirectResponse(target, status_code=303)
 
 
@@ -128,7 +173,9 @@ async def decide_proposal(request: Request, visit: Visit) -> Response:
     if not store.proposals(pk=pk, scope=visit.scope.clause(), limit=1):
         if store.proposals(pk=pk, limit=1):
             raise Forbidden(detail="Ce changement concerne un lieu dont vous ne répondez pas.")
-        raise InvalidQuery(detail="Ce changement n'est plus à vérifier : il a été décidé, ou la source a changé depuis.")
+        raise InvalidQuery(
+            detail="Ce changement n'est plus à vérifier : il a été décidé, ou la source a changé depuis."
+        )
     try:
         with store.writer() as writer:
             if choice == "accepter":
@@ -137,9 +184,14 @@ async def decide_proposal(request: Request, visit: Visit) -> Response:
                 reason = str(visit.form.get("raison", "")).strip()[:500] or None
                 writer.reject_proposal(pk, visit.account.login, utcnow(), reason)
     except (UnknownProposal, ProposalClosed) as err:
-        raise InvalidQuery(detail="Ce changement n'est plus à vérifier : il a été décidé, ou la source a changé depuis.") from err
+        raise InvalidQuery(
+            detail="Ce changement n'est plus à vérifier : il a été décidé, ou la source a changé depuis."
+        ) from err
     except InvalidValue as err:
         raise InvalidQuery(detail="La valeur proposée n'est pas acceptée : " + str(err)) from err
     sync(request.app.state.index, store)
-    target = request.url_for("gestion_queue").path + f"?onglet=changements&fait={'accepte' if choice == 'accepter' else 'refuse'}"
+    target = (
+        request.url_for("gestion_queue").path
+        + f"?onglet=changements&fait={'accepte' if choice == 'accepter' else 'refuse'}"
+    )
     return RedirectResponse(target, status_code=303)

@@ -30,8 +30,17 @@ async def merge_form(request: Request, visit: Visit) -> Response:
         raise InvalidQuery(detail="Seul un lieu publié peut être fusionné.")
     other_id = request.query_params.get("avec", "").strip()
     text = request.query_params.get("q", "")[:100]
-    context = {"visit": visit, "nav": "venues", "stored": here, "venue": here.venue, "text": text, "other": None,
-               "candidates": [], "rows": [], "errors": None}  # fmt: skip
+    context = {
+        "visit": visit,
+        "nav": "venues",
+        "stored": here,
+        "venue": here.venue,
+        "text": text,
+        "other": None,
+        "candidates": [],
+        "rows": [],
+        "errors": None,
+    }
     if other_id:
         other = load_venue(request, visit, other_id)
         if other.status != "active" or other.venue.id == here.venue.id:
@@ -40,8 +49,9 @@ async def merge_form(request: Request, visit: Visit) -> Response:
         context["other"] = other
         context["rows"] = [
             (f, venue_value(here.venue, f.name), venue_value(other.venue, f.name), mine[f.name] != theirs[f.name])
-            for _, section in FORM_SECTIONS for f in section
-        ]  # fmt: skip
+            for _, section in FORM_SECTIONS
+            for f in section
+        ]
     elif text.strip():
         _, found = store.scope_venues(visit.scope, text=text, today=local_now().date(), limit=20)
         context["candidates"] = [v for v in found if v.id != here.venue.id]
@@ -63,8 +73,14 @@ async def merge(request: Request, visit: Visit) -> Response:
             choices[f.name] = "absorbed" if (side == "autre") == (survivor is here) else "survivor"
     try:
         with store.writer() as writer:
-            writer.merge_venues(survivor.venue.id, absorbed.venue.id, choices, visit.account.login, utcnow(),
-                                places=request.app.state.places)  # fmt: skip
+            writer.merge_venues(
+                survivor.venue.id,
+                absorbed.venue.id,
+                choices,
+                visit.account.login,
+                utcnow(),
+                places=request.app.state.places,
+            )
     except (UnknownVenue, ValueError) as err:
         raise InvalidQuery(detail=f"La fusion n'a pas pu se faire : {err}") from err
     sync(request.app.state.index, store)

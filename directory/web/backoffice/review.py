@@ -34,18 +34,32 @@ from .fields import FORM_SECTIONS, LABELS, described, form_values, week_context
 from .guard import Visit
 
 __all__ = [
-    "decide_new", "dismiss_quarantined", "fix_form", "fix_quarantined", "pending_views", "prefill", "quarantine_views",
-]  # fmt: skip
+    "decide_new",
+    "dismiss_quarantined",
+    "fix_form",
+    "fix_quarantined",
+    "pending_views",
+    "prefill",
+    "quarantine_views",
+]
 
 _EVERYTHING = Scope(everything=True)
 _FIELDS = {f.name: f for _, section in FORM_SECTIONS for f in section}
 #: What a new venue's card shows, in this order.
 PENDING_FIELDS = (
-    ("adresse", "Adresse"), ("complement_adresse", "Complément"), ("code_postal", "Code postal"), ("commune", "Commune"),
-    ("telephone", "Téléphone"), ("courriels", "Courriels"), ("site_web", "Site web"), ("horaires", "Horaires"),
-    ("services", "Services"), ("typologie", "Type de structure"), ("pivot", "SIRET"),
+    ("adresse", "Adresse"),
+    ("complement_adresse", "Complément"),
+    ("code_postal", "Code postal"),
+    ("commune", "Commune"),
+    ("telephone", "Téléphone"),
+    ("courriels", "Courriels"),
+    ("site_web", "Site web"),
+    ("horaires", "Horaires"),
+    ("services", "Services"),
+    ("typologie", "Type de structure"),
+    ("pivot", "SIRET"),
     ("presentation_resume", "Présentation"),
-)  # fmt: skip
+)
 
 
 def _queue(request: Request, tab: str, done: str, **more: str) -> Response:
@@ -59,9 +73,13 @@ def _queue(request: Request, tab: str, done: str, **more: str) -> Response:
 def pending_views(waiting: list[PendingVenue]) -> list[dict[str, Any]]:
     """The new venues waiting in the person's territory, as the tab shows them."""
     return [
-        {"venue_id": p.venue_id, "nom": p.values["nom"], "sources": [name for _, name, _ in p.sources],
-         "rows": [(label, described(p.values.get(name))) for name, label in PENDING_FIELDS if p.values.get(name)],
-         "at": p.created_at}  # fmt: skip
+        {
+            "venue_id": p.venue_id,
+            "nom": p.values["nom"],
+            "sources": [name for _, name, _ in p.sources],
+            "rows": [(label, described(p.values.get(name))) for name, label in PENDING_FIELDS if p.values.get(name)],
+            "at": p.created_at,
+        }
         for p in waiting
     ]
 
@@ -69,7 +87,9 @@ def pending_views(waiting: list[PendingVenue]) -> list[dict[str, Any]]:
 def _waiting_venue(request: Request, visit: Visit, venue_id: str) -> PendingVenue:
     found = request.app.state.store.pending_venues(_EVERYTHING, venue_ids=[venue_id[:40]], limit=1)
     if not found:
-        raise InvalidQuery(detail="Ce lieu n'attend plus de décision : il a été publié ou refusé, ou sa source l'a retiré.")
+        raise InvalidQuery(
+            detail="Ce lieu n'attend plus de décision : il a été publié ou refusé, ou sa source l'a retiré."
+        )
     if not visit.scope.contains(found[0].venue_id, found[0].code_insee):
         raise Forbidden(detail="Ce lieu ne fait pas partie des lieux dont vous répondez.")
     return found[0]
@@ -106,17 +126,30 @@ def _problems(item: QuarantineItem) -> list[dict[str, str]]:
         name = str(p.get("field") or "")
         label = "L'enregistrement" if name in ("", "*") else LABELS.get(name, name)
         value = p.get("value")
-        shown.append({"label": label, "message": str(p.get("message") or p.get("code") or ""),
-                      "value": "" if value in (None, "") else str(value),
-                      "error": p.get("severity") == "error"})  # fmt: skip
+        shown.append(
+            {
+                "label": label,
+                "message": str(p.get("message") or p.get("code") or ""),
+                "value": "" if value in (None, "") else str(value),
+                "error": p.get("severity") == "error",
+            }
+        )
     return shown
 
 
 def quarantine_views(waiting: list[QuarantineItem]) -> list[dict[str, Any]]:
     """The quarantined records waiting in the person's territory, as the tab shows them."""
     return [
-        {"pk": q.pk, "source": q.source_name, "record_id": q.record_id, "position": q.position,
-         "problems": _problems(q), "cells": q.cells, "placed": q.code_insee is not None, "at": q.fetched_at}  # fmt: skip
+        {
+            "pk": q.pk,
+            "source": q.source_name,
+            "record_id": q.record_id,
+            "position": q.position,
+            "problems": _problems(q),
+            "cells": q.cells,
+            "placed": q.code_insee is not None,
+            "at": q.fetched_at,
+        }
         for q in waiting
     ]
 
@@ -125,11 +158,15 @@ def _waiting_record(request: Request, visit: Visit) -> QuarantineItem:
     """The quarantined record of the path, if it still waits and the person answers for it."""
     found = request.app.state.store.quarantined(_EVERYTHING, pk=int(request.path_params["pk"]), limit=1)
     if not found:
-        raise InvalidQuery(detail="Cette fiche n'est plus en quarantaine : elle a été traitée, ou sa source l'a relue depuis.")
+        raise InvalidQuery(
+            detail="Cette fiche n'est plus en quarantaine : elle a été traitée, ou sa source l'a relue depuis."
+        )
     item = found[0]
     if not visit.scope.everything:
         if item.code_insee is None:
-            raise Forbidden(detail="La commune de cette fiche n'a pas pu être lue : seuls les administrateurs la traitent.")
+            raise Forbidden(
+                detail="La commune de cette fiche n'a pas pu être lue : seuls les administrateurs la traitent."
+            )
         if not visit.scope.contains("", item.code_insee):
             raise Forbidden(detail="Cette fiche concerne un lieu hors des territoires dont vous répondez.")
     return item
@@ -166,13 +203,27 @@ def prefill(item: QuarantineItem) -> dict[str, str]:
     return values
 
 
-def _fix_page(request: Request, visit: Visit, item: QuarantineItem, values: Mapping[str, str],
-              errors: Mapping[str, list[str]] | None = None, status: int = 200, form: Any = None) -> Response:  # fmt: skip
+def _fix_page(
+    request: Request,
+    visit: Visit,
+    item: QuarantineItem,
+    values: Mapping[str, str],
+    errors: Mapping[str, list[str]] | None = None,
+    status: int = 200,
+    form: Any = None,
+) -> Response:
     context = {
-        **week_context(values, form), "visit": visit, "nav": "queue", "item": item, "problems": _problems(item),
-        "values": values, "errors": errors or {}, "labels": LABELS, "sections": FORM_SECTIONS,
+        **week_context(values, form),
+        "visit": visit,
+        "nav": "queue",
+        "item": item,
+        "problems": _problems(item),
+        "values": values,
+        "errors": errors or {},
+        "labels": LABELS,
+        "sections": FORM_SECTIONS,
         "from_mapping": item.mapped is not None,
-    }  # fmt: skip
+    }
     return render(request, "gestion/quarantine.html", context, status=status)
 
 
@@ -193,8 +244,13 @@ async def fix_quarantined(request: Request, visit: Visit) -> Response:
         return _fix_page(request, visit, item, submitted, grid_error, status=400, form=form)
     try:
         with store.writer() as writer:
-            done = writer.resolve_quarantined(item.pk, {k: v for k, v in submitted.items() if v}, visit.account.login,
-                                              utcnow(), places=request.app.state.places)  # fmt: skip
+            done = writer.resolve_quarantined(
+                item.pk,
+                {k: v for k, v in submitted.items() if v},
+                visit.account.login,
+                utcnow(),
+                places=request.app.state.places,
+            )
             code_insee = writer.venue_communes([done.venue_id])[done.venue_id]
             if not visit.scope.contains("", code_insee):  # written in this transaction only: undone
                 raise Forbidden(detail="Ce lieu est hors des territoires dont vous répondez : il n'a pas été publié.")

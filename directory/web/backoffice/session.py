@@ -81,9 +81,14 @@ class SessionCodec:
     def write(self, response: Response, session: Session) -> None:
         data = {"n": session.nonce} | ({"u": session.login, "v": session.version} if session.login else {})
         response.set_cookie(
-            COOKIE, self._serializer.dumps(data), max_age=MAX_AGE, path="/gestion",
-            httponly=True, samesite="lax", secure=self.secure,
-        )  # fmt: skip
+            COOKIE,
+            self._serializer.dumps(data),
+            max_age=MAX_AGE,
+            path="/gestion",
+            httponly=True,
+            samesite="lax",
+            secure=self.secure,
+        )
 
     def clear(self, response: Response) -> None:
         response.delete_cookie(COOKIE, path="/gestion", httponly=True, samesite="lax", secure=self.secure)

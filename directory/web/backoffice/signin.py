@@ -10,7 +10,14 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from directory.curation import MIN_PASSWORD_LENGTH, SignInRefused, TooManyAttempts, WeakPassword, authenticate, choose_password
+from directory.curation import (
+    MIN_PASSWORD_LENGTH,
+    SignInRefused,
+    TooManyAttempts,
+    WeakPassword,
+    authenticate,
+    choose_password,
+)
 from directory.errors import CsrfRefused
 from directory.store import utcnow
 
@@ -51,7 +58,12 @@ async def login_form(request: Request) -> Response:
         if account.active and account.session_version == session.version:
             return RedirectResponse(safe_next(request, request.query_params.get("suite")), status_code=303)
     session = session if session and not session.login else codec(request).anonymous()
-    return _page(request, session, "gestion/login.html", {"suite": request.query_params.get("suite", ""), "error": None, "login": ""})
+    return _page(
+        request,
+        session,
+        "gestion/login.html",
+        {"suite": request.query_params.get("suite", ""), "error": None, "login": ""},
+    )
 
 
 async def login(request: Request) -> Response:
@@ -59,7 +71,9 @@ async def login(request: Request) -> Response:
     login_name = form.get("login", "").strip()
     address = request.client.host if request.client else "inconnue"
     try:
-        account = authenticate(request.app.state.store, login_name, form.get("password", ""), address=address, at=utcnow())
+        account = authenticate(
+            request.app.state.store, login_name, form.get("password", ""), address=address, at=utcnow()
+        )
     except (SignInRefused, TooManyAttempts) as err:
         status = 429 if isinstance(err, TooManyAttempts) else 400
         context = {"suite": form.get("suite", ""), "error": str(err), "login": login_name[:80]}
@@ -98,8 +112,12 @@ async def set_password(request: Request) -> Response:
         except (SignInRefused, WeakPassword) as err:
             error = str(err)
     if error is not None:
-        context = {"token": token, "account": store.accounts.by_token(token, utcnow()), "error": error,
-                   "min_length": MIN_PASSWORD_LENGTH}  # fmt: skip
+        context = {
+            "token": token,
+            "account": store.accounts.by_token(token, utcnow()),
+            "error": error,
+            "min_length": MIN_PASSWORD_LENGTH,
+        }
         response = _page(request, session, "gestion/password.html", context, status=400)
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
