@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from math import cos, radians
 from typing import Any
 
@@ -305,14 +306,14 @@ def run_kinds(
             for i, (lat, lon) in enumerate(points):
                 if time.perf_counter() > stop_at:
                     break
-                ms, result = _clock(lambda: call(lat, lon, **kwargs))
+                ms, result = _clock(partial(call, lat, lon, **kwargs))
                 t.api.append(ms)
                 t.results.append(len(result))
                 if i < PARITY:
                     t.api_ids.append(result_ids(key, result))
             for i, (lat, lon) in enumerate(points[: len(t.api)]):
                 stats = BoxStats()
-                ms, result = _clock(lambda: bare(lat, lon, stats))
+                ms, result = _clock(partial(bare, lat, lon, stats))
                 t.bare.append(ms)
                 if stats.rounds:
                     t.boxes.append(stats)
@@ -321,7 +322,7 @@ def run_kinds(
             if oracle_for is not None:
                 oracle = oracle_for(key, kwargs, c)
                 for (lat, lon), stats in zip(points, t.boxes):
-                    t.oracle.append(_clock(lambda: oracle(lat, lon, stats))[0])
+                    t.oracle.append(_clock(partial(oracle, lat, lon, stats))[0])
         c.rollback()
     return out
 
@@ -466,7 +467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with make_url() as url:
             store = open_store(url, upgrade=True)
             try:
-                ms, _ = _clock(lambda: load(store.engine, data))
+                ms, _ = _clock(partial(load, store.engine, data))
                 store.engine.dispose()
                 count = store.count_venues()
                 assert count == len(data), (count, len(data))
@@ -477,7 +478,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 report[backend] = run(store, points, args.budget)
                 if backend == "sqlite" and not args.no_analyze:
-                    ms, _ = _clock(lambda: _analyze_sqlite(store))
+                    ms, _ = _clock(partial(_analyze_sqlite, store))
                     print(f"sqlite   ANALYZE in {ms / 1000:.1f} s", flush=True)
                     report["sqlite+ANALYZE"] = run(store, points, args.budget)
             finally:

@@ -39,8 +39,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -58,7 +60,132 @@ SERVICES = [
 ]
 FEES = [Frais.GRATUIT.code, Frais.GRATUIT_SOUS_CONDITION.code]
 
-_POOL = ["accompagnement", "atelier", "aide", "accueil", "ordinateur", "tablette", "smartphone", "internet", "courriel", "messagerie", "formation", "emploi", "jeunes", "seniors", "famille", "initiation", "découverte", "sécurité", "impression", "scanner", "photocopie", "wifi", "gratuit", "rendez-vous", "permanence", "bénévoles", "conseiller", "médiateur", "usagers", "démarches", "administratives", "caf", "impôts", "santé", "retraite", "logement", "bureautique", "traitement", "texte", "tableur", "photos", "vidéo", "réseaux", "sociaux", "parents", "enfants", "collège", "lycée", "étudiants", "demandeurs", "public", "quartier", "ville", "commune", "association", "maison", "espace", "lieu", "local", "salle", "poste", "cours", "session", "groupe", "individuel", "collectif", "semaine", "mardi", "jeudi", "samedi", "matin", "après-midi", "soir", "inscription", "libre", "accès", "matériel", "prêt", "recyclage", "réemploi", "solidaire", "fracture", "autonomie", "confiance", "apprendre", "comprendre", "utiliser", "créer", "partager", "rechercher", "naviguer", "sécuriser", "protéger", "données", "mots", "passe", "compte", "espace", "personnel", "ameli", "france", "connect", "identité", "papiers", "carte", "grise", "permis", "vitale", "allocations", "emploi", "candidature", "lettre", "motivation", "entretien", "bibliothèque", "lecture", "jeux", "programmation", "robotique", "impression", "3d", "fablab", "makers", "couture"]
+_POOL = [
+    "accompagnement",
+    "atelier",
+    "aide",
+    "accueil",
+    "ordinateur",
+    "tablette",
+    "smartphone",
+    "internet",
+    "courriel",
+    "messagerie",
+    "formation",
+    "emploi",
+    "jeunes",
+    "seniors",
+    "famille",
+    "initiation",
+    "découverte",
+    "sécurité",
+    "impression",
+    "scanner",
+    "photocopie",
+    "wifi",
+    "gratuit",
+    "rendez-vous",
+    "permanence",
+    "bénévoles",
+    "conseiller",
+    "médiateur",
+    "usagers",
+    "démarches",
+    "administratives",
+    "caf",
+    "impôts",
+    "santé",
+    "retraite",
+    "logement",
+    "bureautique",
+    "traitement",
+    "texte",
+    "tableur",
+    "photos",
+    "vidéo",
+    "réseaux",
+    "sociaux",
+    "parents",
+    "enfants",
+    "collège",
+    "lycée",
+    "étudiants",
+    "demandeurs",
+    "public",
+    "quartier",
+    "ville",
+    "commune",
+    "association",
+    "maison",
+    "espace",
+    "lieu",
+    "local",
+    "salle",
+    "poste",
+    "cours",
+    "session",
+    "groupe",
+    "individuel",
+    "collectif",
+    "semaine",
+    "mardi",
+    "jeudi",
+    "samedi",
+    "matin",
+    "après-midi",
+    "soir",
+    "inscription",
+    "libre",
+    "accès",
+    "matériel",
+    "prêt",
+    "recyclage",
+    "réemploi",
+    "solidaire",
+    "fracture",
+    "autonomie",
+    "confiance",
+    "apprendre",
+    "comprendre",
+    "utiliser",
+    "créer",
+    "partager",
+    "rechercher",
+    "naviguer",
+    "sécuriser",
+    "protéger",
+    "données",
+    "mots",
+    "passe",
+    "compte",
+    "espace",
+    "personnel",
+    "ameli",
+    "france",
+    "connect",
+    "identité",
+    "papiers",
+    "carte",
+    "grise",
+    "permis",
+    "vitale",
+    "allocations",
+    "emploi",
+    "candidature",
+    "lettre",
+    "motivation",
+    "entretien",
+    "bibliothèque",
+    "lecture",
+    "jeux",
+    "programmation",
+    "robotique",
+    "impression",
+    "3d",
+    "fablab",
+    "makers",
+    "couture",
+]
 _RESUMES = (
     ("Accompagnement au numérique à {commune}.", 0.45),
     ("Médiation numérique pour tous à {commune}.", 0.29),
@@ -117,6 +244,12 @@ def timed(fn: Callable[[], object]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def run_statements(connection: sqlite3.Connection, statements: Sequence[Any]) -> None:
+    """Runs a query's statements on a bare connection, as the index would, fetching every row."""
+    for st in statements:
+        connection.execute(st.sql, st.params).fetchall()
+
+
 def fmt(p: tuple[float, float, float]) -> str:
     return f"{p[0]:.2f}/{p[1]:.2f}/{p[2]:.2f}"
 
@@ -171,11 +304,11 @@ def main() -> None:
     statements_per_query: list[int] = []
     for q in qs[WARMUP:]:
         result = index.query(q)
-        api_times[q.text].append(timed(lambda: index.query(q)))
+        api_times[q.text].append(timed(partial(index.query, q)))
         strategies[f"{q.text}: {result.strategy}"] += 1
         statements = index.statements(q)
         statements_per_query.append(len(statements))
-        bare_times[q.text].append(timed(lambda: [bare.execute(st.sql, st.params).fetchall() for st in statements]))
+        bare_times[q.text].append(timed(partial(run_statements, bare, statements)))
 
     print(f"\n{args.queries} queries: text + point + {args.radius:g} km + two filters (service, fees), 20 nearest")
     print(f"{'text':14s} {'n':>5s}  {'api p50/p95/p99 ms':>22s}  {'bare p50/p95/p99 ms':>22s}  {'ratio p50/p95':>13s}")
@@ -194,10 +327,10 @@ def main() -> None:
             line = f"{word:14s}"
             for strategy in ("text", "area"):
                 index.force_strategy = strategy
-                times = [timed(lambda: index.query(q)) for q in sample if q.text == word]
+                times = [timed(partial(index.query, q)) for q in sample if q.text == word]
                 line += f"  {strategy}-first {fmt(percentiles(times)):>20s}"
             index.force_strategy = None
-            times = [timed(lambda: index.query(q)) for q in sample if q.text == word]
+            times = [timed(partial(index.query, q)) for q in sample if q.text == word]
             line += f"  planner {fmt(percentiles(times)):>20s}"
             print(line)
     index.close()

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
+from functools import partial
 
 import click
 import sqlalchemy as sa
@@ -268,7 +269,7 @@ def _harvest_chosen(
                     geocoder=_geocoder(settings, store, places),
                     direct_origins=direct,
                     instance_name=settings.instance_name or None,
-                    progress=lambda n: bar.advance(task, n),
+                    progress=partial(bar.advance, task),
                     confirm_withdrawals=confirm_withdrawals,
                 )
             _print_summary(console, report)
