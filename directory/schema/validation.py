@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import phonenumbers
-from stdnum import luhn
+from stdnum.fr import siret as siret_number
 
 from ._spreadsheet import phone_digits, serial_date
 from ._vocabulary import fold_key
@@ -239,11 +239,9 @@ class _Parser:
             else:  # an identifier is no reason to lose the venue: it is only not used to match it
                 self.problem("pivot", "pattern_pivot", value, Severity.WARNING)
                 return PLACEHOLDER_PIVOT
-        # La Poste's establishments (SIREN 356000000) use their own checksum.
-        if len(value) == 14 and value.isdigit() and value != PLACEHOLDER_PIVOT:
-            valid = luhn.is_valid(value) or (value.startswith("356000000") and sum(map(int, value)) % 5 == 0)
-            if not valid:
-                self.problem("pivot", "siret_checksum", value, Severity.WARNING)
+        # python-stdnum's check: Luhn, and La Poste's own rule for its establishments (SIREN 356000000).
+        if len(value) == 14 and value.isdigit() and value != PLACEHOLDER_PIVOT and not siret_number.is_valid(value):
+            self.problem("pivot", "siret_checksum", value, Severity.WARNING)
         return value
 
     def postcode(self, places: CommuneLookup | None) -> str | None:
