@@ -8,7 +8,7 @@ Writes ``--records`` synthetic national-standard records (32 columns, real
 communes, postcodes and INSEE codes from the gazetteer's data, points near
 their commune; 10 % are near-duplicates of another record of the file: same
 address, a variant of the name, a point 5–30 m away, another id) with the
-product's own writer (``write_national_csv``), then measures:
+product's own writer (``CsvWriter``), then measures:
 
 1. bare parsing of the file: ``csv.DictReader`` and ``csv.reader``, records/s;
 2. a full harvest (``harvest_source``) into an empty SQLite store, in a fresh
@@ -497,11 +497,10 @@ def planted_merged(store_db: Path, pairs: Sequence[tuple[str, str]]) -> int:
 
 
 def write_file(path: Path, venues: Sequence[Venue]) -> None:
-    from directory.export.national import write_national_csv
+    from directory.export import CsvWriter, ExportVenue
 
     with path.open("w", encoding="utf-8", newline="") as f:
-        for _ in write_national_csv(venues, f):
-            pass
+        CsvWriter().write_all((ExportVenue(v, source=v.source) for v in venues), f)
 
 
 def rewrite_file(source: Path, target: Path) -> None:

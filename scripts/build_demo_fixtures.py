@@ -22,7 +22,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from directory.export import write_national_csv
+from directory.export import CsvWriter, ExportVenue
 from directory.schema import parse_venue
 
 SOURCES = [
@@ -56,8 +56,7 @@ def main() -> int:
                 continue
             venues.append(result.venue)
         with (args.out / target).open("w", encoding="utf-8", newline="") as stream:
-            for _ in write_national_csv(venues, stream, extensions=True):
-                pass
+            CsvWriter(extensions=True).write_all((ExportVenue(v, source=v.source) for v in venues), stream)
         print(
             f"{source}: {len(records)} read, {len(venues)} written to {target}; rejected: {dict(reasons)}",
             file=sys.stderr,

@@ -7,7 +7,7 @@ comes later.
 """
 
 from .base import DEFAULT_BASE_URL, WRITERS, ExportVenue, Writer, get_writer, register_writer, venue_iri
-from .national import national_row, write_national_csv
+from .national import national_row
 from .writers import CsvWriter, DataInclusionWriter, GeoJsonWriter, JsonLdWriter, JsonWriter, TurtleWriter
 
 __all__ = [
@@ -25,5 +25,4 @@ __all__ = [
     "national_row",
     "register_writer",
     "venue_iri",
-    "write_national_csv",
 ]

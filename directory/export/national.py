@@ -14,14 +14,13 @@ names the same resource.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from operator import itemgetter
-from typing import Any, TextIO
+from typing import Any
 
 from directory.schema import LIST_VOCABULARIES, NATIONAL_FIELDS, Venue
 from directory.store.codec import venue_to_values
 
-from .cells import SafeCsvWriter
 from .schemas import NATIONAL_SCHEMA_PATH
 
 __all__ = [
@@ -29,7 +28,6 @@ __all__ = [
     "national_values",
     "stored_national_values",
     "stored_values",
-    "write_national_csv",
     "EXTENSION_FIELDS",
     "NATIONAL_LIMITS",
 ]
@@ -109,16 +107,3 @@ def national_row(venue: Venue, *, extensions: bool = False) -> dict[str, Any]:
     """One venue as a flat national-standard record (strings and numbers)."""
     names = NATIONAL_FIELDS + (EXTENSION_FIELDS if extensions else ())
     return dict(zip(names, national_values(venue, extensions=extensions)))
-
-
-def write_national_csv(venues: Iterable[Venue], stream: TextIO, *, extensions: bool = False) -> Iterator[int]:
-    """Write the header then one row per venue; yields after each row (for progress).
-
-    With ``extensions``, the extension columns follow the standard's 32. Text
-    that a spreadsheet would run as a formula is written inert (``SafeCsvWriter``).
-    """
-    writer = SafeCsvWriter(stream, limits=NATIONAL_LIMITS)
-    writer.writerow(NATIONAL_FIELDS + (EXTENSION_FIELDS if extensions else ()))
-    for count, venue in enumerate(venues, start=1):
-        writer.writerow(national_values(venue, extensions=extensions))
-        yield count
