@@ -28,7 +28,7 @@ from .security import embed_csp
 __all__ = ["configure", "widget"]
 
 #: Filters a partner can fix from the configuration page.
-CONFIGURABLE = ("services", "frais_a_charge", "publics_specifiquement_adresses")
+CONFIGURABLE = ("services", "frais_a_charge", "conditions_frais", "publics_specifiquement_adresses")
 DEFAULT_HEIGHT = 600
 
 

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """``GET /api/changes?since=CURSOR&limite=N``: the change feed, one item per venue.
 
-Each item carries the venue's current state as a national-standard row (plus
-``origine``/``lignee`` when known), or ``null`` for a tombstone (withdrawn or
+Each item carries the venue's current state as a national-standard row with
+the extension columns (``conditions_frais``: a following instance keeps « Accepte
+le Pass numérique ») plus ``origine``/``lignee`` when known, or ``null`` for a tombstone (withdrawn or
 merged, then ``merged_into`` names the venue that absorbed it). Follow
 ``next`` until ``more`` is false, keep ``next`` and call again later. The
 cursor never skips nor repeats a change (see ``directory.store._feed``).
@@ -32,7 +33,7 @@ MAX_LIMIT = 1000
 def item_json(item: FeedItem) -> dict[str, Any]:
     venue: dict[str, Any] | None = None
     if item.venue is not None:
-        venue = national_row(item.venue)
+        venue = national_row(item.venue, extensions=True)
         if item.origin:
             venue["origine"] = item.origin
         if item.lineage:

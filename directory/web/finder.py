@@ -30,6 +30,7 @@ __all__ = ["FACETS", "FAR_M", "Card", "Found", "find", "map_points", "to_query"]
 FACETS: tuple[str, ...] = (
     "services",
     "frais_a_charge",
+    "conditions_frais",
     "publics_specifiquement_adresses",
     "modalites_accompagnement",
     "prise_en_charge_specifique",

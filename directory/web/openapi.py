@@ -396,10 +396,19 @@ def schemas() -> dict[str, Any]:
         "description": "[latitude, longitude, identifiant du lieu]",
     }
     map_place = _nullable(_object({"label": {"type": "string"}, "latitude": latitude, "longitude": longitude}))
+    national = national_record_schema()
     change_venue = {
-        **national_record_schema(),
+        **national,
         "title": "Lieu (standard national, flux)",
-        "description": "L'état du lieu au format du standard national, avec « origine » et « lignee » quand ils sont connus.",
+        "description": "L'état du lieu au format du standard national, avec la colonne d'extension "
+        "« conditions_frais » et « origine » et « lignee » quand ils sont connus.",
+        "properties": {
+            **national["properties"],
+            "conditions_frais": _string(
+                "Extension : les conditions financières que le standard ne sait pas dire, séparées par « | » "
+                "(« Accepte le Pass numérique », « Adhésion requise »)."
+            ),
+        },
     }
     change = _object(
         {

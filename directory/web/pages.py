@@ -29,6 +29,7 @@ __all__ = ["FacetGroup", "FacetOption", "home", "search_context"]
 FACET_TITLES = {
     "services": "Besoin",
     "frais_a_charge": "Frais",
+    "conditions_frais": "Pass numérique et conditions",
     "publics_specifiquement_adresses": "Publics",
     "modalites_accompagnement": "Façon d'être accompagné",
     "prise_en_charge_specifique": "Accompagnement adapté",

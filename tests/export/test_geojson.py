@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -68,14 +69,16 @@ def test_properties_are_the_national_fields_plus_the_page_and_the_point_s_precis
     back = {}
     for feature in collection["features"]:
         properties = feature["properties"]
-        assert list(properties) == [*NATIONAL_FIELDS, *_EXTRA]
+        assert list(properties) == [*NATIONAL_FIELDS, "conditions_frais", *_EXTRA]
         assert properties["url"] == f"{BASE_URL}/lieux/{feature['id']}"
         # bare venues: the producer's point, or none
         assert properties["precision_position"] == ("adresse" if feature["geometry"] else None)
         result = parse_venue({k: v for k, v in properties.items() if k not in _EXTRA}, today=TODAY)
         assert result.venue is not None and not result.warnings, result.problems
         back[result.venue.id] = result.venue
-    assert back == {v.id: comparable(v) for v in venues}
+    # « Accepte le Pass numérique » (conditions_frais) comes back too.
+    assert back == {v.id: replace(comparable(v), conditions_frais=v.conditions_frais) for v in venues}
+    assert any(v.conditions_frais for v in venues)
 
 
 def test_southern_and_western_points_keep_their_sign(collection):

@@ -2,7 +2,9 @@
 """GeoJSON (RFC 7946): a FeatureCollection, one Point feature per venue.
 
 Properties are the national fields (same names and values as the flat JSON)
-plus ``url``, the venue's public page, and two extension fields on the point:
+plus ``url``, the venue's public page, the extension column ``conditions_frais``
+(« Accepte le Pass numérique », « Adhésion requise », ``|``-joined as in the CSV's
+extended form), and two extension fields on the point:
 ``precision_position`` (``adresse``, ``rue`` or ``commune``: a point at the
 commune's centre is only approximate) and ``methode_position`` (how it was
 obtained: ``producteur``, ``ban-housenumber``, ``ban-street``, ``commune``…,
@@ -30,7 +32,7 @@ _HEADER = '{"type":"FeatureCollection","features":['
 
 def feature(venue: ExportVenue, url: str) -> dict[str, Any]:
     """One venue as a GeoJSON Feature (``geometry`` None when it has no point)."""
-    properties = {k: (None if v == "" else v) for k, v in national_record(venue).items()}
+    properties = {k: (None if v == "" else v) for k, v in national_record(venue, extensions=True).items()}
     properties["url"] = url
     point = venue.point
     properties["precision_position"] = venue.position_precision

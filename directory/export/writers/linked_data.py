@@ -17,6 +17,9 @@ e-mail, hours and offers) at ``{base_url}/lieux/{id}``, with
   websites, the acceslibre page);
 - ``isAccessibleForFree`` from ``frais_a_charge`` (true when « Gratuit » is
   among them, false when only « Payant », absent otherwise);
+- ``paymentAccepted`` « Pass numérique » when the venue accepts the cheques
+  (``conditions_frais``), and each condition as an ``additionalProperty``
+  ``PropertyValue`` ``conditions_frais`` whose ``valueReference`` is its SKOS concept;
 - ``makesOffer`` → ``Offer`` → ``itemOffered`` ``Service`` per national
   service, whose ``additionalType`` is the service's SKOS concept
   (``directory.export.vocabularies``); ``additionalType`` of the venue: its
@@ -39,7 +42,7 @@ from urllib.parse import quote
 
 from rdflib import DCTERMS, RDF, SDO, SKOS, XSD, Graph, Literal, URIRef
 
-from directory.schema import Frais, ModaliteAcces
+from directory.schema import ConditionFrais, Frais, ModaliteAcces
 from directory.schema.week import weekly_ranges
 
 from ..base import DEFAULT_BASE_URL, ExportVenue, Writer, dump_json, venue_iri, write_json_array
@@ -191,6 +194,14 @@ def venue_triples(venue: ExportVenue, *, base_url: str = DEFAULT_BASE_URL, iri: 
         g.add((node, SDO.isAccessibleForFree, _TRUE))
     elif v.frais_a_charge == [Frais.PAYANT]:
         g.add((node, SDO.isAccessibleForFree, _FALSE))
+    for condition in v.conditions_frais:
+        if condition is ConditionFrais.PASS_NUMERIQUE:
+            g.add((node, SDO.paymentAccepted, _lit("Pass numérique", lang="fr")))
+        term = part(f"conditions-frais-{condition.code}", SDO.PropertyValue)
+        g.add((node, SDO.additionalProperty, term))
+        g.add((term, SDO.propertyID, _lit("conditions_frais")))
+        g.add((term, SDO.value, _lit(condition.label, lang="fr")))
+        g.add((term, SDO.valueReference, concept_iri(base_url, "conditions_frais", condition)))
     if ModaliteAcces.PAS_DE_PUBLIC in v.modalites_acces:
         g.add((node, SDO.publicAccess, _FALSE))
 
