@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from operator import itemgetter
 from typing import Any
 
-from directory.schema import LIST_VOCABULARIES, NATIONAL_FIELDS, Venue
+from directory.schema import LIST_VOCABULARIES, NATIONAL_FIELDS, TEXT_LIST_FIELDS, Venue
 from directory.store.codec import venue_to_values
 
 from .schemas import NATIONAL_SCHEMA_PATH
@@ -47,7 +47,7 @@ class _Columns:
         #: (position, national spelling of each code) of the vocabulary lists.
         self.terms = tuple((i, _SPELLINGS[name]) for i, name in enumerate(names) if name in LIST_VOCABULARIES)
         #: Positions of the lists of free strings (a `|` inside an item is written %7C).
-        self.texts = tuple(i for i, name in enumerate(names) if name in ("courriels", "site_web"))
+        self.texts = tuple(i for i, name in enumerate(names) if name in TEXT_LIST_FIELDS)
         self.date = names.index("date_maj")
 
 

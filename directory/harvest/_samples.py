@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from directory.schema import LIST_VOCABULARIES, ParseResult, Problem, Severity
+from directory.schema import LIST_VOCABULARIES, TEXT_LIST_FIELDS, ParseResult, Problem, Severity
 
 __all__ = ["SampleFailure", "compare_sample"]
-
-_LIST_TEXT = {"courriels", "site_web"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +65,7 @@ def _normal(name: str, value: Any) -> Any:
             term = vocabulary.parse(str(item))
             codes.add(term.code if term is not None else f"?{item}")
         return codes
-    if name in _LIST_TEXT:
+    if name in TEXT_LIST_FIELDS:
         return [str(v).strip() for v in _items(value)]
     if name in ("latitude", "longitude"):
         return None if value in (None, "") else round(float(value), 6)
@@ -79,7 +77,7 @@ def _normal(name: str, value: Any) -> Any:
 def _national(name: str, value: Any) -> Any:
     if name in LIST_VOCABULARIES:
         return "|".join(term.national for term in value)
-    if name in _LIST_TEXT:
+    if name in TEXT_LIST_FIELDS:
         return "|".join(value)
     if isinstance(value, date):
         return value.isoformat()

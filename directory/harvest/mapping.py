@@ -38,15 +38,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Problem, Severity, Vocabulary, fold_key, split_items
+from directory.schema import (
+    LIST_FIELDS,
+    LIST_VOCABULARIES,
+    VENUE_FIELDS,
+    Problem,
+    Severity,
+    Vocabulary,
+    fold_key,
+    split_items,
+)
 
 from ._hours import DAY_NAMES_FR, DAYS, DayHours, day_key, format_week, parse_cell, parse_json_day
 from ._points import disagreeing_points
 
 __all__ = ["ColumnCheck", "MappingError", "RecordMapping", "columns_missing", "resolve"]
 
-#: Fields whose value is a list (``|`` in the national files).
-LIST_FIELDS = frozenset({*LIST_VOCABULARIES, "courriels", "site_web"})
 _TARGETS = frozenset(VENUE_FIELDS)
 _EXPR_KEYS = frozenset(
     {

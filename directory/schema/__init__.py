@@ -13,7 +13,9 @@ from .territory import CommuneLookup, in_france
 from .validation import ParseResult, clean_text, parse_venue, split_items
 from .venue import NATIONAL_FIELDS, PLACEHOLDER_PIVOT, VENUE_FIELDS, Offer, Venue
 from .vocabularies import (
+    LIST_FIELDS,
     LIST_VOCABULARIES,
+    TEXT_LIST_FIELDS,
     ConditionFrais,
     DispositifProgramme,
     FormationLabel,
@@ -34,6 +36,7 @@ __all__ = [
     "DispositifProgramme",
     "FormationLabel",
     "Frais",
+    "LIST_FIELDS",
     "HoursError",
     "Itinerance",
     "LIST_VOCABULARIES",
@@ -51,6 +54,7 @@ __all__ = [
     "Public",
     "Service",
     "Severity",
+    "TEXT_LIST_FIELDS",
     "Typologie",
     "VENUE_FIELDS",
     "Venue",

@@ -23,6 +23,8 @@ __all__ = [
     "ModaliteAccompagnement",
     "Typologie",
     "LIST_VOCABULARIES",
+    "LIST_FIELDS",
+    "TEXT_LIST_FIELDS",
 ]
 
 
@@ -272,3 +274,10 @@ LIST_VOCABULARIES: dict[str, tuple[type[Vocabulary], bool]] = {
     "modalites_acces": (ModaliteAcces, True),
     "modalites_accompagnement": (ModaliteAccompagnement, True),
 }
+
+#: The list fields whose items are free text (e-mail addresses, websites), not vocabulary terms.
+TEXT_LIST_FIELDS: tuple[str, ...] = ("courriels", "site_web")
+
+#: Every field of a venue that holds a list of values (« | » between them in the
+#: national files): the one place that says so (``Venue`` declares the same as ``list[…]``).
+LIST_FIELDS: tuple[str, ...] = (*LIST_VOCABULARIES, *TEXT_LIST_FIELDS)

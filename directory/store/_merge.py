@@ -22,12 +22,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS
+from directory.schema import LIST_FIELDS, VENUE_FIELDS
 from directory.schema.placement import precision
 
 __all__ = ["Contribution", "Merged", "merge_records", "GROUPS"]
-
-_LIST_FIELDS = frozenset(LIST_VOCABULARIES) | {"courriels", "site_web"}
 
 #: Fields taken together from the first record that has the leading one
 #: (for the point: the first of the most precise, see ``_leader``).
@@ -100,7 +98,7 @@ def merge_records(
             continue
         if name in _GROUPED:
             continue
-        if name in _LIST_FIELDS:
+        if name in LIST_FIELDS:
             union: list[Any] = []
             for c in ranked:
                 for item in c.values.get(name) or ():

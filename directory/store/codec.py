@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Venue
+from directory.schema import LIST_FIELDS, LIST_VOCABULARIES, TEXT_LIST_FIELDS, VENUE_FIELDS, Venue
 
 __all__ = ["venue_to_values", "values_to_venue"]
 
@@ -24,9 +24,7 @@ def venue_to_values(venue: Venue) -> dict[str, Any]:
 
 #: For each list field, its vocabulary's members by code (unknown codes are left out).
 _MEMBERS = {name: vocabulary._value2member_map_ for name, (vocabulary, _) in LIST_VOCABULARIES.items()}
-_SCALARS = tuple(
-    name for name in VENUE_FIELDS if name != "id" and name not in _MEMBERS and name not in ("courriels", "site_web")
-)
+_SCALARS = tuple(name for name in VENUE_FIELDS if name != "id" and name not in LIST_FIELDS)
 
 
 def values_to_venue(venue_id: str, row: Any) -> Venue:
@@ -35,6 +33,6 @@ def values_to_venue(venue_id: str, row: Any) -> Venue:
     values: dict[str, Any] = {name: get(name) for name in _SCALARS}
     for name, members in _MEMBERS.items():
         values[name] = [members[code] for code in get(name) or () if code in members]
-    values["courriels"] = list(get("courriels") or ())
-    values["site_web"] = list(get("site_web") or ())
+    for name in TEXT_LIST_FIELDS:
+        values[name] = list(get(name) or ())
     return Venue(id=venue_id, **values)
