@@ -214,11 +214,13 @@ def documents(n: int, seed: int) -> Iterator[IndexDocument]:
         yield IndexDocument.from_venue(row["id"], values_to_venue(row["id"], row))
 
 
-def queries(points: list[tuple[float, float]], radius: float, seed: int) -> list[SearchQuery]:
+def queries(
+    points: list[tuple[float, float]], radius: float, seed: int, words: Sequence[str] = WORDS
+) -> list[SearchQuery]:
     rng = random.Random(f"filters-{seed}")
     return [
         SearchQuery(
-            text=WORDS[i % len(WORDS)],
+            text=words[i % len(words)],
             lat=lat,
             lon=lon,
             radius_km=radius,
@@ -261,9 +263,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--radius", type=float, default=30.0)
     parser.add_argument("--compare", type=int, default=200, help="points per word for the forced-strategy comparison")
+    parser.add_argument(
+        "--words",
+        default=",".join(WORDS),
+        help="comma-separated texts the queries cycle through (e.g. typos and plurals: smarphone,tablettes)",
+    )
     parser.add_argument("--keep", type=Path, help="build the index in this folder and keep it")
     parser.add_argument("--reuse", action="store_true", help="with --keep: query the index already built there")
     args = parser.parse_args()
+    words = tuple(w.strip() for w in args.words.split(",") if w.strip())
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench_search_"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -286,20 +294,20 @@ def main() -> None:
         )
         del docs
     print(f"{len(index.stats().words):,} distinct words")
-    for word in WORDS:
+    for word in words:
         probe = SearchQuery(text=word)
         print(
             f"  {word!r}: ~{index.plan(probe).estimates.get('text', 0):,.0f} documents ({index.plan(probe).text.fts_match()})"
         )  # type: ignore[union-attr]
 
-    qs = queries(sample_points(args.queries + WARMUP, args.seed), args.radius, args.seed)
+    qs = queries(sample_points(args.queries + WARMUP, args.seed), args.radius, args.seed, words)
     bare = sqlite3.connect(str(path))
     for pragma in PRAGMAS:  # as the index's own connection
         bare.execute(f"PRAGMA {pragma}")
     for q in qs[:WARMUP]:
         index.query(q)
-    api_times: dict[str, list[float]] = {w: [] for w in WORDS}
-    bare_times: dict[str, list[float]] = {w: [] for w in WORDS}
+    api_times: dict[str, list[float]] = {w: [] for w in words}
+    bare_times: dict[str, list[float]] = {w: [] for w in words}
     strategies: Counter[str] = Counter()
     statements_per_query: list[int] = []
     for q in qs[WARMUP:]:
@@ -314,7 +322,7 @@ def main() -> None:
     print(f"{'text':14s} {'n':>5s}  {'api p50/p95/p99 ms':>22s}  {'bare p50/p95/p99 ms':>22s}  {'ratio p50/p95':>13s}")
     every_api = [t for ts in api_times.values() for t in ts]
     every_bare = [t for ts in bare_times.values() for t in ts]
-    for label, a, b in [*((w, api_times[w], bare_times[w]) for w in WORDS), ("all", every_api, every_bare)]:
+    for label, a, b in [*((w, api_times[w], bare_times[w]) for w in words), ("all", every_api, every_bare)]:
         pa, pb = percentiles(a), percentiles(b)
         print(f"{label:14s} {len(a):5d}  {fmt(pa):>22s}  {fmt(pb):>22s}  {pa[0] / pb[0]:6.1f}/{pa[1] / pb[1]:.1f}")
     print("strategies: " + ", ".join(f"{k} {v}" for k, v in sorted(strategies.items())))
@@ -322,8 +330,8 @@ def main() -> None:
 
     if args.compare:
         print(f"\nForced strategies, {args.compare} points per word (api p50/p95/p99 ms):")
-        sample = qs[WARMUP : WARMUP + args.compare * len(WORDS)]
-        for word in WORDS:
+        sample = qs[WARMUP : WARMUP + args.compare * len(words)]
+        for word in words:
             line = f"{word:14s}"
             for strategy in ("text", "area"):
                 index.force_strategy = strategy

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""From what a person typed to word groups: folding, stop words, prefix, typos, synonyms.
+"""From what a person typed to word groups: folding, stop words, word forms, prefix, typos, synonyms.
 
 The result (``TextPlan``) is an AND of groups, each an OR of alternatives
 (a word, a prefix or a phrase, all folded), with the number of documents each
@@ -19,16 +19,51 @@ from typing import Protocol
 from directory.places import fold
 
 from . import synonyms
+from ._forms import base_form
 
-__all__ = ["Alternative", "STOP_WORDS", "TextPlan", "WordGroup", "allowed_typos", "analyze"]
+__all__ = ["Alternative", "STOP_WORDS", "TextPlan", "WordGroup", "allowed_typos", "analyze", "engine_text"]
 
 #: Elided articles (the tokenizer splits "l'espace" into "l", "espace") and
 #: function words: left out of a query of several words, never of the index.
-STOP_WORDS = frozenset(["l", "d", "j", "qu", "s", "n", "m", "c", "t", "le", "la", "les", "un", "une", "des", "de", "du", "au", "aux", "a", "et", "en", "pour", "sur", "dans", "par", "avec", "ou"])
+STOP_WORDS = frozenset(
+    [
+        "l",
+        "d",
+        "j",
+        "qu",
+        "s",
+        "n",
+        "m",
+        "c",
+        "t",
+        "le",
+        "la",
+        "les",
+        "un",
+        "une",
+        "des",
+        "de",
+        "du",
+        "au",
+        "aux",
+        "a",
+        "et",
+        "en",
+        "pour",
+        "sur",
+        "dans",
+        "par",
+        "avec",
+        "ou",
+    ]
+)
 
 MIN_PREFIX = 3  # shorter last words are matched whole
-WEIGHT_EXACT, WEIGHT_PREFIX, WEIGHT_SYNONYM = 1.0, 0.8, 0.5
+WEIGHT_EXACT, WEIGHT_FORM, WEIGHT_PREFIX, WEIGHT_SYNONYM = 1.0, 0.9, 0.8, 0.5
 WEIGHT_TYPO = {1: 0.6, 2: 0.4}
+#: A word found in fewer documents than this (with its forms) is also looked up with one or two
+#: typos: « tablete » may be in one description, « tablette » is in a thousand.
+FEW_MATCHES = 3
 NAME_BOOST = 3.0  # a word in the name counts three times a word in the description
 MAX_CORRECTIONS = 5
 
@@ -102,6 +137,7 @@ class Vocabulary(Protocol):
     @property
     def n_docs(self) -> int: ...
     def df(self, word: str) -> int: ...
+    def forms(self, word: str) -> tuple[str, ...]: ...
     def prefix_df(self, prefix: str) -> int: ...
     def correct(self, word: str, max_edits: int) -> list[tuple[str, int]]: ...
 
@@ -113,25 +149,42 @@ def _phrase(text: str, weight: float, vocab: Vocabulary) -> Alternative:
     return Alternative(text, "phrase", weight, min(vocab.df(w) for w in words))
 
 
+def _corrections(word: str, edits: int, vocab: Vocabulary) -> list[tuple[str, int]]:
+    """The nearest words of the vocabulary and of the synonym table's keys, at their smallest distance."""
+    found = [*vocab.correct(word, edits), *((k, d) for k, d in synonyms.nearest_keys(word, edits) if not vocab.df(k))]
+    best = min((d for _t, d in found), default=0)
+    return [(t, d) for t, d in found if d == best][:MAX_CORRECTIONS]
+
+
 def _word_group(word: str, last: bool, vocab: Vocabulary) -> WordGroup:
-    alts: list[Alternative] = []
+    alts: dict[tuple[str, str], Alternative] = {}
+
+    def add(alt: Alternative) -> None:
+        known = alts.get((alt.text, alt.kind))
+        if known is None or known.weight < alt.weight:
+            alts[(alt.text, alt.kind)] = alt
+
+    for form in vocab.forms(word):  # « tablettes » finds « tablette » (``_forms``)
+        add(Alternative(form, "word", WEIGHT_EXACT if form == word else WEIGHT_FORM, vocab.df(form)))
     df = vocab.df(word)
-    if df:
-        alts.append(Alternative(word, "word", WEIGHT_EXACT, df))
     if last and len(word) >= MIN_PREFIX:
         prefix_df = vocab.prefix_df(word)
         if prefix_df > df:
-            alts.append(Alternative(word, "prefix", WEIGHT_PREFIX, prefix_df))
-    synonyms_of = synonyms.expand(word)
-    if not alts and not synonyms_of:
-        edits = allowed_typos(word)
-        if edits:
-            for term, distance in vocab.correct(word, edits)[:MAX_CORRECTIONS]:
-                alts.append(Alternative(term, "word", WEIGHT_TYPO[distance], vocab.df(term)))
-    alts.extend(_phrase(p, WEIGHT_SYNONYM, vocab) for p in synonyms_of)
+            add(Alternative(word, "prefix", WEIGHT_PREFIX, prefix_df))
+    synonyms_of = list(synonyms.expand(word))
+    edits = allowed_typos(word)
+    if edits and not synonyms_of and sum(a.df for a in alts.values()) < FEW_MATCHES:
+        for term, distance in _corrections(word, edits, vocab):
+            weight = WEIGHT_TYPO[distance]
+            for form in vocab.forms(term) or (term,):
+                add(Alternative(form, "word", weight, vocab.df(form)))
+            for phrase in synonyms.expand(term):  # « smarphone » is « smartphone », with its synonyms
+                add(_phrase(phrase, min(weight, WEIGHT_SYNONYM), vocab))
+    for phrase in synonyms_of:
+        add(_phrase(phrase, WEIGHT_SYNONYM, vocab))
     if not alts:  # nothing can match: keep the word, its group matches nothing
-        alts.append(Alternative(word, "word", WEIGHT_EXACT, 0))
-    return WordGroup(word, tuple(alts))
+        add(Alternative(word, "word", WEIGHT_EXACT, 0))
+    return WordGroup(word, tuple(alts.values()))
 
 
 def analyze(text: str, vocab: Vocabulary) -> TextPlan | None:
@@ -154,3 +207,19 @@ def analyze(text: str, vocab: Vocabulary) -> TextPlan | None:
         groups.append(_word_group(tokens[i], i == len(tokens) - 1, vocab))
         i += 1
     return TextPlan(tuple(groups), max(1, vocab.n_docs))
+
+
+def engine_text(text: str) -> str:
+    """The query as an engine that has its own vocabulary and typo tolerance receives it
+    (Meilisearch): folded, a word one or two typos away from a key of the synonym table
+    replaced by that key (« smarphone » → « smartphone »), every word as its base form
+    (« tablettes » → « tablette »), to be matched against the documents' base forms."""
+    words = []
+    for word in fold(text).split():
+        edits = allowed_typos(word)
+        if edits and not synonyms.expand(word):
+            nearest = synonyms.nearest_keys(word, edits)
+            if nearest:
+                word = nearest[0][0]
+        words.append(base_form(word))
+    return " ".join(words)

@@ -5,7 +5,9 @@ Loaded once from the index (words from an ``fts5vocab`` table, codes and
 départements with ``GROUP BY``), then kept current by the index's own writes
 (``apply``); a write by another connection makes the index reload them.
 Typos are corrected against this vocabulary (a few thousand to a few tens of
-thousands of words), never by scanning names (reference/performance.md §2.4).
+thousands of words), never by scanning names (reference/performance.md §2.4);
+the forms of a word (« tablettes », « tablette ») are found in it by their
+shared base form (``_forms``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from functools import cached_property
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+
+from ._forms import base_form
 
 __all__ = ["IndexStats"]
 
@@ -51,6 +55,10 @@ class IndexStats:
         lo = bisect.bisect_left(ordered, prefix)
         hi = bisect.bisect_left(ordered, prefix + "\uffff", lo)
         return min(self.n_docs, cumulative[hi] - cumulative[lo])
+
+    def forms(self, word: str) -> tuple[str, ...]:
+        """The words of the vocabulary sharing ``word``'s base form (``word`` itself if present)."""
+        return self._by_base.get(base_form(word), ())
 
     def term_count(self, name: str, codes: Iterable[str]) -> int:
         """Upper bound of the documents having any of ``codes`` in field ``name``."""
@@ -86,6 +94,14 @@ class IndexStats:
         return ordered, cumulative
 
     @cached_property
+    def _by_base(self) -> dict[str, tuple[str, ...]]:
+        table: dict[str, list[str]] = {}
+        for word, n in self.words.items():
+            if n > 0:
+                table.setdefault(base_form(word), []).append(word)
+        return {base: tuple(sorted(words)) for base, words in table.items()}
+
+    @cached_property
     def _by_length(self) -> dict[int, list[str]]:
         table: dict[int, list[str]] = {}
         for word, n in self.words.items():
@@ -105,6 +121,6 @@ class IndexStats:
                 self.terms[t] = self.terms.get(t, 0) + sign
             if departement:
                 self.departements[departement] = self.departements.get(departement, 0) + sign
-            for name in ("_sorted", "_by_length"):
+            for name in ("_sorted", "_by_length", "_by_base"):
                 self.__dict__.pop(name, None)
             self._corrections.clear()

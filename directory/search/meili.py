@@ -5,7 +5,10 @@ Documents carry the same folded text as the embedded index (Meilisearch folds
 œ/æ only since v1.9) plus filter fields, territory codes, ``_geo`` and
 ``has_geo``. Settings make it answer like the embedded index:
 
-- searchable: folded name, then folded description (attribute order ranks);
+- searchable: folded name, then folded description (attribute order ranks),
+  then the base forms of their words that differ from the words (``forms_text``:
+  « ateliers » gives « atelier »), since queries arrive as base forms
+  (``_text.engine_text``: also a typo of a synonym key corrected to it);
 - typos: one from 5 letters, two from 9, none on numbers (``disableOnNumbers``,
   sent only to servers ≥ 1.15, which know it) so "54000" never finds "54100";
 - stop words: elided articles and function words (``_text.STOP_WORDS``);
@@ -30,11 +33,11 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from directory.errors import SearchUnavailable
-from directory.places import fold
 from directory.schema.geometry import haversine_m
 
+from ._forms import base_form
 from ._hours import HoursCheck
-from ._text import STOP_WORDS
+from ._text import STOP_WORDS, engine_text
 from .base import FILTER_FIELDS, MAP_CAP, Hit, IndexDocument, SearchIndex, SearchQuery, SearchResult
 from .synonyms import meili_synonyms
 
@@ -80,6 +83,7 @@ def to_meili(doc: IndexDocument) -> dict[str, Any]:
         "sort_name": doc.name_text,
         "name_text": doc.name_text,
         "body_text": doc.body_text,
+        "forms_text": _forms_text(doc),
         "horaires": doc.horaires,
         "has_geo": doc.lat is not None and doc.lon is not None,
         **{name: list(doc.terms.get(name, ())) for name in FILTER_FIELDS},
@@ -90,13 +94,19 @@ def to_meili(doc: IndexDocument) -> dict[str, Any]:
     return body
 
 
+def _forms_text(doc: IndexDocument) -> str:
+    """The base forms of the document's words that differ from the words themselves."""
+    words = doc.words()
+    return " ".join(sorted({base for w in words if (base := base_form(w)) != w and base not in words}))
+
+
 def settings(server_version: tuple[int, ...] = (1, 15)) -> dict[str, Any]:
     """The index settings (see the module docstring)."""
     typos: dict[str, Any] = {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}}
     if server_version >= (1, 15):
         typos["disableOnNumbers"] = True
     return {
-        "searchableAttributes": ["name_text", "body_text"],
+        "searchableAttributes": ["name_text", "body_text", "forms_text"],
         "filterableAttributes": ["id", "has_geo", "_geo", *FILTER_FIELDS, *_TERRITORY],
         "sortableAttributes": ["_geo", "sort_name", "id"],
         "rankingRules": ["sort", "words", "typo", "proximity", "attribute", "exactness"],
@@ -129,7 +139,7 @@ def search_request(q: SearchQuery) -> dict[str, Any]:
     else:
         page, per_page = q.page, q.per_page
     body: dict[str, Any] = {
-        "q": fold(q.text),
+        "q": engine_text(q.text),
         "page": page,
         "hitsPerPage": per_page,
         "attributesToRetrieve": retrieve,

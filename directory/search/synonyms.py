@@ -15,16 +15,26 @@ Meilisearch receives it as its ``synonyms`` setting (``meili_synonyms()``).
 Keep groups narrow: every word of a group makes every other word of it match.
 Two-word keys must be written as they appear in text, without stop words
 (``_text.STOP_WORDS`` are dropped from queries before keys are looked up).
+Keys are also found by their base form (``_forms.base_form``): « tablettes »
+finds the group of « tablette », « allocations familiales » that of
+« allocation familiale »; and a one-word key is found despite a typo
+(``nearest_keys``: « smarphone » is « smartphone »), since people type the
+words of this table more than any other.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
 from directory.places import fold
 from directory.schema import Service
 
-__all__ = ["GROUPS", "SynonymGroup", "expand", "max_key_words", "meili_synonyms"]
+from ._forms import base_form
+
+__all__ = ["GROUPS", "SynonymGroup", "expand", "max_key_words", "meili_synonyms", "nearest_keys"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +75,45 @@ def _build() -> dict[str, tuple[str, ...]]:
     return {word: tuple(phrases) for word, phrases in table.items()}
 
 
+def _base(words: str) -> str:
+    return " ".join(base_form(w) for w in words.split())
+
+
+def _by_base(table: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    merged: dict[str, list[str]] = {}
+    for key, phrases in table.items():
+        found = merged.setdefault(_base(key), [])
+        found.extend(p for p in (key, *phrases) if p not in found)
+    return {base: tuple(phrases) for base, phrases in merged.items()}
+
+
 _TABLE = _build()
+_BY_BASE = _by_base(_TABLE)
+_ONE_WORD_KEYS = sorted(k for k in _TABLE if " " not in k)
 
 
 def expand(words: str) -> tuple[str, ...]:
-    """The other phrases a folded word (or two-word phrase) stands for; () if none.
+    """The other phrases a folded word (or two-word phrase) stands for, by itself or by its
+    base form (« tablettes » as « tablette »); () if none.
 
     >>> "aide aux demarches administratives" in expand("caf")
     True
+    >>> "smartphone" in expand("tablettes")
+    True
     """
-    return _TABLE.get(words, ())
+    found = _TABLE.get(words)
+    if found is not None:
+        return found
+    return tuple(p for p in _BY_BASE.get(_base(words), ()) if p != words)
+
+
+def nearest_keys(word: str, max_edits: int) -> list[tuple[str, int]]:
+    """One-word keys within ``max_edits`` edits of ``word`` (and not ``word``): those at the
+    smallest distance, as ``(key, distance)``."""
+    matches = process.extract(word, _ONE_WORD_KEYS, scorer=Levenshtein.distance, score_cutoff=max_edits, limit=None)
+    found = [(key, int(distance)) for key, distance, _i in matches if key != word]
+    best = min((d for _k, d in found), default=0)
+    return sorted((k, d) for k, d in found if d == best)
 
 
 def max_key_words() -> int:
@@ -83,5 +122,10 @@ def max_key_words() -> int:
 
 
 def meili_synonyms() -> dict[str, list[str]]:
-    """The table as Meilisearch's ``synonyms`` setting (one-way, key → phrases)."""
-    return {word: list(phrases) for word, phrases in _TABLE.items()}
+    """The table as Meilisearch's ``synonyms`` setting (one-way, key → phrases), with each key's
+    base form as a key too: Meilisearch receives the query's words as base forms (``_text.engine_text``)."""
+    table = {word: list(phrases) for word, phrases in _TABLE.items()}
+    for base, phrases in _BY_BASE.items():
+        if base not in table:
+            table[base] = [p for p in phrases if p != base]
+    return table

@@ -71,6 +71,17 @@ def test_document_shape():
     assert "_geo" not in to_meili(doc("l2", "Sans point", latitude=None, longitude=None))
 
 
+def test_word_forms_are_searchable_and_queries_arrive_as_base_forms():
+    """Meilisearch has no stemming: each document carries its words' base forms, the query is sent
+    as base forms, a typo of a synonym key corrected (the parity suite checks answers with a server)."""
+    body = to_meili(doc("l1", "Ateliers tablettes", presentation_resume="Un atelier, des démarches"))
+    assert body["forms_text"] == "demarche tablette"  # « atelier » is already a word of the text
+    assert "forms_text" in settings()["searchableAttributes"]
+    assert search_request(SearchQuery(text="Tablettes smarphone"))["q"] == "tablette smartphone"
+    assert "smartphone" in settings()["synonyms"]["tablette"]
+    assert "caf" in settings()["synonyms"]["allocation familial"]
+
+
 # -- a fake client: records calls, answers like the server's JSON ----------------------------
 
 

@@ -85,6 +85,25 @@ def test_no_typo_in_short_words(index):
     assert run(index, text="cqf").total == 0  # 3 letters: "caf" is not offered
 
 
+def test_plurals_and_word_forms_find_the_same_places(index, demo_venues):
+    ateliers = with_word(demo_venues, "atelier") | with_word(demo_venues, "ateliers")
+    assert with_word(demo_venues, "atelier") and with_word(demo_venues, "ateliers")
+    assert ids(index, text="ateliers") == ateliers
+    assert ids(index, text="tablettes") == ids(index, text="tablette") != set()
+    assert ids(index, text="démarche") == ids(index, text="démarches") != set()
+    mediatheques = with_word(demo_venues, "mediatheque") | with_word(demo_venues, "mediatheques")
+    assert ids(index, text="médiathèques") == mediatheques
+
+
+def test_one_typo_in_a_word_people_type_often(index):
+    """« smarphone », « tablete »: words of the synonym table are found despite a typo,
+    with their synonyms, even when no venue's text holds the word itself."""
+    smartphone = ids(index, text="smartphone")
+    assert smartphone and ids(index, text="smarphone") == smartphone
+    assert ids(index, text="tablete") == ids(index, text="tablette")
+    assert ids(index, text="ordinateurs") == ids(index, text="ordinateur")
+
+
 def test_synonyms_of_needs(index, demo_venues):
     offering = {v.id for v in demo_venues if Service.DEMARCHES in v.venue.services}
     named_caf = {v.id for v in demo_venues if " caf " in words_of(v.venue.nom)}
@@ -96,7 +115,7 @@ def test_synonyms_of_needs(index, demo_venues):
 
 
 def test_every_word_must_match(index, demo_venues):
-    both = {v.id for v in demo_venues if " centre " in v.text and " soc" in v.text}
+    both = {v.id for v in demo_venues if (" centre " in v.text or " centres " in v.text) and " soc" in v.text}
     assert ids(index, text="centre soc") == both
 
 
@@ -242,7 +261,7 @@ def test_pages_are_stable(index, params):
     whole = run(index, **params, per_page=30).hits
     pages = [h for page in (1, 2, 3) for h in run(index, **params, page=page, per_page=10).hits]
     assert [h.venue_id for h in pages] == [h.venue_id for h in whole]
-    assert len(set(h.venue_id for h in whole)) == len(whole) == 30
+    assert len({h.venue_id for h in whole}) == len(whole) == 30
 
 
 def test_rebuilt_from_the_store(index, demo_store: Store):

@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Query text analysis: folding, stop words, prefix, typos against the vocabulary, synonyms."""
+"""Query text analysis: folding, stop words, word forms, prefix, typos against the vocabulary, synonyms."""
 
 from __future__ import annotations
 
 from directory.places import fold
 from directory.search import IndexDocument
-from directory.search._text import allowed_typos, analyze
+from directory.search._forms import base_form
+from directory.search._text import allowed_typos, analyze, engine_text
 from directory.search._vocab import IndexStats
 from directory.search.synonyms import GROUPS, expand, meili_synonyms
 
@@ -70,3 +71,47 @@ def test_document_text_is_folded():
     assert document.name_text == "mediatheque du coeur"
     assert "vandoeuvre les nancy" in document.body_text and "oeuvres d art" in document.body_text
     assert document.departement == "54"
+
+
+def test_base_forms_of_plurals_and_feminines():
+    pairs = {
+        "tablettes": "tablette",
+        "demarches": "demarche",
+        "locaux": "local",
+        "bureaux": "bureau",
+        "jeux": "jeu",
+        "administratives": "administratif",
+        "sociales": "social",
+        "personnelles": "personnel",
+    }
+    assert {w: base_form(w) for w in pairs} == pairs
+    kept = ("pass", "bus", "paris", "cv", "caf", "numerique", "informatique", "3d")
+    assert [base_form(w) for w in kept] == list(kept)
+
+
+def test_a_plural_finds_the_singular_and_the_other_way_round():
+    vocab = stats(atelier=40, ateliers=12, mediatheque=100)
+    for typed in ("ateliers", "atelier"):
+        group = analyze(typed, vocab).groups[0]  # type: ignore[union-attr]
+        assert {a.text for a in group.alternatives if a.kind == "word"} == {"atelier", "ateliers"}
+    assert analyze("mediatheques", vocab).fts_match() == '"mediatheque"'  # type: ignore[union-attr]
+
+
+def test_a_typo_of_a_synonym_key_absent_from_the_vocabulary():
+    vocab = stats(portable=30, telephone=50)
+    texts = {a.text for a in analyze("smarphone", vocab).groups[0].alternatives}  # type: ignore[union-attr]
+    assert {"smartphone", "portable", "telephone"} <= texts
+    assert analyze("tablete", vocab).estimate > 0  # type: ignore[union-attr]
+
+
+def test_a_word_found_in_few_documents_is_also_corrected():
+    vocab = stats(tablete=1, tablette=400)
+    texts = {a.text for a in analyze("tablete", vocab).groups[0].alternatives}  # type: ignore[union-attr]
+    assert texts >= {"tablete", "tablette"}
+    frequent = analyze("mediatheque", stats(mediatheque=400, mediathequr=1))
+    assert frequent.fts_match() == '"mediatheque"'  # type: ignore[union-attr]  # found often: left as typed
+
+
+def test_engine_text_sends_base_forms_and_corrected_keys():
+    assert engine_text("Tablettes smarphone Démarches") == "tablette smartphone demarche"
+    assert engine_text("médiath") == "mediath"
