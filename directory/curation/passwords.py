@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -39,10 +41,8 @@ def hash_password(password: str) -> str:
 def verify_password(stored: str | None, password: str) -> tuple[bool, bool]:
     """(the password is right, its hash should be made again with today's parameters)."""
     if stored is None or len(password) > _MAX_PASSWORD_LENGTH:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password[:_MAX_PASSWORD_LENGTH] + "\0")
-        except VerificationError:
-            pass
         return False, False
     try:
         _hasher.verify(stored, password)

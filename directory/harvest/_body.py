@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = ["Body", "MEMORY_LIMIT"]
 
+import contextlib
 import hashlib
 import io
 import os
@@ -80,7 +81,5 @@ class Body:
 
 
 def _unlink(path: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass

@@ -133,9 +133,13 @@ def check_commune(values: dict[str, Any], places: CommuneLookup, problems: list[
             evidence=evidence,
             verb=verb,
         )
-    elif not said_former and kept.name and not any(fold_key(n.nom) == fold_key(kept.commune.nom) for n in named):
-        if any(n.kind in _FORMER and n.parent == kept.commune.insee for n in named):
-            warn("commune", "former_commune", name, commune=kept.commune.nom, insee=kept.commune.insee)
+    elif (
+        not said_former
+        and kept.name
+        and not any(fold_key(n.nom) == fold_key(kept.commune.nom) for n in named)
+        and any(n.kind in _FORMER and n.parent == kept.commune.insee for n in named)
+    ):
+        warn("commune", "former_commune", name, commune=kept.commune.nom, insee=kept.commune.insee)
     if lat is not None and not kept.point:
         _far_or_flipped(values, places, kept.commune, warn)
 

@@ -97,4 +97,4 @@ def is_approximate(method: str | None) -> bool:
 
 def is_geocoded(method: str | None) -> bool:
     """True when the point came from a geocoder or the commune's centre, not from the producer."""
-    return method is not None and (method == COMMUNE_CENTRE or method == _BAN or method.startswith(_BAN + "-"))
+    return method is not None and (method in (COMMUNE_CENTRE, _BAN) or method.startswith(_BAN + "-"))

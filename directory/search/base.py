@@ -423,6 +423,8 @@ class SearchIndex(abc.ABC):
 
         :raises SearchUnavailable: with a French message saying what to fix.
         """
+        return None  # an index with nothing to reach (the embedded one) is always usable
 
     def close(self) -> None:
         """Release connections (the index stays on disk or on the server)."""
+        return None  # an index that holds no connection has nothing to release

@@ -43,11 +43,11 @@ def _care(name: str | None, today: date) -> list[sa.ColumnElement[bool]]:
         return [v.status == "withdrawn"]
     active = [v.status == "active"]
     if name == "ancienne":
-        return active + [v.date_maj < today - timedelta(days=365)]
+        return [*active, v.date_maj < today - timedelta(days=365)]
     if name == "sans-horaires":
-        return active + [sa.or_(v.horaires.is_(None), v.horaires == "")]
+        return [*active, sa.or_(v.horaires.is_(None), v.horaires == "")]
     if name == "position-approximative":
-        return active + [sa.or_(v.latitude.is_(None), v.geo_method == "commune")]
+        return [*active, sa.or_(v.latitude.is_(None), v.geo_method == "commune")]
     return active
 
 

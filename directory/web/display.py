@@ -53,7 +53,7 @@ def local_now() -> datetime:
 
 def format_distance(metres: float) -> str:
     """``"à 850 m"``, ``"à 2,4 km"``, ``"à 12 km"``."""
-    rounded_m = max(10, int(round(metres / 10.0)) * 10)
+    rounded_m = max(10, round(metres / 10.0) * 10)
     if rounded_m < 1000:
         return f"à {rounded_m}{NBSP}m"
     km = metres / 1000.0

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -197,6 +198,12 @@ SCREENSHOTS = (
 )
 
 
+def _screenshot(page: Any, folder: Path, size: str, taken: list[Path], name: str, full_page: bool = False) -> None:
+    path = folder / f"{name}-{size}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    taken.append(path)
+
+
 def take_screenshots(browser: Any, scene: Scene, base_url: str, folder: Path) -> list[Path]:
     """The queue's two tabs, the venue form showing an error, a merge's choice and a history, at each size.
 
@@ -224,11 +231,7 @@ def take_screenshots(browser: Any, scene: Scene, base_url: str, folder: Path) ->
             else:
                 sign_in(page, base_url, "alice")
 
-            def shot(name: str, full_page: bool = False) -> None:
-                path = folder / f"{name}-{size}.png"
-                page.screenshot(path=str(path), full_page=full_page)
-                taken.append(path)
-
+            shot = partial(_screenshot, page, folder, size, taken)
             page.goto(base_url + "/gestion/a-verifier?onglet=doublons")
             shot("gestion-queue-doublons", full_page=size == "desktop")
             page.goto(base_url + "/gestion/a-verifier?onglet=changements")

@@ -45,7 +45,6 @@ def _target(route: Route, directory, places) -> tuple[str, dict[str, str]]:
     venue_id = lyon8[0]
     split_key = ":".join(store.get_venue(lyon8[2]).sources[0])
     stored = store.get_venue(venue_id)
-    others = [v.venue.id for v in store.iter_venues() if v.venue.id != venue_id]
     pair = (
         [venue_id, lyon8[1]]
         if route.name != "gestion_restore"

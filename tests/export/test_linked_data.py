@@ -208,7 +208,7 @@ def test_matches_to_data_inclusion(vocabularies):
 
 
 def test_every_concept_a_venue_points_at_exists(graph, vocabularies):
-    used = {o for o in graph.objects(None, SDO.additionalType)}
+    used = set(graph.objects(None, SDO.additionalType))
     assert used and used <= set(vocabularies.subjects(RDF.type, SKOS.Concept))
 
 

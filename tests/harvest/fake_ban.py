@@ -194,9 +194,8 @@ class FakeBan(LoopbackService):
             filters = {name: str(form[name]) for name in ("citycode", "postcode") if name in form}
             delimiter = str(form.get("delimiter") or "")
             content = await upload.read() if isinstance(upload, UploadFile) else None
-        if hang_s:
-            if await _wait_or_disconnect(request, hang_s):
-                return Response(status_code=499)
+        if hang_s and await _wait_or_disconnect(request, hang_s):
+            return Response(status_code=499)
         if failure is not None:
             headers = {"retry-after": retry_after} if retry_after else None
             return PlainTextResponse(f"statut {failure}", status_code=failure, headers=headers)

@@ -53,6 +53,7 @@ from __future__ import annotations
 __all__ = ["FIXTURES", "Loopback", "RecordedRequest"]
 
 import asyncio
+import contextlib
 import email.utils
 import hashlib
 import json
@@ -242,10 +243,8 @@ class Loopback(LoopbackService):
     async def _lying_encoding(self, request: Request) -> Response:
         path = self._file(request)
         data = path.read_bytes()
-        try:
+        with contextlib.suppress(UnicodeDecodeError):  # already not UTF-8: serve as is
             data = data.decode("utf-8").encode("cp1252", errors="replace")
-        except UnicodeDecodeError:
-            pass  # already not UTF-8: serve as is
         media_type = (_media_type(path) or "text/plain").split(";")[0]
         return Response(data, headers={"content-type": f"{media_type}; charset=utf-8"})
 

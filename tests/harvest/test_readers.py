@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date, datetime
 
 import openpyxl
@@ -158,7 +159,7 @@ def test_table_json_keeps_nesting_and_finds_the_list():
 
 
 def test_table_json_says_where_the_list_is_missing():
-    with pytest.raises(ReadError, match="« data.lieux » \\(partie « lieux » introuvable\\)"):
+    with pytest.raises(ReadError, match=re.escape("« data.lieux » (partie « lieux » introuvable)")):
         list(TableJsonReader(items="data.lieux").read(b'{"data": {}}'))
     with pytest.raises(ReadError, match="JSON illisible ligne 1"):
         list(TableJsonReader().read(b"{oops"))

@@ -79,7 +79,7 @@ def test_a_refused_value_writes_nothing(store):
         with pytest.raises(InvalidValue) as refused, store.writer() as w:
             w.correct(venue_id, field, value, "Camille", FIX)
         assert [p.code for p in refused.value.problems] == codes, field
-    with pytest.raises(InvalidValue, match="^telephone : numéro de téléphone illisible"), store.writer() as w:
+    with pytest.raises(InvalidValue, match=r"^telephone : numéro de téléphone illisible"), store.writer() as w:
         w.correct(venue_id, "telephone", "01 02", "Camille", FIX)
     assert (store.get_venue(venue_id), store.history(venue_id)) == before
     with pytest.raises(UnknownVenue), store.writer() as w:

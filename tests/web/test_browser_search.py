@@ -251,7 +251,7 @@ def test_map_markers_and_list_agree(open_tab: Callable[..., Tab], server: str) -
     # The map works without tiles: markers shown, the blocked tiles were the only losses.
     assert tab.blocked and all("tile.openstreetmap.org" in url for url in tab.blocked)
     # A numbered marker's popup loads the card of the same venue.
-    first_rank, first_id, _p = cards[0]
+    _rank, first_id, _p = cards[0]
     page.locator(f"#carte .marker-rank[data-id='{first_id}']").click()
     popup = page.locator("#carte .leaflet-popup .map-card")
     popup.wait_for()

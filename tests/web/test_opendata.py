@@ -119,9 +119,11 @@ async def test_gzip_when_the_client_accepts_it(client: httpx.AsyncClient) -> Non
 
 async def test_gzip_stream_is_a_valid_gzip_file(app: Starlette) -> None:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as raw:
-        async with raw.stream("GET", "/export/lieux.csv", headers={"Accept-Encoding": "gzip"}) as r:
-            body = b"".join([chunk async for chunk in r.aiter_raw()])
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as raw,
+        raw.stream("GET", "/export/lieux.csv", headers={"Accept-Encoding": "gzip"}) as r,
+    ):
+        body = b"".join([chunk async for chunk in r.aiter_raw()])
     assert gzip.decompress(body).startswith(b'"id","pivot","nom"')
 
 

@@ -93,7 +93,7 @@ async def test_open_state_is_shown_when_hours_parse(client: httpx.AsyncClient) -
     r = await client.get("/", params={"lieu": "Lyon 3e"})
     states = re.findall(r'class="open-state [^"]*">([^<]*)<', r.text)
     assert states, "venues with OSM hours show whether they are open"
-    for state in map(lambda s: unescape(s).replace(NBSP, " "), states):
+    for state in (unescape(s).replace(NBSP, " ") for s in states):
         assert re.fullmatch(r"Ouvert( jusqu'à (\S+ )?\d+ h( \d\d)?)?|Fermé( · ouvre (.+ )?à \d+ h( \d\d)?)?", state), (
             state
         )

@@ -59,7 +59,7 @@ def test_the_api_honours_its_openapi_document(
     @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     def check(case: schemathesis.Case) -> None:
         # /api/lieux/proches is its own operation, not a venue id.
-        assume(not (case.path_parameters or {}).get("venue_id") == "proches")
+        assume((case.path_parameters or {}).get("venue_id") != "proches")
         case.call_and_validate(checks=CHECKS)
 
     check()

@@ -54,9 +54,14 @@ async def _checked_form(request: Request) -> tuple[Session, dict[str, str]]:
 
 async def login_form(request: Request) -> Response:
     session = codec(request).read(request)
-    if session and session.login and (account := request.app.state.store.accounts.get(session.login)):
-        if account.active and account.session_version == session.version:
-            return RedirectResponse(safe_next(request, request.query_params.get("suite")), status_code=303)
+    if (
+        session
+        and session.login
+        and (account := request.app.state.store.accounts.get(session.login))
+        and account.active
+        and account.session_version == session.version
+    ):
+        return RedirectResponse(safe_next(request, request.query_params.get("suite")), status_code=303)
     session = session if session and not session.login else codec(request).anonymous()
     return _page(
         request,
