@@ -317,7 +317,7 @@ def generate(n: int, seed: int) -> Iterator[tuple[dict[str, Any], list[tuple[str
     frais_codes = [f.code for f in _FRAIS]
     itinerant, fixe = Itinerance.ITINERANT.code, Itinerance.FIXE.code
     seen: set[str] = set()
-    for i in range(n):
+    for _ in range(n):
         lat, lon, commune, dept = places.draw()
         pattern, typologie = rng.choices(kinds, cum_weights=kind_cum)[0]
         chosen: list[str] = []

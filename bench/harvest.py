@@ -94,7 +94,8 @@ max_size = {max_size}
 """
 #: Who or what venues and streets are named after (with ``_synthetic._PLACES``): distinct venues of
 #: one commune rarely share a name, so most "review" pairs come from the planted near-duplicates.
-_NAMED_AFTER = _PLACES + [
+_NAMED_AFTER = [
+    *_PLACES,
     "Jean Moulin",
     "Charles de Gaulle",
     "Émile Zola",
