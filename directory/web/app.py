@@ -18,7 +18,7 @@ from directory.places import Gazetteer, load_gazetteer
 from directory.search import SearchIndex, following, open_index, sync
 from directory.store import Store, open_store
 
-from . import api, apidocs, backoffice, embed, feed, maps, openapi, opendata, pages, producers, venue
+from . import api, apidocs, backoffice, embed, feed, maps, openapi, opendata, orient, pages, producers, venue
 from .cors import CorsReads
 from .locate import Locator
 from .problems import EXCEPTION_HANDLERS
@@ -35,6 +35,12 @@ API_READS = [Middleware(CorsReads)]
 routes = [
     Route("/", pages.home, methods=["GET"], name="home"),
     Route("/imprimer", pages.print_results, methods=["GET"], name="print_results"),
+    Route("/orienter", orient.orient, methods=["GET"], name="orient"),
+    Route("/orienter/situation", orient.orient_situation, methods=["GET"], name="orient_situation"),
+    Route("/orienter/lieu", orient.orient_where, methods=["GET"], name="orient_where"),
+    Route("/orienter/quand", orient.orient_when, methods=["GET"], name="orient_when"),
+    Route("/orienter/lieux", orient.orient_results, methods=["GET"], name="orient_results"),
+    Route("/orienter/fiche", orient.orient_slip, methods=["GET"], name="orient_slip"),
     Route("/embed", embed.widget, methods=["GET"], name="embed"),
     Route("/embed/configurer", embed.configure, methods=["GET"], name="embed_configure"),
     Route("/carte/lieux/{venue_id}", maps.map_card, methods=["GET"], name="map_card"),

@@ -1,0 +1,187 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``/orienter`` in process: the state in the address, each step, the short list with its reasons, the slip.
+
+The short list is checked on the demo data (``fixtures/demo``, real venues) with the
+scenario of issue 15: « aide pour faire ses démarches CAF », a senior without
+computer, in Lyon 8e, on a Tuesday morning, with Pass numérique cheques.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import date
+from html import unescape
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
+
+from directory.config import Settings
+from directory.schema import ConditionFrais, Frais, ModaliteAcces, Public, Service, Venue
+from directory.web import create_app
+from directory.web.orientation import STEPS, Orientation, read_orientation
+from directory.web.referral import SHORT_LIST, weigh
+
+from .test_pages import text_of
+
+#: The done-when scenario of issue 15, as the address says it.
+SCENARIO = {
+    "q": "aide pour faire ses démarches CAF",
+    "public": "seniors",
+    "sans_equipement": "1",
+    "pass_numerique": "1",
+    "lieu": "Lyon 8e",
+    "jour": "mardi",
+    "moment": "matin",
+}
+TUESDAY = date(2026, 12, 1)
+
+
+@pytest.fixture(scope="module")
+def demo_app(demo_store, places, tmp_path_factory: pytest.TempPathFactory) -> Starlette:
+    return create_app(Settings(data_dir=tmp_path_factory.mktemp("orient")), demo_store, places)
+
+
+@pytest.fixture
+async def client(demo_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=demo_app), base_url="http://testserver") as c:
+        yield c
+
+
+def venue(**changes: object) -> Venue:
+    values: dict[str, object] = dict(
+        id="v",
+        pivot="00000000000000",
+        nom="Espace numérique",
+        commune="Lyon",
+        code_postal="69008",
+        adresse="1 rue Test",
+        date_maj=TUESDAY,
+        services=[Service.DEMARCHES],
+        horaires="Tu 09:00-12:00",
+    )
+    values.update(changes)
+    return Venue(**values)  # type: ignore[arg-type]
+
+
+def scenario() -> Orientation:
+    return read_orientation(QueryParams(SCENARIO))
+
+
+# -- the state ----------------------------------------------------------------------------
+
+
+def test_the_address_is_the_whole_state() -> None:
+    o = scenario()
+    assert o.errors == {}
+    assert [n.slug for n in o.needs] == ["demarches"] and o.topics == ("CAF",)
+    assert o.publics == ("seniors",) and o.sans_equipement and o.pass_numerique
+    assert (o.lieu, o.jour, o.moment) == ("Lyon 8e", "mardi", "matin")
+    assert read_orientation(QueryParams(o.query()[1:])) == o
+    assert o.when_label() == "mardi matin"
+
+
+def test_what_the_address_says_wrongly_is_dropped_and_said() -> None:
+    o = read_orientation(QueryParams("besoin=demarches&besoin=voler&public=martiens&jour=jeudii&lat=91&lon=4"))
+    assert o.besoins == ("demarches",) and o.publics == () and o.jour is None and not o.has_point
+    assert set(o.errors) == {"besoin", "public", "jour", "lat"}
+
+
+def test_each_step_carries_the_other_answers_as_hidden_fields() -> None:
+    o = scenario()
+    where = next(s for s in STEPS if s.route == "orient_where")
+    hidden = dict(o.hidden(where))
+    assert "lieu" not in hidden and hidden["q"] == SCENARIO["q"] and hidden["jour"] == "mardi"
+
+
+# -- weighing one place ---------------------------------------------------------------------
+
+
+def test_a_place_closed_at_the_time_asked_is_left_out() -> None:
+    assert weigh(venue(horaires="Tu 14:00-17:00"), venue(), scenario(), TUESDAY) is None
+
+
+def test_reasons_say_why_and_checks_say_what_to_ask() -> None:
+    fits = venue(
+        publics_specifiquement_adresses=[Public.SENIORS],
+        conditions_frais=[ConditionFrais.PASS_NUMERIQUE],
+        services=[Service.DEMARCHES, Service.ACCES_INTERNET],
+        modalites_acces=[ModaliteAcces.SE_PRESENTER],
+    )
+    match = weigh(fits, fits, scenario(), TUESDAY)
+    assert match is not None
+    assert match.reasons == [
+        "Aide aux démarches administratives (CAF)",
+        "Accueille en particulier : seniors",
+        "Ordinateurs à disposition sur place",
+        "Accepte le Pass numérique",
+        "Ouvert mardi matin",
+    ]
+    assert match.hours_that_day == "9\u00a0h – 12\u00a0h" and match.checks == []
+    bare = venue(horaires=None, frais_a_charge=[Frais.PAYANT])
+    weak = weigh(bare, bare, scenario(), TUESDAY)
+    assert weak is not None and weak.score < match.score
+    assert weak.checks == [
+        "Pass numérique non mentionné : à demander",
+        "Horaires non publiés : appelez avant de vous déplacer",
+    ]
+
+
+# -- the pages --------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("path", ["/orienter", "/orienter/situation", "/orienter/lieu", "/orienter/quand"])
+async def test_every_step_is_a_french_form_that_can_be_skipped(client: httpx.AsyncClient, path: str) -> None:
+    r = await client.get(path, params=SCENARIO)
+    assert r.status_code == 200 and '<html lang="fr">' in r.text
+    html = unescape(r.text)
+    form = re.search(r'<form class="orient-form" method="get" action="([^"]+)"', html)
+    assert form is not None
+    skip = re.search(r'<a class="orient-skip" href="([^"]+)">Passer cette étape', html)
+    assert skip is not None and dict(parse_qsl(urlsplit(skip.group(1)).query)) == SCENARIO
+    assert 'aria-current="step"' in html and "Aucune donnée personnelle" in text_of(r.text)
+
+
+@pytest.mark.anyio
+async def test_the_scenario_gives_a_short_list_where_each_place_says_why(client: httpx.AsyncClient) -> None:
+    r = await client.get("/orienter/lieux", params=SCENARIO)
+    assert r.status_code == 200
+    cards = re.findall(r'<li class="card orient-card">(.*?)</li>\s*(?=<li class="card|</ol>)', r.text, flags=re.S)
+    assert 3 <= len(cards) <= SHORT_LIST
+    for card in cards:
+        reasons = text_of(card)
+        assert "Aide aux démarches administratives (CAF)" in reasons
+        assert "Ouvert mardi matin" in reasons
+    assert any("Accepte le Pass numérique" in text_of(c) for c in cards)
+    assert any("seniors" in text_of(c) for c in cards)
+    assert "Lieux autour de Lyon 8e" in text_of(r.text)
+
+
+@pytest.mark.anyio
+async def test_a_place_not_found_suggests_communes(client: httpx.AsyncClient) -> None:
+    r = await client.get("/orienter/lieux", params={**SCENARIO, "lieu": "Lyonn"})
+    assert "lieu introuvable" in text_of(r.text) and "Vouliez-vous dire" in text_of(r.text)
+
+
+@pytest.mark.anyio
+async def test_the_slip_prints_the_places_chosen(client: httpx.AsyncClient) -> None:
+    listing = await client.get("/orienter/lieux", params=SCENARIO)
+    ids = re.findall(r'name="choix" value="([^"]+)"', listing.text)
+    r = await client.get("/orienter/fiche", params=[*SCENARIO.items(), ("choix", ids[3]), ("choix", ids[1])])
+    assert r.status_code == 200
+    printed = re.findall(r'<p class="oslip-url">[^<]*/lieux/([^<]+)</p>', r.text)
+    assert printed == [ids[1], ids[3]]  # in the list's order
+    text = text_of(r.text)
+    assert "Pourquoi :" in text and "Ouvert mardi matin" in text and "Une pièce d'identité" in text
+    default = await client.get("/orienter/fiche", params=SCENARIO)
+    assert re.findall(r'<p class="oslip-url">[^<]*/lieux/([^<]+)</p>', default.text) == ids[:3]
+
+
+@pytest.mark.anyio
+async def test_the_site_links_to_the_path(client: httpx.AsyncClient) -> None:
+    r = await client.get("/")
+    assert 'href="/orienter"' in r.text
