@@ -19,13 +19,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-__all__ = ["insert_rows"]
+__all__ = ["chunks", "insert_rows"]
 
 #: SQL, then in the order of its parameters: (column, its default, its bind processor, whether
 #: its values repeat: hashable, few distinct ones in a batch, each then encoded once).
 _Statement = tuple[str, tuple[tuple[str, Any, Callable[[Any], Any] | None, bool], ...]]
 _REPEATED = (sa.Date, sa.DateTime, sa.Boolean)
 _STATEMENTS: dict[tuple[str, str, tuple[str, ...]], _Statement] = {}
+
+
+def chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    """``items`` in slices of ``size`` at most (the values of an ``IN (…)`` a statement at a time)."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def insert_rows(connection: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -28,7 +28,7 @@ import orjson
 import sqlalchemy as sa
 
 from ._base import jsonable
-from ._bulk import insert_rows
+from ._bulk import chunks, insert_rows
 from ._curation import CORRECTABLE, Curated, ProposalClosed, UnknownProposal, same_value
 from ._merge import GROUPS, Contribution, _rank, merge_records
 from .tables import proposal_t, source_t, venue_t
@@ -148,7 +148,7 @@ def settle_proposals(
         return
     p = proposal_t.c
     known: dict[int, dict[tuple[str, str, str], sa.Row[Any]]] = {}
-    for chunk in _chunks(sorted(venues), 1000):
+    for chunk in chunks(sorted(venues), 1000):
         for row in c.execute(
             sa.select(p.pk, p.venue_pk, p.field, p.source_id, p.value_hash, p.status).where(p.venue_pk.in_(chunk))
         ):
@@ -215,10 +215,6 @@ def _row(pk: int, k: Candidate, at: datetime, status: str = "open", **decided: A
         "decided_at": decided.get("decided_at"),
         "created_at": at,
     }
-
-
-def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def read_proposals(

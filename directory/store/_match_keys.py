@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``Writer``'s part for matching: the blocking keys of active venues kept in the store, the venues
+matching compares, read through the run's transaction, and the doubtful pairs queued for a person."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import sqlalchemy as sa
+
+from directory.schema import Venue
+from directory.schema.blocking import stored_block_keys
+
+from ._base import _reader
+from ._bulk import chunks, insert_rows
+from .tables import link_t, match_key_t, review_t, venue_t
+
+if TYPE_CHECKING:
+    from ._writer import Writer
+
+__all__ = ["KEY_COLUMNS", "MatchKeysMixin"]
+
+#: The columns a venue's blocking keys come from (``schema.blocking.stored_block_keys``).
+KEY_COLUMNS = ("pivot", "code_insee", "code_postal", "telephone", "courriels", "site_web", "latitude", "longitude")
+#: What matching compares (``harvest.matching.score``), besides those.
+_MATCH_COLUMNS = (*KEY_COLUMNS, "nom", "commune", "adresse", "date_maj")
+
+
+class MatchKeysMixin:
+    """Blocking keys, the venues matching compares, and the review queue's pairs."""
+
+    def _set_match_keys(self: Writer, venues: Mapping[int, Mapping[str, Any] | None], *, replace: bool = True) -> None:
+        """The blocking keys of these venues (pk → stored values; None: no longer active, no keys)."""
+        if not venues:
+            return
+        if replace:
+            for chunk in chunks(list(venues), 500):
+                self.c.execute(match_key_t.delete().where(match_key_t.c.venue_pk.in_(chunk)))
+        rows = [
+            {"kind": kind, "key": value, "venue_pk": pk}
+            for pk, values in venues.items()
+            if values is not None
+            for kind, _, value in (key.partition(":") for key in stored_block_keys(values))
+        ]
+        if rows:
+            insert_rows(self.c, match_key_t, rows)
+
+    def match_blocks(self: Writer, keys: Iterable[str], max_block: int) -> dict[str, list[int]]:
+        """The active venues (pks, ascending) holding each of these blocking keys (``kind:value``).
+
+        A key held by more than ``max_block`` venues says nothing about which two are alike: it is
+        left out, and so is a key no venue holds. Reads through this transaction, so the venues a
+        run created in its earlier batches are there.
+        """
+        by_kind: dict[str, list[str]] = {}
+        for key in sorted(set(keys)):
+            kind, _, value = key.partition(":")
+            by_kind.setdefault(kind, []).append(value)
+        mk = match_key_t.c
+        blocks: dict[str, list[int]] = {}
+        for kind, values in by_kind.items():
+            for chunk in chunks(values, 2000):
+                for value, pk in self.c.execute(
+                    sa.select(mk.key, mk.venue_pk).where(mk.kind == kind, mk.key.in_(chunk)).order_by(mk.venue_pk)
+                ):
+                    blocks.setdefault(f"{kind}:{value}", []).append(pk)
+        return {key: pks for key, pks in blocks.items() if len(pks) <= max_block}
+
+    def match_venues(self: Writer, pks: Iterable[int]) -> dict[int, tuple[str, Venue, list[str]]]:
+        """For matching: each of these active venues by pk, as (id, the fields compared, the keys
+        ``source:record`` of its records in source and record order). JSON columns are read as text
+        and decoded by ``orjson``, ``date_maj`` decoded once per distinct value (as ``iter_venue_rows``)."""
+        found: dict[int, tuple[str, Venue, list[str]]] = {}
+        selected, decoders = _reader(self.c.dialect, _MATCH_COLUMNS)
+        # date_maj comes raw where the dialect decodes dates in Python (SQLite), decoded by the driver elsewhere
+        decode_date, dates = (decoders[0][1], decoders[0][2]) if decoders else (lambda raw: raw, {})
+        loads = orjson.loads
+        for chunk in chunks(sorted(set(pks)), 2000):
+            record_keys: dict[int, list[str]] = {}
+            for venue_pk, source_id, record_id in self.c.execute(
+                sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id)
+                .where(link_t.c.venue_pk.in_(chunk), link_t.c.withdrawn_at.is_(None))
+                .order_by(link_t.c.source_id, link_t.c.record_id)
+            ):
+                record_keys.setdefault(venue_pk, []).append(f"{source_id}:{record_id}")
+            rows = self.c.execute(
+                sa.select(venue_t.c.pk, venue_t.c.id, *selected).where(
+                    venue_t.c.pk.in_(chunk), venue_t.c.status == "active"
+                )
+            )
+            for (
+                pk,
+                venue_id,
+                pivot,
+                insee,
+                postcode,
+                phone,
+                mails,
+                sites,
+                lat,
+                lon,
+                nom,
+                commune,
+                adresse,
+                raw_date,
+            ) in rows:
+                date_maj = dates.get(raw_date)
+                if date_maj is None:
+                    date_maj = dates[raw_date] = decode_date(raw_date)
+                venue = Venue(
+                    id=venue_id,
+                    pivot=pivot,
+                    nom=nom,
+                    commune=commune,
+                    code_postal=postcode,
+                    adresse=adresse,
+                    date_maj=date_maj,
+                    code_insee=insee,
+                    latitude=lat,
+                    longitude=lon,
+                    telephone=phone,
+                    courriels=list(loads(mails) or ()) if mails else [],
+                    site_web=list(loads(sites) or ()) if sites else [],
+                )
+                found[pk] = (venue_id, venue, record_keys.get(pk, []))
+        return found
+
+    def add_review_items(self: Writer, items: Sequence[Mapping[str, Any]], run_id: int | None, at: datetime) -> int:
+        """Queue doubtful pairs (``left_key``, ``right_key``, ``score``, ``parts``); known pairs are skipped."""
+        added = 0
+        for item in items:
+            left, right = sorted((item["left_key"], item["right_key"]))
+            known = self.c.execute(
+                sa.select(review_t.c.pk).where(review_t.c.left_key == left, review_t.c.right_key == right)
+            ).first()
+            if known is None:
+                self.c.execute(
+                    review_t.insert().values(
+                        left_key=left,
+                        right_key=right,
+                        score=item["score"],
+                        parts=dict(item["parts"]),
+                        status="open",
+                        run_id=run_id,
+                        created_at=at,
+                    )
+                )
+                added += 1
+        return added

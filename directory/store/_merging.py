@@ -1,0 +1,261 @@
+# SPDX-License-Identifier: Apache-2.0
+"""``Writer``'s part for merging venues again: a venue touched by a record is recomputed from all its
+active records (``merge_records``: curator locks first, then source trust, then recency); what changed
+is written a statement per kind of write for the whole batch, and logged field by field."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from directory.schema import LIST_VOCABULARIES
+
+from ._base import ApplyOutcome, jsonable
+from ._bulk import chunks, insert_rows
+from ._content import CONTENT, venue_values
+from ._curation import HELD
+from ._match_keys import KEY_COLUMNS
+from ._merge import Contribution, merge_records
+from ._proposals import Candidate, proposed, settle_proposals
+from .tables import link_t, prov_t, source_t, venue_t
+
+if TYPE_CHECKING:
+    from ._writer import Writer
+
+__all__ = ["MergingMixin"]
+
+
+@dataclass(slots=True)
+class MergeWrites:
+    """The writes of re-merged venues, gathered to be made together (``MergingMixin._apply_merge_writes``)."""
+
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = field(default_factory=dict)  # columns set → rows
+    terms: dict[int, Mapping[str, Any]] = field(default_factory=dict)  # venues whose terms changed
+    keys: dict[int, Mapping[str, Any]] = field(default_factory=dict)  # venues whose blocking keys may have changed
+    cleared: list[dict[str, Any]] = field(default_factory=list)  # provenance rows to replace
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+    proposals: dict[int, dict[str, Candidate]] = field(default_factory=dict)  # venue → what its sources propose
+
+
+class MergingMixin:
+    """Venues merged again from their records, and a venue becoming a pointer to another."""
+
+    def remerge_source(self: Writer, source_id: str, at: datetime) -> int:
+        """Merge again every active venue this source feeds (its trust changed…); how many changed."""
+        pks = sorted(
+            self.c.execute(
+                sa.select(link_t.c.venue_pk)
+                .distinct()
+                .where(link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None), link_t.c.venue_pk.is_not(None))
+            ).scalars()
+        )
+        changed = 0
+        for chunk in chunks(pks, 1000):
+            results = self._remerge(set(chunk), source_id, at)
+            changed += sum(1 for r in results.values() if r.action in ("updated", "restored"))
+        return changed
+
+    def _remerge(
+        self: Writer,
+        pks: set[int],
+        source_id: str | None,
+        at: datetime,
+        actor: str | None = None,
+        fixed: Mapping[int, Mapping[str, Any]] | None = None,
+        settled: str | None = None,
+    ) -> dict[int, ApplyOutcome]:
+        """Recompute these venues from their active records; log what changed (by ``actor``, if a person).
+        What the sources would change in locked fields becomes proposals (``_proposals``).
+
+        :param fixed: venue pk → the values a person just gave its locked fields (``correct``).
+        :param settled: with ``fixed``, why what the sources say of those fields is rejected by ``actor``.
+        """
+        if not pks:
+            return {}
+        rows = {r["pk"]: r for r in self.c.execute(sa.select(venue_t).where(venue_t.c.pk.in_(list(pks)))).mappings()}
+        contributions: dict[int, list[Contribution]] = {pk: [] for pk in pks}
+        query = (
+            sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id, link_t.c.record, source_t.c.trust)
+            .join(source_t, source_t.c.id == link_t.c.source_id)
+            .where(link_t.c.venue_pk.in_(list(pks)), link_t.c.withdrawn_at.is_(None), link_t.c.record.is_not(None))
+        )
+        for r in self.c.execute(query):
+            contributions[r.venue_pk].append(Contribution(r.source_id, r.record_id, r.trust, r.record))
+        locks: dict[int, set[str]] = {}
+        given: dict[int, dict[str, str | None]] = {}  # venue → field → the source its provenance names
+        for pk, name, from_source, locked in self.c.execute(
+            sa.select(prov_t.c.venue_pk, prov_t.c.field, prov_t.c.source_id, prov_t.c.locked).where(
+                prov_t.c.venue_pk.in_(list(pks))
+            )
+        ):
+            if locked:
+                locks.setdefault(pk, set()).add(name)
+            else:
+                given.setdefault(pk, {})[name] = from_source
+        writes = MergeWrites()
+        results = {
+            pk: self._write_merged(
+                rows[pk],
+                contributions[pk],
+                locks.get(pk, set()),
+                given.get(pk, {}),
+                source_id,
+                at,
+                writes,
+                actor,
+                (fixed or {}).get(pk),
+            )
+            for pk in sorted(pks)
+        }
+        self._apply_merge_writes(writes)
+        decided = {pk: set(values) for pk, values in (fixed or {}).items()} if settled else {}
+        settle_proposals(self.c, writes.proposals, decided, actor, settled, at)
+        return results
+
+    def _apply_merge_writes(self: Writer, writes: MergeWrites) -> None:
+        """What :meth:`_write_merged` decided for a batch of venues, a statement per kind of write."""
+        for columns, rows in writes.updates.items():
+            self.c.execute(
+                venue_t.update()
+                .where(venue_t.c.pk == sa.bindparam("b_pk"))
+                .values({name: sa.bindparam(f"b_{name}") for name in columns}),
+                rows,
+            )
+        if writes.terms:
+            self._write_terms(writes.terms, replace=True)
+        if writes.cleared:
+            self.c.execute(
+                prov_t.delete().where(
+                    prov_t.c.venue_pk == sa.bindparam("b_pk"),
+                    prov_t.c.field == sa.bindparam("b_field"),
+                    prov_t.c.locked.is_(False),
+                ),
+                writes.cleared,
+            )
+        insert_rows(self.c, prov_t, writes.provenance)
+        self._set_match_keys(writes.keys)
+
+    def _write_merged(
+        self: Writer,
+        row: Mapping[str, Any],
+        contributions: list[Contribution],
+        locked: set[str],
+        given: Mapping[str, str | None],
+        source_id: str | None,
+        at: datetime,
+        writes: MergeWrites,
+        actor: str | None = None,
+        fixed: Mapping[str, Any] | None = None,
+    ) -> ApplyOutcome:
+        pk, venue_id = row["pk"], row["id"]
+        held = HELD in locked  # a person decided the venue's presence (``_edits``): merges never change it
+        if held and row["status"] != "active":
+            return ApplyOutcome(venue_id, "unchanged")  # withdrawn or refused by a person: left alone until restored
+        # Waiting for a person (``_pending``): its values follow its record, its status never moves by itself;
+        # while the source has dropped the record it waits unseen (the queue shows venues with a live record).
+        pending = row["status"] == "pending"
+        if pending and not contributions:
+            return ApplyOutcome(venue_id, "unchanged")
+        if not contributions and not held:  # every record moved to another venue or was withdrawn
+            return ApplyOutcome(venue_id, "emptied")
+        current = {**row, **(fixed or {})}
+        if not contributions:  # a person's venue without records: it keeps its values
+            locked = set(CONTENT)
+        merged = merge_records(contributions, current=current, locked=locked)
+        if not contributions:
+            merged.values["flags"] = row["flags"]
+        writes.proposals[pk] = proposed(contributions, current, locked)
+        new = venue_values(merged.values)
+        changes = {
+            name: (jsonable(row[name]), jsonable(value))
+            for name, value in new.items()
+            if jsonable(row[name]) != jsonable(value)
+        }
+        update: dict[str, Any] = {name: new[name] for name in changes}
+        restored = row["status"] != "active" and not pending
+        if restored:
+            update.update(status="active", merged_into=None)
+        if update:
+            update["updated_at"] = at
+            writes.updates.setdefault(tuple(sorted(update)), []).append(
+                {"b_pk": pk, **{f"b_{name}": value for name, value in update.items()}}
+            )
+            if any(name in LIST_VOCABULARIES or name == "offres" for name in changes):
+                writes.terms[pk] = {**row, **update}
+            if not pending and (restored or any(name in KEY_COLUMNS for name in changes)):
+                writes.keys[pk] = {**row, **update}
+        content = [name for name in changes if name in CONTENT]
+        # Provenance follows the winners, not only the values: a more trusted source giving the same
+        # value, or a whole address taken from another record, changes where the field comes from.
+        moved = [
+            name
+            for name in CONTENT
+            if name not in locked and (name in changes or given.get(name) != merged.winners.get(name))
+        ]
+        writes.cleared += ({"b_pk": pk, "b_field": name} for name in moved)
+        writes.provenance += (
+            {"venue_pk": pk, "field": name, "source_id": merged.winners[name], "locked": False, "at": at}
+            for name in moved
+            if merged.winners.get(name) is not None
+        )
+        if content:
+            self._log(
+                *(
+                    {
+                        "venue_pk": pk,
+                        "venue_id": venue_id,
+                        "at": at,
+                        "action": "update",
+                        "field": name,
+                        "old": changes[name][0],
+                        "new": changes[name][1],
+                        "source_id": source_id,
+                        "actor": actor,
+                    }
+                    for name in content
+                )
+            )
+        if restored:
+            self._log(
+                {
+                    "venue_pk": pk,
+                    "venue_id": venue_id,
+                    "at": at,
+                    "action": "restore",
+                    "source_id": source_id,
+                    "actor": actor,
+                }
+            )
+            return ApplyOutcome(venue_id, "restored", tuple(content))
+        return ApplyOutcome(venue_id, "updated" if content else "unchanged", tuple(content))
+
+    def _redirect(
+        self: Writer, pk: int, into_pk: int, source_id: str | None, at: datetime, actor: str | None = None
+    ) -> None:
+        """``pk`` became part of ``into_pk``: it stays, as a pointer (its URL keeps working)."""
+        into = self.c.execute(sa.select(venue_t.c.id).where(venue_t.c.pk == into_pk)).scalar_one()
+        venue_id = self.c.execute(
+            venue_t.update()
+            .where(venue_t.c.pk == pk)
+            .values(status="merged", merged_into=into, updated_at=at)
+            .returning(venue_t.c.id)
+        ).scalar_one()
+        self._set_match_keys({pk: None})
+        self.c.execute(
+            venue_t.update().where(venue_t.c.merged_into == venue_id).values(merged_into=into)
+        )  # pointers to the old venue now point on
+        self._log(
+            {
+                "venue_pk": pk,
+                "venue_id": venue_id,
+                "at": at,
+                "action": "merge",
+                "new": {"merged_into": into},
+                "source_id": source_id,
+                "actor": actor,
+            }
+        )
