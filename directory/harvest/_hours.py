@@ -20,12 +20,11 @@ day » in OSM) and is reported.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from directory.schema import fold_key
+from directory.schema import fold_key, unaccent
 from directory.schema.week import DAYS, day_selector, hhmm, merged_ranges
 
 __all__ = ["DAYS", "DayHours", "day_key", "format_week", "parse_cell", "parse_json_day", "text_to_osm"]
@@ -214,7 +213,7 @@ def text_to_osm(text: str) -> str | None:
     (« sur rendez-vous », « selon saison ») leaves the text as it is.
     """
     week: dict[str, DayHours] = {}
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    plain = unaccent(text)
     plain = re.sub(r"\b(lun|mar|mer|jeu|ven|sam|dim)\.", r"\1", plain)
     clauses = [c for c in re.split(r"\s*(?:[;\n]|\. |/(?=\s*[a-z]))\s*", plain) if c.strip()]
     if not clauses:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -45,6 +44,7 @@ from directory.schema import (
     Problem,
     Severity,
     Vocabulary,
+    fold,
     fold_key,
     split_items,
 )
@@ -569,9 +569,7 @@ def _date(expr: _Expr, value: Any) -> Any:
 
 
 def _slugify(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("æ", "ae"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:200]
+    return fold(text).replace(" ", "-")[:200]
 
 
 def _hours(spec: _Hours, run: _Run) -> str | None:

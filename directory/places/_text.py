@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Text folding and name keys shared by the gazetteer and its build script.
+"""Name keys shared by the gazetteer and its build script (the folding is ``schema.fold``).
 
 Nothing here knows about the data: these are pure string functions, so that
 the build script (``scripts/build_places.py``) and the run-time gazetteer
@@ -9,54 +9,11 @@ compute exactly the same keys.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
+from directory.schema import fold
+
 __all__ = ["arrondissement_key", "fold", "key_of_folded", "name_key", "split_cedex"]
-
-# Letters that Unicode decomposition does not reduce to ASCII.
-_SPECIAL = str.maketrans(
-    {
-        "œ": "oe",
-        "Œ": "oe",
-        "æ": "ae",
-        "Æ": "ae",
-        "ß": "ss",
-        "ø": "o",
-        "Ø": "o",
-        "ł": "l",
-        "Ł": "l",
-        "đ": "d",
-        "Đ": "d",
-        "ð": "d",
-        "þ": "th",
-        "ı": "i",
-    }
-)
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-
-
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
-
-
-@lru_cache(maxsize=8192)
-def fold(text: str) -> str:
-    """Fold ``text`` for matching: the form used by every name comparison.
-
-    Lower-cases, strips accents and diacritics, expands ``œ``/``æ``/``ß``
-    (``ø``, ``ł``… too), turns apostrophes, hyphens and any other character
-    that is neither an ASCII letter nor a digit into a space, and collapses
-    runs of spaces. ``fold("Vandœuvre-lès-Nancy") == "vandoeuvre les nancy"``,
-    ``fold("L’Haÿ-les-Roses") == "l hay les roses"``.
-    """
-    if not text.isascii():
-        text = text.translate(_SPECIAL)
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-        text = text.lower().translate(_SPECIAL)
-    else:
-        text = text.lower()
-    return _NON_WORD.sub(" ", text).strip()
-
 
 _SAINTS = {"saint": "st", "sainte": "ste", "saints": "sts", "saintes": "stes"}
 _ARR_CITIES = ("paris", "lyon", "marseille")

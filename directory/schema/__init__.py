@@ -4,7 +4,8 @@
 No I/O and no import from the rest of ``directory``.
 """
 
-from ._vocabulary import Vocabulary, fold_key
+from ._vocabulary import Vocabulary
+from .folding import fold, fold_key, unaccent
 from .geometry import EARTH_RADIUS_M, haversine_m
 from .hours import HoursError, OpeningHours, OpenState
 from .legacy import is_legacy, migrate_legacy
@@ -60,6 +61,7 @@ __all__ = [
     "Venue",
     "Vocabulary",
     "clean_text",
+    "fold",
     "fold_key",
     "haversine_m",
     "in_france",
@@ -67,4 +69,5 @@ __all__ = [
     "migrate_legacy",
     "parse_venue",
     "split_items",
+    "unaccent",
 ]

@@ -10,22 +10,12 @@ label, the code, known aliases, any case and accents); writers are strict
 
 from __future__ import annotations
 
-import unicodedata
 from enum import StrEnum
-from functools import lru_cache
 from typing import Self
 
-__all__ = ["Vocabulary", "fold_key"]
+from .folding import fold_key
 
-
-@lru_cache(maxsize=8192)  # real files repeat the same few hundred values
-def fold_key(text: str) -> str:
-    """Case-, accent- and punctuation-insensitive key for vocabulary lookups."""
-    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = text.replace("’", "'").replace("«", "").replace("»", "")
-    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
+__all__ = ["Vocabulary"]
 
 
 class Vocabulary(StrEnum):

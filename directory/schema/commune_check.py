@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ._vocabulary import fold_key
+from .folding import fold_key
 from .problems import Problem, Severity
 from .territory import CommuneLike, CommuneLookup, departement_of_insee, far_threshold_km
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ._vocabulary import fold_key
+from .folding import fold_key
 from .problems import Problem, Severity
 
 __all__ = ["is_legacy", "migrate_legacy"]

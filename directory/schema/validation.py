@@ -29,9 +29,9 @@ import phonenumbers
 from stdnum.fr import siret as siret_number
 
 from ._spreadsheet import phone_digits, serial_date
-from ._vocabulary import fold_key
 from .cells import runs_as_formula
 from .commune_check import check_commune
+from .folding import fold_key
 from .hours import OpeningHours
 from .legacy import is_legacy, migrate_legacy
 from .problems import Problem, Severity
