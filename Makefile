@@ -6,7 +6,7 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 
-.PHONY: install install-runtime demo test test-quick system-deps clean
+.PHONY: install install-runtime demo lint test test-quick system-deps clean
 
 # Two stamps: `make demo` installs the runtime dependencies only
 # (.installed-runtime); `make test` adds the test extras (.installed), so after
@@ -35,6 +35,13 @@ system-deps:
 
 demo: install-runtime
 	$(VENV)/bin/directory demo
+
+# The formatter, the linter and the type checker, as CI runs them (settings in pyproject.toml);
+# .pre-commit-config.yaml runs the same three before each commit, for those who want it.
+lint: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test: install node_modules/.installed system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
