@@ -68,6 +68,9 @@ MESSAGES: dict[str, str] = {
     "unreadable_row": "enregistrement illisible ({reason})",
     "truncated_row": "dernier enregistrement incomplet ({cells} cellules pour {columns} colonnes) : le fichier semble coupé en cours de transfert ; l'enregistrement est mis de côté et rien n'est retiré",
     "duplicate_id": "l'identifiant « {value} » est déjà celui de la ligne {first}, qui dit autre chose : {differences} — la fiche de la ligne {first} est gardée, celle-ci mise en quarantaine",
+    "offer_unreadable": "offre illisible ({reason}) : laissée de côté",
+    "offer_date": "date de séance illisible (attendue au format AAAA-MM-JJTHH:MM, ou début/fin) : laissée de côté",
+    "offer_place_unplaced": "lieu d'offre ou arrêt sans coordonnées ({value}) : gardé, mais absent de la carte",
     "repeated_row": "ligne répétée à l'identique : l'identifiant « {value} » est déjà celui de la ligne {first} ; gardée une fois",
 }
 

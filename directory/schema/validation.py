@@ -165,6 +165,7 @@ def parse_venue(
     values["horaires"] = p.hours()
     for name, (vocabulary, enforced) in LIST_VOCABULARIES.items():
         values[name] = p.terms(name, vocabulary, enforced)
+    values["offres"] = _offers(record.get("offres"), problems, values)
 
     if places is not None and values["code_postal"]:
         check_commune(values, places, problems)
@@ -172,6 +173,18 @@ def parse_venue(
     if any(pr.severity is Severity.ERROR for pr in problems):
         return ParseResult(None, problems)
     return ParseResult(Venue(**values), problems)
+
+
+def _offers(raw: Any, problems: list[Problem], values: dict[str, Any]) -> list[Any]:
+    """The record's offers (``schema.offer_reading``); the venue's empty flat fields summarise them."""
+    if raw is None or raw == "" or raw == []:
+        return []
+    from .offer import OFFER_TERMS, summarise
+    from .offer_reading import read_offers  # it reads terms and texts as this module does
+
+    offers = read_offers(raw, problems)
+    summarise(values, [{name: getattr(o, name) for name in (*OFFER_TERMS, "horaires", "prise_rdv")} for o in offers])
+    return offers
 
 
 class _Parser:

@@ -2,7 +2,8 @@
 """The canonical venue (« lieu ») and the offers it makes.
 
 Field names are the national standard's (v1.0.2), in the standard's order;
-``conditions_frais`` is the one extension (see ``ConditionFrais``).
+``conditions_frais`` is an extension (see ``ConditionFrais``), and so is ``offres``,
+the venue's offers as records of their own (``schema.offer``): the flat fields are their summary.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date
 
 from stdnum.fr import siret as _siret
 
+from .offer import Offer, offer_id
 from .vocabularies import (
     ConditionFrais,
     DispositifProgramme,
@@ -69,6 +71,7 @@ class Venue:
     modalites_accompagnement: list[ModaliteAccompagnement] = field(default_factory=list)
     fiche_acces_libre: str | None = None
     prise_rdv: str | None = None
+    offres: list[Offer] = field(default_factory=list)
 
     @property
     def has_siret(self) -> bool:
@@ -95,32 +98,27 @@ class Venue:
         return Itinerance.ITINERANT in self.itinerance
 
     def offers(self) -> list[Offer]:
-        """One offer per service, carrying the venue-wide conditions."""
+        """The venue's offers; a venue given without any offers one per service, carrying the
+        venue-wide conditions (``Offer.derived``)."""
+        if self.offres:
+            return list(self.offres)
         return [
             Offer(
-                service=service,
-                publics=list(self.publics_specifiquement_adresses),
-                prise_en_charge=list(self.prise_en_charge_specifique),
-                frais=list(self.frais_a_charge),
+                id=offer_id(service.label, [service.code]),
+                nom=service.label,
+                services=[service],
+                publics_specifiquement_adresses=list(self.publics_specifiquement_adresses),
+                prise_en_charge_specifique=list(self.prise_en_charge_specifique),
+                frais_a_charge=list(self.frais_a_charge),
+                conditions_frais=list(self.conditions_frais),
                 modalites_acces=list(self.modalites_acces),
                 modalites_accompagnement=list(self.modalites_accompagnement),
+                horaires=self.horaires,
+                prise_rdv=self.prise_rdv,
+                derived=True,
             )
             for service in self.services
         ]
-
-
-@dataclass(slots=True)
-class Offer:
-    """One service a venue offers, with the conditions under which it does."""
-
-    service: Service
-    publics: list[Public] = field(default_factory=list)
-    prise_en_charge: list[PriseEnCharge] = field(default_factory=list)
-    frais: list[Frais] = field(default_factory=list)
-    modalites_acces: list[ModaliteAcces] = field(default_factory=list)
-    modalites_accompagnement: list[ModaliteAccompagnement] = field(default_factory=list)
-    horaires: str | None = None
-    description: str | None = None
 
 
 #: Every field of the model, in order.

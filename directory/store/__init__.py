@@ -43,6 +43,7 @@ from ._curation import (
 )
 from ._feed import ChangeFeed, FeedItem, FeedPage, decode_cursor, encode_cursor
 from ._feedback import Correction, QuarantinedRecord, SourceFeedback, UnknownSource
+from ._offers import OfferBook, OfferPlace, StoredOffer
 from ._pending import NotPending, PendingVenue
 from ._postgis import PostgisStore
 from ._proposals import Proposal
@@ -113,6 +114,9 @@ __all__ = [
     "Claim",
     "ClaimBook",
     "ClaimClosed",
+    "OfferBook",
+    "OfferPlace",
+    "StoredOffer",
 ]
 
 

@@ -21,6 +21,7 @@ from directory.schema.geometry import EARTH_RADIUS_M, haversine_m
 from ._accounts import AccountBook
 from ._claims import ClaimBook
 from ._feedback import SourceFeedback, source_feedback
+from ._offers import OfferBook
 from ._scope import Scope
 from ._sources import SourceBook
 from ._territory import ScopedVenue, scope_sources, scope_venues
@@ -249,6 +250,7 @@ class Store(abc.ABC):
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self.sources = SourceBook(engine)
+        self.offers = OfferBook(engine)
         self.accounts = AccountBook(engine)
         self.claims = ClaimBook(engine, self.accounts)
 

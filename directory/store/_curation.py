@@ -46,7 +46,8 @@ __all__ = [
 ]
 
 #: The fields a person may correct: the standard's (and its extension), not the venue's own id.
-CORRECTABLE: tuple[str, ...] = tuple(name for name in VENUE_FIELDS if name != "id")
+#: The offers (``offres``) are records of their own, not a field typed in the venue's form.
+CORRECTABLE: tuple[str, ...] = tuple(name for name in VENUE_FIELDS if name not in ("id", "offres"))
 
 #: A pseudo-field of ``field_provenance``: locked, the venue's presence is a person's decision (see
 #: ``_edits``): one they withdrew stays withdrawn, one they made or restored stands without records.

@@ -25,6 +25,8 @@ from typing import Any
 from directory.schema import LIST_FIELDS, VENUE_FIELDS
 from directory.schema.placement import precision
 
+from ._offers import merge_offers
+
 __all__ = ["Contribution", "Merged", "merge_records", "GROUPS"]
 
 #: Fields taken together from the first record that has the leading one
@@ -97,6 +99,11 @@ def merge_records(
             values[name] = current.get(name)
             continue
         if name in _GROUPED:
+            continue
+        if name == "offres":  # every record's offers, each once (``_offers``)
+            values[name], winner = merge_offers(ranked)
+            if winner is not None:
+                winners[name] = winner
             continue
         if name in LIST_FIELDS:
             union: list[Any] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from directory.schema import LIST_FIELDS, LIST_VOCABULARIES, TEXT_LIST_FIELDS, VENUE_FIELDS, Venue
+from directory.schema.offer import offer_from_record, offer_record
 
 __all__ = ["venue_to_values", "values_to_venue"]
 
@@ -18,13 +19,16 @@ def venue_to_values(venue: Venue) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, terms in _STORED:
         value = getattr(venue, name)
+        if name == "offres":
+            values[name] = [offer_record(offer) for offer in value]
+            continue
         values[name] = [term.code for term in value] if terms else list(value) if isinstance(value, list) else value
     return values
 
 
 #: For each list field, its vocabulary's members by code (unknown codes are left out).
 _MEMBERS = {name: vocabulary._value2member_map_ for name, (vocabulary, _) in LIST_VOCABULARIES.items()}
-_SCALARS = tuple(name for name in VENUE_FIELDS if name != "id" and name not in LIST_FIELDS)
+_SCALARS = tuple(name for name in VENUE_FIELDS if name != "id" and name not in LIST_FIELDS and name != "offres")
 
 
 def values_to_venue(venue_id: str, row: Any) -> Venue:
@@ -35,4 +39,12 @@ def values_to_venue(venue_id: str, row: Any) -> Venue:
         values[name] = [members[code] for code in get(name) or () if code in members]
     for name in TEXT_LIST_FIELDS:
         values[name] = list(get(name) or ())
+    values["offres"] = [offer_from_record(record) for record in _offers(row)]
     return Venue(id=venue_id, **values)
+
+
+def _offers(row: Any) -> Any:
+    """The row's stored offers: none when it has no ``offres`` (values read before offers were kept)."""
+    if hasattr(row, "get") and not hasattr(row, "_fields"):
+        return row.get("offres") or ()
+    return getattr(row, "offres", None) or ()

@@ -18,6 +18,7 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "VenueRow",
     "OfferRow",
+    "OfferStopRow",
     "VenueTermRow",
     "SourceRow",
     "SourceStateRow",
@@ -43,6 +44,7 @@ __all__ = [
     "claim_t",
     "venue_t",
     "offer_t",
+    "offer_stop_t",
     "term_t",
     "source_t",
     "state_t",
@@ -107,6 +109,7 @@ class VenueRow(SQLModel, table=True):
     modalites_accompagnement: list[str] | None = _json()
     fiche_acces_libre: str | None = None
     prise_rdv: str | None = None
+    offres: list[dict[str, Any]] | None = _json()  # the venue's offers, stored form (``schema.offer``)
     flags: list[dict[str, Any]] | None = _json()  # warnings found by validation
     geo_method: str | None = Field(default=None, max_length=16)  # producteur | ban | commune
     created_at: datetime
@@ -114,15 +117,40 @@ class VenueRow(SQLModel, table=True):
 
 
 class OfferRow(SQLModel, table=True):
-    """One service offered by a venue."""
+    """One offer of a venue (``schema.offer``), written from the venue's merged ``offres`` (``_offers``):
+    what reads offers by themselves queries (the venue's ``offres`` column is what merges and logs)."""
 
     __tablename__ = "offer"
     pk: int | None = Field(default=None, primary_key=True)
     venue_pk: int = Field(foreign_key="venue.pk", index=True, ondelete="CASCADE")
-    service: str = Field(max_length=80, index=True)
-    description: str | None = None
+    id: str = Field(max_length=120)  # the offer's id within its venue (its source's, or made from its name)
+    position: int  # its order among the venue's offers
+    nom: str
+    services: list[str] | None = _json()
+    conditions_frais: list[str] | None = _json()
+    itinerant: bool = False
+    source_id: str | None = Field(default=None, max_length=80)
+    record: dict[str, Any] | None = _json()  # the whole offer, stored form (``schema.offer.offer_record``)
+    __table_args__ = (sa.UniqueConstraint("venue_pk", "id", name="uq_offer_venue_id"),)
+
+
+class OfferStopRow(SQLModel, table=True):
+    """One place of an offer on the map: a stop of an itinerant offer, or an offer's own place."""
+
+    __tablename__ = "offer_stop"
+    pk: int | None = Field(default=None, primary_key=True)
+    offer_pk: int = Field(foreign_key="offer.pk", index=True, ondelete="CASCADE")
+    venue_pk: int = Field(foreign_key="venue.pk", index=True, ondelete="CASCADE")
+    position: int  # its order among the offer's stops
+    nom: str | None = None
+    adresse: str | None = None
+    code_postal: str | None = Field(default=None, max_length=5)
+    commune: str | None = None
+    code_insee: str | None = Field(default=None, max_length=5)
+    latitude: float | None = Field(default=None, index=True)
+    longitude: float | None = None
     horaires: str | None = None
-    details: dict[str, Any] | None = _json()
+    dates: list[dict[str, Any]] | None = _json()
 
 
 class VenueTermRow(SQLModel, table=True):
@@ -410,6 +438,7 @@ metadata = SQLModel.metadata
 #: The tables themselves, for the statements written with SQLAlchemy Core.
 venue_t = VenueRow.__table__
 offer_t = OfferRow.__table__
+offer_stop_t = OfferStopRow.__table__
 term_t = VenueTermRow.__table__
 source_t = SourceRow.__table__
 state_t = SourceStateRow.__table__
