@@ -184,7 +184,7 @@ class MergingMixin:
             writes.updates.setdefault(tuple(sorted(update)), []).append(
                 {"b_pk": pk, **{f"b_{name}": value for name, value in update.items()}}
             )
-            if any(name in LIST_VOCABULARIES for name in changes):
+            if any(name in LIST_VOCABULARIES or name == "offres" for name in changes):
                 writes.terms[pk] = {**row, **update}
             if not pending and (restored or any(name in KEY_COLUMNS for name in changes)):
                 writes.keys[pk] = {**row, **update}

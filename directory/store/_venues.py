@@ -22,9 +22,10 @@ from directory.schema.placement import is_geocoded
 from ._base import ApplyOutcome, fingerprint, jsonable
 from ._bulk import insert_rows
 from ._content import CONTENT, is_empty, venue_values
+from ._offers import given_by, write_offers
 from .codec import venue_to_values
 from .ids import new_venue_id
-from .tables import link_t, offer_t, term_t, venue_t
+from .tables import link_t, term_t, venue_t
 
 if TYPE_CHECKING:
     from ._writer import Writer
@@ -96,6 +97,7 @@ class VenuesMixin:
             record = {k: jsonable(v) for k, v in venue_to_values(item.venue).items()}
             record["flags"] = list(item.flags) or None
             record["geo_method"] = item.geo_method
+            record["offres"] = given_by(record["offres"], source_id)
             if item.geo_point is not None and is_geocoded(item.geo_method):
                 # The producer's point stays beside the one that replaces it.
                 record["producer_latitude"], record["producer_longitude"] = record["latitude"], record["longitude"]
@@ -231,21 +233,17 @@ class VenuesMixin:
         return created
 
     def _write_terms(self: Writer, venues: Mapping[int, Mapping[str, Any]], *, replace: bool) -> None:
-        """The filterable terms and the offers (one per service) of these venues (pk → stored values)."""
+        """The filterable terms and the offers (``_offers``) of these venues (pk → stored values)."""
         if replace:
             self.c.execute(term_t.delete().where(term_t.c.venue_pk.in_(list(venues))))
-            self.c.execute(offer_t.delete().where(offer_t.c.venue_pk.in_(list(venues))))
+        write_offers(self.c, venues, replace=replace)
         terms = [
             {"venue_pk": pk, "field": name, "code": code}
             for pk, values in venues.items()
             for name in LIST_VOCABULARIES
             for code in values[name] or ()
         ]
-        offers = [
-            {"venue_pk": pk, "service": code} for pk, values in venues.items() for code in values["services"] or ()
-        ]
         insert_rows(self.c, term_t, terms)
-        insert_rows(self.c, offer_t, offers)
 
     def _venue_pks(self: Writer, venue_ids: Sequence[str]) -> dict[str, int]:
         if not venue_ids:
