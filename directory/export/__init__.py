@@ -8,6 +8,7 @@ comes later.
 
 from .base import DEFAULT_BASE_URL, WRITERS, ExportVenue, Writer, get_writer, register_writer, venue_iri
 from .national import national_row
+from .schema_org import accessible_for_free, descriptions, street_address, venue_type
 from .writers import CsvWriter, DataInclusionWriter, GeoJsonWriter, JsonLdWriter, JsonWriter, TurtleWriter
 
 __all__ = [
@@ -20,6 +21,10 @@ __all__ = [
     "JsonWriter",
     "TurtleWriter",
     "WRITERS",
+    "accessible_for_free",
+    "descriptions",
+    "street_address",
+    "venue_type",
     "Writer",
     "get_writer",
     "national_row",

@@ -22,7 +22,8 @@ from starlette.responses import RedirectResponse, Response
 
 from directory.config import Settings
 from directory.errors import VenueNotFound
-from directory.schema import Frais, Service, Typologie, Venue
+from directory.export import accessible_for_free, descriptions, street_address, venue_type
+from directory.schema import Service, Venue
 from directory.schema.placement import is_approximate
 from directory.store import StoredVenue, is_venue_id
 
@@ -75,30 +76,6 @@ WHAT_TO_BRING: dict[Service, tuple[str, ...]] = {
 
 #: Said on every slip, whatever the services.
 ALWAYS_BRING: tuple[str, ...] = ("Vos lunettes si vous en portez",)
-
-#: Typologies that are public offices (schema.org ``GovernmentOffice``) or libraries (``Library``).
-PUBLIC_OFFICES = frozenset(
-    {
-        Typologie.CAF,
-        Typologie.CCAS,
-        Typologie.CIAS,
-        Typologie.CD,
-        Typologie.CDAS,
-        Typologie.CFP,
-        Typologie.CPAM,
-        Typologie.DEPT,
-        Typologie.EPCI,
-        Typologie.ETAT,
-        Typologie.ETABL_PUB,
-        Typologie.FT,
-        Typologie.MDPH,
-        Typologie.MDS,
-        Typologie.MSAP,
-        Typologie.MUNI,
-        Typologie.CC,
-    }
-)
-LIBRARIES = frozenset({Typologie.BIB})
 
 _DAYS = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)"
 _TIME = r"(?:[01]\d|2[0-4]):[0-5]\d"
@@ -184,17 +161,15 @@ def json_ld(venue: Venue, url: str, *, approximate: bool = False) -> dict[str, A
 
     ``approximate``: the point is only the commune's centre; it is left out
     (search engines would pin the venue there), the address stays."""
-    kinds = set(venue.typologie)
-    kind = "GovernmentOffice" if kinds & PUBLIC_OFFICES else "Library" if kinds & LIBRARIES else "LocalBusiness"
     data: dict[str, Any] = {
         "@context": "https://schema.org",
-        "@type": kind,
+        "@type": venue_type(venue),
         "@id": url,
         "url": url,
         "name": venue.nom,
         "address": {
             "@type": "PostalAddress",
-            "streetAddress": ", ".join(p for p in (venue.adresse, venue.complement_adresse) if p),
+            "streetAddress": street_address(venue),
             "postalCode": venue.code_postal,
             "addressLocality": venue.commune,
             "addressCountry": "FR",
@@ -211,12 +186,11 @@ def json_ld(venue: Venue, url: str, *, approximate: bool = False) -> dict[str, A
         data["openingHours"] = hours
     if sites := [u for u in map(web_link, venue.site_web) if u]:
         data["sameAs"] = sites
-    if venue.presentation_resume:
-        data["description"] = venue.presentation_resume
+    data.update(descriptions(venue))
     if venue.services:
         data["knowsAbout"] = [s.label for s in venue.services]
-    if venue.frais_a_charge:
-        data["isAccessibleForFree"] = all(f == Frais.GRATUIT for f in venue.frais_a_charge)
+    if (free := accessible_for_free(venue)) is not None:
+        data["isAccessibleForFree"] = free
     return data
 
 

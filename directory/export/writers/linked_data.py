@@ -2,7 +2,9 @@
 """Venues as schema.org linked data: JSON-LD and Turtle, built with rdflib.
 
 Each venue is a ``schema:LocalBusiness`` (a ``schema:Place`` that may carry
-e-mail, hours and offers) at ``{base_url}/lieux/{id}``, with
+e-mail, hours and offers), and a ``GovernmentOffice`` or ``Library`` too when
+its typologies say so, at ``{base_url}/lieux/{id}``, with (what the venue page
+says as well is decided in ``directory.export.schema_org``)
 
 - ``identifier`` (the permanent id; a ``PropertyValue`` SIRET when known),
   ``name``, ``description`` / ``disambiguatingDescription``;
@@ -42,10 +44,11 @@ from urllib.parse import quote
 
 from rdflib import DCTERMS, RDF, SDO, SKOS, XSD, Graph, Literal, URIRef
 
-from directory.schema import ConditionFrais, Frais, ModaliteAcces
+from directory.schema import ConditionFrais, ModaliteAcces
 from directory.schema.week import weekly_ranges
 
 from ..base import DEFAULT_BASE_URL, ExportVenue, Writer, dump_json, venue_iri, write_json_array
+from ..schema_org import accessible_for_free, descriptions, street_address, venue_type
 from ..vocabularies import concept_iri
 
 __all__ = [
@@ -140,6 +143,8 @@ def venue_triples(venue: ExportVenue, *, base_url: str = DEFAULT_BASE_URL, iri: 
             g.add((subject, prop, _lit(value, lang=lang)))
 
     g.add((node, _A, SDO.LocalBusiness))
+    if (kind := venue_type(v)) != "LocalBusiness":  # a kind of LocalBusiness: both said
+        g.add((node, _A, SDO[kind]))
     g.add((node, SDO.identifier, _lit(v.id)))
     if v.siret:  # only a SIRET that passes its check is called one
         siret = part("siret", SDO.PropertyValue)
@@ -147,15 +152,14 @@ def venue_triples(venue: ExportVenue, *, base_url: str = DEFAULT_BASE_URL, iri: 
         g.add((siret, SDO.propertyID, _lit("SIRET")))
         g.add((siret, SDO.value, _lit(v.siret)))
     text(node, SDO.name, v.nom, lang=None)  # a proper name: no language
-    text(node, SDO.description, v.presentation_detail)
-    text(node, SDO.disambiguatingDescription, v.presentation_resume)
+    for key, value in descriptions(v).items():
+        text(node, SDO[key], value)
     for typologie in v.typologie:
         g.add((node, SDO.additionalType, concept_iri(base_url, "typologie", typologie)))
 
     address = part("adresse", SDO.PostalAddress)
     g.add((node, SDO.address, address))
-    street = v.adresse + (f", {v.complement_adresse}" if v.complement_adresse else "")
-    g.add((address, SDO.streetAddress, _lit(street)))
+    g.add((address, SDO.streetAddress, _lit(street_address(v))))
     g.add((address, SDO.postalCode, _lit(v.code_postal)))
     g.add((address, SDO.addressLocality, _lit(v.commune)))
     g.add((address, SDO.addressCountry, _lit("FR")))
@@ -190,10 +194,8 @@ def venue_triples(venue: ExportVenue, *, base_url: str = DEFAULT_BASE_URL, iri: 
     for other in [*v.site_web[1:], *([v.fiche_acces_libre] if v.fiche_acces_libre else [])]:
         g.add((node, SDO.sameAs, iri_of(other)))
 
-    if Frais.GRATUIT in v.frais_a_charge:
-        g.add((node, SDO.isAccessibleForFree, _TRUE))
-    elif v.frais_a_charge == [Frais.PAYANT]:
-        g.add((node, SDO.isAccessibleForFree, _FALSE))
+    if (free := accessible_for_free(v)) is not None:
+        g.add((node, SDO.isAccessibleForFree, _TRUE if free else _FALSE))
     for condition in v.conditions_frais:
         if condition is ConditionFrais.PASS_NUMERIQUE:
             g.add((node, SDO.paymentAccepted, _lit("Pass numérique", lang="fr")))
