@@ -8,16 +8,22 @@ holidays (``PH``) come from the parser's calendar for country ``FR``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import opening_hours
 
-__all__ = ["OpeningHours", "HoursError", "OpenState"]
+__all__ = ["EVENING_FROM", "OpeningHours", "HoursError", "OpenState", "TRAIT_WEEKS"]
 
 # A change further away than this counts as "never" (keeps evaluation cheap).
 _HORIZON_DAYS = 366
+#: « En soirée »: open at some time after this, on some day.
+EVENING_FROM = time(18, 0)
+#: Weeks looked at to say a venue opens at the weekend or in the evening: two, so that one
+#: public holiday (``PH off``) on a Saturday does not hide a venue that opens every other one.
+TRAIT_WEEKS = 2
 
 
 class HoursError(ValueError):
@@ -78,8 +84,35 @@ class OpeningHours:
             (a, b) for a, b, state, _comment in self._parsed.intervals(start, end) if state == opening_hours.State.OPEN
         ]
 
+    def opens_at_weekend(self, start: date) -> bool:
+        """Open some time on a Saturday or Sunday of the ``TRAIT_WEEKS`` weeks from ``start``."""
+        return any(day.weekday() >= 5 for a, b in self._trait_intervals(start) for day in _days(a, b))
+
+    def opens_in_evening(self, start: date) -> bool:
+        """Open some time after ``EVENING_FROM`` (and before midnight) on a day of the
+        ``TRAIT_WEEKS`` weeks from ``start``: a venue closing at 18:00 sharp does not."""
+        return any(
+            b > datetime.combine(day, EVENING_FROM) for a, b in self._trait_intervals(start) for day in _days(a, b)
+        )
+
+    def _trait_intervals(self, start: date) -> list[tuple[datetime, datetime]]:
+        begin = _midnight(start)
+        return self.intervals(begin, begin + timedelta(weeks=TRAIT_WEEKS))
+
     def __repr__(self) -> str:
         return f"OpeningHours({self.text!r})"
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
+
+
+def _days(start: datetime, end: datetime) -> Iterator[date]:
+    """The days the interval from ``start`` to ``end`` (excluded) has a moment in."""
+    day = start.date()
+    while _midnight(day) < end:
+        yield day
+        day += timedelta(days=1)
 
 
 @lru_cache(maxsize=4096)

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from directory.errors import FieldError, InvalidQuery
 from directory.places import fold
 from directory.schema import LIST_VOCABULARIES, Venue
+from directory.schema.derived import FILTER_VOCABULARIES, derived_terms
 from directory.schema.territory import DEPARTEMENT_CODE, INSEE_CODE, POSTCODE, departement_of_insee
 
 __all__ = [
@@ -35,8 +36,10 @@ __all__ = [
     "departement_of",
 ]
 
-#: Fields a query can filter and count facets on: the national standard's list fields.
-FILTER_FIELDS: tuple[str, ...] = tuple(LIST_VOCABULARIES)
+#: Fields a query can filter and count facets on: the national standard's list fields, then
+#: those derived from its fields (``schema.derived``: weekend, evening, wheelchair).
+FILTER_FIELDS: tuple[str, ...] = tuple(FILTER_VOCABULARIES)
+_STANDARD_FIELDS = tuple(name for name in FILTER_FIELDS if name in LIST_VOCABULARIES)
 
 #: At most this many candidates are ranked, counted and paged through: beyond
 #: it, totals and facet counts say they are capped (reference/performance.md §2.3).
@@ -95,9 +98,11 @@ class IndexDocument:
     commune: str = ""
 
     @classmethod
-    def from_venue(cls, venue_id: str, venue: Venue) -> IndexDocument:
+    def from_venue(cls, venue_id: str, venue: Venue, today: date | None = None) -> IndexDocument:
         """The document of a venue: folded text of its name, then of its typology
-        and service labels, national programmes, presentation and commune."""
+        and service labels, national programmes, presentation and commune; its
+        filter codes, derived ones included (hours read over the weeks from ``today``,
+        by default the current date)."""
         body = [term.label for term in venue.typologie]
         body += [term.label for term in venue.services]
         body += [term.label for term in venue.dispositif_programmes_nationaux]
@@ -110,7 +115,14 @@ class IndexDocument:
             body_text=" ".join(fold(part) for part in body if part and fold(part)),
             lat=point[0] if point else None,
             lon=point[1] if point else None,
-            terms={name: tuple(t.code for t in getattr(venue, name)) for name in FILTER_FIELDS if getattr(venue, name)},
+            terms={
+                **{
+                    name: tuple(t.code for t in getattr(venue, name))
+                    for name in _STANDARD_FIELDS
+                    if getattr(venue, name)
+                },
+                **derived_terms(venue, today or date.today()),
+            },
             horaires=venue.horaires or None,
             departement=departement_of(venue.code_insee, venue.code_postal),
             code_insee=venue.code_insee or None,
@@ -225,10 +237,10 @@ class SearchQuery:
     def _clean_filters(self, errors: list[FieldError]) -> dict[str, tuple[str, ...]]:
         clean: dict[str, tuple[str, ...]] = {}
         for name, values in (self.filters or {}).items():
-            if name not in LIST_VOCABULARIES:
+            if name not in FILTER_VOCABULARIES:
                 _problem(errors, name, "Filtre inconnu.", name)
                 continue
-            vocabulary = LIST_VOCABULARIES[name][0]
+            vocabulary = FILTER_VOCABULARIES[name]
             values = [values] if isinstance(values, str) else list(values or ())
             codes: set[str] = set()
             for value in values:
@@ -241,7 +253,7 @@ class SearchQuery:
                 clean[name] = tuple(sorted(codes))
         facets = [self.facets] if isinstance(self.facets, str) else list(self.facets or ())
         for name in facets:
-            if name not in LIST_VOCABULARIES:
+            if name not in FILTER_VOCABULARIES:
                 _problem(errors, "facets", f"Facette inconnue : « {name} ».", name)
         self._set("facets", tuple(dict.fromkeys(facets)))
         return clean

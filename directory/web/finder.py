@@ -29,6 +29,8 @@ __all__ = ["FACETS", "FAR_M", "Card", "Found", "find", "map_points", "to_query"]
 #: The filters offered with counts, in the order the page shows them.
 FACETS: tuple[str, ...] = (
     "services",
+    "creneaux",
+    "accessibilite",
     "frais_a_charge",
     "conditions_frais",
     "publics_specifiquement_adresses",

@@ -2,7 +2,7 @@
 """The OpenAPI 3.1 document of the JSON API, built from the code it describes.
 
 Parameters come from the readers' constants (``params``, ``feed``,
-``opendata``), filter codes from ``directory.schema.LIST_VOCABULARIES``, the
+``opendata``), filter codes from ``schema.derived.FILTER_VOCABULARIES``, the
 venue record from the national standard's Table Schema: a new filter field, a
 new limit or a new vocabulary code shows here without anyone editing a JSON
 file. ``tests/web/test_api.py`` checks that every ``/api/`` route is
@@ -24,7 +24,8 @@ from starlette.responses import Response
 
 from directory.export.schemas import NATIONAL_SCHEMA_PATH, NATIONAL_SCHEMA_URI, NATIONAL_SCHEMA_VERSION
 from directory.export.territory import TERRITORY_PARAMETERS
-from directory.schema import LIST_VOCABULARIES, NATIONAL_FIELDS
+from directory.schema import NATIONAL_FIELDS
+from directory.schema.derived import FILTER_VOCABULARIES
 
 from . import feed
 from .api import MAX_PLACES
@@ -104,16 +105,25 @@ def _choices(values: tuple[str, ...] | list[str], labels: dict[str, str] | None 
 
 
 def _filter_parameter(name: str) -> dict[str, Any]:
-    vocabulary = LIST_VOCABULARIES[name][0]
+    vocabulary = FILTER_VOCABULARIES[name]
     labels = {member.code: member.label for member in vocabulary}
     description = (
         f"{vocabulary.title()} : ne garder que les lieux qui proposent au moins une des valeurs données. "
         "Répétez le paramètre (ou séparez les codes par des virgules) pour en donner plusieurs ; "
         "le libellé du standard national est aussi accepté, les doublons et les valeurs vides sont ignorés. Un code inconnu est refusé (400)."
     )
+    description += _DERIVED_NOTES.get(name, "")
     schema = {"type": "array", "items": _choices(list(labels), labels)}
     return _query(name, description, schema, array=True)
 
+
+#: What the filters absent from the national standard read (``schema.derived``).
+_DERIVED_NOTES = {
+    "creneaux": " Hors du standard national : lu dans les horaires (OSM) du lieu sur les deux semaines à venir "
+    "(« week-end » : ouvert un samedi ou un dimanche ; « soiree » : ouvert après 18 h).",
+    "accessibilite": " Hors du standard national, qui n'a pas de champ pour l'accès au bâtiment : "
+    "« fauteuil-roulant » retient les lieux dont la prise en charge spécifique comprend « Handicaps moteurs ».",
+}
 
 _WEEKDAY_LABELS = {"maintenant": "ouvert à l'heure de la requête (heure de Paris)"} | {
     day: f"ouvert le {day} (à un moment de la journée)" for day in WEEKDAY_PARAMS
@@ -289,7 +299,7 @@ def _facets_schema() -> dict[str, Any]:
     return {
         "type": "object",
         "description": "Pour chaque filtre, le nombre de lieux trouvés par code (les codes sans lieu sont omis).",
-        "properties": {name: {**counts, "description": LIST_VOCABULARIES[name][0].title()} for name in FACETS},
+        "properties": {name: {**counts, "description": FILTER_VOCABULARIES[name].title()} for name in FACETS},
         "additionalProperties": counts,
     }
 

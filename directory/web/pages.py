@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from directory.errors import InvalidQuery, PlaceNotFound
-from directory.schema import LIST_VOCABULARIES
+from directory.schema.derived import DERIVED_VOCABULARIES, FILTER_VOCABULARIES
 
 from .display import local_now, week_hours
 from .finder import FACETS, FAR_M, Found, find
@@ -28,6 +28,8 @@ __all__ = ["FacetGroup", "FacetOption", "home", "search_context"]
 #: What the page calls each filter.
 FACET_TITLES = {
     "services": "Besoin",
+    "creneaux": "Horaires élargis",
+    "accessibilite": "Accessibilité",
     "frais_a_charge": "Frais",
     "conditions_frais": "Pass numérique et conditions",
     "publics_specifiquement_adresses": "Publics",
@@ -77,13 +79,14 @@ def _facet_groups(found: Found) -> list[FacetGroup]:
     groups = []
     chosen = found.request.filters
     for name in FACETS:
-        vocabulary = LIST_VOCABULARIES[name][0]
+        vocabulary = FILTER_VOCABULARIES[name]
         counts = found.result.facets.get(name, {})
         selected = set(chosen.get(name, ()))
+        always = name in DERIVED_VOCABULARIES  # a few plain questions: asked even when no place says yes
         options = [
             FacetOption(m.code, m.label, counts.get(m.code, 0), m.code in selected)
             for m in vocabulary
-            if counts.get(m.code) or m.code in selected
+            if always or counts.get(m.code) or m.code in selected
         ]
         if options:
             groups.append(FacetGroup(name, FACET_TITLES[name], options))
@@ -93,7 +96,7 @@ def _facet_groups(found: Found) -> list[FacetGroup]:
 def _active_filters(search: SearchRequest, link: Callable[..., str]) -> list[ActiveFilter]:
     active = []
     for name, codes in search.filters.items():
-        vocabulary = LIST_VOCABULARIES[name][0]
+        vocabulary = FILTER_VOCABULARIES[name]
         for code in codes:
             rest = {**search.filters, name: tuple(c for c in codes if c != code)}
             member = vocabulary.parse(code)

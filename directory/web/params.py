@@ -17,7 +17,7 @@ from typing import TypeVar
 from starlette.datastructures import QueryParams
 
 from directory.errors import FieldError, InvalidQuery
-from directory.schema import LIST_VOCABULARIES
+from directory.schema.derived import FILTER_VOCABULARIES
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -45,8 +45,9 @@ MAX_PAGE = 1000
 MAX_TEXT = 200
 _ECHO_MAX = 80  # longest value echoed back in an error
 MAX_RADIUS_KM = 200
-#: Filters of the search, named as the national standard's fields.
-FILTER_PARAMS: tuple[str, ...] = tuple(LIST_VOCABULARIES)
+#: Filters of the search, named as the national standard's fields, then the derived ones
+#: (``creneaux``: weekend, evening; ``accessibilite``: wheelchair; ``schema.derived``).
+FILTER_PARAMS: tuple[str, ...] = tuple(FILTER_VOCABULARIES)
 #: ``ouvert=``: now, or a day of the week (0 = Monday).
 WEEKDAY_PARAMS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 SORT_PARAMS = {"distance": "distance", "pertinence": "relevance"}
@@ -201,7 +202,7 @@ class _Collector:
 
     def codes(self, name: str) -> tuple[str, ...]:
         """Codes of a vocabulary (repeated parameter or comma list; labels and aliases accepted)."""
-        vocabulary = LIST_VOCABULARIES[name][0]
+        vocabulary = FILTER_VOCABULARIES[name]
         codes: list[str] = []
         for raw in self.params.getlist(name):
             for value in raw.split(","):

@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from directory.schema import Frais, HoursError, OpeningHours, Public, Service, haversine_m
+from directory.schema import Frais, HoursError, OpeningHours, PriseEnCharge, Public, Service, haversine_m
+from directory.schema.derived import derived_terms
 from directory.search import CANDIDATE_CAP, Hit, SearchIndex, SearchQuery, SearchResult
 from directory.search.base import departement_of
 from directory.store import Store, VenueFilter
@@ -251,6 +252,38 @@ def test_open_on_a_day(index, demo_venues):
         except HoursError:
             pass
     assert ids(index, lat=LYON[0], lon=LYON[1], radius_km=30, open_day=6, today=monday) == expected
+
+
+def test_weekend_and_evening_filters_and_their_counts(index, demo_venues):
+    today = date.today()  # the day the index read the hours (``rebuild``)
+    derived = {v.id: derived_terms(v.venue, today).get("creneaux", ()) for v in demo_venues}
+    weekend = {i for i, codes in derived.items() if "week-end" in codes}
+    evening = {i for i, codes in derived.items() if "soiree" in codes}
+    assert weekend and evening and weekend != evening
+    assert ids(index, filters={"creneaux": ["week-end"]}) == weekend
+    assert ids(index, filters={"creneaux": ["soiree"]}) == evening
+    assert ids(index, filters={"creneaux": ["week-end", "soiree"]}) == weekend | evening  # codes of a field: or
+    in_74 = {v.id for v in demo_venues if departement_of(v.venue.code_insee, v.venue.code_postal) == "74"}
+    result = run(index, departement="74", facets=["creneaux"], per_page=10)
+    assert result.facets["creneaux"] == {
+        code: n for code, n in (("week-end", len(weekend & in_74)), ("soiree", len(evening & in_74))) if n
+    }
+
+
+def test_wheelchair_filter_reads_handicaps_moteurs(blank):
+    moteurs = [PriseEnCharge.HANDICAPS_MOTEURS]
+    blank.upsert(
+        [
+            doc("lwheel", "Espace accessible", prise_en_charge_specifique=moteurs, horaires="Sa 10:00-12:00"),
+            doc("lsurd", "Espace langue des signes", prise_en_charge_specifique=[PriseEnCharge.SURDITE]),
+            doc("lnone", "Espace du soir", horaires="Mo-Fr 14:00-20:00"),
+        ]
+    )
+    wheelchair = run(blank, filters={"accessibilite": ["fauteuil-roulant"]}, facets=["accessibilite", "creneaux"])
+    assert wheelchair.ids == ["lwheel"]
+    assert wheelchair.facets == {"accessibilite": {"fauteuil-roulant": 1}, "creneaux": {"week-end": 1}}
+    assert run(blank, filters={"accessibilite": ["Accessible en fauteuil roulant"]}).ids == ["lwheel"]
+    assert run(blank, filters={"creneaux": ["soiree"]}).ids == ["lnone"]
 
 
 # -- pages ----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from directory.schema import LIST_VOCABULARIES
+from directory.schema.derived import FILTER_VOCABULARIES
 from directory.web.openapi import build_openapi
 from directory.web.params import FILTER_PARAMS, MAX_LIMIT, SEARCH_PARAMS
 
@@ -357,7 +358,7 @@ def test_filter_codes_come_from_the_vocabularies() -> None:
     parameters = {p["name"]: p for p in build_openapi()["paths"]["/api/lieux"]["get"]["parameters"]}
     for name in FILTER_PARAMS:
         items = parameters[name]["schema"]["items"]
-        assert items["enum"] == [m.code for m in LIST_VOCABULARIES[name][0]]
+        assert items["enum"] == [m.code for m in FILTER_VOCABULARIES[name]]
         assert parameters[name]["explode"] is True
 
 
