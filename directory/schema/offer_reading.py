@@ -3,8 +3,9 @@
 
 A record's ``offres`` is a list of objects (or that list as JSON text), each with the fields of
 ``schema.offer.Offer``; vocabulary fields take labels, codes or aliases, as the venue's do.
-What cannot be read costs the value, never the venue nor the offer: an unknown term, bad hours, a
-date that is no date, a point out of range are dropped with a warning on the field ``offres``.
+What cannot be read costs the value, never the venue nor the offer: an unknown term, a date that is
+no date, a point out of range are dropped with a warning on the field ``offres``; hours that are not
+OSM ``opening_hours`` are kept as given, with a warning, as a venue's are.
 An offer without a name is named after its services; one with neither is left out, with a warning.
 """
 
@@ -100,9 +101,8 @@ def _hours(raw: Any, problems: list[Problem]) -> str | None:
     if text is None:
         return None
     reason = OpeningHours.check(text)
-    if reason is not None:
+    if reason is not None:  # kept as given, as a venue's: a person reads it, « prochain passage » cannot
         problems.append(Problem(f"{_FIELD}.horaires", "hours", text, Severity.WARNING, (("reason", reason),)))
-        return None
     return text
 
 

@@ -3,7 +3,8 @@
 
 Each item carries the venue's current state as a national-standard row with
 the extension columns (``conditions_frais``: a following instance keeps « Accepte
-le Pass numérique ») plus ``origine``/``lignee`` when known, or ``null`` for a tombstone (withdrawn or
+le Pass numérique ») plus ``origine``/``lignee`` when known and the venue's offers (``offres``, in
+``schema.offer``'s stored form: a following instance keeps them), or ``null`` for a tombstone (withdrawn or
 merged, then ``merged_into`` names the venue that absorbed it). Follow
 ``next`` until ``more`` is false, keep ``next`` and call again later. The
 cursor never skips nor repeats a change (see ``directory.store._feed``).
@@ -13,6 +14,7 @@ until something new is handed out.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -20,6 +22,7 @@ from starlette.responses import Response
 
 from directory.errors import FieldError, InvalidQuery
 from directory.export.national import national_row
+from directory.schema.offer import offer_record
 from directory.store import ChangeFeed, FeedItem, decode_cursor
 
 from .rendering import json_response
@@ -38,6 +41,8 @@ def item_json(item: FeedItem) -> dict[str, Any]:
             venue["origine"] = item.origin
         if item.lineage:
             venue["lignee"] = "|".join(item.lineage)
+        if item.venue.offres:  # the offers, in their stored form: a following instance keeps them
+            venue["offres"] = [offer_record(replace(offer, source=None)) for offer in item.venue.offres]
     return {
         "cursor": item.cursor,
         "venue_id": item.venue_id,

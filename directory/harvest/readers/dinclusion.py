@@ -8,6 +8,10 @@ structure by ``structure_id``); one structure with its ``services`` inline (as
 ``GET /api/v1/structures/{id}`` answers). A structure without services gives
 its services from its own v0 ``thematiques``, read with the same table.
 
+Each digital service is also an offer of the venue (``offres``, ``schema.offer``), with its own
+name, description, thematiques, publics, frais, modes_accueil, horaires_accueil,
+lien_mobilisation and, when it is not the structure's, its address (issue 15, item 2).
+
 The field and value correspondences are those of ``reference/standards.md``
 §2 and §4.2, read backwards. Only *digital* services count: a service whose
 ``thematiques`` hold no ``numerique`` / ``numerique--…`` value (a job club, a
@@ -28,7 +32,7 @@ from ..encoding import DecodedText
 from .base import Reader, ReadError, ReadItem, payload_of
 from .table_json import load_json
 
-__all__ = ["DataInclusionReader", "structure_to_national"]
+__all__ = ["DataInclusionReader", "service_to_offer", "structure_to_national"]
 
 _DEMARCHES = "Aide aux démarches administratives"
 _OUTILS = "Maîtrise des outils numériques du quotidien"
@@ -218,30 +222,17 @@ def structure_to_national(structure: Mapping[str, Any], services: Sequence[Mappi
     others = _values(structure.get("labels_autres"))
     if others:
         out["autres_formations_labels"] = ", ".join(others)
+    offers = [offer for offer in (service_to_offer(service, structure) for service in services) if offer]
+    if offers:
+        out["offres"] = offers
     if not services:  # a v0 structures-only export: the structure's own thematiques say what it offers
         services = [{"thematiques": structure.get("thematiques")}]
     for service in services:
-        thematiques = _values(service.get("thematiques"))
-        if not any(t == "numerique" or t.startswith("numerique--") for t in thematiques):
+        if not _digital(service):
             continue
-        for thematique in thematiques:
-            if thematique in THEMATIQUES:
-                add("services", THEMATIQUES[thematique])
-        for value in _values(service.get("frais")):
-            for target in _FRAIS.get(value, ()):
-                add(*target)
-        for value in _values(service.get("publics")) + _values(service.get("profils")):
-            if value in _PUBLICS:
-                add(*_PUBLICS[value])
-        for value in _values(service.get("type")) + _values(service.get("types")):
-            if value in _TYPES:
-                add("modalites_accompagnement", _TYPES[value])
-        if "a-distance" in _values(service.get("modes_accueil")):
-            add("modalites_accompagnement", "À distance")
-        for key in ("modes_mobilisation", "modes_orientation_beneficiaire", "modes_orientation_accompagnateur"):
-            for value in _values(service.get(key)):
-                if value in _MOBILISATION:
-                    add("modalites_acces", _MOBILISATION[value])
+        for name, values in _service_terms(service).items():
+            for value in values:
+                add(name, value)
         link = service.get("lien_mobilisation") or service.get("prise_rdv")
         if link and "prise_rdv" not in out:
             out["prise_rdv"] = link
@@ -252,6 +243,67 @@ def structure_to_national(structure: Mapping[str, Any], services: Sequence[Mappi
         lists["typologie"].insert(0, str(typologie))
     out.update(lists)
     return out
+
+
+def _digital(service: Mapping[str, Any]) -> bool:
+    return any(t == "numerique" or t.startswith("numerique--") for t in _values(service.get("thematiques")))
+
+
+_PLACE = ("adresse", "complement_adresse", "code_postal", "code_insee", "commune", "latitude", "longitude")
+
+
+def _service_terms(service: Mapping[str, Any]) -> dict[str, Any]:
+    """The national terms one service gives (services, fees, publics, support, access), by field."""
+    terms: dict[str, list[str]] = defaultdict(list)
+
+    def add(field: str, value: str) -> None:
+        if value not in terms[field]:
+            terms[field].append(value)
+
+    for thematique in _values(service.get("thematiques")):
+        if thematique in THEMATIQUES:
+            add("services", THEMATIQUES[thematique])
+    for value in _values(service.get("frais")):
+        for target in _FRAIS.get(value, ()):
+            add(*target)
+    for value in _values(service.get("publics")) + _values(service.get("profils")):
+        if value in _PUBLICS:
+            add(*_PUBLICS[value])
+    for value in _values(service.get("type")) + _values(service.get("types")):
+        if value in _TYPES:
+            add("modalites_accompagnement", _TYPES[value])
+    if "a-distance" in _values(service.get("modes_accueil")):
+        add("modalites_accompagnement", "À distance")
+    for key in ("modes_mobilisation", "modes_orientation_beneficiaire", "modes_orientation_accompagnateur"):
+        for value in _values(service.get(key)):
+            if value in _MOBILISATION:
+                add("modalites_acces", _MOBILISATION[value])
+    return dict(terms)
+
+
+def service_to_offer(service: Mapping[str, Any], structure: Mapping[str, Any]) -> dict[str, Any] | None:
+    """One digital data·inclusion service as an offer of its structure's venue (``offres``), or None
+    (not digital). Values as ``structure_to_national`` reads them for the venue, for this service only."""
+    if not _digital(service):
+        return None
+    result: dict[str, Any] = _service_terms(service)
+    if service.get("id"):
+        result["id"] = str(service["id"])
+    if service.get("nom"):
+        result["nom"] = service["nom"]
+    description = service.get("description") or service.get("presentation_detail") or service.get("presentation_resume")
+    if description:
+        result["description"] = description
+    hours = service.get("horaires_accueil") or service.get("recurrence")
+    if hours:
+        result["horaires"] = hours
+    link = service.get("lien_mobilisation") or service.get("prise_rdv")
+    if link:
+        result["prise_rdv"] = link
+    place = {name: service.get(name) for name in _PLACE if service.get(name) not in (None, "")}
+    if place.get("adresse") and any(place.get(name) != structure.get(name) for name in ("adresse", "code_postal")):
+        result["lieu"] = place  # given where the structure is not: the offer's own place
+    return result
 
 
 def _values(value: Any) -> list[str]:
