@@ -195,7 +195,8 @@ def weigh(subject: Subject, venue: Venue, orientation: Orientation, today: date)
     elif orientation.pass_numerique and Frais.GRATUIT not in subject.frais_a_charge:
         match.checks.append("Pass numérique non mentionné : à demander")
     if Frais.GRATUIT in subject.frais_a_charge:
-        match.reasons.append("Gratuit")
+        pass_unneeded = orientation.pass_numerique and ConditionFrais.PASS_NUMERIQUE not in subject.conditions_frais
+        match.reasons.append("Gratuit (le Pass numérique n'y est pas utile)" if pass_unneeded else "Gratuit")
         points += W_FREE
     if orientation.jour or orientation.moment:
         is_open, hours = _open_when(subject.horaires, orientation, today)
