@@ -2,9 +2,10 @@
 """Filters people ask for that the national standard does not list, derived from the fields it has.
 
 - ``creneaux`` (« Horaires élargis »): open at the weekend, open in the evening
-  (after ``hours.EVENING_FROM``), read from the OSM ``horaires`` of the venue
-  over the ``hours.TRAIT_WEEKS`` weeks from a given day (the day the search
-  index is built or synced). Unparsable hours give neither.
+  (after ``hours.EVENING_FROM``), read from the OSM ``horaires`` of the venue:
+  its regular week when it has one (``week.read_week``, 98 % of the demo
+  venues' hours), else the ``hours.TRAIT_WEEKS`` weeks from a given day (the
+  day the search index is built or synced). Unparsable hours give neither.
 - ``accessibilite`` (« Accessibilité »): « accessible en fauteuil roulant ».
   The standard has no field for the building's access: ``fiche_acces_libre``
   is only a link to an acceslibre page whose content we do not have, and the

@@ -15,6 +15,8 @@ from functools import lru_cache
 
 import opening_hours
 
+from .week import read_week
+
 __all__ = ["EVENING_FROM", "OpeningHours", "HoursError", "OpenState", "TRAIT_WEEKS"]
 
 # A change further away than this counts as "never" (keeps evaluation cheap).
@@ -85,12 +87,20 @@ class OpeningHours:
         ]
 
     def opens_at_weekend(self, start: date) -> bool:
-        """Open some time on a Saturday or Sunday of the ``TRAIT_WEEKS`` weeks from ``start``."""
+        """Open some time on a Saturday or Sunday: of the regular week when the hours have one
+        (``week.read_week``, holidays aside), else of the ``TRAIT_WEEKS`` weeks from ``start``."""
+        week = read_week(self.text)
+        if week is not None:
+            return bool(week["Sa"] or week["Su"])
         return any(day.weekday() >= 5 for a, b in self._trait_intervals(start) for day in _days(a, b))
 
     def opens_in_evening(self, start: date) -> bool:
-        """Open some time after ``EVENING_FROM`` (and before midnight) on a day of the
-        ``TRAIT_WEEKS`` weeks from ``start``: a venue closing at 18:00 sharp does not."""
+        """Open some time after ``EVENING_FROM`` (and before midnight) on some day, read as
+        ``opens_at_weekend`` reads days: a venue closing at 18:00 sharp does not."""
+        week = read_week(self.text)
+        if week is not None:
+            evening = EVENING_FROM.hour * 60 + EVENING_FROM.minute
+            return any(end > evening for ranges in week.values() for _start, end in ranges)
         return any(
             b > datetime.combine(day, EVENING_FROM) for a, b in self._trait_intervals(start) for day in _days(a, b)
         )
