@@ -21,7 +21,7 @@ from directory.search.needs import NEEDS
 
 from .display import local_now, week_hours
 from .orientation import ADAPTED, DAYS, LANGUAGES, MOMENTS, STEPS, Orientation, Step, read_orientation
-from .referral import SHORT_LIST, Referral, refer
+from .referral import RADIUS_KM, SHORT_LIST, Referral, refer
 from .rendering import absolute_url, render
 from .venue import qr_svg_data_uri, what_to_bring
 
@@ -117,7 +117,9 @@ def orient_results(request: Request) -> Response:
     context = _context(request, orientation, STEPS[-1])
     referral, errors, suggestions = _referral(request, orientation)
     context["errors"].update(errors)
-    context.update(referral=referral, suggestions=suggestions, short_list=SHORT_LIST, slip_places=SLIP_PLACES)
+    context.update(
+        referral=referral, suggestions=suggestions, short_list=SHORT_LIST, slip_places=SLIP_PLACES, radius_km=RADIUS_KM
+    )
     return render(request, "orienter/lieux.html", context, status=200 if referral is not None or suggestions else 400)
 
 

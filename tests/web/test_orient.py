@@ -185,3 +185,16 @@ async def test_the_slip_prints_the_places_chosen(client: httpx.AsyncClient) -> N
 async def test_the_site_links_to_the_path(client: httpx.AsyncClient) -> None:
     r = await client.get("/")
     assert 'href="/orienter"' in r.text
+
+
+@pytest.mark.anyio
+async def test_an_unreachable_geocoder_is_not_an_error(demo_store, places, tmp_path) -> None:
+    """The geocoder stays optional: a closed port (as offline) gives a French page, the communes still resolve."""
+    settings = Settings(data_dir=tmp_path, geocoder_url="http://127.0.0.1:9")
+    app = create_app(settings, demo_store, places)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+        address = await c.get("/orienter/lieux", params={**SCENARIO, "lieu": "12 rue Imaginaire 99999 Nullepart"})
+        assert address.status_code in (200, 400) and "lieu introuvable" in text_of(address.text)
+        assert "Traceback" not in address.text
+        commune = await c.get("/orienter/lieux", params=SCENARIO)
+        assert "Lieux autour de Lyon 8e" in text_of(commune.text)

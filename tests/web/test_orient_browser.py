@@ -188,3 +188,21 @@ def test_orienter_screenshots(browser: Any, server: str, tmp_path: Path) -> None
         page.screenshot(path=str(folder / "orienter-fiche-print-a4.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_around_me_with_javascript_keeps_the_point_in_the_address(browser: Any, server: str) -> None:
+    context = browser.new_context(
+        locale="fr-FR", geolocation={"latitude": 45.7347, "longitude": 4.8694}, permissions=["geolocation"]
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/orienter/lieu?besoin=demarches")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Autour de moi").click()
+        assert urlsplit(page.url).path == "/orienter/quand"
+        state = dict(parse_qsl(urlsplit(page.url).query))
+        assert state == {"besoin": "demarches", "lat": "45.73470", "lon": "4.86940"}
+        page.goto(f"{server}/orienter/lieux?{urlsplit(page.url).query}")
+        assert "Lieux autour de votre position (Lyon" in page.locator("h1").inner_text()
+    finally:
+        context.close()
