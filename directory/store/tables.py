@@ -435,25 +435,34 @@ class ClaimRow(SQLModel, table=True):
 
 metadata = SQLModel.metadata
 
+
+def _table(row: type[SQLModel]) -> sa.Table:
+    """The Core table SQLModel made for a row class (SQLModel declares no ``__table__`` to type checkers)."""
+    table = sa.inspect(row).local_table
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"{row.__name__} is not mapped to a table")
+    return table
+
+
 #: The tables themselves, for the statements written with SQLAlchemy Core.
-venue_t = VenueRow.__table__
-offer_t = OfferRow.__table__
-offer_stop_t = OfferStopRow.__table__
-term_t = VenueTermRow.__table__
-source_t = SourceRow.__table__
-state_t = SourceStateRow.__table__
-link_t = SourceLinkRow.__table__
-raw_t = RawRecordRow.__table__
-prov_t = FieldProvenanceRow.__table__
-change_t = ChangeRow.__table__
-run_t = RunRow.__table__
-geocode_t = GeocodeCacheRow.__table__
-decision_t = MatchDecisionRow.__table__
-review_t = ReviewItemRow.__table__
-proposal_t = FieldProposalRow.__table__
-quarantine_decision_t = QuarantineDecisionRow.__table__
-match_key_t = MatchKeyRow.__table__
-account_t = AccountRow.__table__
-account_event_t = AccountEventRow.__table__
-login_failure_t = LoginFailureRow.__table__
-claim_t = ClaimRow.__table__
+venue_t = _table(VenueRow)
+offer_t = _table(OfferRow)
+offer_stop_t = _table(OfferStopRow)
+term_t = _table(VenueTermRow)
+source_t = _table(SourceRow)
+state_t = _table(SourceStateRow)
+link_t = _table(SourceLinkRow)
+raw_t = _table(RawRecordRow)
+prov_t = _table(FieldProvenanceRow)
+change_t = _table(ChangeRow)
+run_t = _table(RunRow)
+geocode_t = _table(GeocodeCacheRow)
+decision_t = _table(MatchDecisionRow)
+review_t = _table(ReviewItemRow)
+proposal_t = _table(FieldProposalRow)
+quarantine_decision_t = _table(QuarantineDecisionRow)
+match_key_t = _table(MatchKeyRow)
+account_t = _table(AccountRow)
+account_event_t = _table(AccountEventRow)
+login_failure_t = _table(LoginFailureRow)
+claim_t = _table(ClaimRow)
