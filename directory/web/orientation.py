@@ -21,7 +21,7 @@ from directory.errors import InvalidQuery
 from directory.schema import PriseEnCharge, Public
 from directory.search.needs import NEEDS, Need, need, understand
 
-from .params import WEEKDAY_PARAMS, read_search
+from .params import WEEKDAY_PARAMS, SearchRequest, read_search
 
 __all__ = [
     "ADAPTED",
@@ -181,17 +181,11 @@ def read_orientation(params: QueryParams) -> Orientation:
     publics = _codes(params, "public", {p.code for p in Public}, errors, "Public")
     adapte = _codes(params, "adapte", {p.code for p in PriseEnCharge}, errors, "Accompagnement")
     # Text and place are read as the search reads them: the same limits, the same French messages.
-    place_params = QueryParams(
-        [(k, v) for k, v in params.multi_items() if k in ("q", "lieu", "lat", "lon") and v.strip()]
-    )
-    try:
-        where = read_search(place_params, strict=False)
-    except InvalidQuery as err:
-        errors.update({e.field: e.message for e in err.errors})
-        where = None
+    texte = _read_search_part(params, ("q",), errors)
+    where = _read_search_part(params, _place_keys(params), errors)
     return Orientation(
         besoins=besoins,
-        texte=where.besoin if where else None,
+        texte=texte.besoin if texte else None,
         publics=publics,
         adapte=adapte,
         sans_equipement=_flag(params, "sans_equipement"),
@@ -205,3 +199,19 @@ def read_orientation(params: QueryParams) -> Orientation:
         telephone=_flag(params, "telephone"),
         errors=errors,
     )
+
+
+def _place_keys(params: QueryParams) -> tuple[str, ...]:
+    """A place typed wins over a point carried from before (step 3 keeps the point while nothing is typed)."""
+    return ("lieu",) if params.get("lieu", "").strip() else ("lat", "lon")
+
+
+def _read_search_part(params: QueryParams, keys: tuple[str, ...], errors: dict[str, str]) -> SearchRequest | None:
+    """Some parameters read by ``read_search``; of a parameter given several times, the last non-empty value
+    (« Autour de moi » sends a new point after the one carried)."""
+    last = {k: v for k, v in params.multi_items() if k in keys and v.strip()}
+    try:
+        return read_search(QueryParams(list(last.items())), strict=False)
+    except InvalidQuery as err:
+        errors.update({e.field: e.message for e in err.errors})
+        return None

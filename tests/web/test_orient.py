@@ -90,6 +90,13 @@ def test_what_the_address_says_wrongly_is_dropped_and_said() -> None:
     assert set(o.errors) == {"besoin", "public", "jour", "lat"}
 
 
+def test_a_typed_place_wins_over_a_point_and_the_last_point_wins() -> None:
+    typed = read_orientation(QueryParams("q=caf&lieu=Lyon&lat=45.1&lon=4.1"))
+    assert (typed.texte, typed.lieu, typed.has_point, typed.errors) == ("caf", "Lyon", False, {})
+    moved = read_orientation(QueryParams("lat=45.1&lon=4.1&lieu=&lat=45.2&lon=4.2"))
+    assert (moved.lat, moved.lon, moved.lieu, moved.errors) == (45.2, 4.2, None, {})
+
+
 def test_each_step_carries_the_other_answers_as_hidden_fields() -> None:
     o = scenario()
     where = next(s for s in STEPS if s.route == "orient_where")

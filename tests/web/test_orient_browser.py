@@ -202,6 +202,11 @@ def test_around_me_with_javascript_keeps_the_point_in_the_address(browser: Any, 
         assert urlsplit(page.url).path == "/orienter/quand"
         state = dict(parse_qsl(urlsplit(page.url).query))
         assert state == {"besoin": "demarches", "lat": "45.73470", "lon": "4.86940"}
+        # Back to the step, with JavaScript on: « Continuer » keeps the point.
+        page.goto(f"{server}/orienter/lieu?{urlsplit(page.url).query}")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continuer").click()
+        assert dict(parse_qsl(urlsplit(page.url).query)) == state
         page.goto(f"{server}/orienter/lieux?{urlsplit(page.url).query}")
         assert "Lieux autour de votre position (Lyon" in page.locator("h1").inner_text()
     finally:
