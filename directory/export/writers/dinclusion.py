@@ -1,12 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
-"""data·inclusion schema v1: one structure and one service per venue.
+"""data·inclusion schema v1: one structure per venue, and a service per offer.
 
 The shape data·inclusion itself gives the national standard (standards.md
-§2.7): the venue is a ``Structure``; what it offers is one ``Service``
-« Service d'accompagnement au numérique » whose thematiques, publics, frais,
-modes d'accueil and modes de mobilisation come from the venue's lists through
-the tables of ``directory.export.mappings``. Both share the id
-``{producer}--{venue id}``.
+§2.7): the venue is a ``Structure``; a venue given without offers of its own
+offers one ``Service`` « Service d'accompagnement au numérique » whose
+thematiques, publics, frais, modes d'accueil and modes de mobilisation come
+from the venue's lists through the tables of ``directory.export.mappings``;
+both share the id ``{producer}--{venue id}``. A venue with offers
+(``schema.offer``, issue 15) gives one ``Service`` per offer, with the offer's
+own name, description, lists, hours, booking link and place, its id
+``{producer}--{venue id}--{offer id}``.
 
 Output: one JSON object ``{"structures": [...], "services": [...]}``
 (``write``), or two JSON arrays in two streams (``write_pair``), as
@@ -30,7 +33,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar, TextIO
 
-from directory.schema import Frais, ModaliteAccompagnement, Venue
+from directory.schema import Frais, ModaliteAccompagnement, Offer, Venue
 from directory.schema.placement import is_approximate
 
 from ..base import DEFAULT_BASE_URL, ExportVenue, Writer, dump_json
@@ -47,7 +50,15 @@ from ..mappings import (
     mapped,
 )
 
-__all__ = ["DataInclusionWriter", "structure_record", "service_record", "DEFAULT_PRODUCER", "SERVICE_NAME"]
+__all__ = [
+    "DataInclusionWriter",
+    "structure_record",
+    "service_record",
+    "service_records",
+    "offer_service_record",
+    "DEFAULT_PRODUCER",
+    "SERVICE_NAME",
+]
 
 #: The ``source`` of every record: who publishes (this directory). Set it per
 #: instance (``producer=``) so two directories never share ids in data·inclusion.
@@ -87,34 +98,34 @@ def _zone(venue: Venue) -> list[str] | None:
     return [insee[:3] if insee.startswith("97") or insee.startswith("98") else insee[:2]]
 
 
-def _frais(venue: Venue) -> str | None:
+def _frais(venue: Venue | Offer) -> str | None:
     values = mapped(venue.frais_a_charge, FRAIS)
     return "gratuit" if "gratuit" in values else (values[0] if values else None)
 
 
-def _frais_precisions(venue: Venue) -> str | None:
+def _frais_precisions(venue: Venue | Offer) -> str | None:
     notes = [t.label for t in venue.frais_a_charge if t is Frais.GRATUIT_SOUS_CONDITION]
     notes += [t.label for t in venue.conditions_frais]
     return " ; ".join(notes) or None
 
 
-def _publics(venue: Venue) -> list[str]:
+def _publics(venue: Venue | Offer) -> list[str]:
     values = mapped(venue.publics_specifiquement_adresses, PUBLICS)
     values += [v for v in mapped(venue.prise_en_charge_specifique, PRISE_EN_CHARGE_PUBLICS) if v not in values]
     return values or ["tous-publics"]
 
 
-def _publics_precisions(venue: Venue) -> str | None:
+def _publics_precisions(venue: Venue | Offer) -> str | None:
     # data·inclusion keeps the raw list (Illettrisme has no public of its own).
     return ", ".join(t.label for t in venue.prise_en_charge_specifique) or None
 
 
-def _type(venue: Venue) -> str | None:
+def _type(venue: Venue | Offer) -> str | None:
     types = mapped(venue.modalites_accompagnement, TYPES)
     return next((t for t in TYPE_PRIORITY if t in types), None)
 
 
-def _modes_accueil(venue: Venue) -> list[str]:
+def _modes_accueil(venue: Venue | Offer) -> list[str]:
     if ModaliteAccompagnement.A_DISTANCE in venue.modalites_accompagnement:
         return ["a-distance", "en-presentiel"]
     return ["en-presentiel"]
@@ -215,6 +226,66 @@ def service_record(venue: ExportVenue, *, producer: str = DEFAULT_PRODUCER, url:
     }
 
 
+def _offer_modes_mobilisation(offer: Offer, venue: Venue) -> list[str] | None:
+    modes = mapped(offer.modalites_acces, MODES_MOBILISATION)
+    if not modes and offer.prise_rdv:
+        modes = ["utiliser-lien-mobilisation"]
+    return modes or _modes_mobilisation(venue)
+
+
+def _offer_address(offer: Offer, venue: Venue, geo_method: str | None) -> dict[str, Any]:
+    """The offer's own place when it has one (with an address), else the venue's."""
+    place = offer.lieu
+    if place is None or not (place.adresse and place.commune and place.code_postal):
+        return _address(venue, geo_method)
+    return {
+        "commune": place.commune,
+        "code_postal": place.code_postal,
+        "code_insee": place.code_insee,
+        "adresse": place.adresse,
+        "complement_adresse": place.complement_adresse,
+        "longitude": place.longitude,
+        "latitude": place.latitude,
+    }
+
+
+def offer_service_record(
+    venue: ExportVenue, offer: Offer, *, producer: str = DEFAULT_PRODUCER, url: str | None = None
+) -> dict[str, Any]:
+    """One offer of the venue as a data·inclusion v1 ``Service`` (JSON-ready)."""
+    v = venue.venue
+    name = offer.nom if len(offer.nom) <= _NAME_MAX else offer.nom[: _NAME_MAX - 1].rstrip() + "…"
+    services = ", ".join(s.label for s in offer.services)
+    return {
+        **service_record(venue, producer=producer, url=url),
+        "id": f"{record_id(producer, venue)}--{offer.id}",
+        "nom": name.rstrip(".").rstrip() if len(name) >= 3 else f"{name} ({v.nom})"[:_NAME_MAX],
+        "description": _description(
+            offer.description, services and f"{services}.", f"{offer.nom} : proposé par {v.nom} ({v.commune})."
+        ),
+        "type": _type(offer),
+        "thematiques": mapped(offer.services, THEMATIQUES) or None,
+        "frais": _frais(offer),
+        "frais_precisions": _frais_precisions(offer),
+        "publics": _publics(offer),
+        "publics_precisions": _publics_precisions(offer),
+        **_offer_address(offer, v, venue.geo_method),
+        "modes_accueil": _modes_accueil(offer),
+        "lien_mobilisation": offer.prise_rdv or v.prise_rdv,
+        "modes_mobilisation": _offer_modes_mobilisation(offer, v),
+        "horaires_accueil": offer.horaires,
+    }
+
+
+def service_records(
+    venue: ExportVenue, *, producer: str = DEFAULT_PRODUCER, url: str | None = None
+) -> list[dict[str, Any]]:
+    """What the venue offers as data·inclusion ``Service`` records: one per offer, or the venue's one."""
+    if venue.venue.offres:
+        return [offer_service_record(venue, o, producer=producer, url=url) for o in venue.venue.offres]
+    return [service_record(venue, producer=producer, url=url)]
+
+
 class DataInclusionWriter(Writer):
     """data·inclusion v1 structures and services.
 
@@ -249,14 +320,15 @@ class DataInclusionWriter(Writer):
         """Two JSON arrays, ``structures.json`` and ``services.json``, written side by side."""
         structures.write("[")
         services.write("[")
-        count = 0
+        count = written = 0
         for venue in venues:
             url = self.url_of(venue)
             separator = "\n" if count == 0 else ",\n"
             structures.write(separator + dump_json(structure_record(venue, producer=self.producer, url=url)))
-            services.write(separator + dump_json(service_record(venue, producer=self.producer, url=url)))
+            for record in service_records(venue, producer=self.producer, url=url):
+                services.write(("\n" if written == 0 else ",\n") + dump_json(record))
+                written += 1
             count += 1
             yield count
-        end = "\n]" if count else "]"
-        structures.write(end)
-        services.write(end)
+        structures.write("\n]" if count else "]")
+        services.write("\n]" if written else "]")

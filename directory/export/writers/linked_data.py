@@ -22,10 +22,14 @@ says as well is decided in ``directory.export.schema_org``)
 - ``paymentAccepted`` « Pass numérique » when the venue accepts the cheques
   (``conditions_frais``), and each condition as an ``additionalProperty``
   ``PropertyValue`` ``conditions_frais`` whose ``valueReference`` is its SKOS concept;
-- ``makesOffer`` → ``Offer`` → ``itemOffered`` ``Service`` per national
-  service, whose ``additionalType`` is the service's SKOS concept
-  (``directory.export.vocabularies``); ``additionalType`` of the venue: its
-  typologies' concepts;
+- ``makesOffer`` → ``Offer`` → ``itemOffered`` ``Service`` per offer of the
+  venue (``schema.offer``; one per national service when it has none), whose
+  ``serviceType`` and ``additionalType`` are its services' labels and SKOS
+  concepts (``directory.export.vocabularies``); an offer of its own adds its
+  ``description``, ``audience`` (``Audience`` per public), ``hoursAvailable``
+  (as the venue's hours), the booking link as the ``Offer``'s ``url``, and its
+  places (its own, or the stops of itinerant mediation) as ``availableAtOrFrom``;
+  ``additionalType`` of the venue: its typologies' concepts;
 - ``publicAccess`` false for « Ce lieu n'accueille pas de public »;
 - ``dateModified`` = ``date_maj``.
 
@@ -44,7 +48,7 @@ from urllib.parse import quote
 
 from rdflib import DCTERMS, RDF, SDO, SKOS, XSD, Graph, Literal, URIRef
 
-from directory.schema import ConditionFrais, ModaliteAcces
+from directory.schema import ConditionFrais, ModaliteAcces, Offer
 from directory.schema.week import weekly_ranges
 
 from ..base import DEFAULT_BASE_URL, ExportVenue, Writer, dump_json, venue_iri, write_json_array
@@ -207,18 +211,55 @@ def venue_triples(venue: ExportVenue, *, base_url: str = DEFAULT_BASE_URL, iri: 
     if ModaliteAcces.PAS_DE_PUBLIC in v.modalites_acces:
         g.add((node, SDO.publicAccess, _FALSE))
 
-    for service in v.services:
-        offer = part(f"offre-{service.code}", SDO.Offer)
-        item = part(f"service-{service.code}", SDO.Service)
+    for offer_of in v.offers():
+        key = offer_of.services[0].code if offer_of.derived else quote(offer_of.id, safe="")
+        offer = part(f"offre-{key}", SDO.Offer)
+        item = part(f"service-{key}", SDO.Service)
         g.add((node, SDO.makesOffer, offer))
         g.add((offer, SDO.itemOffered, item))
-        g.add((item, SDO.name, _lit(service.label, lang="fr")))
-        g.add((item, SDO.serviceType, _lit(service.label, lang="fr")))
-        g.add((item, SDO.additionalType, concept_iri(base_url, "services", service)))
+        g.add((item, SDO.name, _lit(offer_of.nom, lang="fr")))
+        text(item, SDO.description, offer_of.description)
+        for service in offer_of.services:
+            g.add((item, SDO.serviceType, _lit(service.label, lang="fr")))
+            g.add((item, SDO.additionalType, concept_iri(base_url, "services", service)))
         g.add((item, SDO.provider, node))
+        if not offer_of.derived:
+            _offer_details(g, part, offer_of, offer, item, key)
 
     g.add((node, SDO.dateModified, _lit(v.date_maj.isoformat(), datatype=XSD.date)))
     return list(dict.fromkeys(g))  # a set of triples, in a stable order
+
+
+def _offer_details(g: _Triples, part: Any, offer_of: Offer, offer: URIRef, item: URIRef, key: str) -> None:
+    """What an offer of its own says beyond its services: who it is for, when, where, how to book."""
+    for public in offer_of.publics_specifiquement_adresses:
+        audience = part(f"service-{key}-public-{public.code}", SDO.Audience)
+        g.add((item, SDO.audience, audience))
+        g.add((audience, SDO.audienceType, _lit(public.label, lang="fr")))
+    for index, (day, opens, closes) in enumerate(weekly_ranges(offer_of.horaires) or (), start=1):
+        spec = part(f"service-{key}-horaires-{index}", SDO.OpeningHoursSpecification)
+        g.add((item, SDO.hoursAvailable, spec))
+        g.add((spec, SDO.dayOfWeek, _DAY_IRIS[day]))
+        g.add((spec, SDO.opens, _lit(opens, datatype=XSD.time)))
+        g.add((spec, SDO.closes, _lit(closes, datatype=XSD.time)))
+    if offer_of.prise_rdv:
+        g.add((offer, SDO.url, iri_of(offer_of.prise_rdv)))
+    if offer_of.accepts_pass_numerique:
+        g.add((offer, SDO.description, _lit("Accepte le Pass numérique", lang="fr")))
+    places = [stop.lieu for stop in offer_of.arrets] or ([offer_of.lieu] if offer_of.lieu else [])
+    for index, place in enumerate(places, start=1):
+        where = part(f"service-{key}-lieu-{index}", SDO.Place)
+        g.add((offer, SDO.availableAtOrFrom, where))
+        if place.nom:
+            g.add((where, SDO.name, _lit(place.nom, lang=None)))
+        if place.adresse:
+            town = " ".join(bit for bit in (place.code_postal, place.commune) if bit)
+            g.add((where, SDO.address, _lit(", ".join(p for p in (place.adresse, town) if p), lang=None)))
+        if place.point is not None:
+            geo = part(f"service-{key}-lieu-{index}-geo", SDO.GeoCoordinates)
+            g.add((where, SDO.geo, geo))
+            g.add((geo, SDO.latitude, _lit(repr(place.latitude), datatype=XSD.decimal)))
+            g.add((geo, SDO.longitude, _lit(repr(place.longitude), datatype=XSD.decimal)))
 
 
 # -- writing one venue's graph ------------------------------------------------
