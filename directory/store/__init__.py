@@ -14,20 +14,7 @@ import psycopg.types.json
 import sqlalchemy as sa
 
 from ._accounts import Account, AccountBook, AccountEvent, AccountExists, UnknownAccount
-from ._base import (
-    EARTH_RADIUS_M,
-    ROW_COLUMNS,
-    ApplyOutcome,
-    Nearby,
-    Provenance,
-    RawRecord,
-    SourceInfo,
-    Store,
-    StoredVenue,
-    VenueFilter,
-    haversine_m,
-    utcnow,
-)
+from ._base import EARTH_RADIUS_M, ROW_COLUMNS, Store, haversine_m
 from ._claims import Claim, ClaimBook, ClaimClosed
 from ._curation import (
     CORRECTABLE,
@@ -43,6 +30,7 @@ from ._curation import (
 )
 from ._feed import ChangeFeed, FeedItem, FeedPage, decode_cursor, encode_cursor
 from ._feedback import Correction, QuarantinedRecord, SourceFeedback, UnknownSource
+from ._models import ApplyOutcome, Nearby, Provenance, RawRecord, SourceInfo, StoredVenue, VenueFilter, utcnow
 from ._offers import OfferBook, OfferPlace, StoredOffer
 from ._pending import NotPending, PendingVenue
 from ._postgis import PostgisStore

@@ -4,24 +4,30 @@
 from __future__ import annotations
 
 import abc
-import hashlib
-import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import sqlalchemy as sa
 
-from directory.schema import LIST_VOCABULARIES, VENUE_FIELDS, Venue
+from directory.schema import VENUE_FIELDS, Venue
 from directory.schema.geometry import EARTH_RADIUS_M, haversine_m
 
 from ._accounts import AccountBook
 from ._claims import ClaimBook
 from ._feedback import SourceFeedback, source_feedback
+from ._models import (
+    Nearby,
+    Provenance,
+    SourceInfo,
+    StoredVenue,
+    VenueFilter,
+    utcnow,
+)
 from ._offers import OfferBook
+from ._review_pairs import read_match_decisions, read_review_item, read_review_items
 from ._scope import Scope
 from ._sources import SourceBook
 from ._territory import ScopedVenue, scope_sources, scope_venues
@@ -29,11 +35,9 @@ from .codec import values_to_venue
 from .migrate import current_revision, head_revision, upgrade
 from .tables import (
     change_t,
-    decision_t,
     link_t,
     prov_t,
     raw_t,
-    review_t,
     run_t,
     source_t,
     term_t,
@@ -46,162 +50,7 @@ if TYPE_CHECKING:
     from ._quarantine import QuarantineItem
     from ._writer import Writer
 
-__all__ = [
-    "Store",
-    "VenueFilter",
-    "Nearby",
-    "StoredVenue",
-    "SourceInfo",
-    "RawRecord",
-    "ApplyOutcome",
-    "Provenance",
-    "ROW_COLUMNS",
-    "EARTH_RADIUS_M",
-    "haversine_m",
-    "utcnow",
-]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class VenueFilter:
-    """Restricts which venues a query returns.
-
-    ``terms`` maps a list field (``services``, ``frais_a_charge``…) to codes:
-    a venue matches a field when it has any of its codes, and must match every
-    field given. Territory filters are exact codes.
-    """
-
-    terms: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    departement: str | None = None
-    code_insee: str | None = None
-    code_postal: str | None = None
-    communes: tuple[str, ...] = ()  # INSEE codes (an EPCI's communes, say)
-    bbox: tuple[float, float, float, float] | None = None  # south, west, north, east
-
-    def __post_init__(self) -> None:
-        unknown = set(self.terms) - set(LIST_VOCABULARIES)
-        if unknown:
-            raise ValueError(f"unknown filter fields: {sorted(unknown)}")
-
-
-@dataclass(frozen=True, slots=True)
-class Nearby:
-    venue: Venue
-    distance_m: float
-
-
-@dataclass(frozen=True, slots=True)
-class Provenance:
-    source_id: str | None
-    actor: str | None
-    locked: bool
-    at: datetime
-
-
-@dataclass(slots=True)
-class StoredVenue:
-    """A venue with what the store knows about it beyond the standard's fields."""
-
-    venue: Venue
-    status: str
-    merged_into: str | None
-    flags: list[dict[str, Any]]
-    created_at: datetime
-    updated_at: datetime
-    provenance: dict[str, Provenance] = field(default_factory=dict)
-    sources: list[tuple[str, str]] = field(default_factory=list)  # (source id, record id)
-    #: How the point was obtained (``directory.schema.placement``): pages and exports say when it is approximate.
-    geo_method: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SourceInfo:
-    id: str
-    name: str
-    kind: str = "file"
-    publisher: str | None = None
-    url: str | None = None
-    format: str | None = None
-    licence: str | None = None
-    trust: int = 50
-
-
-@dataclass(frozen=True, slots=True)
-class RawRecord:
-    """A record as received, before anything else happens to it."""
-
-    position: int
-    record_id: str | None
-    payload: str
-    status: str  # stored | unchanged | quarantined | skipped (its origin is harvested directly, or it is an echo)
-    problems: list[dict[str, Any]] = field(default_factory=list)
-    #: Quarantined only: the commune it names (INSEE), and the national record the mapping gave.
-    code_insee: str | None = None
-    mapped: dict[str, Any] | None = None
-
-    @property
-    def content_hash(self) -> str:
-        return hashlib.sha256(self.payload.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class ApplyOutcome:
-    venue_id: str
-    action: str  # created | updated | unchanged | restored
-    changed_fields: tuple[str, ...] = ()
-
-
-def fingerprint(values: Mapping[str, Any]) -> str:
-    """What a record gives once parsed: a link whose fingerprint is unchanged is not merged again."""
-    return hashlib.sha256(orjson.dumps(values, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
-
-
-def jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, (date, datetime)) else value
-
-
-def record_links(c: sa.Connection, keys: Sequence[str]) -> dict[str, sa.Row[Any]]:
-    """The link of each of these ``source:record`` keys the directory has (withdrawn ones too),
-    with the status of its venue."""
-    pairs = {tuple(key.split(":", 1)) for key in keys if ":" in key}
-    if not pairs:
-        return {}
-    rows = c.execute(
-        sa.select(
-            link_t.c.source_id,
-            link_t.c.record_id,
-            link_t.c.venue_pk,
-            link_t.c.record,
-            link_t.c.first_seen,
-            link_t.c.withdrawn_at,
-            venue_t.c.status,
-            venue_t.c.id.label("venue_id"),
-            venue_t.c.code_insee,
-        )
-        .join(venue_t, venue_t.c.pk == link_t.c.venue_pk)
-        .where(sa.tuple_(link_t.c.source_id, link_t.c.record_id).in_(sorted(pairs)))
-    )
-    return {f"{r.source_id}:{r.record_id}": r for r in rows}
-
-
-def _pair_item(row: Mapping[str, Any], left: sa.Row[Any], right: sa.Row[Any]) -> dict[str, Any]:
-    """A review pair as ``Store.review_items`` gives it: its row, what each record says, their venues."""
-    return {
-        **row,
-        "left": left.record,
-        "right": right.record,
-        "left_venue": left.venue_id,
-        "right_venue": right.venue_id,
-    }
-
-
-def feeds(link: sa.Row[Any] | None) -> bool:
-    """The record (a ``record_links`` row) currently feeds an active venue."""
-    return link is not None and link.withdrawn_at is None and link.record is not None and link.status == "active"
+__all__ = ["EARTH_RADIUS_M", "ROW_COLUMNS", "Store", "haversine_m"]
 
 
 #: What ``iter_venue_rows`` reads unless told otherwise: a venue's fields, its
@@ -210,7 +59,6 @@ ROW_COLUMNS: tuple[str, ...] = ("pk", *VENUE_FIELDS, "updated_at")
 _ALL_COLUMNS = tuple(column.name for column in venue_t.c)
 _JSON_NAMES = frozenset(column.name for column in venue_t.c if isinstance(column.type, sa.JSON))
 _DECODED_MAX = 4096  # distinct raw dates or times remembered per column
-_REVIEW_BATCH = 200  # review pairs read at a time, the stale ones left out
 _loads = orjson.loads
 
 
@@ -353,7 +201,7 @@ class Store(abc.ABC):
             rows = c.execute(
                 sa.select(venue_t.c.id, venue_t.c.geo_method).where(venue_t.c.id.in_(list(ids)), self._active())
             )
-            return {venue_id: method for venue_id, method in rows}
+            return dict(rows.all())
 
     def iter_venues(self, filter: VenueFilter | None = None, *, batch: int = 1000) -> Iterator[StoredVenue]:
         """Every active venue matching ``filter``, in a stable order, a batch at a time.
@@ -408,7 +256,7 @@ class Store(abc.ABC):
                     .order_by(link_t.c.source_id, link_t.c.record_id)
                 ):
                     sources.setdefault(venue_pk, []).append((source_id, record_id))
-            for name, process, decoded in decoders:
+            for _name, _process, decoded in decoders:
                 if len(decoded) > _DECODED_MAX:
                     decoded.clear()
             for row in rows:
@@ -558,29 +406,13 @@ class Store(abc.ABC):
         if not keys:
             return {}
         with self.engine.connect() as c:
-            rows = c.execute(
-                sa.select(decision_t).where(
-                    sa.or_(decision_t.c.left_key.in_(list(keys)), decision_t.c.right_key.in_(list(keys)))
-                )
-            )
-            return {(r.left_key, r.right_key): r.decision for r in rows}
+            return read_match_decisions(c, keys)
 
     def review_item(self, pk: int) -> dict[str, Any] | None:
         """The open pair ``pk`` as ``review_items`` gives it, or None (decided, obsolete, or one of its
         records no longer feeds an active venue)."""
         with self.engine.connect() as c:
-            row = (
-                c.execute(sa.select(review_t).where(review_t.c.pk == pk, review_t.c.status == "open"))
-                .mappings()
-                .first()
-            )
-            if row is None:
-                return None
-            links = record_links(c, [row["left_key"], row["right_key"]])
-        left, right = links.get(row["left_key"]), links.get(row["right_key"])
-        if not (feeds(left) and feeds(right)):
-            return None
-        return _pair_item(row, left, right)
+            return read_review_item(c, pk)
 
     def review_items(self, limit: int = 100, scope: Scope | None = None) -> list[dict[str, Any]]:
         """The open pairs, best score first, whose two records still feed an active venue (a pair with
@@ -588,23 +420,8 @@ class Store(abc.ABC):
         records give (``nom``, ``adresse``, ``code_postal``, ``commune``…), and ``left_venue`` and
         ``right_venue``: the ids of the venues they feed. With ``scope``, only pairs one of whose
         venues is in it."""
-        query = sa.select(review_t).where(review_t.c.status == "open").order_by(review_t.c.score.desc(), review_t.c.pk)
-        items: list[dict[str, Any]] = []
         with self.engine.connect() as c:
-            for offset in itertools.count(step=_REVIEW_BATCH):
-                batch = c.execute(query.offset(offset).limit(_REVIEW_BATCH)).mappings().all()
-                links = record_links(c, [r[side] for r in batch for side in ("left_key", "right_key")])
-                for r in batch:
-                    left, right = links.get(r["left_key"]), links.get(r["right_key"])
-                    if not (feeds(left) and feeds(right)):
-                        continue
-                    if scope is None or any(scope.contains(x.venue_id, x.code_insee) for x in (left, right)):
-                        items.append(_pair_item(r, left, right))
-                        if len(items) == limit:
-                            return items
-                if len(batch) < _REVIEW_BATCH:
-                    return items
-        return items
+            return read_review_items(c, limit, scope)
 
     # -- nearest -----------------------------------------------------------
 

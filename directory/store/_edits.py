@@ -23,7 +23,6 @@ import sqlalchemy as sa
 
 from directory.schema import CommuneLookup, Severity, parse_venue
 
-from ._base import jsonable
 from ._bulk import insert_rows
 from ._curation import (
     CORRECTABLE,
@@ -36,6 +35,7 @@ from ._curation import (
     corrected_many,
     locked_with,
 )
+from ._models import jsonable
 from .codec import venue_to_values
 from .tables import prov_t, venue_t
 

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ._base import record_links
 from ._bulk import chunks
 from ._content import CONTENT
+from ._review_pairs import record_links
 from .tables import link_t, prov_t, venue_t
 
 if TYPE_CHECKING:

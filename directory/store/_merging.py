@@ -14,12 +14,12 @@ import sqlalchemy as sa
 
 from directory.schema import LIST_VOCABULARIES
 
-from ._base import ApplyOutcome, jsonable
 from ._bulk import chunks, insert_rows
 from ._content import CONTENT, venue_values
 from ._curation import HELD
 from ._match_keys import KEY_COLUMNS
 from ._merge import Contribution, merge_records
+from ._models import ApplyOutcome, jsonable
 from ._proposals import Candidate, proposed, settle_proposals
 from .tables import link_t, prov_t, source_t, venue_t
 

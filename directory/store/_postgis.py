@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from geoalchemy2 import Geography
 from geoalchemy2 import functions as gf
 
-from ._base import Nearby, Store, VenueFilter
+from ._base import Store
 from ._cards import CARD_COLUMNS, NearbyCard, card_of
+from ._models import Nearby, VenueFilter
 from .tables import venue_t
 
 __all__ = ["PostgisStore"]

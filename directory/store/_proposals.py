@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import sqlalchemy as sa
 
-from ._base import jsonable
 from ._bulk import chunks, insert_rows
 from ._curation import CORRECTABLE, Curated, ProposalClosed, UnknownProposal, same_value
 from ._merge import GROUPS, Contribution, _rank, merge_records
+from ._models import jsonable
 from .tables import proposal_t, source_t, venue_t
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from directory.schema import CommuneLookup
 
-from ._base import feeds, record_links
 from ._curation import CORRECTABLE, HELD, Curated, NotSplittable, locked_with
+from ._review_pairs import feeds, record_links
 from .tables import decision_t, link_t, prov_t, review_t
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from ._base import RawRecord, SourceInfo, utcnow
 from ._bulk import insert_rows
+from ._models import RawRecord, SourceInfo, utcnow
 from ._sources import SourceState
 from .tables import raw_t, run_t, source_t, state_t
 

@@ -14,8 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ._base import EARTH_RADIUS_M, Nearby, Store, VenueFilter, haversine_m
+from ._base import EARTH_RADIUS_M, Store, haversine_m
 from ._cards import CARD_COLUMNS, NearbyCard, card_of
+from ._models import Nearby, VenueFilter
 from .tables import venue_t
 
 __all__ = ["SqliteStore"]

@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from directory.schema import LIST_VOCABULARIES, Venue
 from directory.schema.placement import is_geocoded
 
-from ._base import ApplyOutcome, fingerprint, jsonable
 from ._bulk import insert_rows
 from ._content import CONTENT, is_empty, venue_values
+from ._models import ApplyOutcome, fingerprint, jsonable
 from ._offers import given_by, write_offers
 from .codec import venue_to_values
 from .ids import new_venue_id

@@ -311,7 +311,7 @@ def test_a_decision_on_a_record_not_yet_known_is_kept_for_matching(store):
 
 
 def test_the_review_queue_gives_each_record_and_leaves_out_pairs_no_longer_in_the_directory(store, monkeypatch):
-    from directory.store import _base
+    from directory.store import _review_pairs
 
     fill(store, [venue("x", 45.76, 4.85), venue("y", 45.77, 4.86, nom="Médiathèque", code_postal="69001")], source="a")
     fill(store, [venue("z", 45.76, 4.85)], source="b")
@@ -336,7 +336,7 @@ def test_the_review_queue_gives_each_record_and_leaves_out_pairs_no_longer_in_th
         "Lieu z",
     )
     assert queue() == [("a:y", "b:z"), ("a:x", "b:z")]
-    monkeypatch.setattr(_base, "_REVIEW_BATCH", 1)  # read a pair at a time: same queue
+    monkeypatch.setattr(_review_pairs, "_REVIEW_BATCH", 1)  # read a pair at a time: same queue
     assert queue() == [("a:y", "b:z"), ("a:x", "b:z")] and queue(limit=1) == [("a:y", "b:z")]
     with store.writer() as w:
         w.withdraw_missing("a", {"x"}, LATER)  # y left its source, and its venue is withdrawn
