@@ -11,7 +11,7 @@ label, the code, known aliases, any case and accents); writers are strict
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from typing import ClassVar, Self
 
 from .folding import fold_key
 
@@ -23,6 +23,8 @@ class Vocabulary(StrEnum):
 
     label: str
     aliases: tuple[str, ...]
+    #: Each vocabulary's folded label, code and aliases → member, made on first use (``_lookup``).
+    _lookup_table: ClassVar[dict[str, Vocabulary]]
 
     def __new__(cls, code: str, label: str, *aliases: str) -> Self:
         member = str.__new__(cls, code)

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .geometry import EARTH_RADIUS_M
-from .validation import PLACEHOLDER_PIVOT
+from .venue import PLACEHOLDER_PIVOT
 
 __all__ = ["CELL_M", "GENERIC_HOSTS", "block_keys_of", "cells", "stored_block_keys", "website_host"]
 
@@ -31,7 +31,54 @@ CELL_M = 500.0
 
 #: Hosts shared by unrelated sites: a page there does not identify a venue.
 GENERIC_HOSTS: frozenset[str] = frozenset(
-    ["facebook.com", "fb.com", "fb.me", "m.facebook.com", "instagram.com", "twitter.com", "x.com", "linkedin.com", "youtube.com", "linktr.ee", "sites.google.com", "google.com", "goo.gl", "maps.google.com", "docs.google.com", "free.fr", "pagesperso-orange.fr", "perso.orange.fr", "wanadoo.fr", "over-blog.com", "e-monsite.com", "jimdo.com", "jimdofree.com", "wix.com", "wixsite.com", "blogspot.com", "wordpress.com", "site-solocal.com", "business.site", "helloasso.com", "calameo.com", "padlet.com", "service-public.fr", "lannuaire.service-public.fr", "france-services.gouv.fr", "conseiller-numerique.gouv.fr", "cartographie.conseiller-numerique.gouv.fr", "societenumerique.gouv.fr", "centres-sociaux.fr", "pole-emploi.fr", "francetravail.fr", "laposte.fr", "lapostegroupe.com", "caf.fr", "msa.fr", "ameli.fr"]
+    [
+        "facebook.com",
+        "fb.com",
+        "fb.me",
+        "m.facebook.com",
+        "instagram.com",
+        "twitter.com",
+        "x.com",
+        "linkedin.com",
+        "youtube.com",
+        "linktr.ee",
+        "sites.google.com",
+        "google.com",
+        "goo.gl",
+        "maps.google.com",
+        "docs.google.com",
+        "free.fr",
+        "pagesperso-orange.fr",
+        "perso.orange.fr",
+        "wanadoo.fr",
+        "over-blog.com",
+        "e-monsite.com",
+        "jimdo.com",
+        "jimdofree.com",
+        "wix.com",
+        "wixsite.com",
+        "blogspot.com",
+        "wordpress.com",
+        "site-solocal.com",
+        "business.site",
+        "helloasso.com",
+        "calameo.com",
+        "padlet.com",
+        "service-public.fr",
+        "lannuaire.service-public.fr",
+        "france-services.gouv.fr",
+        "conseiller-numerique.gouv.fr",
+        "cartographie.conseiller-numerique.gouv.fr",
+        "societenumerique.gouv.fr",
+        "centres-sociaux.fr",
+        "pole-emploi.fr",
+        "francetravail.fr",
+        "laposte.fr",
+        "lapostegroupe.com",
+        "caf.fr",
+        "msa.fr",
+        "ameli.fr",
+    ]
 )
 
 

@@ -131,7 +131,8 @@ def _parse(text: str) -> opening_hours.OpeningHours:
         raise HoursError("expression vide")
     try:
         return opening_hours.OpeningHours(text, country="FR", max_interval_days=_HORIZON_DAYS)
-    except (opening_hours.ParserError, SyntaxError, ValueError) as err:
+    # ParserError is raised by opening-hours-py 2.1.4 but missing from the stub it ships.
+    except (opening_hours.ParserError, SyntaxError, ValueError) as err:  # type: ignore[attr-defined]
         # The parser's message is an English caret diagram; keep where it stopped.
         where = re.search(r"--> \d+:(\d+)", str(err))
         if where is None:

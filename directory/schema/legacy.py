@@ -98,9 +98,11 @@ def _folded(table: Mapping[str, Any]) -> dict[str, Any]:
     return {fold_key(k): v for k, v in table.items()}
 
 
-_F_SERVICES, _F_PUBLICS, _F_CONDITIONS, _F_LABELS, _F_ACCOMPAGNEMENT = map(
-    _folded, (_SERVICES, _PUBLICS, _CONDITIONS, _LABELS, _ACCOMPAGNEMENT)
-)
+_F_SERVICES = _folded(_SERVICES)
+_F_PUBLICS = _folded(_PUBLICS)
+_F_CONDITIONS = _folded(_CONDITIONS)
+_F_LABELS = _folded(_LABELS)
+_F_ACCOMPAGNEMENT = _folded(_ACCOMPAGNEMENT)
 
 
 def is_legacy(record: Mapping[str, Any]) -> bool:

@@ -203,11 +203,14 @@ def _place(values: Mapping[str, Any]) -> Place:
 
 def offer_from_record(record: Mapping[str, Any]) -> Offer:
     """An offer from its stored form (:func:`offer_record`); codes unknown to the vocabularies are left out."""
+    terms: dict[str, Any] = {
+        name: _members(vocabulary, record.get(name) or ()) for name, vocabulary in OFFER_TERMS.items()
+    }
     return Offer(
         id=record["id"],
         nom=record["nom"],
         description=record.get("description"),
-        **{name: _members(vocabulary, record.get(name) or ()) for name, vocabulary in OFFER_TERMS.items()},
+        **terms,
         horaires=record.get("horaires"),
         dates=_sessions(record.get("dates") or ()),
         prise_rdv=record.get("prise_rdv"),
@@ -227,7 +230,7 @@ def summarise(values: MutableMapping[str, Any], offers: Sequence[Mapping[str, An
     What a source gives of the venue itself always wins: only an empty field is filled, by the union
     of the offers' values in their order; the hours and the booking link when one offer alone has them.
     """
-    filled = []
+    filled: list[str] = []
     for name in OFFER_TERMS:
         if values.get(name):
             continue

@@ -66,7 +66,7 @@ def _offer(item: Any, position: int, problems: list[Problem]) -> Offer | None:
     if not isinstance(item, Mapping):
         _warn(problems, "offer_unreadable", str(item)[:200], reason=f"l'offre n° {position} n'est pas un objet")
         return None
-    terms: dict[str, list[Any]] = {}
+    terms: dict[str, Any] = {}  # lists of terms, by field (Any: they go to Offer(**terms))
     for name, vocabulary in OFFER_TERMS.items():
         value = item.get(name)
         found, dropped = _terms_of(f"{_FIELD}.{name}", vocabulary, False, split_items(value) if value else [])

@@ -15,6 +15,7 @@ Every problem is returned, not just the first.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import unicodedata
@@ -29,6 +30,7 @@ import phonenumbers
 from stdnum.fr import siret as siret_number
 
 from ._spreadsheet import phone_digits, serial_date
+from ._vocabulary import Vocabulary
 from .cells import runs_as_formula
 from .commune_check import check_commune
 from .folding import fold_key
@@ -271,10 +273,10 @@ class _Parser:
             self.problem("code_postal", "postcode_padded", value, Severity.WARNING, fixed=fixed)
             return fixed
         if value.isdigit() and len(value) == 6 and places is not None:
-            fixed = _one_digit_too_many(value, clean_text(self.raw("commune")) or "", places)
-            if fixed is not None:
-                self.problem("code_postal", "postcode_extra_digit", value, Severity.WARNING, fixed=fixed)
-                return fixed
+            shorter = _one_digit_too_many(value, clean_text(self.raw("commune")) or "", places)
+            if shorter is not None:
+                self.problem("code_postal", "postcode_extra_digit", value, Severity.WARNING, fixed=shorter)
+                return shorter
         if not (value.isdigit() and len(value) == 5):
             self.problem("code_postal", "pattern_postcode", value)
             return None
@@ -407,7 +409,7 @@ class _Parser:
             self.problem("horaires", "hours", value, Severity.WARNING, reason=reason)
         return value
 
-    def terms(self, name: str, vocabulary: type, enforced: bool) -> list[Any]:
+    def terms(self, name: str, vocabulary: type[Vocabulary], enforced: bool) -> list[Any]:
         raw = self.raw(name)
         if raw is None:
             return []
@@ -422,10 +424,8 @@ class _Parser:
 def split_items(raw: Any) -> list[str]:
     """The items of a list field: a list, a JSON list in text, or text cut at « | » (else « ; » and new lines)."""
     if isinstance(raw, str) and raw.lstrip().startswith("["):
-        try:
+        with contextlib.suppress(ValueError):  # not JSON after all: cut as text below
             raw = json.loads(raw)
-        except ValueError:
-            pass
     if isinstance(raw, (list, tuple)):
         parts = [str(v) for v in raw]
     else:
@@ -435,12 +435,14 @@ def split_items(raw: Any) -> list[str]:
 
 
 @lru_cache(maxsize=4096)
-def _read_terms(name: str, vocabulary: type, enforced: bool, raw: str) -> tuple[tuple[Any, ...], tuple[Problem, ...]]:
+def _read_terms(
+    name: str, vocabulary: type[Vocabulary], enforced: bool, raw: str
+) -> tuple[tuple[Any, ...], tuple[Problem, ...]]:
     return _terms_of(name, vocabulary, enforced, split_items(raw))
 
 
 def _terms_of(
-    name: str, vocabulary: type, enforced: bool, items: list[str]
+    name: str, vocabulary: type[Vocabulary], enforced: bool, items: list[str]
 ) -> tuple[tuple[Any, ...], tuple[Problem, ...]]:
     """The vocabulary's members named by ``items`` (each once, in order) and the problems of the others."""
     found: list[Any] = []

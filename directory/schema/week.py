@@ -78,10 +78,11 @@ def weekly_ranges(text: str | None) -> list[tuple[str, str, str]] | None:
                 selector, spans = list(DAYS), [("00:00:00", "23:59:59")]
             else:
                 words = rule.split()
-                selector = _days(words[0]) if words else None
-                if selector is None:
+                named = _days(words[0]) if words else None
+                if named is None:
                     selector = list(DAYS)  # a rule without days applies to all
                 else:
+                    selector = named
                     words = words[1:]
                 if words in (["off"], ["closed"]):
                     spans = []
