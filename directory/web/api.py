@@ -22,6 +22,7 @@ from directory.store import is_venue_id
 from directory.store._cards import NearbyCard
 
 from .display import local_now
+from .extent import Extent
 from .finder import Card, Found, find
 from .nearby import find_nearby
 from .params import read_nearby_query, read_place_text, read_search
@@ -71,6 +72,17 @@ def card_json(request: Request, card: Card) -> dict[str, Any]:
     }
 
 
+def extent_json(extent: Extent) -> dict[str, Any]:
+    """How far the list of a postcode search goes (``extent``)."""
+    return {
+        "code_postal": extent.postcode,
+        "rayon_km": extent.radius_km,
+        "rayon_choisi": extent.chosen,
+        "dans_le_code_postal": extent.in_postcode,
+        "elargir_km": extent.wider_km,
+    }
+
+
 def search_json(request: Request, found: Found) -> dict[str, Any]:
     result = found.result
     return {
@@ -82,6 +94,7 @@ def search_json(request: Request, found: Found) -> dict[str, Any]:
         "pages": found.pages,
         "resultats": [card_json(request, c) for c in found.cards],
         "facettes": result.facets,
+        "etendue": extent_json(found.extent) if found.extent else None,
     }
 
 

@@ -21,6 +21,8 @@ from directory.search import CANDIDATE_CAP, MAP_CAP, Hit, SearchIndex, SearchQue
 from directory.store import Store
 
 from .display import OpenLabel, open_label
+from .extent import Extent, postcode_first, postcode_first_map
+from .extent import applies as extent_applies
 from .locate import Locator
 from .params import SORT_PARAMS, WEEKDAY_PARAMS, SearchRequest
 
@@ -66,6 +68,8 @@ class Found:
     place: Place | None
     result: SearchResult
     cards: list[Card] = field(default_factory=list)
+    #: Around a postcode: how far the list goes (``extent``); None otherwise.
+    extent: Extent | None = None
 
     @property
     def nearest_is_far(self) -> bool:
@@ -133,7 +137,12 @@ def find(store: Store, index: SearchIndex, locator: Locator, request: SearchRequ
     :raises InvalidQuery: the request breaks a limit of the index (page too far…).
     """
     place = locate_request(request, locator)
-    result = index.query(to_query(request, place, now))
+    q = to_query(request, place, now)
+    extent = None
+    if place is not None and extent_applies(place, q):
+        result, extent = postcode_first(index, q, place)
+    else:
+        result = index.query(q)
     venues = store.venues(result.ids)
     methods = store.geo_methods(result.ids)
     cards = [
@@ -147,7 +156,7 @@ def find(store: Store, index: SearchIndex, locator: Locator, request: SearchRequ
         for i, h in enumerate(result.hits, 1)
         if h.venue_id in venues  # withdrawn since the index was synced: left out
     ]
-    return Found(request, place, result, cards)
+    return Found(request, place, result, cards, extent)
 
 
 def map_points(
@@ -163,4 +172,7 @@ def map_points(
     """
     place = locate_request(request, locator)
     cap = CANDIDATE_CAP if place is not None else MAP_CAP
-    return place, index.map_hits(to_query(request, place, now, facets=False), cap), cap
+    q = to_query(request, place, now, facets=False)
+    if place is not None and extent_applies(place, q):
+        return place, postcode_first_map(index, q, place, cap), cap
+    return place, index.map_hits(q, cap), cap

@@ -363,6 +363,30 @@ def schemas() -> dict[str, Any]:
         },
         "Un résultat de recherche.",
     )
+    extent = _object(
+        {
+            "code_postal": _string("Le code postal cherché."),
+            "rayon_km": _nullable(
+                {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "La liste s'arrête à cette distance du code postal (null : toute la France, "
+                    "quand les plus grands rayons tiennent moins d'une page de lieux).",
+                }
+            ),
+            "rayon_choisi": {
+                "type": "boolean",
+                "description": "Vrai quand le rayon est choisi par l'annuaire (le plus petit qui tient une page "
+                "de lieux et tous ceux du code postal), faux quand il est demandé (« rayon »).",
+            },
+            "dans_le_code_postal": _integer(
+                "Les lieux du code postal, donnés en premier (du plus proche au plus éloigné), avant les autres.",
+                minimum=0,
+            ),
+            "elargir_km": _nullable(_integer("Le rayon suivant, pour élargir la recherche (« rayon »).", minimum=1)),
+        },
+        "Autour d'un code postal : jusqu'où va la liste, et les lieux de ce code postal d'abord.",
+    )
     search = _object(
         {
             "lieu": _nullable(_ref("Localisation")),
@@ -376,6 +400,7 @@ def schemas() -> dict[str, Any]:
             "pages": _integer("Le nombre de pages.", minimum=1),
             "resultats": {"type": "array", "items": _ref("Resultat")},
             "facettes": _facets_schema(),
+            "etendue": _nullable(extent),
         },
         "Une page de résultats de recherche.",
     )

@@ -1,18 +1,21 @@
 # SPDX-License-Identifier: Apache-2.0
 """Search that forgives, on the page and the API, with the demo data (~3,400 real venues):
-word forms and typos of common words, the weekend / evening / wheelchair filters with their counts."""
+word forms and typos of common words, the weekend / evening / wheelchair filters with their counts,
+a postcode's places first within a radius the page states."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
 from datetime import date
+from html import unescape
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
 from directory.config import Settings
+from directory.schema import haversine_m
 from directory.schema.derived import derived_terms
 from directory.web import create_app
 
@@ -89,3 +92,60 @@ async def test_word_forms_and_typos_find_what_the_word_finds(client: httpx.Async
     found = (await client.get("/api/lieux", params={**near, "q": typed})).json()
     expected = (await client.get("/api/lieux", params={**near, "q": meant})).json()
     assert found["total"] > 0 and [r["id"] for r in found["resultats"]] == [r["id"] for r in expected["resultats"]]
+
+
+# -- a postcode search ------------------------------------------------------------------------
+
+
+async def test_a_postcode_lists_its_places_first_within_a_radius_it_says(client: httpx.AsyncClient, demo_store) -> None:
+    body = (await client.get("/api/lieux", params={"lieu": "69008", "par_page": 100})).json()
+    extent = body["etendue"]
+    assert extent["code_postal"] == "69008" and extent["rayon_choisi"] is True
+    radius_m = extent["rayon_km"] * 1000
+    place = body["lieu"]
+    within = [
+        venue_id
+        for venue_id, venue, _keys in demo_store.match_projection()
+        if venue.point and haversine_m(place["latitude"], place["longitude"], *venue.point) <= radius_m
+    ]
+    assert 20 <= body["total"] == len(within) < 2000  # a page at least, not the whole of France
+    results = body["resultats"]
+    first = extent["dans_le_code_postal"]
+    assert first > 0 and {r["lieu"]["code_postal"] for r in results[:first]} == {"69008"}
+    assert all(r["lieu"]["code_postal"] != "69008" for r in results[first:])
+    assert all(r["distance_m"] <= radius_m + 1 for r in results)
+    rest = [r["distance_m"] for r in results[first:]]
+    assert rest == sorted(rest) and {r["id"] for r in results} == set(within)
+    # Pages go on in the same order.
+    paged = [
+        r["id"]
+        for page in (1, 2)
+        for r in (await client.get("/api/lieux", params={"lieu": "69008", "par_page": 10, "page": page})).json()[
+            "resultats"
+        ]
+    ]
+    assert paged == [r["id"] for r in results[:20]]
+    # The map shows the same places, in the same order.
+    points = (await client.get("/api/carte", params={"lieu": "69008"})).json()["points"]
+    assert [p[2] for p in points] == [r["id"] for r in results]
+
+
+async def test_the_page_says_how_far_and_offers_to_widen(client: httpx.AsyncClient) -> None:
+    page = await client.get("/", params={"lieu": "69008"})
+    extent = (await client.get("/api/lieux", params={"lieu": "69008"})).json()["etendue"]
+    shown = re.search(r'<p class="extent">(.*?)</p>', page.text, flags=re.S)
+    assert shown is not None
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", shown.group(1))).split())
+    assert f"Jusqu'à {extent['rayon_km']:g} km autour du 69008" in text
+    assert f"les {extent['dans_le_code_postal']} lieux de ce code postal" in text
+    wider = re.search(r'<p class="extent">.*?<a href="([^"]+)">Élargir à (\d+)', page.text, flags=re.S)
+    assert wider is not None and int(wider.group(2)) == extent["elargir_km"]
+    widened = await client.get(unescape(wider.group(1)))
+    assert widened.status_code == 200 and f"Jusqu'à {extent['elargir_km']}" in widened.text
+    api = (await client.get("/api/lieux", params={"lieu": "69008", "rayon": extent["elargir_km"]})).json()
+    assert api["etendue"]["rayon_choisi"] is False and api["total"] > 0
+
+
+async def test_a_commune_or_a_point_is_still_nearest_first(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/lieux", params={"lieu": "Lyon 8e"})).json()["etendue"] is None
+    assert (await client.get("/api/lieux", params={"lat": "45.7363", "lon": "4.8687"})).json()["etendue"] is None
