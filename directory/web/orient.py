@@ -139,7 +139,7 @@ def orient_slip(request: Request) -> Response:
     context.update(
         referral=referral,
         picked=picked,
-        weeks={m.venue_id: _week_line(week_hours(m.venue.horaires, today)) for m in picked},
+        weeks={m.venue_id: _week_line(week_hours(m.horaires, today)) for m in picked},
         venue_url=lambda venue_id: absolute_url(request, "venue", venue_id=venue_id),
         bring=what_to_bring([s for n in orientation.needs for s in n.services]),
         qr=qr_svg_data_uri(slip_url) if picked else "",

@@ -10,8 +10,10 @@ becomes a reason said in words (« ouvert mardi matin (9 h 30 – 12 h 30) »,
 the time asked is left out; a place that does not say is kept, lower.
 
 What is weighed is a ``Subject``: the fields a venue and an offer share
-(``schema.Offer`` has them too), so that offers can be listed beside venues
-once they are records (``Match.offer`` names the offer; venues only for now).
+(``schema.Offer`` has them too). A venue whose source gave offers of its own
+(``Venue.offres``) is weighed through each offer answering the need, and the
+best one names the match (``Match.offer``: « Permanence démarches CAF »,
+with that offer's hours); a venue without offers is weighed as a whole.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from .finder import locate_request
 from .locate import Locator
 from .orientation import MOMENTS, Orientation
 
-__all__ = ["CANDIDATES", "RADIUS_KM", "SHORT_LIST", "Match", "Referral", "Subject", "refer", "weigh"]
+__all__ = ["CANDIDATES", "RADIUS_KM", "SHORT_LIST", "Match", "Referral", "Subject", "best_fit", "refer", "weigh"]
 
 #: How many places the list shows: a short list to choose from, not a directory.
 SHORT_LIST = 8
@@ -84,8 +86,10 @@ class Match:
     checks: list[str] = field(default_factory=list)
     #: Opening times on the day asked (« 9 h 30 – 12 h 30, 14 h – 17 h 30 »), when one was.
     hours_that_day: str | None = None
-    #: The offer of the venue that fits, once offers are records (None: the venue as a whole).
+    #: The name of the venue's offer that fits best (None: the venue as a whole, it gave no offers).
     offer: str | None = None
+    #: The opening hours that apply (the offer's, else the venue's), OSM syntax.
+    horaires: str | None = None
 
 
 @dataclass(slots=True)
@@ -149,7 +153,7 @@ def weigh(subject: Subject, venue: Venue, orientation: Orientation, today: date)
     :param venue: the place (its national programmes and phone count as the venue's).
     :returns: a match without id, distance or final score (``refer`` sets them).
     """
-    match = Match("", venue, None, 0.0)
+    match = Match("", venue, None, 0.0, horaires=subject.horaires or venue.horaires)
     points = 0
     topics = list(orientation.topics)
     for need in orientation.needs:
@@ -199,7 +203,8 @@ def weigh(subject: Subject, venue: Venue, orientation: Orientation, today: date)
         match.reasons.append("Gratuit (le Pass numérique n'y est pas utile)" if pass_unneeded else "Gratuit")
         points += W_FREE
     if orientation.jour or orientation.moment:
-        is_open, hours = _open_when(subject.horaires, orientation, today)
+        # An offer without hours of its own is there when the venue is open.
+        is_open, hours = _open_when(match.horaires, orientation, today)
         if is_open is False:
             return None
         if is_open:
@@ -223,6 +228,24 @@ def weigh(subject: Subject, venue: Venue, orientation: Orientation, today: date)
             points += W_PHONE // 2
     match.score = float(points)
     return match
+
+
+def best_fit(venue: Venue, orientation: Orientation, today: date) -> Match | None:
+    """The venue weighed through its best offer answering the need (or as a whole when it gave no offers).
+
+    :returns: None when nothing of it can be reached at the time asked.
+    """
+    wanted = {s for n in orientation.needs for s in n.services}
+    offers = [o for o in venue.offres if not wanted or wanted & set(o.services)]
+    if not offers:
+        return weigh(venue, venue, orientation, today)
+    best: Match | None = None
+    for offer in offers:
+        match = weigh(offer, venue, orientation, today)
+        if match is not None and (best is None or match.score > best.score):
+            match.offer = offer.nom
+            best = match
+    return best
 
 
 def refer(store: Store, index: SearchIndex, locator: Locator, orientation: Orientation, now: datetime) -> Referral:
@@ -249,7 +272,7 @@ def refer(store: Store, index: SearchIndex, locator: Locator, orientation: Orien
         venue = venues.get(hit.venue_id)
         if venue is None:  # withdrawn since the index was synced
             continue
-        match = weigh(venue, venue, orientation, now.date())
+        match = best_fit(venue, orientation, now.date())
         if match is None:
             closed += 1
             continue

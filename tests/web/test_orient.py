@@ -20,10 +20,10 @@ from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
 
 from directory.config import Settings
-from directory.schema import ConditionFrais, Frais, ModaliteAcces, Public, Service, Venue
+from directory.schema import ConditionFrais, Frais, ModaliteAcces, Offer, Public, Service, Venue
 from directory.web import create_app
 from directory.web.orientation import STEPS, Orientation, read_orientation
-from directory.web.referral import SHORT_LIST, weigh
+from directory.web.referral import SHORT_LIST, best_fit, weigh
 
 from .test_pages import text_of
 
@@ -135,6 +135,27 @@ def test_reasons_say_why_and_checks_say_what_to_ask() -> None:
         "Pass numérique non mentionné : à demander",
         "Horaires non publiés : appelez avant de vous déplacer",
     ]
+
+
+def test_a_venue_with_offers_is_weighed_through_its_best_offer() -> None:
+    workshop = Offer(id="o-1", nom="Atelier tablette", services=[Service.OUTILS_QUOTIDIEN], horaires="Tu 09:00-12:00")
+    late = Offer(id="o-2", nom="Démarches du soir", services=[Service.DEMARCHES], horaires="Tu 17:00-19:00")
+    caf = Offer(
+        id="o-3",
+        nom="Permanence démarches CAF",
+        services=[Service.DEMARCHES],
+        conditions_frais=[ConditionFrais.PASS_NUMERIQUE],
+        horaires="Tu 09:30-12:00",
+    )
+    place = venue(offres=[workshop, late, caf], horaires="Mo-Fr 09:00-19:00")
+    match = best_fit(place, scenario(), TUESDAY)
+    assert match is not None and match.offer == "Permanence démarches CAF"
+    assert "Accepte le Pass numérique" in match.reasons and match.hours_that_day == "9\u00a0h\u00a030 – 12\u00a0h"
+    # Only the evening offer answers the need: closed on Tuesday morning, the venue is left out.
+    assert best_fit(venue(offres=[workshop, late]), scenario(), TUESDAY) is None
+    # Without offers, the venue as a whole.
+    whole = best_fit(venue(), scenario(), TUESDAY)
+    assert whole is not None and whole.offer is None
 
 
 # -- the pages --------------------------------------------------------------------------------
