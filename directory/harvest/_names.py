@@ -21,6 +21,7 @@ __all__ = [
     "SERVICE_KEYWORDS",
     "address_number",
     "commune_key",
+    "house_numbers",
     "is_town_hall",
     "name_core",
     "name_keywords",
@@ -94,7 +95,9 @@ _ABBREVIATIONS = {
     "ca": "communaute agglomeration",
     "agglo": "agglomeration",
 }
-_ARTICLES = frozenset(["a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "pour", "sur", "un", "une"])
+_ARTICLES = frozenset(
+    ["a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "pour", "sur", "un", "une"]
+)
 
 
 @lru_cache(maxsize=8192)
@@ -135,7 +138,19 @@ def name_keywords(normalised: str) -> frozenset[str]:
 
 # Words that qualify a service without naming it (« médiathèque intercommunale »).
 _QUALIFIERS = frozenset(
-    ["municipal", "municipale", "municipaux", "intercommunal", "intercommunale", "communal", "communale", "departemental", "departementale", "agglomeration", "communaute"]
+    [
+        "municipal",
+        "municipale",
+        "municipaux",
+        "intercommunal",
+        "intercommunale",
+        "communal",
+        "communale",
+        "departemental",
+        "departementale",
+        "agglomeration",
+        "communaute",
+    ]
 )
 
 
@@ -231,6 +246,12 @@ _WORD_ABBREVIATIONS = {
 _TAIL = re.compile(r"\b\d{5}\b.*$")  # « … 26000 Valence »: the postcode and what follows
 _CEDEX = re.compile(r"\b(?:cedex|bp|cs)\b.*$")
 _NUMBER = re.compile(r"^(\d{1,4})(?: ?(?:bis|ter|quater|[a-d]))?\b")
+# The house-number group at the start: « 17 », « 27bis », « 27 b », « 28t », « 17 21 » (« 17-21 »,
+# « 17 à 21 » once folded), « 11 13 15 »; then the street.
+_NUMBERS = re.compile(r"^(\d{1,4}) ?(bis|ter|quater|[a-dt])?\b((?: \d{1,4}(?: ?(?:bis|ter|[a-d]))?\b)*)(?: |$)")
+_SUFFIXES = {"b": "bis", "t": "ter", "c": "ter", "d": "quater", "a": ""}
+#: Widest « 17-21 » read as the numbers between (a building on several numbers).
+MAX_RANGE = 20
 
 
 @lru_cache(maxsize=8192)
@@ -246,7 +267,7 @@ def normalise_address(adresse: str) -> str:
     for i, word in enumerate(words):
         # A street-type abbreviation is only read as such where a type stands:
         # first word, or right after the house number (« 9 pas du pré »).
-        at_type = i == 0 or (i == 1 and words[0].isdigit()) or (i == 2 and words[1] in ("bis", "ter"))
+        at_type = i == 0 or (i == 1 and words[0].isdigit()) or (i == 2 and words[1] in ("bis", "ter", "b", "t"))
         if at_type and word in _STREET_TYPES:
             word = _STREET_TYPES[word]
         else:
@@ -256,15 +277,44 @@ def normalise_address(adresse: str) -> str:
     return " ".join(out)
 
 
+@lru_cache(maxsize=8192)
+def house_numbers(normalised: str) -> tuple[frozenset[int], str] | None:
+    """The house numbers a normalised address starts with, and their suffix (``bis``, ``ter``…, or "").
+
+    « 17-21 avenue … » (folded « 17 21 avenue … ») is the building from 17 to 21: 17, 19, 21;
+    « 11-13-15 » those three; « 27 B », « 27b » and « 27bis » are all 27 ``bis``; « 28t » is 28 ``ter``;
+    « 2 A » is 2. None without a number.
+
+    >>> house_numbers("22 24 rue dubois meynardie")
+    (frozenset({22, 24}), '')
+    """
+    m = _NUMBERS.match(normalised)
+    if m is None:
+        return None
+    first = int(m.group(1))
+    suffix = _SUFFIXES.get(m.group(2) or "", m.group(2) or "")
+    numbers = {first}
+    others = [int(x) for x in re.findall(r"\d{1,4}", m.group(3) or "")]
+    if others:
+        numbers.update(others)
+        last = others[-1]
+        if len(others) == 1 and first < last <= first + MAX_RANGE and (last - first) % 2 == 0:
+            numbers.update(range(first, last, 2))
+    return frozenset(numbers), suffix
+
+
 def address_number(normalised: str) -> str | None:
     """The house number at the start of a normalised address (« 12 », « 12 bis »)."""
     m = _NUMBER.match(normalised)
     return m.group(1) if m else None
 
 
+@lru_cache(maxsize=8192)
 def street_part(normalised: str) -> str:
-    """A normalised address without its house number."""
-    return _NUMBER.sub("", normalised, count=1).strip()
+    """A normalised address without its house numbers (« 17 21 avenue x », « 27 b rue y »: the street)."""
+    if (m := _NUMBERS.match(normalised)) is not None:
+        return normalised[m.end() :].strip()
+    return normalised
 
 
 # ── websites: see directory.schema.blocking (the store keeps website keys too) ─

@@ -32,11 +32,12 @@ from rapidfuzz import fuzz
 
 from directory.schema import Venue, haversine_m
 from directory.schema.blocking import CELL_M, block_keys_of, stored_block_keys, website_host
+from directory.schema.placement import Precision
 
 from ._names import (
     SERVICE_KEYWORDS,
-    address_number,
     commune_key,
+    house_numbers,
     is_town_hall,
     name_core,
     name_keywords,
@@ -45,10 +46,13 @@ from ._names import (
     same_commune,
     street_part,
 )
+from ._place import hosted, is_annex, is_mobile
 
 __all__ = [
     "BOUNDARY_M",
     "CELL_M",
+    "FAR_M",
+    "SAME_ADDRESS",
     "T_HIGH",
     "T_LOW",
     "WEIGHTS",
@@ -105,6 +109,15 @@ T_LOW = 0.50
 #: communes' addresses count as different (« Le Bourg » in two villages).
 BOUNDARY_M = 150.0
 
+#: Two points of one address farther apart than this: one is misplaced, the distance is left out.
+FAR_M = 300.0
+
+#: An address part below this, with precise points a kilometre or more apart: two places.
+OTHER_ADDRESS = 0.5
+
+#: An address part at or above this is one address (numbers that meet, streets written alike).
+SAME_ADDRESS = 0.9
+
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
@@ -129,12 +142,16 @@ class Score:
         ``phone``, ``email``, ``website``, ``siret``).
     :param veto: a French reason when a rule forced ``distinct``, else None.
     :param decision: ``match``, ``review`` or ``distinct``.
+    :param signs: what weighed beyond the parts, as codes the evidence puts in words
+        (``same_address``, ``hosted_service``, ``mobile_unit``, ``annex``, ``strong``, ``two_places``,
+        ``far_points_same_address``, ``approximate_point``).
     """
 
     total: float
     parts: dict[str, float]
     veto: str | None
     decision: Decision
+    signs: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -257,11 +274,36 @@ def _address_score(a: Venue, b: Venue, comparable: bool) -> float | None:
         return None
     if not comparable:  # « Le Bourg » in two villages is not one address
         return 0.0
-    num_a, num_b = address_number(na), address_number(nb)
-    if num_a and num_b and num_a != num_b:
-        return 0.0
     sim = fuzz.token_sort_ratio(sa, sb) / 100
-    return sim if bool(num_a) == bool(num_b) else 0.9 * sim
+    numbers = _numbers_agree(na, nb)
+    if numbers is None:  # one side has no number: the street alone
+        return 0.9 * sim
+    if house_numbers(na) is None and sim < SAME_ADDRESS:
+        # Neither has a number: « Mairie annexe - Vao » and « Annexe mairie RT1 » share words, not a door.
+        return 0.5 * sim
+    return sim * numbers
+
+
+def _numbers_agree(na: str, nb: str) -> float | None:
+    """1 when the house numbers meet (« 24 » in « 22-24 », « 27 B » and « 27bis »), 0.9 when only a
+    suffix tells them apart (« 12 » and « 12 bis »), 0 when they differ; None when a side has none."""
+    ha, hb = house_numbers(na), house_numbers(nb)
+    if ha is None or hb is None:
+        return 1.0 if ha is None and hb is None else None
+    (xa, suffix_a), (xb, suffix_b) = ha, hb
+    if not xa & xb:
+        return 0.0
+    if suffix_a == suffix_b:
+        return 1.0
+    return 0.9 if not (suffix_a and suffix_b) else 0.0
+
+
+def _same_address(a: Venue, b: Venue, parts: dict[str, float]) -> bool:
+    """One door: both addresses carry house numbers that meet, on one street."""
+    if parts.get("address", 0.0) < SAME_ADDRESS:
+        return False
+    na, nb = normalise_address(a.adresse), normalise_address(b.adresse)
+    return house_numbers(na) is not None and house_numbers(nb) is not None
 
 
 def _identifiers(a: Venue, b: Venue) -> dict[str, tuple[set[str], set[str]]]:
@@ -287,42 +329,62 @@ def _weight(name: str, value: float, parts: dict[str, float]) -> float:
     return WEIGHTS[name]
 
 
-def score(a: Venue, b: Venue) -> Score:
-    """Compare two venues.
+def score(
+    a: Venue,
+    b: Venue,
+    *,
+    precision: tuple[Precision | None, Precision | None] = (None, None),
+) -> Score:
+    """Compare two venues as places.
 
     Parts (each 0..1; a part appears only when both sides have the field):
 
     - ``name``: token ratios on the :func:`normalise_name` forms, service
       words and the shared commune's name set aside (they are compared by the
-      veto and by ``address``);
-    - ``address``: normalised street; 0 when both have a house number and the
-      numbers differ, or when the communes differ and the points are not
-      within :data:`BOUNDARY_M` of each other (or one is missing);
-    - ``distance``: :func:`distance_score` of the haversine distance — no
-      point on either side, no distance part (never a free match);
+      rules below and by ``address``);
+    - ``address``: normalised street times the agreement of the house numbers
+      (« 17-21 » meets 19, « 27 B » is « 27bis »; 0 when they differ, 0.9 when
+      only one side has a number or a suffix); 0 when the communes differ and
+      the points are not within :data:`BOUNDARY_M` of each other;
+    - ``distance``: :func:`distance_score` of the haversine distance, left out
+      when a point only places its commune (``precision``, as
+      ``directory.schema.placement`` grades ``geo_method``; None: exact), when
+      a point is missing, and when the two addresses agree but the points are
+      more than :data:`FAR_M` apart (one of them is misplaced: the address says
+      more than two points that disagree);
     - ``phone``, ``email``, ``website`` (host), ``siret`` (real SIRETs
       only): 1 when equal, 0 when both are known and differ.
 
-    ``total`` is the weighted mean of the parts. An identifier weighs
-    :data:`WEIGHTS` when it agrees and :data:`MISMATCH_WEIGHTS` when it
-    differs: one phone or e-mail in common is rare between different venues,
-    while one venue often shows different ones in two sources (a
-    conseiller's mobile, a personal address).
+    ``total`` is the weighted mean of the parts (:data:`WEIGHTS`, a differing
+    identifier :data:`MISMATCH_WEIGHTS`).
 
-    Decision: ``distinct`` under a veto. Same commune: ``match`` at or above
-    :data:`T_HIGH`, ``review`` at or above :data:`T_LOW`, else ``distinct``.
-    Two communes: never ``match``. Points within :data:`BOUNDARY_M` (one
-    place on the boundary): ``review`` at or above :data:`T_LOW`. Otherwise
-    (« Le Bourg » in two villages, a network sharing one phone): ``review``
-    at or above :data:`T_HIGH`, else ``distinct``.
+    Decision, in this order:
 
-    Veto: when one name carries a service word (:data:`SERVICE_KEYWORDS`) the
-    other lacks, and the two share none, they are different services of one
-    place (a mairie and its EPN, a médiathèque and the CCAS upstairs):
-    ``distinct`` whatever the total, unless both carry the same real SIRET and
-    the same normalised name.
+    1. ``distinct`` when one side is a mobile unit (a bus, a van, home
+       visits) and the other is not, or both are at different addresses;
+    2. ``distinct`` under a veto: the names carry different service words, or
+       one side a service word the other lacks, unless that is a hosted service
+       (:func:`._place.hosted`: a France Services under its host's name, an EPN
+       under its library's) at the same address, or the proper names are the
+       same (« Maison de Tous » / « Centre social Maison de tous »);
+    3. two communes: never ``match``; ``review`` from :data:`T_LOW` for points
+       within :data:`BOUNDARY_M`, from :data:`T_HIGH` otherwise;
+    4. ``match`` on strong evidence whatever the names: the same address
+       (numbers that meet on one street) and a shared phone, e-mail or
+       website host;
+    5. ``distinct`` when the addresses differ (below :data:`OTHER_ADDRESS`) and the
+       points (both precise) are a kilometre or more apart: two sites of one
+       body share its phone and e-mail;
+    6. an annex (« annexe », « antenne », « permanence ») against a site at
+       another address: ``review`` at most;
+    7. otherwise ``match`` at or above :data:`T_HIGH`, ``review`` at or above
+       :data:`T_LOW`, else ``distinct``.
+
+    ``signs`` names what weighed, for the evidence in words
+    (``directory.curation.evidence``).
     """
     parts: dict[str, float] = {}
+    signs: list[str] = []
     same_place = _same_place(a, b)
     communes = (commune_key(a.commune), commune_key(b.commune)) if same_place else ()
     na, nb = normalise_name(a.nom), normalise_name(b.nom)
@@ -332,7 +394,12 @@ def score(a: Venue, b: Venue) -> Score:
     if (addr := _address_score(a, b, same_place or on_boundary)) is not None:
         parts["address"] = addr
     if metres is not None:
-        parts["distance"] = distance_score(metres)
+        if Precision.COMMUNE in precision:
+            signs.append("approximate_point")
+        elif metres > FAR_M and parts.get("address", 0.0) >= SAME_ADDRESS:
+            signs.append("far_points_same_address")
+        else:
+            parts["distance"] = distance_score(metres)
     for name, (xs, ys) in _identifiers(a, b).items():
         if xs and ys:
             parts[name] = 1.0 if xs & ys else 0.0
@@ -340,21 +407,60 @@ def score(a: Venue, b: Venue) -> Score:
     weights = {k: _weight(k, v, parts) for k, v in parts.items()}
     total = round(sum(weights[k] * v for k, v in parts.items()) / sum(weights.values()), 4)
 
-    same_siret = parts.get("siret") == 1.0
+    same_address = same_place and _same_address(a, b, parts)
+    shared = [k for k in ("phone", "email", "website") if parts.get(k) == 1.0]
+    if same_address:
+        signs.append("same_address")
+    mobile_a, mobile_b = is_mobile(a), is_mobile(b)
     veto = _veto(na, nb)
-    if veto is not None and same_siret and na == nb:
+    if veto is not None and parts.get("siret") == 1.0 and na == nb:
         veto = None
+    ka, kb = name_keywords(na), name_keywords(nb)
+    core_a, core_b = name_core(na, communes), name_core(nb, communes)
+    if veto is not None and hosted(ka, kb):
+        if same_address:
+            veto = None
+            signs.append("hosted_service")
+    elif (
+        veto is not None
+        and core_a
+        and core_a == core_b
+        and parts.get("address", 1.0) >= SAME_ADDRESS
+        and not (is_town_hall(a.nom) or is_town_hall(b.nom))
+    ):
+        veto = None  # « Maison de Tous » and « Centre social Maison de tous »: the body's name twice, one door
+    elif veto is not None and same_address and shared and bool(ka) != bool(kb):
+        # One door, one phone: « L'Arche » is the CCAS's building. Not « Mairie de X »: a town hall
+        # shares its door and phone with the library or the CCAS it houses.
+        plain = (a, core_a) if not ka else (b, core_b)
+        if plain[1] and not is_town_hall(plain[0].nom):
+            veto = None
+    if mobile_a != mobile_b:
+        signs.append("mobile_unit")
+        veto = veto or "une unité mobile ne se confond pas avec un lieu fixe"
+    elif mobile_a and not same_address and (metres is None or metres > BOUNDARY_M):
+        signs.append("mobile_unit")
+        veto = veto or "deux arrêts d'une unité mobile"
     if veto is not None:
         decision: Decision = "distinct"
     elif not same_place:  # two communes: a person decides; far apart, only on strong evidence
         decision = "review" if total >= (T_LOW if on_boundary else T_HIGH) else "distinct"
+    elif same_address and shared:
+        decision = "match"
+        signs.append("strong")
+    elif parts.get("address", 1.0) < OTHER_ADDRESS and parts.get("distance", 1.0) == 0.0:
+        signs.append("two_places")  # two addresses a kilometre apart: two sites, whatever they share
+        decision = "distinct"
+    elif is_annex(a.nom) != is_annex(b.nom) and parts.get("address", 0.0) < SAME_ADDRESS:
+        signs.append("annex")
+        decision = "review" if total >= T_LOW else "distinct"
     elif total >= T_HIGH:
         decision = "match"
     elif total >= T_LOW:
         decision = "review"
     else:
         decision = "distinct"
-    return Score(total=total, parts=parts, veto=veto, decision=decision)
+    return Score(total=total, parts=parts, veto=veto, decision=decision, signs=tuple(signs))
 
 
 def _departement(postcode: str) -> str:

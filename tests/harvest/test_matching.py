@@ -218,10 +218,14 @@ def test_no_point_no_distance_term():
     assert "distance" not in s.parts
     weights = {k: WEIGHTS[k] for k in s.parts}
     assert s.total == pytest.approx(sum(weights[k] * v for k, v in s.parts.items()) / sum(weights.values()), abs=1e-4)
-    # A far point counts against; a missing one neither for nor against.
-    far = dataclasses.replace(a, latitude=44.60)
+    # A far point counts against; a missing one neither for nor against…
+    far = dataclasses.replace(a, latitude=44.60, adresse="3 place de la Mairie")
     assert score(a, far).parts["distance"] == 0.0
     assert score(a, far).total < s.total
+    # …unless both give one address: then one point is misplaced, and the address says more.
+    misplaced = dataclasses.replace(a, latitude=44.60)
+    assert "distance" not in score(a, misplaced).parts
+    assert "far_points_same_address" in score(a, misplaced).signs
 
 
 def test_name_alone_is_not_a_match():
