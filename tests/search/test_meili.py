@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from directory.schema import PriseEnCharge
 from directory.search import MeiliIndex, SearchQuery
 from directory.search.meili import BATCH, MeiliTaskFailed, search_request, settings, to_meili
 
@@ -218,3 +219,18 @@ def test_delete_sync_position_and_query(fake):
     assert result.facets == {"services": {"x": 1}} and result.total_exact
     assert client.searches[-1][0] == "un"
     assert "_geoPoint(48.69, 6.18):asc" in index.explain(SearchQuery(lat=48.69, lon=6.18))
+
+
+def test_derived_filters_are_filterable_fields_of_the_documents():
+    body = to_meili(
+        doc(
+            "l1",
+            "Espace du samedi",
+            horaires="Sa 09:00-12:00",
+            prise_en_charge_specifique=[PriseEnCharge.HANDICAPS_MOTEURS],
+        )
+    )
+    assert body["creneaux"] == ["week-end"] and body["accessibilite"] == ["fauteuil-roulant"]
+    assert {"creneaux", "accessibilite"} <= set(settings()["filterableAttributes"])
+    request = search_request(SearchQuery(filters={"creneaux": ["soiree"], "accessibilite": ["fauteuil-roulant"]}))
+    assert request["filter"] == ['creneaux IN ["soiree"]', 'accessibilite IN ["fauteuil-roulant"]']
