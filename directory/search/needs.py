@@ -39,7 +39,9 @@ class Need:
     :param label: the choice as the form shows it.
     :param reason: what a matching place is said to offer (« aide aux démarches administratives »).
     :param services: the standard's services that answer it (a place offering any of them fits).
-    :param words: folded words and two-word phrases that mean this need in free text.
+    :param words: folded words and two-word phrases that mean this need in free text, beyond the
+        search's synonym groups (a word of a group names the first need answering the group's
+        services; a need lists it only to claim it for itself, as « mail » for ``courriel``).
     :param programmes: national programmes that make a place especially fit for it.
     """
 
@@ -58,7 +60,7 @@ NEEDS: tuple[Need, ...] = (
         "Faire ses démarches administratives en ligne (CAF, impôts, santé, retraite, carte grise…)",
         "aide aux démarches administratives",
         (Service.DEMARCHES,),
-        ("demarche", "demarches", "administratif", "administrative", "administratives", "papiers", "dossier"),
+        ("administrative", "dossier"),  # « démarches », « papiers », « CAF »… are the search's synonyms
         (DispositifProgramme.FRANCE_SERVICES, DispositifProgramme.AIDANTS_CONNECT, DispositifProgramme.CAF),
     ),
     Need(
@@ -161,6 +163,11 @@ def _synonym_services(folded: str) -> tuple[Service, ...]:
     return tuple(s for group in synonyms.GROUPS if folded in group.words for s in group.services)
 
 
+def _same_stem(a: str, b: str) -> bool:
+    """« demarche » and « demarches », « administratif » and « administratives »: a crude French stem."""
+    return a == b or (min(len(a), len(b)) >= 6 and a[:6] == b[:6])
+
+
 def understand(text: str) -> Understood:
     """The needs a free text names (its words, or a synonym group of the search), and its precise topics."""
     found: set[str] = set()
@@ -171,8 +178,10 @@ def understand(text: str) -> Understood:
             found |= own
             continue
         # A synonym of the search names services: the first need answered by each.
-        by_synonym = {next(n.slug for n in NEEDS if s in n.services) for s in _synonym_services(folded)}
-        found |= by_synonym
-        if by_synonym and not any(folded in fold(t) for t in topics):
+        named = [next(n for n in NEEDS if s in n.services) for s in _synonym_services(folded)]
+        found |= {n.slug for n in named}
+        # A word the need's own reason already says (« démarches ») is no topic; « CAF » is.
+        generic = any(_same_stem(folded, word) for n in named for word in fold(n.reason).split())
+        if named and not generic and not any(folded in fold(t) for t in topics):
             topics.append(typed)
     return Understood(tuple(n for n in NEEDS if n.slug in found), tuple(topics))
