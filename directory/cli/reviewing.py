@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from directory.config import Settings
+from directory.curation import pair_evidence
 from directory.store import utcnow
 
 from ._common import acting_account, fail, open_settings_store
@@ -29,8 +30,10 @@ def review(ctx: click.Context, limit: int) -> None:
         click.echo("Aucune paire à vérifier.")
         return
     for item in items:
-        parts = ", ".join(f"{name} {value:.2f}" for name, value in sorted((item["parts"] or {}).items()))
-        click.echo(f"{item['score']:.2f}  {item['left_key']}  ⟷  {item['right_key']}  ({parts})")
+        parts = item["parts"] or {}
+        numbers = ", ".join(f"{name} {value:.2f}" for name, value in sorted(parts.items()) if name != "signs")
+        click.echo(f"{item['score']:.2f}  {item['left_key']}  ⟷  {item['right_key']}  ({numbers})")
+        click.echo(f"      {' · '.join(pair_evidence(parts, item['left'], item['right']))}")
         for side in ("left", "right"):
             click.echo(f"      {item[f'{side}_key']} : {_place(item[side])}")
     click.echo(

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
-"""A doubtful pair in words: what its score is made of, as a person checks it
-(« même téléphone », « 40 m », « noms différents »)."""
+"""A pair in words: what its score is made of, as a person checks it (« même téléphone », « 40 m »,
+« noms différents »), and what weighed beyond the parts (« même adresse », « France Services
+hébergée », « unité mobile »): for the pairs waiting for a person and for those merged without one."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from directory.schema.geometry import haversine_m
@@ -24,6 +25,40 @@ _IDENTIFIERS = {
 }
 
 
+#: The signs matching leaves in a pair's parts (``parts["signs"]``, see ``harvest.matching.Score``), in words.
+_SIGNS = {
+    "same_address": "même adresse",
+    "far_points_same_address": "même adresse, points éloignés (l'un est mal placé)",
+    "approximate_point": "position approximative (centre de la commune) : distance non comptée",
+    "mobile_unit": "unité mobile",
+    "annex": "annexe ou antenne d'un côté",
+    "two_places": "deux adresses à plus d'un kilomètre",
+    "several_venues": "correspond à plusieurs lieux",
+}
+#: A hosted service's words (``hosted:<service words>``): what is hosted, by whom it does not say.
+_HOSTED = {
+    "france_services": "France Services hébergée",
+    "epn": "espace public numérique hébergé",
+    "cyber_base": "cyber-base hébergée",
+    "fablab": "fablab hébergé",
+    "tiers_lieu": "tiers-lieu hébergé",
+    "info_jeunesse": "point information jeunesse hébergé",
+    "mission_locale": "mission locale hébergée",
+    "pimms": "PIMMS hébergé",
+}
+
+
+def _signs(signs: Sequence[str]) -> list[str]:
+    words = []
+    for sign in signs:
+        if sign.startswith("hosted:"):
+            found = [_HOSTED[w] for w in sign[7:].split("+") if w in _HOSTED]
+            words.append(found[0] if found else "service hébergé")
+        elif sign in _SIGNS:
+            words.append(_SIGNS[sign])
+    return words
+
+
 def _distance(metres: float) -> str:
     if metres < 1000:
         return f"{round(metres / 10) * 10:.0f} m" if metres >= 10 else "même point"
@@ -35,15 +70,19 @@ def _point(record: Mapping[str, Any]) -> tuple[float, float] | None:
     return (float(lat), float(lon)) if lat is not None and lon is not None else None
 
 
-def pair_evidence(parts: Mapping[str, float], left: Mapping[str, Any], right: Mapping[str, Any]) -> list[str]:
-    """The score's parts in words, strongest signs first; the distance from the records' own points."""
-    words: list[str] = []
+def pair_evidence(parts: Mapping[str, Any], left: Mapping[str, Any], right: Mapping[str, Any]) -> list[str]:
+    """The score's parts in words, strongest signs first (what weighed beyond the parts, then the
+    identifiers, names, addresses); the distance from the records' own points."""
+    signs = _signs(parts.get("signs") or ())
+    words: list[str] = list(signs)
     for name, (same, different) in _IDENTIFIERS.items():
         if name in parts:
             words.append(same if parts[name] >= 1.0 else different)
     for name, grades in _GRADES.items():
         if name in parts:
-            words.append(next(text for threshold, text in grades if parts[name] >= threshold))
+            text = next(text for threshold, text in grades if parts[name] >= threshold)
+            if not any(sign.startswith(text) for sign in signs):  # « même adresse » once
+                words.append(text)
     a, b = _point(left), _point(right)
     if a is not None and b is not None:
         words.append(_distance(haversine_m(*a, *b)))

@@ -7,7 +7,8 @@ against the venues that share a blocking key with them, and against the
 other new records of the batch. The directory's venues are looked up in the
 store's ``match_key`` table, a batch at a time (:class:`StoredIndex`): memory
 holds the candidates of one batch, whatever the size of the directory. Sure matches join the venue; doubtful ones go
-to the review queue with the score and its parts; people's decisions are
+to the review queue with the score, its parts and the signs that weighed (a
+record matching several venues joins none: the set goes to review); people's decisions are
 sticky and win over any score. Only new records are matched: a decision on
 records already stored is applied when it is made (``Writer.decide`` merges
 or splits their venues), and their links keep it from then on.
@@ -15,16 +16,17 @@ or splits their venues), and their links keep it from then on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from directory.schema import Venue
+from directory.schema.placement import Precision
 from directory.store import Store, Writer
 
-from .matching import block_keys, score
+from .matching import Score, block_keys, score
 
-__all__ = ["MatchIndex", "Resolution", "StoredIndex", "resolve"]
+__all__ = ["SEVERAL", "MatchIndex", "Resolution", "StoredIndex", "resolve"]
 
 #: A block holding more venues than this says nothing about which two are alike.
 MAX_BLOCK = 200
@@ -34,6 +36,7 @@ MAX_BLOCK = 200
 class _Entry:
     venue: Venue
     record_keys: list[str]
+    precision: Precision | None = None  # how precise its point is (``schema.placement``); None: exact
 
 
 class MatchIndex:
@@ -50,13 +53,20 @@ class MatchIndex:
             index.add(venue_id, venue, keys)
         return index
 
-    def add(self, venue_id: str, venue: Venue, record_keys: Iterable[str], keys: set[str] | None = None) -> None:
+    def add(
+        self,
+        venue_id: str,
+        venue: Venue,
+        record_keys: Iterable[str],
+        keys: set[str] | None = None,
+        precision: Precision | None = None,
+    ) -> None:
         """Index a venue; ``keys``: its blocking keys when already computed (they cost)."""
         entry = self.entries.get(venue_id)
         if entry is not None:
             entry.record_keys.extend(k for k in record_keys if k not in entry.record_keys)
             return
-        self.entries[venue_id] = _Entry(venue, list(record_keys))
+        self.entries[venue_id] = _Entry(venue, list(record_keys), precision)
         for key in keys if keys is not None else block_keys(venue):
             if not key.startswith("near:"):
                 self.blocks.setdefault(key, []).append(venue_id)
@@ -100,7 +110,14 @@ class StoredIndex(MatchIndex):
         self.entries = {venue_id: _Entry(venue, record_keys) for venue_id, venue, record_keys in venues.values()}
         self.blocks = {key: [venues[pk][0] for pk in pks if pk in venues] for key, pks in blocks.items()}
 
-    def add(self, venue_id: str, venue: Venue, record_keys: Iterable[str], keys: set[str] | None = None) -> None:
+    def add(
+        self,
+        venue_id: str,
+        venue: Venue,
+        record_keys: Iterable[str],
+        keys: set[str] | None = None,
+        precision: Precision | None = None,
+    ) -> None:
         """A record of the batch joined a stored venue: later records of the batch see its key.
         (Venues created by the batch are read from the store by the next one.)"""
         entry = self.entries.get(venue_id)
@@ -115,6 +132,7 @@ class Resolution:
     attach_to: dict[str, str] = field(default_factory=dict)  # record id → existing venue id
     follows: dict[str, str] = field(default_factory=dict)  # record id → record id of the same run it joins
     review: list[dict[str, Any]] = field(default_factory=list)  # doubtful pairs for people
+    merges: list[dict[str, Any]] = field(default_factory=list)  # the pairs merged without a person, with their evidence
     keys: dict[str, set[str]] = field(default_factory=dict)  # record id → its blocking keys, computed once
 
 
@@ -123,13 +141,17 @@ def resolve(
     source_id: str,
     new: Sequence[tuple[str, Venue]],
     decisions: dict[tuple[str, str], str],
+    precisions: Mapping[str, Precision] | None = None,
 ) -> Resolution:
     """Decide, for each new record (id, venue), whether it is a venue already known.
 
     Records are taken in the order given; a record matching an earlier new
     record of the same run follows it, so the second of two twins joins the
-    venue the first creates.
+    venue the first creates. A record matching several venues joins none: the
+    pairs go to review. ``precisions``: record id → how precise its point is
+    (``schema.placement.precision`` of its ``geo_method``), when known.
     """
+    precisions = precisions or {}
     result = Resolution()
     pending = MatchIndex()  # new records of this batch, keyed by a provisional id
     for record_id, venue in new:
@@ -138,11 +160,12 @@ def resolve(
     for record_id, venue in new:
         key = f"{source_id}:{record_id}"
         keys = result.keys[record_id]
-        best = _best_match(index, key, venue, keys, decisions, result) or _best_match(
-            pending, key, venue, keys, decisions, result
+        precision = precisions.get(record_id)
+        best = _best_match(index, key, venue, keys, decisions, result, precision) or _best_match(
+            pending, key, venue, keys, decisions, result, precision
         )
         if best is None:
-            pending.add(f"run:{record_id}", venue, [key], keys)
+            pending.add(f"run:{record_id}", venue, [key], keys, precision=precision)
         elif best.startswith("run:"):
             leader = best[4:]
             result.follows[record_id] = result.follows.get(leader, leader)
@@ -164,8 +187,12 @@ def _best_match(
     keys: set[str],
     decisions: dict[tuple[str, str], str],
     result: Resolution,
+    precision: Precision | None = None,
 ) -> str | None:
-    best: tuple[float, str] | None = None
+    """The venue ``venue`` joins, or None. A record matching several venues joins none of them: each
+    pair goes to a person (« correspond à plusieurs lieux »), who knows which one it is, or that
+    they are one."""
+    matches: list[tuple[float, str, Score]] = []
     for venue_id in index.candidates(venue, keys):
         entry = index.entries[venue_id]
         said = {decisions.get(tuple(sorted((key, other)))) for other in entry.record_keys}  # type: ignore[arg-type]
@@ -173,11 +200,34 @@ def _best_match(
             continue
         if "match" in said:
             return venue_id
-        s = score(venue, entry.venue)
-        if s.decision == "match" and (best is None or (s.total, venue_id) > best):
-            best = (s.total, venue_id)
+        s = score(venue, entry.venue, precision=(precision, entry.precision))
+        if s.decision == "match":
+            matches.append((s.total, venue_id, s))
         elif s.decision == "review" and entry.record_keys:
-            result.review.append(
-                {"left_key": key, "right_key": entry.record_keys[0], "score": round(s.total, 3), "parts": s.parts}
-            )
-    return best[1] if best else None
+            result.review.append(_pair(key, entry.record_keys[0], s))
+    if len(matches) > 1:
+        for _, venue_id, s in matches:
+            if index.entries[venue_id].record_keys:
+                result.review.append(_pair(key, index.entries[venue_id].record_keys[0], s, SEVERAL))
+        return None
+    if not matches:
+        return None
+    _, venue_id, s = matches[0]
+    if index.entries[venue_id].record_keys:
+        result.merges.append(_pair(key, index.entries[venue_id].record_keys[0], s))
+    return venue_id
+
+
+#: The sign a pair carries when its record matched several venues.
+SEVERAL = "several_venues"
+
+
+def _pair(left: str, right: str, s: Score, *extra: str) -> dict[str, Any]:
+    """A pair as the store queues it: its score, and its parts with the signs that weighed (for the
+    evidence in words, ``directory.curation.evidence``)."""
+    return {
+        "left_key": left,
+        "right_key": right,
+        "score": round(s.total, 3),
+        "parts": {**s.parts, "signs": [*s.signs, *extra]},
+    }

@@ -143,7 +143,7 @@ class Score:
     :param veto: a French reason when a rule forced ``distinct``, else None.
     :param decision: ``match``, ``review`` or ``distinct``.
     :param signs: what weighed beyond the parts, as codes the evidence puts in words
-        (``same_address``, ``hosted_service``, ``mobile_unit``, ``annex``, ``strong``, ``two_places``,
+        (``same_address``, ``hosted:<service words>``, ``mobile_unit``, ``annex``, ``strong``, ``two_places``,
         ``far_points_same_address``, ``approximate_point``).
     """
 
@@ -420,7 +420,7 @@ def score(
     if veto is not None and hosted(ka, kb):
         if same_address:
             veto = None
-            signs.append("hosted_service")
+            signs.append("hosted:" + "+".join(sorted(ka | kb)))
     elif (
         veto is not None
         and core_a

@@ -388,7 +388,9 @@ def test_review_shows_both_venues_and_only_pairs_still_in_the_directory(run, tmp
             utcnow(),
         )
     store.close()
-    assert run("review").output.splitlines()[:3] == [
+    lines = run("review").output.splitlines()
+    assert lines[1].startswith("      ") and lines[1].strip().endswith("communes différentes")  # the evidence in words
+    assert lines[:1] + lines[2:4] == [
         f"0.69  {a}  ⟷  {b}  (nom 0.40)",
         f"      {a} : MAISON DE SERVICES AU PUBLIC D'ABONDANCE — PLACE DU CHAMP DE FOIRE, 74360 ABONDANCE",
         f"      {b} : {rows[1]['nom']} — {rows[1]['adresse']}, {rows[1]['code_postal']} {rows[1]['commune']}",

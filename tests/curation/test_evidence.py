@@ -30,3 +30,15 @@ def test_a_city_and_its_arrondissement_in_one_postcode_are_not_two_communes():
 
 def test_a_record_without_a_point_is_said_so():
     assert "position inconnue pour l'une des fiches" in pair_evidence({}, LATARJET, {**LATARJET, "latitude": None})
+
+
+def test_what_weighed_beyond_the_parts_comes_first_and_is_said_once():
+    parts = {"phone": 1.0, "name": 0.4, "address": 1.0, "signs": ["hosted:france_services", "same_address"]}
+    words = pair_evidence(parts, LATARJET, LATARJET)
+    assert words[:3] == ["France Services hébergée", "même adresse", "même téléphone"]
+    assert words.count("même adresse") == 1 and words[-1] == "même point"
+    several = pair_evidence({"name": 1.0, "signs": ["several_venues", "mobile_unit"]}, LATARJET, LATARJET)
+    assert several[:2] == ["correspond à plusieurs lieux", "unité mobile"]
+    assert (
+        pair_evidence({"signs": ["hosted:epn+mediatheque"]}, LATARJET, LATARJET)[0] == "espace public numérique hébergé"
+    )
