@@ -10,15 +10,13 @@ number without skipping a change still being committed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
 from ._bulk import insert_rows
+from ._writer_base import WriterBase
 from .tables import change_t
-
-if TYPE_CHECKING:
-    from ._writer import Writer
 
 __all__ = ["CHANGE_BUFFER", "CHANGE_LOG_LOCK", "ChangeLogMixin"]
 
@@ -29,15 +27,15 @@ CHANGE_LOG_LOCK = 0x6C69_6575
 _CHANGE_KEYS = ("venue_pk", "venue_id", "at", "action", "field", "old", "new", "source_id", "actor")
 
 
-class ChangeLogMixin:
+class ChangeLogMixin(WriterBase):
     """The change log of one transaction: ``Writer.__init__`` starts the buffer, ``_log`` fills it."""
 
-    def _log(self: Writer, *rows: Mapping[str, Any]) -> None:
+    def _log(self, *rows: Mapping[str, Any]) -> None:
         self._changes.extend({key: row.get(key) for key in _CHANGE_KEYS} for row in rows)
         if len(self._changes) >= CHANGE_BUFFER:
             self.flush_changes()
 
-    def flush_changes(self: Writer) -> None:
+    def flush_changes(self) -> None:
         """Write the buffered change-log rows.
 
         SQLite has one writer at a time: numbers drawn in a transaction all

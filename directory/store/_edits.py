@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -36,11 +36,9 @@ from ._curation import (
     locked_with,
 )
 from ._models import jsonable
+from ._writer_base import WriterBase
 from .codec import venue_to_values
 from .tables import prov_t, venue_t
-
-if TYPE_CHECKING:
-    from ._writer import Writer
 
 __all__ = ["EditsMixin"]
 
@@ -49,11 +47,11 @@ CORRECTED = "remplacée par une correction"
 KEPT = "valeur actuelle gardée"
 
 
-class EditsMixin:
+class EditsMixin(WriterBase):
     """A person's edits of venues: what ``Writer`` offers the back office and the CLI."""
 
     def correct(
-        self: Writer,
+        self,
         venue_id: str,
         field: str,
         raw_value: Any,
@@ -74,7 +72,7 @@ class EditsMixin:
         return self.correct_many(venue_id, {field: raw_value}, actor, at, places=places, lock_all=True)
 
     def correct_many(
-        self: Writer,
+        self,
         venue_id: str,
         values: Mapping[str, Any],
         actor: str,
@@ -99,7 +97,7 @@ class EditsMixin:
         row = self._active_row(venue_id)
         return self._correct(row, values, actor, at, places=places, keep=tuple(values) if lock_all else ())
 
-    def lock_fields(self: Writer, venue_id: str, fields: Iterable[str], actor: str, at: datetime) -> Curated:
+    def lock_fields(self, venue_id: str, fields: Iterable[str], actor: str, at: datetime) -> Curated:
         """« Garder ma valeur » : lock these fields (and their groups) at their current value, in
         ``actor``'s name; what the sources say of them counts as rejected by the person.
 
@@ -116,7 +114,7 @@ class EditsMixin:
         )
         return Curated(venue_id, tuple(names), merged[row["pk"]].changed_fields)
 
-    def unlock(self: Writer, venue_id: str, field: str, actor: str, at: datetime) -> Curated:
+    def unlock(self, venue_id: str, field: str, actor: str, at: datetime) -> Curated:
         """The field (and those locked with it) goes back to the merge: the venue is computed again
         from its records, what changes logged by ``actor``. ``fields`` is empty when none was locked.
 
@@ -133,7 +131,7 @@ class EditsMixin:
         merged = self._remerge({row["pk"]}, None, at, actor)[row["pk"]]
         return Curated(venue_id, group, merged.changed_fields)
 
-    def withdraw_venue(self: Writer, venue_id: str, actor: str, at: datetime, reason: str | None = None) -> None:
+    def withdraw_venue(self, venue_id: str, actor: str, at: datetime, reason: str | None = None) -> None:
         """A person takes an active venue out of the directory; harvests never bring it back (its
         records still follow their sources), only ``restore_venue`` does. The change log keeps
         ``actor`` and ``reason`` (``new``: ``{"reason": …}``).
@@ -155,7 +153,7 @@ class EditsMixin:
             }
         )
 
-    def restore_venue(self: Writer, venue_id: str, actor: str, at: datetime) -> Curated:
+    def restore_venue(self, venue_id: str, actor: str, at: datetime) -> Curated:
         """A person brings a withdrawn venue back, whoever withdrew it: it is merged again from the
         records it still has (``changed``) and stands even with none (held in ``actor``'s name).
 
@@ -180,7 +178,7 @@ class EditsMixin:
         return Curated(venue_id, (HELD,), merged.changed_fields)
 
     def create_venue(
-        self: Writer, values: Mapping[str, Any], actor: str, at: datetime, *, places: CommuneLookup | None = None
+        self, values: Mapping[str, Any], actor: str, at: datetime, *, places: CommuneLookup | None = None
     ) -> Curated:
         """A venue made by a person (field → value as typed), validated as a harvested record: every
         field is locked in ``actor``'s name, the venue stands without records (``HELD``), matching
@@ -213,7 +211,7 @@ class EditsMixin:
 
     # -- shared by the person's edits --------------------------------------------
 
-    def _active_row(self: Writer, venue_id: str) -> Mapping[str, Any]:
+    def _active_row(self, venue_id: str) -> Mapping[str, Any]:
         row = (
             self.c.execute(sa.select(venue_t).where(venue_t.c.id == venue_id, venue_t.c.status == "active"))
             .mappings()
@@ -223,7 +221,7 @@ class EditsMixin:
             raise UnknownVenue(venue_id)
         return row
 
-    def _lock(self: Writer, pk: int, fields: Collection[str], actor: str, at: datetime) -> None:
+    def _lock(self, pk: int, fields: Collection[str], actor: str, at: datetime) -> None:
         """These fields of venue ``pk`` are ``actor``'s from now on (their provenance replaced)."""
         self.c.execute(prov_t.delete().where(prov_t.c.venue_pk == pk, prov_t.c.field.in_(list(fields))))
         insert_rows(
@@ -236,7 +234,7 @@ class EditsMixin:
         )
 
     def _correct(
-        self: Writer,
+        self,
         row: Mapping[str, Any],
         raw: Mapping[str, Any],
         actor: str,

@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from ._bulk import chunks
 from ._content import CONTENT
 from ._review_pairs import record_links
+from ._writer_base import WriterBase
 from .tables import link_t, prov_t, venue_t
 
 if TYPE_CHECKING:
     from ._venues import Prepared
-    from ._writer import Writer
 
 __all__ = ["LinksMixin"]
 
@@ -45,15 +45,15 @@ def _first_provenance_statement() -> sa.Insert:
 _FIRST_PROVENANCE = _first_provenance_statement()
 
 
-class LinksMixin:
+class LinksMixin(WriterBase):
     """Links of records to venues, and the provenance of new venues."""
 
-    def unknown_records(self: Writer, keys: Sequence[str]) -> tuple[str, ...]:
+    def unknown_records(self, keys: Sequence[str]) -> tuple[str, ...]:
         """The ``source:record`` keys naming no record of the directory (withdrawn ones are known)."""
         links = record_links(self.c, keys)
         return tuple(key for key in keys if key not in links)
 
-    def link_hashes(self: Writer, source_id: str, record_ids: Sequence[str]) -> dict[str, str | None]:
+    def link_hashes(self, source_id: str, record_ids: Sequence[str]) -> dict[str, str | None]:
         """Which of these records of ``source_id`` feed a venue or did (withdrawn ones included): record
         id → hash of the record as last read, None once withdrawn. Read through this transaction."""
         found: dict[str, str | None] = {}
@@ -66,7 +66,7 @@ class LinksMixin:
                 found[record_id] = None if withdrawn_at is not None else raw_hash
         return found
 
-    def keep_unchanged(self: Writer, source_id: str, record_ids: Sequence[str], at: datetime) -> None:
+    def keep_unchanged(self, source_id: str, record_ids: Sequence[str], at: datetime) -> None:
         """These records were read again exactly as last time: only say when they were seen."""
         for chunk in chunks(record_ids, 500):
             self.c.execute(
@@ -75,7 +75,7 @@ class LinksMixin:
                 .values(last_seen=at)
             )
 
-    def _seen_again(self: Writer, source_id: str, unchanged: list[Prepared], at: datetime) -> None:
+    def _seen_again(self, source_id: str, unchanged: list[Prepared], at: datetime) -> None:
         """Records read differently but meaning the same: remember how they were read this time."""
         if not unchanged:
             return
@@ -86,7 +86,7 @@ class LinksMixin:
             [{"b_record_id": p.record_id, "b_raw_hash": p.incoming.raw_hash} for p in unchanged],
         )
 
-    def _link_values(self: Writer, p: Prepared, venue_pk: int, at: datetime) -> dict[str, Any]:
+    def _link_values(self, p: Prepared, venue_pk: int, at: datetime) -> dict[str, Any]:
         point = p.incoming.geo_point
         return {
             "venue_pk": venue_pk,
@@ -102,7 +102,7 @@ class LinksMixin:
             "geo_longitude": point[1] if point else None,
         }
 
-    def _first_provenance(self: Writer, pks: list[int], source_id: str, at: datetime) -> None:
+    def _first_provenance(self, pks: list[int], source_id: str, at: datetime) -> None:
         """Every filled field of these new venues comes from ``source_id``: the database writes
         the ~20 rows of each venue (:data:`_FIRST_PROVENANCE`), with no work per row here."""
         self.c.execute(_FIRST_PROVENANCE, {"pks": pks, "source_id": source_id, "at": at})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
@@ -16,10 +16,8 @@ from directory.schema.blocking import stored_block_keys
 
 from ._base import _reader
 from ._bulk import chunks, insert_rows
+from ._writer_base import WriterBase
 from .tables import link_t, match_key_t, review_t, venue_t
-
-if TYPE_CHECKING:
-    from ._writer import Writer
 
 __all__ = ["KEY_COLUMNS", "MatchKeysMixin"]
 
@@ -29,10 +27,10 @@ KEY_COLUMNS = ("pivot", "code_insee", "code_postal", "telephone", "courriels", "
 _MATCH_COLUMNS = (*KEY_COLUMNS, "nom", "commune", "adresse", "date_maj")
 
 
-class MatchKeysMixin:
+class MatchKeysMixin(WriterBase):
     """Blocking keys, the venues matching compares, and the review queue's pairs."""
 
-    def _set_match_keys(self: Writer, venues: Mapping[int, Mapping[str, Any] | None], *, replace: bool = True) -> None:
+    def _set_match_keys(self, venues: Mapping[int, Mapping[str, Any] | None], *, replace: bool = True) -> None:
         """The blocking keys of these venues (pk → stored values; None: no longer active, no keys)."""
         if not venues:
             return
@@ -48,7 +46,7 @@ class MatchKeysMixin:
         if rows:
             insert_rows(self.c, match_key_t, rows)
 
-    def match_blocks(self: Writer, keys: Iterable[str], max_block: int) -> dict[str, list[int]]:
+    def match_blocks(self, keys: Iterable[str], max_block: int) -> dict[str, list[int]]:
         """The active venues (pks, ascending) holding each of these blocking keys (``kind:value``).
 
         A key held by more than ``max_block`` venues says nothing about which two are alike: it is
@@ -69,7 +67,7 @@ class MatchKeysMixin:
                     blocks.setdefault(f"{kind}:{value}", []).append(pk)
         return {key: pks for key, pks in blocks.items() if len(pks) <= max_block}
 
-    def match_venues(self: Writer, pks: Iterable[int]) -> dict[int, tuple[str, Venue, list[str]]]:
+    def match_venues(self, pks: Iterable[int]) -> dict[int, tuple[str, Venue, list[str]]]:
         """For matching: each of these active venues by pk, as (id, the fields compared, the keys
         ``source:record`` of its records in source and record order). JSON columns are read as text
         and decoded by ``orjson``, ``date_maj`` decoded once per distinct value (as ``iter_venue_rows``)."""
@@ -128,7 +126,7 @@ class MatchKeysMixin:
                 found[pk] = (venue_id, venue, record_keys.get(pk, []))
         return found
 
-    def add_review_items(self: Writer, items: Sequence[Mapping[str, Any]], run_id: int | None, at: datetime) -> int:
+    def add_review_items(self, items: Sequence[Mapping[str, Any]], run_id: int | None, at: datetime) -> int:
         """Queue doubtful pairs (``left_key``, ``right_key``, ``score``, ``parts``); known pairs are skipped."""
         added = 0
         for item in items:

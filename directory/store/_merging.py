@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -21,10 +21,8 @@ from ._match_keys import KEY_COLUMNS
 from ._merge import Contribution, merge_records
 from ._models import ApplyOutcome, jsonable
 from ._proposals import Candidate, proposed, settle_proposals
+from ._writer_base import WriterBase
 from .tables import link_t, prov_t, source_t, venue_t
-
-if TYPE_CHECKING:
-    from ._writer import Writer
 
 __all__ = ["MergingMixin"]
 
@@ -41,10 +39,10 @@ class MergeWrites:
     proposals: dict[int, dict[str, Candidate]] = field(default_factory=dict)  # venue → what its sources propose
 
 
-class MergingMixin:
+class MergingMixin(WriterBase):
     """Venues merged again from their records, and a venue becoming a pointer to another."""
 
-    def remerge_source(self: Writer, source_id: str, at: datetime) -> int:
+    def remerge_source(self, source_id: str, at: datetime) -> int:
         """Merge again every active venue this source feeds (its trust changed…); how many changed."""
         pks = sorted(
             self.c.execute(
@@ -60,7 +58,7 @@ class MergingMixin:
         return changed
 
     def _remerge(
-        self: Writer,
+        self,
         pks: set[int],
         source_id: str | None,
         at: datetime,
@@ -116,7 +114,7 @@ class MergingMixin:
         settle_proposals(self.c, writes.proposals, decided, actor, settled, at)
         return results
 
-    def _apply_merge_writes(self: Writer, writes: MergeWrites) -> None:
+    def _apply_merge_writes(self, writes: MergeWrites) -> None:
         """What :meth:`_write_merged` decided for a batch of venues, a statement per kind of write."""
         for columns, rows in writes.updates.items():
             self.c.execute(
@@ -140,7 +138,7 @@ class MergingMixin:
         self._set_match_keys(writes.keys)
 
     def _write_merged(
-        self: Writer,
+        self,
         row: Mapping[str, Any],
         contributions: list[Contribution],
         locked: set[str],
@@ -233,9 +231,7 @@ class MergingMixin:
             return ApplyOutcome(venue_id, "restored", tuple(content))
         return ApplyOutcome(venue_id, "updated" if content else "unchanged", tuple(content))
 
-    def _redirect(
-        self: Writer, pk: int, into_pk: int, source_id: str | None, at: datetime, actor: str | None = None
-    ) -> None:
+    def _redirect(self, pk: int, into_pk: int, source_id: str | None, at: datetime, actor: str | None = None) -> None:
         """``pk`` became part of ``into_pk``: it stays, as a pointer (its URL keeps working)."""
         into = self.c.execute(sa.select(venue_t.c.id).where(venue_t.c.pk == into_pk)).scalar_one()
         venue_id = self.c.execute(

@@ -35,16 +35,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
 from ._curation import HELD, UnknownVenue
 from ._scope import Scope
+from ._writer_base import WriterBase
 from .tables import link_t, source_t, venue_t
-
-if TYPE_CHECKING:
-    from ._writer import Writer
 
 __all__ = ["NotPending", "PendingMixin", "PendingVenue", "UNPUBLISHED", "read_pending"]
 
@@ -114,10 +112,10 @@ def read_pending(
     ]
 
 
-class PendingMixin:
+class PendingMixin(WriterBase):
     """``Writer``'s part for new venues waiting for a person."""
 
-    def publish_venue(self: Writer, venue_id: str, actor: str, at: datetime) -> None:
+    def publish_venue(self, venue_id: str, actor: str, at: datetime) -> None:
         """« Publier »: the pending venue becomes active, with its matching keys; the change log's
         ``publish`` row names ``actor`` (the search index and the change feed publish it from there).
 
@@ -129,7 +127,7 @@ class PendingMixin:
         self._set_match_keys({row["pk"]: {**row, "status": "active"}})
         self._log({"venue_pk": row["pk"], "venue_id": venue_id, "at": at, "action": "publish", "actor": actor})
 
-    def refuse_venue(self: Writer, venue_id: str, actor: str, at: datetime, reason: str | None = None) -> None:
+    def refuse_venue(self, venue_id: str, actor: str, at: datetime, reason: str | None = None) -> None:
         """« Refuser »: the pending venue is refused for good (``refused``, held in ``actor``'s name);
         its records stay linked so that harvests never make it again. The change log keeps ``reason``.
 
@@ -150,7 +148,7 @@ class PendingMixin:
             }
         )
 
-    def _pending_row(self: Writer, venue_id: str) -> Any:
+    def _pending_row(self, venue_id: str) -> Any:
         row = self.c.execute(sa.select(venue_t).where(venue_t.c.id == venue_id)).mappings().first()
         if row is None:
             raise UnknownVenue(venue_id)

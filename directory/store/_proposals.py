@@ -31,12 +31,12 @@ from ._bulk import chunks, insert_rows
 from ._curation import CORRECTABLE, Curated, ProposalClosed, UnknownProposal, same_value
 from ._merge import GROUPS, Contribution, _rank, merge_records
 from ._models import jsonable
+from ._writer_base import WriterBase
 from .tables import proposal_t, source_t, venue_t
 
 if TYPE_CHECKING:
     from directory.schema import CommuneLookup
 
-    from ._writer import Writer
 
 __all__ = ["Candidate", "Proposal", "ProposalsMixin", "proposed", "read_proposals", "settle_proposals"]
 
@@ -274,12 +274,10 @@ def read_proposals(
     ]
 
 
-class ProposalsMixin:
+class ProposalsMixin(WriterBase):
     """``Writer``'s part: a person accepts or rejects a proposal."""
 
-    def accept_proposal(
-        self: Writer, pk: int, actor: str, at: datetime, *, places: CommuneLookup | None = None
-    ) -> Curated:
+    def accept_proposal(self, pk: int, actor: str, at: datetime, *, places: CommuneLookup | None = None) -> Curated:
         """The proposed value replaces the locked one, as a correction by ``actor`` would (validated
         as in ``correct``; the lock now holds it in ``actor``'s name; the change log names them).
 
@@ -300,7 +298,7 @@ class ProposalsMixin:
         extra = {name: value.get(name) for name in fields if name not in CORRECTABLE}
         return self._correct(venue, raw, actor, at, places=places, keep=tuple(raw), extra=extra)
 
-    def reject_proposal(self: Writer, pk: int, actor: str, at: datetime, reason: str | None = None) -> None:
+    def reject_proposal(self, pk: int, actor: str, at: datetime, reason: str | None = None) -> None:
         """The locked value stays; the source will not propose this value again.
 
         :raises UnknownProposal: no proposal has this number.
@@ -313,7 +311,7 @@ class ProposalsMixin:
             .values(status="rejected", actor=actor, reason=reason, decided_at=at)
         )
 
-    def _open_proposal(self: Writer, pk: int) -> sa.Row[Any]:
+    def _open_proposal(self, pk: int) -> sa.Row[Any]:
         row = self.c.execute(sa.select(proposal_t).where(proposal_t.c.pk == pk)).first()
         if row is None:
             raise UnknownProposal(pk)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
@@ -33,10 +33,8 @@ from directory.schema import CommuneLookup
 
 from ._curation import Curated
 from ._scope import Scope
+from ._writer_base import WriterBase
 from .tables import quarantine_decision_t, raw_t, run_t, source_t
-
-if TYPE_CHECKING:
-    from ._writer import Writer
 
 __all__ = ["QuarantineItem", "QuarantineMixin", "UnknownQuarantined", "read_quarantine"]
 
@@ -145,11 +143,11 @@ def read_quarantine(c: sa.Connection, scope: Scope, *, pk: int | None = None, li
     return [_item(r) for r in rows]
 
 
-class QuarantineMixin:
+class QuarantineMixin(WriterBase):
     """``Writer``'s part for quarantined records a person fixes or dismisses."""
 
     def resolve_quarantined(
-        self: Writer, pk: int, values: dict[str, Any], actor: str, at: datetime, *, places: CommuneLookup | None = None
+        self, pk: int, values: dict[str, Any], actor: str, at: datetime, *, places: CommuneLookup | None = None
     ) -> Curated:
         """« Corriger et publier »: a venue made by ``actor`` from ``values`` (field → value as typed,
         validated like a harvested record), and the record remembered as resolved by that venue.
@@ -162,7 +160,7 @@ class QuarantineMixin:
         self._decide_quarantined(item, "resolved", actor, at, venue_id=done.venue_id)
         return done
 
-    def dismiss_quarantined(self: Writer, pk: int, actor: str, at: datetime, reason: str | None = None) -> None:
+    def dismiss_quarantined(self, pk: int, actor: str, at: datetime, reason: str | None = None) -> None:
         """« Écarter »: the record stays in quarantine (kept, as every raw record) and leaves the queue
         while it reads the same.
 
@@ -170,14 +168,14 @@ class QuarantineMixin:
         """
         self._decide_quarantined(self._waiting(pk), "dismissed", actor, at, reason=reason)
 
-    def _waiting(self: Writer, pk: int) -> QuarantineItem:
+    def _waiting(self, pk: int) -> QuarantineItem:
         found = read_quarantine(self.c, Scope(everything=True), pk=pk, limit=1)
         if not found:
             raise UnknownQuarantined(pk)
         return found[0]
 
     def _decide_quarantined(
-        self: Writer,
+        self,
         item: QuarantineItem,
         decision: str,
         actor: str,

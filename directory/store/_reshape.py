@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -19,10 +19,8 @@ from directory.schema import CommuneLookup
 
 from ._curation import CORRECTABLE, HELD, Curated, NotSplittable, locked_with
 from ._review_pairs import feeds, record_links
+from ._writer_base import WriterBase
 from .tables import decision_t, link_t, prov_t, review_t
-
-if TYPE_CHECKING:
-    from ._writer import Writer
 
 __all__ = ["Decided", "ReshapeMixin"]
 
@@ -38,10 +36,10 @@ class Decided:
     unknown: tuple[str, ...] = ()  # keys naming no record of the directory yet: matching will meet the decision
 
 
-class ReshapeMixin:
+class ReshapeMixin(WriterBase):
     """Merging and splitting venues, by records (the review queue) or by venues (the back office)."""
 
-    def decide(self: Writer, left_key: str, right_key: str, decision: str, actor: str, at: datetime) -> Decided:
+    def decide(self, left_key: str, right_key: str, decision: str, actor: str, at: datetime) -> Decided:
         """A person says two records (``source:record`` keys) are (``match``) or are not (``distinct``) one venue.
 
         Sticky, and applied at once: ``match`` on records feeding two venues merges them (the older
@@ -71,7 +69,7 @@ class ReshapeMixin:
         return Decided()
 
     def merge_venues(
-        self: Writer,
+        self,
         survivor_id: str,
         absorbed_id: str,
         choices: Mapping[str, str],
@@ -116,7 +114,7 @@ class ReshapeMixin:
         changed = tuple(dict.fromkeys((*merged.changed_fields, *done.changed)))
         return Curated(survivor_id, done.fields, changed, done.warnings)
 
-    def split_record(self: Writer, venue_id: str, record_key: str, actor: str, at: datetime) -> Decided:
+    def split_record(self, venue_id: str, record_key: str, actor: str, at: datetime) -> Decided:
         """A person takes a record (``source:record``) out of an active venue: it becomes a venue of
         its own, and a ``distinct`` decision against each other record of the venue keeps it apart
         from them in every harvest to come (as « lieux différents » does).
@@ -148,7 +146,7 @@ class ReshapeMixin:
 
     # -- shared ------------------------------------------------------------------
 
-    def _store_decision(self: Writer, left_key: str, right_key: str, decision: str, actor: str, at: datetime) -> None:
+    def _store_decision(self, left_key: str, right_key: str, decision: str, actor: str, at: datetime) -> None:
         left, right = sorted((left_key, right_key))
         self.c.execute(decision_t.delete().where(decision_t.c.left_key == left, decision_t.c.right_key == right))
         self.c.execute(
@@ -158,7 +156,7 @@ class ReshapeMixin:
             review_t.update().where(review_t.c.left_key == left, review_t.c.right_key == right).values(status="decided")
         )
 
-    def _absorb(self: Writer, gone: int, into: int, actor: str, at: datetime) -> Any:
+    def _absorb(self, gone: int, into: int, actor: str, at: datetime) -> Any:
         """Venue ``gone``'s records move to ``into``, merged again; ``gone`` becomes a pointer."""
         # withdrawn records move too: one that comes back must join the survivor, not revive the pointer
         self.c.execute(link_t.update().where(link_t.c.venue_pk == gone).values(venue_pk=into))
@@ -166,7 +164,7 @@ class ReshapeMixin:
         self._redirect(gone, into, None, at, actor)
         return merged
 
-    def _detach(self: Writer, link: sa.Row[Any], actor: str, at: datetime) -> str:
+    def _detach(self, link: sa.Row[Any], actor: str, at: datetime) -> str:
         """The record of ``link`` leaves its venue (merged again) for a new one of its own: its id."""
         ((new_id, new_pk, _),) = self._new_venues(link.source_id, [link.record], at, actor)
         self.c.execute(
@@ -177,7 +175,7 @@ class ReshapeMixin:
         self._remerge({link.venue_pk}, None, at, actor)
         return new_id
 
-    def _first_record(self: Writer, pk: int) -> str | None:
+    def _first_record(self, pk: int) -> str | None:
         """The key of a record of this venue, a live one first (None: a venue made by hand)."""
         row = self.c.execute(
             sa.select(link_t.c.source_id, link_t.c.record_id)

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
 from directory.schema import CommuneLookup
 
 from ._curation import CORRECTABLE, HELD, Curated, NotRevertible, UnknownVenue
+from ._writer_base import WriterBase
 from .tables import change_t, venue_t
-
-if TYPE_CHECKING:
-    from ._writer import Writer
 
 __all__ = ["RevertMixin"]
 
@@ -39,12 +37,10 @@ _STATUS_AFTER = {
 _CARRIED = frozenset({"geo_method"})
 
 
-class RevertMixin:
+class RevertMixin(WriterBase):
     """Undo what the change log says was done to a venue."""
 
-    def revert_change(
-        self: Writer, seq: int, actor: str, at: datetime, *, places: CommuneLookup | None = None
-    ) -> Curated:
+    def revert_change(self, seq: int, actor: str, at: datetime, *, places: CommuneLookup | None = None) -> Curated:
         """Undo the change-log row ``seq``: an ``update`` of a field puts back its ``old`` value (the
         other fields of its group keep theirs), locked in ``actor``'s name; a ``withdraw`` restores
         the venue; a ``restore`` withdraws it again.
@@ -78,7 +74,7 @@ class RevertMixin:
         return self._put_back(venue_id, {row["field"]: row["old"]}, actor, at, places)
 
     def revert_to(
-        self: Writer, venue_id: str, when: datetime, actor: str, at: datetime, *, places: CommuneLookup | None = None
+        self, venue_id: str, when: datetime, actor: str, at: datetime, *, places: CommuneLookup | None = None
     ) -> Curated:
         """Every field changed after ``when`` gets back its value as of ``when`` (the ``old`` of its
         first change after it), in one correction by ``actor``; a venue withdrawn or restored since
@@ -122,7 +118,7 @@ class RevertMixin:
         return done
 
     def _put_back(
-        self: Writer, venue_id: str, olds: Mapping[str, Any], actor: str, at: datetime, places: CommuneLookup | None
+        self, venue_id: str, olds: Mapping[str, Any], actor: str, at: datetime, places: CommuneLookup | None
     ) -> Curated:
         raw = {name: value for name, value in olds.items() if name in CORRECTABLE}
         extra = {name: value for name, value in olds.items() if name in _CARRIED}

@@ -6,25 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from ._bulk import insert_rows
 from ._models import RawRecord, SourceInfo, utcnow
 from ._sources import SourceState
+from ._writer_base import WriterBase
 from .tables import raw_t, run_t, source_t, state_t
-
-if TYPE_CHECKING:
-    from ._writer import Writer
 
 __all__ = ["RunsMixin"]
 
 
-class RunsMixin:
+class RunsMixin(WriterBase):
     """Sources, their runs and the raw records read."""
 
-    def ensure_source(self: Writer, source: SourceInfo, at: datetime | None = None) -> None:
+    def ensure_source(self, source: SourceInfo, at: datetime | None = None) -> None:
         values = {
             "name": source.name,
             "kind": source.kind,
@@ -40,18 +37,18 @@ class RunsMixin:
         else:
             self.c.execute(source_t.insert().values(id=source.id, created_at=at or utcnow(), **values))
 
-    def start_run(self: Writer, source_id: str, at: datetime | None = None, *, kind: str = "import") -> int:
+    def start_run(self, source_id: str, at: datetime | None = None, *, kind: str = "import") -> int:
         result = self.c.execute(
             run_t.insert().values(source_id=source_id, started_at=at or utcnow(), status="running", kind=kind)
         )
         return result.inserted_primary_key[0]
 
-    def save_state(self: Writer, state: SourceState) -> None:
+    def save_state(self, state: SourceState) -> None:
         """Remember validators, cursor and run ids of a source for its next run."""
         self.c.execute(state_t.delete().where(state_t.c.source_id == state.source_id))
         self.c.execute(state_t.insert().values(**state.values()))
 
-    def add_raw_records(self: Writer, run_id: int, source_id: str, records: Sequence[RawRecord], at: datetime) -> None:
+    def add_raw_records(self, run_id: int, source_id: str, records: Sequence[RawRecord], at: datetime) -> None:
         if not records:
             return
         insert_rows(

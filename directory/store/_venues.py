@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -23,12 +23,10 @@ from ._bulk import insert_rows
 from ._content import CONTENT, is_empty, venue_values
 from ._models import ApplyOutcome, fingerprint, jsonable
 from ._offers import given_by, write_offers
+from ._writer_base import WriterBase
 from .codec import venue_to_values
 from .ids import new_venue_id
 from .tables import link_t, term_t, venue_t
-
-if TYPE_CHECKING:
-    from ._writer import Writer
 
 __all__ = ["Incoming", "Prepared", "VenuesMixin"]
 
@@ -64,7 +62,7 @@ class Prepared:
         return self.incoming.record_id
 
 
-class VenuesMixin:
+class VenuesMixin(WriterBase):
     """Venues created, updated or attached to from a source's records, and read back by id."""
 
     def apply(
@@ -191,7 +189,7 @@ class VenuesMixin:
         return [ApplyOutcome(venue_id, "created", filled) for venue_id, _, filled in created]
 
     def _new_venues(
-        self: Writer,
+        self,
         source_id: str | None,
         records: Sequence[Mapping[str, Any]],
         at: datetime,
@@ -232,7 +230,7 @@ class VenuesMixin:
         self._log(*changes)
         return created
 
-    def _write_terms(self: Writer, venues: Mapping[int, Mapping[str, Any]], *, replace: bool) -> None:
+    def _write_terms(self, venues: Mapping[int, Mapping[str, Any]], *, replace: bool) -> None:
         """The filterable terms and the offers (``_offers``) of these venues (pk → stored values)."""
         if replace:
             self.c.execute(term_t.delete().where(term_t.c.venue_pk.in_(list(venues))))
@@ -245,21 +243,21 @@ class VenuesMixin:
         ]
         insert_rows(self.c, term_t, terms)
 
-    def _venue_pks(self: Writer, venue_ids: Sequence[str]) -> dict[str, int]:
+    def _venue_pks(self, venue_ids: Sequence[str]) -> dict[str, int]:
         if not venue_ids:
             return {}
         rows = self.c.execute(sa.select(venue_t.c.id, venue_t.c.pk).where(venue_t.c.id.in_(list(set(venue_ids)))))
         return dict(rows.all())
 
-    def _venue_id(self: Writer, pk: int) -> str:
+    def _venue_id(self, pk: int) -> str:
         return self.c.execute(sa.select(venue_t.c.id).where(venue_t.c.pk == pk)).scalar_one()
 
-    def venue_names(self: Writer, venue_ids: Sequence[str]) -> dict[str, str]:
+    def venue_names(self, venue_ids: Sequence[str]) -> dict[str, str]:
         """Venue id → name, for reports."""
         rows = self.c.execute(sa.select(venue_t.c.id, venue_t.c.nom).where(venue_t.c.id.in_(list(venue_ids))))
         return dict(rows.all())
 
-    def venue_communes(self: Writer, venue_ids: Sequence[str]) -> dict[str, str | None]:
+    def venue_communes(self, venue_ids: Sequence[str]) -> dict[str, str | None]:
         """Venue id → its commune's INSEE code, read through this transaction (a venue just made)."""
         rows = self.c.execute(sa.select(venue_t.c.id, venue_t.c.code_insee).where(venue_t.c.id.in_(list(venue_ids))))
         return dict(rows.all())

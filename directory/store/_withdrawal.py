@@ -6,23 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from ._bulk import chunks
+from ._writer_base import WriterBase
 from .tables import link_t, venue_t
-
-if TYPE_CHECKING:
-    from ._writer import Writer
 
 __all__ = ["WithdrawalMixin"]
 
 
-class WithdrawalMixin:
+class WithdrawalMixin(WriterBase):
     """Records a source stopped publishing, and the venues they leave empty."""
 
-    def shrinkage(self: Writer, source_id: str, seen: set[str], *, seen_since: datetime) -> tuple[int, int]:
+    def shrinkage(self, source_id: str, seen: set[str], *, seen_since: datetime) -> tuple[int, int]:
         """(records of ``source_id`` feeding the directory, how many of them ``withdraw_missing`` with
         the same arguments would withdraw): what a run is about to take away, before it does."""
         live = self.c.execute(
@@ -38,7 +35,7 @@ class WithdrawalMixin:
         return live, sum(1 for record_id in unseen if record_id not in seen)
 
     def withdraw_missing(
-        self: Writer,
+        self,
         source_id: str,
         seen: set[str],
         at: datetime,

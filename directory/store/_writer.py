@@ -10,10 +10,6 @@ keys and review queue (``_match_keys``), sources, runs and raw records (``_runs`
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlalchemy as sa
-
 from ._changelog import ChangeLogMixin
 from ._edits import EditsMixin
 from ._links import LinksMixin
@@ -50,10 +46,6 @@ class Writer(
 
     Each part lives in its mixin's module (see this module's docstring); ``Writer`` stays the one
     façade. Change-log rows are buffered and written last (``flush_changes``, ``_changelog``), so
-    that their sequence numbers follow commit order on every backend.
+    that their sequence numbers follow commit order on every backend. Every part derives from
+    ``WriterBase`` (``_writer_base``): the connection, the change-log buffer and the seams between parts.
     """
-
-    def __init__(self, connection: sa.Connection) -> None:
-        self.c = connection
-        self._changes: list[dict[str, Any]] = []
-        self._ordered = False
