@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from directory.config import Settings
-from directory.store.migrate import current_revision, head_revision
+from directory.store import current_revision, head_revision
 
 from ._common import open_settings_store
 

@@ -14,9 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from directory.config import Settings
 from directory.errors import InvalidQuery
-from directory.export import DEFAULT_BASE_URL, WRITERS, Writer, get_writer
-from directory.export.streaming import export_chunks
-from directory.export.territory import read_territory
+from directory.export import DEFAULT_BASE_URL, WRITERS, Writer, export_chunks, get_writer, read_territory
 from directory.places import load_gazetteer
 from directory.store import Store, VenueFilter
 

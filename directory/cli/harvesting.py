@@ -17,18 +17,19 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from directory.config import Settings
 from directory.harvest import (
+    INTERRUPTED,
+    Fetcher,
     HarvestReport,
     SourceConfig,
     SourceConfigError,
     check_samples,
+    fail_interrupted_runs,
     harvest_source,
     load_sources,
 )
-from directory.harvest.fetch import Fetcher
-from directory.harvest.lock import INTERRUPTED, fail_interrupted_runs
-from directory.harvest.lock import harvest_lock as database_lock
+from directory.harvest import harvest_lock as database_lock
 from directory.places import load_gazetteer
-from directory.schema.problems import MESSAGES
+from directory.schema import MESSAGES
 from directory.store import Store, UnknownSource, utcnow
 
 from ._common import bad_database_address, echo_json, fail, open_settings_store
@@ -299,7 +300,7 @@ def _geocoder(settings: Settings, store: Store, places):  # type: ignore[no-unty
         return None
     import httpx
 
-    from directory.harvest.geocode import BanGeocoder, GeocodeCache
+    from directory.harvest import BanGeocoder, GeocodeCache
 
     return BanGeocoder(settings.geocoder_url, client=httpx.Client(timeout=60), cache=GeocodeCache(store), places=places)
 

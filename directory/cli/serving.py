@@ -32,8 +32,8 @@ def _run(settings: Settings, host: str | None, port: int | None, workers: int | 
     not a traceback per worker; then serve through uvicorn's factory, one app per worker."""
     import uvicorn
 
-    from directory.export.catalogue_file import read_catalogue_file
-    from directory.web.backoffice import load_secret
+    from directory.export import read_catalogue_file
+    from directory.web import load_secret
 
     store = open_settings_store(settings)
     try:

@@ -24,7 +24,7 @@ from directory.curation import (
 )
 from directory.places import load_gazetteer
 from directory.store import Account, Store, UnknownAccount, utcnow
-from directory.web.backoffice import mailer_for, password_url
+from directory.web import mailer_for, password_url
 
 from ._common import fail, open_settings_store
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from directory.schema.geometry import haversine_m
+from directory.schema import haversine_m
 
 __all__ = ["pair_evidence"]
 

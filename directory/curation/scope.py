@@ -10,7 +10,7 @@ and checked against the gazetteer, as the territory exports check theirs (``expo
 from __future__ import annotations
 
 from directory.places import Gazetteer
-from directory.schema.territory import DEPARTEMENT_CODE, INSEE_CODE, SIREN
+from directory.schema import DEPARTEMENT_CODE, INSEE_CODE, SIREN
 from directory.store import Account, Scope
 
 __all__ = ["InvalidTerritory", "KINDS", "parse_territory", "scope_of", "territory_label"]

@@ -7,8 +7,24 @@ comes later.
 """
 
 from .base import DEFAULT_BASE_URL, WRITERS, ExportVenue, Writer, get_writer, register_writer, venue_iri
+from .catalogue_file import CatalogueFile, read_catalogue_file
+from .dcat import ETALAB_2, CatalogMetadata, ContactPoint, Publisher, catalog_graph
 from .national import national_row
 from .schema_org import accessible_for_free, descriptions, street_address, venue_type
+from .schemas import NATIONAL_SCHEMA_PATH, NATIONAL_SCHEMA_URI, NATIONAL_SCHEMA_VERSION
+from .streaming import export_chunks
+from .territory import (
+    DEPARTEMENT,
+    INSEE,
+    MESSAGES,
+    POSTCODE,
+    SIREN,
+    TERRITORY_PARAMETERS,
+    Territory,
+    read_territory,
+    territory_from_query,
+)
+from .vocabularies import vocabularies_graph
 from .writers import CsvWriter, DataInclusionWriter, GeoJsonWriter, JsonLdWriter, JsonWriter, TurtleWriter
 
 __all__ = [
@@ -30,4 +46,25 @@ __all__ = [
     "national_row",
     "register_writer",
     "venue_iri",
+    "CatalogMetadata",
+    "ContactPoint",
+    "ETALAB_2",
+    "Publisher",
+    "catalog_graph",
+    "CatalogueFile",
+    "read_catalogue_file",
+    "DEPARTEMENT",
+    "INSEE",
+    "MESSAGES",
+    "POSTCODE",
+    "SIREN",
+    "TERRITORY_PARAMETERS",
+    "Territory",
+    "read_territory",
+    "territory_from_query",
+    "NATIONAL_SCHEMA_PATH",
+    "NATIONAL_SCHEMA_URI",
+    "NATIONAL_SCHEMA_VERSION",
+    "export_chunks",
+    "vocabularies_graph",
 ]

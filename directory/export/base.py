@@ -20,9 +20,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
-from directory.schema import Venue
-from directory.schema.placement import PRECISION_CODES, precision
-from directory.store.codec import values_to_venue
+from directory.schema import PRECISION_CODES, Venue, precision
+from directory.store import values_to_venue
 
 from .national import stored_values
 

@@ -13,7 +13,7 @@ import csv
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
-from directory.schema.cells import FORMULA_TRIGGERS, neutralise
+from directory.schema import FORMULA_TRIGGERS, neutralise
 
 __all__ = ["SafeCsvWriter", "safe_row"]
 

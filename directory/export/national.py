@@ -19,7 +19,7 @@ from operator import itemgetter
 from typing import Any
 
 from directory.schema import LIST_VOCABULARIES, NATIONAL_FIELDS, TEXT_LIST_FIELDS, Venue
-from directory.store.codec import venue_to_values
+from directory.store import venue_to_values
 
 from .schemas import NATIONAL_SCHEMA_PATH
 

@@ -17,9 +17,9 @@ from typing import Any, Protocol
 
 from directory.errors import FieldError, InvalidQuery
 from directory.places import Gazetteer
-from directory.schema.territory import DEPARTEMENT_CODE as DEPARTEMENT
-from directory.schema.territory import INSEE_CODE as INSEE
-from directory.schema.territory import POSTCODE, SIREN
+from directory.schema import DEPARTEMENT_CODE as DEPARTEMENT
+from directory.schema import INSEE_CODE as INSEE
+from directory.schema import POSTCODE, SIREN
 from directory.store import VenueFilter
 
 __all__ = [

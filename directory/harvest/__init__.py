@@ -2,7 +2,10 @@
 """Getting records in: source files, fetching, readers per format, mapping,
 validation, geocoding, matching and merging, runs and their reports."""
 
+from .fetch import Fetcher
+from .geocode import BanGeocoder, GeocodeCache
 from .importer import ImportReport, RowProblem, import_file, source_for_file
+from .lock import INTERRUPTED, fail_interrupted_runs, harvest_lock
 from .readers import READERS, Reader, ReadError, reader_for
 from .run import HarvestReport, harvest_source
 from .sources import SourceConfig, SourceConfigError, check_samples, load_source, load_sources
@@ -23,4 +26,10 @@ __all__ = [
     "load_sources",
     "reader_for",
     "source_for_file",
+    "BanGeocoder",
+    "GeocodeCache",
+    "Fetcher",
+    "INTERRUPTED",
+    "fail_interrupted_runs",
+    "harvest_lock",
 ]

@@ -24,8 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from directory.schema import fold_key, unaccent
-from directory.schema.week import DAYS, day_selector, hhmm, merged_ranges
+from directory.schema import DAYS, day_selector, fold_key, hhmm, merged_ranges, unaccent
 
 __all__ = ["DAYS", "DayHours", "day_key", "format_week", "parse_cell", "parse_json_day", "text_to_osm"]
 

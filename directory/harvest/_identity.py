@@ -26,7 +26,7 @@ import orjson
 import sqlalchemy as sa
 
 from directory.schema import Problem, Severity
-from directory.store.tables import raw_t
+from directory.store import raw_payload
 
 __all__ = ["FIRST", "REPEAT", "CONFLICT", "FileIds", "Sighting", "earlier_payload", "loads"]
 
@@ -125,14 +125,7 @@ def earlier_payload(
     for at, payload in pending:
         if at == position:
             return payload
-    return connection.execute(
-        sa.select(raw_t.c.payload).where(
-            raw_t.c.source_id == source_id,
-            raw_t.c.record_id == record_id,
-            raw_t.c.run_id == run_id,
-            raw_t.c.position == position,
-        )
-    ).scalar()
+    return raw_payload(connection, run_id, source_id, record_id, position)
 
 
 def loads(payload: str | None) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from directory.places import fold
-from directory.schema.blocking import GENERIC_HOSTS, website_host
+from directory.schema import GENERIC_HOSTS, website_host
 
 __all__ = [
     "GENERIC_HOSTS",

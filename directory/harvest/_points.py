@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from directory.schema import Problem, Severity
-from directory.schema.geometry import haversine_m
+from directory.schema import Problem, Severity, haversine_m
 
 __all__ = ["DISAGREE_KM", "disagreeing_points"]
 

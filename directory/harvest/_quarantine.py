@@ -22,8 +22,7 @@ from typing import Any
 
 import orjson
 
-from directory.schema import CommuneLookup, clean_text, fold_key
-from directory.schema.territory import INSEE_CODE, POSTCODE
+from directory.schema import INSEE_CODE, POSTCODE, CommuneLookup, clean_text, fold_key
 
 __all__ = ["quarantine_place", "storable"]
 

@@ -20,8 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from directory.schema import Venue
-from directory.schema.placement import Precision
+from directory.schema import Precision, Venue
 from directory.store import Store, Writer
 
 from .matching import Score, block_keys, score

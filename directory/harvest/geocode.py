@@ -64,15 +64,11 @@ from typing import Any, Literal, Protocol
 
 import httpx
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from directory.errors import SourceUnavailable
 from directory.places import Commune, Gazetteer, fold
-from directory.schema.placement import COMMUNE_CENTRE, ban_method
-from directory.schema.territory import departement_of_insee
-from directory.schema.venue import Venue
-from directory.store import Store, utcnow
-from directory.store.tables import GeocodeCacheRow
+from directory.schema import COMMUNE_CENTRE, Venue, ban_method, departement_of_insee
+from directory.store import Store, geocode_answers, keep_geocode_answers, utcnow
 
 from .fetch import retry_after_s
 
@@ -103,9 +99,6 @@ _PLM_CITYCODES = frozenset({"75056", "69123", "13055"})
 _SUBDIVISIONS = frozenset({"commune", "arrondissement"})
 _KEY_MAX = 400
 _RETRY_AFTER_CAP_S = 60.0
-_SQL_CHUNK = 500
-
-_cache_t: sa.Table = GeocodeCacheRow.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -202,8 +195,11 @@ def needs_geocoding(venue: Venue, flags: Sequence[Mapping[str, Any]]) -> bool:
     return any(flag.get("code") == "coordinates_far_from_commune" for flag in flags)
 
 
+_ANSWER_FIELDS = tuple(BanAnswer.__dataclass_fields__)
+
+
 class GeocodeCache:
-    """The store's ``geocode_cache`` table, through ``store.engine`` (SQLAlchemy Core).
+    """The BAN's answers kept by the store (``geocode_answers``, ``keep_geocode_answers``).
 
     Each method takes the caller's open transaction (``connection``), whose
     commit keeps what is written; without one, it opens and commits its own.
@@ -222,25 +218,9 @@ class GeocodeCache:
 
     def get_many(self, keys: Iterable[str], connection: sa.Connection | None = None) -> dict[str, BanAnswer]:
         """The cached answers for those of ``keys`` that have one."""
-        wanted = list(dict.fromkeys(keys))
-        found: dict[str, BanAnswer] = {}
         with self._through(connection) as c:
-            for start in range(0, len(wanted), _SQL_CHUNK):
-                chunk = wanted[start : start + _SQL_CHUNK]
-                rows = c.execute(sa.select(_cache_t).where(_cache_t.c.address_key.in_(chunk))).mappings()
-                for row in rows:
-                    found[row["address_key"]] = BanAnswer(
-                        address_key=row["address_key"],
-                        query=row["query"],
-                        citycode=row["citycode"],
-                        latitude=row["latitude"],
-                        longitude=row["longitude"],
-                        score=row["score"],
-                        result_type=row["result_type"],
-                        label=row["label"],
-                        result_citycode=row["result_citycode"],
-                    )
-        return found
+            kept = geocode_answers(c, keys)
+        return {key: BanAnswer(**{name: row[name] for name in _ANSWER_FIELDS}) for key, row in kept.items()}
 
     def put_many(
         self, rows: Iterable[BanAnswer], at: datetime | None = None, connection: sa.Connection | None = None
@@ -266,12 +246,7 @@ class GeocodeCache:
             for a in latest.values()
         ]
         with self._through(connection) as c:
-            # An upsert: another run's transaction may be writing the same address (PostgreSQL then
-            # makes this one wait for it, where a plain insert would fail the whole run).
-            insert = (postgresql.insert if c.dialect.name == "postgresql" else sqlite.insert)(_cache_t)
-            replace = {name: insert.excluded[name] for name in values[0] if name != "address_key"}
-            c.execute(insert.on_conflict_do_update(index_elements=[_cache_t.c.address_key], set_=replace), values)
-        return len(values)
+            return keep_geocode_answers(c, values)
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
-from directory.schema import Venue, haversine_m
-from directory.schema.blocking import CELL_M, block_keys_of, stored_block_keys, website_host
-from directory.schema.placement import Precision
+from directory.schema import CELL_M, Precision, Venue, block_keys_of, haversine_m, stored_block_keys, website_host
 
 from ._names import (
     SERVICE_KEYWORDS,

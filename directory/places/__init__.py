@@ -13,7 +13,7 @@ codes, CC-BY 4.0 — see ``data/README.md``); nothing is fetched at run time.
 'Lyon 3e Arrondissement (69003)'
 """
 
-from directory.schema.geometry import haversine_m
+from directory.schema import haversine_m
 
 from ._gazetteer import Commune, Gazetteer, Place, Postcode, load_gazetteer
 from ._text import fold

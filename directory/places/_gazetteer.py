@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from directory.schema.geometry import haversine_m
+from directory.schema import haversine_m
 
 from ._names import NameIndex
 

@@ -5,12 +5,17 @@ No I/O and no import from the rest of ``directory``.
 """
 
 from ._vocabulary import Vocabulary
+from .blocking import CELL_M, GENERIC_HOSTS, block_keys_of, stored_block_keys, website_host
+from .cells import FORMULA_TRIGGERS, neutralise, restore
+from .derived import DERIVED_VOCABULARIES, FILTER_VOCABULARIES, derived_terms
 from .folding import fold, fold_key, unaccent
 from .geometry import EARTH_RADIUS_M, haversine_m
 from .hours import HoursError, OpeningHours, OpenState
 from .legacy import is_legacy, migrate_legacy
+from .offer import Place, Stop, next_passage, offer_from_record, offer_record
+from .placement import COMMUNE_CENTRE, PRECISION_CODES, Precision, ban_method, is_approximate, is_geocoded, precision
 from .problems import MESSAGES, Problem, Severity
-from .territory import CommuneLookup, in_france
+from .territory import DEPARTEMENT_CODE, INSEE_CODE, POSTCODE, SIREN, CommuneLookup, departement_of_insee, in_france
 from .validation import ParseResult, clean_text, parse_venue, split_items
 from .venue import NATIONAL_FIELDS, PLACEHOLDER_PIVOT, VENUE_FIELDS, Offer, Venue
 from .vocabularies import (
@@ -29,6 +34,7 @@ from .vocabularies import (
     Service,
     Typologie,
 )
+from .week import DAYS, day_selector, editable_week, hhmm, merged_ranges, weekly_ranges, write_week
 
 __all__ = [
     "ConditionFrais",
@@ -70,4 +76,39 @@ __all__ = [
     "parse_venue",
     "split_items",
     "unaccent",
+    "CELL_M",
+    "GENERIC_HOSTS",
+    "block_keys_of",
+    "stored_block_keys",
+    "website_host",
+    "COMMUNE_CENTRE",
+    "PRECISION_CODES",
+    "Precision",
+    "ban_method",
+    "is_approximate",
+    "is_geocoded",
+    "precision",
+    "DAYS",
+    "day_selector",
+    "editable_week",
+    "hhmm",
+    "merged_ranges",
+    "weekly_ranges",
+    "write_week",
+    "DEPARTEMENT_CODE",
+    "INSEE_CODE",
+    "POSTCODE",
+    "SIREN",
+    "departement_of_insee",
+    "DERIVED_VOCABULARIES",
+    "FILTER_VOCABULARIES",
+    "derived_terms",
+    "FORMULA_TRIGGERS",
+    "neutralise",
+    "restore",
+    "Place",
+    "Stop",
+    "next_passage",
+    "offer_from_record",
+    "offer_record",
 ]

@@ -23,11 +23,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
-import sqlalchemy as sa
-
 from directory.schema import Venue
-from directory.store import Store
-from directory.store.tables import ChangeRow, VenueRow
+from directory.store import ChangeFeed, Store
 
 from ._follow import FollowingIndex
 from .base import (
@@ -43,6 +40,7 @@ from .base import (
 )
 from .embedded import Fts5Index
 from .meili import MeiliIndex
+from .needs import NEEDS, Need, need, understand
 
 __all__ = [
     "CANDIDATE_CAP",
@@ -62,6 +60,10 @@ __all__ = [
     "open_index",
     "rebuild",
     "sync",
+    "NEEDS",
+    "Need",
+    "need",
+    "understand",
 ]
 
 #: Backends by the name configuration uses.
@@ -130,34 +132,23 @@ def sync(index: SearchIndex, store: Store) -> int:
     since = index.last_change()
     if since is None:
         return rebuild(index, store)
-    change_t, venue_t = ChangeRow.__table__, VenueRow.__table__
-    with store.engine.connect() as c:
-        rows = c.execute(
-            sa.select(change_t.c.seq, change_t.c.venue_id).where(change_t.c.seq > since).order_by(change_t.c.seq)
-        ).all()
-        if not rows:
-            return 0
-        ids = list(dict.fromkeys(r.venue_id for r in rows))
-        status: dict[str, str] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            found = c.execute(sa.select(venue_t.c.id, venue_t.c.status).where(venue_t.c.id.in_(chunk)))
-            status.update((r.id, r.status) for r in found)
-    active = [i for i in ids if status.get(i) == "active"]
-    gone = [i for i in ids if status.get(i) != "active"]
+    last, status = ChangeFeed(store).changed_since(since)
+    if not status:
+        return 0
+    ids = list(status)
+    active = [i for i in ids if status[i] == "active"]
+    gone = [i for i in ids if status[i] != "active"]
     venues: dict[str, Venue] = {}
     for start in range(0, len(active), 500):
         venues.update(store.venues(active[start : start + 500]))
     index.upsert(IndexDocument.from_venue(i, venues[i]) for i in active if i in venues)
     index.delete(gone)
-    index.set_last_change(rows[-1].seq)
+    index.set_last_change(last)
     return len(ids)
 
 
 def _last_seq(store: Store) -> int:
-    change_t = ChangeRow.__table__
-    with store.engine.connect() as c:
-        return c.execute(sa.select(sa.func.coalesce(sa.func.max(change_t.c.seq), 0))).scalar_one()
+    return ChangeFeed(store).last_seq()
 
 
 def _counting(docs: Iterable[IndexDocument], progress: Progress | None) -> Iterator[IndexDocument]:

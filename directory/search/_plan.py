@@ -48,7 +48,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from directory.schema.geometry import EARTH_RADIUS_M
+from directory.schema import EARTH_RADIUS_M
 
 from ._text import NAME_BOOST, TextPlan
 from ._vocab import IndexStats

@@ -19,9 +19,16 @@ from typing import Any, NamedTuple
 
 from directory.errors import FieldError, InvalidQuery
 from directory.places import fold
-from directory.schema import LIST_VOCABULARIES, Venue
-from directory.schema.derived import FILTER_VOCABULARIES, derived_terms
-from directory.schema.territory import DEPARTEMENT_CODE, INSEE_CODE, POSTCODE, departement_of_insee
+from directory.schema import (
+    DEPARTEMENT_CODE,
+    FILTER_VOCABULARIES,
+    INSEE_CODE,
+    LIST_VOCABULARIES,
+    POSTCODE,
+    Venue,
+    departement_of_insee,
+    derived_terms,
+)
 
 __all__ = [
     "CANDIDATE_CAP",

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from directory.errors import SearchUnavailable
-from directory.schema.geometry import haversine_m
+from directory.schema import haversine_m
 
 from ._forms import base_form
 from ._hours import HoursCheck

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from ._accounts import Account, AccountBook, AccountEvent, AccountExists, UnknownAccount
 from ._base import EARTH_RADIUS_M, ROW_COLUMNS, Store, haversine_m
+from ._cards import NearbyCard
 from ._claims import Claim, ClaimBook, ClaimClosed
 from ._curation import (
     CORRECTABLE,
@@ -30,18 +31,22 @@ from ._curation import (
 )
 from ._feed import ChangeFeed, FeedItem, FeedPage, decode_cursor, encode_cursor
 from ._feedback import Correction, QuarantinedRecord, SourceFeedback, UnknownSource
+from ._geocode_cache import geocode_answers, keep_geocode_answers
 from ._models import ApplyOutcome, Nearby, Provenance, RawRecord, SourceInfo, StoredVenue, VenueFilter, utcnow
 from ._offers import OfferBook, OfferPlace, StoredOffer
 from ._pending import NotPending, PendingVenue
 from ._postgis import PostgisStore
 from ._proposals import Proposal
 from ._quarantine import QuarantineItem, UnknownQuarantined
+from ._raw_records import raw_payload
 from ._scope import Scope
 from ._sources import RunSummary, SourceBook, SourceState
 from ._sqlite import SqliteStore
 from ._territory import CARE_FILTERS, ScopedVenue
 from ._writer import Decided, Incoming, Writer
+from .codec import values_to_venue, venue_to_values
 from .ids import is_venue_id, new_venue_id
+from .migrate import current_revision, head_revision
 
 __all__ = [
     "ApplyOutcome",
@@ -105,6 +110,14 @@ __all__ = [
     "OfferBook",
     "OfferPlace",
     "StoredOffer",
+    "geocode_answers",
+    "keep_geocode_answers",
+    "raw_payload",
+    "NearbyCard",
+    "current_revision",
+    "head_revision",
+    "values_to_venue",
+    "venue_to_values",
 ]
 
 

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import sqlalchemy as sa
 
-from directory.schema import VENUE_FIELDS, Venue
-from directory.schema.geometry import EARTH_RADIUS_M, haversine_m
+from directory.schema import EARTH_RADIUS_M, VENUE_FIELDS, Venue, haversine_m
 
 from ._accounts import AccountBook
 from ._claims import ClaimBook

@@ -103,6 +103,26 @@ class ChangeFeed:
         seq = c.execute(sa.select(sa.func.max(change_t.c.seq)).where(change_t.c.seq > since)).scalar()
         return since if seq is None else int(seq)
 
+    def last_seq(self) -> int:
+        """The change log's last sequence number (0 while it is empty)."""
+        with self.engine.connect() as c:
+            return int(c.execute(sa.select(sa.func.coalesce(sa.func.max(change_t.c.seq), 0))).scalar_one())
+
+    def changed_since(self, since: int) -> tuple[int, dict[str, str]]:
+        """Every venue changed after ``since``, each once in the order of its first change, with its
+        status now (``active``, ``merged``…; absent from the venue table: not there), and the last seq read
+        (``since`` when nothing changed). What an index needs to catch up, without the items' state."""
+        with self.engine.connect() as c:
+            rows = c.execute(
+                sa.select(change_t.c.seq, change_t.c.venue_id).where(change_t.c.seq > since).order_by(change_t.c.seq)
+            ).all()
+            ids = list(dict.fromkeys(r.venue_id for r in rows))
+            status = dict.fromkeys(ids, "absent")
+            for chunk in (ids[i : i + _BATCH] for i in range(0, len(ids), _BATCH)):
+                found = c.execute(sa.select(venue_t.c.id, venue_t.c.status).where(venue_t.c.id.in_(chunk)))
+                status.update((r.id, r.status) for r in found)
+        return (rows[-1].seq if rows else since), status
+
     def page(self, since: int = 0, limit: int = 500) -> FeedPage:
         """Changes after ``since`` (a seq), at most ``limit`` venues, each once."""
         limit = max(1, min(limit, MAX_PAGE))

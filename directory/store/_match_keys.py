@@ -11,8 +11,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from directory.schema import Venue
-from directory.schema.blocking import stored_block_keys
+from directory.schema import Venue, stored_block_keys
 
 from ._base import _reader
 from ._bulk import chunks, insert_rows

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from directory.schema import LIST_FIELDS, VENUE_FIELDS
-from directory.schema.placement import precision
+from directory.schema import LIST_FIELDS, VENUE_FIELDS, precision
 
 from ._offers import merge_offers
 

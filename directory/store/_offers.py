@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from directory.schema.geometry import haversine_m
-from directory.schema.offer import Offer, Place, Stop, next_passage, offer_from_record
+from directory.schema import Offer, Place, Stop, haversine_m, next_passage, offer_from_record
 
 from ._bulk import chunks, insert_rows
 from .tables import offer_stop_t, offer_t, venue_t

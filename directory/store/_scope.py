@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from directory.schema.territory import departement_of_insee
+from directory.schema import departement_of_insee
 
 from .tables import venue_t
 

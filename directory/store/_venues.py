@@ -16,8 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from directory.schema import LIST_VOCABULARIES, Venue
-from directory.schema.placement import is_geocoded
+from directory.schema import LIST_VOCABULARIES, Venue, is_geocoded
 
 from ._bulk import insert_rows
 from ._content import CONTENT, is_empty, venue_values

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from directory.schema import LIST_FIELDS, LIST_VOCABULARIES, TEXT_LIST_FIELDS, VENUE_FIELDS, Venue
-from directory.schema.offer import offer_from_record, offer_record
+from directory.schema import (
+    LIST_FIELDS,
+    LIST_VOCABULARIES,
+    TEXT_LIST_FIELDS,
+    VENUE_FIELDS,
+    Venue,
+    offer_from_record,
+    offer_record,
+)
 
 __all__ = ["venue_to_values", "values_to_venue"]
 

@@ -6,5 +6,6 @@ are listed in ``web/app.py``.
 """
 
 from .app import create_app
+from .backoffice import load_secret, mailer_for, password_url
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "load_secret", "mailer_for", "password_url"]

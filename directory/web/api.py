@@ -16,10 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from directory.errors import FieldError, InvalidQuery, StoreNotReady, VenueNotFound
-from directory.export.national import national_row
+from directory.export import national_row
 from directory.places import Place
-from directory.store import is_venue_id
-from directory.store._cards import NearbyCard
+from directory.store import NearbyCard, is_venue_id
 
 from .display import local_now
 from .extent import Extent

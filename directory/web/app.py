@@ -13,7 +13,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from directory.config import Settings
-from directory.export.catalogue_file import read_catalogue_file
+from directory.export import read_catalogue_file
 from directory.places import Gazetteer, load_gazetteer
 from directory.search import SearchIndex, following, open_index, sync
 from directory.store import Store, open_store

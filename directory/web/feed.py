@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from directory.errors import FieldError, InvalidQuery
-from directory.export.national import national_row
-from directory.schema.offer import offer_record
+from directory.export import national_row
+from directory.schema import offer_record
 from directory.store import ChangeFeed, FeedItem, decode_cursor
 
 from .rendering import json_response

@@ -15,8 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from directory.places import Place
-from directory.schema import Venue
-from directory.schema.placement import is_approximate
+from directory.schema import Venue, is_approximate
 from directory.search import CANDIDATE_CAP, MAP_CAP, Hit, SearchIndex, SearchQuery, SearchResult
 from directory.store import Store
 

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from directory.errors import VenueNotFound
-from directory.schema.placement import is_approximate
+from directory.schema import is_approximate
 from directory.store import is_venue_id
 
 from .display import local_now, open_label

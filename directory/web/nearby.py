@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from directory.places import Place
-from directory.store import Store
-from directory.store._cards import NearbyCard
+from directory.store import NearbyCard, Store
 
 from .finder import locate_request
 from .locate import Locator

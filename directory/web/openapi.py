@@ -22,10 +22,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from directory.export.schemas import NATIONAL_SCHEMA_PATH, NATIONAL_SCHEMA_URI, NATIONAL_SCHEMA_VERSION
-from directory.export.territory import TERRITORY_PARAMETERS
-from directory.schema import NATIONAL_FIELDS
-from directory.schema.derived import FILTER_VOCABULARIES
+from directory.export import NATIONAL_SCHEMA_PATH, NATIONAL_SCHEMA_URI, NATIONAL_SCHEMA_VERSION, TERRITORY_PARAMETERS
+from directory.schema import FILTER_VOCABULARIES, NATIONAL_FIELDS
 
 from . import feed
 from .api import MAX_PLACES

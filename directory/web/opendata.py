@@ -41,21 +41,27 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from directory.errors import DirectoryError, InvalidQuery
-from directory.export import WRITERS, Writer, get_writer
-from directory.export.catalogue_file import CatalogueFile
-from directory.export.dcat import ETALAB_2, CatalogMetadata, ContactPoint, Publisher, catalog_graph
-from directory.export.streaming import export_chunks
-from directory.export.territory import (
+from directory.export import (
     DEPARTEMENT,
+    ETALAB_2,
     INSEE,
     MESSAGES,
     POSTCODE,
     SIREN,
     TERRITORY_PARAMETERS,
+    WRITERS,
+    CatalogMetadata,
+    CatalogueFile,
+    ContactPoint,
+    Publisher,
     Territory,
+    Writer,
+    catalog_graph,
+    export_chunks,
+    get_writer,
     territory_from_query,
+    vocabularies_graph,
 )
-from directory.export.vocabularies import vocabularies_graph
 from directory.places import Gazetteer, Place
 from directory.store import Store
 

@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from directory.errors import InvalidQuery, PlaceNotFound
 from directory.schema import Public
-from directory.search.needs import NEEDS
+from directory.search import NEEDS
 
 from .display import local_now, week_hours
 from .orientation import ADAPTED, DAYS, LANGUAGES, MOMENTS, STEPS, Orientation, Step, read_orientation

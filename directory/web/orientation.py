@@ -19,7 +19,7 @@ from starlette.datastructures import QueryParams
 
 from directory.errors import InvalidQuery
 from directory.schema import PriseEnCharge, Public
-from directory.search.needs import NEEDS, Need, need, understand
+from directory.search import NEEDS, Need, need, understand
 
 from .params import WEEKDAY_PARAMS, SearchRequest, read_search
 

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from directory.errors import InvalidQuery, PlaceNotFound
-from directory.schema.derived import DERIVED_VOCABULARIES, FILTER_VOCABULARIES
+from directory.schema import DERIVED_VOCABULARIES, FILTER_VOCABULARIES
 
 from .display import local_now, week_hours
 from .finder import FACETS, FAR_M, Found, find

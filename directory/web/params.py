@@ -17,7 +17,7 @@ from typing import TypeVar
 from starlette.datastructures import QueryParams
 
 from directory.errors import FieldError, InvalidQuery
-from directory.schema.derived import FILTER_VOCABULARIES
+from directory.schema import FILTER_VOCABULARIES
 
 __all__ = [
     "DEFAULT_LIMIT",

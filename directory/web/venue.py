@@ -23,8 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from directory.config import Settings
 from directory.errors import VenueNotFound
 from directory.export import accessible_for_free, descriptions, street_address, venue_type
-from directory.schema import Service, Venue
-from directory.schema.placement import is_approximate
+from directory.schema import Service, Venue, is_approximate
 from directory.store import StoredVenue, is_venue_id
 
 from .display import format_date, local_now, open_label, week_hours

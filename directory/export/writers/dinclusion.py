@@ -33,8 +33,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar, TextIO
 
-from directory.schema import Frais, ModaliteAccompagnement, Offer, Venue
-from directory.schema.placement import is_approximate
+from directory.schema import Frais, ModaliteAccompagnement, Offer, Venue, is_approximate
 
 from ..base import DEFAULT_BASE_URL, ExportVenue, Writer, dump_json
 from ..mappings import (

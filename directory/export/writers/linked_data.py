@@ -48,8 +48,7 @@ from urllib.parse import quote
 
 from rdflib import DCTERMS, RDF, SDO, SKOS, XSD, Graph, Literal, URIRef
 
-from directory.schema import ConditionFrais, ModaliteAcces, Offer
-from directory.schema.week import weekly_ranges
+from directory.schema import ConditionFrais, ModaliteAcces, Offer, weekly_ranges
 
 from ..base import DEFAULT_BASE_URL, ExportVenue, Writer, dump_json, venue_iri, write_json_array
 from ..schema_org import accessible_for_free, descriptions, street_address, venue_type

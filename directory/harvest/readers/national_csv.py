@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from directory.schema import NATIONAL_FIELDS
-from directory.schema.cells import restore
+from directory.schema import NATIONAL_FIELDS, restore
 
 from ._csv import CsvReader, csv_items, open_csv, peek_lines
 from .base import ReadError, ReadItem

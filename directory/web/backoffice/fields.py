@@ -15,8 +15,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from directory.schema import LIST_VOCABULARIES, Vocabulary
-from directory.schema.week import DAYS, editable_week, hhmm, write_week
+from directory.schema import DAYS, LIST_VOCABULARIES, Vocabulary, editable_week, hhmm, write_week
 
 __all__ = [
     "DAY_LABELS",

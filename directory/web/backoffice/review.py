@@ -24,8 +24,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from directory.errors import Forbidden, InvalidQuery
-from directory.schema import fold_key
-from directory.schema.validation import split_items
+from directory.schema import fold_key, split_items
 from directory.search import sync
 from directory.store import InvalidValue, NotPending, PendingVenue, QuarantineItem, Scope, UnknownQuarantined, utcnow
 

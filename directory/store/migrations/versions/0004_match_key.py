@@ -34,7 +34,7 @@ def upgrade() -> None:
 
 def _backfill(connection: sa.Connection) -> None:
     """Keys of the venues already there, as the writer computes them."""
-    from directory.schema.blocking import stored_block_keys  # the same function as the writer's
+    from directory.schema import stored_block_keys
 
     json = ("courriels", "site_web")
     venue = sa.table("venue", sa.column("status"), *(sa.column(n, sa.JSON() if n in json else None) for n in _COLUMNS))
