@@ -4,7 +4,10 @@
 // The list's cards carry their id, rank and point: they become numbered markers,
 // and the map fits them (and the searched place). Every other result of the same
 // search comes from data-points-url as [lat, lon, id] rows, clustered. A marker's
-// card is fetched by id when its popup opens. Without tiles the markers still show.
+// card is fetched by id when its popup opens. Without tiles the markers and the
+// clusters still show (the map sets its own maxZoom: markercluster needs one, and
+// without a tile layer nothing else gives it). Numbered markers sharing a spot are
+// spread around it; Escape closes an open card.
 (function () {
   "use strict";
   var box = document.getElementById("carte");
@@ -13,19 +16,30 @@
   var fallback = box.querySelector(".map-fallback");
   if (fallback) { fallback.remove(); }
 
-  var map = L.map(box, { scrollWheelZoom: false, keyboard: true, zoomControl: false });
+  var MAX_ZOOM = 19;
+  var map = L.map(box, { scrollWheelZoom: false, keyboard: true, zoomControl: false, maxZoom: MAX_ZOOM });
   L.control.zoom({ zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière" }).addTo(map);  // Leaflet's titles are English
   map.attributionControl.setPrefix(false);
   if (data.tiles) {
-    var tiles = L.tileLayer(data.tiles, { maxZoom: 19, attribution: data.attribution || "" });
+    var tiles = L.tileLayer(data.tiles, { maxZoom: MAX_ZOOM, attribution: data.attribution || "" });
     tiles.on("tileerror", function () { box.classList.add("map-no-tiles"); });
     tiles.addTo(map);
   } else {
     box.classList.add("map-no-tiles");
   }
 
-  function numberedIcon(rank) {
-    return L.divIcon({ className: "marker-rank", html: "<span>" + rank + "</span>", iconSize: [30, 30], iconAnchor: [15, 15], popupAnchor: [0, -12] });
+  // A numbered marker; ``shift`` [dx, dy] in pixels moves its icon off the point
+  // (several results at one address), the point itself stays true.
+  function numberedIcon(rank, shift) {
+    var dx = shift ? shift[0] : 0, dy = shift ? shift[1] : 0;
+    return L.divIcon({ className: "marker-rank", html: "<span>" + rank + "</span>", iconSize: [30, 30], iconAnchor: [15 - dx, 15 - dy], popupAnchor: [dx, dy - 12] });
+  }
+  // Results closer than ~10 m share a spot: each gets its place on a small circle around it.
+  function spotOf(point) { return point[0].toFixed(4) + "," + point[1].toFixed(4); }
+  function spread(index, count) {
+    if (count < 2) { return null; }
+    var radius = 14 + 4 * count, angle = -Math.PI / 2 + 2 * Math.PI * index / count;
+    return [Math.round(radius * Math.cos(angle)), Math.round(radius * Math.sin(angle))];
   }
   var plainIcon = L.divIcon({ className: "marker-dot", iconSize: [16, 16], iconAnchor: [8, 8], popupAnchor: [0, -6] });
 
@@ -73,12 +87,21 @@
   var bounds = [];
   var onPage = {};
   var pageLayer = L.layerGroup().addTo(map);
-  document.querySelectorAll("[data-results] > li[data-lat]").forEach(function (card) {
+  var cards = Array.prototype.slice.call(document.querySelectorAll("[data-results] > li[data-lat]"));
+  var pointOf = function (card) { return [parseFloat(card.dataset.lat), parseFloat(card.dataset.lon)]; };
+  var spots = {};
+  cards.forEach(function (card) { var key = spotOf(pointOf(card)); spots[key] = (spots[key] || 0) + 1; });
+  var placed = {};
+  cards.forEach(function (card) {
     var id = card.dataset.id;
-    var point = [parseFloat(card.dataset.lat), parseFloat(card.dataset.lon)];
+    var point = pointOf(card);
+    var key = spotOf(point);
+    var index = placed[key] || 0;
+    placed[key] = index + 1;
+    var shift = spread(index, spots[key]);
     var title = card.querySelector(".card-title a");
     var marker = L.marker(point, {
-      icon: numberedIcon(card.dataset.rank),
+      icon: numberedIcon(card.dataset.rank, shift),
       title: card.dataset.rank + ". " + (title ? title.textContent.trim() : ""),
       alt: card.dataset.rank + ". " + (title ? title.textContent.trim() : ""),
       riseOnHover: true,
@@ -136,10 +159,21 @@
         });
         others.addLayers(markers);
         map.addLayer(others);
+        box.dataset.clustered = String(others.getLayers().length);
         box.dataset.loaded = String(body.points.length);
         if (!bounds.length && markers.length) { map.fitBounds(others.getBounds(), { padding: [24, 24] }); }
       })
       .catch(function () { box.dataset.loaded = "error"; });
   }
+  // Escape closes the open card, wherever the focus is (its link, its marker, the
+  // page): Leaflet only listens while the map box itself has the focus. The
+  // popupclose handler above gives the focus back to the marker.
+  document.addEventListener("keydown", function (event) {
+    var open = map._popup && map.hasLayer(map._popup);
+    if (open && (event.key === "Escape" || event.key === "Esc")) {
+      map.closePopup();
+      event.preventDefault();
+    }
+  });
   box.dataset.ready = "true";
 })();
