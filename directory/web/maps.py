@@ -7,7 +7,8 @@ nearest (what the list can page through); over a territory, all of them (up
 to ``MAP_CAP``). Points
 come as compact rows ``[lat, lon, id]`` (~35 bytes each, so 10,000 venues weigh
 about 350 KB before compression); a marker's card is fetched by id when opened,
-never shipped with the points.
+never shipped with the points. The stops of the results' itinerant offers come beside them
+(``arrets``: place, venue, offer and « prochain passage », ``offers.stop_rows``): places of their own.
 
 The map itself is drawn in the browser by ``static/map.js`` with Leaflet and
 Leaflet.markercluster, served by the app: folium, which wraps the same
@@ -26,6 +27,7 @@ from directory.store import is_venue_id
 
 from .display import local_now, open_label
 from .finder import map_points
+from .offers import stop_rows
 from .params import read_search
 from .rendering import cached_json, render
 
@@ -36,12 +38,15 @@ def points(request: Request) -> Response:
     """``GET /api/carte?…``: the search's results as ``[lat, lon, id]`` rows."""
     state = request.app.state
     search = read_search(request.query_params)
-    place, hits, cap = map_points(state.index, state.locator, search, local_now())
+    now = local_now()
+    place, hits, cap = map_points(state.index, state.locator, search, now)
     body = {
         "lieu": {"label": place.label, "latitude": place.lat, "longitude": place.lon} if place else None,
         "total": len(hits),
         "complet": len(hits) < cap,  # at the cap, more results may lie beyond it
         "points": [[round(h.lat, 5), round(h.lon, 5), h.venue_id] for h in hits],  # type: ignore[arg-type]
+        # The stops of these venues' itinerant offers, places of their own (``offers.stop_rows``).
+        "arrets": stop_rows(state.store, (h.venue_id for h in hits), now),
     }
     return cached_json(request, body, max_age=60)
 

@@ -500,6 +500,13 @@ def schemas() -> dict[str, Any]:
                     "description": "Faux quand les points s'arrêtent au plafond de la carte.",
                 },
                 "points": {"type": "array", "items": point},
+                "arrets": {
+                    "type": "array",
+                    "items": {"type": "array", "minItems": 8, "maxItems": 8},
+                    "description": "Les arrêts de la médiation itinérante des lieux trouvés, lieux à part entière : "
+                    "[latitude, longitude, id du lieu, id de l'offre, numéro de l'arrêt, nom de l'arrêt, "
+                    "nom de l'offre, « Prochain passage … » ou null].",
+                },
             },
             "Tous les résultats d'une recherche qui ont un point, dans l'ordre de la liste.",
         ),

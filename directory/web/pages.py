@@ -20,6 +20,7 @@ from directory.schema import DERIVED_VOCABULARIES, FILTER_VOCABULARIES
 
 from .display import local_now, week_hours
 from .finder import FACETS, FAR_M, Found, find
+from .offers import stops_near
 from .params import WEEKDAY_PARAMS, SearchRequest, printable, read_search
 from .rendering import render
 
@@ -138,6 +139,7 @@ def search_context(
         "print_url": "",
         "empty_store": False,
         "not_found": False,
+        "stops": [],
         "far_km": FAR_M // 1000,
         "tile_url": request.app.state.settings.tile_url,
         "tile_attribution": request.app.state.settings.tile_attribution,
@@ -176,6 +178,10 @@ def search_context(
         # The printable list is a page of the site: a partner's frame may not show it.
         print_url=_url(request, search, "print_results", vue="liste") if route != "embed" else "",
         empty_store=not found.cards and state.store.count_venues() == 0,
+        # Around a place, the stops of itinerant mediation nearby: places of their own (``offers``).
+        stops=stops_near(state.store, found.place.lat, found.place.lon, local_now(), radius_km=search.rayon_km or 15)
+        if found.place is not None and search.page == 1
+        else [],
     )
     return context, 200
 

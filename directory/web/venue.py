@@ -27,6 +27,7 @@ from directory.schema import Service, Venue, is_approximate
 from directory.store import StoredVenue, is_venue_id
 
 from .display import format_date, local_now, open_label, week_hours
+from .offers import offer_views
 from .origins import origins
 from .rendering import absolute_url, render
 
@@ -286,6 +287,7 @@ def venue_page(request: Request) -> Response:
         "report": report,
         "json_ld": json_ld_script(json_ld(venue, page_url, approximate=approximate)),
         "origins": origins(stored.provenance, store.sources.names()) if stored.provenance else [],
+        "offers": offer_views(venue, local_now()),  # its own offers and their stops (``offers``)
     }
     return render(request, "venue.html", context)
 

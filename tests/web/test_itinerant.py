@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Itinerant mediation (issue 15, item 3): an offer with three stops gives three places in the map
+data, in the results around a place and on the venue's page, each with the right « prochain
+passage » at a fixed clock."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from directory.config import Settings
+from directory.places import Gazetteer
+from directory.schema import parse_venue
+from directory.store import SourceInfo, utcnow
+from directory.web import create_app
+
+from .seeding import make_store
+from .test_pages import text_of
+
+#: Monday 7 December 2026, 10:00 in Lyon.
+MONDAY = datetime(2026, 12, 7, 10, 0)
+#: Tuesday 8 December 2026, 10:30: the bus is at the Vénissieux town hall.
+TUESDAY = datetime(2026, 12, 8, 10, 30)
+
+BUS = {
+    "id": "bus-1",
+    "nom": "Association Connexions solidaires",
+    "commune": "Vénissieux",
+    "code_postal": "69200",
+    "code_insee": "69259",
+    "adresse": "10 avenue Jean Jaurès",
+    "date_maj": "2026-11-02",
+    "latitude": 45.7001,
+    "longitude": 4.8805,
+    "itinerance": "Itinérant",
+    "offres": [
+        {
+            "id": "bus-numerique",
+            "nom": "Bus numérique",
+            "description": "Un conseiller numérique et six ordinateurs, sans rendez-vous.",
+            "services": ["Aide aux démarches administratives"],
+            "frais_a_charge": ["Gratuit"],
+            "arrets": [
+                {
+                    "nom": "Mairie de Vénissieux",
+                    "adresse": "5 avenue Marcel Houël",
+                    "code_postal": "69200",
+                    "commune": "Vénissieux",
+                    "latitude": 45.6975,
+                    "longitude": 4.8859,
+                    "horaires": "Tu 09:00-12:00",
+                },
+                {
+                    "nom": "Centre social de Bron",
+                    "adresse": "2 rue Paul Pic",
+                    "code_postal": "69500",
+                    "commune": "Bron",
+                    "latitude": 45.7386,
+                    "longitude": 4.9133,
+                    "horaires": "Th 14:00-17:00",
+                },
+                {
+                    "nom": "Marché de Saint-Fons",
+                    "adresse": "place Roger Salengro",
+                    "code_postal": "69190",
+                    "commune": "Saint-Fons",
+                    "latitude": 45.7086,
+                    "longitude": 4.8533,
+                    "dates": ["2026-12-12T09:00/2026-12-12T12:00"],
+                },
+            ],
+        }
+    ],
+}
+EXPECTED_MONDAY = {
+    "Mairie de Vénissieux": "Prochain passage demain à 9\u00a0h",
+    "Centre social de Bron": "Prochain passage jeudi à 14\u00a0h",
+    "Marché de Saint-Fons": "Prochain passage samedi à 9\u00a0h",
+}
+
+
+@pytest.fixture(scope="module")
+def itinerant(places: Gazetteer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Starlette, str]:
+    folder = tmp_path_factory.mktemp("itinerant")
+    store = make_store(folder)
+    result = parse_venue(BUS)
+    assert result.venue is not None, result.problems
+    with store.writer() as w:
+        w.ensure_source(SourceInfo("src", "Source test"))
+        venue_id = w.apply("src", "bus-1", result.venue, at=utcnow()).venue_id
+    return create_app(Settings(data_dir=folder), store, places), venue_id
+
+
+@pytest.fixture
+async def client(itinerant: tuple[Starlette, str]) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=itinerant[0]), base_url="http://testserver") as c:
+        yield c
+
+
+def at(monkeypatch: pytest.MonkeyPatch, when: datetime) -> None:
+    """The pages' clock, fixed (each page module reads ``local_now`` when asked)."""
+    for module in ("maps", "pages", "venue"):
+        monkeypatch.setattr(f"directory.web.{module}.local_now", lambda: when)
+
+
+@pytest.mark.anyio
+async def test_three_stops_are_three_places_in_the_map_data(client, itinerant, monkeypatch) -> None:
+    at(monkeypatch, MONDAY)
+    body = (await client.get("/api/carte", params={"lieu": "69200"})).json()
+    assert [row[2] for row in body["points"]] == [itinerant[1]]  # the structure, once
+    stops = body["arrets"]
+    assert len(stops) == 3
+    assert {row[5]: row[7] for row in stops} == EXPECTED_MONDAY
+    assert {(row[0], row[1]) for row in stops} == {(45.6975, 4.8859), (45.7386, 4.9133), (45.7086, 4.8533)}
+    assert all(row[2] == itinerant[1] and row[3] == "bus-numerique" and row[6] == "Bus numérique" for row in stops)
+    assert sorted(row[4] for row in stops) == [0, 1, 2]
+
+
+@pytest.mark.anyio
+async def test_while_the_bus_is_there_the_stop_says_so(client, monkeypatch) -> None:
+    at(monkeypatch, TUESDAY)
+    stops = (await client.get("/api/carte", params={"lieu": "69200"})).json()["arrets"]
+    labels = {row[5]: row[7] for row in stops}
+    assert labels["Mairie de Vénissieux"] == "Sur place en ce moment"
+    assert labels["Centre social de Bron"] == "Prochain passage jeudi à 14\u00a0h"
+
+
+@pytest.mark.anyio
+async def test_the_results_around_a_place_list_the_stops_as_places_of_their_own(client, monkeypatch) -> None:
+    at(monkeypatch, MONDAY)
+    r = await client.get("/", params={"lieu": "69200"})
+    assert r.status_code == 200
+    section = re.search(r'<section class="stops-near".*?</section>', r.text, re.S)
+    assert section is not None
+    cards = re.findall(r'<li class="card stop-card".*?</li>', section.group(0), re.S)
+    assert len(cards) == 3
+    texts = [text_of(card) for card in cards]
+    assert texts[0].startswith("Mairie de Vénissieux")  # the nearest first
+    for name, label in EXPECTED_MONDAY.items():  # text_of reads no-break spaces as spaces
+        assert any(name in text and label.replace("\u00a0", " ") in text for text in texts), (name, texts)
+    assert all("Bus numérique, par Association Connexions solidaires" in text for text in texts)
+
+
+@pytest.mark.anyio
+async def test_the_venue_page_lists_the_stops_with_their_next_passage(client, itinerant, monkeypatch) -> None:
+    at(monkeypatch, MONDAY)
+    r = await client.get(f"/lieux/{itinerant[1]}")
+    assert r.status_code == 200
+    page = text_of(r.text)
+    assert "Ce que propose ce lieu" in page and "Bus numérique" in page
+    assert "ses arrêts et ses prochains passages" in page
+    stops = re.search(r'<ol class="stops".*?</ol>', r.text, re.S)
+    assert stops is not None
+    items = [text_of(item) for item in re.findall(r"<li>.*?</li>", stops.group(0), re.S)]
+    assert [item.split(",")[0].strip() for item in items] == list(EXPECTED_MONDAY)  # in the offer's order
+    for item, label in zip(items, EXPECTED_MONDAY.values()):
+        assert label.replace("\u00a0", " ") in item
+    assert "mardi 9 h – 12 h" in items[0]
+    assert "samedi 12 décembre 2026, 9 h – 12 h" in items[2]
