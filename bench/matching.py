@@ -1,12 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Blocking and scoring cost on the real files (Hinaura + conseillers numériques).
+"""Blocking and scoring cost on the real files (Hinaura + conseillers numériques), up to 100k records.
 
-    .venv/bin/python bench/matching.py [--datasets fixtures/sources] [--copies 1] [--max-block 200]
+    .venv/bin/python bench/matching.py [--records 100000] [--datasets fixtures/sources] [--max-block 200]
+    .venv/bin/python bench/matching.py --small      # the real ~3.4k records once: what the tests run
 
-``--copies k`` tiles the ~3.4k real records k times, each copy moved 20° of
-longitude away with its postcode, phone and e-mails made distinct: a country k
-times larger with the same density, to see whether time grows with n (blocking)
-or with n² (the national pipeline's de-duplication, performance.md §6).
+The ~3.4k real records are tiled until there are ``--records`` of them (``--copies k``
+tiles them k times instead), each copy moved 20° of longitude away with its
+postcode, phone and e-mails made distinct: a country that many times larger with
+the same density, to see whether time grows with n (blocking) or with n² (the
+national pipeline's de-duplication, performance.md §6). Prints the pairs compared
+out of all n(n-1)/2, the time to block and to score them, and the decisions.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ def load(datasets: Path) -> list[Candidate]:
     return items
 
 
-def tile(items: list[Candidate], copies: int) -> list[Candidate]:
+def tile(items: list[Candidate], copies: int, limit: int | None = None) -> list[Candidate]:
     out = list(items)
     for k in range(1, copies):
         for c in items:
@@ -53,17 +56,27 @@ def tile(items: list[Candidate], copies: int) -> list[Candidate]:
                     ),
                 )
             )
-    return out
+            if limit is not None and len(out) >= limit:
+                return out[:limit]
+    return out[:limit] if limit is not None else out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", type=Path, default=ROOT / "fixtures" / "sources")
-    parser.add_argument("--copies", type=int, default=1)
+    parser.add_argument("--records", type=int, default=100_000, help="records to match (real ones tiled)")
+    parser.add_argument("--copies", type=int, default=None, help="tile the real records this many times instead")
     parser.add_argument("--max-block", type=int, default=200)
+    parser.add_argument("--small", action="store_true", help="the real records once (~3.4k): a few seconds")
     args = parser.parse_args()
 
-    items = tile(load(args.datasets), args.copies)
+    real = load(args.datasets)
+    if args.small:
+        items = real
+    elif args.copies is not None:
+        items = tile(real, args.copies)
+    else:
+        items = tile(real, -(-args.records // len(real)), limit=args.records)
     stats = BlockingStats()
     t0 = time.perf_counter()
     pairs = list(candidate_pairs(items, max_block=args.max_block, stats=stats))

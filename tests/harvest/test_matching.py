@@ -11,7 +11,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import random
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -266,6 +269,58 @@ def test_different_house_numbers_disagree():
     assert score(a, c).parts["address"] == 1.0
 
 
+@pytest.mark.parametrize(
+    ("left", "right", "address"),
+    [
+        ("17-21 avenue Jean Jaurès", "19 av. Jean Jaurès", 1.0),  # a building on several numbers
+        ("22-24 rue Dubois Meynardie", "24 RUE DUBOIS MEYNARDIE", 1.0),
+        ("27 B rue de la Paix", "27bis rue de la Paix", 1.0),
+        ("3bis place Jules Grandclément", "3 bis Place Jules Grandclément", 1.0),
+        ("28t rue de la Fontaine", "28 ter rue La Fontaine", 1.0),
+        ("12 rue de la Paix", "12 bis rue de la Paix", 0.9),  # a suffix on one side only
+        ("17-21 avenue Jean Jaurès", "23 avenue Jean Jaurès", 0.0),
+        ("27 B rue de la Paix", "27 ter rue de la Paix", 0.0),
+    ],
+)
+def test_house_number_forms(left, right, address):
+    assert score(venue(adresse=left), venue(adresse=right)).parts["address"] == pytest.approx(address)
+
+
+def test_a_france_services_under_its_hosts_name_at_its_door_is_one_place():
+    host = venue(
+        nom="Maison des initiatives et des services de Marennes",
+        adresse="22-24 rue Dubois Meynardie",
+        latitude=45.82235,
+        longitude=-1.10834,
+        pivot="20002381000019",
+    )
+    fs = dataclasses.replace(
+        host, nom="France Services Marennes Oléron", adresse="24 rue Dubois Meynardie", pivot="79430922900019"
+    )
+    s = score(host, fs)
+    assert s.veto is None and s.decision == "match" and "hosted:france_services" in s.signs
+    elsewhere = dataclasses.replace(fs, adresse="10 rue du Maréchal Foch")  # the host's other building
+    assert score(host, elsewhere).decision == "distinct"
+    library = dataclasses.replace(host, nom="Médiathèque de Marennes")  # a library does not run a France Services
+    assert score(library, fs).decision == "distinct"
+
+
+def test_same_door_and_same_phone_is_one_place_whatever_the_names():
+    arche = venue(nom="L'Arche", adresse="79 avenue de la République", telephone="+33475000000")
+    ccas = dataclasses.replace(arche, nom="Centre communal d'action sociale", adresse="79 AV DE LA REPUBLIQUE")
+    assert score(arche, ccas).decision == "match" and "strong" in score(arche, ccas).signs
+    hall = dataclasses.replace(arche, nom="Mairie de Valence")  # a town hall houses the CCAS: two services
+    assert score(hall, ccas).decision == "distinct"
+
+
+def test_a_mobile_unit_is_never_its_stop():
+    site = venue(nom="Déclic espace socio-culturel", adresse="26 avenue Jean Jaurès", latitude=45.29, longitude=3.37)
+    bus = dataclasses.replace(site, nom="B-bus France Services")
+    assert score(site, bus).decision == "distinct" and "mobile_unit" in score(site, bus).signs
+    stop = dataclasses.replace(bus, adresse="Place des Provinces", latitude=45.30)
+    assert score(bus, stop).decision == "distinct"  # two stops of one bus
+
+
 def test_two_communes_are_never_merged_automatically():
     a = venue(
         nom="Club informatique",
@@ -421,8 +476,8 @@ def test_precision_and_recall_on_labelled_pairs(labelled, matching_figures):
     records, pairs = labelled
     m = evaluate(records, pairs)
     matching_figures.append(report("Auvergne-Rhône-Alpes", m))
-    assert m["precision"] >= 0.95
-    assert m["recall"] >= 0.8
+    assert m["fp"] == 0  # no false merge: the set gives 1.000, and a single one is a regression
+    assert m["recall"] >= 0.93
 
 
 def test_precision_holds_without_coordinates(labelled, matching_figures):
@@ -430,7 +485,7 @@ def test_precision_holds_without_coordinates(labelled, matching_figures):
     records, pairs = labelled
     m = evaluate(records, pairs, strip_right_point=True)
     matching_figures.append(report("sans coordonnées à droite", m))
-    assert m["precision"] >= 0.95
+    assert m["fp"] == 0
 
 
 def test_precision_on_the_holdout(labelled, matching_figures):
@@ -439,7 +494,89 @@ def test_precision_on_the_holdout(labelled, matching_figures):
     holdout = json.loads((FIXTURES / "holdout.json").read_text(encoding="utf-8"))
     m = evaluate(records, holdout)
     matching_figures.append(report("contrôle hors région", m))
-    assert m["precision"] >= 0.95
+    assert m["fp"] == 0
+
+
+# ── the second labelled set (issue 14): tuning part, judged part, kinds ──────
+#: Kinds whose pairs must never be merged, whatever else they share (fixtures/matching/README.md).
+MUST_STAY_APART = ("mobile", "fs-neighbours", "assoc-sites")
+
+
+@pytest.fixture(scope="module")
+def labelled2() -> tuple[dict[str, Venue], list[dict[str, str]]]:
+    raw = json.loads((FIXTURES / "records-2.json").read_text(encoding="utf-8"))
+    records = {}
+    for key, row in raw.items():
+        parsed = parse_venue(row)
+        assert parsed.venue is not None, (key, parsed.errors)
+        records[key] = parsed.venue
+    return records, json.loads((FIXTURES / "pairs-2.json").read_text(encoding="utf-8"))
+
+
+def confusion(
+    records: dict[str, Venue], pairs: list[dict[str, str]], strip: bool = False
+) -> Counter[tuple[str, str, str]]:
+    """(kind, label, decision) → pairs."""
+    out: Counter[tuple[str, str, str]] = Counter()
+    for p in pairs:
+        right = records[p["right"]]
+        if strip:
+            right = dataclasses.replace(right, latitude=None, longitude=None)
+        out[(p["kind"], p["label"], score(records[p["left"]], right).decision)] += 1
+    return out
+
+
+def test_second_set_is_well_formed(labelled2):
+    records, pairs = labelled2
+    assert len(pairs) >= 400 + 150 and len({frozenset((p["left"], p["right"])) for p in pairs}) == len(pairs)
+    assert all(p["left"] in records and p["right"] in records and p["note"] and p["kind"] for p in pairs)
+    assert {p["part"] for p in pairs} == {"tuning", "judged"}
+    kinds = {p["kind"] for p in pairs if p["label"] == "match"}
+    assert {"fs-hosted", "far-points", "house-number", "org-service"} <= kinds
+    assert all(any(p["kind"] == k for p in pairs) for k in MUST_STAY_APART)
+
+
+@pytest.mark.parametrize("part", ["tuning", "judged"])
+def test_precision_and_recall_on_the_second_set(labelled2, matching_figures, part):
+    """The tuning part chose the rules; the judged part was scored once they were fixed (its figures
+    are the honest ones: 0.981 / 0.981 then, one false merge: two Groupe SOS services at 102 rue Amelot)."""
+    records, pairs = labelled2
+    chosen = [p for p in pairs if p["part"] == part]
+    m = evaluate(records, chosen)
+    title = "second jeu, part de réglage" if part == "tuning" else "second jeu, part jugée après réglage"
+    matching_figures.append(report(title, m))
+    assert m["precision"] >= 0.95 and m["recall"] >= 0.9
+
+
+def test_confusion_by_kind_on_the_second_set(labelled2, matching_figures):
+    records, pairs = labelled2
+    table = confusion(records, pairs)
+    matching_figures.append("second jeu, confusion par type (étiquette→décision) :")
+    for kind in sorted({k for k, _, _ in table}):
+        cells = ", ".join(f"{label}→{decision} {n}" for (k, label, decision), n in sorted(table.items()) if k == kind)
+        matching_figures.append(f"  {kind} : {cells}")
+    assert all(table[(k, "match", "match")] > 0 for k in ("fs-hosted", "far-points", "house-number", "org-service"))
+
+
+def test_no_pair_that_must_stay_apart_is_merged(labelled2):
+    """Mobile units, France Services of two communes, sites of one body: never merged, with or
+    without their points."""
+    records, pairs = labelled2
+    apart = [p for p in pairs if p["kind"] in MUST_STAY_APART]
+    assert len(apart) >= 80
+    for strip in (False, True):
+        merged = {k: n for (k, _, decision), n in confusion(records, apart, strip).items() if decision == "match"}
+        assert merged == {}, (strip, merged)
+
+
+def test_matching_bench_small_mode_runs_and_prints_its_figures():
+    root = FIXTURES.parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, "bench/matching.py", "--small"], cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "paires sur" in done.stdout and "µs/paire" in done.stdout and "décisions" in done.stdout
 
 
 def test_blocking_finds_every_labelled_pair(labelled):
