@@ -3,7 +3,7 @@
 validation, geocoding, matching and merging, runs and their reports."""
 
 from .fetch import Fetcher
-from .geocode import BanGeocoder, GeocodeCache
+from .geocode import BanGeocoder, FoundAddress, GeocodeCache, Geocoder
 from .importer import ImportReport, RowProblem, import_file, source_for_file
 from .lock import INTERRUPTED, fail_interrupted_runs, harvest_lock
 from .readers import READERS, Reader, ReadError, reader_for
@@ -28,6 +28,8 @@ __all__ = [
     "source_for_file",
     "BanGeocoder",
     "GeocodeCache",
+    "Geocoder",
+    "FoundAddress",
     "Fetcher",
     "INTERRUPTED",
     "fail_interrupted_runs",

@@ -39,6 +39,7 @@ __all__ = [
     "BanAnswer",
     "BanGeocoder",
     "CommuneGeocoder",
+    "FoundAddress",
     "GeocodeCache",
     "GeocodeRequest",
     "GeocodeResult",
@@ -161,8 +162,21 @@ class BanAnswer:
         return self.latitude is not None and self.longitude is not None
 
 
+@dataclass(frozen=True)
+class FoundAddress:
+    """The geocoder's best answer for a free text (what a person typed), as it read it."""
+
+    latitude: float
+    longitude: float
+    score: float
+    label: str | None = None
+    citycode: str | None = None
+    postcode: str | None = None
+
+
 class Geocoder(Protocol):
-    """The geocoding edge: requests in, one result per placeable request out."""
+    """The geocoding edge: requests in, one result per placeable request out; or one free text in,
+    its best answer out (the public search's « around an address »)."""
 
     def geocode(
         self, requests: Sequence[GeocodeRequest], *, connection: sa.Connection | None = None
@@ -171,6 +185,10 @@ class Geocoder(Protocol):
 
         ``connection``: the caller's open transaction, for anything stored on the way.
         """
+        ...
+
+    def search(self, text: str) -> FoundAddress | None:
+        """The best answer for a free text; None when there is none, or no readable one, or no geocoder."""
         ...
 
 
@@ -277,6 +295,10 @@ class CommuneGeocoder:
                 results[req.key] = GeocodeResult(req.key, *point, method="commune", reason=NO_GEOCODER)
         return results
 
+    def search(self, text: str) -> FoundAddress | None:
+        """No free-text addresses without a BAN."""
+        return None
+
     def _commune(self, req: GeocodeRequest) -> Commune | None:
         if req.code_insee and (c := self.places.commune(req.code_insee)) is not None:
             return c
@@ -327,7 +349,8 @@ class BanGeocoder(CommuneGeocoder):
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        self.url = f"{base_url.rstrip('/')}/search/csv/"
+        self.base_url = base_url.rstrip("/")
+        self.url = f"{self.base_url}/search/csv/"
         self.client = client
         self.cache = cache
         super().__init__(places)
@@ -377,6 +400,19 @@ class BanGeocoder(CommuneGeocoder):
             if result is not None:
                 results[req.key] = result
         return results
+
+    def search(self, text: str) -> FoundAddress | None:
+        """One ``GET /search/`` (limit 1), never retried (a person is waiting): the answer as the BAN
+        gives it, None when it gives none, an unreadable one, or cannot be reached. Whether it is sure
+        enough is the caller's judgement (``score``)."""
+        try:
+            response = self.client.get(f"{self.base_url}/search/", params={"q": text, "limit": 1})
+            response.raise_for_status()
+            features = response.json().get("features") or []
+        except (httpx.HTTPError, ValueError, AttributeError) as err:
+            log.warning("geocoder unavailable for a search: %s", err)
+            return None
+        return _found_address(features[0]) if isinstance(features, list) and features else None
 
     # -- acceptance -------------------------------------------------------
 
@@ -505,6 +541,26 @@ class BanGeocoder(CommuneGeocoder):
             log.info("le géocodeur a répondu %d, nouvel essai dans %.1f s", status, wait)
             self.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _found_address(feature: object) -> FoundAddress | None:
+    """A ``GET /search/`` feature read defensively: the answer is not ours, anything odd is no answer."""
+    if not isinstance(feature, dict):
+        return None
+    props, geometry = feature.get("properties"), feature.get("geometry")
+    if not isinstance(props, dict) or not isinstance(geometry, dict):
+        return None
+    try:
+        lon, lat = (float(v) for v in geometry["coordinates"][:2])
+        score = float(props.get("score", 0))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+    def text(key: str) -> str | None:
+        value = props.get(key)
+        return value if isinstance(value, str) and value else None
+
+    return FoundAddress(lat, lon, score, text("label"), text("citycode"), text("postcode"))
 
 
 def _request_csv(batch: Sequence[_Row]) -> bytes:

@@ -9,7 +9,6 @@ and the page offers the communes whose names come closest.
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from collections import OrderedDict
@@ -17,12 +16,11 @@ from collections import OrderedDict
 import httpx
 
 from directory.errors import FieldError, PlaceNotFound
+from directory.harvest import BanGeocoder, Geocoder
 from directory.places import Gazetteer, Place, fold
 from directory.schema import haversine_m, in_france
 
 __all__ = ["Locator", "suggest_places"]
-
-log = logging.getLogger("directory.web")
 
 #: An address answer below this score is more likely wrong than right.
 MIN_ADDRESS_SCORE = 0.5
@@ -65,14 +63,17 @@ class Locator:
 
     :param places: the offline gazetteer.
     :param geocoder_url: the BAN API root (``https://api-adresse.data.gouv.fr``);
-        empty: addresses are not understood, only postcodes and communes.
+        empty: addresses are not understood, only postcodes and communes. The
+        harvest's ``BanGeocoder`` asks it: one client of the BAN for the whole product.
     :param client: the HTTP client for the geocoder (tests give one).
     """
 
     def __init__(self, places: Gazetteer, geocoder_url: str = "", client: httpx.Client | None = None) -> None:
         self.places = places
-        self.geocoder_url = geocoder_url.rstrip("/")
-        self._client = client
+        self.geocoder: Geocoder | None = None
+        if geocoder_url:
+            client = client or httpx.Client(timeout=TIMEOUT_S)
+            self.geocoder = BanGeocoder(geocoder_url, client=client, cache=None, places=places)
         # Addresses the BAN placed: a results page, its map data, its next page and
         # each filter ask again for the same text. Failures are not kept (they may pass).
         self._found: OrderedDict[str, Place] = OrderedDict()
@@ -112,7 +113,7 @@ class Locator:
 
     def _address(self, text: str) -> Place | None:
         """Ask the BAN for an address (None when not configured, unsure or unreachable)."""
-        if not self.geocoder_url or not any(ch.isalpha() for ch in text):
+        if self.geocoder is None or not any(ch.isalpha() for ch in text):
             return None
         key = fold(text)
         with self._lock:
@@ -128,43 +129,16 @@ class Locator:
         return place
 
     def _ask_ban(self, text: str) -> Place | None:
-        """One ``GET /search/`` (limit 1); the answer only if sure enough and in France."""
-        try:
-            client = self._client or httpx.Client(timeout=TIMEOUT_S)
-            try:
-                response = client.get(f"{self.geocoder_url}/search/", params={"q": text, "limit": 1})
-            finally:
-                if self._client is None:
-                    client.close()
-            response.raise_for_status()
-            features = response.json().get("features") or []
-        except (httpx.HTTPError, ValueError, AttributeError) as err:
-            log.warning("geocoder unavailable for a search: %s", err)
-            return None
-        if not features or not isinstance(features[0], dict):
-            return None
-        props, geometry = features[0].get("properties"), features[0].get("geometry")
-        if not isinstance(props, dict) or not isinstance(geometry, dict):
-            return None
-        try:
-            lon, lat = (float(v) for v in geometry["coordinates"][:2])
-            score = float(props.get("score", 0))
-        except (KeyError, TypeError, ValueError):
-            return None
-        if score < MIN_ADDRESS_SCORE or not in_france(lat, lon):
+        """The geocoder's answer, only if sure enough and in France."""
+        found = self.geocoder.search(text) if self.geocoder is not None else None
+        if found is None or found.score < MIN_ADDRESS_SCORE or not in_france(found.latitude, found.longitude):
             return None
         return Place(
-            label=(_text(props, "label") or text)[:200],
-            lat=lat,
-            lon=lon,
+            label=(found.label or text)[:200],
+            lat=found.latitude,
+            lon=found.longitude,
             kind="adresse",
-            insee=_text(props, "citycode"),
-            postcode=_text(props, "postcode"),
+            insee=found.citycode,
+            postcode=found.postcode,
             departement=None,
         )
-
-
-def _text(props: dict[str, object], key: str) -> str | None:
-    """A text property of the geocoder's answer (anything else is ignored: it is not ours)."""
-    value = props.get(key)
-    return value if isinstance(value, str) and value else None

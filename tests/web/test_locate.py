@@ -8,6 +8,7 @@ stands in for it (its one-address ``GET /search/``) on loopback.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -102,3 +103,15 @@ def test_a_malformed_geocoder_answer_is_no_answer(places: Gazetteer, answer: dic
     except PlaceNotFound:
         return
     assert place.label == "12 rue de Meaux" and place.kind == "adresse"  # a label that is not text is not used
+
+
+def test_one_client_speaks_to_the_ban() -> None:
+    """The public search and the harvest ask the BAN through one client (``harvest.BanGeocoder``):
+    no other module names its routes."""
+    package = Path(__file__).resolve().parents[2] / "directory"
+    speaking = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "/search/" in path.read_text(encoding="utf-8")
+    )
+    assert speaking == ["harvest/geocode.py"]
