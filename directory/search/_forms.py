@@ -26,8 +26,8 @@ from functools import lru_cache
 
 __all__ = ["MIN_LENGTH", "base_form"]
 
-#: Shorter words are left as typed (« bus », « pc », « cv », « des »).
-MIN_LENGTH = 4
+#: Shorter words are left as typed (« ants », « bus », « cv », « des »): acronyms more than plurals.
+MIN_LENGTH = 5
 
 # Feminine endings → masculine, longest first; applied after the plural is dropped.
 _FEMININE = (

@@ -21,7 +21,16 @@ from directory.places import fold
 from . import synonyms
 from ._forms import base_form
 
-__all__ = ["Alternative", "STOP_WORDS", "TextPlan", "WordGroup", "allowed_typos", "analyze", "engine_text"]
+__all__ = [
+    "Alternative",
+    "STOP_WORDS",
+    "TextPlan",
+    "WordGroup",
+    "allowed_key_typos",
+    "allowed_typos",
+    "analyze",
+    "engine_text",
+]
 
 #: Elided articles (the tokenizer splits "l'espace" into "l", "espace") and
 #: function words: left out of a query of several words, never of the index.
@@ -73,6 +82,14 @@ def allowed_typos(word: str) -> int:
     if any(c.isdigit() for c in word):
         return 0
     return 2 if len(word) >= 9 else 1 if len(word) >= 5 else 0
+
+
+def allowed_key_typos(word: str) -> int:
+    """Typos forgiven against the synonym table's keys, the words people type most: as
+    ``allowed_typos``, and one from 4 letters already (« mial », « wfii »)."""
+    if any(c.isdigit() for c in word):
+        return 0
+    return max(allowed_typos(word), 1 if len(word) >= 4 else 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +166,12 @@ def _phrase(text: str, weight: float, vocab: Vocabulary) -> Alternative:
     return Alternative(text, "phrase", weight, min(vocab.df(w) for w in words))
 
 
-def _corrections(word: str, edits: int, vocab: Vocabulary) -> list[tuple[str, int]]:
+def _corrections(word: str, vocab: Vocabulary) -> list[tuple[str, int]]:
     """The nearest words of the vocabulary and of the synonym table's keys, at their smallest distance."""
-    found = [*vocab.correct(word, edits), *((k, d) for k, d in synonyms.nearest_keys(word, edits) if not vocab.df(k))]
+    edits, key_edits = allowed_typos(word), allowed_key_typos(word)
+    found = vocab.correct(word, edits) if edits else []
+    if key_edits:
+        found += [(k, d) for k, d in synonyms.nearest_keys(word, key_edits) if not vocab.df(k)]
     best = min((d for _t, d in found), default=0)
     return [(t, d) for t, d in found if d == best][:MAX_CORRECTIONS]
 
@@ -172,9 +192,8 @@ def _word_group(word: str, last: bool, vocab: Vocabulary) -> WordGroup:
         if prefix_df > df:
             add(Alternative(word, "prefix", WEIGHT_PREFIX, prefix_df))
     synonyms_of = list(synonyms.expand(word))
-    edits = allowed_typos(word)
-    if edits and not synonyms_of and sum(a.df for a in alts.values()) < FEW_MATCHES:
-        for term, distance in _corrections(word, edits, vocab):
+    if not synonyms_of and sum(a.df for a in alts.values()) < FEW_MATCHES:
+        for term, distance in _corrections(word, vocab):
             weight = WEIGHT_TYPO[distance]
             for form in vocab.forms(term) or (term,):
                 add(Alternative(form, "word", weight, vocab.df(form)))
@@ -216,7 +235,7 @@ def engine_text(text: str) -> str:
     (« tablettes » → « tablette »), to be matched against the documents' base forms."""
     words = []
     for word in fold(text).split():
-        edits = allowed_typos(word)
+        edits = allowed_key_typos(word)
         if edits and not synonyms.expand(word):
             nearest = synonyms.nearest_keys(word, edits)
             if nearest:

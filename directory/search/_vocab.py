@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from functools import cached_property
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from ._forms import base_form
 
@@ -65,8 +65,9 @@ class IndexStats:
         return min(self.n_docs, sum(self.terms.get((name, c), 0) for c in codes))
 
     def correct(self, word: str, max_edits: int) -> list[tuple[str, int]]:
-        """Words of the vocabulary within ``max_edits`` edits of ``word``: those at the
-        smallest distance found, most frequent first, as ``(word, distance)``."""
+        """Words of the vocabulary within ``max_edits`` edits of ``word`` (a letter added, dropped,
+        replaced, or two neighbours swapped: « tbalette »), those at the smallest distance found,
+        most frequent first, as ``(word, distance)``."""
         key = (word, max_edits)
         found = self._corrections.get(key)
         if found is None:
@@ -75,9 +76,7 @@ class IndexStats:
             for length in range(len(word) - max_edits, len(word) + max_edits + 1):
                 choices = by_length.get(length)
                 if choices:
-                    matches = process.extract(
-                        word, choices, scorer=Levenshtein.distance, score_cutoff=max_edits, limit=None
-                    )
+                    matches = process.extract(word, choices, scorer=OSA.distance, score_cutoff=max_edits, limit=None)
                     candidates.extend((term, int(distance)) for term, distance, _i in matches if term != word)
             best = min((d for _t, d in candidates), default=0)
             found = sorted(((t, d) for t, d in candidates if d == best), key=lambda td: (-self.df(td[0]), td[0]))

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from directory.places import fold
 from directory.schema import Service
@@ -108,9 +108,9 @@ def expand(words: str) -> tuple[str, ...]:
 
 
 def nearest_keys(word: str, max_edits: int) -> list[tuple[str, int]]:
-    """One-word keys within ``max_edits`` edits of ``word`` (and not ``word``): those at the
-    smallest distance, as ``(key, distance)``."""
-    matches = process.extract(word, _ONE_WORD_KEYS, scorer=Levenshtein.distance, score_cutoff=max_edits, limit=None)
+    """One-word keys within ``max_edits`` edits of ``word`` (and not ``word``; a swap of two
+    neighbouring letters is one edit): those at the smallest distance, as ``(key, distance)``."""
+    matches = process.extract(word, _ONE_WORD_KEYS, scorer=OSA.distance, score_cutoff=max_edits, limit=None)
     found = [(key, int(distance)) for key, distance, _i in matches if key != word]
     best = min((d for _k, d in found), default=0)
     return sorted((k, d) for k, d in found if d == best)

@@ -97,12 +97,15 @@ def test_plurals_and_word_forms_find_the_same_places(index, demo_venues):
 
 
 def test_one_typo_in_a_word_people_type_often(index):
-    """« smarphone », « tablete »: words of the synonym table are found despite a typo,
-    with their synonyms, even when no venue's text holds the word itself."""
+    """« smarphone », « tablete », « wfii »: words of the synonym table are found despite a typo
+    (from four letters, two swapped letters counting as one), with their synonyms, even when no
+    venue's text holds the word itself."""
     smartphone = ids(index, text="smartphone")
     assert smartphone and ids(index, text="smarphone") == smartphone
     assert ids(index, text="tablete") == ids(index, text="tablette")
     assert ids(index, text="ordinateurs") == ids(index, text="ordinateur")
+    assert ids(index, text="wfii") == ids(index, text="wifi") != set()  # four letters, two swapped
+    assert ids(index, text="tbalette") == ids(index, text="tablette")
 
 
 def test_synonyms_of_needs(index, demo_venues):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from directory.places import fold
 from directory.search import IndexDocument
 from directory.search._forms import base_form
-from directory.search._text import allowed_typos, analyze, engine_text
+from directory.search._text import allowed_key_typos, allowed_typos, analyze, engine_text
 from directory.search._vocab import IndexStats
 from directory.search.synonyms import GROUPS, expand, meili_synonyms
 
@@ -79,13 +79,12 @@ def test_base_forms_of_plurals_and_feminines():
         "demarches": "demarche",
         "locaux": "local",
         "bureaux": "bureau",
-        "jeux": "jeu",
         "administratives": "administratif",
         "sociales": "social",
         "personnelles": "personnel",
     }
     assert {w: base_form(w) for w in pairs} == pairs
-    kept = ("pass", "bus", "paris", "cv", "caf", "numerique", "informatique", "3d")
+    kept = ("pass", "bus", "ants", "paris", "cv", "caf", "numerique", "informatique", "3d")
     assert [base_form(w) for w in kept] == list(kept)
 
 
@@ -112,6 +111,15 @@ def test_a_word_found_in_few_documents_is_also_corrected():
     assert frequent.fts_match() == '"mediatheque"'  # type: ignore[union-attr]  # found often: left as typed
 
 
+def test_one_typo_in_a_four_letter_key_and_swapped_letters_count_as_one():
+    assert allowed_key_typos("mial") == 1 and allowed_typos("mial") == 0 and allowed_key_typos("caf") == 0
+    texts = {a.text for a in analyze("mial", stats(courriel=20)).groups[0].alternatives}  # type: ignore[union-attr]
+    assert {"mail", "courriel"} <= texts
+    assert analyze("tbalette", stats(tablette=50)).fts_match().startswith('("tablette"')  # type: ignore[union-attr]
+    assert analyze("cqf", stats(caf=50)).estimate == 0  # type: ignore[union-attr]  # three letters: as typed
+
+
 def test_engine_text_sends_base_forms_and_corrected_keys():
     assert engine_text("Tablettes smarphone Démarches") == "tablette smartphone demarche"
     assert engine_text("médiath") == "mediath"
+    assert engine_text("mial wfii") == "mail wifi"
