@@ -143,7 +143,6 @@ def orient_slip(request: Request) -> Response:
         venue_url=lambda venue_id: absolute_url(request, "venue", venue_id=venue_id),
         bring=what_to_bring([s for n in orientation.needs for s in n.services]),
         qr=qr_svg_data_uri(slip_url) if picked else "",
-        slip_url=slip_url,
         today=today,
     )
     return render(request, "orienter/fiche.html", context, status=200 if referral is not None else 400)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -18,12 +19,15 @@ import pytest
 from starlette.applications import Starlette
 
 from directory.config import Settings
+from directory.schema import Frais, ModaliteAcces, ModaliteAccompagnement, Public
+from directory.store import SourceInfo, utcnow
 from directory.web import create_app
 
 from ..serving import ServerThread
 from .browsing import VIEWPORTS, all_violations
+from .seeding import make_store
 from .test_orient import SCENARIO
-from .test_venue import pdf_pages
+from .test_venue import pdf_pages, worst_case_venue
 
 pytestmark = pytest.mark.browser
 
@@ -209,5 +213,51 @@ def test_around_me_with_javascript_keeps_the_point_in_the_address(browser: Any, 
         assert dict(parse_qsl(urlsplit(page.url).query)) == state
         page.goto(f"{server}/orienter/lieux?{urlsplit(page.url).query}")
         assert "Lieux autour de votre position (Lyon" in page.locator("h1").inner_text()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def longest_server(places, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Three of the longest venues we expect (every service, long name, address and hours), side by side."""
+    folder = tmp_path_factory.mktemp("orient-longest")
+    store = make_store(folder)
+    with store.writer() as w:
+        w.ensure_source(SourceInfo("reseau-test", "Réseau test"))
+        for n in range(3):
+            venue = worst_case_venue()
+            venue = replace(
+                venue,
+                id=f"long-{n}",
+                nom=f"{venue.nom} {n}",
+                latitude=46.2566 + n / 1000,
+                modalites_acces=list(ModaliteAcces),
+                modalites_accompagnement=list(ModaliteAccompagnement),
+                publics_specifiquement_adresses=[Public.JEUNES],
+                frais_a_charge=[Frais.PAYANT],
+                conditions_frais=[],
+            )
+            w.apply("reseau-test", venue.id, venue, at=utcnow())
+    app = create_app(Settings(data_dir=folder), store, places)
+    with ServerThread(app, name="orient-longest") as base_url:
+        yield base_url
+
+
+def test_the_longest_slip_still_prints_on_one_page(browser: Any, longest_server: str) -> None:
+    """Every reason and every check on three long venues: still one A4 page."""
+    asked = {
+        **SCENARIO,
+        "lieu": "01100",
+        "adapte": ["surdite", "handicaps-moteurs", "langues-etrangeres-autres"],
+        "sans_rdv": "1",
+        "telephone": "1",
+    }
+    context = browser.new_context(locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.goto(f"{longest_server}/orienter/fiche?{urlencode(asked, doseq=True)}")
+        assert page.locator(".oslip-place").count() == 3
+        assert page.locator(".oslip-check").count() == 3
+        assert pdf_pages(page.pdf(format="A4", print_background=True)) == 1
     finally:
         context.close()
