@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ._models import RowValues
 from .tables import account_event_t, account_t, login_failure_t
 
 __all__ = ["Account", "AccountBook", "AccountEvent", "AccountExists", "UnknownAccount", "token_digest"]
@@ -61,7 +62,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _account(row: Mapping[str, Any]) -> Account:
+def _account(row: RowValues) -> Account:
     return Account(
         pk=row["pk"],
         login=row["login"],

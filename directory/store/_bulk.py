@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 __all__ = ["chunks", "insert_rows"]
 
@@ -50,6 +51,20 @@ def insert_rows(connection: sa.Connection, table: sa.Table, rows: Sequence[Mappi
     connection.exec_driver_sql(sql, list(zip(*values)))
 
 
+def _constant_default(column: sa.Column[Any]) -> Any:
+    """The value a column takes when a row leaves it out (its Python-side constant default), else None."""
+    default = column.default
+    return default.arg if isinstance(default, ScalarElementColumnDefault) else None
+
+
+def inserted_pk(result: sa.CursorResult[Any]) -> int:
+    """The primary key the database gave the row an ``INSERT`` of one row made."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the INSERT gave back no primary key")
+    return int(key[0])
+
+
 def _statement(dialect: sa.Dialect, table: sa.Table, given: tuple[str, ...]) -> _Statement:
     key = (dialect.name, table.name, given)
     found = _STATEMENTS.get(key)
@@ -72,7 +87,7 @@ def _statement(dialect: sa.Dialect, table: sa.Table, given: tuple[str, ...]) -> 
         columns = tuple(
             (
                 name,
-                table.c[name].default.arg if name not in given else None,
+                _constant_default(table.c[name]) if name not in given else None,
                 table.c[name].type.dialect_impl(dialect).bind_processor(dialect),
                 isinstance(getattr(table.c[name].type, "impl", table.c[name].type), _REPEATED),
             )

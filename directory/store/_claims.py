@@ -13,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ._accounts import AccountBook
+from ._bulk import inserted_pk
 from ._scope import Scope
 from .tables import claim_t, venue_t
 
@@ -54,11 +55,13 @@ class ClaimBook:
                 )
             ).scalar()
             if found is None:
-                found = c.execute(
-                    claim_t.insert().values(
-                        login=login, venue_id=venue_id, message=message, status="open", created_at=at
+                found = inserted_pk(
+                    c.execute(
+                        claim_t.insert().values(
+                            login=login, venue_id=venue_id, message=message, status="open", created_at=at
+                        )
                     )
-                ).inserted_primary_key[0]
+                )
         (claim,) = self.list(pks=[found], status=None)
         return claim
 

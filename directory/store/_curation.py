@@ -152,7 +152,7 @@ def same_value(left: Any, right: Any) -> bool:
             return None
         return value.isoformat() if isinstance(value, date) else value
 
-    return norm(left) == norm(right)
+    return bool(norm(left) == norm(right))
 
 
 def _text(value: Any) -> str:

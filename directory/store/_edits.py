@@ -35,7 +35,7 @@ from ._curation import (
     corrected_many,
     locked_with,
 )
-from ._models import jsonable
+from ._models import RowValues, jsonable
 from ._writer_base import WriterBase
 from .codec import venue_to_values
 from .tables import prov_t, venue_t
@@ -205,13 +205,13 @@ class EditsMixin(WriterBase):
                 record.update(latitude=commune.lat, longitude=commune.lon, geo_method="commune")
             else:
                 record["geo_method"] = None
-        ((venue_id, pk, filled),) = self._new_venues(None, [record], at, actor)  # type: ignore[arg-type]
+        ((venue_id, pk, filled),) = self._new_venues(None, [record], at, actor)
         self._lock(pk, [*CORRECTABLE, "geo_method", HELD], actor, at)
         return Curated(venue_id, filled, filled, tuple(result.problems))
 
     # -- shared by the person's edits --------------------------------------------
 
-    def _active_row(self, venue_id: str) -> Mapping[str, Any]:
+    def _active_row(self, venue_id: str) -> RowValues:
         row = (
             self.c.execute(sa.select(venue_t).where(venue_t.c.id == venue_id, venue_t.c.status == "active"))
             .mappings()
@@ -235,7 +235,7 @@ class EditsMixin(WriterBase):
 
     def _correct(
         self,
-        row: Mapping[str, Any],
+        row: RowValues,
         raw: Mapping[str, Any],
         actor: str,
         at: datetime,

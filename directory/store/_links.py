@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["LinksMixin"]
 
 
-def _filled(column: sa.Column) -> sa.ColumnElement[bool]:
+def _filled(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
     """SQL for ``not is_empty(value)``: JSON lists hold ``null`` or ``[]`` when empty."""
     if isinstance(column.type, sa.JSON):
         return column.is_not(None) & sa.cast(column, sa.Text).not_in(["null", "[]"])

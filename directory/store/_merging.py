@@ -19,7 +19,7 @@ from ._content import CONTENT, venue_values
 from ._curation import HELD
 from ._match_keys import KEY_COLUMNS
 from ._merge import Contribution, merge_records
-from ._models import ApplyOutcome, jsonable
+from ._models import ApplyOutcome, RowValues, jsonable
 from ._proposals import Candidate, proposed, settle_proposals
 from ._writer_base import WriterBase
 from .tables import link_t, prov_t, source_t, venue_t
@@ -139,7 +139,7 @@ class MergingMixin(WriterBase):
 
     def _write_merged(
         self,
-        row: Mapping[str, Any],
+        row: RowValues,
         contributions: list[Contribution],
         locked: set[str],
         given: Mapping[str, str | None],

@@ -16,6 +16,7 @@ from directory.schema import LIST_VOCABULARIES, Venue
 
 __all__ = [
     "ApplyOutcome",
+    "RowValues",
     "Nearby",
     "Provenance",
     "RawRecord",
@@ -26,6 +27,10 @@ __all__ = [
     "jsonable",
     "utcnow",
 ]
+
+#: Values by column name, as a query gives them (``.mappings()``) or as code builds them (a dict).
+#: SQLAlchemy types a ``RowMapping``'s keys as names or columns, which ``Mapping[str, Any]`` refuses.
+RowValues = Mapping[Any, Any]
 
 
 def utcnow() -> datetime:

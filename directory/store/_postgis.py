@@ -70,7 +70,7 @@ class PostgisStore(Store):
         radius_km: float | None,
         filter: VenueFilter | None,
         columns: tuple[sa.ColumnElement[Any], ...] = (),
-    ) -> sa.Select:
+    ) -> sa.Select[Any]:
         """The SQL ``nearest`` runs, for inspection and benchmarks.
 
         The radius is applied outside a KNN subquery, never as ``ST_DWithin``

@@ -147,12 +147,12 @@ def settle_proposals(
     if not venues:
         return
     p = proposal_t.c
-    known: dict[int, dict[tuple[str, str, str], sa.Row[Any]]] = {}
+    known: dict[int, dict[tuple[str, str, str], sa.Row[*tuple[Any, ...]]]] = {}
     for chunk in chunks(sorted(venues), 1000):
-        for row in c.execute(
+        for stored in c.execute(
             sa.select(p.pk, p.venue_pk, p.field, p.source_id, p.value_hash, p.status).where(p.venue_pk.in_(chunk))
         ):
-            known.setdefault(row.venue_pk, {})[(row.field, row.source_id, row.value_hash)] = row
+            known.setdefault(stored.venue_pk, {})[(stored.field, stored.source_id, stored.value_hash)] = stored
     if not known and not any(venues.values()):
         return
     obsolete: list[int] = []

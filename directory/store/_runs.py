@@ -9,7 +9,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ._bulk import insert_rows
+from ._bulk import insert_rows, inserted_pk
 from ._models import RawRecord, SourceInfo, utcnow
 from ._sources import SourceState
 from ._writer_base import WriterBase
@@ -38,10 +38,11 @@ class RunsMixin(WriterBase):
             self.c.execute(source_t.insert().values(id=source.id, created_at=at or utcnow(), **values))
 
     def start_run(self, source_id: str, at: datetime | None = None, *, kind: str = "import") -> int:
-        result = self.c.execute(
-            run_t.insert().values(source_id=source_id, started_at=at or utcnow(), status="running", kind=kind)
+        return inserted_pk(
+            self.c.execute(
+                run_t.insert().values(source_id=source_id, started_at=at or utcnow(), status="running", kind=kind)
+            )
         )
-        return result.inserted_primary_key[0]
 
     def save_state(self, state: SourceState) -> None:
         """Remember validators, cursor and run ids of a source for its next run."""

@@ -4,7 +4,7 @@ venues left without records (or they point to the venue their record was merged 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -66,6 +66,7 @@ class WithdrawalMixin(WriterBase):
         )
         if seen_since is not None:
             query = query.where(link_t.c.last_seen < seen_since)
+        current: Sequence[sa.Row[str, int]]
         if only is not None:
             current = [
                 row

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from directory.schema import CommuneLookup
 
     from ._curation import Curated
-    from ._models import ApplyOutcome
+    from ._models import ApplyOutcome, RowValues
     from ._venues import Prepared
 
 __all__ = ["WriterBase"]
@@ -80,11 +80,11 @@ class WriterBase:
         ) -> Curated: ...
         def withdraw_venue(self, venue_id: str, actor: str, at: datetime, reason: str | None = None) -> None: ...
         def restore_venue(self, venue_id: str, actor: str, at: datetime) -> Curated: ...
-        def _active_row(self, venue_id: str) -> Mapping[str, Any]: ...
+        def _active_row(self, venue_id: str) -> RowValues: ...
         def _lock(self, pk: int, fields: Collection[str], actor: str, at: datetime) -> None: ...
         def _correct(
             self,
-            row: Mapping[str, Any],
+            row: RowValues,
             raw: Mapping[str, Any],
             actor: str,
             at: datetime,
