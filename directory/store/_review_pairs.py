@@ -5,11 +5,12 @@ venue; and people's decisions on pairs of records (match / distinct)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeGuard
 
 import sqlalchemy as sa
 
+from ._models import RowValues
 from ._scope import Scope
 from .tables import decision_t, link_t, review_t, venue_t
 
@@ -17,8 +18,11 @@ __all__ = ["feeds", "read_match_decisions", "read_review_item", "read_review_ite
 
 _REVIEW_BATCH = 200  # review pairs read at a time, the stale ones left out
 
+#: A row of ``record_links``: a record's link, with its venue's id, status and commune.
+Link = sa.Row[*tuple[Any, ...]]
 
-def record_links(c: sa.Connection, keys: Sequence[str]) -> dict[str, sa.Row[Any]]:
+
+def record_links(c: sa.Connection, keys: Sequence[str]) -> dict[str, Link]:
     """The link of each of these ``source:record`` keys the directory has (withdrawn ones too),
     with the status of its venue."""
     pairs = {tuple(key.split(":", 1)) for key in keys if ":" in key}
@@ -42,7 +46,7 @@ def record_links(c: sa.Connection, keys: Sequence[str]) -> dict[str, sa.Row[Any]
     return {f"{r.source_id}:{r.record_id}": r for r in rows}
 
 
-def _pair_item(row: Mapping[str, Any], left: sa.Row[Any], right: sa.Row[Any]) -> dict[str, Any]:
+def _pair_item(row: RowValues, left: Link, right: Link) -> dict[str, Any]:
     """A review pair as ``Store.review_items`` gives it: its row, what each record says, their venues."""
     return {
         **row,
@@ -53,7 +57,7 @@ def _pair_item(row: Mapping[str, Any], left: sa.Row[Any], right: sa.Row[Any]) ->
     }
 
 
-def feeds(link: sa.Row[Any] | None) -> bool:
+def feeds(link: Link | None) -> TypeGuard[Link]:
     """The record (a ``record_links`` row) currently feeds an active venue."""
     return link is not None and link.withdrawn_at is None and link.record is not None and link.status == "active"
 
