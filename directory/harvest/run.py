@@ -26,7 +26,6 @@ from directory.errors import SourceUnavailable
 from directory.schema import CommuneLookup, OpeningHours, Problem, Severity, Venue, fold_key, parse_venue
 from directory.store import Incoming, RawRecord, SourceState, Store, Writer, utcnow
 
-from . import federation
 from ._collector import collector_tuned
 from ._hours import text_to_osm
 from ._identity import FIRST, REPEAT, FileIds, earlier_payload, loads
@@ -36,7 +35,7 @@ from .encoding import decode, encoding_note
 from .fetch import Fetcher, FetchResult
 from .geocode import NO_GEOCODER, UNAVAILABLE, CommuneGeocoder, Geocoder, GeocodeRequest, needs_geocoding
 from .importer import RowProblem
-from .readers import ReadItem
+from .readers import READERS, ReadItem
 from .readers.base import ReadError
 from .sources import SourceConfig
 
@@ -195,8 +194,8 @@ def _harvest(run: _Run, fetcher: Fetcher, now: datetime | None) -> HarvestReport
         report.notes.append(f"{waiting} lieux sont au centre de leur commune : la source est relue pour les géocoder")
     state.config_hash = source.fingerprint
     try:
-        feed = source.format == federation.FORMAT
-        bodies = (federation.fetch_feed if feed else _fetch)(fetcher, source, state, report)
+        following = READERS[source.format].following  # a change feed is fetched from its cursor
+        bodies = (following.fetch if following is not None else _fetch)(fetcher, source, state, report)
         if bodies is None:
             report.status = "unchanged"
             report.notes.append("rien n'a changé depuis la dernière moisson : la source répond « non modifié »")
@@ -361,8 +360,8 @@ def _apply(
             )
         if recompute and (changed := writer.remerge_source(source.id, at)):
             report.notes.append(f"{changed} lieux recalculés avec le nouveau fichier de la source")
-        if source.format == federation.FORMAT:  # a feed says what to withdraw; absence means nothing
-            federation.finish_feed(writer, source, state, pages, report, at)
+        if (following := READERS[source.format].following) is not None:  # a feed says what to withdraw
+            following.finish(writer, source, state, pages, report, at)
         elif cut:
             report.status = "partial"
             report.notes.append(

@@ -8,6 +8,7 @@ from pathlib import Path
 from .base import Reader, ReadError, ReadItem
 from .dinclusion import DataInclusionReader
 from .geojson import GeoJsonReader
+from .instance_feed import FeedReader
 from .national_csv import NationalCsvReader
 from .national_json import NationalJsonReader
 from .table_csv import TableCsvReader
@@ -28,6 +29,7 @@ READERS: dict[str, type[Reader]] = {
     GeoJsonReader.format: GeoJsonReader,
     XlsxReader.format: XlsxReader,
     DataInclusionReader.format: DataInclusionReader,
+    FeedReader.format: FeedReader,  # "instance-feed": another instance's change feed
 }
 
 

@@ -8,7 +8,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, ClassVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Protocol
 
 import orjson
 
@@ -16,7 +16,16 @@ from directory.schema import Problem
 
 from ..encoding import DecodedText, decode
 
-__all__ = ["Reader", "ReadItem", "ReadError"]
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from directory.store import SourceState, Writer
+
+    from ..fetch import Fetcher, FetchResult
+    from ..run import HarvestReport
+    from ..sources import SourceConfig
+
+__all__ = ["Following", "Reader", "ReadItem", "ReadError"]
 
 
 class ReadError(Exception):
@@ -33,6 +42,28 @@ class ReadItem:
     problems: list[Problem] = field(default_factory=list)
 
 
+class Following(Protocol):
+    """How a harvest takes a format that is a change feed rather than a file or an API's pages."""
+
+    def fetch(
+        self, fetcher: Fetcher, source: SourceConfig, state: SourceState, report: HarvestReport
+    ) -> list[FetchResult] | None:
+        """Every page since the source's cursor; None when nothing is new."""
+        ...
+
+    def finish(
+        self,
+        writer: Writer,
+        source: SourceConfig,
+        state: SourceState,
+        pages: list[FetchResult],
+        report: HarvestReport,
+        at: datetime,
+    ) -> None:
+        """Withdraw what the pages said is gone (never by absence), and keep the new cursor."""
+        ...
+
+
 class Reader(abc.ABC):
     """Turns the bytes of one file into records.
 
@@ -45,6 +76,9 @@ class Reader(abc.ABC):
     format: ClassVar[str]
     media_types: ClassVar[tuple[str, ...]] = ()
     extensions: ClassVar[tuple[str, ...]] = ()
+    #: For a change feed, how a harvest fetches it and what it withdraws; None (files, an API's
+    #: pages): the run fetches every page, and what is no longer there is withdrawn.
+    following: ClassVar[Following | None] = None
 
     def __init__(self) -> None:
         self.encoding: str | None = None

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Following another instance's change feed (``format = "instance-feed"``).
+"""Another instance's change feed (``format = "instance-feed"``): a reader that follows.
 
 A source of kind ``instance`` whose ``url`` is the other instance's
 ``/api/changes`` is harvested incrementally: the first run takes everything,
@@ -15,6 +15,10 @@ lineage names this instance is skipped.
 
 For echoes to stop, the source's ``publisher`` must be the other instance's
 ``instance_name`` (its DIRECTORY_INSTANCE_NAME, compared without case or accents).
+
+The reader is registered in ``READERS`` like every format; what makes it a
+feed is its ``following`` (``base.Following``): the run asks the registry how
+to fetch a source and what to withdraw, and never names this format.
 """
 
 from __future__ import annotations
@@ -28,41 +32,21 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from directory.errors import SourceUnavailable
 from directory.store import SourceState
 
-from .encoding import DecodedText
-from .fetch import Fetcher, FetchResult
-from .readers import READERS
-from .readers.base import Reader, ReadError, ReadItem, payload_of
+from ..encoding import DecodedText
+from ..fetch import Fetcher, FetchResult
+from .base import Reader, ReadError, ReadItem, payload_of
 
 if TYPE_CHECKING:
     from directory.store import Writer
 
-    from .run import HarvestReport
-    from .sources import SourceConfig
+    from ..run import HarvestReport
+    from ..sources import SourceConfig
 
-__all__ = ["FORMAT", "FeedReader", "fetch_feed", "finish_feed"]
+__all__ = ["FORMAT", "FeedFollowing", "FeedReader", "fetch_feed", "finish_feed"]
 
 FORMAT = "instance-feed"
 _MAX_PAGES = 10_000
 _TOMBSTONES = ("withdraw", "merge")
-
-
-class FeedReader(Reader):
-    """One page of a change feed: the venues of its ``upsert`` items (tombstones are handled by the run)."""
-
-    format = FORMAT
-    media_types = ("application/json",)
-    extensions = ()
-
-    def read_text(self, decoded: DecodedText) -> Iterator[ReadItem]:
-        for position, item in enumerate(_page(decoded.text)["items"], start=1):
-            venue = item.get("venue") if isinstance(item, dict) else None
-            if not isinstance(venue, dict):
-                continue
-            record = {**venue, "id": str(item.get("venue_id") or venue.get("id") or "")}
-            yield ReadItem(position, record, payload_of(item))
-
-
-READERS.setdefault(FORMAT, FeedReader)
 
 
 def _page(text: str | bytes) -> dict[str, Any]:
@@ -146,3 +130,27 @@ def finish_feed(
         if merges:
             report.notes.append(f"{merges} fusions suivies : l'instance suivie a fusionné ces lieux avec d'autres")
     state.cursor = cursor
+
+
+class FeedFollowing:
+    """How a harvest takes a change feed (``base.Following``): from its cursor, withdrawing what it says."""
+
+    fetch = staticmethod(fetch_feed)
+    finish = staticmethod(finish_feed)
+
+
+class FeedReader(Reader):
+    """One page of a change feed: the venues of its ``upsert`` items (tombstones: ``finish_feed``)."""
+
+    format = FORMAT
+    media_types = ("application/json",)
+    extensions = ()
+    following = FeedFollowing()
+
+    def read_text(self, decoded: DecodedText) -> Iterator[ReadItem]:
+        for position, item in enumerate(_page(decoded.text)["items"], start=1):
+            venue = item.get("venue") if isinstance(item, dict) else None
+            if not isinstance(venue, dict):
+                continue
+            record = {**venue, "id": str(item.get("venue_id") or venue.get("id") or "")}
+            yield ReadItem(position, record, payload_of(item))
