@@ -35,6 +35,7 @@ from .encoding import decode, encoding_note
 from .fetch import Fetcher, FetchResult
 from .geocode import NO_GEOCODER, UNAVAILABLE, CommuneGeocoder, Geocoder, GeocodeRequest, needs_geocoding
 from .importer import RowProblem
+from .offer_rows import group_offer_rows
 from .readers import READERS, ReadItem
 from .readers.base import ReadError
 from .sources import SourceConfig
@@ -319,7 +320,7 @@ def _apply(
     with run.store.writer() as writer:
         batch.writer = writer
         cut = False  # the body's last record was cut short: a broken transfer, whatever HTTP said
-        for item in _items(source, pages, report.notes):
+        for item in group_offer_rows(source.offers, _items(source, pages, report.notes)):
             report.fetched += 1
             problems = list(item.problems)
             cut = cut or any(p.code == "truncated_row" for p in problems)

@@ -35,6 +35,7 @@ from directory.store import SourceInfo
 from ._samples import SampleFailure, compare_sample
 from .bounds import DEFAULT_DEADLINE_S, Bounds
 from .mapping import ColumnCheck, MappingError, RecordMapping
+from .offer_rows import OfferRows, OfferTemplates, compile_offers, with_offers
 from .readers import READERS, Reader, ReadError
 
 __all__ = [
@@ -211,6 +212,7 @@ class SourceConfig(BaseModel):
     reader: dict[str, Any] = Field(default_factory=dict)
     pagination: Pagination | None = None
     mapping: RecordMapping | None = None
+    offers: OfferRows | OfferTemplates | None = None  # [offers] or [[offers]] (``offer_rows``)
     samples: list[Sample] = Field(default_factory=list)
 
     _file: Path | None = PrivateAttr(default=None)
@@ -307,6 +309,11 @@ class SourceConfig(BaseModel):
             return RecordMapping.from_table(value)
         except MappingError as err:
             raise ValueError(str(err).removeprefix("mapping.").removeprefix("mapping : ")) from err
+
+    @field_validator("offers", mode="before")
+    @classmethod
+    def _offers(cls, value: Any) -> OfferRows | OfferTemplates | None:
+        return compile_offers(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> SourceConfig:
@@ -405,10 +412,10 @@ class SourceConfig(BaseModel):
         return ColumnCheck(self.mapping, header_row="header_row" in getattr(READERS[self.format], "options", ()))
 
     def map(self, raw: Mapping[str, Any], *, today: date | None = None) -> tuple[dict[str, Any], list[Problem]]:
-        """The national record for one raw record (unchanged when there is no ``[mapping]``)."""
-        if self.mapping is None:
-            return dict(raw), []
-        return self.mapping.apply(raw, today=today)
+        """The national record for one raw record (unchanged when there is no ``[mapping]``), with the
+        offers of its rows when the source has ``[offers]``."""
+        mapped, problems = (dict(raw), []) if self.mapping is None else self.mapping.apply(raw, today=today)
+        return with_offers(self.offers, raw, mapped, problems, today=today)
 
 
 def load_source(path: str | Path) -> SourceConfig:
