@@ -102,7 +102,7 @@ class LinksMixin(WriterBase):
             "geo_longitude": point[1] if point else None,
         }
 
-    def _first_provenance(self, pks: list[int], source_id: str, at: datetime) -> None:
-        """Every filled field of these new venues comes from ``source_id``: the database writes
-        the ~20 rows of each venue (:data:`_FIRST_PROVENANCE`), with no work per row here."""
+    def _first_provenance(self, pks: list[int], source_id: str | None, at: datetime) -> None:
+        """Every filled field of these new venues comes from ``source_id`` (None: a person made them):
+        the database writes the ~20 rows of each venue (:data:`_FIRST_PROVENANCE`), with no work per row here."""
         self.c.execute(_FIRST_PROVENANCE, {"pks": pks, "source_id": source_id, "at": at})

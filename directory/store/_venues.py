@@ -132,7 +132,12 @@ class VenuesMixin(WriterBase):
             if link is not None and link.fingerprint == p.fingerprint and link.withdrawn_at is None:
                 outcomes[p.record_id] = ApplyOutcome("", "unchanged")  # its venue id is filled below
                 continue
-            pk = target if target is not None else link.venue_pk
+            if target is not None:
+                pk = target
+            elif link is not None:
+                pk = link.venue_pk
+            else:  # a record with neither a link nor a target was created above, with the fresh ones
+                raise AssertionError(f"record {p.record_id} was neither created nor linked")
             values = self._link_values(p, pk, at)
             if link is None:
                 self.c.execute(
@@ -249,7 +254,7 @@ class VenuesMixin(WriterBase):
         return dict(rows.all())
 
     def _venue_id(self, pk: int) -> str:
-        return self.c.execute(sa.select(venue_t.c.id).where(venue_t.c.pk == pk)).scalar_one()
+        return str(self.c.execute(sa.select(venue_t.c.id).where(venue_t.c.pk == pk)).scalar_one())
 
     def venue_names(self, venue_ids: Sequence[str]) -> dict[str, str]:
         """Venue id → name, for reports."""
