@@ -36,8 +36,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from directory.schema import Problem, fold_key
-from directory.schema.offer import OFFER_TERMS
+from directory.schema import OFFER_TERMS, Problem, fold_key
 
 from ._mapping_spec import MappingError, compile_expr, is_blank, resolve
 from .mapping import RecordMapping

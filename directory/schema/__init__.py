@@ -12,7 +12,7 @@ from .folding import fold, fold_key, unaccent
 from .geometry import EARTH_RADIUS_M, haversine_m
 from .hours import HoursError, OpeningHours, OpenState
 from .legacy import is_legacy, migrate_legacy
-from .offer import Place, Stop, next_passage, offer_from_record, offer_record
+from .offer import OFFER_TERMS, Place, Stop, next_passage, offer_from_record, offer_record
 from .placement import COMMUNE_CENTRE, PRECISION_CODES, Precision, ban_method, is_approximate, is_geocoded, precision
 from .problems import MESSAGES, Problem, Severity
 from .territory import DEPARTEMENT_CODE, INSEE_CODE, POSTCODE, SIREN, CommuneLookup, departement_of_insee, in_france
@@ -109,6 +109,7 @@ __all__ = [
     "Place",
     "Stop",
     "next_passage",
+    "OFFER_TERMS",
     "offer_from_record",
     "offer_record",
 ]
