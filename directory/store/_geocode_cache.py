@@ -16,11 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ._bulk import chunks
-from .tables import GeocodeCacheRow
+from .tables import geocode_t as _cache_t
 
 __all__ = ["geocode_answers", "keep_geocode_answers"]
 
-_cache_t: sa.Table = GeocodeCacheRow.__table__  # type: ignore[assignment]
 _CHUNK = 500
 
 
