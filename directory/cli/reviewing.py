@@ -41,6 +41,23 @@ def review(ctx: click.Context, limit: int) -> None:
     )
 
 
+@review.command("fusions")
+@click.option("--limit", default=50, show_default=True, help="Nombre de paires affichées.")
+@click.pass_obj
+def fusions(settings: Settings, limit: int) -> None:
+    """Paires fusionnées sans personne, avec ce qui les a fait fusionner."""
+    store = open_settings_store(settings, upgrade=True)
+    items = store.merged_pairs(limit=limit)
+    if not items:
+        click.echo("Aucune fusion automatique.")
+        return
+    for item in items:
+        click.echo(f"{item['score']:.2f}  {item['left_key']}  =  {item['right_key']}  → {item['left_venue']}")
+        click.echo(f"      {' · '.join(pair_evidence(item['parts'] or {}, item['left'], item['right']))}")
+        for side in ("left", "right"):
+            click.echo(f"      {item[f'{side}_key']} : {_place(item[side])}")
+
+
 def _place(record: dict[str, Any]) -> str:
     """« Médiathèque Jean Macé — 2 rue de la Gare, 69003 Lyon »: what a person needs to tell two venues apart."""
     return f"{record['nom']} — {record['adresse']}, {record['code_postal']} {record['commune']}"

@@ -50,6 +50,8 @@ _HOSTED = {
 
 def _signs(signs: Sequence[str]) -> list[str]:
     words = []
+    if "far_points_same_address" in signs:  # says « même adresse » itself
+        signs = [sign for sign in signs if sign != "same_address"]
     for sign in signs:
         if sign.startswith("hosted:"):
             found = [_HOSTED[w] for w in sign[7:].split("+") if w in _HOSTED]

@@ -130,9 +130,20 @@ class Resolution:
 
     attach_to: dict[str, str] = field(default_factory=dict)  # record id → existing venue id
     follows: dict[str, str] = field(default_factory=dict)  # record id → record id of the same run it joins
-    review: list[dict[str, Any]] = field(default_factory=list)  # doubtful pairs for people
-    merges: list[dict[str, Any]] = field(default_factory=list)  # the pairs merged without a person, with their evidence
+    # The pairs for the store's review table (``Writer.add_review_items``): doubtful ones for people,
+    # and those merged without a person (``status`` ``merged``), kept with their evidence.
+    review: list[dict[str, Any]] = field(default_factory=list)
     keys: dict[str, set[str]] = field(default_factory=dict)  # record id → its blocking keys, computed once
+
+    @property
+    def doubtful(self) -> list[dict[str, Any]]:
+        """The pairs waiting for a person."""
+        return [p for p in self.review if p.get("status", "open") == "open"]
+
+    @property
+    def merges(self) -> list[dict[str, Any]]:
+        """The pairs merged without a person, with their evidence."""
+        return [p for p in self.review if p.get("status") == MERGED]
 
 
 def resolve(
@@ -213,12 +224,14 @@ def _best_match(
         return None
     _, venue_id, s = matches[0]
     if index.entries[venue_id].record_keys:
-        result.merges.append(_pair(key, index.entries[venue_id].record_keys[0], s))
+        result.review.append({**_pair(key, index.entries[venue_id].record_keys[0], s), "status": MERGED})
     return venue_id
 
 
 #: The sign a pair carries when its record matched several venues.
 SEVERAL = "several_venues"
+#: The status of a pair merged without a person (``Store.merged_pairs``).
+MERGED = "merged"
 
 
 def _pair(left: str, right: str, s: Score, *extra: str) -> dict[str, Any]:

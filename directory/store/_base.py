@@ -17,6 +17,7 @@ from directory.schema import EARTH_RADIUS_M, VENUE_FIELDS, Venue, haversine_m
 from ._accounts import AccountBook
 from ._claims import ClaimBook
 from ._feedback import SourceFeedback, source_feedback
+from ._merged_pairs import read_merged_pairs
 from ._models import (
     Nearby,
     Provenance,
@@ -421,6 +422,12 @@ class Store(abc.ABC):
         venues is in it."""
         with self.engine.connect() as c:
             return read_review_items(c, limit, scope)
+
+    def merged_pairs(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The pairs matching merged without a person, best score first, as ``review_items`` gives
+        them: with the parts and the signs that made them one venue (their evidence)."""
+        with self.engine.connect() as c:
+            return read_merged_pairs(c, limit)
 
     # -- nearest -----------------------------------------------------------
 

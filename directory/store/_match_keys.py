@@ -126,7 +126,11 @@ class MatchKeysMixin(WriterBase):
         return found
 
     def add_review_items(self, items: Sequence[Mapping[str, Any]], run_id: int | None, at: datetime) -> int:
-        """Queue doubtful pairs (``left_key``, ``right_key``, ``score``, ``parts``); known pairs are skipped."""
+        """Queue doubtful pairs (``left_key``, ``right_key``, ``score``, ``parts``); known pairs are skipped.
+        An item with ``status`` ``merged`` is a pair matching merged without a person, kept with its
+        evidence for the back office (``Store.merged_pairs``), not queued.
+
+        :returns: how many pairs were queued for a person."""
         added = 0
         for item in items:
             left, right = sorted((item["left_key"], item["right_key"]))
@@ -134,16 +138,17 @@ class MatchKeysMixin(WriterBase):
                 sa.select(review_t.c.pk).where(review_t.c.left_key == left, review_t.c.right_key == right)
             ).first()
             if known is None:
+                status = item.get("status", "open")
                 self.c.execute(
                     review_t.insert().values(
                         left_key=left,
                         right_key=right,
                         score=item["score"],
                         parts=dict(item["parts"]),
-                        status="open",
+                        status=status,
                         run_id=run_id,
                         created_at=at,
                     )
                 )
-                added += 1
+                added += status == "open"
         return added

@@ -98,10 +98,13 @@ def test_sources_harvest_and_report(tmp_path):
     cnfs = next(line for line in first.output.splitlines() if line.startswith("✓ conseillers-numeriques"))
     assert " 0 fusionnés" not in cnfs  # it overlaps Hinaura in Auvergne-Rhône-Alpes
     again = run("harvest", "--all")
-    assert again.output.count("rien n'a changé") == 5
+    assert again.output.count("rien n'a changé") == 5, again.output
     assert run("harvest", "--due").output.strip() == ""  # nothing is due a second time today
     queue = run("review")
     first_pair = queue.output.splitlines()[0].split()
+    merged = run("review", "fusions")  # what matching merged alone, each with its evidence in words
+    assert merged.exit_code == 0 and "  =  " in merged.output.splitlines()[0], merged.output[:500]
+    assert "même adresse" in merged.output and "même téléphone" in merged.output
     assert run("users", "add", "camille", "--role", "admin").exit_code == 0
     assert first_pair[2] == "⟷"
     decided = run("review", "different", first_pair[1], first_pair[3], "--par", "camille")

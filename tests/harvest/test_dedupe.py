@@ -34,7 +34,7 @@ def index_of(*venues: tuple[str, Venue]) -> MatchIndex:
 def test_one_match_joins_and_keeps_its_evidence():
     fs = dataclasses.replace(HALL, id="fs", nom="France Services Marennes Oléron", adresse="24 rue Dubois Meynardie")
     result = resolve(index_of(("v1", HALL)), "b", [("fs", fs)], {})
-    assert result.attach_to == {"fs": "v1"} and result.review == []
+    assert result.attach_to == {"fs": "v1"} and result.doubtful == []
     (merge,) = result.merges
     assert (merge["left_key"], merge["right_key"]) == ("b:fs", "a:hall")
     assert {"same_address", "hosted:france_services"} <= set(merge["parts"]["signs"])
@@ -46,8 +46,8 @@ def test_a_record_matching_two_venues_joins_neither_and_both_pairs_go_to_review(
     record = dataclasses.replace(HALL, id="r")
     result = resolve(index, "b", [("r", record)], {})
     assert result.attach_to == {} and result.merges == []
-    assert {(p["left_key"], p["right_key"]) for p in result.review} == {("b:r", "a:hall"), ("b:r", "a:twin")}
-    assert all(SEVERAL in p["parts"]["signs"] for p in result.review)
+    assert {(p["left_key"], p["right_key"]) for p in result.doubtful} == {("b:r", "a:hall"), ("b:r", "a:twin")}
+    assert all(SEVERAL in p["parts"]["signs"] for p in result.doubtful)
 
 
 def test_a_point_at_the_commune_centre_is_not_counted_as_a_distance():
