@@ -17,7 +17,7 @@ decide, nothing says which of two codes is wrong, and the code is the one value 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -245,7 +245,7 @@ def _far_or_flipped(values: dict[str, Any], places: CommuneLookup, commune: Comm
         warn("latitude", "coordinates_far_from_commune", f"{lat}, {lon}", km=round(km), commune=commune.nom)
 
 
-def _check_point_alone(values: dict[str, Any], places: CommuneLookup, served: list[CommuneLike], warn: Any) -> None:
+def _check_point_alone(values: dict[str, Any], places: CommuneLookup, served: Sequence[CommuneLike], warn: Any) -> None:
     """No commune stands out (a postcode shared by several, no code, no name that decides): the
     point is only flagged when it is far from all of them."""
     lat, lon = values["latitude"], values["longitude"]

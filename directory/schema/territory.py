@@ -8,7 +8,7 @@ provides; the schema only states what it needs, so it stays free of I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 __all__ = [
@@ -75,21 +75,32 @@ def far_threshold_km(departement: str) -> float:
 
 
 class CommuneLike(Protocol):
-    insee: str
-    nom: str
-    kind: str  # commune, arrondissement (parent: the city), deleguee or associee (parent: the commune nouvelle)
-    parent: str | None
-    departement: str
-    lat: float | None
-    lon: float | None
+    """A commune as validation reads it (read-only: the gazetteer's are frozen)."""
+
+    @property
+    def insee(self) -> str: ...
+    @property
+    def nom(self) -> str: ...
+    @property
+    def kind(
+        self,
+    ) -> str: ...  # commune, arrondissement (parent: the city), deleguee or associee (parent: the commune nouvelle)
+    @property
+    def parent(self) -> str | None: ...
+    @property
+    def departement(self) -> str: ...
+    @property
+    def lat(self) -> float | None: ...
+    @property
+    def lon(self) -> float | None: ...
 
 
 class CommuneLookup(Protocol):
     """What validation asks of a gazetteer."""
 
     def commune(self, insee: str) -> CommuneLike | None: ...
-    def communes_for_postcode(self, postcode: str) -> list[CommuneLike]: ...
-    def communes_named(self, name: str, departements: Collection[str] | None = None) -> list[CommuneLike]: ...
+    def communes_for_postcode(self, postcode: str) -> Sequence[CommuneLike]: ...
+    def communes_named(self, name: str, departements: Collection[str] | None = None) -> Sequence[CommuneLike]: ...
     def is_known_postcode(self, postcode: str) -> bool: ...
     def postcode_matches_insee(self, postcode: str, insee: str) -> bool: ...
     def distance_to_commune_km(self, insee: str, lat: float, lon: float) -> float | None: ...
