@@ -20,6 +20,7 @@ from directory.schema import Public
 from directory.search import NEEDS
 
 from .display import local_now, week_hours
+from .offers import passage_label
 from .orientation import ADAPTED, DAYS, LANGUAGES, MOMENTS, STEPS, Orientation, Step, read_orientation
 from .referral import RADIUS_KM, SHORT_LIST, Referral, refer
 from .rendering import absolute_url, render
@@ -47,7 +48,9 @@ def _context(request: Request, orientation: Orientation, step: Step) -> dict[str
     def link(route: str, **changes: object) -> str:
         return request.url_for(route).path + orientation.query(**changes)
 
+    now = local_now()
     return {
+        "passage": lambda when: passage_label(when, now),
         "o": orientation,
         "step": step,
         "number": index + 1,

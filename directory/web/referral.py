@@ -19,7 +19,7 @@ with that offer's hours); a venue without offers is weighed as a whole.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
@@ -35,6 +35,8 @@ from directory.schema import (
     Public,
     Service,
     Venue,
+    haversine_m,
+    next_passage,
 )
 from directory.search import SearchIndex, SearchQuery
 from directory.store import Store
@@ -90,6 +92,9 @@ class Match:
     offer: str | None = None
     #: The opening hours that apply (the offer's, else the venue's), OSM syntax.
     horaires: str | None = None
+    #: The stop of an itinerant offer where to go (its place's label), and when the mediator is next there.
+    stop: str | None = None
+    next_passage: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -230,55 +235,95 @@ def weigh(subject: Subject, venue: Venue, orientation: Orientation, today: date)
     return match
 
 
-def best_fit(venue: Venue, orientation: Orientation, today: date) -> Match | None:
-    """The venue weighed through its best offer answering the need (or as a whole when it gave no offers).
+def _distance_m(origin: tuple[float, float] | None, point: tuple[float, float] | None) -> float | None:
+    if origin is None or point is None:
+        return None
+    return haversine_m(origin[0], origin[1], point[0], point[1])
 
-    :returns: None when nothing of it can be reached at the time asked.
+
+def best_fit(
+    venue: Venue,
+    orientation: Orientation,
+    now: datetime,
+    origin: tuple[float, float] | None = None,
+    distance_m: float | None = None,
+) -> Match | None:
+    """The venue weighed through its best offer answering the need, or as a whole when it gave no offers.
+
+    An itinerant offer is weighed at each of its stops, with the stop's own hours and distance: the
+    match names the stop (« Mairie de Vaulx, … ») and when the mediator is next there.
+
+    :param origin: the point the person is around (None: no place given).
+    :param distance_m: the venue's distance to ``origin``, when the index measured it.
+    :returns: the match with its final score (the distance taken off), or None when nothing of
+        the venue can be reached at the time asked.
     """
+    own = distance_m if distance_m is not None else _distance_m(origin, venue.point)
     wanted = {s for n in orientation.needs for s in n.services}
     offers = [o for o in venue.offres if not wanted or wanted & set(o.services)]
+    candidates: list[tuple[Match | None, float | None]] = []
     if not offers:
-        return weigh(venue, venue, orientation, today)
-    best: Match | None = None
+        candidates.append((weigh(venue, venue, orientation, now.date()), own))
     for offer in offers:
-        match = weigh(offer, venue, orientation, today)
-        if match is not None and (best is None or match.score > best.score):
-            match.offer = offer.nom
+        if not offer.arrets:
+            match = weigh(offer, venue, orientation, now.date())
+            if match is not None:
+                match.offer = offer.nom
+            candidates.append((match, _distance_m(origin, offer.lieu.point) if offer.lieu else own))
+            continue
+        for stop in offer.arrets:
+            match = weigh(replace(offer, horaires=stop.horaires, arrets=[]), venue, orientation, now.date())
+            if match is not None:
+                match.offer, match.stop = offer.nom, stop.lieu.label or None
+                match.next_passage = next_passage(stop.horaires, stop.dates, now)
+            candidates.append((match, _distance_m(origin, stop.lieu.point)))
+    best: Match | None = None
+    for match, distance in candidates:
+        if match is None:
+            continue
+        match.distance_m = distance
+        if distance is not None:
+            match.score -= distance / 1000 / KM_PER_POINT
+        if best is None or match.score > best.score:
             best = match
     return best
 
 
 def refer(store: Store, index: SearchIndex, locator: Locator, orientation: Orientation, now: datetime) -> Referral:
-    """The short list for an orientation: candidates from the index, weighed, the best first.
+    """The short list for an orientation: candidates from the index (and venues whose itinerant
+    offers stop near the place), weighed, the best first.
 
     :raises PlaceNotFound: the ``lieu`` names nothing known.
     """
     place = locate_request(orientation, locator)
+    origin = (place.lat, place.lon) if place is not None and place.lat is not None and place.lon is not None else None
     services = sorted({s.code for n in orientation.needs for s in n.services})
     result = index.query(
         SearchQuery(
-            lat=place.lat if place else None,
-            lon=place.lon if place else None,
-            radius_km=RADIUS_KM if place else None,
+            lat=origin[0] if origin else None,
+            lon=origin[1] if origin else None,
+            radius_km=RADIUS_KM if origin else None,
             filters={"services": services} if services else {},
-            sort="distance" if place else None,
+            sort="distance" if origin else None,
             per_page=CANDIDATES,
         )
     )
-    venues = store.venues([h.venue_id for h in result.hits])
+    measured = {h.venue_id: h.distance_m for h in result.hits}
+    # An itinerant venue may be based far away and stop nearby: its stops bring it in.
+    stopping = store.offers.nearest_places(*origin, radius_km=RADIUS_KM, limit=CANDIDATES) if origin else []
+    ids = list(dict.fromkeys([*measured, *(p.venue_id for p in stopping)]))
+    venues = store.venues(ids)
     matches: list[Match] = []
     closed = 0
-    for hit in result.hits:
-        venue = venues.get(hit.venue_id)
+    for venue_id in ids:
+        venue = venues.get(venue_id)
         if venue is None:  # withdrawn since the index was synced
             continue
-        match = best_fit(venue, orientation, now.date())
+        match = best_fit(venue, orientation, now, origin, measured.get(venue_id))
         if match is None:
             closed += 1
             continue
-        match.venue_id, match.distance_m = hit.venue_id, hit.distance_m
-        if hit.distance_m is not None:
-            match.score -= hit.distance_m / 1000 / KM_PER_POINT
+        match.venue_id = venue_id
         matches.append(match)
     matches.sort(key=lambda m: (-m.score, m.distance_m if m.distance_m is not None else 0.0, m.venue.nom))
     return Referral(place, matches[:SHORT_LIST], weighed=len(matches) + closed, closed=closed)

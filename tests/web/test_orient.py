@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, datetime
 from html import unescape
 from urllib.parse import parse_qsl, urlsplit
 
@@ -20,11 +20,13 @@ from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
 
 from directory.config import Settings
-from directory.schema import ConditionFrais, Frais, ModaliteAcces, Offer, Public, Service, Venue
+from directory.schema import ConditionFrais, Frais, ModaliteAcces, Offer, Place, Public, Service, Stop, Venue
+from directory.store import SourceInfo, utcnow
 from directory.web import create_app
 from directory.web.orientation import STEPS, Orientation, read_orientation
 from directory.web.referral import SHORT_LIST, best_fit, weigh
 
+from .seeding import make_store
 from .test_pages import text_of
 
 #: The done-when scenario of issue 15, as the address says it.
@@ -38,6 +40,10 @@ SCENARIO = {
     "moment": "matin",
 }
 TUESDAY = date(2026, 12, 1)
+#: Early on that Tuesday: the morning is still to come.
+TUESDAY_AT = datetime(2026, 12, 1, 8, 0)
+#: The centre of Lyon 8e, as the gazetteer places it (approximately).
+LYON_8 = (45.7347, 4.8694)
 
 
 @pytest.fixture(scope="module")
@@ -148,14 +154,36 @@ def test_a_venue_with_offers_is_weighed_through_its_best_offer() -> None:
         horaires="Tu 09:30-12:00",
     )
     place = venue(offres=[workshop, late, caf], horaires="Mo-Fr 09:00-19:00")
-    match = best_fit(place, scenario(), TUESDAY)
+    match = best_fit(place, scenario(), TUESDAY_AT)
     assert match is not None and match.offer == "Permanence démarches CAF"
     assert "Accepte le Pass numérique" in match.reasons and match.hours_that_day == "9\u00a0h\u00a030 – 12\u00a0h"
     # Only the evening offer answers the need: closed on Tuesday morning, the venue is left out.
-    assert best_fit(venue(offres=[workshop, late]), scenario(), TUESDAY) is None
+    assert best_fit(venue(offres=[workshop, late]), scenario(), TUESDAY_AT) is None
     # Without offers, the venue as a whole.
-    whole = best_fit(venue(), scenario(), TUESDAY)
+    whole = best_fit(venue(), scenario(), TUESDAY_AT)
     assert whole is not None and whole.offer is None
+
+
+def test_an_itinerant_offer_is_weighed_at_each_stop() -> None:
+    def stop(nom: str, lat: float, horaires: str) -> Stop:
+        return Stop(Place(nom=nom, commune="Lyon", code_postal="69008", latitude=lat, longitude=LYON_8[1]), horaires)
+
+    bus = Offer(
+        id="o-bus",
+        nom="Bus numérique",
+        services=[Service.DEMARCHES],
+        conditions_frais=[ConditionFrais.PASS_NUMERIQUE],
+        arrets=[
+            stop("Place du marché", LYON_8[0] + 0.002, "Th 09:00-12:00"),  # nearest, but on Thursdays
+            stop("Mairie annexe", LYON_8[0] + 0.010, "Tu 09:00-11:30"),
+            stop("Gymnase", LYON_8[0] + 0.100, "Tu 09:00-12:00"),  # open, but 11 km away
+        ],
+    )
+    based_far = venue(offres=[bus], latitude=45.9, longitude=4.7)
+    match = best_fit(based_far, scenario(), TUESDAY_AT, origin=LYON_8)
+    assert match is not None and (match.offer, match.stop) == ("Bus numérique", "Mairie annexe, 69008 Lyon")
+    assert match.next_passage == datetime(2026, 12, 1, 9, 0) and match.hours_that_day == "9\u00a0h – 11\u00a0h\u00a030"
+    assert match.distance_m is not None and 1_000 < match.distance_m < 1_200
 
 
 # -- the pages --------------------------------------------------------------------------------
@@ -226,3 +254,50 @@ async def test_an_unreachable_geocoder_is_not_an_error(demo_store, places, tmp_p
         assert "Traceback" not in address.text
         commune = await c.get("/orienter/lieux", params=SCENARIO)
         assert "Lieux autour de Lyon 8e" in text_of(commune.text)
+
+
+@pytest.mark.anyio
+async def test_an_itinerant_venue_based_far_away_is_listed_at_its_stop(places, tmp_path) -> None:
+    """Its base is 60 km away, its bus stops in Lyon 8e on Tuesday mornings: the list and the slip name the stop."""
+    bus = Offer(
+        id="o-bus",
+        nom="Bus France Services",
+        services=[Service.DEMARCHES],
+        conditions_frais=[ConditionFrais.PASS_NUMERIQUE],
+        arrets=[
+            Stop(
+                Place(
+                    nom="Place Ambroise-Courtois",
+                    code_postal="69008",
+                    commune="Lyon",
+                    latitude=45.7452,
+                    longitude=4.8703,
+                ),
+                "Tu 09:00-12:00",
+            )
+        ],
+    )
+    based_far = venue(
+        id="bus-1",
+        nom="Bus numérique du Rhône",
+        offres=[bus],
+        latitude=46.27,
+        longitude=4.7,
+        code_postal="69220",
+        commune="Belleville-en-Beaujolais",
+        horaires=None,
+    )
+    store = make_store(tmp_path)
+    with store.writer() as w:
+        w.ensure_source(SourceInfo("reseau-test", "Réseau test"))
+        venue_id = w.apply("reseau-test", based_far.id, based_far, at=utcnow()).venue_id
+    app = create_app(Settings(data_dir=tmp_path), store, places)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+        listing = await c.get("/orienter/lieux", params=SCENARIO)
+        text = text_of(listing.text)
+        assert f'value="{venue_id}"' in listing.text
+        assert "Offre : Bus France Services" in text and "Passe à : Place Ambroise-Courtois, 69008 Lyon" in text
+        assert "Prochain passage" in text or "Sur place en ce moment" in text
+        assert "Ouvert mardi matin (9 h – 12 h)" in text
+        slip = text_of((await c.get("/orienter/fiche", params=SCENARIO)).text)
+        assert "Passe à : Place Ambroise-Courtois, 69008 Lyon" in slip and "mardi 9 h – 12 h" in slip
