@@ -26,7 +26,6 @@ from directory.web import create_app
 from directory.web.orientation import STEPS, Orientation, read_orientation
 from directory.web.referral import SHORT_LIST, best_fit, weigh
 
-from .seeding import make_store
 from .test_pages import text_of
 
 #: The done-when scenario of issue 15, as the address says it.
@@ -257,8 +256,9 @@ async def test_an_unreachable_geocoder_is_not_an_error(demo_store, places, tmp_p
 
 
 @pytest.mark.anyio
-async def test_an_itinerant_venue_based_far_away_is_listed_at_its_stop(places, tmp_path) -> None:
-    """Its base is 60 km away, its bus stops in Lyon 8e on Tuesday mornings: the list and the slip name the stop."""
+async def test_an_itinerant_venue_based_far_away_is_listed_at_its_stop(store, places, tmp_path) -> None:
+    """Its base is 60 km away, its bus stops in Lyon 8e on Tuesday mornings: the list and the slip name the stop
+    (on SQLite and on PostGIS)."""
     bus = Offer(
         id="o-bus",
         nom="Bus France Services",
@@ -287,7 +287,6 @@ async def test_an_itinerant_venue_based_far_away_is_listed_at_its_stop(places, t
         commune="Belleville-en-Beaujolais",
         horaires=None,
     )
-    store = make_store(tmp_path)
     with store.writer() as w:
         w.ensure_source(SourceInfo("reseau-test", "Réseau test"))
         venue_id = w.apply("reseau-test", based_far.id, based_far, at=utcnow()).venue_id
