@@ -133,15 +133,15 @@ async def test_a_postcode_lists_its_places_first_within_a_radius_it_says(client:
 async def test_the_page_says_how_far_and_offers_to_widen(client: httpx.AsyncClient) -> None:
     page = await client.get("/", params={"lieu": "69008"})
     extent = (await client.get("/api/lieux", params={"lieu": "69008"})).json()["etendue"]
-    shown = re.search(r'<p class="extent">(.*?)</p>', page.text, flags=re.S)
-    assert shown is not None
-    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", shown.group(1))).split())
-    assert f"Jusqu'à {extent['rayon_km']:g} km autour du 69008" in text
-    assert f"les {extent['dans_le_code_postal']} lieux de ce code postal" in text
-    wider = re.search(r'<p class="extent">.*?<a href="([^"]+)">Élargir à (\d+)', page.text, flags=re.S)
-    assert wider is not None and int(wider.group(2)) == extent["elargir_km"]
-    widened = await client.get(unescape(wider.group(1)))
-    assert widened.status_code == 200 and f"Jusqu'à {extent['elargir_km']}" in widened.text
+    count = re.search(r'<p class="results-count"[^>]*>(.*?)</p>', page.text, flags=re.S)
+    assert count is not None
+    said = " ".join(unescape(count.group(1)).split())
+    assert f"lieux à moins de {extent['rayon_km']:g} km, les {extent['dans_le_code_postal']} du 69008 d'abord." in said
+    wider = re.search(r'<p class="extent-wider">(.*?)<a href="([^"]+)">Élargir à (\d+)', page.text, flags=re.S)
+    assert wider is not None and int(wider.group(3)) == extent["elargir_km"]
+    assert " ".join(unescape(wider.group(1)).split()) == f"La liste s'arrête à {extent['rayon_km']:g} km du 69008."
+    widened = await client.get(unescape(wider.group(2)))
+    assert widened.status_code == 200 and f"à moins de {extent['elargir_km']}" in unescape(widened.text)
     api = (await client.get("/api/lieux", params={"lieu": "69008", "rayon": extent["elargir_km"]})).json()
     assert api["etendue"]["rayon_choisi"] is False and api["total"] > 0
 
