@@ -3,7 +3,8 @@
 //
 // The list's cards carry their id, rank and point: they become numbered markers,
 // and the map fits them (and the searched place). Every other result of the same
-// search comes from data-points-url as [lat, lon, id] rows, clustered. A marker's
+// search comes from data-points-url as [lat, lon, id] rows, clustered, and the stops of
+// their itinerant offers as square markers of their own. A marker's
 // card is fetched by id when its popup opens. Without tiles the markers and the
 // clusters still show (the map sets its own maxZoom: markercluster needs one, and
 // without a tile layer nothing else gives it). Numbered markers sharing a spot are
@@ -42,6 +43,7 @@
     return [Math.round(radius * Math.cos(angle)), Math.round(radius * Math.sin(angle))];
   }
   var plainIcon = L.divIcon({ className: "marker-dot", iconSize: [16, 16], iconAnchor: [8, 8], popupAnchor: [0, -6] });
+  var stopIcon = L.divIcon({ className: "marker-stop", iconSize: [14, 14], iconAnchor: [7, 7], popupAnchor: [0, -6] });
 
   // Leaflet reads a string as HTML: the place's label (typed, or from the geocoder) goes in as text.
   function textNode(text) { var span = document.createElement("span"); span.textContent = text; return span; }
@@ -161,9 +163,42 @@
         map.addLayer(others);
         box.dataset.clustered = String(others.getLayers().length);
         box.dataset.loaded = String(body.points.length);
+        addStops(body.arrets || []);
         if (!bounds.length && markers.length) { map.fitBounds(others.getBounds(), { padding: [24, 24] }); }
       })
       .catch(function () { box.dataset.loaded = "error"; });
+  }
+  // The stops of itinerant offers (bus, permanences): places of their own, a square marker each,
+  // whose card says which offer passes there, for which venue, and when it next does.
+  // Rows: [lat, lon, venue id, offer id, stop number, stop name, offer name, next passage or null].
+  function addStops(rows) {
+    rows.forEach(function (row) {
+      var label = "Arrêt de médiation itinérante : " + row[5];
+      var marker = L.marker([row[0], row[1]], { icon: stopIcon, title: label, alt: label });
+      var card = document.createElement("div");
+      var name = document.createElement("strong");
+      name.textContent = row[5];
+      card.appendChild(name);
+      var what = document.createElement("p");
+      what.appendChild(textNode(row[6] + ", par "));
+      var link = document.createElement("a");
+      link.href = cardUrl(row[2]).replace("/carte/lieux/", "/lieux/") + "#offres-titre";
+      link.textContent = "sa structure";
+      if (data.linkTarget) { link.target = data.linkTarget; }
+      what.appendChild(link);
+      card.appendChild(what);
+      if (row[7]) { var next = document.createElement("p"); next.textContent = row[7]; card.appendChild(next); }
+      marker.bindPopup(card);
+      marker.on("add", function () {
+        var el = marker.getElement();
+        if (el) { el.dataset.stop = row[3] + ":" + row[4]; el.setAttribute("aria-label", label); }
+      });
+      marker.addTo(map);
+    });
+    // The stops of the listed venues are part of what the list shows: the view takes them in.
+    var listed = rows.filter(function (row) { return onPage[row[2]]; }).map(function (row) { return [row[0], row[1]]; });
+    if (listed.length && bounds.length) { map.fitBounds(bounds.concat(listed), { padding: [24, 24], maxZoom: 15 }); }
+    box.dataset.stops = String(rows.length);
   }
   // Escape closes the open card, wherever the focus is (its link, its marker, the
   // page): Leaflet only listens while the map box itself has the focus. The
