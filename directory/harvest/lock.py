@@ -26,7 +26,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from directory.store import RunSummary, Store, open_store
+from directory.store import RunSummary, Store, advisory_lock, open_store
 
 __all__ = ["HARVEST_LOCK", "INTERRUPTED", "fail_interrupted_runs", "harvest_lock"]
 
@@ -36,6 +36,10 @@ HARVEST_LOCK = 0x6861_7276
 INTERRUPTED = (
     "moisson interrompue avant sa fin (processus arrêté, machine éteinte…) : rien n'en a été gardé, "
     "rien n'a été retiré de l'annuaire ; marquée en échec au début de la moisson suivante"
+)
+#: Said while another harvest holds the database's lock.
+_WAITING_ELSEWHERE = (
+    "une autre moisson est en cours sur cette base de données (peut-être depuis une autre machine) : attente…"
 )
 
 
@@ -52,16 +56,8 @@ def harvest_lock(database_url: str, data_dir: Path, on_wait: Callable[[str], Non
         return
     store = open_store(database_url)  # not migrated yet: the harvest does that once the lock is its own
     try:
-        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            if not c.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": HARVEST_LOCK}).scalar_one():
-                on_wait(
-                    "une autre moisson est en cours sur cette base de données (peut-être depuis une autre machine) : attente…"
-                )
-                c.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": HARVEST_LOCK})
-            try:
-                yield
-            finally:
-                c.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": HARVEST_LOCK})
+        with advisory_lock(store, HARVEST_LOCK, lambda: on_wait(_WAITING_ELSEWHERE)):
+            yield
     finally:
         store.close()
 

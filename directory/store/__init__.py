@@ -14,6 +14,7 @@ import psycopg.types.json
 import sqlalchemy as sa
 
 from ._accounts import Account, AccountBook, AccountEvent, AccountExists, UnknownAccount
+from ._advisory_lock import advisory_lock
 from ._base import EARTH_RADIUS_M, ROW_COLUMNS, Store, haversine_m
 from ._cards import NearbyCard
 from ._claims import Claim, ClaimBook, ClaimClosed
@@ -49,6 +50,7 @@ from .ids import is_venue_id, new_venue_id
 from .migrate import current_revision, head_revision
 
 __all__ = [
+    "advisory_lock",
     "ApplyOutcome",
     "ChangeFeed",
     "EARTH_RADIUS_M",
