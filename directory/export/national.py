@@ -79,7 +79,7 @@ def stored_national_values(values: Mapping[str, Any], *, extensions: bool = Fals
     store's ``iter_venue_rows`` reads it: a whole export needs no ``Venue``.
     """
     columns = _EXTENDED if extensions else _COLUMNS
-    row = ["" if value is None else value for value in columns.get(values)]
+    row: list[Any] = ["" if value is None else value for value in columns.get(values)]
     for i, spellings in columns.terms:
         codes = row[i]
         row[i] = "|".join([spellings[code] for code in codes if code in spellings]) if codes else ""

@@ -17,7 +17,7 @@ import math
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 __all__ = ["ConnectionPool"]
@@ -25,7 +25,7 @@ __all__ = ["ConnectionPool"]
 #: Functions the distance expression of ``_plan`` calls. SQLite ≥ 3.35 has them
 #: when built with its math functions (Python's and Debian's builds are); the
 #: Python versions stand in otherwise (same results, slower).
-_MATH = {
+_MATH: dict[str, Callable[..., float]] = {
     "asin": math.asin,
     "sin": math.sin,
     "cos": math.cos,

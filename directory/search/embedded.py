@@ -394,6 +394,7 @@ class Fts5Index(SearchIndex):
             planned = time.perf_counter()
             hours = HoursCheck(q) if q.has_hours_filter else None
             strategy = plan.strategy
+            matched: list[Row]
             if strategy == "none":
                 matched, exact = [], True
             elif strategy == "area":
@@ -410,7 +411,10 @@ class Fts5Index(SearchIndex):
             scores = self._page_scores(c, plan, page, trace)
             facets = self._facets(q, matched) if q.facets else {}
             done = time.perf_counter()
-        hits = [Hit(row[ID], row[DISTANCE], scores.get(row[0], row[SCORE]), row[LAT], row[LON]) for row in page]
+        hits = [
+            Hit(row[ID], row[DISTANCE], scores[row[0]] if row[0] in scores else row[SCORE], row[LAT], row[LON])
+            for row in page
+        ]
         return SearchResult(
             total=len(matched),
             total_exact=exact,

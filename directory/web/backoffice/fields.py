@@ -146,7 +146,11 @@ def submitted_raw(form: FormData | Mapping[str, Any]) -> dict[str, str]:
     values: dict[str, str] = {}
     for name, f in _FIELDS.items():
         if f.kind == "choices":
-            items = form.getlist(name) if isinstance(form, FormData) else list(form.get(name) or ())
+            if isinstance(form, FormData):
+                items: list[Any] = form.getlist(name)
+            else:  # a mapping holds the list, or one value
+                given = form.get(name)
+                items = list(given) if isinstance(given, (list, tuple)) else [] if given in (None, "") else [given]
             values[name] = "|".join(str(item) for item in items)
         elif f.kind == "lines":
             text = str(form.get(name) or "")
@@ -166,7 +170,7 @@ def described(value: Any, field: str | None = None) -> str:
         return " | ".join(labels.get(str(v), str(v)) for v in value)
     if isinstance(value, dict):
         return ", ".join(
-            f"{LABELS.get(k, k).lower()} : {described(v, k)}" for k, v in value.items() if k != "geo_method"
+            f"{LABELS.get(str(k), str(k)).lower()} : {described(v, k)}" for k, v in value.items() if k != "geo_method"
         )
     return str(value)
 
