@@ -41,7 +41,7 @@ from directory.schema import (
 from directory.search import SearchIndex, SearchQuery
 from directory.store import Store
 
-from .display import WEEKDAYS, format_time
+from .display import WEEKDAYS, format_date, format_time
 from .finder import locate_request
 from .locate import Locator
 from .orientation import MOMENTS, Orientation
@@ -74,6 +74,15 @@ class Subject(Protocol):
     modalites_acces: list[ModaliteAcces]
     modalites_accompagnement: list[ModaliteAccompagnement]
     horaires: str | None
+
+
+class Dated(Protocol):
+    """A dated session (``schema.Offer.dates``, a stop's ``dates``): local wall-clock times."""
+
+    @property
+    def debut(self) -> datetime: ...
+    @property
+    def fin(self) -> datetime | None: ...
 
 
 @dataclass(slots=True)
@@ -124,27 +133,45 @@ def _span_text(spans: Sequence[tuple[datetime, datetime]]) -> str:
     return ", ".join(f"{format_time(a)} – {format_time(b)}" for a, b in spans)
 
 
-def _open_when(horaires: str | None, orientation: Orientation, today: date) -> tuple[bool | None, str | None]:
-    """Whether the place is open at the time asked (None: it does not say), and its hours then."""
-    if not horaires:
+def _window(orientation: Orientation, day: date) -> tuple[datetime, datetime]:
+    """The part of ``day`` asked (the whole day when no moment was)."""
+    start_min, end_min = MOMENTS[orientation.moment][2:] if orientation.moment else (0, 24 * 60)
+    midnight = datetime(day.year, day.month, day.day)
+    return midnight + timedelta(minutes=start_min), midnight + timedelta(minutes=end_min)
+
+
+def _overlaps(a: datetime, b: datetime, start: datetime, end: datetime) -> bool:
+    """Open long enough in the window (``MIN_OPEN_MINUTES``, or all of a shorter window)."""
+    return min(b, end) - max(a, start) >= min(timedelta(minutes=MIN_OPEN_MINUTES), end - start)
+
+
+def _open_when(
+    horaires: str | None, sessions: Sequence[Dated], orientation: Orientation, today: date
+) -> tuple[bool | None, str | None]:
+    """Whether the place is open at the time asked (None: it does not say), and its hours then.
+
+    :param sessions: dated sessions (an offer's or a stop's), counted as open times of their day.
+    """
+    hours: OpeningHours | None = None
+    if horaires:
+        try:
+            hours = OpeningHours(horaires)
+        except (HoursError, ValueError):
+            hours = None
+    if hours is None and not sessions:
         return None, None
-    try:
-        hours = OpeningHours(horaires)
-    except (HoursError, ValueError):
-        return None, None
-    start_min, end_min = (MOMENTS[orientation.moment][2:]) if orientation.moment else (0, 24 * 60)
     for day in _days(orientation, today):
+        start, end = _window(orientation, day)
         midnight = datetime(day.year, day.month, day.day)
-        start, end = midnight + timedelta(minutes=start_min), midnight + timedelta(minutes=end_min)
-        enough = timedelta(minutes=min(MIN_OPEN_MINUTES, end_min - start_min))
         # The day's opening spans that cover enough of the part of the day asked, shown whole.
-        spans = [
-            (a, b)
-            for a, b in hours.intervals(midnight, midnight + timedelta(days=1))
-            if min(b, end) - max(a, start) >= enough
-        ]
+        spans = [] if hours is None else hours.intervals(midnight, midnight + timedelta(days=1))
+        spans = [(a, b) for a, b in spans if _overlaps(a, b, start, end)]
+        dated = [(x.debut, x.fin or x.debut + timedelta(hours=1)) for x in sessions if x.debut.date() == day]
+        dated = [(a, b) for a, b in dated if _overlaps(a, b, start, end)]
         if spans:
             return True, _span_text(spans)
+        if dated:
+            return True, f"le {format_date(day)}, {_span_text(dated)}"
     return False, None
 
 
@@ -209,7 +236,9 @@ def weigh(subject: Subject, venue: Venue, orientation: Orientation, today: date)
         points += W_FREE
     if orientation.jour or orientation.moment:
         # An offer without hours of its own is there when the venue is open.
-        is_open, hours = _open_when(match.horaires, orientation, today)
+        # Dated sessions: an offer's or a stop's (a venue has none).
+        sessions: Sequence[Dated] = getattr(subject, "dates", ())
+        is_open, hours = _open_when(match.horaires, sessions, orientation, today)
         if is_open is False:
             return None
         if is_open:
@@ -272,7 +301,8 @@ def best_fit(
             candidates.append((match, _distance_m(origin, offer.lieu.point) if offer.lieu else own))
             continue
         for stop in offer.arrets:
-            match = weigh(replace(offer, horaires=stop.horaires, arrets=[]), venue, orientation, now.date())
+            at_stop = replace(offer, horaires=stop.horaires, dates=list(stop.dates), arrets=[])
+            match = weigh(at_stop, venue, orientation, now.date())
             if match is not None:
                 match.offer, match.stop = offer.nom, stop.lieu.label or None
                 match.next_passage = next_passage(stop.horaires, stop.dates, now)

@@ -21,6 +21,7 @@ from starlette.datastructures import QueryParams
 
 from directory.config import Settings
 from directory.schema import ConditionFrais, Frais, ModaliteAcces, Offer, Place, Public, Service, Stop, Venue
+from directory.schema.offer import Session
 from directory.store import SourceInfo, utcnow
 from directory.web import create_app
 from directory.web.orientation import STEPS, Orientation, read_orientation
@@ -300,3 +301,20 @@ async def test_an_itinerant_venue_based_far_away_is_listed_at_its_stop(store, pl
         assert "Ouvert mardi matin (9 h – 12 h)" in text
         slip = text_of((await c.get("/orienter/fiche", params=SCENARIO)).text)
         assert "Passe à : Place Ambroise-Courtois, 69008 Lyon" in slip and "mardi 9 h – 12 h" in slip
+
+
+def test_a_stop_with_dated_sessions_only_is_open_on_their_day() -> None:
+    session = Session(datetime(2026, 12, 1, 9, 30), datetime(2026, 12, 1, 11, 30))
+    fair = Offer(
+        id="o-forum",
+        nom="Forum numérique",
+        services=[Service.DEMARCHES],
+        arrets=[Stop(Place(nom="Salle des fêtes", latitude=LYON_8[0], longitude=LYON_8[1]), None, [session])],
+    )
+    match = best_fit(venue(offres=[fair], horaires=None), scenario(), TUESDAY_AT, origin=LYON_8)
+    assert match is not None and "Ouvert mardi matin" in match.reasons
+    assert match.hours_that_day == "le 1er\u00a0décembre 2026, 9\u00a0h\u00a030 – 11\u00a0h\u00a030"
+    assert match.next_passage == session.debut
+    afternoon = Session(datetime(2026, 12, 1, 14, 0), datetime(2026, 12, 1, 16, 0))
+    fair.arrets[0].dates = [afternoon]
+    assert best_fit(venue(offres=[fair], horaires=None), scenario(), TUESDAY_AT, origin=LYON_8) is None
