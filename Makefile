@@ -6,7 +6,7 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 
-.PHONY: install install-runtime demo lint test test-quick system-deps clean
+.PHONY: install install-runtime demo lint test test-quick mutate system-deps clean
 
 # Two stamps: `make demo` installs the runtime dependencies only
 # (.installed-runtime); `make test` adds the test extras (.installed), so after
@@ -49,5 +49,16 @@ test: install node_modules/.installed system-deps
 test-quick: install
 	$(PY) -m pytest -m "not browser and not postgis" $(PYTEST_ARGS)
 
+# Mutation testing of the data core (schema, store, search, the harvest's matching), settings in
+# pyproject.toml ([tool.mutmut]), how to read it in CONTRIBUTING.md. All ~15,000 mutants take many
+# hours on two cores; MUTATE narrows the run to mutant names (globs), e.g.
+#   make mutate MUTATE='directory.schema.hours.* directory.store._merge.*'
+# Results stay in mutants/ between runs; the report gives the kill rate per package.
+MUTATE ?=
+MUTATE_JOBS ?= 2
+mutate: install
+	$(VENV)/bin/mutmut run --max-children $(MUTATE_JOBS) $(MUTATE)
+	$(PY) scripts/mutation_report.py
+
 clean:
-	rm -rf $(VENV) node_modules data .pytest_cache
+	rm -rf $(VENV) node_modules data .pytest_cache mutants
