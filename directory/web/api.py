@@ -9,6 +9,7 @@ directory's id, distance and opening state around them.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from starlette.responses import Response
 from directory.errors import FieldError, InvalidQuery, StoreNotReady, VenueNotFound
 from directory.export import national_row
 from directory.places import Place
+from directory.schema.offer import offer_record
 from directory.store import NearbyCard, is_venue_id
 
 from .display import local_now
@@ -105,7 +107,7 @@ def search(request: Request) -> Response:
 
 
 def venue(request: Request) -> Response:
-    """``GET /api/lieux/{id}``: one active venue as a national-standard record."""
+    """``GET /api/lieux/{id}``: one active venue as a national-standard record, and its offers."""
     venue_id: str = request.path_params["venue_id"]
     stored = request.app.state.store.get_venue(venue_id) if is_venue_id(venue_id) else None
     if stored is None or stored.status != "active":
@@ -113,7 +115,10 @@ def venue(request: Request) -> Response:
             detail="Aucun lieu de l'annuaire ne porte cet identifiant. Il a peut-être été retiré ou fusionné.",
             errors=[FieldError("id", "Identifiant inconnu.", venue_id[:80])],
         )
-    return cached_json(request, {"id": venue_id, "lieu": national_row(stored.venue)}, max_age=300)
+    body = {"id": venue_id, "lieu": national_row(stored.venue)}
+    if stored.venue.offres:  # its own offers (``schema.offer``'s stored form, as the change feed gives them)
+        body["offres"] = [offer_record(replace(offer, source=None)) for offer in stored.venue.offres]
+    return cached_json(request, body, max_age=300)
 
 
 def places(request: Request) -> Response:

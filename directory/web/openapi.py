@@ -485,7 +485,19 @@ def schemas() -> dict[str, Any]:
         "Resultat": card,
         "Recherche": search,
         "FicheLieu": _object(
-            {"id": _string("L'identifiant du lieu."), "lieu": _ref("LieuNational")}, "Un lieu de l'annuaire."
+            {
+                "id": _string("L'identifiant du lieu."),
+                "lieu": _ref("LieuNational"),
+                "offres": {
+                    "type": "array",
+                    "items": {"type": "object"},
+                    "description": "Ses offres, quand une source les donne : nom, description, services, publics, "
+                    "frais (codes des vocabulaires), horaires (OSM), dates, lien d'inscription, lieu propre et "
+                    "arrêts de la médiation itinérante.",
+                },
+            },
+            "Un lieu de l'annuaire, et ses offres.",
+            required=["id", "lieu"],
         ),
         "LieuxProches": _object(
             {"place": _ref("Localisation"), "results": {"type": "array", "items": nearby_venue}},

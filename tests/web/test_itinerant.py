@@ -162,3 +162,18 @@ async def test_the_venue_page_lists_the_stops_with_their_next_passage(client, it
         assert label.replace("\u00a0", " ") in item
     assert "mardi 9 h – 12 h" in items[0]
     assert "samedi 12 décembre 2026, 9 h – 12 h" in items[2]
+
+
+@pytest.mark.anyio
+async def test_the_api_gives_the_venue_with_its_offers_and_stops(client, itinerant) -> None:
+    body = (await client.get(f"/api/lieux/{itinerant[1]}")).json()
+    assert body["lieu"]["nom"] == "Association Connexions solidaires"
+    (offer,) = body["offres"]
+    assert (offer["id"], offer["nom"], offer["services"]) == (
+        "bus-numerique",
+        "Bus numérique",
+        ["aide-aux-demarches-administratives"],
+    )
+    assert [stop["nom"] for stop in offer["arrets"]] == list(EXPECTED_MONDAY)
+    assert offer["arrets"][2]["dates"] == [{"debut": "2026-12-12T09:00:00", "fin": "2026-12-12T12:00:00"}]
+    assert "source" not in offer  # which source gave it is this instance's business
