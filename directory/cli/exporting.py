@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
@@ -67,7 +68,7 @@ def export(
     writer = get_writer(format_, base_url=base_url)
     total = store.count_venues() if territory.everything else None
     if output is None:
-        count = _write(store, writer, venue_filter, base_url, click.get_binary_stream("stdout"), console, total)
+        count = _write(store, writer, venue_filter, base_url, sys.stdout.buffer, console, total)
     else:
         count = _write_file(store, writer, venue_filter, base_url, output, console, total)
     plural = "x exportés" if count > 1 else " exporté"

@@ -47,7 +47,7 @@ def _check_field(name: str) -> None:
 def _text(value: Any) -> str:
     """A field's value for a person: vocabulary terms by their label, lists joined by « | »."""
     if isinstance(value, list):
-        return " | ".join(getattr(item, "label", item) for item in value)
+        return " | ".join(str(getattr(item, "label", item)) for item in value)
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
@@ -61,7 +61,7 @@ def _origin(provenance: Provenance | None, names: Mapping[str, str]) -> str:
 
 def _show(store: Store, venue_id: str, fields: tuple[str, ...] | None = None) -> None:
     """These fields (all: those filled or locked empty) with where their value comes from."""
-    stored, names = store.get_venue(venue_id), store.sources.names()
+    stored, names = _active(store, venue_id), store.sources.names()
     for name in fields or CORRECTABLE:
         value, provenance = getattr(stored.venue, name), stored.provenance.get(name)
         empty = value in (None, "", [])

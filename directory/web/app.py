@@ -126,7 +126,7 @@ def create_app(settings: Settings, store: Store, places: Gazetteer, index: Searc
             Middleware(SecurityHeaders, csp=content_security_policy(settings)),
             Middleware(GZipMiddleware, minimum_size=500, compresslevel=6),
         ],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
     )
     app.state.settings = settings
     app.state.store = store

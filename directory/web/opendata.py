@@ -387,8 +387,8 @@ def pick_territory(places: Gazetteer, text: str) -> Picked | None:
     if SIREN.fullmatch(code) and places.communes_of_epci(code):
         return Picked(f"Intercommunalité (SIREN {code})", Territory(epci=code))
     if POSTCODE.fullmatch(code) and places.postcode(code) is not None:
-        place = places.resolve(code)
-        return Picked(place.label if place else f"Code postal {code}", Territory(code_postal=code))
+        named = places.resolve(code)
+        return Picked(named.label if named else f"Code postal {code}", Territory(code_postal=code))
     if INSEE.fullmatch(code) and (commune := places.commune(code)) is not None:
         return Picked(f"{commune.nom} (code INSEE {commune.insee})", Territory(commune=commune.insee))
     place: Place | None = places.resolve(text)

@@ -118,7 +118,7 @@ async def decide_new(request: Request, visit: Visit) -> Response:
 # -- quarantined records -----------------------------------------------------------------------------
 
 
-def _problems(item: QuarantineItem) -> list[dict[str, str]]:
+def _problems(item: QuarantineItem) -> list[dict[str, str | bool]]:
     """Each reason in French, with its field's label and the value it is about."""
     shown = []
     for p in item.problems:
