@@ -114,6 +114,7 @@ FORM_SECTIONS: tuple[tuple[str, tuple[FormField, ...]], ...] = (
 #: Field → its label, for histories, errors and proposals.
 LABELS: dict[str, str] = {f.name: f.label for _, section in FORM_SECTIONS for f in section} | {
     "date_maj": "Date de mise à jour",
+    "offres": "Offres",
     "source": "Source",
     "geo_method": "Méthode de placement",
     "merged_into": "Fusionné dans le lieu",
@@ -165,6 +166,12 @@ def described(value: Any, field: str | None = None) -> str:
     queue: vocabulary codes by their label."""
     if value is None or value == "" or value == []:
         return "(vide)"
+    if field == "offres" and isinstance(value, list):  # offers (``schema.offer``): by name, with their hours
+        return " | ".join(
+            f"{o.get('nom') or o.get('id')}" + (f" ({o['horaires']})" if o.get("horaires") else "")
+            for o in value
+            if isinstance(o, dict)
+        )
     if isinstance(value, list):
         labels = _TERM_LABELS.get(field or "", {})
         return " | ".join(labels.get(str(v), str(v)) for v in value)
