@@ -291,6 +291,8 @@ class Plan:
             value = getattr(q, column)
             if value is not None:
                 out.append((f"d.{column} = ?", (value,)))
+        if q.communes:
+            out.append((f"d.code_insee IN ({', '.join('?' * len(q.communes))})", tuple(q.communes)))
         if self.text is not None and self.strategy != "text":
             for group in self.text.groups:
                 alts = [a.pattern() for a in group.alternatives]
@@ -314,6 +316,7 @@ _INDEXED_BY = {
     "departement": " INDEXED BY doc_departement",
     "code_insee": " INDEXED BY doc_insee",
     "code_postal": " INDEXED BY doc_postcode",
+    "communes": " INDEXED BY doc_insee",
 }
 
 
@@ -341,6 +344,8 @@ def make_plan(q: SearchQuery, text: TextPlan | None, stats: IndexStats, bits: Bi
     for column in ("code_insee", "code_postal"):
         if getattr(q, column) is not None:
             drivers[column] = min(n, SMALL_TERRITORY)
+    if q.communes:
+        drivers["communes"] = min(n, SMALL_TERRITORY * len(q.communes))
     shares.extend(v / n for v in drivers.values())
     driver = min(drivers, key=lambda k: drivers[k], default="")
     if driver:

@@ -56,6 +56,8 @@ MAP_CAP = 20_000
 MAX_PER_PAGE = 100
 MAX_RADIUS_KM = 1_000.0
 MAX_TEXT = 200
+#: An intercommunality holds at most a few hundred communes (with their former ones).
+MAX_COMMUNES = 2_000
 
 SORTS = ("distance", "relevance")
 
@@ -167,6 +169,8 @@ class SearchQuery:
         normalised to codes). A venue matches a field when it has any of the
         codes, and must match every field given.
     :param departement, code_insee, code_postal: exact territory codes.
+    :param communes: the venue's INSEE code is one of these (a commune with its
+        arrondissements, an intercommunality's communes: ``export.territory``).
     :param open_at: only venues open at this local wall-clock time (a naive
         datetime; an aware one is read as its wall-clock time).
     :param open_day: only venues open at some time on this weekday (0 = Monday),
@@ -187,6 +191,7 @@ class SearchQuery:
     departement: str | None = None
     code_insee: str | None = None
     code_postal: str | None = None
+    communes: Sequence[str] = ()
     open_at: datetime | None = None
     open_day: int | None = None
     today: date | None = None
@@ -278,6 +283,13 @@ class SearchQuery:
             self._set("code_postal", self.code_postal.strip())
             if not POSTCODE.fullmatch(self.code_postal):
                 _problem(errors, "code_postal", "Code postal invalide (5 chiffres).", self.code_postal)
+        communes = [self.communes] if isinstance(self.communes, str) else list(self.communes or ())
+        self._set("communes", tuple(sorted({str(c).strip().upper() for c in communes})))
+        if len(self.communes) > MAX_COMMUNES:
+            _problem(errors, "communes", f"Au plus {MAX_COMMUNES} communes.", len(self.communes))
+        for code in self.communes:
+            if not INSEE_CODE.fullmatch(code):
+                _problem(errors, "communes", "Code INSEE invalide (5 caractères, ex. 69383).", code)
 
     def _check_hours(self, errors: list[FieldError]) -> None:
         if self.open_at is not None and self.open_day is not None:

@@ -122,6 +122,8 @@ def search_request(q: SearchQuery) -> dict[str, Any]:
     """The body of ``POST /indexes/{uid}/search`` for ``q`` (``q`` key included)."""
     filters = [f"{name} IN [{', '.join(_quote(c) for c in codes)}]" for name, codes in q.filters.items()]
     filters += [f"{name} = {_quote(getattr(q, name))}" for name in _TERRITORY if getattr(q, name) is not None]
+    if q.communes:
+        filters.append(f"code_insee IN [{', '.join(_quote(c) for c in q.communes)}]")
     if q.has_point:
         filters.append("has_geo = true")
         if q.radius_km is not None:

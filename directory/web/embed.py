@@ -4,7 +4,9 @@ its territory (list + map, server-rendered, light), and configures it at
 ``/embed/configurer``, which prints the ``<iframe>`` snippet to paste.
 
 The widget takes the search parameters of the home page: the partner fixes
-its territory and filters in the address; residents can still type a place
+its territory (any the exports take: ``departement``, ``commune`` with its
+arrondissements, ``code_postal``, ``epci`` for an intercommunality's communes)
+and filters in the address; residents can still type a place
 and page through the results. Links open the full venue page in a new tab.
 """
 
@@ -20,6 +22,7 @@ from starlette.responses import Response
 from directory.errors import InvalidQuery
 from directory.schema import LIST_VOCABULARIES
 
+from .finder import territory_communes
 from .pages import FACET_TITLES, search_context
 from .params import SearchRequest, read_search
 from .rendering import public_base, render
@@ -46,6 +49,7 @@ def configure(request: Request) -> Response:
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "hauteur" and v.strip()]
     try:
         search = read_search(QueryParams(params))
+        territory_communes(search, request.app.state.places)  # a commune or EPCI that exists
     except InvalidQuery as err:
         errors = {e.field: e.message for e in err.errors}
         search = SearchRequest()

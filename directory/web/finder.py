@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from directory.places import Place
+from directory.export import read_territory
+from directory.places import Gazetteer, Place
 from directory.schema import Venue, is_approximate
 from directory.search import CANDIDATE_CAP, MAP_CAP, Hit, SearchIndex, SearchQuery, SearchResult
 from directory.store import Store
@@ -83,8 +84,26 @@ class Found:
         return max(1, min(-(-self.result.total // per_page), CANDIDATE_CAP // per_page))
 
 
-def to_query(request: SearchRequest, place: Place | None, now: datetime, *, facets: bool = True) -> SearchQuery:
-    """The index query of a search around ``place`` (None: no point)."""
+def territory_communes(request: SearchRequest, places: Gazetteer) -> tuple[str, ...]:
+    """The INSEE codes a search's ``commune`` (with its arrondissements) or ``epci`` stands
+    for, as the exports read them (``export.territory``); empty when neither is asked.
+
+    :raises InvalidQuery: a code that names no commune or intercommunality, or both given.
+    """
+    if request.commune is None and request.epci is None:
+        return ()
+    return read_territory({"commune": request.commune, "epci": request.epci}, places)[1].communes
+
+
+def to_query(
+    request: SearchRequest,
+    place: Place | None,
+    now: datetime,
+    *,
+    facets: bool = True,
+    communes: tuple[str, ...] = (),
+) -> SearchQuery:
+    """The index query of a search around ``place`` (None: no point), within ``communes`` when given."""
     open_at = now if request.ouvert == "maintenant" else None
     open_day = WEEKDAY_PARAMS.index(request.ouvert) if request.ouvert in WEEKDAY_PARAMS else None
     return SearchQuery(
@@ -96,6 +115,7 @@ def to_query(request: SearchRequest, place: Place | None, now: datetime, *, face
         departement=request.departement,
         code_insee=request.code_insee,
         code_postal=request.code_postal,
+        communes=communes,
         open_at=open_at,
         open_day=open_day,
         today=now.date(),
@@ -133,10 +153,12 @@ def find(store: Store, index: SearchIndex, locator: Locator, request: SearchRequ
     """Run a search and read its page of venues from the store.
 
     :raises PlaceNotFound: the ``lieu`` names nothing known.
-    :raises InvalidQuery: the request breaks a limit of the index (page too far…).
+    :raises InvalidQuery: the request breaks a limit of the index (page too far…), or
+        its ``commune`` or ``epci`` names none.
     """
+    communes = territory_communes(request, locator.places)
     place = locate_request(request, locator)
-    q = to_query(request, place, now)
+    q = to_query(request, place, now, communes=communes)
     extent = None
     if place is not None and extent_applies(place, q):
         result, extent = postcode_first(index, q, place)
@@ -169,9 +191,10 @@ def map_points(
 
     :returns: the place, the hits with a point, and the cap that applied.
     """
+    communes = territory_communes(request, locator.places)
     place = locate_request(request, locator)
     cap = CANDIDATE_CAP if place is not None else MAP_CAP
-    q = to_query(request, place, now, facets=False)
+    q = to_query(request, place, now, facets=False, communes=communes)
     if place is not None and extent_applies(place, q):
         return place, postcode_first_map(index, q, place, cap), cap
     return place, index.map_hits(q, cap), cap

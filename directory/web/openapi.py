@@ -174,6 +174,18 @@ def search_parameters() -> list[dict[str, Any]]:
         _query("code_insee", "Ne garder que les lieux de cette commune (code officiel géographique).", _text(5)),
         _query("code_postal", "Ne garder que les lieux de ce code postal.", _text(5), example="69003"),
         _query(
+            "commune",
+            "Ne garder que les lieux de cette commune, ses arrondissements compris (code INSEE : 69123 pour Lyon), "
+            "comme les exports.",
+            _text(5),
+        ),
+        _query(
+            "epci",
+            "Ne garder que les lieux des communes de cette intercommunalité (numéro SIREN : 245400676 pour la "
+            "Métropole du Grand Nancy), comme les exports.",
+            _text(9),
+        ),
+        _query(
             "ouvert",
             "Ne garder que les lieux ouverts maintenant, ou un jour de la semaine.",
             _choices(("maintenant", *WEEKDAY_PARAMS), _WEEKDAY_LABELS),

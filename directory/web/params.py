@@ -83,6 +83,8 @@ class SearchRequest:
     departement: str | None = None
     code_insee: str | None = None
     code_postal: str | None = None
+    commune: str | None = None  # an INSEE code, its arrondissements included (as the exports take it)
+    epci: str | None = None  # an intercommunality's SIREN: all its communes
     ouvert: str | None = None  # "maintenant" or a weekday of WEEKDAY_PARAMS
     tri: str | None = None  # a key of SORT_PARAMS
     page: int = 1
@@ -104,6 +106,8 @@ class SearchRequest:
             or self.departement
             or self.code_insee
             or self.code_postal
+            or self.commune
+            or self.epci
             or self.ouvert
         )
 
@@ -122,6 +126,8 @@ class SearchRequest:
             ("departement", "departement"),
             ("code_insee", "code_insee"),
             ("code_postal", "code_postal"),
+            ("commune", "commune"),
+            ("epci", "epci"),
             ("ouvert", "ouvert"),
             ("tri", "tri"),
         )
@@ -292,6 +298,8 @@ SEARCH_PARAMS = {
     "departement",
     "code_insee",
     "code_postal",
+    "commune",
+    "epci",
     "ouvert",
     "tri",
     "page",
@@ -315,6 +323,7 @@ def read_search(params: QueryParams, *, strict: bool = True) -> SearchRequest:
     rayon = c.number("rayon", _decimal, 0.1, float(MAX_RADIUS_KM), "un nombre de kilomètres")
     filters = {name: codes for name in FILTER_PARAMS if (codes := c.codes(name))}
     departement, code_insee, code_postal = c.text("departement"), c.text("code_insee"), c.text("code_postal")
+    commune, epci = c.text("commune"), c.text("epci")  # checked against the gazetteer by finder.territory_communes
     ouvert = c.choice("ouvert", ("maintenant", *WEEKDAY_PARAMS))
     tri = c.choice("tri", SORT_PARAMS)
     page = c.number("page", _integer, 1, MAX_PAGE, "un nombre entier")
@@ -337,6 +346,8 @@ def read_search(params: QueryParams, *, strict: bool = True) -> SearchRequest:
         departement=departement,
         code_insee=code_insee,
         code_postal=code_postal,
+        commune=commune,
+        epci=epci,
         ouvert=ouvert,
         tri=tri,
         page=page or 1,

@@ -238,7 +238,7 @@ AXE_PAGES = {
     "results-map-phone-no-tiles": (SEARCH + "&vue=carte", PHONE),
     "open-data-phone": ("/donnees", PHONE),
     "embed-epci": ("/embed?epci=245400676", PHONE),
-    "embed-configure-phone": ("/embed/configurer", PHONE),
+    "embed-configure-phone": ("/embed/configurer?epci=245400676", PHONE),
     "zoomed-results": (SEARCH, ZOOMED),
 }
 
