@@ -9,6 +9,7 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from directory.harvest import harvest_source, load_source
@@ -110,6 +111,27 @@ def test_rows_of_offers_become_the_offers_of_their_venues(store, places, served,
     assert croix_rousse.conditions_frais == [ConditionFrais.PASS_NUMERIQUE]
     assert [(o.nom, o.services) for o in mace.offres] == [("Atelier CV", [Service.INSERTION_PRO])]
     assert mace.publics_specifiquement_adresses == [Public.JEUNES]
+
+
+def test_the_same_rows_in_a_workbook(store, places, served, fetcher, tmp_path) -> None:
+    """A commune's workbook (XLSX) with one row per offer reads as the CSV does."""
+    root, server = served
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(COLUMNS)
+    for row in ROWS:
+        sheet.append(row)
+    book.save(root / "ateliers.xlsx")
+    toml = tmp_path / "ateliers.toml"
+    source = SOURCE.format(url=server.url("files/ateliers.xlsx")).replace('"table-csv"', '"xlsx"')
+    toml.write_text(source, encoding="utf-8")
+    report = harvest_source(store, load_source(toml), fetcher=fetcher, places=places, now=NOW)
+    assert (report.status, report.new) == ("complete", 2)
+    offers = {s.venue.nom: [o.nom for o in s.venue.offres] for s in store.iter_venues()}
+    assert offers == {
+        "Espace numérique de la Croix-Rousse": ["Atelier smartphone", "Permanence CAF", "Café numérique"],
+        "Médiathèque Jean Macé": ["Atelier CV"],
+    }
 
 
 def test_an_offer_field_that_does_not_exist_is_a_french_error(tmp_path) -> None:
