@@ -15,6 +15,7 @@ from directory.schema import Venue, stored_block_keys
 
 from ._base import _reader
 from ._bulk import chunks, insert_rows
+from ._models import RowValues
 from ._writer_base import WriterBase
 from .tables import link_t, match_key_t, review_t, venue_t
 
@@ -29,7 +30,7 @@ _MATCH_COLUMNS = (*KEY_COLUMNS, "nom", "commune", "adresse", "date_maj")
 class MatchKeysMixin(WriterBase):
     """Blocking keys, the venues matching compares, and the review queue's pairs."""
 
-    def _set_match_keys(self, venues: Mapping[int, Mapping[str, Any] | None], *, replace: bool = True) -> None:
+    def _set_match_keys(self, venues: Mapping[int, RowValues | None], *, replace: bool = True) -> None:
         """The blocking keys of these venues (pk → stored values; None: no longer active, no keys)."""
         if not venues:
             return

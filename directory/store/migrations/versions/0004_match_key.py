@@ -41,7 +41,7 @@ def _backfill(connection: sa.Connection) -> None:
     match_key = sa.table("match_key", sa.column("kind"), sa.column("key"), sa.column("venue_pk"))
     rows = connection.execute(sa.select(*(venue.c[name] for name in _COLUMNS)).where(venue.c.status == "active"))
     batch: list[dict[str, object]] = []
-    for row in rows.mappings().all():
+    for row in (stored._asdict() for stored in rows.all()):
         for key in sorted(stored_block_keys(row)):
             kind, value = key.split(":", 1)
             batch.append({"kind": kind, "key": value, "venue_pk": row["pk"]})
