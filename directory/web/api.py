@@ -115,7 +115,7 @@ def venue(request: Request) -> Response:
             detail="Aucun lieu de l'annuaire ne porte cet identifiant. Il a peut-être été retiré ou fusionné.",
             errors=[FieldError("id", "Identifiant inconnu.", venue_id[:80])],
         )
-    body = {"id": venue_id, "lieu": national_row(stored.venue)}
+    body: dict[str, Any] = {"id": venue_id, "lieu": national_row(stored.venue)}
     if stored.venue.offres:  # its own offers (``schema.offer``'s stored form, as the change feed gives them)
         body["offres"] = [offer_record(replace(offer, source=None)) for offer in stored.venue.offres]
     return cached_json(request, body, max_age=300)
