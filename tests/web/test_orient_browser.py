@@ -120,11 +120,21 @@ def test_by_keyboard_without_javascript_to_a_one_page_slip(browser: Any, server:
         assert 3 <= cards.count() <= 8
         for i in range(cards.count()):
             assert "Ouvert mardi matin" in cards.nth(i).locator(".orient-reasons").inner_text()
+        # Choose by keyboard: not the first place, but the fourth.
+        boxes = page.locator('input[name="choix"]')
+        first, fourth = boxes.nth(0).get_attribute("id"), boxes.nth(3).get_attribute("id")
+        names = page.locator(".orient-card h2 a")
+        wanted = [names.nth(i).inner_text() for i in (1, 2, 3)]
+        tab_to(page, first)
+        page.keyboard.press("Space")
+        tab_to(page, fourth)
+        page.keyboard.press("Space")
         tab_to_button(page, "Préparer la fiche")
         press_and_wait(page, "Enter")
-        # The slip: three places, one A4 page.
+        # The slip: the three places chosen, one A4 page.
         assert urlsplit(page.url).path == "/orienter/fiche"
-        assert page.locator(".oslip-place").count() == 3
+        printed = page.locator(".oslip-place h2")
+        assert [printed.nth(i).inner_text().split(" (à ")[0] for i in range(printed.count())] == wanted
         assert pdf_pages(page.pdf(format="A4", print_background=True)) == 1
         page.emulate_media(media="print")
         for chrome in (".site-header", ".site-footer", ".slip-tools", ".orient-steps"):
