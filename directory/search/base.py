@@ -109,13 +109,15 @@ class IndexDocument:
     @classmethod
     def from_venue(cls, venue_id: str, venue: Venue, today: date | None = None) -> IndexDocument:
         """The document of a venue: folded text of its name, then of its typology
-        and service labels, national programmes, presentation and commune; its
+        and service labels, national programmes, presentation, commune and offers (names and
+        descriptions); its
         filter codes, derived ones included (hours read over the weeks from ``today``,
         by default the current date)."""
         body = [term.label for term in venue.typologie]
         body += [term.label for term in venue.services]
         body += [term.label for term in venue.dispositif_programmes_nationaux]
         body += [venue.presentation_resume or "", venue.presentation_detail or "", venue.commune or ""]
+        body += [text for offer in venue.offres for text in (offer.nom, offer.description or "")]  # its offers
         point = venue.point
         return cls(
             id=venue_id,

@@ -177,3 +177,10 @@ async def test_the_api_gives_the_venue_with_its_offers_and_stops(client, itinera
     assert [stop["nom"] for stop in offer["arrets"]] == list(EXPECTED_MONDAY)
     assert offer["arrets"][2]["dates"] == [{"debut": "2026-12-12T09:00:00", "fin": "2026-12-12T12:00:00"}]
     assert "source" not in offer  # which source gave it is this instance's business
+
+
+@pytest.mark.anyio
+async def test_an_offer_name_finds_its_venue(client, itinerant) -> None:
+    """« bus » is said nowhere but in the offer's name: the search finds the venue by it."""
+    r = await client.get("/api/lieux", params={"q": "bus", "lieu": "69200"})
+    assert [result["id"] for result in r.json()["resultats"]] == [itinerant[1]]
