@@ -19,10 +19,12 @@ edits without a full rebuild.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
+from directory.places import fold
 from directory.schema import Venue
 from directory.store import ChangeFeed, Store
 
@@ -60,6 +62,7 @@ __all__ = [
     "open_index",
     "rebuild",
     "sync",
+    "with_record_names",
     "NEEDS",
     "Need",
     "need",
@@ -116,7 +119,9 @@ def rebuild(index: SearchIndex, store: Store, progress: Progress | None = None) 
     :returns: how many documents the index holds.
     """
     seq = _last_seq(store)  # read first: changes made during the rebuild are applied by the next sync
-    docs = (IndexDocument.from_venue(venue_id, venue) for venue_id, venue, _keys in store.match_projection())
+    docs = with_record_names(
+        store, (IndexDocument.from_venue(venue_id, venue) for venue_id, venue, _keys in store.match_projection())
+    )
     count = index.replace_all(_counting(docs, progress))
     index.set_last_change(seq)
     return count
@@ -141,10 +146,29 @@ def sync(index: SearchIndex, store: Store) -> int:
     venues: dict[str, Venue] = {}
     for start in range(0, len(active), 500):
         venues.update(store.venues(active[start : start + 500]))
-    index.upsert(IndexDocument.from_venue(i, venues[i]) for i in active if i in venues)
+    index.upsert(with_record_names(store, (IndexDocument.from_venue(i, venues[i]) for i in active if i in venues)))
     index.delete(gone)
     index.set_last_change(last)
     return len(ids)
+
+
+def with_record_names(store: Store, docs: Iterable[IndexDocument], batch: int = 500) -> Iterator[IndexDocument]:
+    """Each document found by every name its venue's records give, not only the one it shows: a
+    merged venue keeps both names searchable (alternative names, after the shown one)."""
+    pending: list[IndexDocument] = []
+    for doc in docs:
+        pending.append(doc)
+        if len(pending) == batch:
+            yield from _with_names(store, pending)
+            pending = []
+    yield from _with_names(store, pending)
+
+
+def _with_names(store: Store, docs: list[IndexDocument]) -> Iterator[IndexDocument]:
+    names = store.record_names([d.id for d in docs]) if docs else {}
+    for doc in docs:
+        others = [folded for n in names.get(doc.id, ()) if (folded := fold(n)) and folded != doc.name_text]
+        yield dataclasses.replace(doc, name_text=" ".join([doc.name_text, *dict.fromkeys(others)])) if others else doc
 
 
 def _last_seq(store: Store) -> int:

@@ -27,6 +27,7 @@ from ._models import (
     utcnow,
 )
 from ._offers import OfferBook
+from ._record_names import read_record_names
 from ._review_pairs import read_match_decisions, read_review_item, read_review_items
 from ._scope import Scope
 from ._sources import SourceBook
@@ -422,6 +423,12 @@ class Store(abc.ABC):
         venues is in it."""
         with self.engine.connect() as c:
             return read_review_items(c, limit, scope)
+
+    def record_names(self, venue_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Venue id → the distinct names its current records give (a merged venue has several:
+        search finds it by each)."""
+        with self.engine.connect() as c:
+            return read_record_names(c, venue_ids)
 
     def merged_pairs(self, limit: int = 100) -> list[dict[str, Any]]:
         """The pairs matching merged without a person, best score first, as ``review_items`` gives

@@ -21,7 +21,7 @@ import pytest
 
 from directory.places import fold
 from directory.schema import Venue
-from directory.search import Fts5Index, IndexDocument, MeiliIndex, SearchIndex, rebuild
+from directory.search import Fts5Index, IndexDocument, MeiliIndex, SearchIndex, rebuild, with_record_names
 from directory.store import Store
 
 from ..conftest import unavailable
@@ -48,11 +48,13 @@ _FIELDS = ("services", "frais_a_charge", "publics_specifiquement_adresses", "typ
 
 @pytest.fixture(scope="session")
 def demo_venues(demo_store: Store) -> list[DemoVenue]:
-    out = []
-    for venue_id, venue, _keys in demo_store.match_projection():
-        doc = IndexDocument.from_venue(venue_id, venue)
-        out.append(DemoVenue(venue_id, venue, f" {doc.name_text}  {doc.body_text} "))
-    return out
+    venues = {venue_id: venue for venue_id, venue, _keys in demo_store.match_projection()}
+    docs = (IndexDocument.from_venue(venue_id, venue) for venue_id, venue in venues.items())
+    # As the index sees them: a merged venue's name text carries every name its records give.
+    return [
+        DemoVenue(doc.id, venues[doc.id], f" {doc.name_text}  {doc.body_text} ")
+        for doc in with_record_names(demo_store, docs)
+    ]
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A venue merged from records of two names is found by both (issue 14: alternative names)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from directory.harvest import import_file
+from directory.search import Fts5Index, SearchQuery, rebuild, sync
+from directory.store import open_store
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def _rows(tmp_path: Path, name: str, rename: dict[str, str], first: dict[str, str] | None = None) -> Path:
+    reader = csv.DictReader(io.StringIO((FIXTURES / "demo" / "hinaura-2021.csv").read_text(encoding="utf-8")))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, reader.fieldnames or [], quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer.writeheader()
+    for i, row in enumerate(reader):
+        if i == 3:
+            break
+        row["nom"] = rename.get(row["id"], row["nom"])
+        row.update((first or {}) if i == 0 else {})
+        row["id"] = f"{name}-{i}"
+        writer.writerow(row)
+    path = tmp_path / f"{name}.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+def test_a_merged_venue_is_found_by_each_of_its_names_and_keeps_every_label(tmp_path: Path, places):
+    store = open_store(f"sqlite:///{tmp_path / 'directory.db'}", upgrade=True)
+    index = Fts5Index(tmp_path / "search.db")
+    try:
+        labels = {"dispositif_programmes_nationaux": "France Services", "formations_labels": "Fabriques de Territoire"}
+        import_file(store, _rows(tmp_path, "commune", {}, labels), places=places)
+        assert sync(index, store) == 3
+        shown = index.query(SearchQuery(text="abondance")).hits
+        assert len(shown) == 1
+        venue_id = shown[0].venue_id
+        # The same place in a second file under another name, with other labels: one venue, found by
+        # both names, with the labels and programmes of both.
+        other = {
+            "dispositif_programmes_nationaux": "Aidants Connect",
+            "formations_labels": "Formé à « Mon Espace Santé »",
+        }
+        renamed = {"hinaura-0": "France Services Zéphyrine d'Abondance"}
+        import_file(store, _rows(tmp_path, "reseau", renamed, other), places=places)
+        assert store.count_venues() == 3
+        assert sync(index, store) >= 1
+        assert [h.venue_id for h in index.query(SearchQuery(text="zephyrine")).hits] == [venue_id]
+        assert [h.venue_id for h in index.query(SearchQuery(text="abondance")).hits] == [venue_id]
+        assert len(store.record_names([venue_id])[venue_id]) == 2
+        venue = store.get_venue(venue_id).venue
+        assert {p.label for p in venue.dispositif_programmes_nationaux} == {"France Services", "Aidants Connect"}
+        assert len(venue.formations_labels) == 2
+        # A record joining without changing what the venue shows leaves no trace in the change feed:
+        # a rebuild (directory reindex) still reads every name.
+        assert rebuild(index, store) == 3
+        assert [h.venue_id for h in index.query(SearchQuery(text="zephyrine")).hits] == [venue_id]
+    finally:
+        index.close()
+        store.close()
