@@ -32,6 +32,7 @@ from directory.schema import (
 
 __all__ = [
     "CANDIDATE_CAP",
+    "DOCUMENT_FORMAT",
     "FILTER_FIELDS",
     "MAP_CAP",
     "MAX_PER_PAGE",
@@ -60,6 +61,12 @@ MAX_TEXT = 200
 MAX_COMMUNES = 2_000
 
 SORTS = ("distance", "relevance")
+
+#: The shape of the documents backends store (``IndexDocument`` and what they derive from it):
+#: 2 added the derived filters (``schema.derived``) and Meilisearch's ``forms_text``. An index
+#: stamped with another (or none: 1) answers ``last_change() is None``, so the next ``sync``
+#: rebuilds it: an upgrade needs no manual ``directory reindex``.
+DOCUMENT_FORMAT = 2
 
 
 def departement_of(code_insee: str | None, code_postal: str | None) -> str | None:
@@ -445,11 +452,13 @@ class SearchIndex(abc.ABC):
 
     @abc.abstractmethod
     def last_change(self) -> int | None:
-        """The store change-log sequence number the index reflects (None: never built)."""
+        """The store change-log sequence number the index reflects (None: never built, or built
+        with documents of another ``DOCUMENT_FORMAT``)."""
 
     @abc.abstractmethod
     def set_last_change(self, seq: int) -> None:
-        """Record that the index reflects the store up to change ``seq``."""
+        """Record that the index reflects the store up to change ``seq``, with documents of
+        this ``DOCUMENT_FORMAT``."""
 
     def check(self) -> None:
         """Make sure the index can be used now (a server answers and takes the key).

@@ -13,7 +13,7 @@ Tables (``data/search.db`` by default):
 - ``doc_vocab``: ``fts5vocab`` over it, for documents per word;
 - ``term``: (field, code, docid) for the filter plan and facet counts;
 - ``doc_rtree``: the points;
-- ``meta``: the store change the index reflects.
+- ``meta``: the store change the index reflects, and the ``DOCUMENT_FORMAT`` of its documents.
 
 Queries are planned in ``_plan`` (which index drives) and run here: the area
 plan grows its box like ``Store.nearest`` until the page is certain; opening
@@ -67,7 +67,7 @@ from ._plan import (
 from ._pool import ConnectionPool
 from ._text import analyze
 from ._vocab import IndexStats
-from .base import Hit, IndexDocument, SearchIndex, SearchQuery, SearchResult
+from .base import DOCUMENT_FORMAT, Hit, IndexDocument, SearchIndex, SearchQuery, SearchResult
 
 __all__ = ["Fts5Index", "PRAGMAS"]
 
@@ -315,12 +315,17 @@ class Fts5Index(SearchIndex):
 
     def last_change(self) -> int | None:
         with self._pool.connection() as c:
-            row = c.execute("SELECT value FROM meta WHERE key = 'last_change'").fetchone()
-        return int(row[0]) if row else None
+            meta = dict(c.execute("SELECT key, value FROM meta WHERE key IN ('last_change', 'document_format')"))
+        if "last_change" not in meta or meta.get("document_format", "1") != str(DOCUMENT_FORMAT):
+            return None  # never built, or with documents of another shape: the next sync rebuilds
+        return int(meta["last_change"])
 
     def set_last_change(self, seq: int) -> None:
         with self._transaction() as c:
-            c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_change', ?)", (str(seq),))
+            c.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [("last_change", str(seq)), ("document_format", str(DOCUMENT_FORMAT))],
+            )
 
     def count(self) -> int:
         with self._pool.connection() as c:

@@ -38,7 +38,7 @@ from directory.schema import haversine_m
 from ._forms import base_form
 from ._hours import HoursCheck
 from ._text import STOP_WORDS, engine_text
-from .base import FILTER_FIELDS, MAP_CAP, Hit, IndexDocument, SearchIndex, SearchQuery, SearchResult
+from .base import DOCUMENT_FORMAT, FILTER_FIELDS, MAP_CAP, Hit, IndexDocument, SearchIndex, SearchQuery, SearchResult
 from .synonyms import meili_synonyms
 
 if TYPE_CHECKING:
@@ -286,14 +286,19 @@ class MeiliIndex(SearchIndex):
         from meilisearch.errors import MeilisearchApiError
 
         try:
-            return int(self._meta().get_document("sync").seq)
+            position = self._meta().get_document("sync")
         except MeilisearchApiError as err:
             if err.code == "document_not_found":
                 return None
             raise
+        if getattr(position, "format", 1) != DOCUMENT_FORMAT:
+            return None  # documents of another shape: the next sync rebuilds
+        return int(position.seq)
 
     def set_last_change(self, seq: int) -> None:
-        self._wait(self._meta().add_documents([{"id": "sync", "seq": seq}], primary_key="id"))
+        self._wait(
+            self._meta().add_documents([{"id": "sync", "seq": seq, "format": DOCUMENT_FORMAT}], primary_key="id")
+        )
 
     def count(self) -> int:
         return self._index().get_stats().number_of_documents

@@ -14,6 +14,7 @@ import pytest
 
 from directory.schema import PriseEnCharge
 from directory.search import MeiliIndex, SearchQuery
+from directory.search.base import DOCUMENT_FORMAT
 from directory.search.meili import BATCH, MeiliTaskFailed, search_request, settings, to_meili
 
 from .conftest import doc
@@ -234,3 +235,12 @@ def test_derived_filters_are_filterable_fields_of_the_documents():
     assert {"creneaux", "accessibilite"} <= set(settings()["filterableAttributes"])
     request = search_request(SearchQuery(filters={"creneaux": ["soiree"], "accessibilite": ["fauteuil-roulant"]}))
     assert request["filter"] == ['creneaux IN ["soiree"]', 'accessibilite IN ["fauteuil-roulant"]']
+
+
+def test_a_sync_position_of_another_document_format_asks_for_a_rebuild(fake):
+    index, client = fake
+    index.set_last_change(7)
+    position = client.indexes["venues_meta"].docs["sync"]
+    assert position == {"id": "sync", "seq": 7, "format": DOCUMENT_FORMAT}
+    del position["format"]  # as written before the format was stamped
+    assert index.last_change() is None
