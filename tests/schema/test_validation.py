@@ -194,6 +194,20 @@ def test_presentation_resume_over_280_is_an_error():
     assert [(p.field, p.code) for p in result.errors] == [("presentation_resume", "too_long")]
 
 
+@pytest.mark.parametrize(
+    ("field", "limit"),
+    [("nom", 250), ("commune", 120), ("adresse", 250), ("presentation_resume", 280), ("presentation_detail", 10_000)],
+)
+def test_a_text_of_exactly_its_maximum_length_is_kept_one_more_character_is_not(field, limit):
+    """Limits count characters, not bytes (« é » is two in UTF-8), and the limit itself is allowed."""
+    at_limit = parse_venue({**BASE, field: "é" * limit})
+    assert "too_long" not in {p.code for p in at_limit.errors}
+    assert getattr(at_limit.venue, field) == "é" * limit
+    over = parse_venue({**BASE, field: "é" * (limit + 1)})
+    assert [(p.field, p.code) for p in over.errors] == [(field, "too_long")]
+    assert dict(over.errors[0].params) == {"length": limit + 1, "max": limit}
+
+
 def test_postcode_and_insee_must_agree(places):
     result = parse_venue({**BASE, "code_postal": "75019", "latitude": None, "longitude": None}, places=places)
     assert "postcode_insee_mismatch" in {p.code for p in result.warnings}

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
@@ -72,6 +72,28 @@ def test_a_less_trusted_change_does_not_override(store):
     assert store.get_venue(venue_id).venue.telephone == "+33478000000"
     apply(store, COMMUNE, Incoming("c1", replace(official, telephone="+33478333333")), at=LATER)
     assert store.get_venue(venue_id).venue.telephone == "+33478333333"
+
+
+def test_between_equally_trusted_sources_the_most_recent_record_wins(store):
+    """Same trust: the record updated last (``date_maj``) gives the value, whichever source names
+    sort first and whichever record came first; the venue is as recent as that record."""
+    alpha, zeta = SourceInfo("alpha", "Alpha", trust=50), SourceInfo("zeta", "Zêta", trust=50)
+    with store.writer() as w:
+        w.ensure_source(alpha)
+        w.ensure_source(zeta)
+    older = venue("a1", 45.76, 4.84, telephone="0478000001", date_maj="2026-01-10")
+    newer = venue("z1", 45.76, 4.84, telephone="0478000002", date_maj="2026-02-20")
+    venue_id = apply(store, zeta, Incoming("z1", newer))[0].venue_id
+    apply(store, alpha, Incoming("a1", older, attach_to=venue_id), at=LATER)
+    stored = store.get_venue(venue_id)
+    assert stored.venue.telephone == "+33478000002"
+    assert stored.provenance["telephone"].source_id == "zeta"
+    assert stored.venue.date_maj.isoformat() == "2026-02-20"
+    apply(store, alpha, Incoming("a1", replace(older, date_maj=date(2026, 3, 1)), attach_to=venue_id), at=LATER)
+    stored = store.get_venue(venue_id)
+    assert stored.venue.telephone == "+33478000001"
+    assert stored.provenance["telephone"].source_id == "alpha"
+    assert stored.venue.date_maj.isoformat() == "2026-03-01"
 
 
 def test_a_record_moving_to_another_venue_leaves_a_redirect(store):
