@@ -318,3 +318,14 @@ def test_a_stop_with_dated_sessions_only_is_open_on_their_day() -> None:
     afternoon = Session(datetime(2026, 12, 1, 14, 0), datetime(2026, 12, 1, 16, 0))
     fair.arrets[0].dates = [afternoon]
     assert best_fit(venue(offres=[fair], horaires=None), scenario(), TUESDAY_AT, origin=LYON_8) is None
+
+
+@pytest.mark.anyio
+async def test_when_no_place_is_known_open_then_the_list_says_so(client: httpx.AsyncClient) -> None:
+    r = await client.get(
+        "/orienter/lieux", params={"besoin": "demarches", "lieu": "Lyon 8e", "jour": "dimanche", "moment": "soir"}
+    )
+    text = text_of(r.text)
+    assert "écartés : fermés dimanche soir" in text
+    assert "Aucun de ces lieux n'est connu pour être ouvert dimanche soir" in text
+    assert "Ouvert dimanche soir" not in text
