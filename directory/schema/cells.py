@@ -41,8 +41,8 @@ def runs_as_formula(value: object) -> bool:
 
 def neutralise(value: T) -> T | str:
     """``value`` as a cell to write: text that would run as a formula gets a leading ``'``; anything else is unchanged."""
-    if runs_as_formula(value):
-        return _QUOTE + value  # type: ignore[operator]
+    if isinstance(value, str) and runs_as_formula(value):
+        return _QUOTE + value
     return value
 
 

@@ -24,6 +24,7 @@ import binascii
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -36,6 +37,9 @@ from .tables import (
     link_t,
     venue_t,
 )
+
+if TYPE_CHECKING:
+    from ._base import Store
 
 __all__ = ["ChangeFeed", "FeedItem", "FeedPage", "decode_cursor", "encode_cursor"]
 
@@ -95,7 +99,7 @@ class FeedPage:
 class ChangeFeed:
     """Pages of the change log of a store (``ChangeFeed(store).page(since, limit)``)."""
 
-    def __init__(self, store) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, store: Store) -> None:
         self.engine: sa.Engine = store.engine
 
     def stable_seq(self, c: sa.Connection, since: int = 0) -> int:

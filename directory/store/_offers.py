@@ -49,7 +49,9 @@ def merge_offers(ranked: Sequence[Contribution]) -> tuple[list[dict[str, Any]], 
 
 def given_by(offers: Sequence[Mapping[str, Any]] | None, source_id: str) -> list[dict[str, Any]] | None:
     """A record's stored offers, each naming the source giving them (what a new venue keeps as is)."""
-    return [{**offer, "source": source_id} for offer in offers] if offers else offers  # type: ignore[return-value]
+    if offers is None:
+        return None
+    return [{**offer, "source": source_id} for offer in offers]
 
 
 def _stops(offer: Mapping[str, Any]) -> list[Mapping[str, Any]]:
