@@ -19,6 +19,7 @@ from directory.config import Settings
 from directory.harvest import (
     INTERRUPTED,
     Fetcher,
+    Geocoder,
     HarvestReport,
     SourceConfig,
     SourceConfigError,
@@ -28,14 +29,14 @@ from directory.harvest import (
     load_sources,
 )
 from directory.harvest import harvest_lock as database_lock
-from directory.places import load_gazetteer
+from directory.places import Gazetteer, load_gazetteer
 from directory.schema import MESSAGES
 from directory.store import Store, UnknownSource, utcnow
 
 from ._common import bad_database_address, echo_json, fail, open_settings_store
 from .indexing import sync_index
 
-__all__ = ["sources", "harvest", "worker"]
+__all__ = ["sources", "harvest", "worker", "geocoder_for", "harvest_lock", "load_configured", "print_summary"]
 
 _STATUS = {
     "complete": "complète",
@@ -44,7 +45,7 @@ _STATUS = {
     "failed": "échec",
     "running": "en cours",
 }
-#: The counts of a run in French: a harvest's (``HarvestReport.counts``), then an import's.
+#: The counts of a run in French (``HarvestReport.counts``; an import is a harvest of a file).
 _COUNTS = {
     "fetched": "reçus",
     "new": "nouveaux",
@@ -58,14 +59,10 @@ _COUNTS = {
     "withdrawn": "retirés",
     "skipped": "ignorés (déjà moissonnés à la source)",
     "requests": "requêtes",
-    "read": "lus",
-    "created": "nouveaux",
-    "rejected": "rejetés",
-    "flagged": "avec avertissements",
 }
 
 
-def _load(settings: Settings) -> list[SourceConfig]:
+def load_configured(settings: Settings) -> list[SourceConfig]:
     try:
         return load_sources(settings.sources_dir)
     except SourceConfigError as err:
@@ -88,7 +85,7 @@ def sources(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is not None:
         return
     settings: Settings = ctx.obj
-    configs = _load(settings)
+    configs = load_configured(settings)
     store = open_settings_store(settings, upgrade=True)
     last = store.sources.last_runs()
     counts = store.sources.record_counts()
@@ -113,7 +110,7 @@ def check(settings: Settings) -> None:
     """Vérifie chaque fichier de source et ses exemples (entrée → résultat attendu)."""
     failures = 0
     places = load_gazetteer()  # as a harvest: a postcode and a commune give the INSEE code
-    for config in _load(settings):
+    for config in load_configured(settings):
         problems = check_samples(config, places=places)
         failures += len(problems)
         click.echo(f"{'✓' if not problems else '✗'} {config.id} : {len(config.samples)} exemples")
@@ -182,7 +179,7 @@ def harvest(settings: Settings, names: tuple[str, ...], all_: bool, due: bool, a
     if names and names[0] == "report":
         _report(settings, names[1:], as_json)
         return
-    configs = _load(settings)
+    configs = load_configured(settings)
     if (all_ or due) and not configs:
         raise fail(_no_sources(settings))
     if all_ or due:
@@ -203,12 +200,7 @@ def harvest(settings: Settings, names: tuple[str, ...], all_: bool, due: bool, a
         settings, configs, chosen, Console(stderr=as_json, soft_wrap=True), due_only=due, confirm_withdrawals=confirm
     )
     if as_json:
-        echo_json(
-            [
-                {"source": r.source_id, "run": r.run_id, "status": r.status, "counts": r.counts(), "notes": r.notes}
-                for r in reports
-            ]
-        )
+        echo_json([r.as_dict() for r in reports])
     if any(r.status == "failed" for r in reports):
         raise SystemExit(1)
 
@@ -267,13 +259,13 @@ def _harvest_chosen(
                     config,
                     fetcher=fetcher,
                     places=places,
-                    geocoder=_geocoder(settings, store, places),
+                    geocoder=geocoder_for(settings, store, places),
                     direct_origins=direct,
                     instance_name=settings.instance_name or None,
                     progress=partial(bar.advance, task),
                     confirm_withdrawals=confirm_withdrawals,
                 )
-            _print_summary(console, report)
+            print_summary(console, report)
             reports.append(report)
     sync_index(settings, store)
     return reports
@@ -295,7 +287,7 @@ def harvest_lock(settings: Settings) -> Iterator[None]:
         yield
 
 
-def _geocoder(settings: Settings, store: Store, places):  # type: ignore[no-untyped-def]
+def geocoder_for(settings: Settings, store: Store, places: Gazetteer) -> Geocoder | None:
     if not settings.geocoder_url:
         return None
     import httpx
@@ -305,7 +297,7 @@ def _geocoder(settings: Settings, store: Store, places):  # type: ignore[no-unty
     return BanGeocoder(settings.geocoder_url, client=httpx.Client(timeout=60), cache=GeocodeCache(store), places=places)
 
 
-def _print_summary(console: Console, r: HarvestReport) -> None:
+def print_summary(console: Console, r: HarvestReport) -> None:
     mark = {"complete": "[green]✓[/green]", "unchanged": "[green]=[/green]", "partial": "[yellow]![/yellow]"}.get(
         r.status, "[red]✗[/red]"
     )
@@ -315,7 +307,7 @@ def _print_summary(console: Console, r: HarvestReport) -> None:
         highlight=False,
     )
     for note in r.notes:
-        console.print(f"    {note}", highlight=False)
+        console.print(f"    {note}", highlight=False, markup=False)
 
 
 def _report(settings: Settings, runs: tuple[str, ...], as_json: bool) -> None:
@@ -420,7 +412,7 @@ def worker(settings: Settings, every: int, once: bool) -> None:
 def _worker_pass(settings: Settings, console: Console) -> str | None:
     """Harvest the due sources once; what went wrong, in French, instead of raising it."""
     try:
-        configs = _load(settings)
+        configs = load_configured(settings)
         reports = run_harvests(settings, configs, [c for c in configs if c.enabled], console, due_only=True)
         if not reports:
             click.echo("Aucune source à moissonner.")

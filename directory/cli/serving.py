@@ -82,9 +82,14 @@ def demo(settings: Settings, host: str | None, port: int | None, workers: int | 
             raise click.ClickException(f"données de démonstration introuvables dans {DEMO_DIR}")
         places = load_gazetteer()
         with console.status("Chargement des lieux de démonstration…"):
-            for path in files:
+            for path in files:  # each file a source, matched against the ones before, as `directory import` does
                 report = import_file(store, path, places=places)
-                console.print(f"  {path.name} : {report.stored} lieux, {report.rejected} rejetés")
+                console.print(
+                    f"  {path.name} : {report.fetched} fiches, {report.new} lieux nouveaux, "
+                    f"{report.merged} rapprochées d'un lieu déjà là, {report.to_review} paires à vérifier, "
+                    f"{report.quarantined} en quarantaine",
+                    highlight=False,
+                )
     sync_index(settings, store)
     console.print(f"{store.count_venues()} lieux dans l'annuaire.")
     if not no_serve:

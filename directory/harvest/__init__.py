@@ -4,15 +4,15 @@ validation, geocoding, matching and merging, runs and their reports."""
 
 from .fetch import Fetcher
 from .geocode import BanGeocoder, FoundAddress, GeocodeCache, Geocoder
-from .importer import ImportReport, RowProblem, import_file, source_for_file
+from .importer import file_source, import_file
 from .lock import INTERRUPTED, fail_interrupted_runs, harvest_lock
 from .readers import READERS, Reader, ReadError, reader_for
-from .run import HarvestReport, harvest_source
+from .report import HarvestReport, RowProblem
+from .run import harvest_source
 from .sources import SourceConfig, SourceConfigError, check_samples, load_source, load_sources
 
 __all__ = [
     "HarvestReport",
-    "ImportReport",
     "READERS",
     "ReadError",
     "Reader",
@@ -20,12 +20,12 @@ __all__ = [
     "SourceConfig",
     "SourceConfigError",
     "check_samples",
+    "file_source",
     "harvest_source",
     "import_file",
     "load_source",
     "load_sources",
     "reader_for",
-    "source_for_file",
     "BanGeocoder",
     "GeocodeCache",
     "Geocoder",

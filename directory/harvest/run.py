@@ -14,16 +14,16 @@ import hashlib
 import json
 import logging
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import orjson
 
 from directory.errors import SourceUnavailable
-from directory.schema import CommuneLookup, OpeningHours, Problem, Severity, Venue, fold_key, parse_venue
+from directory.schema import CUT_SHORT, CommuneLookup, OpeningHours, Problem, Severity, Venue, fold_key, parse_venue
 from directory.store import Incoming, RawRecord, SourceState, Store, Writer, utcnow
 
 from ._collector import collector_tuned
@@ -34,10 +34,10 @@ from .dedupe import Resolution, StoredIndex, resolve
 from .encoding import decode, encoding_note
 from .fetch import Fetcher, FetchResult
 from .geocode import NO_GEOCODER, UNAVAILABLE, CommuneGeocoder, Geocoder, GeocodeRequest, needs_geocoding
-from .importer import RowProblem
 from .offer_rows import group_offer_rows
 from .readers import READERS, ReadItem
 from .readers.base import ReadError
+from .report import HarvestReport
 from .sources import SourceConfig
 
 __all__ = ["HarvestReport", "Geocoder", "harvest_source", "SUSPICIOUS_RATIO"]
@@ -56,84 +56,6 @@ _MAX_PAGES = 10_000  # a loop of "next" links must end
 #: Part of each record's raw hash: bump it when validation or normalisation changes what a
 #: record gives, so that the next run parses every record again instead of skipping it.
 _PARSING_VERSION = 2
-#: Problems a run's report keeps one by one: every problem is counted by reason, and stays with its
-#: record's raw row in the store, so a file full of warnings does not grow a run's memory with each.
-KEPT_PROBLEMS = 10_000
-
-
-_RECORD_COUNTS = (
-    "fetched",
-    "new",
-    "updated",
-    "unchanged",
-    "quarantined",
-    "geocoded",
-    "placed_at_commune",
-    "merged",
-    "to_review",
-    "withdrawn",
-    "skipped",
-)
-
-
-@dataclass(slots=True)
-class HarvestReport:
-    """What a run did: counts, duration, errors, and what a producer should fix."""
-
-    source_id: str
-    run_id: int
-    status: str = "running"  # complete | unchanged | partial | failed
-    fetched: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    quarantined: int = 0
-    geocoded: int = 0  # placed by the geocoder
-    placed_at_commune: int = 0  # placed at their commune's point: no geocoder, or no acceptable answer
-    merged: int = 0
-    to_review: int = 0
-    withdrawn: int = 0
-    skipped: int = 0  # records already harvested from their origin, or published by this instance
-    requests: int = 0
-    seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)  # French sentences for people
-    #: The first :data:`KEPT_PROBLEMS` problems, in reading order (every one is counted by reason).
-    problems: list[RowProblem] = field(default_factory=list)
-    rejected_reasons: Counter[str] = field(default_factory=Counter)
-    warning_reasons: Counter[str] = field(default_factory=Counter)
-    _rejected: list[RowProblem] = field(default_factory=list)  # the first 500 errors
-
-    def note_problems(self, position: int, record_id: str | None, problems: Iterable[Problem]) -> None:
-        for problem in problems:
-            row = RowProblem(position, record_id, problem)
-            if problem.severity is Severity.ERROR:
-                self.rejected_reasons[f"{problem.field} : {problem.message}"] += 1
-                if len(self._rejected) < 500:
-                    self._rejected.append(row)
-            else:
-                self.warning_reasons[f"{problem.field} : {problem.code}"] += 1
-            if len(self.problems) < KEPT_PROBLEMS:
-                self.problems.append(row)
-
-    def counts(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in (*_RECORD_COUNTS, "requests")}
-
-    def rolled_back(self) -> None:
-        """The run failed and its transaction was rolled back: what it had counted did not happen."""
-        for name in _RECORD_COUNTS:
-            setattr(self, name, 0)
-        self.problems, self._rejected = [], []
-        self.rejected_reasons, self.warning_reasons = Counter(), Counter()
-
-    def quality(self) -> dict[str, Any]:
-        """The report a producer can be sent: what was rejected or doubtful, and why."""
-        return {
-            "rejected_reasons": self.rejected_reasons.most_common(20),
-            "warning_reasons": self.warning_reasons.most_common(20),
-            "rejected": [
-                {"position": p.position, "record_id": p.record_id, **p.problem.as_dict()} for p in self._rejected
-            ],
-        }
 
 
 def harvest_source(
@@ -148,6 +70,7 @@ def harvest_source(
     instance_name: str | None = None,
     progress: Callable[[int], None] | None = None,
     confirm_withdrawals: bool = False,
+    imported: bool = False,
 ) -> HarvestReport:
     """Harvest one source now.
 
@@ -157,9 +80,11 @@ def harvest_source(
         published itself are never taken back (no echo between instances).
     :param confirm_withdrawals: a person says the source really shrank: what it
         no longer has is withdrawn even if the run looks suspicious.
+    :param imported: a person handed the file (``directory import``): it is read whole, whatever
+        the validators of the last run say, and the run is recorded as an import.
     """
     direct = frozenset(fold_key(origin) for origin in direct_origins)
-    run = _Run(store, source, places, geocoder, direct, instance_name, progress, confirm_withdrawals)
+    run = _Run(store, source, places, geocoder, direct, instance_name, progress, confirm_withdrawals, imported)
     with collector_tuned():
         return _harvest(run, fetcher, now)
 
@@ -176,6 +101,7 @@ class _Run:
     instance_name: str | None
     progress: Callable[[int], None] | None
     confirm_withdrawals: bool
+    imported: bool
 
 
 def _harvest(run: _Run, fetcher: Fetcher, now: datetime | None) -> HarvestReport:
@@ -185,8 +111,10 @@ def _harvest(run: _Run, fetcher: Fetcher, now: datetime | None) -> HarvestReport
     info = source.source_info()
     state = store.sources.state(source.id)
     before = replace(state)  # a failed run leaves validators and cursor as they were: the next one reads it all again
-    report = HarvestReport(source.id, store.start_run(info, at, kind="harvest"))
+    report = HarvestReport(source.id, store.start_run(info, at, kind="import" if run.imported else "harvest"))
     edited = state.config_hash is not None and state.config_hash != source.fingerprint
+    if run.imported:
+        state.read_again()
     if edited:  # the answer « not modified » would be about the data, not about how to read it
         state.read_again()
         report.notes.append("le fichier de la source a changé depuis la dernière moisson : toute la source est relue")
@@ -323,7 +251,7 @@ def _apply(
         for item in group_offer_rows(source.offers, _items(source, pages, report.notes)):
             report.fetched += 1
             problems = list(item.problems)
-            cut = cut or any(p.code == "truncated_row" for p in problems)
+            cut = cut or any(p.code in CUT_SHORT for p in problems)
             mapped: dict[str, Any] | None = None
             if item.record is not None:
                 mapped, mapping_problems = source.map(item.record, today=at.date())
@@ -343,7 +271,7 @@ def _apply(
                     batch.raw.append(RawRecord(item.position, record_id, item.payload, "skipped", [repeat.as_dict()]))
                     continue
                 problems.append(
-                    ids.conflict_problem(record_id, seen, mapped, lambda: _first_mapped(batch, record_id, seen.first))
+                    ids.conflict_problem(record_id, seen, mapped, partial(_first_mapped, batch, record_id, seen.first))
                 )
             raw_hash = _raw_hash(mapped, lineage, run.geocoder) if mapped is not None else None
             batch.read.append(_Read(item, record_id, mapped, problems, lineage, raw_hash))
@@ -579,8 +507,10 @@ class _RunBatch:
         self.places, self.unstored = run.places, unstored
         # without a geocoder, venues without a trustworthy point still get their commune's (flagged)
         self.geocoder: Geocoder | None = run.geocoder or (
-            CommuneGeocoder(run.places) if run.places is not None else None
-        )  # type: ignore[arg-type]
+            CommuneGeocoder(run.places)  # type: ignore[arg-type]  # the gazetteer, the one CommuneLookup with parents
+            if run.places is not None
+            else None
+        )
         self.writer: Writer | None = None
         self.read: list[_Read] = []
         self.items: list[_Valid] = []
@@ -618,7 +548,8 @@ class _RunBatch:
             if new
             else Resolution()
         )
-        leaders, followers = [], []
+        leaders: list[tuple[ReadItem, Incoming]] = []
+        followers: list[tuple[ReadItem, Incoming]] = []
         for v in self.items:
             method, point, score = geo.get(v.record_id, ("producteur" if v.venue.point else None, None, None))
             # Placed at its commune for want of an answer: no raw hash, so that a run with a geocoder at hand reads

@@ -36,7 +36,7 @@ from ._samples import SampleFailure, compare_sample
 from .bounds import DEFAULT_DEADLINE_S, Bounds
 from .mapping import ColumnCheck, MappingError, RecordMapping
 from .offer_rows import OfferRows, OfferTemplates, compile_offers, with_offers
-from .readers import READERS, Reader, ReadError
+from .readers import READERS, Reader, ReadError, reader_for
 
 __all__ = [
     "REVIEW_TRUST",
@@ -74,6 +74,8 @@ _COSMETIC = frozenset(
         "allowed_hosts",
         "deadline",
         "withdraw_limit",
+        "url",  # where the data is, not how to read it: its content says whether it changed
+        "path",
     }
 )
 _JSON_FORMATS = {"json", "national-json", "table-json", "geojson", "dinclusion"}
@@ -363,6 +365,17 @@ class SourceConfig(BaseModel):
     def file(self) -> Path | None:
         """The TOML file this configuration was read from."""
         return self._file
+
+    def reading(self, path: Path, format: str | None = None) -> SourceConfig:
+        """This source reading the file ``path`` instead of its own (``directory import FILE
+        --source ID``): the same settings, trust and mapping, in ``format`` if given.
+
+        :raises ReadError: an unknown ``format``.
+        """
+        if format is not None:
+            reader_for(path, format)
+        update = {"path": str(path.resolve()), "url": None, "allowed_hosts": [], "pagination": None}
+        return self.model_copy(update={**update, "format": format or self.format})
 
     def location(self, base: str | Path | None = None) -> str:
         """The URL, or the absolute path of the data file (``path`` is relative

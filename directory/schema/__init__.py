@@ -14,7 +14,7 @@ from .hours import HoursError, OpeningHours, OpenState
 from .legacy import is_legacy, migrate_legacy
 from .offer import OFFER_TERMS, Place, Stop, next_passage, offer_from_record, offer_record
 from .placement import COMMUNE_CENTRE, PRECISION_CODES, Precision, ban_method, is_approximate, is_geocoded, precision
-from .problems import MESSAGES, Problem, Severity
+from .problems import CUT_SHORT, MESSAGES, Problem, Severity
 from .territory import DEPARTEMENT_CODE, INSEE_CODE, POSTCODE, SIREN, CommuneLookup, departement_of_insee, in_france
 from .validation import ParseResult, clean_text, parse_venue, split_items
 from .venue import NATIONAL_FIELDS, PLACEHOLDER_PIVOT, VENUE_FIELDS, Offer, Venue
@@ -47,6 +47,7 @@ __all__ = [
     "HoursError",
     "Itinerance",
     "LIST_VOCABULARIES",
+    "CUT_SHORT",
     "MESSAGES",
     "ModaliteAcces",
     "ModaliteAccompagnement",

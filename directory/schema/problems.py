@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Problem", "Severity", "MESSAGES"]
+__all__ = ["Problem", "Severity", "MESSAGES", "CUT_SHORT"]
 
 
 class Severity(StrEnum):
@@ -67,12 +67,16 @@ MESSAGES: dict[str, str] = {
     "not_an_object": "l'enregistrement n'est pas un objet JSON (clé : valeur)",
     "unreadable_row": "enregistrement illisible ({reason})",
     "truncated_row": "dernier enregistrement incomplet ({cells} cellules pour {columns} colonnes) : le fichier semble coupé en cours de transfert ; l'enregistrement est mis de côté et rien n'est retiré",
+    "truncated_quote": "dernier enregistrement incomplet (un guillemet ouvert ligne {line} n'est jamais fermé) : le fichier semble coupé en cours de transfert ; l'enregistrement est mis de côté et rien n'est retiré",
     "duplicate_id": "l'identifiant « {value} » est déjà celui de la ligne {first}, qui dit autre chose : {differences} — la fiche de la ligne {first} est gardée, celle-ci mise en quarantaine",
     "offer_unreadable": "offre illisible ({reason}) : laissée de côté",
     "offer_date": "date de séance illisible (attendue au format AAAA-MM-JJTHH:MM, ou début/fin) : laissée de côté",
     "offer_place_unplaced": "lieu d'offre ou arrêt sans coordonnées ({value}) : gardé, mais absent de la carte",
     "repeated_row": "ligne répétée à l'identique : l'identifiant « {value} » est déjà celui de la ligne {first} ; gardée une fois",
 }
+
+#: Codes of a last record cut short: the body ended mid-record, a broken transfer whatever HTTP said.
+CUT_SHORT = frozenset({"truncated_row", "truncated_quote"})
 
 
 @dataclass(frozen=True, slots=True)

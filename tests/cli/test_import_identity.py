@@ -12,7 +12,7 @@ from ..conftest import FIXTURES
 def test_directory_import_keeps_a_repeat_once_and_the_first_of_two_venues_sharing_an_id(run):
     result = run("import", str(FIXTURES / "hostile" / "same-id.csv"))
     assert result.exit_code == 1  # a row was rejected
-    assert "5 lus, 3 enregistrés" in result.output and "1 rejetés" in result.output
+    assert "5 reçus, 3 nouveaux" in result.output and "1 en quarantaine" in result.output
     assert (
         "ligne 3 id=d1 · avertissement · id : ligne répétée à l'identique : l'identifiant « d1 » est déjà celui "
         "de la ligne 1 ; gardée une fois"

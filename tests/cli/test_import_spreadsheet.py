@@ -16,8 +16,8 @@ from ..conftest import FIXTURES
 def test_directory_import_reads_a_communes_workbook(run, tmp_path):
     result = run("import", str(FIXTURES / "spreadsheets" / "grand-nancy.xlsx"))
     assert result.exit_code == 0, result.output
-    assert "6 lus, 6 enregistrés" in result.output and "0 rejetés" in result.output
-    assert "fichier : en-tête lu ligne 4, les lignes au-dessus laissées de côté" in result.output
+    assert "6 reçus, 6 nouveaux" in result.output and "0 en quarantaine" in result.output
+    assert "en-tête lu ligne 4, les lignes au-dessus laissées de côté" in result.output
     assert "[reader] header_row = …" in result.output  # said as written, not taken for markup
     assert "lue comme le 2024-01-01" in result.output
     assert json.loads(run("stats", "--json").output)["venues"] == {"active": 6}

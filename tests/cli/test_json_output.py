@@ -38,7 +38,7 @@ def test_import_json_of_a_file_holding_nan_is_strict_json(run, tmp_path):
     (report,) = strict(result.stdout)
     values = {p["field"]: p["value"] for p in report["problems"] if p["code"] == "not_a_number"}
     assert values == {"latitude": "NaN", "longitude": "-Infinity"}  # what the file said, as text
-    assert report["counts"]["created"] == 1
+    assert report["counts"]["new"] == 1
 
 
 def test_stats_json_is_strict_json(run):

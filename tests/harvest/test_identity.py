@@ -142,7 +142,7 @@ def _rows(path):
 
 def test_an_import_keeps_a_verbatim_repeat_once_and_quarantines_a_second_venue_with_the_same_id(store, places):
     report = import_file(store, SAME_ID, places=places)
-    assert (report.read, report.created, report.rejected) == (5, 3, 1)
+    assert (report.fetched, report.new, report.quarantined) == (5, 3, 1)
     warned = [
         (p.position, p.record_id, p.problem.code) for p in report.problems if p.problem.severity is Severity.WARNING
     ]

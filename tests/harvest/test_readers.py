@@ -150,6 +150,22 @@ def test_csv_stray_nul_characters_are_removed_wherever_they_are_and_said():
         assert reader.file_problems[-1] == "caractères nuls (octet 0) retirés du texte, lignes 3, 25"
 
 
+@pytest.mark.parametrize("reader", [NationalCsvReader, TableCsvReader])
+def test_csv_a_body_ending_inside_a_quoted_cell_is_a_cut_last_record(reader):
+    """The lenient csv module takes a quote left open at the end as a last cell running to the end,
+    with as many cells as the header: only the row's text, read again strictly, tells the cut."""
+    whole = b'id,nom,adresse\n1,Lieu 1,"1 rue A"\n2,Lieu 2,"2 rue B, b\xc3\xa2timent C"\n'
+    cut = whole[: whole.index(b"timent")]
+    items = list(reader().read(cut))
+    assert [i.problems for i in items[:-1]] == [[]]
+    (problem,) = items[-1].problems
+    assert (problem.code, dict(problem.params)) == ("truncated_quote", {"line": 3})
+    assert "guillemet ouvert ligne 3" in problem.message
+    assert all(not i.problems for i in reader().read(whole))  # the whole body: nothing cut
+    stray = b'id,nom,taille\n1,Lieu 1,ecran 12"\n2,Lieu 2,ecran 15" et 17"\n'  # quotes inside unquoted cells
+    assert all(not i.problems for i in reader().read(stray))
+
+
 def test_table_json_keeps_nesting_and_finds_the_list():
     document = {"meta": {"total": 2}, "data": {"structures": [{"nom": "A", "address": {"street": "rue"}}, 3]}}
     items = list(TableJsonReader(items="data.structures").read(json.dumps(document).encode()))

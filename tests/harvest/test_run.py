@@ -374,9 +374,9 @@ def test_a_report_counts_every_problem_but_keeps_a_bounded_number(
     store, places, served, fetcher, tmp_path, monkeypatch
 ):
     """A file full of warnings must not grow a run's memory with each of them."""
-    import directory.harvest.run as run
+    import directory.harvest.report as report_module
 
-    monkeypatch.setattr(run, "KEPT_PROBLEMS", 3)
+    monkeypatch.setattr(report_module, "KEPT_PROBLEMS", 3)
     root, server = served
     records = [{**r, "pivot": ""} for r in rows()[:20]]  # each record: « pivot missing », a warning
     records[0] = {**records[0], "date_maj": "bientôt"}  # an error

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from rich.console import Console
 
-from directory.cli.harvesting import _print_summary
+from directory.cli.harvesting import print_summary
 from directory.harvest import load_source
 from directory.harvest.geocode import BanGeocoder, GeocodeCache
 
@@ -120,7 +120,7 @@ def test_without_a_geocoder_a_venue_without_a_point_gets_its_communes(store, pla
     assert ("latitude : placed_at_commune", 1) in report.quality()["warning_reasons"]  # the producer's report
     assert (report.status, report.geocoded, report.counts()["placed_at_commune"]) == ("complete", 0, 1)
     out = io.StringIO()
-    _print_summary(Console(file=out, width=300), report)
+    print_summary(Console(file=out, width=300), report)
     assert "0 géocodés, 1 placés au centre de leur commune" in out.getvalue()
 
 

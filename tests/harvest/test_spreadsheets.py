@@ -107,8 +107,8 @@ def test_a_communes_workbook_through_a_mapping_with_a_date_format(store, places,
 
 def test_a_communes_workbook_imported(store, places):
     report = import_file(store, WORKBOOK, places=places)
-    assert (report.read, report.created, report.rejected, report.file_problems) == (6, 6, 0, [])
-    assert report.file_notes == [HEADER_NOTE]
+    assert (report.status, report.fetched, report.new, report.quarantined) == ("complete", 6, 6, 0)
+    assert report.notes == [HEADER_NOTE]
     assert stored(store, report.source_id) == EXPECTED
 
 

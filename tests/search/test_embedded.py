@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from directory.harvest import import_file
-from directory.harvest.importer import source_for_file
+from directory.harvest import file_source, import_file
 from directory.schema import Service
 from directory.search import Fts5Index, SearchQuery, open_index, rebuild, sync
 from directory.store import open_store
@@ -153,7 +152,7 @@ def test_sync_follows_the_store(tmp_path: Path, places):
 
         path = _subset(tmp_path, 30)
         with store.writer() as w:
-            withdrawn = w.withdraw_missing(source_for_file(path).id, {"hinaura-4"}, datetime.now(UTC))
+            withdrawn = w.withdraw_missing(file_source(path).id, {"hinaura-4"}, datetime.now(UTC))
         assert len(withdrawn) == 29
         assert sync(index, store) == 29
         assert index.count() == store.count_venues() == 1

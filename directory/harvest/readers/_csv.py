@@ -4,7 +4,6 @@ header, yield rows as records. A large file is never held whole in memory."""
 
 from __future__ import annotations
 
-import _csv
 import abc
 import csv
 import io
@@ -82,27 +81,72 @@ def text_lines(lines: Iterable[str], file_problems: list[str]) -> Iterator[str]:
         )
 
 
-def open_csv(head: list[str], lines: Iterator[str], delimiter: str) -> tuple[list[str], _csv.Reader]:
-    """The header cells and a ``csv`` reader over the remaining rows.
+def open_csv(head: list[str], lines: Iterator[str], delimiter: str) -> tuple[list[str], CsvRows]:
+    """The header cells and the rows that follow.
 
     :raises ReadError: an empty file, an unreadable header.
     """
-    reader = csv.reader(lines, delimiter=delimiter)
+    rows = CsvRows(lines, delimiter)
     try:
-        header = next(reader)
+        header = next(rows)
     except StopIteration:
         raise ReadError("le fichier est vide") from None
     except csv.Error as err:
         raise ReadError(f"la ligne d'en-tête CSV est illisible ({err})") from err
-    return header, reader
+    rows.take_text()
+    return header, rows
 
 
-def csv_items(rows: _csv.Reader, header: list[str], file_problems: list[str], skipped: int = 0) -> Iterator[ReadItem]:
+class CsvRows:
+    """A ``csv`` reader that keeps the text of the row it just read (:meth:`take_text`): the
+    lenient reader takes a quote left open at the end of the file as a last cell running to the
+    end, and only the row's text, read again strictly, tells a transfer cut inside a quoted cell."""
+
+    def __init__(self, lines: Iterator[str], delimiter: str) -> None:
+        self._taken: list[str] = []
+        self._lines = lines
+        self.delimiter = delimiter
+        self._reader = csv.reader(self._recorded(), delimiter=delimiter)
+
+    def _recorded(self) -> Iterator[str]:
+        for line in self._lines:
+            self._taken.append(line)
+            yield line
+
+    def __iter__(self) -> CsvRows:
+        return self
+
+    def __next__(self) -> list[str]:
+        return next(self._reader)
+
+    @property
+    def line_num(self) -> int:
+        return self._reader.line_num
+
+    def take_text(self) -> str:
+        """The text read since the last call: the lines of the row (or broken row) just read."""
+        text = "".join(self._taken)
+        self._taken.clear()
+        return text
+
+    def quote_left_open(self, text: str) -> bool:
+        """Whether ``text`` (one row) ends inside a quoted cell."""
+        try:
+            for _ in csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter, strict=True):
+                pass
+        except csv.Error as err:
+            return "unexpected end of data" in str(err)
+        return False
+
+
+def csv_items(rows: CsvRows, header: list[str], file_problems: list[str], skipped: int = 0) -> Iterator[ReadItem]:
     """Each non-empty row as a record keyed by ``header``; a broken row is a problem, not the end.
 
     A row with fewer cells than the header has the others empty, one with more keeps them
     (``colonne_N``): a record, quarantined or not, holds every cell of its row under a column name.
-    ``skipped``: lines of the file above those ``rows`` reads (line numbers in ``file_problems``)."""
+    The last row is cut short (a broken transfer) when it has fewer cells than the rows before it,
+    or ends inside a quoted cell. ``skipped``: lines of the file above those ``rows`` reads (line
+    numbers in ``file_problems``)."""
     position = 0
     width = len(header)  # the previous row's: a last row shorter than a full one before it was cut
     for row, last, line in _with_last(rows):
@@ -115,9 +159,11 @@ def csv_items(rows: _csv.Reader, header: list[str], file_problems: list[str], sk
         position += 1
         keys = header
         problems: list[Problem] = []
+        if last == _OPEN_QUOTE:
+            problems.append(Problem("*", "truncated_quote", None, params=(("line", skipped + line),)))
         if len(row) != len(header):
             file_problems.append(f"ligne {skipped + line} : {len(row)} cellules pour {len(header)} colonnes")
-            if last is True and len(row) < len(header) <= width:
+            if last and len(row) < len(header) <= width and not problems:
                 problems.append(
                     Problem("*", "truncated_row", None, params=(("cells", len(row)), ("columns", len(header))))
                 )
@@ -128,18 +174,24 @@ def csv_items(rows: _csv.Reader, header: list[str], file_problems: list[str], sk
         yield ReadItem(position, record, payload_of(record), problems)
 
 
-def _with_last(rows: _csv.Reader) -> Iterator[tuple[list[str] | None, bool | str, int]]:
-    """Each row, whether it is the file's last (for a broken row: None and the reason) and its line
-    number, read one row ahead."""
-    pending: tuple[list[str], int] | None = None
+_OPEN_QUOTE = "quote"  # _with_last's word for a last row whose text ends inside a quoted cell
+
+
+def _with_last(rows: CsvRows) -> Iterator[tuple[list[str] | None, bool | str, int]]:
+    """Each row, whether it is the file's last (True, or :data:`_OPEN_QUOTE` when its text ends
+    inside a quoted cell; for a broken row: None and the reason) and its line number, read one
+    row ahead."""
+    pending: tuple[list[str], int, str] | None = None
     while True:
         try:
             row = next(rows)
         except StopIteration:
             if pending is not None:
-                yield pending[0], True, pending[1]
+                open_quote = rows.quote_left_open(pending[2])
+                yield pending[0], _OPEN_QUOTE if open_quote else True, pending[1]
             return
         except csv.Error as err:
+            rows.take_text()
             if pending is not None:
                 yield pending[0], False, pending[1]
                 pending = None
@@ -147,4 +199,4 @@ def _with_last(rows: _csv.Reader) -> Iterator[tuple[list[str] | None, bool | str
             continue
         if pending is not None:
             yield pending[0], False, pending[1]
-        pending = (row, rows.line_num)
+        pending = (row, rows.line_num, rows.take_text())

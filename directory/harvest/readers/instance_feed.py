@@ -39,7 +39,7 @@ from .base import Reader, ReadError, ReadItem, payload_of
 if TYPE_CHECKING:
     from directory.store import Writer
 
-    from ..run import HarvestReport
+    from ..report import HarvestReport
     from ..sources import SourceConfig
 
 __all__ = ["FORMAT", "FeedFollowing", "FeedReader", "fetch_feed", "finish_feed"]
