@@ -95,19 +95,19 @@ class ExportVenue:
 
     @property
     def id(self) -> str:
-        return self._venue.id if self._venue is not None else self._values["id"]  # type: ignore[index]
+        return self._venue.id if self._venue is not None else self.values["id"]
 
     @property
     def venue(self) -> Venue:
         if self._venue is None:
-            self._venue = values_to_venue(self._values["id"], self._values)  # type: ignore[index]
+            self._venue = values_to_venue(self.values["id"], self.values)
         return self._venue
 
     @property
     def values(self) -> Mapping[str, Any]:
         """The venue in the store's form, ``id`` included (``national.stored_values``)."""
         if self._values is None:
-            self._values = stored_values(self._venue)  # type: ignore[arg-type]
+            self._values = stored_values(self.venue)  # one of the two is always given (``__init__``)
         return self._values
 
     @property
@@ -115,7 +115,7 @@ class ExportVenue:
         """(latitude, longitude), or None: ``Venue.point`` without building the venue."""
         if self._venue is not None:
             return self._venue.point
-        latitude, longitude = self._values["latitude"], self._values["longitude"]  # type: ignore[index]
+        latitude, longitude = self.values["latitude"], self.values["longitude"]
         return None if latitude is None or longitude is None else (latitude, longitude)
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterator
-from typing import TextIO
+from typing import TextIO, cast
 
 from directory.store import ROW_COLUMNS, Store, VenueFilter
 
@@ -40,13 +40,14 @@ def export_chunks(
         ExportVenue.from_row(row, sources, base_url=base_url)
         for row, sources in store.iter_venue_rows(venue_filter, batch=BATCH, columns=COLUMNS)
     )
-    with tempfile.SpooledTemporaryFile(_SPOOL_MAX, mode="w+", encoding="utf-8", newline="") as buffer:
-        for count in writer.write(venues, buffer):  # type: ignore[arg-type]
+    with tempfile.SpooledTemporaryFile(_SPOOL_MAX, mode="w+", encoding="utf-8", newline="") as spooled:
+        buffer = cast(TextIO, spooled)  # a text stream in mode "w+"; typeshed only says IO[str]
+        for count in writer.write(venues, buffer):
             if progress is not None:
                 progress(count)
             if buffer.tell() >= CHUNK_CHARS:
-                yield from _drain(buffer)  # type: ignore[arg-type]
-        yield from _drain(buffer)  # type: ignore[arg-type]
+                yield from _drain(buffer)
+        yield from _drain(buffer)
 
 
 def _drain(buffer: TextIO) -> Iterator[bytes]:
