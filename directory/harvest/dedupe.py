@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from directory.schema import Precision, Venue
+from directory.schema import Precision, Venue, precision
 from directory.store import Store, Writer
 
 from .matching import Score, block_keys, score
@@ -106,7 +106,11 @@ class StoredIndex(MatchIndex):
     def prepare(self, keys: Iterable[set[str]]) -> None:
         blocks = self.writer.match_blocks({_lookup(k) for ks in keys for k in ks}, MAX_BLOCK)
         venues = self.writer.match_venues({pk for pks in blocks.values() for pk in pks})
-        self.entries = {venue_id: _Entry(venue, record_keys) for venue_id, venue, record_keys in venues.values()}
+        methods = self.writer.match_geo_methods(venues)
+        self.entries = {
+            venue_id: _Entry(venue, record_keys, precision(methods.get(pk)))
+            for pk, (venue_id, venue, record_keys) in venues.items()
+        }
         self.blocks = {key: [venues[pk][0] for pk in pks if pk in venues] for key, pks in blocks.items()}
 
     def add(

@@ -126,6 +126,15 @@ class MatchKeysMixin(WriterBase):
                 found[pk] = (venue_id, venue, record_keys.get(pk, []))
         return found
 
+    def match_geo_methods(self, pks: Iterable[int]) -> dict[int, str | None]:
+        """How each of these venues' point was obtained (``geo_method``, see ``schema.placement``):
+        matching leaves out the distance to a point that only places its commune."""
+        found: dict[int, str | None] = {}
+        for chunk in chunks(sorted(set(pks)), 2000):
+            rows = self.c.execute(sa.select(venue_t.c.pk, venue_t.c.geo_method).where(venue_t.c.pk.in_(chunk)))
+            found.update((pk, method) for pk, method in rows)
+        return found
+
     def add_review_items(self, items: Sequence[Mapping[str, Any]], run_id: int | None, at: datetime) -> int:
         """Queue doubtful pairs (``left_key``, ``right_key``, ``score``, ``parts``); known pairs are skipped.
         An item with ``status`` ``merged`` is a pair matching merged without a person, kept with its
