@@ -11,8 +11,10 @@ Three steps, all pure functions of their inputs (no I/O, no clock):
 2. :func:`score` compares two venues field by field and combines the parts
    into one number in 0..1.
 3. Two thresholds turn the number into a decision: ``match`` (merge without
-   asking), ``review`` (a curator decides) or ``distinct``. A veto forces
-   ``distinct`` when the names name different services.
+   asking), ``review`` (a curator decides) or ``distinct``, with rules for what
+   a place is (``_place``): one address and one phone is one place whatever
+   the names, a service word on one side is a hosted service at one address
+   (a veto elsewhere), a mobile unit is never a fixed site.
 
 The weights and thresholds were chosen on hand-labelled pairs of real records
 (``fixtures/matching/``, whose README says how); ``tests/harvest/test_matching.py``
