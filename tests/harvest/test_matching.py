@@ -548,6 +548,17 @@ def test_precision_and_recall_on_the_second_set(labelled2, matching_figures, par
     assert m["precision"] >= 0.95 and m["recall"] >= 0.9
 
 
+@pytest.mark.parametrize("part", ["tuning", "judged"])
+def test_the_second_set_without_coordinates(labelled2, matching_figures, part):
+    """One point of each pair removed: scored on address and contacts, never a free match."""
+    records, pairs = labelled2
+    m = evaluate(records, [p for p in pairs if p["part"] == part], strip_right_point=True)
+    matching_figures.append(
+        report(f"second jeu, part {'de réglage' if part == 'tuning' else 'jugée'}, sans coordonnées à droite", m)
+    )
+    assert m["precision"] >= 0.95 and m["recall"] >= 0.9
+
+
 def test_confusion_by_kind_on_the_second_set(labelled2, matching_figures):
     records, pairs = labelled2
     table = confusion(records, pairs)
