@@ -10,6 +10,7 @@ within 5 presses of Tab, no page scrolling sideways at 320 px (a phone, or
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -76,13 +77,24 @@ def open_tab(browser: Any) -> Iterator[Callable[..., Tab]]:
         context.close()
 
 
-def _overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
-    return (
-        a["x"] < b["x"] + b["width"]
-        and b["x"] < a["x"] + a["width"]
-        and a["y"] < b["y"] + b["height"]
-        and b["y"] < a["y"] + a["height"]
+def _numbered_boxes(page: Any) -> list[dict[str, float]]:
+    return page.locator("#carte .marker-rank span").evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, width: r.width, height: r.height}; })"
     )
+
+
+def _centre(box: dict[str, float]) -> tuple[float, float]:
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def _overlapping(boxes: list[dict[str, float]]) -> list[tuple[int, int]]:
+    """Pairs of round markers that cover each other (centres closer than their diameter)."""
+    return [
+        (i, j)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes)
+        if i < j and math.dist(_centre(a), _centre(b)) < min(a["width"], b["width"]) - 0.5
+    ]
 
 
 def test_numbered_markers_sharing_a_spot_spread_out(open_tab: Callable[..., Tab], server: str) -> None:
@@ -90,23 +102,23 @@ def test_numbered_markers_sharing_a_spot_spread_out(open_tab: Callable[..., Tab]
     page = tab.page
     page.goto(server + SHARED_SPOT)
     wait_for_map(page)
-    spots: dict[tuple[str, str], list[str]] = {}
-    for card in page.locator("[data-results] > li[data-lat]").evaluate_all(
-        "cards => cards.map(c => [Number(c.dataset.lat).toFixed(4), Number(c.dataset.lon).toFixed(4), c.dataset.id])"
-    ):
-        spots.setdefault((card[0], card[1]), []).append(card[2])
-    shared = [ids for ids in spots.values() if len(ids) > 1]
-    assert shared, "the search should list several places at one address"
-    for ids in shared:
-        boxes = [page.locator(f"#carte .marker-rank[data-id='{i}'] span").bounding_box() for i in ids]
-        assert all(boxes)
-        for i, a in enumerate(boxes):
-            for b in boxes[i + 1 :]:
-                assert not _overlaps(a, b), (ids, boxes)  # type: ignore[arg-type]
-        # Still around their spot: within a few marker widths of each other.
-        xs = [b["x"] for b in boxes]  # type: ignore[index]
-        ys = [b["y"] for b in boxes]  # type: ignore[index]
-        assert max(xs) - min(xs) < 120 and max(ys) - min(ys) < 120
+    # Where Leaflet puts each numbered marker's point (its icon moves, the point does not).
+    points = page.locator("#carte .marker-rank").evaluate_all(
+        "els => els.map(e => [e._leaflet_pos.x, e._leaflet_pos.y])"
+    )
+    close = [(a, b) for i, a in enumerate(points) for b in points[i + 1 :] if math.dist(a, b) < 30]
+    assert close, "the search should list places whose markers would pile up"
+    boxes = _numbered_boxes(page)
+    assert len(boxes) == 20 and _overlapping(boxes) == []  # none hides another
+    moved = page.locator("#carte .marker-rank").evaluate_all(
+        "els => els.map(e => [parseFloat(e.style.marginLeft) + 15, parseFloat(e.style.marginTop) + 15])"
+    )
+    assert any(math.hypot(*m) > 0 for m in moved) and all(math.hypot(*m) < 150 for m in moved)  # each near its spot
+    # Zoomed out, they are laid out again.
+    zoom = page.get_attribute("#carte", "data-spread-at-zoom")
+    page.locator("#carte .leaflet-control-zoom-out").click()
+    page.wait_for_function(f"() => document.getElementById('carte').dataset.spreadAtZoom !== '{zoom}'")
+    assert _overlapping(_numbered_boxes(page)) == []
     tab.assert_healthy()
 
 

@@ -7,8 +7,8 @@
 // their itinerant offers as square markers of their own. A marker's
 // card is fetched by id when its popup opens. Without tiles the markers and the
 // clusters still show (the map sets its own maxZoom: markercluster needs one, and
-// without a tile layer nothing else gives it). Numbered markers sharing a spot are
-// spread around it; Escape closes an open card.
+// without a tile layer nothing else gives it). Numbered markers that would hide
+// each other are spread around their spot; Escape closes an open card.
 (function () {
   "use strict";
   var box = document.getElementById("carte");
@@ -29,18 +29,57 @@
     box.classList.add("map-no-tiles");
   }
 
-  // A numbered marker; ``shift`` [dx, dy] in pixels moves its icon off the point
-  // (several results at one address), the point itself stays true.
-  function numberedIcon(rank, shift) {
-    var dx = shift ? shift[0] : 0, dy = shift ? shift[1] : 0;
-    return L.divIcon({ className: "marker-rank", html: "<span>" + rank + "</span>", iconSize: [30, 30], iconAnchor: [15 - dx, 15 - dy], popupAnchor: [dx, dy - 12] });
+  var RANK_PX = 30;  // a numbered marker's size
+  function numberedIcon(rank) {
+    return L.divIcon({ className: "marker-rank", html: "<span>" + rank + "</span>", iconSize: [RANK_PX, RANK_PX], iconAnchor: [RANK_PX / 2, RANK_PX / 2], popupAnchor: [0, -12] });
   }
-  // Results closer than ~10 m share a spot: each gets its place on a small circle around it.
-  function spotOf(point) { return point[0].toFixed(4) + "," + point[1].toFixed(4); }
-  function spread(index, count) {
-    if (count < 2) { return null; }
-    var radius = 14 + 4 * count, angle = -Math.PI / 2 + 2 * Math.PI * index / count;
-    return [Math.round(radius * Math.cos(angle)), Math.round(radius * Math.sin(angle))];
+
+  // Numbered markers closer on screen than their size would hide each other (one
+  // address, or neighbours at this zoom): each such group is laid out on a circle
+  // around its centre, in rank order, again at every zoom. Only the icons move
+  // (their margins, which Leaflet sets once); the points, and the popups, stay true.
+  var numbered = [];
+  var GAP_PX = RANK_PX + 2;
+  // Each group on a circle around its centre (in rank order): where each icon goes.
+  function circles(groups) {
+    var placed = [];
+    groups.forEach(function (group, g) {
+      var n = group.length;
+      var cx = group.reduce(function (sum, o) { return sum + o.at.x; }, 0) / n;
+      var cy = group.reduce(function (sum, o) { return sum + o.at.y; }, 0) / n;
+      var radius = n > 1 ? (GAP_PX / 2) / Math.sin(Math.PI / n) : 0;
+      group.forEach(function (o, k) {
+        var angle = -Math.PI / 2 + 2 * Math.PI * k / n;
+        var x = n > 1 ? cx + radius * Math.cos(angle) : o.at.x, y = n > 1 ? cy + radius * Math.sin(angle) : o.at.y;
+        placed.push({ item: o, group: g, at: L.point(x, y) });
+      });
+    });
+    return placed;
+  }
+  function spreadNumbered() {
+    var rank = function (a, b) { return a.index - b.index; };
+    var groups = numbered.map(function (marker, index) {
+      return [{ marker: marker, index: index, at: map.latLngToLayerPoint(marker.getLatLng()) }];
+    });
+    // Groups whose icons would touch are merged, until none does (a circle may reach a neighbour).
+    for (var round = 0; round < numbered.length; round++) {
+      var placed = circles(groups), merge = null;
+      for (var i = 0; i < placed.length && !merge; i++) {
+        for (var j = i + 1; j < placed.length && !merge; j++) {
+          if (placed[i].group !== placed[j].group && placed[i].at.distanceTo(placed[j].at) < GAP_PX) { merge = [placed[i].group, placed[j].group]; }
+        }
+      }
+      if (!merge) { break; }
+      groups[merge[0]] = groups[merge[0]].concat(groups[merge[1]]).sort(rank);
+      groups.splice(merge[1], 1);
+    }
+    circles(groups).forEach(function (p) {
+      var el = p.item.marker.getElement();
+      if (!el) { return; }
+      el.style.marginLeft = Math.round(p.at.x - p.item.at.x - RANK_PX / 2) + "px";
+      el.style.marginTop = Math.round(p.at.y - p.item.at.y - RANK_PX / 2) + "px";
+    });
+    box.dataset.spreadAtZoom = String(map.getZoom());
   }
   var plainIcon = L.divIcon({ className: "marker-dot", iconSize: [16, 16], iconAnchor: [8, 8], popupAnchor: [0, -6] });
   var stopIcon = L.divIcon({ className: "marker-stop", iconSize: [14, 14], iconAnchor: [7, 7], popupAnchor: [0, -6] });
@@ -89,21 +128,12 @@
   var bounds = [];
   var onPage = {};
   var pageLayer = L.layerGroup().addTo(map);
-  var cards = Array.prototype.slice.call(document.querySelectorAll("[data-results] > li[data-lat]"));
-  var pointOf = function (card) { return [parseFloat(card.dataset.lat), parseFloat(card.dataset.lon)]; };
-  var spots = {};
-  cards.forEach(function (card) { var key = spotOf(pointOf(card)); spots[key] = (spots[key] || 0) + 1; });
-  var placed = {};
-  cards.forEach(function (card) {
+  document.querySelectorAll("[data-results] > li[data-lat]").forEach(function (card) {
     var id = card.dataset.id;
-    var point = pointOf(card);
-    var key = spotOf(point);
-    var index = placed[key] || 0;
-    placed[key] = index + 1;
-    var shift = spread(index, spots[key]);
+    var point = [parseFloat(card.dataset.lat), parseFloat(card.dataset.lon)];
     var title = card.querySelector(".card-title a");
     var marker = L.marker(point, {
-      icon: numberedIcon(card.dataset.rank, shift),
+      icon: numberedIcon(card.dataset.rank),
       title: card.dataset.rank + ". " + (title ? title.textContent.trim() : ""),
       alt: card.dataset.rank + ". " + (title ? title.textContent.trim() : ""),
       riseOnHover: true,
@@ -115,6 +145,7 @@
     });
     bindCard(marker, id);
     marker.addTo(pageLayer);
+    numbered.push(marker);
     onPage[id] = true;
     bounds.push(point);
   });
@@ -132,6 +163,8 @@
   } else {
     map.setView([46.6, 2.4], 5);
   }
+  spreadNumbered();
+  map.on("zoomend", spreadNumbered);
 
   // Every other result, clustered, loaded after the page is shown.
   if (data.pointsUrl && L.markerClusterGroup) {
