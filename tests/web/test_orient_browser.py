@@ -47,7 +47,9 @@ A4 = {"width": 794, "height": 1123}
 
 @pytest.fixture(scope="module")
 def demo_app(demo_store, places, tmp_path_factory: pytest.TempPathFactory) -> Starlette:
-    return create_app(Settings(data_dir=tmp_path_factory.mktemp("orient-browser")), demo_store, places)
+    # A public address of its own, so that the slip's printed addresses do not change with the test's port.
+    settings = Settings(data_dir=tmp_path_factory.mktemp("orient-browser"), public_url="https://annuaire.example")
+    return create_app(settings, demo_store, places)
 
 
 @pytest.fixture(scope="module")
