@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 __all__ = ["Settings", "SETTINGS_HELP"]
 
@@ -73,7 +74,7 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         environ = os.environ if environ is None else environ
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         for f in fields(cls):
             key = "DATABASE_URL" if f.name == "database_url" else f"DIRECTORY_{f.name.upper()}"
             if key in environ:
@@ -82,4 +83,4 @@ class Settings:
                     Path(raw) if f.name.endswith(("_dir", "_file")) else int(raw) if f.name == "port" else raw
                 )
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)

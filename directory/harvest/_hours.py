@@ -240,5 +240,6 @@ def _days(text: str) -> list[str] | None:
             return None
         i, j = _ORDER.index(first), _ORDER.index(last)
         return list(_ORDER[i : j + 1]) if i <= j else None
-    days = [_DAY_WORDS.get(word.strip(" .").removesuffix("s")) for word in text.split(",") if word.strip()]
-    return days if days and None not in days else None  # type: ignore[return-value]
+    named = [_DAY_WORDS.get(word.strip(" .").removesuffix("s")) for word in text.split(",") if word.strip()]
+    days = [day for day in named if day is not None]
+    return days if days and len(days) == len(named) else None

@@ -105,8 +105,8 @@ def merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
                     min_col, min_row, max_col, max_row = range_boundaries(ref)
                 except (TypeError, ValueError):
                     continue
-                if None not in (min_col, min_row, max_col, max_row):
-                    found.append((min_row, min_col, max_row, max_col))  # type: ignore[arg-type]
+                if min_col is not None and min_row is not None and max_col is not None and max_row is not None:
+                    found.append((min_row, min_col, max_row, max_col))
             if tag in ("row", "mergeCell"):
                 element.clear()  # memory follows a row, not the sheet
     return found

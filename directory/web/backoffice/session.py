@@ -106,4 +106,6 @@ class SessionCodec:
         return hmac.new(self._csrf_key, session.nonce.encode(), hashlib.sha256).hexdigest()
 
     def csrf_ok(self, session: Session | None, token: str | None) -> bool:
-        return bool(session and token) and hmac.compare_digest(self.csrf_token(session), token or "")  # type: ignore[arg-type]
+        if session is None or not token:
+            return False
+        return hmac.compare_digest(self.csrf_token(session), token)
