@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import click
@@ -319,8 +319,9 @@ def _report(settings: Settings, runs: tuple[str, ...], as_json: bool) -> None:
             raise fail("le numéro de moisson doit être un nombre") from err
         if None in found:
             raise fail("moisson introuvable")
+        summaries = [run for run in found if run is not None]
     else:
-        found = sorted(store.sources.last_runs().values(), key=lambda r: r.source_id)
+        summaries = sorted(store.sources.last_runs().values(), key=lambda r: r.source_id)
     if as_json:
         echo_json(
             [
@@ -333,13 +334,11 @@ def _report(settings: Settings, runs: tuple[str, ...], as_json: bool) -> None:
                     "counts": r.counts,
                     "report": r.report,
                 }
-                for r in found
-                if r
+                for r in summaries
             ]
         )
         return
-    for r in found:
-        assert r is not None
+    for r in summaries:
         click.echo(f"Moisson {r.id} — {r.source_id} — {_when(r.started_at)} — {_STATUS.get(r.status, r.status)}")
         click.echo(f"  {_counts_text(r.counts)}")
         for note in r.report.get("notes", []):
@@ -376,7 +375,7 @@ def _is_due(store: Store, source_id: str) -> bool:
     return state.next_due_at is None or state.next_due_at <= utcnow()
 
 
-def _interval(delta) -> str:  # type: ignore[no-untyped-def]
+def _interval(delta: timedelta) -> str:
     hours = delta.total_seconds() / 3600
     return f"{hours / 24:g} j" if hours >= 24 else f"{hours:g} h"
 

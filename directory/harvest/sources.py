@@ -374,7 +374,7 @@ class SourceConfig(BaseModel):
         """
         if format is not None:
             reader_for(path, format)
-        update = {"path": str(path.resolve()), "url": None, "allowed_hosts": [], "pagination": None}
+        update: dict[str, Any] = {"path": str(path.resolve()), "url": None, "allowed_hosts": [], "pagination": None}
         return self.model_copy(update={**update, "format": format or self.format})
 
     def location(self, base: str | Path | None = None) -> str:

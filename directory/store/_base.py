@@ -347,7 +347,9 @@ class Store(abc.ABC):
     def stats(self) -> dict[str, Any]:
         """Counts a person running the directory wants to see."""
         with self.engine.connect() as c:
-            by_status = dict(c.execute(sa.select(venue_t.c.status, sa.func.count()).group_by(venue_t.c.status)).all())
+            by_status: dict[str, int] = dict(
+                c.execute(sa.select(venue_t.c.status, sa.func.count()).group_by(venue_t.c.status)).all()
+            )
             dept = sa.func.substr(venue_t.c.code_postal, 1, 2)
             by_dept = c.execute(
                 sa.select(dept, sa.func.count())
@@ -362,7 +364,9 @@ class Store(abc.ABC):
             flagged = c.execute(
                 sa.select(sa.func.count()).where(venue_t.c.status == "active", venue_t.c.flags != sa.JSON.NULL)
             ).scalar_one()
-            raw = dict(c.execute(sa.select(raw_t.c.status, sa.func.count()).group_by(raw_t.c.status)).all())
+            raw: dict[str, int] = dict(
+                c.execute(sa.select(raw_t.c.status, sa.func.count()).group_by(raw_t.c.status)).all()
+            )
             sources = c.execute(sa.select(sa.func.count()).select_from(source_t)).scalar_one()
             runs = c.execute(sa.select(sa.func.count()).select_from(run_t)).scalar_one()
             changes = c.execute(sa.select(sa.func.count()).select_from(change_t)).scalar_one()
@@ -389,10 +393,10 @@ class Store(abc.ABC):
                 .order_by(link_t.c.source_id, link_t.c.record_id)
             ):
                 keys.setdefault(r.venue_pk, []).append(f"{r.source_id}:{r.record_id}")
-            for r in c.execute(
+            for row in c.execute(
                 sa.select(venue_t).where(venue_t.c.status == "active").order_by(venue_t.c.pk)
             ).mappings():
-                yield r["id"], values_to_venue(r["id"], r), keys.get(r["pk"], [])
+                yield row["id"], values_to_venue(row["id"], row), keys.get(row["pk"], [])
 
     def feedback(self, source_id: str, since: datetime | None = None) -> SourceFeedback:
         """What to send back to a source's producer: quarantined records of the

@@ -135,7 +135,7 @@ class SearchRequest:
             value = values[name]
             if value is not None:
                 out.append((param, _decimal_text(value) if isinstance(value, float) else str(value)))
-        filters: dict[str, tuple[str, ...]] = values["filters"]  # type: ignore[assignment]
+        filters: dict[str, tuple[str, ...]] = values["filters"]
         out.extend((name, code) for name in FILTER_PARAMS for code in filters.get(name, ()))
         if values["par_page"] != DEFAULT_LIMIT:
             out.append(("par_page", str(values["par_page"])))
