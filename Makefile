@@ -43,7 +43,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: install node_modules/.installed system-deps
+test: install lint node_modules/.installed system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-quick: install
