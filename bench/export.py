@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from _server import AppServer as Server  # noqa: E402
+from _small import parse_args  # noqa: E402
 from _synthetic import generate  # noqa: E402
 from nearest import load_executemany  # noqa: E402
 
@@ -206,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--quarter", action="store_true", help="repeat the downloads on N/4 venues (memory vs size)")
     parser.add_argument("--no-federation", action="store_true")
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv, venues=2_000)
 
     from directory.web.opendata import downloads
 

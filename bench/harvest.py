@@ -63,6 +63,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import phonenumbers  # noqa: E402
+from _small import parse_args  # noqa: E402
 from _synthetic import _KINDS, _PLACES, _SERVICES, _STREETS  # noqa: E402
 from stdnum import luhn  # noqa: E402
 
@@ -720,7 +721,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--keep", help="write the files and stores in this folder and keep them")
     parser.add_argument("--child", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv, records=2_000, no_scales=True, no_profile=True)
     if args.child:
         print(json.dumps(child(json.loads(args.child))))
         return 0

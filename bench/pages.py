@@ -52,6 +52,7 @@ import httpx
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _server import AppServer
+from _small import parse_args
 from nearest import load_executemany
 from search import described
 
@@ -171,7 +172,7 @@ def main() -> None:
     parser.add_argument("--venues", type=int, default=100_000)
     parser.add_argument("--territory", type=int, default=10_000, help="venues of the département 75")
     parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    args = parse_args(parser, venues=2_000, territory=200)
     from playwright.sync_api import sync_playwright
 
     print(f"bench/pages.py --venues {args.venues} --territory {args.territory} --seed {args.seed}")

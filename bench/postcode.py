@@ -30,6 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _small import parse_args  # noqa: E402
 
 from directory.harvest import import_file  # noqa: E402
 from directory.places import load_gazetteer  # noqa: E402
@@ -54,7 +57,7 @@ def median_ms(fn: Callable[[], object], repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=30)
-    args = parser.parse_args()
+    args = parse_args(parser, repeat=1)
     folder = Path(tempfile.mkdtemp(prefix="bench_postcode_"))
     places = load_gazetteer()
     store = open_store(f"sqlite:///{folder / 'directory.db'}", upgrade=True)

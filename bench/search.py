@@ -46,6 +46,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from _small import parse_args
 from _synthetic import generate, sample_points
 
 from directory.schema import Frais, Service
@@ -270,7 +271,7 @@ def main() -> None:
     )
     parser.add_argument("--keep", type=Path, help="build the index in this folder and keep it")
     parser.add_argument("--reuse", action="store_true", help="with --keep: query the index already built there")
-    args = parser.parse_args()
+    args = parse_args(parser, venues=2_000, queries=50, compare=5)
     words = tuple(w.strip() for w in args.words.split(",") if w.strip())
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench_search_"))

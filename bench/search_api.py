@@ -38,6 +38,7 @@ import httpx
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _server import AppServer
+from _small import parse_args
 from _synthetic import sample_points
 from nearest import load_executemany
 from search import WORDS, described, fmt, percentiles, queries
@@ -96,7 +97,7 @@ def main() -> None:
     parser.add_argument("--radius", type=float, default=30.0)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=3_000)
-    args = parser.parse_args()
+    args = parse_args(parser, venues=2_000, queries=50, clients=5, requests=100)
     print(
         f"bench/search_api.py --venues {args.venues} --queries {args.queries} --clients {args.clients} --requests {args.requests}"
     )

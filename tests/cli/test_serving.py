@@ -1,13 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """``directory serve`` and ``reindex`` in front of a search server that does not answer; the
-workers' index following the store; the benchmarks' small modes (they run, they print)."""
+workers' index following the store (the benchmarks' small modes: tests/bench)."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,8 +13,6 @@ from click.testing import CliRunner
 from directory.cli import main
 from directory.search import Fts5Index, SearchQuery, following, rebuild
 from directory.store import open_store
-
-from ..conftest import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,29 +61,3 @@ def test_an_index_follows_writes_nobody_synced(tmp_path: Path, places):
     finally:
         index.close()
         store.close()
-
-
-def _bench(*args: str) -> str:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
-
-
-def test_load_bench_small_mode_runs_and_prints_its_figures():
-    out = _bench("bench/load.py", "--small")
-    assert "req/s" in out and "p50/p95/p99" in out and "throughput 2 workers / 1" in out
-
-
-def test_nearest_bench_small_mode_runs_on_each_backend():
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
-    except OSError:
-        unavailable("PostgreSQL absent de 127.0.0.1:5432 : bench/nearest.py --backends postgis non essayé")
-    out = _bench("bench/nearest.py", "--small", "--no-analyze")
-    for line in (
-        "sqlite         A nearest 20",
-        "postgis        A nearest 20, cards",
-        "parity sqlite vs postgis, B cards",
-    ):
-        assert line in out, out
