@@ -19,7 +19,7 @@ from starlette.responses import Response
 from directory.errors import FieldError, InvalidQuery, StoreNotReady, VenueNotFound
 from directory.export import national_row
 from directory.places import Place
-from directory.schema.offer import offer_record
+from directory.schema import offer_record
 from directory.store import NearbyCard, is_venue_id
 
 from .display import local_now
