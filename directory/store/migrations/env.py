@@ -8,9 +8,9 @@ from directory.store.tables import metadata
 connection = context.config.attributes["connection"]
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     """The R*Tree (and its shadow tables) and PostGIS's own tables are not ours to autogenerate."""
-    if type_ == "table" and (name.startswith("venue_rtree") or name == "spatial_ref_sys"):
+    if type_ == "table" and name is not None and (name.startswith("venue_rtree") or name == "spatial_ref_sys"):
         return False
     return not (type_ == "column" and name == "geog")
 
