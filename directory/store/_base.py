@@ -46,6 +46,7 @@ from .tables import (
 )
 
 if TYPE_CHECKING:
+    from ._cards import NearbyCard
     from ._pending import PendingVenue
     from ._proposals import Proposal
     from ._quarantine import QuarantineItem
@@ -459,6 +460,19 @@ class Store(abc.ABC):
         :returns: venues with their great-circle distance in metres; ties are
             broken by venue id so both backends give the same order.
         """
+
+    @abc.abstractmethod
+    def nearest_cards(
+        self,
+        lat: float,
+        lon: float,
+        *,
+        limit: int = 10,
+        radius_km: float | None = None,
+        filter: VenueFilter | None = None,
+    ) -> list[NearbyCard]:
+        """``nearest`` as the cards a list of results shows (``_cards``), read by the same query:
+        the same venues in the same order, each with its distance in metres."""
 
     def _active(self) -> sa.ColumnElement[bool]:
         return venue_t.c.status == "active"

@@ -26,4 +26,4 @@ def find_nearby(store: Store, locator: Locator, query: NearbyQuery) -> NearbyRes
     (what the response shows, read in the query that finds them: ``Store.nearest_cards``)."""
     place = locate_request(query, locator)
     assert place is not None  # read_nearby_query asks for a place or a point
-    return NearbyResult(place, store.nearest_cards(place.lat, place.lon, limit=query.limit))  # type: ignore[attr-defined]
+    return NearbyResult(place, store.nearest_cards(place.lat, place.lon, limit=query.limit))
