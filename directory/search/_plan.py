@@ -293,6 +293,9 @@ class Plan:
                 out.append((f"d.{column} = ?", (value,)))
         if q.communes:
             out.append((f"d.code_insee IN ({', '.join('?' * len(q.communes))})", tuple(q.communes)))
+        if q.bbox is not None:
+            south, west, north, east = q.bbox
+            out.append(("d.lat BETWEEN ? AND ? AND d.lon BETWEEN ? AND ?", (south, north, west, east)))
         if self.text is not None and self.strategy != "text":
             for group in self.text.groups:
                 alts = [a.pattern() for a in group.alternatives]

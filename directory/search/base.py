@@ -180,6 +180,7 @@ class SearchQuery:
     :param departement, code_insee, code_postal: exact territory codes.
     :param communes: the venue's INSEE code is one of these (a commune with its
         arrondissements, an intercommunality's communes: ``export.territory``).
+    :param bbox: the venue's point lies in this box (south, west, north, east, degrees).
     :param open_at: only venues open at this local wall-clock time (a naive
         datetime; an aware one is read as its wall-clock time).
     :param open_day: only venues open at some time on this weekday (0 = Monday),
@@ -201,6 +202,7 @@ class SearchQuery:
     code_insee: str | None = None
     code_postal: str | None = None
     communes: Sequence[str] = ()
+    bbox: tuple[float, float, float, float] | None = None
     open_at: datetime | None = None
     open_day: int | None = None
     today: date | None = None
@@ -299,6 +301,13 @@ class SearchQuery:
         for code in self.communes:
             if not INSEE_CODE.fullmatch(code):
                 _problem(errors, "communes", "Code INSEE invalide (5 caractères, ex. 69383).", code)
+        if self.bbox is not None:
+            box = tuple(self.bbox)
+            numbers = len(box) == 4 and all(isinstance(v, (int, float)) and math.isfinite(v) for v in box)
+            if not (numbers and -90 <= box[0] <= box[2] <= 90 and -180 <= box[1] <= box[3] <= 180):
+                _problem(errors, "bbox", "Rectangle invalide : sud, ouest, nord, est, le sud sous le nord.", box)
+            else:
+                self._set("bbox", tuple(float(v) for v in box))
 
     def _check_hours(self, errors: list[FieldError]) -> None:
         if self.open_at is not None and self.open_day is not None:

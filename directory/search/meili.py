@@ -124,6 +124,9 @@ def search_request(q: SearchQuery) -> dict[str, Any]:
     filters += [f"{name} = {_quote(getattr(q, name))}" for name in _TERRITORY if getattr(q, name) is not None]
     if q.communes:
         filters.append(f"code_insee IN [{', '.join(_quote(c) for c in q.communes)}]")
+    if q.bbox is not None:
+        south, west, north, east = q.bbox
+        filters.append(f"_geoBoundingBox([{north}, {east}], [{south}, {west}])")  # top right, bottom left
     if q.has_point:
         filters.append("has_geo = true")
         if q.radius_km is not None:

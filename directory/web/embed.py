@@ -5,7 +5,8 @@ its territory (list + map, server-rendered, light), and configures it at
 
 The widget takes the search parameters of the home page: the partner fixes
 its territory (any the exports take: ``departement``, ``commune`` with its
-arrondissements, ``code_postal``, ``epci`` for an intercommunality's communes)
+arrondissements, ``code_postal``, ``epci`` for an intercommunality's communes,
+``bbox``)
 and filters in the address; residents can still type a place
 and page through the results. Links open the full venue page in a new tab.
 """
@@ -22,7 +23,7 @@ from starlette.responses import Response
 from directory.errors import InvalidQuery
 from directory.schema import LIST_VOCABULARIES
 
-from .finder import territory_communes
+from .finder import territory_filter
 from .pages import FACET_TITLES, search_context
 from .params import SearchRequest, read_search
 from .rendering import public_base, render
@@ -49,7 +50,7 @@ def configure(request: Request) -> Response:
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "hauteur" and v.strip()]
     try:
         search = read_search(QueryParams(params))
-        territory_communes(search, request.app.state.places)  # a commune or EPCI that exists
+        territory_filter(search, request.app.state.places)  # a commune or EPCI that exists, a box
     except InvalidQuery as err:
         errors = {e.field: e.message for e in err.errors}
         search = SearchRequest()

@@ -18,7 +18,7 @@ from directory.export import read_territory
 from directory.places import Gazetteer, Place
 from directory.schema import Venue, is_approximate
 from directory.search import CANDIDATE_CAP, MAP_CAP, Hit, SearchIndex, SearchQuery, SearchResult
-from directory.store import Store
+from directory.store import Store, VenueFilter
 
 from .display import OpenLabel, open_label
 from .extent import Extent, postcode_first, postcode_first_map
@@ -84,15 +84,16 @@ class Found:
         return max(1, min(-(-self.result.total // per_page), CANDIDATE_CAP // per_page))
 
 
-def territory_communes(request: SearchRequest, places: Gazetteer) -> tuple[str, ...]:
-    """The INSEE codes a search's ``commune`` (with its arrondissements) or ``epci`` stands
-    for, as the exports read them (``export.territory``); empty when neither is asked.
+def territory_filter(request: SearchRequest, places: Gazetteer) -> VenueFilter | None:
+    """The territory a search's ``commune`` (with its arrondissements), ``epci`` (its
+    communes) or ``bbox`` stands for, read as the exports read them (``export.territory``);
+    None when none is asked.
 
-    :raises InvalidQuery: a code that names no commune or intercommunality, or both given.
+    :raises InvalidQuery: a code that names no commune or intercommunality, both given, a bad box.
     """
-    if request.commune is None and request.epci is None:
-        return ()
-    return read_territory({"commune": request.commune, "epci": request.epci}, places)[1].communes
+    if request.commune is None and request.epci is None and request.bbox is None:
+        return None
+    return read_territory({"commune": request.commune, "epci": request.epci, "bbox": request.bbox}, places)[1]
 
 
 def to_query(
@@ -101,9 +102,9 @@ def to_query(
     now: datetime,
     *,
     facets: bool = True,
-    communes: tuple[str, ...] = (),
+    territory: VenueFilter | None = None,
 ) -> SearchQuery:
-    """The index query of a search around ``place`` (None: no point), within ``communes`` when given."""
+    """The index query of a search around ``place`` (None: no point), within ``territory`` when given."""
     open_at = now if request.ouvert == "maintenant" else None
     open_day = WEEKDAY_PARAMS.index(request.ouvert) if request.ouvert in WEEKDAY_PARAMS else None
     return SearchQuery(
@@ -115,7 +116,8 @@ def to_query(
         departement=request.departement,
         code_insee=request.code_insee,
         code_postal=request.code_postal,
-        communes=communes,
+        communes=territory.communes if territory else (),
+        bbox=territory.bbox if territory else None,
         open_at=open_at,
         open_day=open_day,
         today=now.date(),
@@ -154,11 +156,11 @@ def find(store: Store, index: SearchIndex, locator: Locator, request: SearchRequ
 
     :raises PlaceNotFound: the ``lieu`` names nothing known.
     :raises InvalidQuery: the request breaks a limit of the index (page too far…), or
-        its ``commune`` or ``epci`` names none.
+        its ``commune``, ``epci`` or ``bbox`` is not one.
     """
-    communes = territory_communes(request, locator.places)
+    territory = territory_filter(request, locator.places)
     place = locate_request(request, locator)
-    q = to_query(request, place, now, communes=communes)
+    q = to_query(request, place, now, territory=territory)
     extent = None
     if place is not None and extent_applies(place, q):
         result, extent = postcode_first(index, q, place)
@@ -191,10 +193,10 @@ def map_points(
 
     :returns: the place, the hits with a point, and the cap that applied.
     """
-    communes = territory_communes(request, locator.places)
+    territory = territory_filter(request, locator.places)
     place = locate_request(request, locator)
     cap = CANDIDATE_CAP if place is not None else MAP_CAP
-    q = to_query(request, place, now, facets=False, communes=communes)
+    q = to_query(request, place, now, facets=False, territory=territory)
     if place is not None and extent_applies(place, q):
         return place, postcode_first_map(index, q, place, cap), cap
     return place, index.map_hits(q, cap), cap

@@ -174,6 +174,12 @@ def search_parameters() -> list[dict[str, Any]]:
             _text(9),
         ),
         _query(
+            "bbox",
+            "Ne garder que les lieux de ce rectangle, en degrés : sud,ouest,nord,est (par exemple "
+            "45.70,4.78,45.80,4.90), comme les exports.",
+            _text(80),
+        ),
+        _query(
             "ouvert",
             "Ne garder que les lieux ouverts maintenant, ou un jour de la semaine.",
             _choices(("maintenant", *WEEKDAY_PARAMS), _WEEKDAY_LABELS),

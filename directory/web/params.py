@@ -85,6 +85,7 @@ class SearchRequest:
     code_postal: str | None = None
     commune: str | None = None  # an INSEE code, its arrondissements included (as the exports take it)
     epci: str | None = None  # an intercommunality's SIREN: all its communes
+    bbox: str | None = None  # "south,west,north,east" in degrees, as the exports take it
     ouvert: str | None = None  # "maintenant" or a weekday of WEEKDAY_PARAMS
     tri: str | None = None  # a key of SORT_PARAMS
     page: int = 1
@@ -108,6 +109,7 @@ class SearchRequest:
             or self.code_postal
             or self.commune
             or self.epci
+            or self.bbox
             or self.ouvert
         )
 
@@ -128,6 +130,7 @@ class SearchRequest:
             ("code_postal", "code_postal"),
             ("commune", "commune"),
             ("epci", "epci"),
+            ("bbox", "bbox"),
             ("ouvert", "ouvert"),
             ("tri", "tri"),
         )
@@ -300,6 +303,7 @@ SEARCH_PARAMS = {
     "code_postal",
     "commune",
     "epci",
+    "bbox",
     "ouvert",
     "tri",
     "page",
@@ -323,7 +327,8 @@ def read_search(params: QueryParams, *, strict: bool = True) -> SearchRequest:
     rayon = c.number("rayon", _decimal, 0.1, float(MAX_RADIUS_KM), "un nombre de kilomètres")
     filters = {name: codes for name in FILTER_PARAMS if (codes := c.codes(name))}
     departement, code_insee, code_postal = c.text("departement"), c.text("code_insee"), c.text("code_postal")
-    commune, epci = c.text("commune"), c.text("epci")  # checked against the gazetteer by finder.territory_communes
+    # Checked as the exports check them (and against the gazetteer) by finder.territory_filter.
+    commune, epci, bbox = c.text("commune"), c.text("epci"), c.text("bbox")
     ouvert = c.choice("ouvert", ("maintenant", *WEEKDAY_PARAMS))
     tri = c.choice("tri", SORT_PARAMS)
     page = c.number("page", _integer, 1, MAX_PAGE, "un nombre entier")
@@ -348,6 +353,7 @@ def read_search(params: QueryParams, *, strict: bool = True) -> SearchRequest:
         code_postal=code_postal,
         commune=commune,
         epci=epci,
+        bbox=bbox,
         ouvert=ouvert,
         tri=tri,
         page=page or 1,

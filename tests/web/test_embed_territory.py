@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """The embed fixed to any territory the exports accept: a département, a commune with its
-arrondissements, an intercommunality (EPCI) by SIREN; its configuration page, and the
+arrondissements, an intercommunality (EPCI) by SIREN, a box; its configuration page, and the
 link to it from « Données ouvertes ». With the demo data (real venues, INSEE codes set
 by the gazetteer at import)."""
 
@@ -74,6 +74,16 @@ async def test_a_commune_includes_its_arrondissements(client, demo_app) -> None:
     assert len(await everything(client, code_insee=LYON)) < len(ids)  # the exact code holds none of them
 
 
+async def test_a_box_shows_the_venues_inside_it(client, demo_app) -> None:
+    box = "48.65,6.12,48.72,6.23"  # Nancy and its first neighbours
+    ids = await everything(client, bbox=box)
+    venues = demo_app.state.store.venues(ids)
+    assert len(ids) >= 5
+    assert all(48.65 <= venues[i].latitude <= 48.72 and 6.12 <= venues[i].longitude <= 6.23 for i in ids)
+    geojson = (await client.get("/export/lieux.geojson", params={"bbox": box})).json()
+    assert {f["id"] for f in geojson["features"]} == set(ids)
+
+
 async def test_the_api_takes_them_too(client) -> None:
     api = (await client.get("/api/lieux", params={"epci": GRAND_NANCY, "par_page": 100})).json()
     assert api["total"] == len(await everything(client, epci=GRAND_NANCY))
@@ -85,6 +95,7 @@ async def test_the_api_takes_them_too(client) -> None:
         ({"epci": "123456789"}, "epci"),
         ({"commune": "99999"}, "commune"),
         ({"commune": LYON, "epci": GRAND_NANCY}, "epci"),
+        ({"bbox": "48.72,6.12,48.65,6.23"}, "bbox"),  # north below south
     ],
 )
 async def test_an_unknown_territory_is_said_in_french(client, params, field) -> None:
@@ -112,5 +123,6 @@ async def test_open_data_links_to_the_embed_configuration(client) -> None:
 
 
 def test_meilisearch_is_asked_the_same_communes() -> None:
-    body = search_request(SearchQuery(communes=("54395", "54547")))
+    body = search_request(SearchQuery(communes=("54395", "54547"), bbox=(48.65, 6.12, 48.72, 6.23)))
     assert 'code_insee IN ["54395", "54547"]' in body["filter"]
+    assert "_geoBoundingBox([48.72, 6.23], [48.65, 6.12])" in body["filter"]
