@@ -209,7 +209,7 @@ def _best_match(
     matches: list[tuple[float, str, Score]] = []
     for venue_id in index.candidates(venue, keys):
         entry = index.entries[venue_id]
-        said = {decisions.get(tuple(sorted((key, other)))) for other in entry.record_keys}  # type: ignore[arg-type]
+        said = {decisions.get((key, other) if key <= other else (other, key)) for other in entry.record_keys}
         if "distinct" in said:
             continue
         if "match" in said:
