@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
@@ -118,12 +119,12 @@ def _pages(found: Found, link: Callable[..., str]) -> list[tuple[int, str]]:
 
 def search_context(
     request: Request, params: QueryParams, route: str = "home", *, browse_all: bool = False
-) -> tuple[dict[str, object], int]:
+) -> tuple[dict[str, Any], int]:
     """Everything a results template needs, and the status code; shared by ``/`` and ``/embed``.
 
     :param browse_all: list every venue (by name) when nothing is asked, instead of only the form.
     """
-    context: dict[str, object] = {
+    context: dict[str, Any] = {  # a template's context
         "search": SearchRequest(),
         "errors": {},
         "found": None,
@@ -134,7 +135,7 @@ def search_context(
         "open_choices": OPEN_CHOICES,
         "lieu": "",
         "besoin": "",
-        "url": lambda **changes: _url(request, context["search"], route, **changes),  # type: ignore[arg-type]
+        "url": lambda **changes: _url(request, context["search"], route, **changes),
         "map_url": "",
         "print_url": "",
         "empty_store": False,
@@ -172,8 +173,8 @@ def search_context(
     context.update(
         found=found,
         facets=_facet_groups(found),
-        active=_active_filters(search, link),  # type: ignore[arg-type]
-        page_links=_pages(found, link),  # type: ignore[arg-type]
+        active=_active_filters(search, link),
+        page_links=_pages(found, link),
         map_url=request.url_for("api_map").path + "?" + urlencode(search.params(page=1, par_page=20, vue="liste")),
         # The printable list is a page of the site: a partner's frame may not show it.
         print_url=_url(request, search, "print_results", vue="liste") if route != "embed" else "",
@@ -196,7 +197,7 @@ def print_results(request: Request) -> Response:
     """``GET /imprimer?…``: the current page of results to print for someone,
     with each venue's hours for the coming week."""
     context, status = search_context(request, request.query_params)
-    found: Found | None = context["found"]  # type: ignore[assignment]
+    found: Found | None = context["found"]
     today = local_now().date()
     weeks = {c.venue.id: week_hours(c.venue.horaires, today) for c in found.cards} if found else {}
     context.update(weeks=weeks, printed_on=today)
