@@ -44,7 +44,10 @@ def points(request: Request) -> Response:
         "lieu": {"label": place.label, "latitude": place.lat, "longitude": place.lon} if place else None,
         "total": len(hits),
         "complet": len(hits) < cap,  # at the cap, more results may lie beyond it
-        "points": [[round(h.lat, 5), round(h.lon, 5), h.venue_id] for h in hits],  # type: ignore[arg-type]
+        # map_points gives hits with a point only
+        "points": [
+            [round(h.lat, 5), round(h.lon, 5), h.venue_id] for h in hits if h.lat is not None and h.lon is not None
+        ],
         # The stops of these venues' itinerant offers, places of their own (``offers.stop_rows``).
         "arrets": stop_rows(state.store, (h.venue_id for h in hits), now),
     }

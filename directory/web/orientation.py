@@ -13,6 +13,7 @@ fails on a stale or hand-edited link).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
@@ -101,9 +102,9 @@ class Orientation:
     def has_point(self) -> bool:
         return self.lat is not None and self.lon is not None
 
-    def params(self, **changes: object) -> list[tuple[str, str]]:
+    def params(self, **changes: Any) -> list[tuple[str, str]]:
         """The query string of this state (with ``changes``); empty answers left out."""
-        state = replace(self, **changes)  # type: ignore[arg-type]
+        state = replace(self, **changes)
         out: list[tuple[str, str]] = [("besoin", b) for b in state.besoins]
         out += [("q", state.texte)] if state.texte else []
         out += [("public", p) for p in state.publics]
