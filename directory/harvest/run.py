@@ -23,7 +23,17 @@ from typing import Any
 import orjson
 
 from directory.errors import SourceUnavailable
-from directory.schema import CUT_SHORT, CommuneLookup, OpeningHours, Problem, Severity, Venue, fold_key, parse_venue
+from directory.schema import (
+    CUT_SHORT,
+    CommuneLookup,
+    OpeningHours,
+    Problem,
+    Severity,
+    Venue,
+    fold_key,
+    parse_venue,
+    precision,
+)
 from directory.store import Incoming, RawRecord, SourceState, Store, Writer, utcnow
 
 from ._collector import collector_tuned
@@ -494,8 +504,11 @@ class _RunBatch:
         keys = [f"{self.source.id}:{record_id}" for record_id, _ in new]
         # The directory's venues are read per batch, only those sharing a blocking key with a new record:
         # memory follows the batch, not the directory; a run that only updates known records reads none.
+        # A point the geocoder (or the commune's centre) gave is only as precise as its method: no distance
+        # is counted from a commune's centre.
+        precisions = {record_id: precision(geo[record_id][0]) for record_id, _ in new if record_id in geo}
         resolution = (
-            resolve(StoredIndex(self.writer), self.source.id, new, self.store.match_decisions(keys))
+            resolve(StoredIndex(self.writer), self.source.id, new, self.store.match_decisions(keys), precisions)
             if new
             else Resolution()
         )
