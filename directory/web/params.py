@@ -53,7 +53,8 @@ WEEKDAY_PARAMS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "
 SORT_PARAMS = {"distance": "distance", "pertinence": "relevance"}
 VIEWS = ("liste", "carte")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # tab is tolerated, then folded
-T = TypeVar("T")
+#: A number a parameter is read as: an integer or a decimal.
+T = TypeVar("T", int, float)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +196,7 @@ class _Collector:
         if isinstance(number, float) and not math.isfinite(number):
             self.fail(name, f"« {name} » doit être un nombre fini.", value)
             return None
-        if not low <= number <= high:  # type: ignore[operator]
+        if not low <= number <= high:
             self.fail(name, f"« {name} » doit être compris entre {low:g} et {high:g}.", value)
             return None
         return number
