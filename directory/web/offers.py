@@ -25,6 +25,7 @@ __all__ = [
     "NearbyStop",
     "OfferView",
     "StopView",
+    "chosen_stop",
     "hours_text",
     "offer_views",
     "passage_label",
@@ -136,6 +137,18 @@ def offer_views(venue: Venue, now: datetime) -> list[OfferView]:
             )
         )
     return views
+
+
+def chosen_stop(venue: Venue, key: str | None, now: datetime) -> tuple[Offer, StopView] | None:
+    """The stop a referral slip was asked for (``?arret=<offer id>:<stop number>``), with its offer;
+    None when the key names no stop of the venue's offers."""
+    offer_id, _, position = (key or "").rpartition(":")
+    if not position.isdigit():
+        return None
+    for view in offer_views(venue, now):
+        if view.offer.id == offer_id and int(position) < len(view.stops):
+            return view.offer, view.stops[int(position)]
+    return None
 
 
 def stop_rows(store: Store, venue_ids: Iterable[str], now: datetime) -> list[list[object]]:

@@ -27,7 +27,7 @@ from directory.schema import Service, Venue, is_approximate
 from directory.store import StoredVenue, is_venue_id
 
 from .display import format_date, local_now, open_label, week_hours
-from .offers import offer_views
+from .offers import chosen_stop, offer_views
 from .origins import origins
 from .rendering import absolute_url, render
 
@@ -308,5 +308,7 @@ def venue_slip(request: Request) -> Response:
         "qr": qr_svg_data_uri(page_url),
         "bring": what_to_bring(venue.services),
         "booking": web_link(venue.prise_rdv),
+        # An itinerant offer's stop chosen on the venue page (``?arret=<offer>:<n>``): the slip says where and when.
+        "stop": chosen_stop(venue, request.query_params.get("arret"), local_now()),
     }
     return render(request, "venue_slip.html", context)

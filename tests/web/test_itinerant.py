@@ -184,3 +184,18 @@ async def test_an_offer_name_finds_its_venue(client, itinerant) -> None:
     """« bus » is said nowhere but in the offer's name: the search finds the venue by it."""
     r = await client.get("/api/lieux", params={"q": "bus", "lieu": "69200"})
     assert [result["id"] for result in r.json()["resultats"]] == [itinerant[1]]
+
+
+@pytest.mark.anyio
+async def test_the_referral_slip_prints_the_stop_chosen(client, itinerant, monkeypatch) -> None:
+    at(monkeypatch, MONDAY)
+    page = (await client.get(f"/lieux/{itinerant[1]}")).text
+    links = re.findall(r'href="(/lieux/[^"]+/fiche\?arret=[^"]+)"', page)
+    assert len(links) == 3  # one per stop, on the venue page
+    r = await client.get(links[1].replace("&amp;", "&"))
+    assert r.status_code == 200
+    slip = text_of(r.text)
+    assert "Bus numérique : rendez-vous à Centre social de Bron" in slip and "2 rue Paul Pic, 69500 Bron" in slip
+    assert "jeudi 14 h – 17 h" in slip and "Prochain passage jeudi à 14 h" in slip
+    unknown = text_of((await client.get(f"/lieux/{itinerant[1]}/fiche", params={"arret": "bus-numerique:9"})).text)
+    assert "rendez-vous à" not in unknown and "Service itinérant" in unknown  # no such stop: the venue's slip
