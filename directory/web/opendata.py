@@ -97,6 +97,7 @@ __all__ = [
 #: registered elsewhere is served too, as ``lieux-{name}.{extension}``.
 FILE_NAMES: dict[str, str] = {
     "csv": "lieux.csv",
+    "csv-etendu": "lieux-etendu.csv",
     "json": "lieux.json",
     "dinclusion": "lieux-dinclusion.json",
     "geojson": "lieux.geojson",
@@ -108,6 +109,9 @@ FILE_NAMES: dict[str, str] = {
 EXPLANATIONS: dict[str, str] = {
     "csv": "Le fichier du standard national des lieux de médiation numérique : une ligne par lieu, "
     "les 32 colonnes officielles. S'ouvre dans un tableur ; valide contre le schéma publié sur schema.data.gouv.fr.",
+    "csv-etendu": "Le même fichier, plus une colonne « conditions_frais » que le standard ne sait pas dire : "
+    "« Accepte le Pass numérique », « Adhésion requise ». Pour retrouver les lieux où utiliser un chèque "
+    "Pass numérique.",
     "json": "Les mêmes colonnes que le CSV, en JSON : un objet par lieu, comme les fichiers de la cartographie nationale.",
     "dinclusion": "Les structures et leurs services au schéma data·inclusion (version 1), "
     "pour alimenter la plateforme data·inclusion et les outils qui la lisent.",

@@ -21,6 +21,7 @@ from .conftest import BASE_URL
 
 EXPECTED = {
     "csv": ("text/csv", "csv"),
+    "csv-etendu": ("text/csv", "csv"),
     "json": ("application/json", "json"),
     "dinclusion": ("application/json", "json"),
     "geojson": ("application/geo+json", "geojson"),
@@ -69,6 +70,8 @@ def test_an_empty_export_is_still_a_valid_document(name):
     text = stream.getvalue()
     if name == "csv":
         assert list(csv.reader(io.StringIO(text))) == [list(NATIONAL_FIELDS)]
+    elif name == "csv-etendu":
+        assert list(csv.reader(io.StringIO(text))) == [[*NATIONAL_FIELDS, "conditions_frais"]]
     elif name == "ttl":
         assert len(Graph().parse(data=text, format="turtle")) == 0
     else:

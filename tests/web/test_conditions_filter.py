@@ -5,6 +5,8 @@ its configuration; with the demo data (real Hinaura venues accepting the Pass)."
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import AsyncIterator
 from html import unescape
@@ -15,7 +17,7 @@ import pytest
 from starlette.applications import Starlette
 
 from directory.config import Settings
-from directory.schema import ConditionFrais
+from directory.schema import NATIONAL_FIELDS, ConditionFrais
 from directory.web import create_app
 
 pytestmark = pytest.mark.anyio
@@ -85,3 +87,20 @@ async def test_the_embed_filters_on_it_and_its_configuration_offers_it(client: h
     snippet = unescape(re.search(r'<textarea id="snippet"[^>]*>(.*?)</textarea>', chosen.text, flags=re.S).group(1))
     src = re.search(r'src="([^"]+)"', snippet).group(1)
     assert parse_qs(urlsplit(src).query) == {"departement": ["26"], "conditions_frais": ["pass-numerique"]}
+
+
+async def test_the_extended_csv_download_says_it_for_the_same_venues(client: httpx.AsyncClient) -> None:
+    api = await client.get("/api/lieux", params={**TERRITORY, "conditions_frais": PASS.code, "par_page": 100})
+    r = await client.get("/export/lieux-etendu.csv", params=TERRITORY)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert re.search(
+        r'filename="lieux-mediation-numerique-departement-26-[\d-]+\.etendu\.csv"', r.headers["content-disposition"]
+    )
+    rows = list(csv.DictReader(io.StringIO(r.text, newline="")))
+    assert list(rows[0]) == [*NATIONAL_FIELDS, "conditions_frais"]
+    said = {row["id"] for row in rows if "Accepte le Pass numérique" in row["conditions_frais"].split("|")}
+    assert said == {result["id"] for result in api.json()["resultats"]}
+    plain = await client.get("/export/lieux.csv", params=TERRITORY)  # the standard's file is unchanged
+    assert next(csv.reader(io.StringIO(plain.text, newline=""))) == list(NATIONAL_FIELDS)
+    page = await client.get("/donnees")
+    assert "lieux-etendu.csv" in page.text and "Accepte le Pass numérique" in unescape(page.text)

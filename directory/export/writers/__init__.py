@@ -7,6 +7,7 @@ This is the one table of built-in formats: each goes through
 | name | class | media type |
 | --- | --- | --- |
 | ``csv`` | ``CsvWriter`` | ``text/csv`` |
+| ``csv-etendu`` | ``ExtendedCsvWriter`` | ``text/csv`` (the 32 columns, then ``conditions_frais``) |
 | ``json`` | ``JsonWriter`` | ``application/json`` |
 | ``dinclusion`` | ``DataInclusionWriter`` | ``application/json`` |
 | ``geojson`` | ``GeoJsonWriter`` | ``application/geo+json`` |
@@ -20,9 +21,25 @@ from ..base import register_writer
 from .dinclusion import DataInclusionWriter
 from .geojson import GeoJsonWriter
 from .linked_data import JsonLdWriter, TurtleWriter
-from .table import CsvWriter, JsonWriter
+from .table import CsvWriter, ExtendedCsvWriter, JsonWriter
 
-__all__ = ["CsvWriter", "JsonWriter", "DataInclusionWriter", "GeoJsonWriter", "JsonLdWriter", "TurtleWriter"]
+__all__ = [
+    "CsvWriter",
+    "ExtendedCsvWriter",
+    "JsonWriter",
+    "DataInclusionWriter",
+    "GeoJsonWriter",
+    "JsonLdWriter",
+    "TurtleWriter",
+]
 
-for _writer in (CsvWriter, JsonWriter, DataInclusionWriter, GeoJsonWriter, JsonLdWriter, TurtleWriter):
+for _writer in (
+    CsvWriter,
+    ExtendedCsvWriter,
+    JsonWriter,
+    DataInclusionWriter,
+    GeoJsonWriter,
+    JsonLdWriter,
+    TurtleWriter,
+):
     register_writer(_writer)

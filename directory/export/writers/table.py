@@ -67,6 +67,24 @@ class CsvWriter(Writer):
             yield count
 
 
+class ExtendedCsvWriter(CsvWriter):
+    """The national CSV plus, after its 32 columns, this directory's extension columns
+    (``EXTENSION_FIELDS``: ``conditions_frais``, « Accepte le Pass numérique »,
+    « Adhésion requise »), which the standard cannot say. A tool reading the standard's
+    columns by name reads this file too; it is not published as conforming to the schema.
+    """
+
+    name: ClassVar[str] = "csv-etendu"
+    title: ClassVar[str] = "Standard national v1.0.2 et conditions financières : Pass numérique (CSV étendu)"
+    conforms_to: ClassVar[str | None] = None
+
+    def __init__(self, *, base_url: str = DEFAULT_BASE_URL, extensions: bool = True) -> None:
+        super().__init__(base_url=base_url, extensions=extensions)
+
+    def filename(self, stem: str = "lieux-mediation-numerique") -> str:
+        return f"{stem}.etendu.{self.extension}"
+
+
 class JsonWriter(Writer):
     """The national map's flat JSON: an array of objects, one per CSV row.
 
