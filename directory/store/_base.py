@@ -58,6 +58,10 @@ __all__ = ["EARTH_RADIUS_M", "ROW_COLUMNS", "Store", "haversine_m"]
 #: What ``iter_venue_rows`` reads unless told otherwise: a venue's fields, its
 #: ``pk`` and ``updated_at`` (everything an export needs).
 ROW_COLUMNS: tuple[str, ...] = ("pk", *VENUE_FIELDS, "updated_at")
+#: Venues by id, the statement built once. The status is checked on the rows read: with
+#: ``status = 'active'`` in the query, SQLite walks the status index (every active venue,
+#: 3.5 ms at 3,000 venues) rather than look the ids up (0.02 ms).
+_BY_IDS = sa.select(venue_t).where(venue_t.c.id.in_(sa.bindparam("ids", expanding=True)))
 _ALL_COLUMNS = tuple(column.name for column in venue_t.c)
 _JSON_NAMES = frozenset(column.name for column in venue_t.c if isinstance(column.type, sa.JSON))
 _DECODED_MAX = 4096  # distinct raw dates or times remembered per column
@@ -189,11 +193,16 @@ class Store(abc.ABC):
 
     def venues(self, ids: Sequence[str]) -> dict[str, Venue]:
         """Active venues by id (missing ids are left out)."""
+        return {venue_id: venue for venue_id, (venue, _method) in self.venues_placed(ids).items()}
+
+    def venues_placed(self, ids: Sequence[str]) -> dict[str, tuple[Venue, str | None]]:
+        """Active venues by id with how each point was obtained (``geo_method``), in one
+        query (a page of search results needs both); missing ids are left out."""
         if not ids:
             return {}
         with self.engine.connect() as c:
-            rows = c.execute(sa.select(venue_t).where(venue_t.c.id.in_(list(ids)), self._active())).mappings()
-            return {r["id"]: values_to_venue(r["id"], r) for r in rows}
+            rows = c.execute(_BY_IDS, {"ids": list(ids)}).mappings()
+            return {r["id"]: (values_to_venue(r["id"], r), r["geo_method"]) for r in rows if r["status"] == "active"}
 
     def geo_methods(self, ids: Sequence[str]) -> dict[str, str | None]:
         """How each of these active venues' points was obtained (``geo_method``), by id (missing ids left out)."""
@@ -201,9 +210,9 @@ class Store(abc.ABC):
             return {}
         with self.engine.connect() as c:
             rows = c.execute(
-                sa.select(venue_t.c.id, venue_t.c.geo_method).where(venue_t.c.id.in_(list(ids)), self._active())
+                sa.select(venue_t.c.id, venue_t.c.geo_method, venue_t.c.status).where(venue_t.c.id.in_(list(ids)))
             )
-            return dict(rows.all())
+            return {venue_id: method for venue_id, method, status in rows if status == "active"}  # as _BY_IDS
 
     def iter_venues(self, filter: VenueFilter | None = None, *, batch: int = 1000) -> Iterator[StoredVenue]:
         """Every active venue matching ``filter``, in a stable order, a batch at a time.

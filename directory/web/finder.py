@@ -166,20 +166,18 @@ def find(store: Store, index: SearchIndex, locator: Locator, request: SearchRequ
         result, extent = postcode_first(index, q, place)
     else:
         result = index.query(q)
-    venues = store.venues(result.ids)
-    methods = store.geo_methods(result.ids)
+    placed = store.venues_placed(result.ids)
     cards = [
-        Card(
-            (request.page - 1) * request.par_page + i,
-            venues[h.venue_id],
-            h.distance_m,
-            open_label(venues[h.venue_id].horaires, now),
-            venues[h.venue_id].point is not None and is_approximate(methods.get(h.venue_id)),
-        )
+        _card((request.page - 1) * request.par_page + i, h, *placed[h.venue_id], now)
         for i, h in enumerate(result.hits, 1)
-        if h.venue_id in venues  # withdrawn since the index was synced: left out
+        if h.venue_id in placed  # withdrawn since the index was synced: left out
     ]
     return Found(request, place, result, cards, extent)
+
+
+def _card(rank: int, hit: Hit, venue: Venue, geo_method: str | None, now: datetime) -> Card:
+    approximate = venue.point is not None and is_approximate(geo_method)
+    return Card(rank, venue, hit.distance_m, open_label(venue.horaires, now), approximate)
 
 
 def map_points(
