@@ -33,6 +33,7 @@ __all__ = ["health", "nearby", "places", "search", "venue"]
 
 log = logging.getLogger("directory.web")
 MAX_PLACES = 10
+_SOME_ID = "lid"  # stands for a venue id in ``venue_url_prefix`` (the route ends with it)
 
 
 def place_json(place: Place) -> dict[str, Any]:
@@ -61,12 +62,15 @@ def nearby_json(card: NearbyCard) -> dict[str, Any]:
     }
 
 
-def card_json(request: Request, card: Card) -> dict[str, Any]:
-    """One search result: the national record, plus where it is and whether it is open."""
+def card_json(venue_url: str, card: Card) -> dict[str, Any]:
+    """One search result: the national record, plus where it is and whether it is open.
+
+    :param venue_url: the public address of venue pages, up to the id (``venue_url_prefix``).
+    """
     return {
         "rang": card.rank,
         "id": card.venue.id,
-        "url": absolute_url(request, "venue", venue_id=card.venue.id),
+        "url": venue_url + card.venue.id,
         "distance_m": round(card.distance_m) if card.distance_m is not None else None,
         "ouvert": {"maintenant": card.open.is_open, "texte": card.open.text} if card.open else None,
         "lieu": national_row(card.venue),
@@ -84,8 +88,15 @@ def extent_json(extent: Extent) -> dict[str, Any]:
     }
 
 
+def venue_url_prefix(request: Request) -> str:
+    """The public address of a venue page without its id: looked up once per response
+    (``url_for`` walks every route: once per card, it cost more than the index query)."""
+    return absolute_url(request, "venue", venue_id=_SOME_ID).removesuffix(_SOME_ID)
+
+
 def search_json(request: Request, found: Found) -> dict[str, Any]:
     result = found.result
+    venue_url = venue_url_prefix(request)
     return {
         "lieu": place_json(found.place) if found.place else None,
         "total": result.total,
@@ -93,7 +104,7 @@ def search_json(request: Request, found: Found) -> dict[str, Any]:
         "page": found.request.page,
         "par_page": found.request.par_page,
         "pages": found.pages,
-        "resultats": [card_json(request, c) for c in found.cards],
+        "resultats": [card_json(venue_url, c) for c in found.cards],
         "facettes": result.facets,
         "etendue": extent_json(found.extent) if found.extent else None,
     }
