@@ -9,7 +9,7 @@ fails too: a filter dropped from the SQL, a state read the wrong way, a weight l
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from directory.search import SearchIndex, SearchQuery
 
@@ -85,3 +85,20 @@ def test_a_word_in_the_name_ranks_above_the_same_word_in_the_description(blank: 
     assert result.ids == ["z_name", "a_description"]
     near = blank.query(SearchQuery(text="tablette", lat=45.7597, lon=4.8422, sort="relevance"))
     assert near.ids == ["z_name", "a_description"]
+
+
+def test_open_on_a_day_means_the_next_such_day_from_today(blank: SearchIndex):
+    """From Thursday 5 March 2026, « Tuesday » is 10 March (five days on), not a day counted the
+    wrong way round nor the real date's next Tuesday: a venue open that date only is found."""
+    hours = {
+        "tuesdays": "Tu 09:00-12:00",
+        "on_10_march": "2026 Mar 10 09:00-12:00",
+        "on_3_march": "2026 Mar 3 09:00-12:00",
+        "mondays": "Mo 09:00-12:00",
+        "wednesdays": "We 09:00-12:00",
+    }
+    blank.upsert([doc(venue_id, f"Lieu {venue_id}", horaires=text, **LYON_3E) for venue_id, text in hours.items()])
+    thursday = date(2026, 3, 5)
+    assert ids(blank, open_day=1, today=thursday) == {"tuesdays", "on_10_march"}
+    assert ids(blank, open_day=3, today=thursday) == set()  # Thursday is today: no venue opens on Thursdays
+    assert ids(blank, open_day=0, today=thursday) == {"mondays"}
