@@ -9,7 +9,7 @@ comes later.
 from .base import DEFAULT_BASE_URL, WRITERS, ExportVenue, Writer, get_writer, register_writer, venue_iri
 from .catalogue_file import CatalogueFile, read_catalogue_file
 from .dcat import ETALAB_2, CatalogMetadata, ContactPoint, Publisher, catalog_graph
-from .national import national_row
+from .national import national_row, stored_national_row
 from .schema_org import accessible_for_free, descriptions, street_address, venue_type
 from .schemas import NATIONAL_SCHEMA_PATH, NATIONAL_SCHEMA_URI, NATIONAL_SCHEMA_VERSION
 from .streaming import export_chunks
@@ -44,6 +44,7 @@ __all__ = [
     "Writer",
     "get_writer",
     "national_row",
+    "stored_national_row",
     "register_writer",
     "venue_iri",
     "CatalogMetadata",

@@ -26,6 +26,7 @@ from .schemas import NATIONAL_SCHEMA_PATH
 __all__ = [
     "national_row",
     "national_values",
+    "stored_national_row",
     "stored_national_values",
     "stored_values",
     "EXTENSION_FIELDS",
@@ -107,3 +108,8 @@ def national_row(venue: Venue, *, extensions: bool = False) -> dict[str, Any]:
     """One venue as a flat national-standard record (strings and numbers)."""
     names = NATIONAL_FIELDS + (EXTENSION_FIELDS if extensions else ())
     return dict(zip(names, national_values(venue, extensions=extensions)))
+
+
+def stored_national_row(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``national_row`` from a venue's stored values (``stored_national_values``), no ``Venue`` built."""
+    return dict(zip(NATIONAL_FIELDS, stored_national_values(values)))

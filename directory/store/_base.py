@@ -193,16 +193,18 @@ class Store(abc.ABC):
 
     def venues(self, ids: Sequence[str]) -> dict[str, Venue]:
         """Active venues by id (missing ids are left out)."""
-        return {venue_id: venue for venue_id, (venue, _method) in self.venues_placed(ids).items()}
+        return {venue_id: placed[0] for venue_id, placed in self.venues_placed(ids).items()}
 
-    def venues_placed(self, ids: Sequence[str]) -> dict[str, tuple[Venue, str | None]]:
-        """Active venues by id with how each point was obtained (``geo_method``), in one
-        query (a page of search results needs both); missing ids are left out."""
+    def venues_placed(self, ids: Sequence[str]) -> dict[str, tuple[Venue, str | None, Mapping[str, Any]]]:
+        """Active venues by id with how each point was obtained (``geo_method``) and their
+        stored values (what ``iter_venue_rows`` gives: the national row is written from
+        them without going back through the ``Venue``), in one query (a page of search
+        results needs all three); missing ids are left out."""
         if not ids:
             return {}
         with self.engine.connect() as c:
             rows = c.execute(_BY_IDS, {"ids": list(ids)}).mappings()
-            return {r["id"]: (values_to_venue(r["id"], r), r["geo_method"]) for r in rows if r["status"] == "active"}
+            return {r["id"]: (values_to_venue(r["id"], r), r["geo_method"], r) for r in rows if r["status"] == "active"}
 
     def geo_methods(self, ids: Sequence[str]) -> dict[str, str | None]:
         """How each of these active venues' points was obtained (``geo_method``), by id (missing ids left out)."""

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from directory.errors import FieldError, InvalidQuery, StoreNotReady, VenueNotFound
-from directory.export import national_row
+from directory.export import national_row, stored_national_row
 from directory.places import Place
 from directory.schema import offer_record
 from directory.store import NearbyCard, is_venue_id
@@ -73,7 +73,7 @@ def card_json(venue_url: str, card: Card) -> dict[str, Any]:
         "url": venue_url + card.venue.id,
         "distance_m": round(card.distance_m) if card.distance_m is not None else None,
         "ouvert": {"maintenant": card.open.is_open, "texte": card.open.text} if card.open else None,
-        "lieu": national_row(card.venue),
+        "lieu": stored_national_row(card.values) if card.values is not None else national_row(card.venue),
     }
 
 

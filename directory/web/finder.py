@@ -10,9 +10,10 @@ the index only chooses and orders.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from directory.export import read_territory
 from directory.places import Gazetteer, Place
@@ -58,6 +59,8 @@ class Card:
     open: OpenLabel | None
     #: The point is only the commune's centre (``schema.placement``): the card says « position approximative ».
     approximate: bool = False
+    #: The venue in the store's form, when read so (``Store.venues_placed``): the API writes its national row from it.
+    values: Mapping[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -175,9 +178,9 @@ def find(store: Store, index: SearchIndex, locator: Locator, request: SearchRequ
     return Found(request, place, result, cards, extent)
 
 
-def _card(rank: int, hit: Hit, venue: Venue, geo_method: str | None, now: datetime) -> Card:
+def _card(rank: int, hit: Hit, venue: Venue, geo_method: str | None, values: Mapping[str, Any], now: datetime) -> Card:
     approximate = venue.point is not None and is_approximate(geo_method)
-    return Card(rank, venue, hit.distance_m, open_label(venue.horaires, now), approximate)
+    return Card(rank, venue, hit.distance_m, open_label(venue.horaires, now), approximate, values)
 
 
 def map_points(
