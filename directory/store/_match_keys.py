@@ -136,29 +136,32 @@ class MatchKeysMixin(WriterBase):
         return found
 
     def add_review_items(self, items: Sequence[Mapping[str, Any]], run_id: int | None, at: datetime) -> int:
-        """Queue doubtful pairs (``left_key``, ``right_key``, ``score``, ``parts``); known pairs are skipped.
+        """Queue doubtful pairs (``left_key``, ``right_key``, ``score``, ``parts``); known pairs are skipped,
+        and so is a pair given twice (the first is kept). Known pairs are read a few hundred at a time
+        and the new ones written by one statement: a batch of a harvest queues hundreds of them.
         An item with ``status`` ``merged`` is a pair matching merged without a person, kept with its
         evidence for the back office (``Store.merged_pairs``), not queued.
 
         :returns: how many pairs were queued for a person."""
-        added = 0
+        fresh: dict[tuple[str, str], Mapping[str, Any]] = {}  # the first item of each pair, in order
         for item in items:
             left, right = sorted((item["left_key"], item["right_key"]))
-            known = self.c.execute(
-                sa.select(review_t.c.pk).where(review_t.c.left_key == left, review_t.c.right_key == right)
-            ).first()
-            if known is None:
-                status = item.get("status", "open")
-                self.c.execute(
-                    review_t.insert().values(
-                        left_key=left,
-                        right_key=right,
-                        score=item["score"],
-                        parts=dict(item["parts"]),
-                        status=status,
-                        run_id=run_id,
-                        created_at=at,
-                    )
-                )
-                added += status == "open"
-        return added
+            fresh.setdefault((left, right), item)
+        rv = review_t.c
+        for left_keys in chunks(sorted({left for left, _ in fresh}), 500):
+            for known in self.c.execute(sa.select(rv.left_key, rv.right_key).where(rv.left_key.in_(left_keys))):
+                fresh.pop((known.left_key, known.right_key), None)
+        rows = [
+            {
+                "left_key": left,
+                "right_key": right,
+                "score": item["score"],
+                "parts": dict(item["parts"]),
+                "status": item.get("status", "open"),
+                "run_id": run_id,
+                "created_at": at,
+            }
+            for (left, right), item in fresh.items()
+        ]
+        insert_rows(self.c, review_t, rows)
+        return sum(row["status"] == "open" for row in rows)
