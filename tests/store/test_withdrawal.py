@@ -52,3 +52,17 @@ def test_a_record_merged_into_another_leaves_a_pointer_not_a_withdrawal(store):
     assert store.get_venue(ours["r2"]).status == "active"
     assert store.get_venue(ours["r3"]).status == "withdrawn"
     assert store.count_venues() == 2  # r2, and source b's r1
+
+
+def test_a_pointer_leads_only_to_a_live_active_venue_of_the_same_source(store):
+    """A record merged into one that goes too, into one whose venue waits for a person, or into a
+    record id only another source has: withdrawn, not pointed anywhere."""
+    ours = feed(store, "a", "r1", "r2", "r3", "r4")
+    theirs = feed(store, "b", "s9")
+    with store.writer() as w:
+        w.apply_many("a", [Incoming("p1", venue("p1", 45.80, 4.90))], at=AT, pending=True)  # waits for a person
+    with store.writer() as w:
+        withdrawn = w.withdraw_missing("a", {"r4", "p1"}, LATER, merged_into={"r1": "r2", "r2": "p1", "r3": "s9"})
+    assert sorted(withdrawn) == sorted([ours["r1"], ours["r2"], ours["r3"]])  # r2 went in the same run
+    assert all(store.get_venue(ours[r]).merged_into is None for r in ("r1", "r2", "r3"))
+    assert store.get_venue(theirs["s9"]).status == "active"
