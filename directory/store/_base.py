@@ -21,6 +21,7 @@ from ._merged_pairs import read_merged_pairs
 from ._models import (
     Nearby,
     Provenance,
+    RowValues,
     SourceInfo,
     StoredVenue,
     VenueFilter,
@@ -195,7 +196,7 @@ class Store(abc.ABC):
         """Active venues by id (missing ids are left out)."""
         return {venue_id: placed[0] for venue_id, placed in self.venues_placed(ids).items()}
 
-    def venues_placed(self, ids: Sequence[str]) -> dict[str, tuple[Venue, str | None, Mapping[str, Any]]]:
+    def venues_placed(self, ids: Sequence[str]) -> dict[str, tuple[Venue, str | None, RowValues]]:
         """Active venues by id with how each point was obtained (``geo_method``) and their
         stored values (what ``iter_venue_rows`` gives: the national row is written from
         them without going back through the ``Venue``), in one query (a page of search
