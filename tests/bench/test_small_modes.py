@@ -23,6 +23,7 @@ BENCHES = sorted(p.name for p in (ROOT / "bench").glob("*.py") if not p.name.sta
 PRINTS = {
     "export.py": ["national CSV over HTTP", "federation full sync", "incremental / full"],
     "harvest.py": ["x bare", "planted near-duplicates of N"],
+    "intake.py": ["demo: import", "1st", "2nd"],
     "load.py": ["req/s", "p50/p95/p99", "throughput 2 workers / 1"],
     "matching.py": ["paires sur", "µs/paire", "décisions"],
     "nearest.py": [
