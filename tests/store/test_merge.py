@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from directory.schema import Service
 from directory.store import Incoming, SourceInfo
+from directory.store._merge import Contribution, merge_records
 
 from .test_store import venue
 
@@ -163,3 +164,40 @@ def test_a_venue_fed_by_two_sources_survives_one_withdrawal(store):
     stored = store.get_venue(venue_id)
     assert stored.status == "active"
     assert stored.venue.telephone is None and stored.venue.courriels == ["a@exemple.fr"]
+
+
+def test_the_address_follows_trust_while_the_point_follows_precision():
+    """Two groups, two rules: the most trusted record gives the whole address even when a less
+    trusted one has the more precise point, which gives the point (``_merge``'s module docstring)."""
+    place = {"commune": "Lyon", "date_maj": "2026-01-01"}
+    trusted = Contribution(
+        "commune",
+        "c1",
+        80,
+        {
+            **place,
+            "adresse": "1 rue A",
+            "code_postal": "69003",
+            "latitude": 45.76,
+            "longitude": 4.84,
+            "geo_method": "commune",
+        },
+    )
+    precise = Contribution(
+        "reseau",
+        "r1",
+        40,
+        {
+            **place,
+            "adresse": "2 rue B",
+            "code_postal": "69008",
+            "latitude": 45.74,
+            "longitude": 4.87,
+            "geo_method": "producteur",
+        },
+    )
+    for order in ([trusted, precise], [precise, trusted]):
+        merged = merge_records(order)
+        assert (merged.values["adresse"], merged.values["code_postal"]) == ("1 rue A", "69003")
+        assert (merged.values["latitude"], merged.values["geo_method"]) == (45.74, "producteur")
+        assert (merged.winners["adresse"], merged.winners["latitude"]) == ("commune", "reseau")
