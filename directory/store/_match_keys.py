@@ -61,11 +61,19 @@ class MatchKeysMixin(WriterBase):
         blocks: dict[str, list[int]] = {}
         for kind, values in by_kind.items():
             for chunk in chunks(values, 2000):
+                # The database counts each block and leaves out those too large: as the directory grows, a
+                # big city's commune key holds thousands of venues, which would otherwise be read to be dropped.
+                small = (
+                    sa.select(mk.key)
+                    .where(mk.kind == kind, mk.key.in_(chunk))
+                    .group_by(mk.key)
+                    .having(sa.func.count() <= max_block)
+                )
                 for value, pk in self.c.execute(
-                    sa.select(mk.key, mk.venue_pk).where(mk.kind == kind, mk.key.in_(chunk)).order_by(mk.venue_pk)
+                    sa.select(mk.key, mk.venue_pk).where(mk.kind == kind, mk.key.in_(small)).order_by(mk.venue_pk)
                 ):
                     blocks.setdefault(f"{kind}:{value}", []).append(pk)
-        return {key: pks for key, pks in blocks.items() if len(pks) <= max_block}
+        return blocks
 
     def match_venues(self, pks: Iterable[int]) -> dict[int, tuple[str, Venue, list[str]]]:
         """For matching: each of these active venues by pk, as (id, the fields compared, the keys
