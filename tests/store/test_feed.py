@@ -167,3 +167,22 @@ def test_a_writer_waits_for_the_one_drawing_numbers(store):
         first.close()
     items, _end = drain(feed, since)
     assert [i.venue_id for i in items] == [first_id, result[0]]
+
+
+def test_a_transaction_logging_more_than_the_buffer_keeps_every_change_in_order(store, monkeypatch):
+    """The change log is written a buffer at a time in a large transaction (a harvest): with a
+    buffer of 2, seven venues made in one writer still give seven creations, in order."""
+    from directory.store import _changelog
+
+    monkeypatch.setattr(_changelog, "CHANGE_BUFFER", 2)
+    records = [f"b{i}" for i in range(7)]
+    items = [Incoming(r, venue(r, 45.70 + i / 100, 4.80)) for i, r in enumerate(records)]
+    with store.writer() as w:  # two writes in one transaction: the second logs after a flush
+        w.ensure_source(COMMUNE)
+        outcomes = w.apply_many("commune", items[:4], at=AT) + w.apply_many("commune", items[4:], at=AT)
+    with store.writer() as w:  # a later transaction still logs after the flushes
+        w.withdraw_missing("commune", set(records[1:]), AT + timedelta(days=1))
+    histories = [store.history(o.venue_id) for o in outcomes]
+    assert [[h["action"] for h in history] for history in histories] == [["create", "withdraw"]] + [["create"]] * 6
+    created = [history[0]["seq"] for history in histories]
+    assert created == sorted(created) and len(set(created)) == 7
