@@ -131,6 +131,7 @@ def is_town_hall(nom: str) -> bool:
     return bool(_TOWN_HALL.match(fold(nom)))
 
 
+@lru_cache(maxsize=8192)
 def name_keywords(normalised: str) -> frozenset[str]:
     """The service tokens present in an already normalised name."""
     return frozenset(w for w in normalised.split() if w in SERVICE_KEYWORDS)
@@ -154,6 +155,7 @@ _QUALIFIERS = frozenset(
 )
 
 
+@lru_cache(maxsize=8192)
 def name_core(normalised: str, communes: tuple[str, ...] = ()) -> str:
     """The proper part of a normalised name.
 
