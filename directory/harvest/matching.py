@@ -413,8 +413,6 @@ def score(
         signs.append("same_address")
     mobile_a, mobile_b = is_mobile(a), is_mobile(b)
     veto = _veto(na, nb)
-    if veto is not None and parts.get("siret") == 1.0 and na == nb:
-        veto = None
     ka, kb = name_keywords(na), name_keywords(nb)
     core_a, core_b = name_core(na, communes), name_core(nb, communes)
     if veto is not None and hosted(ka, kb):
