@@ -14,9 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from directory.schema import Venue
-from directory.schema import Offer, Stop, next_passage
-from directory.schema import DAYS, weekly_ranges
+from directory.schema import DAYS, Offer, Stop, Venue, next_passage, weekly_ranges
 from directory.store import OfferPlace, Store
 
 from .display import MONTHS, NBSP, WEEKDAYS, format_distance, format_time
