@@ -124,6 +124,8 @@ class VenuesMixin(WriterBase):
         )
         touched: dict[int, list[str]] = {}  # venue pk → record ids of this batch that touched it
         left: dict[int, int] = {}  # venue a record moved away from → where it went
+        joined: list[dict[str, Any]] = []  # new links of records joining a venue, written together
+        changed: list[dict[str, Any]] = []  # links that say something new, written together
         for p in batch:
             if p.record_id in outcomes:
                 continue
@@ -140,18 +142,20 @@ class VenuesMixin(WriterBase):
                 raise AssertionError(f"record {p.record_id} was neither created nor linked")
             values = self._link_values(p, pk, at)
             if link is None:
-                self.c.execute(
-                    link_t.insert().values(source_id=source_id, record_id=p.record_id, first_seen=at, **values)
-                )
+                joined.append({"source_id": source_id, "record_id": p.record_id, "first_seen": at, **values})
             else:
-                self.c.execute(
-                    link_t.update()
-                    .where(link_t.c.source_id == source_id, link_t.c.record_id == p.record_id)
-                    .values(withdrawn_at=None, **values)
-                )
+                changed.append({"b_record_id": p.record_id, **{f"b_{k}": v for k, v in values.items()}})
                 if link.venue_pk != pk:
                     left[link.venue_pk] = pk
             touched.setdefault(pk, []).append(p.record_id)
+        insert_rows(self.c, link_t, joined)
+        if changed:
+            self.c.execute(
+                link_t.update()
+                .where(link_t.c.source_id == source_id, link_t.c.record_id == sa.bindparam("b_record_id"))
+                .values(withdrawn_at=None, **{k[2:]: sa.bindparam(k) for k in changed[0] if k != "b_record_id"}),
+                changed,
+            )
         unchanged = [p for p in batch if outcomes.get(p.record_id, ApplyOutcome("", "")).action == "unchanged"]
         self._seen_again(source_id, unchanged, at)
         results = self._remerge(set(touched) | set(left), source_id, at)
