@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -36,7 +36,17 @@ from directory.store import Store, UnknownSource, utcnow
 from ._common import bad_database_address, echo_json, fail, open_settings_store
 from .indexing import sync_index
 
-__all__ = ["sources", "harvest", "worker", "geocoder_for", "harvest_lock", "load_configured", "print_summary"]
+__all__ = [
+    "sources",
+    "harvest",
+    "worker",
+    "direct_origins",
+    "geocoder_for",
+    "harvest_lock",
+    "load_configured",
+    "print_summary",
+    "records_bar",
+]
 
 _STATUS = {
     "complete": "complète",
@@ -241,28 +251,19 @@ def _harvest_chosen(
     if not chosen:
         return []
     places = load_gazetteer()
-    direct = frozenset(c.publisher for c in configs if c.enabled and c.origin is None and c.publisher)
     reports = []
     with Fetcher() as fetcher:
         for config in chosen:
-            with Progress(
-                TextColumn(f"[bold]{config.id}"),
-                BarColumn(),
-                TextColumn("{task.completed} enregistrements"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("harvest", total=None)
+            with records_bar(console, config.id) as progress:
                 report = harvest_source(
                     store,
                     config,
                     fetcher=fetcher,
                     places=places,
                     geocoder=geocoder_for(settings, store, places),
-                    direct_origins=direct,
+                    direct_origins=direct_origins(configs),
                     instance_name=settings.instance_name or None,
-                    progress=partial(bar.advance, task),
+                    progress=progress,
                     confirm_withdrawals=confirm_withdrawals,
                 )
             print_summary(console, report)
@@ -285,6 +286,27 @@ def harvest_lock(settings: Settings) -> Iterator[None]:
         except (ValueError, sa.exc.ArgumentError) as err:
             raise bad_database_address(settings) from err
         yield
+
+
+@contextmanager
+def records_bar(console: Console, label: str) -> Iterator[Callable[[int], None]]:
+    """A transient bar counting the records a run reads (``label``: the source, or the file);
+    yields what the run calls with each batch's count."""
+    with Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        TextColumn("{task.completed} enregistrements"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        yield partial(bar.advance, bar.add_task(label, total=None))
+
+
+def direct_origins(configs: Iterable[SourceConfig]) -> frozenset[str]:
+    """Publishers harvested directly by an enabled source: their records reaching us through an
+    aggregator are not taken twice (``harvest_source``'s ``direct_origins``)."""
+    return frozenset(c.publisher for c in configs if c.enabled and c.origin is None and c.publisher)
 
 
 def geocoder_for(settings: Settings, store: Store, places: Gazetteer) -> Geocoder | None:

@@ -4,13 +4,11 @@ through the harvest's own path (``directory.harvest.import_file``)."""
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 import click
 import pydantic
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from directory.config import Settings
 from directory.harvest import (
@@ -26,7 +24,7 @@ from directory.places import load_gazetteer
 from directory.schema import Severity
 
 from ._common import echo_json, fail, open_settings_store
-from .harvesting import geocoder_for, harvest_lock, load_configured, print_summary
+from .harvesting import direct_origins, geocoder_for, harvest_lock, load_configured, print_summary, records_bar
 from .indexing import sync_index
 
 __all__ = ["import_"]
@@ -82,26 +80,17 @@ def import_(
             for run in fail_interrupted_runs(store):
                 console.print(f"moisson {run.id} de {run.source_id} : {INTERRUPTED}", highlight=False)
             places = load_gazetteer()
-            direct = frozenset(c.publisher for c in configured.values() if c.enabled and c.origin is None)
             for path, source in zip(files, sources):
-                with Progress(
-                    TextColumn(f"[bold]{path.name}"),
-                    BarColumn(),
-                    TextColumn("{task.completed} enregistrements"),
-                    TimeElapsedColumn(),
-                    console=console,
-                    transient=True,
-                ) as bar:
-                    task = bar.add_task("import", total=None)
+                with records_bar(console, path.name) as progress:
                     report = import_file(
                         store,
                         path,
                         source=source,
                         places=places,
                         geocoder=geocoder_for(settings, store, places),
-                        direct_origins=direct,
+                        direct_origins=direct_origins(configured.values()),
                         instance_name=settings.instance_name or None,
-                        progress=partial(bar.advance, task),
+                        progress=progress,
                         confirm_withdrawals=confirm,
                     )
                 reports.append((path, report))
