@@ -17,7 +17,7 @@ from directory.search import sync
 from directory.store import CORRECTABLE, InvalidValue, NotRevertible, StoredVenue, utcnow
 
 from ..rendering import render
-from .fields import FORM_SECTIONS, LABELS, current_raw, form_values, week_context
+from .fields import FORM_SECTIONS, current_raw, form_context, form_values
 from .guard import Visit, check_venue
 
 __all__ = ["create", "edit_form", "load_venue", "new_form", "restore", "save", "unlock", "venue_redirect", "withdraw"]
@@ -65,15 +65,11 @@ def _render(
     form: Any = None,
 ) -> Response:
     context = {
-        **week_context(values, form),
+        **form_context(values, errors, form),
         "visit": visit,
         "nav": "venues",
         "stored": stored,
         "venue": stored.venue,
-        "values": values,
-        "errors": errors or {},
-        "labels": LABELS,
-        "sections": FORM_SECTIONS,
         "origins": _origins(request, stored),
         "locked": {name for name, p in stored.provenance.items() if p.locked},
         "saved": request.query_params.get("enregistre"),
@@ -164,13 +160,9 @@ def _new_page(
     form: Any = None,
 ) -> Response:
     context = {
-        **week_context(values, form),
+        **form_context(values, errors, form),
         "visit": visit,
         "nav": "venues",
-        "values": values,
-        "errors": errors or {},
-        "labels": LABELS,
-        "sections": FORM_SECTIONS,
     }
     return render(request, "gestion/new_venue.html", context, status=status)
 

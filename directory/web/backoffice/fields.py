@@ -30,7 +30,7 @@ __all__ = [
     "form_values",
     "typed_grid",
     "venue_value",
-    "week_context",
+    "form_context",
     "week_grid",
     "week_from_form",
 ]
@@ -272,8 +272,20 @@ def form_values(form: Any) -> tuple[dict[str, str], dict[str, list[str]]]:
     return values, ({"horaires": [error]} if error else {})
 
 
-def week_context(values: Mapping[str, str], form: Any = None) -> dict[str, Any]:
-    """What the weekly editor shows: the grid of ``values["horaires"]`` (or as typed, after an error)."""
+def form_context(
+    values: Mapping[str, str], errors: Mapping[str, list[str]] | None = None, form: Any = None
+) -> dict[str, Any]:
+    """What every venue form shows (editing, a new venue, a quarantined record to fix): the fields'
+    values, sections, labels and errors, and the weekly editor's grid of ``values["horaires"]``
+    (or as typed, after an error)."""
     grid = typed_grid(form) if form is not None else week_grid(values.get("horaires"))
     origin = str(form.get("semaine-origine", "")) if form is not None else values.get("horaires", "")
-    return {"week": grid, "week_origin": origin, "day_labels": DAY_LABELS}
+    return {
+        "week": grid,
+        "week_origin": origin,
+        "day_labels": DAY_LABELS,
+        "values": values,
+        "errors": errors or {},
+        "labels": LABELS,
+        "sections": FORM_SECTIONS,
+    }

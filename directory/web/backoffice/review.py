@@ -29,7 +29,7 @@ from directory.search import sync
 from directory.store import InvalidValue, NotPending, PendingVenue, QuarantineItem, Scope, UnknownQuarantined, utcnow
 
 from ..rendering import render
-from .fields import FORM_SECTIONS, LABELS, described, form_values, week_context
+from .fields import FORM_SECTIONS, LABELS, described, form_context, form_values
 from .guard import Visit
 
 __all__ = [
@@ -212,15 +212,11 @@ def _fix_page(
     form: Any = None,
 ) -> Response:
     context = {
-        **week_context(values, form),
+        **form_context(values, errors, form),
         "visit": visit,
         "nav": "queue",
         "item": item,
         "problems": _problems(item),
-        "values": values,
-        "errors": errors or {},
-        "labels": LABELS,
-        "sections": FORM_SECTIONS,
         "from_mapping": item.mapped is not None,
     }
     return render(request, "gestion/quarantine.html", context, status=status)
