@@ -251,6 +251,7 @@ def _harvest_chosen(
     if not chosen:
         return []
     places = load_gazetteer()
+    geocoder, direct = geocoder_for(settings, store, places), direct_origins(configs)  # one of each for every run
     reports = []
     with Fetcher() as fetcher:
         for config in chosen:
@@ -260,8 +261,8 @@ def _harvest_chosen(
                     config,
                     fetcher=fetcher,
                     places=places,
-                    geocoder=geocoder_for(settings, store, places),
-                    direct_origins=direct_origins(configs),
+                    geocoder=geocoder,
+                    direct_origins=direct,
                     instance_name=settings.instance_name or None,
                     progress=progress,
                     confirm_withdrawals=confirm_withdrawals,

@@ -80,6 +80,7 @@ def import_(
             for run in fail_interrupted_runs(store):
                 console.print(f"moisson {run.id} de {run.source_id} : {INTERRUPTED}", highlight=False)
             places = load_gazetteer()
+            geocoder, direct = geocoder_for(settings, store, places), direct_origins(configured.values())
             for path, source in zip(files, sources):
                 with records_bar(console, path.name) as progress:
                     report = import_file(
@@ -87,8 +88,8 @@ def import_(
                         path,
                         source=source,
                         places=places,
-                        geocoder=geocoder_for(settings, store, places),
-                        direct_origins=direct_origins(configured.values()),
+                        geocoder=geocoder,
+                        direct_origins=direct,
                         instance_name=settings.instance_name or None,
                         progress=progress,
                         confirm_withdrawals=confirm,
