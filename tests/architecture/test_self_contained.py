@@ -21,8 +21,8 @@ from ..conftest import ROOT, unavailable
 CODE_SUFFIXES = {".py", ".sh", ".toml", ".cfg", ".ini", ".yaml", ".yml", ".js", ".mjs", ".json", ".html", ".mako"}
 CODE_NAMES = {"Makefile", "run", "Dockerfile"}
 
-#: A path to a folder named ``shared`` beside or above the code: the parent folder's one written
-#: with ``..``, ``parent / "shared"``, ``parents[2] / 'shared'``, ``os.path.join(…, "shared")``.
+#: A path to a folder of that name beside or above the code, however it is written: after two
+#: dots and a slash, as a quoted name after a path's slash operator, or inside ``os.path.join``.
 SHARED_PATH = re.compile(
     r"""\.\./+shared\b"""
     r"""|/\s*["']shared["']"""
