@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from directory.store import Store
 from directory.web import create_app
 
 from ..serving import ServerThread
+from .browsing import PHONE, Tab, open_page
 from .seeding import Seeded, fill_store, make_store
 
 
@@ -47,3 +49,19 @@ def server(app: Starlette) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, in a thread (for browsers)."""
     with ServerThread(app, name="browser-app") as base_url:
         yield base_url
+
+
+@pytest.fixture
+def open_tab(browser: Any) -> Iterator[Callable[..., Tab]]:
+    """``open_tab(PHONE, js=True, axe=False)``: a page of its own (``browsing.open_page``); its context
+    is closed after the test."""
+    contexts: list[Any] = []
+
+    def make(viewport: dict[str, int] = PHONE, *, js: bool = True, axe: bool = False) -> Tab:
+        context, tab = open_page(browser, viewport, js=js, axe=axe)
+        contexts.append(context)
+        return tab
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -5,13 +5,13 @@ markers of their own beside the structure's, each card saying which offer passes
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from starlette.applications import Starlette
 
 from ..serving import ServerThread
-from .test_browser_search import DESKTOP, Tab, _open, wait_for_map
+from .browsing import DESKTOP, Tab
+from .test_browser_search import wait_for_map
 from .test_itinerant import EXPECTED_MONDAY, MONDAY, at, itinerant  # noqa: F401 (itinerant: a fixture)
 
 pytestmark = pytest.mark.browser
@@ -23,25 +23,11 @@ def server(itinerant: tuple[Starlette, str]) -> Iterator[str]:  # noqa: F811
         yield base_url
 
 
-@pytest.fixture
-def open_tab(browser: Any) -> Iterator[Callable[..., Tab]]:
-    contexts: list[Any] = []
-
-    def make(viewport: dict[str, int] = DESKTOP) -> Tab:
-        context, tab = _open(browser, viewport)
-        contexts.append(context)
-        return tab
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def test_the_stops_are_markers_of_their_own_with_their_next_passage(
     open_tab: Callable[..., Tab], server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at(monkeypatch, MONDAY)
-    tab = open_tab()
+    tab = open_tab(DESKTOP)
     page = tab.page
     page.goto(server + "/?lieu=69200&vue=carte")
     wait_for_map(page)

@@ -11,7 +11,7 @@ within 5 presses of Tab, no page scrolling sideways at 320 px (a phone, or
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,8 +25,8 @@ from directory.store import Store
 from directory.web import create_app
 
 from ..serving import ServerThread
-from .browsing import serious_violations
-from .test_browser_search import DESKTOP, PHONE, SEARCH, Tab, _open, card_ids, wait_for_map
+from .browsing import DESKTOP, PHONE, Tab, serious_violations
+from .test_browser_search import SEARCH, card_ids, wait_for_map
 
 pytestmark = pytest.mark.browser
 
@@ -60,21 +60,6 @@ def test_every_result_stays_on_the_map_without_a_tile_server(open_tab: Callable[
     assert "map-no-tiles" in (page.get_attribute("#carte", "class") or "")  # and the map says why it is blank
     assert tab.blocked == []  # no tile was even asked for
     tab.assert_healthy()
-
-
-@pytest.fixture
-def open_tab(browser: Any) -> Iterator[Callable[..., Tab]]:
-    """``open_tab(PHONE, js=True, axe=False)``: a page of its own, loopback only (``test_browser_search``)."""
-    contexts: list[Any] = []
-
-    def make(viewport: dict[str, int] = PHONE, *, js: bool = True, axe: bool = False) -> Tab:
-        context, tab = _open(browser, viewport, js=js, axe=axe)
-        contexts.append(context)
-        return tab
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def _numbered_boxes(page: Any) -> list[dict[str, float]]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -36,14 +35,11 @@ from directory.store import Store
 from directory.web import create_app
 
 from ..serving import ServerThread
-from .browsing import serious_violations
+from .browsing import DESKTOP, PHONE, Tab, open_page, serious_violations
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 NEED, PLACE = "démarches administratives", "75019"
 SEARCH = "/?" + urlencode({"q": NEED, "lieu": PLACE})
@@ -65,66 +61,6 @@ def demo_app(demo_store: Store, places: Gazetteer, tmp_path_factory: pytest.Temp
 def server(demo_app: Starlette) -> Iterator[str]:
     with ServerThread(demo_app, name="browser-search") as base_url:
         yield base_url
-
-
-# --- Pages: loopback only, JavaScript errors and CSP reports collected ---------------------
-
-
-@dataclass
-class Tab:
-    """A page in its own browser context, with what went wrong in it."""
-
-    page: Any
-    blocked: list[str] = field(default_factory=list)  # requests beyond loopback, aborted
-    errors: list[str] = field(default_factory=list)  # uncaught exceptions, CSP refusals
-
-    def assert_healthy(self) -> None:
-        assert self.errors == []
-
-
-def _open(browser: Any, viewport: dict[str, int], *, js: bool = True, axe: bool = False) -> tuple[Any, Tab]:
-    # The pages' CSP forbids inline scripts and axe is injected inline: only the
-    # axe runs bypass the CSP, so the flows also check that the pages respect it.
-    context = browser.new_context(
-        viewport=viewport, locale="fr-FR", timezone_id="Europe/Paris", java_script_enabled=js, bypass_csp=axe
-    )
-    context.set_default_timeout(10_000)
-    tab = Tab(context.new_page())
-
-    def only_loopback(route: Any) -> None:
-        url = route.request.url
-        if urlsplit(url).hostname in LOOPBACK:
-            route.continue_()
-        else:
-            tab.blocked.append(url)
-            route.abort("internetdisconnected")
-
-    context.route("**/*", only_loopback)
-    tab.page.on("pageerror", lambda err: tab.errors.append(f"exception: {err}"))
-    tab.page.on(
-        "console",
-        lambda msg: (
-            tab.errors.append(f"console: {msg.text}")
-            if msg.type == "error" and "Content Security Policy" in msg.text
-            else None
-        ),
-    )
-    return context, tab
-
-
-@pytest.fixture
-def open_tab(browser: Any) -> Iterator[Callable[..., Tab]]:
-    """``open_tab(PHONE, js=True, axe=False)``: a fresh context and page; closed after the test."""
-    contexts: list[Any] = []
-
-    def make(viewport: dict[str, int] = PHONE, *, js: bool = True, axe: bool = False) -> Tab:
-        context, tab = _open(browser, viewport, js=js, axe=axe)
-        contexts.append(context)
-        return tab
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -445,7 +381,7 @@ def test_screenshots_of_the_search(browser: Any, server: str, tmp_path: Path) ->
         ("results-desktop", SEARCH, DESKTOP),
     ]
     for name, path, viewport in shots:
-        context, tab = _open(browser, viewport)
+        context, tab = open_page(browser, viewport)
         try:
             tab.page.goto(server + path)
             if tab.page.locator("#carte").count():
