@@ -19,6 +19,7 @@ from directory.schema import DAYS, LIST_VOCABULARIES, Vocabulary, editable_week,
 
 __all__ = [
     "DAY_LABELS",
+    "FIELDS",
     "FORM_SECTIONS",
     "FormField",
     "LABELS",
@@ -121,7 +122,8 @@ LABELS: dict[str, str] = {f.name: f.label for _, section in FORM_SECTIONS for f 
     "reason": "Raison",
 }
 
-_FIELDS = {f.name: f for _, section in FORM_SECTIONS for f in section}
+#: Each field of the form by name, in the form's order.
+FIELDS = {f.name: f for _, section in FORM_SECTIONS for f in section}
 
 
 def _raw(value: Any) -> str:
@@ -139,13 +141,13 @@ def _raw(value: Any) -> str:
 
 def current_raw(venue: Any) -> dict[str, str]:
     """Each form field of a stored venue (a ``Venue``), as raw text."""
-    return {name: _raw(getattr(venue, name)) for name in _FIELDS}
+    return {name: _raw(getattr(venue, name)) for name in FIELDS}
 
 
 def submitted_raw(form: FormData | Mapping[str, Any]) -> dict[str, str]:
     """Each form field as the person submitted it, as raw text (lists joined by « | »)."""
     values: dict[str, str] = {}
-    for name, f in _FIELDS.items():
+    for name, f in FIELDS.items():
         if f.kind == "choices":
             if isinstance(form, FormData):
                 items: list[Any] = form.getlist(name)

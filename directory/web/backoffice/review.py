@@ -29,7 +29,7 @@ from directory.search import sync
 from directory.store import InvalidValue, NotPending, PendingVenue, QuarantineItem, Scope, UnknownQuarantined, utcnow
 
 from ..rendering import render
-from .fields import FORM_SECTIONS, LABELS, described, form_context, form_values
+from .fields import FIELDS, LABELS, described, form_context, form_values
 from .guard import Visit
 
 __all__ = [
@@ -43,7 +43,6 @@ __all__ = [
 ]
 
 _EVERYTHING = Scope(everything=True)
-_FIELDS = {f.name: f for _, section in FORM_SECTIONS for f in section}
 #: What a new venue's card shows, in this order.
 PENDING_FIELDS = (
     ("adresse", "Adresse"),
@@ -173,7 +172,7 @@ def _waiting_record(request: Request, visit: Visit) -> QuarantineItem:
 
 def _terms(name: str, raw: Any) -> str:
     """A list field's items as the form's checkboxes know them (codes), from labels or codes."""
-    terms = _FIELDS[name].vocabulary
+    terms = FIELDS[name].vocabulary
     known = {fold_key(t.label): t.code for t in terms} | {fold_key(t.code): t.code for t in terms}
     return "|".join(dict.fromkeys(code for item in split_items(raw) if (code := known.get(fold_key(str(item))))))
 
@@ -189,7 +188,7 @@ def prefill(item: QuarantineItem) -> dict[str, str]:
             payload = None
         read = payload if isinstance(payload, dict) else {}
     values: dict[str, str] = {}
-    for name, f in _FIELDS.items():
+    for name, f in FIELDS.items():
         raw = read.get(name)
         if raw is None or raw == "" or raw == []:
             values[name] = ""
