@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -17,23 +20,30 @@ from ._common import open_settings_store
 __all__ = ["checked_index", "reindex", "sync_index"]
 
 
-def checked_index(settings: Settings) -> SearchIndex:
-    """The index the settings name, once it answers; else the French reason, without a traceback."""
+@contextmanager
+def _search_in_french() -> Iterator[None]:
+    """A search server that is down, refuses the key or answers nonsense, at the check or later
+    while writing: its French reason and exit code 1, never a traceback."""
     try:
-        return open_index(settings, check=True)
+        yield
     except SearchUnavailable as err:
         raise click.ClickException(str(err)) from err
+
+
+def checked_index(settings: Settings) -> SearchIndex:
+    """The index the settings name, once it answers; else the French reason, without a traceback."""
+    with _search_in_french():
+        return open_index(settings, check=True)
 
 
 def sync_index(settings: Settings, store: Store) -> int:
     """Bring the search index up to the store's change log (a rebuild the first time)."""
     index = checked_index(settings)
     try:
-        return sync(index, store)
+        with _search_in_french():
+            return sync(index, store)
     finally:
-        close = getattr(index, "close", None)
-        if close:
-            close()
+        index.close()
 
 
 @click.command()
@@ -42,13 +52,20 @@ def reindex(settings: Settings) -> None:
     """Reconstruit l'index de recherche à partir de la base."""
     store = open_settings_store(settings, upgrade=True)
     index = checked_index(settings)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("Indexation : {task.completed} lieux"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("index", total=None)
-        count = rebuild(index, store, progress=lambda n: bar.update(task, completed=n))
+    try:
+        with (
+            _search_in_french(),
+            Progress(
+                SpinnerColumn(),
+                TextColumn("Indexation : {task.completed} lieux"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            ) as bar,
+        ):
+            task = bar.add_task("index", total=None)
+            count = rebuild(index, store, progress=lambda n: bar.update(task, completed=n))
+    finally:
+        index.close()
+        store.close()
     click.echo(f"Index reconstruit : {count} lieux.")

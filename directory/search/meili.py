@@ -27,10 +27,11 @@ half-built index. Opening hours are filtered in Python on up to the query's
 
 from __future__ import annotations
 
+import functools
 import json
 import time
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from directory.errors import SearchUnavailable
 from directory.schema import haversine_m
@@ -52,6 +53,8 @@ BATCH = 5_000
 #: Seconds an HTTP call may wait for the server (tasks are waited for apart, ``timeout_ms``).
 CHECK_TIMEOUT_S = 10
 T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
 _TERRITORY = ("departement", "code_insee", "code_postal")
 
 
@@ -160,6 +163,49 @@ def search_request(q: SearchQuery) -> dict[str, Any]:
     return body
 
 
+def _unavailable(err: Exception, where: str) -> SearchUnavailable | None:
+    """What ``err``, raised by the Meilisearch client talking to ``where``, means for the person
+    running the instance, in French; None when it is not the server's or the settings' fault."""
+    from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
+    from requests.exceptions import JSONDecodeError, RequestException
+
+    if isinstance(err, MeilisearchCommunicationError | MeilisearchTimeoutError):
+        return SearchUnavailable(
+            detail=f"Meilisearch ne répond pas à {where}. Vérifiez que le serveur est lancé et "
+            "l'adresse DIRECTORY_MEILI_URL (ou videz-la pour l'index embarqué)."
+        )
+    if isinstance(err, MeilisearchApiError):
+        if err.status_code in (401, 403):
+            return SearchUnavailable(
+                detail=f"Meilisearch ({where}) refuse la clé : vérifiez DIRECTORY_MEILI_KEY "
+                "(la clé maîtresse du serveur, ou une clé d'administration)."
+            )
+        return SearchUnavailable(detail=f"Meilisearch ({where}) répond par une erreur : {err.message}")
+    if isinstance(err, JSONDecodeError | RequestException):  # an answer that is not Meilisearch's JSON, a bad address
+        return SearchUnavailable(
+            detail=f"Adresse Meilisearch invalide ou réponse illisible : « {where} » "
+            "(est-ce bien l'adresse d'un serveur Meilisearch ?)."
+        )
+    return None
+
+
+def _in_french(method: Callable[P, R]) -> Callable[P, R]:
+    """``method`` of a :class:`MeiliIndex`, raising :class:`SearchUnavailable` in French when the
+    server is down, refuses the key or answers something unreadable (:func:`_unavailable`)."""
+
+    @functools.wraps(method)
+    def speaking(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except Exception as err:
+            reason = _unavailable(err, getattr(args[0], "url", "") or "(client fourni)")
+            if reason is None:
+                raise
+            raise reason from err
+
+    return speaking
+
+
 class MeiliIndex(SearchIndex):
     """Meilisearch index ``uid`` on the server at ``url``.
 
@@ -188,28 +234,7 @@ class MeiliIndex(SearchIndex):
 
     def check(self) -> None:
         """The server answers and takes the key (``GET /version`` needs one when the server has a master key)."""
-        from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
-
-        where = self.url or "(client fourni)"
-        try:
-            self.client.get_version()
-        except (MeilisearchCommunicationError, MeilisearchTimeoutError) as err:
-            raise SearchUnavailable(
-                detail=f"Meilisearch ne répond pas à {where}. Vérifiez que le serveur est lancé et "
-                "l'adresse DIRECTORY_MEILI_URL (ou videz-la pour l'index embarqué)."
-            ) from err
-        except MeilisearchApiError as err:
-            if err.status_code in (401, 403):
-                raise SearchUnavailable(
-                    detail=f"Meilisearch ({where}) refuse la clé : vérifiez DIRECTORY_MEILI_KEY "
-                    "(la clé maîtresse du serveur, ou une clé d'administration)."
-                ) from err
-            raise SearchUnavailable(detail=f"Meilisearch ({where}) répond par une erreur : {err.message}") from err
-        except ValueError as err:  # a malformed address, or an answer that is not Meilisearch's JSON
-            raise SearchUnavailable(
-                detail=f"Adresse Meilisearch invalide ou réponse illisible : « {where} » "
-                "(est-ce bien l'adresse d'un serveur Meilisearch ?)."
-            ) from err
+        self._server_version()
 
     # -- tasks and settings --------------------------------------------------------
 
@@ -222,6 +247,7 @@ class MeiliIndex(SearchIndex):
         if status != "succeeded" and (error or {}).get("code") not in allow:
             raise MeiliTaskFailed(f"tâche Meilisearch {status} : {json.dumps(error, ensure_ascii=False)}")
 
+    @_in_french
     def _server_version(self) -> tuple[int, ...]:
         raw = self.client.get_version().get("pkgVersion", "0")
         return tuple(int(p) for p in raw.split("-")[0].split(".") if p.isdigit())
@@ -251,9 +277,11 @@ class MeiliIndex(SearchIndex):
 
     # -- writing ---------------------------------------------------------------------
 
+    @_in_french
     def upsert(self, docs: Iterable[IndexDocument]) -> int:
         return self._add(self._index(), docs)
 
+    @_in_french
     def delete(self, ids: Iterable[str]) -> int:
         index, last, asked = self._index(), None, 0
         for batch in _batched(ids, BATCH):
@@ -263,6 +291,7 @@ class MeiliIndex(SearchIndex):
             self._wait(last)
         return asked
 
+    @_in_french
     def replace_all(self, docs: Iterable[IndexDocument]) -> int:
         """Fill ``<uid>_rebuild``, swap it with ``uid``, drop the old content."""
         twin = f"{self.uid}_rebuild"
@@ -275,6 +304,7 @@ class MeiliIndex(SearchIndex):
         self._ready.discard(twin)
         return self.count()
 
+    @_in_french
     def clear(self) -> None:
         self._wait(self._index().delete_all_documents())
         self._wait(self._meta().delete_all_documents())
@@ -285,6 +315,7 @@ class MeiliIndex(SearchIndex):
         """A one-document index holding the sync position."""
         return self._index(f"{self.uid}_meta", venues=False)
 
+    @_in_french
     def last_change(self) -> int | None:
         from meilisearch.errors import MeilisearchApiError
 
@@ -298,11 +329,13 @@ class MeiliIndex(SearchIndex):
             return None  # documents of another shape: the next sync rebuilds
         return int(position.seq)
 
+    @_in_french
     def set_last_change(self, seq: int) -> None:
         self._wait(
             self._meta().add_documents([{"id": "sync", "seq": seq, "format": DOCUMENT_FORMAT}], primary_key="id")
         )
 
+    @_in_french
     def count(self) -> int:
         return self._index().get_stats().number_of_documents
 
@@ -311,6 +344,7 @@ class MeiliIndex(SearchIndex):
     def explain(self, q: SearchQuery) -> str:
         return f"POST /indexes/{self.uid}/search\n" + json.dumps(search_request(q), ensure_ascii=False, indent=2)
 
+    @_in_french
     def query(self, q: SearchQuery) -> SearchResult:
         started = time.perf_counter()
         body = search_request(q)
