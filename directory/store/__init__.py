@@ -34,6 +34,7 @@ from ._curation import (
 from ._feed import ChangeFeed, FeedItem, FeedPage, decode_cursor, encode_cursor
 from ._feedback import Correction, QuarantinedRecord, SourceFeedback, UnknownSource
 from ._geocode_cache import geocode_answers, keep_geocode_answers
+from ._held_withdrawals import HeldVenue, HeldWithdrawal, HoldClosed, UnknownHold
 from ._models import ApplyOutcome, Nearby, Provenance, RawRecord, SourceInfo, StoredVenue, VenueFilter, utcnow
 from ._offers import OfferBook, OfferPlace, StoredOffer
 from ._pending import NotPending, PendingVenue
@@ -57,6 +58,10 @@ __all__ = [
     "EARTH_RADIUS_M",
     "FeedItem",
     "FeedPage",
+    "HeldVenue",
+    "HeldWithdrawal",
+    "HoldClosed",
+    "UnknownHold",
     "decode_cursor",
     "encode_cursor",
     "Incoming",

@@ -17,6 +17,7 @@ from directory.schema import EARTH_RADIUS_M, VENUE_FIELDS, Venue, haversine_m
 from ._accounts import AccountBook
 from ._claims import ClaimBook
 from ._feedback import SourceFeedback, source_feedback
+from ._held_withdrawals import HoldBook
 from ._merged_pairs import read_merged_pairs
 from ._models import (
     Nearby,
@@ -108,6 +109,7 @@ class Store(abc.ABC):
         self.offers = OfferBook(engine)
         self.accounts = AccountBook(engine)
         self.claims = ClaimBook(engine, self.accounts)
+        self.holds = HoldBook(engine)
 
     # -- schema ------------------------------------------------------------
 

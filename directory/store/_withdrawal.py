@@ -27,12 +27,16 @@ class WithdrawalMixin(WriterBase):
             .select_from(link_t)
             .where(link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None))
         ).scalar_one()
+        return live, len(self.missing_records(source_id, seen, seen_since=seen_since))
+
+    def missing_records(self, source_id: str, seen: set[str], *, seen_since: datetime) -> list[str]:
+        """The ids of the records ``withdraw_missing`` with the same arguments would withdraw, sorted."""
         unseen = self.c.execute(
-            sa.select(link_t.c.record_id).where(
-                link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None), link_t.c.last_seen < seen_since
-            )
+            sa.select(link_t.c.record_id)
+            .where(link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None), link_t.c.last_seen < seen_since)
+            .order_by(link_t.c.record_id)
         ).scalars()
-        return live, sum(1 for record_id in unseen if record_id not in seen)
+        return [record_id for record_id in unseen if record_id not in seen]
 
     def withdraw_missing(
         self,
@@ -43,6 +47,7 @@ class WithdrawalMixin(WriterBase):
         *,
         seen_since: datetime | None = None,
         only: set[str] | None = None,
+        actor: str | None = None,
     ) -> list[str]:
         """Records of ``source_id`` absent from ``seen`` are withdrawn; so are venues left with none.
 
@@ -54,7 +59,9 @@ class WithdrawalMixin(WriterBase):
             it stores or keeps, and only names in ``seen`` those it could not
             store: memory then follows the bad records, not the source).
         :param only: withdraw these records only (another instance's feed
-            names what it withdrew; every other record stays).
+            names what it withdrew, a person confirms what a run held back;
+            every other record stays).
+        :param actor: the person who confirmed it, named in the history.
 
         :param merged_into: record id → the record of the same source it was
             merged into there (another instance's feed says so): a venue left
@@ -84,12 +91,12 @@ class WithdrawalMixin(WriterBase):
                 .where(link_t.c.source_id == source_id, link_t.c.record_id.in_(chunk))
                 .values(withdrawn_at=at)
             )
-        results = self._remerge({pk for _, pk in missing}, source_id, at)
+        results = self._remerge({pk for _, pk in missing}, source_id, at, actor)
         successors = self._successors(source_id, missing, merged_into or {})
         withdrawn = []
         for pk, result in sorted(results.items()):
             if result.action == "emptied" and successors.get(pk) not in (None, pk):
-                self._redirect(pk, successors[pk], source_id, at)
+                self._redirect(pk, successors[pk], source_id, at, actor)
             elif result.action == "emptied":
                 self.c.execute(venue_t.update().where(venue_t.c.pk == pk).values(status="withdrawn", updated_at=at))
                 self._set_match_keys({pk: None})
@@ -100,6 +107,7 @@ class WithdrawalMixin(WriterBase):
                         "at": at,
                         "action": "withdraw",
                         "source_id": source_id,
+                        "actor": actor,
                     }
                 )
                 withdrawn.append(result.venue_id)

@@ -2,7 +2,7 @@
 """Writes inside one transaction: sources, runs, raw records, venues.
 
 ``Writer`` is one façade over parts, a module each: the venues records feed (``_venues``) and their
-merge (``_merging``), links and provenance (``_links``), withdrawal (``_withdrawal``), matching's
+merge (``_merging``), links and provenance (``_links``), withdrawal (``_withdrawal``) and what a run held back (``_held_withdrawals``), matching's
 keys and review queue (``_match_keys``), sources, runs and raw records (``_runs``), the change log
 (``_changelog``), and a person's curation (``_edits``, ``_proposals``, ``_reshape``, ``_revert``,
 ``_pending``, ``_quarantine``).
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ._changelog import ChangeLogMixin
 from ._edits import EditsMixin
+from ._held_withdrawals import HeldWithdrawalsMixin
 from ._links import LinksMixin
 from ._match_keys import MatchKeysMixin
 from ._merging import MergingMixin
@@ -32,6 +33,7 @@ class Writer(
     MergingMixin,
     LinksMixin,
     WithdrawalMixin,
+    HeldWithdrawalsMixin,
     MatchKeysMixin,
     RunsMixin,
     ChangeLogMixin,

@@ -74,6 +74,19 @@ class WriterBase:
             self, pk: int, into_pk: int, source_id: str | None, at: datetime, actor: str | None = None
         ) -> None: ...
 
+        # Withdrawal (_withdrawal).
+        def withdraw_missing(
+            self,
+            source_id: str,
+            seen: set[str],
+            at: datetime,
+            merged_into: Mapping[str, str] | None = None,
+            *,
+            seen_since: datetime | None = None,
+            only: set[str] | None = None,
+            actor: str | None = None,
+        ) -> list[str]: ...
+
         # A person's edits (_edits).
         def create_venue(
             self, values: Mapping[str, Any], actor: str, at: datetime, *, places: CommuneLookup | None = None

@@ -42,6 +42,8 @@ __all__ = [
     "login_failure_t",
     "ClaimRow",
     "claim_t",
+    "WithdrawalHoldRow",
+    "hold_t",
     "venue_t",
     "offer_t",
     "offer_stop_t",
@@ -433,6 +435,25 @@ class ClaimRow(SQLModel, table=True):
     decided_at: datetime | None = None
 
 
+class WithdrawalHoldRow(SQLModel, table=True):
+    """What a complete run would have withdrawn when it looked suspect and withdrew nothing
+    (``harvest.withdrawals``): a person confirms it or keeps the venues (``_held_withdrawals``)."""
+
+    __tablename__ = "withdrawal_hold"
+    pk: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(foreign_key="source.id", max_length=80, index=True)
+    run_id: int = Field(foreign_key="run.id")
+    held_at: datetime  # the run's time: its records' last_seen, what a confirmation compares with
+    reason: str = Field(max_length=16)  # fewer (records read) | unusable (none kept) | share (too many leaving)
+    fetched: int  # records the run read
+    previous: int | None = None  # records the last complete run read
+    live: int  # records of the source feeding the directory before the run
+    records: list[str] = Field(sa_column=sa.Column(Json, nullable=False))  # the record ids it would withdraw
+    status: str = Field(default="open", max_length=16, index=True)  # open | confirmed | kept | superseded
+    decided_by: str | None = Field(default=None, max_length=120)
+    decided_at: datetime | None = None
+
+
 metadata = SQLModel.metadata
 
 
@@ -466,3 +487,4 @@ account_t = _table(AccountRow)
 account_event_t = _table(AccountEventRow)
 login_failure_t = _table(LoginFailureRow)
 claim_t = _table(ClaimRow)
+hold_t = _table(WithdrawalHoldRow)
