@@ -24,7 +24,11 @@ from ._proposals import Candidate, proposed, settle_proposals
 from ._writer_base import WriterBase
 from .tables import link_t, prov_t, source_t, venue_t
 
-__all__ = ["MergingMixin"]
+__all__ = ["RECORDS", "MergingMixin"]
+
+#: The change-log action of a venue whose records changed without changing what it shows, while they
+#: give it more than one name: the search index follows the log, and finds a venue by every name.
+RECORDS = "records"
 
 
 @dataclass(slots=True)
@@ -216,6 +220,21 @@ class MergingMixin(WriterBase):
                     }
                     for name in content
                 )
+            )
+        names = list(dict.fromkeys(name for record in contributions if (name := record.values.get("nom"))))
+        if not content and not restored and not pending and len(names) > 1:
+            # Its records changed (that is why it is merged again) without changing what it shows; the
+            # names search finds it by (``Store.record_names``) may have: a row for the index to follow.
+            self._log(
+                {
+                    "venue_pk": pk,
+                    "venue_id": venue_id,
+                    "at": at,
+                    "action": RECORDS,
+                    "new": {"noms": names},
+                    "source_id": source_id,
+                    "actor": actor,
+                }
             )
         if restored:
             self._log(

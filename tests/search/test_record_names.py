@@ -7,9 +7,9 @@ import csv
 import io
 from pathlib import Path
 
-from directory.harvest import import_file
+from directory.harvest import file_source, import_file
 from directory.search import Fts5Index, SearchQuery, rebuild, sync
-from directory.store import open_store
+from directory.store import Store, open_store
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -57,10 +57,38 @@ def test_a_merged_venue_is_found_by_each_of_its_names_and_keeps_every_label(tmp_
         venue = store.get_venue(venue_id).venue
         assert {p.label for p in venue.dispositif_programmes_nationaux} == {"France Services", "Aidants Connect"}
         assert len(venue.formations_labels) == 2
-        # A record joining without changing what the venue shows leaves no trace in the change feed:
-        # a rebuild (directory reindex) still reads every name.
+        # A rebuild (directory reindex) reads every name too.
         assert rebuild(index, store) == 3
         assert [h.venue_id for h in index.query(SearchQuery(text="zephyrine")).hits] == [venue_id]
     finally:
         index.close()
         store.close()
+
+
+def test_a_record_joining_without_changing_what_the_venue_shows_is_found_by_its_name_without_a_reindex(
+    store: Store, tmp_path: Path, places
+):
+    """The second source's record loses every field (it is trusted less), so the merge changes nothing
+    the venue shows: the change log still says its records changed, and ``sync`` (what follows
+    harvests and edits) makes its name searchable, with no ``directory reindex``."""
+    index = Fts5Index(tmp_path / "search.db")
+    try:
+        first = _rows(tmp_path, "mairie", {})
+        import_file(store, first, source=file_source(first).model_copy(update={"trust": 90}), places=places)
+        assert sync(index, store) == 3
+        (venue_id,) = [h.venue_id for h in index.query(SearchQuery(text="abondance")).hits]
+        before = store.get_venue(venue_id).venue
+        assert index.query(SearchQuery(text="zephyrine")).hits == []
+        second = _rows(tmp_path, "reseau", {"hinaura-0": "France Services Zéphyrine d'Abondance"})
+        import_file(store, second, source=file_source(second).model_copy(update={"trust": 60}), places=places)
+        assert store.count_venues() == 3
+        assert store.get_venue(venue_id).venue == before  # nothing it shows changed
+        assert [row["action"] for row in store.history(venue_id)] == ["create", "records"]
+        assert sync(index, store) == 1
+        assert [h.venue_id for h in index.query(SearchQuery(text="zephyrine")).hits] == [venue_id]
+        assert [h.venue_id for h in index.query(SearchQuery(text="abondance")).hits] == [venue_id]
+        # Read again as it was, the second file changes nothing: no further row, nothing to sync.
+        import_file(store, second, source=file_source(second).model_copy(update={"trust": 60}), places=places)
+        assert sync(index, store) == 0
+    finally:
+        index.close()

@@ -31,6 +31,7 @@ ACTIONS = {
     "merge": "fusion",
     "publish": "publication",
     "refuse": "refus (jamais publié)",
+    "records": "sources du lieu",  # its records changed, not what it shows (``store._merging``)
 }
 
 
