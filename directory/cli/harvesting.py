@@ -251,9 +251,9 @@ def _harvest_chosen(
     if not chosen:
         return []
     places = load_gazetteer()
-    geocoder, direct = geocoder_for(settings, store, places), direct_origins(configs)  # one of each for every run
+    direct = direct_origins(configs)
     reports = []
-    with Fetcher() as fetcher:
+    with Fetcher() as fetcher, geocoder_for(settings, store, places) as geocoder:  # one of each for every run
         for config in chosen:
             with records_bar(console, config.id) as progress:
                 report = harvest_source(
@@ -310,14 +310,17 @@ def direct_origins(configs: Iterable[SourceConfig]) -> frozenset[str]:
     return frozenset(c.publisher for c in configs if c.enabled and c.origin is None and c.publisher)
 
 
-def geocoder_for(settings: Settings, store: Store, places: Gazetteer) -> Geocoder | None:
+@contextmanager
+def geocoder_for(settings: Settings, store: Store, places: Gazetteer) -> Iterator[Geocoder | None]:
+    """The BAN geocoder the settings name (None: none), for every run of one command; its HTTP
+    client is closed when the block ends."""
     if not settings.geocoder_url:
-        return None
-    import httpx
-
+        yield None
+        return
     from directory.harvest import BanGeocoder, GeocodeCache
 
-    return BanGeocoder(settings.geocoder_url, client=httpx.Client(timeout=60), cache=GeocodeCache(store), places=places)
+    with BanGeocoder(settings.geocoder_url, cache=GeocodeCache(store), places=places) as geocoder:
+        yield geocoder
 
 
 def print_summary(console: Console, r: HarvestReport) -> None:

@@ -80,24 +80,25 @@ def import_(
             for run in fail_interrupted_runs(store):
                 console.print(f"moisson {run.id} de {run.source_id} : {INTERRUPTED}", highlight=False)
             places = load_gazetteer()
-            geocoder, direct = geocoder_for(settings, store, places), direct_origins(configured.values())
-            for path, source in zip(files, sources):
-                with records_bar(console, path.name) as progress:
-                    report = import_file(
-                        store,
-                        path,
-                        source=source,
-                        places=places,
-                        geocoder=geocoder,
-                        direct_origins=direct,
-                        instance_name=settings.instance_name or None,
-                        progress=progress,
-                        confirm_withdrawals=confirm,
-                    )
-                reports.append((path, report))
-                if not as_json:
-                    print_summary(console, report)
-                    _print_problems(console, report, details)
+            direct = direct_origins(configured.values())
+            with geocoder_for(settings, store, places) as geocoder:
+                for path, source in zip(files, sources):
+                    with records_bar(console, path.name) as progress:
+                        report = import_file(
+                            store,
+                            path,
+                            source=source,
+                            places=places,
+                            geocoder=geocoder,
+                            direct_origins=direct,
+                            instance_name=settings.instance_name or None,
+                            progress=progress,
+                            confirm_withdrawals=confirm,
+                        )
+                    reports.append((path, report))
+                    if not as_json:
+                        print_summary(console, report)
+                        _print_problems(console, report, details)
             sync_index(settings, store)
         finally:
             store.close()

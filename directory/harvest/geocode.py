@@ -21,16 +21,22 @@ point too, with the reason « géocodeur indisponible ». Without a BAN at all,
 :class:`CommuneGeocoder` places every request at its commune's point.
 
 Every answer the BAN gives, refused ones included, is kept in the store's
-``geocode_cache`` table under :func:`address_key`, and is never asked again;
-the acceptance rules are applied when reading, so changing ``min_score``
-takes effect without a single request. A harvest run passes its open
-transaction (``connection``): the cache is read and written through it, since
-SQLite lets no other connection write before the run commits.
+``geocode_cache`` table under :func:`address_key`, and is never asked again
+(``_geocode_cache``). A harvest run passes its open transaction
+(``connection``): the cache is read and written through it, since SQLite lets
+no other connection write before the run commits.
 
-    geocoder = BanGeocoder("https://api-adresse.data.gouv.fr", client=client,
-                           cache=GeocodeCache(store), places=load_gazetteer())
-    results = geocoder.geocode([GeocodeRequest("v1", "12 bis rue de Leclercq",
-                                               "51100", "Reims", "51454")])
+A geocoder made without a ``client`` opens its own and closes it on
+:meth:`BanGeocoder.close`, or at the end of its ``with`` block:
+
+    with BanGeocoder("https://api-adresse.data.gouv.fr", cache=GeocodeCache(store),
+                     places=load_gazetteer()) as geocoder:
+        results = geocoder.geocode([GeocodeRequest("v1", "12 bis rue de Leclercq",
+                                                   "51100", "Reims", "51454")])
+
+This module is the BAN client and its CSV batch protocol; the types are in
+``_geocode_types``, the cache in ``_geocode_cache``, the commune fallback in
+``_commune_points``, all importable from here.
 """
 
 from __future__ import annotations
@@ -53,24 +59,33 @@ __all__ = [
 ]
 
 import csv
-import hashlib
 import io
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal, Protocol
+from types import TracebackType
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
 
 from directory.errors import SourceUnavailable
 from directory.places import Commune, Gazetteer, fold
-from directory.schema import COMMUNE_CENTRE, Venue, ban_method, departement_of_insee
-from directory.store import Store, geocode_answers, keep_geocode_answers, utcnow
+from directory.schema import departement_of_insee
 
+from ._commune_points import CommuneGeocoder
+from ._geocode_cache import GeocodeCache, address_key
+from ._geocode_types import (
+    NO_GEOCODER,
+    UNAVAILABLE,
+    BanAnswer,
+    FoundAddress,
+    Geocoder,
+    GeocodeRequest,
+    GeocodeResult,
+    needs_geocoding,
+)
 from .fetch import retry_after_s
 
 log = logging.getLogger(__name__)
@@ -89,182 +104,14 @@ RESULT_COLUMNS = (
     "result_postcode",
     "result_status",
 )
-#: Reason given when the geocoder could not be reached.
-UNAVAILABLE = "géocodeur indisponible"
-#: Reason given when no geocoder is configured.
-NO_GEOCODER = "aucun géocodeur configuré"
 
 _ACCEPTED_TYPES = frozenset({"housenumber", "street"})
 #: Paris, Lyon, Marseille: BAN addresses carry the arrondissement's code, not these.
 _PLM_CITYCODES = frozenset({"75056", "69123", "13055"})
 _SUBDIVISIONS = frozenset({"commune", "arrondissement"})
-_KEY_MAX = 400
 _RETRY_AFTER_CAP_S = 60.0
-
-
-@dataclass(frozen=True)
-class GeocodeRequest:
-    """One address to place. ``key`` is the caller's (a venue or record id)."""
-
-    key: str
-    adresse: str
-    code_postal: str
-    commune: str
-    code_insee: str | None = None
-
-
-@dataclass(frozen=True)
-class GeocodeResult:
-    """Where a request was placed, and how.
-
-    ``method`` is ``"ban"`` when the BAN's answer was accepted, ``"commune"``
-    when the point is the commune's (then ``reason`` says why, in French);
-    ``placement`` is what the store keeps (it tells a house number from a street).
-    ``score``, ``result_type`` and ``label`` are the BAN's answer, also when
-    it was refused (``None`` when there was none).
-    """
-
-    key: str
-    latitude: float
-    longitude: float
-    method: Literal["ban", "commune"]
-    score: float | None = None
-    result_type: str | None = None
-    label: str | None = None
-    reason: str | None = None
-
-    @property
-    def placement(self) -> str:
-        """The ``geo_method`` stored with the point: ``ban-housenumber`` or ``ban-street`` from the
-        BAN's ``result_type`` (``directory.schema.placement``), else ``commune``."""
-        return ban_method(self.result_type) if self.method == "ban" else COMMUNE_CENTRE
-
-
-@dataclass(frozen=True)
-class BanAnswer:
-    """The BAN's raw answer for one address, as cached (one ``geocode_cache`` row).
-
-    ``latitude`` is ``None`` when the BAN found nothing for the address.
-    """
-
-    address_key: str
-    query: str
-    citycode: str | None
-    latitude: float | None = None
-    longitude: float | None = None
-    score: float | None = None
-    result_type: str | None = None
-    label: str | None = None
-    result_citycode: str | None = None
-
-    @property
-    def found(self) -> bool:
-        return self.latitude is not None and self.longitude is not None
-
-
-@dataclass(frozen=True)
-class FoundAddress:
-    """The geocoder's best answer for a free text (what a person typed), as it read it."""
-
-    latitude: float
-    longitude: float
-    score: float
-    label: str | None = None
-    citycode: str | None = None
-    postcode: str | None = None
-
-
-class Geocoder(Protocol):
-    """The geocoding edge: requests in, one result per placeable request out; or one free text in,
-    its best answer out (the public search's « around an address »)."""
-
-    def geocode(
-        self, requests: Sequence[GeocodeRequest], *, connection: sa.Connection | None = None
-    ) -> dict[str, GeocodeResult]:
-        """Results by request key; a request that cannot be placed at all is absent.
-
-        ``connection``: the caller's open transaction, for anything stored on the way.
-        """
-        ...
-
-    def search(self, text: str) -> FoundAddress | None:
-        """The best answer for a free text; None when there is none, or no readable one, or no geocoder."""
-        ...
-
-
-def address_key(req: GeocodeRequest) -> str:
-    """The cache key of an address: ``fold(adresse)|code_postal|code_insee``.
-
-    Case, accents, punctuation and runs of spaces do not matter, so
-    ``"12 BIS RUE  de Leclercq"`` and ``"12 bis rue de leclercq"`` share one
-    entry. Keys longer than the column (400) end with a hash of the whole.
-    """
-    key = f"{fold(req.adresse)}|{req.code_postal.strip()}|{(req.code_insee or '').strip().upper()}"
-    if len(key) > _KEY_MAX:
-        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-        key = f"{key[: _KEY_MAX - 33]}#{digest}"
-    return key
-
-
-def needs_geocoding(venue: Venue, flags: Sequence[Mapping[str, Any]]) -> bool:
-    """True when the venue has no coordinates, or validation found them far from its commune."""
-    if venue.point is None:
-        return True
-    return any(flag.get("code") == "coordinates_far_from_commune" for flag in flags)
-
-
-_ANSWER_FIELDS = tuple(BanAnswer.__dataclass_fields__)
-
-
-class GeocodeCache:
-    """The BAN's answers kept by the store (``geocode_answers``, ``keep_geocode_answers``).
-
-    Each method takes the caller's open transaction (``connection``), whose
-    commit keeps what is written; without one, it opens and commits its own.
-    """
-
-    def __init__(self, store: Store) -> None:
-        self.engine = store.engine
-
-    @contextmanager
-    def _through(self, connection: sa.Connection | None) -> Iterator[sa.Connection]:
-        if connection is not None:
-            yield connection
-        else:
-            with self.engine.begin() as own:
-                yield own
-
-    def get_many(self, keys: Iterable[str], connection: sa.Connection | None = None) -> dict[str, BanAnswer]:
-        """The cached answers for those of ``keys`` that have one."""
-        with self._through(connection) as c:
-            kept = geocode_answers(c, keys)
-        return {key: BanAnswer(**{name: row[name] for name in _ANSWER_FIELDS}) for key, row in kept.items()}
-
-    def put_many(
-        self, rows: Iterable[BanAnswer], at: datetime | None = None, connection: sa.Connection | None = None
-    ) -> int:
-        """Store answers, replacing any under the same key; returns the count."""
-        latest = {row.address_key: row for row in rows}
-        if not latest:
-            return 0
-        when = at or utcnow()
-        values = [
-            {
-                "address_key": a.address_key,
-                "query": a.query,
-                "citycode": a.citycode,
-                "latitude": a.latitude,
-                "longitude": a.longitude,
-                "score": a.score,
-                "result_type": a.result_type,
-                "label": a.label,
-                "result_citycode": a.result_citycode,
-                "at": when,
-            }
-            for a in latest.values()
-        ]
-        with self._through(connection) as c:
-            return keep_geocode_answers(c, values)
+#: Seconds a request to the BAN may take, for a client the geocoder opens itself.
+TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -279,52 +126,13 @@ class _Row:
     commune: Commune | None
 
 
-class CommuneGeocoder:
-    """Without a BAN: every request gets its commune's point from the offline gazetteer
-    (``method="commune"``, reason :data:`NO_GEOCODER`); a request whose commune is unknown is absent."""
-
-    def __init__(self, places: Gazetteer) -> None:
-        self.places = places
-
-    def geocode(
-        self, requests: Sequence[GeocodeRequest], *, connection: sa.Connection | None = None
-    ) -> dict[str, GeocodeResult]:
-        results: dict[str, GeocodeResult] = {}
-        for req in requests:
-            if (point := self._commune_point(self._commune(req))) is not None:
-                results[req.key] = GeocodeResult(req.key, *point, method="commune", reason=NO_GEOCODER)
-        return results
-
-    def search(self, text: str) -> FoundAddress | None:
-        """No free-text addresses without a BAN."""
-        return None
-
-    def _commune(self, req: GeocodeRequest) -> Commune | None:
-        if req.code_insee and (c := self.places.commune(req.code_insee)) is not None:
-            return c
-        candidates = self.places.communes_for_postcode(req.code_postal) if req.code_postal.strip() else []
-        name = fold(req.commune)
-        for c in candidates:
-            if name and fold(c.nom) == name:
-                return c
-        return candidates[0] if candidates else None
-
-    def _commune_point(self, commune: Commune | None) -> tuple[float, float] | None:
-        if commune is None:
-            return None
-        if commune.lat is not None and commune.lon is not None:
-            return (commune.lat, commune.lon)
-        parent = self.places.commune(commune.parent) if commune.parent else None
-        if parent is not None and parent.lat is not None and parent.lon is not None:
-            return (parent.lat, parent.lon)
-        return None
-
-
 class BanGeocoder(CommuneGeocoder):
     """Geocodes with the BAN's batch CSV endpoint, caches, and falls back to the commune's point.
 
     :param base_url: the API root, e.g. ``https://api-adresse.data.gouv.fr``.
-    :param client: the ``httpx.Client`` to send through (its timeouts apply).
+    :param client: the ``httpx.Client`` to send through (its timeouts apply), closed by whoever
+        made it; without one, the geocoder opens its own (:data:`TIMEOUT_S`) and closes it on
+        :meth:`close` or at the end of its ``with`` block.
     :param cache: where answers are kept; ``None`` asks every time.
     :param places: the offline gazetteer, for départements and commune points.
     :param batch_size: rows per request (the BAN accepts far more; 1,000 keeps each short).
@@ -338,7 +146,7 @@ class BanGeocoder(CommuneGeocoder):
         self,
         base_url: str,
         *,
-        client: httpx.Client,
+        client: httpx.Client | None = None,
         cache: GeocodeCache | None,
         places: Gazetteer,
         batch_size: int = 1000,
@@ -351,7 +159,8 @@ class BanGeocoder(CommuneGeocoder):
             raise ValueError("batch_size must be at least 1")
         self.base_url = base_url.rstrip("/")
         self.url = f"{self.base_url}/search/csv/"
-        self.client = client
+        self._owns_client = client is None
+        self.client = client if client is not None else httpx.Client(timeout=TIMEOUT_S)
         self.cache = cache
         super().__init__(places)
         self.batch_size = batch_size
@@ -359,6 +168,21 @@ class BanGeocoder(CommuneGeocoder):
         self.max_retries = max_retries
         self.backoff_s = backoff_s
         self.sleep = sleep
+
+    # -- lifetime ---------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the HTTP client if this geocoder opened it (a client given is its maker's to close)."""
+        if self._owns_client:
+            self.client.close()
+
+    def __enter__(self) -> BanGeocoder:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
 
     # -- the contract -----------------------------------------------------
 
@@ -450,7 +274,7 @@ class BanGeocoder(CommuneGeocoder):
     def _fallback(
         self, req: GeocodeRequest, row: _Row, answer: BanAnswer | None, reason: str | None
     ) -> GeocodeResult | None:
-        point = self._commune_point(row.commune)
+        point = self.commune_point(row.commune)
         if point is None:
             return None
         return GeocodeResult(
@@ -467,7 +291,7 @@ class BanGeocoder(CommuneGeocoder):
     # -- the record's commune ---------------------------------------------
 
     def _row(self, key: str, req: GeocodeRequest) -> _Row:
-        commune = self._commune(req)
+        commune = self.commune_of(req)
         insee = (req.code_insee or "").strip().upper() or None
         citycode: str | None = None
         if commune is not None and insee is not None:
