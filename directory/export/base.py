@@ -38,6 +38,7 @@ __all__ = [
     "venue_iri",
     "dump_json",
     "write_json_array",
+    "write_json_groups",
 ]
 
 #: Used when an instance has not said where it lives (``public_url``). IRIs
@@ -255,11 +256,23 @@ def write_json_array(items: Iterable[Any], stream: TextIO, *, prefix: str = "[",
     Yields the running count after each item. The shared shape of the JSON
     writers: the document around the array is theirs, the array is streamed.
     """
+    return write_json_groups(([item] for item in items), stream, prefix=prefix, suffix=suffix)
+
+
+def write_json_groups(
+    groups: Iterable[Iterable[Any]], stream: TextIO, *, prefix: str = "[", suffix: str = "]"
+) -> Iterator[int]:
+    """``write_json_array`` of the items of each group in turn (a venue's several items), yielding the
+    running count of groups that gave at least one item, after each."""
     stream.write(prefix)
-    count = 0
-    for item in items:
-        stream.write("\n" if count == 0 else ",\n")
-        stream.write(dump_json(item))
-        count += 1
-        yield count
-    stream.write("\n" + suffix if count else suffix)
+    items = count = 0
+    for group in groups:
+        before = items
+        for item in group:
+            stream.write("\n" if items == 0 else ",\n")
+            stream.write(dump_json(item))
+            items += 1
+        if items > before:
+            count += 1
+            yield count
+    stream.write("\n" + suffix if items else suffix)

@@ -15,17 +15,36 @@ A venue without coordinates is kept, with ``"geometry": null`` (RFC 7946
 §3.2 allows an unlocated feature): the file then lists the same venues as
 the CSV, and a map simply skips the null geometries. ``located_only=True``
 leaves such venues out instead (for map layers that cannot cope).
+
+The stops of a venue's itinerant offers (« arrêts » of a « bus numérique »,
+``schema.offer``) follow its feature, one Point feature each (:func:`stop_features`),
+whose ``type`` property is ``arret``: ``lieu_id`` and ``lieu_nom`` name the venue
+(its feature's ``id`` and ``nom``), ``offre_id`` and ``offre_nom`` the offer; the
+stop's place has the national fields' names (``nom``, ``adresse``, ``code_postal``,
+``commune``, ``code_insee``), its recurring hours are OSM ``horaires`` as the
+venue's, and its dated passages ``dates``, ISO 8601 intervals
+(``2026-12-12T09:00:00/2026-12-12T12:00:00``) ``|``-joined as lists are in the
+CSV. The feature's ``id`` is ``<venue id>:<offer id>:<stop number>``, what the
+venue's page takes to print a stop's slip (``/lieux/<id>/fiche?arret=<offer id>:<n>``).
+A stop without a point is left out: it would add nothing to a map. Venue features
+have no ``type`` property: that is how a map tells the two apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any, ClassVar, TextIO
 
-from ..base import DEFAULT_BASE_URL, ExportVenue, Writer, write_json_array
+from directory.schema import offer_from_record
+
+from ..base import DEFAULT_BASE_URL, ExportVenue, Writer, write_json_groups
 from .table import national_record
 
-__all__ = ["GeoJsonWriter", "feature"]
+__all__ = ["STOP", "GeoJsonWriter", "feature", "stop_features"]
+
+#: The ``type`` property of a stop's feature.
+STOP = "arret"
 
 _HEADER = '{"type":"FeatureCollection","features":['
 
@@ -39,6 +58,41 @@ def feature(venue: ExportVenue, url: str) -> dict[str, Any]:
     properties["methode_position"] = venue.geo_method if point is not None else None
     geometry = None if point is None else {"type": "Point", "coordinates": [point[1], point[0]]}
     return {"type": "Feature", "id": venue.id, "geometry": geometry, "properties": properties}
+
+
+def _interval(start: datetime, end: datetime | None) -> str:
+    return start.isoformat() + (f"/{end.isoformat()}" if end is not None else "")
+
+
+def stop_features(venue: ExportVenue, url: str) -> Iterator[dict[str, Any]]:
+    """The stops of the venue's itinerant offers that have a point, as GeoJSON Features, in offer order."""
+    for record in venue.values.get("offres") or ():
+        offer = offer_from_record(record)
+        for position, stop in enumerate(offer.arrets):
+            place = stop.lieu
+            if place.point is None:
+                continue
+            properties = {
+                "type": STOP,
+                "lieu_id": venue.id,
+                "lieu_nom": venue.values["nom"],
+                "offre_id": offer.id,
+                "offre_nom": offer.nom,
+                "nom": place.nom,
+                "adresse": place.adresse,
+                "code_postal": place.code_postal,
+                "commune": place.commune,
+                "code_insee": place.code_insee,
+                "horaires": stop.horaires or None,
+                "dates": "|".join(_interval(s.debut, s.fin) for s in stop.dates) or None,
+                "url": url,
+            }
+            yield {
+                "type": "Feature",
+                "id": f"{venue.id}:{offer.id}:{position}",
+                "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
+                "properties": properties,
+            }
 
 
 class GeoJsonWriter(Writer):
@@ -59,7 +113,11 @@ class GeoJsonWriter(Writer):
         self.located_only = located_only
 
     def write(self, venues: Iterable[ExportVenue], stream: TextIO) -> Iterator[int]:
-        features = (
-            feature(venue, self.url_of(venue)) for venue in venues if not (self.located_only and venue.point is None)
-        )
-        yield from write_json_array(features, stream, prefix=_HEADER, suffix="]}")
+        yield from write_json_groups((self._features(venue) for venue in venues), stream, prefix=_HEADER, suffix="]}")
+
+    def _features(self, venue: ExportVenue) -> Iterator[dict[str, Any]]:
+        """The venue's feature, then its stops' (those of a venue without a point too: they have theirs)."""
+        url = self.url_of(venue)
+        if not (self.located_only and venue.point is None):
+            yield feature(venue, url)
+        yield from stop_features(venue, url)
