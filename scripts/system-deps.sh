@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # System packages the full test suite uses: PostGIS for the machine's PostgreSQL,
-# Debian's Chromium for the browser tests. Installs only what is missing, and only
+# Debian's Chromium for the browser tests, and Docker Compose, whose `config` checks
+# compose.yaml without a Docker daemon (tests/test_server_profile.py). Installs only what is missing, and only
 # as root (elsewhere it says what to install and the tests skip what they lack).
 set -euo pipefail
 
@@ -13,6 +14,9 @@ if command -v pg_config >/dev/null 2>&1 || ls /usr/lib/postgresql >/dev/null 2>&
   fi
 fi
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
+  missing+=(docker-compose)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
