@@ -34,11 +34,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from directory.harvest._names import address_number, name_keywords, normalise_address, normalise_name, street_part
 from directory.harvest.matching import Candidate, candidate_pairs, score
 from directory.harvest.sources import load_source
 from directory.places import load_gazetteer
-from directory.schema import Venue, haversine_m, parse_venue
+from directory.schema import (
+    Venue,
+    address_number,
+    haversine_m,
+    name_keywords,
+    normalise_address,
+    normalise_name,
+    parse_venue,
+    street_part,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "fixtures" / "sources"

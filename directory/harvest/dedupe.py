@@ -6,7 +6,10 @@ by the store); for new records, a scored comparison (``matching.score``)
 against the venues that share a blocking key with them, and against the
 other new records of the batch. The directory's venues are looked up in the
 store's ``match_key`` table, a batch at a time (:class:`StoredIndex`): memory
-holds the candidates of one batch, whatever the size of the directory. Sure matches join the venue; doubtful ones go
+holds the candidates of one batch, whatever the size of the directory, and a
+record with a precise point reads the venues of its cells, street, name and
+contacts, not its whole commune (``schema.blocking``), so that the work per
+record does not grow with the directory. Sure matches join the venue; doubtful ones go
 to the review queue with the score, its parts and the signs that weighed (a
 record matching several venues joins none: the set goes to review); people's decisions are
 sticky and win over any score. Only new records are matched: a decision on
@@ -20,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from directory.schema import Precision, Venue, precision
+from directory.schema import BlockKeys, Precision, Venue, precision
 from directory.store import Store, Writer
 
 from .matching import Score, block_keys, score
@@ -57,35 +60,30 @@ class MatchIndex:
         venue_id: str,
         venue: Venue,
         record_keys: Iterable[str],
-        keys: set[str] | None = None,
+        keys: BlockKeys | None = None,
         precision: Precision | None = None,
     ) -> None:
-        """Index a venue; ``keys``: its blocking keys when already computed (they cost)."""
+        """Index a venue in the blocks it is found in; ``keys``: its blocking keys when already computed
+        (they cost)."""
         entry = self.entries.get(venue_id)
         if entry is not None:
             entry.record_keys.extend(k for k in record_keys if k not in entry.record_keys)
             return
         self.entries[venue_id] = _Entry(venue, list(record_keys), precision)
-        for key in keys if keys is not None else block_keys(venue):
-            if not key.startswith("near:"):
-                self.blocks.setdefault(key, []).append(venue_id)
+        for key in (keys if keys is not None else block_keys(venue, precision)).held:
+            self.blocks.setdefault(key, []).append(venue_id)
 
-    def prepare(self, keys: Iterable[set[str]]) -> None:
+    def prepare(self, keys: Iterable[BlockKeys]) -> None:
         """Nothing to read: everything is in memory."""
 
-    def candidates(self, venue: Venue, keys: set[str] | None = None) -> list[str]:
-        """Venue ids sharing a blocking key with ``venue`` (a point's neighbour cells included)."""
+    def candidates(self, venue: Venue, keys: BlockKeys | None = None) -> list[str]:
+        """Venue ids found in a block ``venue`` looks in (a point's neighbour cells included)."""
         found: dict[str, None] = {}
-        for key in sorted(keys if keys is not None else block_keys(venue)):
-            block = self.blocks.get(_lookup(key), ())
+        for key in sorted((keys if keys is not None else block_keys(venue)).sought):
+            block = self.blocks.get(key, ())
             if len(block) <= MAX_BLOCK:
                 found.update(dict.fromkeys(block))
         return list(found)
-
-
-def _lookup(key: str) -> str:
-    """The key a venue's blocking key meets in an index: ``near:X`` meets ``cell:X``."""
-    return "cell:" + key[5:] if key.startswith("near:") else key
 
 
 class StoredIndex(MatchIndex):
@@ -103,8 +101,8 @@ class StoredIndex(MatchIndex):
         super().__init__()
         self.writer = writer
 
-    def prepare(self, keys: Iterable[set[str]]) -> None:
-        blocks = self.writer.match_blocks({_lookup(k) for ks in keys for k in ks}, MAX_BLOCK)
+    def prepare(self, keys: Iterable[BlockKeys]) -> None:
+        blocks = self.writer.match_blocks({k for ks in keys for k in ks.sought}, MAX_BLOCK)
         venues = self.writer.match_venues({pk for pks in blocks.values() for pk in pks})
         methods = self.writer.match_geo_methods(venues)
         self.entries = {
@@ -118,7 +116,7 @@ class StoredIndex(MatchIndex):
         venue_id: str,
         venue: Venue,
         record_keys: Iterable[str],
-        keys: set[str] | None = None,
+        keys: BlockKeys | None = None,
         precision: Precision | None = None,
     ) -> None:
         """A record of the batch joined a stored venue: later records of the batch see its key.
@@ -137,7 +135,7 @@ class Resolution:
     # The pairs for the store's review table (``Writer.add_review_items``): doubtful ones for people,
     # and those merged without a person (``status`` ``merged``), kept with their evidence.
     review: list[dict[str, Any]] = field(default_factory=list)
-    keys: dict[str, set[str]] = field(default_factory=dict)  # record id → its blocking keys, computed once
+    keys: dict[str, BlockKeys] = field(default_factory=dict)  # record id → its blocking keys, computed once
 
     @property
     def doubtful(self) -> list[dict[str, Any]]:
@@ -169,7 +167,7 @@ def resolve(
     result = Resolution()
     pending = MatchIndex()  # new records of this batch, keyed by a provisional id
     for record_id, venue in new:
-        result.keys[record_id] = block_keys(venue)
+        result.keys[record_id] = block_keys(venue, precisions.get(record_id))
     index.prepare(result.keys.values())
     for record_id, venue in new:
         key = f"{source_id}:{record_id}"
@@ -198,7 +196,7 @@ def _best_match(
     index: MatchIndex,
     key: str,
     venue: Venue,
-    keys: set[str],
+    keys: BlockKeys,
     decisions: dict[tuple[str, str], str],
     result: Resolution,
     precision: Precision | None = None,

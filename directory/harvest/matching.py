@@ -3,9 +3,10 @@
 
 Three steps, all pure functions of their inputs (no I/O, no clock):
 
-1. :func:`block_keys` gives each venue a few cheap keys (place, identifiers,
-   a ~500 m grid cell); :func:`candidate_pairs` pairs only venues that share a
-   key, so each record meets a bounded number of others instead of all of them
+1. :func:`block_keys` gives each venue a few cheap keys (identifiers, a ~500 m
+   grid cell, its street and name within its postcode, its commune when its
+   point is not precise); :func:`candidate_pairs` pairs only venues that meet
+   in a block, so each record meets a bounded number of others instead of all of them
    (performance.md §6: the national pipeline's all-pairs-per-commune scan took
    245 s for 16k records).
 2. :func:`score` compares two venues field by field and combines the parts
@@ -32,20 +33,28 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
-from directory.schema import CELL_M, Precision, Venue, block_keys_of, haversine_m, stored_block_keys, website_host
-
-from ._names import (
+from directory.schema import (
+    CELL_M,
     SERVICE_KEYWORDS,
+    BlockKeys,
+    Precision,
+    Venue,
+    block_keys_of,
     commune_key,
+    haversine_m,
     house_numbers,
+    is_precise,
     is_town_hall,
     name_core,
     name_keywords,
     normalise_address,
     normalise_name,
     same_commune,
+    stored_block_keys,
     street_part,
+    website_host,
 )
+
 from ._place import hosted, is_annex, is_mobile
 
 __all__ = [
@@ -126,10 +135,12 @@ class Candidate:
     :param key: stable identity in the caller's terms, e.g. ``"source:record_id"``
         or a venue id; used to order pairs and in reports.
     :param venue: the parsed venue.
+    :param precision: how precise its point is; a point placing only the commune blocks as no point.
     """
 
     key: str
     venue: Venue
+    precision: Precision | None = None  # how precise its point is (``schema.placement``); None: exact
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,25 +181,40 @@ class BlockingStats:
         return self.items * (self.items - 1) // 2
 
 
-def block_keys(v: Venue) -> set[str]:
-    """The blocking keys of a venue; two venues sharing one are compared.
+def block_keys(v: Venue, precision: Precision | None = None) -> BlockKeys:
+    """The blocking keys of a venue (``schema.blocking``): the blocks it is found in (``held``) and
+    those it looks in (``sought``); a venue is compared with those found in a block it looks in.
 
-    ``insee:`` code (``cp:`` postcode when the INSEE code is missing),
-    ``tel:`` E.164 phone, ``mail:`` each e-mail (lower-cased), ``web:`` each
-    website host (generic hosts such as facebook.com or sites.google.com
-    ignored), ``siret:`` a real SIRET (never the placeholder), ``cell:`` the
-    ~500 m grid cell of the point and ``near:`` its eight neighbours. A
-    ``near:X`` key meets only ``cell:X`` keys (see :func:`candidate_pairs`), so
-    two points less than ~500 m apart always meet, even across a cell edge.
+    Contacts (``tel:`` E.164 phone, ``mail:`` each e-mail lower-cased, ``web:``
+    each website host, generic hosts such as facebook.com ignored, ``siret:`` a
+    real SIRET, never the placeholder), the street (``adr:``) and the name
+    (``nom:``) within the postcode, and the ~500 m grid ``cell:`` of the point,
+    are found and looked in (a venue looks in its cell and the eight around it,
+    so two points less than ~500 m apart always meet). The commune (``insee:``
+    code, ``cp:`` postcode when the INSEE code is missing) holds every venue,
+    but only a venue without a precise point (``precision``, as
+    ``directory.schema.placement`` grades it; None: exact) looks through it;
+    a precise one looks only at the commune's imprecise venues (``approx:``).
     """
+    precise = is_precise(v.point, precision)
     return block_keys_of(
-        v.code_insee, v.code_postal, v.telephone, v.courriels, v.site_web, v.pivot if v.has_siret else None, v.point
+        v.code_insee,
+        v.code_postal,
+        v.telephone,
+        v.courriels,
+        v.site_web,
+        v.pivot if v.has_siret else None,
+        v.point,
+        nom=v.nom,
+        adresse=v.adresse,
+        commune=v.commune,
+        precise=precise,
     )
 
 
 def _kind(key: str) -> str:
     prefix = key.split(":", 1)[0]
-    return {"insee": "place", "cp": "place", "cell": "cell", "near": "cell"}.get(prefix, prefix)
+    return {"insee": "place", "cp": "place", "approx": "place"}.get(prefix, prefix)
 
 
 def candidate_pairs(
@@ -197,15 +223,14 @@ def candidate_pairs(
     max_block: int = 200,
     stats: BlockingStats | None = None,
 ) -> Iterator[tuple[Candidate, Candidate]]:
-    """Each unordered pair of candidates that share a blocking key, once.
+    """Each unordered pair of candidates one of which looks in a block the other is found in, once.
 
-    A block (the candidates sharing one key) larger than ``max_block`` is
+    A block (the candidates found under one key) larger than ``max_block`` is
     skipped and counted in ``stats.skipped`` by kind (``place``, ``cell``,
-    ``tel``, ``mail``, ``web``, ``siret``), with a log line: a postcode of a
-    big city or a hotline number shared by a whole network says nothing about
-    which two records are alike, and skipping it keeps the number of records
-    each one meets bounded (at most ~``max_block`` per key). A ``near:X`` key
-    pairs with the ``cell:X`` block only, and is skipped with it.
+    ``adr``, ``nom``, ``tel``, ``mail``, ``web``, ``siret``), with a log line:
+    a postcode of a big city or a hotline number shared by a whole network says
+    nothing about which two records are alike, and skipping it keeps the number
+    of records each one meets bounded (at most ~``max_block`` per key).
 
     Pairs come in the order of the input (the earlier candidate first), so
     the same input always gives the same pairs in the same order.
@@ -215,20 +240,22 @@ def candidate_pairs(
     :param stats: filled in when given.
     """
     cands = list(items)
-    blocks: dict[str, list[int]] = defaultdict(list)
+    found: dict[str, list[int]] = defaultdict(list)
+    looking: dict[str, list[int]] = defaultdict(list)
     for i, cand in enumerate(cands):
-        for key in sorted(block_keys(cand.venue)):
-            blocks[key].append(i)
+        keys = block_keys(cand.venue, cand.precision)
+        for key in keys.held:
+            found[key].append(i)
+        for key in keys.sought:
+            looking[key].append(i)
 
     st = stats if stats is not None else BlockingStats()
     st.items = len(cands)
     seen: set[tuple[int, int]] = set()
-    for key in sorted(blocks):
-        if key.startswith("near:"):
-            continue
-        members = blocks[key]
-        neighbours = blocks.get("near:" + key[5:], []) if key.startswith("cell:") else []
-        if len(members) + (1 if neighbours else 0) < 2:
+    for key in sorted(found):
+        members = found[key]
+        seekers = looking.get(key, [])
+        if not any(j != i for j in seekers for i in members[:2]):
             continue
         st.blocks += 1
         st.largest_block = max(st.largest_block, len(members))
@@ -236,11 +263,10 @@ def candidate_pairs(
             st.skipped[_kind(key)] += 1
             log.info("bloc %s ignoré : %d fiches (plus de %d)", key, len(members), max_block)
             continue
-        for x, i in enumerate(members):
-            for j in members[x + 1 :]:
-                seen.add((i, j))
-            for j in neighbours:
-                seen.add((min(i, j), max(i, j)))
+        for j in seekers:
+            for i in members:
+                if i != j:
+                    seen.add((min(i, j), max(i, j)))
     st.pairs = len(seen)
     for i, j in sorted(seen):
         yield cands[i], cands[j]
@@ -386,7 +412,12 @@ def score(
     parts: dict[str, float] = {}
     signs: list[str] = []
     same_place = _same_place(a, b)
-    communes = (commune_key(a.commune), commune_key(b.commune)) if same_place else ()
+    # Longest first, whichever side it is on: « Annecy-le-Vieux » goes whole before « Annecy » (a symmetric score).
+    communes = (
+        tuple(sorted({commune_key(a.commune), commune_key(b.commune)}, key=lambda c: (-len(c), c)))
+        if same_place
+        else ()
+    )
     na, nb = normalise_name(a.nom), normalise_name(b.nom)
     parts["name"] = _name_score(a, b, na, nb, communes)
     metres = haversine_m(*a.point, *b.point) if a.point is not None and b.point is not None else None

@@ -5,13 +5,26 @@ No I/O and no import from the rest of ``directory``.
 """
 
 from ._vocabulary import Vocabulary
-from .blocking import CELL_M, GENERIC_HOSTS, block_keys_of, stored_block_keys, website_host
+from .blocking import CELL_M, GENERIC_HOSTS, BlockKeys, block_keys_of, is_precise, stored_block_keys, website_host
 from .cells import FORMULA_TRIGGERS, neutralise, restore
 from .derived import DERIVED_VOCABULARIES, FILTER_VOCABULARIES, derived_terms
 from .folding import fold, fold_key, unaccent
 from .geometry import EARTH_RADIUS_M, haversine_m
 from .hours import HoursError, OpeningHours, OpenState
 from .legacy import is_legacy, migrate_legacy
+from .normal_forms import (
+    SERVICE_KEYWORDS,
+    address_number,
+    commune_key,
+    house_numbers,
+    is_town_hall,
+    name_core,
+    name_keywords,
+    normalise_address,
+    normalise_name,
+    same_commune,
+    street_part,
+)
 from .offer import OFFER_TERMS, Place, Stop, next_passage, offer_from_record, offer_record
 from .placement import COMMUNE_CENTRE, PRECISION_CODES, Precision, ban_method, is_approximate, is_geocoded, precision
 from .problems import CUT_SHORT, MESSAGES, Problem, Severity
@@ -79,9 +92,22 @@ __all__ = [
     "unaccent",
     "CELL_M",
     "GENERIC_HOSTS",
+    "BlockKeys",
     "block_keys_of",
+    "is_precise",
     "stored_block_keys",
     "website_host",
+    "SERVICE_KEYWORDS",
+    "address_number",
+    "commune_key",
+    "house_numbers",
+    "is_town_hall",
+    "name_core",
+    "name_keywords",
+    "normalise_address",
+    "normalise_name",
+    "same_commune",
+    "street_part",
     "COMMUNE_CENTRE",
     "PRECISION_CODES",
     "Precision",

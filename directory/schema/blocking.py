@@ -1,14 +1,30 @@
 # SPDX-License-Identifier: Apache-2.0
 """Blocking keys: which venues a matcher compares, from a venue's own values.
 
-Two venues sharing a key are compared; no other pair is. A key is a code
-(``insee:`` INSEE code, or ``cp:`` postcode when it is missing), a contact
-(``tel:`` E.164 phone, ``mail:`` e-mail, ``web:`` website host, generic hosts
-ignored), a real ``siret:``, or the ~500 m grid ``cell:`` of the point with
-``near:`` its eight neighbours (a ``near:X`` key only meets ``cell:X``).
+A venue is found in some blocks (its ``held`` keys) and looks in some blocks
+(its ``sought`` keys); a venue is compared with those found in a block it
+looks in, and with no other. Keys:
+
+- ``tel:`` E.164 phone, ``mail:`` e-mail, ``web:`` website host (generic hosts
+  ignored), a real ``siret:``: held and sought;
+- ``cell:`` the ~500 m grid cell of the point: held; the venue looks in its
+  cell and the eight around it, so two points less than ~500 m apart always meet;
+- ``adr:`` the street (its normalised address without the house number) and
+  ``nom:`` the proper part of the name (or its service words), each within its
+  postcode: held and sought;
+- ``insee:`` the commune (``cp:`` postcode when the INSEE code is missing): held
+  by every venue, sought only by a venue without a precise point (none, or its
+  commune's centre: ``schema.placement``), which can only be placed by its commune;
+- ``approx:`` the postcode of a venue without a precise point: held by it, sought
+  by every venue, so that a precise venue still meets the imprecise ones of its
+  commune.
+
+A venue with a precise point thus no longer looks through its whole commune
+(which grows with the directory): two records of one place share a cell, a
+street, a name or a contact.
 
 Here rather than in ``harvest`` because the store keeps each active venue's
-keys (its ``match_key`` table) and the store depends on nothing but the schema.
+held keys (its ``match_key`` table) and the store depends on nothing but the schema.
 """
 
 from __future__ import annotations
@@ -16,13 +32,32 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from .geometry import EARTH_RADIUS_M
+from .normal_forms import (
+    commune_key,
+    is_town_hall,
+    name_core,
+    name_keywords,
+    normalise_address,
+    normalise_name,
+    street_part,
+)
+from .placement import Precision, precision
 from .venue import PLACEHOLDER_PIVOT
 
-__all__ = ["CELL_M", "GENERIC_HOSTS", "block_keys_of", "cells", "stored_block_keys", "website_host"]
+__all__ = [
+    "CELL_M",
+    "GENERIC_HOSTS",
+    "BlockKeys",
+    "block_keys_of",
+    "cells",
+    "is_precise",
+    "stored_block_keys",
+    "website_host",
+]
 
 #: Side of a grid cell, in metres (north–south; east–west it is the same length
 #: at the latitude of the cell's row).
@@ -124,14 +159,27 @@ def cells(lat: float, lon: float) -> tuple[str, list[str]]:
     return f"{row}:{col}", near
 
 
-def stored_block_keys(row: Mapping[str, Any]) -> set[str]:
-    """:func:`block_keys` of a venue from its stored columns (no ``Venue`` built), ``near:`` keys left
-    out: what the store's ``match_key`` table holds for it (a ``near:X`` key only looks up ``cell:X``)."""
+class BlockKeys(NamedTuple):
+    """The blocks a venue is found in (``held``: what the store's ``match_key`` keeps of it) and those it
+    looks in (``sought``)."""
+
+    held: frozenset[str]
+    sought: frozenset[str]
+
+
+def is_precise(point: tuple[float, float] | None, grade: Precision | None) -> bool:
+    """Whether a point places the venue itself (``grade``: its precision, None: exact), not only its commune."""
+    return point is not None and grade is not Precision.COMMUNE
+
+
+def stored_block_keys(row: Mapping[str, Any]) -> frozenset[str]:
+    """The held keys of a venue from its stored columns (no ``Venue`` built): what the store's
+    ``match_key`` table holds for it."""
     pivot = row["pivot"] or ""
     siret = pivot if len(pivot) == 14 and pivot.isdigit() and pivot != PLACEHOLDER_PIVOT else None
     lat, lon = row["latitude"], row["longitude"]
     point = (lat, lon) if lat is not None and lon is not None else None
-    keys = block_keys_of(
+    return block_keys_of(
         row["code_insee"],
         row["code_postal"],
         row["telephone"],
@@ -139,9 +187,11 @@ def stored_block_keys(row: Mapping[str, Any]) -> set[str]:
         row["site_web"] or (),
         siret,
         point,
-        near=False,
-    )
-    return keys
+        nom=row["nom"] or "",
+        adresse=row["adresse"] or "",
+        commune=row["commune"] or "",
+        precise=is_precise(point, precision(row["geo_method"])),
+    ).held
 
 
 def block_keys_of(
@@ -152,18 +202,50 @@ def block_keys_of(
     site_web: Iterable[str],
     siret: str | None,
     point: tuple[float, float] | None,
-    near: bool = True,
-) -> set[str]:
-    keys = {f"insee:{code_insee}" if code_insee else f"cp:{code_postal}"}
+    *,
+    nom: str,
+    adresse: str,
+    commune: str,
+    precise: bool,
+) -> BlockKeys:
+    """A venue's keys (see the module's docstring); ``precise``: :func:`is_precise` of its point."""
+    shared = set()
     if telephone:
-        keys.add(f"tel:{telephone}")
-    keys.update(f"mail:{e.strip().lower()}" for e in courriels if e.strip())
-    keys.update(f"web:{h}" for url in site_web if (h := website_host(url)))
+        shared.add(f"tel:{telephone}")
+    shared.update(f"mail:{e.strip().lower()}" for e in courriels if e.strip())
+    shared.update(f"web:{h}" for url in site_web if (h := website_host(url)))
     if siret:
-        keys.add(f"siret:{siret}")
+        shared.add(f"siret:{siret}")
+    if street := street_part(normalise_address(adresse)):
+        shared.add(f"adr:{code_postal}:{street}"[:_MAX_KEY])
+    if name := name_key(nom, commune):
+        shared.add(f"nom:{code_postal}:{name}"[:_MAX_KEY])
+    commune_block = f"insee:{code_insee}" if code_insee else f"cp:{code_postal}"
+    approx = f"approx:{code_postal}"
+    held = {*shared, commune_block}
+    sought = {*shared, approx}
+    if not precise:
+        held.add(approx)
+        sought.add(commune_block)
     if point is not None:
         home, neighbours = cells(*point)
-        keys.add(f"cell:{home}")
-        if near:
-            keys.update(f"near:{n}" for n in neighbours)
-    return keys
+        held.add(f"cell:{home}")
+        sought.update(f"cell:{c}" for c in (home, *neighbours))
+    return BlockKeys(frozenset(held), frozenset(sought))
+
+
+#: Longest stored key (``match_key.kind`` + ``key``, ``:`` apart).
+_MAX_KEY = 320
+
+
+@lru_cache(maxsize=8192)
+def name_key(nom: str, commune: str) -> str:
+    """What ``nom:`` blocks a name by: the words of its proper part (the commune's name set aside) in
+    order, else its service words (« Médiathèque de Riom » in Riom), else ``mairie`` for a town hall."""
+    normalised = normalise_name(nom)
+    core = name_core(normalised, (commune_key(commune),))
+    if core:
+        return " ".join(sorted(set(core.split())))
+    if keywords := name_keywords(normalised):
+        return " ".join(sorted(keywords))
+    return "mairie" if is_town_hall(nom) else ""

@@ -21,10 +21,11 @@ from .tables import link_t, match_key_t, review_t, venue_t
 
 __all__ = ["KEY_COLUMNS", "MatchKeysMixin"]
 
+_COMPARED = ("pivot", "code_insee", "code_postal", "telephone", "courriels", "site_web", "latitude", "longitude")
 #: The columns a venue's blocking keys come from (``schema.blocking.stored_block_keys``).
-KEY_COLUMNS = ("pivot", "code_insee", "code_postal", "telephone", "courriels", "site_web", "latitude", "longitude")
-#: What matching compares (``harvest.matching.score``), besides those.
-_MATCH_COLUMNS = (*KEY_COLUMNS, "nom", "commune", "adresse", "date_maj")
+KEY_COLUMNS = (*_COMPARED, "nom", "commune", "adresse", "geo_method")
+#: What matching compares (``harvest.matching.score``).
+_MATCH_COLUMNS = (*_COMPARED, "nom", "commune", "adresse", "date_maj")
 
 
 class MatchKeysMixin(WriterBase):

@@ -37,7 +37,7 @@ from directory.harvest.matching import (
     normalise_name,
     score,
 )
-from directory.schema import EARTH_RADIUS_M, PLACEHOLDER_PIVOT, Venue, haversine_m, parse_venue
+from directory.schema import EARTH_RADIUS_M, PLACEHOLDER_PIVOT, Precision, Venue, haversine_m, parse_venue
 
 from ..conftest import DATASETS
 
@@ -88,16 +88,16 @@ def test_normalise_name_keeps_service_words():
 
 # ── blocking ─────────────────────────────────────────────────────────────────
 def test_block_keys_use_identifiers_but_not_the_placeholder_siret():
-    keys = block_keys(venue(pivot=PLACEHOLDER_PIVOT, telephone="+33475000000", courriels=["Contact@Lieu.fr"]))
+    keys = block_keys(venue(pivot=PLACEHOLDER_PIVOT, telephone="+33475000000", courriels=["Contact@Lieu.fr"])).held
     assert "tel:+33475000000" in keys and "mail:contact@lieu.fr" in keys
     assert not any(k.startswith("siret:") for k in keys)
-    assert "siret:21260362600011" in block_keys(venue(pivot="21260362600011"))
+    assert "siret:21260362600011" in block_keys(venue(pivot="21260362600011")).held
 
 
 def test_block_keys_place_is_insee_or_else_postcode():
-    assert "insee:26362" in block_keys(venue(code_insee="26362"))
-    assert not any(k.startswith("cp:") for k in block_keys(venue(code_insee="26362")))
-    assert "cp:26000" in block_keys(venue())
+    assert "insee:26362" in block_keys(venue(code_insee="26362")).held
+    assert not any(k.startswith("cp:") for k in block_keys(venue(code_insee="26362")).held)
+    assert "cp:26000" in block_keys(venue()).held
 
 
 def test_block_keys_ignore_generic_website_hosts():
@@ -105,9 +105,9 @@ def test_block_keys_ignore_generic_website_hosts():
         venue(
             site_web=["https://www.facebook.com/monlieu", "https://sites.google.com/x", "https://www.mjc-valence.fr/a"]
         )
-    )
+    ).held
     assert {k for k in keys if k.startswith("web:")} == {"web:mjc-valence.fr"}
-    assert "web:mosaic26130.wixsite.com" in block_keys(venue(site_web=["https://mosaic26130.wixsite.com/sp3c"]))
+    assert "web:mosaic26130.wixsite.com" in block_keys(venue(site_web=["https://mosaic26130.wixsite.com/sp3c"])).held
 
 
 def test_points_on_both_sides_of_a_cell_edge_meet():
@@ -115,7 +115,7 @@ def test_points_on_both_sides_of_a_cell_edge_meet():
     a = venue(id="a", latitude=edge_lat - 0.0002, longitude=4.85, code_postal="69003")
     b = venue(id="b", latitude=edge_lat + 0.0002, longitude=4.85, code_postal="69006")
     assert haversine_m(*a.point, *b.point) < 50
-    cell = lambda v: next(k for k in block_keys(v) if k.startswith("cell:"))  # noqa: E731
+    cell = lambda v: next(k for k in block_keys(v).held if k.startswith("cell:"))  # noqa: E731
     assert cell(a) != cell(b)  # different cells…
     assert pair_keys([Candidate("a", a), Candidate("b", b)]) == {frozenset({"a", "b"})}  # …still a pair
 
@@ -160,12 +160,54 @@ def test_each_pair_once_even_when_it_shares_many_keys():
 
 
 def test_oversized_blocks_are_skipped_and_counted():
-    # 30 venues of one postcode, far apart: only the postcode block links them.
-    items = [Candidate(f"v{i}", venue(id=f"v{i}", latitude=44.0 + i * 0.05, longitude=4.9)) for i in range(30)]
+    # 30 venues of one postcode without a point, each its own name and street: only the postcode links them.
+    items = [
+        Candidate(f"v{i}", venue(id=f"v{i}", nom=f"Lieu {NAMES[i]}", adresse=f"1 rue {NAMES[i]}")) for i in range(30)
+    ]
     stats = BlockingStats()
     assert list(candidate_pairs(items, max_block=10, stats=stats)) == []
-    assert stats.skipped["place"] == 1 and stats.pairs == 0
+    assert dict(stats.skipped) == {"place": 2} and stats.pairs == 0  # the postcode, and its imprecise venues
     assert len(list(candidate_pairs(items, max_block=30))) == 30 * 29 // 2
+
+
+NAMES = [f"{a}{b}" for a in "BCDFGH" for b in ("ax", "ox", "ix", "ux", "ex")]  # 30 words, none alike
+
+
+def test_a_precise_point_does_not_look_through_its_commune():
+    """Two venues of one commune 3 km apart, nothing else in common: they no longer meet (their points
+    say where they are); without a point, a venue still meets every venue of its commune."""
+    a = venue(id="a", nom="Lieu Hugo", adresse="1 rue Hugo", code_insee="26362", latitude=44.93, longitude=4.89)
+    b = venue(id="b", nom="Lieu Zola", adresse="5 rue Zola", code_insee="26362", latitude=44.96, longitude=4.89)
+    assert "insee:26362" in block_keys(a).held and "insee:26362" not in block_keys(a).sought
+    assert pair_keys([Candidate("a", a), Candidate("b", b)]) == set()
+    vague = dataclasses.replace(b, latitude=None, longitude=None)
+    assert pair_keys([Candidate("a", a), Candidate("b", vague)]) == {frozenset({"a", "b"})}
+    # A point that only places the commune (its centre) is as good as none: it looks through the commune…
+    centre = Candidate("b", b, Precision.COMMUNE)
+    assert pair_keys([Candidate("a", a), centre]) == {frozenset({"a", "b"})}
+    # …and a precise venue meets it too, through the commune's imprecise venues.
+    assert "approx:26000" in block_keys(b, Precision.COMMUNE).held and "approx:26000" in block_keys(a).sought
+    assert "approx:26000" not in block_keys(a).held
+    c = dataclasses.replace(a, id="c", nom="Lieu Sand", adresse="9 rue Sand", latitude=44.90)
+    assert pair_keys([Candidate("c", c), centre]) == {frozenset({"c", "b"})}
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        # the same street, written otherwise, numbers apart: one street
+        ({"adresse": "17-21 avenue Jean Jaurès"}, {"adresse": "19 AV. JEAN JAURES", "nom": "Autre"}),
+        # the same name, the commune's name added, service words written otherwise
+        ({"nom": "Espace Public Numérique Victor Hugo"}, {"nom": "EPN Victor-Hugo - Valence", "adresse": "Le Bourg"}),
+        ({"nom": "Mairie de Valence"}, {"nom": "Hôtel de ville de Valence", "adresse": "Place de la Mairie"}),
+    ],
+)
+def test_far_points_of_one_street_or_one_name_still_meet(left, right):
+    """Two points of one commune 3 km apart (one misplaced) still meet on their street or their name."""
+    a = venue(id="a", latitude=44.93, longitude=4.89, **left)
+    b = venue(id="b", latitude=44.96, longitude=4.89, **{"adresse": "8 rue Zola", **right})
+    assert haversine_m(*a.point, *b.point) > 3000
+    assert pair_keys([Candidate("a", a), Candidate("b", b)]) == {frozenset({"a", "b"})}
 
 
 # ── scoring ──────────────────────────────────────────────────────────────────

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Normalised forms of what two records are compared on: names, streets, hosts.
+"""Normalised forms of what two records are compared on: names, communes, streets.
 
-Private to :mod:`directory.harvest.matching`. Every function is a pure string
-function over :func:`directory.places.fold` output, cached because a harvest
-compares the same few thousand names many times.
+Matching (``directory.harvest.matching``) compares them, and the blocking keys
+(:mod:`.blocking`, which the store keeps) are made of them. Every function is a
+pure string function over :func:`.folding.fold` output, cached because a
+harvest compares the same few thousand names many times.
 """
 
 from __future__ import annotations
@@ -13,11 +14,9 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from directory.places import fold
-from directory.schema import GENERIC_HOSTS, website_host
+from .folding import fold
 
 __all__ = [
-    "GENERIC_HOSTS",
     "SERVICE_KEYWORDS",
     "address_number",
     "commune_key",
@@ -29,7 +28,6 @@ __all__ = [
     "normalise_name",
     "same_commune",
     "street_part",
-    "website_host",
 ]
 
 # ── names ────────────────────────────────────────────────────────────────────
@@ -317,6 +315,3 @@ def street_part(normalised: str) -> str:
     if (m := _NUMBERS.match(normalised)) is not None:
         return normalised[m.end() :].strip()
     return normalised
-
-
-# ── websites: see directory.schema.blocking (the store keeps website keys too) ─
