@@ -48,8 +48,8 @@ def points(request: Request) -> Response:
         "points": [
             [round(h.lat, 5), round(h.lon, 5), h.venue_id] for h in hits if h.lat is not None and h.lon is not None
         ],
-        # The stops of these venues' itinerant offers, places of their own (``offers.stop_rows``).
-        "arrets": stop_rows(state.store, (h.venue_id for h in hits), now),
+        # The stops of these venues' itinerant offers answering the search, places of their own (``offers``).
+        "arrets": stop_rows(state.store, (h.venue_id for h in hits), now, search),
     }
     return cached_json(request, body, max_age=60)
 

@@ -6,23 +6,33 @@ An itinerant offer (« bus numérique », permanences in several communes) has s
 recurring hours or dated passages there. Each stop is shown where a venue would be — on the map
 (``stop_rows``, in ``/api/carte``), in the results around a place (``stops_near``), on the venue's
 page (``offer_views``) — with « Prochain passage … » computed at the clock given (``passage_label``).
+
+A stop shown beside a search's results answers that search as its venue's results do
+(:func:`answering`): the filters (services, publics, fees and the Pass numérique,
+accessibility, evening and weekend slots…) read the offer's values where the offer states
+them, else its venue's; slots and « ouvert » read the stop's own hours and passages (else the
+offer's, else the venue's); the words typed find its venue through the index, as they find
+results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
 
-from directory.schema import DAYS, Offer, Stop, Venue, next_passage, weekly_ranges
+from directory.schema import DAYS, OFFER_TERMS, Offer, Stop, Venue, derived_terms, next_passage, weekly_ranges
+from directory.search import CANDIDATE_CAP, IndexDocument, SearchIndex, SearchQuery
 from directory.store import OfferPlace, Store
 
 from .display import MONTHS, NBSP, WEEKDAYS, format_distance, format_time
+from .params import WEEKDAY_PARAMS, SearchRequest
 
 __all__ = [
     "NearbyStop",
     "OfferView",
     "StopView",
+    "answering",
     "chosen_stop",
     "hours_text",
     "offer_views",
@@ -149,9 +159,95 @@ def chosen_stop(venue: Venue, key: str | None, now: datetime) -> tuple[Offer, St
     return None
 
 
-def stop_rows(store: Store, venue_ids: Iterable[str], now: datetime) -> list[list[object]]:
-    """The map's rows for the stops of these venues' offers: ``[lat, lon, venue id, offer id, stop
-    number, stop name, offer name, « prochain passage … » or null]``."""
+def _asks(search: SearchRequest | None) -> bool:
+    return search is not None and bool(search.filters or search.ouvert or search.besoin)
+
+
+def _hours_of(stop: Stop, offer: Offer | None, venue: Venue) -> Stop:
+    """The stop's hours and passages; when it says nothing of when, its offer's, else its venue's."""
+    if stop.horaires or stop.dates:
+        return stop
+    if offer is not None and (offer.horaires or offer.dates):
+        return Stop(stop.lieu, offer.horaires, offer.dates)
+    return Stop(stop.lieu, venue.horaires)
+
+
+def _session_week(start: datetime, end: datetime | None) -> str:
+    """A dated passage as one weekly rule (« Sa 09:00-12:00 »): its weekday and hours are what make
+    it a weekend or an evening slot."""
+    last = end if end is not None and end.date() == start.date() else start + timedelta(minutes=1)
+    return f"{DAYS[start.weekday()]} {start:%H:%M}-{min(last, start.replace(hour=23, minute=59)):%H:%M}"
+
+
+def _stop_terms(venue: Venue, offer: Offer | None, hours: Stop, now: datetime) -> Mapping[str, tuple[str, ...]]:
+    """The filter codes of a stop, as the index reads a venue's (``IndexDocument.terms``): the
+    venue seen with its offer's values where the offer states them, and the stop's hours."""
+    stated = {name: getattr(offer, name) for name in OFFER_TERMS if offer is not None and getattr(offer, name)}
+    seen = replace(venue, **stated, horaires=hours.horaires)
+    terms = dict(IndexDocument.from_venue(venue.id, seen, now.date()).terms)
+    slots = dict.fromkeys(terms.get("creneaux", ()))
+    for session in hours.dates:
+        if (session.fin or session.debut) >= now:  # a passage still to come
+            week = replace(seen, horaires=_session_week(session.debut, session.fin))
+            slots.update(dict.fromkeys(derived_terms(week, now.date()).get("creneaux", ())))
+    if slots:
+        terms["creneaux"] = tuple(slots)
+    else:
+        terms.pop("creneaux", None)
+    return terms
+
+
+def _there_when_asked(ouvert: str, hours: Stop, now: datetime) -> bool:
+    """« ouvert=maintenant »: on site now; « ouvert=mardi »: a passage on the first Tuesday from today."""
+    if ouvert == "maintenant":
+        when = next_passage(hours.horaires, hours.dates, now)
+        return when is not None and when <= now
+    day = now.date() + timedelta(days=(WEEKDAY_PARAMS.index(ouvert) - now.weekday()) % 7)
+    when = next_passage(hours.horaires, hours.dates, datetime.combine(day, time()))
+    return when is not None and when.date() == day
+
+
+def _answers(search: SearchRequest, venue: Venue, place: OfferPlace, now: datetime) -> bool:
+    offer = next((o for o in venue.offres if o.id == place.offer_id), None)
+    hours = _hours_of(place.stop, offer, venue)
+    terms = _stop_terms(venue, offer, hours, now) if search.filters else {}
+    if any(not set(codes) & set(terms.get(name, ())) for name, codes in search.filters.items()):
+        return False
+    return search.ouvert is None or _there_when_asked(search.ouvert, hours, now)
+
+
+def _found_by_words(index: SearchIndex, words: str, venues: Mapping[str, Venue]) -> set[str]:
+    """The venues among these that the words find, as the index finds results: within their communes."""
+    communes = sorted({v.code_insee for v in venues.values() if v.code_insee})
+    if not communes:
+        return set()
+    q = SearchQuery(text=words, communes=communes, per_page=CANDIDATE_CAP, cap=CANDIDATE_CAP)
+    return {hit.venue_id for hit in index.query(q).hits} & set(venues)
+
+
+def answering(
+    store: Store, search: SearchRequest | None, places: list[OfferPlace], now: datetime, index: SearchIndex | None
+) -> list[OfferPlace]:
+    """The places (stops) among ``places`` that answer ``search``, in their order (module docstring).
+
+    :param index: finds the venues by the search's words; None when the venues are already results
+        of the search (the map's stops), so that the words were answered.
+    """
+    if search is None or not places or not _asks(search):
+        return places
+    venues = {i: v for i, (v, _method, _values) in store.venues_placed(sorted({p.venue_id for p in places})).items()}
+    if search.besoin and index is not None:
+        found = _found_by_words(index, search.besoin, venues)
+        venues = {i: v for i, v in venues.items() if i in found}
+    return [p for p in places if p.venue_id in venues and _answers(search, venues[p.venue_id], p, now)]
+
+
+def stop_rows(
+    store: Store, venue_ids: Iterable[str], now: datetime, search: SearchRequest | None = None
+) -> list[list[object]]:
+    """The map's rows for the stops of these venues' offers that answer ``search`` (these venues are
+    its results): ``[lat, lon, venue id, offer id, stop number, stop name, offer name, « prochain
+    passage … » or null]``."""
     ids = list(dict.fromkeys(venue_ids))
     if not ids:
         return []
@@ -166,7 +262,7 @@ def stop_rows(store: Store, venue_ids: Iterable[str], now: datetime) -> list[lis
             p.offer_nom,
             passage_label(p.next_passage(now), now),
         ]
-        for p in store.offers.places(venue_ids=ids)
+        for p in answering(store, search, store.offers.places(venue_ids=ids), now, None)
     ]
 
 
@@ -179,15 +275,30 @@ class NearbyStop:
     next_label: str | None
 
 
+#: Stops read around a place when the search asks something of them, before those answering it are kept.
+NEAR_CANDIDATES = 500
+
+
 def stops_near(
-    store: Store, lat: float, lon: float, now: datetime, *, radius_km: float, limit: int = 10
+    store: Store,
+    lat: float,
+    lon: float,
+    now: datetime,
+    *,
+    radius_km: float,
+    limit: int = 10,
+    search: SearchRequest | None = None,
+    index: SearchIndex | None = None,
 ) -> list[NearbyStop]:
-    """The stops of itinerant mediation (and offers' own places) around a point, nearest first."""
+    """The stops of itinerant mediation (and offers' own places) around a point that answer ``search``
+    (its words found through ``index``), nearest first."""
+    read = NEAR_CANDIDATES if _asks(search) else limit
+    places = store.offers.nearest_places(lat, lon, radius_km=radius_km, limit=read)
     return [
         NearbyStop(
             p,
             format_distance(p.distance_m) if p.distance_m is not None else None,
             passage_label(p.next_passage(now), now),
         )
-        for p in store.offers.nearest_places(lat, lon, radius_km=radius_km, limit=limit)
+        for p in answering(store, search, places, now, index)[:limit]
     ]

@@ -179,8 +179,16 @@ def search_context(
         # The printable list is a page of the site: a partner's frame may not show it.
         print_url=_url(request, search, "print_results", vue="liste") if route != "embed" else "",
         empty_store=not found.cards and state.store.count_venues() == 0,
-        # Around a place, the stops of itinerant mediation nearby: places of their own (``offers``).
-        stops=stops_near(state.store, found.place.lat, found.place.lon, local_now(), radius_km=search.rayon_km or 15)
+        # Around a place, the stops of itinerant mediation nearby answering the search: places of their own (``offers``).
+        stops=stops_near(
+            state.store,
+            found.place.lat,
+            found.place.lon,
+            local_now(),
+            radius_km=search.rayon_km or 15,
+            search=search,
+            index=state.index,
+        )
         if found.place is not None and search.page == 1
         else [],
     )

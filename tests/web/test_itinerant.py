@@ -19,7 +19,7 @@ from directory.schema import parse_venue
 from directory.store import SourceInfo, utcnow
 from directory.web import create_app
 
-from .seeding import make_store
+from .seeding import fill_store, make_store
 from .test_pages import text_of
 
 #: Monday 7 December 2026, 10:00 in Lyon.
@@ -199,3 +199,85 @@ async def test_the_referral_slip_prints_the_stop_chosen(client, itinerant, monke
     assert "jeudi 14 h – 17 h" in slip and "Prochain passage jeudi à 14 h" in slip
     unknown = text_of((await client.get(f"/lieux/{itinerant[1]}/fiche", params={"arret": "bus-numerique:9"})).text)
     assert "rendez-vous à" not in unknown and "Service itinérant" in unknown  # no such stop: the venue's slip
+
+
+# --- the stops answer the search's filters, as its results do (web/offers.py: answering) ---------------
+
+#: The bus's association, with what it says of itself beyond the bus: its services beyond the bus's
+#: (« maîtrise des outils »: the bus does not), and a public the bus says nothing of (seniors).
+ASSOCIATION = {
+    **BUS,
+    "services": ["Aide aux démarches administratives", "Maîtrise des outils numériques du quotidien"],
+    "publics_specifiquement_adresses": ["Seniors"],
+}
+ALL_STOPS = list(EXPECTED_MONDAY)
+#: Filters → the stops the page (and the embed) lists around 69200 on Monday; then the map's, whose stops
+#: are those of its results (None: as the page's). The association's own hours say nothing: its venue is
+#: no result of « ouvert » or « horaires élargis », so the map has no stop of it, while the page lists
+#: the stops whose own passages answer.
+FILTERED = [
+    ({}, ALL_STOPS, None),
+    ({"services": "aide-aux-demarches-administratives"}, ALL_STOPS, None),
+    ({"services": "maitrise-des-outils-numeriques-du-quotidien"}, [], None),  # the venue's, not the bus's
+    ({"publics_specifiquement_adresses": "seniors"}, ALL_STOPS, None),  # the bus says nothing: the venue's
+    ({"publics_specifiquement_adresses": "jeunes"}, [], None),
+    ({"frais_a_charge": "gratuit"}, ALL_STOPS, None),
+    ({"frais_a_charge": "payant"}, [], None),
+    ({"conditions_frais": "pass-numerique"}, [], None),
+    ({"accessibilite": "fauteuil-roulant"}, [], None),
+    ({"creneaux": "week-end"}, ["Marché de Saint-Fons"], []),  # a dated passage on Saturday
+    ({"creneaux": "soiree"}, [], []),
+    ({"ouvert": "jeudi"}, ["Centre social de Bron"], []),
+    ({"q": "bus"}, ALL_STOPS, None),
+    ({"q": "tuba"}, [], None),  # a real venue of Lyon 3e: the words find it, not the bus
+]
+
+
+@pytest.fixture(scope="module")
+def mixed(places: Gazetteer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Starlette, str]:
+    """Real venues of Lyon, Nancy and Paris (``venues.json``), and the association with its bus (its id)."""
+    folder = tmp_path_factory.mktemp("mixed")
+    store = make_store(folder)
+    fill_store(store)
+    result = parse_venue(ASSOCIATION)
+    assert result.venue is not None, result.problems
+    with store.writer() as w:
+        w.ensure_source(SourceInfo("src", "Source test"))
+        venue_id = w.apply("src", "bus-1", result.venue, at=utcnow()).venue_id
+    return create_app(Settings(data_dir=folder), store, places), venue_id
+
+
+def stop_names(html: str) -> list[str]:
+    """The names of the stops a results page lists, in its order."""
+    section = re.search(r'<section class="stops-near".*?</section>', html, re.S)
+    if section is None:
+        return []
+    return [text_of(n) for n in re.findall(r'<h4 class="card-title">(.*?)</h4>', section.group(0), re.S)]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("asked", "listed", "mapped"), FILTERED, ids=[str(f) for f, _, _ in FILTERED])
+async def test_the_stops_answer_the_search_on_the_page_the_embed_and_the_map(mixed, monkeypatch, asked, listed, mapped):
+    at(monkeypatch, MONDAY)
+    params = {"lieu": "69200", **asked}
+    app, bus = mixed
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        page = await client.get("/", params=params)
+        embed = await client.get("/embed", params=params)
+        carte = (await client.get("/api/carte", params=params)).json()
+    assert page.status_code == embed.status_code == 200
+    assert sorted(stop_names(page.text)) == sorted(listed)
+    assert sorted(stop_names(embed.text)) == sorted(listed)
+    assert sorted(row[5] for row in carte["arrets"]) == sorted(listed if mapped is None else mapped)
+    if asked.get("services") == "maitrise-des-outils-numeriques-du-quotidien":
+        # The association is a result (it offers it), its bus is not (it does not): a point, no stops.
+        assert bus in {row[2] for row in carte["points"]} and carte["total"] > 1
+
+
+@pytest.mark.anyio
+async def test_open_now_lists_the_stop_where_the_bus_is(mixed, monkeypatch) -> None:
+    at(monkeypatch, TUESDAY)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=mixed[0]), base_url="http://testserver") as client:
+        page = await client.get("/", params={"lieu": "69200", "ouvert": "maintenant"})
+    assert stop_names(page.text) == ["Mairie de Vénissieux"]
+    assert "Sur place en ce moment" in text_of(page.text)
