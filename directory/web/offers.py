@@ -233,11 +233,12 @@ def answering(
     :param index: finds the venues by the search's words; None when the venues are already results
         of the search (the map's stops), so that the words were answered.
     """
-    if search is None or not places or not _asks(search):
+    words = search.besoin if search is not None and index is not None else None
+    if search is None or not places or not (search.filters or search.ouvert or words):
         return places
     venues = {i: v for i, (v, _method, _values) in store.venues_placed(sorted({p.venue_id for p in places})).items()}
-    if search.besoin and index is not None:
-        found = _found_by_words(index, search.besoin, venues)
+    if words and index is not None:
+        found = _found_by_words(index, words, venues)
         venues = {i: v for i, v in venues.items() if i in found}
     return [p for p in places if p.venue_id in venues and _answers(search, venues[p.venue_id], p, now)]
 
