@@ -18,7 +18,7 @@ from ._accounts import AccountBook
 from ._claims import ClaimBook
 from ._feedback import SourceFeedback, source_feedback
 from ._held_withdrawals import HoldBook
-from ._merged_pairs import read_merged_pairs
+from ._merged_pairs import read_merged_page, read_merged_pairs
 from ._models import (
     Nearby,
     Provenance,
@@ -454,6 +454,11 @@ class Store(abc.ABC):
         them: with the parts and the signs that made them one venue (their evidence)."""
         with self.engine.connect() as c:
             return read_merged_pairs(c, limit)
+
+    def merged_page(self, scope: Scope, *, limit: int = 20, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+        """(how many, a page of) the pairs merged without a person still one venue of ``scope``, newest first."""
+        with self.engine.connect() as c:
+            return read_merged_page(c, scope, limit, offset)
 
     # -- nearest -----------------------------------------------------------
 

@@ -106,6 +106,7 @@ def _target(route: Route, directory, places) -> tuple[str, dict[str, str]]:
             "commune": "Lyon",
         },
         "gestion_quarantine_dismiss": {"raison": "ce lieu a fermé"},
+        "gestion_hold_decide": {"decision": "confirmer"},
     }
     make_account(store, places, "cible", "admin")
     venue_id, pk = _review_target(route, store, stored.venue, venue_id, pk)
@@ -114,6 +115,13 @@ def _target(route: Route, directory, places) -> tuple[str, dict[str, str]]:
         pk = store.claims.ask("demandeur", venue_id, "Je dirige ce lieu.", utcnow()).pk
     if route.name == "gestion_account_enable":
         disable_account(store, "cible", actor="test", at=utcnow())
+    if route.name == "gestion_hold_decide":  # a harvest held back withdrawing this venue
+        source_id, record_id = stored.sources[0]
+        run_id = store.sources.state(source_id).last_run_id
+        with store.writer() as w:
+            pk = w.hold_withdrawals(
+                source_id, run_id, utcnow(), reason="share", fetched=60, previous=61, live=61, records=[record_id]
+            )
     path = route.path.replace("{venue_id}", venue_id).replace("{pk:int}", str(pk)).replace("{login}", "cible")
     return path, forms.get(route.name, {})
 

@@ -10,7 +10,19 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from . import accounts, claims, editing, history, home, queue, reshaping, review, signin
+from . import (
+    accounts,
+    automatic_merges,
+    claims,
+    editing,
+    held_withdrawals,
+    history,
+    home,
+    queue,
+    reshaping,
+    review,
+    signin,
+)
 from .guard import guarded
 from .links import PASSWORD_PATH, mailer_for, password_url
 from .session import SessionCodec, load_secret
@@ -62,6 +74,24 @@ routes: list[BaseRoute] = [
         guarded(review.dismiss_quarantined, roles=CURATORS),
         methods=POST,
         name="gestion_quarantine_dismiss",
+    ),
+    Route(
+        "/gestion/fusions-automatiques",
+        guarded(automatic_merges.automatic_merges),
+        methods=GET,
+        name="gestion_merges",
+    ),
+    Route(
+        "/gestion/retraits-en-attente",
+        guarded(held_withdrawals.held_withdrawals, roles=CURATORS),
+        methods=GET,
+        name="gestion_holds",
+    ),
+    Route(
+        "/gestion/retraits-en-attente/{pk:int}",
+        guarded(held_withdrawals.decide_hold, roles=CURATORS),
+        methods=POST,
+        name="gestion_hold_decide",
     ),
     Route("/gestion/lieux", guarded(home.venue_list), methods=GET, name="gestion_venues"),
     Route("/gestion/lieux/nouveau", guarded(editing.new_form, roles=CURATORS), methods=GET, name="gestion_venue_new"),

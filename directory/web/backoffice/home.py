@@ -42,6 +42,7 @@ async def home(request: Request, visit: Visit) -> Response:
         "care_labels": CARE_FILTERS,
         "harvests": harvests,
         "claims": len(store.claims.list(scope=visit.scope)) if visit.account.role != "structure" else None,
+        "holds": len(store.holds.find(visit.scope)) if visit.account.role != "structure" else None,
     }
     return render(request, "gestion/home.html", context)
 

@@ -27,7 +27,7 @@ from .fields import LABELS, described
 from .guard import Visit
 from .review import pending_views, quarantine_views
 
-__all__ = ["TABS", "decide_pair", "decide_proposal", "queue", "queue_counts"]
+__all__ = ["TABS", "decide_pair", "decide_proposal", "pair_rows", "queue", "queue_counts"]
 
 #: Tab → its title.
 TABS = {
@@ -94,6 +94,11 @@ def _shown(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def pair_rows(left: dict[str, Any], right: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(label, left's value, right's value) of the fields a person compares two records by."""
+    return [(label, _shown(left.get(name)), _shown(right.get(name))) for name, label in PAIR_FIELDS]
+
+
 async def queue(request: Request, visit: Visit) -> Response:
     tab = request.query_params.get("onglet", "doublons")
     if tab not in TABS:
@@ -107,10 +112,7 @@ async def queue(request: Request, visit: Visit) -> Response:
             {
                 **item,
                 "evidence": pair_evidence(item["parts"] or {}, item["left"], item["right"]),
-                "rows": [
-                    (label, _shown(item["left"].get(name)), _shown(item["right"].get(name)))
-                    for name, label in PAIR_FIELDS
-                ],
+                "rows": pair_rows(item["left"], item["right"]),
                 "sources": tuple(
                     names.get(item[key].split(":", 1)[0], item[key].split(":", 1)[0])
                     for key in ("left_key", "right_key")
