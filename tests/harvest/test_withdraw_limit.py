@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from directory.harvest import load_source
 from directory.schema import CUT_SHORT
+from directory.store import HoldClosed, Scope, UnknownHold
 
 from .test_run import NOW, harvest, rows, source_file, write_csv
 
@@ -91,3 +93,73 @@ def test_a_body_cut_mid_record_without_content_length_withdraws_nothing_and_appl
     assert len(problems) == 1 and any(code in str(problems[0]) for code in CUT_SHORT)
     (venue,) = [v.venue for v in store.iter_venues() if ("hinaura", half["id"]) in v.sources]
     assert venue.nom == half["nom"] and venue.commune == half["commune"]  # nothing of the cut row applied
+
+
+def test_a_held_run_keeps_what_it_would_withdraw_and_its_confirmation_withdraws_the_same(
+    store, places, served, fetcher, tmp_path
+):
+    """What a person confirms in the back office (``Writer.confirm_hold``) is what the run would have
+    withdrawn with ``--confirmer-retraits``: the same venues, now in their name; a later run supersedes
+    a hold nobody decided."""
+    root, server = served
+    config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))
+    all_rows = rows()[:120]
+    _run(store, places, fetcher, root, config, all_rows, 0)
+    everything = Scope(everything=True)
+
+    first = _run(store, places, fetcher, root, config, all_rows[:84], 1)
+    (held,) = store.holds.find(everything)
+    assert (held.run_id, held.reason, held.fetched, held.previous, held.live, held.leaving) == (
+        first.run_id,
+        "share",
+        84,
+        120,
+        120,
+        36,
+    )
+    assert len(held.venues) == 36 and not any(v.stays for v in held.venues)
+    second = _run(store, places, fetcher, root, config, all_rows[:75], 2)  # « fewer »: no, 75 ≥ 60; « share »
+    (again,) = store.holds.find(everything)
+    assert again.run_id == second.run_id and again.leaving == 45
+    assert store.holds.get(held.pk).status == "superseded"
+    with pytest.raises(HoldClosed, match="remplacés par une moisson plus récente"), store.writer() as w:
+        w.confirm_hold(held.pk, "camille", NOW)
+
+    with store.engine.connect() as c:
+        gone = {
+            row.record_id: row.id
+            for row in c.execute(
+                sa.text("SELECT l.record_id, v.id FROM source_link l JOIN venue v ON v.pk = l.venue_pk")
+            )
+        }
+    lost = {gone[r["id"]] for r in all_rows[75:]}  # what --confirmer-retraits withdraws (the first test)
+    assert {v.id for v in again.venues} == lost
+    with store.writer() as w:
+        withdrawn = w.confirm_hold(again.pk, "camille", NOW + timedelta(days=3))
+    assert set(withdrawn) == lost and store.count_venues() == 75
+    for venue_id in withdrawn:
+        (row,) = [r for r in store.history(venue_id) if r["action"] == "withdraw"]
+        assert (row["actor"], row["source_id"]) == ("camille", "hinaura")
+    assert store.sources.state("hinaura").last_complete_count == 75
+    with pytest.raises(UnknownHold), store.writer() as w:
+        w.keep_hold(again.pk + 100, "camille", NOW)
+
+    # the source as it now is: a complete run, nothing more to withdraw, nothing held
+    confirmed = _run(store, places, fetcher, root, config, all_rows[:75], 4)
+    assert (confirmed.status, confirmed.withdrawn) == ("complete", 0)
+    assert store.holds.find(everything) == []
+
+
+def test_a_fewer_records_hold_and_a_run_that_withdraws_nothing_hold_nothing(store, places, served, fetcher, tmp_path):
+    root, server = served
+    config = load_source(source_file(tmp_path, server.url("files/lieux.csv")))
+    all_rows = rows()[:120]
+    _run(store, places, fetcher, root, config, all_rows, 0)
+    few = _run(store, places, fetcher, root, config, all_rows[:50], 1)  # fewer than half of 120
+    assert few.status == "partial"
+    (held,) = store.holds.find(Scope(everything=True))
+    assert (held.reason, held.fetched, held.previous, held.leaving) == ("fewer", 50, 120, 70)
+    confirmed = _run(store, places, fetcher, root, config, all_rows[:50], 2, confirm_withdrawals=True)
+    assert (confirmed.status, confirmed.withdrawn) == ("complete", 70)
+    assert store.holds.get(held.pk).status == "superseded"  # the CLI's confirmation answered it
+    assert store.holds.find(Scope(everything=True)) == []
