@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from directory.schema import BlockKeys, Precision, Venue, precision
-from directory.store import Store, Writer
+from directory.store import Writer
 
 from .matching import Score, block_keys, score
 
@@ -47,13 +47,6 @@ class MatchIndex:
     def __init__(self) -> None:
         self.entries: dict[str, _Entry] = {}
         self.blocks: dict[str, list[str]] = {}
-
-    @classmethod
-    def from_store(cls, store: Store) -> MatchIndex:
-        index = cls()
-        for venue_id, venue, keys in store.match_projection():
-            index.add(venue_id, venue, keys)
-        return index
 
     def add(
         self,
@@ -104,10 +97,9 @@ class StoredIndex(MatchIndex):
     def prepare(self, keys: Iterable[BlockKeys]) -> None:
         blocks = self.writer.match_blocks({k for ks in keys for k in ks.sought}, MAX_BLOCK)
         venues = self.writer.match_venues({pk for pks in blocks.values() for pk in pks})
-        methods = self.writer.match_geo_methods(venues)
         self.entries = {
-            venue_id: _Entry(venue, record_keys, precision(methods.get(pk)))
-            for pk, (venue_id, venue, record_keys) in venues.items()
+            venue_id: _Entry(venue, record_keys, precision(method))
+            for venue_id, venue, record_keys, method in venues.values()
         }
         self.blocks = {key: [venues[pk][0] for pk in pks if pk in venues] for key, pks in blocks.items()}
 

@@ -76,11 +76,12 @@ class MatchKeysMixin(WriterBase):
                     blocks.setdefault(f"{kind}:{value}", []).append(pk)
         return blocks
 
-    def match_venues(self, pks: Iterable[int]) -> dict[int, tuple[str, Venue, list[str]]]:
+    def match_venues(self, pks: Iterable[int]) -> dict[int, tuple[str, Venue, list[str], str | None]]:
         """For matching: each of these active venues by pk, as (id, the fields compared, the keys
-        ``source:record`` of its records in source and record order). JSON columns are read as text
-        and decoded by ``orjson``, ``date_maj`` decoded once per distinct value (as ``iter_venue_rows``)."""
-        found: dict[int, tuple[str, Venue, list[str]]] = {}
+        ``source:record`` of its records in source and record order, how its point was obtained:
+        ``geo_method``, see ``schema.placement``). JSON columns are read as text and decoded by
+        ``orjson``, ``date_maj`` decoded once per distinct value (as ``iter_venue_rows``)."""
+        found: dict[int, tuple[str, Venue, list[str], str | None]] = {}
         selected, decoders = _reader(self.c.dialect, _MATCH_COLUMNS)
         # date_maj comes raw where the dialect decodes dates in Python (SQLite), decoded by the driver elsewhere
         decode_date, dates = (decoders[0][1], decoders[0][2]) if decoders else (lambda raw: raw, {})
@@ -94,13 +95,14 @@ class MatchKeysMixin(WriterBase):
             ):
                 record_keys.setdefault(venue_pk, []).append(f"{source_id}:{record_id}")
             rows = self.c.execute(
-                sa.select(venue_t.c.pk, venue_t.c.id, *selected).where(
+                sa.select(venue_t.c.pk, venue_t.c.id, venue_t.c.geo_method, *selected).where(
                     venue_t.c.pk.in_(chunk), venue_t.c.status == "active"
                 )
             )
             for (
                 pk,
                 venue_id,
+                geo_method,
                 pivot,
                 insee,
                 postcode,
@@ -132,16 +134,7 @@ class MatchKeysMixin(WriterBase):
                     courriels=list(loads(mails) or ()) if mails else [],
                     site_web=list(loads(sites) or ()) if sites else [],
                 )
-                found[pk] = (venue_id, venue, record_keys.get(pk, []))
-        return found
-
-    def match_geo_methods(self, pks: Iterable[int]) -> dict[int, str | None]:
-        """How each of these venues' point was obtained (``geo_method``, see ``schema.placement``):
-        matching leaves out the distance to a point that only places its commune."""
-        found: dict[int, str | None] = {}
-        for chunk in chunks(sorted(set(pks)), 2000):
-            rows = self.c.execute(sa.select(venue_t.c.pk, venue_t.c.geo_method).where(venue_t.c.pk.in_(chunk)))
-            found.update((pk, method) for pk, method in rows)
+                found[pk] = (venue_id, venue, record_keys.get(pk, []), geo_method)
         return found
 
     def add_review_items(self, items: Sequence[Mapping[str, Any]], run_id: int | None, at: datetime) -> int:

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import UTC, date, datetime
 
-from directory.harvest.dedupe import SEVERAL, MatchIndex, resolve
-from directory.schema import PLACEHOLDER_PIVOT, Venue
-from directory.schema.placement import Precision
+from directory.harvest.dedupe import SEVERAL, MatchIndex, StoredIndex, resolve
+from directory.harvest.matching import block_keys
+from directory.schema import PLACEHOLDER_PIVOT, Precision, Venue
+from directory.store import Incoming, SourceInfo
 
 HALL = Venue(
     id="hall",
@@ -56,3 +57,27 @@ def test_a_point_at_the_commune_centre_is_not_counted_as_a_distance():
     coarse = resolve(index_of(("v1", HALL)), "b", [("far", far)], {}, precisions={"far": Precision.COMMUNE})
     assert exact.attach_to == {} and coarse.attach_to == {"far": "v1"}
     assert "approximate_point" in coarse.merges[0]["parts"]["signs"]
+
+
+def test_the_store_is_read_for_a_records_cells_street_and_name_not_its_whole_commune(store):
+    """``StoredIndex`` reads, for a record with a precise point, the venues of its cells, street, name
+    and contacts; the rest of its commune only for a record its point does not place (its commune's centre)."""
+    here = dataclasses.replace(HALL, id="here", code_insee="17219", telephone=None)
+    with store.writer() as w:
+        w.ensure_source(SourceInfo("a", "a"))
+        w.apply_many("a", [Incoming("here", here)], at=datetime(2026, 11, 25, tzinfo=UTC))
+    # 2.5 km north, another name, another street: only the commune in common
+    elsewhere = dataclasses.replace(here, id="r", nom="Club Zola", adresse="3 rue Zola", latitude=45.845)
+    same_street = dataclasses.replace(elsewhere, nom="Club Sand", adresse="8 rue Dubois Meynardie")
+    same_name = dataclasses.replace(elsewhere, nom="Maison des services et des initiatives")
+
+    def read_for(record: Venue, precision: Precision | None = None) -> set[str]:
+        with store.writer() as w:
+            index = StoredIndex(w)
+            index.prepare([block_keys(record, precision)])
+            return {entry.venue.nom for entry in index.entries.values()}
+
+    assert read_for(elsewhere) == set()
+    assert read_for(elsewhere, Precision.COMMUNE) == {here.nom}
+    assert read_for(dataclasses.replace(elsewhere, latitude=None, longitude=None)) == {here.nom}
+    assert read_for(same_street) == {here.nom} and read_for(same_name) == {here.nom}
