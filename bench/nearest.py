@@ -245,34 +245,16 @@ def _clock(fn: Callable[[], Any]) -> tuple[float, Any]:
     return (time.perf_counter() - t0) * 1000, result
 
 
-@contextmanager
-def _capture(engine: sa.Engine, marker: str) -> Iterator[list[tuple[str, Any]]]:
-    """The statements (and parameters) the store sends that contain ``marker``."""
-    seen: list[tuple[str, Any]] = []
-
-    def listener(_conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
-        if marker in statement:
-            seen.append((statement, parameters))
-
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listener)
-
-
 def _store_plan(store, lat: float, lon: float, kwargs: dict[str, Any]) -> list[str]:
     """The query plan of the first spatial statement ``store.nearest`` runs."""
-    marker = "venue_rtree" if store.dialect == "sqlite" else "ORDER BY"
-    with _capture(store.engine, marker) as seen:
-        store.nearest(lat, lon, **kwargs)
-    statement, parameters = seen[0]
+    statement, parameters = store.nearest_sql(lat, lon, **kwargs)
     with store.engine.connect() as c:
         if store.dialect == "sqlite":
             rows = c.connection.dbapi_connection.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
             return [r[3] for r in rows]
-        rows = c.exec_driver_sql("EXPLAIN (COSTS OFF) " + statement, parameters).all()
-        return [r[0] for r in rows]
+        cursor = c.connection.dbapi_connection.cursor()
+        cursor.execute("EXPLAIN (COSTS OFF) " + statement, parameters)
+        return [r[0] for r in cursor.fetchall()]
 
 
 def run_kinds(
@@ -282,12 +264,11 @@ def run_kinds(
     bare_for: Callable[[str, dict[str, Any], Any], Callable[[float, float, BoxStats], list]],
     oracle_for: Callable[[str, dict[str, Any], Any], Callable[[float, float, BoxStats], list]] | None = None,
 ) -> dict[str, Timings]:
-    """Time every kind: the API over the points, then the bare SQL over the same points.
+    """Time every kind over the points: for each point the API, then the bare SQL.
 
-    The API loop stops after ``budget_s`` seconds, so a pathological plan still
-    finishes (the table says how many queries were timed). Blocks rather than
-    interleaving: a slow API plan (parallel sequential scans on PostgreSQL)
-    would otherwise slow the bare queries run right after it.
+    The loop stops after ``budget_s`` seconds, so a pathological plan still
+    finishes (the table says how many queries were timed). Interleaved, so
+    that load from other processes on a shared machine weighs on both alike.
     """
     out: dict[str, Timings] = {}
     with store.engine.connect() as c:
@@ -311,7 +292,6 @@ def run_kinds(
                 t.results.append(len(result))
                 if i < PARITY:
                     t.api_ids.append(result_ids(key, result))
-            for i, (lat, lon) in enumerate(points[: len(t.api)]):
                 stats = BoxStats()
                 ms, result = _clock(partial(bare, lat, lon, stats))
                 t.bare.append(ms)

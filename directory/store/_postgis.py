@@ -9,6 +9,7 @@ distances are then computed on the sphere, as the SQLite backend does.
 
 from __future__ import annotations
 
+from contextlib import closing
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +19,8 @@ from geoalchemy2 import functions as gf
 from ._base import Store
 from ._cards import CARD_COLUMNS, NearbyCard, card_of
 from ._models import Nearby, VenueFilter
+from ._prepared import PreparedRead, StatementCache, value_key
+from ._read_connections import ReadConnections
 from .tables import venue_t
 
 __all__ = ["PostgisStore"]
@@ -29,6 +32,11 @@ geog = sa.column("geog", POINT)
 class PostgisStore(Store):
     dialect = "postgresql"
 
+    def __init__(self, engine: sa.Engine) -> None:
+        super().__init__(engine)
+        self._reads = ReadConnections(engine)
+        self._statements = StatementCache(engine.dialect)
+
     def nearest(
         self,
         lat: float,
@@ -38,12 +46,11 @@ class PostgisStore(Store):
         radius_km: float | None = None,
         filter: VenueFilter | None = None,
     ) -> list[Nearby]:
-        query = self.nearest_query(lat, lon, limit=limit, radius_km=radius_km, filter=filter)
-        with self.engine.connect() as c:
-            rows = c.execute(query).all()
-            # The index orders by sphere distance too; re-sort to break ties by id.
-            scored = sorted((float(r.distance), r.id, r.pk) for r in rows)
-            return self._load(c, [(d, pk) for d, _id, pk in scored][:limit])
+        # Two reads, no transaction: no BEGIN and no ROLLBACK round trips.
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            with closing(c.connection.dbapi_connection.cursor()) as cursor:  # type: ignore[union-attr]  # live
+                found = self._nearest_rows(cursor, lat, lon, limit, radius_km, filter, ())
+            return self._load(c, [(d, row[0]) for d, row in found])
 
     def nearest_cards(
         self,
@@ -55,34 +62,77 @@ class PostgisStore(Store):
         filter: VenueFilter | None = None,
     ) -> list[NearbyCard]:
         """``nearest`` as cards (``_cards``): one statement, the KNN subquery reads the card's columns."""
-        query = self.nearest_query(lat, lon, limit=limit, radius_km=radius_km, filter=filter, columns=CARD_COLUMNS)
-        with self.engine.connect() as c:
-            rows = c.execute(query).all()
-        scored = sorted((float(r.distance), r.id, i) for i, r in enumerate(rows))
-        return [card_of(rows[i], d) for d, _id, i in scored[:limit]]
+        found = self._reads.run(
+            lambda cursor: self._nearest_rows(cursor, lat, lon, limit, radius_km, filter, CARD_COLUMNS)
+        )
+        return [card_of(row, d) for d, row in found]
 
-    def nearest_query(
+    def _nearest_rows(
+        self,
+        cursor: Any,
+        lat: float,
+        lon: float,
+        limit: int,
+        radius_km: float | None,
+        filter: VenueFilter | None,
+        columns: tuple[sa.ColumnElement[Any], ...],
+    ) -> list[tuple[float, tuple[Any, ...]]]:
+        """(distance, row) of the nearest venues; a row is (pk, id, latitude, longitude, *columns, distance)."""
+        knn, values = self._knn(lat, lon, limit, radius_km, filter, columns)
+        rows = knn.rows(cursor, values)
+        # The index orders by sphere distance too; re-sort to break ties by id.
+        scored = sorted((float(r[-1]), r[1], i) for i, r in enumerate(rows))
+        return [(d, rows[i]) for d, _id, i in scored[:limit]]
+
+    def nearest_sql(
         self,
         lat: float,
         lon: float,
         *,
+        limit: int = 10,
+        radius_km: float | None = None,
+        filter: VenueFilter | None = None,
+    ) -> tuple[str, list[Any] | dict[str, Any]]:
+        """The statement ``nearest`` runs and its parameters (for EXPLAIN: bench/nearest.py)."""
+        knn, values = self._knn(lat, lon, limit, radius_km, filter, ())
+        return knn.sql, knn.parameters(values)
+
+    def _knn(
+        self,
+        lat: float,
+        lon: float,
         limit: int,
         radius_km: float | None,
         filter: VenueFilter | None,
-        columns: tuple[sa.ColumnElement[Any], ...] = (),
+        columns: tuple[sa.ColumnElement[Any], ...],
+    ) -> tuple[PreparedRead, dict[str, Any]]:
+        key = (radius_km is not None, value_key(filter), columns)
+        knn = self._statements.get(key, lambda: self._knn_query(radius_km is not None, filter, columns))
+        values = {"lat": lat, "lon": lon, "spare_limit": limit + 5}
+        if radius_km is not None:
+            values["radius_m"] = radius_km * 1000
+        return knn, values
+
+    def _knn_query(
+        self, radius: bool, filter: VenueFilter | None, columns: tuple[sa.ColumnElement[Any], ...]
     ) -> sa.Select[Any]:
-        """The SQL ``nearest`` runs, for inspection and benchmarks.
+        """The nearest ``spare_limit`` venues to the point (``lat``, ``lon``) [within ``radius_m``].
 
         The radius is applied outside a KNN subquery, never as ``ST_DWithin``
         beside ``<->``: the planner then underestimates the rows in the circle
         and sorts every one of them (130 ms around Paris at 100k venues,
         against 2 ms walking the index nearest-first; see bench/README.md).
         """
+        lat = sa.bindparam("lat", 0.0, type_=sa.Float)
+        lon = sa.bindparam("lon", 0.0, type_=sa.Float)
         point = sa.cast(gf.ST_SetSRID(gf.ST_MakePoint(lon, lat), 4326), POINT)
         nearest_first = (
             sa.select(
                 venue_t.c.pk,
-                *dict.fromkeys((venue_t.c.id, *columns)),
+                venue_t.c.id,
+                venue_t.c.latitude,
+                venue_t.c.longitude,
+                *columns,
                 gf.ST_Distance(geog, point, False).label("distance"),
             )
             .select_from(venue_t)
@@ -90,10 +140,10 @@ class PostgisStore(Store):
             # Only the bare `<->` lets the GiST index answer; spare rows let
             # ties at the edge be broken by id in Python.
             .order_by(geog.distance_centroid(point))
-            .limit(limit + 5)
+            .limit(sa.bindparam("spare_limit", 1, type_=sa.Integer))
             .subquery()
         )
         query = sa.select(*nearest_first.c)
-        if radius_km is not None:
-            query = query.where(nearest_first.c.distance <= radius_km * 1000)
+        if radius:
+            query = query.where(nearest_first.c.distance <= sa.bindparam("radius_m", 0.0, type_=sa.Float))
         return query

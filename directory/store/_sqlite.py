@@ -9,6 +9,7 @@ box contains (``reference/performance.md`` §2).
 
 from __future__ import annotations
 
+from contextlib import closing
 from math import cos, radians
 from typing import Any
 
@@ -17,6 +18,8 @@ import sqlalchemy as sa
 from ._base import EARTH_RADIUS_M, Store, haversine_m
 from ._cards import CARD_COLUMNS, NearbyCard, card_of
 from ._models import Nearby, VenueFilter
+from ._prepared import PreparedRead, StatementCache, value_key
+from ._read_connections import ReadConnections
 from .tables import venue_t
 
 __all__ = ["SqliteStore"]
@@ -38,6 +41,11 @@ rtree_t = sa.table(
 class SqliteStore(Store):
     dialect = "sqlite"
 
+    def __init__(self, engine: sa.Engine) -> None:
+        super().__init__(engine)
+        self._reads = ReadConnections(engine)
+        self._statements = StatementCache(engine.dialect)
+
     def _active(self) -> sa.ColumnElement[bool]:
         # Unary plus keeps SQLite from driving the box query from the status
         # index (a walk over every venue, ~200 ms at 100k without ANALYZE):
@@ -54,8 +62,9 @@ class SqliteStore(Store):
         filter: VenueFilter | None = None,
     ) -> list[Nearby]:
         with self.engine.connect() as c:
-            found = self._nearest_rows(c, lat, lon, limit, radius_km, filter, ())
-            return self._load(c, [(d, row.pk) for d, row in found])
+            with closing(c.connection.dbapi_connection.cursor()) as cursor:  # type: ignore[union-attr]  # live
+                found = self._nearest_rows(cursor, lat, lon, limit, radius_km, filter, ())
+            return self._load(c, [(d, row[0]) for d, row in found])
 
     def nearest_cards(
         self,
@@ -67,26 +76,26 @@ class SqliteStore(Store):
         filter: VenueFilter | None = None,
     ) -> list[NearbyCard]:
         """``nearest`` as cards (``_cards``): the box query reads the card's columns itself."""
-        with self.engine.connect() as c:
-            return [
-                card_of(row, d) for d, row in self._nearest_rows(c, lat, lon, limit, radius_km, filter, CARD_COLUMNS)
-            ]
+        found = self._reads.run(
+            lambda cursor: self._nearest_rows(cursor, lat, lon, limit, radius_km, filter, CARD_COLUMNS)
+        )
+        return [card_of(row, d) for d, row in found]
 
     def _nearest_rows(
         self,
-        c: sa.Connection,
+        cursor: Any,
         lat: float,
         lon: float,
         limit: int,
         radius_km: float | None,
         filter: VenueFilter | None,
         columns: tuple[sa.ColumnElement[Any], ...],
-    ) -> list[tuple[float, sa.Row[Any]]]:
+    ) -> list[tuple[float, tuple[Any, ...]]]:
+        """(distance, row) of the nearest venues; a row is (pk, id, latitude, longitude, *columns)."""
         radius_m = radius_km * 1000 if radius_km is not None else None
-        clauses = self._filter_clauses(filter)
         half = _FIRST_HALF_SIDE_M if radius_m is None else min(_FIRST_HALF_SIDE_M, radius_m)
         while True:
-            scored = self._scan_box(c, lat, lon, half, clauses, columns)
+            scored = self._scan_box(cursor, lat, lon, half, filter, columns)
             if radius_m is not None:
                 scored = [(d, row) for d, row in scored if d <= radius_m]
             # Inside the circle of radius `half`, nothing outside the box can be nearer.
@@ -106,15 +115,44 @@ class SqliteStore(Store):
             factor = min(4.0, max(2.0, (wanted / found) ** 0.5 * 1.2))
         return min(half * factor, _WORLD_HALF_SIDE_M)
 
+    def nearest_sql(
+        self,
+        lat: float,
+        lon: float,
+        *,
+        limit: int = 10,
+        radius_km: float | None = None,
+        filter: VenueFilter | None = None,
+    ) -> tuple[str, list[Any] | dict[str, Any]]:
+        """The first statement ``nearest`` runs and its parameters (for EXPLAIN: bench/nearest.py);
+        its box does not depend on ``limit``."""
+        half = _FIRST_HALF_SIDE_M if radius_km is None else min(_FIRST_HALF_SIDE_M, radius_km * 1000)
+        box, values = self._box(lat, lon, half, filter, ())
+        return box.sql, box.parameters(values)
+
     def _scan_box(
         self,
-        c: sa.Connection,
+        cursor: Any,
         lat: float,
         lon: float,
         half: float,
-        clauses: list[sa.ColumnElement[bool]],
-        columns: tuple[sa.ColumnElement[Any], ...] = (),
-    ) -> list[tuple[float, sa.Row[Any]]]:
+        filter: VenueFilter | None,
+        columns: tuple[sa.ColumnElement[Any], ...],
+    ) -> list[tuple[float, tuple[Any, ...]]]:
+        box, values = self._box(lat, lon, half, filter, columns)
+        rows = box.rows(cursor, values)
+        scored = sorted((haversine_m(lat, lon, r[2], r[3]), r[1], i) for i, r in enumerate(rows))
+        return [(d, rows[i]) for d, _id, i in scored]
+
+    def _box(
+        self,
+        lat: float,
+        lon: float,
+        half: float,
+        filter: VenueFilter | None,
+        columns: tuple[sa.ColumnElement[Any], ...],
+    ) -> tuple[PreparedRead, dict[str, Any]]:
+        """The box query holding the circle of radius ``half`` around the point, and its bounds."""
         dlat = half / _M_PER_DEG
         south, north = max(-90.0, lat - dlat), min(90.0, lat + dlat)
         # The box must hold the whole circle: widen longitudes at its most polar edge.
@@ -125,21 +163,38 @@ class SqliteStore(Store):
             dlon = half / (_M_PER_DEG * cos(radians(polar)))
             west, east = lon - dlon, lon + dlon
         lon_ranges = _split_antimeridian(west, east)
-        lon_clause = sa.or_(*(sa.and_(rtree_t.c.min_lon >= w, rtree_t.c.max_lon <= e) for w, e in lon_ranges))
-        query = (
-            sa.select(
-                venue_t.c.pk,
-                venue_t.c.id.label("venue_id"),
-                venue_t.c.latitude.label("lat"),
-                venue_t.c.longitude.label("lon"),
-                *columns,
+        key = (len(lon_ranges), value_key(filter), columns)
+        box = self._statements.get(key, lambda: self._box_query(len(lon_ranges), filter, columns))
+        values = {"south": south, "north": north}
+        for i, (w, e) in enumerate(lon_ranges):
+            values[f"west{i}"], values[f"east{i}"] = w, e
+        return box, values
+
+    def _box_query(
+        self, ranges: int, filter: VenueFilter | None, columns: tuple[sa.ColumnElement[Any], ...]
+    ) -> sa.Select[Any]:
+        """The venues in a box of ``ranges`` longitude ranges (two across the antimeridian);
+        its bounds are the parameters ``south``, ``north``, ``west0``, ``east0``…"""
+        lon_clause = sa.or_(
+            *(
+                sa.and_(rtree_t.c.min_lon >= _bound(f"west{i}"), rtree_t.c.max_lon <= _bound(f"east{i}"))
+                for i in range(ranges)
             )
-            .select_from(rtree_t.join(venue_t, venue_t.c.pk == rtree_t.c.pk))
-            .where(rtree_t.c.min_lat >= south, rtree_t.c.max_lat <= north, lon_clause, *clauses)
         )
-        rows = c.execute(query).all()
-        scored = sorted((haversine_m(lat, lon, r.lat, r.lon), r.venue_id, i) for i, r in enumerate(rows))
-        return [(d, rows[i]) for d, _id, i in scored]
+        return (
+            sa.select(venue_t.c.pk, venue_t.c.id, venue_t.c.latitude, venue_t.c.longitude, *columns)
+            .select_from(rtree_t.join(venue_t, venue_t.c.pk == rtree_t.c.pk))
+            .where(
+                rtree_t.c.min_lat >= _bound("south"),
+                rtree_t.c.max_lat <= _bound("north"),
+                lon_clause,
+                *self._filter_clauses(filter),
+            )
+        )
+
+
+def _bound(name: str) -> sa.BindParameter[float]:
+    return sa.bindparam(name, 0.0, type_=sa.Float)
 
 
 def _split_antimeridian(west: float, east: float) -> list[tuple[float, float]]:
