@@ -17,6 +17,14 @@ read, and takes the cheapest:
   box would read more rows than the cheapest other plan, that plan finishes
   the query (``area>text``, ``area>filter``).
 
+With a radius, every match lies in the radius's box, whose points the R*Tree
+counts at ~0.1 µs each. When it holds fewer points than the chosen plan would
+read (a text or filter index yielding matches from all over the country, or an
+area plan expected to grow to the radius anyway, as when facets are counted
+over every match), its points are read once instead (``text>radius``,
+``filter>radius``; ``area`` replays its growth on them): the same rows in the
+same order, read from a few hundred points instead of tens of thousands.
+
 Without a point, a text query always lets the text index drive and ranks
 *every* match in SQL (our score, then FTS5's ``bm25`` with names weighing
 ``NAME_BOOST`` times the description), keeping the best ``cap`` + 1: the best
@@ -73,6 +81,7 @@ FIRST_HALF_SIDE_M = 2_000.0
 WORLD_HALF_SIDE_M = 20_100_000.0
 AREA_ROW_COST = 2.0  # box rows are read again at each round of growth
 SMALL_TERRITORY = 50  # documents expected in one commune or postcode
+REACH_WORTH_COUNTING = 100  # below this many rows read, counting the radius's box costs more than it saves
 _PAD_DEG = 1e-5  # the R*Tree stores 32-bit floats (~0.5 m): never lose a point on the edge
 
 #: What every statement returns, by position (``embedded`` reads rows by these indexes).
@@ -149,6 +158,7 @@ class Plan:
     need: int  # ordered results to collect before stopping (area)
     share: float = 1.0  # expected share of documents matching every condition
     fallback: str | None = None  # the cheapest other strategy, should the box grow too far
+    forced: bool = False  # a strategy forced by tests or benchmarks runs pure (no fallback, no radius box)
 
     def box_count(self, half_m: float) -> Statement:
         """How many points the box of half side ``half_m`` holds (what a round reads)."""
@@ -171,6 +181,31 @@ class Plan:
         """The same query under the fallback strategy."""
         assert self.fallback is not None
         return replace(self, strategy=self.fallback, fallback=None)
+
+    @property
+    def reach_m(self) -> float | None:
+        """Half side of the box holding every possible match (the radius), None without a point or radius."""
+        q = self.q
+        return q.radius_km * 1000 if q.has_point and q.radius_km is not None else None
+
+    def reach_count(self) -> Statement | None:
+        """How many points the radius's box holds, when reading them once could beat this plan's own
+        reads (None: no radius, a plan too cheap to be worth the count, or a forced strategy)."""
+        reach = self.reach_m
+        if reach is None or self.forced or self.estimates.get(self.strategy, 0) <= REACH_WORTH_COUNTING:
+            return None
+        return self.box_count(reach)
+
+    def reads_reach(self, points: int) -> bool:
+        """True when reading the ``points`` of the radius's box once costs less than this plan's reads:
+        the rows the text or filter index yields, or the boxes of the area plan as it grows."""
+        return points <= self.estimates[self.strategy]
+
+    def reach_statement(self) -> Statement:
+        """Every match within the radius, in result order, read through the R*Tree of the radius's box:
+        the rows (and order) the text and filter plans give, and the area plan's last box."""
+        assert self.reach_m is not None
+        return replace(self, strategy="area").statement(self.reach_m)
 
     @property
     def capped_scan(self) -> bool:
@@ -369,4 +404,4 @@ def make_plan(q: SearchQuery, text: TextPlan | None, stats: IndexStats, bits: Bi
     others = {k: v for k, v in estimates.items() if k != "area"}
     # A forced strategy runs pure (no fallback), so that comparisons measure it alone.
     fallback = min(others, key=lambda k: others[k]) if strategy == "area" and others and force is None else None
-    return Plan(q, text, bits, strategy, driver, estimates, need, math.prod(shares), fallback)
+    return Plan(q, text, bits, strategy, driver, estimates, need, math.prod(shares), fallback, force is not None)

@@ -16,8 +16,9 @@ Tables (``data/search.db`` by default):
 - ``meta``: the store change the index reflects, and the ``DOCUMENT_FORMAT`` of its documents.
 
 Queries are planned in ``_plan`` (which index drives) and run here: the area
-plan grows its box like ``Store.nearest`` until the page is certain; opening
-hours are evaluated last, on candidates only (``_hours``).
+plan grows its box like ``Store.nearest`` until the page is certain (or replays
+that growth on the radius's box, read once when it holds few points: ``_reach``);
+opening hours are evaluated last, on candidates only (``_hours``).
 
 Connections come from a small pool (``_pool``): each query holds one for its
 duration, so the threads of a web worker read side by side (WAL) instead of
@@ -402,10 +403,14 @@ class Fts5Index(SearchIndex):
             matched: list[Row]
             if strategy == "none":
                 matched, exact = [], True
-            elif strategy == "area":
-                matched, exact, strategy = self._area(c, plan, hours, trace)
             else:
-                matched, exact = self._fetch(c, plan, hours, trace)
+                reach = self._reach(c, plan, hours, trace)
+                if strategy == "area":
+                    matched, exact, strategy = self._area(c, plan, hours, trace, reach)
+                elif reach is not None:
+                    matched, exact, strategy = reach, True, f"{strategy}>radius"
+                else:
+                    matched, exact = self._fetch(c, plan, hours, trace)
             fetched = time.perf_counter()
             ordered = matched  # the statements return rows in result order
             if len(ordered) > q.cap:
@@ -455,18 +460,41 @@ class Fts5Index(SearchIndex):
             rows = [r for r in rows if hours(r[HOURS])]
         return rows, exact
 
-    def _area(
+    def _reach(
         self, c: sqlite3.Connection, plan: Plan, hours: HoursCheck | None, trace: list[Statement] | None
+    ) -> list[Row] | None:
+        """Every match within the radius, read once from its box when that box holds fewer points
+        than the plan would read otherwise (``Plan.reads_reach``); None when it does not."""
+        count = plan.reach_count()
+        if count is None or not plan.reads_reach(self._execute(c, count, trace)[0][0]):
+            return None
+        rows = self._execute(c, plan.reach_statement(), trace)
+        return rows if hours is None else [r for r in rows if hours(r[HOURS])]
+
+    def _area(
+        self,
+        c: sqlite3.Connection,
+        plan: Plan,
+        hours: HoursCheck | None,
+        trace: list[Statement] | None,
+        reach: list[Row] | None = None,
     ) -> tuple[list[Row], bool, str]:
         """Grow the box until ``plan.need`` matches lie in the circle it holds, or it covers
-        the radius; switch to the fallback plan when the next box would cost more."""
+        the radius; switch to the fallback plan when the next box would cost more.
+
+        :param reach: every match within the radius, already read (``_reach``): the growth is
+            replayed on it (a box's matches in the circle it holds are the same rows), so
+            the answer is the one the growing boxes give.
+        """
         q = plan.q
         radius_m = q.radius_km * 1000 if q.radius_km is not None else None
         half = FIRST_HALF_SIDE_M if radius_m is None else min(FIRST_HALF_SIDE_M, radius_m)
         while True:
-            rows = self._execute(c, plan.statement(half), trace)  # the radius is a condition of the statement
-            if hours is not None:
-                rows = [r for r in rows if hours(r[HOURS])]
+            rows = reach
+            if rows is None:
+                rows = self._execute(c, plan.statement(half), trace)  # the radius is a condition of the statement
+                if hours is not None:
+                    rows = [r for r in rows if hours(r[HOURS])]
             covers = half >= WORLD_HALF_SIDE_M or (radius_m is not None and half >= radius_m)
             if covers:
                 return rows, True, "area"
@@ -481,6 +509,8 @@ class Fts5Index(SearchIndex):
             ):
                 # Matches are rarer here than the counts said: the other index is cheaper now.
                 switched = plan.switched()
+                if reach is not None:  # the fallback plan's rows: every match within the radius
+                    return reach, True, f"area>{switched.strategy}"
                 return (*self._fetch(c, switched, hours, trace), f"area>{switched.strategy}")
             half = grown
 
