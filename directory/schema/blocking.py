@@ -7,8 +7,8 @@ looks in, and with no other. Keys:
 
 - ``tel:`` E.164 phone, ``mail:`` e-mail, ``web:`` website host (generic hosts
   ignored), a real ``siret:``: held and sought;
-- ``cell:`` the ~500 m grid cell of the point: held; the venue looks in its
-  cell and the eight around it, so two points less than ~500 m apart always meet;
+- ``cell:`` the ~250 m grid cell of the point: held; the venue looks in its
+  cell and the eight around it, so two points less than ~250 m apart always meet;
 - ``adr:`` the street (its normalised address without the house number) and
   ``nom:`` the proper part of the name (or its service words), each within its
   postcode: held and sought;
@@ -60,8 +60,10 @@ __all__ = [
 ]
 
 #: Side of a grid cell, in metres (north–south; east–west it is the same length
-#: at the latitude of the cell's row).
-CELL_M = 500.0
+#: at the latitude of the cell's row). A venue looks in nine cells: the more venues
+#: a city holds, the more it meets there, so they are kept small; two records of
+#: one place farther apart meet on their street, name or contacts.
+CELL_M = 250.0
 
 
 #: Hosts shared by unrelated sites: a page there does not identify a venue.
