@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +24,9 @@ from directory.store import Store, open_store, utcnow
 from directory.web import create_app
 
 from ..conftest import FIXTURES
+from ..harvest.loopback import Loopback
+from ..web.conftest import open_tab  # noqa: F401  # the browser tab fixture, for this folder too
+from .harvesting import Harvests
 
 NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 PASSWORD = "une phrase de passe assez longue"
@@ -108,3 +111,15 @@ async def signed_in(app: Starlette, directory: Directory, places: Gazetteer) -> 
     yield make
     for client in clients:
         await client.aclose()
+
+
+@pytest.fixture
+def harvests(tmp_path: Path, places: Gazetteer) -> Iterator[Harvests]:
+    """Two sources harvested for real over a loopback HTTP server, into a store of their own (``harvesting``)."""
+    www = tmp_path / "www"
+    www.mkdir()
+    (tmp_path / "sources").mkdir()
+    store = open_store(f"sqlite:///{tmp_path / 'directory.db'}", upgrade=True)
+    with Loopback(www) as server, Fetcher(retries=0, backoff_s=0, timeout_s=5, sleep=lambda s: None) as fetcher:
+        yield Harvests(store, places, www, tmp_path / "sources", server, fetcher)
+    store.close()

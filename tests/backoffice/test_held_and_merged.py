@@ -13,69 +13,25 @@ HTTP server, the back office's pages, its forms (CSRF and all), and what the sto
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from directory.harvest import load_source
-from directory.harvest.fetch import Fetcher
-from directory.places import Gazetteer
-from directory.store import Scope, Store, open_store
+from directory.store import Scope, Store
 from directory.store.tables import hold_t
 
-from ..harvest.loopback import Loopback
-from ..harvest.test_run import NOW, harvest, rows, source_file, write_csv
 from .conftest import Directory, csrf_of
+from .harvesting import ALL, COPIED, Harvests
 
 pytestmark = pytest.mark.anyio
 
 EVERYTHING = Scope(everything=True)
 
 
-@dataclass
-class Harvests:
-    """Two sources served on loopback from ``www``: ``hinaura`` (120 venues of the Auvergne-Rhône-Alpes
-    demo file) and ``copie``, which repeats six of them under its own ids."""
-
-    store: Store
-    places: Gazetteer
-    www: Path
-    folder: Path
-    server: Loopback
-    fetcher: Fetcher
-    day: int = 0
-
-    def run(self, source: str, records: list[dict[str, str]], **kwargs):
-        self.day += 1
-        write_csv(self.www / f"{source}.csv", records)
-        toml = source_file(self.folder, self.server.url(f"files/{source}.csv"), id=source, publisher=source.title())
-        return harvest(
-            self.store, load_source(toml), self.fetcher, self.places, now=NOW + timedelta(days=self.day), **kwargs
-        )
-
-
-ALL = rows()[:120]
-COPIED = [{**r, "id": f"copie-{r['id']}", "source": "Copie"} for r in ALL[:6]]
-
-
-@pytest.fixture
-def harvests(tmp_path: Path, places: Gazetteer) -> Iterator[Harvests]:
-    www = tmp_path / "www"
-    www.mkdir()
-    store = open_store(f"sqlite:///{tmp_path / 'directory.db'}", upgrade=True)
-    with Loopback(www) as server, Fetcher(retries=0, backoff_s=0, timeout_s=5, sleep=lambda s: None) as fetcher:
-        yield Harvests(store, places, www, tmp_path / "sources", server, fetcher)
-    store.close()
-
-
 @pytest.fixture
 def directory(harvests: Harvests, tmp_path: Path) -> Directory:
     """The back office's app (``conftest.app``) over the harvests' store."""
-    (tmp_path / "sources").mkdir(exist_ok=True)
     assert harvests.run("hinaura", ALL).status == "complete"
     return Directory(harvests.store, tmp_path / "sources", tmp_path / "data")
 
@@ -103,7 +59,7 @@ async def test_a_shrunk_harvest_is_held_then_confirmed_in_the_curators_name(harv
     admin = await signed_in("camille", "admin")
     home = await admin.get("/gestion/")
     assert 'href="/gestion/retraits-en-attente"' in home.text
-    assert re.search(r'tile-count">1</span> moisson dont les retraits', home.text)
+    assert re.search(r'tile-count">1</span> moisson retenue : retraits à confirmer', home.text)
     page = await admin.get("/gestion/retraits-en-attente")
     assert page.status_code == 200
     assert "Source « hinaura » : 45 fiches sur 120 ne figurent plus" in page.text

@@ -20,6 +20,8 @@ from .queue import pair_rows
 __all__ = ["PAGE_SIZE", "automatic_merges"]
 
 PAGE_SIZE = 20
+#: Rows always shown for a pair; the others only where the two records differ.
+_ALWAYS = frozenset({"Nom", "Adresse", "Code postal", "Commune"})
 
 
 def page_number(request: Request) -> int:
@@ -44,7 +46,7 @@ def _view(item: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
         "leaving": next(s for s in sides if s["key"] == item["joined"]),
         "sides": sides,
         "evidence": pair_evidence(item["parts"] or {}, item["left"], item["right"]),
-        "rows": pair_rows(item["left"], item["right"]),
+        "rows": [row for row in pair_rows(item["left"], item["right"]) if row[0] in _ALWAYS or row[1] != row[2]],
     }
 
 

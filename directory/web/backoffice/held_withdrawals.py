@@ -16,6 +16,7 @@ from directory.errors import Forbidden, InvalidQuery
 from directory.search import sync
 from directory.store import HeldWithdrawal, HoldClosed, UnknownHold, utcnow
 
+from ..display import PARIS
 from ..rendering import render
 from .guard import Visit
 
@@ -39,6 +40,7 @@ def _view(hold: HeldWithdrawal, visit: Visit) -> dict[str, Any]:
     mine = [v for v in hold.venues if visit.scope.contains(v.id, v.code_insee)]
     return {
         "hold": hold,
+        "at": hold.held_at.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M"),
         "why": _why(hold),
         "leaving": [v for v in mine if not v.stays],
         "staying": [v for v in mine if v.stays],
