@@ -156,6 +156,7 @@ class Gazetteer(NameIndex):
         self._regular_codes = sorted(c for c, r in self._pc_rows.items() if r[_P_CEDEX] != "1")
         self._cedex_codes = sorted(c for c, r in self._pc_rows.items() if r[_P_CEDEX] == "1")
         self._suggest_cache: dict[str, list[int]] = {}
+        self._points: dict[str, tuple[float, float] | None] = {}  # INSEE code → commune's point
         # The name and grid indexes are built on first use (under a lock, for
         # threaded servers): validation needs neither, and loading stays fast.
         self._lock = threading.Lock()
@@ -434,10 +435,11 @@ class Gazetteer(NameIndex):
         Déléguées without a point of their own use their parent's. ``None`` if
         the commune is unknown or has no point.
         """
-        c = self.commune(insee)
-        if c is None:
-            return None
-        point = self._commune_point(c)
+        try:
+            point = self._points[insee]
+        except KeyError:  # validation asks this of the same few communes for every record
+            c = self.commune(insee)
+            point = self._points[insee] = None if c is None else self._commune_point(c)
         if point is None:
             return None
         return haversine_m(lat, lon, point[0], point[1]) / 1000.0

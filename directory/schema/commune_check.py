@@ -17,9 +17,10 @@ decide, nothing says which of two codes is wrong, and the code is the one value 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
 from .folding import fold_key
 from .problems import Problem, Severity
@@ -33,16 +34,43 @@ _FORMER = ("deleguee", "associee")
 _ELSEWHERE = 5
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """One commune the record's postcode, INSEE code or name designates, and which of them do."""
+
+    commune: CommuneLike
+    postcode: bool
+    insee: bool
+    name: bool
+    far_km: float  # far_threshold_km of its département
+
+
+@dataclass(frozen=True, slots=True)
+class _Designated:
+    """What a postcode, an INSEE code and a commune name designate together, the point aside: the same
+    for every record that gives these three (a file repeats them), so it is worked out once."""
+
+    known_postcode: bool
+    insee_commune: CommuneLike | None
+    served: tuple[CommuneLike, ...]
+    named: tuple[CommuneLike, ...]
+    candidates: tuple[_Candidate, ...]
+
+
 @dataclass(slots=True)
 class _Votes:
     """One candidate commune and which of the record's values designate it."""
 
-    commune: CommuneLike
-    postcode: bool = False
-    insee: bool = False
-    name: bool = False
+    candidate: _Candidate
+    postcode: bool
+    insee: bool
+    name: bool
     point: bool = False
     point_elsewhere: bool = False  # the point lies hundreds of kilometres away: it speaks against
+
+    @property
+    def commune(self) -> CommuneLike:
+        return self.candidate.commune
 
     @property
     def count(self) -> int:
@@ -69,6 +97,33 @@ def _same(a: CommuneLike, b: CommuneLike) -> bool:
     return a.insee == b.insee or a.parent == b.insee or b.parent == a.insee
 
 
+@lru_cache(maxsize=16384)  # a gazetteer's answers never change; files repeat their communes
+def _designated(places: CommuneLookup, postcode: str, given: str | None, name: str) -> _Designated:
+    known_postcode = places.is_known_postcode(postcode)
+    insee_commune = current_commune(places, given) if given else None
+    served = tuple(places.communes_for_postcode(postcode)) if known_postcode else ()
+    departements = {c.departement for c in served} | ({insee_commune.departement} if insee_commune else set())
+    named = tuple(places.communes_named(name, departements)) if name else ()
+    named_current = [c for c in (_current_of(places, n) for n in named) if c is not None]
+
+    communes: dict[str, CommuneLike] = {}
+    for commune in (*served, *((insee_commune,) if insee_commune else ()), *named_current):
+        communes.setdefault(commune.insee, commune)
+    _drop_cities_with_arrondissements(communes)
+    served_codes = {c.insee for c in served}  # the postcode serves these: no need to ask
+    candidates = tuple(
+        _Candidate(
+            c,
+            postcode=c.insee in served_codes or (known_postcode and places.postcode_matches_insee(postcode, c.insee)),
+            insee=insee_commune is not None and _same(insee_commune, c),
+            name=bool(named_current) and any(_same(n, c) for n in named_current),
+            far_km=far_threshold_km(departement_of_insee(c.insee)),
+        )
+        for c in communes.values()
+    )
+    return _Designated(known_postcode, insee_commune, served, named, candidates)
+
+
 def check_commune(values: dict[str, Any], places: CommuneLookup, problems: list[Problem]) -> None:
     """Cross-check ``values``' postcode, INSEE code, commune name and point; set ``code_insee`` to
     the commune most of them agree on, and add a warning naming each value that disagrees."""
@@ -78,37 +133,25 @@ def check_commune(values: dict[str, Any], places: CommuneLookup, problems: list[
     def warn(field: str, code: str, value: Any, **params: Any) -> None:
         problems.append(Problem(field, code, value, Severity.WARNING, tuple(params.items())))
 
-    known_postcode = places.is_known_postcode(postcode)
+    designated = _designated(cast(Hashable, places), postcode, given, name)  # a gazetteer hashes by identity
+    known_postcode, insee_commune = designated.known_postcode, designated.insee_commune
     if not known_postcode:
         warn("code_postal", "unknown_postcode", postcode)
-    insee_commune = current_commune(places, given) if given else None
     if given and insee_commune is None:
         warn("code_insee", "unknown_insee", given)
 
-    served = places.communes_for_postcode(postcode) if known_postcode else []
-    departements = {c.departement for c in served} | ({insee_commune.departement} if insee_commune else set())
-    named = places.communes_named(name, departements) if name else []
-    named_current = [c for c in (_current_of(places, n) for n in named) if c is not None]
-
-    votes: dict[str, _Votes] = {}
-    for commune in (*served, *((insee_commune,) if insee_commune else ()), *named_current):
-        votes.setdefault(commune.insee, _Votes(commune))
-    _drop_cities_with_arrondissements(votes)
-    for vote in votes.values():
-        c = vote.commune
-        vote.postcode = known_postcode and places.postcode_matches_insee(postcode, c.insee)
-        vote.insee = insee_commune is not None and _same(insee_commune, c)
-        vote.name = any(_same(n, c) for n in named_current)
-        if lat is not None:
-            km = places.distance_to_commune_km(c.insee, lat, lon)
-            limit = far_threshold_km(departement_of_insee(c.insee))
+    votes = [_Votes(c, c.postcode, c.insee, c.name) for c in designated.candidates]
+    if lat is not None:
+        for vote in votes:
+            km = places.distance_to_commune_km(vote.commune.insee, lat, lon)
+            limit = vote.candidate.far_km
             vote.point = km is not None and km <= limit
             vote.point_elsewhere = km is not None and km > _ELSEWHERE * limit
 
-    kept = _winner(votes.values())
+    kept = _winner(votes)
     if kept is None:
         values["code_insee"] = given if insee_commune is not None else None
-        _check_point_alone(values, places, served, warn)
+        _check_point_alone(values, places, designated.served, warn)
         return
     said_former = _set_insee(values, places, kept, given, insee_commune, warn)
     evidence, verb = _evidence(kept, postcode, name)
@@ -123,6 +166,7 @@ def check_commune(values: dict[str, Any], places: CommuneLookup, problems: list[
             evidence=evidence,
             verb=verb,
         )
+    named = designated.named
     if named and not kept.name and not any(_same(n, kept.commune) for n in named):
         warn(
             "commune",
@@ -144,11 +188,11 @@ def check_commune(values: dict[str, Any], places: CommuneLookup, problems: list[
         _far_or_flipped(values, places, kept.commune, warn)
 
 
-def _drop_cities_with_arrondissements(votes: dict[str, _Votes]) -> None:
+def _drop_cities_with_arrondissements(communes: dict[str, CommuneLike]) -> None:
     """Paris, Lyon, Marseille as a whole give way to one of their arrondissements when one is there."""
-    parents = {v.commune.parent for v in votes.values() if v.commune.parent and v.commune.kind == "arrondissement"}
-    for code in parents & votes.keys():
-        del votes[code]
+    parents = {c.parent for c in communes.values() if c.parent and c.kind == "arrondissement"}
+    for code in parents & communes.keys():
+        del communes[code]
 
 
 def _winner(votes: Iterable[_Votes]) -> _Votes | None:

@@ -204,8 +204,13 @@ class _Parser:
 
     def raw(self, name: str) -> Any:
         value = self.record.get(name)
-        if isinstance(value, str) and not value.strip():
-            return None
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            if value.isascii():  # no invisible character can hide in ASCII
+                return value
+        elif not isinstance(value, (list, tuple)):  # None, a number, a date: nothing to look into
+            return value
         if name not in self._invisible_said and (found := _invisible_in(value)):
             self._invisible_said.add(name)
             self.problem(
