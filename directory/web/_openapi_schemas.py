@@ -301,7 +301,8 @@ def schemas() -> dict[str, Any]:
                 "arrets": {
                     "type": "array",
                     "items": {"type": "array", "minItems": 8, "maxItems": 8},
-                    "description": "Les arrêts de la médiation itinérante des lieux trouvés qui répondent aux filtres "
+                    "description": "Les arrêts de la médiation itinérante des lieux trouvés et, autour d'un lieu, "
+                    "ceux qui en sont proches (ceux que la page liste), qui répondent aux filtres "
                     "(les valeurs de l'offre, à défaut celles du lieu ; les passages de l'arrêt pour les horaires), "
                     "lieux à part entière : "
                     "[latitude, longitude, id du lieu, id de l'offre, numéro de l'arrêt, nom de l'arrêt, "

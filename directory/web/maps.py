@@ -7,8 +7,9 @@ nearest (what the list can page through); over a territory, all of them (up
 to ``MAP_CAP``). Points
 come as compact rows ``[lat, lon, id]`` (~35 bytes each, so 10,000 venues weigh
 about 350 KB before compression); a marker's card is fetched by id when opened,
-never shipped with the points. The stops of the results' itinerant offers come beside them
-(``arrets``: place, venue, offer and « prochain passage », ``offers.stop_rows``): places of their own.
+never shipped with the points. The stops of the results' itinerant offers, and around a place those
+near it that the page lists, come beside them (``arrets``: place, venue, offer and « prochain passage »,
+``offers.stop_rows``): places of their own, answering the search's filters as the results do.
 
 The map itself is drawn in the browser by ``static/map.js`` with Leaflet and
 Leaflet.markercluster, served by the app: folium, which wraps the same
@@ -48,8 +49,16 @@ def points(request: Request) -> Response:
         "points": [
             [round(h.lat, 5), round(h.lon, 5), h.venue_id] for h in hits if h.lat is not None and h.lon is not None
         ],
-        # The stops of these venues' itinerant offers answering the search, places of their own (``offers``).
-        "arrets": stop_rows(state.store, (h.venue_id for h in hits), now, search),
+        # The stops of these venues' itinerant offers and, around a place, the stops near it the page
+        # lists, answering the search: places of their own (``offers``).
+        "arrets": stop_rows(
+            state.store,
+            (h.venue_id for h in hits),
+            now,
+            search,
+            around=(place.lat, place.lon) if place is not None else None,
+            index=state.index,
+        ),
     }
     return cached_json(request, body, max_age=60)
 

@@ -244,14 +244,26 @@ def answering(
 
 
 def stop_rows(
-    store: Store, venue_ids: Iterable[str], now: datetime, search: SearchRequest | None = None
+    store: Store,
+    venue_ids: Iterable[str],
+    now: datetime,
+    search: SearchRequest | None = None,
+    *,
+    around: tuple[float, float] | None = None,
+    index: SearchIndex | None = None,
 ) -> list[list[object]]:
-    """The map's rows for the stops of these venues' offers that answer ``search`` (these venues are
-    its results): ``[lat, lon, venue id, offer id, stop number, stop name, offer name, « prochain
+    """The map's rows: the stops of these venues' offers (the search's results) that answer ``search``
+    and, ``around`` the place searched, the stops near it that the page lists (:func:`stops_near`),
+    once each: ``[lat, lon, venue id, offer id, stop number, stop name, offer name, « prochain
     passage … » or null]``."""
     ids = list(dict.fromkeys(venue_ids))
-    if not ids:
-        return []
+    places = answering(store, search, store.offers.places(venue_ids=ids), now, None) if ids else []
+    if around is not None:
+        rayon = search.rayon_km if search is not None else None
+        places += [near.place for near in stops_near(store, *around, now, radius_km=rayon, search=search, index=index)]
+    unique: dict[tuple[str, str, int], OfferPlace] = {}
+    for place in places:
+        unique.setdefault((place.venue_id, place.offer_id, place.position), place)
     return [
         [
             round(p.place.latitude, 5),  # type: ignore[arg-type]
@@ -263,7 +275,7 @@ def stop_rows(
             p.offer_nom,
             passage_label(p.next_passage(now), now),
         ]
-        for p in answering(store, search, store.offers.places(venue_ids=ids), now, None)
+        for p in unique.values()
     ]
 
 
@@ -278,6 +290,8 @@ class NearbyStop:
 
 #: Stops read around a place when the search asks something of them, before those answering it are kept.
 NEAR_CANDIDATES = 500
+#: How far from the place searched its stops are listed when the search gives no radius (km).
+NEAR_KM = 15.0
 
 
 def stops_near(
@@ -286,15 +300,15 @@ def stops_near(
     lon: float,
     now: datetime,
     *,
-    radius_km: float,
+    radius_km: float | None = None,
     limit: int = 10,
     search: SearchRequest | None = None,
     index: SearchIndex | None = None,
 ) -> list[NearbyStop]:
-    """The stops of itinerant mediation (and offers' own places) around a point that answer ``search``
-    (its words found through ``index``), nearest first."""
+    """The stops of itinerant mediation (and offers' own places) within ``radius_km`` (``NEAR_KM``) of
+    a point that answer ``search`` (its words found through ``index``), nearest first."""
     read = NEAR_CANDIDATES if _asks(search) else limit
-    places = store.offers.nearest_places(lat, lon, radius_km=radius_km, limit=read)
+    places = store.offers.nearest_places(lat, lon, radius_km=radius_km or NEAR_KM, limit=read)
     return [
         NearbyStop(
             p,

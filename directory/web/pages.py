@@ -185,7 +185,7 @@ def search_context(
             found.place.lat,
             found.place.lon,
             local_now(),
-            radius_km=search.rayon_km or 15,
+            radius_km=search.rayon_km,
             search=search,
             index=state.index,
         )
