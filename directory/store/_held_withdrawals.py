@@ -16,7 +16,7 @@ from ._bulk import chunks
 from ._models import RowValues
 from ._scope import Scope
 from ._writer_base import WriterBase
-from .tables import hold_t, link_t, source_t, state_t, venue_t
+from .tables import hold_t, link_t, run_t, source_t, state_t, venue_t
 
 __all__ = ["HeldVenue", "HeldWithdrawal", "HeldWithdrawalsMixin", "HoldBook", "HoldClosed", "UnknownHold"]
 
@@ -49,6 +49,7 @@ class HeldWithdrawal:
     source_id: str
     source_name: str
     run_id: int
+    run_kind: str  # harvest | import
     held_at: datetime
     reason: str
     fetched: int  # records the run read
@@ -187,11 +188,13 @@ def _held(c: sa.Connection, row: RowValues) -> HeldWithdrawal:
     records: list[str] = list(row["records"] or ())
     source_id = row["source_id"]
     name = c.execute(sa.select(source_t.c.name).where(source_t.c.id == source_id)).scalar()
+    kind = c.execute(sa.select(run_t.c.kind).where(run_t.c.id == row["run_id"])).scalar()
     return HeldWithdrawal(
         pk=row["pk"],
         source_id=source_id,
         source_name=name or source_id,
         run_id=row["run_id"],
+        run_kind=kind or "harvest",
         held_at=row["held_at"],
         reason=row["reason"],
         fetched=row["fetched"],

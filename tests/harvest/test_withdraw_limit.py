@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from directory.harvest import load_source
+from directory.harvest import import_file, load_source
 from directory.schema import CUT_SHORT
 from directory.store import HoldClosed, Scope, UnknownHold
 
@@ -163,3 +163,16 @@ def test_a_fewer_records_hold_and_a_run_that_withdraws_nothing_hold_nothing(stor
     assert (confirmed.status, confirmed.withdrawn) == ("complete", 70)
     assert store.holds.get(held.pk).status == "superseded"  # the CLI's confirmation answered it
     assert store.holds.find(Scope(everything=True)) == []
+
+
+def test_an_import_that_shrinks_is_held_as_an_import(store, places, tmp_path):
+    """``directory import`` takes a harvest's path: its held withdrawals are kept, and said to be an import's."""
+    path = tmp_path / "lieux.csv"
+    all_rows = rows()[:120]
+    write_csv(path, all_rows)
+    assert import_file(store, path, places=places, now=NOW).status == "complete"
+    write_csv(path, all_rows[:90])  # 30 of 120 gone: 25 %
+    shrunk = import_file(store, path, places=places, now=NOW + timedelta(days=1))
+    assert (shrunk.status, shrunk.withdrawn) == ("partial", 0)
+    (held,) = store.holds.find(Scope(everything=True))
+    assert (held.run_id, held.run_kind, held.leaving, held.live) == (shrunk.run_id, "import", 30, 120)
