@@ -158,6 +158,8 @@ async def test_an_automatic_merge_is_listed_with_its_evidence_and_undone_for_goo
     assert new_id != venue_id
     after = await admin.get("/gestion/fusions-automatiques")
     assert "5 fusions automatiques" in after.text and f'value="{key}"' not in after.text
+    decisions = harvests.store.match_decisions([key])
+    assert decisions == {(key, f"hinaura:{ALL[0]['id']}"): "distinct"}  # what matching consults
 
     # the next harvests read both sources again (each file changed): the pair stays apart
     assert harvests.run("copie", [{**r, "horaires": "Mo 09:00-12:00"} for r in COPIED]).status == "complete"
