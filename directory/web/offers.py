@@ -179,22 +179,25 @@ def _session_week(start: datetime, end: datetime | None) -> str:
     return f"{DAYS[start.weekday()]} {start:%H:%M}-{min(last, start.replace(hour=23, minute=59)):%H:%M}"
 
 
-def _stop_terms(venue: Venue, offer: Offer | None, hours: Stop, now: datetime) -> Mapping[str, tuple[str, ...]]:
-    """The filter codes of a stop, as the index reads a venue's (``IndexDocument.terms``): the
-    venue seen with its offer's values where the offer states them, and the stop's hours."""
+def _offer_terms(venue: Venue, offer: Offer | None, now: datetime) -> dict[str, tuple[str, ...]]:
+    """The filter codes of an offer, as the index reads a venue's (``IndexDocument.terms``): its
+    venue seen with the offer's values where the offer states them; hours aside (``_slots``)."""
     stated = {name: getattr(offer, name) for name in OFFER_TERMS if offer is not None and getattr(offer, name)}
-    seen = replace(venue, **stated, horaires=hours.horaires)
-    terms = dict(IndexDocument.from_venue(venue.id, seen, now.date()).terms)
-    slots = dict.fromkeys(terms.get("creneaux", ()))
-    for session in hours.dates:
-        if (session.fin or session.debut) >= now:  # a passage still to come
-            week = replace(seen, horaires=_session_week(session.debut, session.fin))
-            slots.update(dict.fromkeys(derived_terms(week, now.date()).get("creneaux", ())))
-    if slots:
-        terms["creneaux"] = tuple(slots)
-    else:
-        terms.pop("creneaux", None)
-    return terms
+    seen = replace(venue, **stated, horaires=None)
+    return dict(IndexDocument.from_venue(venue.id, seen, now.date()).terms)
+
+
+def _slots(venue: Venue, hours: Stop, now: datetime) -> tuple[str, ...]:
+    """The « horaires élargis » codes of a stop (``schema.derived``): of its recurring hours, and
+    of each passage still to come."""
+    rules = [hours.horaires, *(_session_week(s.debut, s.fin) for s in hours.dates if (s.fin or s.debut) >= now)]
+    codes = (
+        code
+        for rule in rules
+        if rule
+        for code in derived_terms(replace(venue, horaires=rule), now.date()).get("creneaux", ())
+    )
+    return tuple(dict.fromkeys(codes))
 
 
 def _there_when_asked(ouvert: str, hours: Stop, now: datetime) -> bool:
@@ -207,12 +210,26 @@ def _there_when_asked(ouvert: str, hours: Stop, now: datetime) -> bool:
     return when is not None and when.date() == day
 
 
-def _answers(search: SearchRequest, venue: Venue, place: OfferPlace, now: datetime) -> bool:
+def _answers(
+    search: SearchRequest,
+    venue: Venue,
+    place: OfferPlace,
+    now: datetime,
+    offers: dict[tuple[str, str], dict[str, tuple[str, ...]]],
+) -> bool:
+    """Whether the stop answers the search's filters and « ouvert » (``offers``: the offers' terms so far)."""
     offer = next((o for o in venue.offres if o.id == place.offer_id), None)
     hours = _hours_of(place.stop, offer, venue)
-    terms = _stop_terms(venue, offer, hours, now) if search.filters else {}
-    if any(not set(codes) & set(terms.get(name, ())) for name, codes in search.filters.items()):
-        return False
+    for name, codes in search.filters.items():
+        if name == "creneaux":
+            have = _slots(venue, hours, now)
+        else:
+            key = (place.venue_id, place.offer_id)
+            if key not in offers:
+                offers[key] = _offer_terms(venue, offer, now)
+            have = offers[key].get(name, ())
+        if not set(codes) & set(have):
+            return False
     return search.ouvert is None or _there_when_asked(search.ouvert, hours, now)
 
 
@@ -240,7 +257,8 @@ def answering(
     if words and index is not None:
         found = _found_by_words(index, words, venues)
         venues = {i: v for i, v in venues.items() if i in found}
-    return [p for p in places if p.venue_id in venues and _answers(search, venues[p.venue_id], p, now)]
+    offers: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
+    return [p for p in places if p.venue_id in venues and _answers(search, venues[p.venue_id], p, now, offers)]
 
 
 def stop_rows(
