@@ -25,7 +25,7 @@ from .normal_forms import (
     same_commune,
     street_part,
 )
-from .offer import OFFER_TERMS, Place, Stop, next_passage, offer_from_record, offer_record
+from .offer import OFFER_TERMS, STOP_FEATURE, Place, Stop, next_passage, offer_from_record, offer_record
 from .placement import COMMUNE_CENTRE, PRECISION_CODES, Precision, ban_method, is_approximate, is_geocoded, precision
 from .problems import CUT_SHORT, MESSAGES, Problem, Severity
 from .territory import DEPARTEMENT_CODE, INSEE_CODE, POSTCODE, SIREN, CommuneLookup, departement_of_insee, in_france
@@ -134,6 +134,7 @@ __all__ = [
     "neutralise",
     "restore",
     "Place",
+    "STOP_FEATURE",
     "Stop",
     "next_passage",
     "OFFER_TERMS",

@@ -37,6 +37,7 @@ from .vocabularies import (
 
 __all__ = [
     "OFFER_TERMS",
+    "STOP_FEATURE",
     "Offer",
     "Place",
     "Session",
@@ -47,6 +48,10 @@ __all__ = [
     "offer_record",
     "summarise",
 ]
+
+#: The ``type`` property that marks a stop's feature in the GeoJSON export (a venue's feature has none):
+#: a reader of such a file must not take a stop for a venue.
+STOP_FEATURE = "arret"
 
 #: The offer's vocabulary fields: the venue's fields of the same names summarise them.
 OFFER_TERMS: dict[str, type] = {

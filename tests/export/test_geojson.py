@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover
 from directory.export import ExportVenue, GeoJsonWriter
 from directory.export.streaming import export_chunks
 from directory.export.writers.geojson import feature as venue_feature
+from directory.harvest.readers import GeoJsonReader
 from directory.schema import NATIONAL_FIELDS, parse_venue
 from directory.store import SourceInfo, open_store, utcnow
 
@@ -178,3 +179,27 @@ def test_the_store_s_rows_give_the_stops_as_the_venues_do(tmp_path):
         assert {f["properties"]["lieu_id"] for f in features[1:]} == {features[0]["id"]}
     finally:
         store.close()
+
+
+def test_a_reader_of_the_export_takes_the_venues_and_not_their_stops(export_venues):
+    """Partners and other instances harvest this file: a stop's feature must not become a venue."""
+    text = io.StringIO()
+    GeoJsonWriter(base_url=BASE_URL).write_all([*export_venues, _bus()], text)
+    reader = GeoJsonReader()
+    records = [item.record for item in reader.read_stream(io.BytesIO(text.getvalue().encode()), "utf-8")]
+    assert [r["_id"] for r in records] == [*(v.id for v in export_venues), "bus-1"]
+    assert all("type" not in r for r in records)
+    assert reader.file_notes == [
+        "3 arrêts d'offres itinérantes (« type » : « arret ») laissés de côté : ce ne sont pas des lieux"
+    ]
+
+
+def test_a_foreign_feature_typed_arret_is_still_read():
+    """Only this export's stops (which name their venue) are left out: another file's « type » stays data."""
+    document = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "id": "a", "geometry": None, "properties": {"type": "arret", "nom": "A"}}],
+    }
+    reader = GeoJsonReader()
+    records = [item.record for item in reader.read_stream(io.BytesIO(json.dumps(document).encode()), "utf-8")]
+    assert records == [{"type": "arret", "nom": "A", "_id": "a"}] and reader.file_notes == []

@@ -36,15 +36,12 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, ClassVar, TextIO
 
-from directory.schema import offer_from_record
+from directory.schema import STOP_FEATURE, offer_from_record
 
 from ..base import DEFAULT_BASE_URL, ExportVenue, Writer, write_json_groups
 from .table import national_record
 
-__all__ = ["STOP", "GeoJsonWriter", "feature", "stop_features"]
-
-#: The ``type`` property of a stop's feature.
-STOP = "arret"
+__all__ = ["GeoJsonWriter", "feature", "stop_features"]
 
 _HEADER = '{"type":"FeatureCollection","features":['
 
@@ -73,7 +70,7 @@ def stop_features(venue: ExportVenue, url: str) -> Iterator[dict[str, Any]]:
             if place.point is None:
                 continue
             properties = {
-                "type": STOP,
+                "type": STOP_FEATURE,
                 "lieu_id": venue.id,
                 "lieu_nom": venue.values["nom"],
                 "offre_id": offer.id,

@@ -8,6 +8,10 @@ A record is the feature's ``properties``, flat, plus three keys computed here:
 - ``_id``: the feature's ``id`` member, when it has one.
 
 The raw payload kept for each record is the whole feature, as received.
+
+A feature whose ``type`` property is ``arret`` is a stop of an itinerant offer, as this
+product's GeoJSON export writes them after their venue: it is not a venue, and is left
+out (the file's notes count them).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from directory.schema import Problem
+from directory.schema import STOP_FEATURE, Problem
 
 from ..encoding import DecodedText
 from .base import Reader, ReadError, ReadItem, payload_of
@@ -41,6 +45,7 @@ class GeoJsonReader(Reader):
             raise ReadError("ce n'est pas du GeoJSON : attendu un objet « FeatureCollection » avec ses « features »")
         if not isinstance(features, list):
             raise ReadError("le GeoJSON n'a pas de liste « features »")
+        stops = 0
         for position, feature in enumerate(features, start=1):
             if not isinstance(feature, dict) or not isinstance(feature.get("properties", {}), (dict, type(None))):
                 yield ReadItem(
@@ -48,12 +53,19 @@ class GeoJsonReader(Reader):
                 )
                 continue
             record = dict(feature.get("properties") or {})
+            if record.get("type") == STOP_FEATURE and "lieu_id" in record:
+                stops += 1
+                continue
             point = point_of(feature.get("geometry"))
             if point is not None:
                 record["_longitude"], record["_latitude"] = point
             if feature.get("id") is not None:
                 record["_id"] = feature["id"]
             yield ReadItem(position, record, payload_of(feature))
+        if stops:
+            self.file_notes.append(
+                f"{stops} arrêts d'offres itinérantes (« type » : « {STOP_FEATURE} ») laissés de côté : ce ne sont pas des lieux"
+            )
 
 
 def point_of(geometry: Any) -> tuple[float, float] | None:
