@@ -14,6 +14,7 @@ if command -v pg_config >/dev/null 2>&1 || ls /usr/lib/postgresql >/dev/null 2>&
   fi
 fi
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 if ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
   missing+=(docker-compose)
 fi

@@ -24,7 +24,7 @@ PRINTS = {
     "export.py": ["national CSV over HTTP", "federation full sync", "incremental / full"],
     "harvest.py": ["x bare", "planted near-duplicates of N"],
     "intake.py": ["demo: import", "1st", "2nd"],
-    "load.py": ["req/s", "p50/p95/p99", "throughput 2 workers / 1"],
+    "load.py": ["req/s", "p50/p95/p99", "server CPU s", "ms/req", "client CPU s", "throughput 2 workers / 1"],
     "matching.py": ["paires sur", "µs/paire", "décisions"],
     "nearest.py": [
         "sqlite         A nearest 20",
@@ -62,3 +62,21 @@ def test_small_mode_runs_and_prints_its_figures(bench):
     assert done.stdout.strip(), f"bench/{bench} --small printed nothing"
     for line in PRINTS.get(bench, []):
         assert line in done.stdout, (line, done.stdout[-3000:])
+
+
+def test_the_load_bench_runs_without_wrk():
+    """Its pure-Python client, for a machine without wrk (``--client python``): same report."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "bench/load.py", "--small", "--client", "python", "--workers", "1", "--clients", "2"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "client: python asyncio" in done.stdout
+    row = next(line.split() for line in done.stdout.splitlines() if line.split()[:2] == ["1", "2"])
+    requests, errors, server_cpu = int(row[2]), int(row[5]), float(row[7])
+    assert requests > 0 and errors == 0 and server_cpu > 0, done.stdout
