@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # System packages the full test suite uses: PostGIS for the machine's PostgreSQL,
 # Debian's Chromium for the browser tests, and Docker Compose, whose `config` checks
-# compose.yaml without a Docker daemon (tests/test_server_profile.py). Installs only what is missing, and only
+# compose.yaml without a Docker daemon (tests/test_server_profile.py), and wrk, the load
+# generator of bench/load.py (in C: it leaves the cores to the server; without it the bench
+# falls back to Python). Installs only what is missing, and only
 # as root (elsewhere it says what to install and the tests skip what they lack).
 set -euo pipefail
 
