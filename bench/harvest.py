@@ -589,15 +589,17 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
                 done = (curve[-1][0] if curve else 0) + count
                 curve.append((done, time.perf_counter() - started, _status_kb("VmRSS")))
 
-            cpu = time.process_time()
+            cpu = time.process_time() + _children_cpu()
             started = time.perf_counter()
             if prof:
                 prof.enable()
-            report = harvest_source(store, config, fetcher=fetcher, places=places, now=now, progress=progress)
+            report = harvest_source(
+                store, config, fetcher=fetcher, places=places, now=now, progress=progress, processes=spec["processes"]
+            )
             if prof:
                 prof.disable()
             seconds = time.perf_counter() - started
-            cpu = time.process_time() - cpu
+            cpu = time.process_time() + _children_cpu() - cpu  # the run's worker processes included
             if prof:
                 prof.dump_stats(profile)
             out["phases"][phase] = {
@@ -624,6 +626,12 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     store.close()
     out["db_bytes"] = (work / "store.db").stat().st_size
     return out
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the child processes that ended (a run's validating workers, once it closed them)."""
+    times = os.times()
+    return times.children_user + times.children_system
 
 
 def run_child(spec: dict[str, Any]) -> dict[str, Any]:
@@ -719,6 +727,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="then re-harvest N once more (original bytes again) under cProfile, and print that profile",
     )
+    parser.add_argument(
+        "--processes", type=int, help="processes validating records (default: one per core, as `directory harvest`)"
+    )
     parser.add_argument("--keep", help="write the files and stores in this folder and keep them")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parse_args(parser, argv, records=2_000, no_scales=True, no_profile=True)
@@ -727,8 +738,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     n = args.records
+    from directory.harvest import default_processes
+
+    processes = args.processes or default_processes()
     print(
-        f"bench/harvest.py --records {n} --duplicates {args.duplicates:g} --seed {args.seed}"
+        f"bench/harvest.py --records {n} --duplicates {args.duplicates:g} --seed {args.seed} --processes {processes}"
         f"{' --no-scales' if args.no_scales else ''}{' --no-profile' if args.no_profile else ''}"
         f"{' --profile-rewritten' if args.profile_rewritten else ''}"
     )
@@ -784,7 +798,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for label in order:
             folder = work / f"run-{label.replace('/', '_')}"
             folder.mkdir(exist_ok=True)
-            spec: dict[str, Any] = {"csv": str(files[label]), "dir": str(folder)}
+            spec: dict[str, Any] = {"csv": str(files[label]), "dir": str(folder), "processes": processes}
             if label == "N":
                 spec.update(reharvest=True, rewritten=str(rewritten))
                 if args.profile_rewritten:
@@ -798,7 +812,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             folder = work / "run-N_10"
             folder.mkdir(exist_ok=True)
             prof = work / "full.prof"
-            results["N/10"] = run_child({"csv": str(files["N/10"]), "dir": str(folder), "profile": str(prof)})
+            results["N/10"] = run_child(
+                {"csv": str(files["N/10"]), "dir": str(folder), "profile": str(prof), "processes": processes}
+            )
             print(
                 f"profiled harvest N/10 = {sizes['N/10']:,}: {results['N/10']['phases']['full']['seconds']:.1f} s",
                 flush=True,

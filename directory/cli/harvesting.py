@@ -24,6 +24,7 @@ from directory.harvest import (
     SourceConfig,
     SourceConfigError,
     check_samples,
+    default_processes,
     fail_interrupted_runs,
     harvest_source,
     load_sources,
@@ -179,8 +180,22 @@ def feedback(settings: Settings, source_id: str, since: str | None, as_json: boo
     is_flag=True,
     help="La source a vraiment perdu des lieux : les retirer même si la moisson paraît suspecte.",
 )
+@click.option(
+    "--processus",
+    "processes",
+    type=click.IntRange(min=1),
+    help="Nombre de processus qui valident les fiches (défaut : un par cœur de la machine).",
+)
 @click.pass_obj
-def harvest(settings: Settings, names: tuple[str, ...], all_: bool, due: bool, as_json: bool, confirm: bool) -> None:
+def harvest(
+    settings: Settings,
+    names: tuple[str, ...],
+    all_: bool,
+    due: bool,
+    as_json: bool,
+    confirm: bool,
+    processes: int | None,
+) -> None:
     """Moissonne des sources : « directory harvest SOURCE… », « --all » ou « --due ».
 
     « directory harvest report [RUN] » affiche le rapport d'une moisson
@@ -207,7 +222,13 @@ def harvest(settings: Settings, names: tuple[str, ...], all_: bool, due: bool, a
     if confirm and (all_ or due):
         raise fail("--confirmer-retraits se donne pour des sources nommées, une personne ayant vérifié chacune")
     reports = run_harvests(
-        settings, configs, chosen, Console(stderr=as_json, soft_wrap=True), due_only=due, confirm_withdrawals=confirm
+        settings,
+        configs,
+        chosen,
+        Console(stderr=as_json, soft_wrap=True),
+        due_only=due,
+        confirm_withdrawals=confirm,
+        processes=processes,
     )
     if as_json:
         echo_json([r.as_dict() for r in reports])
@@ -223,6 +244,7 @@ def run_harvests(
     *,
     due_only: bool = False,
     confirm_withdrawals: bool = False,
+    processes: int | None = None,
 ) -> list[HarvestReport]:
     """Harvest each chosen source in turn (with ``due_only``, those whose interval has passed) and print
     its summary; one harvest at a time per database (:func:`harvest_lock`), the store opened (and
@@ -232,7 +254,16 @@ def run_harvests(
         try:
             for run in fail_interrupted_runs(store):
                 console.print(f"moisson {run.id} de {run.source_id} : {INTERRUPTED}", highlight=False)
-            return _harvest_chosen(settings, store, configs, chosen, console, due_only, confirm_withdrawals)
+            return _harvest_chosen(
+                settings,
+                store,
+                configs,
+                chosen,
+                console,
+                due_only,
+                confirm_withdrawals,
+                processes or default_processes(),
+            )
         finally:
             store.close()
 
@@ -245,6 +276,7 @@ def _harvest_chosen(
     console: Console,
     due_only: bool,
     confirm_withdrawals: bool,
+    processes: int,
 ) -> list[HarvestReport]:
     if due_only:  # once the lock is ours: the harvest we waited for may have just done them
         chosen = [c for c in chosen if _is_due(store, c.id)]
@@ -266,6 +298,7 @@ def _harvest_chosen(
                     instance_name=settings.instance_name or None,
                     progress=progress,
                     confirm_withdrawals=confirm_withdrawals,
+                    processes=processes,
                 )
             print_summary(console, report)
             reports.append(report)

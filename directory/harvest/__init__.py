@@ -2,6 +2,7 @@
 """Getting records in: source files, fetching, readers per format, mapping,
 validation, geocoding, matching and merging, runs and their reports."""
 
+from ._parallel import default_processes
 from .fetch import Fetcher
 from .geocode import BanGeocoder, FoundAddress, GeocodeCache, Geocoder
 from .importer import file_source, import_file
@@ -20,6 +21,7 @@ __all__ = [
     "SourceConfig",
     "SourceConfigError",
     "check_samples",
+    "default_processes",
     "file_source",
     "harvest_source",
     "import_file",

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -27,6 +27,7 @@ from directory.schema import (
     CUT_SHORT,
     CommuneLookup,
     OpeningHours,
+    ParseResult,
     Problem,
     Severity,
     Venue,
@@ -39,6 +40,7 @@ from directory.store import Incoming, RawRecord, SourceState, Store, Writer, utc
 from ._collector import collector_tuned
 from ._hours import text_to_osm
 from ._identity import FIRST, REPEAT, FileIds, earlier_payload, loads
+from ._parallel import InProcesses
 from ._quarantine import quarantine_place, storable
 from .dedupe import Resolution, StoredIndex, resolve
 from .encoding import decode, encoding_note
@@ -76,6 +78,7 @@ def harvest_source(
     progress: Callable[[int], None] | None = None,
     confirm_withdrawals: bool = False,
     imported: bool = False,
+    processes: int = 1,
 ) -> HarvestReport:
     """Harvest one source now.
 
@@ -87,9 +90,22 @@ def harvest_source(
         no longer has is withdrawn even if the run looks suspicious.
     :param imported: a person handed the file (``directory import``): it is read whole, whatever
         the validators of the last run say, and the run is recorded as an import.
+    :param processes: how many processes validate records (1: this one; ``directory harvest``: one per core,
+        ``default_processes``).
     """
     direct = frozenset(fold_key(origin) for origin in direct_origins)
-    run = _Run(store, source, places, geocoder, direct, instance_name, progress, confirm_withdrawals, imported)
+    run = _Run(
+        store,
+        source,
+        places,
+        geocoder,
+        direct,
+        instance_name,
+        progress,
+        confirm_withdrawals,
+        imported,
+        processes,
+    )
     with collector_tuned():
         return _harvest(run, fetcher, now)
 
@@ -107,6 +123,7 @@ class _Run:
     progress: Callable[[int], None] | None
     confirm_withdrawals: bool
     imported: bool
+    processes: int
 
 
 def _harvest(run: _Run, fetcher: Fetcher, now: datetime | None) -> HarvestReport:
@@ -248,9 +265,10 @@ def _apply(
     unstored: set[str] = (
         set()
     )  # ids of the records read but not stored (skipped, quarantined): the others get last_seen
-    batch = _RunBatch(run, report, at, unstored)
     ids = FileIds()  # a record read twice is stored once; another record with a known id is quarantined
-    with run.store.writer() as writer:
+    validators = InProcesses(_validate, (run.places, at.date()), run.processes)
+    with validators, run.store.writer() as writer:
+        batch = _RunBatch(run, report, at, unstored, validators)
         batch.writer = writer
         cut = False  # the body's last record was cut short: a broken transfer, whatever HTTP said
         for item in group_offer_rows(source.offers, _items(source, pages, report.notes)):
@@ -313,13 +331,24 @@ def _apply(
         writer.save_state(state)
 
 
-def _parse(batch: _RunBatch, read: _Read) -> None:
-    """Validate one record: it waits in the batch, or is quarantined with its reasons."""
-    report, today, item, problems = batch.report, batch.at.date(), read.item, read.problems
+def _validate(
+    mapped: dict[str, Any], places: CommuneLookup | None, today: date
+) -> tuple[list[Problem], str | None, ParseResult]:
+    """One mapped record validated (in a worker process, or this one): the problems of its hours
+    converted, the hours as converted (None when they were not), and the record parsed."""
+    converted = _osm_hours(mapped)
+    return converted, mapped["horaires"] if converted else None, parse_venue(mapped, places=places, today=today)
+
+
+def _parse(batch: _RunBatch, read: _Read, validated: tuple[list[Problem], str | None, ParseResult] | None) -> None:
+    """One record validated (``_validate``): it waits in the batch, or is quarantined with its reasons."""
+    report, item, problems = batch.report, read.item, read.problems
     venue = None
-    if read.mapped is not None:
-        problems.extend(_osm_hours(read.mapped))
-        result = parse_venue(read.mapped, places=batch.places, today=today)
+    if read.mapped is not None and validated is not None:
+        converted, hours, result = validated
+        if hours is not None:
+            read.mapped["horaires"] = hours
+        problems.extend(converted)
         problems.extend(result.problems)
         venue = result.venue
     report.note_problems(item.position, read.record_id, problems)
@@ -463,9 +492,11 @@ class _RunBatch:
     once for all of them (memory follows the batch, not the source); they are then parsed,
     geocoded, matched and applied together."""
 
-    def __init__(self, run: _Run, report: HarvestReport, at: datetime, unstored: set[str]) -> None:
+    def __init__(
+        self, run: _Run, report: HarvestReport, at: datetime, unstored: set[str], validators: InProcesses
+    ) -> None:
         self.store, self.source, self.report, self.at = run.store, run.source, report, at
-        self.places, self.unstored = run.places, unstored
+        self.places, self.unstored, self.validators = run.places, unstored, validators
         # without a geocoder, venues without a trustworthy point still get their commune's (flagged)
         self.geocoder: Geocoder | None = run.geocoder or (
             CommuneGeocoder(run.places)  # type: ignore[arg-type]  # the gazetteer, the one CommuneLookup with parents
@@ -493,11 +524,20 @@ class _RunBatch:
         assert self.writer is not None
         # Every link of these ids, withdrawn ones included: hash of the record as last read (None once withdrawn)
         links = self.writer.link_hashes(self.source.id, [r.record_id for r in self.read if r.record_id is not None])
-        for read in self.read:
-            if read.record_id is not None and read.raw_hash is not None and links.get(read.record_id) == read.raw_hash:
+        kept = [
+            read.record_id is not None and read.raw_hash is not None and links.get(read.record_id) == read.raw_hash
+            for read in self.read
+        ]
+        # The records to parse are validated together (in worker processes when there are enough of them),
+        # then taken in file order as before.
+        wanted = [read.mapped for read, keep in zip(self.read, kept) if not keep and read.mapped is not None]
+        validated = iter(self.validators.map(wanted))
+        for read, keep in zip(self.read, kept):
+            if keep:
+                assert read.record_id is not None
                 self.keep(read.item, read.record_id)
             else:
-                _parse(self, read)
+                _parse(self, read, next(validated) if read.mapped is not None else None)
         self.writer.keep_unchanged(self.source.id, self.kept, self.at)
         geo = self._geocode()
         new = [(v.record_id, v.venue) for v in self.items if v.record_id not in links]

@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: Apache-2.0
+"""One function applied to a run's records in worker processes, when the machine has cores to spare.
+
+Validating a record is a pure function of the mapped record, the gazetteer and the date, and the
+costliest thing a record does before the store: a run hands each batch's records to a pool of
+processes and gets the results back in the records' order, so reports and counts are the same as
+in one process. The pool is forked (where the platform forks): the workers share the gazetteer the
+run already loaded, warm, instead of loading their own; elsewhere, and for a few records, the run's
+own process does the work. The pool starts with the first batch big enough to pay for it
+(``MIN_RECORDS``) and is closed when the run ends, on error too.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from multiprocessing.pool import Pool
+from types import TracebackType
+from typing import Any
+
+__all__ = ["MIN_RECORDS", "InProcesses", "default_processes"]
+
+#: Fewer records than this are done in the run's own process: starting workers would cost more.
+MIN_RECORDS = 200
+_CHUNKS_PER_PROCESS = 4  # small enough for the workers to finish together, big enough to pickle in bulk
+
+# What the worker applies: set once in each worker when the pool starts (inherited, never pickled).
+_work: tuple[Callable[..., Any], tuple[Any, ...]] | None = None
+
+
+def default_processes() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class InProcesses:
+    """``function(item, *args)`` for each item, in a pool of ``processes`` when that pays; a context manager."""
+
+    def __init__(self, function: Callable[..., Any], args: tuple[Any, ...], processes: int) -> None:
+        self.function, self.args = function, args
+        self.processes = processes if "fork" in multiprocessing.get_all_start_methods() else 1
+        self._pool: Pool | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def map(self, items: Sequence[Any]) -> list[Any]:
+        """The results, in the order of ``items``."""
+        if self.processes <= 1 or len(items) < MIN_RECORDS:
+            return [self.function(item, *self.args) for item in items]
+        if self._pool is None:
+            context = multiprocessing.get_context("fork")
+            self._pool = context.Pool(self.processes, initializer=_start, initargs=(self.function, self.args))
+        chunk = max(1, -(-len(items) // (self.processes * _CHUNKS_PER_PROCESS)))
+        return self._pool.map(_apply, items, chunksize=chunk)
+
+    def close(self, *, failed: bool = False) -> None:
+        """Stop the workers: let them finish, or end them at once when the run failed."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if failed:
+            pool.terminate()
+        else:
+            pool.close()
+        pool.join()
+
+    def __enter__(self) -> InProcesses:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close(failed=kind is not None)
+
+
+def _start(function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    global _work
+    _work = (function, args)
+
+
+def _apply(item: Any) -> Any:
+    assert _work is not None, "the pool's initializer sets the work"
+    function, args = _work
+    return function(item, *args)
