@@ -23,7 +23,10 @@ read (a text or filter index yielding matches from all over the country, or an
 area plan expected to grow to the radius anyway, as when facets are counted
 over every match), its points are read once instead (``text>radius``,
 ``filter>radius``; ``area`` replays its growth on them): the same rows in the
-same order, read from a few hundred points instead of tens of thousands.
+same order, read from a few hundred points instead of tens of thousands. A
+crowded box (a city) is first narrowed in memory: its points' codes and
+distances checked in one vectorised pass (``embedded._Points``), the statement
+then reads only the documents left (``statement(docids=…)``).
 
 Without a point, a text query always lets the text index drive and ranks
 *every* match in SQL (our score, then FTS5's ``bm25`` with names weighing
@@ -201,10 +204,13 @@ class Plan:
         the rows the text or filter index yields, or the boxes of the area plan as it grows."""
         return points <= self.estimates[self.strategy]
 
-    def reach_statement(self) -> Statement:
-        """Every match within the radius, in result order, read through the R*Tree of the radius's box:
-        the rows (and order) the text and filter plans give, and the area plan's last box."""
+    def reach_statement(self, docids: list[int] | None = None) -> Statement:
+        """Every match within the radius, in result order, read through the R*Tree of the radius's box
+        (or among ``docids``, a superset of them): the rows (and order) the text and filter plans
+        give, and the area plan's last box."""
         assert self.reach_m is not None
+        if docids is not None:
+            return replace(self, strategy="filter", driver="").statement(docids=docids)
         return replace(self, strategy="area").statement(self.reach_m)
 
     @property
@@ -217,8 +223,9 @@ class Plan:
         """The score orders the results, so every candidate needs it (else: the page only)."""
         return self.text is not None and self.q.effective_sort == "relevance"
 
-    def statement(self, half_m: float | None = None) -> Statement:
-        """The statement for this plan (``area``: for the box of half side ``half_m``)."""
+    def statement(self, half_m: float | None = None, docids: list[int] | None = None) -> Statement:
+        """The statement for this plan (``area``: for the box of half side ``half_m``; ``docids``:
+        over these documents only, every other condition checked as by the filter plan)."""
         q = self.q
         hours = "d.horaires" if q.has_hours_filter else "NULL"
         sort_name = "NULL" if q.has_point else "d.sort_name"
@@ -241,6 +248,8 @@ class Plan:
             south, north, ranges = box(q.lat, q.lon, half_m)
             where.append(("r.min_lat >= ? AND r.max_lat <= ?", (south - _PAD_DEG, north + _PAD_DEG)))
             where.append(_ranges("r.min_lon >= ? AND r.max_lon <= ?", ranges, pad=_PAD_DEG))
+        elif docids is not None:
+            s.add("FROM json_each(?) j CROSS JOIN doc d ON d.docid = j.value", json.dumps(docids))
         else:
             s.add("FROM doc d" + _INDEXED_BY.get(self.driver, ""))
         if self.text is not None and (self.scored or self.strategy != "text"):

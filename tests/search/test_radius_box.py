@@ -47,8 +47,17 @@ DEMO_QUERIES = [
 FACETS = ["services", "frais_a_charge", "publics_specifiquement_adresses"]
 
 
+@pytest.fixture(params=["sqlite", "narrowed"])
+def narrowing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each way to read the radius's box: its points from SQLite, or narrowed in memory first
+    (``Fts5Index.crowded_box``: every box counts as crowded)."""
+    if request.param == "narrowed":
+        monkeypatch.setattr(Fts5Index, "crowded_box", 0)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("params", DEMO_QUERIES, ids=lambda p: p.get("text", "") or "no text")
-def test_the_radius_box_gives_what_the_text_and_filter_plans_give(embedded_demo: Fts5Index, params):
+def test_the_radius_box_gives_what_the_text_and_filter_plans_give(embedded_demo: Fts5Index, params, narrowing):
     q = SearchQuery(**params, facets=FACETS)  # type: ignore[arg-type]
     planned = embedded_demo.query(q)
     assert planned.strategy.endswith(">radius") and planned.hits
@@ -57,7 +66,7 @@ def test_the_radius_box_gives_what_the_text_and_filter_plans_give(embedded_demo:
 
 
 def test_the_radius_box_counts_what_a_plain_count_over_the_demo_venues_gives(
-    embedded_demo: Fts5Index, demo_venues: list[DemoVenue]
+    embedded_demo: Fts5Index, demo_venues: list[DemoVenue], narrowing
 ):
     q = SearchQuery(
         lat=LYON[0], lon=LYON[1], radius_km=10, filters={"services": [Service.DEMARCHES.code]}, facets=FACETS
@@ -133,7 +142,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Fts5Index, list
     index.close()
 
 
-def test_synthetic_rows_counted_through_the_radius_box_match_a_plain_count(synthetic):
+def test_synthetic_rows_counted_through_the_radius_box_match_a_plain_count(synthetic, narrowing):
     index, docs = synthetic
     q = SearchQuery(
         text="origami",
@@ -165,7 +174,7 @@ def test_synthetic_rows_counted_through_the_radius_box_match_a_plain_count(synth
 
 
 @pytest.mark.parametrize("radius_km", [3, 50])
-def test_the_area_plan_replayed_on_the_radius_box_stops_where_its_growing_boxes_stop(synthetic, radius_km):
+def test_the_area_plan_replayed_on_the_radius_box_stops_where_its_growing_boxes_stop(synthetic, radius_km, narrowing):
     index, _docs = synthetic
     q = SearchQuery(text="atelier", lat=NANCY[0], lon=NANCY[1], radius_km=radius_km, per_page=100)
     replayed = index.query(q)
@@ -175,3 +184,18 @@ def test_the_area_plan_replayed_on_the_radius_box_stops_where_its_growing_boxes_
     # Within 3 km the box covers the radius (every match, exact); within 50 km the page is certain
     # before the box reaches the radius, and the total says it is a lower bound.
     assert replayed.total_exact == (radius_km == 3)
+
+
+def test_the_points_narrowed_in_memory_follow_the_writes(embedded: Fts5Index, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(Fts5Index, "crowded_box", 0)
+    embedded.upsert(_synthetic())
+    q = SearchQuery(
+        lat=NANCY[0], lon=NANCY[1], radius_km=2, filters={"frais_a_charge": [Frais.GRATUIT.code]}, facets=["services"]
+    )
+    before = embedded.query(q)
+    assert embedded.plan(q).reach_count() is not None and before.total_exact
+    embedded.upsert([doc("new", "Nouveau lieu", latitude=NANCY[0], longitude=NANCY[1], frais_a_charge=[Frais.GRATUIT])])
+    after = embedded.query(q)
+    assert after.total == before.total + 1 and after.hits[0].venue_id == "new"
+    embedded.delete(["new"])
+    assert embedded.query(q).total == before.total
