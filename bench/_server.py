@@ -2,7 +2,7 @@
 """The web app over a SQLite store, served on loopback in its own process.
 
 ``AppServer(db)`` starts ``python bench/_server.py DB [DATA_DIR]``, which serves
-``create_app`` through ``tests/serving.ServerThread`` and prints its base URL;
+``web.app.serving_app`` through ``tests/serving.ServerThread`` and prints its base URL;
 closing its stdin stops it. Its own process, so that its memory can be read
 from ``/proc/<pid>/status`` and its CPU is not shared with the client's GIL.
 """
@@ -55,13 +55,13 @@ def _serve(db: str, data_dir: str, instance: str) -> int:
     from directory.config import Settings
     from directory.places import load_gazetteer
     from directory.store import open_store
-    from directory.web.app import create_app
+    from directory.web.app import serving_app
     from tests.serving import ServerThread
 
     store = open_store(f"sqlite:///{db}")
     settings = Settings(instance_name=instance, database_url=f"sqlite:///{db}", data_dir=Path(data_dir))
     server = ServerThread(
-        create_app(settings, store, load_gazetteer()), name="bench-app", http="auto"
+        serving_app(settings, store, load_gazetteer()), name="bench-app", http="auto"
     )  # as `directory serve`
     print(server.start(), flush=True)
     sys.stdin.read()  # the parent closes stdin to stop us

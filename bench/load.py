@@ -238,7 +238,7 @@ def measure(server: Server, wrk: str | None, target: bytes, clients: int, second
 
 
 def load_average() -> str:
-    return Path("/proc/loadavg").read_text().split()[0]
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:

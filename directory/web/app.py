@@ -26,7 +26,7 @@ from .problems import EXCEPTION_HANDLERS
 from .rendering import HERE, make_templates, named_routes
 from .security import SecurityHeaders, content_security_policy
 
-__all__ = ["app_from_environment", "create_app", "routes"]
+__all__ = ["app_from_environment", "create_app", "routes", "serving_app"]
 
 log = logging.getLogger("directory.web")
 
@@ -143,19 +143,26 @@ def create_app(settings: Settings, store: Store, places: Gazetteer, index: Searc
     return app
 
 
+def serving_app(settings: Settings, store: Store, places: Gazetteer) -> Starlette:
+    """``create_app`` for a process that does nothing but serve it (a worker of ``directory serve``,
+    ``bench/_server.py``).
+
+    What the process built to start (~215,000 objects, mostly the gazetteer) is then frozen: the
+    cyclic collector skips it instead of walking it again in each full collection, where py-spy
+    found a third of a loaded worker's busy samples (``bench/load.py``, 10 clients). Frozen
+    objects are still freed when nothing refers to them.
+    """
+    app = create_app(settings, store, places)
+    gc.freeze()
+    return app
+
+
 def app_from_environment() -> Starlette:
     """The app as each worker process of ``directory serve`` builds it (uvicorn's factory).
 
     Settings come from the environment (``Settings.to_env`` carries the command
     line's to the workers); each worker opens its own store connections and its
     own index connections.
-
-    What the worker built to start (~215,000 objects, mostly the gazetteer) is then frozen: the
-    cyclic collector skips it instead of walking it again in each full collection, where py-spy
-    found a third of a loaded worker's busy samples (``bench/load.py``, 10 clients). Frozen
-    objects are still freed when nothing refers to them.
     """
     settings = Settings.from_env()
-    app = create_app(settings, open_store(settings.database), load_gazetteer())
-    gc.freeze()
-    return app
+    return serving_app(settings, open_store(settings.database), load_gazetteer())
