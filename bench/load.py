@@ -174,7 +174,8 @@ def run_wrk(wrk: str, url: str, clients: int, seconds: int) -> Level:
         args += ["-H", "Accept: application/json", url]
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
-        out = proc.stdout.read()
+        with proc.stdout:
+            out = proc.stdout.read()
         _, status, usage = os.wait4(proc.pid, 0)  # wrk's own CPU, from the kernel
         proc.returncode = os.waitstatus_to_exitcode(status)
     lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
