@@ -61,3 +61,14 @@ def test_an_index_follows_writes_nobody_synced(tmp_path: Path, places):
     finally:
         index.close()
         store.close()
+
+
+def test_uvicorn_serves_with_the_compiled_http_parser_and_event_loop():
+    """httptools and uvloop are runtime dependencies only for uvicorn's « auto » choice: if one went
+    missing from the install, the server would fall back to h11 and asyncio's loop without a word."""
+    from uvicorn.config import Config
+
+    config = Config(lambda scope, receive, send: None)
+    config.load()
+    assert config.http_protocol_class.__name__ == "HttpToolsProtocol"
+    assert config.get_loop_factory().__module__.startswith("uvloop")
