@@ -455,8 +455,8 @@ class Store(abc.ABC):
         with self.engine.connect() as c:
             return read_merged_pairs(c, limit)
 
-    def merged_page(self, scope: Scope, *, limit: int = 20, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
-        """(how many, a page of) the pairs merged without a person still one venue of ``scope``, newest first."""
+    def merged_page(self, scope: Scope, *, limit: int = 20, offset: int = 0) -> tuple[list[dict[str, Any]], bool]:
+        """A page of the pairs merged without a person still one venue of ``scope``, newest first; more follow?"""
         with self.engine.connect() as c:
             return read_merged_page(c, scope, limit, offset)
 

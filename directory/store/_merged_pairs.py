@@ -6,7 +6,6 @@ one home for a pair of records and what was decided of it."""
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +13,7 @@ import sqlalchemy as sa
 from ._models import RowValues
 from ._review_pairs import Link, _pair_item, feeds, record_links
 from ._scope import Scope
-from .tables import review_t, run_t
+from .tables import link_t, review_t, run_t, venue_t
 
 __all__ = ["MERGED", "read_merged_page", "read_merged_pairs"]
 
@@ -45,34 +44,54 @@ def read_merged_pairs(c: sa.Connection, limit: int) -> list[dict[str, Any]]:
     return items[:limit]
 
 
-def read_merged_page(c: sa.Connection, scope: Scope, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
-    """(how many, a page of) the merged pairs whose two records still feed one active venue of
-    ``scope`` (a pair split since is left out), newest first; each item also names ``joined``, the
-    record that joined the venue later (the one a split takes out, as ``Writer.decide`` does)."""
+def read_merged_page(c: sa.Connection, scope: Scope, limit: int, offset: int) -> tuple[list[dict[str, Any]], bool]:
+    """A page of the merged pairs whose two records still feed one active venue of ``scope`` (a
+    pair split since is left out), newest first, and whether more follow; each item also names
+    ``joined``, the record that joined the venue later (the one a split takes out).
+
+    Pairs are checked newest first without reading what their records say, until the page is full
+    and one more is found: a page costs what precedes it, not every merged pair of the directory;
+    only the page's pairs are read whole."""
+    pairs: sa.FromClause = review_t
+    if not scope.everything:  # from the scope's venues to their records' pairs: a territory reads its own
+        key = link_t.c.source_id + ":" + link_t.c.record_id
+        pairs = venue_t.join(link_t, link_t.c.venue_pk == venue_t.c.pk).join(review_t, review_t.c.left_key == key)
     query = (
-        sa.select(review_t, run_t.c.source_id.label("run_source"))
-        .outerjoin(run_t, run_t.c.id == review_t.c.run_id)
+        sa.select(review_t.c.pk, review_t.c.left_key, review_t.c.right_key, run_t.c.source_id.label("run_source"))
+        .select_from(pairs.outerjoin(run_t, run_t.c.id == review_t.c.run_id))
         .where(review_t.c.status == MERGED)
         .order_by(review_t.c.created_at.desc(), review_t.c.pk.desc())
     )
-    total, items = 0, []
-    for start in itertools.count(step=_BATCH):
-        batch = c.execute(query.offset(start).limit(_BATCH)).mappings().all()
-        links = record_links(c, [r[side] for r in batch for side in ("left_key", "right_key")])
+    if not scope.everything:
+        query = query.where(scope.clause(venue_t), venue_t.c.status == "active")
+    found, page = 0, list[tuple[int, str]]()
+    for batch in c.execute(query).mappings().partitions(_BATCH):
+        links = record_links(c, [r[side] for r in batch for side in ("left_key", "right_key")], values=False)
         for r in batch:
             left, right = links.get(r["left_key"]), links.get(r["right_key"])
             if not (feeds(left) and feeds(right)) or left.venue_pk != right.venue_pk:
                 continue
-            if not scope.contains(left.venue_id, left.code_insee):
-                continue
-            total += 1
-            if offset < total <= offset + limit:
-                item = _pair_item(r, left, right)
-                del item["run_source"]
-                items.append({**item, "joined": _joined(r, left, right)})
-        if len(batch) < _BATCH:
-            return total, items
-    return total, items
+            if scope.contains(left.venue_id, left.code_insee):
+                found += 1
+                if found > offset + limit:
+                    return _whole(c, page), True
+                if found > offset:
+                    page.append((r["pk"], _joined(r, left, right)))
+    return _whole(c, page), False
+
+
+def _whole(c: sa.Connection, page: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    """The pairs ``pk`` (with the record that joined) as ``review_items`` gives them."""
+    if not page:
+        return []
+    rows = {
+        r["pk"]: r for r in c.execute(sa.select(review_t).where(review_t.c.pk.in_([pk for pk, _ in page]))).mappings()
+    }
+    links = record_links(c, [rows[pk][side] for pk, _ in page for side in ("left_key", "right_key")])
+    return [
+        {**_pair_item(rows[pk], links[rows[pk]["left_key"]], links[rows[pk]["right_key"]]), "joined": joined}
+        for pk, joined in page
+    ]
 
 
 def _joined(row: RowValues, left: Link, right: Link) -> str:

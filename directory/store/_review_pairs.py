@@ -22,18 +22,22 @@ _REVIEW_BATCH = 200  # review pairs read at a time, the stale ones left out
 Link = sa.Row[*tuple[Any, ...]]
 
 
-def record_links(c: sa.Connection, keys: Sequence[str]) -> dict[str, Link]:
+def record_links(c: sa.Connection, keys: Sequence[str], *, values: bool = True) -> dict[str, Link]:
     """The link of each of these ``source:record`` keys the directory has (withdrawn ones too),
-    with the status of its venue."""
+    with the status of its venue.
+
+    :param values: read what each record says (``record``); without, ``record`` is 1 or None, which
+        is all ``feeds`` needs (decoding the records is most of the work for thousands of keys)."""
     pairs = {tuple(key.split(":", 1)) for key in keys if ":" in key}
     if not pairs:
         return {}
+    record = link_t.c.record if values else sa.case((link_t.c.record.is_not(None), 1)).label("record")
     rows = c.execute(
         sa.select(
             link_t.c.source_id,
             link_t.c.record_id,
             link_t.c.venue_pk,
-            link_t.c.record,
+            record,
             link_t.c.first_seen,
             link_t.c.withdrawn_at,
             venue_t.c.status,

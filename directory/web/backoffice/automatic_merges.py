@@ -53,18 +53,14 @@ def _view(item: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
 async def automatic_merges(request: Request, visit: Visit) -> Response:
     store = request.app.state.store
     page = page_number(request)
-    total, items = store.merged_page(visit.scope, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    pages = max(1, -(-total // PAGE_SIZE))
-    if page > pages:
-        page = pages
-        total, items = store.merged_page(visit.scope, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    items, more = store.merged_page(visit.scope, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     names = store.sources.names()
     context = {
         "visit": visit,
         "nav": "queue",
         "merges": [_view(item, names) for item in items],
-        "total": total,
         "page": page,
-        "pages": pages,
+        "first": (page - 1) * PAGE_SIZE + 1,
+        "more": more,
     }
     return render(request, "gestion/merges.html", context)
