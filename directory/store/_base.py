@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-import orjson
 import sqlalchemy as sa
 
 from directory.schema import EARTH_RADIUS_M, VENUE_FIELDS, Venue, haversine_m
@@ -29,8 +28,11 @@ from ._models import (
     utcnow,
 )
 from ._offers import OfferBook
+from ._prepared import StatementCache
+from ._read_connections import ReadConnections
 from ._record_names import read_record_names
 from ._review_pairs import read_match_decisions, read_review_item, read_review_items
+from ._rows import RowDecoder
 from ._scope import Scope
 from ._sources import SourceBook
 from ._territory import ScopedVenue, scope_sources, scope_venues
@@ -60,39 +62,11 @@ __all__ = ["EARTH_RADIUS_M", "ROW_COLUMNS", "Store", "haversine_m"]
 #: What ``iter_venue_rows`` reads unless told otherwise: a venue's fields, its
 #: ``pk`` and ``updated_at`` (everything an export needs).
 ROW_COLUMNS: tuple[str, ...] = ("pk", *VENUE_FIELDS, "updated_at")
-#: Venues by id, the statement built once. The status is checked on the rows read: with
-#: ``status = 'active'`` in the query, SQLite walks the status index (every active venue,
-#: 3.5 ms at 3,000 venues) rather than look the ids up (0.02 ms).
-_BY_IDS = sa.select(venue_t).where(venue_t.c.id.in_(sa.bindparam("ids", expanding=True)))
+#: What ``venues_placed`` reads. The status is checked on the rows read: with ``status =
+#: 'active'`` in the query, SQLite walks the status index (every active venue, 3.5 ms at
+#: 3,000 venues) rather than look the ids up (0.02 ms).
+_PLACED_NAMES: tuple[str, ...] = (*VENUE_FIELDS, "geo_method", "status")
 _ALL_COLUMNS = tuple(column.name for column in venue_t.c)
-_JSON_NAMES = frozenset(column.name for column in venue_t.c if isinstance(column.type, sa.JSON))
-_DECODED_MAX = 4096  # distinct raw dates or times remembered per column
-_loads = orjson.loads
-
-
-def _reader(
-    dialect: sa.Dialect, names: Sequence[str]
-) -> tuple[list[sa.ColumnElement[Any]], list[tuple[str, Any, dict[Any, Any]]]]:
-    """What ``iter_venue_rows`` selects for ``names``, and the date and time
-    columns it decodes itself: (name, SQLAlchemy's result processor for the
-    column on this dialect, decoded values by raw value)."""
-    selected: list[sa.ColumnElement[Any]] = []
-    decoders: list[tuple[str, Any, dict[Any, Any]]] = []
-    for name in names:
-        column = venue_t.c[name]
-        if name in _JSON_NAMES:
-            selected.append(sa.cast(column, sa.Text).label(name))
-            continue
-        process = None
-        kind = column.type.impl if isinstance(column.type, sa.TypeDecorator) else column.type  # sqlmodel's UTCDateTime
-        if isinstance(kind, (sa.Date, sa.DateTime)):  # immutable values: decoded ones can be shared
-            process = column.type.dialect_impl(dialect).result_processor(dialect, None)
-        if process is None:
-            selected.append(column)
-        else:
-            selected.append(sa.type_coerce(column, sa.String).label(name))
-            decoders.append((name, process, {}))
-    return selected, decoders
 
 
 class Store(abc.ABC):
@@ -110,6 +84,10 @@ class Store(abc.ABC):
         self.accounts = AccountBook(engine)
         self.claims = ClaimBook(engine, self.accounts)
         self.holds = HoldBook(engine)
+        #: Short frequent reads (search results, nearest venues): kept connections, statements compiled once.
+        self._reads = ReadConnections(engine)
+        self._statements = StatementCache(engine.dialect)
+        self._placed = RowDecoder(engine.dialect, _PLACED_NAMES)
 
     # -- schema ------------------------------------------------------------
 
@@ -200,14 +178,32 @@ class Store(abc.ABC):
 
     def venues_placed(self, ids: Sequence[str]) -> dict[str, tuple[Venue, str | None, RowValues]]:
         """Active venues by id with how each point was obtained (``geo_method``) and their
-        stored values (what ``iter_venue_rows`` gives: the national row is written from
+        stored values (as ``iter_venue_rows`` gives them: the national row is written from
         them without going back through the ``Venue``), in one query (a page of search
-        results needs all three); missing ids are left out."""
+        results needs all three); missing ids are left out.
+
+        Run on a kept read connection with a statement compiled once per number of ids."""
+        return {
+            values["id"]: (values_to_venue(values["id"], values), values["geo_method"], values)
+            for values in self._placed_values(ids)
+        }
+
+    def _placed_values(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The stored values (``_PLACED_NAMES``) of the active venues among ``ids``, in no set order."""
         if not ids:
-            return {}
-        with self.engine.connect() as c:
-            rows = c.execute(_BY_IDS, {"ids": list(ids)}).mappings()
-            return {r["id"]: (values_to_venue(r["id"], r), r["geo_method"], r) for r in rows if r["status"] == "active"}
+            return []
+        decoder = self._placed
+        prepared = self._statements.get(
+            ("venues_placed", len(ids)),
+            lambda: sa.select(*decoder.columns).where(
+                venue_t.c.id.in_(sa.bindparam("ids", [""] * len(ids), expanding=True))
+            ),
+        )
+        values = {f"ids_{i}": venue_id for i, venue_id in enumerate(ids, 1)}
+        rows = self._reads.run(lambda cursor: prepared.rows(cursor, values))
+        decoder.trim()
+        decode = decoder.values
+        return [decode(row) for row in rows if row[-1] == "active"]
 
     def geo_methods(self, ids: Sequence[str]) -> dict[str, str | None]:
         """How each of these active venues' points was obtained (``geo_method``), by id (missing ids left out)."""
@@ -254,10 +250,9 @@ class Store(abc.ABC):
         alike). Each batch is one query on a connection held only while it is read.
         """
         names = ("pk", *(name for name in columns if name != "pk"))
-        selected, decoders = _reader(self.engine.dialect, names)
-        json_names = [name for name in names if name in _JSON_NAMES]
+        decoder = RowDecoder(self.engine.dialect, names)
         clauses = self._filter_clauses(filter)
-        query = sa.select(*selected)
+        query = sa.select(*decoder.columns)
         last = 0
         while True:
             with self.engine.connect() as c:
@@ -272,22 +267,9 @@ class Store(abc.ABC):
                     .order_by(link_t.c.source_id, link_t.c.record_id)
                 ):
                     sources.setdefault(venue_pk, []).append((source_id, record_id))
-            for _name, _process, decoded in decoders:
-                if len(decoded) > _DECODED_MAX:
-                    decoded.clear()
+            decoder.trim()
             for row in rows:
-                values = dict(zip(names, row))
-                for name in json_names:
-                    text = values[name]
-                    if text is not None:
-                        values[name] = [] if text == "[]" else _loads(text)
-                for name, process, decoded in decoders:
-                    raw = values[name]
-                    if raw is not None:
-                        value = decoded.get(raw)
-                        if value is None:
-                            value = decoded[raw] = process(raw)
-                        values[name] = value
+                values = decoder.values(row)
                 yield values, sources.get(values["pk"], [])
 
     def last_change(self) -> tuple[int, datetime | None]:

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from directory.schema import Venue, stored_block_keys
 
-from ._base import _reader
 from ._bulk import chunks, insert_rows
 from ._models import RowValues
+from ._rows import reader as _reader
 from ._writer_base import WriterBase
 from .tables import link_t, match_key_t, review_t, venue_t
 

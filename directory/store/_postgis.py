@@ -19,8 +19,7 @@ from geoalchemy2 import functions as gf
 from ._base import Store
 from ._cards import CARD_COLUMNS, NearbyCard, card_of
 from ._models import Nearby, VenueFilter
-from ._prepared import PreparedRead, StatementCache, value_key
-from ._read_connections import ReadConnections
+from ._prepared import PreparedRead, value_key
 from .tables import venue_t
 
 __all__ = ["PostgisStore"]
@@ -31,11 +30,6 @@ geog = sa.column("geog", POINT)
 
 class PostgisStore(Store):
     dialect = "postgresql"
-
-    def __init__(self, engine: sa.Engine) -> None:
-        super().__init__(engine)
-        self._reads = ReadConnections(engine)
-        self._statements = StatementCache(engine.dialect)
 
     def nearest(
         self,

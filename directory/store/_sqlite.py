@@ -18,8 +18,7 @@ import sqlalchemy as sa
 from ._base import EARTH_RADIUS_M, Store, haversine_m
 from ._cards import CARD_COLUMNS, NearbyCard, card_of
 from ._models import Nearby, VenueFilter
-from ._prepared import PreparedRead, StatementCache, value_key
-from ._read_connections import ReadConnections
+from ._prepared import PreparedRead, value_key
 from .tables import venue_t
 
 __all__ = ["SqliteStore"]
@@ -40,11 +39,6 @@ rtree_t = sa.table(
 
 class SqliteStore(Store):
     dialect = "sqlite"
-
-    def __init__(self, engine: sa.Engine) -> None:
-        super().__init__(engine)
-        self._reads = ReadConnections(engine)
-        self._statements = StatementCache(engine.dialect)
 
     def _active(self) -> sa.ColumnElement[bool]:
         # Unary plus keeps SQLite from driving the box query from the status
