@@ -62,10 +62,10 @@ __all__ = ["EARTH_RADIUS_M", "ROW_COLUMNS", "Store", "haversine_m"]
 #: What ``iter_venue_rows`` reads unless told otherwise: a venue's fields, its
 #: ``pk`` and ``updated_at`` (everything an export needs).
 ROW_COLUMNS: tuple[str, ...] = ("pk", *VENUE_FIELDS, "updated_at")
-#: What ``venues_placed`` reads. The status is checked on the rows read: with ``status =
+#: What ``venue_values`` reads, id first and status last. The status is checked on the rows read: with ``status =
 #: 'active'`` in the query, SQLite walks the status index (every active venue, 3.5 ms at
 #: 3,000 venues) rather than look the ids up (0.02 ms).
-_PLACED_NAMES: tuple[str, ...] = (*VENUE_FIELDS, "geo_method", "status")
+_PLACED_NAMES: tuple[str, ...] = ("id", *(name for name in VENUE_FIELDS if name != "id"), "geo_method", "status")
 _ALL_COLUMNS = tuple(column.name for column in venue_t.c)
 
 
@@ -178,23 +178,24 @@ class Store(abc.ABC):
 
     def venues_placed(self, ids: Sequence[str]) -> dict[str, tuple[Venue, str | None, RowValues]]:
         """Active venues by id with how each point was obtained (``geo_method``) and their
-        stored values (as ``iter_venue_rows`` gives them: the national row is written from
-        them without going back through the ``Venue``), in one query (a page of search
-        results needs all three); missing ids are left out.
-
-        Run on a kept read connection with a statement compiled once per number of ids."""
+        stored values (``venue_values``), in one query; missing ids are left out."""
         return {
-            values["id"]: (values_to_venue(values["id"], values), values["geo_method"], values)
-            for values in self._placed_values(ids)
+            venue_id: (values_to_venue(venue_id, values), values["geo_method"], values)
+            for venue_id, values in self.venue_values(ids).items()
         }
 
-    def _placed_values(self, ids: Sequence[str]) -> list[dict[str, Any]]:
-        """The stored values (``_PLACED_NAMES``) of the active venues among ``ids``, in no set order."""
+    def venue_values(self, ids: Sequence[str]) -> dict[str, RowValues]:
+        """Active venues' stored values by id (the model's fields and ``geo_method``, as
+        ``iter_venue_rows`` gives them: what ``values_to_venue`` builds a ``Venue`` from, and
+        the national row is written from without one); missing ids are left out.
+
+        A page of search results: run on a kept read connection with a statement compiled
+        once per number of ids."""
         if not ids:
-            return []
+            return {}
         decoder = self._placed
         prepared = self._statements.get(
-            ("venues_placed", len(ids)),
+            ("venue_values", len(ids)),
             lambda: sa.select(*decoder.columns).where(
                 venue_t.c.id.in_(sa.bindparam("ids", [""] * len(ids), expanding=True))
             ),
@@ -203,7 +204,7 @@ class Store(abc.ABC):
         rows = self._reads.run(lambda cursor: prepared.rows(cursor, values))
         decoder.trim()
         decode = decoder.values
-        return [decode(row) for row in rows if row[-1] == "active"]
+        return {row[0]: decode(row) for row in rows if row[-1] == "active"}  # (id, …, status)
 
     def geo_methods(self, ids: Sequence[str]) -> dict[str, str | None]:
         """How each of these active venues' points was obtained (``geo_method``), by id (missing ids left out)."""

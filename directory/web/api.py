@@ -69,11 +69,11 @@ def card_json(venue_url: str, card: Card) -> dict[str, Any]:
     """
     return {
         "rang": card.rank,
-        "id": card.venue.id,
-        "url": venue_url + card.venue.id,
+        "id": card.id,
+        "url": venue_url + card.id,
         "distance_m": round(card.distance_m) if card.distance_m is not None else None,
         "ouvert": {"maintenant": card.open.is_open, "texte": card.open.text} if card.open else None,
-        "lieu": stored_national_row(card.values) if card.values is not None else national_row(card.venue),
+        "lieu": stored_national_row(card.values),
     }
 
 

@@ -19,7 +19,7 @@ from directory.export import read_territory
 from directory.places import Gazetteer, Place
 from directory.schema import Venue, is_approximate
 from directory.search import CANDIDATE_CAP, MAP_CAP, Hit, SearchIndex, SearchQuery, SearchResult
-from directory.store import Store, VenueFilter
+from directory.store import Store, VenueFilter, values_to_venue
 
 from .display import OpenLabel, open_label
 from .extent import Extent, postcode_first, postcode_first_map
@@ -49,18 +49,30 @@ FACETS: tuple[str, ...] = (
 FAR_M = 15_000
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Card:
-    """One result as pages and the API show it."""
+    """One result as pages and the API show it, read as the venue's stored values
+    (``Store.venue_values``): the API writes its national row from them, and the
+    ``Venue`` the pages show is built on first use."""
 
     rank: int  # 1-based position in the whole result list
-    venue: Venue
     distance_m: float | None
     open: OpenLabel | None
     #: The point is only the commune's centre (``schema.placement``): the card says « position approximative ».
-    approximate: bool = False
-    #: The venue in the store's form, when read so (``Store.venues_placed``): the API writes its national row from it.
-    values: Mapping[str, Any] | None = None
+    approximate: bool
+    values: Mapping[str, Any]
+    _venue: Venue | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def id(self) -> str:
+        venue_id: str = self.values["id"]
+        return venue_id
+
+    @property
+    def venue(self) -> Venue:
+        if self._venue is None:
+            self._venue = values_to_venue(self.values["id"], self.values)
+        return self._venue
 
 
 @dataclass(slots=True)
@@ -169,18 +181,19 @@ def find(store: Store, index: SearchIndex, locator: Locator, request: SearchRequ
         result, extent = postcode_first(index, q, place)
     else:
         result = index.query(q)
-    placed = store.venues_placed(result.ids)
+    stored = store.venue_values(result.ids)
     cards = [
-        _card((request.page - 1) * request.par_page + i, h, *placed[h.venue_id], now)
+        _card((request.page - 1) * request.par_page + i, h, stored[h.venue_id], now)
         for i, h in enumerate(result.hits, 1)
-        if h.venue_id in placed  # withdrawn since the index was synced: left out
+        if h.venue_id in stored  # withdrawn since the index was synced: left out
     ]
     return Found(request, place, result, cards, extent)
 
 
-def _card(rank: int, hit: Hit, venue: Venue, geo_method: str | None, values: Mapping[str, Any], now: datetime) -> Card:
-    approximate = venue.point is not None and is_approximate(geo_method)
-    return Card(rank, venue, hit.distance_m, open_label(venue.horaires, now), approximate, values)
+def _card(rank: int, hit: Hit, values: Mapping[str, Any], now: datetime) -> Card:
+    placed = values["latitude"] is not None and values["longitude"] is not None  # ``Venue.point``
+    approximate = placed and is_approximate(values["geo_method"])
+    return Card(rank, hit.distance_m, open_label(values["horaires"], now), approximate, values)
 
 
 def map_points(
