@@ -65,6 +65,7 @@ from ._plan import (
     WORLD_HALF_SIDE_M,
     Plan,
     Statement,
+    box,
     field_masks,
     make_plan,
 )
@@ -142,6 +143,7 @@ _IDS = "SELECT value FROM json_each(?)"
 Row = tuple[Any, ...]
 #: Connections per index: enough for a worker's busy threads, few enough to bound memory.
 POOL_SIZE = max(4, 2 * (os.cpu_count() or 1))
+_BAND_PAD_DEG = 1e-3  # ~100 m: the latitude band of a radius's box never loses a point on its edge
 
 
 class Fts5Index(SearchIndex):
@@ -555,6 +557,7 @@ class _Points:
     crowded box (a SQLite row read costs ~1 µs; an array element a few nanoseconds)."""
 
     def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        rows = sorted(rows, key=lambda r: r[1])  # by latitude: a box's band is one slice
         columns = list(zip(*rows)) if rows else [()] * (3 + MASK_COLUMNS)
         self.docid = np.array(columns[0], dtype=np.int64)
         self.lat = np.array(columns[1], dtype=np.float64)
@@ -571,14 +574,15 @@ class _Points:
         superset of the matches, which the statement then checks exactly (words, territory, distance)."""
         q = plan.q
         assert q.lat is not None and q.lon is not None and plan.reach_m is not None
-        keep = haversine_array(q.lat, q.lon, self.lat, self.lon) <= plan.reach_m + 1.0
+        south, north, _ranges = box(q.lat, q.lon, plan.reach_m)
+        band = slice(*np.searchsorted(self.lat, [south - _BAND_PAD_DEG, north + _BAND_PAD_DEG]))
+        keep = haversine_array(q.lat, q.lon, self.lat[band], self.lon[band]) <= plan.reach_m + 1.0
         for name, codes in q.filters.items():
-            masks = field_masks(plan.bits, name, codes)
             any_code = np.zeros(len(keep), dtype=bool)
-            for column, mask in masks.items():
-                any_code |= (self.masks[column] & mask) != 0
+            for column, mask in field_masks(plan.bits, name, codes).items():
+                any_code |= (self.masks[column, band] & mask) != 0
             keep &= any_code
-        return self.docid[keep].tolist()
+        return self.docid[band][keep].tolist()
 
 
 def haversine_array(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
