@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from directory.schema import EARTH_RADIUS_M, VENUE_FIELDS, Venue, haversine_m
 
 from ._accounts import AccountBook
+from ._cards import CARD_COLUMNS, card_of
 from ._claims import ClaimBook
 from ._feedback import SourceFeedback, source_feedback
 from ._held_withdrawals import HoldBook
@@ -445,7 +446,9 @@ class Store(abc.ABC):
 
     # -- nearest -----------------------------------------------------------
 
-    @abc.abstractmethod
+    #: Options of the connection ``nearest`` reads on (PostgreSQL: autocommit, no BEGIN/ROLLBACK round trips).
+    _read_options: Mapping[str, Any] = {}
+
     def nearest(
         self,
         lat: float,
@@ -462,8 +465,11 @@ class Store(abc.ABC):
         :returns: venues with their great-circle distance in metres; ties are
             broken by venue id so both backends give the same order.
         """
+        with self.engine.connect().execution_options(**self._read_options) as c:
+            with closing(c.connection.dbapi_connection.cursor()) as cursor:  # type: ignore[union-attr]  # live
+                found = self._nearest_rows(cursor, lat, lon, limit, radius_km, filter, ())
+            return self._load(c, [(d, row[0]) for d, row in found])
 
-    @abc.abstractmethod
     def nearest_cards(
         self,
         lat: float,
@@ -473,8 +479,26 @@ class Store(abc.ABC):
         radius_km: float | None = None,
         filter: VenueFilter | None = None,
     ) -> list[NearbyCard]:
-        """``nearest`` as the cards a list of results shows (``_cards``), read by the same query:
-        the same venues in the same order, each with its distance in metres."""
+        """``nearest`` as the cards a list of results shows (``_cards``), read by the same query on the
+        kept read connections: the same venues in the same order, each with its distance in metres."""
+        found = self._reads.run(
+            lambda cursor: self._nearest_rows(cursor, lat, lon, limit, radius_km, filter, CARD_COLUMNS)
+        )
+        return [card_of(row, d) for d, row in found]
+
+    @abc.abstractmethod
+    def _nearest_rows(
+        self,
+        cursor: Any,
+        lat: float,
+        lon: float,
+        limit: int,
+        radius_km: float | None,
+        filter: VenueFilter | None,
+        columns: tuple[sa.ColumnElement[Any], ...],
+    ) -> list[tuple[float, tuple[Any, ...]]]:
+        """(distance, row) of the nearest venues on a DBAPI cursor; a row starts (pk, id, latitude,
+        longitude, *columns)."""
 
     def _active(self) -> sa.ColumnElement[bool]:
         return venue_t.c.status == "active"

@@ -9,7 +9,7 @@ distances are then computed on the sphere, as the SQLite backend does.
 
 from __future__ import annotations
 
-from contextlib import closing
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,8 +17,7 @@ from geoalchemy2 import Geography
 from geoalchemy2 import functions as gf
 
 from ._base import Store
-from ._cards import CARD_COLUMNS, NearbyCard, card_of
-from ._models import Nearby, VenueFilter
+from ._models import VenueFilter
 from ._prepared import PreparedRead, value_key
 from .tables import venue_t
 
@@ -31,35 +30,7 @@ geog = sa.column("geog", POINT)
 class PostgisStore(Store):
     dialect = "postgresql"
 
-    def nearest(
-        self,
-        lat: float,
-        lon: float,
-        *,
-        limit: int = 10,
-        radius_km: float | None = None,
-        filter: VenueFilter | None = None,
-    ) -> list[Nearby]:
-        # Two reads, no transaction: no BEGIN and no ROLLBACK round trips.
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            with closing(c.connection.dbapi_connection.cursor()) as cursor:  # type: ignore[union-attr]  # live
-                found = self._nearest_rows(cursor, lat, lon, limit, radius_km, filter, ())
-            return self._load(c, [(d, row[0]) for d, row in found])
-
-    def nearest_cards(
-        self,
-        lat: float,
-        lon: float,
-        *,
-        limit: int = 10,
-        radius_km: float | None = None,
-        filter: VenueFilter | None = None,
-    ) -> list[NearbyCard]:
-        """``nearest`` as cards (``_cards``): one statement, the KNN subquery reads the card's columns."""
-        found = self._reads.run(
-            lambda cursor: self._nearest_rows(cursor, lat, lon, limit, radius_km, filter, CARD_COLUMNS)
-        )
-        return [card_of(row, d) for d, row in found]
+    _read_options: Mapping[str, Any] = {"isolation_level": "AUTOCOMMIT"}
 
     def _nearest_rows(
         self,

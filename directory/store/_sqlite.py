@@ -9,15 +9,13 @@ box contains (``reference/performance.md`` §2).
 
 from __future__ import annotations
 
-from contextlib import closing
 from math import cos, radians
 from typing import Any
 
 import sqlalchemy as sa
 
 from ._base import EARTH_RADIUS_M, Store, haversine_m
-from ._cards import CARD_COLUMNS, NearbyCard, card_of
-from ._models import Nearby, VenueFilter
+from ._models import VenueFilter
 from ._prepared import PreparedRead, value_key
 from .tables import venue_t
 
@@ -45,35 +43,6 @@ class SqliteStore(Store):
         # index (a walk over every venue, ~200 ms at 100k without ANALYZE):
         # the R*Tree must come first. See bench/README.md.
         return sa.literal_column("+venue.status") == "active"
-
-    def nearest(
-        self,
-        lat: float,
-        lon: float,
-        *,
-        limit: int = 10,
-        radius_km: float | None = None,
-        filter: VenueFilter | None = None,
-    ) -> list[Nearby]:
-        with self.engine.connect() as c:
-            with closing(c.connection.dbapi_connection.cursor()) as cursor:  # type: ignore[union-attr]  # live
-                found = self._nearest_rows(cursor, lat, lon, limit, radius_km, filter, ())
-            return self._load(c, [(d, row[0]) for d, row in found])
-
-    def nearest_cards(
-        self,
-        lat: float,
-        lon: float,
-        *,
-        limit: int = 10,
-        radius_km: float | None = None,
-        filter: VenueFilter | None = None,
-    ) -> list[NearbyCard]:
-        """``nearest`` as cards (``_cards``): the box query reads the card's columns itself."""
-        found = self._reads.run(
-            lambda cursor: self._nearest_rows(cursor, lat, lon, limit, radius_km, filter, CARD_COLUMNS)
-        )
-        return [card_of(row, d) for d, row in found]
 
     def _nearest_rows(
         self,
