@@ -40,7 +40,7 @@ from .base import (
     SearchQuery,
     SearchResult,
 )
-from .embedded import Fts5Index
+from .embedded import POOL_SIZE, Fts5Index
 from .meili import MeiliIndex
 from .needs import NEEDS, Need, need, understand
 
@@ -55,6 +55,7 @@ __all__ = [
     "MAP_CAP",
     "MAX_PER_PAGE",
     "MeiliIndex",
+    "POOL_SIZE",
     "SearchIndex",
     "SearchQuery",
     "SearchResult",

@@ -10,12 +10,15 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import anyio
 import pytest
+from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.requests import Request
 
+from directory.search import POOL_SIZE
 from directory.store import open_store
-from directory.web.app import app_from_environment
+from directory.web.app import REQUEST_THREADS, app_from_environment
 from directory.web.display import open_label
 from directory.web.rendering import absolute_url
 
@@ -89,3 +92,26 @@ def test_a_worker_freezes_what_it_built_to_start(tmp_path: Path, monkeypatch: py
         gc.unfreeze()
         app.state.store.close()
         app.state.index.close()
+
+
+def test_a_worker_runs_its_requests_on_as_many_threads_as_the_index_has_connections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """More threads than the index's connections only wait for one and contend for the GIL (bench/load.py)."""
+    url = f"sqlite:///{tmp_path / 'directory.db'}"
+    open_store(url, upgrade=True).close()
+    monkeypatch.setenv("DIRECTORY_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", url)
+    app = app_from_environment()
+    gc.unfreeze()
+
+    async def starting() -> int:  # the app's lifespan, as uvicorn runs it before the first request
+        async with app.router.lifespan_context(app):
+            return to_thread.current_default_thread_limiter().total_tokens
+
+    try:
+        tokens = anyio.run(starting)
+    finally:
+        app.state.store.close()
+        app.state.index.close()
+    assert tokens == REQUEST_THREADS == POOL_SIZE < 40  # anyio's default
