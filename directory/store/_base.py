@@ -109,10 +109,15 @@ class Store(abc.ABC):
         """One transaction: what is written inside appears all at once or not at all."""
         from ._writer import Writer
 
-        with self.engine.begin() as connection:
+        with self.engine.begin() as connection, self._writing(connection):
             writer = Writer(connection)
             yield writer
             writer.flush_changes()
+
+    @contextmanager
+    def _writing(self, connection: sa.Connection) -> Iterator[None]:
+        """What a backend sets on a connection for the length of a write transaction."""
+        yield
 
     def start_run(self, source: SourceInfo, at: datetime | None = None, *, kind: str = "import") -> int:
         """Record the source (created or updated) and open a run for it."""

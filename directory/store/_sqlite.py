@@ -9,6 +9,8 @@ box contains (``reference/performance.md`` §2).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from math import cos, radians
 from typing import Any
 
@@ -35,8 +37,25 @@ rtree_t = sa.table(
 )
 
 
+#: SQLite's page cache for a write transaction, in KiB.
+_WRITE_CACHE_KIB = 64 * 1024
+
+
 class SqliteStore(Store):
     dialect = "sqlite"
+
+    @contextmanager
+    def _writing(self, connection: sa.Connection) -> Iterator[None]:
+        """A larger page cache while the transaction lasts: a harvest writes the whole run in one
+        transaction, and the pages it changed (in the WAL, not yet in the database) are then read
+        back from memory instead of looked up in a growing WAL (SQLite's default cache is 2 MB).
+        Put back as it was after (the connection returns to the pool, for readers); not after a failed
+        write, whose error must not be hidden by another statement: the connection then keeps the
+        larger cache, which only costs the memory it fills."""
+        before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        connection.exec_driver_sql(f"PRAGMA cache_size = -{_WRITE_CACHE_KIB}")
+        yield
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
 
     def _active(self) -> sa.ColumnElement[bool]:
         # Unary plus keeps SQLite from driving the box query from the status
