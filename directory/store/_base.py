@@ -29,7 +29,7 @@ from ._models import (
     utcnow,
 )
 from ._offers import OfferBook
-from ._prepared import StatementCache
+from ._prepared import PreparedRead, StatementCache
 from ._read_connections import ReadConnections
 from ._record_names import read_record_names
 from ._review_pairs import read_match_decisions, read_review_item, read_review_items
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from ._quarantine import QuarantineItem
     from ._writer import Writer
 
-__all__ = ["EARTH_RADIUS_M", "ROW_COLUMNS", "Store", "haversine_m"]
+__all__ = ["EARTH_RADIUS_M", "ROW_COLUMNS", "Store", "closest_first", "haversine_m"]
 
 
 #: What ``iter_venue_rows`` reads unless told otherwise: a venue's fields, its
@@ -211,16 +211,6 @@ class Store(abc.ABC):
         decoder.trim()
         decode = decoder.values
         return {row[0]: decode(row) for row in rows if row[-1] == "active"}  # (id, …, status)
-
-    def geo_methods(self, ids: Sequence[str]) -> dict[str, str | None]:
-        """How each of these active venues' points was obtained (``geo_method``), by id (missing ids left out)."""
-        if not ids:
-            return {}
-        with self.engine.connect() as c:
-            rows = c.execute(
-                sa.select(venue_t.c.id, venue_t.c.geo_method, venue_t.c.status).where(venue_t.c.id.in_(list(ids)))
-            )
-            return {venue_id: method for venue_id, method, status in rows if status == "active"}  # as _BY_IDS
 
     def iter_venues(self, filter: VenueFilter | None = None, *, batch: int = 1000) -> Iterator[StoredVenue]:
         """Every active venue matching ``filter``, in a stable order, a batch at a time.
@@ -491,6 +481,25 @@ class Store(abc.ABC):
         )
         return [card_of(row, d) for d, row in found]
 
+    def nearest_sql(
+        self,
+        lat: float,
+        lon: float,
+        *,
+        limit: int = 10,
+        radius_km: float | None = None,
+        filter: VenueFilter | None = None,
+    ) -> tuple[str, list[Any] | dict[str, Any]]:
+        """The first statement ``nearest`` runs and its parameters (for EXPLAIN: bench/nearest.py)."""
+        read, values = self._first_read(lat, lon, limit, radius_km, filter)
+        return read.sql, read.parameters(values)
+
+    @abc.abstractmethod
+    def _first_read(
+        self, lat: float, lon: float, limit: int, radius_km: float | None, filter: VenueFilter | None
+    ) -> tuple[PreparedRead, dict[str, Any]]:
+        """The first statement ``_nearest_rows`` runs (without extra columns), and its values."""
+
     @abc.abstractmethod
     def _nearest_rows(
         self,
@@ -540,6 +549,13 @@ class Store(abc.ABC):
         rows = c.execute(sa.select(venue_t).where(venue_t.c.pk.in_([pk for _, pk in scored]))).mappings()
         by_pk = {r["pk"]: r for r in rows}
         return [Nearby(values_to_venue(by_pk[pk]["id"], by_pk[pk]), d) for d, pk in scored]
+
+
+def closest_first(distances: Sequence[float], rows: Sequence[tuple[Any, ...]]) -> list[tuple[float, tuple[Any, ...]]]:
+    """(distance, row) pairs nearest first, ties broken by the row's venue id (``row[1]``), so that
+    both backends give the same order."""
+    order = sorted((d, row[1], i) for i, (d, row) in enumerate(zip(distances, rows)))
+    return [(d, rows[i]) for d, _id, i in order]
 
 
 def _postcode_prefix(departement: str) -> str:

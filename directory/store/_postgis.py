@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from geoalchemy2 import Geography
 from geoalchemy2 import functions as gf
 
-from ._base import Store
+from ._base import Store, closest_first
 from ._models import VenueFilter
 from ._prepared import PreparedRead, value_key
 from .tables import venue_t
@@ -46,21 +46,12 @@ class PostgisStore(Store):
         knn, values = self._knn(lat, lon, limit, radius_km, filter, columns)
         rows = knn.rows(cursor, values)
         # The index orders by sphere distance too; re-sort to break ties by id.
-        scored = sorted((float(r[-1]), r[1], i) for i, r in enumerate(rows))
-        return [(d, rows[i]) for d, _id, i in scored[:limit]]
+        return closest_first([float(r[-1]) for r in rows], rows)[:limit]
 
-    def nearest_sql(
-        self,
-        lat: float,
-        lon: float,
-        *,
-        limit: int = 10,
-        radius_km: float | None = None,
-        filter: VenueFilter | None = None,
-    ) -> tuple[str, list[Any] | dict[str, Any]]:
-        """The statement ``nearest`` runs and its parameters (for EXPLAIN: bench/nearest.py)."""
-        knn, values = self._knn(lat, lon, limit, radius_km, filter, ())
-        return knn.sql, knn.parameters(values)
+    def _first_read(
+        self, lat: float, lon: float, limit: int, radius_km: float | None, filter: VenueFilter | None
+    ) -> tuple[PreparedRead, dict[str, Any]]:
+        return self._knn(lat, lon, limit, radius_km, filter, ())
 
     def _knn(
         self,

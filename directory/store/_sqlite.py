@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ._base import EARTH_RADIUS_M, Store, haversine_m
+from ._base import EARTH_RADIUS_M, Store, closest_first, haversine_m
 from ._models import VenueFilter
 from ._prepared import PreparedRead, value_key
 from .tables import venue_t
@@ -75,7 +75,7 @@ class SqliteStore(Store):
     ) -> list[tuple[float, tuple[Any, ...]]]:
         """(distance, row) of the nearest venues; a row is (pk, id, latitude, longitude, *columns)."""
         radius_m = radius_km * 1000 if radius_km is not None else None
-        half = _FIRST_HALF_SIDE_M if radius_m is None else min(_FIRST_HALF_SIDE_M, radius_m)
+        half = _first_half(radius_km)
         while True:
             scored = self._scan_box(cursor, lat, lon, half, filter, columns)
             if radius_m is not None:
@@ -97,20 +97,11 @@ class SqliteStore(Store):
             factor = min(4.0, max(2.0, (wanted / found) ** 0.5 * 1.2))
         return min(half * factor, _WORLD_HALF_SIDE_M)
 
-    def nearest_sql(
-        self,
-        lat: float,
-        lon: float,
-        *,
-        limit: int = 10,
-        radius_km: float | None = None,
-        filter: VenueFilter | None = None,
-    ) -> tuple[str, list[Any] | dict[str, Any]]:
-        """The first statement ``nearest`` runs and its parameters (for EXPLAIN: bench/nearest.py);
-        its box does not depend on ``limit``."""
-        half = _FIRST_HALF_SIDE_M if radius_km is None else min(_FIRST_HALF_SIDE_M, radius_km * 1000)
-        box, values = self._box(lat, lon, half, filter, ())
-        return box.sql, box.parameters(values)
+    def _first_read(
+        self, lat: float, lon: float, limit: int, radius_km: float | None, filter: VenueFilter | None
+    ) -> tuple[PreparedRead, dict[str, Any]]:
+        """The first box (it does not depend on ``limit``)."""
+        return self._box(lat, lon, _first_half(radius_km), filter, ())
 
     def _scan_box(
         self,
@@ -123,8 +114,7 @@ class SqliteStore(Store):
     ) -> list[tuple[float, tuple[Any, ...]]]:
         box, values = self._box(lat, lon, half, filter, columns)
         rows = box.rows(cursor, values)
-        scored = sorted((haversine_m(lat, lon, r[2], r[3]), r[1], i) for i, r in enumerate(rows))
-        return [(d, rows[i]) for d, _id, i in scored]
+        return closest_first([haversine_m(lat, lon, r[2], r[3]) for r in rows], rows)
 
     def _box(
         self,
@@ -173,6 +163,11 @@ class SqliteStore(Store):
                 *self._filter_clauses(filter),
             )
         )
+
+
+def _first_half(radius_km: float | None) -> float:
+    """Half side of the first box: small, and never wider than the radius."""
+    return _FIRST_HALF_SIDE_M if radius_km is None else min(_FIRST_HALF_SIDE_M, radius_km * 1000)
 
 
 def _bound(name: str) -> sa.BindParameter[float]:

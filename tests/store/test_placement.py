@@ -32,7 +32,7 @@ def test_a_producer_point_beats_a_more_trusted_commune_centre(store):
     assert stored.venue.point == DOOR and stored.geo_method == "producteur"
     assert stored.provenance["latitude"].source_id == "reseau"
     assert stored.venue.nom == "Lieu c1"  # everything else: trust first, as before
-    assert store.geo_methods([venue_id]) == {venue_id: "producteur"}
+    assert {i: v["geo_method"] for i, v in store.venue_values([venue_id]).items()} == {venue_id: "producteur"}
 
 
 def test_a_house_number_beats_a_more_trusted_street(store):
@@ -72,7 +72,7 @@ def test_a_venue_only_placed_at_its_commune_says_so(store):
     )[0].venue_id
     assert store.get_venue(venue_id).geo_method == "commune"
     assert [s.geo_method for s in store.iter_venues()] == ["commune"]
-    assert store.geo_methods([venue_id, "inconnu"]) == {venue_id: "commune"}
+    assert {i: v["geo_method"] for i, v in store.venue_values([venue_id, "inconnu"]).items()} == {venue_id: "commune"}
 
 
 def contribution(source: str, trust: int, point: tuple[float, float], method: str | None) -> Contribution:
