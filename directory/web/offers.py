@@ -253,7 +253,7 @@ def answering(
     words = search.besoin if search is not None and index is not None else None
     if search is None or not places or not (search.filters or search.ouvert or words):
         return places
-    venues = {i: v for i, (v, _method, _values) in store.venues_placed(sorted({p.venue_id for p in places})).items()}
+    venues = store.venues(sorted({p.venue_id for p in places}))
     if words and index is not None:
         found = _found_by_words(index, words, venues)
         venues = {i: v for i, v in venues.items() if i in found}
