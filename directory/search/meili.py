@@ -59,7 +59,11 @@ _TERRITORY = ("departement", "code_insee", "code_postal")
 
 
 class MeiliTaskFailed(RuntimeError):
-    """A Meilisearch task ended in failure (the server's error is in the message)."""
+    """A Meilisearch task ended in failure: ``error`` is the server's (``message``, ``code``…)."""
+
+    def __init__(self, status: str, error: dict[str, Any] | None) -> None:
+        super().__init__(f"tâche Meilisearch {status} : {json.dumps(error, ensure_ascii=False)}")
+        self.status, self.error = status, error or {}
 
 
 def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -167,6 +171,7 @@ def _unavailable(err: Exception, where: str) -> SearchUnavailable | None:
     """What ``err``, raised by the Meilisearch client talking to ``where``, means for the person
     running the instance, in French; None when it is not the server's or the settings' fault."""
     from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationError, MeilisearchTimeoutError
+    from pydantic import ValidationError
     from requests.exceptions import JSONDecodeError, RequestException
 
     if isinstance(err, MeilisearchCommunicationError | MeilisearchTimeoutError):
@@ -181,7 +186,12 @@ def _unavailable(err: Exception, where: str) -> SearchUnavailable | None:
                 "(la clé maîtresse du serveur, ou une clé d'administration)."
             )
         return SearchUnavailable(detail=f"Meilisearch ({where}) répond par une erreur : {err.message}")
-    if isinstance(err, JSONDecodeError | RequestException):  # an answer that is not Meilisearch's JSON, a bad address
+    if isinstance(err, MeiliTaskFailed):  # the server took the request, then could not carry it out (disk full…)
+        said = str(err.error.get("message") or err.status).rstrip(". ")
+        code = f" ({err.error['code']})" if err.error.get("code") else ""
+        return SearchUnavailable(detail=f"Meilisearch ({where}) n'a pas pu mettre l'index à jour : {said}{code}.")
+    # an answer that is not Meilisearch's JSON (or JSON the client cannot read as a task), a bad address
+    if isinstance(err, JSONDecodeError | RequestException | ValidationError):
         return SearchUnavailable(
             detail=f"Adresse Meilisearch invalide ou réponse illisible : « {where} » "
             "(est-ce bien l'adresse d'un serveur Meilisearch ?)."
@@ -245,7 +255,7 @@ class MeiliIndex(SearchIndex):
     @staticmethod
     def _check(status: str, error: dict[str, Any] | None, allow: tuple[str, ...] = ()) -> None:
         if status != "succeeded" and (error or {}).get("code") not in allow:
-            raise MeiliTaskFailed(f"tâche Meilisearch {status} : {json.dumps(error, ensure_ascii=False)}")
+            raise MeiliTaskFailed(status, error)
 
     @_in_french
     def _server_version(self) -> tuple[int, ...]:

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """``directory serve`` and ``reindex`` in front of a search server that misbehaves: a real HTTP
 server on loopback that refuses the key, answers garbage or an error, hangs up, or takes the
-key for ``/version`` and refuses it for the indexes. Each is one French sentence and exit code 1,
+key for ``/version`` and refuses it for the indexes, takes every request and fails the tasks (a full
+disk), or answers tasks the client cannot read. Each is one French sentence and exit code 1,
 never a traceback. (The closed port: tests/cli/test_serving.py.)"""
 
 from __future__ import annotations
@@ -21,6 +22,19 @@ from directory.store import open_store
 
 _REFUSED = {"message": "The provided API key is invalid.", "code": "invalid_api_key", "type": "auth"}
 _VERSION = {"pkgVersion": "1.12.0", "commitSha": "0", "commitDate": "2025-01-01"}
+_ENQUEUED = {
+    "taskUid": 7,
+    "indexUid": "venues",
+    "status": "enqueued",
+    "type": "indexCreation",
+    "enqueuedAt": "2026-12-06T10:00:00.000000Z",
+}
+_FULL_DISK = {
+    **{k: v for k, v in _ENQUEUED.items() if k != "taskUid"},
+    "uid": 7,
+    "status": "failed",
+    "error": {"message": "No space left on device.", "code": "no_space_left_on_device", "type": "system"},
+}
 
 
 class _Faulty(BaseHTTPRequestHandler):
@@ -41,6 +55,14 @@ class _Faulty(BaseHTTPRequestHandler):
             "error": (500, "panne interne"),
             # a key good for /version only: refused when the index is first written
             "version-only": (200, json.dumps(_VERSION)) if rest == "version" else (403, json.dumps(_REFUSED)),
+            # every request taken (202), every task failed when the client asks how it ended
+            "full-disk": (200, json.dumps(_VERSION))
+            if rest == "version"
+            else (200, json.dumps(_FULL_DISK))
+            if rest.startswith("tasks/")
+            else (202, json.dumps(_ENQUEUED)),
+            # JSON, but not a task the client can read
+            "odd-task": (200, json.dumps(_VERSION)) if rest == "version" else (202, json.dumps({"taskUid": "sept"})),
         }[mode]
         data = body.encode()
         self.send_response(status)
@@ -71,6 +93,8 @@ EXPECTED = {
     "error": "répond par une erreur : panne interne",
     "hangup": "Meilisearch ne répond pas à",
     "version-only": "refuse la clé : vérifiez DIRECTORY_MEILI_KEY",
+    "odd-task": "Adresse Meilisearch invalide ou réponse illisible",
+    "full-disk": "n'a pas pu mettre l'index à jour : No space left on device (no_space_left_on_device).",
 }
 
 
@@ -92,3 +116,4 @@ def test_a_search_server_that_misbehaves_is_one_french_sentence(
     assert "Moteur de recherche indisponible : " in result.output
     assert EXPECTED[mode] in result.output
     assert "Traceback" not in result.output and "MeilisearchApiError" not in result.output
+    assert "MeiliTaskFailed" not in result.output

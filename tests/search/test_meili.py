@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from directory.errors import SearchUnavailable
 from directory.schema import PriseEnCharge
 from directory.search import MeiliIndex, SearchQuery
 from directory.search.base import DOCUMENT_FORMAT
@@ -195,8 +196,11 @@ def test_a_failed_batch_is_an_error(fake):
     index, client = fake
     index.upsert([doc("l1", "Lieu")])
     client.fail = "documentAdditionOrUpdate"
-    with pytest.raises(MeiliTaskFailed, match="invalid_document_geo_field"):
+    with pytest.raises(
+        SearchUnavailable, match=r"n'a pas pu mettre l'index à jour : .*invalid_document_geo_field"
+    ) as err:
         index.upsert([doc("l2", "Lieu")])
+    assert isinstance(err.value.__cause__, MeiliTaskFailed)
 
 
 def test_replace_all_swaps_a_twin_index(fake):
