@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/harvest.py [--records 100000] [--duplicates 0.10] [--seed 1]
                                       [--no-scales] [--no-profile] [--profile-rewritten] [--keep DIR]
+                                      [--store sqlite|postgresql|URL]
 
 Writes ``--records`` synthetic national-standard records (32 columns, real
 communes, postcodes and INSEE codes from the gazetteer's data, points near
@@ -11,8 +12,11 @@ address, a variant of the name, a point 5–30 m away, another id) with the
 product's own writer (``CsvWriter``), then measures:
 
 1. bare parsing of the file: ``csv.DictReader`` and ``csv.reader``, records/s;
-2. a full harvest (``harvest_source``) into an empty SQLite store, in a fresh
-   subprocess: wall time, records/s, ratio to bare parsing, the report's
+2. a full harvest (``harvest_source``) into an empty store, in a fresh
+   subprocess (``--store``: SQLite, the default; ``postgresql``, a database of
+   its own created on 127.0.0.1:5432 as user postgres, migrated by
+   ``open_store(…, upgrade=True)`` and dropped after; or the URL of another
+   PostgreSQL server to create it on): wall time, records/s, ratio to bare parsing, the report's
    counts, peak RSS (``VmHWM``) above the process's RSS before the run — also
    at N/4 and N/2, to see whether memory grows with the file;
 3. re-harvests of the same store: the unchanged file (the fetcher's content
@@ -52,7 +56,8 @@ import tempfile
 import time
 import unicodedata
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -63,6 +68,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import phonenumbers  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
 from _small import parse_args  # noqa: E402
 from _synthetic import _KINDS, _PLACES, _SERVICES, _STREETS  # noqa: E402
 from stdnum import luhn  # noqa: E402
@@ -81,6 +87,8 @@ from directory.schema import (  # noqa: E402
 NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 COMMUNES_CSV = HERE.parent / "directory" / "places" / "data" / "communes.csv.gz"
 DEFAULT_MAX_BYTES = 20_000_000  # a source's default max_size
+#: ``--store postgresql``: the server a throw-away database is created on (and dropped from).
+POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SOURCE_TOML = """\
 id = "bench"
 name = "Synthetic national-standard file"
@@ -491,10 +499,16 @@ def subset(
     return venues, [(v.id, originals[index].id) for index, v in chosen]
 
 
-def planted_merged(store_db: Path, pairs: Sequence[tuple[str, str]]) -> int:
+def planted_merged(store_url: str, pairs: Sequence[tuple[str, str]]) -> int:
     """How many (duplicate, original) pairs ended up feeding the same venue."""
-    with sqlite3.connect(store_db) as c:
-        venue_of = dict(c.execute("SELECT record_id, venue_pk FROM source_link WHERE source_id = 'bench'"))
+    engine = sa.create_engine(store_url)
+    try:
+        with engine.connect() as c:
+            venue_of = dict(
+                c.exec_driver_sql("SELECT record_id, venue_pk FROM source_link WHERE source_id = 'bench'").all()
+            )
+    finally:
+        engine.dispose()
     return sum(1 for dup, orig in pairs if dup in venue_of and venue_of.get(dup) == venue_of.get(orig))
 
 
@@ -575,7 +589,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
         SOURCE_TOML.format(path=data, max_size=max(DEFAULT_MAX_BYTES, 2 * data.stat().st_size)), encoding="utf-8"
     )
     config = load_source(toml)
-    store = open_store(f"sqlite:///{work / 'store.db'}", upgrade=True)
+    store = open_store(spec["store"], upgrade=True)
     out: dict[str, Any] = {"setup_s": setup_s, "phases": {}}
     with Fetcher() as fetcher:
 
@@ -623,9 +637,55 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
             if spec.get("profile_rewritten"):  # the original bytes again: another hash, the same records
                 shutil.copyfile(spec["csv"], data)
                 run("rewritten-profiled", NOW + timedelta(days=3), spec["profile_rewritten"])
-    store.close()
-    out["db_bytes"] = (work / "store.db").stat().st_size
+    if store.dialect == "sqlite":
+        store.close()
+        out["db_bytes"] = (work / "store.db").stat().st_size
+    else:
+        with store.engine.connect() as c:
+            out["db_bytes"] = c.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one()
+        store.close()
     return out
+
+
+@contextmanager
+def store_url(store: str, folder: Path) -> Iterator[str]:
+    """The URL of an empty store for one run: a SQLite file in ``folder``, or a PostgreSQL database
+    of its own on the ``store`` server (``postgresql``: the local one), dropped after."""
+    if store == "sqlite":
+        yield f"sqlite:///{folder / 'store.db'}"
+        return
+    server = sa.make_url(POSTGRES_SERVER if store == "postgresql" else store)
+    if server.drivername == "postgresql":
+        server = server.set(drivername="postgresql+psycopg")
+    name = f"bench_harvest_{os.getpid()}_{folder.name.replace('-', '_').lower()}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            c.exec_driver_sql(f"CREATE DATABASE {name}")
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as c:
+                c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        admin.dispose()
+
+
+def _server_version(store: str) -> str:
+    """What ``--store`` runs on, for the report's header."""
+    if store == "sqlite":
+        return f"SQLite {sqlite3.sqlite_version}"
+    server = sa.make_url(POSTGRES_SERVER if store == "postgresql" else store)
+    engine = sa.create_engine(server.set(drivername="postgresql+psycopg"))
+    try:
+        with engine.connect() as c:
+            version = c.exec_driver_sql("SHOW server_version").scalar_one().split()[0]
+            postgis = c.exec_driver_sql(
+                "SELECT default_version FROM pg_available_extensions WHERE name = 'postgis'"
+            ).scalar()
+    finally:
+        engine.dispose()
+    return f"PostgreSQL {version} + PostGIS {postgis}"
 
 
 def _children_cpu() -> float:
@@ -731,6 +791,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--processes", type=int, help="processes validating records (default: one per core, as `directory harvest`)"
     )
     parser.add_argument("--keep", help="write the files and stores in this folder and keep them")
+    parser.add_argument(
+        "--store",
+        default="sqlite",
+        help="sqlite (default), postgresql (a database of its own on 127.0.0.1:5432, user postgres), "
+        "or the URL of a PostgreSQL server to create that database on",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parse_args(parser, argv, records=2_000, no_scales=True, no_profile=True)
     if args.child:
@@ -745,10 +811,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"bench/harvest.py --records {n} --duplicates {args.duplicates:g} --seed {args.seed} --processes {processes}"
         f"{' --no-scales' if args.no_scales else ''}{' --no-profile' if args.no_profile else ''}"
         f"{' --profile-rewritten' if args.profile_rewritten else ''}"
+        f"{f' --store {args.store}' if args.store != 'sqlite' else ''}"
     )
     revision = _revision()
     print(
-        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, {_server_version(args.store)}, {os.cpu_count()} CPUs, "
         f"{time.strftime('%Y-%m-%d %H:%M')}, {revision}"
     )
     started = time.perf_counter()
@@ -798,23 +865,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         for label in order:
             folder = work / f"run-{label.replace('/', '_')}"
             folder.mkdir(exist_ok=True)
-            spec: dict[str, Any] = {"csv": str(files[label]), "dir": str(folder), "processes": processes}
-            if label == "N":
-                spec.update(reharvest=True, rewritten=str(rewritten))
-                if args.profile_rewritten:
-                    spec["profile_rewritten"] = str(work / "rewritten.prof")
-            results[label] = run_child(spec)
-            if label == "N":
-                merged_pairs = planted_merged(folder / "store.db", planted)
+            with store_url(args.store, folder) as url:
+                spec: dict[str, Any] = {
+                    "csv": str(files[label]),
+                    "dir": str(folder),
+                    "store": url,
+                    "processes": processes,
+                }
+                if label == "N":
+                    spec.update(reharvest=True, rewritten=str(rewritten))
+                    if args.profile_rewritten:
+                        spec["profile_rewritten"] = str(work / "rewritten.prof")
+                results[label] = run_child(spec)
+                if label == "N":
+                    merged_pairs = planted_merged(url, planted)
             full = results[label]["phases"]["full"]
             print(f"harvest {label} = {sizes[label]:,}: {full['seconds']:.1f} s ({full['status']})", flush=True)
         if "N/10" in sizes:
             folder = work / "run-N_10"
             folder.mkdir(exist_ok=True)
             prof = work / "full.prof"
-            results["N/10"] = run_child(
-                {"csv": str(files["N/10"]), "dir": str(folder), "profile": str(prof), "processes": processes}
-            )
+            with store_url(args.store, folder) as url:
+                results["N/10"] = run_child(
+                    {
+                        "csv": str(files["N/10"]),
+                        "dir": str(folder),
+                        "store": url,
+                        "profile": str(prof),
+                        "processes": processes,
+                    }
+                )
             print(
                 f"profiled harvest N/10 = {sizes['N/10']:,}: {results['N/10']['phases']['full']['seconds']:.1f} s",
                 flush=True,
@@ -873,7 +953,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print("gazetteer); peak: VmHWM during the run (reset before it); +MB: peak - RSS0.")
         print(
-            f"SQLite store after the full harvest of N: {results['N']['db_bytes'] / 1e6:.0f} MB; "
+            f"{'SQLite store' if args.store == 'sqlite' else 'PostgreSQL database'} after the full harvest "
+            f"of N: {results['N']['db_bytes'] / 1e6:.0f} MB; "
             f"gazetteer + imports in the child: {results['N']['setup_s']:.1f} s (not in wall s)"
         )
         print(

@@ -17,6 +17,8 @@ from ..conftest import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCHES = sorted(p.name for p in (ROOT / "bench").glob("*.py") if not p.name.startswith("_"))
+#: Benchmarks that measure one backend at a time, chosen by an option: their small mode on PostGIS too.
+POSTGIS_VARIANTS = ["harvest.py --store postgresql"]
 
 #: What each benchmark's small run must print (lines of its report); a new benchmark runs too, its
 #: output only required to be there.
@@ -36,7 +38,7 @@ PRINTS = {
     "search.py": ["text-first", "area-first", "planner"],
     "search_api.py": ["embedded api", "bare engine", "requests/s"],
 }
-NEEDS_POSTGIS = {"nearest.py"}
+NEEDS_POSTGIS = {"nearest.py", *POSTGIS_VARIANTS}
 NEEDS_CHROMIUM = {"pages.py"}
 
 
@@ -46,7 +48,7 @@ def test_every_benchmark_is_run_here():
 
 @pytest.mark.parametrize(
     "bench",
-    [pytest.param(b, marks=pytest.mark.browser) if b in NEEDS_CHROMIUM else b for b in BENCHES],
+    [pytest.param(b, marks=pytest.mark.browser) if b in NEEDS_CHROMIUM else b for b in BENCHES] + POSTGIS_VARIANTS,
 )
 def test_small_mode_runs_and_prints_its_figures(bench):
     if bench in NEEDS_POSTGIS:
@@ -55,12 +57,18 @@ def test_small_mode_runs_and_prints_its_figures(bench):
         except OSError:
             unavailable(f"PostgreSQL absent de 127.0.0.1:5432 : bench/{bench} --small non essayé sur PostGIS")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    script, *options = bench.split()
     done = subprocess.run(
-        [sys.executable, f"bench/{bench}", "--small"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, f"bench/{script}", "--small", *options],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip(), f"bench/{bench} --small printed nothing"
-    for line in PRINTS.get(bench, []):
+    for line in PRINTS.get(script, []):
         assert line in done.stdout, (line, done.stdout[-3000:])
 
 
