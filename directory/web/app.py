@@ -131,6 +131,7 @@ def create_app(settings: Settings, store: Store, places: Gazetteer, index: Searc
             Middleware(GZipMiddleware, minimum_size=500, compresslevel=6),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=_closing,
     )
     app.state.settings = settings
     app.state.store = store
@@ -156,7 +157,7 @@ def serving_app(settings: Settings, store: Store, places: Gazetteer) -> Starlett
     objects are still freed when nothing refers to them.
     """
     app = create_app(settings, store, places)
-    app.router.lifespan_context = _request_threads
+    app.router.lifespan_context = _serving
     gc.freeze()
     return app
 
@@ -168,9 +169,20 @@ REQUEST_THREADS = POOL_SIZE
 
 
 @asynccontextmanager
-async def _request_threads(app: Starlette) -> AsyncIterator[None]:
+async def _closing(app: Starlette) -> AsyncIterator[None]:
+    """What the app opened for itself is closed when it stops: the geocoder's HTTP client."""
+    try:
+        yield
+    finally:
+        app.state.locator.close()
+
+
+@asynccontextmanager
+async def _serving(app: Starlette) -> AsyncIterator[None]:
+    """A serving worker's lifespan: its request threads (``REQUEST_THREADS``), then ``_closing``."""
     to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
-    yield
+    async with _closing(app):
+        yield
 
 
 def app_from_environment() -> Starlette:

@@ -71,13 +71,20 @@ class Locator:
     def __init__(self, places: Gazetteer, geocoder_url: str = "", client: httpx.Client | None = None) -> None:
         self.places = places
         self.geocoder: Geocoder | None = None
+        self._opened: httpx.Client | None = None  # the client this locator opened, closed by ``close``
         if geocoder_url:
-            client = client or httpx.Client(timeout=TIMEOUT_S)
+            if client is None:  # a person waits for the answer: a shorter timeout than a harvest's
+                client = self._opened = httpx.Client(timeout=TIMEOUT_S)
             self.geocoder = BanGeocoder(geocoder_url, client=client, cache=None, places=places)
         # Addresses the BAN placed: a results page, its map data, its next page and
         # each filter ask again for the same text. Failures are not kept (they may pass).
         self._found: OrderedDict[str, Place] = OrderedDict()
         self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the geocoder's HTTP client, if this locator opened it (the app does when it stops)."""
+        if self._opened is not None:
+            self._opened.close()
 
     def locate(self, text: str) -> Place:
         """The place named by ``text``.

@@ -17,6 +17,7 @@ from directory.config import Settings
 from directory.errors import PlaceNotFound
 from directory.places import Gazetteer
 from directory.web import create_app
+from directory.web.app import serving_app
 from directory.web.locate import Locator
 
 from ..harvest.fake_ban import FakeBan
@@ -115,3 +116,28 @@ def test_one_client_speaks_to_the_ban() -> None:
         if "/search/" in path.read_text(encoding="utf-8")
     )
     assert speaking == ["harvest/geocode.py"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("serving", [False, True], ids=["create_app", "serving_app"])
+async def test_the_app_closes_the_geocoder_client_it_opened(
+    seeded: Seeded, places: Gazetteer, fresh_ban: FakeBan, tmp_path: Path, serving: bool
+) -> None:
+    """The locator's HTTP client lives as long as the app, and is closed when the app's lifespan ends
+    (as uvicorn runs it)."""
+    settings = Settings(data_dir=tmp_path, geocoder_url=fresh_ban.base_url)
+    app = (serving_app if serving else create_app)(settings, seeded.store, places)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            r = await client.get("/", params={"lieu": "39 rue d'Aubigny 69003 Lyon"})
+        assert r.status_code == 200 and "Autour de 39 Rue" in r.text
+        assert not app.state.locator._opened.is_closed
+    assert app.state.locator._opened.is_closed
+
+
+def test_a_client_given_to_the_locator_is_left_open(places: Gazetteer, fresh_ban: FakeBan) -> None:
+    given = httpx.Client()
+    Locator(places, fresh_ban.base_url, client=given).close()
+    assert not given.is_closed
+    given.close()
