@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 from directory.schema import Venue
 
+from ._merging import RECORDS
 from ._pending import UNPUBLISHED
 from .codec import values_to_venue
 from .tables import (
@@ -137,7 +138,9 @@ class ChangeFeed:
             while after < bound and not more:
                 rows = c.execute(
                     sa.select(change_t.c.seq, change_t.c.venue_pk, change_t.c.venue_id, change_t.c.at)
-                    .where(change_t.c.seq > after, change_t.c.seq <= bound)
+                    # A venue whose records changed and nothing it shows (``RECORDS``, for the search index's
+                    # names) has nothing new for the feed's readers.
+                    .where(change_t.c.seq > after, change_t.c.seq <= bound, change_t.c.action != RECORDS)
                     .order_by(change_t.c.seq)
                     .limit(_BATCH)
                 ).all()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from directory.harvest import file_source, import_file
 from directory.search import Fts5Index, SearchQuery, rebuild, sync
-from directory.store import Store, open_store
+from directory.store import ChangeFeed, Store, open_store
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -79,11 +79,15 @@ def test_a_record_joining_without_changing_what_the_venue_shows_is_found_by_its_
         (venue_id,) = [h.venue_id for h in index.query(SearchQuery(text="abondance")).hits]
         before = store.get_venue(venue_id).venue
         assert index.query(SearchQuery(text="zephyrine")).hits == []
+        feed = ChangeFeed(store)
+        published = feed.last_seq()
         second = _rows(tmp_path, "reseau", {"hinaura-0": "France Services Zéphyrine d'Abondance"})
         import_file(store, second, source=file_source(second).model_copy(update={"trust": 60}), places=places)
         assert store.count_venues() == 3
         assert store.get_venue(venue_id).venue == before  # nothing it shows changed
         assert [row["action"] for row in store.history(venue_id)] == ["create", "records"]
+        # The change feed's readers (partner sites, other instances) see nothing new: the venue is as it was.
+        assert feed.last_seq() > published and feed.page(published).items == []
         assert sync(index, store) == 1
         assert [h.venue_id for h in index.query(SearchQuery(text="zephyrine")).hits] == [venue_id]
         assert [h.venue_id for h in index.query(SearchQuery(text="abondance")).hits] == [venue_id]
