@@ -26,7 +26,9 @@ from typing import Any
 from directory.schema import BlockKeys, Precision, Venue, precision
 from directory.store import Writer
 
-from .matching import Score, block_keys, score
+from ._features import Features, features
+from ._features import block_keys as features_block_keys
+from .matching import Score, compare
 
 __all__ = ["SEVERAL", "MatchIndex", "Resolution", "StoredIndex", "resolve"]
 
@@ -37,6 +39,7 @@ MAX_BLOCK = 200
 @dataclass(slots=True)
 class _Entry:
     venue: Venue
+    features: Features  # what matching compares of it, read once
     record_keys: list[str]
     precision: Precision | None = None  # how precise its point is (``schema.placement``); None: exact
 
@@ -55,24 +58,26 @@ class MatchIndex:
         record_keys: Iterable[str],
         keys: BlockKeys | None = None,
         precision: Precision | None = None,
+        feats: Features | None = None,
     ) -> None:
-        """Index a venue in the blocks it is found in; ``keys``: its blocking keys when already computed
-        (they cost)."""
+        """Index a venue in the blocks it is found in; ``keys``: its blocking keys and ``feats`` its
+        features when already computed (they cost)."""
         entry = self.entries.get(venue_id)
         if entry is not None:
             entry.record_keys.extend(k for k in record_keys if k not in entry.record_keys)
             return
-        self.entries[venue_id] = _Entry(venue, list(record_keys), precision)
-        for key in (keys if keys is not None else block_keys(venue, precision)).held:
+        f = feats if feats is not None else features(venue)
+        self.entries[venue_id] = _Entry(venue, f, list(record_keys), precision)
+        for key in (keys if keys is not None else features_block_keys(f, precision)).held:
             self.blocks.setdefault(key, []).append(venue_id)
 
     def prepare(self, keys: Iterable[BlockKeys]) -> None:
         """Nothing to read: everything is in memory."""
 
-    def candidates(self, venue: Venue, keys: BlockKeys | None = None) -> list[str]:
-        """Venue ids found in a block ``venue`` looks in (a point's neighbour cells included)."""
+    def candidates(self, keys: BlockKeys) -> list[str]:
+        """Venue ids found in a block a venue of these keys looks in (a point's neighbour cells included)."""
         found: dict[str, None] = {}
-        for key in sorted((keys if keys is not None else block_keys(venue)).sought):
+        for key in sorted(keys.sought):
             block = self.blocks.get(key, ())
             if len(block) <= MAX_BLOCK:
                 found.update(dict.fromkeys(block))
@@ -98,7 +103,7 @@ class StoredIndex(MatchIndex):
         blocks = self.writer.match_blocks({k for ks in keys for k in ks.sought}, MAX_BLOCK)
         venues = self.writer.match_venues({pk for pks in blocks.values() for pk in pks})
         self.entries = {
-            venue_id: _Entry(venue, record_keys, precision(method))
+            venue_id: _Entry(venue, features(venue), record_keys, precision(method))
             for venue_id, venue, record_keys, method in venues.values()
         }
         self.blocks = {key: [venues[pk][0] for pk in pks if pk in venues] for key, pks in blocks.items()}
@@ -110,6 +115,7 @@ class StoredIndex(MatchIndex):
         record_keys: Iterable[str],
         keys: BlockKeys | None = None,
         precision: Precision | None = None,
+        feats: Features | None = None,
     ) -> None:
         """A record of the batch joined a stored venue: later records of the batch see its key.
         (Venues created by the batch are read from the store by the next one.)"""
@@ -158,18 +164,20 @@ def resolve(
     precisions = precisions or {}
     result = Resolution()
     pending = MatchIndex()  # new records of this batch, keyed by a provisional id
-    for record_id, venue in new:
-        result.keys[record_id] = block_keys(venue, precisions.get(record_id))
+    feats = {record_id: features(venue) for record_id, venue in new}
+    for record_id, _ in new:
+        result.keys[record_id] = features_block_keys(feats[record_id], precisions.get(record_id))
     index.prepare(result.keys.values())
     for record_id, venue in new:
         key = f"{source_id}:{record_id}"
         keys = result.keys[record_id]
         precision = precisions.get(record_id)
-        best = _best_match(index, key, venue, keys, decisions, result, precision) or _best_match(
-            pending, key, venue, keys, decisions, result, precision
+        f = feats[record_id]
+        best = _best_match(index, key, f, keys, decisions, result, precision) or _best_match(
+            pending, key, f, keys, decisions, result, precision
         )
         if best is None:
-            pending.add(f"run:{record_id}", venue, [key], keys, precision=precision)
+            pending.add(f"run:{record_id}", venue, [key], keys, precision=precision, feats=f)
         elif best.startswith("run:"):
             leader = best[4:]
             result.follows[record_id] = result.follows.get(leader, leader)
@@ -187,24 +195,24 @@ def resolve(
 def _best_match(
     index: MatchIndex,
     key: str,
-    venue: Venue,
+    f: Features,
     keys: BlockKeys,
     decisions: dict[tuple[str, str], str],
     result: Resolution,
     precision: Precision | None = None,
 ) -> str | None:
-    """The venue ``venue`` joins, or None. A record matching several venues joins none of them: each
+    """The venue the record of features ``f`` joins, or None. A record matching several venues joins none of them: each
     pair goes to a person (« correspond à plusieurs lieux »), who knows which one it is, or that
     they are one."""
     matches: list[tuple[float, str, Score]] = []
-    for venue_id in index.candidates(venue, keys):
+    for venue_id in index.candidates(keys):
         entry = index.entries[venue_id]
         said = {decisions.get((key, other) if key <= other else (other, key)) for other in entry.record_keys}
         if "distinct" in said:
             continue
         if "match" in said:
             return venue_id
-        s = score(venue, entry.venue, precision=(precision, entry.precision))
+        s = compare(f, entry.features, (precision, entry.precision))
         if s.decision == "match":
             matches.append((s.total, venue_id, s))
         elif s.decision == "review" and entry.record_keys:

@@ -39,23 +39,16 @@ from directory.schema import (
     BlockKeys,
     Precision,
     Venue,
-    block_keys_of,
-    commune_key,
     haversine_m,
-    house_numbers,
-    is_precise,
-    is_town_hall,
     name_core,
-    name_keywords,
-    normalise_address,
     normalise_name,
-    same_commune,
     stored_block_keys,
-    street_part,
-    website_host,
 )
+from directory.schema.normal_forms import same_commune_key
 
-from ._place import hosted, is_annex, is_mobile
+from ._features import Features, features
+from ._features import block_keys as features_block_keys
+from ._place import hosted
 
 __all__ = [
     "BOUNDARY_M",
@@ -68,13 +61,16 @@ __all__ = [
     "BlockingStats",
     "Candidate",
     "Decision",
+    "Features",
     "MISMATCH_WEIGHTS",
     "SERVICE_KEYWORDS",
     "SIRET_AT_SAME_PLACE_WEIGHT",
     "Score",
     "block_keys",
+    "features",
     "stored_block_keys",
     "candidate_pairs",
+    "compare",
     "distance_score",
     "normalise_name",
     "score",
@@ -196,20 +192,7 @@ def block_keys(v: Venue, precision: Precision | None = None) -> BlockKeys:
     ``directory.schema.placement`` grades it; None: exact) looks through it;
     a precise one looks only at the commune's imprecise venues (``approx:``).
     """
-    precise = is_precise(v.point, precision)
-    return block_keys_of(
-        v.code_insee,
-        v.code_postal,
-        v.telephone,
-        v.courriels,
-        v.site_web,
-        v.pivot if v.has_siret else None,
-        v.point,
-        nom=v.nom,
-        adresse=v.adresse,
-        commune=v.commune,
-        precise=precise,
-    )
+    return features_block_keys(features(v), precision)
 
 
 def _kind(key: str) -> str:
@@ -282,38 +265,33 @@ def distance_score(metres: float) -> float:
     return 1.0 - math.log(metres / 50) / math.log(1000 / 50)
 
 
-def _name_score(a: Venue, b: Venue, na: str, nb: str, communes: tuple[str, ...]) -> float:
-    ca, cb = name_core(na, communes), name_core(nb, communes)
-    if not ca and not cb:  # « Médiathèque » / « Médiathèque de Riom » in Riom
+def _name_score(fa: Features, fb: Features, core_a: str, core_b: str) -> float:
+    if not core_a and not core_b:  # « Médiathèque » / « Médiathèque de Riom » in Riom
         return 1.0
-    if not ca or not cb:  # one name says only what the place is, not which…
-        hall_a, hall_b = is_town_hall(a.nom), is_town_hall(b.nom)
+    if not core_a or not core_b:  # one name says only what the place is, not which…
         # …but « Mairie de Riom » against « Les Ateliers du Pont » says they differ.
-        return 0.2 if hall_a != hall_b else 0.5
-    return max(fuzz.token_sort_ratio(ca, cb), 0.9 * fuzz.token_set_ratio(ca, cb)) / 100
+        return 0.2 if fa.town_hall != fb.town_hall else 0.5
+    return max(fuzz.token_sort_ratio(core_a, core_b), 0.9 * fuzz.token_set_ratio(core_a, core_b)) / 100
 
 
-def _address_score(a: Venue, b: Venue, comparable: bool) -> float | None:
-    na, nb = normalise_address(a.adresse), normalise_address(b.adresse)
-    sa, sb = street_part(na), street_part(nb)
-    if not sa or not sb:
+def _address_score(fa: Features, fb: Features, comparable: bool) -> float | None:
+    if not fa.street or not fb.street:
         return None
     if not comparable:  # « Le Bourg » in two villages is not one address
         return 0.0
-    sim = fuzz.token_sort_ratio(sa, sb) / 100
-    numbers = _numbers_agree(na, nb)
+    sim = fuzz.token_sort_ratio(fa.street, fb.street) / 100
+    numbers = _numbers_agree(fa.numbers, fb.numbers)
     if numbers is None:  # one side has no number: the street alone
         return 0.9 * sim
-    if house_numbers(na) is None and sim < SAME_ADDRESS:
+    if fa.numbers is None and sim < SAME_ADDRESS:
         # Neither has a number: « Mairie annexe - Vao » and « Annexe mairie RT1 » share words, not a door.
         return 0.5 * sim
     return sim * numbers
 
 
-def _numbers_agree(na: str, nb: str) -> float | None:
-    """1 when the house numbers meet (« 24 » in « 22-24 », « 27 B » and « 27bis »), 0.9 when only a
-    suffix tells them apart (« 12 » and « 12 bis »), 0 when they differ; None when a side has none."""
-    ha, hb = house_numbers(na), house_numbers(nb)
+def _numbers_agree(ha: tuple[frozenset[int], str] | None, hb: tuple[frozenset[int], str] | None) -> float | None:
+    """1 when the house numbers (``house_numbers``) meet (« 24 » in « 22-24 », « 27 B » and « 27bis »), 0.9
+    when only a suffix tells them apart (« 12 » and « 12 bis »), 0 when they differ; None when a side has none."""
     if ha is None or hb is None:
         return 1.0 if ha is None and hb is None else None
     (xa, suffix_a), (xb, suffix_b) = ha, hb
@@ -322,27 +300,6 @@ def _numbers_agree(na: str, nb: str) -> float | None:
     if suffix_a == suffix_b:
         return 1.0
     return 0.9 if not (suffix_a and suffix_b) else 0.0
-
-
-def _same_address(a: Venue, b: Venue, parts: dict[str, float]) -> bool:
-    """One door: both addresses carry house numbers that meet, on one street."""
-    if parts.get("address", 0.0) < SAME_ADDRESS:
-        return False
-    na, nb = normalise_address(a.adresse), normalise_address(b.adresse)
-    return house_numbers(na) is not None and house_numbers(nb) is not None
-
-
-def _identifiers(a: Venue, b: Venue) -> dict[str, tuple[set[str], set[str]]]:
-    def ids(v: Venue) -> dict[str, set[str]]:
-        return {
-            "phone": {v.telephone} if v.telephone else set(),
-            "email": {m.strip().lower() for m in v.courriels if m.strip()},
-            "website": {h for url in v.site_web if (h := website_host(url))},
-            "siret": {v.pivot} if v.has_siret else set(),
-        }
-
-    ia, ib = ids(a), ids(b)
-    return {name: (ia[name], ib[name]) for name in ia}
 
 
 def _weight(name: str, value: float, parts: dict[str, float]) -> float:
@@ -409,20 +366,31 @@ def score(
     ``signs`` names what weighed, for the evidence in words
     (``directory.curation.evidence``).
     """
+    return compare(features(a), features(b), precision)
+
+
+def compare(
+    fa: Features,
+    fb: Features,
+    precision: tuple[Precision | None, Precision | None] = (None, None),
+) -> Score:
+    """:func:`score` of two venues from their features (``_features.features``), each read once per venue."""
     parts: dict[str, float] = {}
     signs: list[str] = []
-    same_place = _same_place(a, b)
-    # Longest first, whichever side it is on: « Annecy-le-Vieux » goes whole before « Annecy » (a symmetric score).
-    communes = (
-        tuple(sorted({commune_key(a.commune), commune_key(b.commune)}, key=lambda c: (-len(c), c)))
-        if same_place
-        else ()
-    )
-    na, nb = normalise_name(a.nom), normalise_name(b.nom)
-    parts["name"] = _name_score(a, b, na, nb, communes)
-    metres = haversine_m(*a.point, *b.point) if a.point is not None and b.point is not None else None
+    same_place = _same_place(fa, fb)
+    if not same_place:
+        core_a, core_b = fa.bare_core, fb.bare_core
+    elif fa.commune == fb.commune:
+        core_a, core_b = fa.core, fb.core
+    else:
+        # Longest first, whichever side it is on: « Annecy-le-Vieux » goes whole before « Annecy » (a symmetric
+        # score).
+        communes = tuple(sorted({fa.commune, fb.commune}, key=lambda c: (-len(c), c)))
+        core_a, core_b = name_core(fa.name, communes), name_core(fb.name, communes)
+    parts["name"] = _name_score(fa, fb, core_a, core_b)
+    metres = haversine_m(*fa.point, *fb.point) if fa.point is not None and fb.point is not None else None
     on_boundary = not same_place and metres is not None and metres <= BOUNDARY_M
-    if (addr := _address_score(a, b, same_place or on_boundary)) is not None:
+    if (addr := _address_score(fa, fb, same_place or on_boundary)) is not None:
         parts["address"] = addr
     if metres is not None:
         if Precision.COMMUNE in precision:
@@ -431,21 +399,27 @@ def score(
             signs.append("far_points_same_address")
         else:
             parts["distance"] = distance_score(metres)
-    for name, (xs, ys) in _identifiers(a, b).items():
+    for name, xs, ys in (
+        ("phone", fa.phones, fb.phones),
+        ("email", fa.emails, fb.emails),
+        ("website", fa.hosts, fb.hosts),
+        ("siret", fa.sirets, fb.sirets),
+    ):
         if xs and ys:
             parts[name] = 1.0 if xs & ys else 0.0
 
     weights = {k: _weight(k, v, parts) for k, v in parts.items()}
     total = round(sum(weights[k] * v for k, v in parts.items()) / sum(weights.values()), 4)
 
-    same_address = same_place and _same_address(a, b, parts)
+    # One door: both addresses carry house numbers that meet, on one street.
+    same_address = (
+        same_place and parts.get("address", 0.0) >= SAME_ADDRESS and fa.numbers is not None and fb.numbers is not None
+    )
     shared = [k for k in ("phone", "email", "website") if parts.get(k) == 1.0]
     if same_address:
         signs.append("same_address")
-    mobile_a, mobile_b = is_mobile(a), is_mobile(b)
-    veto = _veto(na, nb)
-    ka, kb = name_keywords(na), name_keywords(nb)
-    core_a, core_b = name_core(na, communes), name_core(nb, communes)
+    ka, kb = fa.keywords, fb.keywords
+    veto = _veto(ka, kb)
     if veto is not None and hosted(ka, kb):
         if same_address:
             veto = None
@@ -455,19 +429,19 @@ def score(
         and core_a
         and core_a == core_b
         and parts.get("address", 1.0) >= SAME_ADDRESS
-        and not (is_town_hall(a.nom) or is_town_hall(b.nom))
+        and not (fa.town_hall or fb.town_hall)
     ):
         veto = None  # « Maison de Tous » and « Centre social Maison de tous »: the body's name twice, one door
     elif veto is not None and same_address and shared and bool(ka) != bool(kb):
         # One door, one phone: « L'Arche » is the CCAS's building. Not « Mairie de X »: a town hall
         # shares its door and phone with the library or the CCAS it houses.
-        plain = (a, core_a) if not ka else (b, core_b)
-        if plain[1] and not is_town_hall(plain[0].nom):
+        plain = (fa, core_a) if not ka else (fb, core_b)
+        if plain[1] and not plain[0].town_hall:
             veto = None
-    if mobile_a != mobile_b:
+    if fa.mobile != fb.mobile:
         signs.append("mobile_unit")
         veto = veto or "une unité mobile ne se confond pas avec un lieu fixe"
-    elif mobile_a and not same_address and (metres is None or metres > BOUNDARY_M):
+    elif fa.mobile and not same_address and (metres is None or metres > BOUNDARY_M):
         signs.append("mobile_unit")
         veto = veto or "deux arrêts d'une unité mobile"
     if veto is not None:
@@ -480,7 +454,7 @@ def score(
     elif parts.get("address", 1.0) < OTHER_ADDRESS and parts.get("distance", 1.0) == 0.0:
         signs.append("two_places")  # two addresses a kilometre apart: two sites, whatever they share
         decision = "distinct"
-    elif is_annex(a.nom) != is_annex(b.nom) and parts.get("address", 0.0) < SAME_ADDRESS:
+    elif fa.annex != fb.annex and parts.get("address", 0.0) < SAME_ADDRESS:
         signs.append("annex")
         decision = "review" if total >= T_LOW else "distinct"
     elif total >= T_HIGH:
@@ -492,17 +466,13 @@ def score(
     return Score(total=total, parts=parts, veto=veto, decision=decision, signs=tuple(signs))
 
 
-def _departement(postcode: str) -> str:
-    return postcode[:3] if postcode.startswith("97") else postcode[:2]
-
-
-def _same_place(a: Venue, b: Venue) -> bool:
+def _same_place(fa: Features, fb: Features) -> bool:
     """Same commune: by INSEE code when both have one, else by name within a département."""
-    if a.code_insee and b.code_insee and a.code_insee == b.code_insee:
+    if fa.code_insee and fb.code_insee and fa.code_insee == fb.code_insee:
         return True
-    if a.code_postal and b.code_postal and _departement(a.code_postal) != _departement(b.code_postal):
+    if fa.departement and fb.departement and fa.departement != fb.departement:
         return False
-    return same_commune(a.commune, b.commune)
+    return same_commune_key(fa.commune, fb.commune)
 
 
 _LABELS = {
@@ -526,8 +496,7 @@ _LABELS = {
 }
 
 
-def _veto(na: str, nb: str) -> str | None:
-    ka, kb = name_keywords(na), name_keywords(nb)
+def _veto(ka: frozenset[str], kb: frozenset[str]) -> str | None:
     if ka == kb or ka & kb:
         return None
     if ka and kb:

@@ -54,7 +54,11 @@ __all__ = [
     "BlockKeys",
     "block_keys_of",
     "cells",
+    "email_set",
+    "host_set",
     "is_precise",
+    "keys_of",
+    "name_key_of",
     "stored_block_keys",
     "website_host",
 ]
@@ -143,11 +147,15 @@ def _row(lat: float) -> int:
     return math.floor(lat / _DLAT)
 
 
-def _col(lon: float, row: int) -> int:
+@lru_cache(maxsize=65536)
+def _dlon(row: int) -> float:
     # Each row of cells has its own longitude step, so cells stay ~square.
     centre = (row + 0.5) * _DLAT
-    dlon = _DLAT / max(math.cos(math.radians(centre)), 0.01)
-    return math.floor(lon / dlon)
+    return _DLAT / max(math.cos(math.radians(centre)), 0.01)
+
+
+def _col(lon: float, row: int) -> int:
+    return math.floor(lon / _dlon(row))
 
 
 def cells(lat: float, lon: float) -> tuple[str, list[str]]:
@@ -156,7 +164,7 @@ def cells(lat: float, lon: float) -> tuple[str, list[str]]:
     col = _col(lon, row)
     near = []
     for r in (row - 1, row, row + 1):
-        c = _col(lon, r)  # the point's column in that row's own grid
+        c = col if r == row else _col(lon, r)  # the point's column in that row's own grid
         near += [f"{r}:{c + dc}" for dc in (-1, 0, 1) if (r, c + dc) != (row, col)]
     return f"{row}:{col}", near
 
@@ -211,16 +219,53 @@ def block_keys_of(
     precise: bool,
 ) -> BlockKeys:
     """A venue's keys (see the module's docstring); ``precise``: :func:`is_precise` of its point."""
-    shared = set()
-    if telephone:
-        shared.add(f"tel:{telephone}")
-    shared.update(f"mail:{e.strip().lower()}" for e in courriels if e.strip())
-    shared.update(f"web:{h}" for url in site_web if (h := website_host(url)))
-    if siret:
-        shared.add(f"siret:{siret}")
-    if street := street_part(normalise_address(adresse)):
+    return keys_of(
+        code_insee,
+        code_postal,
+        point,
+        phones=(telephone,) if telephone else (),
+        emails=email_set(courriels),
+        hosts=host_set(site_web),
+        sirets=(siret,) if siret else (),
+        street=street_part(normalise_address(adresse)),
+        name=name_key(nom, commune),
+        precise=precise,
+    )
+
+
+def email_set(courriels: Iterable[str]) -> frozenset[str]:
+    """The e-mails as they are compared and blocked: trimmed, lower-cased, none empty."""
+    return frozenset(e.strip().lower() for e in courriels if e.strip())
+
+
+def host_set(site_web: Iterable[str]) -> frozenset[str]:
+    """The websites' hosts as they are compared and blocked (:func:`website_host`, generic hosts left out)."""
+    return frozenset(h for url in site_web if (h := website_host(url)))
+
+
+def keys_of(
+    code_insee: str | None,
+    code_postal: str,
+    point: tuple[float, float] | None,
+    *,
+    phones: Iterable[str],
+    emails: Iterable[str],
+    hosts: Iterable[str],
+    sirets: Iterable[str],
+    street: str,
+    name: str,
+    precise: bool,
+) -> BlockKeys:
+    """A venue's keys from its normalised forms (:func:`block_keys_of` computes them): contacts as
+    :func:`email_set` and :func:`host_set` give them, ``street`` its :func:`street_part`, ``name`` its
+    :func:`name_key`."""
+    shared = {f"tel:{p}" for p in phones}
+    shared.update(f"mail:{e}" for e in emails)
+    shared.update(f"web:{h}" for h in hosts)
+    shared.update(f"siret:{s}" for s in sirets)
+    if street:
         shared.add(f"adr:{code_postal}:{street}"[:_MAX_KEY])
-    if name := name_key(nom, commune):
+    if name:
         shared.add(f"nom:{code_postal}:{name}"[:_MAX_KEY])
     commune_block = f"insee:{code_insee}" if code_insee else f"cp:{code_postal}"
     approx = f"approx:{code_postal}"
@@ -245,9 +290,13 @@ def name_key(nom: str, commune: str) -> str:
     """What ``nom:`` blocks a name by: the words of its proper part (the commune's name set aside) in
     order, else its service words (« Médiathèque de Riom » in Riom), else ``mairie`` for a town hall."""
     normalised = normalise_name(nom)
-    core = name_core(normalised, (commune_key(commune),))
+    return name_key_of(name_core(normalised, (commune_key(commune),)), name_keywords(normalised), nom)
+
+
+def name_key_of(core: str, keywords: frozenset[str], nom: str) -> str:
+    """:func:`name_key` from the name's proper part within its commune and its service words."""
     if core:
         return " ".join(sorted(set(core.split())))
-    if keywords := name_keywords(normalised):
+    if keywords:
         return " ".join(sorted(keywords))
     return "mairie" if is_town_hall(nom) else ""

@@ -27,6 +27,7 @@ __all__ = [
     "normalise_address",
     "normalise_name",
     "same_commune",
+    "same_commune_key",
     "street_part",
 ]
 
@@ -189,7 +190,12 @@ def same_commune(a: str, b: str) -> bool:
     Annecy » and « Cran-Gevrier », « Lyon 9eme » and « Lyon »), or a one-letter
     typo (« Rion-ès-Montagnes »).
     """
-    ka, kb = commune_key(a), commune_key(b)
+    return same_commune_key(commune_key(a), commune_key(b))
+
+
+@lru_cache(maxsize=8192)
+def same_commune_key(ka: str, kb: str) -> bool:
+    """:func:`same_commune` of two :func:`commune_key` forms."""
     if not ka or not kb:
         return True  # unknown: no evidence either way
     if ka == kb:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from directory.harvest.matching import Candidate, candidate_pairs, score
-from directory.schema import Itinerance, Precision, Venue, parse_venue
+from directory.harvest.matching import Candidate, block_keys, candidate_pairs, score
+from directory.schema import Itinerance, Precision, Venue, block_keys_of, is_precise, parse_venue
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "matching"
 GOLDEN = Path(__file__).with_name("score-golden.json.gz")
@@ -142,3 +142,24 @@ def test_scores_are_those_of_the_per_pair_comparison(pairs):
     assert len(got) == len(expected)
     differing = [(i, g, e) for i, (g, e) in enumerate(zip(json.loads(json.dumps(got)), expected)) if g != e]
     assert not differing, differing[:5]
+
+
+def test_block_keys_from_features_are_those_the_store_keeps(pairs):
+    """The keys a record seeks and holds (from its features) are those ``block_keys_of`` gives from its
+    fields: what the store's ``match_key`` table holds for a venue of those values."""
+    for a, b, (grade, _) in pairs[::3]:
+        for v in (a, b):
+            expected = block_keys_of(
+                v.code_insee,
+                v.code_postal,
+                v.telephone,
+                v.courriels,
+                v.site_web,
+                v.pivot if v.has_siret else None,
+                v.point,
+                nom=v.nom,
+                adresse=v.adresse,
+                commune=v.commune,
+                precise=is_precise(v.point, grade),
+            )
+            assert block_keys(v, grade) == expected, v
