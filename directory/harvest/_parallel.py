@@ -4,10 +4,12 @@
 Validating a record is a pure function of the mapped record, the gazetteer and the date, and the
 costliest thing a record does before the store: a run hands each batch's records to a pool of
 processes and gets the results back in the records' order, so reports and counts are the same as
-in one process. The pool is forked (where the platform forks): the workers share the gazetteer the
-run already loaded, warm, instead of loading their own; elsewhere, and for a few records, the run's
-own process does the work. The pool starts with the first batch big enough to pay for it
-(``MIN_RECORDS``) and is closed when the run ends, on error too.
+in one process. A batch is handed over (``submit``) and its results taken later: the run writes the
+batch before it meanwhile. The pool is forked (where the platform forks): the workers share the
+gazetteer the run already loaded, warm, instead of loading their own; elsewhere, and for a few
+records, the run's own process does the work (when the results are asked for). The pool starts
+with the first batch big enough to pay for it (``MIN_RECORDS``) and is closed when the run ends,
+on error too.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
+from functools import partial
 from multiprocessing.pool import Pool
 from types import TracebackType
 from typing import Any
@@ -51,13 +54,19 @@ class InProcesses:
 
     def map(self, items: Sequence[Any]) -> list[Any]:
         """The results, in the order of ``items``."""
+        return self.submit(items)()
+
+    def submit(self, items: Sequence[Any]) -> Callable[[], list[Any]]:
+        """What gives the results, in the order of ``items``, once they are there: the workers start on
+        them now; without workers, the work is done in this process when the results are asked for.
+        An error of the function is raised when they are asked for."""
         if self.processes <= 1 or len(items) < MIN_RECORDS:
-            return [self.function(item, *self.args) for item in items]
+            return partial(_apply_each, self.function, self.args, items)
         if self._pool is None:
             context = multiprocessing.get_context("fork")
             self._pool = context.Pool(self.processes, initializer=_start, initargs=(self.function, self.args))
         chunk = max(1, -(-len(items) // (self.processes * _CHUNKS_PER_PROCESS)))
-        return self._pool.map(_apply, items, chunksize=chunk)
+        return self._pool.map_async(_apply, items, chunksize=chunk).get
 
     def close(self, *, failed: bool = False) -> None:
         """Stop the workers: let them finish, or end them at once when the run failed."""
@@ -77,6 +86,10 @@ class InProcesses:
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.close(failed=kind is not None)
+
+
+def _apply_each(function: Callable[..., Any], args: tuple[Any, ...], items: Sequence[Any]) -> list[Any]:
+    return [function(item, *args) for item in items]
 
 
 def _start(function: Callable[..., Any], args: tuple[Any, ...]) -> None:

@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -267,11 +267,13 @@ def _apply(
     )  # ids of the records read but not stored (skipped, quarantined): the others get last_seen
     ids = FileIds()  # a record read twice is stored once; another record with a known id is quarantined
     validators = InProcesses(_validate, (run.places, at.date()), run.processes)
-    with validators, run.store.writer() as writer:
-        batch = _RunBatch(run, report, at, unstored, validators)
-        batch.writer = writer
+    with (
+        validators,
+        run.store.writer() as writer,
+        _RunBatch(run, report, at, unstored, validators, writer) as batch,
+    ):
         cut = False  # the body's last record was cut short: a broken transfer, whatever HTTP said
-        for item in group_offer_rows(source.offers, _items(source, pages, report.notes)):
+        for item in group_offer_rows(source.offers, _items(source, pages, batch.held)):
             report.fetched += 1
             problems = list(item.problems)
             cut = cut or any(p.code in CUT_SHORT for p in problems)
@@ -285,24 +287,24 @@ def _apply(
                 report.skipped += 1
                 if record_id is not None:
                     unstored.add(record_id)
-                batch.raw.append(RawRecord(item.position, record_id, item.payload, "skipped"))
+                batch.reading.raw.append(RawRecord(item.position, record_id, item.payload, "skipped"))
                 continue
             if record_id is not None and (seen := ids.see(record_id, item.position, mapped)).kind != FIRST:
                 if seen.kind == REPEAT:
                     repeat = ids.repeat_problem(record_id, seen)
-                    report.note_problems(item.position, record_id, [repeat])
-                    batch.raw.append(RawRecord(item.position, record_id, item.payload, "skipped", [repeat.as_dict()]))
+                    batch.held.note_problems(item.position, record_id, [repeat])
+                    batch.reading.raw.append(
+                        RawRecord(item.position, record_id, item.payload, "skipped", [repeat.as_dict()])
+                    )
                     continue
                 problems.append(
                     ids.conflict_problem(record_id, seen, mapped, partial(_first_mapped, batch, record_id, seen.first))
                 )
             raw_hash = _raw_hash(mapped, lineage, run.geocoder) if mapped is not None else None
-            batch.read.append(_Read(item, record_id, mapped, problems, lineage, raw_hash))
+            batch.reading.read.append(_Read(item, record_id, mapped, problems, lineage, raw_hash))
             if batch.full():
                 batch.flush()
-                if run.progress:
-                    run.progress(_BATCH)
-        batch.flush()
+        batch.finish()
         if said := ids.note():
             report.notes.append(said)
         if source.reviews_new and report.new:
@@ -331,18 +333,21 @@ def _apply(
         writer.save_state(state)
 
 
-def _validate(
-    mapped: dict[str, Any], places: CommuneLookup | None, today: date
-) -> tuple[list[Problem], str | None, ParseResult]:
+#: What validating a mapped record gives: the problems of its hours converted, the hours as converted
+#: (None when they were not), and the record parsed.
+_Validated = tuple[list[Problem], str | None, ParseResult]
+
+
+def _validate(mapped: dict[str, Any], places: CommuneLookup | None, today: date) -> _Validated:
     """One mapped record validated (in a worker process, or this one): the problems of its hours
     converted, the hours as converted (None when they were not), and the record parsed."""
     converted = _osm_hours(mapped)
     return converted, mapped["horaires"] if converted else None, parse_venue(mapped, places=places, today=today)
 
 
-def _parse(batch: _RunBatch, read: _Read, validated: tuple[list[Problem], str | None, ParseResult] | None) -> None:
+def _parse(run: _RunBatch, batch: _Batch, read: _Read, validated: _Validated | None) -> None:
     """One record validated (``_validate``): it waits in the batch, or is quarantined with its reasons."""
-    report, item, problems = batch.report, read.item, read.problems
+    report, item, problems = run.report, read.item, read.problems
     venue = None
     if read.mapped is not None and validated is not None:
         converted, hours, result = validated
@@ -356,8 +361,8 @@ def _parse(batch: _RunBatch, read: _Read, validated: tuple[list[Problem], str | 
     if venue is None or read.record_id is None or any(p.severity is Severity.ERROR for p in problems):
         report.quarantined += 1
         if read.record_id is not None:  # a bad version of a known record withdraws nothing
-            batch.unstored.add(read.record_id)
-        place = quarantine_place(read.mapped, batch.places)  # who answers for it, in the back office
+            run.unstored.add(read.record_id)
+        place = quarantine_place(read.mapped, run.places)  # who answers for it, in the back office
         batch.raw.append(
             RawRecord(item.position, read.record_id, item.payload, "quarantined", found, place, storable(read.mapped))
         )
@@ -365,12 +370,16 @@ def _parse(batch: _RunBatch, read: _Read, validated: tuple[list[Problem], str | 
         batch.items.append(_Valid(item, read.record_id, venue, found, read.lineage, read.raw_hash))
 
 
-def _first_mapped(batch: _RunBatch, record_id: str, position: int) -> dict[str, Any] | None:
-    """The mapped record this run read first with ``record_id``, read back from its raw row."""
-    assert batch.writer is not None
-    pending = [*((r.item.position, r.item.payload) for r in batch.read), *((r.position, r.payload) for r in batch.raw)]
-    raw = loads(earlier_payload(batch.writer.c, batch.report.run_id, batch.source.id, record_id, position, pending))
-    return None if raw is None else batch.source.map(raw, today=batch.at.date())[0]
+def _first_mapped(run: _RunBatch, record_id: str, position: int) -> dict[str, Any] | None:
+    """The mapped record this run read first with ``record_id``, read back from its raw row (written, or
+    in a batch not yet written)."""
+    unwritten = [run.reading] if run.sent is None else [run.sent, run.reading]
+    pending = [
+        *((r.item.position, r.item.payload) for batch in unwritten for r in batch.read),
+        *((r.position, r.payload) for batch in unwritten for r in batch.raw),
+    ]
+    raw = loads(earlier_payload(run.writer.c, run.report.run_id, run.source.id, record_id, position, pending))
+    return None if raw is None else run.source.map(raw, today=run.at.date())[0]
 
 
 def _raw_hash(mapped: dict[str, Any], lineage: list[str], geocoder: Geocoder | None) -> str | None:
@@ -487,60 +496,136 @@ class _Valid:
     raw_hash: str | None
 
 
+@dataclass(slots=True)
+class _Batch:
+    """Up to a thousand records of a run, from their reading to their writing."""
+
+    read: list[_Read] = field(default_factory=list)
+    raw: list[RawRecord] = field(default_factory=list)  # rows set aside while reading, then those of every record
+    counted: bool = False  # read whole (not the end of the source): the progress callback hears of it once written
+    # Once sent to validation:
+    links: dict[str, str | None] = field(default_factory=dict)  # Writer.link_hashes of its ids
+    unsure: set[str] = field(default_factory=set)  # ids whose links the batch before may still change
+    validated: Callable[[], list[_Validated]] | None = None
+    # While it is applied:
+    items: list[_Valid] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # ids of records read exactly as last time
+    geocode_later: set[str] = field(default_factory=set)  # placed at their commune for want of an answer
+
+
+class _Held(list[str]):
+    """The notes (this list) and the problems of repeated rows that reading a batch gives the report, held
+    until the batch read before it is written: the report says them in the order it would if each batch were
+    written as soon as it was read. A note the report has already is not held again."""
+
+    def __init__(self, report: HarvestReport) -> None:
+        super().__init__()
+        self.report = report
+        self.problems: list[tuple[int, str | None, list[Problem]]] = []
+
+    def __contains__(self, note: object) -> bool:
+        return note in self.report.notes or super().__contains__(note)
+
+    def note_problems(self, position: int, record_id: str | None, problems: list[Problem]) -> None:
+        self.problems.append((position, record_id, problems))
+
+    def release(self) -> None:
+        self.report.notes.extend(self)
+        self.clear()
+        for position, record_id, problems in self.problems:
+            self.report.note_problems(position, record_id, problems)
+        self.problems.clear()
+
+
 class _RunBatch:
-    """Records of a run wait here a thousand at a time: what the store says of their ids is read
-    once for all of them (memory follows the batch, not the source); they are then parsed,
-    geocoded, matched and applied together."""
+    """Records of a run go by batches of a thousand: what the store says of their ids is read once for
+    all of them (memory follows the batch, not the source); they are then validated, geocoded, matched
+    and written together. While worker processes validate a batch, this process matches and writes the
+    batch read before it: two batches are held at most."""
 
     def __init__(
-        self, run: _Run, report: HarvestReport, at: datetime, unstored: set[str], validators: InProcesses
+        self,
+        run: _Run,
+        report: HarvestReport,
+        at: datetime,
+        unstored: set[str],
+        validators: InProcesses,
+        writer: Writer,
     ) -> None:
         self.store, self.source, self.report, self.at = run.store, run.source, report, at
-        self.places, self.unstored, self.validators = run.places, unstored, validators
+        self.places, self.unstored, self.validators, self.writer = run.places, unstored, validators, writer
+        self.progress = run.progress
         # without a geocoder, venues without a trustworthy point still get their commune's (flagged)
         self.geocoder: Geocoder | None = run.geocoder or (
             CommuneGeocoder(run.places)  # type: ignore[arg-type]  # the gazetteer, the one CommuneLookup with parents
             if run.places is not None
             else None
         )
-        self.writer: Writer | None = None
-        self.read: list[_Read] = []
-        self.items: list[_Valid] = []
-        self.raw: list[RawRecord] = []
-        self.kept: list[str] = []  # ids of records read exactly as last time
-        self.geocode_later: set[str] = set()  # placed at their commune for want of an answer (no geocoder, or down)
+        self.reading = _Batch()  # the records being read
+        self.sent: _Batch | None = None  # the batch read before, in validation, not yet written
+        self.held = _Held(report)
 
-    def keep(self, item: ReadItem, record_id: str) -> None:
-        """A record read exactly as at the last run: kept as received, nothing else to do.
-        (Its warnings were reported by the run that first read it.)"""
-        self.report.unchanged += 1
-        self.kept.append(record_id)
-        self.raw.append(RawRecord(item.position, record_id, item.payload, "unchanged"))
+    def __enter__(self) -> _RunBatch:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None:  # the run failed: what reading said is said all the same
+            self.held.release()
 
     def full(self) -> bool:
-        return len(self.read) + len(self.raw) >= _BATCH
+        return len(self.reading.read) + len(self.reading.raw) >= _BATCH
 
-    def flush(self) -> None:
-        assert self.writer is not None
-        # Every link of these ids, withdrawn ones included: hash of the record as last read (None once withdrawn)
-        links = self.writer.link_hashes(self.source.id, [r.record_id for r in self.read if r.record_id is not None])
-        kept = [
-            read.record_id is not None and read.raw_hash is not None and links.get(read.record_id) == read.raw_hash
-            for read in self.read
-        ]
-        # The records to parse are validated together (in worker processes when there are enough of them),
-        # then taken in file order as before.
-        wanted = [read.mapped for read, keep in zip(self.read, kept) if not keep and read.mapped is not None]
-        validated = iter(self.validators.map(wanted))
-        for read, keep in zip(self.read, kept):
-            if keep:
+    def flush(self, *, counted: bool = True) -> None:
+        """The batch read goes to validation; meanwhile the batch read before it is written."""
+        batch, self.reading = self.reading, _Batch()
+        batch.counted = counted
+        self._send(batch, self.sent)
+        before, self.sent = self.sent, batch
+        if before is not None:
+            self._write(before)
+        self.held.release()
+
+    def finish(self) -> None:
+        """The source is read: its last records (perhaps none) are validated and written, after the batch before."""
+        self.flush(counted=False)
+        batch, self.sent = self.sent, None
+        assert batch is not None
+        self._write(batch)
+
+    def _send(self, batch: _Batch, before: _Batch | None) -> None:
+        """The records of ``batch`` that changed since the last run start their validation."""
+        ids = [r.record_id for r in batch.read if r.record_id is not None]
+        # Every link of these ids, withdrawn ones included: hash of the record as last read (None once withdrawn).
+        # They are read before the batch before is written, which changes the links of its own ids only. Those
+        # ids are not in this batch (a repeat is set aside while reading: FileIds), but for another record with
+        # the same id: quarantined, unless it reads exactly as at the last run (then kept). Such ids are
+        # ``unsure``: their records are validated in case, and their links read again once the batch before is
+        # written (``_write``), so that a record is kept exactly when it was with each batch written before the
+        # next was read.
+        batch.links = self.writer.link_hashes(self.source.id, ids)
+        if before is not None and (earlier := {r.record_id for r in before.read}).intersection(ids):
+            batch.unsure = {record_id for record_id in ids if record_id in earlier}
+        wanted = [read.mapped for read in batch.read if read.mapped is not None and _validated_in(batch, read)]
+        batch.validated = self.validators.submit(wanted)
+
+    def _write(self, batch: _Batch) -> None:
+        """The validated records of ``batch`` are geocoded, matched and written, with the raw rows of all."""
+        if batch.unsure:
+            batch.links.update(self.writer.link_hashes(self.source.id, sorted(batch.unsure)))
+        assert batch.validated is not None
+        # The records validated are taken in file order, as they were sent.
+        validated = iter(batch.validated())
+        links = batch.links
+        for read in batch.read:
+            result = next(validated) if read.mapped is not None and _validated_in(batch, read) else None
+            if _unchanged(read, links):
                 assert read.record_id is not None
-                self.keep(read.item, read.record_id)
+                self._keep(batch, read.item, read.record_id)
             else:
-                _parse(self, read, next(validated) if read.mapped is not None else None)
-        self.writer.keep_unchanged(self.source.id, self.kept, self.at)
-        geo = self._geocode()
-        new = [(v.record_id, v.venue) for v in self.items if v.record_id not in links]
+                _parse(self, batch, read, result)
+        self.writer.keep_unchanged(self.source.id, batch.kept, self.at)
+        geo = self._geocode(batch)
+        new = [(v.record_id, v.venue) for v in batch.items if v.record_id not in links]
         keys = [f"{self.source.id}:{record_id}" for record_id, _ in new]
         # The directory's venues are read per batch, only those sharing a blocking key with a new record:
         # memory follows the batch, not the directory; a run that only updates known records reads none.
@@ -554,12 +639,12 @@ class _RunBatch:
         )
         leaders: list[tuple[ReadItem, Incoming]] = []
         followers: list[tuple[ReadItem, Incoming]] = []
-        for v in self.items:
+        for v in batch.items:
             method, point, score = geo.get(v.record_id, ("producteur" if v.venue.point else None, None, None))
             # Placed at its commune for want of an answer: no raw hash, so that a run with a geocoder at hand reads
             # the source again and tries again (Store.sources.awaiting_geocoding); a refused address waits for
             # its record to change.
-            raw_hash = None if v.record_id in self.geocode_later else v.raw_hash
+            raw_hash = None if v.record_id in batch.geocode_later else v.raw_hash
             incoming = Incoming(
                 v.record_id,
                 v.venue,
@@ -597,13 +682,21 @@ class _RunBatch:
             action = {"created": "new", "restored": "updated", "attached": "merged"}.get(outcome.action, outcome.action)
             setattr(self.report, action, getattr(self.report, action) + 1)
             status = "unchanged" if outcome.action == "unchanged" else "stored"
-            self.raw.append(RawRecord(item.position, incoming.record_id, item.payload, status, list(incoming.flags)))
+            batch.raw.append(RawRecord(item.position, incoming.record_id, item.payload, status, list(incoming.flags)))
         self.report.to_review += self.writer.add_review_items(resolution.review, self.report.run_id, self.at)
-        self.raw.sort(key=lambda r: r.position)
-        self.writer.add_raw_records(self.report.run_id, self.source.id, self.raw, self.at)
-        self.read, self.items, self.raw, self.kept, self.geocode_later = [], [], [], [], set()
+        batch.raw.sort(key=lambda r: r.position)
+        self.writer.add_raw_records(self.report.run_id, self.source.id, batch.raw, self.at)
+        if batch.counted and self.progress:
+            self.progress(_BATCH)
 
-    def _geocode(self) -> dict[str, tuple[str, tuple[float, float] | None, float | None]]:
+    def _keep(self, batch: _Batch, item: ReadItem, record_id: str) -> None:
+        """A record read exactly as at the last run: kept as received, nothing else to do.
+        (Its warnings were reported by the run that first read it.)"""
+        self.report.unchanged += 1
+        batch.kept.append(record_id)
+        batch.raw.append(RawRecord(item.position, record_id, item.payload, "unchanged"))
+
+    def _geocode(self, batch: _Batch) -> dict[str, tuple[str, tuple[float, float] | None, float | None]]:
         """Records without a trustworthy point get one from the geocoder, or their commune's (flagged)."""
         if self.geocoder is None:
             return {}
@@ -611,22 +704,21 @@ class _RunBatch:
             v.record_id: GeocodeRequest(
                 v.record_id, v.venue.adresse, v.venue.code_postal, v.venue.commune, v.venue.code_insee
             )
-            for v in self.items
+            for v in batch.items
             if needs_geocoding(v.venue, v.flags)
         }
         if not wanted:
             return {}
-        assert self.writer is not None
         answers = self.geocoder.geocode(list(wanted.values()), connection=self.writer.c)  # the run holds the write lock
         outage = False
-        for v in self.items:
+        for v in batch.items:
             if (answer := answers.get(v.record_id)) is None:
                 continue
             if answer.method == "ban":
                 self.report.geocoded += 1
             else:
                 if answer.reason in (UNAVAILABLE, NO_GEOCODER):
-                    self.geocode_later.add(v.record_id)
+                    batch.geocode_later.add(v.record_id)
                 outage = outage or answer.reason == UNAVAILABLE
                 self.report.placed_at_commune += 1
                 problem = Problem("latitude", "placed_at_commune", answer.reason, Severity.WARNING)
@@ -636,6 +728,16 @@ class _RunBatch:
         if outage and note not in self.report.notes:
             self.report.notes.append(note)
         return {key: (a.placement, (a.latitude, a.longitude), a.score) for key, a in answers.items()}
+
+
+def _unchanged(read: _Read, links: dict[str, str | None]) -> bool:
+    """Whether ``read`` is the record its link was last read from (``links``: Writer.link_hashes)."""
+    return read.record_id is not None and read.raw_hash is not None and links.get(read.record_id) == read.raw_hash
+
+
+def _validated_in(batch: _Batch, read: _Read) -> bool:
+    """Whether the record of ``read`` (mapped) was sent to validation with its batch: it changed, or may have."""
+    return read.record_id in batch.unsure or not _unchanged(read, batch.links)
 
 
 def _fields(incoming: Incoming) -> dict[str, Any]:
