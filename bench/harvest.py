@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/harvest.py [--records 100000] [--duplicates 0.10] [--seed 1]
                                       [--no-scales] [--no-profile] [--profile-rewritten] [--keep DIR]
-                                      [--store sqlite|postgresql|URL]
+                                      [--store sqlite|postgresql|URL] [--bulk]
 
 Writes ``--records`` synthetic national-standard records (32 columns, real
 communes, postcodes and INSEE codes from the gazetteer's data, points near
@@ -24,7 +24,12 @@ product's own writer (``CsvWriter``), then measures:
    column order, minimal quoting and LF line ends (the hash changes, each
    record is the same: every record costs its lookup), each as a fraction of
    the full harvest;
-4. cProfile of a harvest of N/10 records (a subset file, its own empty store):
+4. ``--bulk`` (PostgreSQL only): the rows the full harvest of N wrote for its
+   first 20,000 venues, read back and written again into an empty database
+   by ``insert_rows``, with ``executemany`` and with ``COPY`` (its default),
+   alternately, in chunks of 1,000 rows, each table in one transaction rolled
+   back: the best of 3 seconds per table;
+5. cProfile of a harvest of N/10 records (a subset file, its own empty store):
    the 15 most expensive functions by cumulative time, and the 15 by own time
    (``--profile-rewritten``: also of one more re-harvest of N in new bytes).
 
@@ -688,6 +693,47 @@ def _server_version(store: str) -> str:
     return f"PostgreSQL {version} + PostGIS {postgis}"
 
 
+BULK_VENUES = 20_000
+BULK_CHUNK = 1_000
+
+
+def bulk_writes(harvested: str, store: str, work: Path, rounds: int = 3) -> list[tuple[str, int, float, float]]:
+    """(table, rows, executemany s, COPY s), the biggest table first: see ``--bulk`` in the docstring."""
+    from directory.store import open_store
+    from directory.store._bulk import chunks, insert_rows
+    from directory.store.tables import metadata
+
+    source = open_store(harvested)
+    tables: dict[sa.Table, list[dict[str, Any]]] = {}
+    with source.engine.connect() as c:
+        for table in metadata.sorted_tables:  # parents first: each chunk's foreign keys are checked
+            query = sa.select(table)
+            if table.name == "venue":
+                query = query.where(table.c.pk <= BULK_VENUES)
+            elif "venue_pk" in table.c:
+                query = query.where(table.c.venue_pk <= BULK_VENUES)
+            rows = [dict(row) for row in c.execute(query).mappings()]
+            if rows:
+                tables[table] = rows
+    source.close()
+    best: dict[tuple[str, bool], float] = {}
+    with store_url(store, work / "bulk") as url:
+        target = open_store(url, upgrade=True)
+        for round_ in range(rounds):
+            for copy in (False, True) if round_ % 2 == 0 else (True, False):
+                with target.engine.connect() as c:
+                    for table, rows in tables.items():
+                        started = time.perf_counter()
+                        for chunk in chunks(rows, BULK_CHUNK):
+                            insert_rows(c, table, chunk, copy=copy)
+                        seconds = time.perf_counter() - started
+                        best[table.name, copy] = min(best.get((table.name, copy), math.inf), seconds)
+                    c.rollback()
+        target.close()
+    figures = [(t.name, len(rows), best[t.name, False], best[t.name, True]) for t, rows in tables.items()]
+    return sorted(figures, key=lambda f: -f[1])
+
+
 def _children_cpu() -> float:
     """CPU seconds of the child processes that ended (a run's validating workers, once it closed them)."""
     times = os.times()
@@ -797,11 +843,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="sqlite (default), postgresql (a database of its own on 127.0.0.1:5432, user postgres), "
         "or the URL of a PostgreSQL server to create that database on",
     )
+    parser.add_argument(
+        "--bulk",
+        action="store_true",
+        help="PostgreSQL: then write the rows of 20,000 harvested venues again, by executemany and by COPY",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parse_args(parser, argv, records=2_000, no_scales=True, no_profile=True)
     if args.child:
         print(json.dumps(child(json.loads(args.child))))
         return 0
+    if args.bulk and args.store == "sqlite":
+        parser.error("--bulk compares executemany with PostgreSQL's COPY: it needs --store postgresql")
 
     n = args.records
     from directory.harvest import default_processes
@@ -811,7 +864,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"bench/harvest.py --records {n} --duplicates {args.duplicates:g} --seed {args.seed} --processes {processes}"
         f"{' --no-scales' if args.no_scales else ''}{' --no-profile' if args.no_profile else ''}"
         f"{' --profile-rewritten' if args.profile_rewritten else ''}"
-        f"{f' --store {args.store}' if args.store != 'sqlite' else ''}"
+        f"{f' --store {args.store}' if args.store != 'sqlite' else ''}{' --bulk' if args.bulk else ''}"
     )
     revision = _revision()
     print(
@@ -879,6 +932,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results[label] = run_child(spec)
                 if label == "N":
                     merged_pairs = planted_merged(url, planted)
+                    bulk = bulk_writes(url, args.store, work, rounds=1 if args.small else 3) if args.bulk else []
             full = results[label]["phases"]["full"]
             print(f"harvest {label} = {sizes[label]:,}: {full['seconds']:.1f} s ({full['status']})", flush=True)
         if "N/10" in sizes:
@@ -967,6 +1021,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"note: the file is {size_mb:.0f} MB; a source's default max_size ({DEFAULT_MAX_BYTES / 1e6:.0f} MB) "
                 "refuses it: the bench source file sets max_size to 2 x the file size."
             )
+        if bulk:
+            print(
+                f"\n--bulk: rows of the first {BULK_VENUES:,} venues of N written again by insert_rows, "
+                f"chunks of {BULK_CHUNK:,} rows (best of {1 if args.small else 3} s)"
+            )
+            print(f"{'table':20} {'rows':>9} {'executemany s':>14} {'COPY s':>8} {'COPY/exm':>9} {'rows/s COPY':>12}")
+            for name, rows, many, copied in bulk:
+                print(
+                    f"{name:20} {rows:>9,} {many:>14.2f} {copied:>8.2f} {copied / many:>9.2f} {rows / copied:>12,.0f}"
+                )
+            many, copied = sum(f[2] for f in bulk), sum(f[3] for f in bulk)
+            print(f"{'all':20} {sum(f[1] for f in bulk):>9,} {many:>14.2f} {copied:>8.2f} {copied / many:>9.2f}")
         if "N/10" in results:
             print_profile(str(work / "full.prof"), f"cProfile, full harvest of {sizes['N/10']:,} records")
         if args.profile_rewritten:
