@@ -11,6 +11,7 @@ venue, not of the pair. :func:`features` reads them once; ``matching.compare`` s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from directory.schema import (
     BlockKeys,
@@ -28,9 +29,9 @@ from directory.schema import (
 )
 from directory.schema.blocking import email_set, host_set, keys_of, name_key_of
 
-from ._place import is_annex, is_mobile
+from ._place import is_annex, is_mobile_name
 
-__all__ = ["Features", "block_keys", "features"]
+__all__ = ["CACHED", "Features", "block_keys", "features"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -59,33 +60,71 @@ class Features:
     sirets: frozenset[str]  # a real SIRET, never the placeholder
 
 
+#: How many venues' features are kept between batches (~1.5 kB each): a stored venue is read again by the
+#: later batches whose records come near it, most often in the dense places where venues meet many records.
+CACHED = 32768
+
+
 def features(v: Venue) -> Features:
-    """The features of ``v`` as it is now (a venue changed afterwards needs them again)."""
-    name = normalise_name(v.nom)
-    commune = commune_key(v.commune)
-    address = normalise_address(v.adresse)
-    postcode = v.code_postal
+    """The features of ``v`` as it is now. Kept for the :data:`CACHED` venues last seen, by the values
+    compared: a venue whose values change gets new ones."""
+    return _features(
+        v.nom,
+        v.commune,
+        v.code_postal,
+        v.adresse,
+        v.code_insee,
+        v.latitude,
+        v.longitude,
+        v.telephone,
+        tuple(v.courriels),
+        tuple(v.site_web),
+        v.pivot if v.has_siret else None,
+        v.is_itinerant,
+    )
+
+
+@lru_cache(maxsize=CACHED)
+def _features(
+    nom: str,
+    commune: str,
+    postcode: str,
+    adresse: str,
+    code_insee: str | None,
+    latitude: float | None,
+    longitude: float | None,
+    telephone: str | None,
+    courriels: tuple[str, ...],
+    site_web: tuple[str, ...],
+    siret: str | None,
+    itinerant: bool,
+) -> Features:
+    name = normalise_name(nom)
+    commune_form = commune_key(commune)
+    address = normalise_address(adresse)
+    core = name_core(name, (commune_form,))
+    bare_core = name_core(name, ())
     return Features(
-        nom=v.nom,
+        nom=nom,
         name=name,
         keywords=name_keywords(name),
-        core=name_core(name, (commune,)),
-        bare_core=name_core(name, ()),
-        town_hall=is_town_hall(v.nom),
-        annex=is_annex(v.nom),
-        mobile=is_mobile(v),
-        commune=commune,
-        code_insee=v.code_insee,
+        core=core,
+        bare_core=core if bare_core == core else bare_core,
+        town_hall=is_town_hall(nom),
+        annex=is_annex(nom),
+        mobile=itinerant or is_mobile_name(nom),
+        commune=commune_form,
+        code_insee=code_insee,
         code_postal=postcode,
         departement=postcode[:3] if postcode.startswith("97") else postcode[:2],
         address=address,
         street=street_part(address),
         numbers=house_numbers(address),
-        point=v.point,
-        phones=frozenset((v.telephone,)) if v.telephone else frozenset(),
-        emails=email_set(v.courriels),
-        hosts=host_set(v.site_web),
-        sirets=frozenset((v.pivot,)) if v.has_siret else frozenset(),
+        point=None if latitude is None or longitude is None else (latitude, longitude),
+        phones=frozenset((telephone,)) if telephone else frozenset(),
+        emails=email_set(courriels),
+        hosts=host_set(site_web),
+        sirets=frozenset((siret,)) if siret else frozenset(),
     )
 
 

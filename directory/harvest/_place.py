@@ -18,7 +18,7 @@ from functools import lru_cache
 from directory.places import fold
 from directory.schema import Venue
 
-__all__ = ["HOSTABLE", "HOSTS", "hosted", "is_annex", "is_mobile"]
+__all__ = ["HOSTABLE", "HOSTS", "hosted", "is_annex", "is_mobile", "is_mobile_name"]
 
 #: Services that live inside another body's premises, and the service words that body may carry.
 #: A France Services is run by a commune, a CCAS, a centre social, a Maison du Département or La
@@ -57,14 +57,15 @@ _MOBILE = re.compile(
 _ANNEX = re.compile(r"\b(?:annexe|antenne|permanence|permanences)\b")
 
 
-@lru_cache(maxsize=8192)
-def _mobile_name(nom: str) -> bool:
-    return bool(_MOBILE.search(fold(nom)))
-
-
 def is_mobile(v: Venue) -> bool:
     """A bus, a van, an itinerant service or home visits: it stops at several places, none of which it is."""
-    return v.is_itinerant or _mobile_name(v.nom)
+    return v.is_itinerant or is_mobile_name(v.nom)
+
+
+@lru_cache(maxsize=8192)
+def is_mobile_name(nom: str) -> bool:
+    """A name saying the venue moves (« bus », « itinérant », « à domicile »…), whatever its ``itinerance``."""
+    return bool(_MOBILE.search(fold(nom)))
 
 
 @lru_cache(maxsize=8192)

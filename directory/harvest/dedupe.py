@@ -74,12 +74,12 @@ class MatchIndex:
     def prepare(self, keys: Iterable[BlockKeys]) -> None:
         """Nothing to read: everything is in memory."""
 
-    def candidates(self, keys: BlockKeys) -> list[str]:
-        """Venue ids found in a block a venue of these keys looks in (a point's neighbour cells included)."""
+    def candidates(self, sought: Iterable[str]) -> list[str]:
+        """Venue ids found in the blocks ``sought`` (a venue's ``BlockKeys.sought``, in order), each once."""
         found: dict[str, None] = {}
-        for key in sorted(keys.sought):
-            block = self.blocks.get(key, ())
-            if len(block) <= MAX_BLOCK:
+        blocks = self.blocks
+        for key in sought:
+            if (block := blocks.get(key)) and len(block) <= MAX_BLOCK:
                 found.update(dict.fromkeys(block))
         return list(found)
 
@@ -171,10 +171,11 @@ def resolve(
     for record_id, venue in new:
         key = f"{source_id}:{record_id}"
         keys = result.keys[record_id]
+        sought = sorted(keys.sought)  # candidates in the order of their keys: the same pairs in the same order
         precision = precisions.get(record_id)
         f = feats[record_id]
-        best = _best_match(index, key, f, keys, decisions, result, precision) or _best_match(
-            pending, key, f, keys, decisions, result, precision
+        best = _best_match(index, key, f, sought, decisions, result, precision) or _best_match(
+            pending, key, f, sought, decisions, result, precision
         )
         if best is None:
             pending.add(f"run:{record_id}", venue, [key], keys, precision=precision, feats=f)
@@ -196,7 +197,7 @@ def _best_match(
     index: MatchIndex,
     key: str,
     f: Features,
-    keys: BlockKeys,
+    sought: list[str],
     decisions: dict[tuple[str, str], str],
     result: Resolution,
     precision: Precision | None = None,
@@ -205,7 +206,7 @@ def _best_match(
     pair goes to a person (« correspond à plusieurs lieux »), who knows which one it is, or that
     they are one."""
     matches: list[tuple[float, str, Score]] = []
-    for venue_id in index.candidates(keys):
+    for venue_id in index.candidates(sought):
         entry = index.entries[venue_id]
         said = {decisions.get((key, other) if key <= other else (other, key)) for other in entry.record_keys}
         if "distinct" in said:

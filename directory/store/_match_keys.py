@@ -28,6 +28,31 @@ KEY_COLUMNS = (*_COMPARED, "nom", "commune", "adresse", "geo_method")
 _MATCH_COLUMNS = (*_COMPARED, "nom", "commune", "adresse", "date_maj")
 
 
+_mk = match_key_t.c
+#: The venues (pks, ascending) holding each blocking key of one kind, blocks larger than ``max_block`` left out:
+#: the database counts each block, so that a big city's commune key, which grows with the directory, is not
+#: read to be dropped. Bound once: its values are given at each execution.
+_BLOCKS = (
+    sa.select(_mk.key, _mk.venue_pk)
+    .where(
+        _mk.kind == sa.bindparam("kind"),
+        _mk.key.in_(
+            sa.select(_mk.key)
+            .where(_mk.kind == sa.bindparam("kind"), _mk.key.in_(sa.bindparam("keys", expanding=True)))
+            .group_by(_mk.key)
+            .having(sa.func.count() <= sa.bindparam("max_block"))
+        ),
+    )
+    .order_by(_mk.venue_pk)
+)
+#: The records (``source``, ``record``) linked to some venues, in source and record order.
+_LINKS = (
+    sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id)
+    .where(link_t.c.venue_pk.in_(sa.bindparam("pks", expanding=True)), link_t.c.withdrawn_at.is_(None))
+    .order_by(link_t.c.source_id, link_t.c.record_id)
+)
+
+
 class MatchKeysMixin(WriterBase):
     """Blocking keys, the venues matching compares, and the review queue's pairs."""
 
@@ -58,21 +83,10 @@ class MatchKeysMixin(WriterBase):
         for key in sorted(set(keys)):
             kind, _, value = key.partition(":")
             by_kind.setdefault(kind, []).append(value)
-        mk = match_key_t.c
         blocks: dict[str, list[int]] = {}
         for kind, values in by_kind.items():
             for chunk in chunks(values, 2000):
-                # The database counts each block and leaves out those too large: as the directory grows, a
-                # big city's commune key holds thousands of venues, which would otherwise be read to be dropped.
-                small = (
-                    sa.select(mk.key)
-                    .where(mk.kind == kind, mk.key.in_(chunk))
-                    .group_by(mk.key)
-                    .having(sa.func.count() <= max_block)
-                )
-                for value, pk in self.c.execute(
-                    sa.select(mk.key, mk.venue_pk).where(mk.kind == kind, mk.key.in_(small)).order_by(mk.venue_pk)
-                ):
+                for value, pk in self.c.execute(_BLOCKS, {"kind": kind, "keys": chunk, "max_block": max_block}):
                     blocks.setdefault(f"{kind}:{value}", []).append(pk)
         return blocks
 
@@ -88,16 +102,13 @@ class MatchKeysMixin(WriterBase):
         loads = orjson.loads
         for chunk in chunks(sorted(set(pks)), 2000):
             record_keys: dict[int, list[str]] = {}
-            for venue_pk, source_id, record_id in self.c.execute(
-                sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id)
-                .where(link_t.c.venue_pk.in_(chunk), link_t.c.withdrawn_at.is_(None))
-                .order_by(link_t.c.source_id, link_t.c.record_id)
-            ):
+            for venue_pk, source_id, record_id in self.c.execute(_LINKS, {"pks": chunk}):
                 record_keys.setdefault(venue_pk, []).append(f"{source_id}:{record_id}")
             rows = self.c.execute(
                 sa.select(venue_t.c.pk, venue_t.c.id, venue_t.c.geo_method, *selected).where(
-                    venue_t.c.pk.in_(chunk), venue_t.c.status == "active"
-                )
+                    venue_t.c.pk.in_(sa.bindparam("pks", expanding=True)), venue_t.c.status == "active"
+                ),
+                {"pks": chunk},
             )
             for (
                 pk,
