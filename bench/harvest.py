@@ -609,6 +609,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
                 curve.append((done, time.perf_counter() - started, _status_kb("VmRSS")))
 
             cpu = time.process_time() + _children_cpu()
+            server_cpu = _server_cpu(store)
             started = time.perf_counter()
             if prof:
                 prof.enable()
@@ -619,11 +620,13 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
                 prof.disable()
             seconds = time.perf_counter() - started
             cpu = time.process_time() + _children_cpu() - cpu  # the run's worker processes included
+            server_cpu = {pid: s - server_cpu.get(pid, 0.0) for pid, s in _server_cpu(store).items()}
             if prof:
                 prof.dump_stats(profile)
             out["phases"][phase] = {
                 "seconds": seconds,
                 "cpu": cpu,
+                "server_cpu": sum(server_cpu.values()) if store.dialect != "sqlite" else None,
                 "status": report.status,
                 **report.counts(),
                 "curve": curve,
@@ -732,6 +735,25 @@ def bulk_writes(harvested: str, store: str, work: Path, rounds: int = 3) -> list
         target.close()
     figures = [(t.name, len(rows), best[t.name, False], best[t.name, True]) for t, rows in tables.items()]
     return sorted(figures, key=lambda f: -f[1])
+
+
+def _server_cpu(store: Any) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving the store's database, by pid, read in
+    /proc (the server runs on this machine); empty for SQLite, whose work is the child's own CPU."""
+    if store.dialect == "sqlite":
+        return {}
+    with store.engine.connect() as c:
+        pids = list(c.exec_driver_sql("SELECT pid FROM pg_stat_activity WHERE datname = current_database()").scalars())
+    tick = os.sysconf("SC_CLK_TCK")
+    seconds = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:  # another machine's server, or a backend gone
+            continue
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return seconds
 
 
 def _children_cpu() -> float:
@@ -962,7 +984,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"({dict_rate:,.0f} records/s), csv.reader {bare['reader']:.2f} s ({n / bare['reader']:,.0f} records/s)"
         )
         header = (
-            f"{'run':24} {'records':>8} {'wall s':>7} {'cpu s':>7} {'rec/s':>7} {'x bare':>7} {'new':>7} {'merged':>7} "
+            f"{'run':24} {'records':>8} {'wall s':>7} {'cpu s':>7} {'db cpu':>7} {'rec/s':>7} {'x bare':>7} {'new':>7} {'merged':>7} "
             f"{'review':>7} {'quar.':>6} {'unch.':>7} {'upd.':>6} {'RSS0 MB':>8} {'peak MB':>8} {'+MB':>6}"
         )
         print(header)
@@ -976,8 +998,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if fraction_of:
                 ratio = f"{100 * p['seconds'] / fraction_of:.2f}%"
             grow = p["peak_kb"] - p["rss_before_kb"]
+            db_cpu = "-" if p["server_cpu"] is None else f"{p['server_cpu']:.2f}"
             print(
-                f"{name:24} {records:>8,} {p['seconds']:>7.2f} {p['cpu']:>7.2f} {rate:>7} {ratio:>7} {p['new']:>7,} {p['merged']:>7,} "
+                f"{name:24} {records:>8,} {p['seconds']:>7.2f} {p['cpu']:>7.2f} {db_cpu:>7} {rate:>7} {ratio:>7} {p['new']:>7,} {p['merged']:>7,} "
                 f"{p['to_review']:>7,} {p['quarantined']:>6,} {p['unchanged']:>7,} {p['updated']:>6,} "
                 f"{_mb(p['rss_before_kb']):>8} {_mb(p['peak_kb']):>8} {_mb(grow):>6}"
             )
@@ -1006,6 +1029,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "re-harvest rows: % of the full harvest of N. RSS0: the child's RSS before the run (interpreter, modules,"
         )
         print("gazetteer); peak: VmHWM during the run (reset before it); +MB: peak - RSS0.")
+        if args.store != "sqlite":
+            print(
+                "db cpu: CPU seconds of the PostgreSQL backends serving the run's database (cpu s: the harvest's own)."
+            )
         print(
             f"{'SQLite store' if args.store == 'sqlite' else 'PostgreSQL database'} after the full harvest "
             f"of N: {results['N']['db_bytes'] / 1e6:.0f} MB; "
