@@ -50,9 +50,8 @@ class Features:
     code_insee: str | None
     code_postal: str
     departement: str  # "" without a postcode
-    address: str  # normalise_address
-    street: str  # street_part(address)
-    numbers: tuple[frozenset[int], str] | None  # house_numbers(address)
+    street: str  # street_part of its normalise_address
+    numbers: tuple[frozenset[int], str] | None  # house_numbers of its normalise_address
     point: tuple[float, float] | None
     phones: frozenset[str]
     emails: frozenset[str]
@@ -117,7 +116,6 @@ def _features(
         code_insee=code_insee,
         code_postal=postcode,
         departement=postcode[:3] if postcode.startswith("97") else postcode[:2],
-        address=address,
         street=street_part(address),
         numbers=house_numbers(address),
         point=None if latitude is None or longitude is None else (latitude, longitude),

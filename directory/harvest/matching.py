@@ -10,7 +10,10 @@ Three steps, all pure functions of their inputs (no I/O, no clock):
    (performance.md §6: the national pipeline's all-pairs-per-commune scan took
    245 s for 16k records).
 2. :func:`score` compares two venues field by field and combines the parts
-   into one number in 0..1.
+   into one number in 0..1. What it compares of each venue (normalised name
+   and address, service words, house numbers, contacts…) is read once per
+   venue (:func:`features`, kept between batches): a harvest scores each pair
+   with :func:`compare` from the two venues' features.
 3. Two thresholds turn the number into a decision: ``match`` (merge without
    asking), ``review`` (a curator decides) or ``distinct``, with rules for what
    a place is (``_place``): one address and one phone is one place whatever

@@ -28,29 +28,51 @@ KEY_COLUMNS = (*_COMPARED, "nom", "commune", "adresse", "geo_method")
 _MATCH_COLUMNS = (*_COMPARED, "nom", "commune", "adresse", "date_maj")
 
 
-_mk = match_key_t.c
-#: The venues (pks, ascending) holding each blocking key of one kind, blocks larger than ``max_block`` left out:
-#: the database counts each block, so that a big city's commune key, which grows with the directory, is not
-#: read to be dropped. Bound once: its values are given at each execution.
-_BLOCKS = (
-    sa.select(_mk.key, _mk.venue_pk)
-    .where(
-        _mk.kind == sa.bindparam("kind"),
-        _mk.key.in_(
-            sa.select(_mk.key)
-            .where(_mk.kind == sa.bindparam("kind"), _mk.key.in_(sa.bindparam("keys", expanding=True)))
-            .group_by(_mk.key)
-            .having(sa.func.count() <= sa.bindparam("max_block"))
-        ),
+def _in_values(
+    column: sa.ColumnElement[Any], dialect: sa.Dialect, item: sa.types.TypeEngine[Any]
+) -> sa.ColumnElement[bool]:
+    """``column IN`` the values of the parameter ``values``, bound as one parameter (:func:`_values`).
+
+    SQLAlchemy renders an IN list one parameter per value, in Python, at every execution; a batch
+    of a harvest looks up tens of thousands of keys. A JSON array read by ``json_each`` (SQLite) or
+    an array (PostgreSQL's ``= ANY``) is one value."""
+    if dialect.name == "sqlite":
+        return column.in_(sa.select(sa.literal_column("value")).select_from(sa.func.json_each(sa.bindparam("values"))))
+    return column == sa.any_(sa.bindparam("values", type_=sa.ARRAY(item)))
+
+
+def _values(dialect: sa.Dialect, values: Sequence[Any]) -> Any:
+    """The parameter of :func:`_in_values`."""
+    return orjson.dumps(values).decode() if dialect.name == "sqlite" else list(values)
+
+
+def _blocks(dialect: sa.Dialect) -> sa.Select[Any]:
+    """The venues (pks, ascending) holding each blocking key of one kind (``kind``) among ``values``, the
+    blocks larger than ``max_block`` left out: the database counts each block, so that a big city's
+    commune key, which grows with the directory, is not read to be dropped."""
+    mk = match_key_t.c
+    return (
+        sa.select(mk.key, mk.venue_pk)
+        .where(
+            mk.kind == sa.bindparam("kind"),
+            mk.key.in_(
+                sa.select(mk.key)
+                .where(mk.kind == sa.bindparam("kind"), _in_values(mk.key, dialect, sa.String()))
+                .group_by(mk.key)
+                .having(sa.func.count() <= sa.bindparam("max_block"))
+            ),
+        )
+        .order_by(mk.venue_pk)
     )
-    .order_by(_mk.venue_pk)
-)
-#: The records (``source``, ``record``) linked to some venues, in source and record order.
-_LINKS = (
-    sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id)
-    .where(link_t.c.venue_pk.in_(sa.bindparam("pks", expanding=True)), link_t.c.withdrawn_at.is_(None))
-    .order_by(link_t.c.source_id, link_t.c.record_id)
-)
+
+
+def _links(dialect: sa.Dialect) -> sa.Select[Any]:
+    """The records (``source``, ``record``) linked to the venues of pks ``values``, in source and record order."""
+    return (
+        sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id)
+        .where(_in_values(link_t.c.venue_pk, dialect, sa.Integer()), link_t.c.withdrawn_at.is_(None))
+        .order_by(link_t.c.source_id, link_t.c.record_id)
+    )
 
 
 class MatchKeysMixin(WriterBase):
@@ -84,9 +106,12 @@ class MatchKeysMixin(WriterBase):
             kind, _, value = key.partition(":")
             by_kind.setdefault(kind, []).append(value)
         blocks: dict[str, list[int]] = {}
+        dialect = self.c.dialect
+        blocks_of_kind = _blocks(dialect)
         for kind, values in by_kind.items():
             for chunk in chunks(values, 2000):
-                for value, pk in self.c.execute(_BLOCKS, {"kind": kind, "keys": chunk, "max_block": max_block}):
+                params = {"kind": kind, "values": _values(dialect, chunk), "max_block": max_block}
+                for value, pk in self.c.execute(blocks_of_kind, params):
                     blocks.setdefault(f"{kind}:{value}", []).append(pk)
         return blocks
 
@@ -100,16 +125,17 @@ class MatchKeysMixin(WriterBase):
         # date_maj comes raw where the dialect decodes dates in Python (SQLite), decoded by the driver elsewhere
         decode_date, dates = (decoders[0][1], decoders[0][2]) if decoders else (lambda raw: raw, {})
         loads = orjson.loads
+        dialect = self.c.dialect
+        links = _links(dialect)
+        venues = sa.select(venue_t.c.pk, venue_t.c.id, venue_t.c.geo_method, *selected).where(
+            _in_values(venue_t.c.pk, dialect, sa.Integer()), venue_t.c.status == "active"
+        )
         for chunk in chunks(sorted(set(pks)), 2000):
             record_keys: dict[int, list[str]] = {}
-            for venue_pk, source_id, record_id in self.c.execute(_LINKS, {"pks": chunk}):
+            params = {"values": _values(dialect, chunk)}
+            for venue_pk, source_id, record_id in self.c.execute(links, params):
                 record_keys.setdefault(venue_pk, []).append(f"{source_id}:{record_id}")
-            rows = self.c.execute(
-                sa.select(venue_t.c.pk, venue_t.c.id, venue_t.c.geo_method, *selected).where(
-                    venue_t.c.pk.in_(sa.bindparam("pks", expanding=True)), venue_t.c.status == "active"
-                ),
-                {"pks": chunk},
-            )
+            rows = self.c.execute(venues, params)
             for (
                 pk,
                 venue_id,
