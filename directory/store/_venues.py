@@ -20,10 +20,10 @@ from directory.schema import LIST_VOCABULARIES, Venue, is_geocoded
 
 from ._bulk import insert_rows
 from ._content import CONTENT, is_empty, venue_values
-from ._models import ApplyOutcome, fingerprint, jsonable
+from ._models import ApplyOutcome, fingerprint
 from ._offers import given_by, write_offers
 from ._writer_base import WriterBase
-from .codec import venue_to_values
+from .codec import venue_record
 from .ids import new_venue_id
 from .tables import link_t, term_t, venue_t
 
@@ -91,7 +91,7 @@ class VenuesMixin(WriterBase):
             if item.record_id in ids_in_batch:  # the same record twice: the second sees the first
                 outcomes += self._apply_batch(source_id, batch, at, pending)
                 batch, ids_in_batch = [], set()
-            record = {k: jsonable(v) for k, v in venue_to_values(item.venue).items()}
+            record = venue_record(item.venue)
             record["flags"] = list(item.flags) or None
             record["geo_method"] = item.geo_method
             record["offres"] = given_by(record["offres"], source_id)

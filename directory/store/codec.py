@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import date
+from typing import Any, get_args, get_type_hints
 
 from directory.schema import (
     LIST_FIELDS,
@@ -16,7 +17,9 @@ from directory.schema import (
     offer_record,
 )
 
-__all__ = ["venue_to_values", "values_to_venue"]
+from ._models import jsonable
+
+__all__ = ["venue_record", "venue_to_values", "values_to_venue"]
 
 #: Every model field but ``id`` (minted by the store), and whether it holds vocabulary terms.
 _STORED = tuple((name, name in LIST_VOCABULARIES) for name in VENUE_FIELDS if name != "id")
@@ -31,6 +34,19 @@ def venue_to_values(venue: Venue) -> dict[str, Any]:
             values[name] = [offer_record(offer) for offer in value]
             continue
         values[name] = [term.code for term in value] if terms else list(value) if isinstance(value, list) else value
+    return values
+
+
+#: The model's date fields, the only values of ``venue_to_values`` that are not JSON-ready.
+_DATES = tuple(name for name, hint in get_type_hints(Venue).items() if date in (hint, *get_args(hint)))
+
+
+def venue_record(venue: Venue) -> dict[str, Any]:
+    """A source's record of a venue as the store keeps it (``source_link.record``): ``venue_to_values``,
+    dates as ISO text. Only the date fields are converted: a harvest makes one per record read."""
+    values = venue_to_values(venue)
+    for name in _DATES:
+        values[name] = jsonable(values[name])
     return values
 
 
