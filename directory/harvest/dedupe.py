@@ -28,7 +28,7 @@ from directory.store import Writer
 
 from ._features import Features, features
 from ._features import block_keys as features_block_keys
-from .matching import Score, compare
+from .matching import Score, compare, surely_distinct
 
 __all__ = ["SEVERAL", "MatchIndex", "Resolution", "StoredIndex", "resolve"]
 
@@ -213,6 +213,8 @@ def _best_match(
             continue
         if "match" in said:
             return venue_id
+        if surely_distinct(f, entry.features):  # no ratio to compute: the rules already say distinct
+            continue
         s = compare(f, entry.features, (precision, entry.precision))
         if s.decision == "match":
             matches.append((s.total, venue_id, s))

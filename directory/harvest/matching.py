@@ -77,6 +77,7 @@ __all__ = [
     "distance_score",
     "normalise_name",
     "score",
+    "surely_distinct",
 ]
 
 log = logging.getLogger(__name__)
@@ -381,15 +382,7 @@ def compare(
     parts: dict[str, float] = {}
     signs: list[str] = []
     same_place = _same_place(fa, fb)
-    if not same_place:
-        core_a, core_b = fa.bare_core, fb.bare_core
-    elif fa.commune == fb.commune:
-        core_a, core_b = fa.core, fb.core
-    else:
-        # Longest first, whichever side it is on: « Annecy-le-Vieux » goes whole before « Annecy » (a symmetric
-        # score).
-        communes = tuple(sorted({fa.commune, fb.commune}, key=lambda c: (-len(c), c)))
-        core_a, core_b = name_core(fa.name, communes), name_core(fb.name, communes)
+    core_a, core_b = _cores(fa, fb, same_place)
     parts["name"] = _name_score(fa, fb, core_a, core_b)
     metres = haversine_m(*fa.point, *fb.point) if fa.point is not None and fb.point is not None else None
     on_boundary = not same_place and metres is not None and metres <= BOUNDARY_M
@@ -421,26 +414,17 @@ def compare(
     shared = [k for k in ("phone", "email", "website") if parts.get(k) == 1.0]
     if same_address:
         signs.append("same_address")
-    ka, kb = fa.keywords, fb.keywords
-    veto = _veto(ka, kb)
-    if veto is not None and hosted(ka, kb):
-        if same_address:
-            veto = None
-            signs.append("hosted:" + "+".join(sorted(ka | kb)))
-    elif (
-        veto is not None
-        and core_a
-        and core_a == core_b
-        and parts.get("address", 1.0) >= SAME_ADDRESS
-        and not (fa.town_hall or fb.town_hall)
-    ):
-        veto = None  # « Maison de Tous » and « Centre social Maison de tous »: the body's name twice, one door
-    elif veto is not None and same_address and shared and bool(ka) != bool(kb):
-        # One door, one phone: « L'Arche » is the CCAS's building. Not « Mairie de X »: a town hall
-        # shares its door and phone with the library or the CCAS it houses.
-        plain = (fa, core_a) if not ka else (fb, core_b)
-        if plain[1] and not plain[0].town_hall:
-            veto = None
+    veto, hosted_service = _names_veto(
+        fa,
+        fb,
+        core_a,
+        core_b,
+        same_address=same_address,
+        one_address=parts.get("address", 1.0) >= SAME_ADDRESS,
+        shared=bool(shared),
+    )
+    if hosted_service:
+        signs.append("hosted:" + "+".join(sorted(fa.keywords | fb.keywords)))
     if fa.mobile != fb.mobile:
         signs.append("mobile_unit")
         veto = veto or "une unité mobile ne se confond pas avec un lieu fixe"
@@ -467,6 +451,60 @@ def compare(
     else:
         decision = "distinct"
     return Score(total=total, parts=parts, veto=veto, decision=decision, signs=tuple(signs))
+
+
+def _cores(fa: Features, fb: Features, same_place: bool) -> tuple[str, str]:
+    """The proper parts of the two names, the shared commune's name set aside (``name_core``)."""
+    if not same_place:
+        return fa.bare_core, fb.bare_core
+    if fa.commune == fb.commune:
+        return fa.core, fb.core
+    # Longest first, whichever side it is on: « Annecy-le-Vieux » goes whole before « Annecy » (a symmetric score).
+    communes = tuple(sorted({fa.commune, fb.commune}, key=lambda c: (-len(c), c)))
+    return name_core(fa.name, communes), name_core(fb.name, communes)
+
+
+def _names_veto(
+    fa: Features, fb: Features, core_a: str, core_b: str, *, same_address: bool, one_address: bool, shared: bool
+) -> tuple[str | None, bool]:
+    """The veto of the names' service words (rule 2), and whether it was lifted as a hosted service.
+
+    ``same_address``: one door (numbers that meet on one street); ``one_address``: the address part, when
+    there is one, at or above :data:`SAME_ADDRESS`; ``shared``: a phone, e-mail or website host in common.
+    Each of them can only lift the veto: :func:`surely_distinct` relies on it.
+    """
+    ka, kb = fa.keywords, fb.keywords
+    veto = _veto(ka, kb)
+    if veto is None:
+        return None, False
+    if hosted(ka, kb):
+        return (None, True) if same_address else (veto, False)
+    if core_a and core_a == core_b and one_address and not (fa.town_hall or fb.town_hall):
+        return None, False  # « Maison de Tous » and « Centre social Maison de tous »: the body's name twice, one door
+    if same_address and shared and bool(ka) != bool(kb):
+        # One door, one phone: « L'Arche » is the CCAS's building. Not « Mairie de X »: a town hall
+        # shares its door and phone with the library or the CCAS it houses.
+        plain = (fa, core_a) if not ka else (fb, core_b)
+        if plain[1] and not plain[0].town_hall:
+            return None, False
+    return veto, False
+
+
+def surely_distinct(fa: Features, fb: Features) -> bool:
+    """Whether :func:`compare` can only say ``distinct``, known before any ratio or distance: a mobile unit
+    against a fixed site (rule 1), or service words that differ (rule 2) where no door, no address and
+    no contact the two could have in common would lift the veto. False says nothing."""
+    if fa.mobile != fb.mobile:
+        return True
+    ka, kb = fa.keywords, fb.keywords
+    if ka == kb or ka & kb:  # no veto of the names
+        return False
+    same_place = _same_place(fa, fb)
+    # The most the parts could say: one door wherever both addresses have a street and a number, one address.
+    door = same_place and bool(fa.street and fb.street) and fa.numbers is not None and fb.numbers is not None
+    shared = bool(fa.phones & fb.phones or fa.emails & fb.emails or fa.hosts & fb.hosts)
+    veto, _ = _names_veto(fa, fb, *_cores(fa, fb, same_place), same_address=door, one_address=True, shared=shared)
+    return veto is not None
 
 
 def _same_place(fa: Features, fb: Features) -> bool:
