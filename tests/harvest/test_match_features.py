@@ -2,15 +2,17 @@
 """Scoring from each venue's features decides every pair as the per-pair comparison did.
 
 ``score-golden.json.gz`` holds what ``matching.score`` gave, before it scored from features, on a corpus of
-pairs: every pair blocking brings together among the labelled records (``fixtures/matching/``) under
-each precision of their points, and near pairs made from the labelled ones (a name, an address, a point,
-a contact, a commune changed; mobile units, annexes, town halls, hosted services). The test scores the
+pairs: every pair blocking brings together among the labelled records (``fixtures/matching/``) and
+among the records of the files the harvest tests read (``fixtures/demo/``), each under a precision of
+their points, and near pairs made from the labelled ones (a name, an address, a point, a contact, a
+commune changed; mobile units, annexes, town halls, hosted services). The test scores the
 same corpus again: same totals, parts, vetoes, signs and decisions. ``REGENERATE_SCORE_GOLDEN=1``
 writes the file anew (only when a change of scoring is meant).
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import gzip
 import json
@@ -26,6 +28,7 @@ from directory.harvest.matching import Candidate, block_keys, candidate_pairs, f
 from directory.schema import Itinerance, Precision, Venue, block_keys_of, is_precise, parse_venue
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "matching"
+DEMO = FIXTURES.parent / "demo"
 GOLDEN = Path(__file__).with_name("score-golden.json.gz")
 
 Pair = tuple[Venue, Venue, tuple[Precision | None, Precision | None]]
@@ -122,6 +125,15 @@ def corpus() -> Iterator[Pair]:
             yield a, near, rng.choice(_PRECISIONS)
             yield near, b, rng.choice(_PRECISIONS)
             yield near, _near(rng, b, a), (None, None)
+    # The whole files the harvest tests read (``fixtures/demo``), as blocking pairs them.
+    demo = []
+    for path in sorted(DEMO.glob("*.csv")):
+        for row in csv.DictReader(path.open(encoding="utf-8")):
+            parsed = parse_venue({name: value for name, value in row.items() if value != ""})
+            if parsed.venue is not None:
+                demo.append(Candidate(f"{path.stem}:{row['id']}", parsed.venue))
+    for a, b in candidate_pairs(demo):
+        yield a.venue, b.venue, rng.choice(_PRECISIONS[:1] * 2 + _PRECISIONS)
 
 
 def _outcome(a: Venue, b: Venue, precisions: tuple[Precision | None, Precision | None]) -> list[object]:
