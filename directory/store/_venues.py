@@ -29,6 +29,12 @@ from .tables import link_t, term_t, venue_t
 
 __all__ = ["Incoming", "Prepared", "VenuesMixin"]
 
+#: SQLite: new venue rows pass through this temporary table (``VenuesMixin._insert_venues``), of
+#: the venue's columns (and so the same type affinities), without its indexes and triggers.
+_STAGED = "temp.venue_staged"
+_staged_t = venue_t.to_metadata(sa.MetaData(), name="venue_staged")
+_COPIED = ", ".join(c.name for c in venue_t.c if c.name != "pk")  # every column a new row has
+
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
@@ -213,7 +219,7 @@ class VenuesMixin(WriterBase):
             {"id": i, "status": status, "created_at": at, "updated_at": at, **venue_values(r)}
             for i, r in zip(ids, records)
         ]
-        insert_rows(self.c, venue_t, rows)
+        self._insert_venues(rows)
         pks = dict(self.c.execute(sa.select(venue_t.c.id, venue_t.c.pk).where(venue_t.c.id.in_(ids))).all())
         created, changes = [], []
         for venue_id, record, row in zip(ids, records, rows):
@@ -237,6 +243,19 @@ class VenuesMixin(WriterBase):
         self._first_provenance(list(pks.values()), source_id, at)
         self._log(*changes)
         return created
+
+    def _insert_venues(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """New venue rows. SQLite's R*Tree, which the venue's insert trigger feeds, closes its blob
+        handle at every statement: with a statement per row (``executemany``) each venue reopened it,
+        ~50 µs. So on SQLite the rows go to a temporary table first, and into ``venue`` by one
+        ``INSERT … SELECT`` a batch (100k venues: 8.8 → 5.3 s)."""
+        if self.c.dialect.name != "sqlite":
+            insert_rows(self.c, venue_t, rows)
+            return
+        self.c.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGED} AS SELECT * FROM main.venue WHERE 0")
+        insert_rows(self.c, _staged_t, rows)
+        self.c.exec_driver_sql(f"INSERT INTO main.venue ({_COPIED}) SELECT {_COPIED} FROM {_STAGED} ORDER BY rowid")
+        self.c.exec_driver_sql(f"DELETE FROM {_STAGED}")
 
     def _write_terms(self, venues: Mapping[int, Mapping[str, Any]], *, replace: bool) -> None:
         """The filterable terms and the offers (``_offers``) of these venues (pk → stored values)."""
