@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-"""A run of several batches: worker processes validate a batch (``InProcesses.submit``) while the run writes
-the one read before it.
-It stores exactly what a run in one process stores, says the same in the same order, keeps the ids of one
-batch apart from the next, and a worker's error fails the run with nothing written and no process left."""
+"""A run of several batches: worker processes validate a batch (``InProcesses.submit``) while the run
+writes the one read before it. It stores exactly what a run in one process stores, says the same in the
+same order, keeps the ids of one batch apart from the next, and a worker's error fails the run with
+nothing written and no process left."""
 
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def test_a_run_of_several_batches_in_worker_processes_stores_what_one_process_st
         rows_of = _raw_rows(pooled, in_pool.run_id)
         assert rows_of[BATCH][:2] == (moved, "stored")
         assert rows_of[BATCH + 2][:2] == (moved, "quarantined")
-        assert "nom « Espace public numérique de la gare » ligne 1000" in rows_of[BATCH + 2][2]
+        assert f"nom « Espace public numérique de la gare » ligne {BATCH}" in rows_of[BATCH + 2][2]
         assert in_pool.unchanged > 2000
     finally:
         pooled.close()
