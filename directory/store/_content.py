@@ -9,14 +9,14 @@ from typing import Any
 
 from directory.schema import VENUE_FIELDS
 
-__all__ = ["CONTENT", "is_empty", "venue_values"]
+__all__ = ["CONTENT", "EMPTY", "venue_values"]
 
 #: The venue's own fields (what provenance and the change log are about).
 CONTENT = (*(name for name in VENUE_FIELDS if name != "id"), "geo_method")
 
 
-def is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == []
+#: The values of an empty field: ``value in EMPTY`` (one test in C, made for every field of every new venue).
+EMPTY: tuple[Any, ...] = (None, "", [])
 
 
 def venue_values(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -23,7 +23,7 @@ __all__ = ["LinksMixin"]
 
 
 def _filled(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
-    """SQL for ``not is_empty(value)``: JSON lists hold ``null`` or ``[]`` when empty."""
+    """SQL for ``value not in EMPTY`` (``_content``): JSON lists hold ``null`` or ``[]`` when empty."""
     if isinstance(column.type, sa.JSON):
         return column.is_not(None) & sa.cast(column, sa.Text).not_in(["null", "[]"])
     if isinstance(column.type, sa.String):

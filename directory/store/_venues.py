@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from directory.schema import LIST_VOCABULARIES, Venue, is_geocoded
 
 from ._bulk import insert_rows
-from ._content import CONTENT, is_empty, venue_values
+from ._content import CONTENT, EMPTY, venue_values
 from ._models import ApplyOutcome, fingerprint
 from ._offers import given_by, write_offers
 from ._writer_base import WriterBase
@@ -224,7 +224,7 @@ class VenuesMixin(WriterBase):
         created, changes = [], []
         for venue_id, record, row in zip(ids, records, rows):
             pk = pks[venue_id]
-            filled = tuple(name for name in CONTENT if not is_empty(row.get(name)))
+            filled = tuple(name for name in CONTENT if row[name] not in EMPTY)
             changes.append(
                 {
                     "venue_pk": pk,
