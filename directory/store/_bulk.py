@@ -9,12 +9,13 @@ statement is written once per (dialect, table, columns), each column's bind
 processor is taken from its SQLAlchemy type (so values reach the driver
 exactly as ``execute`` would send them: JSON through the engine's serializer,
 dates as SQLite's text), and the rows go to the driver as tuples: SQLite's
-``executemany``; on PostgreSQL ``COPY … FROM STDIN``, which spares the server
-an INSERT's parse and plan per row, and checks the same constraints and
-computes the same generated columns (``venue.geog``). COPY's binary format:
+``executemany``; on PostgreSQL ``COPY … FROM STDIN``, which checks the same
+constraints and computes the same generated columns (``venue.geog``) as an
+INSERT, in half the time of ``executemany`` over a harvest's tables (a third
+for ``field_provenance``: ``bench/harvest.py --bulk``). COPY's binary format:
 psycopg writes each value in its column's binary form (the column types read
-from the catalog once per statement), 20–30 % less time than its text format
-in ``bench/harvest.py --bulk``'s tables, three times less than executemany.
+from the catalog once per statement), 10–30 % less time than its text format
+(bench/README.md).
 """
 
 from __future__ import annotations
