@@ -46,11 +46,22 @@ def _values(dialect: sa.Dialect, values: Sequence[Any]) -> Any:
     return orjson.dumps(values).decode() if dialect.name == "sqlite" else list(values)
 
 
-def _blocks(dialect: sa.Dialect) -> sa.Select[Any]:
-    """The venues (pks, ascending) holding each blocking key of one kind (``kind``) among ``values``, the
-    blocks larger than ``max_block`` left out: the database counts each block, so that a big city's
-    commune key, which grows with the directory, is not read to be dropped."""
+def _blocks(dialect: sa.Dialect) -> sa.Executable:
+    """The venues (pks, ascending within each key) holding each blocking key of one kind (``kind``) among
+    ``values``, no more than ``max_block`` + 1 of them per key: a block larger than ``max_block`` is left
+    out by the caller, so that a big city's commune key, which grows with the directory, is never read whole.
+
+    SQLite looks each value up in the key's index and counts the block there. PostgreSQL plans the same
+    query as a scan of the whole kind filtered by the list (a bitmap scan of ~90,000 cells at 100k venues,
+    ~50 ms a call, growing with the directory): a lateral subquery per value makes it look each key up in
+    the primary key's index, and stop at ``max_block`` + 1 (~18 ms for 2,000 cells, whatever the size)."""
     mk = match_key_t.c
+    if dialect.name == "postgresql":
+        return sa.text(
+            "SELECT v.key, b.venue_pk FROM unnest(CAST(:values AS varchar[])) AS v(key) CROSS JOIN LATERAL ("
+            "SELECT venue_pk FROM match_key WHERE kind = :kind AND key = v.key ORDER BY venue_pk LIMIT :max_block + 1"
+            ") AS b"
+        )
     return (
         sa.select(mk.key, mk.venue_pk)
         .where(
@@ -113,7 +124,7 @@ class MatchKeysMixin(WriterBase):
                 params = {"kind": kind, "values": _values(dialect, chunk), "max_block": max_block}
                 for value, pk in self.c.execute(blocks_of_kind, params):
                     blocks.setdefault(f"{kind}:{value}", []).append(pk)
-        return blocks
+        return {key: pks for key, pks in blocks.items() if len(pks) <= max_block}
 
     def match_venues(self, pks: Iterable[int]) -> dict[int, tuple[str, Venue, list[str], str | None]]:
         """For matching: each of these active venues by pk, as (id, the fields compared, the keys
