@@ -15,8 +15,8 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -26,26 +26,17 @@ from directory.errors import SourceUnavailable
 from directory.schema import (
     CUT_SHORT,
     CommuneLookup,
-    OpeningHours,
-    ParseResult,
-    Problem,
-    Severity,
-    Venue,
     fold_key,
-    parse_venue,
-    precision,
 )
-from directory.store import Incoming, RawRecord, SourceState, Store, Writer, utcnow
+from directory.store import RawRecord, SourceState, Store, utcnow
 
+from ._batches import Read, Run, RunBatch, first_mapped, validate
 from ._collector import collector_tuned
-from ._hours import text_to_osm
-from ._identity import FIRST, REPEAT, FileIds, earlier_payload, loads
+from ._identity import FIRST, REPEAT, FileIds
 from ._parallel import InProcesses
-from ._quarantine import quarantine_place, storable
-from .dedupe import Resolution, StoredIndex, resolve
 from .encoding import decode, encoding_note
 from .fetch import Fetcher, FetchResult
-from .geocode import NO_GEOCODER, UNAVAILABLE, CommuneGeocoder, Geocoder, GeocodeRequest, needs_geocoding
+from .geocode import Geocoder
 from .offer_rows import group_offer_rows
 from .readers import READERS, ReadItem
 from .readers.base import ReadError
@@ -55,7 +46,6 @@ from .withdrawals import withdraw_or_hold
 
 __all__ = ["HarvestReport", "Geocoder", "harvest_source"]
 
-_BATCH = 1000
 #: A failed run is tried again this soon (or at the source's interval, if shorter).
 RETRY_AFTER = timedelta(hours=1)
 log = logging.getLogger(__name__)
@@ -94,7 +84,7 @@ def harvest_source(
         ``default_processes``).
     """
     direct = frozenset(fold_key(origin) for origin in direct_origins)
-    run = _Run(
+    run = Run(
         store,
         source,
         places,
@@ -110,23 +100,7 @@ def harvest_source(
         return _harvest(run, fetcher, now)
 
 
-@dataclass(frozen=True, slots=True)
-class _Run:
-    """What a run of one source works with (``harvest_source``'s arguments)."""
-
-    store: Store
-    source: SourceConfig
-    places: CommuneLookup | None
-    geocoder: Geocoder | None
-    direct_origins: frozenset[str]  # folded (fold_key)
-    instance_name: str | None
-    progress: Callable[[int], None] | None
-    confirm_withdrawals: bool
-    imported: bool
-    processes: int
-
-
-def _harvest(run: _Run, fetcher: Fetcher, now: datetime | None) -> HarvestReport:
+def _harvest(run: Run, fetcher: Fetcher, now: datetime | None) -> HarvestReport:
     store, source, geocoder = run.store, run.source, run.geocoder
     started = time.perf_counter()
     at = now or utcnow()
@@ -257,7 +231,7 @@ def _items(source: SourceConfig, pages: list[FetchResult], notes: list[str]) -> 
 
 
 def _apply(
-    run: _Run, state: SourceState, pages: list[FetchResult], report: HarvestReport, at: datetime, recompute: bool
+    run: Run, state: SourceState, pages: list[FetchResult], report: HarvestReport, at: datetime, recompute: bool
 ) -> None:
     """Read, keep and apply every record; ``recompute``: the source file changed (its trust…), so
     every venue it feeds is merged again, even from records read as last time."""
@@ -266,11 +240,11 @@ def _apply(
         set()
     )  # ids of the records read but not stored (skipped, quarantined): the others get last_seen
     ids = FileIds()  # a record read twice is stored once; another record with a known id is quarantined
-    validators = InProcesses(_validate, (run.places, at.date()), run.processes)
+    validators = InProcesses(validate, (run.places, at.date()), run.processes)
     with (
         validators,
         run.store.writer() as writer,
-        _RunBatch(run, report, at, unstored, validators, writer) as batch,
+        RunBatch(run, report, at, unstored, validators, writer) as batch,
     ):
         cut = False  # the body's last record was cut short: a broken transfer, whatever HTTP said
         for item in group_offer_rows(source.offers, _items(source, pages, batch.held)):
@@ -298,10 +272,10 @@ def _apply(
                     )
                     continue
                 problems.append(
-                    ids.conflict_problem(record_id, seen, mapped, partial(_first_mapped, batch, record_id, seen.first))
+                    ids.conflict_problem(record_id, seen, mapped, partial(first_mapped, batch, record_id, seen.first))
                 )
             raw_hash = _raw_hash(mapped, lineage, run.geocoder) if mapped is not None else None
-            batch.reading.read.append(_Read(item, record_id, mapped, problems, lineage, raw_hash))
+            batch.reading.read.append(Read(item, record_id, mapped, problems, lineage, raw_hash))
             if batch.full():
                 batch.flush()
         batch.finish()
@@ -333,55 +307,6 @@ def _apply(
         writer.save_state(state)
 
 
-#: What validating a mapped record gives: the problems of its hours converted, the hours as converted
-#: (None when they were not), and the record parsed.
-_Validated = tuple[list[Problem], str | None, ParseResult]
-
-
-def _validate(mapped: dict[str, Any], places: CommuneLookup | None, today: date) -> _Validated:
-    """One mapped record validated (in a worker process, or this one): the problems of its hours
-    converted, the hours as converted (None when they were not), and the record parsed."""
-    converted = _osm_hours(mapped)
-    return converted, mapped["horaires"] if converted else None, parse_venue(mapped, places=places, today=today)
-
-
-def _parse(run: _RunBatch, batch: _Batch, read: _Read, validated: _Validated | None) -> None:
-    """One record validated (``_validate``): it waits in the batch, or is quarantined with its reasons."""
-    report, item, problems = run.report, read.item, read.problems
-    venue = None
-    if read.mapped is not None and validated is not None:
-        converted, hours, result = validated
-        if hours is not None:
-            read.mapped["horaires"] = hours
-        problems.extend(converted)
-        problems.extend(result.problems)
-        venue = result.venue
-    report.note_problems(item.position, read.record_id, problems)
-    found = [p.as_dict() for p in problems]
-    if venue is None or read.record_id is None or any(p.severity is Severity.ERROR for p in problems):
-        report.quarantined += 1
-        if read.record_id is not None:  # a bad version of a known record withdraws nothing
-            run.unstored.add(read.record_id)
-        place = quarantine_place(read.mapped, run.places)  # who answers for it, in the back office
-        batch.raw.append(
-            RawRecord(item.position, read.record_id, item.payload, "quarantined", found, place, storable(read.mapped))
-        )
-    else:
-        batch.items.append(_Valid(item, read.record_id, venue, found, read.lineage, read.raw_hash))
-
-
-def _first_mapped(run: _RunBatch, record_id: str, position: int) -> dict[str, Any] | None:
-    """The mapped record this run read first with ``record_id``, read back from its raw row (written, or
-    in a batch not yet written)."""
-    unwritten = [run.reading] if run.sent is None else [run.sent, run.reading]
-    pending = [
-        *((r.item.position, r.item.payload) for batch in unwritten for r in batch.read),
-        *((r.position, r.payload) for batch in unwritten for r in batch.raw),
-    ]
-    raw = loads(earlier_payload(run.writer.c, run.report.run_id, run.source.id, record_id, position, pending))
-    return None if raw is None else run.source.map(raw, today=run.at.date())[0]
-
-
 def _raw_hash(mapped: dict[str, Any], lineage: list[str], geocoder: Geocoder | None) -> str | None:
     """What a record says before parsing, whatever its column order or quoting: when it says the
     same as at the last run, parsing, matching and merging it again would change nothing.
@@ -410,18 +335,6 @@ def _lineage(source: SourceConfig, record: dict[str, Any]) -> list[str]:
     if chain[-1] != publisher:
         chain.append(publisher)
     return chain
-
-
-def _osm_hours(record: dict[str, Any]) -> list[Problem]:
-    """Free-text hours become OSM syntax when the text is unambiguous (the text is kept in the raw record)."""
-    text = record.get("horaires")
-    if not isinstance(text, str) or not text.strip() or OpeningHours.check(text) is None:
-        return []
-    converted = text_to_osm(text)
-    if converted is None:
-        return []  # validation keeps the text and flags it
-    record["horaires"] = converted
-    return [Problem("horaires", "hours_converted", text, Severity.WARNING, (("converted", converted),))]
 
 
 def _already_had(
@@ -470,275 +383,3 @@ def _save_state(
     _schedule(state, source, report, at, due_in)
     with store.writer() as writer:
         writer.save_state(state)
-
-
-@dataclass(slots=True)
-class _Read:
-    """A record as read and mapped, waiting for its batch to know whether it changed."""
-
-    item: ReadItem
-    record_id: str | None
-    mapped: dict[str, Any] | None
-    problems: list[Problem]
-    lineage: list[str]
-    raw_hash: str | None
-
-
-@dataclass(slots=True)
-class _Valid:
-    """A record that passed validation, waiting for its batch."""
-
-    item: ReadItem
-    record_id: str
-    venue: Venue
-    flags: list[dict[str, Any]]
-    lineage: list[str]
-    raw_hash: str | None
-
-
-@dataclass(slots=True)
-class _Batch:
-    """Up to a thousand records of a run, from their reading to their writing."""
-
-    read: list[_Read] = field(default_factory=list)
-    raw: list[RawRecord] = field(default_factory=list)  # rows set aside while reading, then those of every record
-    counted: bool = False  # read whole (not the end of the source): the progress callback hears of it once written
-    # Once sent to validation:
-    links: dict[str, str | None] = field(default_factory=dict)  # Writer.link_hashes of its ids
-    unsure: set[str] = field(default_factory=set)  # ids whose links the batch before may still change
-    validated: Callable[[], list[_Validated]] | None = None
-    # While it is applied:
-    items: list[_Valid] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)  # ids of records read exactly as last time
-    geocode_later: set[str] = field(default_factory=set)  # placed at their commune for want of an answer
-
-
-class _Held(list[str]):
-    """The notes (this list) and the problems of repeated rows that reading a batch gives the report, held
-    until the batch read before it is written: the report says them in the order it would if each batch were
-    written as soon as it was read. A note the report has already is not held again."""
-
-    def __init__(self, report: HarvestReport) -> None:
-        super().__init__()
-        self.report = report
-        self.problems: list[tuple[int, str | None, list[Problem]]] = []
-
-    def __contains__(self, note: object) -> bool:
-        return note in self.report.notes or super().__contains__(note)
-
-    def note_problems(self, position: int, record_id: str | None, problems: list[Problem]) -> None:
-        self.problems.append((position, record_id, problems))
-
-    def release(self) -> None:
-        self.report.notes.extend(self)
-        self.clear()
-        for position, record_id, problems in self.problems:
-            self.report.note_problems(position, record_id, problems)
-        self.problems.clear()
-
-
-class _RunBatch:
-    """Records of a run go by batches of a thousand: what the store says of their ids is read once for
-    all of them (memory follows the batch, not the source); they are then validated, geocoded, matched
-    and written together. While worker processes validate a batch, this process matches and writes the
-    batch read before it: two batches are held at most."""
-
-    def __init__(
-        self,
-        run: _Run,
-        report: HarvestReport,
-        at: datetime,
-        unstored: set[str],
-        validators: InProcesses,
-        writer: Writer,
-    ) -> None:
-        self.store, self.source, self.report, self.at = run.store, run.source, report, at
-        self.places, self.unstored, self.validators, self.writer = run.places, unstored, validators, writer
-        self.progress = run.progress
-        # without a geocoder, venues without a trustworthy point still get their commune's (flagged)
-        self.geocoder: Geocoder | None = run.geocoder or (
-            CommuneGeocoder(run.places)  # type: ignore[arg-type]  # the gazetteer, the one CommuneLookup with parents
-            if run.places is not None
-            else None
-        )
-        self.reading = _Batch()  # the records being read
-        self.sent: _Batch | None = None  # the batch read before, in validation, not yet written
-        self.held = _Held(report)
-
-    def __enter__(self) -> _RunBatch:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if kind is not None:  # the run failed: what reading said is said all the same
-            self.held.release()
-
-    def full(self) -> bool:
-        return len(self.reading.read) + len(self.reading.raw) >= _BATCH
-
-    def flush(self, *, counted: bool = True) -> None:
-        """The batch read goes to validation; meanwhile the batch read before it is written."""
-        batch, self.reading = self.reading, _Batch()
-        batch.counted = counted
-        self._send(batch, self.sent)
-        before, self.sent = self.sent, batch
-        if before is not None:
-            self._write(before)
-        self.held.release()
-
-    def finish(self) -> None:
-        """The source is read: its last records (perhaps none) are validated and written, after the batch before."""
-        self.flush(counted=False)
-        batch, self.sent = self.sent, None
-        assert batch is not None
-        self._write(batch)
-
-    def _send(self, batch: _Batch, before: _Batch | None) -> None:
-        """The records of ``batch`` that changed since the last run start their validation."""
-        ids = [r.record_id for r in batch.read if r.record_id is not None]
-        # Every link of these ids, withdrawn ones included: hash of the record as last read (None once withdrawn).
-        # They are read before the batch before is written, which changes the links of its own ids only. Those
-        # ids are not in this batch (a repeat is set aside while reading: FileIds), but for another record with
-        # the same id: quarantined, unless it reads exactly as at the last run (then kept). Such ids are
-        # ``unsure``: their records are validated in case, and their links read again once the batch before is
-        # written (``_write``), so that a record is kept exactly when it was with each batch written before the
-        # next was read.
-        batch.links = self.writer.link_hashes(self.source.id, ids)
-        if before is not None and (earlier := {r.record_id for r in before.read}).intersection(ids):
-            batch.unsure = {record_id for record_id in ids if record_id in earlier}
-        wanted = [read.mapped for read in batch.read if read.mapped is not None and _validated_in(batch, read)]
-        batch.validated = self.validators.submit(wanted)
-
-    def _write(self, batch: _Batch) -> None:
-        """The validated records of ``batch`` are geocoded, matched and written, with the raw rows of all."""
-        if batch.unsure:
-            batch.links.update(self.writer.link_hashes(self.source.id, sorted(batch.unsure)))
-        assert batch.validated is not None
-        # The records validated are taken in file order, as they were sent.
-        validated = iter(batch.validated())
-        links = batch.links
-        for read in batch.read:
-            result = next(validated) if read.mapped is not None and _validated_in(batch, read) else None
-            if _unchanged(read, links):
-                assert read.record_id is not None
-                self._keep(batch, read.item, read.record_id)
-            else:
-                _parse(self, batch, read, result)
-        self.writer.keep_unchanged(self.source.id, batch.kept, self.at)
-        geo = self._geocode(batch)
-        new = [(v.record_id, v.venue) for v in batch.items if v.record_id not in links]
-        keys = [f"{self.source.id}:{record_id}" for record_id, _ in new]
-        # The directory's venues are read per batch, only those sharing a blocking key with a new record:
-        # memory follows the batch, not the directory; a run that only updates known records reads none.
-        # A point the geocoder (or the commune's centre) gave is only as precise as its method: no distance
-        # is counted from a commune's centre.
-        precisions = {record_id: precision(geo[record_id][0]) for record_id, _ in new if record_id in geo}
-        resolution = (
-            resolve(StoredIndex(self.writer), self.source.id, new, self.store.match_decisions(keys), precisions)
-            if new
-            else Resolution()
-        )
-        leaders: list[tuple[ReadItem, Incoming]] = []
-        followers: list[tuple[ReadItem, Incoming]] = []
-        for v in batch.items:
-            method, point, score = geo.get(v.record_id, ("producteur" if v.venue.point else None, None, None))
-            # Placed at its commune for want of an answer: no raw hash, so that a run with a geocoder at hand reads
-            # the source again and tries again (Store.sources.awaiting_geocoding); a refused address waits for
-            # its record to change.
-            raw_hash = None if v.record_id in batch.geocode_later else v.raw_hash
-            incoming = Incoming(
-                v.record_id,
-                v.venue,
-                v.flags,
-                attach_to=resolution.attach_to.get(v.record_id),
-                origin=v.lineage[0],
-                lineage=v.lineage,
-                geo_method=method,
-                geo_point=point,
-                geo_score=score,
-                raw_hash=raw_hash,
-            )
-            (followers if v.record_id in resolution.follows else leaders).append((v.item, incoming))
-        # A source whose new venues a person reviews (``review_new``): those it creates wait, unpublished.
-        pending = self.source.reviews_new
-        outcomes = dict(
-            zip(
-                (i.record_id for _, i in leaders),
-                self.writer.apply_many(self.source.id, [i for _, i in leaders], at=self.at, pending=pending),
-            )
-        )
-        if followers:
-            attached = [
-                Incoming(**{**_fields(i), "attach_to": outcomes[resolution.follows[i.record_id]].venue_id})
-                for _, i in followers
-            ]
-            outcomes.update(
-                zip(
-                    (i.record_id for i in attached),
-                    self.writer.apply_many(self.source.id, attached, at=self.at, pending=pending),
-                )
-            )
-        for item, incoming in leaders + followers:
-            outcome = outcomes[incoming.record_id]
-            action = {"created": "new", "restored": "updated", "attached": "merged"}.get(outcome.action, outcome.action)
-            setattr(self.report, action, getattr(self.report, action) + 1)
-            status = "unchanged" if outcome.action == "unchanged" else "stored"
-            batch.raw.append(RawRecord(item.position, incoming.record_id, item.payload, status, list(incoming.flags)))
-        self.report.to_review += self.writer.add_review_items(resolution.review, self.report.run_id, self.at)
-        batch.raw.sort(key=lambda r: r.position)
-        self.writer.add_raw_records(self.report.run_id, self.source.id, batch.raw, self.at)
-        if batch.counted and self.progress:
-            self.progress(_BATCH)
-
-    def _keep(self, batch: _Batch, item: ReadItem, record_id: str) -> None:
-        """A record read exactly as at the last run: kept as received, nothing else to do.
-        (Its warnings were reported by the run that first read it.)"""
-        self.report.unchanged += 1
-        batch.kept.append(record_id)
-        batch.raw.append(RawRecord(item.position, record_id, item.payload, "unchanged"))
-
-    def _geocode(self, batch: _Batch) -> dict[str, tuple[str, tuple[float, float] | None, float | None]]:
-        """Records without a trustworthy point get one from the geocoder, or their commune's (flagged)."""
-        if self.geocoder is None:
-            return {}
-        wanted = {
-            v.record_id: GeocodeRequest(
-                v.record_id, v.venue.adresse, v.venue.code_postal, v.venue.commune, v.venue.code_insee
-            )
-            for v in batch.items
-            if needs_geocoding(v.venue, v.flags)
-        }
-        if not wanted:
-            return {}
-        answers = self.geocoder.geocode(list(wanted.values()), connection=self.writer.c)  # the run holds the write lock
-        outage = False
-        for v in batch.items:
-            if (answer := answers.get(v.record_id)) is None:
-                continue
-            if answer.method == "ban":
-                self.report.geocoded += 1
-            else:
-                if answer.reason in (UNAVAILABLE, NO_GEOCODER):
-                    batch.geocode_later.add(v.record_id)
-                outage = outage or answer.reason == UNAVAILABLE
-                self.report.placed_at_commune += 1
-                problem = Problem("latitude", "placed_at_commune", answer.reason, Severity.WARNING)
-                v.flags.append(problem.as_dict())
-                self.report.note_problems(v.item.position, v.record_id, [problem])
-        note = "géocodeur indisponible : des lieux sont placés au centre de leur commune, la prochaine moisson les géocodera"
-        if outage and note not in self.report.notes:
-            self.report.notes.append(note)
-        return {key: (a.placement, (a.latitude, a.longitude), a.score) for key, a in answers.items()}
-
-
-def _unchanged(read: _Read, links: dict[str, str | None]) -> bool:
-    """Whether ``read`` is the record its link was last read from (``links``: Writer.link_hashes)."""
-    return read.record_id is not None and read.raw_hash is not None and links.get(read.record_id) == read.raw_hash
-
-
-def _validated_in(batch: _Batch, read: _Read) -> bool:
-    """Whether the record of ``read`` (mapped) was sent to validation with its batch: it changed, or may have."""
-    return read.record_id in batch.unsure or not _unchanged(read, batch.links)
-
-
-def _fields(incoming: Incoming) -> dict[str, Any]:
-    return {name: getattr(incoming, name) for name in incoming.__dataclass_fields__}

@@ -108,9 +108,9 @@ def test_a_harvest_keeps_a_verbatim_repeat_once_and_quarantines_a_second_venue_w
 def test_a_repeat_in_a_later_batch_is_still_a_repeat(store, places, served, fetcher, tmp_path, monkeypatch):
     """The ids a run has seen outlive its batches: a repeat far down the file is found, and so is the first
     record's content for a conflict (read back from the run's own raw rows)."""
-    from directory.harvest import run as harvest_run
+    from directory.harvest import _batches
 
-    monkeypatch.setattr(harvest_run, "_BATCH", 2)
+    monkeypatch.setattr(_batches, "BATCH", 2)
     root, server = served
     shutil.copy(SAME_ID, root / "same-id.csv")
     report = harvest(store, load_source(source_file(tmp_path, server.url("files/same-id.csv"))), fetcher, places)

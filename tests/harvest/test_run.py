@@ -96,10 +96,10 @@ def test_records_read_as_last_time_are_not_parsed_again(store, places, served, f
     reordered = [dict(reversed(list(r.items()))) for r in records]
     reordered[0]["telephone"] = "0478000000"
     write_csv(root / "lieux.csv", reordered)
-    from directory.harvest import run
+    from directory.harvest import _batches
 
     parsed = []
-    monkeypatch.setattr(run, "parse_venue", lambda record, **kw: parsed.append(record) or parse_venue(record, **kw))
+    monkeypatch.setattr(_batches, "parse_venue", lambda record, **kw: parsed.append(record) or parse_venue(record, **kw))
     report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
     assert (report.status, report.updated, report.unchanged, report.withdrawn) == ("complete", 1, 39, 0)
     # the changed record, and the one placed at its commune for want of a geocoder
@@ -559,7 +559,7 @@ def test_records_taken_from_their_origin_elsewhere_do_not_make_a_source_look_shr
 def test_a_run_that_fails_half_way_reports_nothing_of_what_was_rolled_back(
     store, places, served, fetcher, tmp_path, monkeypatch
 ):
-    from directory.harvest import run
+    from directory.harvest import _batches
 
     root, server = served
     write_csv(root / "lieux.csv", [{**r, "id": f"{r['id']}-{copy}"} for copy in (1, 2) for r in rows()])  # 1,374
@@ -571,7 +571,7 @@ def test_a_run_that_fails_half_way_reports_nothing_of_what_was_rolled_back(
             raise RuntimeError("panne")
         return parse_venue(record, **kwargs)
 
-    monkeypatch.setattr(run, "parse_venue", failing)
+    monkeypatch.setattr(_batches, "parse_venue", failing)
     report = harvest(store, load_source(source_file(tmp_path, server.url("files/lieux.csv"))), fetcher, places)
     assert (
         report.status == "failed" and "erreur inattendue en lisant la source (RuntimeError : panne)" in report.notes[0]

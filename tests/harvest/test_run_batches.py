@@ -12,15 +12,14 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from directory.harvest import load_source
-from directory.harvest import run as harvest_run
+from directory.harvest import _batches, load_source
 from directory.harvest._parallel import MIN_RECORDS, InProcesses
 from directory.store import open_store
 
 from .test_parallel import _fail_on_seven, _square, _stored
 from .test_run import NOW, harvest, rows, source_file, write_csv
 
-BATCH = harvest_run._BATCH
+BATCH = _batches.BATCH
 
 
 def test_two_batches_handed_to_the_workers_come_back_each_in_order():
@@ -140,8 +139,8 @@ def test_an_error_in_a_worker_fails_the_run_with_nothing_written(places, served,
             raise RuntimeError("validation cassée")
         return real(mapped, **options)
 
-    real = harvest_run.parse_venue
-    monkeypatch.setattr(harvest_run, "parse_venue", parse_venue)  # the workers are forked: they see it too
+    real = _batches.parse_venue
+    monkeypatch.setattr(_batches, "parse_venue", parse_venue)  # the workers are forked: they see it too
     root, server = served
     write_csv(root / "lieux.csv", records)
     store = open_store(f"sqlite:///{tmp_path / 'pooled.db'}", upgrade=True)
