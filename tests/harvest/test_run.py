@@ -99,7 +99,9 @@ def test_records_read_as_last_time_are_not_parsed_again(store, places, served, f
     from directory.harvest import _batches
 
     parsed = []
-    monkeypatch.setattr(_batches, "parse_venue", lambda record, **kw: parsed.append(record) or parse_venue(record, **kw))
+    monkeypatch.setattr(
+        _batches, "parse_venue", lambda record, **kw: parsed.append(record) or parse_venue(record, **kw)
+    )
     report = harvest(store, config, fetcher, places, now=NOW + timedelta(days=1))
     assert (report.status, report.updated, report.unchanged, report.withdrawn) == ("complete", 1, 39, 0)
     # the changed record, and the one placed at its commune for want of a geocoder
