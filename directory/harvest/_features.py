@@ -18,16 +18,19 @@ from directory.schema import (
     Precision,
     Venue,
     commune_key,
+    email_set,
+    host_set,
     house_numbers,
     is_precise,
     is_town_hall,
+    keys_of,
     name_core,
+    name_key_of,
     name_keywords,
     normalise_address,
     normalise_name,
     street_part,
 )
-from directory.schema.blocking import email_set, host_set, keys_of, name_key_of
 
 from ._place import is_annex, is_mobile_name
 

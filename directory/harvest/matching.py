@@ -45,9 +45,9 @@ from directory.schema import (
     haversine_m,
     name_core,
     normalise_name,
+    same_commune_key,
     stored_block_keys,
 )
-from directory.schema.normal_forms import same_commune_key
 
 from ._features import Features, features
 from ._features import block_keys as features_block_keys

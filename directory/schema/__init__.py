@@ -5,7 +5,19 @@ No I/O and no import from the rest of ``directory``.
 """
 
 from ._vocabulary import Vocabulary
-from .blocking import CELL_M, GENERIC_HOSTS, BlockKeys, block_keys_of, is_precise, stored_block_keys, website_host
+from .blocking import (
+    CELL_M,
+    GENERIC_HOSTS,
+    BlockKeys,
+    block_keys_of,
+    email_set,
+    host_set,
+    is_precise,
+    keys_of,
+    name_key_of,
+    stored_block_keys,
+    website_host,
+)
 from .cells import FORMULA_TRIGGERS, neutralise, restore
 from .derived import DERIVED_VOCABULARIES, FILTER_VOCABULARIES, derived_terms
 from .folding import fold, fold_key, unaccent
@@ -23,6 +35,7 @@ from .normal_forms import (
     normalise_address,
     normalise_name,
     same_commune,
+    same_commune_key,
     street_part,
 )
 from .offer import OFFER_TERMS, STOP_FEATURE, Place, Stop, next_passage, offer_from_record, offer_record
@@ -94,7 +107,11 @@ __all__ = [
     "GENERIC_HOSTS",
     "BlockKeys",
     "block_keys_of",
+    "email_set",
+    "host_set",
     "is_precise",
+    "keys_of",
+    "name_key_of",
     "stored_block_keys",
     "website_host",
     "SERVICE_KEYWORDS",
@@ -107,6 +124,7 @@ __all__ = [
     "normalise_address",
     "normalise_name",
     "same_commune",
+    "same_commune_key",
     "street_part",
     "COMMUNE_CENTRE",
     "PRECISION_CODES",
