@@ -35,9 +35,9 @@ from ._curation import (
     corrected_many,
     locked_with,
 )
-from ._models import RowValues, jsonable
+from ._models import RowValues
 from ._writer_base import WriterBase
-from .codec import venue_to_values
+from .codec import venue_record
 from .tables import prov_t, venue_t
 
 __all__ = ["EditsMixin"]
@@ -197,7 +197,7 @@ class EditsMixin(WriterBase):
         refused = [p for p in result.problems if p.severity is Severity.ERROR or p.code in DROPPED]
         if refused or result.venue is None:
             raise InvalidValue(refused)
-        record = {name: jsonable(value) for name, value in venue_to_values(result.venue).items()}
+        record = venue_record(result.venue)
         record.update(flags=[p.as_dict() for p in result.problems] or None, geo_method="producteur")
         if result.venue.point is None:  # no point given: its commune's, said to be approximate, as a harvest does
             commune = places.commune(result.venue.code_insee) if places and result.venue.code_insee else None
