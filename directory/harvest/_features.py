@@ -48,7 +48,7 @@ class Features:
     bare_core: str  # its proper part when the communes differ: name_core(name, ())
     town_hall: bool
     annex: bool
-    mobile: bool
+    mobile: bool  # a bus, a van, an itinerant service, home visits: by its itinerance or its name (is_mobile_name)
     commune: str  # commune_key
     code_insee: str | None
     code_postal: str

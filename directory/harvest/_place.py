@@ -16,9 +16,8 @@ import re
 from functools import lru_cache
 
 from directory.places import fold
-from directory.schema import Venue
 
-__all__ = ["HOSTABLE", "HOSTS", "hosted", "is_annex", "is_mobile", "is_mobile_name"]
+__all__ = ["HOSTABLE", "HOSTS", "hosted", "is_annex", "is_mobile_name"]
 
 #: Services that live inside another body's premises, and the service words that body may carry.
 #: A France Services is run by a commune, a CCAS, a centre social, a Maison du Département or La
@@ -55,11 +54,6 @@ _MOBILE = re.compile(
     r"a domicile|deplacement)\b"
 )
 _ANNEX = re.compile(r"\b(?:annexe|antenne|permanence|permanences)\b")
-
-
-def is_mobile(v: Venue) -> bool:
-    """A bus, a van, an itinerant service or home visits: it stops at several places, none of which it is."""
-    return v.is_itinerant or is_mobile_name(v.nom)
 
 
 @lru_cache(maxsize=8192)
