@@ -93,6 +93,7 @@ class MatchKeysMixin(WriterBase):
         """The blocking keys of these venues (pk → stored values; None: no longer active, no keys)."""
         if not venues:
             return
+        self.changed_venues.update(venues)
         if replace:
             for chunk in chunks(list(venues), 500):
                 self.c.execute(match_key_t.delete().where(match_key_t.c.venue_pk.in_(chunk)))

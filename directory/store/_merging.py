@@ -78,6 +78,7 @@ class MergingMixin(WriterBase):
         """
         if not pks:
             return {}
+        self.changed_venues.update(pks)
         rows = {r["pk"]: r for r in self.c.execute(sa.select(venue_t).where(venue_t.c.pk.in_(list(pks)))).mappings()}
         contributions: dict[int, list[Contribution]] = {pk: [] for pk in pks}
         query = (

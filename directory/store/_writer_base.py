@@ -34,6 +34,9 @@ class WriterBase:
         self.c = connection
         self._changes: list[dict[str, Any]] = []
         self._ordered = False
+        #: Venues (pks) whose values, status, blocking keys or records this writer changed: a reader that
+        #: keeps venues between its calls (a harvest's ``StoredIndex``) forgets these.
+        self.changed_venues: set[int] = set()
 
     if TYPE_CHECKING:
         # The change log (_changelog).
