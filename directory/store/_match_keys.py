@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from directory.schema import Venue, stored_block_keys
+from directory.schema import Itinerance, Venue, stored_block_keys
 
 from ._bulk import chunks, insert_rows
 from ._models import RowValues
@@ -25,7 +25,7 @@ _COMPARED = ("pivot", "code_insee", "code_postal", "telephone", "courriels", "si
 #: The columns a venue's blocking keys come from (``schema.blocking.stored_block_keys``).
 KEY_COLUMNS = (*_COMPARED, "nom", "commune", "adresse", "geo_method")
 #: What matching compares (``harvest.matching.score``).
-_MATCH_COLUMNS = (*_COMPARED, "nom", "commune", "adresse", "date_maj")
+_MATCH_COLUMNS = (*_COMPARED, "nom", "commune", "adresse", "itinerance", "date_maj")
 
 
 def _in_values(
@@ -163,6 +163,7 @@ class MatchKeysMixin(WriterBase):
                 nom,
                 commune,
                 adresse,
+                itinerance,
                 raw_date,
             ) in rows:
                 date_maj = dates.get(raw_date)
@@ -182,6 +183,8 @@ class MatchKeysMixin(WriterBase):
                     telephone=phone,
                     courriels=list(loads(mails) or ()) if mails else [],
                     site_web=list(loads(sites) or ()) if sites else [],
+                    # what matching reads of it: whether the venue moves (stored as codes)
+                    itinerance=[Itinerance.ITINERANT]
                 )
                 found[pk] = (venue_id, venue, record_keys.get(pk, []), geo_method)
         return found

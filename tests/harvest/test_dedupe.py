@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from directory.harvest.dedupe import SEVERAL, MatchIndex, StoredIndex, resolve
 from directory.harvest.matching import block_keys
-from directory.schema import PLACEHOLDER_PIVOT, Precision, Venue
+from directory.schema import PLACEHOLDER_PIVOT, Itinerance, Precision, Venue
 from directory.store import Incoming, SourceInfo
 
 HALL = Venue(
@@ -81,3 +81,19 @@ def test_the_store_is_read_for_a_records_cells_street_and_name_not_its_whole_com
     assert read_for(elsewhere, Precision.COMMUNE) == {here.nom}
     assert read_for(dataclasses.replace(elsewhere, latitude=None, longitude=None)) == {here.nom}
     assert read_for(same_street) == {here.nom} and read_for(same_name) == {here.nom}
+
+
+def test_a_stored_mobile_unit_is_compared_as_one(store):
+    """A venue whose itinerance says it moves, read back from the store, is still a mobile unit: the
+    same unit from another source joins it (were it read as a fixed site, the rule « a mobile unit
+    never joins a fixed one » would keep them apart)."""
+    unit = dataclasses.replace(
+        HALL, id="unit", nom="Permanences numériques du Pays Marennes", itinerance=[Itinerance.ITINERANT]
+    )
+    with store.writer() as w:
+        w.ensure_source(SourceInfo("a", "a"))
+        w.apply_many("a", [Incoming("unit", unit)], at=datetime(2026, 11, 25, tzinfo=UTC))
+    again = dataclasses.replace(unit, id="u2", nom="Permanences numériques Pays Marennes")
+    with store.writer() as w:
+        result = resolve(StoredIndex(w), "b", [("u2", again)], {})
+    assert len(result.attach_to) == 1 and "mobile_unit" not in result.merges[0]["parts"]["signs"]
