@@ -169,6 +169,7 @@ class MatchKeysMixin(WriterBase):
                 date_maj = dates.get(raw_date)
                 if date_maj is None:
                     date_maj = dates[raw_date] = decode_date(raw_date)
+                moves = itinerance is not None and Itinerance.ITINERANT in (loads(itinerance) or ())  # stored as codes
                 venue = Venue(
                     id=venue_id,
                     pivot=pivot,
@@ -183,8 +184,7 @@ class MatchKeysMixin(WriterBase):
                     telephone=phone,
                     courriels=list(loads(mails) or ()) if mails else [],
                     site_web=list(loads(sites) or ()) if sites else [],
-                    # what matching reads of it: whether the venue moves (stored as codes)
-                    itinerance=[Itinerance.ITINERANT]
+                    itinerance=[Itinerance.ITINERANT] if moves else [],
                 )
                 found[pk] = (venue_id, venue, record_keys.get(pk, []), geo_method)
         return found
