@@ -9,14 +9,25 @@ batch written after another.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from directory.schema import CommuneLookup, OpeningHours, ParseResult, Problem, Severity, Venue, parse_venue, precision
-from directory.store import Incoming, RawRecord, Store, Writer
+from directory.schema import (
+    CommuneLookup,
+    OpeningHours,
+    ParseResult,
+    Problem,
+    Severity,
+    Venue,
+    is_geocoded,
+    parse_venue,
+    precision,
+)
+from directory.store import ApplyOutcome, Incoming, RawRecord, Store, Writer
 
+from ._features import Features, features
 from ._hours import text_to_osm
 from ._identity import earlier_payload, loads
 from ._parallel import InProcesses
@@ -50,23 +61,30 @@ class Run:
 
 
 #: What validating a mapped record gives: the problems of its hours converted, the hours as converted
-#: (None when they were not), and the record parsed.
-_Validated = tuple[list[Problem], str | None, ParseResult]
+#: (None when they were not), the record parsed, and what matching compares of its venue.
+_Validated = tuple[list[Problem], str | None, ParseResult, Features | None]
 
 
 def validate(mapped: dict[str, Any], places: CommuneLookup | None, today: date) -> _Validated:
     """One mapped record validated (in a worker process, or this one): the problems of its hours
-    converted, the hours as converted (None when they were not), and the record parsed."""
+    converted, the hours as converted (None when they were not), the record parsed, and its venue's
+    features for matching (computed here, where the machine has cores to spare)."""
     converted = _osm_hours(mapped)
-    return converted, mapped["horaires"] if converted else None, parse_venue(mapped, places=places, today=today)
+    result = parse_venue(mapped, places=places, today=today)
+    return (
+        converted,
+        mapped["horaires"] if converted else None,
+        result,
+        None if result.venue is None else features(result.venue),
+    )
 
 
 def _parse(run: RunBatch, batch: _Batch, read: Read, validated: _Validated | None) -> None:
     """One record validated (``validate``): it waits in the batch, or is quarantined with its reasons."""
     report, item, problems = run.report, read.item, read.problems
-    venue = None
+    venue, feats = None, None
     if read.mapped is not None and validated is not None:
-        converted, hours, result = validated
+        converted, hours, result, feats = validated
         if hours is not None:
             read.mapped["horaires"] = hours
         problems.extend(converted)
@@ -83,7 +101,8 @@ def _parse(run: RunBatch, batch: _Batch, read: Read, validated: _Validated | Non
             RawRecord(item.position, read.record_id, item.payload, "quarantined", found, place, storable(read.mapped))
         )
     else:
-        batch.items.append(_Valid(item, read.record_id, venue, found, read.lineage, read.raw_hash))
+        assert feats is not None
+        batch.items.append(_Valid(item, read.record_id, venue, feats, found, read.lineage, read.raw_hash))
 
 
 def first_mapped(run: RunBatch, record_id: str, position: int) -> dict[str, Any] | None:
@@ -129,6 +148,7 @@ class _Valid:
     item: ReadItem
     record_id: str
     venue: Venue
+    features: Features  # what matching compares of the venue (``validate``)
     flags: list[dict[str, Any]]
     lineage: list[str]
     raw_hash: str | None
@@ -199,6 +219,7 @@ class RunBatch:
             if run.places is not None
             else None
         )
+        self.index = StoredIndex(writer)  # the directory's venues for matching, kept from batch to batch
         self.reading = _Batch()  # the records being read
         self.sent: _Batch | None = None  # the batch read before, in validation, not yet written
         self.held = _Held(report)
@@ -270,8 +291,9 @@ class RunBatch:
         # A point the geocoder (or the commune's centre) gave is only as precise as its method: no distance
         # is counted from a commune's centre.
         precisions = {record_id: precision(geo[record_id][0]) for record_id, _ in new if record_id in geo}
+        computed = {v.record_id: v.features for v in batch.items}
         resolution = (
-            resolve(StoredIndex(self.writer), self.source.id, new, self.store.match_decisions(keys), precisions)
+            resolve(self.index, self.source.id, new, self.store.match_decisions(keys), precisions, computed)
             if new
             else Resolution()
         )
@@ -304,6 +326,8 @@ class RunBatch:
                 self.writer.apply_many(self.source.id, [i for _, i in leaders], at=self.at, pending=pending),
             )
         )
+        if not pending:
+            self._remember_created(leaders, outcomes, computed)
         if followers:
             attached = [
                 Incoming(**{**_fields(i), "attach_to": outcomes[resolution.follows[i.record_id]].venue_id})
@@ -326,6 +350,25 @@ class RunBatch:
         self.writer.add_raw_records(self.report.run_id, self.source.id, batch.raw, self.at)
         if batch.counted and self.progress:
             self.progress(BATCH)
+
+    def _remember_created(
+        self,
+        leaders: list[tuple[ReadItem, Incoming]],
+        outcomes: Mapping[str, ApplyOutcome],
+        computed: Mapping[str, Features],
+    ) -> None:
+        """The venues the batch created, for the next batches' matching (``StoredIndex.remember``):
+        their features are their records', unless the geocoder moved their point (then read again)."""
+        created = {
+            outcomes[i.record_id].venue_id: i
+            for _, i in leaders
+            if outcomes[i.record_id].action == "created" and not (i.geo_point is not None and is_geocoded(i.geo_method))
+        }
+        remembered = []
+        for venue_id, pk in self.writer.venue_pks(created).items():
+            record_id, method = created[venue_id].record_id, created[venue_id].geo_method
+            remembered.append((pk, venue_id, computed[record_id], f"{self.source.id}:{record_id}", precision(method)))
+        self.index.remember(remembered)
 
     def _keep(self, batch: _Batch, item: ReadItem, record_id: str) -> None:
         """A record read exactly as at the last run: kept as received, nothing else to do.

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """What matching compares of one venue, computed once per venue rather than once per pair.
 
-Private to :mod:`directory.harvest.matching` and :mod:`directory.harvest.dedupe`. A harvest's record
+Private to the harvest package (``matching``, ``dedupe``, and validation in ``_batches``). A harvest's record
 meets a few venues, each of which meets a few records: its normalised name and address, service words,
 house numbers, contacts and what kind of place it is (mobile, annex, town hall) are properties of the
 venue, not of the pair. :func:`features` reads them once; ``matching.compare`` scores two of them, and
@@ -11,7 +11,6 @@ venue, not of the pair. :func:`features` reads them once; ``matching.compare`` s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from directory.schema import (
     BlockKeys,
@@ -34,7 +33,7 @@ from directory.schema import (
 
 from ._place import is_annex, is_mobile_name
 
-__all__ = ["CACHED", "Features", "block_keys", "features"]
+__all__ = ["Features", "block_keys", "features"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -65,70 +64,36 @@ class Features:
 #: One empty set for every venue's missing contacts: each ``frozenset()`` is an object of 216 bytes of its own.
 _NONE: frozenset[str] = frozenset()
 
-#: How many venues' features are kept between batches (~1.5 kB each): a stored venue is read again by the
-#: later batches whose records come near it, most often in the dense places where venues meet many records.
-CACHED = 32768
-
 
 def features(v: Venue) -> Features:
-    """The features of ``v`` as it is now. Kept for the :data:`CACHED` venues last seen, by the values
-    compared: a venue whose values change gets new ones."""
-    return _features(
-        v.nom,
-        v.commune,
-        v.code_postal,
-        v.adresse,
-        v.code_insee,
-        v.latitude,
-        v.longitude,
-        v.telephone,
-        tuple(v.courriels),
-        tuple(v.site_web),
-        v.pivot if v.has_siret else None,
-        v.is_itinerant,
-    )
-
-
-@lru_cache(maxsize=CACHED)
-def _features(
-    nom: str,
-    commune: str,
-    postcode: str,
-    adresse: str,
-    code_insee: str | None,
-    latitude: float | None,
-    longitude: float | None,
-    telephone: str | None,
-    courriels: tuple[str, ...],
-    site_web: tuple[str, ...],
-    siret: str | None,
-    itinerant: bool,
-) -> Features:
-    name = normalise_name(nom)
-    commune_form = commune_key(commune)
-    address = normalise_address(adresse)
+    """The features of ``v`` as it is now. (A harvest computes them in its validation's workers, and keeps
+    those of the venues it meets between batches: ``dedupe.StoredIndex``.)"""
+    name = normalise_name(v.nom)
+    commune_form = commune_key(v.commune)
+    address = normalise_address(v.adresse)
     core = name_core(name, (commune_form,))
     bare_core = name_core(name, ())
+    point = v.point
     return Features(
-        nom=nom,
+        nom=v.nom,
         name=name,
         keywords=name_keywords(name) or _NONE,
         core=core,
         bare_core=core if bare_core == core else bare_core,
-        town_hall=is_town_hall(nom),
-        annex=is_annex(nom),
-        mobile=itinerant or is_mobile_name(nom),
+        town_hall=is_town_hall(v.nom),
+        annex=is_annex(v.nom),
+        mobile=v.is_itinerant or is_mobile_name(v.nom),
         commune=commune_form,
-        code_insee=code_insee,
-        code_postal=postcode,
-        departement=postcode[:3] if postcode.startswith("97") else postcode[:2],
+        code_insee=v.code_insee,
+        code_postal=v.code_postal,
+        departement=v.code_postal[:3] if v.code_postal.startswith("97") else v.code_postal[:2],
         street=street_part(address),
         numbers=house_numbers(address),
-        point=None if latitude is None or longitude is None else (latitude, longitude),
-        phones=frozenset((telephone,)) if telephone else _NONE,
-        emails=email_set(courriels) or _NONE,
-        hosts=host_set(site_web) or _NONE,
-        sirets=frozenset((siret,)) if siret else _NONE,
+        point=point,
+        phones=frozenset((v.telephone,)) if v.telephone else _NONE,
+        emails=email_set(v.courriels) or _NONE,
+        hosts=host_set(v.site_web) or _NONE,
+        sirets=frozenset((v.pivot,)) if v.has_siret else _NONE,
     )
 
 

@@ -19,6 +19,7 @@ or splits their venues), and their links keep it from then on.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,10 +37,13 @@ __all__ = ["SEVERAL", "MatchIndex", "Resolution", "StoredIndex", "resolve"]
 MAX_BLOCK = 200
 
 
+#: How many of the directory's venues a run keeps between its batches (``StoredIndex``), the last met.
+KEPT = 32768
+
+
 @dataclass(slots=True)
 class _Entry:
-    venue: Venue
-    features: Features  # what matching compares of it, read once
+    features: Features  # what matching compares of the venue, read once
     record_keys: list[str]
     precision: Precision | None = None  # how precise its point is (``schema.placement``); None: exact
 
@@ -67,7 +71,7 @@ class MatchIndex:
             entry.record_keys.extend(k for k in record_keys if k not in entry.record_keys)
             return
         f = feats if feats is not None else features(venue)
-        self.entries[venue_id] = _Entry(venue, f, list(record_keys), precision)
+        self.entries[venue_id] = _Entry(f, list(record_keys), precision)
         for key in (keys if keys is not None else features_block_keys(f, precision)).held:
             self.blocks.setdefault(key, []).append(venue_id)
 
@@ -93,20 +97,51 @@ class StoredIndex(MatchIndex):
     :data:`MAX_BLOCK` venues is skipped, as in memory), with the fields
     compared and the keys of their records. Venues come in pk order within a
     block, the order in which a whole-directory index would hold them.
+
+    One index serves a run's batches one after another, and keeps the :data:`KEPT` venues it
+    last met (by pk) for the next ones: blocks fill as the directory grows, and the later
+    records of a run meet, again and again, the venues its earlier ones created. A venue the
+    writer changes (``Writer.changed_venues``) is read again; one the run creates is known
+    without reading it (:meth:`remember`).
     """
 
-    def __init__(self, writer: Writer) -> None:
+    def __init__(self, writer: Writer, kept: int = KEPT) -> None:
         super().__init__()
         self.writer = writer
+        self.kept = kept
+        self.known: OrderedDict[int, tuple[str, _Entry]] = OrderedDict()  # pk → (venue id, entry), last met last
 
     def prepare(self, keys: Iterable[BlockKeys]) -> None:
+        self.forget_changed()
         blocks = self.writer.match_blocks({k for ks in keys for k in ks.sought}, MAX_BLOCK)
-        venues = self.writer.match_venues({pk for pks in blocks.values() for pk in pks})
-        self.entries = {
-            venue_id: _Entry(venue, features(venue), record_keys, precision(method))
-            for venue_id, venue, record_keys, method in venues.values()
-        }
-        self.blocks = {key: [venues[pk][0] for pk in pks if pk in venues] for key, pks in blocks.items()}
+        wanted = sorted({pk for pks in blocks.values() for pk in pks})
+        known = self.known
+        if missing := [pk for pk in wanted if pk not in known]:
+            for pk, (venue_id, venue, record_keys, method) in self.writer.match_venues(missing).items():
+                known[pk] = (venue_id, _Entry(features(venue), record_keys, precision(method)))
+        ids: dict[int, str] = {}
+        self.entries = {}
+        for pk in wanted:
+            if (found := known.get(pk)) is not None:  # else no longer active
+                known.move_to_end(pk)
+                ids[pk], self.entries[found[0]] = found
+        self.blocks = {key: [ids[pk] for pk in pks if pk in ids] for key, pks in blocks.items()}
+        while len(known) > self.kept:
+            known.popitem(last=False)
+
+    def forget_changed(self) -> None:
+        """Venues the writer changed since are read again when next met."""
+        for pk in self.writer.changed_venues:
+            self.known.pop(pk, None)
+        self.writer.changed_venues.clear()
+
+    def remember(self, created: Iterable[tuple[int, str, Features, str, Precision]]) -> None:
+        """Venues just created, as (pk, venue id, features of what was stored, its one record's key,
+        precision of its point): later batches meet them without reading them. The writer's changes
+        up to now are forgotten first (``forget_changed``): those since will be, when next prepared."""
+        self.forget_changed()
+        for pk, venue_id, feats, record_key, point_precision in created:
+            self.known[pk] = (venue_id, _Entry(feats, [record_key], point_precision))
 
     def add(
         self,
@@ -118,7 +153,8 @@ class StoredIndex(MatchIndex):
         feats: Features | None = None,
     ) -> None:
         """A record of the batch joined a stored venue: later records of the batch see its key.
-        (Venues created by the batch are read from the store by the next one.)"""
+        (Venues the batch creates reach the next one by :meth:`remember`; the venue joined is merged
+        again when the batch is written, and so read again when next met.)"""
         entry = self.entries.get(venue_id)
         if entry is not None:
             entry.record_keys.extend(k for k in record_keys if k not in entry.record_keys)
@@ -152,6 +188,7 @@ def resolve(
     new: Sequence[tuple[str, Venue]],
     decisions: dict[tuple[str, str], str],
     precisions: Mapping[str, Precision] | None = None,
+    computed: Mapping[str, Features] | None = None,
 ) -> Resolution:
     """Decide, for each new record (id, venue), whether it is a venue already known.
 
@@ -159,12 +196,14 @@ def resolve(
     record of the same run follows it, so the second of two twins joins the
     venue the first creates. A record matching several venues joins none: the
     pairs go to review. ``precisions``: record id → how precise its point is
-    (``schema.placement.precision`` of its ``geo_method``), when known.
+    (``schema.placement.precision`` of its ``geo_method``), when known. ``computed``: record id →
+    the features of its venue, where they were computed already (validation's workers).
     """
     precisions = precisions or {}
+    computed = computed or {}
     result = Resolution()
     pending = MatchIndex()  # new records of this batch, keyed by a provisional id
-    feats = {record_id: features(venue) for record_id, venue in new}
+    feats = {record_id: computed.get(record_id) or features(venue) for record_id, venue in new}
     for record_id, _ in new:
         result.keys[record_id] = features_block_keys(feats[record_id], precisions.get(record_id))
     index.prepare(result.keys.values())

@@ -24,7 +24,7 @@ __all__ = ["KEY_COLUMNS", "MatchKeysMixin"]
 _COMPARED = ("pivot", "code_insee", "code_postal", "telephone", "courriels", "site_web", "latitude", "longitude")
 #: The columns a venue's blocking keys come from (``schema.blocking.stored_block_keys``).
 KEY_COLUMNS = (*_COMPARED, "nom", "commune", "adresse", "geo_method")
-#: What matching compares (``harvest.matching.score``).
+#: What matching compares (``harvest.matching.score``): a mobile venue (its itinerance) is compared as one.
 _MATCH_COLUMNS = (*_COMPARED, "nom", "commune", "adresse", "itinerance", "date_maj")
 
 
@@ -187,6 +187,15 @@ class MatchKeysMixin(WriterBase):
                     itinerance=[Itinerance.ITINERANT] if moves else [],
                 )
                 found[pk] = (venue_id, venue, record_keys.get(pk, []), geo_method)
+        return found
+
+    def venue_pks(self, venue_ids: Iterable[str]) -> dict[str, int]:
+        """Venue id → pk, for these venues (those that exist)."""
+        found: dict[str, int] = {}
+        dialect = self.c.dialect
+        query = sa.select(venue_t.c.id, venue_t.c.pk).where(_in_values(venue_t.c.id, dialect, sa.String()))
+        for chunk in chunks(sorted(set(venue_ids)), 2000):
+            found.update(self.c.execute(query, {"values": _values(dialect, chunk)}).all())
         return found
 
     def add_review_items(self, items: Sequence[Mapping[str, Any]], run_id: int | None, at: datetime) -> int:

@@ -6,6 +6,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime
 
+import pytest
+
+from directory.harvest._features import features
 from directory.harvest.dedupe import SEVERAL, MatchIndex, StoredIndex, resolve
 from directory.harvest.matching import block_keys
 from directory.schema import PLACEHOLDER_PIVOT, Itinerance, Precision, Venue
@@ -75,7 +78,7 @@ def test_the_store_is_read_for_a_records_cells_street_and_name_not_its_whole_com
         with store.writer() as w:
             index = StoredIndex(w)
             index.prepare([block_keys(record, precision)])
-            return {entry.venue.nom for entry in index.entries.values()}
+            return {entry.features.nom for entry in index.entries.values()}
 
     assert read_for(elsewhere) == set()
     assert read_for(elsewhere, Precision.COMMUNE) == {here.nom}
@@ -97,3 +100,42 @@ def test_a_stored_mobile_unit_is_compared_as_one(store):
     with store.writer() as w:
         result = resolve(StoredIndex(w), "b", [("u2", again)], {})
     assert len(result.attach_to) == 1 and "mobile_unit" not in result.merges[0]["parts"]["signs"]
+
+
+def test_the_index_keeps_venues_between_batches_and_reads_again_those_the_writer_changed(store):
+    """One ``StoredIndex`` serves a run's batches: a venue met once is not read again, until the writer
+    changes it (here a second record joins it and brings a phone number: its features change)."""
+    at = datetime(2026, 11, 25, tzinfo=UTC)
+    hall = dataclasses.replace(HALL, telephone=None)
+    with store.writer() as w:
+        w.ensure_source(SourceInfo("a", "a"))
+        w.apply_many("a", [Incoming("hall", hall)], at=at)
+        index = StoredIndex(w)
+        read: list[int] = []
+        match_venues = w.match_venues
+        w.match_venues = lambda pks: read.extend(pks) or match_venues(pks)
+
+        def phones_met(record: Venue) -> set[frozenset[str]]:
+            index.prepare([block_keys(record)])
+            return {entry.features.phones for entry in index.entries.values()}
+
+        assert phones_met(hall) == {frozenset()} and len(read) == 1
+        assert phones_met(hall) == {frozenset()} and len(read) == 1  # kept: not read again
+        (venue_id,) = index.entries
+        w.apply_many("a", [Incoming("hall-2", HALL, attach_to=venue_id)], at=at)
+        assert phones_met(hall) == {frozenset({HALL.telephone})} and len(read) == 2
+
+
+def test_venues_a_run_creates_are_met_by_its_next_batches_without_reading_them(store):
+    at = datetime(2026, 11, 25, tzinfo=UTC)
+    with store.writer() as w:
+        w.ensure_source(SourceInfo("a", "a"))
+        (created,) = w.apply_many("a", [Incoming("hall", HALL)], at=at)
+        index = StoredIndex(w)
+        index.remember(
+            [(w.venue_pks([created.venue_id])[created.venue_id], created.venue_id, features(HALL), "a:hall", None)]
+        )
+        w.match_venues = lambda pks: pytest.fail(f"read {pks}")
+        record = dataclasses.replace(HALL, id="again", nom="Maison des initiatives et services")
+        result = resolve(index, "b", [("again", record)], {})
+    assert result.attach_to == {"again": created.venue_id}
