@@ -44,6 +44,21 @@ class _Candidate:
     name: bool
     far_km: float  # far_threshold_km of its département
 
+    def best_rank(self, with_point: bool) -> tuple[int, bool, bool, bool]:
+        """The highest ``_rank`` its votes can reach once the point has voted (or without a point)."""
+        return (self.postcode + self.insee + self.name + with_point, self.insee, self.name, self.postcode)
+
+
+@dataclass(frozen=True, slots=True)
+class _Served:
+    """What a postcode designates alone: the same for every record that gives it, worked out once."""
+
+    known: bool
+    communes: tuple[CommuneLike, ...]
+    departements: frozenset[str]
+    #: INSEE code → the candidate a served commune is when neither the code nor the name designates it
+    by_postcode_alone: dict[str, _Candidate]
+
 
 @dataclass(frozen=True, slots=True)
 class _Designated:
@@ -97,31 +112,41 @@ def _same(a: CommuneLike, b: CommuneLike) -> bool:
     return a.insee == b.insee or a.parent == b.insee or b.parent == a.insee
 
 
+@lru_cache(maxsize=8192)  # a gazetteer's answers never change; files repeat their postcodes
+def _served(places: CommuneLookup, postcode: str) -> _Served:
+    known = places.is_known_postcode(postcode)
+    communes = tuple(places.communes_for_postcode(postcode)) if known else ()
+    alone = {
+        c.insee: _Candidate(c, True, False, False, far_threshold_km(departement_of_insee(c.insee))) for c in communes
+    }
+    return _Served(known, communes, frozenset(c.departement for c in communes), alone)
+
+
 @lru_cache(maxsize=16384)  # a gazetteer's answers never change; files repeat their communes
 def _designated(places: CommuneLookup, postcode: str, given: str | None, name: str) -> _Designated:
-    known_postcode = places.is_known_postcode(postcode)
+    served = _served(cast(Hashable, places), postcode)
     insee_commune = current_commune(places, given) if given else None
-    served = tuple(places.communes_for_postcode(postcode)) if known_postcode else ()
-    departements = {c.departement for c in served} | ({insee_commune.departement} if insee_commune else set())
+    departements = served.departements | ({insee_commune.departement} if insee_commune else set())
     named = tuple(places.communes_named(name, departements)) if name else ()
     named_current = [c for c in (_current_of(places, n) for n in named) if c is not None]
 
     communes: dict[str, CommuneLike] = {}
-    for commune in (*served, *((insee_commune,) if insee_commune else ()), *named_current):
+    for commune in (*served.communes, *((insee_commune,) if insee_commune else ()), *named_current):
         communes.setdefault(commune.insee, commune)
     _drop_cities_with_arrondissements(communes)
-    served_codes = {c.insee for c in served}  # the postcode serves these: no need to ask
-    candidates = tuple(
-        _Candidate(
-            c,
-            postcode=c.insee in served_codes or (known_postcode and places.postcode_matches_insee(postcode, c.insee)),
-            insee=insee_commune is not None and _same(insee_commune, c),
-            name=bool(named_current) and any(_same(n, c) for n in named_current),
-            far_km=far_threshold_km(departement_of_insee(c.insee)),
-        )
-        for c in communes.values()
-    )
-    return _Designated(known_postcode, insee_commune, served, named, candidates)
+    candidates = []
+    for c in communes.values():
+        insee = insee_commune is not None and _same(insee_commune, c)
+        name_too = bool(named_current) and any(_same(n, c) for n in named_current)
+        alone = served.by_postcode_alone.get(c.insee)  # the postcode serves it: no need to ask
+        if alone is not None and not insee and not name_too:
+            candidates.append(alone)
+            continue
+        postcode_too = alone is not None or (served.known and places.postcode_matches_insee(postcode, c.insee))
+        far_km = alone.far_km if alone is not None else far_threshold_km(departement_of_insee(c.insee))
+        candidates.append(_Candidate(c, postcode_too, insee, name_too, far_km))
+    candidates.sort(key=lambda c: c.best_rank(False), reverse=True)  # see _votes
+    return _Designated(served.known, insee_commune, served.communes, named, tuple(candidates))
 
 
 def check_commune(values: dict[str, Any], places: CommuneLookup, problems: list[Problem]) -> None:
@@ -140,15 +165,7 @@ def check_commune(values: dict[str, Any], places: CommuneLookup, problems: list[
     if given and insee_commune is None:
         warn("code_insee", "unknown_insee", given)
 
-    votes = [_Votes(c, c.postcode, c.insee, c.name) for c in designated.candidates]
-    if lat is not None:
-        for vote in votes:
-            km = places.distance_to_commune_km(vote.commune.insee, lat, lon)
-            limit = vote.candidate.far_km
-            vote.point = km is not None and km <= limit
-            vote.point_elsewhere = km is not None and km > _ELSEWHERE * limit
-
-    kept = _winner(votes)
+    kept = _winner(_votes(designated.candidates, places, lat, lon))
     if kept is None:
         values["code_insee"] = given if insee_commune is not None else None
         _check_point_alone(values, places, designated.served, warn)
@@ -195,19 +212,40 @@ def _drop_cities_with_arrondissements(communes: dict[str, CommuneLike]) -> None:
         del communes[code]
 
 
+def _votes(candidates: Sequence[_Candidate], places: CommuneLookup, lat: float | None, lon: float) -> list[_Votes]:
+    """The votes of the candidates that may win, the point's included. Candidates come by the rank
+    their codes and name give them: once one is ranked above what the next could reach with the
+    point's vote, none of the rest can win or tie, and their distances are not worth computing."""
+    votes: list[_Votes] = []
+    lead: tuple[int, bool, bool, bool] | None = None
+    for candidate in candidates:
+        if lead is not None and lead > candidate.best_rank(lat is not None):
+            break
+        vote = _Votes(candidate, candidate.postcode, candidate.insee, candidate.name)
+        if lat is not None:
+            km = places.distance_to_commune_km(vote.commune.insee, lat, lon)
+            limit = candidate.far_km
+            vote.point = km is not None and km <= limit
+            vote.point_elsewhere = km is not None and km > _ELSEWHERE * limit
+        votes.append(vote)
+        rank = _rank(vote)
+        lead = rank if lead is None else max(lead, rank)
+    return votes
+
+
+def _rank(vote: _Votes) -> tuple[int, bool, bool, bool]:
+    return (vote.count, vote.insee, vote.name, vote.postcode)
+
+
 def _winner(votes: Iterable[_Votes]) -> _Votes | None:
     """The candidate most values agree on; ties go to the INSEE code, then the name (a producer
     knows their commune's name better than its codes), then the postcode. None when nothing
     agrees, or when several communes still tie (a postcode shared by several communes, a name
     that designates none of them)."""
-
-    def rank(vote: _Votes) -> tuple[int, bool, bool, bool]:
-        return (vote.count, vote.insee, vote.name, vote.postcode)
-
-    ranked = sorted(votes, key=rank, reverse=True)
+    ranked = sorted(votes, key=_rank, reverse=True)
     if not ranked or ranked[0].count == 0:
         return None
-    if len(ranked) > 1 and rank(ranked[1]) == rank(ranked[0]):
+    if len(ranked) > 1 and _rank(ranked[1]) == _rank(ranked[0]):
         return None
     return ranked[0]
 
