@@ -14,7 +14,7 @@ import io
 import math
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -124,8 +124,11 @@ class Gazetteer(NameIndex):
     objects are made on demand and cached, which keeps loading fast.
     """
 
-    def __init__(self, commune_rows: Iterable[list[str]], postcode_rows: Iterable[list[str]]):
-        rows = list(commune_rows)
+    def __init__(self, commune_rows: Iterable[Sequence[str]], postcode_rows: Iterable[Sequence[str]]):
+        # Rows and indexes are tuples: the garbage collector stops looking at a tuple of strings or
+        # numbers, and the lists of a whole gazetteer made each full collection of a harvest's
+        # processes (which collect often) ten times longer.
+        rows = [tuple(r) for r in commune_rows]
         # rank order: current communes and arrondissements by decreasing
         # population, then déléguées/associées; suggestions and ambiguous
         # names are answered in this order.
@@ -133,7 +136,7 @@ class Gazetteer(NameIndex):
         self._rows = rows
         self._objects: dict[int, Commune] = {}
         self._main: dict[str, int] = {}
-        self._secondary: dict[str, list[int]] = {}
+        secondary: dict[str, list[int]] = {}
         self._children: dict[str, list[str]] = {}
         self._by_epci: dict[str, tuple[str, ...]] | None = None  # built on first use
         for i, r in enumerate(rows):
@@ -142,7 +145,8 @@ class Gazetteer(NameIndex):
                 if r[_C_TYPE] == "arrondissement":
                     self._children.setdefault(r[_C_PARENT], []).append(r[_C_INSEE])
             else:
-                self._secondary.setdefault(r[_C_INSEE], []).append(i)
+                secondary.setdefault(r[_C_INSEE], []).append(i)
+        self._secondary = {code: tuple(found) for code, found in secondary.items()}
         self._former: dict[str, str] = {}
         for r in rows:
             if r[_C_FORMER] and r[_C_TYPE] == "actuelle":
@@ -150,7 +154,7 @@ class Gazetteer(NameIndex):
                     if code not in self._main:
                         self._former.setdefault(code, r[_C_INSEE])
         self._departements = frozenset(r[_C_DEP] for r in rows)
-        self._pc_rows: dict[str, list[str]] = {r[_P_CODE]: r for r in postcode_rows}
+        self._pc_rows = {r[_P_CODE]: tuple(r) for r in postcode_rows}
         self._pc_objects: dict[str, Postcode] = {}
         self._communes_by_postcode: dict[str, tuple[Commune, ...]] = {}
         self._regular_codes = sorted(c for c, r in self._pc_rows.items() if r[_P_CEDEX] != "1")
@@ -162,10 +166,10 @@ class Gazetteer(NameIndex):
         self._lock = threading.Lock()
         self._names_ready = False
         self._grid_ready = False
-        self._by_key: dict[str, list[int]] = {}
+        self._by_key: dict[str, tuple[int, ...]] = {}
         self._prefix_keys: list[str] = []
         self._prefix_ids: list[int] = []
-        self._grid: dict[tuple[int, int], list[tuple[float, float, int]]] = {}
+        self._grid: dict[tuple[int, int], tuple[tuple[float, float, int], ...]] = {}
         self._grid_all: list[tuple[float, float, int]] = []
 
     def warm_up(self) -> None:
@@ -194,7 +198,7 @@ class Gazetteer(NameIndex):
             grid.setdefault((int(lat // _CELL_DEG), int(lon // _CELL_DEG)), []).append(item)
             everything.append(item)
         self._grid_all = everything
-        self._grid = grid
+        self._grid = {cell: tuple(items) for cell, items in grid.items()}
 
     def _at(self, i: int) -> Commune:
         c = self._objects.get(i)

@@ -13,7 +13,7 @@ import bisect
 import heapq
 import re
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from ._text import fold, key_of_folded, name_key, split_cedex
@@ -47,7 +47,7 @@ def _with_or_without_article(key: str) -> tuple[str, ...]:
 class NameIndex:
     """The name half of :class:`~directory.places.Gazetteer` (a mixin: it owns no data)."""
 
-    _rows: list[list[str]]
+    _rows: list[tuple[str, ...]]
     _main: dict[str, int]
     _children: dict[str, list[str]]
     _departements: frozenset[str]
@@ -56,7 +56,7 @@ class NameIndex:
     _suggest_cache: dict[str, list[int]]
     _lock: threading.Lock
     _names_ready: bool
-    _by_key: dict[str, list[int]]
+    _by_key: dict[str, tuple[int, ...]]
     _prefix_keys: list[str]
     _prefix_ids: list[int]
 
@@ -95,7 +95,7 @@ class NameIndex:
         pairs.sort()
         self._prefix_keys = [k for k, _ in pairs]
         self._prefix_ids = [i for _, i in pairs]
-        self._by_key = by_key
+        self._by_key = {key: tuple(found) for key, found in by_key.items()}
 
     # ------------------------------------------------------------- resolution
     def communes_named(self, name: str, departements: Collection[str] | None = None) -> list[Commune]:
@@ -121,7 +121,7 @@ class NameIndex:
             ]
         return [self._at(i) for i in found]
 
-    def _name_candidates(self, folded: str) -> list[int]:
+    def _name_candidates(self, folded: str) -> Sequence[int]:
         """Row indices (rank order) for a folded name: exact key, then word prefix."""
         self._ensure_names()
         ids = self._by_key.get(name_key(folded))
