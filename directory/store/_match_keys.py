@@ -47,33 +47,28 @@ def _values(dialect: sa.Dialect, values: Sequence[Any]) -> Any:
 
 
 def _blocks(dialect: sa.Dialect) -> sa.Executable:
-    """The venues (pks, ascending within each key) holding each blocking key of one kind (``kind``) among
-    ``values``, no more than ``max_block`` + 1 of them per key: a block larger than ``max_block`` is left
-    out by the caller, so that a big city's commune key, which grows with the directory, is never read whole.
+    """The venues holding each blocking key of one kind (``kind``) among ``values``, a row per key held:
+    (key, its venues' pks: a list in ascending order on PostgreSQL, a text ``pk,pk,…`` on SQLite). No more
+    than ``max_block`` + 1 of them per key: a block larger than ``max_block`` is left out by the caller (on
+    SQLite, by the query), so that a big city's commune key, which grows with the directory, is never read
+    whole. A row per key, not per venue: the keys of a batch's records hold tens of thousands of venues.
 
     SQLite looks each value up in the key's index and counts the block there. PostgreSQL plans the same
     query as a scan of the whole kind filtered by the list (a bitmap scan of ~90,000 cells at 100k venues,
     ~50 ms a call, growing with the directory): a lateral subquery per value makes it look each key up in
     the primary key's index, and stop at ``max_block`` + 1 (~18 ms for 2,000 cells, whatever the size)."""
-    mk = match_key_t.c
     if dialect.name == "postgresql":
         return sa.text(
-            "SELECT v.key, b.venue_pk FROM unnest(CAST(:values AS varchar[])) AS v(key) CROSS JOIN LATERAL ("
-            "SELECT venue_pk FROM match_key WHERE kind = :kind AND key = v.key ORDER BY venue_pk LIMIT :max_block + 1"
-            ") AS b"
+            "SELECT v.key, array_agg(b.venue_pk ORDER BY b.venue_pk) FROM unnest(CAST(:values AS varchar[])) AS v(key) "
+            "CROSS JOIN LATERAL (SELECT venue_pk FROM match_key WHERE kind = :kind AND key = v.key ORDER BY venue_pk "
+            "LIMIT :max_block + 1) AS b GROUP BY v.key"
         )
+    mk = match_key_t.c
     return (
-        sa.select(mk.key, mk.venue_pk)
-        .where(
-            mk.kind == sa.bindparam("kind"),
-            mk.key.in_(
-                sa.select(mk.key)
-                .where(mk.kind == sa.bindparam("kind"), _in_values(mk.key, dialect, sa.String()))
-                .group_by(mk.key)
-                .having(sa.func.count() <= sa.bindparam("max_block"))
-            ),
-        )
-        .order_by(mk.venue_pk)
+        sa.select(mk.key, sa.func.group_concat(mk.venue_pk))
+        .where(mk.kind == sa.bindparam("kind"), _in_values(mk.key, dialect, sa.String()))
+        .group_by(mk.key)
+        .having(sa.func.count() <= sa.bindparam("max_block"))
     )
 
 
@@ -123,9 +118,11 @@ class MatchKeysMixin(WriterBase):
         for kind, values in by_kind.items():
             for chunk in chunks(values, 2000):
                 params = {"kind": kind, "values": _values(dialect, chunk), "max_block": max_block}
-                for value, pk in self.c.execute(blocks_of_kind, params):
-                    blocks.setdefault(f"{kind}:{value}", []).append(pk)
-        return {key: pks for key, pks in blocks.items() if len(pks) <= max_block}
+                for value, held in self.c.execute(blocks_of_kind, params):
+                    pks = sorted(map(int, held.split(","))) if isinstance(held, str) else held
+                    if len(pks) <= max_block:
+                        blocks[f"{kind}:{value}"] = pks
+        return blocks
 
     def match_venues(self, pks: Iterable[int]) -> dict[int, tuple[str, Venue, list[str], str | None]]:
         """For matching: each of these active venues by pk, as (id, the fields compared, the keys
