@@ -15,6 +15,7 @@ from directory.schema import Itinerance, Venue, stored_block_keys
 
 from ._bulk import chunks, insert_rows
 from ._models import RowValues
+from ._param_lists import in_values, list_param
 from ._rows import reader as _reader
 from ._writer_base import WriterBase
 from .tables import link_t, match_key_t, review_t, venue_t
@@ -26,24 +27,6 @@ _COMPARED = ("pivot", "code_insee", "code_postal", "telephone", "courriels", "si
 KEY_COLUMNS = (*_COMPARED, "nom", "commune", "adresse", "geo_method")
 #: What matching compares (``harvest.matching.score``): a mobile venue (its itinerance) is compared as one.
 _MATCH_COLUMNS = (*_COMPARED, "nom", "commune", "adresse", "itinerance", "date_maj")
-
-
-def _in_values(
-    column: sa.ColumnElement[Any], dialect: sa.Dialect, item: sa.types.TypeEngine[Any]
-) -> sa.ColumnElement[bool]:
-    """``column IN`` the values of the parameter ``values``, bound as one parameter (:func:`_values`).
-
-    SQLAlchemy renders an IN list one parameter per value, in Python, at every execution; a batch
-    of a harvest looks up tens of thousands of keys. A JSON array read by ``json_each`` (SQLite) or
-    an array (PostgreSQL's ``= ANY``) is one value."""
-    if dialect.name == "sqlite":
-        return column.in_(sa.select(sa.literal_column("value")).select_from(sa.func.json_each(sa.bindparam("values"))))
-    return column == sa.any_(sa.bindparam("values", type_=sa.ARRAY(item)))
-
-
-def _values(dialect: sa.Dialect, values: Sequence[Any]) -> Any:
-    """The parameter of :func:`_in_values`."""
-    return orjson.dumps(values).decode() if dialect.name == "sqlite" else list(values)
 
 
 def _blocks(dialect: sa.Dialect) -> sa.Executable:
@@ -66,7 +49,7 @@ def _blocks(dialect: sa.Dialect) -> sa.Executable:
     mk = match_key_t.c
     return (
         sa.select(mk.key, sa.func.group_concat(mk.venue_pk))
-        .where(mk.kind == sa.bindparam("kind"), _in_values(mk.key, dialect, sa.String()))
+        .where(mk.kind == sa.bindparam("kind"), in_values(mk.key, dialect, sa.String()))
         .group_by(mk.key)
         .having(sa.func.count() <= sa.bindparam("max_block"))
     )
@@ -76,7 +59,7 @@ def _links(dialect: sa.Dialect) -> sa.Select[Any]:
     """The records (``source``, ``record``) linked to the venues of pks ``values``, in source and record order."""
     return (
         sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id)
-        .where(_in_values(link_t.c.venue_pk, dialect, sa.Integer()), link_t.c.withdrawn_at.is_(None))
+        .where(in_values(link_t.c.venue_pk, dialect, sa.Integer()), link_t.c.withdrawn_at.is_(None))
         .order_by(link_t.c.source_id, link_t.c.record_id)
     )
 
@@ -117,7 +100,7 @@ class MatchKeysMixin(WriterBase):
         blocks_of_kind = _blocks(dialect)
         for kind, values in by_kind.items():
             for chunk in chunks(values, 2000):
-                params = {"kind": kind, "values": _values(dialect, chunk), "max_block": max_block}
+                params = {"kind": kind, "values": list_param(dialect, chunk), "max_block": max_block}
                 for value, held in self.c.execute(blocks_of_kind, params):
                     pks = sorted(map(int, held.split(","))) if isinstance(held, str) else held
                     if len(pks) <= max_block:
@@ -137,11 +120,11 @@ class MatchKeysMixin(WriterBase):
         dialect = self.c.dialect
         links = _links(dialect)
         venues = sa.select(venue_t.c.pk, venue_t.c.id, venue_t.c.geo_method, *selected).where(
-            _in_values(venue_t.c.pk, dialect, sa.Integer()), venue_t.c.status == "active"
+            in_values(venue_t.c.pk, dialect, sa.Integer()), venue_t.c.status == "active"
         )
         for chunk in chunks(sorted(set(pks)), 2000):
             record_keys: dict[int, list[str]] = {}
-            params = {"values": _values(dialect, chunk)}
+            params = {"values": list_param(dialect, chunk)}
             for venue_pk, source_id, record_id in self.c.execute(links, params):
                 record_keys.setdefault(venue_pk, []).append(f"{source_id}:{record_id}")
             rows = self.c.execute(venues, params)
@@ -190,9 +173,9 @@ class MatchKeysMixin(WriterBase):
         """Venue id → pk, for these venues (those that exist)."""
         found: dict[str, int] = {}
         dialect = self.c.dialect
-        query = sa.select(venue_t.c.id, venue_t.c.pk).where(_in_values(venue_t.c.id, dialect, sa.String()))
+        query = sa.select(venue_t.c.id, venue_t.c.pk).where(in_values(venue_t.c.id, dialect, sa.String()))
         for chunk in chunks(sorted(set(venue_ids)), 2000):
-            found.update(self.c.execute(query, {"values": _values(dialect, chunk)}).all())
+            found.update(self.c.execute(query, {"values": list_param(dialect, chunk)}).all())
         return found
 
     def add_review_items(self, items: Sequence[Mapping[str, Any]], run_id: int | None, at: datetime) -> int:

@@ -10,7 +10,9 @@ from typing import Any, TypeGuard
 
 import sqlalchemy as sa
 
+from ._bulk import chunks
 from ._models import RowValues
+from ._param_lists import in_values, list_param
 from ._scope import Scope
 from .tables import decision_t, link_t, review_t, venue_t
 
@@ -68,12 +70,20 @@ def feeds(link: Link | None) -> TypeGuard[Link]:
 
 def read_match_decisions(c: sa.Connection, keys: Sequence[str]) -> dict[tuple[str, str], str]:
     """People's decisions (match / distinct) on pairs involving these record keys."""
-    rows = c.execute(
-        sa.select(decision_t).where(
-            sa.or_(decision_t.c.left_key.in_(list(keys)), decision_t.c.right_key.in_(list(keys)))
+    dialect = c.dialect
+    found: dict[tuple[str, str], str] = {}
+    query = sa.select(decision_t.c.left_key, decision_t.c.right_key, decision_t.c.decision).where(
+        sa.or_(
+            in_values(decision_t.c.left_key, dialect, sa.String()),
+            in_values(decision_t.c.right_key, dialect, sa.String()),
         )
     )
-    return {(r.left_key, r.right_key): r.decision for r in rows}
+    for chunk in chunks(list(keys), 2000):  # a harvest asks for a batch's thousand new records at a time
+        found.update(
+            ((left, right), decision)
+            for left, right, decision in c.execute(query, {"values": list_param(dialect, chunk)})
+        )
+    return found
 
 
 def read_review_item(c: sa.Connection, pk: int) -> dict[str, Any] | None:
