@@ -4,8 +4,8 @@
 ``Writer`` is one façade over parts, a module each: the venues records feed (``_venues``) and their
 merge (``_merging``), links and provenance (``_links``), withdrawal (``_withdrawal``) and what a run held back (``_held_withdrawals``), matching's
 keys and review queue (``_match_keys``), sources, runs and raw records (``_runs``), the change log
-(``_changelog``), and a person's curation (``_edits``, ``_proposals``, ``_reshape``, ``_revert``,
-``_pending``, ``_quarantine``).
+(``_changelog``), the planner's statistics of what a long transaction wrote (``_statistics``), and a
+person's curation (``_edits``, ``_proposals``, ``_reshape``, ``_revert``, ``_pending``, ``_quarantine``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ._quarantine import QuarantineMixin
 from ._reshape import Decided, ReshapeMixin  # Decided: re-exported, ``decide`` lives in _reshape
 from ._revert import RevertMixin
 from ._runs import RunsMixin
+from ._statistics import StatisticsMixin
 from ._venues import Incoming, VenuesMixin
 from ._withdrawal import WithdrawalMixin
 
@@ -37,6 +38,7 @@ class Writer(
     MatchKeysMixin,
     RunsMixin,
     ChangeLogMixin,
+    StatisticsMixin,
     EditsMixin,
     ProposalsMixin,
     ReshapeMixin,
