@@ -69,6 +69,11 @@ _INVISIBLE = re.compile(
     "[\u061c\u200b\u200c\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
     "|(?<![\u2600-\u27bf\ufe0f\U0001f000-\U0001faff])\u200d|\u200d(?![\u2600-\u27bf\U0001f000-\U0001faff])"
 )
+#: Every character _CONTROL or _INVISIBLE may remove, as one class: a text without any is left as it
+#: is by both, and this search costs a tenth of theirs (most text with accents has none).
+_MAY_NEED_CLEANING = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
 _PIVOT = re.compile(r"^[a-zA-Z0-9]{9,14}$")
 _INSEE = re.compile(r"^([013-9]\d|2[AB1-9])\d{3}$")
 _EMAIL = re.compile(
@@ -118,7 +123,9 @@ def clean_text(value: Any, *, multiline: bool = False) -> str | None:
         return None
     text = value if isinstance(value, str) else str(value)
     if not (text.isascii() and text.isprintable()):  # printable ASCII is NFC and has no control character
-        text = _INVISIBLE.sub("", _CONTROL.sub("", unicodedata.normalize("NFC", text)))
+        text = unicodedata.normalize("NFC", text)
+        if _MAY_NEED_CLEANING.search(text):
+            text = _INVISIBLE.sub("", _CONTROL.sub("", text))
     if not multiline:
         text = " ".join(text.split())
     text = text.strip()
@@ -472,7 +479,10 @@ def _invisible_in(value: Any) -> list[str]:
     """The invisible characters in a text value or list, as « U+202E » (each once)."""
     texts = value if isinstance(value, (list, tuple)) else (value,)
     found = (
-        m.group() for text in texts if isinstance(text, str) and not text.isascii() for m in _INVISIBLE.finditer(text)
+        m.group()
+        for text in texts
+        if isinstance(text, str) and not text.isascii() and _MAY_NEED_CLEANING.search(text)
+        for m in _INVISIBLE.finditer(text)
     )
     return list(dict.fromkeys(f"U+{ord(ch):04X}" for ch in found))
 
