@@ -27,7 +27,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import phonenumbers
-from stdnum.fr import siret as siret_number
 
 from ._spreadsheet import phone_digits, serial_date
 from ._vocabulary import Vocabulary
@@ -37,6 +36,7 @@ from .folding import fold_key
 from .hours import OpeningHours
 from .legacy import is_legacy, migrate_legacy
 from .problems import Problem, Severity
+from .siret import is_valid_siret
 from .territory import CommuneLookup, in_france
 from .venue import PLACEHOLDER_PIVOT, Venue
 from .vocabularies import LIST_VOCABULARIES
@@ -271,7 +271,7 @@ class _Parser:
                 self.problem("pivot", "pattern_pivot", value, Severity.WARNING)
                 return PLACEHOLDER_PIVOT
         # python-stdnum's check: Luhn, and La Poste's own rule for its establishments (SIREN 356000000).
-        if len(value) == 14 and value.isdigit() and value != PLACEHOLDER_PIVOT and not siret_number.is_valid(value):
+        if len(value) == 14 and value.isdigit() and value != PLACEHOLDER_PIVOT and not is_valid_siret(value):
             self.problem("pivot", "siret_checksum", value, Severity.WARNING)
         return value
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date
 
-from stdnum.fr import siret as _siret
-
 from .offer import Offer, offer_id
+from .siret import is_valid_siret
 from .vocabularies import (
     ConditionFrais,
     DispositifProgramme,
@@ -85,7 +84,7 @@ class Venue:
         What exports and pages may call a SIRET: a pivot failing the check is
         kept as the producer gave it (validation warns), never published as a SIRET.
         """
-        return self.pivot if self.has_siret and _siret.is_valid(self.pivot) else None
+        return self.pivot if self.has_siret and is_valid_siret(self.pivot) else None
 
     @property
     def point(self) -> tuple[float, float] | None:
