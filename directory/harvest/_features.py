@@ -10,7 +10,8 @@ venue, not of the pair. :func:`features` reads them once; ``matching.compare`` s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 from directory.schema import (
     BlockKeys,
@@ -60,6 +61,13 @@ class Features:
     hosts: frozenset[str]
     sirets: frozenset[str]  # a real SIRET, never the placeholder
 
+    def values(self) -> tuple[Any, ...]:
+        """Its fields' values, in order (``Features(*values)`` gives it back): strings, numbers, tuples and
+        frozensets, which ``marshal`` writes."""
+        return tuple(getattr(self, name) for name in _FIELDS)
+
+
+_FIELDS = tuple(field.name for field in fields(Features))
 
 #: One empty set for every venue's missing contacts: each ``frozenset()`` is an object of 216 bytes of its own.
 _NONE: frozenset[str] = frozenset()

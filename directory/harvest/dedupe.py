@@ -19,6 +19,7 @@ or splits their venues), and their links keep it from then on.
 
 from __future__ import annotations
 
+import marshal
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,8 +38,9 @@ __all__ = ["SEVERAL", "MatchIndex", "Resolution", "StoredIndex", "resolve"]
 MAX_BLOCK = 200
 
 
-#: How many of the directory's venues a run keeps between its batches (``StoredIndex``), the last met.
-KEPT = 32768
+#: How many of the directory's venues a run keeps between its batches (``StoredIndex``), the last met:
+#: about 500 bytes each, kept packed (50 MB at most).
+KEPT = 100_000
 
 
 @dataclass(slots=True)
@@ -109,7 +111,7 @@ class StoredIndex(MatchIndex):
         super().__init__()
         self.writer = writer
         self.kept = kept
-        self.known: OrderedDict[int, tuple[str, _Entry]] = OrderedDict()  # pk → (venue id, entry), last met last
+        self.known: OrderedDict[int, bytes] = OrderedDict()  # pk → its venue packed (``_pack``), last met last
 
     def prepare(self, keys: Iterable[BlockKeys]) -> None:
         self.forget_changed()
@@ -118,13 +120,14 @@ class StoredIndex(MatchIndex):
         known = self.known
         if missing := [pk for pk in wanted if pk not in known]:
             for pk, (venue_id, venue, record_keys, method) in self.writer.match_venues(missing).items():
-                known[pk] = (venue_id, _Entry(features(venue), record_keys, precision(method)))
+                known[pk] = _pack(venue_id, features(venue), record_keys, precision(method))
         ids: dict[int, str] = {}
         self.entries = {}
         for pk in wanted:
-            if (found := known.get(pk)) is not None:  # else no longer active
+            if (packed := known.get(pk)) is not None:  # else no longer active
                 known.move_to_end(pk)
-                ids[pk], self.entries[found[0]] = found
+                venue_id, self.entries[venue_id] = _unpack(packed)
+                ids[pk] = venue_id
         self.blocks = {key: [ids[pk] for pk in pks if pk in ids] for key, pks in blocks.items()}
         while len(known) > self.kept:
             known.popitem(last=False)
@@ -135,13 +138,13 @@ class StoredIndex(MatchIndex):
             self.known.pop(pk, None)
         self.writer.changed_venues.clear()
 
-    def remember(self, created: Iterable[tuple[int, str, Features, str, Precision]]) -> None:
+    def remember(self, created: Iterable[tuple[int, str, Features, str, Precision | None]]) -> None:
         """Venues just created, as (pk, venue id, features of what was stored, its one record's key,
         precision of its point): later batches meet them without reading them. The writer's changes
         up to now are forgotten first (``forget_changed``): those since will be, when next prepared."""
         self.forget_changed()
         for pk, venue_id, feats, record_key, point_precision in created:
-            self.known[pk] = (venue_id, _Entry(feats, [record_key], point_precision))
+            self.known[pk] = _pack(venue_id, feats, [record_key], point_precision)
 
     def add(
         self,
@@ -158,6 +161,17 @@ class StoredIndex(MatchIndex):
         entry = self.entries.get(venue_id)
         if entry is not None:
             entry.record_keys.extend(k for k in record_keys if k not in entry.record_keys)
+
+
+def _pack(venue_id: str, feats: Features, record_keys: Sequence[str], point_precision: Precision | None) -> bytes:
+    """A venue as ``StoredIndex`` keeps it: its values in ``marshal``'s format, a fifth of the objects'
+    memory, and unpacked in a few microseconds (a frozen dataclass pickled costs ten times more)."""
+    return marshal.dumps((venue_id, feats.values(), tuple(record_keys), point_precision and point_precision.value))
+
+
+def _unpack(packed: bytes) -> tuple[str, _Entry]:
+    venue_id, values, record_keys, point_precision = marshal.loads(packed)
+    return venue_id, _Entry(Features(*values), list(record_keys), point_precision and Precision(point_precision))
 
 
 @dataclass(slots=True)

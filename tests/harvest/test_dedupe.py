@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from directory.harvest._features import features
-from directory.harvest.dedupe import SEVERAL, MatchIndex, StoredIndex, resolve
+from directory.harvest.dedupe import SEVERAL, MatchIndex, StoredIndex, _pack, _unpack, resolve
 from directory.harvest.matching import block_keys
 from directory.schema import PLACEHOLDER_PIVOT, Itinerance, Precision, Venue
 from directory.store import Incoming, SourceInfo
@@ -139,3 +139,15 @@ def test_venues_a_run_creates_are_met_by_its_next_batches_without_reading_them(s
         record = dataclasses.replace(HALL, id="again", nom="Maison des initiatives et services")
         result = resolve(index, "b", [("again", record)], {})
     assert result.attach_to == {"again": created.venue_id}
+
+
+def test_a_venue_kept_between_batches_is_compared_as_it_was_met():
+    """``StoredIndex`` keeps venues packed (``marshal``): every feature comes back as it was, down to
+    the house numbers, the point and the contacts."""
+    venue = dataclasses.replace(
+        HALL, courriels=["Contact@Mairie.fr"], site_web=["https://www.marennes.fr/"], itinerance=[Itinerance.ITINERANT]
+    )
+    venue_id, entry = _unpack(_pack("v1", features(venue), ["a:hall"], Precision.STREET))
+    assert (venue_id, entry.record_keys, entry.precision) == ("v1", ["a:hall"], Precision.STREET)
+    assert entry.features.values() == features(venue).values()
+    assert entry.features.numbers and entry.features.point and entry.features.emails and entry.features.mobile
