@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from .folding import fold_key
@@ -147,40 +148,22 @@ def migrate_legacy(record: Mapping[str, Any]) -> tuple[dict[str, Any], list[Prob
         if value not in bucket:
             bucket.append(value)
 
-    for value in _split_legacy(record.get("services")):
-        add("services", _F_SERVICES.get(fold_key(value), value))
-
-    for value in _split_legacy(record.get("publics_accueillis")):
-        key = fold_key(_short(value))
-        if key in _F_PUBLICS:
-            if (target := _F_PUBLICS[key]) is not None:
-                add(*target)
-            else:  # « Adultes »: said by every venue of v1, but said here, so not dropped without a word
-                notes.append(Problem("publics_accueillis", "legacy_term_implied", value, Severity.WARNING))
-        else:
-            notes.append(_dropped("publics_accueillis", value))
-
-    conditions = record.get("conditions_acces", record.get("conditions_access"))
-    for value in _split_legacy(conditions):
-        targets = _F_CONDITIONS.get(fold_key(_short(value)))
-        if targets is None:
-            notes.append(_dropped("conditions_acces", value))
-        for target in targets or ():
-            add(*target)
-
-    for value in _split_legacy(record.get("labels_nationaux")):
-        targets = _F_LABELS.get(fold_key(value))
-        if targets is None:
-            add("autres_formations_labels", value)
-        for target in targets or ():
-            add(*target)
-    for value in _split_legacy(record.get("labels_autres")):
-        add("autres_formations_labels", value)
-
+    legacy_lists = [
+        ("services", record.get("services")),
+        ("publics_accueillis", record.get("publics_accueillis")),
+        ("conditions_acces", record.get("conditions_acces", record.get("conditions_access"))),
+        ("labels_nationaux", record.get("labels_nationaux")),
+        ("labels_autres", record.get("labels_autres")),
+    ]
     if "modalites_accompagnement" in record:
         out.pop("modalites_accompagnement")
-        for value in _split_legacy(record["modalites_accompagnement"]):
-            add("modalites_accompagnement", _F_ACCOMPAGNEMENT.get(fold_key(_short(value)), value))
+        legacy_lists.append(("modalites_accompagnement", record["modalites_accompagnement"]))
+    for field, value in legacy_lists:
+        # files repeat the same few lists: the migration of a text is worked out once
+        targets, field_notes = _migrated_text(field, value) if isinstance(value, str) else _migrated(field, value)
+        for target in targets:
+            add(*target)
+        notes.extend(field_notes)
 
     if record.get("courriel") and not record.get("courriels"):
         out["courriels"] = _split_legacy(record["courriel"])
@@ -192,6 +175,46 @@ def migrate_legacy(record: Mapping[str, Any]) -> tuple[dict[str, Any], list[Prob
     for field, values in lists.items():
         out[field] = ", ".join(values) if field == "autres_formations_labels" else values
     return out, notes
+
+
+#: What one legacy list gives: the (v1 field, v1 value) pairs to add, in order, and the notes.
+_Migrated = tuple[tuple[tuple[str, str], ...], tuple[Problem, ...]]
+
+
+@lru_cache(maxsize=4096)
+def _migrated_text(field: str, value: str) -> _Migrated:
+    return _migrated(field, value)
+
+
+def _migrated(field: str, value: Any) -> _Migrated:
+    """The v1 values and the notes of the legacy list ``field`` (``services``, ``publics_accueillis``,
+    ``conditions_acces``, ``labels_nationaux``, ``labels_autres``, ``modalites_accompagnement``)."""
+    targets: list[tuple[str, str]] = []
+    notes: list[Problem] = []
+    for item in _split_legacy(value):
+        if field == "services":
+            targets.append(("services", _F_SERVICES.get(fold_key(item), item)))
+        elif field == "publics_accueillis":
+            key = fold_key(_short(item))
+            if key not in _F_PUBLICS:
+                notes.append(_dropped(field, item))
+            elif (target := _F_PUBLICS[key]) is not None:
+                targets.append(target)
+            else:  # « Adultes »: said by every venue of v1, but said here, so not dropped without a word
+                notes.append(Problem(field, "legacy_term_implied", item, Severity.WARNING))
+        elif field == "conditions_acces":
+            found = _F_CONDITIONS.get(fold_key(_short(item)))
+            if found is None:
+                notes.append(_dropped(field, item))
+            targets.extend(found or ())
+        elif field == "labels_nationaux":
+            labels = _F_LABELS.get(fold_key(item))
+            targets.extend([("autres_formations_labels", item)] if labels is None else labels)
+        elif field == "labels_autres":
+            targets.append(("autres_formations_labels", item))
+        else:
+            targets.append((field, _F_ACCOMPAGNEMENT.get(fold_key(_short(item)), item)))
+    return tuple(targets), tuple(notes)
 
 
 def _dropped(field: str, value: str) -> Problem:

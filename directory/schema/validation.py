@@ -429,8 +429,12 @@ class _Parser:
         raw = self.raw(name)
         if raw is None:
             return []
-        if isinstance(raw, str):  # files repeat the same few combinations: each is read once
+        # Files repeat the same few combinations: each is read once, as text or as a list of texts (what
+        # a legacy record's lists are once migrated; split_items reads a tuple as the list it was).
+        if isinstance(raw, str):
             found, problems = _read_terms(name, vocabulary, enforced, raw)
+        elif isinstance(raw, (list, tuple)) and all(type(item) is str for item in raw):
+            found, problems = _read_terms(name, vocabulary, enforced, tuple(raw))
         else:
             found, problems = _terms_of(name, vocabulary, enforced, split_items(raw))
         self.problems.extend(problems)
@@ -452,7 +456,7 @@ def split_items(raw: Any) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def _read_terms(
-    name: str, vocabulary: type[Vocabulary], enforced: bool, raw: str
+    name: str, vocabulary: type[Vocabulary], enforced: bool, raw: str | tuple[Any, ...]
 ) -> tuple[tuple[Any, ...], tuple[Problem, ...]]:
     return _terms_of(name, vocabulary, enforced, split_items(raw))
 
