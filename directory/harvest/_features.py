@@ -10,8 +10,7 @@ venue, not of the pair. :func:`features` reads them once; ``matching.compare`` s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any
+from typing import NamedTuple
 
 from directory.schema import (
     BlockKeys,
@@ -37,9 +36,10 @@ from ._place import is_annex, is_mobile_name
 __all__ = ["Features", "block_keys", "features"]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Features:
-    """One venue as matching compares it (``matching.score`` says how each part is used)."""
+class Features(NamedTuple):
+    """One venue as matching compares it (``matching.score`` says how each part is used). A tuple of
+    strings, numbers, tuples and frozensets: it crosses from validation's workers, and is kept packed
+    between batches (``marshal``, ``dedupe.StoredIndex``), for a few microseconds each way."""
 
     nom: str  # as given: what the town-hall rule and the ``nom:`` key of a bare service read
     name: str  # normalise_name(nom)
@@ -61,13 +61,6 @@ class Features:
     hosts: frozenset[str]
     sirets: frozenset[str]  # a real SIRET, never the placeholder
 
-    def values(self) -> tuple[Any, ...]:
-        """Its fields' values, in order (``Features(*values)`` gives it back): strings, numbers, tuples and
-        frozensets, which ``marshal`` writes."""
-        return tuple(getattr(self, name) for name in _FIELDS)
-
-
-_FIELDS = tuple(field.name for field in fields(Features))
 
 #: One empty set for every venue's missing contacts: each ``frozenset()`` is an object of 216 bytes of its own.
 _NONE: frozenset[str] = frozenset()

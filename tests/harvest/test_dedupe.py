@@ -149,5 +149,5 @@ def test_a_venue_kept_between_batches_is_compared_as_it_was_met():
     )
     venue_id, entry = _unpack(_pack("v1", features(venue), ["a:hall"], Precision.STREET))
     assert (venue_id, entry.record_keys, entry.precision) == ("v1", ["a:hall"], Precision.STREET)
-    assert entry.features.values() == features(venue).values()
+    assert entry.features == features(venue)
     assert entry.features.numbers and entry.features.point and entry.features.emails and entry.features.mobile
