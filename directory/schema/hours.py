@@ -54,11 +54,7 @@ class OpeningHours:
     @staticmethod
     def check(text: str) -> str | None:
         """None when ``text`` parses, else the parser's reason (one line)."""
-        try:
-            _parse(text.strip())
-        except HoursError as err:
-            return str(err)
-        return None
+        return _reason(text.strip())
 
     def state(self, at: datetime) -> OpenState:
         """Open or closed at ``at``, and until when / from when."""
@@ -123,6 +119,15 @@ def _days(start: datetime, end: datetime) -> Iterator[date]:
     while _midnight(day) < end:
         yield day
         day += timedelta(days=1)
+
+
+@lru_cache(maxsize=4096)  # files repeat their hours, free text too, and a harvest checks them twice
+def _reason(text: str) -> str | None:
+    try:
+        _parse(text)
+    except HoursError as err:  # _parse's cache keeps no failure
+        return str(err)
+    return None
 
 
 @lru_cache(maxsize=4096)
