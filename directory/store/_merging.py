@@ -10,17 +10,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from directory.schema import LIST_VOCABULARIES
 
-from ._bulk import chunks, insert_rows
+from ._bulk import chunks, insert_rows, update_rows
 from ._content import CONTENT, venue_values
 from ._curation import HELD
 from ._match_keys import KEY_COLUMNS
 from ._merge import Contribution, merge_records
 from ._models import ApplyOutcome, RowValues, jsonable
 from ._proposals import Candidate, proposed, settle_proposals
+from ._rows import RowDecoder
 from ._writer_base import WriterBase
 from .tables import link_t, prov_t, source_t, venue_t
 
@@ -29,18 +31,48 @@ __all__ = ["RECORDS", "MergingMixin"]
 #: The change-log action of a venue whose records changed without changing what it shows, while they
 #: give it more than one name: the search index follows the log, and finds a venue by every name.
 RECORDS = "records"
+#: Reads venue rows for merging, per dialect (``MergingMixin._venue_rows``).
+_DECODERS: dict[str, RowDecoder] = {}
+_loads = orjson.loads
+
+
+def _as_text(column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+    """A JSON column read as its text, for ``orjson`` to decode (a record: 13 → 11 µs with its link on SQLite)."""
+    return sa.cast(column, sa.Text).label(column.name)
 
 
 @dataclass(slots=True)
 class MergeWrites:
     """The writes of re-merged venues, gathered to be made together (``MergingMixin._apply_merge_writes``)."""
 
-    updates: dict[tuple[str, ...], list[dict[str, Any]]] = field(default_factory=dict)  # columns set → rows
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = field(default_factory=dict)  # columns set → pk and values
     terms: dict[int, Mapping[str, Any]] = field(default_factory=dict)  # venues whose terms changed
     keys: dict[int, Mapping[str, Any]] = field(default_factory=dict)  # venues whose blocking keys may have changed
     cleared: list[dict[str, Any]] = field(default_factory=list)  # provenance rows to replace
     provenance: list[dict[str, Any]] = field(default_factory=list)
     proposals: dict[int, dict[str, Candidate]] = field(default_factory=dict)  # venue → what its sources propose
+
+
+def _changes(row: RowValues, new: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Field → (old, new) JSON-ready, for the fields whose value changed. Equal values have equal
+    JSON forms (``jsonable`` only writes dates as text): only unequal ones are compared as JSON."""
+    changes = {}
+    for name, value in new.items():
+        old = row[name]
+        if old != value and (old := jsonable(old)) != (value := jsonable(value)):
+            changes[name] = (old, value)
+    return changes
+
+
+def _moved(
+    changes: Mapping[str, Any], locked: set[str], given: Mapping[str, str | None], winners: Mapping[str, str]
+) -> list[str]:
+    """The unlocked fields whose provenance is written again: their value changed, or their source did."""
+    if not changes and given == winners:  # the usual merge again that changes nothing
+        return []
+    return [
+        name for name in CONTENT if name not in locked and (name in changes or given.get(name) != winners.get(name))
+    ]
 
 
 class MergingMixin(WriterBase):
@@ -79,15 +111,17 @@ class MergingMixin(WriterBase):
         if not pks:
             return {}
         self.changed_venues.update(pks)
-        rows = {r["pk"]: r for r in self.c.execute(sa.select(venue_t).where(venue_t.c.pk.in_(list(pks)))).mappings()}
+        rows = self._venue_rows(pks)
         contributions: dict[int, list[Contribution]] = {pk: [] for pk in pks}
         query = (
-            sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id, link_t.c.record, source_t.c.trust)
+            sa.select(
+                link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id, _as_text(link_t.c.record), source_t.c.trust
+            )
             .join(source_t, source_t.c.id == link_t.c.source_id)
             .where(link_t.c.venue_pk.in_(list(pks)), link_t.c.withdrawn_at.is_(None), link_t.c.record.is_not(None))
         )
-        for r in self.c.execute(query):
-            contributions[r.venue_pk].append(Contribution(r.source_id, r.record_id, r.trust, r.record))
+        for venue_pk, from_source, record_id, record, trust in self.c.execute(query):
+            contributions[venue_pk].append(Contribution(from_source, record_id, trust, _loads(record)))
         locks: dict[int, set[str]] = {}
         given: dict[int, dict[str, str | None]] = {}  # venue → field → the source its provenance names
         for pk, name, from_source, locked in self.c.execute(
@@ -119,15 +153,20 @@ class MergingMixin(WriterBase):
         settle_proposals(self.c, writes.proposals, decided, actor, settled, at)
         return results
 
+    def _venue_rows(self, pks: set[int]) -> dict[int, dict[str, Any]]:
+        """These venues' rows by pk, as ``select(venue_t)`` would give them, decoded by :class:`RowDecoder`
+        (JSON by ``orjson``, each distinct date once: 17 → 14 µs a venue on SQLite)."""
+        decoder = _DECODERS.get(self.c.dialect.name)
+        if decoder is None:
+            decoder = _DECODERS[self.c.dialect.name] = RowDecoder(self.c.dialect, [c.name for c in venue_t.c])
+        decoder.trim()
+        query = sa.select(*decoder.columns).where(venue_t.c.pk.in_(list(pks)))
+        return {(values := decoder.values(row))["pk"]: values for row in self.c.execute(query)}
+
     def _apply_merge_writes(self, writes: MergeWrites) -> None:
         """What :meth:`_write_merged` decided for a batch of venues, a statement per kind of write."""
-        for columns, rows in writes.updates.items():
-            self.c.execute(
-                venue_t.update()
-                .where(venue_t.c.pk == sa.bindparam("b_pk"))
-                .values({name: sa.bindparam(f"b_{name}") for name in columns}),
-                rows,
-            )
+        for rows in writes.updates.values():
+            update_rows(self.c, venue_t, ("pk",), rows)
         if writes.terms:
             self._write_terms(writes.terms, replace=True)
         if writes.cleared:
@@ -173,20 +212,14 @@ class MergingMixin(WriterBase):
             merged.values["flags"] = row["flags"]
         writes.proposals[pk] = proposed(contributions, current, locked)
         new = venue_values(merged.values)
-        changes = {
-            name: (jsonable(row[name]), jsonable(value))
-            for name, value in new.items()
-            if jsonable(row[name]) != jsonable(value)
-        }
+        changes = _changes(row, new)
         update: dict[str, Any] = {name: new[name] for name in changes}
         restored = row["status"] != "active" and not pending
         if restored:
             update.update(status="active", merged_into=None)
         if update:
             update["updated_at"] = at
-            writes.updates.setdefault(tuple(sorted(update)), []).append(
-                {"b_pk": pk, **{f"b_{name}": value for name, value in update.items()}}
-            )
+            writes.updates.setdefault(tuple(sorted(update)), []).append({"pk": pk, **update})
             if any(name in LIST_VOCABULARIES or name == "offres" for name in changes):
                 writes.terms[pk] = {**row, **update}
             if not pending and (restored or any(name in KEY_COLUMNS for name in changes)):
@@ -194,11 +227,7 @@ class MergingMixin(WriterBase):
         content = [name for name in changes if name in CONTENT]
         # Provenance follows the winners, not only the values: a more trusted source giving the same
         # value, or a whole address taken from another record, changes where the field comes from.
-        moved = [
-            name
-            for name in CONTENT
-            if name not in locked and (name in changes or given.get(name) != merged.winners.get(name))
-        ]
+        moved = _moved(changes, locked, given, merged.winners)
         writes.cleared += ({"b_pk": pk, "b_field": name} for name in moved)
         writes.provenance += (
             {"venue_pk": pk, "field": name, "source_id": merged.winners[name], "locked": False, "at": at}

@@ -43,6 +43,7 @@ __all__ = ["Candidate", "Proposal", "ProposalsMixin", "proposed", "read_proposal
 _GROUPED = {name for group in GROUPS for name in group}
 #: What a person may lock, as proposals name it: a field, or a group under its first field.
 _UNITS: tuple[tuple[str, ...], ...] = (*GROUPS, *((name,) for name in CORRECTABLE if name not in _GROUPED))
+_LOCKABLE = frozenset(name for unit in _UNITS for name in unit)
 _DERIVED = frozenset({"geo_method"})  # travels with the point, is no news by itself
 _STATUSES = ("open", "accepted", "rejected", "obsolete")
 _WORDS = {"accepted": "acceptée", "rejected": "refusée", "obsolete": "dépassée (la source a changé depuis)"}
@@ -108,9 +109,9 @@ def proposed(
 ) -> dict[str, Candidate]:
     """Field (or a group's first field) → what its best-ranked source proposes instead of the
     locked value, for each locked field where the two differ."""
-    units = [unit for unit in _UNITS if any(name in locked for name in unit)]
-    if not units or not contributions:
+    if not contributions or _LOCKABLE.isdisjoint(locked):  # most venues: nothing a person locked
         return {}
+    units = [unit for unit in _UNITS if any(name in locked for name in unit)]
     best = merge_records(contributions)
     ranked = _rank(contributions)
     found: dict[str, Candidate] = {}

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from directory.schema import LIST_VOCABULARIES, Venue, is_geocoded
 
-from ._bulk import insert_rows
+from ._bulk import insert_rows, update_rows
 from ._content import CONTENT, EMPTY, venue_values
 from ._models import ApplyOutcome, fingerprint
 from ._offers import given_by, write_offers
@@ -150,18 +150,12 @@ class VenuesMixin(WriterBase):
             if link is None:
                 joined.append({"source_id": source_id, "record_id": p.record_id, "first_seen": at, **values})
             else:
-                changed.append({"b_record_id": p.record_id, **{f"b_{k}": v for k, v in values.items()}})
+                changed.append({"source_id": source_id, "record_id": p.record_id, "withdrawn_at": None, **values})
                 if link.venue_pk != pk:
                     left[link.venue_pk] = pk
             touched.setdefault(pk, []).append(p.record_id)
         insert_rows(self.c, link_t, joined)
-        if changed:
-            self.c.execute(
-                link_t.update()
-                .where(link_t.c.source_id == source_id, link_t.c.record_id == sa.bindparam("b_record_id"))
-                .values(withdrawn_at=None, **{k[2:]: sa.bindparam(k) for k in changed[0] if k != "b_record_id"}),
-                changed,
-            )
+        update_rows(self.c, link_t, ("source_id", "record_id"), changed)
         unchanged = [p for p in batch if outcomes.get(p.record_id, ApplyOutcome("", "")).action == "unchanged"]
         self._seen_again(source_id, unchanged, at)
         results = self._remerge(set(touched) | set(left), source_id, at)

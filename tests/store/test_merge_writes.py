@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What merging a venue again reads and writes by its own means (``_merging``, ``_bulk.update_rows``) is
+what SQLAlchemy's ``select(venue_t)`` and ``table.update()`` read and write (both backends); its shortcuts
+(changed fields, provenance to rewrite) decide as the full comparisons do."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from directory.store import Incoming, SourceInfo
+from directory.store._bulk import update_rows
+from directory.store._content import CONTENT
+from directory.store._merging import _changes, _moved
+from directory.store._models import jsonable
+from directory.store.tables import link_t, venue_t
+
+from .test_store import venue
+
+AT = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def _venues(store, count: int = 3) -> list[int]:
+    """``count`` venues of varied values (lists empty and not, offers, flags); their pks."""
+    items = [
+        Incoming("a", venue("a", 45.76, 4.85, courriels="a@exemple.fr", services="Aide aux démarches administratives")),
+        Incoming("b", venue("b", 45.77, 4.86, telephone="0478000000"), flags=[{"code": "x", "field": "nom"}]),
+        Incoming("c", venue("c", 45.78, 4.87, site_web="https://exemple.fr"), geo_method="ban-street"),
+    ][:count]
+    with store.writer() as w:
+        w.ensure_source(SourceInfo("src", "src"))
+        w.apply_many("src", items, at=AT)
+    with store.engine.connect() as c:
+        return sorted(c.execute(sa.select(venue_t.c.pk)).scalars())
+
+
+def test_venue_rows_are_read_as_select_venue_reads_them(store):
+    pks = _venues(store)
+    with store.writer() as w:
+        expected = {r["pk"]: dict(r) for r in w.c.execute(sa.select(venue_t)).mappings()}
+        assert w._venue_rows(set(pks)) == expected
+        assert w._venue_rows({pks[0]}) == {pks[0]: expected[pks[0]]}
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"nom": "Autre nom", "updated_at": AT + timedelta(days=1)},
+        {"services": ["demarches"], "courriels": [], "offres": None, "flags": [{"code": "y"}]},
+        {"latitude": 45.1, "longitude": 4.2, "geo_method": None, "date_maj": date(2026, 1, 2)},
+        {"telephone": None, "updated_at": datetime(2026, 3, 1, 10, 0, tzinfo=timezone(timedelta(hours=2)))},
+    ],
+)
+def test_update_rows_writes_what_sqlalchemy_update_writes(store, values: dict[str, Any]):
+    first, second, _ = _venues(store)
+    with store.writer() as w:
+        update_rows(w.c, venue_t, ("pk",), [{"pk": first, **values}])
+        w.c.execute(venue_t.update().where(venue_t.c.pk == second).values(values))
+        rows = {r["pk"]: dict(r) for r in w.c.execute(sa.select(venue_t)).mappings()}
+    for name in values:
+        assert rows[first][name] == rows[second][name], name
+
+
+def test_update_rows_finds_rows_by_a_key_of_several_columns(store):
+    _venues(store)
+    with store.writer() as w:
+        update_rows(
+            w.c,
+            link_t,
+            ("source_id", "record_id"),
+            [
+                {"source_id": "src", "record_id": "b", "raw_hash": "h-b", "lineage": ["src"]},
+                {"source_id": "src", "record_id": "c", "raw_hash": "h-c", "lineage": None},
+            ],
+        )
+        found = w.c.execute(sa.select(link_t.c.record_id, link_t.c.raw_hash, link_t.c.lineage)).all()
+    assert sorted(tuple(r) for r in found) == [("a", None, None), ("b", "h-b", ["src"]), ("c", "h-c", None)]
+
+
+def test_update_rows_wants_every_row_to_name_its_key(store):
+    with store.writer() as w, pytest.raises(KeyError):
+        update_rows(w.c, venue_t, ("pk",), [{"nom": "sans clé"}])
+
+
+CASES = [
+    ("same", "same"),
+    ("old", "new"),
+    (None, []),
+    ([], None),
+    (["a"], ["a"]),
+    (["a", "b"], ["b", "a"]),
+    (1, 1.0),
+    (date(2026, 1, 1), date(2026, 1, 1)),
+    (date(2026, 1, 1), date(2026, 1, 2)),
+    (date(2026, 1, 1), "2026-01-01"),  # the same date, as text: no change
+    ("2026-01-01", date(2026, 1, 2)),
+    ({"id": "o", "nom": "x"}, {"id": "o", "nom": "x"}),
+    ([{"id": "o"}], [{"id": "p"}]),
+]
+
+
+def test_changes_are_the_json_forms_of_the_values_that_differ_as_json():
+    row = {f"f{i}": old for i, (old, _) in enumerate(CASES)}
+    new = {f"f{i}": value for i, (_, value) in enumerate(CASES)}
+    expected = {
+        name: (jsonable(row[name]), jsonable(value))
+        for name, value in new.items()
+        if jsonable(row[name]) != jsonable(value)
+    }
+    assert _changes(row, new) == expected
+    assert list(_changes(row, new)) == ["f1", "f2", "f3", "f5", "f8", "f10", "f12"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "locked", "given", "winners"),
+    [
+        ({}, set(), {"nom": "a", "adresse": "a"}, {"nom": "a", "adresse": "a"}),
+        ({"nom": ("x", "y")}, set(), {"nom": "a"}, {"nom": "a"}),
+        ({}, set(), {"nom": "a"}, {"nom": "b"}),
+        ({}, set(), {"nom": "a", "geo_method": "a"}, {"nom": "a"}),
+        ({}, {"nom"}, {"adresse": "a"}, {"adresse": "b"}),
+        ({"nom": ("x", "y")}, {"nom"}, {}, {}),
+        ({}, set(), {"nom": None}, {}),
+    ],
+)
+def test_the_provenance_rewritten_is_what_the_full_comparison_names(changes, locked, given, winners):
+    expected = [
+        name for name in CONTENT if name not in locked and (name in changes or given.get(name) != winners.get(name))
+    ]
+    assert _moved(changes, locked, given, winners) == expected
