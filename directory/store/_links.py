@@ -32,22 +32,29 @@ def _filled(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
 
 
 def _first_provenance_statement() -> sa.Insert:
-    """One ``INSERT … SELECT`` of a provenance row per filled field of the venues ``:pks``.
+    """One ``INSERT … SELECT`` of a provenance row per filled field of the venues ``:pks``: each venue
+    joined with the list of fields, kept where its field is filled (a ``CASE`` on the field's rank).
 
     Rows are written venue after venue: a venue's ~20 rows then share a page or two, which merging
     it again reads and rewrites. In the order the selects give them (field after field), each row of
     a venue lay on a page of its own, and merging a venue read ~20 pages, from a table that outgrows
-    the page cache as the directory grows."""
-    batch = sa.select(venue_t).where(venue_t.c.pk.in_(sa.bindparam("pks", expanding=True))).cte("batch")
+    the page cache as the directory grows. (One pass over the venues, already in that order, instead of
+    a select per field sorted together: 39 → 28 µs a venue on SQLite.)"""
+    fields = sa.union_all(
+        *(
+            sa.select(sa.literal(rank).label("rank"), sa.literal(name, sa.String).label("name"))
+            for rank, name in enumerate(CONTENT)
+        )
+    ).subquery("fields")
     source_id, at = sa.bindparam("source_id", type_=prov_t.c.source_id.type), sa.bindparam("at", type_=prov_t.c.at.type)
-    rows = [
-        sa.select(
-            batch.c.pk.label("venue_pk"), sa.literal(name, sa.String).label("field"), source_id, sa.false(), at
-        ).where(_filled(batch.c[name]))
-        for name in CONTENT
-    ]
-    in_order = sa.union_all(*rows).order_by("venue_pk")
-    return prov_t.insert().from_select(["venue_pk", "field", "source_id", "locked", "at"], in_order)
+    filled = sa.case({rank: _filled(venue_t.c[name]) for rank, name in enumerate(CONTENT)}, value=fields.c.rank)
+    rows = (
+        sa.select(venue_t.c.pk, fields.c.name, source_id, sa.false(), at)
+        .select_from(venue_t.join(fields, sa.true()))
+        .where(venue_t.c.pk.in_(sa.bindparam("pks", expanding=True)), filled)
+        .order_by(venue_t.c.pk, fields.c.rank)
+    )
+    return prov_t.insert().from_select(["venue_pk", "field", "source_id", "locked", "at"], rows)
 
 
 _FIRST_PROVENANCE = _first_provenance_statement()

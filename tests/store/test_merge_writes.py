@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from directory.store import Incoming, SourceInfo
 from directory.store._bulk import update_rows
 from directory.store._content import CONTENT
+from directory.store._links import _filled
 from directory.store._merging import _changes, _moved
 from directory.store._models import jsonable
-from directory.store.tables import link_t, venue_t
+from directory.store.tables import link_t, prov_t, venue_t
 
 from .test_store import venue
 
@@ -35,6 +36,24 @@ def _venues(store, count: int = 3) -> list[int]:
         w.apply_many("src", items, at=AT)
     with store.engine.connect() as c:
         return sorted(c.execute(sa.select(venue_t.c.pk)).scalars())
+
+
+def test_the_first_provenance_names_each_filled_field_of_each_new_venue(store):
+    """One statement for the whole batch (``_links._FIRST_PROVENANCE``) writes what a select per field would."""
+    pks = _venues(store)
+    with store.writer() as w:
+        emptied = {"nom": "", "telephone": "", "courriels": [], "services": None, "offres": []}
+        w.c.execute(venue_t.update().where(venue_t.c.pk == pks[0]).values(emptied))
+        w.c.execute(prov_t.delete())
+        w._first_provenance(pks, "src", AT)
+        written = w.c.execute(sa.select(prov_t.c.venue_pk, prov_t.c.field, prov_t.c.source_id, prov_t.c.locked)).all()
+        expected = [
+            (pk, name, "src", False)
+            for name in CONTENT
+            for pk in w.c.execute(sa.select(venue_t.c.pk).where(_filled(venue_t.c[name]))).scalars()
+        ]
+    assert sorted(tuple(row) for row in written) == sorted(expected)
+    assert not {"courriels", "services", "offres"} & {name for pk, name, *_ in expected if pk == pks[0]}
 
 
 def test_venue_rows_are_read_as_select_venue_reads_them(store):
