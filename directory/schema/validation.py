@@ -246,7 +246,8 @@ class _Parser:
         if len(value) > limit:
             self.problem(name, "too_long", value, length=len(value), max=limit)
             return None
-        if name in _NO_MARKUP and _MARKUP.search(value):
+        # every match of _MARKUP has a « < » or a « : », which most names and addresses lack: a cheaper test first
+        if name in _NO_MARKUP and ("<" in value or ":" in value) and _MARKUP.search(value):
             self.problem(name, "markup", value)
             return None
         if runs_as_formula(value):  # kept as typed: exports neutralise it (schema.cells)
