@@ -184,8 +184,8 @@ def check_commune(values: dict[str, Any], places: CommuneLookup, problems: list[
         _check_point_alone(values, places, designated.served, warn)
         return
     said_former = _set_insee(values, places, kept, given, insee_commune, warn)
-    evidence, verb = _evidence(kept, postcode, name)
     if known_postcode and not kept.postcode:
+        evidence, verb = _evidence(kept, postcode, name)
         warn(
             "code_postal",
             "postcode_insee_mismatch",
@@ -198,6 +198,7 @@ def check_commune(values: dict[str, Any], places: CommuneLookup, problems: list[
         )
     named = designated.named
     if named and not kept.name and not any(_same(n, kept.commune) for n in named):
+        evidence, verb = _evidence(kept, postcode, name)
         warn(
             "commune",
             "commune_name_contradicted",
@@ -210,8 +211,8 @@ def check_commune(values: dict[str, Any], places: CommuneLookup, problems: list[
     elif (
         not said_former
         and kept.name
-        and not any(fold_key(n.nom) == fold_key(kept.commune.nom) for n in named)
         and any(n.kind in _FORMER and n.parent == kept.commune.insee for n in named)
+        and not any(fold_key(n.nom) == fold_key(kept.commune.nom) for n in named)
     ):
         warn("commune", "former_commune", name, commune=kept.commune.nom, insee=kept.commune.insee)
     if lat is not None and not kept.point:
