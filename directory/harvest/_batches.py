@@ -348,6 +348,7 @@ class RunBatch:
         self.report.to_review += self.writer.add_review_items(resolution.review, self.report.run_id, self.at)
         batch.raw.sort(key=lambda r: r.position)
         self.writer.add_raw_records(self.report.run_id, self.source.id, batch.raw, self.at)
+        self.writer.refresh_statistics()  # PostgreSQL: the planner learns of the rows the run wrote
         if batch.counted and self.progress:
             self.progress(BATCH)
 
