@@ -108,13 +108,19 @@ _F_ACCOMPAGNEMENT = _folded(_ACCOMPAGNEMENT)
 
 def is_legacy(record: Mapping[str, Any]) -> bool:
     """True when the record uses v0.1 (or 2022 pre-standard) field names or values."""
-    if _LEGACY_KEYS & record.keys():
+    if any(key in record for key in _LEGACY_KEYS):
         return True
     services = record.get("services")
     if isinstance(services, str) and services:
-        first = re.split(r"[;|]|, (?=[A-ZÀ-Ý])", services)[0]
-        return fold_key(first) in _F_SERVICES
+        return _legacy_services(services)
     return False
+
+
+@lru_cache(maxsize=4096)  # files repeat the same few lists of services
+def _legacy_services(services: str) -> bool:
+    """Whether a list of services starts with a v0.1 label."""
+    first = re.split(r"[;|]|, (?=[A-ZÀ-Ý])", services)[0]
+    return fold_key(first) in _F_SERVICES
 
 
 def _split_legacy(value: Any) -> list[str]:
