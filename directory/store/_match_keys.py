@@ -56,12 +56,24 @@ def _blocks(dialect: sa.Dialect) -> sa.Executable:
 
 
 def _links(dialect: sa.Dialect) -> sa.Select[Any]:
-    """The records (``source``, ``record``) linked to the venues of pks ``values``, in source and record order."""
-    return (
-        sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id)
-        .where(in_values(link_t.c.venue_pk, dialect, sa.Integer()), link_t.c.withdrawn_at.is_(None))
-        .order_by(link_t.c.source_id, link_t.c.record_id)
+    """The records (venue pk, ``source``, ``record``) linked to the venues of pks ``values``, in no order: the
+    caller sorts them in Python (:func:`_record_keys`), as PostgreSQL's collation may not."""
+    return sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id).where(
+        in_values(link_t.c.venue_pk, dialect, sa.Integer()), link_t.c.withdrawn_at.is_(None)
     )
+
+
+def _record_keys(links: Iterable[tuple[int, str, str]]) -> dict[int, list[str]]:
+    """Venue pk → the keys ``source:record`` of its records, in source and record order by code point.
+
+    Not the database's order: SQLite compares text by code point, PostgreSQL by the collation its database
+    was created with, linguistic on most servers (``en_US.utf8`` in the ``postgis/postgis`` image puts
+    « a-1 » before « B-2 »). The first key names the venue in the pairs matching queues for review, which
+    must be the same pairs on both backends."""
+    record_keys: dict[int, list[str]] = {}
+    for venue_pk, source_id, record_id in sorted(links):
+        record_keys.setdefault(venue_pk, []).append(f"{source_id}:{record_id}")
+    return record_keys
 
 
 class MatchKeysMixin(WriterBase):
@@ -123,10 +135,8 @@ class MatchKeysMixin(WriterBase):
             in_values(venue_t.c.pk, dialect, sa.Integer()), venue_t.c.status == "active"
         )
         for chunk in chunks(sorted(set(pks)), 2000):
-            record_keys: dict[int, list[str]] = {}
             params = {"values": list_param(dialect, chunk)}
-            for venue_pk, source_id, record_id in self.c.execute(links, params):
-                record_keys.setdefault(venue_pk, []).append(f"{source_id}:{record_id}")
+            record_keys = _record_keys(self.c.execute(links, params).tuples())
             rows = self.c.execute(venues, params)
             for (
                 pk,
