@@ -79,8 +79,15 @@ def _record_keys(links: Iterable[tuple[int, str, str]]) -> dict[int, list[str]]:
 class MatchKeysMixin(WriterBase):
     """Blocking keys, the venues matching compares, and the review queue's pairs."""
 
-    def _set_match_keys(self, venues: Mapping[int, RowValues | None], *, replace: bool = True) -> None:
-        """The blocking keys of these venues (pk → stored values; None: no longer active, no keys)."""
+    def _set_match_keys(
+        self,
+        venues: Mapping[int, RowValues | None],
+        *,
+        replace: bool = True,
+        given: Mapping[int, frozenset[str]] | None = None,
+    ) -> None:
+        """The blocking keys of these venues (pk → stored values; None: no longer active, no keys).
+        ``given``: pk → the keys of those whose keys the caller has (``stored_block_keys`` of their values)."""
         if not venues:
             return
         self.changed_venues.update(venues)
@@ -91,7 +98,7 @@ class MatchKeysMixin(WriterBase):
             {"kind": kind, "key": value, "venue_pk": pk}
             for pk, values in venues.items()
             if values is not None
-            for kind, _, value in (key.partition(":") for key in stored_block_keys(values))
+            for kind, _, value in (key.partition(":") for key in (given or {}).get(pk) or stored_block_keys(values))
         ]
         if rows:
             insert_rows(self.c, match_key_t, rows)

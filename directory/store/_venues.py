@@ -52,6 +52,9 @@ class Incoming:
     geo_point: tuple[float, float] | None = None  # the geocoder's, when it answered
     #: The record as read, before parsing: the next run skips it when it reads the same.
     raw_hash: str | None = None
+    #: The blocking keys of the venue as it will be stored (``schema.stored_block_keys``), when matching
+    #: computed them already: a venue the record creates takes them instead of computing them again.
+    block_keys: frozenset[str] | None = None
 
 
 @dataclass(slots=True)
@@ -185,7 +188,13 @@ class VenuesMixin(WriterBase):
     ) -> list[ApplyOutcome]:
         if not batch:
             return []
-        created = self._new_venues(source_id, [p.record for p in batch], at, status="pending" if pending else "active")
+        created = self._new_venues(
+            source_id,
+            [p.record for p in batch],
+            at,
+            status="pending" if pending else "active",
+            keys=[p.incoming.block_keys for p in batch],
+        )
         insert_rows(
             self.c,
             link_t,
@@ -204,10 +213,12 @@ class VenuesMixin(WriterBase):
         actor: str | None = None,
         *,
         status: str = "active",
+        keys: Sequence[frozenset[str] | None] = (),
     ) -> list[tuple[str, int, tuple[str, ...]]]:
         """A new venue per record (stored form), with its terms, blocking keys, provenance and
         creation in the change log: (id, pk, fields filled) of each, in order. Links are the caller's.
-        A ``pending`` venue gets no blocking keys: matching never attaches records to it (``_pending``)."""
+        A ``pending`` venue gets no blocking keys: matching never attaches records to it (``_pending``).
+        ``keys``: each venue's blocking keys where the caller has them (``Incoming.block_keys``)."""
         ids = [new_venue_id() for _ in records]
         rows = [
             {"id": i, "status": status, "created_at": at, "updated_at": at, **venue_values(r)}
@@ -233,7 +244,8 @@ class VenuesMixin(WriterBase):
             created.append((venue_id, pk, filled))
         self._write_terms({pks[i]: r for i, r in zip(ids, records)}, replace=False)
         if status == "active":
-            self._set_match_keys({pks[i]: row for i, row in zip(ids, rows)}, replace=False)
+            given = {pks[i]: held for i, held in zip(ids, keys) if held is not None}
+            self._set_match_keys({pks[i]: row for i, row in zip(ids, rows)}, replace=False, given=given)
         self._first_provenance(list(pks.values()), source_id, at)
         self._log(*changes)
         return created

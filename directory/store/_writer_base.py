@@ -48,7 +48,13 @@ class WriterBase:
         def _first_provenance(self, pks: list[int], source_id: str | None, at: datetime) -> None: ...
 
         # Matching's keys (_match_keys).
-        def _set_match_keys(self, venues: Mapping[int, RowValues | None], *, replace: bool = True) -> None: ...
+        def _set_match_keys(
+            self,
+            venues: Mapping[int, RowValues | None],
+            *,
+            replace: bool = True,
+            given: Mapping[int, frozenset[str]] | None = None,
+        ) -> None: ...
 
         # Venues fed by records (_venues).
         def _new_venues(
@@ -59,6 +65,7 @@ class WriterBase:
             actor: str | None = None,
             *,
             status: str = "active",
+            keys: Sequence[frozenset[str] | None] = (),
         ) -> list[tuple[str, int, tuple[str, ...]]]: ...
         def _write_terms(self, venues: Mapping[int, Mapping[str, Any]], *, replace: bool) -> None: ...
         def _venue_id(self, pk: int) -> str: ...

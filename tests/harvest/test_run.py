@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from directory.harvest import harvest_source, load_source
-from directory.schema import parse_venue
+from directory.schema import parse_venue, stored_block_keys
+from directory.store.tables import venue_t
 
 from ..conftest import FIXTURES
 
@@ -366,10 +367,22 @@ def test_records_without_a_trustworthy_point_are_geocoded(store, places, served,
         kept = links["reims"].record if isinstance(links["reims"].record, dict) else json.loads(links["reims"].record)
         assert (kept["producer_latitude"], kept["latitude"]) == (43.52609, 49.249712)  # side by side
         assert links["inconnu"].geo_method == "commune"  # not in the BAN: the commune's point, flagged
+        assert_blocking_keys_are_the_stored_venues(store)  # the geocoder's point, not the record's
         records[0] = {**records[0], "telephone": "0478000000"}
         write_csv(root / "lieux.csv", records)
         harvest(store, config, fetcher, places, geocoder=geocoder, now=NOW + timedelta(days=1))
         assert ban.rows == 3  # unchanged addresses are never geocoded twice
+
+
+def assert_blocking_keys_are_the_stored_venues(store) -> None:
+    """The ``match_key`` rows of each active venue are the keys of its stored values: matching reads
+    the blocks of the venues as they are, whatever computed them (a new venue takes its record's)."""
+    with store.engine.connect() as c:
+        venues = c.execute(sa.select(venue_t).where(venue_t.c.status == "active")).mappings().all()
+        held: dict[int, set[str]] = {}
+        for kind, key, pk in c.execute(sa.text("SELECT kind, key, venue_pk FROM match_key")):
+            held.setdefault(pk, set()).add(f"{kind}:{key}")
+    assert held == {v["pk"]: set(stored_block_keys(v)) for v in venues}
 
 
 def test_a_report_counts_every_problem_but_keeps_a_bounded_number(
