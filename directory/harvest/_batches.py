@@ -21,7 +21,6 @@ from directory.schema import (
     Problem,
     Severity,
     Venue,
-    is_geocoded,
     parse_venue,
     precision,
 )
@@ -305,7 +304,7 @@ class RunBatch:
             # the source again and tries again (Store.sources.awaiting_geocoding); a refused address waits for
             # its record to change.
             raw_hash = None if v.record_id in batch.geocode_later else v.raw_hash
-            blocked = resolution.keys.get(v.record_id)  # a new record's keys: its venue's, unless its point moves
+            blocked = resolution.keys.get(v.record_id)  # a new record's
             incoming = Incoming(
                 v.record_id,
                 v.venue,
@@ -317,7 +316,7 @@ class RunBatch:
                 geo_point=point,
                 geo_score=score,
                 raw_hash=raw_hash,
-                block_keys=blocked.held if blocked is not None and not _point_replaced(point, method) else None,
+                block_keys=None if blocked is None else blocked.held,
             )
             (followers if v.record_id in resolution.follows else leaders).append((v.item, incoming))
         # A source whose new venues a person reviews (``review_new``): those it creates wait, unpublished.
@@ -365,7 +364,7 @@ class RunBatch:
         created = {
             outcomes[i.record_id].venue_id: i
             for _, i in leaders
-            if outcomes[i.record_id].action == "created" and not _point_replaced(i.geo_point, i.geo_method)
+            if outcomes[i.record_id].action == "created" and i.point_from_geocoder is None
         }
         remembered = []
         for venue_id, pk in self.writer.venue_pks(created).items():
@@ -412,12 +411,6 @@ class RunBatch:
         if outage and note not in self.report.notes:
             self.report.notes.append(note)
         return {key: (a.placement, (a.latitude, a.longitude), a.score) for key, a in answers.items()}
-
-
-def _point_replaced(geo_point: tuple[float, float] | None, geo_method: str | None) -> bool:
-    """Whether the venue a record makes is stored at the geocoder's point instead of the record's
-    (``Writer.apply_many``): then what matching computed from the record is not what is stored."""
-    return geo_point is not None and is_geocoded(geo_method)
 
 
 def _unchanged(read: Read, links: dict[str, str | None]) -> bool:

@@ -6,7 +6,8 @@ by the store); for new records, a scored comparison (``matching.score``)
 against the venues that share a blocking key with them, and against the
 other new records of the batch. The directory's venues are looked up in the
 store's ``match_key`` table, a batch at a time (:class:`StoredIndex`): memory
-holds the candidates of one batch, whatever the size of the directory, and a
+holds the candidates of one batch, and the venues the run met packed (a bounded
+number), whatever the size of the directory; a
 record with a precise point reads the venues of its cells, street, name and
 contacts, not its whole commune (``schema.blocking``), so that the work per
 record does not grow with the directory. Sure matches join the venue; doubtful ones go

@@ -52,9 +52,14 @@ class Incoming:
     geo_point: tuple[float, float] | None = None  # the geocoder's, when it answered
     #: The record as read, before parsing: the next run skips it when it reads the same.
     raw_hash: str | None = None
-    #: The blocking keys of the venue as it will be stored (``schema.stored_block_keys``), when matching
-    #: computed them already: a venue the record creates takes them instead of computing them again.
+    #: The blocking keys of the venue the record describes (``schema.stored_block_keys``), when matching
+    #: computed them already: a venue the record creates takes them, unless it is stored at the geocoder's point.
     block_keys: frozenset[str] | None = None
+
+    @property
+    def point_from_geocoder(self) -> tuple[float, float] | None:
+        """The geocoder's point when its venue is stored at it (the record's kept beside it), else None."""
+        return self.geo_point if is_geocoded(self.geo_method) else None
 
 
 @dataclass(slots=True)
@@ -104,10 +109,10 @@ class VenuesMixin(WriterBase):
             record["flags"] = list(item.flags) or None
             record["geo_method"] = item.geo_method
             record["offres"] = given_by(record["offres"], source_id)
-            if item.geo_point is not None and is_geocoded(item.geo_method):
+            if (point := item.point_from_geocoder) is not None:
                 # The producer's point stays beside the one that replaces it.
                 record["producer_latitude"], record["producer_longitude"] = record["latitude"], record["longitude"]
-                record["latitude"], record["longitude"] = item.geo_point
+                record["latitude"], record["longitude"] = point
             print_ = fingerprint({**record, "attach_to": item.attach_to, "lineage": list(item.lineage)})
             batch.append(Prepared(item, record, print_))
             ids_in_batch.add(item.record_id)
@@ -193,7 +198,7 @@ class VenuesMixin(WriterBase):
             [p.record for p in batch],
             at,
             status="pending" if pending else "active",
-            keys=[p.incoming.block_keys for p in batch],
+            keys=[None if p.incoming.point_from_geocoder is not None else p.incoming.block_keys for p in batch],
         )
         insert_rows(
             self.c,
