@@ -131,7 +131,7 @@ class VenuesMixin(WriterBase):
                 )
             )
         }
-        targets = self._venue_pks([p.incoming.attach_to for p in batch if p.incoming.attach_to])
+        targets = self.venue_pks([p.incoming.attach_to for p in batch if p.incoming.attach_to])
         fresh = [p for p in batch if p.record_id not in links and targets.get(p.incoming.attach_to or "") is None]
         outcomes: dict[str, ApplyOutcome] = dict(
             zip((p.record_id for p in fresh), self._create_many(source_id, fresh, at, pending))
@@ -280,12 +280,6 @@ class VenuesMixin(WriterBase):
             for code in values[name] or ()
         ]
         insert_rows(self.c, term_t, terms)
-
-    def _venue_pks(self, venue_ids: Sequence[str]) -> dict[str, int]:
-        if not venue_ids:
-            return {}
-        rows = self.c.execute(sa.select(venue_t.c.id, venue_t.c.pk).where(venue_t.c.id.in_(list(set(venue_ids)))))
-        return dict(rows.all())
 
     def _venue_id(self, pk: int) -> str:
         return str(self.c.execute(sa.select(venue_t.c.id).where(venue_t.c.pk == pk)).scalar_one())

@@ -11,7 +11,7 @@ drift apart; at run time only the definitions exist.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +55,7 @@ class WriterBase:
             replace: bool = True,
             given: Mapping[int, frozenset[str]] | None = None,
         ) -> None: ...
+        def venue_pks(self, venue_ids: Iterable[str]) -> dict[str, int]: ...
 
         # Venues fed by records (_venues).
         def _new_venues(
