@@ -63,17 +63,14 @@ def test_the_tables_a_transaction_grew_are_analysed_inside_it(store):
         if store.dialect != "postgresql":
             assert w.refresh_statistics() == []
             return
-        # -1: never analysed (statistics outlive the rows: an earlier test's harvest may have analysed it)
-        never = w.c.execute(sa.text("SELECT reltuples FROM pg_class WHERE relname = 'source_link'")).scalar_one() < 0
-        guessed = _lookup_index_conditions(w.c)
         grown = w.refresh_statistics()
         known = w.c.execute(sa.text("SELECT reltuples FROM pg_class WHERE relname = 'source_link'")).scalar_one()
         planned = _lookup_index_conditions(w.c)
         again = w.refresh_statistics()
     assert outcome.action == "created"
     assert "source_link" in grown and known == LINKS + 1  # the transaction's own rows are counted
-    # Never analysed, the planner takes one row in 200 for the source and reads all its links, each
-    # compared with the 1,000 ids; analysed, it looks each id up in the primary key.
-    assert guessed == ["((source_id)::text = ($1)::text)"] or not never
+    # Analysed, it looks each id up in the primary key. (Without statistics the plan depends on the server:
+    # here, never analysed, it took one row in 200 for the source and read all its links, each compared
+    # with the 1,000 ids; a fresh server with autovacuum chose the good plan. So only the plan after is asserted.)
     assert len(planned) == 1 and "record_id" in planned[0]
     assert again == []  # nothing grew since
