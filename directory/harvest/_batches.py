@@ -10,7 +10,7 @@ batch written after another.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -285,8 +285,9 @@ class RunBatch:
         geo = self._geocode(batch)
         new = [(v.record_id, v.venue) for v in batch.items if v.record_id not in links]
         keys = [f"{self.source.id}:{record_id}" for record_id, _ in new]
-        # The directory's venues are read per batch, only those sharing a blocking key with a new record:
-        # memory follows the batch, not the directory; a run that only updates known records reads none.
+        # The directory's venues are read per batch, only those sharing a blocking key with a new record, and
+        # kept packed for the next batches (a bounded number, ``StoredIndex``); a run that only updates known
+        # records reads none.
         # A point the geocoder (or the commune's centre) gave is only as precise as its method: no distance
         # is counted from a commune's centre.
         precisions = {record_id: precision(geo[record_id][0]) for record_id, _ in new if record_id in geo}
@@ -330,10 +331,7 @@ class RunBatch:
         if not pending:
             self._remember_created(leaders, outcomes, computed)
         if followers:
-            attached = [
-                Incoming(**{**_fields(i), "attach_to": outcomes[resolution.follows[i.record_id]].venue_id})
-                for _, i in followers
-            ]
+            attached = [replace(i, attach_to=outcomes[resolution.follows[i.record_id]].venue_id) for _, i in followers]
             outcomes.update(
                 zip(
                     (i.record_id for i in attached),
@@ -421,7 +419,3 @@ def _unchanged(read: Read, links: dict[str, str | None]) -> bool:
 def _validated_in(batch: _Batch, read: Read) -> bool:
     """Whether the record of ``read`` (mapped) was sent to validation with its batch: it changed, or may have."""
     return read.record_id in batch.unsure or not _unchanged(read, batch.links)
-
-
-def _fields(incoming: Incoming) -> dict[str, Any]:
-    return {name: getattr(incoming, name) for name in incoming.__dataclass_fields__}
