@@ -359,16 +359,17 @@ class RunBatch:
     ) -> None:
         """The venues the batch created, for the next batches' matching (``StoredIndex.remember``):
         their features are their records', unless the geocoder moved their point (then read again)."""
-        created = {
-            outcomes[i.record_id].venue_id: i
+        self.index.remember(
+            (
+                outcome.venue_pk,
+                outcome.venue_id,
+                computed[i.record_id],
+                f"{self.source.id}:{i.record_id}",
+                precision(i.geo_method),
+            )
             for _, i in leaders
-            if outcomes[i.record_id].action == "created" and i.point_from_geocoder is None
-        }
-        remembered = []
-        for venue_id, pk in self.writer.venue_pks(created).items():
-            record_id, method = created[venue_id].record_id, created[venue_id].geo_method
-            remembered.append((pk, venue_id, computed[record_id], f"{self.source.id}:{record_id}", precision(method)))
-        self.index.remember(remembered)
+            if (outcome := outcomes[i.record_id]).venue_pk is not None and i.point_from_geocoder is None
+        )
 
     def _keep(self, batch: _Batch, item: ReadItem, record_id: str) -> None:
         """A record read exactly as at the last run: kept as received, nothing else to do.

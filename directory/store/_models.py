@@ -124,6 +124,7 @@ class ApplyOutcome:
     venue_id: str
     action: str  # created | updated | unchanged | restored
     changed_fields: tuple[str, ...] = ()
+    venue_pk: int | None = None  # a venue just created: the pk the store gave it
 
 
 def fingerprint(values: Mapping[str, Any]) -> str:

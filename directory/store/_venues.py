@@ -208,7 +208,7 @@ class VenuesMixin(WriterBase):
                 for p, (_, pk, _) in zip(batch, created)
             ],
         )
-        return [ApplyOutcome(venue_id, "created", filled) for venue_id, _, filled in created]
+        return [ApplyOutcome(venue_id, "created", filled, pk) for venue_id, pk, filled in created]
 
     def _new_venues(
         self,
@@ -230,7 +230,7 @@ class VenuesMixin(WriterBase):
             for i, r in zip(ids, records)
         ]
         self._insert_venues(rows)
-        pks = dict(self.c.execute(sa.select(venue_t.c.id, venue_t.c.pk).where(venue_t.c.id.in_(ids))).all())
+        pks = self.venue_pks(ids)
         created, changes = [], []
         for venue_id, record, row in zip(ids, records, rows):
             pk = pks[venue_id]
