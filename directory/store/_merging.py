@@ -22,7 +22,7 @@ from ._match_keys import KEY_COLUMNS
 from ._merge import Contribution, merge_records
 from ._models import ApplyOutcome, RowValues, jsonable
 from ._proposals import Candidate, proposed, settle_proposals
-from ._rows import RowDecoder
+from ._rows import RowDecoder, as_text
 from ._writer_base import WriterBase
 from .tables import link_t, prov_t, source_t, venue_t
 
@@ -34,11 +34,6 @@ RECORDS = "records"
 #: Reads venue rows for merging, per dialect (``MergingMixin._venue_rows``).
 _DECODERS: dict[str, RowDecoder] = {}
 _loads = orjson.loads
-
-
-def _as_text(column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
-    """A JSON column read as its text, for ``orjson`` to decode (a record: 13 → 11 µs with its link on SQLite)."""
-    return sa.cast(column, sa.Text).label(column.name)
 
 
 @dataclass(slots=True)
@@ -113,9 +108,10 @@ class MergingMixin(WriterBase):
         self.changed_venues.update(pks)
         rows = self._venue_rows(pks)
         contributions: dict[int, list[Contribution]] = {pk: [] for pk in pks}
+        # each record as its text, decoded by orjson (13 → 11 µs a record with its link on SQLite)
         query = (
             sa.select(
-                link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id, _as_text(link_t.c.record), source_t.c.trust
+                link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id, as_text(link_t.c.record), source_t.c.trust
             )
             .join(source_t, source_t.c.id == link_t.c.source_id)
             .where(link_t.c.venue_pk.in_(list(pks)), link_t.c.withdrawn_at.is_(None), link_t.c.record.is_not(None))

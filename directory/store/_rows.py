@@ -18,11 +18,16 @@ import sqlalchemy as sa
 
 from .tables import venue_t
 
-__all__ = ["RowDecoder", "reader"]
+__all__ = ["RowDecoder", "as_text", "reader"]
 
 _JSON_NAMES = frozenset(column.name for column in venue_t.c if isinstance(column.type, sa.JSON))
 _DECODED_MAX = 4096  # distinct raw dates or times remembered per column
 _loads = orjson.loads
+
+
+def as_text(column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+    """A JSON column selected as its text, for ``orjson`` to decode."""
+    return sa.cast(column, sa.Text).label(column.name)
 
 
 def reader(
@@ -36,7 +41,7 @@ def reader(
     for name in names:
         column = venue_t.c[name]
         if name in _JSON_NAMES:
-            selected.append(sa.cast(column, sa.Text).label(name))
+            selected.append(as_text(column))
             continue
         process = None
         kind = column.type.impl if isinstance(column.type, sa.TypeDecorator) else column.type  # sqlmodel's UTCDateTime
