@@ -496,8 +496,7 @@ def surely_distinct(fa: Features, fb: Features) -> bool:
     no contact the two could have in common would lift the veto. False says nothing."""
     if fa.mobile != fb.mobile:
         return True
-    ka, kb = fa.keywords, fb.keywords
-    if ka == kb or ka & kb:  # no veto of the names
+    if _same_service(fa.keywords, fb.keywords):  # no veto of the names
         return False
     same_place = _same_place(fa, fb)
     # The most the parts could say: one door wherever both addresses have a street and a number, one address.
@@ -537,8 +536,13 @@ _LABELS = {
 }
 
 
+def _same_service(ka: frozenset[str], kb: frozenset[str]) -> bool:
+    """The two names' service words agree: the same, or one in common (rule 2 vetoes nothing)."""
+    return ka == kb or bool(ka & kb)
+
+
 def _veto(ka: frozenset[str], kb: frozenset[str]) -> str | None:
-    if ka == kb or ka & kb:
+    if _same_service(ka, kb):
         return None
     if ka and kb:
         return f"« {_label(ka)} » d'un côté, « {_label(kb)} » de l'autre"
