@@ -46,7 +46,7 @@ class _Candidate:
 
     def best_rank(self, with_point: bool) -> tuple[int, bool, bool, bool]:
         """The highest ``_rank`` its votes can reach once the point has voted (or without a point)."""
-        return (self.postcode + self.insee + self.name + with_point, self.insee, self.name, self.postcode)
+        return _ranked(self.postcode + self.insee + self.name + with_point, self.insee, self.name, self.postcode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +248,13 @@ def _votes(candidates: Sequence[_Candidate], places: CommuneLookup, lat: float |
 
 
 def _rank(vote: _Votes) -> tuple[int, bool, bool, bool]:
-    return (vote.count, vote.insee, vote.name, vote.postcode)
+    return _ranked(vote.count, vote.insee, vote.name, vote.postcode)
+
+
+def _ranked(count: int, insee: bool, name: bool, postcode: bool) -> tuple[int, bool, bool, bool]:
+    """The order of the votes (``_winner``): most values first; ties to the INSEE code, then the name,
+    then the postcode."""
+    return (count, insee, name, postcode)
 
 
 def _winner(votes: Iterable[_Votes]) -> _Votes | None:
