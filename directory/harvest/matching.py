@@ -3,7 +3,7 @@
 
 Three steps, all pure functions of their inputs (no I/O, no clock):
 
-1. :func:`block_keys` gives each venue a few cheap keys (identifiers, a ~250 m
+1. :func:`block_keys` gives each venue a few cheap keys (identifiers, a ~100 m
    grid cell, its street and name within its postcode, its commune when its
    point is not precise); :func:`candidate_pairs` pairs only venues that meet
    in a block, so each record meets a bounded number of others instead of all of them
@@ -188,9 +188,9 @@ def block_keys(v: Venue, precision: Precision | None = None) -> BlockKeys:
     Contacts (``tel:`` E.164 phone, ``mail:`` each e-mail lower-cased, ``web:``
     each website host, generic hosts such as facebook.com ignored, ``siret:`` a
     real SIRET, never the placeholder), the street (``adr:``) and the name
-    (``nom:``) within the postcode, and the ~250 m grid ``cell:`` of the point,
+    (``nom:``) within the postcode, and the ~100 m grid ``cell:`` of the point,
     are found and looked in (a venue looks in its cell and the eight around it,
-    so two points less than ~250 m apart always meet). The commune (``insee:``
+    so two points less than ~100 m apart always meet). The commune (``insee:``
     code, ``cp:`` postcode when the INSEE code is missing) holds every venue,
     but only a venue without a precise point (``precision``, as
     ``directory.schema.placement`` grades it; None: exact) looks through it;

@@ -7,8 +7,8 @@ looks in, and with no other. Keys:
 
 - ``tel:`` E.164 phone, ``mail:`` e-mail, ``web:`` website host (generic hosts
   ignored), a real ``siret:``: held and sought;
-- ``cell:`` the ~250 m grid cell of the point: held; the venue looks in its
-  cell and the eight around it, so two points less than ~250 m apart always meet;
+- ``cell:`` the ~100 m grid cell of the point: held; the venue looks in its
+  cell and the eight around it, so two points less than ~100 m apart always meet;
 - ``adr:`` the street (its normalised address without the house number) and
   ``nom:`` the proper part of the name (or its service words), each within its
   postcode: held and sought;
@@ -53,8 +53,8 @@ __all__ = [
     "GENERIC_HOSTS",
     "BlockKeys",
     "block_keys_of",
-    "cells",
     "email_set",
+    "grid_cells",
     "host_set",
     "is_precise",
     "keys_of",
@@ -66,8 +66,11 @@ __all__ = [
 #: Side of a grid cell, in metres (north–south; east–west it is the same length
 #: at the latitude of the cell's row). A venue looks in nine cells: the more venues
 #: a city holds, the more it meets there, so they are kept small; two records of
-#: one place farther apart meet on their street, name or contacts.
-CELL_M = 250.0
+#: one place farther apart meet on their street, name or contacts. Among the
+#: labelled pairs of real records (``fixtures/matching``), those that meet by their
+#: cells alone and are not ``distinct`` are at most 83 m apart. (250 m until
+#: migration 0013: a city's nine cells then held six times the venues.)
+CELL_M = 100.0
 
 
 #: Hosts shared by unrelated sites: a page there does not identify a venue.
@@ -140,31 +143,25 @@ def website_host(url: str) -> str | None:
     return host
 
 
-_DLAT = CELL_M / (EARTH_RADIUS_M * math.pi / 180)  # degrees of latitude per cell
-
-
-def _row(lat: float) -> int:
-    return math.floor(lat / _DLAT)
+_M_PER_DEG_LAT = EARTH_RADIUS_M * math.pi / 180
 
 
 @lru_cache(maxsize=65536)
-def _dlon(row: int) -> float:
+def _dlon(row: int, dlat: float) -> float:
     # Each row of cells has its own longitude step, so cells stay ~square.
-    centre = (row + 0.5) * _DLAT
-    return _DLAT / max(math.cos(math.radians(centre)), 0.01)
+    centre = (row + 0.5) * dlat
+    return dlat / max(math.cos(math.radians(centre)), 0.01)
 
 
-def _col(lon: float, row: int) -> int:
-    return math.floor(lon / _dlon(row))
-
-
-def cells(lat: float, lon: float) -> tuple[str, list[str]]:
-    """The point's cell and its eight neighbours (``"row:col"``)."""
-    row = _row(lat)
-    col = _col(lon, row)
+def grid_cells(lat: float, lon: float, cell_m: float = CELL_M) -> tuple[str, list[str]]:
+    """The point's cell and its eight neighbours (``"row:col"``) on the grid of side ``cell_m``
+    (another side than :data:`CELL_M`: the keys of another grid, for a migration)."""
+    dlat = cell_m / _M_PER_DEG_LAT  # degrees of latitude per cell
+    row = math.floor(lat / dlat)
+    col = math.floor(lon / _dlon(row, dlat))
     near = []
     for r in (row - 1, row, row + 1):
-        c = col if r == row else _col(lon, r)  # the point's column in that row's own grid
+        c = col if r == row else math.floor(lon / _dlon(r, dlat))  # the point's column in that row's own grid
         near += [f"{r}:{c + dc}" for dc in (-1, 0, 1) if (r, c + dc) != (row, col)]
     return f"{row}:{col}", near
 
@@ -275,7 +272,7 @@ def keys_of(
         held.add(approx)
         sought.add(commune_block)
     if point is not None:
-        home, neighbours = cells(*point)
+        home, neighbours = grid_cells(*point)
         held.add(f"cell:{home}")
         sought.update(f"cell:{c}" for c in (home, *neighbours))
     return BlockKeys(frozenset(held), frozenset(sought))

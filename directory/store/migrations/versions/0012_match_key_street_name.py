@@ -8,6 +8,7 @@ Revises: 0011
 Create Date: 2026-12-06
 """
 
+
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -46,13 +47,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """The keys as they were: the commune, contacts and cell only (no ``adr``, ``nom``, ``approx``)."""
-    from directory.schema import stored_block_keys
+    """The kinds of keys there were: the commune, contacts and cell. Every venue held its commune's key
+    before and after, so dropping the new kinds is enough (the cells are 0013's)."""
+    match_key = sa.table("match_key", sa.column("kind"))
+    op.get_bind().execute(match_key.delete().where(match_key.c.kind.in_(_NEW)))
 
-    _recompute(op.get_bind(), lambda row: {k for k in stored_block_keys(row) if k.split(":", 1)[0] in _BEFORE})
 
-
-_BEFORE = frozenset(["insee", "cp", "tel", "mail", "web", "siret", "cell"])
+_NEW = ("adr", "nom", "approx")
 
 
 def _recompute(connection: sa.Connection, keys_of: Callable[[Mapping[str, Any]], Iterable[str]]) -> None:
