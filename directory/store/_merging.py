@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from directory.schema import LIST_VOCABULARIES
+from directory.schema import LIST_VOCABULARIES, stored_block_keys
 
 from ._bulk import chunks, insert_rows, update_rows
 from ._content import CONTENT, venue_values
@@ -21,19 +21,84 @@ from ._curation import HELD
 from ._match_keys import KEY_COLUMNS
 from ._merge import Contribution, merge_records
 from ._models import ApplyOutcome, RowValues, jsonable
+from ._param_lists import in_values, list_param
 from ._proposals import Candidate, proposed, settle_proposals
 from ._rows import RowDecoder, as_text
 from ._writer_base import WriterBase
-from .tables import link_t, prov_t, source_t, venue_t
+from .tables import link_t, match_key_t, prov_t, source_t, venue_t
 
 __all__ = ["RECORDS", "MergingMixin"]
 
 #: The change-log action of a venue whose records changed without changing what it shows, while they
 #: give it more than one name: the search index follows the log, and finds a venue by every name.
 RECORDS = "records"
-#: Reads venue rows for merging, per dialect (``MergingMixin._venue_rows``).
-_DECODERS: dict[str, RowDecoder] = {}
 _loads = orjson.loads
+
+
+@dataclass(frozen=True, slots=True)
+class _Reads:
+    """What merging venues again reads, for the venues of pks ``values`` (one parameter: ``in_values``):
+    their rows (decoded by ``decoder``), their active records with their source's trust (each record as
+    its text, decoded by orjson: 13 → 11 µs a record with its link on SQLite), their provenance."""
+
+    decoder: RowDecoder
+    venues: sa.Select[Any]
+    records: sa.Select[Any]
+    provenance: sa.Select[Any]
+    keys: sa.Select[Any]
+
+
+#: The reads by dialect (``_reads``): built once, SQLAlchemy then finds each compiled in its cache.
+_READS: dict[str, _Reads] = {}
+
+
+def _reads(dialect: sa.Dialect) -> _Reads:
+    reads = _READS.get(dialect.name)
+    if reads is None:
+        decoder = RowDecoder(dialect, [c.name for c in venue_t.c])
+        link = link_t.c
+        reads = _READS[dialect.name] = _Reads(
+            decoder,
+            sa.select(*decoder.columns).where(in_values(venue_t.c.pk, dialect, sa.Integer())),
+            sa.select(link.venue_pk, link.source_id, link.record_id, as_text(link.record), source_t.c.trust)
+            .join(source_t, source_t.c.id == link.source_id)
+            .where(
+                in_values(link.venue_pk, dialect, sa.Integer()), link.withdrawn_at.is_(None), link.record.is_not(None)
+            ),
+            _provenance(dialect),
+            _held_keys(dialect),
+        )
+    return reads
+
+
+def _provenance(dialect: sa.Dialect) -> sa.Select[Any]:
+    """A row per venue: (pk, its unlocked fields' sources as a JSON object ``{field: source}``, its locked fields as
+    a JSON array), both as text (SQLite: ``{}`` and ``[]`` for none, PostgreSQL: NULL). Aggregated by the database:
+    a venue has ~20 provenance rows, each row a result row costs more in Python than the query (20 → 9 µs a venue)."""
+    prov = prov_t.c
+    sqlite = dialect.name == "sqlite"
+    sources = (sa.func.json_group_object if sqlite else sa.func.json_object_agg)(prov.field, prov.source_id)
+    locked = (sa.func.json_group_array if sqlite else sa.func.json_agg)(prov.field)
+    return (
+        sa.select(
+            prov.venue_pk,
+            sa.cast(sources.filter(prov.locked.is_(False)), sa.Text),
+            sa.cast(locked.filter(prov.locked.is_(True)), sa.Text),
+        )
+        .where(in_values(prov.venue_pk, dialect, sa.Integer()))
+        .group_by(prov.venue_pk)
+    )
+
+
+def _held_keys(dialect: sa.Dialect) -> sa.Select[Any]:
+    """A row per venue holding blocking keys: (pk, its keys ``kind:key`` as a JSON array, as text)."""
+    mk = match_key_t.c
+    keys = (sa.func.json_group_array if dialect.name == "sqlite" else sa.func.json_agg)(mk.kind + ":" + mk.key)
+    return (
+        sa.select(mk.venue_pk, sa.cast(keys, sa.Text))
+        .where(in_values(mk.venue_pk, dialect, sa.Integer()))
+        .group_by(mk.venue_pk)
+    )
 
 
 @dataclass(slots=True)
@@ -107,28 +172,17 @@ class MergingMixin(WriterBase):
             return {}
         self.changed_venues.update(pks)
         rows = self._venue_rows(pks)
+        reads = _reads(self.c.dialect)
+        params = {"values": list_param(self.c.dialect, sorted(pks))}
         contributions: dict[int, list[Contribution]] = {pk: [] for pk in pks}
-        # each record as its text, decoded by orjson (13 → 11 µs a record with its link on SQLite)
-        query = (
-            sa.select(
-                link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id, as_text(link_t.c.record), source_t.c.trust
-            )
-            .join(source_t, source_t.c.id == link_t.c.source_id)
-            .where(link_t.c.venue_pk.in_(list(pks)), link_t.c.withdrawn_at.is_(None), link_t.c.record.is_not(None))
-        )
-        for venue_pk, from_source, record_id, record, trust in self.c.execute(query):
+        for venue_pk, from_source, record_id, record, trust in self.c.execute(reads.records, params).all():
             contributions[venue_pk].append(Contribution(from_source, record_id, trust, _loads(record)))
         locks: dict[int, set[str]] = {}
         given: dict[int, dict[str, str | None]] = {}  # venue → field → the source its provenance names
-        for pk, name, from_source, locked in self.c.execute(
-            sa.select(prov_t.c.venue_pk, prov_t.c.field, prov_t.c.source_id, prov_t.c.locked).where(
-                prov_t.c.venue_pk.in_(list(pks))
-            )
-        ):
-            if locked:
-                locks.setdefault(pk, set()).add(name)
-            else:
-                given.setdefault(pk, {})[name] = from_source
+        for pk, unlocked, locked in self.c.execute(reads.provenance, params).all():
+            given[pk] = _loads(unlocked) if unlocked else {}
+            if locked and (names := _loads(locked)):
+                locks[pk] = set(names)
         writes = MergeWrites()
         results = {
             pk: self._write_merged(
@@ -152,12 +206,11 @@ class MergingMixin(WriterBase):
     def _venue_rows(self, pks: set[int]) -> dict[int, dict[str, Any]]:
         """These venues' rows by pk, as ``select(venue_t)`` would give them, decoded by :class:`RowDecoder`
         (JSON by ``orjson``, each distinct date once: 17 → 14 µs a venue on SQLite)."""
-        decoder = _DECODERS.get(self.c.dialect.name)
-        if decoder is None:
-            decoder = _DECODERS[self.c.dialect.name] = RowDecoder(self.c.dialect, [c.name for c in venue_t.c])
+        reads = _reads(self.c.dialect)
+        params = {"values": list_param(self.c.dialect, sorted(pks))}
+        decoder = reads.decoder
         decoder.trim()
-        query = sa.select(*decoder.columns).where(venue_t.c.pk.in_(list(pks)))
-        return {(values := decoder.values(row))["pk"]: values for row in self.c.execute(query)}
+        return {(values := decoder.values(row))["pk"]: values for row in self.c.execute(reads.venues, params).all()}
 
     def _apply_merge_writes(self, writes: MergeWrites) -> None:
         """What :meth:`_write_merged` decided for a batch of venues, a statement per kind of write."""
@@ -175,7 +228,21 @@ class MergingMixin(WriterBase):
                 writes.cleared,
             )
         insert_rows(self.c, prov_t, writes.provenance)
-        self._set_match_keys(writes.keys)
+        moved, keys = self._moved_keys(writes.keys)
+        self._set_match_keys(moved, given=keys)
+
+    def _moved_keys(self, venues: Mapping[int, RowValues]) -> tuple[dict[int, RowValues], dict[int, frozenset[str]]]:
+        """Of these venues (pk → values), whose columns the keys come from changed, those whose blocking keys
+        changed, and their keys (``_set_match_keys``' arguments). About half of them keep the same keys: a
+        second record that spells the name or places the point a little differently (20k file: 613 of 1,259)."""
+        if not venues:
+            return {}, {}
+        reads = _reads(self.c.dialect)
+        params = {"values": list_param(self.c.dialect, sorted(venues))}
+        held = {pk: frozenset(_loads(keys)) for pk, keys in self.c.execute(reads.keys, params).all()}
+        keys = {pk: stored_block_keys(values) for pk, values in venues.items()}
+        moved = [pk for pk in venues if keys[pk] != held.get(pk, frozenset())]
+        return {pk: venues[pk] for pk in moved}, {pk: keys[pk] for pk in moved}
 
     def _write_merged(
         self,

@@ -8,16 +8,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+import orjson
 import pytest
 import sqlalchemy as sa
 
+from directory.schema import stored_block_keys
 from directory.store import Incoming, SourceInfo
 from directory.store._bulk import update_rows
 from directory.store._content import CONTENT
 from directory.store._links import _filled
-from directory.store._merging import _changes, _moved
+from directory.store._merging import _changes, _moved, _reads
 from directory.store._models import jsonable
-from directory.store.tables import link_t, prov_t, venue_t
+from directory.store._param_lists import list_param
+from directory.store.tables import link_t, match_key_t, prov_t, venue_t
 
 from .test_store import venue
 
@@ -150,3 +153,41 @@ def test_the_provenance_rewritten_is_what_the_full_comparison_names(changes, loc
         name for name in CONTENT if name not in locked and (name in changes or given.get(name) != winners.get(name))
     ]
     assert _moved(changes, locked, given, winners) == expected
+
+
+def test_the_provenance_read_per_venue_is_what_its_rows_say(store):
+    """``_merging._provenance`` aggregates a venue's rows in the database: unlocked fields with their source
+    (None kept), locked fields apart, venues without rows left out."""
+    first, second, third = _venues(store)
+    with store.writer() as w:
+        w.c.execute(prov_t.update().where(prov_t.c.venue_pk == first, prov_t.c.field == "nom").values(locked=True))
+        w.c.execute(
+            prov_t.update().where(prov_t.c.venue_pk == first, prov_t.c.field == "adresse").values(source_id=None)
+        )
+        w.c.execute(prov_t.update().where(prov_t.c.venue_pk == second).values(locked=True))
+        w.c.execute(prov_t.delete().where(prov_t.c.venue_pk == third))
+        rows = w.c.execute(sa.select(prov_t.c.venue_pk, prov_t.c.field, prov_t.c.source_id, prov_t.c.locked)).all()
+        read = w.c.execute(_reads(w.c.dialect).provenance, {"values": list_param(w.c.dialect, [first, second, third])})
+        found = {pk: (orjson.loads(given or "{}"), sorted(orjson.loads(locked or "[]"))) for pk, given, locked in read}
+    expected = {
+        pk: (
+            {name: source for venue_pk, name, source, locked in rows if venue_pk == pk and not locked},
+            sorted(name for venue_pk, name, _, locked in rows if venue_pk == pk and locked),
+        )
+        for pk in (first, second)
+    }
+    assert found == expected
+    assert found[first][0]["adresse"] is None and found[first][1] == ["nom"] and found[second][0] == {}
+
+
+def test_only_venues_whose_blocking_keys_changed_have_them_written_again(store):
+    """``_moved_keys`` compares a venue's keys with those ``match_key`` holds: same keys, nothing to write."""
+    first, second, third = _venues(store)
+    with store.writer() as w:
+        rows = w._venue_rows({first, second, third})
+        w.c.execute(match_key_t.delete().where(match_key_t.c.venue_pk == third))
+        renamed = {**rows[second], "nom": "Un tout autre nom"}
+        moved, keys = w._moved_keys({first: rows[first], second: renamed, third: rows[third]})
+    assert sorted(moved) == sorted(keys) == [second, third]
+    assert keys[second] == stored_block_keys(renamed) != stored_block_keys(rows[second])
+    assert keys[third] == stored_block_keys(rows[third])
