@@ -107,3 +107,8 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.field} : {self.message}"
+
+    def __reduce__(self) -> tuple[type[Problem], tuple[Any, ...]]:
+        """Pickled as its five values (validation's workers send the problems of each record): a frozen
+        dataclass with slots is otherwise built again by a Python ``__setstate__`` asking for its fields."""
+        return type(self), (self.field, self.code, self.value, self.severity, self.params)
