@@ -40,7 +40,8 @@ class NationalCsvReader(CsvReader):
         if missing:
             self.file_problems.append(f"colonnes obligatoires absentes : {', '.join(missing)}")
         for item in csv_items(rows, header, self.file_problems):
-            if item.record is not None:
+            # restore only changes a cell that starts with a single quote: most rows have none (their text says so)
+            if item.record is not None and "'" in item.payload:
                 item.record = {
                     name: restore(value) if isinstance(value, str) else value for name, value in item.record.items()
                 }
