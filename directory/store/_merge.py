@@ -35,6 +35,23 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("adresse", "complement_adresse", "code_postal", "commune", "code_insee"),
 )
 _GROUPED = {name for group in GROUPS for name in group}
+#: How a field is merged (``merge_records``): the first value in rank order; the union of the lists;
+#: every record's offers; the most recent date; a group's, taken after the others (``GROUPS``).
+_FIRST, _UNION, _OFFERS, _LATEST, _GROUP = "first", "union", "offers", "latest", "group"
+
+
+def _how(name: str) -> str:
+    if name in _GROUPED:
+        return _GROUP
+    if name == "offres":
+        return _OFFERS
+    if name in LIST_FIELDS:
+        return _UNION
+    return _LATEST if name == "date_maj" else _FIRST
+
+
+#: The venue's fields in their order, each with how it is merged.
+_MERGED = tuple((name, _how(name)) for name in (*(name for name in VENUE_FIELDS if name != "id"), "geo_method"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +75,12 @@ class Merged:
     winners: dict[str, str]  # field → source id that gave its value
 
 
+#: The values of an empty field: ``value in _EMPTY`` is ``_empty(value)``, one test in C.
+_EMPTY: tuple[Any, ...] = (None, "", [])
+
+
 def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == []
+    return value in _EMPTY
 
 
 def _rank(contributions: Sequence[Contribution]) -> list[Contribution]:
@@ -90,40 +111,40 @@ def merge_records(
     :param locked: fields a curator fixed; their current value is kept.
     """
     ranked = _rank(contributions)
+    records = [(c.values, c.source_id) for c in ranked]
+    stored: Mapping[str, Any] = current if current is not None else {}
+    kept = locked if current is not None else frozenset()  # the fields whose stored value stays
     values: dict[str, Any] = {}
     winners: dict[str, str] = {}
-    fields = [name for name in VENUE_FIELDS if name != "id"] + ["geo_method"]
-    for name in fields:
-        if name in locked and current is not None:
-            values[name] = current.get(name)
-            continue
-        if name in _GROUPED:
-            continue
-        if name == "offres":  # every record's offers, each once (``_offers``)
+    for name, how in _MERGED:
+        if name in kept:
+            values[name] = stored.get(name)
+        elif how is _FIRST:  # the first ranked record that has a value
+            for record, source_id in records:
+                value = record.get(name)
+                if value not in _EMPTY:
+                    values[name], winners[name] = value, source_id
+                    break
+            else:
+                values[name] = None
+        elif how is _UNION:
+            union: list[Any] = []
+            for record, source_id in records:
+                items = record.get(name)
+                if items:
+                    for item in items:
+                        if item not in union:
+                            union.append(item)
+                    if name not in winners:
+                        winners[name] = source_id
+            values[name] = union
+        elif how is _OFFERS:  # every record's offers, each once (``_offers``)
             values[name], winner = merge_offers(ranked)
             if winner is not None:
                 winners[name] = winner
-            continue
-        if name in LIST_FIELDS:
-            union: list[Any] = []
-            for c in ranked:
-                for item in c.values.get(name) or ():
-                    if item not in union:
-                        union.append(item)
-                if c.values.get(name) and name not in winners:
-                    winners[name] = c.source_id
-            values[name] = union
-            continue
-        if name == "date_maj":  # the venue is as recent as its most recent record
+        elif how is _LATEST:  # the venue is as recent as its most recent record
             best = max(ranked, key=lambda c: c.date_maj)
             values[name], winners[name] = best.values.get(name), best.source_id
-            continue
-        for c in ranked:
-            if not _empty(c.values.get(name)):
-                values[name], winners[name] = c.values[name], c.source_id
-                break
-        else:
-            values[name] = None
     for group in GROUPS:
         if any(name in locked for name in group) and current is not None:
             for name in group:

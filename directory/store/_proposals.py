@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import sqlalchemy as sa
 
-from ._bulk import chunks, insert_rows
+from ._bulk import insert_rows
 from ._curation import CORRECTABLE, Curated, ProposalClosed, UnknownProposal, same_value
 from ._merge import GROUPS, Contribution, _rank, merge_records
 from ._models import jsonable
+from ._param_lists import in_values, list_param
 from ._writer_base import WriterBase
 from .tables import proposal_t, source_t, venue_t
 
@@ -46,6 +47,8 @@ _UNITS: tuple[tuple[str, ...], ...] = (*GROUPS, *((name,) for name in CORRECTABL
 _LOCKABLE = frozenset(name for unit in _UNITS for name in unit)
 _DERIVED = frozenset({"geo_method"})  # travels with the point, is no news by itself
 _STATUSES = ("open", "accepted", "rejected", "obsolete")
+#: ``settle_proposals``' read, by dialect (``_stored``).
+_STORED: dict[str, sa.Select[Any]] = {}
 _WORDS = {"accepted": "acceptée", "rejected": "refusée", "obsolete": "dépassée (la source a changé depuis)"}
 
 
@@ -149,11 +152,8 @@ def settle_proposals(
         return
     p = proposal_t.c
     known: dict[int, dict[tuple[str, str, str], sa.Row[*tuple[Any, ...]]]] = {}
-    for chunk in chunks(sorted(venues), 1000):
-        for stored in c.execute(
-            sa.select(p.pk, p.venue_pk, p.field, p.source_id, p.value_hash, p.status).where(p.venue_pk.in_(chunk))
-        ):
-            known.setdefault(stored.venue_pk, {})[(stored.field, stored.source_id, stored.value_hash)] = stored
+    for stored in c.execute(_stored(c.dialect), {"values": list_param(c.dialect, sorted(venues))}).all():
+        known.setdefault(stored.venue_pk, {})[(stored.field, stored.source_id, stored.value_hash)] = stored
     if not known and not any(venues.values()):
         return
     obsolete: list[int] = []
@@ -199,6 +199,15 @@ def settle_proposals(
             reopen,
         )
     insert_rows(c, proposal_t, new)
+
+
+def _stored(dialect: sa.Dialect) -> sa.Select[Any]:
+    """The proposals of the venues of pks ``values`` (one parameter: ``in_values``), built once per dialect."""
+    if dialect.name not in _STORED:
+        p = proposal_t.c
+        query: sa.Select[Any] = sa.select(p.pk, p.venue_pk, p.field, p.source_id, p.value_hash, p.status)
+        _STORED[dialect.name] = query.where(in_values(p.venue_pk, dialect, sa.Integer()))
+    return _STORED[dialect.name]
 
 
 def _row(pk: int, k: Candidate, at: datetime, status: str = "open", **decided: Any) -> dict[str, Any]:
