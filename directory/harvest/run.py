@@ -263,7 +263,8 @@ def _apply(
                     unstored.add(record_id)
                 batch.reading.raw.append(RawRecord(item.position, record_id, item.payload, "skipped"))
                 continue
-            if record_id is not None and (seen := ids.see(record_id, item.position, mapped)).kind != FIRST:
+            raw_hash = _raw_hash(mapped, lineage, run.geocoder) if mapped is not None else None
+            if record_id is not None and (seen := ids.see(record_id, item.position, mapped, raw_hash)).kind != FIRST:
                 if seen.kind == REPEAT:
                     repeat = ids.repeat_problem(record_id, seen)
                     batch.held.note_problems(item.position, record_id, [repeat])
@@ -274,7 +275,6 @@ def _apply(
                 problems.append(
                     ids.conflict_problem(record_id, seen, mapped, partial(first_mapped, batch, record_id, seen.first))
                 )
-            raw_hash = _raw_hash(mapped, lineage, run.geocoder) if mapped is not None else None
             batch.reading.read.append(Read(item, record_id, mapped, problems, lineage, raw_hash))
             if batch.full():
                 batch.flush()
