@@ -108,9 +108,22 @@ class MergeWrites:
     updates: dict[tuple[str, ...], list[dict[str, Any]]] = field(default_factory=dict)  # columns set → pk and values
     terms: dict[int, Mapping[str, Any]] = field(default_factory=dict)  # venues whose terms changed
     keys: dict[int, Mapping[str, Any]] = field(default_factory=dict)  # venues whose blocking keys may have changed
-    cleared: list[dict[str, Any]] = field(default_factory=list)  # provenance rows to replace
-    provenance: list[dict[str, Any]] = field(default_factory=list)
+    cleared: list[dict[str, Any]] = field(default_factory=list)  # provenance rows to delete
+    sourced: list[dict[str, Any]] = field(default_factory=list)  # provenance rows naming another source
+    added: list[dict[str, Any]] = field(default_factory=list)  # provenance rows to insert
     proposals: dict[int, dict[str, Candidate]] = field(default_factory=dict)  # venue → what its sources propose
+
+    def provenance(self, pk: int, name: str, stored: bool, source_id: str | None, at: datetime) -> None:
+        """The provenance of a field whose value or source changed, now ``source_id`` (None: no source gives
+        it). ``stored``: the venue has an unlocked row for it, updated in place: what deleting it and inserting
+        the new one would leave (the same columns: ``actor`` empty, ``locked`` false), in fewer statements."""
+        if source_id is None:
+            if stored:
+                self.cleared.append({"b_pk": pk, "b_field": name})
+        elif stored:
+            self.sourced.append({"venue_pk": pk, "field": name, "source_id": source_id, "actor": None, "at": at})
+        else:
+            self.added.append({"venue_pk": pk, "field": name, "source_id": source_id, "locked": False, "at": at})
 
 
 def _changes(row: RowValues, new: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
@@ -227,7 +240,8 @@ class MergingMixin(WriterBase):
                 ),
                 writes.cleared,
             )
-        insert_rows(self.c, prov_t, writes.provenance)
+        update_rows(self.c, prov_t, ("venue_pk", "field"), writes.sourced)
+        insert_rows(self.c, prov_t, writes.added)
         moved, keys = self._moved_keys(writes.keys)
         self._set_match_keys(moved, given=keys)
 
@@ -290,13 +304,8 @@ class MergingMixin(WriterBase):
         content = [name for name in changes if name in CONTENT]
         # Provenance follows the winners, not only the values: a more trusted source giving the same
         # value, or a whole address taken from another record, changes where the field comes from.
-        moved = _moved(changes, locked, given, merged.winners)
-        writes.cleared += ({"b_pk": pk, "b_field": name} for name in moved)
-        writes.provenance += (
-            {"venue_pk": pk, "field": name, "source_id": merged.winners[name], "locked": False, "at": at}
-            for name in moved
-            if merged.winners.get(name) is not None
-        )
+        for moved in _moved(changes, locked, given, merged.winners):
+            writes.provenance(pk, moved, moved in given, merged.winners.get(moved), at)
         if content:
             self._log(
                 *(

@@ -17,7 +17,7 @@ from directory.store import Incoming, SourceInfo
 from directory.store._bulk import update_rows
 from directory.store._content import CONTENT
 from directory.store._links import _filled
-from directory.store._merging import _changes, _moved, _reads
+from directory.store._merging import MergeWrites, _changes, _moved, _reads
 from directory.store._models import jsonable
 from directory.store._param_lists import list_param
 from directory.store.tables import link_t, match_key_t, prov_t, venue_t
@@ -191,3 +191,16 @@ def test_only_venues_whose_blocking_keys_changed_have_them_written_again(store):
     assert sorted(moved) == sorted(keys) == [second, third]
     assert keys[second] == stored_block_keys(renamed) != stored_block_keys(rows[second])
     assert keys[third] == stored_block_keys(rows[third])
+
+
+def test_a_moved_provenance_row_is_updated_in_place_as_deleting_and_inserting_it_would_leave_it():
+    """``MergeWrites.provenance``: a stored row names its new source (its actor emptied), a field newly
+    given gets a row, a field no source gives any more loses its row, and an absent one stays absent."""
+    writes = MergeWrites()
+    writes.provenance(1, "nom", True, "b", AT)
+    writes.provenance(1, "telephone", False, "b", AT)
+    writes.provenance(1, "courriels", True, None, AT)
+    writes.provenance(1, "site_web", False, None, AT)
+    assert writes.sourced == [{"venue_pk": 1, "field": "nom", "source_id": "b", "actor": None, "at": AT}]
+    assert writes.added == [{"venue_pk": 1, "field": "telephone", "source_id": "b", "locked": False, "at": AT}]
+    assert writes.cleared == [{"b_pk": 1, "b_field": "courriels"}]
