@@ -26,6 +26,7 @@ from directory.schema import (
 )
 from directory.store import ApplyOutcome, Incoming, RawRecord, Store, Writer
 
+from ._collector import batch_written
 from ._features import Features, features
 from ._hours import text_to_osm
 from ._identity import earlier_payload, loads
@@ -348,6 +349,7 @@ class RunBatch:
         batch.raw.sort(key=lambda r: r.position)
         self.writer.add_raw_records(self.report.run_id, self.source.id, batch.raw, self.at)
         self.writer.refresh_statistics()  # PostgreSQL: the planner learns of the rows the run wrote
+        batch_written()  # the run's few cycles are collected between batches (``_collector``)
         if batch.counted and self.progress:
             self.progress(BATCH)
 
