@@ -33,6 +33,9 @@ __all__ = ["RECORDS", "MergingMixin"]
 #: give it more than one name: the search index follows the log, and finds a venue by every name.
 RECORDS = "records"
 _loads = orjson.loads
+#: The columns whose change rewrites a venue's terms (``_write_terms``), and its blocking keys (``_moved_keys``).
+_TERM_COLUMNS = frozenset((*LIST_VOCABULARIES, "offres"))
+_KEY_COLUMNS = frozenset(KEY_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +149,11 @@ def _moved(
     return [
         name for name in CONTENT if name not in locked and (name in changes or given.get(name) != winners.get(name))
     ]
+
+
+def _names(contributions: list[Contribution]) -> list[str]:
+    """The names a venue's records give it, each once, in their order."""
+    return list(dict.fromkeys(name for record in contributions if (name := record.values.get("nom"))))
 
 
 class MergingMixin(WriterBase):
@@ -297,10 +305,14 @@ class MergingMixin(WriterBase):
         if update:
             update["updated_at"] = at
             writes.updates.setdefault(tuple(sorted(update)), []).append({"pk": pk, **update})
-            if any(name in LIST_VOCABULARIES or name == "offres" for name in changes):
-                writes.terms[pk] = {**row, **update}
-            if not pending and (restored or any(name in KEY_COLUMNS for name in changes)):
-                writes.keys[pk] = {**row, **update}
+            terms = not _TERM_COLUMNS.isdisjoint(changes)
+            keys = not pending and (restored or not _KEY_COLUMNS.isdisjoint(changes))
+            if terms or keys:
+                updated = {**row, **update}
+                if terms:
+                    writes.terms[pk] = updated
+                if keys:
+                    writes.keys[pk] = updated
         content = [name for name in changes if name in CONTENT]
         # Provenance follows the winners, not only the values: a more trusted source giving the same
         # value, or a whole address taken from another record, changes where the field comes from.
@@ -323,8 +335,7 @@ class MergingMixin(WriterBase):
                     for name in content
                 )
             )
-        names = list(dict.fromkeys(name for record in contributions if (name := record.values.get("nom"))))
-        if not content and not restored and not pending and len(names) > 1:
+        if not content and not restored and not pending and len(names := _names(contributions)) > 1:
             # Its records changed (that is why it is merged again) without changing what it shows; the
             # names search finds it by (``Store.record_names``) may have: a row for the index to follow.
             self._log(
