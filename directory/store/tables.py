@@ -65,6 +65,11 @@ __all__ = [
 
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
 
+#: Table arguments of a table keyed by a composite primary key whose rowid nothing reads: on SQLite a row is
+#: then stored once, in the key's order, instead of once in the table and again in the key's index
+#: (migration 0014: a new venue writes ~13 such rows). PostgreSQL ignores it.
+_WITHOUT_ROWID = {"sqlite_with_rowid": False}
+
 
 def _json(**kwargs: Any) -> Any:
     return Field(default=None, sa_column=sa.Column(Json, **kwargs))
@@ -162,7 +167,7 @@ class VenueTermRow(SQLModel, table=True):
     venue_pk: int = Field(foreign_key="venue.pk", primary_key=True, ondelete="CASCADE")
     field: str = Field(max_length=40, primary_key=True)
     code: str = Field(max_length=80, primary_key=True)
-    __table_args__ = (sa.Index("ix_venue_term_field_code", "field", "code", "venue_pk"),)
+    __table_args__ = (sa.Index("ix_venue_term_field_code", "field", "code", "venue_pk"), _WITHOUT_ROWID)
 
 
 class SourceRow(SQLModel, table=True):
@@ -317,6 +322,7 @@ class MatchKeyRow(SQLModel, table=True):
     kind: str = Field(primary_key=True, max_length=8)  # insee | cp | tel | mail | web | siret | cell
     key: str = Field(primary_key=True, max_length=320)
     venue_pk: int = Field(foreign_key="venue.pk", primary_key=True, index=True, ondelete="CASCADE")
+    __table_args__ = (_WITHOUT_ROWID,)
 
 
 class ReviewItemRow(SQLModel, table=True):
