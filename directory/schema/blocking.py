@@ -69,7 +69,8 @@ __all__ = [
 #: one place farther apart meet on their street, name or contacts. Among the
 #: labelled pairs of real records (``fixtures/matching``), those that meet by their
 #: cells alone and are not ``distinct`` are at most 83 m apart. (250 m until
-#: migration 0013: a city's nine cells then held six times the venues.)
+#: migration 0013: nine cells six times as large, whose venues were most of a
+#: city's candidates.)
 CELL_M = 100.0
 
 

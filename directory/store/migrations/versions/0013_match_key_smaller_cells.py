@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """match_key: the grid cells of the venues' points on the ~100 m grid instead of the ~250 m one
-(``schema.blocking.CELL_M``): a record looks in nine cells, which in a city held six times the venues
+(``schema.blocking.CELL_M``): a record looks in nine cells, which covered six times the area
 
 Revision ID: 0013
 Revises: 0012
