@@ -5,7 +5,7 @@ is written a statement per kind of write for the whole batch, and logged field b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,9 +40,10 @@ _KEY_COLUMNS = frozenset(KEY_COLUMNS)
 
 @dataclass(frozen=True, slots=True)
 class _Reads:
-    """What merging venues again reads, for the venues of pks ``values`` (one parameter: ``in_values``):
-    their rows (decoded by ``decoder``), their active records with their source's trust (each record as
-    its text, decoded by orjson: 13 → 11 µs a record with its link on SQLite), their provenance."""
+    """What merging venues again reads, for the venues of pks ``values`` (one parameter: ``in_values``,
+    ``MergingMixin._pk_list``): their rows (decoded by ``decoder``), their active records with their source's
+    trust (each record as its text, decoded by orjson: 13 → 11 µs a record with its link on SQLite), their
+    provenance, and the blocking keys they hold (``_moved_keys``)."""
 
     decoder: RowDecoder
     venues: sa.Select[Any]
@@ -194,7 +195,7 @@ class MergingMixin(WriterBase):
         self.changed_venues.update(pks)
         rows = self._venue_rows(pks)
         reads = _reads(self.c.dialect)
-        params = {"values": list_param(self.c.dialect, sorted(pks))}
+        params = self._pk_list(pks)
         contributions: dict[int, list[Contribution]] = {pk: [] for pk in pks}
         for venue_pk, from_source, record_id, record, trust in self.c.execute(reads.records, params).all():
             contributions[venue_pk].append(Contribution(from_source, record_id, trust, _loads(record)))
@@ -228,10 +229,14 @@ class MergingMixin(WriterBase):
         """These venues' rows by pk, as ``select(venue_t)`` would give them, decoded by :class:`RowDecoder`
         (JSON by ``orjson``, each distinct date once: 17 → 14 µs a venue on SQLite)."""
         reads = _reads(self.c.dialect)
-        params = {"values": list_param(self.c.dialect, sorted(pks))}
         decoder = reads.decoder
         decoder.trim()
-        return {(values := decoder.values(row))["pk"]: values for row in self.c.execute(reads.venues, params).all()}
+        rows = self.c.execute(reads.venues, self._pk_list(pks)).all()
+        return {(values := decoder.values(row))["pk"]: values for row in rows}
+
+    def _pk_list(self, pks: Iterable[int]) -> dict[str, Any]:
+        """The parameter of ``_Reads``' queries: these pks (ascending), as one value."""
+        return {"values": list_param(self.c.dialect, sorted(pks))}
 
     def _apply_merge_writes(self, writes: MergeWrites) -> None:
         """What :meth:`_write_merged` decided for a batch of venues, a statement per kind of write."""
@@ -254,14 +259,13 @@ class MergingMixin(WriterBase):
         self._set_match_keys(moved, given=keys)
 
     def _moved_keys(self, venues: Mapping[int, RowValues]) -> tuple[dict[int, RowValues], dict[int, frozenset[str]]]:
-        """Of these venues (pk → values), whose columns the keys come from changed, those whose blocking keys
-        changed, and their keys (``_set_match_keys``' arguments). About half of them keep the same keys: a
-        second record that spells the name or places the point a little differently (20k file: 613 of 1,259)."""
+        """Of these venues (pk → new values), whose key columns changed, those whose blocking keys changed with
+        them, and their new keys (``_set_match_keys``' arguments). About half keep the same keys: a second record
+        spelling the name or placing the point a little differently (20k file: 613 of 1,259 venues)."""
         if not venues:
             return {}, {}
         reads = _reads(self.c.dialect)
-        params = {"values": list_param(self.c.dialect, sorted(venues))}
-        held = {pk: frozenset(_loads(keys)) for pk, keys in self.c.execute(reads.keys, params).all()}
+        held = {pk: frozenset(_loads(keys)) for pk, keys in self.c.execute(reads.keys, self._pk_list(venues)).all()}
         keys = {pk: stored_block_keys(values) for pk, values in venues.items()}
         moved = [pk for pk in venues if keys[pk] != held.get(pk, frozenset())]
         return {pk: venues[pk] for pk in moved}, {pk: keys[pk] for pk in moved}
