@@ -93,7 +93,8 @@ class _Pool(Pool):
     closed), not also whenever a result waits in the results' pipe, as ``Pool``'s does: until the result thread
     has read it (that thread waits for the GIL the run's process holds), the worker-keeping thread spun, taking
     the GIL in turn, 0.4-0.5 s of CPU on the 20k file. The pool's own notices (``_change_notifier``: its cache
-    emptied, close, terminate) and each worker's sentinel still wake it."""
+    emptied, close, terminate) and each worker's sentinel still wake it: what ``multiprocessing``'s own
+    ``ThreadPool`` waits on."""
 
     def _get_sentinels(self) -> list[Any]:
         return [self._change_notifier._reader]  # type: ignore[attr-defined]  # Pool's own, not in the stubs
