@@ -7,7 +7,8 @@ among the records of the files the harvest tests read (``fixtures/demo/``), each
 their points, and near pairs made from the labelled ones (a name, an address, a point, a contact, a
 commune changed; mobile units, annexes, town halls, hosted services). The test scores the
 same corpus again: same totals, parts, vetoes, signs and decisions. ``REGENERATE_SCORE_GOLDEN=1``
-writes the file anew (only when a change of scoring is meant).
+writes the file anew (only when a change of scoring is meant). The corpus's pairs are those blocking
+brought together when the file was written, on the grid of 250 m cells (:data:`GOLDEN_CELL_M`).
 """
 
 from __future__ import annotations
@@ -20,16 +21,20 @@ import os
 import random
 from collections import Counter
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from directory.harvest.matching import Candidate, block_keys, candidate_pairs, features, score, surely_distinct
 from directory.schema import Itinerance, Precision, Venue, block_keys_of, is_precise, parse_venue
+from directory.schema import blocking as blocking_module
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "matching"
 DEMO = FIXTURES.parent / "demo"
 GOLDEN = Path(__file__).with_name("score-golden.json.gz")
+#: The side of blocking's grid cells when the golden file was written (``schema.blocking.CELL_M`` then).
+GOLDEN_CELL_M = 250.0
 
 Pair = tuple[Venue, Venue, tuple[Precision | None, Precision | None]]
 
@@ -143,7 +148,9 @@ def _outcome(a: Venue, b: Venue, precisions: tuple[Precision | None, Precision |
 
 @pytest.fixture(scope="module")
 def pairs() -> list[Pair]:
-    return list(corpus())
+    with pytest.MonkeyPatch.context() as patch:  # the pairs of the grid the golden file was written on
+        patch.setattr(blocking_module, "grid_cells", partial(blocking_module.grid_cells, cell_m=GOLDEN_CELL_M))
+        return list(corpus())
 
 
 def test_scores_are_those_of_the_per_pair_comparison(pairs):
