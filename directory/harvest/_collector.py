@@ -23,17 +23,17 @@ __all__ = ["EVERY_BATCHES", "batch_written", "collector_tuned"]
 
 #: A run collects the cycles of the objects it allocated every this many batches written.
 EVERY_BATCHES = 10
-_written = 0  # batches written since the process started
+_written = 0  # batches the run has written
 _tuned = False  # within collector_tuned
 
 
 @contextmanager
 def collector_tuned() -> Iterator[None]:
-    global _tuned
+    global _tuned, _written
     enabled = gc.isenabled()
     gc.freeze()
     gc.disable()
-    _tuned = True
+    _tuned, _written = True, 0
     try:
         yield
     finally:

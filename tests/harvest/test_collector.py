@@ -23,8 +23,6 @@ def test_a_run_collects_its_cycles_between_batches_with_the_automatic_collector_
     assert gc.isenabled()
     with collector_tuned():
         assert not gc.isenabled()
-        for _ in range(EVERY_BATCHES * 2):  # wherever the count of batches stands
-            batch_written()
         garbage = _cycle()
         for _ in range(EVERY_BATCHES - 1):
             for _ in range(20_000):  # allocations that would have set off the automatic collector
