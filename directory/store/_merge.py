@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from directory.schema import LIST_FIELDS, VENUE_FIELDS, precision
+from directory.schema import LIST_FIELDS, precision
 
+from ._content import CONTENT, EMPTY
 from ._offers import merge_offers
 
 __all__ = ["Contribution", "Merged", "merge_records", "GROUPS"]
@@ -51,7 +52,7 @@ def _how(name: str) -> str:
 
 
 #: The venue's fields in their order, each with how it is merged.
-_MERGED = tuple((name, _how(name)) for name in (*(name for name in VENUE_FIELDS if name != "id"), "geo_method"))
+_MERGED = tuple((name, _how(name)) for name in CONTENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +76,8 @@ class Merged:
     winners: dict[str, str]  # field → source id that gave its value
 
 
-#: The values of an empty field: ``value in _EMPTY`` is ``_empty(value)``, one test in C.
-_EMPTY: tuple[Any, ...] = (None, "", [])
-
-
 def _empty(value: Any) -> bool:
-    return value in _EMPTY
+    return value in EMPTY
 
 
 def _rank(contributions: Sequence[Contribution]) -> list[Contribution]:
@@ -122,7 +119,7 @@ def merge_records(
         elif how is _FIRST:  # the first ranked record that has a value
             for record, source_id in records:
                 value = record.get(name)
-                if value not in _EMPTY:
+                if value not in EMPTY:
                     values[name], winners[name] = value, source_id
                     break
             else:
