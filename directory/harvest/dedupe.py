@@ -204,6 +204,7 @@ def resolve(
     decisions: dict[tuple[str, str], str],
     precisions: Mapping[str, Precision] | None = None,
     computed: Mapping[str, Features] | None = None,
+    computed_keys: Mapping[str, BlockKeys] | None = None,
 ) -> Resolution:
     """Decide, for each new record (id, venue), whether it is a venue already known.
 
@@ -212,15 +213,18 @@ def resolve(
     venue the first creates. A record matching several venues joins none: the
     pairs go to review. ``precisions``: record id → how precise its point is
     (``schema.placement.precision`` of its ``geo_method``), when known. ``computed``: record id →
-    the features of its venue, where they were computed already (validation's workers).
+    the features of its venue, where they were computed already (validation's workers); ``computed_keys``:
+    its blocking keys, likewise, for a point of its own (they stand for a record without a precision given).
     """
     precisions = precisions or {}
     computed = computed or {}
+    computed_keys = computed_keys or {}
     result = Resolution()
     pending = MatchIndex()  # new records of this batch, keyed by a provisional id
     feats = {record_id: computed.get(record_id) or features(venue) for record_id, venue in new}
     for record_id, _ in new:
-        result.keys[record_id] = features_block_keys(feats[record_id], precisions.get(record_id))
+        given = None if record_id in precisions else computed_keys.get(record_id)
+        result.keys[record_id] = given or features_block_keys(feats[record_id], precisions.get(record_id))
     index.prepare(result.keys.values())
     for record_id, venue in new:
         key = f"{source_id}:{record_id}"

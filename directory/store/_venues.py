@@ -55,6 +55,9 @@ class Incoming:
     #: The blocking keys of the venue the record describes (``schema.stored_block_keys``), when matching
     #: computed them already: a venue the record creates takes them, unless it is stored at the geocoder's point.
     block_keys: frozenset[str] | None = None
+    #: The venue's stored form (``codec.venue_record`` of ``venue``), when computed already (validation's
+    #: workers); copied, not changed.
+    record: Mapping[str, Any] | None = None
 
     @property
     def point_from_geocoder(self) -> tuple[float, float] | None:
@@ -105,7 +108,7 @@ class VenuesMixin(WriterBase):
             if item.record_id in ids_in_batch:  # the same record twice: the second sees the first
                 outcomes += self._apply_batch(source_id, batch, at, pending)
                 batch, ids_in_batch = [], set()
-            record = venue_record(item.venue)
+            record = dict(item.record) if item.record is not None else venue_record(item.venue)
             record["flags"] = list(item.flags) or None
             record["geo_method"] = item.geo_method
             record["offres"] = given_by(record["offres"], source_id)

@@ -62,6 +62,26 @@ def test_a_point_at_the_commune_centre_is_not_counted_as_a_distance():
     assert "approximate_point" in coarse.merges[0]["parts"]["signs"]
 
 
+def test_keys_computed_for_a_records_own_point_stand_for_it_until_the_run_places_it_otherwise():
+    """Validation's workers send each venue's blocking keys for its own point (``_batches.validate``): they
+    are used as given, but a record the run placed (a precision given) looks in the blocks of that precision."""
+    far = dataclasses.replace(HALL, id="far", adresse="Place de la mairie", latitude=45.8300, longitude=-1.1000)
+    own = block_keys(far)
+    sent = own._replace(sought=own.sought | {"tel:sent"})  # told apart from keys computed again
+    exact = resolve(index_of(("v1", HALL)), "b", [("far", far)], {}, computed_keys={"far": sent})
+    assert exact.keys["far"] is sent
+    coarse = resolve(
+        index_of(("v1", HALL)),
+        "b",
+        [("far", far)],
+        {},
+        precisions={"far": Precision.COMMUNE},
+        computed_keys={"far": sent},
+    )
+    assert coarse.keys["far"] == block_keys(far, Precision.COMMUNE) != own
+    assert coarse.attach_to == {"far": "v1"}
+
+
 def test_the_store_is_read_for_a_records_cells_street_and_name_not_its_whole_commune(store):
     """``StoredIndex`` reads, for a record with a precise point, the venues of its cells, street, name
     and contacts; the rest of its commune only for a record its point does not place (its commune's centre)."""

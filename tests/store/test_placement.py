@@ -117,3 +117,23 @@ def test_the_methods_and_their_precision():
     assert precision("ban") is precision("ban-street") is Precision.STREET  # the old value stays readable
     assert is_approximate("commune") and is_approximate("ban-municipality")
     assert not any(is_approximate(m) for m in (None, "producteur", "ban", "ban-street", "ban-housenumber"))
+
+
+def test_a_stored_form_computed_already_is_stored_as_one_computed_here(store):
+    """Validation's workers send a venue's stored form with it (``Incoming.record``): the venue and link it
+    makes are those of the same record without it, at the geocoder's point too, and the form sent is copied,
+    not changed (a follower applied after its leader shares nothing with it)."""
+    from directory.store.codec import venue_record
+
+    sources(store)
+    given = venue_record(venue("c1", *DOOR))
+    sent = dict(given)
+    with_form = Incoming("c1", venue("c1", *DOOR), geo_method="commune", geo_point=LYON_CENTRE, record=sent)
+    without = Incoming("c2", venue("c1", *DOOR), geo_method="commune", geo_point=LYON_CENTRE)
+    first, second = (o.venue_id for o in apply(store, COMMUNE, with_form, without))
+    assert sent == given
+    stored = store.venue_values([first, second])
+    assert stored[first]["latitude"] == LYON_CENTRE[0]
+    assert {k: v for k, v in stored[first].items() if k != "id"} == {
+        k: v for k, v in stored[second].items() if k != "id"
+    }
