@@ -10,8 +10,8 @@ what differs, so that a person sees the other venue instead of losing it. Withou
 overwrote the first (last write wins), and two identical rows in one batch crashed the run.
 
 « The same » is judged on what the directory reads of a record: the national record the mapping gives
-(the raw record for a file already in the standard), keys in any order. Memory: an id, a position and
-a 16-byte digest per record; the first record of a conflict is read back, when needed, from the raw
+(the raw record for a file already in the standard), keys in any order. Memory: an id, and its position
+and a 16-byte digest as one int, per record; the first record of a conflict is read back, when needed, from the raw
 rows the run has written (or is about to write), not held for every record.
 """
 
@@ -37,6 +37,9 @@ _SHOWN_FIELDS, _NAMED_IDS, _NAMED_ROWS = 3, 20, 5
 #: every row: its one first record is read once, the cache holds it).
 _LOOKUPS = 200
 _VALUE = 60  # characters of a value quoted in a message
+#: A record's digest: 128 bits, below its position in ``FileIds``' int.
+_DIGEST_BITS = 128
+_DIGEST_MASK = (1 << _DIGEST_BITS) - 1
 
 
 class Sighting(NamedTuple):
@@ -48,7 +51,9 @@ class FileIds:
     """The ids of one file (or run), in reading order."""
 
     def __init__(self) -> None:
-        self._first: dict[str, tuple[int, bytes]] = {}
+        # id → its first record's position and digest, one int (``_sighting``): ~90 bytes a record fewer
+        # than a tuple of the two, for the whole run (9 MB at 100k records)
+        self._first: dict[str, int] = {}
         self._repeats: dict[str, list[int]] = {}  # id → rows (the first _NAMED_ROWS + 1)
         self._repeat_counts: dict[str, int] = {}
         self._records: dict[str, Mapping[str, Any] | None] = {}  # first records read back for conflicts
@@ -61,18 +66,19 @@ class FileIds:
         :param raw_hash: the run's raw hash of ``record`` (``run._raw_hash``), when it has one: its other
             parts are the same for every record of a run, so it tells records apart as ``record`` would,
             and saves digesting the record a second time (its first 128 bits are kept)."""
-        digest = _digest(record) if raw_hash is None else bytes.fromhex(raw_hash[:32])
+        digest = int.from_bytes(_digest(record)) if raw_hash is None else int(raw_hash[:32], 16)
         known = self._first.get(record_id)
         if known is None:
-            self._first[record_id] = (position, digest)
+            self._first[record_id] = position << _DIGEST_BITS | digest
             return Sighting(FIRST, position)
-        if known[1] != digest:
-            return Sighting(CONFLICT, known[0])
-        rows = self._repeats.setdefault(record_id, [known[0]])
+        first = known >> _DIGEST_BITS
+        if known & _DIGEST_MASK != digest:
+            return Sighting(CONFLICT, first)
+        rows = self._repeats.setdefault(record_id, [first])
         if len(rows) <= _NAMED_ROWS:
             rows.append(position)
         self._repeat_counts[record_id] = self._repeat_counts.get(record_id, 1) + 1
-        return Sighting(REPEAT, known[0])
+        return Sighting(REPEAT, first)
 
     def repeat_problem(self, record_id: str, sighting: Sighting) -> Problem:
         """The warning a repeat's raw row keeps."""
