@@ -67,7 +67,8 @@ Json = sa.JSON().with_variant(JSONB(), "postgresql")
 
 #: Table arguments of a table keyed by a composite primary key whose rowid nothing reads: on SQLite a row is
 #: then stored once, in the key's order, instead of once in the table and again in the key's index
-#: (migration 0014: a new venue writes ~13 such rows). PostgreSQL ignores it.
+#: (a new venue writes ~13 rows of venue_term and match_key, migration 0014, and ~18 of field_provenance, 0015).
+#: PostgreSQL ignores it.
 _WITHOUT_ROWID = {"sqlite_with_rowid": False}
 
 
@@ -254,6 +255,7 @@ class FieldProvenanceRow(SQLModel, table=True):
     actor: str | None = Field(default=None, max_length=120)  # a person, when curated
     locked: bool = False  # a curator's value that harvests must not overwrite
     at: datetime
+    __table_args__ = (_WITHOUT_ROWID,)
 
 
 class ChangeRow(SQLModel, table=True):
