@@ -35,11 +35,13 @@ def _first_provenance_statement() -> sa.Insert:
     """One ``INSERT … SELECT`` of a provenance row per filled field of the venues ``:pks``: each venue
     joined with the list of fields, kept where its field is filled (a ``CASE`` on the field's rank).
 
-    Rows are written venue after venue: a venue's ~20 rows then share a page or two, which merging
-    it again reads and rewrites. In the order the selects give them (field after field), each row of
-    a venue lay on a page of its own, and merging a venue read ~20 pages, from a table that outgrows
+    Rows are written venue after venue: on PostgreSQL a venue's ~20 rows then share a page or two, which
+    merging it again reads and rewrites. In the order the selects give them (field after field), each row
+    of a venue lay on a page of its own, and merging a venue read ~20 pages, from a table that outgrows
     the page cache as the directory grows. (One pass over the venues, already in that order, instead of
-    a select per field sorted together: 39 → 28 µs a venue on SQLite.)"""
+    a select per field sorted together: 39 → 28 µs a venue on SQLite.) SQLite keeps the table in its
+    key's order whatever the order of the writes (``WITHOUT ROWID``, migration 0015): rows in that order
+    are appended to its B-tree instead of slotted in."""
     fields = sa.union_all(
         *(
             sa.select(sa.literal(rank).label("rank"), sa.literal(name, sa.String).label("name"))
