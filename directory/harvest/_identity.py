@@ -10,9 +10,9 @@ what differs, so that a person sees the other venue instead of losing it. Withou
 overwrote the first (last write wins), and two identical rows in one batch crashed the run.
 
 « The same » is judged on what the directory reads of a record: the national record the mapping gives
-(the raw record for a file already in the standard), keys in any order. Memory: an id, and its position
-and a 16-byte digest as one int, per record; the first record of a conflict is read back, when needed, from the raw
-rows the run has written (or is about to write), not held for every record.
+(the raw record for a file already in the standard), keys in any order. Memory: an id per record, with
+its position and a 16-byte digest as one int; the first record of a conflict is read back, when needed,
+from the raw rows the run has written (or is about to write), not held for every record.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ class FileIds:
     """The ids of one file (or run), in reading order."""
 
     def __init__(self) -> None:
-        # id → its first record's position and digest, one int (``_sighting``): ~90 bytes a record fewer
-        # than a tuple of the two, for the whole run (9 MB at 100k records)
+        # id → its first record's position and digest as one int (``see``): ~90 bytes a record fewer than a
+        # tuple of the two, for the whole run (9 MB at 100k records)
         self._first: dict[str, int] = {}
         self._repeats: dict[str, list[int]] = {}  # id → rows (the first _NAMED_ROWS + 1)
         self._repeat_counts: dict[str, int] = {}
