@@ -10,9 +10,9 @@ frozen (only skipped by the collector, not kept alive) and the automatic collect
 looks for cycles itself among the objects allocated since, every :data:`EVERY_BATCHES` batches
 (:func:`batch_written`): the same peak memory. Each look walks the ~100,000 objects of the batches in
 hand whatever its interval, ~0.1 s: every 10 batches, 1.0 s at 100k; every 50, 0.28 s, for ~3,500
-objects in cycles freed each time instead of ~700. Both settings are the process's (and
-its worker processes', forked during the run): they are put back when the run ends, and runs are
-sequential.
+objects in cycles freed each time instead of ~700. Both settings are the process's: they are put back
+when the run ends, and runs are sequential. Its validation workers, forked during the run, inherit them
+and turn their own collector back on, for pile-ups only (``_parallel._start``).
 """
 
 from __future__ import annotations

@@ -7,7 +7,10 @@ from __future__ import annotations
 import gc
 import weakref
 
+import pytest
+
 from directory.harvest._collector import EVERY_BATCHES, batch_written, collector_tuned
+from directory.harvest._parallel import MIN_RECORDS, InProcesses
 
 
 class _Node:
@@ -55,3 +58,21 @@ def test_the_collector_stays_off_after_a_run_when_it_was_off_before():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _cycles_freed(count: int) -> bool:
+    """In a worker: whether a cycle, garbage from the start, is freed once ``count`` live objects pile up."""
+    first = _cycle()
+    kept = [_Node() for _ in range(count)]
+    return first() is None and len(kept) == count
+
+
+def test_the_workers_of_a_run_look_for_cycles_once_they_pile_up():
+    """Forked while the run's collector is off, a validation worker has no batches to look between: its own
+    collector looks once tens of thousands of objects live (never for a chunk of records), and frees cycles."""
+    with collector_tuned(), InProcesses(_cycles_freed, (), processes=2) as workers:
+        if not workers.processes > 1:
+            pytest.skip("no fork on this platform: the run's own process validates")
+        freed = workers.map([60_000] + [0] * (MIN_RECORDS - 1))
+        assert freed[0]
+        assert workers.started and not gc.isenabled()
