@@ -25,8 +25,7 @@ from directory.schema import (
     parse_venue,
     precision,
 )
-from directory.store import ApplyOutcome, Incoming, RawRecord, Store, Writer
-from directory.store.codec import venue_record
+from directory.store import ApplyOutcome, Incoming, RawRecord, Store, Writer, venue_record
 
 from ._collector import batch_written
 from ._features import Features, block_keys, features
@@ -64,7 +63,7 @@ class Run:
 
 #: A valid venue's forms that the run's process would otherwise compute, one record after another: what
 #: matching compares of it (``features``), its blocking keys for its own point (``block_keys`` without a
-#: precision: a point the geocoder gives changes them) and its stored form (``store.codec.venue_record``).
+#: precision: a point the geocoder gives changes them) and its stored form (``store.venue_record``).
 _Ready = tuple[Features, BlockKeys, dict[str, Any]]
 #: What validating a mapped record gives: the problems of its hours converted, the hours as converted
 #: (None when they were not), the record parsed, and, for a valid venue, its ``_Ready`` forms.

@@ -47,7 +47,7 @@ from ._sources import RunSummary, SourceBook, SourceState
 from ._sqlite import SqliteStore
 from ._territory import CARE_FILTERS, ScopedVenue
 from ._writer import Decided, Incoming, Writer
-from .codec import values_to_venue, venue_to_values
+from .codec import values_to_venue, venue_record, venue_to_values
 from .ids import is_venue_id, new_venue_id
 from .migrate import current_revision, head_revision
 
@@ -125,6 +125,7 @@ __all__ = [
     "current_revision",
     "head_revision",
     "values_to_venue",
+    "venue_record",
     "venue_to_values",
 ]
 
