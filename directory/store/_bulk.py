@@ -22,7 +22,8 @@ on both backends).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -31,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import Null
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-__all__ = ["chunks", "insert_rows", "update_rows"]
+__all__ = ["chunks", "driver_errors", "insert_rows", "update_rows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,14 +134,20 @@ def _copy(connection: sa.Connection, sql: str, types: list[int], rows: Iterable[
     """``COPY … FROM STDIN`` on the connection's own driver connection, in its transaction."""
     if not connection.in_transaction():
         connection.begin()  # what executing a statement would do: the caller's commit() then commits the rows
-    dialect = connection.dialect
     driver: Any = connection.connection.driver_connection  # psycopg's Connection
+    with driver_errors(connection.dialect, sql), driver.cursor() as cursor, cursor.copy(sql) as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
+
+
+@contextmanager
+def driver_errors(dialect: sa.Dialect, sql: str) -> Iterator[None]:
+    """The errors of ``sql`` run on a connection's own driver cursor raised as SQLAlchemy's, as
+    ``Connection.execute`` would raise them."""
     try:
-        with driver.cursor() as cursor, cursor.copy(sql) as copy:
-            copy.set_types(types)
-            for row in rows:
-                copy.write_row(row)
-    except dialect.loaded_dbapi.Error as error:  # raised as SQLAlchemy's, as exec_driver_sql would
+        yield
+    except dialect.loaded_dbapi.Error as error:
         raise sa.exc.DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from directory.schema import Itinerance, Venue, stored_block_keys
 
-from ._bulk import chunks, insert_rows
+from ._bulk import chunks, driver_errors, insert_rows
 from ._models import RowValues
 from ._param_lists import in_values, list_param
 from ._rows import reader as _reader
@@ -131,17 +131,17 @@ class MatchKeysMixin(WriterBase):
         driver: Any = self.c.connection.driver_connection
         cursor = driver.cursor()
         try:
-            for kind, values in by_kind.items():
-                prefix = f"{kind}:"
-                for chunk in chunks(values, 2000):
-                    cursor.execute(sql, {"kind": kind, "values": list_param(dialect, chunk), "max_block": max_block})
-                    for value, held in cursor.fetchall():
-                        pks = loads(held) if isinstance(held, str) else held
-                        if len(pks) <= max_block:
-                            pks.sort()
-                            blocks[prefix + value] = pks
-        except dialect.loaded_dbapi.Error as error:
-            raise sa.exc.DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
+            with driver_errors(dialect, sql):
+                for kind, values in by_kind.items():
+                    prefix = f"{kind}:"
+                    for chunk in chunks(values, 2000):
+                        params = {"kind": kind, "values": list_param(dialect, chunk), "max_block": max_block}
+                        cursor.execute(sql, params)
+                        for value, held in cursor.fetchall():
+                            pks = loads(held) if isinstance(held, str) else held
+                            if len(pks) <= max_block:
+                                pks.sort()
+                                blocks[prefix + value] = pks
         finally:
             cursor.close()
         return blocks
