@@ -29,6 +29,9 @@ __all__ = ["MIN_RECORDS", "InProcesses", "default_processes"]
 MIN_RECORDS = 200
 _CHUNKS_PER_PROCESS = 4  # small enough for the workers to finish together, big enough to pickle in bulk
 _WORKER_YOUNG = 50_000  # live objects a worker allocates before its collector looks for cycles (``_start``)
+#: How much nicer than the run's process its workers are (``_start``): the scheduler gives a core to the run's
+#: process first, whatever else is waiting for it.
+_WORKER_NICENESS = 10
 
 # What the worker applies: set once in each worker when the pool starts (inherited, never pickled).
 _work: tuple[Callable[..., Any], tuple[Any, ...]] | None = None
@@ -116,6 +119,11 @@ def _start(function: Callable[..., Any], args: tuple[Any, ...]) -> None:
     # collections in 5,000 records of the bench's file, against 280 costing ~10 µs a record), only on a pile-up.
     gc.set_threshold(_WORKER_YOUNG, *gc.get_threshold()[1:])
     gc.enable()
+    # The run's process matches and writes every record, one after another: it is the run's bottleneck, and
+    # workers only need to stay a batch ahead of it. With one worker per core, the three processes shared two
+    # cores equally, and the run's process waited for one (100k records on 2 cores: 41.7-42.6 s; 38.7-39.3 s
+    # with its workers nicer, the same CPU; bench/README.md). A harvest beside a web server leaves it its share.
+    os.nice(_WORKER_NICENESS)
 
 
 def _apply(item: Any) -> Any:

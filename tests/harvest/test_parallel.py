@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 
 import pytest
 import sqlalchemy as sa
@@ -40,6 +41,17 @@ def test_enough_items_go_to_workers_and_come_back_in_order():
         assert len(multiprocessing.active_children()) == 2
         assert work.map(items[:MIN_RECORDS]) == [n * n + 1 for n in items[:MIN_RECORDS]]  # the same pool again
     assert multiprocessing.active_children() == []
+
+
+def _niceness(_: int) -> int:
+    return os.nice(0)
+
+
+def test_workers_give_way_to_the_run_s_process():
+    """The run's process matches and writes every record: when the cores are busy, it runs first."""
+    with InProcesses(_niceness, (), processes=2) as work:
+        niceness = set(work.map([0] * MIN_RECORDS))
+    assert niceness == {min(os.nice(0) + 10, 19)}
 
 
 def test_one_process_asked_starts_none():
