@@ -16,6 +16,7 @@ from directory.schema import EARTH_RADIUS_M, VENUE_FIELDS, Venue, haversine_m
 from ._accounts import AccountBook
 from ._cards import CARD_COLUMNS, card_of
 from ._claims import ClaimBook
+from ._code_points import by_code_point
 from ._feedback import SourceFeedback, source_feedback
 from ._held_withdrawals import HoldBook
 from ._merged_pairs import read_merged_page, read_merged_pairs
@@ -163,7 +164,7 @@ class Store(abc.ABC):
                 for s in c.execute(
                     sa.select(link_t.c.source_id, link_t.c.record_id)
                     .where(link_t.c.venue_pk == row["pk"])
-                    .order_by(link_t.c.source_id, link_t.c.record_id)
+                    .order_by(by_code_point(link_t.c.source_id), by_code_point(link_t.c.record_id))
                 )
             ]
         return StoredVenue(
@@ -261,7 +262,7 @@ class Store(abc.ABC):
                 for venue_pk, source_id, record_id in c.execute(
                     sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id)
                     .where(link_t.c.venue_pk.between(first, last), link_t.c.withdrawn_at.is_(None))
-                    .order_by(link_t.c.source_id, link_t.c.record_id)
+                    .order_by(by_code_point(link_t.c.source_id), by_code_point(link_t.c.record_id))
                 ):
                     sources.setdefault(venue_pk, []).append((source_id, record_id))
             decoder.trim()
@@ -384,7 +385,7 @@ class Store(abc.ABC):
             for r in c.execute(
                 sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id)
                 .where(link_t.c.withdrawn_at.is_(None))
-                .order_by(link_t.c.source_id, link_t.c.record_id)
+                .order_by(by_code_point(link_t.c.source_id), by_code_point(link_t.c.record_id))
             ):
                 keys.setdefault(r.venue_pk, []).append(f"{r.source_id}:{r.record_id}")
             for row in c.execute(

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 from directory.schema import Venue
 
+from ._code_points import by_code_point
 from ._merging import RECORDS
 from ._pending import UNPUBLISHED
 from .codec import values_to_venue
@@ -165,7 +166,7 @@ class ChangeFeed:
         for r in c.execute(
             sa.select(link_t.c.venue_pk, link_t.c.origin, link_t.c.lineage)
             .where(link_t.c.venue_pk.in_(pks), link_t.c.withdrawn_at.is_(None))
-            .order_by(link_t.c.source_id, link_t.c.record_id)
+            .order_by(by_code_point(link_t.c.source_id), by_code_point(link_t.c.record_id))
         ):
             if r.venue_pk not in lineage and (r.origin or r.lineage):
                 lineage[r.venue_pk] = (r.origin, list(r.lineage or ()))

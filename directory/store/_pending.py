@@ -39,6 +39,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ._code_points import by_code_point
 from ._curation import HELD, UnknownVenue
 from ._scope import Scope
 from ._writer_base import WriterBase
@@ -103,7 +104,7 @@ def read_pending(
         sa.select(link_t.c.venue_pk, link_t.c.source_id, source_t.c.name, link_t.c.record_id)
         .join(source_t, source_t.c.id == link_t.c.source_id)
         .where(link_t.c.venue_pk.in_([r["pk"] for r in rows]), link_t.c.withdrawn_at.is_(None))
-        .order_by(link_t.c.source_id, link_t.c.record_id)
+        .order_by(by_code_point(link_t.c.source_id), by_code_point(link_t.c.record_id))
     ):
         records.setdefault(r.venue_pk, []).append((r.source_id, r.name, r.record_id))
     return [

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from ._bulk import chunks
+from ._code_points import by_code_point
 from .tables import link_t, venue_t
 
 __all__ = ["read_record_names"]
@@ -22,7 +23,7 @@ def read_record_names(c: sa.Connection, venue_ids: Sequence[str]) -> dict[str, l
             sa.select(venue_t.c.id, link_t.c.record)
             .join(link_t, link_t.c.venue_pk == venue_t.c.pk)
             .where(venue_t.c.id.in_(chunk), link_t.c.withdrawn_at.is_(None))
-            .order_by(venue_t.c.id, link_t.c.source_id, link_t.c.record_id)
+            .order_by(by_code_point(venue_t.c.id), by_code_point(link_t.c.source_id), by_code_point(link_t.c.record_id))
         )
         for venue_id, record in rows:
             nom = (record or {}).get("nom") if isinstance(record, dict) else None

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from directory.schema import CommuneLookup
 
+from ._code_points import by_code_point
 from ._curation import CORRECTABLE, HELD, Curated, NotSplittable, locked_with
 from ._review_pairs import feeds, record_links
 from ._writer_base import WriterBase
@@ -131,7 +132,7 @@ class ReshapeMixin(WriterBase):
             for r in self.c.execute(
                 sa.select(link_t.c.source_id, link_t.c.record_id, link_t.c.withdrawn_at)
                 .where(link_t.c.venue_pk == row["pk"])
-                .order_by(link_t.c.source_id, link_t.c.record_id)
+                .order_by(by_code_point(link_t.c.source_id), by_code_point(link_t.c.record_id))
             )
             if f"{r.source_id}:{r.record_id}" != record_key
         ]
@@ -180,7 +181,9 @@ class ReshapeMixin(WriterBase):
         row = self.c.execute(
             sa.select(link_t.c.source_id, link_t.c.record_id)
             .where(link_t.c.venue_pk == pk)
-            .order_by(link_t.c.withdrawn_at.is_not(None), link_t.c.source_id, link_t.c.record_id)
+            .order_by(
+                link_t.c.withdrawn_at.is_not(None), by_code_point(link_t.c.source_id), by_code_point(link_t.c.record_id)
+            )
             .limit(1)
         ).first()
         return f"{row.source_id}:{row.record_id}" if row else None

@@ -10,6 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ._bulk import chunks
+from ._code_points import by_code_point
 from ._writer_base import WriterBase
 from .tables import link_t, venue_t
 
@@ -34,7 +35,7 @@ class WithdrawalMixin(WriterBase):
         unseen = self.c.execute(
             sa.select(link_t.c.record_id)
             .where(link_t.c.source_id == source_id, link_t.c.withdrawn_at.is_(None), link_t.c.last_seen < seen_since)
-            .order_by(link_t.c.record_id)
+            .order_by(by_code_point(link_t.c.record_id))
         ).scalars()
         return [record_id for record_id in unseen if record_id not in seen]
 
