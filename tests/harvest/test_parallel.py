@@ -47,7 +47,7 @@ def _niceness(_: int) -> int:
     return os.nice(0)
 
 
-def test_workers_give_way_to_the_run_s_process():
+def test_workers_give_way_to_the_process_that_writes():
     """The run's process matches and writes every record: when the cores are busy, it runs first."""
     with InProcesses(_niceness, (), processes=2) as work:
         niceness = set(work.map([0] * MIN_RECORDS))
