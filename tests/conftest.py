@@ -20,6 +20,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -95,17 +96,21 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory, places) -> Iterator[Sto
     store.close()
 
 
-@pytest.fixture(scope="session")
-def postgis_database() -> Iterator[str]:
-    """A throw-away database with PostGIS, migrated once for the session."""
+@contextmanager
+def throwaway_postgis(options: str = "") -> Iterator[str]:
+    """A database of its own on the test server, with PostGIS, migrated, dropped after: its URL.
+    ``options``: what ``CREATE DATABASE`` is given besides its name (a collation)."""
     admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     name = f"directory_test_{uuid.uuid4().hex[:8]}"
     try:
         with admin.connect() as c:
-            c.exec_driver_sql(f"CREATE DATABASE {name}")
+            c.exec_driver_sql(f"CREATE DATABASE {name} {options}")
     except sa.exc.OperationalError as err:
         admin.dispose()
         unavailable(f"PostgreSQL injoignable ({POSTGRES_URL}): {err.orig}")
+    except sa.exc.DBAPIError as err:  # options this server lacks (ICU)
+        admin.dispose()
+        unavailable(f"PostgreSQL refuse la base ({options}) : {err.orig}")
     url = sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     try:
         engine = sa.create_engine(url)
@@ -125,6 +130,13 @@ def postgis_database() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgis_database() -> Iterator[str]:
+    """A throw-away database with PostGIS, migrated once for the session."""
+    with throwaway_postgis() as url:
+        yield url
+
+
 def _truncate(store: Store) -> None:
     with store.engine.begin() as c:
         c.exec_driver_sql(
@@ -133,14 +145,20 @@ def _truncate(store: Store) -> None:
         )
 
 
+def open_empty_store(request: pytest.FixtureRequest, tmp_path: Path, database: str = "postgis_database") -> Store:
+    """An empty, migrated store on the backend ``request.param`` names: a SQLite file in ``tmp_path``, or the
+    PostgreSQL database of the fixture ``database``, emptied."""
+    if request.param == "sqlite":
+        return open_store(f"sqlite:///{tmp_path / 'directory.db'}", upgrade=True)
+    s = open_store(request.getfixturevalue(database))
+    _truncate(s)
+    return s
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """An empty, migrated store, once per backend."""
-    if request.param == "sqlite":
-        s = open_store(f"sqlite:///{tmp_path / 'directory.db'}", upgrade=True)
-    else:
-        s = open_store(request.getfixturevalue("postgis_database"))
-        _truncate(s)
+    s = open_empty_store(request, tmp_path)
     yield s
     s.close()
 

@@ -7,15 +7,14 @@ would, which puts « a-1 » before « B-2 »."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 
-from directory.store import ChangeFeed, Incoming, Scope, SourceInfo, Store, open_store
+from directory.store import ChangeFeed, Incoming, Scope, SourceInfo, Store
 
-from ..conftest import POSTGRES_URL
+from ..conftest import open_empty_store, throwaway_postgis
 from .test_store import AT, LATER, venue
 
 #: B (U+0042) comes before a (U+0061) by code point, after it in French.
@@ -24,43 +23,19 @@ FIRST, SECOND = "B-2", "a-1"
 
 @pytest.fixture(scope="module")
 def french_database() -> Iterator[str]:
-    """A throw-away PostgreSQL database created with a French ICU collation, migrated."""
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"directory_fr_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.connect() as c:
-            c.exec_driver_sql(
-                f"CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'fr-FR' LOCALE 'C.UTF-8'"
-            )
-    except sa.exc.SQLAlchemyError as err:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL sans base en collation ICU française : {err}")
-    url = sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    """A throw-away database whose default collation is French (ICU), migrated."""
+    with throwaway_postgis("TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'fr-FR' LOCALE 'C.UTF-8'") as url:
         engine = sa.create_engine(url)
-        with engine.begin() as c:
-            c.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
+        with engine.connect() as c:
             assert c.exec_driver_sql("SELECT 'a-1' < 'B-2'").scalar(), "the database must sort linguistically"
         engine.dispose()
-        open_store(url, upgrade=True).close()
         yield url
-    finally:
-        with admin.connect() as c:
-            c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
 def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        s = open_store(f"sqlite:///{tmp_path / 'directory.db'}", upgrade=True)
-    else:
-        s = open_store(request.getfixturevalue("french_database"))
-        with s.engine.begin() as c:
-            c.exec_driver_sql(
-                "TRUNCATE venue, venue_term, offer, source, source_link, raw_record, field_provenance, change_log, "
-                "run, match_decision RESTART IDENTITY CASCADE"
-            )
+    """An empty store on SQLite, or in the French database."""
+    s = open_empty_store(request, tmp_path, "french_database")
     yield s
     s.close()
 
