@@ -121,8 +121,9 @@ def _start(function: Callable[..., Any], args: tuple[Any, ...]) -> None:
     gc.enable()
     # The run's process matches and writes every record, one after another: it is the run's bottleneck, and
     # workers only need to stay a batch ahead of it. With one worker per core, the three processes shared two
-    # cores equally, and the run's process waited for one (100k records on 2 cores: 41.7-42.6 s; 38.7-39.3 s
-    # with its workers nicer, the same CPU; bench/README.md). A harvest beside a web server leaves it its share.
+    # cores equally, and the run's process waited for one (bench/harvest.py, 100k records on 2 cores, the same
+    # CPU: 42.8 -> 41.7 s on SQLite, 68.0 -> 63.4 s on PostGIS, whose backend gets ahead too; bench/README.md).
+    # A harvest beside a web server leaves it its share.
     os.nice(_WORKER_NICENESS)
 
 

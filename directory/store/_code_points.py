@@ -4,7 +4,7 @@
 SQLite compares text by code point; PostgreSQL by the collation its database was created with, a
 linguistic one on most servers (the ``postgis/postgis`` image's ``en_US.utf8``, a French locale), which
 puts « a-1 » before « B-2 » and weighs punctuation last. Where the order of records decides something
-(the record that names a venue in a review pair, the one whose lineage a federated venue carries) or
+(the record that names a venue in a person's decision, the one whose lineage a federated venue carries) or
 is shown (a venue's sources, the names search finds it by), it must not hang on the server's locale:
 ``by_code_point(column)`` sorts like SQLite everywhere (``COLLATE "C"`` on PostgreSQL).
 """
