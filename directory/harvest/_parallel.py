@@ -7,9 +7,10 @@ processes and gets the results back in the records' order, so reports and counts
 in one process. A batch is handed over (``submit``) and its results taken later: the run writes the
 batch before it meanwhile. The pool is forked (where the platform forks): the workers share the
 gazetteer the run already loaded, warm, instead of loading their own; elsewhere, and for a few
-records, the run's own process does the work (when the results are asked for). The pool starts
-with the first batch big enough to pay for it (``MIN_RECORDS``) and is closed when the run ends,
-on error too.
+records, the run's own process does the work (when the results are asked for). The workers run
+nicer than the run's process, which matches and writes every record: when the cores are busy, it
+goes first. The pool starts with the first batch big enough to pay for it (``MIN_RECORDS``) and is
+closed when the run ends, on error too.
 """
 
 from __future__ import annotations
