@@ -184,7 +184,8 @@ def feedback(settings: Settings, source_id: str, since: str | None, as_json: boo
     "--processus",
     "processes",
     type=click.IntRange(min=1),
-    help="Nombre de processus qui valident les fiches (défaut : un par cœur de la machine).",
+    help="Nombre de processus qui valident les fiches (défaut : un par cœur de la machine ; ils cèdent le pas "
+    "au processus qui écrit, et à un serveur web sur la même machine).",
 )
 @click.pass_obj
 def harvest(
