@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from directory.schema import Itinerance, Venue, stored_block_keys
 
 from ._bulk import chunks, driver_errors, insert_rows
+from ._code_points import by_code_point
 from ._models import RowValues
 from ._param_lists import in_values, list_param
 from ._rows import reader as _reader
@@ -65,22 +66,20 @@ def _blocks(dialect: sa.Dialect) -> str:
 
 
 def _links(dialect: sa.Dialect) -> sa.Select[Any]:
-    """The records (venue pk, ``source``, ``record``) linked to the venues of pks ``values``, in no order: the
-    caller sorts them in Python (:func:`_record_keys`), as PostgreSQL's collation may not."""
-    return sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id).where(
-        in_values(link_t.c.venue_pk, dialect, sa.Integer()), link_t.c.withdrawn_at.is_(None)
+    """The records (venue pk, ``source``, ``record``) linked to the venues of pks ``values``, each venue's in
+    source and record order by code point, whatever the database's collation (``_code_points``): the first
+    names the venue in the pairs matching queues for review, which must be the same pairs on both backends."""
+    return (
+        sa.select(link_t.c.venue_pk, link_t.c.source_id, link_t.c.record_id)
+        .where(in_values(link_t.c.venue_pk, dialect, sa.Integer()), link_t.c.withdrawn_at.is_(None))
+        .order_by(link_t.c.venue_pk, by_code_point(link_t.c.source_id), by_code_point(link_t.c.record_id))
     )
 
 
 def _record_keys(links: Iterable[tuple[int, str, str]]) -> dict[int, list[str]]:
-    """Venue pk → the keys ``source:record`` of its records, in source and record order by code point.
-
-    Not the database's order: SQLite compares text by code point, PostgreSQL by the collation its database
-    was created with, linguistic on most servers (``en_US.utf8`` in the ``postgis/postgis`` image puts
-    « a-1 » before « B-2 »). The first key names the venue in the pairs matching queues for review, which
-    must be the same pairs on both backends."""
+    """Venue pk → the keys ``source:record`` of its records, in the order :func:`_links` gives them."""
     record_keys: dict[int, list[str]] = {}
-    for venue_pk, source_id, record_id in sorted(links):
+    for venue_pk, source_id, record_id in links:
         record_keys.setdefault(venue_pk, []).append(f"{source_id}:{record_id}")
     return record_keys
 
